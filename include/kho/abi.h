@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The KHO ABI as data: radix-tree geometry per page size, the key
+ * encoding, and the table of root compatible strings. Pure functions, no
+ * I/O; the reader and the reference writer share every line of it.
+ */
+#ifndef KHO_ABI_H
+#define KHO_ABI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kho/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Geometry of the 7.1+ radix tree for one page size.
+ *
+ * A key is (1 << (order0_bit - order)) | (phys >> (page_shift + order)).
+ * A table node is one page of u64 (2^table_log2 entries); a leaf is one
+ * page of bits (2^bitmap_log2 bits). Level 0 is the leaf level; the root
+ * is level depth - 1.
+ */
+struct kho_geometry {
+	unsigned page_shift;
+	uint64_t page_size;
+	unsigned order0_bit;   /* bit position of the order bit for order 0 */
+	unsigned table_log2;   /* log2(entries per table node) */
+	unsigned bitmap_log2;  /* log2(bits per leaf) */
+	unsigned key_width;    /* widest legal key, in bits */
+	unsigned depth;        /* levels including the leaf level */
+	bool broken_depth;     /* the 16 KiB depth-4 tree of 7.1-rc (see abi doc) */
+};
+
+/*
+ * kho_geometry_init - geometry for @page_size (4096, 16384 or 65536).
+ * @broken_depth selects the pre-fix depth computation that forgot the
+ * order bit (only differs on 16 KiB pages, where it gives depth 4).
+ * returns: KHO_OK, or KHO_ERR_INVALID for an unsupported page size.
+ */
+enum kho_status kho_geometry_init(struct kho_geometry *geo, uint64_t page_size,
+				  bool broken_depth);
+
+/* kho_max_order - the largest order a key can encode (order0_bit). */
+static inline unsigned kho_max_order(const struct kho_geometry *geo)
+{
+	return geo->order0_bit;
+}
+
+/*
+ * kho_key_encode - key of (@phys, @order). @phys must be aligned to
+ * page_size << order and @order <= kho_max_order().
+ * returns: the key (never 0).
+ */
+uint64_t kho_key_encode(const struct kho_geometry *geo, uint64_t phys,
+			unsigned order);
+
+/*
+ * kho_key_decode - split @key into *@phys and *@order.
+ * returns: true, or false for a key that no (phys, order) encodes (0, or
+ * wider than key_width).
+ */
+bool kho_key_decode(const struct kho_geometry *geo, uint64_t key,
+		    uint64_t *phys, unsigned *order);
+
+/* kho_level_shift - lowest key bit indexed at @level (0 at the leaf). */
+static inline unsigned kho_level_shift(const struct kho_geometry *geo,
+				       unsigned level)
+{
+	return level ? (level - 1) * geo->table_log2 + geo->bitmap_log2 : 0;
+}
+
+/*
+ * kho_key_index - index of @key at @level: a bit number in a leaf at
+ * level 0, an entry number in a table node above.
+ */
+uint64_t kho_key_index(const struct kho_geometry *geo, uint64_t key,
+		       unsigned level);
+
+/*
+ * kho_root_entries_legal - how many root indices keep the key within
+ * key_width (4 on 4 KiB pages, 2 on 16 KiB, 16 on 64 KiB). Entries at
+ * higher indices can only come from corruption or a producer bug.
+ */
+uint64_t kho_root_entries_legal(const struct kho_geometry *geo);
+
+/* kho_order_bytes - size of a block of @order pages. */
+static inline uint64_t kho_order_bytes(const struct kho_geometry *geo,
+				       unsigned order)
+{
+	return geo->page_size << order;
+}
+
+/* Memory map formats named by the root compatible string. */
+enum kho_map_format {
+	KHO_MAP_V1_CHUNKS,   /* 6.16 - 7.0: linked chunk pages of bitmaps */
+	KHO_MAP_RADIX,       /* 7.1+: radix tree of keys */
+};
+
+/* One row of the version table. */
+struct kho_abi_version {
+	const char *compatible;       /* "kho-v3" */
+	unsigned number;              /* 3 */
+	enum kho_map_format map_format;
+	const char *blob_prop;        /* sub-node pointer: "fdt" or "preserved-data" */
+	bool has_blob_size;           /* sub-nodes carry "blob-size" */
+	bool fdt_preserved;           /* the FDT page is an order-0 key of the map */
+	bool zero_map_is_unfinalized; /* map pointer 0 means "not finalized yet" */
+	const char *kernels;          /* which kernels write it */
+};
+
+#define KHO_PROP_COMPATIBLE "compatible"
+#define KHO_PROP_MEMORY_MAP "preserved-memory-map"
+#define KHO_PROP_BLOB_SIZE "blob-size"
+
+/*
+ * kho_abi_versions - the version table, terminated by a row whose
+ * compatible is NULL.
+ */
+const struct kho_abi_version *kho_abi_versions(void);
+
+/* kho_abi_version_find - the row for root version @number, or NULL. */
+const struct kho_abi_version *kho_abi_version_find(unsigned number);
+
+#define KHO_COMPAT_MAX_COMPONENTS 8
+#define KHO_COMPAT_COMPONENT_MAX 32
+
+/*
+ * A parsed root compatible: "kho-v4;radix-v1;vmalloc-v1" is root version 4
+ * with components "radix-v1" and "vmalloc-v1".
+ */
+struct kho_compat {
+	unsigned version;   /* N of the leading "kho-vN" */
+	unsigned ncomponents;
+	char components[KHO_COMPAT_MAX_COMPONENTS][KHO_COMPAT_COMPONENT_MAX];
+	const struct kho_abi_version *abi; /* NULL when N is unknown */
+};
+
+/*
+ * kho_compat_parse - parse the root compatible property value @s of @len
+ * bytes (as stored in the FDT: NUL-terminated, possibly a string list of
+ * which only the first string counts).
+ * returns: KHO_OK; KHO_ERR_CORRUPT when the string is malformed (no
+ * "kho-v" prefix, no decimal version, empty or over-long component, not
+ * NUL-terminated); KHO_ERR_NOTIMPL when it is well-formed but the version
+ * is unknown (the decoder must fail closed).
+ */
+enum kho_status kho_compat_parse(const char *s, size_t len,
+				 struct kho_compat *out, struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

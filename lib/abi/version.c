@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The table of KHO root compatible strings. The next kernel accepts only
+ * an exact match of its own string, so an unknown version is never
+ * decoded by guesswork.
+ */
+#include "kho/abi.h"
+
+#include <stdio.h>
+
+#include "../util/util.h"
+
+static const struct kho_abi_version versions[] = {
+	{ "kho-v1", 1, KHO_MAP_V1_CHUNKS, "fdt", false, false, true,
+	  "6.16 - 7.0" },
+	{ "kho-v2", 2, KHO_MAP_RADIX, "preserved-data", false, true, false,
+	  "7.1 merge window" },
+	{ "kho-v3", 3, KHO_MAP_RADIX, "preserved-data", true, true, false,
+	  "7.1" },
+	{ "kho-v4", 4, KHO_MAP_RADIX, "preserved-data", true, true, false,
+	  "7.2" },
+	{ NULL, 0, 0, NULL, false, false, false, NULL },
+};
+
+KHO_EXPORT const struct kho_abi_version *kho_abi_versions(void)
+{
+	return versions;
+}
+
+KHO_EXPORT const struct kho_abi_version *kho_abi_version_find(unsigned number)
+{
+	for (const struct kho_abi_version *v = versions; v->compatible; v++)
+		if (v->number == number)
+			return v;
+	return NULL;
+}
+
+static bool is_component_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	       c == ',' || c == '+';
+}
+
+KHO_EXPORT enum kho_status kho_compat_parse(const char *s, size_t len,
+					    struct kho_compat *out,
+					    struct kho_error *err)
+{
+	size_t slen, i, start;
+	unsigned long version = 0;
+
+	memset(out, 0, sizeof(*out));
+	slen = s ? strnlen(s, len) : 0;
+	if (!s || slen == len)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "compatible is not a NUL-terminated string");
+	if (slen < 6 || strncmp(s, "kho-v", 5) != 0)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "compatible \"%.64s\" does not start with \"kho-v<N>\"", s);
+	for (i = 5; i < slen && s[i] >= '0' && s[i] <= '9'; i++) {
+		version = version * 10 + (unsigned long)(s[i] - '0');
+		if (version > 1000000)
+			break;
+	}
+	if (i == 5 || version > 1000000 || (s[5] == '0' && i > 6) ||
+	    (i < slen && s[i] != ';'))
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "compatible \"%.64s\": version is not a decimal number", s);
+	out->version = (unsigned)version;
+
+	/* Sub-component strings joined by ';' (proposed June 2026). */
+	while (i < slen) {
+		size_t n;
+
+		start = ++i;
+		while (i < slen && s[i] != ';')
+			i++;
+		n = i - start;
+		if (n == 0 || n >= KHO_COMPAT_COMPONENT_MAX)
+			return kho_error_set(err, KHO_ERR_CORRUPT,
+					     "compatible \"%.64s\": %s component", s,
+					     n ? "over-long" : "empty");
+		if (out->ncomponents == KHO_COMPAT_MAX_COMPONENTS)
+			return kho_error_set(err, KHO_ERR_CORRUPT,
+					     "compatible \"%.64s\": more than %d components",
+					     s, KHO_COMPAT_MAX_COMPONENTS);
+		for (size_t k = start; k < i; k++)
+			if (!is_component_char(s[k]))
+				return kho_error_set(err, KHO_ERR_CORRUPT,
+						     "compatible \"%.64s\": bad character in component", s);
+		memcpy(out->components[out->ncomponents], s + start, n);
+		out->components[out->ncomponents][n] = '\0';
+		out->ncomponents++;
+	}
+
+	out->abi = kho_abi_version_find(out->version);
+	if (!out->abi)
+		return kho_error_set(err, KHO_ERR_NOTIMPL,
+				     "unsupported KHO ABI \"%.64s\" (known: kho-v1 to kho-v4)", s);
+	return KHO_OK;
+}

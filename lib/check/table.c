@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include "kho/check.h"
+
+#include <string.h>
+
+#include "../util/util.h"
+
+static const struct kho_check_info checks[] = {
+	{ "fdt-header", KHO_SEV_ERROR,
+	  "bad magic or version, truncated, totalsize beyond one page or the dump, fails the full structural check" },
+	{ "fdt-compatible", KHO_SEV_ERROR,
+	  "root compatible missing or malformed" },
+	{ "fdt-memory-map", KHO_SEV_ERROR,
+	  "preserved-memory-map missing, length not 8, zero, or not page-aligned" },
+	{ "fdt-subnode", KHO_SEV_ERROR,
+	  "a sub-node lacks its blob pointer or blob-size, or one has a bad length or a zero value" },
+	{ "fdt-not-preserved", KHO_SEV_ERROR,
+	  "the FDT's own page is not covered by the map" },
+	{ "blob-not-preserved", KHO_SEV_ERROR,
+	  "part of a sub-blob is not covered by the map" },
+	{ "blob-fdt", KHO_SEV_ERROR,
+	  "an FDT sub-blob fails the full structural check or is larger than its blob-size" },
+	{ "radix-pointer", KHO_SEV_ERROR,
+	  "a table entry not page-aligned, with bit 63 set, or outside the dump's memory" },
+	{ "radix-loop", KHO_SEV_ERROR,
+	  "a node or leaf page reached twice (cycle or shared child)" },
+	{ "radix-key-width", KHO_SEV_ERROR,
+	  "a table entry at an index that would set a key bit above KEY_WIDTH-1" },
+	{ "radix-depth", KHO_SEV_ERROR,
+	  "the tree has the broken 16 KiB depth, or no depth fits its entries" },
+	{ "radix-empty", KHO_SEV_NOTE,
+	  "an all-zero leaf or a node without children" },
+	{ "radix-node-scratch", KHO_SEV_ERROR,
+	  "a node, leaf or the FDT page lies in a scratch area" },
+	{ "radix-node-preserved", KHO_SEV_WARNING,
+	  "a node or leaf page is itself inside a preserved range" },
+	{ "range-order", KHO_SEV_WARNING,
+	  "order above --max-order; error when order + PAGE_SHIFT >= 31" },
+	{ "range-overlap", KHO_SEV_ERROR,
+	  "two keys cover overlapping memory" },
+	{ "range-scratch", KHO_SEV_ERROR,
+	  "a preserved range overlaps a scratch area" },
+	{ "range-not-ram", KHO_SEV_WARNING,
+	  "a preserved range lies outside the memory the dump describes" },
+	{ "range-not-dumped", KHO_SEV_INCOMPLETE,
+	  "a preserved range is (partly) excluded from the dump" },
+	{ "radix-unreadable", KHO_SEV_INCOMPLETE,
+	  "a node or leaf page is not in the dump; its subtree was skipped" },
+	{ "scratch-layout", KHO_SEV_ERROR,
+	  "scratch areas overlap each other, are empty, or are not page-aligned" },
+	{ "v1-chunk", KHO_SEV_ERROR,
+	  "kho-v1 chunk list: bad pointer, loop, num_elms above capacity, orders not ascending" },
+	{ "v1-bitmap", KHO_SEV_ERROR,
+	  "kho-v1 bitmap pointer bad, or phys_start not aligned to what one bitmap covers" },
+	{ NULL, 0, NULL },
+};
+
+KHO_EXPORT const struct kho_check_info *kho_checks(void)
+{
+	return checks;
+}
+
+KHO_EXPORT const struct kho_check_info *kho_check_find(const char *name)
+{
+	for (const struct kho_check_info *c = checks; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+KHO_EXPORT const char *kho_severity_str(enum kho_severity sev)
+{
+	switch (sev) {
+	case KHO_SEV_OFF:	 return "off";
+	case KHO_SEV_NOTE:	 return "note";
+	case KHO_SEV_INCOMPLETE: return "incomplete";
+	case KHO_SEV_WARNING:	 return "warning";
+	case KHO_SEV_ERROR:	 return "error";
+	}
+	return "unknown";
+}

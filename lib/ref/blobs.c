@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Sub-nodes of the KHO FDT and the blobs they point at. Each blob is
+ * allocated and preserved by its owner, as subsystems do in the kernel.
+ */
+#include "ref_internal.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+
+#include "../util/util.h"
+
+static enum kho_status new_blob(struct kho_ref *ref, const char *name,
+				enum blob_kind kind, struct ref_blob **out,
+				struct kho_error *err)
+{
+	struct ref_blob *v;
+	enum kho_status st;
+
+	if ((st = ref_boot(ref, err)))
+		return st;
+	if (ref->finalized)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "sub-node \"%s\" added after finalize", name);
+	if (!name[0] || strlen(name) >= sizeof(v->name) || strpbrk(name, "/@ \t"))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "bad sub-node name \"%s\"", name);
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (!strcmp(ref->blobs[i].name, name))
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "sub-node \"%s\" exists already", name);
+	if (ref->abi->map_format == KHO_MAP_V1_CHUNKS && kind != BLOB_FDT &&
+	    kind != BLOB_MEMBLOCK)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "sub-node \"%s\": kho-v1 sub-nodes hold FDT blobs only",
+				     name);
+	v = realloc(ref->blobs, (ref->nblobs + 1) * sizeof(*v));
+	if (!v)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->blobs = v;
+	*out = memset(&v[ref->nblobs++], 0, sizeof(*v));
+	snprintf((*out)->name, sizeof((*out)->name), "%s", name);
+	(*out)->kind = kind;
+	return KHO_OK;
+}
+
+/* Allocate the blob's folio, fill it and preserve it. */
+static enum kho_status place(struct kho_ref *ref, struct ref_blob *b,
+			     const void *data, size_t len, struct kho_error *err)
+{
+	enum kho_status st;
+
+	b->order = order_for_bytes(ref, b->size ? b->size : 1);
+	if ((st = ref_alloc(ref, b->order, &b->phys, err)))
+		return st;
+	if (len && (st = mem_write(&ref->mem, b->phys, data, len, err)))
+		return st;
+	return kho_ref_preserve_folio(ref, b->phys, b->order, err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_blob_raw(struct kho_ref *ref,
+						const char *name, uint64_t size,
+						uint8_t fill,
+						struct kho_error *err)
+{
+	struct ref_blob *b;
+	enum kho_status st = new_blob(ref, name, BLOB_RAW, &b, err);
+	_cleanup_free_ uint8_t *data = NULL;
+
+	if (st)
+		return st;
+	if (!size || size > ((uint64_t)1 << 30))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "raw blob size must be 1 byte to 1 GiB");
+	b->size = size;
+	b->fill = fill;
+	if (fill) {
+		data = malloc(size);
+		if (!data)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		memset(data, fill, size);
+	}
+	return place(ref, b, data, fill ? size : 0, err);
+}
+
+static enum kho_status fdt_blob(struct kho_ref *ref, struct ref_blob *b,
+				struct kho_error *err)
+{
+	size_t cap = ref->geo.page_size;
+	enum kho_status st;
+
+	for (;;) {
+		_cleanup_free_ void *buf = calloc(1, cap);
+
+		if (!buf)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		st = ref_blob_fdt(ref, b->compatible, ref->regions,
+				  b->kind == BLOB_MEMBLOCK ? ref->nregions : 0,
+				  buf, cap, err);
+		if (st == KHO_ERR_INVALID && cap < (1u << 24)) {
+			cap *= 2;
+			continue;
+		}
+		if (st)
+			return st;
+		b->size = fdt_totalsize(buf);
+		if (b->phys && b->size <= kho_order_bytes(&ref->geo, b->order))
+			return mem_write(&ref->mem, b->phys, buf, b->size, err);
+		if (b->phys)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "sub-node \"%s\" outgrew its pages", b->name);
+		return place(ref, b, buf, b->size, err);
+	}
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_blob_fdt(struct kho_ref *ref,
+						const char *name,
+						const char *compatible,
+						struct kho_error *err)
+{
+	struct ref_blob *b;
+	enum kho_status st = new_blob(ref, name, BLOB_FDT, &b, err);
+
+	if (st)
+		return st;
+	snprintf(b->compatible, sizeof(b->compatible), "%s", compatible);
+	return fdt_blob(ref, b, err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_kexec_metadata(struct kho_ref *ref,
+						      const char *release,
+						      uint32_t kexec_count,
+						      struct kho_error *err)
+{
+	uint8_t data[KEXEC_METADATA_SIZE] = { 0 };
+	struct ref_blob *b;
+	enum kho_status st;
+
+	if (strlen(release) > 64)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "release \"%s\" is longer than 64 bytes", release);
+	if ((st = new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
+		return st;
+	/* packed { u32 version; char previous_release[65]; u32 kexec_count; } */
+	store_u32(data, 1, false);
+	memcpy(data + 4, release, strlen(release));
+	store_u32(data + 69, kexec_count, false);
+	b->size = sizeof(data);
+	return place(ref, b, data, sizeof(data), err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,
+						   const char *name,
+						   uint64_t start, uint64_t size,
+						   struct kho_error *err)
+{
+	struct ref_blob *mb = NULL;
+	struct ref_region *v;
+	enum kho_status st;
+
+	if (!name[0] || strlen(name) >= sizeof(v->name) || strpbrk(name, "/@ \t"))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "bad reserve-mem name \"%s\"", name);
+	if (!size || !is_aligned(start | size, ref->geo.page_size))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "reserve-mem %s is empty or not page-aligned", name);
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (ref->blobs[i].kind == BLOB_MEMBLOCK)
+			mb = &ref->blobs[i];
+	if (!mb) {
+		if ((st = new_blob(ref, "memblock", BLOB_MEMBLOCK, &mb, err)))
+			return st;
+		snprintf(mb->compatible, sizeof(mb->compatible), "memblock-v1");
+	}
+	v = realloc(ref->regions, (ref->nregions + 1) * sizeof(*v));
+	if (!v)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->regions = v;
+	v = &v[ref->nregions++];
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->start = start;
+	v->size = size;
+	/* reserve_mem preserves the region's pages in one run. */
+	st = kho_ref_preserve_pages(ref, start >> ref->geo.page_shift,
+				    size >> ref->geo.page_shift, err);
+	return st ? st : fdt_blob(ref, mb, err);
+}
+
+/*
+ * struct kho_vmalloc (16 bytes) names the first of a chain of chunk
+ * pages; each chunk is { u64 next; u64 phys[]; } with the phys array
+ * ending at the page end or a 0 entry. Every run of 1 << order pages
+ * and every chunk page is preserved (kho_preserve_vmalloc, 6.17+).
+ */
+KHO_EXPORT enum kho_status kho_ref_add_vmalloc(struct kho_ref *ref,
+					       const char *name,
+					       uint32_t total_pages,
+					       unsigned order,
+					       struct kho_error *err)
+{
+	uint64_t per_chunk = ref->geo.page_size / 8 - 1, chunk = 0, used = 0;
+	uint8_t desc[VMALLOC_DESC_SIZE] = { 0 }, raw[8];
+	struct ref_blob *b;
+	enum kho_status st;
+
+	if (!total_pages || order > 16 || total_pages % (1u << order))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "vmalloc %s: %u pages are not whole order-%u runs",
+				     name, total_pages, order);
+	if ((st = new_blob(ref, name, BLOB_VMALLOC, &b, err)))
+		return st;
+	b->size = VMALLOC_DESC_SIZE;
+	if ((st = place(ref, b, NULL, 0, err)))
+		return st;
+	for (uint32_t run = 0; run < total_pages >> order; run++) {
+		uint64_t phys, next;
+
+		if (!chunk || used == per_chunk) {
+			if ((st = ref_alloc(ref, 0, &next, err)) ||
+			    (st = kho_ref_preserve_folio(ref, next, 0, err)))
+				return st;
+			store_u64(raw, next, false);
+			st = mem_write(&ref->mem, chunk ? chunk : b->phys, raw, 8, err);
+			if (st)
+				return st;
+			chunk = next;
+			used = 0;
+		}
+		if ((st = ref_alloc(ref, order, &phys, err)) ||
+		    (st = kho_ref_preserve_folio(ref, phys, order, err)))
+			return st;
+		store_u64(raw, phys, false);
+		if ((st = mem_write(&ref->mem, chunk + 8 + used++ * 8, raw, 8, err)))
+			return st;
+	}
+	/* desc.first was written with the first chunk; now the rest. */
+	store_u32(desc, total_pages, false);
+	desc[4] = (uint8_t)(VMALLOC_FLAG_ALLOC | (order ? VMALLOC_FLAG_HUGE_VMAP : 0));
+	desc[6] = (uint8_t)order;
+	return mem_write(&ref->mem, b->phys + 8, desc, 8, err);
+}

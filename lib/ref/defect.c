@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Defects injected on purpose, one for every check of the verifier. Each
+ * is the smallest corruption that makes its check fire. Defects that are
+ * operations (preserve something wrong) run before finalize, like any
+ * operation; those that corrupt the serialized structures run after, and
+ * record the finding the verifier must report. Range-level consequences
+ * are not recorded here: expect.c derives them from the final state.
+ */
+#include "ref_internal.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+
+#include "../util/util.h"
+#include "kho/check.h"
+
+typedef enum kho_status (*defect_fn)(struct kho_ref *ref, struct ref_defect *d,
+				     struct kho_error *err);
+
+enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_V3 };
+
+struct defect_def {
+	const char *check;
+	enum defect_needs needs;
+	defect_fn before;   /* an operation, before finalize */
+	defect_fn after;    /* a corruption, after finalize */
+	const char *variants; /* accepted first words, "" for none */
+};
+
+static uint64_t get_u64(struct kho_ref *ref, uint64_t phys)
+{
+	uint8_t raw[8];
+
+	mem_read(&ref->mem, phys, raw, 8);
+	return load_u64(raw, false);
+}
+
+static enum kho_status put_u64(struct kho_ref *ref, uint64_t phys, uint64_t v,
+			       struct kho_error *err)
+{
+	uint8_t raw[8];
+
+	store_u64(raw, v, false);
+	return mem_write(&ref->mem, phys, raw, 8, err);
+}
+
+static const char *variant(const struct ref_defect *d, const char *dflt)
+{
+	return d->argc ? d->argv[0] : dflt;
+}
+
+static uint64_t ram_top(const struct kho_ref *ref)
+{
+	return ref->mem.ram.n ? range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]) : 0;
+}
+
+/* A blob by name (second word) or the first one @want accepts. */
+static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *d,
+				  int name_arg, bool fdt_only,
+				  struct kho_error *err)
+{
+	const char *name = d->argc > name_arg ? d->argv[name_arg] : NULL;
+
+	for (size_t i = 0; i < ref->nblobs; i++) {
+		struct ref_blob *b = &ref->blobs[i];
+		bool is_fdt = b->kind == BLOB_FDT || b->kind == BLOB_MEMBLOCK;
+
+		if (name ? !strcmp(b->name, name) : (!fdt_only || is_fdt))
+			return b;
+	}
+	kho_error_set(err, KHO_ERR_INVALID, "%s: no %ssub-node%s%s to corrupt",
+		      d->def->check, fdt_only ? "FDT " : "",
+		      name ? " named " : "", name ? name : "");
+	return NULL;
+}
+
+static void orders_used(void *ctx, uint64_t phys, unsigned order)
+{
+	*(uint64_t *)ctx |= order < 64 ? 1ull << order : 0;
+}
+
+/*
+ * Preserve a fresh block at the lowest order no key uses yet: its key
+ * then sits alone in its leaf (the order bit differs from every other
+ * key's), so the leaf can be emptied or dropped without touching others.
+ */
+static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
+				    struct kho_error *err)
+{
+	uint64_t used = 0;
+	struct ref_walk w = { .key = orders_used, .ctx = &used };
+	enum kho_status st;
+	unsigned o;
+
+	radix_walk(ref, &w);
+	for (o = 0; o < 12 && (used >> o) & 1; o++)
+		;
+	if (o == 12)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "%s: orders 0 to 11 are all in use", d->def->check);
+	d->order = o;
+	if ((st = ref_alloc(ref, o, &d->phys, err)))
+		return st;
+	return kho_ref_preserve_folio(ref, d->phys, o, err);
+}
+
+/* Clobber the FDT_END token that closes a blob's structure block. */
+static enum kho_status clobber_fdt_end(struct kho_ref *ref, uint64_t fdt,
+				       struct kho_error *err)
+{
+	uint8_t hdr[sizeof(struct fdt_header)];
+	uint8_t bad[4] = { 0xde, 0xad, 0xbe, 0xef };
+
+	mem_read(&ref->mem, fdt, hdr, sizeof(hdr));
+	return mem_write(&ref->mem, fdt + fdt_off_dt_struct(hdr) +
+				    fdt_size_dt_struct(hdr) - 4, bad, 4, err);
+}
+
+/* ---- FDT ---- */
+
+static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *d,
+					struct kho_error *err)
+{
+	ref->fdt_unusable = true;
+	return clobber_fdt_end(ref, ref->fdt_phys, err) ?:
+	       ref_record(ref, "fdt-header", ref->fdt_phys, err,
+			  "structure block does not end with FDT_END");
+}
+
+static enum kho_status fdt_compatible_after(struct kho_ref *ref,
+					    struct ref_defect *d,
+					    struct kho_error *err)
+{
+	snprintf(ref->compatible, sizeof(ref->compatible), "kho-vx");
+	ref->fdt_unusable = true;
+	return ref_build_fdt(ref, err) ?:
+	       ref_record(ref, "fdt-compatible", ref->fdt_phys, err,
+			  "root compatible \"kho-vx\" is malformed");
+}
+
+static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
+					    struct ref_defect *d,
+					    struct kho_error *err)
+{
+	const char *v = variant(d, "length");
+
+	if (!strcmp(v, "length")) {
+		ref->map_prop_len = 4;
+	} else if (!strcmp(v, "zero")) {
+		if (ref->abi->zero_map_is_unfinalized)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "fdt-memory-map zero: kho-v1 reads 0 as not finalized (use v1-unfinalized)");
+		ref->map_prop_override = true;
+		ref->map_prop_value = 0;
+	} else {
+		ref->map_prop_override = true;
+		ref->map_prop_value = ref->map_phys + 0x10;
+	}
+	ref->map_unusable = true;
+	return ref_build_fdt(ref, err) ?:
+	       ref_record(ref, "fdt-memory-map", ref->fdt_phys, err,
+			  "preserved-memory-map is bad (%s)", v);
+}
+
+static enum kho_status fdt_subnode_after(struct kho_ref *ref, struct ref_defect *d,
+					 struct kho_error *err)
+{
+	const char *v = variant(d, ref->abi->has_blob_size ? "no-size" : "zero");
+	struct ref_blob *b = pick_blob(ref, d, 1, false, err);
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	if (!strcmp(v, "no-size")) {
+		if (!ref->abi->has_blob_size)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "fdt-subnode no-size: %s has no blob-size",
+					     ref->abi->compatible);
+		b->drop_size = true;
+	} else {
+		b->zero_pointer = true;
+	}
+	return ref_build_fdt(ref, err) ?:
+	       ref_record(ref, "fdt-subnode", ref->fdt_phys, err,
+			  "sub-node %s: %s", b->name,
+			  b->drop_size ? "no blob-size" : "blob pointer is 0");
+}
+
+static enum kho_status fdt_not_preserved_before(struct kho_ref *ref,
+						struct ref_defect *d,
+						struct kho_error *err)
+{
+	return kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
+}
+
+/* ---- blobs ---- */
+
+static enum kho_status blob_not_preserved_before(struct kho_ref *ref,
+						 struct ref_defect *d,
+						 struct kho_error *err)
+{
+	struct ref_blob *b = pick_blob(ref, d, 0, false, err);
+
+	return b ? kho_ref_unpreserve_folio(ref, b->phys, b->order, err) : KHO_ERR_INVALID;
+}
+
+static enum kho_status blob_fdt_after(struct kho_ref *ref, struct ref_defect *d,
+				      struct kho_error *err)
+{
+	const char *v = variant(d, "corrupt");
+	struct ref_blob *b = pick_blob(ref, d, 1, true, err);
+	enum kho_status st;
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	if (!strcmp(v, "size")) {
+		if (!ref->abi->has_blob_size)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "blob-fdt size: %s has no blob-size",
+					     ref->abi->compatible);
+		b->size -= 8;
+		st = ref_build_fdt(ref, err);
+	} else {
+		st = clobber_fdt_end(ref, b->phys, err);
+	}
+	return st ?: ref_record(ref, "blob-fdt", b->phys, err,
+				"sub-node %s: FDT blob %s", b->name,
+				b->drop_size ? "" : !strcmp(v, "size") ?
+				"larger than its blob-size" : "fails the structural check");
+}
+
+/* ---- radix structure ---- */
+
+/* The highest-index empty entry of the first leaf's parent. */
+static enum kho_status spare_entry(struct kho_ref *ref, struct ref_defect *d,
+				   uint64_t *entry, uint64_t *leaf,
+				   struct kho_error *err)
+{
+	uint64_t first, parent;
+
+	if (!radix_first_leaf(ref, &first, leaf))
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the tree has no leaf",
+				     d->def->check);
+	parent = align_down(first, ref->geo.page_size);
+	for (uint64_t i = ((uint64_t)1 << ref->geo.table_log2); i-- > 0;) {
+		if (!get_u64(ref, parent + i * 8)) {
+			*entry = parent + i * 8;
+			return KHO_OK;
+		}
+	}
+	return kho_error_set(err, KHO_ERR_INVALID, "%s: the leaf's parent is full",
+			     d->def->check);
+}
+
+static enum kho_status radix_pointer_after(struct kho_ref *ref,
+					   struct ref_defect *d,
+					   struct kho_error *err)
+{
+	const char *v = variant(d, "outside");
+	uint64_t entry, leaf, bad;
+	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
+
+	if (st)
+		return st;
+	if (!strcmp(v, "misaligned"))
+		bad = leaf + 8;
+	else if (!strcmp(v, "bit63"))
+		bad = leaf | (1ull << 63);
+	else
+		bad = align_down(ram_top(ref), ref->geo.page_size) +
+		      16 * ref->geo.page_size;
+	return put_u64(ref, entry, bad, err) ?:
+	       ref_record(ref, "radix-pointer", entry, err,
+			  "level-1 entry holds 0x%llx (%s)",
+			  (unsigned long long)bad, v);
+}
+
+static enum kho_status radix_loop_after(struct kho_ref *ref, struct ref_defect *d,
+					struct kho_error *err)
+{
+	const char *v = variant(d, "cycle");
+	uint64_t entry, leaf, target;
+	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
+
+	if (st)
+		return st;
+	target = !strcmp(v, "shared") ? leaf : ref->map_phys;
+	return put_u64(ref, entry, target, err) ?:
+	       ref_record(ref, "radix-loop", entry, err,
+			  "level-1 entry points at 0x%llx, reached before",
+			  (unsigned long long)target);
+}
+
+static enum kho_status radix_key_width_after(struct kho_ref *ref,
+					     struct ref_defect *d,
+					     struct kho_error *err)
+{
+	uint64_t legal = kho_root_entries_legal(&ref->geo), page, entry;
+	enum kho_status st;
+
+	if (legal >= ((uint64_t)1 << ref->geo.table_log2))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "radix-key-width: every root index is legal in this geometry");
+	if ((st = ref_alloc(ref, 0, &page, err)) ||
+	    !mem_page(&ref->mem, page, true, err))
+		return st ? st : KHO_ERR_NOMEM;
+	entry = ref->map_phys + legal * 8;
+	return put_u64(ref, entry, page, err) ?:
+	       ref_record(ref, "radix-key-width", entry, err,
+			  "root entry %llu is beyond the %llu legal ones",
+			  (unsigned long long)legal, (unsigned long long)legal);
+}
+
+static enum kho_status radix_empty_before(struct kho_ref *ref, struct ref_defect *d,
+					  struct kho_error *err)
+{
+	enum kho_status st = isolated_key(ref, d, err);
+
+	return st ? st : kho_ref_unpreserve_folio(ref, d->phys, d->order, err);
+}
+
+static struct ref_node *snapshot_node(struct kho_ref *ref, uint64_t phys)
+{
+	for (size_t i = 0; i < ref->nnodes; i++)
+		if (ref->nodes[i].phys == phys)
+			return &ref->nodes[i];
+	return NULL;
+}
+
+/* Copy the first leaf to @to and point its parent there. */
+static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
+				       struct kho_error *err)
+{
+	uint64_t entry, leaf;
+	uint8_t *src, *dst;
+	struct ref_node *n;
+
+	if (!radix_first_leaf(ref, &entry, &leaf))
+		return kho_error_set(err, KHO_ERR_INVALID, "the tree has no leaf");
+	src = mem_page(&ref->mem, leaf, false, NULL);
+	dst = mem_page(&ref->mem, to, true, err);
+	if (!dst)
+		return KHO_ERR_NOMEM;
+	if (src)
+		memcpy(dst, src, ref->geo.page_size);
+	ref->leaf_page = NULL;
+	n = snapshot_node(ref, leaf);
+	if (n)
+		n->phys = to;
+	return put_u64(ref, entry, to, err);
+}
+
+static enum kho_status radix_node_scratch_after(struct kho_ref *ref,
+						struct ref_defect *d,
+						struct kho_error *err)
+{
+	for (size_t i = 0; i < ref->scratch.n; i++) {
+		const struct kho_range *s = &ref->scratch.v[i];
+		uint64_t p = align_down(range_end(s), ref->geo.page_size);
+
+		while (p >= s->start + ref->geo.page_size && p > s->start) {
+			p -= ref->geo.page_size;
+			if (!mem_page(&ref->mem, p, false, NULL) &&
+			    !ref_is_preserved(ref, p, ref->geo.page_size))
+				return move_first_leaf(ref, p, err);
+		}
+	}
+	return kho_error_set(err, KHO_ERR_INVALID,
+			     "radix-node-scratch: no free page in a scratch area");
+}
+
+static enum kho_status radix_node_preserved_before(struct kho_ref *ref,
+						   struct ref_defect *d,
+						   struct kho_error *err)
+{
+	enum kho_status st = ref_alloc(ref, 0, &d->phys, err);
+
+	return st ? st : kho_ref_preserve_folio(ref, d->phys, 0, err);
+}
+
+static enum kho_status radix_node_preserved_after(struct kho_ref *ref,
+						  struct ref_defect *d,
+						  struct kho_error *err)
+{
+	return move_first_leaf(ref, d->phys, err);
+}
+
+static enum kho_status radix_unreadable_before(struct kho_ref *ref,
+					       struct ref_defect *d,
+					       struct kho_error *err)
+{
+	return isolated_key(ref, d, err);
+}
+
+static enum kho_status radix_unreadable_after(struct kho_ref *ref,
+					      struct ref_defect *d,
+					      struct kho_error *err)
+{
+	uint64_t leaf, key = kho_key_encode(&ref->geo, d->phys, d->order);
+	size_t k = 0;
+
+	if (!radix_leaf_of(ref, key, &leaf))
+		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: lost leaf");
+	/* The verifier never sees this leaf, nor the one key in it. */
+	for (size_t i = 0; i < ref->nkeys; i++)
+		if (ref->keys[i].phys != d->phys || ref->keys[i].order != d->order)
+			ref->keys[k++] = ref->keys[i];
+	ref->nkeys = k;
+	k = 0;
+	for (size_t i = 0; i < ref->nnodes; i++)
+		if (ref->nodes[i].phys != leaf)
+			ref->nodes[k++] = ref->nodes[i];
+	ref->nnodes = k;
+	return range_list_add(&ref->excluded, leaf, ref->geo.page_size, err) ?:
+	       ref_record(ref, "radix-unreadable", leaf, err,
+			  "leaf page is not in the dump");
+}
+
+static enum kho_status radix_depth_before(struct kho_ref *ref, struct ref_defect *d,
+					  struct kho_error *err)
+{
+	/* The geometry was chosen when the spec named this defect. */
+	return ref_record(ref, "radix-depth", ref->map_phys, err,
+			  "tree built with depth %u: order-0 keys lost their order bit",
+			  ref->geo.depth);
+}
+
+/* ---- ranges (the findings follow from the state; expect.c derives them) ---- */
+
+static enum kho_status range_order_before(struct kho_ref *ref, struct ref_defect *d,
+					  struct kho_error *err)
+{
+	unsigned order = 31 - ref->geo.page_shift;
+	uint64_t size = kho_order_bytes(&ref->geo, order), phys;
+
+	/* In RAM when the machine has room, else just above it. */
+	if (ref_alloc(ref, order, &phys, NULL))
+		phys = (ram_top(ref) + size - 1) & ~(size - 1);
+	return kho_ref_preserve_folio(ref, phys, order, err);
+}
+
+static enum kho_status range_overlap_before(struct kho_ref *ref, struct ref_defect *d,
+					    struct kho_error *err)
+{
+	uint64_t phys;
+	enum kho_status st = ref_alloc(ref, 1, &phys, err);
+
+	return st ?: kho_ref_preserve_folio(ref, phys, 1, err) ?:
+	       kho_ref_preserve_folio(ref, phys + ref->geo.page_size, 0, err);
+}
+
+static enum kho_status range_scratch_before(struct kho_ref *ref, struct ref_defect *d,
+					    struct kho_error *err)
+{
+	for (size_t i = 0; i < ref->scratch.n; i++)
+		if (ref->scratch.v[i].size &&
+		    is_aligned(ref->scratch.v[i].start, ref->geo.page_size))
+			return kho_ref_preserve_folio(ref, ref->scratch.v[i].start, 0, err);
+	return kho_error_set(err, KHO_ERR_INVALID, "range-scratch: no scratch area");
+}
+
+static enum kho_status range_not_ram_before(struct kho_ref *ref, struct ref_defect *d,
+					    struct kho_error *err)
+{
+	return kho_ref_preserve_folio(ref, align_down(ram_top(ref), ref->geo.page_size),
+				      0, err);
+}
+
+static enum kho_status range_not_dumped_before(struct kho_ref *ref,
+					       struct ref_defect *d,
+					       struct kho_error *err)
+{
+	enum kho_status st = ref_alloc(ref, 0, &d->phys, err);
+
+	return st ?: kho_ref_preserve_folio(ref, d->phys, 0, err) ?:
+	       range_list_add(&ref->excluded, d->phys, ref->geo.page_size, err);
+}
+
+/* ---- scratch ---- */
+
+static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defect *d,
+					    struct kho_error *err)
+{
+	const char *v = variant(d, "overlap");
+	uint64_t base = ref->scratch.n ? ref->scratch.v[0].start : 0;
+	uint64_t start = base, size = ref->geo.page_size;
+
+	if (!ref->scratch.n)
+		return kho_error_set(err, KHO_ERR_INVALID, "scratch-layout: no scratch area");
+	if (!strcmp(v, "empty"))
+		start = range_end(&ref->scratch.v[ref->scratch.n - 1]), size = 0;
+	else if (!strcmp(v, "misaligned"))
+		start = range_end(&ref->scratch.v[ref->scratch.n - 1]) + 0x100;
+	/* Only the kho_scratch[] array changes: nothing was allocated here. */
+	return range_list_add(&ref->scratch, start, size, err);
+}
+
+/* ---- kho-v1 ---- */
+
+static uint64_t v1_last_chunk(struct kho_ref *ref, uint64_t *count)
+{
+	uint64_t c = ref->map_phys, last = 0;
+
+	for (*count = 0; c && *count <= ref->mem.npages; ++*count) {
+		last = c;
+		c = get_u64(ref, c);
+	}
+	return last;
+}
+
+static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
+				      struct kho_error *err)
+{
+	uint64_t n, last = v1_last_chunk(ref, &n);
+
+	if (!last)
+		return kho_error_set(err, KHO_ERR_INVALID, "v1-chunk: no chunk");
+	return put_u64(ref, last, ref->map_phys, err) ?:
+	       ref_record(ref, "v1-chunk", last, err,
+			  "next points back at chunk 0x%llx",
+			  (unsigned long long)ref->map_phys);
+}
+
+static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d,
+				       struct kho_error *err)
+{
+	uint64_t n, last = v1_last_chunk(ref, &n), elm;
+	uint8_t raw[4];
+	uint32_t used;
+
+	if (!last)
+		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
+	mem_read(&ref->mem, last + 12, raw, 4);
+	used = load_u32(raw, false);
+	if (used >= v1_chunk_capacity(ref))
+		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
+	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
+	store_u32(raw, used + 1, false);
+	return put_u64(ref, elm, 0, err) ?:
+	       put_u64(ref, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
+					     16 * ref->geo.page_size, err) ?:
+	       mem_write(&ref->mem, last + 12, raw, 4, err) ?:
+	       ref_record(ref, "v1-bitmap", elm, err,
+			  "bitmap pointer is outside memory");
+}
+
+static const struct defect_def defects[] = {
+	{ "fdt-header", NEEDS_ANY, NULL, fdt_header_after, "" },
+	{ "fdt-compatible", NEEDS_ANY, NULL, fdt_compatible_after, "" },
+	{ "fdt-memory-map", NEEDS_ANY, NULL, fdt_memory_map_after, "length zero misaligned" },
+	{ "fdt-subnode", NEEDS_ANY, NULL, fdt_subnode_after, "no-size zero" },
+	{ "fdt-not-preserved", NEEDS_V2, fdt_not_preserved_before, NULL, "" },
+	{ "blob-not-preserved", NEEDS_ANY, blob_not_preserved_before, NULL, NULL },
+	{ "blob-fdt", NEEDS_ANY, NULL, blob_fdt_after, "corrupt size" },
+	{ "radix-pointer", NEEDS_RADIX, NULL, radix_pointer_after, "outside misaligned bit63" },
+	{ "radix-loop", NEEDS_RADIX, NULL, radix_loop_after, "cycle shared" },
+	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },
+	{ "radix-depth", NEEDS_RADIX, radix_depth_before, NULL, "" },
+	{ "radix-empty", NEEDS_RADIX, radix_empty_before, NULL, "" },
+	{ "radix-node-scratch", NEEDS_RADIX, NULL, radix_node_scratch_after, "" },
+	{ "radix-node-preserved", NEEDS_RADIX, radix_node_preserved_before,
+	  radix_node_preserved_after, "" },
+	{ "range-order", NEEDS_ANY, range_order_before, NULL, "" },
+	{ "range-overlap", NEEDS_ANY, range_overlap_before, NULL, "" },
+	{ "range-scratch", NEEDS_ANY, range_scratch_before, NULL, "" },
+	{ "range-not-ram", NEEDS_ANY, range_not_ram_before, NULL, "" },
+	{ "range-not-dumped", NEEDS_ANY, range_not_dumped_before, NULL, "" },
+	{ "radix-unreadable", NEEDS_RADIX, radix_unreadable_before,
+	  radix_unreadable_after, "" },
+	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap empty misaligned" },
+	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
+	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "" },
+};
+
+KHO_EXPORT const char *const *kho_ref_defect_names(void)
+{
+	static const char *names[ARRAY_SIZE(defects) + 1];
+
+	for (size_t i = 0; i < ARRAY_SIZE(defects); i++)
+		names[i] = defects[i].check;
+	return names;
+}
+
+static bool word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check,
+					  int argc, char **argv,
+					  struct kho_error *err)
+{
+	const struct defect_def *def = NULL;
+	struct ref_defect *d;
+	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
+
+	for (size_t i = 0; i < ARRAY_SIZE(defects); i++)
+		if (!strcmp(defects[i].check, check))
+			def = &defects[i];
+	if (!def)
+		return kho_error_set(err, KHO_ERR_INVALID, "no defect named \"%s\"", check);
+	if (ref->finalized)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "defect %s after finalize", check);
+	if ((def->needs == NEEDS_RADIX && !radix) || (def->needs == NEEDS_V1 && radix) ||
+	    (def->needs == NEEDS_V2 && ref->abi->number < 2))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "defect %s does not apply to %s", check,
+				     ref->abi->compatible);
+	if (argc > DEFECT_MAX_ARGS)
+		return kho_error_set(err, KHO_ERR_INVALID, "defect %s: too many words", check);
+	if (argc && def->variants && !word_in(argv[0], def->variants))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "defect %s: unknown variant \"%s\"%s%s", check, argv[0],
+				     def->variants[0] ? " (known: " : "",
+				     def->variants[0] ? def->variants : "");
+	if (!strcmp(check, "radix-depth")) {
+		/* Only the geometry can carry this one, and only from boot. */
+		if (ref->geo.page_size != 16384 || ref->booted)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "defect radix-depth needs 16K pages and must come before the first operation");
+		kho_geometry_init(&ref->geo, ref->geo.page_size, true);
+	}
+	d = realloc(ref->defects, (ref->ndefects + 1) * sizeof(*d));
+	if (!d)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->defects = d;
+	d = memset(&d[ref->ndefects++], 0, sizeof(*d));
+	d->def = def;
+	d->argc = argc;
+	for (int i = 0; i < argc; i++)
+		snprintf(d->argv[i], sizeof(d->argv[i]), "%s", argv[i]);
+	return KHO_OK;
+}
+
+static enum kho_status run_phase(struct kho_ref *ref, bool after,
+				 struct kho_error *err)
+{
+	for (size_t i = 0; i < ref->ndefects; i++) {
+		struct ref_defect *d = &ref->defects[i];
+		defect_fn fn = after ? d->def->after : d->def->before;
+		enum kho_status st = fn ? fn(ref, d, err) : KHO_OK;
+
+		if (st)
+			return kho_error_prepend(err, "defect %s", d->def->check);
+	}
+	return KHO_OK;
+}
+
+enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err)
+{
+	return run_phase(ref, false, err);
+}
+
+enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err)
+{
+	return run_phase(ref, true, err);
+}

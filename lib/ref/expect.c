@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the verifier must report for the image the reference wrote.
+ *
+ * Structural defects record their own finding (defect.c). Everything that
+ * follows from the preserved set (overlaps, scratch, RAM, coverage of the
+ * FDT and blobs, node placement, empty leaves) is derived here from a
+ * snapshot of the tree taken right after finalize, with plain sorting
+ * and scanning: an oracle deliberately simpler than the verifier's
+ * streaming checks, so that the two can be compared.
+ */
+#include "ref_internal.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../util/util.h"
+#include "kho/check.h"
+
+struct snap {
+	struct kho_ref *ref;
+	struct kho_error *err;
+	enum kho_status st;
+	size_t kcap, ncap;
+};
+
+static void snap_key(void *ctx, uint64_t phys, unsigned order)
+{
+	struct snap *s = ctx;
+	struct kho_ref *ref = s->ref;
+
+	if (s->st)
+		return;
+	if (ref->nkeys == s->kcap) {
+		size_t cap = s->kcap ? s->kcap * 2 : 64;
+		struct ref_key *v = realloc(ref->keys, cap * sizeof(*v));
+
+		if (!v) {
+			s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
+			return;
+		}
+		ref->keys = v;
+		s->kcap = cap;
+	}
+	ref->keys[ref->nkeys++] = (struct ref_key){ phys, order };
+}
+
+static void snap_node(void *ctx, uint64_t phys, int level, bool empty)
+{
+	struct snap *s = ctx;
+	struct kho_ref *ref = s->ref;
+
+	if (s->st)
+		return;
+	if (ref->nnodes == s->ncap) {
+		size_t cap = s->ncap ? s->ncap * 2 : 64;
+		struct ref_node *v = realloc(ref->nodes, cap * sizeof(*v));
+
+		if (!v) {
+			s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
+			return;
+		}
+		ref->nodes = v;
+		s->ncap = cap;
+	}
+	ref->nodes[ref->nnodes++] = (struct ref_node){ phys, level, empty };
+}
+
+enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
+{
+	struct snap s = { .ref = ref, .err = err };
+	struct ref_walk w = { snap_key, snap_node, &s };
+
+	ref->nkeys = ref->nnodes = 0;
+	if (ref->abi->map_format == KHO_MAP_RADIX)
+		radix_walk(ref, &w);
+	else
+		v1_walk(ref, &w);
+	ref->snapshot_taken = !s.st;
+	return s.st;
+}
+
+/* ---- the oracle ---- */
+
+struct findings {
+	struct ref_finding *v;
+	size_t n, cap;
+	enum kho_status st;
+};
+
+static void add(struct findings *f, const char *check, uint64_t phys,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void add_sev(struct findings *f, const char *check, int sev,
+		    uint64_t phys, const char *msg)
+{
+	if (f->st)
+		return;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct ref_finding *v = realloc(f->v, cap * sizeof(*v));
+
+		if (!v) {
+			f->st = KHO_ERR_NOMEM;
+			return;
+		}
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n] = (struct ref_finding){ .check = check, .severity = sev, .phys = phys };
+	snprintf(f->v[f->n].message, sizeof(f->v[f->n].message), "%s", msg);
+	f->n++;
+}
+
+static void add(struct findings *f, const char *check, uint64_t phys,
+		const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	add_sev(f, check, kho_check_find(check)->severity, phys, msg);
+}
+
+static uint64_t key_size(const struct kho_ref *ref, const struct ref_key *k)
+{
+	return kho_order_bytes(&ref->geo, k->order);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct ref_key *x = a, *y = b;
+
+	if (x->phys != y->phys)
+		return x->phys < y->phys ? -1 : 1;
+	return x->order > y->order ? -1 : x->order < y->order;
+}
+
+#define HEX(x) ((unsigned long long)(x))
+
+static void check_ranges(struct kho_ref *ref, struct findings *f)
+{
+	unsigned max_order = 30 - ref->geo.page_shift;
+	struct ref_key *sorted;
+	uint64_t max_end = 0;
+	size_t max_i = 0;
+
+	for (size_t i = 0; i < ref->nkeys; i++) {
+		const struct ref_key *k = &ref->keys[i];
+		uint64_t size = key_size(ref, k), p;
+
+		if (k->order + ref->geo.page_shift >= 31)
+			add_sev(f, "range-order", KHO_SEV_ERROR, k->phys,
+				"order too large for the next kernel's int size");
+		else if (k->order > max_order)
+			add(f, "range-order", k->phys, "order %u above %u", k->order, max_order);
+		for (size_t s = 0; s < ref->scratch.n; s++) {
+			const struct kho_range *a = &ref->scratch.v[s];
+
+			if (a->size && a->start < k->phys + size && k->phys < range_end(a))
+				add(f, "range-scratch", MAX(k->phys, a->start),
+				    "0x%llx+0x%llx overlaps scratch 0x%llx+0x%llx",
+				    HEX(k->phys), HEX(size), HEX(a->start), HEX(a->size));
+		}
+		p = range_list_first_uncovered(&ref->mem.ram, k->phys, size);
+		if (p != k->phys + size)
+			add(f, "range-not-ram", p, "0x%llx+0x%llx is not all RAM",
+			    HEX(k->phys), HEX(size));
+		p = range_list_first_overlap(&ref->excluded, k->phys, size);
+		if (p != UINT64_MAX)
+			add(f, "range-not-dumped", p, "0x%llx+0x%llx is not all in the dump",
+			    HEX(k->phys), HEX(size));
+	}
+
+	/* Overlap: the first byte of every range that starts before the
+	 * furthest end seen so far, ranges sorted by start, larger first. */
+	sorted = malloc((ref->nkeys ? ref->nkeys : 1) * sizeof(*sorted));
+	if (!sorted) {
+		f->st = KHO_ERR_NOMEM;
+		return;
+	}
+	memcpy(sorted, ref->keys, ref->nkeys * sizeof(*sorted));
+	qsort(sorted, ref->nkeys, sizeof(*sorted), key_cmp);
+	for (size_t i = 0; i < ref->nkeys; i++) {
+		uint64_t end = sorted[i].phys + key_size(ref, &sorted[i]);
+
+		if (i && sorted[i].phys < max_end)
+			add(f, "range-overlap", sorted[i].phys,
+			    "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
+			    HEX(sorted[i].phys), HEX(key_size(ref, &sorted[i])),
+			    sorted[i].order, HEX(sorted[max_i].phys),
+			    HEX(key_size(ref, &sorted[max_i])), sorted[max_i].order);
+		if (end > max_end) {
+			max_end = end;
+			max_i = i;
+		}
+	}
+	free(sorted);
+}
+
+static void check_nodes(struct kho_ref *ref, struct findings *f,
+			const struct range_list *preserved)
+{
+	uint64_t page = ref->geo.page_size;
+	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
+
+	for (size_t i = 0; i < ref->nnodes; i++) {
+		const struct ref_node *n = &ref->nodes[i];
+		const char *what = n->level < 0 ? "chunk" : n->level == 0 ?
+				   (radix ? "leaf" : "bitmap") : "node";
+		uint64_t len = radix || n->level < 0 ? page : v1_bits_per_bitmap(ref) / 8;
+
+		if (range_list_first_overlap(&ref->scratch, n->phys, len) != UINT64_MAX)
+			add(f, "radix-node-scratch", n->phys, "%s page lies in a scratch area", what);
+		if (range_list_first_overlap(preserved, n->phys, len) != UINT64_MAX)
+			add(f, "radix-node-preserved", n->phys, "%s page is inside a preserved range", what);
+		if (radix && n->empty)
+			add(f, "radix-empty", n->phys, "%s at level %d is empty", what, n->level);
+	}
+	if (range_list_first_overlap(&ref->scratch, ref->fdt_phys, page) != UINT64_MAX)
+		add(f, "radix-node-scratch", ref->fdt_phys, "the FDT page lies in a scratch area");
+}
+
+static void check_coverage(struct kho_ref *ref, struct findings *f,
+			   const struct range_list *preserved)
+{
+	uint64_t p;
+
+	if (ref->abi->fdt_preserved &&
+	    range_list_first_uncovered(preserved, ref->fdt_phys, ref->geo.page_size) !=
+		    ref->fdt_phys + ref->geo.page_size)
+		add(f, "fdt-not-preserved", ref->fdt_phys, "the FDT page is not a key of the map");
+	for (size_t i = 0; i < ref->nblobs; i++) {
+		const struct ref_blob *b = &ref->blobs[i];
+
+		if (b->drop_size || b->zero_pointer || !b->size)
+			continue;
+		p = range_list_first_uncovered(preserved, b->phys, b->size);
+		if (p != b->phys + b->size)
+			add(f, "blob-not-preserved", p, "sub-node %s: 0x%llx+0x%llx is not all preserved",
+			    b->name, HEX(b->phys), HEX(b->size));
+	}
+}
+
+static void check_scratch(struct kho_ref *ref, struct findings *f)
+{
+	for (size_t i = 0; i < ref->scratch.n; i++) {
+		const struct kho_range *a = &ref->scratch.v[i];
+
+		if (!a->size)
+			add(f, "scratch-layout", a->start, "scratch area %zu is empty", i);
+		else if (!is_aligned(a->start | a->size, ref->geo.page_size))
+			add(f, "scratch-layout", a->start, "scratch area %zu is not page-aligned", i);
+		for (size_t k = 0; k < i; k++) {
+			const struct kho_range *b = &ref->scratch.v[k];
+
+			if (a->size && b->size && a->start < range_end(b) && b->start < range_end(a)) {
+				add(f, "scratch-layout", a->start,
+				    "scratch area %zu overlaps area %zu", i, k);
+				break;
+			}
+		}
+	}
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct ref_finding *x = a, *y = b;
+
+	if (x->phys != y->phys)
+		return x->phys < y->phys ? -1 : 1;
+	return strcmp(x->check, y->check);
+}
+
+static enum kho_status derive(struct kho_ref *ref, struct findings *f)
+{
+	struct range_list preserved = { 0 };
+	enum kho_status st;
+
+	for (size_t i = 0; i < ref->nfindings; i++)
+		add_sev(f, ref->findings[i].check, ref->findings[i].severity,
+			ref->findings[i].phys, ref->findings[i].message);
+	if (ref->abi->zero_map_is_unfinalized && !ref->map_phys)
+		add_sev(f, "fdt-memory-map", KHO_SEV_NOTE, ref->fdt_phys,
+			"preserved-memory-map is 0: not finalized");
+	if (!ref->fdt_unusable)
+		check_scratch(ref, f);
+	if (!ref->fdt_unusable && !ref->map_unusable) {
+		for (size_t i = 0; i < ref->nkeys; i++) {
+			st = range_list_add(&preserved, ref->keys[i].phys,
+					    key_size(ref, &ref->keys[i]), NULL);
+			if (st) {
+				range_list_free(&preserved);
+				return st;
+			}
+		}
+		range_list_normalize(&preserved, true);
+		check_ranges(ref, f);
+		check_nodes(ref, f, &preserved);
+		check_coverage(ref, f, &preserved);
+		range_list_free(&preserved);
+	}
+	if (f->n)
+		qsort(f->v, f->n, sizeof(*f->v), finding_cmp);
+	return f->st;
+}
+
+/* ---- JSON ---- */
+
+static json_t *hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", HEX(v));
+	return json_string(buf);
+}
+
+static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
+{
+	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
+	bool walked = !ref->fdt_unusable && !ref->map_unusable;
+	json_t *h = json_object(), *arr, *orders = json_object();
+	uint64_t bytes = 0, counts[65] = { 0 };
+	size_t tables = 0, leaves = 0, empty = 0;
+
+	json_object_set_new(h, "fdt", json_pack("{s:o, s:I, s:s, s:s}",
+		"phys", hex(ref->fdt_phys), "size", (json_int_t)ref->fdt_size,
+		"compatible", ref->compatible, "found_by", "scan"));
+	if (radix)
+		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i}",
+			"phys", hex(ref->map_phys), "format", "radix",
+			"depth", (int)ref->geo.depth));
+	else
+		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:I}",
+			"phys", hex(ref->map_phys), "format", "v1-chunks",
+			"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8)));
+
+	arr = json_array();
+	for (size_t i = 0; i < ref->scratch.n; i++)
+		json_array_append_new(arr, json_pack("{s:o, s:o}",
+			"phys", hex(ref->scratch.v[i].start), "size", hex(ref->scratch.v[i].size)));
+	json_object_set_new(h, "scratch", arr);
+
+	arr = json_array();
+	for (size_t i = 0; i < ref->nblobs; i++) {
+		const struct ref_blob *b = &ref->blobs[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "name", b->name,
+			"phys", hex(b->zero_pointer ? 0 : b->phys), "size", hex(b->size)));
+	}
+	json_object_set_new(h, "subtrees", arr);
+
+	arr = json_array();
+	for (size_t i = 0; walked && i < ref->nkeys; i++) {
+		const struct ref_key *k = &ref->keys[i];
+
+		json_array_append_new(arr, json_pack("{s:o, s:i, s:o}", "phys", hex(k->phys),
+			"order", (int)k->order, "size", hex(key_size(ref, k))));
+		bytes += key_size(ref, k);
+		counts[MIN(k->order, 64u)]++;
+	}
+	json_object_set_new(h, "ranges", arr);
+
+	for (size_t i = 0; walked && i < ref->nnodes; i++) {
+		if (ref->nodes[i].level == 0)
+			leaves++;
+		else
+			tables++;
+		empty += ref->nodes[i].empty && radix;
+	}
+	for (unsigned o = 0; o < 65; o++) {
+		char name[8];
+
+		if (!counts[o])
+			continue;
+		snprintf(name, sizeof(name), "%u", o);
+		json_object_set_new(orders, name, json_integer((json_int_t)counts[o]));
+	}
+	json_object_set_new(h, "stats", json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}",
+		"keys", (json_int_t)(walked ? ref->nkeys : 0), "nodes", (json_int_t)tables,
+		"leaves", (json_int_t)leaves, "empty_nodes", (json_int_t)empty,
+		"preserved_bytes", hex(bytes), "orders", orders));
+
+	arr = json_array();
+	for (size_t i = 0; i < f->n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}",
+			"check", f->v[i].check, "severity", kho_severity_str(f->v[i].severity),
+			"phys", hex(f->v[i].phys), "message", f->v[i].message));
+	json_object_set_new(h, "findings", arr);
+	return h;
+}
+
+enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
+				 const struct kho_write_opts *opts,
+				 struct kho_error *err)
+{
+	struct findings f = { 0 };
+	json_t *doc, *args, *summary;
+	size_t counts[4] = { 0 };
+	char buf[64];
+	int rc;
+
+	if (!ref->snapshot_taken)
+		return kho_error_set(err, KHO_ERR_INVALID, "expectations need a finalized image");
+	if (derive(ref, &f)) {
+		free(f.v);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < f.n; i++)
+		counts[f.v[i].severity]++;
+
+	args = json_array();
+	if (ref->scratch.n) {
+		snprintf(buf, sizeof(buf), "0x%llx,0x%llx", HEX(ref->scratch_array_phys),
+			 HEX(ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE));
+		json_array_append_new(args, json_string("--scratch-array"));
+		json_array_append_new(args, json_string(buf));
+	}
+	summary = json_pack("{s:I, s:I, s:I, s:I}",
+			    "error", (json_int_t)counts[KHO_SEV_ERROR],
+			    "warning", (json_int_t)counts[KHO_SEV_WARNING],
+			    "note", (json_int_t)counts[KHO_SEV_NOTE],
+			    "incomplete", (json_int_t)counts[KHO_SEV_INCOMPLETE]);
+	doc = json_pack("{s:{s:s, s:s}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:I, s:s}, s:[o], s:[], s:o}",
+		"tool", "name", "kho-mkimage", "version", "0.1.0",
+		"generator", "spec", opts && opts->spec_name ? opts->spec_name : "",
+		"args", args,
+		"source", "path", opts && opts->image_name ? opts->image_name : "",
+		"format", "elf", "kind", "vmcore", "page_size", (json_int_t)ref->geo.page_size,
+		"byte_order", "little",
+		"handovers", handover_json(ref, &f),
+		"findings",
+		"summary", summary);
+	free(f.v);
+	if (!doc)
+		return kho_error_set(err, KHO_ERR_NOMEM, "cannot build expect.json");
+	rc = json_dumpf(doc, out, JSON_INDENT(2));
+	json_decref(doc);
+	if (rc || fputc('\n', out) == EOF)
+		return kho_error_errno(err, "writing expect.json");
+	return KHO_OK;
+}

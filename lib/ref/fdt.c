@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The KHO FDT and the FDT blobs of sub-nodes, written with libfdt's
+ * sequential-write API into one page. Every u64 property holds the raw
+ * native-endian bytes of the producing CPU, not big-endian FDT cells.
+ */
+#include "ref_internal.h"
+
+#include <libfdt.h>
+
+#include "../util/util.h"
+
+static enum kho_status fdt_fail(struct kho_error *err, const char *what, int rc)
+{
+	return kho_error_set(err, rc == -FDT_ERR_NOSPACE ? KHO_ERR_INVALID :
+							   KHO_ERR_CORRUPT,
+			     "%s: %s", what, fdt_strerror(rc));
+}
+
+static int prop_u64(void *fdt, const char *name, uint64_t v)
+{
+	uint8_t raw[8];
+
+	store_u64(raw, v, false);
+	return fdt_property(fdt, name, raw, sizeof(raw));
+}
+
+enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
+			     const struct ref_region *regions, size_t nregions,
+			     void *buf, size_t bufsize, struct kho_error *err)
+{
+	int rc = fdt_create(buf, (int)bufsize);
+
+	if (!rc)
+		rc = fdt_finish_reservemap(buf);
+	if (!rc)
+		rc = fdt_begin_node(buf, "");
+	if (!rc)
+		rc = fdt_property_string(buf, "compatible", compat);
+	for (size_t i = 0; !rc && i < nregions; i++) {
+		rc = fdt_begin_node(buf, regions[i].name);
+		if (!rc)
+			rc = fdt_property_string(buf, "compatible", "reserve-mem-v1");
+		if (!rc)
+			rc = prop_u64(buf, "start", regions[i].start);
+		if (!rc)
+			rc = prop_u64(buf, "size", regions[i].size);
+		if (!rc)
+			rc = fdt_end_node(buf);
+	}
+	if (!rc)
+		rc = fdt_end_node(buf);
+	if (!rc)
+		rc = fdt_finish(buf);
+	return rc ? fdt_fail(err, compat, rc) : KHO_OK;
+}
+
+enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err)
+{
+	size_t size = ref->geo.page_size;
+	_cleanup_free_ void *buf = calloc(1, size);
+	uint8_t map[8];
+	int rc;
+
+	if (!buf)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	store_u64(map, ref->map_prop_override ? ref->map_prop_value : ref->map_phys,
+		  false);
+	rc = fdt_create(buf, (int)size);
+	if (!rc)
+		rc = fdt_finish_reservemap(buf);
+	if (!rc)
+		rc = fdt_begin_node(buf, "");
+	if (!rc)
+		rc = fdt_property_string(buf, KHO_PROP_COMPATIBLE, ref->compatible);
+	if (!rc)
+		rc = fdt_property(buf, KHO_PROP_MEMORY_MAP, map, (int)ref->map_prop_len);
+	for (size_t i = 0; !rc && i < ref->nblobs; i++) {
+		const struct ref_blob *b = &ref->blobs[i];
+
+		rc = fdt_begin_node(buf, b->name);
+		if (!rc)
+			rc = prop_u64(buf, ref->abi->blob_prop,
+				      b->zero_pointer ? 0 : b->phys);
+		if (!rc && ref->abi->has_blob_size && !b->drop_size)
+			rc = prop_u64(buf, KHO_PROP_BLOB_SIZE, b->size);
+		if (!rc)
+			rc = fdt_end_node(buf);
+	}
+	if (!rc)
+		rc = fdt_end_node(buf);
+	if (!rc)
+		rc = fdt_finish(buf);
+	if (rc)
+		return fdt_fail(err, "KHO FDT does not fit in one page", rc);
+	ref->fdt_size = fdt_totalsize(buf);
+	/* The whole page is rewritten, as the kernel re-creates it in place. */
+	return mem_write(&ref->mem, ref->fdt_phys, buf, size, err);
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Finalize: what the kernel has in memory at the moment of the dump.
+ * kho-v1 serializes its chunk list into a fresh FDT (kho_finalize, 6.16);
+ * 7.1+ kernels keep the tree and FDT live and only rewrite the FDT.
+ */
+#include "ref_internal.h"
+
+#include "../util/util.h"
+
+/* Room for the areas plus a few a defect may add. */
+#define SCRATCH_SPARE 8
+
+static enum kho_status write_scratch_array(struct kho_ref *ref,
+					   struct kho_error *err)
+{
+	size_t n = ref->scratch.n;
+	_cleanup_free_ uint8_t *buf = calloc(n ? n : 1, KHO_SCRATCH_ENTRY_SIZE);
+	enum kho_status st;
+
+	if (!n)
+		return KHO_OK;
+	if (!buf)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if (!ref->scratch_array_phys) {
+		unsigned order = order_for_bytes(ref, (n + SCRATCH_SPARE) *
+						      KHO_SCRATCH_ENTRY_SIZE);
+
+		if ((st = ref_alloc(ref, order, &ref->scratch_array_phys, err)))
+			return st;
+		ref->scratch_array_cap = kho_order_bytes(&ref->geo, order) /
+					 KHO_SCRATCH_ENTRY_SIZE;
+	}
+	if (n > ref->scratch_array_cap)
+		return kho_error_set(err, KHO_ERR_INVALID, "too many scratch areas");
+	for (size_t i = 0; i < n; i++) {
+		store_u64(buf + i * 16, ref->scratch.v[i].start, false);
+		store_u64(buf + i * 16 + 8, ref->scratch.v[i].size, false);
+	}
+	return mem_write(&ref->mem, ref->scratch_array_phys, buf,
+			 n * KHO_SCRATCH_ENTRY_SIZE, err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
+					    struct kho_error *err)
+{
+	enum kho_status st;
+
+	if (ref->finalized)
+		return kho_error_set(err, KHO_ERR_INVALID, "finalized twice");
+	if ((st = ref_boot(ref, err)) || (st = ref_defects_before(ref, err)))
+		return st;
+	if (ref->abi->map_format == KHO_MAP_V1_CHUNKS) {
+		if ((st = v1_serialize(ref, err)) ||
+		    (st = ref_alloc(ref, 0, &ref->fdt_phys, err)))
+			return st;
+	}
+	if ((st = ref_build_fdt(ref, err)) || (st = write_scratch_array(ref, err)))
+		return st;
+	ref->finalized = true;
+	if ((st = ref_snapshot(ref, err)) || (st = ref_defects_after(ref, err)))
+		return st;
+	return write_scratch_array(ref, err);
+}
+
+struct walk_adapter {
+	kho_key_fn fn;
+	void *ctx;
+};
+
+static void adapt(void *ctx, uint64_t phys, unsigned order)
+{
+	struct walk_adapter *a = ctx;
+
+	a->fn(a->ctx, phys, order);
+}
+
+KHO_EXPORT enum kho_status kho_ref_walk(struct kho_ref *ref, kho_key_fn fn,
+					void *ctx, struct kho_error *err)
+{
+	struct walk_adapter a = { fn, ctx };
+	struct ref_walk w = { .key = adapt, .ctx = &a };
+
+	if (!ref->booted)
+		return KHO_OK;
+	if (ref->abi->map_format == KHO_MAP_RADIX)
+		radix_walk(ref, &w);
+	else
+		v1_walk(ref, &w);
+	return KHO_OK;
+}

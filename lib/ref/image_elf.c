@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ELF64 core images in the shapes the readers meet in the field:
+ *  - vmcore (/proc/vmcore, makedumpfile -E): one PT_LOAD per RAM range,
+ *    p_vaddr at the direct map, a PT_NOTE with a CORE note and VMCOREINFO;
+ *  - kcore (/proc/kcore): RAM at sparse file offsets, a kernel-text
+ *    segment aliasing RAM and a vmalloc segment with p_paddr = -1;
+ *  - qemu (dump-guest-memory): p_vaddr == p_paddr and a QEMU note.
+ * Memory excluded from the dump becomes segments with p_filesz 0.
+ * Above 65534 segments the count moves to section header 0 (PN_XNUM).
+ */
+#include "ref_internal.h"
+
+#include <elf.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+#define X86_PAGE_OFFSET 0xffff888000000000ull
+#define X86_TEXT_VADDR 0xffffffff81000000ull
+#define X86_VMALLOC 0xffffc90000000000ull
+#define ARM64_PAGE_OFFSET 0xffff000000000000ull
+#define ARM64_TEXT_VADDR 0xffff800080000000ull
+#define ARM64_VMALLOC 0xffff800000000000ull
+#define PRSTATUS_X86_64 336
+#define PRSTATUS_AARCH64 392
+#define QEMU_CPUSTATE_SIZE 0x1b8
+
+struct seg {
+	uint64_t paddr, vaddr, size, filesz, offset;
+	uint64_t src;   /* physical address the bytes come from */
+};
+
+struct segs {
+	struct seg *v;
+	size_t n, cap;
+};
+
+static enum kho_status seg_add(struct segs *s, struct seg g, struct kho_error *err)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct seg *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = g;
+	return KHO_OK;
+}
+
+/* RAM ranges cut where the dump excludes memory. */
+static enum kho_status ram_segments(struct kho_ref *ref, struct segs *s,
+				    uint64_t page_offset, struct kho_error *err)
+{
+	struct range_list ex = { 0 };
+	enum kho_status st = KHO_OK;
+
+	for (size_t i = 0; i < ref->excluded.n && !st; i++)
+		st = range_list_add(&ex, ref->excluded.v[i].start, ref->excluded.v[i].size, err);
+	range_list_normalize(&ex, true);
+	for (size_t i = 0; i < ref->mem.ram.n && !st; i++) {
+		const struct kho_range *r = &ref->mem.ram.v[i];
+		uint64_t pos = r->start, end = range_end(r);
+
+		for (size_t k = 0; k <= ex.n && pos < end && !st; k++) {
+			uint64_t cut = k < ex.n ? MAX(ex.v[k].start, pos) : end;
+			uint64_t cut_end = k < ex.n ? MIN(range_end(&ex.v[k]), end) : end;
+
+			if (k < ex.n && (range_end(&ex.v[k]) <= pos || ex.v[k].start >= end))
+				continue;
+			if (cut > pos)
+				st = seg_add(s, (struct seg){ pos, page_offset + pos, cut - pos,
+							      cut - pos, 0, pos }, err);
+			if (!st && k < ex.n && cut_end > cut)
+				st = seg_add(s, (struct seg){ cut, page_offset + cut,
+							      cut_end - cut, 0, 0, cut }, err);
+			pos = cut_end;
+		}
+	}
+	range_list_free(&ex);
+	return st;
+}
+
+static size_t note_size(size_t namesz, size_t descsz)
+{
+	return sizeof(Elf64_Nhdr) + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
+}
+
+static uint8_t *put_note(uint8_t *p, const char *name, uint32_t type,
+			 const void *desc, size_t descsz)
+{
+	Elf64_Nhdr nh = { (Elf64_Word)strlen(name) + 1, (Elf64_Word)descsz, type };
+
+	memcpy(p, &nh, sizeof(nh));
+	p += sizeof(nh);
+	memcpy(p, name, nh.n_namesz);
+	p += (nh.n_namesz + 3) & ~3u;
+	if (desc)
+		memcpy(p, desc, descsz);
+	return p + ((descsz + 3) & ~3u);
+}
+
+static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
+{
+	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
+
+	snprintf(buf, len,
+		 "OSRELEASE=7.1.0-kho-mkimage\n"
+		 "PAGESIZE=%llu\n"
+		 "SYMBOL(swapper_pg_dir)=%s\n"
+		 "%s\n",
+		 (unsigned long long)ref->geo.page_size,
+		 arm ? "ffff800082a0c000" : "ffffffff82a0c000",
+		 arm ? "NUMBER(VA_BITS)=48" : "NUMBER(pgtable_l5_enabled)=0");
+}
+
+static enum kho_status write_all(int fd, const void *buf, size_t len, off_t off,
+				 struct kho_error *err)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n <= 0)
+			return kho_error_errno(err, "writing ELF image");
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return KHO_OK;
+}
+
+static enum kho_status write_segment_data(struct kho_ref *ref, int fd,
+					  const struct seg *g, const uint64_t *pfns,
+					  size_t npfns, struct kho_error *err)
+{
+	uint64_t first = g->src >> ref->geo.page_shift;
+	size_t lo = 0, hi = npfns;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pfns[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < npfns; i++) {
+		uint64_t phys = pfns[i] << ref->geo.page_shift;
+		enum kho_status st;
+
+		if (phys >= g->src + g->filesz)
+			break;
+		st = write_all(fd, mem_page(&ref->mem, phys, false, NULL),
+			       ref->geo.page_size, (off_t)(g->offset + phys - g->src), err);
+		if (st)
+			return st;
+	}
+	return KHO_OK;
+}
+
+enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind kind,
+			      bool vmcoreinfo, struct kho_error *err)
+{
+	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
+	uint64_t page = ref->geo.page_size, page_offset, off, notes_off, phoff;
+	struct segs s = { 0 };
+	char info[256];
+	size_t prs = arm ? PRSTATUS_AARCH64 : PRSTATUS_X86_64, notes_len, nph, npfns = 0;
+	size_t nram;
+	uint64_t top = range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]), end;
+	_cleanup_free_ uint8_t *hdr = NULL;
+	_cleanup_free_ uint64_t *pfns = NULL;
+	uint8_t *p;
+	enum kho_status st;
+	bool xnum;
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		return kho_error_set(err, KHO_ERR_NOTIMPL,
+				     "writing little-endian ELF images needs a little-endian host");
+	page_offset = kind == KHO_IMAGE_QEMU ? 0 : arm ? ARM64_PAGE_OFFSET : X86_PAGE_OFFSET;
+	if ((st = ram_segments(ref, &s, page_offset, err)))
+		goto out;
+	nram = s.n;
+	if (kind == KHO_IMAGE_KCORE && s.n) {
+		/* Kernel text aliases the start of RAM; vmalloc has no paddr. */
+		uint64_t text = MIN(s.v[0].size, (uint64_t)2 << 20);
+
+		if ((st = seg_add(&s, (struct seg){ s.v[0].paddr,
+				arm ? ARM64_TEXT_VADDR : X86_TEXT_VADDR, text,
+				MIN(text, s.v[0].filesz), 0, s.v[0].paddr }, err)) ||
+		    (st = seg_add(&s, (struct seg){ UINT64_MAX,
+				arm ? ARM64_VMALLOC : X86_VMALLOC, page, page, 0,
+				UINT64_MAX }, err)))
+			goto out;
+	}
+
+	vmcoreinfo_text(ref, info, sizeof(info));
+	notes_len = note_size(5, prs);
+	if (kind == KHO_IMAGE_QEMU)
+		notes_len += note_size(5, QEMU_CPUSTATE_SIZE);
+	if (vmcoreinfo)
+		notes_len += note_size(11, strlen(info));
+	nph = s.n + 1;
+	xnum = nph >= PN_XNUM;
+	phoff = sizeof(Elf64_Ehdr);
+	notes_off = phoff + nph * sizeof(Elf64_Phdr) + (xnum ? sizeof(Elf64_Shdr) : 0);
+	off = (notes_off + notes_len + page - 1) & ~(page - 1);
+
+	hdr = calloc(1, off);
+	if (!hdr) {
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* File offsets: packed; for kcore sparse, by address, text and
+	 * vmalloc above the top of RAM. */
+	end = off;
+	for (size_t i = 0; i < s.n; i++) {
+		struct seg *g = &s.v[i];
+
+		if (kind != KHO_IMAGE_KCORE)
+			g->offset = i ? s.v[i - 1].offset + s.v[i - 1].filesz : off;
+		else if (i < nram)
+			g->offset = off + g->paddr;
+		else
+			g->offset = off + top + (i > nram ? s.v[nram].size : 0);
+		end = MAX(end, g->offset + g->filesz);
+	}
+
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)hdr;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_CORE;
+	eh->e_machine = arm ? EM_AARCH64 : EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = phoff;
+	eh->e_ehsize = sizeof(Elf64_Ehdr);
+	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phnum = xnum ? PN_XNUM : (Elf64_Half)nph;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	if (xnum) {
+		Elf64_Shdr *sh = (Elf64_Shdr *)(hdr + phoff + nph * sizeof(Elf64_Phdr));
+
+		eh->e_shoff = phoff + nph * sizeof(Elf64_Phdr);
+		eh->e_shnum = 1;
+		sh->sh_info = (Elf64_Word)nph;
+	}
+
+	Elf64_Phdr *ph = (Elf64_Phdr *)(hdr + phoff);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = notes_off,
+			      .p_filesz = notes_len, .p_memsz = notes_len };
+	for (size_t i = 0; i < s.n; i++)
+		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+			.p_offset = s.v[i].offset, .p_vaddr = s.v[i].vaddr,
+			.p_paddr = s.v[i].paddr, .p_filesz = s.v[i].filesz,
+			.p_memsz = s.v[i].size };
+
+	p = put_note(hdr + notes_off, "CORE", NT_PRSTATUS, NULL, prs);
+	if (kind == KHO_IMAGE_QEMU)
+		p = put_note(p, "QEMU", 0, NULL, QEMU_CPUSTATE_SIZE);
+	if (vmcoreinfo)
+		p = put_note(p, "VMCOREINFO", 0, info, strlen(info));
+
+	if ((st = write_all(fd, hdr, (size_t)(notes_off + notes_len), 0, err)))
+		goto out;
+	pfns = mem_sorted_pfns(&ref->mem, &npfns, err);
+	if (!pfns) {
+		st = KHO_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.v[i].src == UINT64_MAX)
+			continue;
+		if ((st = write_segment_data(ref, fd, &s.v[i], pfns, npfns, err)))
+			goto out;
+	}
+	if (ftruncate(fd, (off_t)end))
+		st = kho_error_errno(err, "sizing ELF image");
+out:
+	free(s.v);
+	return st;
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+#include "memory.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+/* ---- range lists ---- */
+
+enum kho_status range_list_add(struct range_list *l, uint64_t start,
+			       uint64_t size, struct kho_error *err)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct kho_range *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct kho_range){ start, size };
+	return KHO_OK;
+}
+
+void range_list_free(struct range_list *l)
+{
+	free(l->v);
+	*l = (struct range_list){ 0 };
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct kho_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return 0;
+}
+
+void range_list_normalize(struct range_list *l, bool merge)
+{
+	size_t out = 0;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), range_cmp);
+	if (!merge)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i].size)
+			continue;
+		if (out && l->v[i].start <= range_end(&l->v[out - 1])) {
+			uint64_t end = MAX(range_end(&l->v[out - 1]),
+					   range_end(&l->v[i]));
+			l->v[out - 1].size = end - l->v[out - 1].start;
+		} else {
+			l->v[out++] = l->v[i];
+		}
+	}
+	l->n = out;
+}
+
+uint64_t range_list_first_uncovered(const struct range_list *l, uint64_t start,
+				    uint64_t size)
+{
+	uint64_t pos = start, end = start + size;
+
+	for (size_t i = 0; i < l->n && pos < end; i++) {
+		if (range_end(&l->v[i]) <= pos)
+			continue;
+		if (l->v[i].start > pos)
+			return pos;
+		pos = range_end(&l->v[i]);
+	}
+	return pos < end ? pos : end;
+}
+
+uint64_t range_list_first_overlap(const struct range_list *l, uint64_t start,
+				  uint64_t size)
+{
+	uint64_t best = UINT64_MAX, end = start + size;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct kho_range *r = &l->v[i];
+
+		if (r->size && r->start < end && start < range_end(r))
+			best = MIN(best, MAX(start, r->start));
+	}
+	return best;
+}
+
+/* ---- page store ---- */
+
+void mem_init(struct kho_mem *m, uint64_t page_size)
+{
+	memset(m, 0, sizeof(*m));
+	m->page_size = page_size;
+	m->page_shift = (unsigned)__builtin_ctzll(page_size);
+}
+
+void mem_free(struct kho_mem *m)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		free(m->pages[i]);
+	free(m->pages);
+	free(m->pfns);
+	range_list_free(&m->ram);
+	range_list_free(&m->avoid);
+	range_list_free(&m->alloc);
+}
+
+static size_t slot_of(const struct kho_mem *m, uint64_t pfn)
+{
+	uint64_t h = pfn * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 20) & (m->nslots - 1);
+}
+
+static size_t find_slot(const struct kho_mem *m, uint64_t pfn)
+{
+	size_t i = slot_of(m, pfn);
+
+	while (m->pages[i] && m->pfns[i] != pfn)
+		i = (i + 1) & (m->nslots - 1);
+	return i;
+}
+
+static enum kho_status grow(struct kho_mem *m, struct kho_error *err)
+{
+	size_t old_n = m->nslots, n = old_n ? old_n * 2 : 1024;
+	uint64_t *old_pfns = m->pfns;
+	uint8_t **old_pages = m->pages;
+
+	m->pfns = calloc(n, sizeof(*m->pfns));
+	m->pages = calloc(n, sizeof(*m->pages));
+	if (!m->pfns || !m->pages) {
+		free(m->pfns);
+		free(m->pages);
+		m->pfns = old_pfns;
+		m->pages = old_pages;
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	m->nslots = n;
+	for (size_t i = 0; i < old_n; i++) {
+		if (old_pages[i]) {
+			size_t s = find_slot(m, old_pfns[i]);
+
+			m->pfns[s] = old_pfns[i];
+			m->pages[s] = old_pages[i];
+		}
+	}
+	free(old_pfns);
+	free(old_pages);
+	return KHO_OK;
+}
+
+uint8_t *mem_page(struct kho_mem *m, uint64_t phys, bool create,
+		  struct kho_error *err)
+{
+	uint64_t pfn = phys >> m->page_shift;
+	size_t s;
+
+	if (m->nslots) {
+		s = find_slot(m, pfn);
+		if (m->pages[s])
+			return m->pages[s];
+	}
+	if (!create)
+		return NULL;
+	if ((m->npages + 1) * 2 > m->nslots && grow(m, err))
+		return NULL;
+	s = find_slot(m, pfn);
+	m->pages[s] = calloc(1, m->page_size);
+	if (!m->pages[s]) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	m->pfns[s] = pfn;
+	m->npages++;
+	return m->pages[s];
+}
+
+enum kho_status mem_write(struct kho_mem *m, uint64_t phys, const void *buf,
+			  size_t len, struct kho_error *err)
+{
+	const uint8_t *src = buf;
+
+	while (len) {
+		uint64_t off = phys & (m->page_size - 1);
+		size_t n = (size_t)MIN((uint64_t)len, m->page_size - off);
+		uint8_t *page = mem_page(m, phys, true, err);
+
+		if (!page)
+			return err ? err->status : KHO_ERR_NOMEM;
+		memcpy(page + off, src, n);
+		src += n;
+		phys += n;
+		len -= n;
+	}
+	return KHO_OK;
+}
+
+void mem_read(struct kho_mem *m, uint64_t phys, void *buf, size_t len)
+{
+	uint8_t *dst = buf;
+
+	while (len) {
+		uint64_t off = phys & (m->page_size - 1);
+		size_t n = (size_t)MIN((uint64_t)len, m->page_size - off);
+		uint8_t *page = mem_page(m, phys, false, NULL);
+
+		if (page)
+			memcpy(dst, page + off, n);
+		else
+			memset(dst, 0, n);
+		dst += n;
+		phys += n;
+		len -= n;
+	}
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
+			  struct kho_error *err)
+{
+	uint64_t *v = malloc((m->npages ? m->npages : 1) * sizeof(*v));
+	size_t k = 0;
+
+	if (!v) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->pages[i])
+			v[k++] = m->pfns[i];
+	qsort(v, k, sizeof(*v), u64_cmp);
+	*n = k;
+	return v;
+}
+
+bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size)
+{
+	return range_list_first_uncovered(&m->ram, start, size) == start + size;
+}
+
+/* ---- allocator ---- */
+
+enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
+			  struct kho_error *err)
+{
+	uint64_t size = m->page_size << order;
+	const struct range_list *regions = m->alloc.n ? &m->alloc : &m->ram;
+
+	if (!m->cursor_set) {
+		m->cursor = regions->n ? range_end(&regions->v[regions->n - 1]) : 0;
+		m->cursor_set = true;
+	}
+	/* Walk the regions from the top down; the cursor only moves down. */
+	for (size_t i = regions->n; i-- > 0;) {
+		const struct kho_range *r = &regions->v[i];
+		uint64_t top = MIN(m->cursor, range_end(r));
+
+		while (top >= r->start + size) {
+			uint64_t cand = align_down(top - size, size), hit;
+
+			if (cand < r->start)
+				break;
+			hit = range_list_first_overlap(&m->avoid, cand, size);
+			if (hit != UINT64_MAX) {
+				/* Jump below the avoided range that starts lowest in it. */
+				uint64_t low = cand + size;
+
+				for (size_t k = 0; k < m->avoid.n; k++) {
+					const struct kho_range *a = &m->avoid.v[k];
+
+					if (a->size && a->start < cand + size &&
+					    cand < range_end(a))
+						low = MIN(low, a->start);
+				}
+				top = low;
+				continue;
+			}
+			if (!mem_is_ram(m, cand, size) ||
+			    (m->busy && m->busy(m->busy_ctx, cand, size))) {
+				top = cand;
+				continue;
+			}
+			m->cursor = cand;
+			*phys = cand;
+			return KHO_OK;
+		}
+		m->cursor = MIN(m->cursor, r->start);
+	}
+	return kho_error_set(err, KHO_ERR_NOMEM,
+			     "no free order-%u block left in the allocation regions",
+			     order);
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simulated kernel: machine description, boot, and the preserve /
+ * unpreserve operations dispatched to the map format of the ABI.
+ */
+#include "ref_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../util/util.h"
+#include "kho/check.h"
+
+static bool busy_cb(void *ctx, uint64_t phys, uint64_t size)
+{
+	return ref_is_preserved(ctx, phys, size);
+}
+
+KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
+				       struct kho_ref **out,
+				       struct kho_error *err)
+{
+	struct kho_ref *ref;
+	struct kho_compat compat;
+	const char *s;
+	enum kho_status st;
+
+	ref = calloc(1, sizeof(*ref));
+	if (!ref)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->cfg = *cfg;
+	ref->cfg.compatible = NULL;
+	ref->map_prop_len = 8;
+	if (kho_geometry_init(&ref->geo, cfg->page_size, cfg->broken_depth)) {
+		free(ref);
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "page size %llu is not 4K, 16K or 64K",
+				     (unsigned long long)cfg->page_size);
+	}
+	ref->abi = kho_abi_version_find(cfg->abi);
+	if (!ref->abi) {
+		free(ref);
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "unknown ABI version %u", cfg->abi);
+	}
+	if (cfg->compatible) {
+		/* A composite string must decode to the same root version. */
+		st = kho_compat_parse(cfg->compatible, strlen(cfg->compatible) + 1,
+				      &compat, err);
+		if (st == KHO_OK && compat.version != cfg->abi)
+			st = kho_error_set(err, KHO_ERR_INVALID,
+					   "compatible \"%s\" is not ABI kho-v%u",
+					   cfg->compatible, cfg->abi);
+		if (st || strlen(cfg->compatible) >= sizeof(ref->compatible)) {
+			free(ref);
+			return st ? st : kho_error_set(err, KHO_ERR_INVALID,
+						       "compatible too long");
+		}
+		s = cfg->compatible;
+	} else {
+		s = ref->abi->compatible;
+	}
+	snprintf(ref->compatible, sizeof(ref->compatible), "%s", s);
+	mem_init(&ref->mem, cfg->page_size);
+	ref->mem.busy = busy_cb;
+	ref->mem.busy_ctx = ref;
+	*out = ref;
+	return KHO_OK;
+}
+
+KHO_EXPORT void kho_ref_free(struct kho_ref *ref)
+{
+	if (!ref)
+		return;
+	mem_free(&ref->mem);
+	range_list_free(&ref->scratch);
+	range_list_free(&ref->excluded);
+	for (size_t i = 0; i < ref->nv1; i++)
+		free(ref->v1[i].v);
+	free(ref->v1);
+	free(ref->blobs);
+	free(ref->regions);
+	free(ref->findings);
+	free(ref->defects);
+	free(ref->keys);
+	free(ref->nodes);
+	free(ref);
+}
+
+static enum kho_status check_machine_range(struct kho_ref *ref, const char *what,
+					   uint64_t start, uint64_t size,
+					   struct kho_error *err)
+{
+	if (ref->booted)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "%s must come before the first operation", what);
+	if (!size || !is_aligned(start | size, ref->geo.page_size))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "%s 0x%llx+0x%llx is empty or not page-aligned",
+				     what, (unsigned long long)start,
+				     (unsigned long long)size);
+	if (start + size < start)
+		return kho_error_set(err, KHO_ERR_INVALID, "%s wraps around", what);
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_ram(struct kho_ref *ref, uint64_t start,
+					   uint64_t size, struct kho_error *err)
+{
+	enum kho_status st = check_machine_range(ref, "ram", start, size, err);
+
+	if (st || (st = range_list_add(&ref->mem.ram, start, size, err)))
+		return st;
+	range_list_normalize(&ref->mem.ram, true);
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_scratch(struct kho_ref *ref,
+					       uint64_t start, uint64_t size,
+					       struct kho_error *err)
+{
+	enum kho_status st;
+
+	/* Scratch areas are not validated: a defect may add a bad one. */
+	if (ref->booted)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "scratch must come before the first operation");
+	st = range_list_add(&ref->scratch, start, size, err);
+	if (!st)
+		st = range_list_add(&ref->mem.avoid, start, size, err);
+	return st;
+}
+
+KHO_EXPORT enum kho_status kho_ref_add_alloc_region(struct kho_ref *ref,
+						    uint64_t start,
+						    uint64_t size,
+						    struct kho_error *err)
+{
+	enum kho_status st = check_machine_range(ref, "alloc", start, size, err);
+
+	if (st || (st = range_list_add(&ref->mem.alloc, start, size, err)))
+		return st;
+	range_list_normalize(&ref->mem.alloc, true);
+	return KHO_OK;
+}
+
+enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
+			  struct kho_error *err)
+{
+	return mem_alloc(&ref->mem, order, phys, err);
+}
+
+unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes)
+{
+	unsigned order = 0;
+
+	while ((ref->geo.page_size << order) < bytes)
+		order++;
+	return order;
+}
+
+static enum kho_status update(struct kho_ref *ref, uint64_t phys,
+			      unsigned order, bool set, struct kho_error *err)
+{
+	if (ref->abi->map_format == KHO_MAP_RADIX)
+		return radix_update(ref, kho_key_encode(&ref->geo, phys, order),
+				    set, err);
+	return v1_update(ref, phys >> ref->geo.page_shift, order, set, err);
+}
+
+/*
+ * The first operation boots the simulated kernel. Since 7.1 the KHO FDT
+ * is an order-0 folio allocated and preserved at init, and the radix
+ * root exists from then on; kho-v1 allocates its FDT and chunks when it
+ * finalizes.
+ */
+enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
+{
+	enum kho_status st;
+
+	if (ref->booted)
+		return KHO_OK;
+	if (!ref->mem.ram.n)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "no ram described before the first operation");
+	ref->booted = true;
+	if (ref->abi->map_format != KHO_MAP_RADIX)
+		return KHO_OK;
+	if ((st = radix_init(ref, err)))
+		return st;
+	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)))
+		return st;
+	return update(ref, ref->fdt_phys, 0, true, err);
+}
+
+static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,
+				   unsigned order, struct kho_error *err)
+{
+	if (order > kho_max_order(&ref->geo))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "order %u is above the largest encodable order %u",
+				     order, kho_max_order(&ref->geo));
+	if (!is_aligned(phys, kho_order_bytes(&ref->geo, order)))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "0x%llx is not aligned to its order-%u size",
+				     (unsigned long long)phys, order);
+	if (ref->finalized && ref->abi->map_format != KHO_MAP_RADIX)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "kho-v1 maps cannot change after finalize");
+	return ref_boot(ref, err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_preserve_folio(struct kho_ref *ref,
+						  uint64_t phys, unsigned order,
+						  struct kho_error *err)
+{
+	enum kho_status st = check_folio(ref, phys, order, err);
+
+	return st ? st : update(ref, phys, order, true, err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_unpreserve_folio(struct kho_ref *ref,
+						    uint64_t phys,
+						    unsigned order,
+						    struct kho_error *err)
+{
+	enum kho_status st = check_folio(ref, phys, order, err);
+
+	return st ? st : update(ref, phys, order, false, err);
+}
+
+/*
+ * kho_preserve_pages() splits a run into the largest naturally aligned
+ * blocks: each step takes min(alignment of pfn, largest power of two that
+ * fits in what is left).
+ */
+static enum kho_status pages_op(struct kho_ref *ref, uint64_t pfn,
+				uint64_t count, bool set, struct kho_error *err)
+{
+	uint64_t end = pfn + count;
+	enum kho_status st;
+
+	if (!count || end < pfn || end > (UINT64_MAX >> ref->geo.page_shift))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "page run 0x%llx+%llu is empty or too large",
+				     (unsigned long long)pfn,
+				     (unsigned long long)count);
+	while (pfn < end) {
+		unsigned order = fls64(end - pfn) - 1;
+
+		if (pfn)
+			order = MIN(order, (unsigned)__builtin_ctzll(pfn));
+		order = MIN(order, kho_max_order(&ref->geo));
+		st = check_folio(ref, pfn << ref->geo.page_shift, order, err);
+		if (!st)
+			st = update(ref, pfn << ref->geo.page_shift, order, set, err);
+		if (st)
+			return st;
+		pfn += (uint64_t)1 << order;
+	}
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_ref_preserve_pages(struct kho_ref *ref,
+						  uint64_t pfn, uint64_t count,
+						  struct kho_error *err)
+{
+	return pages_op(ref, pfn, count, true, err);
+}
+
+KHO_EXPORT enum kho_status kho_ref_unpreserve_pages(struct kho_ref *ref,
+						    uint64_t pfn,
+						    uint64_t count,
+						    struct kho_error *err)
+{
+	return pages_op(ref, pfn, count, false, err);
+}
+
+/* Whether any key overlaps [phys, phys+size): the allocator avoids those. */
+bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size)
+{
+	if (!ref->booted)
+		return false;
+	for (unsigned o = 0; o <= kho_max_order(&ref->geo); o++) {
+		uint64_t block = kho_order_bytes(&ref->geo, o);
+		uint64_t a = align_down(phys, block);
+
+		if (!block)
+			break;
+		for (; a < phys + size; a += block) {
+			bool hit = ref->abi->map_format == KHO_MAP_RADIX ?
+				radix_test(ref, kho_key_encode(&ref->geo, a, o)) :
+				v1_test(ref, a >> ref->geo.page_shift, o);
+
+			if (hit)
+				return true;
+			if (a + block < a)
+				break;
+		}
+		if (block > (UINT64_MAX >> 1))
+			break;
+	}
+	return false;
+}
+
+static enum kho_status vrecord(struct kho_ref *ref, const char *check,
+			       int severity, uint64_t phys,
+			       struct kho_error *err, const char *fmt,
+			       va_list ap)
+{
+	struct ref_finding *v, *f;
+
+	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
+	if (!v)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->findings = v;
+	f = &v[ref->nfindings++];
+	f->check = check;
+	f->severity = severity;
+	f->phys = phys;
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	return KHO_OK;
+}
+
+enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
+			       int severity, uint64_t phys,
+			       struct kho_error *err, const char *fmt, ...)
+{
+	enum kho_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = vrecord(ref, check, severity, phys, err, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum kho_status ref_record(struct kho_ref *ref, const char *check,
+			   uint64_t phys, struct kho_error *err,
+			   const char *fmt, ...)
+{
+	const struct kho_check_info *info = kho_check_find(check);
+	enum kho_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = vrecord(ref, info ? info->name : check,
+		     info ? (int)info->severity : KHO_SEV_ERROR, phys, err, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+KHO_EXPORT uint64_t kho_ref_fdt_phys(const struct kho_ref *ref)
+{
+	return ref->fdt_phys;
+}
+
+KHO_EXPORT uint64_t kho_ref_map_phys(const struct kho_ref *ref)
+{
+	return ref->map_phys;
+}
+
+KHO_EXPORT const struct kho_geometry *kho_ref_geometry(const struct kho_ref *ref)
+{
+	return &ref->geo;
+}

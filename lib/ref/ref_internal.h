@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* Private state of the reference implementation. */
+#ifndef KHO_REF_INTERNAL_H
+#define KHO_REF_INTERNAL_H
+
+#include "kho/ref.h"
+#include "memory.h"
+
+struct defect_def;
+
+/* Layout facts of the kernel structures the reference writes. */
+#define KHO_SCRATCH_ENTRY_SIZE 16       /* struct kho_scratch { u64 addr, size; } */
+#define V1_CHUNK_HDR_SIZE 16            /* { u64 next; u32 order; u32 num_elms; } */
+#define V1_ELM_SIZE 16                  /* { u64 phys_start; u64 bitmap; } */
+#define V1_SMALL_BITMAP_BYTES 512
+#define KEXEC_METADATA_SIZE 73          /* { u32 version; char rel[65]; u32 count; } packed */
+#define VMALLOC_DESC_SIZE 16            /* { u64 first; u32 total_pages; u16 flags, order; } */
+#define VMALLOC_FLAG_ALLOC 1
+#define VMALLOC_FLAG_HUGE_VMAP 2
+
+enum blob_kind {
+	BLOB_RAW,
+	BLOB_FDT,
+	BLOB_KEXEC_METADATA,
+	BLOB_MEMBLOCK,
+	BLOB_VMALLOC,
+};
+
+struct ref_blob {
+	char name[64];
+	enum blob_kind kind;
+	char compatible[64];     /* BLOB_FDT */
+	uint64_t phys;           /* where the blob starts */
+	uint64_t size;           /* blob-size (v1: FDT totalsize) */
+	unsigned order;          /* preserved as one folio of this order */
+	uint8_t fill;            /* BLOB_RAW */
+	bool drop_size;          /* defect: no blob-size property */
+	bool zero_pointer;       /* defect: pointer property 0 */
+};
+
+struct ref_region {              /* a reserve-mem region of the memblock blob */
+	char name[64];
+	uint64_t start, size;
+};
+
+struct ref_key {
+	uint64_t phys;
+	unsigned order;
+};
+
+struct ref_node {                /* a radix node/leaf or v1 chunk/bitmap page */
+	uint64_t phys;
+	int level;               /* 0 = leaf/bitmap, >0 table node, -1 v1 chunk */
+	bool empty;
+};
+
+struct ref_finding {
+	const char *check;
+	int severity;            /* enum kho_severity */
+	uint64_t phys;
+	char message[192];
+};
+
+#define DEFECT_MAX_ARGS 4
+struct ref_defect {
+	const struct defect_def *def;
+	int argc;
+	char argv[DEFECT_MAX_ARGS][64];
+	uint64_t phys;           /* what phase A made, for phase B */
+	unsigned order;
+};
+
+struct v1_bitmap {
+	uint64_t index;          /* which PRESERVE_BITS-sized window of the order */
+	uint64_t phys;
+};
+
+struct v1_order {
+	unsigned order;
+	struct v1_bitmap *v;
+	size_t n, cap;
+};
+
+struct kho_ref {
+	struct kho_ref_config cfg;
+	struct kho_geometry geo;
+	const struct kho_abi_version *abi;
+	char compatible[128];
+	struct kho_mem mem;
+	struct range_list scratch;   /* in array order, as written to kho_scratch[] */
+	bool booted, finalized;
+
+	uint64_t map_phys;           /* radix root, or the first v1 chunk */
+	uint64_t fdt_phys;
+	uint32_t fdt_size;
+	uint64_t scratch_array_phys;
+	size_t scratch_array_cap;    /* entries it has room for */
+
+	/* how the root FDT spells the map pointer (defects change these) */
+	unsigned map_prop_len;       /* 8 */
+	bool map_prop_override;
+	uint64_t map_prop_value;
+
+	/* radix: the leaf last touched, since runs of keys share leaves */
+	uint64_t leaf_prefix;
+	uint8_t *leaf_page;
+
+	/* kho-v1 tracker: per order, bitmaps sorted by index */
+	struct v1_order *v1;
+	size_t nv1;
+	uint64_t v1_slab_phys;      /* page the 512-byte bitmaps are carved from */
+	unsigned v1_slab_used;
+
+	struct ref_blob *blobs;
+	size_t nblobs;
+	struct ref_region *regions;
+	size_t nregions;
+
+	/* what the dump will lack: ELF segments with p_filesz == 0 */
+	struct range_list excluded;
+
+	/* expectations */
+	struct ref_defect *defects;     /* queued by kho_ref_inject() */
+	size_t ndefects;
+	struct ref_finding *findings;   /* recorded by defects */
+	size_t nfindings;
+	bool map_unusable;              /* the verifier must not walk the map */
+	bool fdt_unusable;              /* nor trust the FDT at all */
+	struct ref_key *keys;           /* snapshot after finalize, tree order */
+	size_t nkeys;
+	struct ref_node *nodes;
+	size_t nnodes;
+	bool snapshot_taken;
+};
+
+/* ref.c */
+enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
+			  struct kho_error *err);
+/* Record an expected finding of @check at its default severity. */
+enum kho_status ref_record(struct kho_ref *ref, const char *check,
+			   uint64_t phys, struct kho_error *err,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
+			       int severity, uint64_t phys,
+			       struct kho_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
+unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
+
+/* radix.c */
+enum kho_status radix_init(struct kho_ref *ref, struct kho_error *err);
+enum kho_status radix_update(struct kho_ref *ref, uint64_t key, bool set,
+			     struct kho_error *err);
+bool radix_test(struct kho_ref *ref, uint64_t key);
+struct ref_walk {
+	void (*key)(void *ctx, uint64_t phys, unsigned order);
+	void (*node)(void *ctx, uint64_t phys, int level, bool empty);
+	void *ctx;
+};
+void radix_walk(struct kho_ref *ref, const struct ref_walk *w);
+/* The first leaf in walk order: its page and the parent entry's address. */
+bool radix_first_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf);
+bool radix_leaf_of(struct kho_ref *ref, uint64_t key, uint64_t *leaf);
+
+/* defect.c */
+enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err);
+
+/* v1.c */
+enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,
+			  bool set, struct kho_error *err);
+bool v1_test(struct kho_ref *ref, uint64_t pfn, unsigned order);
+enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err);
+void v1_walk(struct kho_ref *ref, const struct ref_walk *w);
+uint64_t v1_bits_per_bitmap(const struct kho_ref *ref);
+uint64_t v1_chunk_capacity(const struct kho_ref *ref);
+
+/* fdt.c */
+enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
+/* A blob FDT: root compatible @compat and, for memblock, one child per region. */
+enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
+			     const struct ref_region *regions, size_t nregions,
+			     void *buf, size_t bufsize, struct kho_error *err);
+
+/* expect.c */
+enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_write_expect(struct kho_ref *ref, FILE *f,
+				 const struct kho_write_opts *opts,
+				 struct kho_error *err);
+
+/* image_*.c */
+enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
+			      struct kho_error *err);
+enum kho_status ref_write_elf(struct kho_ref *ref, int fd,
+			      enum kho_image_kind kind, bool vmcoreinfo,
+			      struct kho_error *err);
+enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
+				bool lzo, struct kho_error *err);
+
+#endif

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The spec language of kho-mkimage: one directive a line, '#' starts a
+ * comment, words separated by blanks. Machine directives come first; the
+ * first operation boots the simulated kernel. Numbers are decimal or 0x
+ * hex, sizes may end in K, M, G or T (powers of 1024).
+ */
+#include "ref_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+#define SPEC_MAX_BYTES (1u << 20)
+#define SPEC_MAX_WORDS 16
+
+struct spec {
+	struct kho_ref_config cfg;
+	bool arch_set, bitmap_set;
+	char compatible[128];
+	struct kho_ref *ref;
+	unsigned outputs;
+	uint64_t raw_base;
+	struct kho_error *err;
+};
+
+typedef enum kho_status (*directive_fn)(struct spec *s, int argc, char **argv);
+
+static enum kho_status bad(struct spec *s, const char *fmt, const char *word)
+{
+	return kho_error_set(s->err, KHO_ERR_INVALID, fmt, word);
+}
+
+/* A number: decimal or 0x hex, with an optional K/M/G/T multiplier. */
+static enum kho_status num(struct spec *s, const char *w, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	unsigned long long v;
+
+	*out = 0;
+	if (!*w || *w == '-' || *w == '+')
+		return bad(s, "\"%s\" is not a number", w);
+	errno = 0;
+	v = strtoull(w, &end, 0);
+	if (errno || end == w)
+		return bad(s, "\"%s\" is not a number", w);
+	if (*end) {
+		u = strchr(units, *end);
+		if (!u || !*u || end[1])
+			return bad(s, "\"%s\" is not a number", w);
+		for (int i = 0; i <= u - units; i++) {
+			if (v > (UINT64_MAX >> 10))
+				return bad(s, "\"%s\" is too large", w);
+			v <<= 10;
+		}
+	}
+	*out = v;
+	return KHO_OK;
+}
+
+static enum kho_status num32(struct spec *s, const char *w, unsigned *out,
+			     unsigned max)
+{
+	uint64_t v = 0;
+	enum kho_status st;
+
+	*out = 0;
+	st = num(s, w, &v);
+	if (!st && v > max)
+		return kho_error_set(s->err, KHO_ERR_INVALID, "%s is above %u", w, max);
+	*out = (unsigned)v;
+	return st;
+}
+
+/* The machine exists from the first directive that needs it. */
+static enum kho_status machine(struct spec *s)
+{
+	if (s->ref)
+		return KHO_OK;
+	if (!s->arch_set)
+		s->cfg.arch = s->cfg.page_size == 4096 ? KHO_ARCH_X86_64 : KHO_ARCH_AARCH64;
+	if (s->cfg.arch == KHO_ARCH_X86_64 && s->cfg.page_size != 4096)
+		return kho_error_set(s->err, KHO_ERR_INVALID, "x86_64 has 4K pages only");
+	if (s->bitmap_set && s->cfg.abi != 1)
+		return kho_error_set(s->err, KHO_ERR_INVALID,
+				     "v1-bitmap and v1-unfinalized need abi kho-v1");
+	s->cfg.compatible = s->compatible[0] ? s->compatible : NULL;
+	return kho_ref_new(&s->cfg, &s->ref, s->err);
+}
+
+static enum kho_status config_only(struct spec *s, const char *what)
+{
+	if (s->ref)
+		return kho_error_set(s->err, KHO_ERR_INVALID,
+				     "%s must come before ram, scratch and operations", what);
+	return KHO_OK;
+}
+
+static enum kho_status d_abi(struct spec *s, int argc, char **argv)
+{
+	unsigned v;
+
+	if (config_only(s, "abi"))
+		return KHO_ERR_INVALID;
+	if (strncmp(argv[1], "kho-v", 5) || num32(s, argv[1] + 5, &v, 99) ||
+	    !kho_abi_version_find(v))
+		return bad(s, "unknown abi \"%s\" (kho-v1 to kho-v4)", argv[1]);
+	s->cfg.abi = v;
+	return KHO_OK;
+}
+
+static enum kho_status d_compatible(struct spec *s, int argc, char **argv)
+{
+	if (config_only(s, "compatible"))
+		return KHO_ERR_INVALID;
+	if (strlen(argv[1]) >= sizeof(s->compatible))
+		return bad(s, "compatible \"%s\" is too long", argv[1]);
+	snprintf(s->compatible, sizeof(s->compatible), "%s", argv[1]);
+	return KHO_OK;
+}
+
+static enum kho_status d_page_size(struct spec *s, int argc, char **argv)
+{
+	uint64_t v;
+
+	if (config_only(s, "page-size") || num(s, argv[1], &v))
+		return KHO_ERR_INVALID;
+	if (v != 4096 && v != 16384 && v != 65536)
+		return bad(s, "page size %s is not 4K, 16K or 64K", argv[1]);
+	s->cfg.page_size = v;
+	return KHO_OK;
+}
+
+static enum kho_status d_arch(struct spec *s, int argc, char **argv)
+{
+	if (config_only(s, "arch"))
+		return KHO_ERR_INVALID;
+	if (!strcmp(argv[1], "x86_64"))
+		s->cfg.arch = KHO_ARCH_X86_64;
+	else if (!strcmp(argv[1], "aarch64"))
+		s->cfg.arch = KHO_ARCH_AARCH64;
+	else
+		return bad(s, "unknown arch \"%s\" (x86_64, aarch64)", argv[1]);
+	s->arch_set = true;
+	return KHO_OK;
+}
+
+static enum kho_status d_v1_bitmap(struct spec *s, int argc, char **argv)
+{
+	if (config_only(s, "v1-bitmap"))
+		return KHO_ERR_INVALID;
+	if (!strcmp(argv[1], "512"))
+		s->cfg.v1_small_bitmaps = true;
+	else if (strcmp(argv[1], "page"))
+		return bad(s, "v1-bitmap takes 512 or page, not \"%s\"", argv[1]);
+	s->bitmap_set = true;
+	return KHO_OK;
+}
+
+static enum kho_status d_v1_unfinalized(struct spec *s, int argc, char **argv)
+{
+	if (config_only(s, "v1-unfinalized"))
+		return KHO_ERR_INVALID;
+	s->cfg.v1_unfinalized = true;
+	s->bitmap_set = true;
+	return KHO_OK;
+}
+
+static enum kho_status two_nums(struct spec *s, char **argv, uint64_t *a, uint64_t *b)
+{
+	enum kho_status st = machine(s);
+
+	return st ?: num(s, argv[1], a) ?: num(s, argv[2], b);
+}
+
+static enum kho_status d_ram(struct spec *s, int argc, char **argv)
+{
+	uint64_t a, b;
+
+	return two_nums(s, argv, &a, &b) ?: kho_ref_add_ram(s->ref, a, b, s->err);
+}
+
+static enum kho_status d_scratch(struct spec *s, int argc, char **argv)
+{
+	uint64_t a, b;
+
+	return two_nums(s, argv, &a, &b) ?: kho_ref_add_scratch(s->ref, a, b, s->err);
+}
+
+static enum kho_status d_alloc(struct spec *s, int argc, char **argv)
+{
+	uint64_t a, b;
+
+	return two_nums(s, argv, &a, &b) ?: kho_ref_add_alloc_region(s->ref, a, b, s->err);
+}
+
+static enum kho_status d_raw_base(struct spec *s, int argc, char **argv)
+{
+	return num(s, argv[1], &s->raw_base);
+}
+
+static enum kho_status d_outputs(struct spec *s, int argc, char **argv)
+{
+	static const struct { const char *name; enum kho_image_kind kind; } names[] = {
+		{ "raw", KHO_IMAGE_RAW }, { "elf", KHO_IMAGE_ELF },
+		{ "kcore", KHO_IMAGE_KCORE }, { "qemu", KHO_IMAGE_QEMU },
+		{ "kdump", KHO_IMAGE_KDUMP }, { "kdump-lzo", KHO_IMAGE_KDUMP_LZO },
+	};
+
+	s->outputs = (1u << KHO_IMAGE_DTB) | (1u << KHO_IMAGE_EXPECT);
+	for (int i = 1; i < argc; i++) {
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(names) && strcmp(names[k].name, argv[i]); k++)
+			;
+		if (k == ARRAY_SIZE(names))
+			return bad(s, "unknown output \"%s\" (raw elf kcore qemu kdump kdump-lzo)",
+				   argv[i]);
+		s->outputs |= 1u << names[k].kind;
+	}
+	return KHO_OK;
+}
+
+static enum kho_status folio_args(struct spec *s, char **argv, uint64_t *phys,
+				  unsigned *order)
+{
+	enum kho_status st = machine(s);
+
+	return st ?: num(s, argv[1], phys) ?: num32(s, argv[2], order, 63);
+}
+
+static enum kho_status d_folio(struct spec *s, int argc, char **argv)
+{
+	uint64_t phys;
+	unsigned order;
+
+	return folio_args(s, argv, &phys, &order) ?:
+	       kho_ref_preserve_folio(s->ref, phys, order, s->err);
+}
+
+static enum kho_status d_unpreserve(struct spec *s, int argc, char **argv)
+{
+	uint64_t phys;
+	unsigned order;
+
+	return folio_args(s, argv, &phys, &order) ?:
+	       kho_ref_unpreserve_folio(s->ref, phys, order, s->err);
+}
+
+/* folios PHYS ORDER COUNT [STRIDE]: COUNT folios, STRIDE bytes apart. */
+static enum kho_status d_folios(struct spec *s, int argc, char **argv)
+{
+	uint64_t phys, count, stride;
+	unsigned order;
+	enum kho_status st = folio_args(s, argv, &phys, &order) ?: num(s, argv[3], &count);
+
+	if (st)
+		return st;
+	stride = s->ref->geo.page_size << MIN(order, 63 - s->ref->geo.page_shift);
+	if (argc > 4 && (st = num(s, argv[4], &stride)))
+		return st;
+	if (!stride || (count && (phys + (count - 1) * stride < phys ||
+				  (count - 1) > UINT64_MAX / stride)))
+		return bad(s, "folios: %s runs past the end of the address space", argv[3]);
+	for (uint64_t i = 0; i < count; i++)
+		if ((st = kho_ref_preserve_folio(s->ref, phys + i * stride, order, s->err)))
+			return st;
+	return KHO_OK;
+}
+
+static enum kho_status d_pages(struct spec *s, int argc, char **argv)
+{
+	uint64_t pfn, n;
+
+	return two_nums(s, argv, &pfn, &n) ?: kho_ref_preserve_pages(s->ref, pfn, n, s->err);
+}
+
+static enum kho_status d_unpreserve_pages(struct spec *s, int argc, char **argv)
+{
+	uint64_t pfn, n;
+
+	return two_nums(s, argv, &pfn, &n) ?: kho_ref_unpreserve_pages(s->ref, pfn, n, s->err);
+}
+
+/* blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE */
+static enum kho_status d_blob(struct spec *s, int argc, char **argv)
+{
+	uint64_t size, fill = 0;
+	enum kho_status st = machine(s);
+
+	if (st)
+		return st;
+	if (!strcmp(argv[2], "fdt"))
+		return argc == 4 ? kho_ref_add_blob_fdt(s->ref, argv[1], argv[3], s->err) :
+				   bad(s, "blob %s fdt takes a compatible string", argv[1]);
+	if (strcmp(argv[2], "raw"))
+		return bad(s, "blob type \"%s\" is not raw or fdt", argv[2]);
+	if ((st = num(s, argv[3], &size)) || (argc > 4 && (st = num(s, argv[4], &fill))))
+		return st;
+	if (fill > 255)
+		return bad(s, "fill byte %s is above 255", argv[4]);
+	return kho_ref_add_blob_raw(s->ref, argv[1], size, (uint8_t)fill, s->err);
+}
+
+static enum kho_status d_kexec_metadata(struct spec *s, int argc, char **argv)
+{
+	unsigned count;
+
+	return machine(s) ?: num32(s, argv[2], &count, UINT32_MAX) ?:
+	       kho_ref_add_kexec_metadata(s->ref, argv[1], count, s->err);
+}
+
+static enum kho_status d_reserve_mem(struct spec *s, int argc, char **argv)
+{
+	uint64_t start, size;
+
+	return machine(s) ?: num(s, argv[2], &start) ?: num(s, argv[3], &size) ?:
+	       kho_ref_add_reserve_mem(s->ref, argv[1], start, size, s->err);
+}
+
+static enum kho_status d_vmalloc(struct spec *s, int argc, char **argv)
+{
+	unsigned pages, order = 0;
+
+	return machine(s) ?: num32(s, argv[2], &pages, 1u << 24) ?:
+	       (argc > 3 ? num32(s, argv[3], &order, 16) : KHO_OK) ?:
+	       kho_ref_add_vmalloc(s->ref, argv[1], pages, order, s->err);
+}
+
+static enum kho_status d_defect(struct spec *s, int argc, char **argv)
+{
+	return machine(s) ?: kho_ref_inject(s->ref, argv[1], argc - 2, argv + 2, s->err);
+}
+
+static const struct {
+	const char *name;
+	int min_args, max_args;
+	directive_fn fn;
+	const char *usage;
+} directives[] = {
+	{ "abi", 1, 1, d_abi, "abi kho-vN" },
+	{ "compatible", 1, 1, d_compatible, "compatible STRING" },
+	{ "page-size", 1, 1, d_page_size, "page-size 4K|16K|64K" },
+	{ "arch", 1, 1, d_arch, "arch x86_64|aarch64" },
+	{ "v1-bitmap", 1, 1, d_v1_bitmap, "v1-bitmap 512|page" },
+	{ "v1-unfinalized", 0, 0, d_v1_unfinalized, "v1-unfinalized" },
+	{ "ram", 2, 2, d_ram, "ram START SIZE" },
+	{ "scratch", 2, 2, d_scratch, "scratch START SIZE" },
+	{ "alloc", 2, 2, d_alloc, "alloc START SIZE" },
+	{ "raw-base", 1, 1, d_raw_base, "raw-base ADDR" },
+	{ "outputs", 0, 6, d_outputs, "outputs [raw] [elf] [kcore] [qemu] [kdump] [kdump-lzo]" },
+	{ "folio", 2, 2, d_folio, "folio PHYS ORDER" },
+	{ "folios", 3, 4, d_folios, "folios PHYS ORDER COUNT [STRIDE]" },
+	{ "unpreserve", 2, 2, d_unpreserve, "unpreserve PHYS ORDER" },
+	{ "pages", 2, 2, d_pages, "pages PFN COUNT" },
+	{ "unpreserve-pages", 2, 2, d_unpreserve_pages, "unpreserve-pages PFN COUNT" },
+	{ "blob", 3, 4, d_blob, "blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE" },
+	{ "kexec-metadata", 2, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT" },
+	{ "reserve-mem", 3, 3, d_reserve_mem, "reserve-mem NAME START SIZE" },
+	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },
+	{ "defect", 1, 1 + DEFECT_MAX_ARGS, d_defect, "defect CHECK [VARIANT] [NAME]" },
+};
+
+static enum kho_status run_line(struct spec *s, char *line)
+{
+	char *argv[SPEC_MAX_WORDS + 1];
+	int argc = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == SPEC_MAX_WORDS)
+			return kho_error_set(s->err, KHO_ERR_INVALID, "too many words");
+		argv[argc++] = w;
+	}
+	if (!argc)
+		return KHO_OK;
+	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
+		if (strcmp(directives[i].name, argv[0]))
+			continue;
+		if (argc - 1 < directives[i].min_args || argc - 1 > directives[i].max_args)
+			return kho_error_set(s->err, KHO_ERR_INVALID, "usage: %s",
+					     directives[i].usage);
+		return directives[i].fn(s, argc, argv);
+	}
+	return kho_error_set(s->err, KHO_ERR_INVALID, "unknown directive \"%.40s\"", argv[0]);
+}
+
+KHO_EXPORT enum kho_status kho_spec_run_buffer(const char *name, const char *text,
+					       size_t len,
+					       struct kho_spec_result *res,
+					       struct kho_error *err)
+{
+	struct spec s = {
+		.cfg = { .page_size = 4096, .abi = 3 },
+		.outputs = (1u << KHO_IMAGE_RAW) | (1u << KHO_IMAGE_ELF) |
+			   (1u << KHO_IMAGE_DTB) | (1u << KHO_IMAGE_EXPECT),
+		.err = err,
+	};
+	size_t pos = 0;
+	unsigned lineno = 0;
+	enum kho_status st = KHO_OK;
+
+	memset(res, 0, sizeof(*res));
+	while (pos < len && !st) {
+		size_t end = pos;
+		char line[1024];
+
+		while (end < len && text[end] != '\n')
+			end++;
+		lineno++;
+		if (end - pos >= sizeof(line)) {
+			st = kho_error_set(err, KHO_ERR_INVALID, "line longer than %zu bytes",
+					   sizeof(line) - 1);
+		} else if (memchr(text + pos, '\0', end - pos)) {
+			st = kho_error_set(err, KHO_ERR_INVALID, "NUL byte in a spec");
+		} else {
+			memcpy(line, text + pos, end - pos);
+			line[end - pos] = '\0';
+			if (strchr(line, '#'))
+				*strchr(line, '#') = '\0';
+			st = run_line(&s, line);
+		}
+		pos = end + 1;
+	}
+	if (st) {
+		kho_error_prepend(err, "%s:%u", name, lineno);
+	} else if ((st = machine(&s)) || (st = kho_ref_finalize(s.ref, err))) {
+		kho_error_prepend(err, "%s", name);
+	}
+	if (st) {
+		kho_ref_free(s.ref);
+		return st;
+	}
+	res->ref = s.ref;
+	res->outputs = s.outputs;
+	res->raw_base = s.raw_base;
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_spec_run(const char *path, struct kho_spec_result *res,
+					struct kho_error *err)
+{
+	struct stat sb;
+	_cleanup_free_ char *buf = NULL;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return kho_error_errno(err, "%s", path);
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > SPEC_MAX_BYTES) {
+		close(fd);
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "%s: not a regular file of at most 1 MiB", path);
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	n = read(fd, buf, (size_t)sb.st_size);
+	close(fd);
+	if (n != sb.st_size)
+		return kho_error_errno(err, "%s: read", path);
+	return kho_spec_run_buffer(path, buf, (size_t)n, res, err);
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kho-v1 memory map (6.16 - 7.0). While running, the kernel tracks
+ * preserved blocks per order in bitmaps, each covering a fixed window of
+ * that order's blocks (512-byte bitmaps in 6.16/early 6.17, one page from
+ * 6.18); bitmaps are allocated on first use and kept when they empty.
+ * Finalize serializes them into a linked list of chunk pages: a new chunk
+ * for every order (ascending) and whenever a chunk is full
+ * (kho_mem_serialize, 6.16).
+ */
+#include "ref_internal.h"
+
+#include "../util/util.h"
+
+uint64_t v1_bits_per_bitmap(const struct kho_ref *ref)
+{
+	return ref->cfg.v1_small_bitmaps ? V1_SMALL_BITMAP_BYTES * 8 :
+					   ref->geo.page_size * 8;
+}
+
+uint64_t v1_chunk_capacity(const struct kho_ref *ref)
+{
+	return (ref->geo.page_size - V1_CHUNK_HDR_SIZE) / V1_ELM_SIZE;
+}
+
+static struct v1_order *find_order(struct kho_ref *ref, unsigned order,
+				   bool create, struct kho_error *err)
+{
+	size_t i;
+	struct v1_order *v;
+
+	for (i = 0; i < ref->nv1 && ref->v1[i].order < order; i++)
+		;
+	if (i < ref->nv1 && ref->v1[i].order == order)
+		return &ref->v1[i];
+	if (!create)
+		return NULL;
+	v = realloc(ref->v1, (ref->nv1 + 1) * sizeof(*v));
+	if (!v) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	ref->v1 = v;
+	memmove(&v[i + 1], &v[i], (ref->nv1 - i) * sizeof(*v));
+	v[i] = (struct v1_order){ .order = order };
+	ref->nv1++;
+	return &v[i];
+}
+
+/* A zeroed bitmap: a page, or a 512-byte object carved from a slab page. */
+static enum kho_status alloc_bitmap(struct kho_ref *ref, uint64_t *phys,
+				    struct kho_error *err)
+{
+	enum kho_status st;
+	unsigned per_page = (unsigned)(ref->geo.page_size / V1_SMALL_BITMAP_BYTES);
+
+	if (!ref->cfg.v1_small_bitmaps)
+		return ref_alloc(ref, 0, phys, err);
+	if (!ref->v1_slab_phys || ref->v1_slab_used == per_page) {
+		if ((st = ref_alloc(ref, 0, &ref->v1_slab_phys, err)))
+			return st;
+		ref->v1_slab_used = 0;
+	}
+	*phys = ref->v1_slab_phys + ref->v1_slab_used++ * V1_SMALL_BITMAP_BYTES;
+	return KHO_OK;
+}
+
+static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
+				     uint64_t index, bool create,
+				     struct kho_error *err)
+{
+	size_t lo = 0, hi = o->n;
+	struct v1_bitmap *v;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->v[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->n && o->v[lo].index == index)
+		return &o->v[lo];
+	if (!create)
+		return NULL;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+
+		v = realloc(o->v, cap * sizeof(*v));
+		if (!v) {
+			kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		o->v = v;
+		o->cap = cap;
+	}
+	memmove(&o->v[lo + 1], &o->v[lo], (o->n - lo) * sizeof(*o->v));
+	o->v[lo] = (struct v1_bitmap){ .index = index };
+	o->n++;
+	if (alloc_bitmap(ref, &o->v[lo].phys, err)) {
+		memmove(&o->v[lo], &o->v[lo + 1], (o->n - lo - 1) * sizeof(*o->v));
+		o->n--;
+		return NULL;
+	}
+	return &o->v[lo];
+}
+
+static void bit_op(struct kho_ref *ref, uint64_t bitmap, uint64_t bit, int op,
+		   bool *was)
+{
+	uint64_t addr = bitmap + (bit / 64) * 8, w;
+	uint8_t *page = mem_page(&ref->mem, addr, op > 0, NULL);
+
+	if (!page) {
+		*was = false;
+		return;
+	}
+	addr &= ref->geo.page_size - 1;
+	w = load_u64(page + addr, false);
+	*was = (w >> (bit % 64)) & 1;
+	if (op > 0)
+		w |= 1ull << (bit % 64);
+	else if (op < 0)
+		w &= ~(1ull << (bit % 64));
+	store_u64(page + addr, w, false);
+}
+
+enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,
+			  bool set, struct kho_error *err)
+{
+	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
+	struct v1_order *o = find_order(ref, order, set, err);
+	struct v1_bitmap *b;
+	bool was;
+
+	if (!o)
+		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
+	b = find_bitmap(ref, o, high / bits, set, err);
+	if (!b)
+		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
+	bit_op(ref, b->phys, high % bits, set ? 1 : -1, &was);
+	return KHO_OK;
+}
+
+bool v1_test(struct kho_ref *ref, uint64_t pfn, unsigned order)
+{
+	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
+	struct v1_order *o = find_order(ref, order, false, NULL);
+	struct v1_bitmap *b = o ? find_bitmap(ref, o, high / bits, false, NULL) : NULL;
+	bool was = false;
+
+	if (b)
+		bit_op(ref, b->phys, high % bits, 0, &was);
+	return was;
+}
+
+static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
+				 unsigned order, struct kho_error *err)
+{
+	uint64_t prev = *chunk, phys;
+	uint8_t hdr[V1_CHUNK_HDR_SIZE] = { 0 };
+	enum kho_status st = ref_alloc(ref, 0, &phys, err);
+
+	if (st)
+		return st;
+	store_u32(hdr + 8, order, false);
+	if ((st = mem_write(&ref->mem, phys, hdr, sizeof(hdr), err)))
+		return st;
+	if (prev) {
+		uint8_t next[8];
+
+		store_u64(next, phys, false);
+		if ((st = mem_write(&ref->mem, prev, next, 8, err)))
+			return st;
+	} else {
+		ref->map_phys = phys;
+	}
+	*chunk = phys;
+	return KHO_OK;
+}
+
+enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err)
+{
+	uint64_t chunk = 0, cap = v1_chunk_capacity(ref), bits = v1_bits_per_bitmap(ref);
+	uint32_t used = 0;
+	enum kho_status st;
+
+	if (ref->cfg.v1_unfinalized)
+		return KHO_OK;
+	for (size_t i = 0; i < ref->nv1; i++) {
+		const struct v1_order *o = &ref->v1[i];
+
+		if ((st = new_chunk(ref, &chunk, o->order, err)))
+			return st;
+		used = 0;
+		for (size_t k = 0; k < o->n; k++) {
+			uint8_t elm[V1_ELM_SIZE], n[4];
+
+			if (used == cap) {
+				if ((st = new_chunk(ref, &chunk, o->order, err)))
+					return st;
+				used = 0;
+			}
+			store_u64(elm, (o->v[k].index * bits)
+					       << (o->order + ref->geo.page_shift), false);
+			store_u64(elm + 8, o->v[k].phys, false);
+			st = mem_write(&ref->mem, chunk + V1_CHUNK_HDR_SIZE +
+					       used * V1_ELM_SIZE, elm, sizeof(elm), err);
+			used++;
+			store_u32(n, used, false);
+			if (!st)
+				st = mem_write(&ref->mem, chunk + 12, n, 4, err);
+			if (st)
+				return st;
+		}
+	}
+	return KHO_OK;
+}
+
+/* Walk the serialized chunk list the way the 6.16 kernel restores it. */
+void v1_walk(struct kho_ref *ref, const struct ref_walk *w)
+{
+	uint64_t bits = v1_bits_per_bitmap(ref), bytes = bits / 8;
+	uint64_t chunk = ref->map_phys, cap = v1_chunk_capacity(ref);
+
+	/* Bounded: a corrupted list cannot hold more chunks than stored pages. */
+	for (size_t guard = 0; chunk && guard <= ref->mem.npages; guard++) {
+		uint8_t hdr[V1_CHUNK_HDR_SIZE];
+		unsigned order;
+		uint32_t n;
+
+		mem_read(&ref->mem, chunk, hdr, sizeof(hdr));
+		order = load_u32(hdr + 8, false);
+		n = load_u32(hdr + 12, false);
+		if (w->node)
+			w->node(w->ctx, chunk, -1, n == 0);
+		for (uint32_t i = 0; i < n && i < cap; i++) {
+			uint8_t elm[V1_ELM_SIZE];
+			uint64_t start, bitmap;
+			bool empty = true;
+
+			mem_read(&ref->mem, chunk + V1_CHUNK_HDR_SIZE + i * V1_ELM_SIZE,
+				 elm, sizeof(elm));
+			start = load_u64(elm, false);
+			bitmap = load_u64(elm + 8, false);
+			for (uint64_t wd = 0; wd < bytes / 8; wd++) {
+				uint8_t buf[8];
+				uint64_t word;
+
+				mem_read(&ref->mem, bitmap + wd * 8, buf, 8);
+				word = load_u64(buf, false);
+				if (word)
+					empty = false;
+				while (word && w->key) {
+					unsigned b = (unsigned)__builtin_ctzll(word);
+
+					word &= word - 1;
+					w->key(w->ctx, start + ((wd * 64 + b)
+						<< (order + ref->geo.page_shift)), order);
+				}
+			}
+			if (w->node)
+				w->node(w->ctx, bitmap, 0, empty);
+		}
+		mem_read(&ref->mem, chunk, hdr, 8);
+		chunk = load_u64(hdr, false);
+	}
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Private helpers shared by every stage of libkho. */
+#ifndef KHO_UTIL_H
+#define KHO_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KHO_EXPORT __attribute__((visibility("default")))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+static inline bool is_aligned(uint64_t x, uint64_t align)
+{
+	return (x & (align - 1)) == 0;
+}
+
+static inline uint64_t align_down(uint64_t x, uint64_t align)
+{
+	return x & ~(align - 1);
+}
+
+/* 1-based index of the highest set bit, 0 for 0 (the kernel's fls64). */
+static inline unsigned fls64(uint64_t x)
+{
+	return x ? 64 - (unsigned)__builtin_clzll(x) : 0;
+}
+
+/* Unaligned native loads and stores in an explicit byte order. */
+static inline uint64_t load_u64(const void *p, bool big_endian)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	if (big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		v = __builtin_bswap64(v);
+	return v;
+}
+
+static inline void store_u64(void *p, uint64_t v, bool big_endian)
+{
+	if (big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		v = __builtin_bswap64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline uint32_t load_u32(const void *p, bool big_endian)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	if (big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		v = __builtin_bswap32(v);
+	return v;
+}
+
+static inline void store_u32(void *p, uint32_t v, bool big_endian)
+{
+	if (big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+		v = __builtin_bswap32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Frees on scope exit, as libdrgn's cleanup helpers do. */
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+
+#endif

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kho-mkimage SPEC... -o OUTDIR
+ *
+ * Runs each spec through the reference implementation and writes
+ * NAME.raw / .elf / .kcore / .qemu / .kdump / .dtb / .expect.json.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kho/kho.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kho-mkimage [OPTIONS] SPEC... -o OUTDIR\n"
+		"\n"
+		"Build golden KHO images with the reference implementation of the\n"
+		"kernel's preserve/unpreserve, and their expected verifier output.\n"
+		"\n"
+		"  -o, --output DIR     where to write NAME.{raw,elf,...} (required)\n"
+		"      --only KINDS     comma-separated subset of the spec's outputs\n"
+		"                       (raw,elf,kcore,qemu,kdump,kdump-lzo,dtb,expect)\n"
+		"      --raw-base ADDR  physical address of byte 0 of the raw image\n"
+		"      --list-defects   print the check names a defect can target\n"
+		"  -q, --quiet          do not list the files written\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n"
+		"\n"
+		"Exit status: 0 written, 2 bad usage or a spec error (FILE:LINE: why).\n");
+}
+
+static const char *const kind_names[KHO_IMAGE_NKINDS] = {
+	"raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "dtb", "expect",
+};
+
+static int parse_only(const char *arg, unsigned *mask)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	*mask = 0;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int k;
+
+		for (k = 0; k < KHO_IMAGE_NKINDS && strcmp(kind_names[k], w); k++)
+			;
+		if (k == KHO_IMAGE_NKINDS) {
+			fprintf(stderr, "kho-mkimage: --only: unknown kind \"%s\"\n", w);
+			free(copy);
+			return -1;
+		}
+		*mask |= 1u << k;
+	}
+	free(copy);
+	return 0;
+}
+
+/* NAME of SPEC: its file name without the directory and ".spec". */
+static void spec_name(const char *path, char *out, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".spec"))
+		n -= 5;
+	snprintf(out, len, "%.*s", (int)n, base);
+}
+
+static int build(const char *spec, const char *outdir, unsigned only,
+		 const char *raw_base, bool quiet)
+{
+	struct kho_spec_result res;
+	struct kho_error err = { 0 };
+	char name[256], path[4096], image[300];
+	unsigned outputs;
+	int rc = 0;
+
+	if (kho_spec_run(spec, &res, &err)) {
+		fprintf(stderr, "kho-mkimage: %s\n", err.msg);
+		return 2;
+	}
+	if (raw_base)
+		res.raw_base = strtoull(raw_base, NULL, 0);
+	spec_name(spec, name, sizeof(name));
+	snprintf(image, sizeof(image), "%s.elf", name);
+	outputs = only ? res.outputs & only : res.outputs;
+	for (int k = 0; k < KHO_IMAGE_NKINDS && !rc; k++) {
+		struct kho_write_opts opts = { res.raw_base, spec, image };
+		enum kho_status st;
+
+		if (!(outputs & (1u << k)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s%s", outdir, name,
+			 kho_image_suffix((enum kho_image_kind)k));
+		st = kho_ref_write(res.ref, (enum kho_image_kind)k, path, &opts, &err);
+		if (st == KHO_ERR_NOTIMPL) {
+			fprintf(stderr, "kho-mkimage: skipped: %s\n", err.msg);
+			continue;
+		}
+		if (st) {
+			fprintf(stderr, "kho-mkimage: %s\n", err.msg);
+			rc = 2;
+		} else if (!quiet) {
+			printf("%s\n", path);
+		}
+	}
+	kho_ref_free(res.ref);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "only", required_argument, NULL, 'O' },
+		{ "raw-base", required_argument, NULL, 'b' },
+		{ "list-defects", no_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *outdir = NULL, *raw_base = NULL;
+	unsigned only = 0;
+	bool quiet = false;
+	struct stat sb;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outdir = optarg; break;
+		case 'O':
+			if (parse_only(optarg, &only))
+				return 2;
+			break;
+		case 'b': raw_base = optarg; break;
+		case 'q': quiet = true; break;
+		case 'L':
+			for (const char *const *n = kho_ref_defect_names(); *n; n++)
+				printf("%s\n", *n);
+			return 0;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("kho-mkimage %s\n", KHO_VERSION_STRING); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!outdir || optind == argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (stat(outdir, &sb) || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "kho-mkimage: %s: not a directory\n", outdir);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		int r = build(argv[i], outdir, only, raw_base, quiet);
+
+		if (r > rc)
+			rc = r;
+	}
+	return rc;
+}
