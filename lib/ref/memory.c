@@ -258,13 +258,14 @@ bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size)
 enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 			  struct kho_error *err)
 {
-	uint64_t size = m->page_size << order;
+	uint64_t size = m->page_size << order, saved;
 	const struct range_list *regions = m->alloc.n ? &m->alloc : &m->ram;
 
 	if (!m->cursor_set) {
 		m->cursor = regions->n ? range_end(&regions->v[regions->n - 1]) : 0;
 		m->cursor_set = true;
 	}
+	saved = m->cursor;
 	/* Walk the regions from the top down; the cursor only moves down. */
 	for (size_t i = regions->n; i-- > 0;) {
 		const struct kho_range *r = &regions->v[i];
@@ -301,6 +302,8 @@ enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 		}
 		m->cursor = MIN(m->cursor, r->start);
 	}
+	/* A failed large request must not use up room for small ones. */
+	m->cursor = saved;
 	return kho_error_set(err, KHO_ERR_NOMEM,
 			     "no free order-%u block left in the allocation regions",
 			     order);

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every check has a defect, and every defect makes its check appear in
+ * the expectations; the clean machines it is injected into expect none.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kho/check.h"
+#include "kho/ref.h"
+#include "ref/ref_internal.h"
+
+static const char radix_base[] =
+	"abi kho-v3\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"
+	"folio 0x4000000 9\npages 0x4400 300\nblob LUO raw 0x3000\n"
+	"blob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\n";
+static const char v1_base[] =
+	"abi kho-v1\nv1-bitmap page\nram 0 256M\nscratch 0x1000000 0x1000000\n"
+	"alloc 0x8000000 0x4000000\nfolio 0x4000000 9\npages 0x4400 300\n"
+	"blob kho_test fdt kho-test-v1\n";
+static const char k16_base[] =
+	"page-size 16K\nram 0 256M\nscratch 0x1000000 0x1000000\nfolio 0x4000000 3\n";
+
+static json_t *expectations(const char *base, const char *extra)
+{
+	char text[2048];
+	struct kho_spec_result res;
+	struct kho_error err = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *doc;
+
+	/* radix-depth must precede the operations; others may go anywhere. */
+	if (extra && strstr(extra, "radix-depth"))
+		snprintf(text, sizeof(text), "page-size 16K\n%s\n%s", extra,
+			 k16_base + strlen("page-size 16K\n"));
+	else
+		snprintf(text, sizeof(text), "%s%s\n", base, extra ? extra : "");
+	ck_assert_msg(kho_spec_run_buffer("t.spec", text, strlen(text), &res, &err) == KHO_OK,
+		      "%s", err.msg);
+	f = open_memstream(&buf, &len);
+	ck_assert_int_eq(ref_write_expect(res.ref, f, NULL, &err), KHO_OK);
+	fclose(f);
+	doc = json_loadb(buf, len, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	free(buf);
+	kho_ref_free(res.ref);
+	return doc;
+}
+
+static json_t *findings(json_t *doc)
+{
+	return json_object_get(json_array_get(json_object_get(doc, "handovers"), 0), "findings");
+}
+
+static size_t count(json_t *doc, const char *check)
+{
+	json_t *f = findings(doc), *it;
+	size_t i, n = 0;
+
+	json_array_foreach(f, i, it)
+		n += !strcmp(json_string_value(json_object_get(it, "check")), check);
+	return n;
+}
+
+START_TEST(clean_bases_expect_nothing)
+{
+	const char *bases[] = { radix_base, v1_base, k16_base };
+
+	for (size_t i = 0; i < 3; i++) {
+		json_t *doc = expectations(bases[i], NULL);
+
+		ck_assert_msg(json_array_size(findings(doc)) == 0, "base %zu: %s", i,
+			      json_dumps(findings(doc), 0));
+		ck_assert_int_gt(json_array_size(json_object_get(
+			json_array_get(json_object_get(doc, "handovers"), 0), "ranges")), 1);
+		json_decref(doc);
+	}
+}
+END_TEST
+
+START_TEST(every_check_has_a_defect_that_fires_it)
+{
+	const char *const *names = kho_ref_defect_names();
+	size_t ndefects = 0;
+
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++) {
+		const char *base = strncmp(c->name, "v1-", 3) ? radix_base : v1_base;
+		char line[128];
+		json_t *doc;
+		bool listed = false;
+
+		for (const char *const *n = names; *n; n++)
+			listed |= !strcmp(*n, c->name);
+		ck_assert_msg(listed, "no defect for %s", c->name);
+		snprintf(line, sizeof(line), "defect %s", c->name);
+		doc = expectations(base, line);
+		ck_assert_msg(count(doc, c->name) >= 1, "defect %s: %s", c->name,
+			      json_dumps(findings(doc), 0));
+		json_decref(doc);
+		ndefects++;
+	}
+	ck_assert_uint_eq(ndefects, 23);
+}
+END_TEST
+
+START_TEST(structural_defects_fire_exactly_once)
+{
+	/* One corruption, one finding: nothing else in the image changes. */
+	static const char *const one[] = {
+		"fdt-header", "fdt-compatible", "fdt-memory-map", "fdt-subnode",
+		"fdt-not-preserved", "blob-fdt", "radix-pointer", "radix-loop",
+		"radix-key-width", "radix-empty", "radix-node-scratch",
+		"radix-node-preserved", "range-overlap", "range-scratch",
+		"range-not-ram", "range-not-dumped", "radix-unreadable", "scratch-layout",
+	};
+
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		char line[128];
+		json_t *doc;
+
+		snprintf(line, sizeof(line), "defect %s", one[i]);
+		doc = expectations(radix_base, line);
+		ck_assert_msg(json_array_size(findings(doc)) == 1, "defect %s: %s", one[i],
+			      json_dumps(findings(doc), 0));
+		json_decref(doc);
+	}
+}
+END_TEST
+
+START_TEST(variants)
+{
+	static const char *const lines[][2] = {
+		{ "defect radix-pointer misaligned", "radix-pointer" },
+		{ "defect radix-pointer bit63", "radix-pointer" },
+		{ "defect radix-loop shared", "radix-loop" },
+		{ "defect fdt-memory-map zero", "fdt-memory-map" },
+		{ "defect fdt-memory-map misaligned", "fdt-memory-map" },
+		{ "defect fdt-subnode zero LUO", "fdt-subnode" },
+		{ "defect blob-fdt size", "blob-fdt" },
+		{ "defect blob-not-preserved kexec-metadata", "blob-not-preserved" },
+		{ "defect scratch-layout empty", "scratch-layout" },
+		{ "defect scratch-layout misaligned", "scratch-layout" },
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		json_t *doc = expectations(radix_base, lines[i][0]);
+
+		ck_assert_msg(count(doc, lines[i][1]) == 1, "%s: %s", lines[i][0],
+			      json_dumps(findings(doc), 0));
+		json_decref(doc);
+	}
+}
+END_TEST
+
+START_TEST(range_order_is_an_error_past_the_int_limit)
+{
+	/* 256 MiB of RAM: the 2 GiB block lands above it, also not RAM. */
+	json_t *doc = expectations(radix_base, "defect range-order"), *f;
+	size_t i, errors = 0;
+
+	json_array_foreach(findings(doc), i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "check")), "range-order"))
+			errors += !strcmp(json_string_value(json_object_get(f, "severity")),
+					  "error");
+	ck_assert_uint_eq(errors, 1);
+	ck_assert_uint_eq(count(doc, "range-not-ram"), 1);
+	json_decref(doc);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("defect");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, clean_bases_expect_nothing);
+	tcase_add_test(tc, every_check_has_a_defect_that_fires_it);
+	tcase_add_test(tc, structural_defects_fire_exactly_once);
+	tcase_add_test(tc, variants);
+	tcase_add_test(tc, range_order_is_an_error_past_the_int_limit);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
