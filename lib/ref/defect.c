@@ -432,10 +432,18 @@ static enum kho_status range_order_before(struct kho_ref *ref, struct ref_defect
 {
 	unsigned order = 31 - ref->geo.page_shift;
 	uint64_t size = kho_order_bytes(&ref->geo, order), phys;
+	char *end;
 
-	/* In RAM when the machine has room, else just above it. */
-	if (ref_alloc(ref, order, &phys, NULL))
+	/* At the address given, else from the allocator, else above RAM. */
+	if (d->argc) {
+		phys = strtoull(d->argv[0], &end, 0);
+		if (*end || !is_aligned(phys, size))
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "range-order: \"%s\" is not a %llu MiB aligned address",
+					     d->argv[0], (unsigned long long)(size >> 20));
+	} else if (ref_alloc(ref, order, &phys, NULL)) {
 		phys = (ram_top(ref) + size - 1) & ~(size - 1);
+	}
 	return kho_ref_preserve_folio(ref, phys, order, err);
 }
 
@@ -560,7 +568,7 @@ static const struct defect_def defects[] = {
 	{ "radix-node-scratch", NEEDS_RADIX, NULL, radix_node_scratch_after, "" },
 	{ "radix-node-preserved", NEEDS_RADIX, radix_node_preserved_before,
 	  radix_node_preserved_after, "" },
-	{ "range-order", NEEDS_ANY, range_order_before, NULL, "" },
+	{ "range-order", NEEDS_ANY, range_order_before, NULL, NULL },
 	{ "range-overlap", NEEDS_ANY, range_overlap_before, NULL, "" },
 	{ "range-scratch", NEEDS_ANY, range_scratch_before, NULL, "" },
 	{ "range-not-ram", NEEDS_ANY, range_not_ram_before, NULL, "" },

@@ -66,7 +66,7 @@ enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path, bool lzo,
 			   WEXITSTATUS(status)) {
 			st = kho_error_set(err, KHO_ERR_SYSTEM,
 					   "makedumpfile %s -d 0 failed on %s", argv[1], elf);
-		} else if (rename(dump, path)) {
+		} else if (chmod(dump, 0644) || rename(dump, path)) {
 			st = kho_error_errno(err, "renaming to %s", path);
 		}
 		posix_spawn_file_actions_destroy(&fa);

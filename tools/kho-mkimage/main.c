@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +78,7 @@ static int build(const char *spec, const char *outdir, unsigned only,
 	struct kho_spec_result res;
 	struct kho_error err = { 0 };
 	char name[256], path[4096], image[300];
+	const char *spec_file;
 	unsigned outputs;
 	int rc = 0;
 
@@ -89,10 +89,12 @@ static int build(const char *spec, const char *outdir, unsigned only,
 	if (raw_base)
 		res.raw_base = strtoull(raw_base, NULL, 0);
 	spec_name(spec, name, sizeof(name));
+	/* Recorded without its directory, so outputs do not depend on the cwd. */
+	spec_file = strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec;
 	snprintf(image, sizeof(image), "%s.elf", name);
 	outputs = only ? res.outputs & only : res.outputs;
 	for (int k = 0; k < KHO_IMAGE_NKINDS && !rc; k++) {
-		struct kho_write_opts opts = { res.raw_base, spec, image };
+		struct kho_write_opts opts = { res.raw_base, spec_file, image };
 		enum kho_status st;
 
 		if (!(outputs & (1u << k)))
