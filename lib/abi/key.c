@@ -7,8 +7,11 @@
 KHO_EXPORT uint64_t kho_key_encode(const struct kho_geometry *geo,
 				   uint64_t phys, unsigned order)
 {
+	unsigned shift = geo->page_shift + order;
+
+	/* At the largest order the whole address is shifted out. */
 	return ((uint64_t)1 << (geo->order0_bit - order)) |
-	       (phys >> (geo->page_shift + order));
+	       (shift < 64 ? phys >> shift : 0);
 }
 
 KHO_EXPORT bool kho_key_decode(const struct kho_geometry *geo, uint64_t key,

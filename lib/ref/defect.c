@@ -580,6 +580,11 @@ static const struct defect_def defects[] = {
 	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "" },
 };
 
+const char *defect_name(const struct ref_defect *d)
+{
+	return d->def->check;
+}
+
 KHO_EXPORT const char *const *kho_ref_defect_names(void)
 {
 	static const char *names[ARRAY_SIZE(defects) + 1];

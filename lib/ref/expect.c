@@ -182,8 +182,10 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 		f->st = KHO_ERR_NOMEM;
 		return;
 	}
-	memcpy(sorted, ref->keys, ref->nkeys * sizeof(*sorted));
-	qsort(sorted, ref->nkeys, sizeof(*sorted), key_cmp);
+	if (ref->nkeys) {
+		memcpy(sorted, ref->keys, ref->nkeys * sizeof(*sorted));
+		qsort(sorted, ref->nkeys, sizeof(*sorted), key_cmp);
+	}
 	for (size_t i = 0; i < ref->nkeys; i++) {
 		uint64_t end = sorted[i].phys + key_size(ref, &sorted[i]);
 

@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 
+from sparse import same_file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 passed = failed = skipped = 0
 
@@ -34,36 +36,6 @@ def skip(what):
     global skipped
     skipped += 1
     print(f"SKIP: {what}")
-
-
-def extents(path):
-    """Data extents of a sparse file."""
-    fd = os.open(path, os.O_RDONLY)
-    end, pos, out = os.fstat(fd).st_size, 0, []
-    try:
-        while pos < end:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:
-                break
-            pos = os.lseek(fd, start, os.SEEK_HOLE)
-            out.append((start, pos - start))
-    finally:
-        os.close(fd)
-    return out
-
-
-def same_file(a, b):
-    """Byte equality of two sparse files without reading their holes."""
-    if os.path.getsize(a) != os.path.getsize(b):
-        return False
-    with open(a, "rb") as fa, open(b, "rb") as fb:
-        for off, length in extents(a) + extents(b):
-            for pos in range(off, off + length, 1 << 22):
-                n = min(1 << 22, off + length - pos)
-                if os.pread(fa.fileno(), n, pos) != os.pread(fb.fileno(), n, pos):
-                    return False
-    return True
 
 
 def run(cmd):
@@ -87,6 +59,9 @@ def main():
     for spec in specs:
         name = os.path.basename(spec)[:-5]
         base = os.path.join(out, name)
+        if not os.path.exists(base + ".expect.json"):
+            check(False, f"{name}: no expect.json was written")
+            continue
         with open(base + ".expect.json") as f:
             expect = json.load(f)
         h = expect["handovers"][0]

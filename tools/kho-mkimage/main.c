@@ -93,6 +93,8 @@ static int build(const char *spec, const char *outdir, unsigned only,
 	spec_file = strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec;
 	snprintf(image, sizeof(image), "%s.elf", name);
 	outputs = only ? res.outputs & only : res.outputs;
+	if (!quiet)
+		printf("%s:\n", spec);
 	for (int k = 0; k < KHO_IMAGE_NKINDS && !rc; k++) {
 		struct kho_write_opts opts = { res.raw_base, spec_file, image };
 		enum kho_status st;
@@ -110,9 +112,11 @@ static int build(const char *spec, const char *outdir, unsigned only,
 			fprintf(stderr, "kho-mkimage: %s\n", err.msg);
 			rc = 2;
 		} else if (!quiet) {
-			printf("%s\n", path);
+			printf("  wrote       %s\n", path);
 		}
 	}
+	if (!quiet && !rc)
+		kho_ref_print_summary(res.ref, stdout);
 	kho_ref_free(res.ref);
 	return rc;
 }

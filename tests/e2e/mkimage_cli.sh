@@ -1,0 +1,51 @@
+#!/bin/sh
+# The command-line contract of kho-mkimage: exit codes, one-line errors
+# that name FILE:LINE, and nothing half written on failure.
+#   mkimage_cli.sh KHO_MKIMAGE WORKDIR
+mk=$1
+work=$2
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+expect_status() { # WANT DESCRIPTION CMD...
+	want=$1 what=$2
+	shift 2
+	"$@" >"$work/out" 2>"$work/err"
+	got=$?
+	[ "$got" = "$want" ] && ok || fail "$what: exit $got, want $want: $(cat "$work/err")"
+}
+
+rm -rf "$work" && mkdir -p "$work/o"
+
+expect_status 2 "no arguments" "$mk"
+grep -q "usage: kho-mkimage" "$work/err" && ok || fail "usage goes to stderr"
+expect_status 0 "--help" "$mk" --help
+expect_status 0 "--version" "$mk" --version
+expect_status 0 "--list-defects" "$mk" --list-defects
+[ "$(wc -l <"$work/out")" = 23 ] && ok || fail "--list-defects lists $(wc -l <"$work/out") checks, want 23"
+expect_status 2 "missing output dir" "$mk" -o "$work/nope" /dev/null
+expect_status 2 "bad --only" "$mk" --only raw,png -o "$work/o" /dev/null
+
+printf 'ram 0 16M\nfolio 0x1000 0\nfrobnicate\n' >"$work/bad.spec"
+expect_status 2 "spec error" "$mk" -o "$work/o" "$work/bad.spec"
+[ "$(wc -l <"$work/err")" = 1 ] && ok || fail "spec error is not one line"
+grep -q "bad.spec:3: unknown directive" "$work/err" && ok || fail "error lacks FILE:LINE: $(cat "$work/err")"
+[ -z "$(ls "$work/o")" ] && ok || fail "files left after a spec error: $(ls "$work/o")"
+
+expect_status 2 "missing spec" "$mk" -o "$work/o" "$work/none.spec"
+grep -q "none.spec" "$work/err" && ok || fail "error does not name the file"
+
+# A failure while writing (raw base above RAM) leaves no file behind.
+printf 'ram 0 16M\nraw-base 0x2000000\n' >"$work/late.spec"
+expect_status 2 "write error" "$mk" -o "$work/o" "$work/late.spec"
+[ -z "$(ls "$work/o")" ] && ok || fail "files left after a write error: $(ls "$work/o")"
+
+printf 'ram 0 16M\nfolio 0x100000 2\n' >"$work/good.spec"
+expect_status 0 "good spec" "$mk" -o "$work/o" "$work/good.spec"
+[ "$(ls "$work/o" | tr '\n' ' ')" = "good.dtb good.elf good.expect.json good.raw " ] && ok ||
+	fail "outputs: $(ls "$work/o")"
+grep -q '"spec": "good.spec"' "$work/o/good.expect.json" && ok || fail "spec name in expect.json"
+
+echo "mkimage-cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
