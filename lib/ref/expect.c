@@ -32,16 +32,9 @@ static void snap_key(void *ctx, uint64_t phys, unsigned order)
 
 	if (s->st)
 		return;
-	if (ref->nkeys == s->kcap) {
-		size_t cap = s->kcap ? s->kcap * 2 : 64;
-		struct ref_key *v = realloc(ref->keys, cap * sizeof(*v));
-
-		if (!v) {
-			s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-			return;
-		}
-		ref->keys = v;
-		s->kcap = cap;
+	if (!ARRAY_RESERVE(ref->keys, s->kcap, ref->nkeys)) {
+		s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
+		return;
 	}
 	ref->keys[ref->nkeys++] = (struct ref_key){ phys, order };
 }
@@ -53,18 +46,43 @@ static void snap_node(void *ctx, uint64_t phys, int level, bool empty)
 
 	if (s->st)
 		return;
-	if (ref->nnodes == s->ncap) {
-		size_t cap = s->ncap ? s->ncap * 2 : 64;
-		struct ref_node *v = realloc(ref->nodes, cap * sizeof(*v));
-
-		if (!v) {
-			s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-			return;
-		}
-		ref->nodes = v;
-		s->ncap = cap;
+	if (!ARRAY_RESERVE(ref->nodes, s->ncap, ref->nnodes)) {
+		s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
+		return;
 	}
 	ref->nodes[ref->nnodes++] = (struct ref_node){ phys, level, empty };
+}
+
+/* Tree order of a correct tree: ascending keys. */
+static int meant_cmp(const void *a, const void *b, void *geo)
+{
+	const struct ref_key *x = a, *y = b;
+	uint64_t kx = kho_key_encode(geo, x->phys, x->order);
+	uint64_t ky = kho_key_encode(geo, y->phys, y->order);
+
+	return kx < ky ? -1 : kx > ky;
+}
+
+/*
+ * A tree built with the broken 16 KiB depth decodes to garbage: its
+ * order-0 keys lost their order bit. The verifier must say what it most
+ * likely meant, so the expectation lists the intended keys, in the order
+ * a correct tree would give them; its nodes are the real ones.
+ */
+static enum kho_status snapshot_meant(struct kho_ref *ref, struct snap *s)
+{
+	struct kho_geometry good;
+
+	kho_geometry_init(&good, ref->geo.page_size, false);
+	free(ref->keys);
+	ref->keys = malloc((ref->nmeant ? ref->nmeant : 1) * sizeof(*ref->keys));
+	if (!ref->keys)
+		return kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
+	if (ref->nmeant)
+		memcpy(ref->keys, ref->meant, ref->nmeant * sizeof(*ref->keys));
+	ref->nkeys = ref->nmeant;
+	qsort_r(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good);
+	return KHO_OK;
 }
 
 enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
@@ -73,10 +91,14 @@ enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
 	struct ref_walk w = { snap_key, snap_node, &s };
 
 	ref->nkeys = ref->nnodes = 0;
+	if (ref->geo.broken_depth)
+		w.key = NULL;
 	if (ref->abi->map_format == KHO_MAP_RADIX)
 		radix_walk(ref, &w);
 	else
 		v1_walk(ref, &w);
+	if (!s.st && ref->geo.broken_depth)
+		s.st = snapshot_meant(ref, &s);
 	ref->snapshot_taken = !s.st;
 	return s.st;
 }
@@ -97,16 +119,9 @@ static void add_sev(struct findings *f, const char *check, int sev,
 {
 	if (f->st)
 		return;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct ref_finding *v = realloc(f->v, cap * sizeof(*v));
-
-		if (!v) {
-			f->st = KHO_ERR_NOMEM;
-			return;
-		}
-		f->v = v;
-		f->cap = cap;
+	if (!ARRAY_RESERVE(f->v, f->cap, f->n)) {
+		f->st = KHO_ERR_NOMEM;
+		return;
 	}
 	f->v[f->n] = (struct ref_finding){ .check = check, .severity = sev, .phys = phys };
 	snprintf(f->v[f->n].message, sizeof(f->v[f->n].message), "%s", msg);
@@ -331,7 +346,12 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	json_object_set_new(h, "fdt", json_pack("{s:o, s:I, s:s, s:s}",
 		"phys", hex(ref->fdt_phys), "size", (json_int_t)ref->fdt_size,
 		"compatible", ref->compatible, "found_by", "scan"));
-	if (radix)
+	if (radix && ref->geo.broken_depth)
+		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i, s:b, s:s}",
+			"phys", hex(ref->map_phys), "format", "radix",
+			"depth", (int)ref->geo.depth, "broken_depth", 1,
+			"ranges", "meant"));
+	else if (radix)
 		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i}",
 			"phys", hex(ref->map_phys), "format", "radix",
 			"depth", (int)ref->geo.depth));

@@ -39,15 +39,8 @@ struct segs {
 
 static enum kho_status seg_add(struct segs *s, struct seg g, struct kho_error *err)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct seg *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		s->v = v;
-		s->cap = cap;
-	}
+	if (!ARRAY_RESERVE(s->v, s->cap, s->n))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	s->v[s->n++] = g;
 	return KHO_OK;
 }

@@ -12,15 +12,8 @@
 enum kho_status range_list_add(struct range_list *l, uint64_t start,
 			       uint64_t size, struct kho_error *err)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct kho_range *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!ARRAY_RESERVE(l->v, l->cap, l->n))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	l->v[l->n++] = (struct kho_range){ start, size };
 	return KHO_OK;
 }
@@ -68,8 +61,18 @@ uint64_t range_list_first_uncovered(const struct range_list *l, uint64_t start,
 				    uint64_t size)
 {
 	uint64_t pos = start, end = start + size;
+	size_t lo = 0, hi = l->n;
 
-	for (size_t i = 0; i < l->n && pos < end; i++) {
+	/* Skip, by binary search, the ranges that end at or before start. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (range_end(&l->v[mid]) <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < l->n && pos < end; i++) {
 		if (range_end(&l->v[i]) <= pos)
 			continue;
 		if (l->v[i].start > pos)

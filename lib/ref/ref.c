@@ -83,6 +83,7 @@ KHO_EXPORT void kho_ref_free(struct kho_ref *ref)
 	free(ref->findings);
 	free(ref->defects);
 	free(ref->keys);
+	free(ref->meant);
 	free(ref->nodes);
 	free(ref);
 }
@@ -109,10 +110,8 @@ KHO_EXPORT enum kho_status kho_ref_add_ram(struct kho_ref *ref, uint64_t start,
 {
 	enum kho_status st = check_machine_range(ref, "ram", start, size, err);
 
-	if (st || (st = range_list_add(&ref->mem.ram, start, size, err)))
-		return st;
-	range_list_normalize(&ref->mem.ram, true);
-	return KHO_OK;
+	/* Sorted and merged once, at boot: a machine may have 70,000 ranges. */
+	return st ? st : range_list_add(&ref->mem.ram, start, size, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_scratch(struct kho_ref *ref,
@@ -159,9 +158,35 @@ unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes)
 	return order;
 }
 
+/* The intended key set, kept only where the tree loses it (broken depth). */
+static enum kho_status track_meant(struct kho_ref *ref, uint64_t phys,
+				   unsigned order, bool set, struct kho_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < ref->nmeant; i++)
+		if (ref->meant[i].phys == phys && ref->meant[i].order == order)
+			break;
+	if (!set) {
+		if (i < ref->nmeant)
+			ref->meant[i] = ref->meant[--ref->nmeant];
+		return KHO_OK;
+	}
+	if (i < ref->nmeant)
+		return KHO_OK;
+	if (!ARRAY_RESERVE(ref->meant, ref->meant_cap, ref->nmeant))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->meant[ref->nmeant++] = (struct ref_key){ phys, order };
+	return KHO_OK;
+}
+
 static enum kho_status update(struct kho_ref *ref, uint64_t phys,
 			      unsigned order, bool set, struct kho_error *err)
 {
+	enum kho_status st;
+
+	if (ref->geo.broken_depth && (st = track_meant(ref, phys, order, set, err)))
+		return st;
 	if (ref->abi->map_format == KHO_MAP_RADIX)
 		return radix_update(ref, kho_key_encode(&ref->geo, phys, order),
 				    set, err);
@@ -183,6 +208,7 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 	if (!ref->mem.ram.n)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "no ram described before the first operation");
+	range_list_normalize(&ref->mem.ram, true);
 	ref->booted = true;
 	if (ref->abi->map_format != KHO_MAP_RADIX)
 		return KHO_OK;

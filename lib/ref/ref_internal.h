@@ -126,6 +126,9 @@ struct kho_ref {
 	size_t nfindings;
 	bool map_unusable;              /* the verifier must not walk the map */
 	bool fdt_unusable;              /* nor trust the FDT at all */
+	/* broken 16 KiB depth: what the producer meant (the tree cannot say) */
+	struct ref_key *meant;
+	size_t nmeant, meant_cap;
 	struct ref_key *keys;           /* snapshot after finalize, tree order */
 	size_t nkeys;
 	struct ref_node *nodes;

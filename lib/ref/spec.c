@@ -179,11 +179,22 @@ static enum kho_status two_nums(struct spec *s, char **argv, uint64_t *a, uint64
 	return st ?: num(s, argv[1], a) ?: num(s, argv[2], b);
 }
 
+/* ram START SIZE [COUNT STRIDE]: COUNT ranges STRIDE bytes apart. */
 static enum kho_status d_ram(struct spec *s, int argc, char **argv)
 {
-	uint64_t a, b;
+	uint64_t a, b, count = 1, stride = 0;
+	enum kho_status st = two_nums(s, argv, &a, &b);
 
-	return two_nums(s, argv, &a, &b) ?: kho_ref_add_ram(s->ref, a, b, s->err);
+	if (!st && argc == 4)
+		return kho_error_set(s->err, KHO_ERR_INVALID, "usage: ram START SIZE [COUNT STRIDE]");
+	if (!st && argc == 5)
+		st = num(s, argv[3], &count) ?: num(s, argv[4], &stride);
+	if (!st && count > 1 && (count > (1u << 24) || stride < b ||
+				 (count - 1) > (UINT64_MAX - a) / stride))
+		return bad(s, "ram: %s ranges overlap or run past the address space", argv[3]);
+	for (uint64_t i = 0; !st && i < count; i++)
+		st = kho_ref_add_ram(s->ref, a + i * stride, b, s->err);
+	return st;
 }
 
 static enum kho_status d_scratch(struct spec *s, int argc, char **argv)
@@ -350,7 +361,7 @@ static const struct {
 	{ "arch", 1, 1, d_arch, "arch x86_64|aarch64" },
 	{ "v1-bitmap", 1, 1, d_v1_bitmap, "v1-bitmap 512|page" },
 	{ "v1-unfinalized", 0, 0, d_v1_unfinalized, "v1-unfinalized" },
-	{ "ram", 2, 2, d_ram, "ram START SIZE" },
+	{ "ram", 2, 4, d_ram, "ram START SIZE [COUNT STRIDE]" },
 	{ "scratch", 2, 2, d_scratch, "scratch START SIZE" },
 	{ "alloc", 2, 2, d_alloc, "alloc START SIZE" },
 	{ "raw-base", 1, 1, d_raw_base, "raw-base ADDR" },

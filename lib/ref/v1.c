@@ -70,7 +70,6 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 				     struct kho_error *err)
 {
 	size_t lo = 0, hi = o->n;
-	struct v1_bitmap *v;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -84,16 +83,9 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 		return &o->v[lo];
 	if (!create)
 		return NULL;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-
-		v = realloc(o->v, cap * sizeof(*v));
-		if (!v) {
-			kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		o->v = v;
-		o->cap = cap;
+	if (!ARRAY_RESERVE(o->v, o->cap, o->n)) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		return NULL;
 	}
 	memmove(&o->v[lo + 1], &o->v[lo], (o->n - lo) * sizeof(*o->v));
 	o->v[lo] = (struct v1_bitmap){ .index = index };

@@ -65,6 +65,14 @@ static inline void store_u32(void *p, uint32_t v, bool big_endian)
 	memcpy(p, &v, sizeof(v));
 }
 
+/*
+ * array_reserve - make room for element @n of a growable array of @elem-byte
+ * items at *@v with capacity *@cap (doubling).
+ * returns: false when out of memory (the array is left as it was).
+ */
+bool array_reserve(void **v, size_t *cap, size_t n, size_t elem);
+#define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
+
 /* Frees on scope exit, as libdrgn's cleanup helpers do. */
 static inline void freep(void *p)
 {

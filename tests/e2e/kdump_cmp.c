@@ -6,7 +6,6 @@
  * holes (zeros). An independent check of the ELF writer through the real
  * makedumpfile and libkdumpfile.
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <libkdumpfile/kdumpfile.h>
 #include <stdio.h>
