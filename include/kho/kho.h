@@ -7,6 +7,7 @@
 #include "kho/abi.h"
 #include "kho/check.h"
 #include "kho/ref.h"
+#include "kho/source.h"
 
 #define KHO_VERSION_STRING "0.1.0"
 

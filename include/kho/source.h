@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sources of physical memory: raw images, ELF cores (/proc/vmcore,
+ * makedumpfile -E, /proc/kcore, QEMU dump-guest-memory) and compressed
+ * kdump files (through libkdumpfile). One interface for all: what the
+ * dump is, its page size and byte order, which physical ranges are RAM
+ * and which of them the file holds, VMCOREINFO, and reads of physical
+ * addresses that tell "read" from "not in the dump" from "not memory".
+ */
+#ifndef KHO_SOURCE_H
+#define KHO_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kho/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum kho_format {
+	KHO_FORMAT_AUTO,     /* by content, never by file name */
+	KHO_FORMAT_RAW,
+	KHO_FORMAT_ELF,
+	KHO_FORMAT_KDUMP,    /* anything libkdumpfile opens */
+};
+
+enum kho_source_kind {
+	KHO_KIND_RAW,
+	KHO_KIND_VMCORE,     /* /proc/vmcore, makedumpfile -E */
+	KHO_KIND_KCORE,      /* /proc/kcore */
+	KHO_KIND_QEMU,       /* dump-guest-memory */
+	KHO_KIND_KDUMP,      /* compressed kdump (and other libkdumpfile formats) */
+};
+
+struct kho_source_opts {
+	enum kho_format format;
+	uint64_t raw_base;   /* physical address of byte 0 of a raw image */
+	uint64_t page_size;  /* 0: VMCOREINFO PAGESIZE or the format's, else 4096 */
+};
+
+/* What one physical address is, in this dump. */
+enum kho_mem_state {
+	KHO_MEM_PRESENT,     /* RAM, and the file holds its bytes */
+	KHO_MEM_EXCLUDED,    /* RAM, but not in the dump (filtered, p_filesz < p_memsz) */
+	KHO_MEM_ABSENT,      /* not memory the dump describes */
+};
+
+/* A physical range and what it is. */
+struct kho_mem_range {
+	uint64_t start;
+	uint64_t size;
+	enum kho_mem_state state;
+};
+
+struct kho_source;
+
+/*
+ * kho_source_open - open @path as a memory source.
+ * returns: KHO_OK; KHO_ERR_SYSTEM (cannot open or read); KHO_ERR_CORRUPT
+ * (truncated, headers that lie); KHO_ERR_NOTIMPL (a format not supported:
+ * unknown, or makedumpfile's flattened form); KHO_ERR_INVALID (bad
+ * options). The message names the file and what is wrong.
+ */
+enum kho_status kho_source_open(const char *path, const struct kho_source_opts *opts,
+				struct kho_source **out, struct kho_error *err);
+void kho_source_close(struct kho_source *src);
+
+enum kho_source_kind kho_source_kind(const struct kho_source *src);
+/* "raw", "vmcore", "kcore", "qemu", "kdump" */
+const char *kho_source_kind_name(enum kho_source_kind kind);
+/* "raw", "elf", "kdump" */
+const char *kho_source_format_name(const struct kho_source *src);
+const char *kho_source_path(const struct kho_source *src);
+uint64_t kho_source_page_size(const struct kho_source *src);
+bool kho_source_big_endian(const struct kho_source *src);
+/* "x86_64", "aarch64", ... or "" when the dump does not say */
+const char *kho_source_arch(const struct kho_source *src);
+
+/*
+ * kho_source_map_ranges - the physical memory map, sorted, disjoint:
+ * PRESENT and EXCLUDED ranges; gaps between them are ABSENT. For kdump
+ * the map is [0, max_pfn) and exclusions show up only when read.
+ */
+const struct kho_mem_range *kho_source_map_ranges(const struct kho_source *src,
+						  size_t *n);
+
+/* kho_source_state - what @phys is, and how many bytes from it share that. */
+enum kho_mem_state kho_source_state(const struct kho_source *src, uint64_t phys,
+				    uint64_t *run);
+
+/*
+ * kho_source_read - read @len bytes at physical @phys.
+ * returns: KHO_OK; KHO_ERR_NODATA when part of the range is not in the
+ * dump or not memory (the message says which, at which address; the
+ * buffer holds zeros there); KHO_ERR_SYSTEM on I/O errors.
+ */
+enum kho_status kho_source_read(struct kho_source *src, uint64_t phys, void *buf,
+				size_t len, struct kho_error *err);
+
+/*
+ * kho_source_map - zero-copy access: a pointer to @len bytes at @phys
+ * when they are present and the backend maps its file (raw, ELF), else
+ * NULL (use kho_source_read). Valid until kho_source_close().
+ */
+const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len);
+
+/*
+ * kho_source_next_data - the lowest present address >= @phys whose page
+ * may hold data: holes of sparse files and absent or excluded memory are
+ * skipped. returns: false when there is none.
+ */
+bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *next);
+
+/* VMCOREINFO: the value of KEY ("PAGESIZE", "SYMBOL(swapper_pg_dir)"), or NULL. */
+const char *kho_source_vmcoreinfo(const struct kho_source *src, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ELF cores: /proc/vmcore, makedumpfile -E, /proc/kcore, QEMU
+ * dump-guest-memory. libelf reads the headers and notes; memory bytes go
+ * through the piece table with pread or mmap, never libelf (each
+ * elf_getdata_rawchunk() copy lives until elf_end()).
+ */
+#include "source_internal.h"
+
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../util/util.h"
+
+/* Far more program headers than any machine has RAM ranges. */
+#define MAX_PHDRS (1u << 22)
+
+static const struct source_ops elf_ops = { 0 };
+
+static const char *machine_name(unsigned machine)
+{
+	switch (machine) {
+	case EM_X86_64:	 return "x86_64";
+	case EM_AARCH64: return "aarch64";
+	case EM_RISCV:	 return "riscv64";
+	case EM_PPC64:	 return "ppc64";
+	case EM_S390:	 return "s390x";
+#ifdef EM_LOONGARCH
+	case EM_LOONGARCH: return "loongarch64";
+#endif
+	default:	 return "unknown";
+	}
+}
+
+static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phdr *ph,
+				  bool *qemu, struct kho_error *err)
+{
+	Elf_Data *data;
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off;
+
+	if (ph->p_offset > (uint64_t)src->file_size ||
+	    ph->p_filesz > (uint64_t)src->file_size - ph->p_offset)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: PT_NOTE extends beyond the end of the file", src->path);
+	if (!ph->p_filesz)
+		return KHO_OK;
+	data = elf_getdata_rawchunk(e, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	if (!data)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: PT_NOTE: %s", src->path,
+				     elf_errmsg(-1));
+	while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *name = (const char *)data->d_buf + name_off;
+
+		if (nh.n_namesz == 11 && !memcmp(name, "VMCOREINFO", 11)) {
+			enum kho_status st = source_set_vmcoreinfo(
+				src, (const char *)data->d_buf + desc_off, nh.n_descsz, err);
+
+			if (st)
+				return st;
+		} else if (nh.n_namesz == 5 && !memcmp(name, "QEMU", 5)) {
+			*qemu = true;
+		}
+	}
+	return KHO_OK;
+}
+
+static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *err)
+{
+	GElf_Ehdr eh;
+	size_t n, nload = 0;
+	bool qemu = false, kcore = !strcmp(src->path, "/proc/kcore");
+	struct segment *segs;
+	enum kho_status st = KHO_OK;
+
+	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: not a valid ELF file: %s",
+				     src->path, elf_errmsg(-1));
+	if (eh.e_type != ET_CORE)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: ELF type %u is not a core dump (ET_CORE)",
+				     src->path, eh.e_type);
+	src->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	snprintf(src->arch, sizeof(src->arch), "%s", machine_name(eh.e_machine));
+	if (elf_getphdrnum(e, &n))
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: program headers: %s",
+				     src->path, elf_errmsg(-1));
+	if (n > MAX_PHDRS || (src->file_size > 0 && !kcore &&
+			      (eh.e_phoff > (uint64_t)src->file_size ||
+			       n * (uint64_t)eh.e_phentsize > (uint64_t)src->file_size - eh.e_phoff)))
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: %zu program headers at 0x%llx do not fit in the file",
+				     src->path, n, (unsigned long long)eh.e_phoff);
+	segs = calloc(n ? n : 1, sizeof(*segs));
+	if (!segs)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && !st; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, (int)i, &ph)) {
+			st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: program header %zu: %s",
+					   src->path, i, elf_errmsg(-1));
+		} else if (ph.p_type == PT_NOTE) {
+			st = read_notes(src, e, &ph, &qemu, err);
+		} else if (ph.p_type == PT_LOAD && ph.p_paddr == UINT64_MAX) {
+			kcore = true;     /* vmalloc, modules, vmemmap: no physical address */
+		} else if (ph.p_type == PT_LOAD) {
+			if (ph.p_filesz > ph.p_memsz || ph.p_paddr + ph.p_memsz < ph.p_paddr)
+				st = kho_error_set(err, KHO_ERR_CORRUPT,
+						   "%s: segment %zu (phys 0x%llx): bad sizes", src->path,
+						   i, (unsigned long long)ph.p_paddr);
+			else if (!kcore && (ph.p_offset > (uint64_t)src->file_size ||
+					    ph.p_filesz > (uint64_t)src->file_size - ph.p_offset))
+				st = kho_error_set(err, KHO_ERR_CORRUPT,
+						   "%s: segment %zu (phys 0x%llx) extends beyond the "
+						   "end of the file (truncated?)", src->path, i,
+						   (unsigned long long)ph.p_paddr);
+			else
+				segs[nload++] = (struct segment){ ph.p_paddr, ph.p_memsz,
+								  ph.p_filesz, ph.p_offset };
+		}
+	}
+	if (!st && !nload)
+		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: no PT_LOAD segment with a "
+				   "physical address", src->path);
+	if (!st)
+		st = source_set_segments(src, segs, nload, err);
+	free(segs);
+	src->kind = kcore ? KHO_KIND_KCORE : qemu ? KHO_KIND_QEMU : KHO_KIND_VMCORE;
+	return st;
+}
+
+enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_opts *o,
+				struct kho_error *err)
+{
+	enum kho_status st;
+	Elf *e;
+
+	src->ops = &elf_ops;
+	src->format = "elf";
+	elf_version(EV_CURRENT);
+	e = elf_begin(src->fd, ELF_C_READ, NULL);
+	if (!e)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: %s", src->path, elf_errmsg(-1));
+	st = parse(src, e, err);
+	elf_end(e);
+	/* /proc/kcore cannot be mapped; its offsets are huge and sparse anyway. */
+	if (!st && src->kind != KHO_KIND_KCORE)
+		source_try_mmap(src);
+	return st;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/* The physical map of a source as sorted, disjoint pieces. */
+#include "source_internal.h"
+
+#include <stdlib.h>
+
+#include "../util/util.h"
+
+struct cut {
+	uint64_t phys, size, offset;
+	enum kho_mem_state state;
+	size_t order;   /* position in the input: earlier wins */
+};
+
+static int cut_cmp(const void *a, const void *b)
+{
+	const struct cut *x = a, *y = b;
+
+	if (x->state != y->state)   /* PRESENT (0) before EXCLUDED (1) */
+		return x->state < y->state ? -1 : 1;
+	if (x->phys != y->phys)
+		return x->phys < y->phys ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int piece_cmp(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
+
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+/* Index of the first piece ending after @phys. */
+static size_t first_after(const struct piece *v, size_t n, uint64_t phys)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].phys + v[mid].size <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,
+				    size_t n, struct kho_error *err)
+{
+	struct cut *cuts = calloc(2 * n + 1, sizeof(*cuts));
+	struct piece *out = calloc(2 * n + 1, sizeof(*out));
+	size_t nc = 0, np = 0, npresent;
+
+	if (!cuts || !out) {
+		free(cuts);
+		free(out);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t in_file = MIN(segs[i].filesz, segs[i].memsz);
+
+		if (in_file)
+			cuts[nc++] = (struct cut){ segs[i].phys, in_file, segs[i].offset,
+						   KHO_MEM_PRESENT, i };
+		if (segs[i].memsz > in_file)
+			cuts[nc++] = (struct cut){ segs[i].phys + in_file,
+						   segs[i].memsz - in_file, 0,
+						   KHO_MEM_EXCLUDED, i };
+	}
+	qsort(cuts, nc, sizeof(*cuts), cut_cmp);
+
+	/* Present cuts first, each clipped to what earlier ones left. */
+	for (size_t i = 0; i < nc && cuts[i].state == KHO_MEM_PRESENT; i++) {
+		uint64_t start = cuts[i].phys, end = start + cuts[i].size;
+
+		if (np && start < out[np - 1].phys + out[np - 1].size)
+			start = out[np - 1].phys + out[np - 1].size;
+		if (start < end)
+			out[np++] = (struct piece){ start, end - start,
+						    cuts[i].offset + (start - cuts[i].phys),
+						    KHO_MEM_PRESENT };
+	}
+	npresent = np;
+	/* Excluded cuts fill only the gaps present pieces leave. */
+	for (size_t i = 0; i < nc; i++) {
+		uint64_t pos, end;
+		size_t k;
+
+		if (cuts[i].state != KHO_MEM_EXCLUDED)
+			continue;
+		pos = cuts[i].phys;
+		end = pos + cuts[i].size;
+		for (k = first_after(out, npresent, pos); pos < end; k++) {
+			uint64_t stop = k < npresent ? MIN(end, out[k].phys) : end;
+
+			if (stop > pos) {
+				struct piece *v = realloc(out, (np + 1) * sizeof(*out));
+
+				if (!v) {
+					free(cuts);
+					free(out);
+					return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+				}
+				out = v;
+				out[np++] = (struct piece){ pos, stop - pos, 0, KHO_MEM_EXCLUDED };
+			}
+			if (k >= npresent)
+				break;
+			pos = MAX(pos, out[k].phys + out[k].size);
+		}
+	}
+	free(cuts);
+	qsort(out, np, sizeof(*out), piece_cmp);
+	/* Excluded pieces may overlap each other: keep the first. */
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < np; i++) {
+			if (w && out[i].phys < out[w - 1].phys + out[w - 1].size) {
+				uint64_t end = out[i].phys + out[i].size;
+				uint64_t prev_end = out[w - 1].phys + out[w - 1].size;
+
+				if (end <= prev_end)
+					continue;
+				out[i].size = end - prev_end;
+				out[i].phys = prev_end;
+			}
+			out[w++] = out[i];
+		}
+		np = w;
+	}
+	src->ranges = calloc(np ? np : 1, sizeof(*src->ranges));
+	if (!src->ranges) {
+		free(out);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < np; i++)
+		src->ranges[i] = (struct kho_mem_range){ out[i].phys, out[i].size, out[i].state };
+	src->pieces = out;
+	src->npieces = np;
+	return KHO_OK;
+}

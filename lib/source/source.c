@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Opening a source (format by content), and what every backend shares:
+ * the piece table, reads through it, zero-copy access, hole skipping.
+ */
+#include "source_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+static const char *const kind_names[] = {
+	[KHO_KIND_RAW] = "raw", [KHO_KIND_VMCORE] = "vmcore", [KHO_KIND_KCORE] = "kcore",
+	[KHO_KIND_QEMU] = "qemu", [KHO_KIND_KDUMP] = "kdump",
+};
+
+KHO_EXPORT const char *kho_source_kind_name(enum kho_source_kind kind)
+{
+	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
+}
+
+/* What the first bytes say the file is. */
+static enum kho_status sniff(struct kho_source *src, enum kho_format *fmt,
+			     struct kho_error *err)
+{
+	uint8_t head[16] = { 0 };
+	ssize_t n = pread(src->fd, head, sizeof(head), 0);
+
+	if (n < 0)
+		return kho_error_errno(err, "%s: read", src->path);
+	if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
+		*fmt = KHO_FORMAT_ELF;
+	} else if (n >= 12 && !memcmp(head, "makedumpfile", 12)) {
+		return kho_error_set(err, KHO_ERR_NOTIMPL,
+				     "%s: makedumpfile flattened format; convert it first: "
+				     "makedumpfile -R OUT < %s", src->path, src->path);
+	} else if (n >= 8 && (!memcmp(head, "KDUMP   ", 8) || !memcmp(head, "DISKDUMP", 8))) {
+		*fmt = KHO_FORMAT_KDUMP;
+	} else if (src->file_size > 0 && src->file_size % 4096 == 0) {
+		/* No signature: a raw image is the only page-granular guess. */
+		*fmt = KHO_FORMAT_RAW;
+	} else {
+		return kho_error_set(err, KHO_ERR_NOTIMPL,
+				     "%s: unknown format (not ELF, not kdump, not a "
+				     "page-granular raw image; use --format raw to force)",
+				     src->path);
+	}
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_source_open(const char *path,
+					   const struct kho_source_opts *opts,
+					   struct kho_source **out,
+					   struct kho_error *err)
+{
+	struct kho_source_opts o = opts ? *opts : (struct kho_source_opts){ 0 };
+	struct kho_source *src;
+	enum kho_status st;
+	struct stat sb;
+
+	*out = NULL;
+	if (o.page_size && (o.page_size & (o.page_size - 1) || o.page_size < 4096 ||
+			    o.page_size > 65536))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "page size %llu is not a power of two from 4K to 64K",
+				     (unsigned long long)o.page_size);
+	src = calloc(1, sizeof(*src));
+	if (!src || !(src->path = strdup(path))) {
+		free(src);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	src->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (src->fd < 0) {
+		st = kho_error_errno(err, "%s", path);
+		goto fail;
+	}
+	if (fstat(src->fd, &sb)) {
+		st = kho_error_errno(err, "%s", path);
+		goto fail;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		st = kho_error_set(err, KHO_ERR_INVALID, "%s: is a directory", path);
+		goto fail;
+	}
+	src->file_size = sb.st_size;
+	if (o.format == KHO_FORMAT_AUTO && (st = sniff(src, &o.format, err)))
+		goto fail;
+	switch (o.format) {
+	case KHO_FORMAT_RAW:
+		st = source_open_raw(src, &o, err);
+		break;
+	case KHO_FORMAT_ELF:
+		st = source_open_elf(src, &o, err);
+		break;
+	default:
+		st = source_open_kdump(src, &o, err);
+		break;
+	}
+	if (st)
+		goto fail;
+	if (o.page_size)
+		src->page_size = o.page_size;
+	else if (!src->page_size)
+		src->page_size = source_vmcoreinfo_page_size(src) ?: 4096;
+	*out = src;
+	return KHO_OK;
+fail:
+	kho_source_close(src);
+	return st;
+}
+
+KHO_EXPORT void kho_source_close(struct kho_source *src)
+{
+	if (!src)
+		return;
+	if (src->ops && src->ops->close)
+		src->ops->close(src);
+	if (src->map)
+		munmap((void *)src->map, src->map_len);
+	if (src->fd >= 0)
+		close(src->fd);
+	free(src->pieces);
+	free(src->ranges);
+	free(src->vmcoreinfo);
+	free(src->path);
+	free(src);
+}
+
+void source_try_mmap(struct kho_source *src)
+{
+	void *p;
+
+	if (src->file_size <= 0 || (uint64_t)src->file_size > SIZE_MAX)
+		return;
+	p = mmap(NULL, (size_t)src->file_size, PROT_READ, MAP_SHARED, src->fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	src->map = p;
+	src->map_len = (size_t)src->file_size;
+}
+
+KHO_EXPORT enum kho_source_kind kho_source_kind(const struct kho_source *src)
+{
+	return src->kind;
+}
+
+KHO_EXPORT const char *kho_source_format_name(const struct kho_source *src)
+{
+	return src->format;
+}
+
+KHO_EXPORT const char *kho_source_path(const struct kho_source *src)
+{
+	return src->path;
+}
+
+KHO_EXPORT uint64_t kho_source_page_size(const struct kho_source *src)
+{
+	return src->page_size;
+}
+
+KHO_EXPORT bool kho_source_big_endian(const struct kho_source *src)
+{
+	return src->big_endian;
+}
+
+KHO_EXPORT const char *kho_source_arch(const struct kho_source *src)
+{
+	return src->arch;
+}
+
+KHO_EXPORT const struct kho_mem_range *kho_source_map_ranges(const struct kho_source *src,
+							     size_t *n)
+{
+	*n = src->npieces;
+	return src->ranges;
+}
+
+/* The piece holding @phys, or the index of the first one after it. */
+static const struct piece *find(const struct kho_source *src, uint64_t phys, size_t *next)
+{
+	size_t lo = 0, hi = src->npieces;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (src->pieces[mid].phys + src->pieces[mid].size <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*next = lo;
+	if (lo < src->npieces && src->pieces[lo].phys <= phys)
+		return &src->pieces[lo];
+	return NULL;
+}
+
+KHO_EXPORT enum kho_mem_state kho_source_state(const struct kho_source *src,
+					       uint64_t phys, uint64_t *run)
+{
+	size_t next;
+	const struct piece *p = find(src, phys, &next);
+
+	if (p) {
+		if (run)
+			*run = p->phys + p->size - phys;
+		return p->state;
+	}
+	if (run)
+		*run = next < src->npieces ? src->pieces[next].phys - phys : -phys;
+	return KHO_MEM_ABSENT;
+}
+
+KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys,
+					   void *buf, size_t len, struct kho_error *err)
+{
+	uint8_t *dst = buf;
+	enum kho_status st = KHO_OK;
+
+	if (len && phys + len - 1 < phys)
+		return kho_error_set(err, KHO_ERR_NODATA,
+				     "0x%llx+0x%zx wraps around the address space",
+				     (unsigned long long)phys, len);
+	if (src->ops->read)
+		return src->ops->read(src, phys, buf, len, err);
+	while (len) {
+		size_t next, n;
+		const struct piece *p = find(src, phys, &next);
+
+		if (!p || p->state != KHO_MEM_PRESENT) {
+			uint64_t stop = p ? p->phys + p->size :
+				next < src->npieces ? src->pieces[next].phys : phys + len;
+
+			n = (size_t)MIN((uint64_t)len, stop - phys);
+			memset(dst, 0, n);
+			if (!st)
+				st = kho_error_set(err, KHO_ERR_NODATA, "0x%llx: %s",
+						   (unsigned long long)phys,
+						   p ? "not in the dump" : "not memory");
+		} else {
+			uint64_t off = p->offset + (phys - p->phys);
+
+			n = (size_t)MIN((uint64_t)len, p->phys + p->size - phys);
+			if (src->map && off + n <= src->map_len) {
+				memcpy(dst, src->map + off, n);
+			} else {
+				ssize_t r = pread(src->fd, dst, n, (off_t)off);
+
+				if (r < 0)
+					return kho_error_errno(err, "%s: read at 0x%llx", src->path,
+							       (unsigned long long)off);
+				if ((size_t)r < n) {
+					/* Truncated since it was opened. */
+					memset(dst + r, 0, n - (size_t)r);
+					if (!st)
+						st = kho_error_set(err, KHO_ERR_NODATA,
+								   "0x%llx: beyond the end of %s",
+								   (unsigned long long)(phys + (uint64_t)r),
+								   src->path);
+				}
+			}
+		}
+		dst += n;
+		phys += n;
+		len -= n;
+	}
+	return st;
+}
+
+KHO_EXPORT const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len)
+{
+	size_t next;
+	const struct piece *p;
+
+	if (!src->map || src->ops->read)
+		return NULL;
+	p = find(src, phys, &next);
+	if (!p || p->state != KHO_MEM_PRESENT || phys + len > p->phys + p->size ||
+	    phys + len < phys || p->offset + (phys - p->phys) + len > src->map_len)
+		return NULL;
+	return src->map + p->offset + (phys - p->phys);
+}
+
+KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *out)
+{
+	size_t i;
+	const struct piece *p = find(src, phys, &i);
+
+	if (p)
+		i = (size_t)(p - src->pieces);
+	for (; i < src->npieces; i++) {
+		const struct piece *q = &src->pieces[i];
+		uint64_t start = MAX(phys, q->phys), off;
+		off_t data;
+
+		if (q->state != KHO_MEM_PRESENT)
+			continue;
+		if (src->ops->read) {      /* no file layout to consult */
+			*out = start;
+			return true;
+		}
+		off = q->offset + (start - q->phys);
+		data = lseek(src->fd, (off_t)off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			return false;     /* no data anywhere after off */
+		if (data < 0 || (uint64_t)data < off) {
+			*out = start;     /* SEEK_DATA unsupported: assume data */
+			return true;
+		}
+		if ((uint64_t)data < q->offset + q->size) {
+			*out = q->phys + ((uint64_t)data - q->offset);
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Private state of a memory source; one backend file per format. */
+#ifndef KHO_SOURCE_INTERNAL_H
+#define KHO_SOURCE_INTERNAL_H
+
+#include <sys/types.h>
+
+#include "kho/source.h"
+
+/* A disjoint piece of the physical map and where its bytes are in the file. */
+struct piece {
+	uint64_t phys, size;
+	uint64_t offset;              /* file offset of phys (PRESENT only) */
+	enum kho_mem_state state;
+};
+
+struct source_ops {
+	/* Read a range; NULL means the piece table and the file answer. */
+	enum kho_status (*read)(struct kho_source *src, uint64_t phys, void *buf,
+				size_t len, struct kho_error *err);
+	void (*close)(struct kho_source *src);
+};
+
+struct kho_source {
+	char *path;
+	int fd;
+	off_t file_size;
+	enum kho_source_kind kind;
+	const char *format;
+	uint64_t page_size;
+	bool big_endian;
+	char arch[16];
+
+	struct piece *pieces;         /* sorted by phys, disjoint */
+	size_t npieces;
+	struct kho_mem_range *ranges; /* the same, public shape */
+
+	const uint8_t *map;           /* the whole file, when it can be mapped */
+	size_t map_len;
+
+	char *vmcoreinfo;             /* lines, NUL-separated, or NULL */
+	size_t vmcoreinfo_len;
+	const struct source_ops *ops;
+	void *priv;
+};
+
+/* Open helpers of each backend; @src has path and fd set. */
+enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
+				struct kho_error *err);
+enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_opts *o,
+				struct kho_error *err);
+enum kho_status source_open_kdump(struct kho_source *src, const struct kho_source_opts *o,
+				  struct kho_error *err);
+
+/*
+ * Build the disjoint piece table from possibly overlapping segments
+ * (segment i: [phys, phys+memsz), the first filesz bytes at offset in
+ * the file). Where segments overlap they are aliases: bytes the file
+ * holds win over bytes it does not, and an earlier segment over a later.
+ */
+struct segment {
+	uint64_t phys, memsz, filesz, offset;
+};
+enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,
+				    size_t n, struct kho_error *err);
+
+/* Map the whole file read-only, when it is a regular file. */
+void source_try_mmap(struct kho_source *src);
+
+enum kho_status source_set_vmcoreinfo(struct kho_source *src, const char *text,
+				      size_t len, struct kho_error *err);
+/* Parse the page size out of VMCOREINFO (0 when absent or bad). */
+uint64_t source_vmcoreinfo_page_size(const struct kho_source *src);
+
+#endif

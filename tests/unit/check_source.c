@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory sources: one generated machine written as raw, vmcore, kcore,
+ * QEMU and kdump (zlib and lzo) must read back the same bytes at every
+ * page, give the same "not in the dump" and "not memory" answers, and
+ * hostile files must fail with a clear error.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kho/ref.h"
+#include "kho/source.h"
+
+static char dir[64];
+static bool have_kdump;
+
+static const char spec[] =
+	"ram 0 32M\n"
+	"ram 0x100000000 8M\n"
+	"scratch 0x1000000 2M\n"
+	"alloc 0x1800000 4M\n"
+	"folio 0x400000 4\n"
+	"pages 0x800 100\n"
+	"blob LUO raw 0x2800 0x5a\n"
+	"kexec-metadata 7.0.0 1\n"
+	"defect range-not-dumped\n";   /* one page the ELF leaves out */
+
+static const enum kho_image_kind kinds[] = {
+	KHO_IMAGE_RAW, KHO_IMAGE_ELF, KHO_IMAGE_KCORE, KHO_IMAGE_QEMU,
+	KHO_IMAGE_KDUMP, KHO_IMAGE_KDUMP_LZO,
+};
+
+static void path_of(char *buf, size_t len, const char *name, enum kho_image_kind k)
+{
+	snprintf(buf, len, "%s/%s%s", dir, name, kho_image_suffix(k));
+}
+
+static uint64_t excluded_page;
+
+static void setup(void)
+{
+	struct kho_spec_result res;
+	struct kho_error err;
+	char path[256];
+
+	snprintf(dir, sizeof(dir), "/tmp/check_source.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(kho_spec_run_buffer("src.spec", spec, strlen(spec), &res, &err), KHO_OK);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		enum kho_status st;
+
+		path_of(path, sizeof(path), "m", kinds[i]);
+		st = kho_ref_write(res.ref, kinds[i], path, NULL, &err);
+		if (kinds[i] == KHO_IMAGE_KDUMP && st == KHO_OK)
+			have_kdump = true;
+		ck_assert_msg(st == KHO_OK || st == KHO_ERR_NOTIMPL, "%s", err.msg);
+	}
+	/* The page the defect left out of the dump: the lowest allocated one. */
+	excluded_page = 0;
+	kho_ref_free(res.ref);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct kho_source *open_kind(enum kho_image_kind k)
+{
+	struct kho_source *src;
+	struct kho_error err;
+	char path[256];
+
+	path_of(path, sizeof(path), "m", k);
+	ck_assert_msg(kho_source_open(path, NULL, &src, &err) == KHO_OK, "%s", err.msg);
+	return src;
+}
+
+START_TEST(kinds_page_size_and_arch)
+{
+	static const struct { enum kho_image_kind k; enum kho_source_kind want; const char *fmt; } t[] = {
+		{ KHO_IMAGE_RAW, KHO_KIND_RAW, "raw" },
+		{ KHO_IMAGE_ELF, KHO_KIND_VMCORE, "elf" },
+		{ KHO_IMAGE_KCORE, KHO_KIND_KCORE, "elf" },
+		{ KHO_IMAGE_QEMU, KHO_KIND_QEMU, "elf" },
+		{ KHO_IMAGE_KDUMP, KHO_KIND_KDUMP, "kdump" },
+		{ KHO_IMAGE_KDUMP_LZO, KHO_KIND_KDUMP, "kdump" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct kho_source *src;
+
+		if (t[i].want == KHO_KIND_KDUMP && !have_kdump)
+			continue;
+		src = open_kind(t[i].k);
+		ck_assert_int_eq(kho_source_kind(src), t[i].want);
+		ck_assert_str_eq(kho_source_format_name(src), t[i].fmt);
+		ck_assert_uint_eq(kho_source_page_size(src), 4096);
+		ck_assert(!kho_source_big_endian(src));
+		/* makedumpfile without VMCOREINFO leaves the machine name empty */
+		if (t[i].want != KHO_KIND_RAW && t[i].want != KHO_KIND_KDUMP)
+			ck_assert_str_eq(kho_source_arch(src), "x86_64");
+		if (t[i].fmt[0] == 'e') {
+			ck_assert_str_eq(kho_source_vmcoreinfo(src, "PAGESIZE"), "4096");
+			ck_assert_ptr_nonnull(kho_source_vmcoreinfo(src, "OSRELEASE"));
+			ck_assert_ptr_null(kho_source_vmcoreinfo(src, "PAGESIZ"));
+		}
+		kho_source_close(src);
+	}
+}
+END_TEST
+
+/* Every page of both RAM ranges reads the same from every format. */
+START_TEST(every_format_reads_the_same_bytes)
+{
+	struct kho_source *srcs[6];
+	size_t nsrc = 0;
+	uint8_t want[4096], got[4096];
+	struct kho_error err;
+	size_t pages = 0, excluded = 0;
+
+	for (size_t i = 0; i < 6; i++)
+		if ((kinds[i] != KHO_IMAGE_KDUMP && kinds[i] != KHO_IMAGE_KDUMP_LZO) || have_kdump)
+			srcs[nsrc++] = open_kind(kinds[i]);
+	for (uint64_t phys = 0; phys < 0x100800000ull; phys += 4096) {
+		enum kho_status st0;
+
+		if (phys == 32 << 20)
+			phys = 0x100000000ull;
+		st0 = kho_source_read(srcs[0], phys, want, sizeof(want), &err);
+		ck_assert_int_eq(st0, KHO_OK);     /* raw holds everything */
+		for (size_t s = 1; s < nsrc; s++) {
+			enum kho_status st = kho_source_read(srcs[s], phys, got, sizeof(got), &err);
+
+			if (st == KHO_ERR_NODATA) {
+				/* only the page excluded on purpose, and only where the
+				 * format can exclude */
+				ck_assert_msg(strstr(err.msg, "not in the dump"), "%s", err.msg);
+				if (!excluded_page)
+					excluded_page = phys;
+				ck_assert_uint_eq(phys, excluded_page);
+				excluded++;
+				continue;
+			}
+			ck_assert_msg(st == KHO_OK, "source %zu at 0x%llx: %s", s,
+				      (unsigned long long)phys, err.msg);
+			ck_assert_msg(!memcmp(want, got, sizeof(got)), "source %zu differs at 0x%llx",
+				      s, (unsigned long long)phys);
+		}
+		pages++;
+	}
+	ck_assert_uint_eq(pages, (32 + 8) * 256);
+	/* vmcore, kcore and qemu exclude it; kdump (from the ELF) too */
+	ck_assert_uint_eq(excluded, nsrc - 1);
+	for (size_t s = 0; s < nsrc; s++)
+		kho_source_close(srcs[s]);
+}
+END_TEST
+
+START_TEST(states_and_maps)
+{
+	struct kho_source *elf = open_kind(KHO_IMAGE_ELF);
+	const struct kho_mem_range *r;
+	uint64_t run, page;
+	uint8_t buf[8192];
+	struct kho_error err;
+	size_t n;
+
+	r = kho_source_map_ranges(elf, &n);
+	ck_assert_uint_eq(n, 4);                 /* low RAM cut around one page, high RAM */
+	ck_assert_uint_eq(r[1].state, KHO_MEM_EXCLUDED);
+	ck_assert_uint_eq(r[1].size, 4096);
+	page = r[1].start;
+	ck_assert_int_eq(kho_source_state(elf, page, &run), KHO_MEM_EXCLUDED);
+	ck_assert_uint_eq(run, 4096);
+	ck_assert_int_eq(kho_source_state(elf, 0, &run), KHO_MEM_PRESENT);
+	ck_assert_uint_eq(run, page);
+	ck_assert_int_eq(kho_source_state(elf, 64 << 20, &run), KHO_MEM_ABSENT);
+	ck_assert_uint_eq(run, 0x100000000ull - (64 << 20));
+
+	/* A read across RAM and a hole: bytes where there are, a reason for the rest. */
+	ck_assert_int_eq(kho_source_read(elf, (32 << 20) - 4096, buf, 8192, &err), KHO_ERR_NODATA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not memory"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "0x2000000"));
+	ck_assert_int_eq(kho_source_read(elf, UINT64_MAX - 10, buf, 100, &err), KHO_ERR_NODATA);
+
+	/* zero-copy where the file is mapped */
+	ck_assert_ptr_nonnull(kho_source_map(elf, 0x1000, 4096));
+	ck_assert_ptr_null(kho_source_map(elf, page, 4096));
+	ck_assert_ptr_null(kho_source_map(elf, 64 << 20, 16));
+	kho_source_close(elf);
+}
+END_TEST
+
+START_TEST(holes_are_skipped)
+{
+	struct kho_source *srcs[2] = { open_kind(KHO_IMAGE_RAW), open_kind(KHO_IMAGE_ELF) };
+
+	for (int s = 0; s < 2; s++) {
+		uint64_t next, phys = 0, pages = 0;
+
+		/* Walking data only visits a handful of pages of 40 MiB. */
+		while (kho_source_next_data(srcs[s], phys, &next)) {
+			uint8_t buf[4096];
+			struct kho_error err;
+
+			ck_assert_uint_ge(next, phys);
+			next &= ~4095ull;
+			kho_source_read(srcs[s], next, buf, sizeof(buf), &err);
+			phys = next + 4096;
+			pages++;
+		}
+		ck_assert_uint_gt(pages, 3);
+		ck_assert_uint_lt(pages, 200);
+		kho_source_close(srcs[s]);
+	}
+}
+END_TEST
+
+START_TEST(raw_base_and_forced_format)
+{
+	struct kho_source_opts o = { .format = KHO_FORMAT_RAW, .raw_base = 0x80000000,
+				     .page_size = 16384 };
+	struct kho_source *src, *raw = open_kind(KHO_IMAGE_RAW);
+	struct kho_error err;
+	char path[256];
+	uint8_t a[64], b[64];
+
+	path_of(path, sizeof(path), "m", KHO_IMAGE_RAW);
+	ck_assert_int_eq(kho_source_open(path, &o, &src, &err), KHO_OK);
+	ck_assert_uint_eq(kho_source_page_size(src), 16384);
+	ck_assert_int_eq(kho_source_read(src, 0x80000000 + 0x400000, a, sizeof(a), &err), KHO_OK);
+	ck_assert_int_eq(kho_source_read(raw, 0x400000, b, sizeof(b), &err), KHO_OK);
+	ck_assert_mem_eq(a, b, sizeof(a));
+	ck_assert_int_eq(kho_source_read(src, 0x1000, a, sizeof(a), &err), KHO_ERR_NODATA);
+	kho_source_close(src);
+	kho_source_close(raw);
+	/* forcing ELF on a raw file is a clear error */
+	o.format = KHO_FORMAT_ELF;
+	ck_assert_int_eq(kho_source_open(path, &o, &src, &err), KHO_ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+}
+END_TEST
+
+/* ---- hostile files ---- */
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static void expect_open_error(const char *path, enum kho_status want, const char *what)
+{
+	struct kho_source *src = NULL;
+	struct kho_error err = { 0 };
+
+	ck_assert_int_eq(kho_source_open(path, NULL, &src, &err), want);
+	ck_assert_ptr_null(src);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, what), "\"%s\" lacks \"%s\"",
+		      err.msg, what);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+}
+
+static uint8_t *slurp(enum kho_image_kind k, size_t max, size_t *len)
+{
+	char path[256];
+	uint8_t *buf = malloc(max);
+	int fd;
+
+	path_of(path, sizeof(path), "m", k);
+	fd = open(path, O_RDONLY);
+	*len = (size_t)read(fd, buf, max);
+	close(fd);
+	return buf;
+}
+
+START_TEST(hostile_files)
+{
+	char path[256];
+	size_t len;
+	uint8_t *elf = slurp(KHO_IMAGE_ELF, 1 << 20, &len);
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "%s/bad", dir);
+	write_file(path, "", 0);
+	expect_open_error(path, KHO_ERR_NOTIMPL, "unknown format");
+	write_file(path, "hello world", 11);
+	expect_open_error(path, KHO_ERR_NOTIMPL, "unknown format");
+	write_file(path, "makedumpfile\0\0\0\0", 16);
+	expect_open_error(path, KHO_ERR_NOTIMPL, "makedumpfile -R");
+	write_file(path, "KDUMP   \0\0\0\0\0\0\0\0", 16);
+	expect_open_error(path, KHO_ERR_CORRUPT, "truncated");
+	if (have_kdump) {
+		/* a real kdump header whose bitmaps are cut off */
+		uint8_t *kd = slurp(KHO_IMAGE_KDUMP, 8192, &len);
+
+		write_file(path, kd, 4096);
+		expect_open_error(path, KHO_ERR_CORRUPT, "truncated");
+		/* header fine, bitmaps there, pages gone: libkdumpfile's turn */
+		free(kd);
+	}
+	expect_open_error(dir, KHO_ERR_INVALID, "directory");
+	snprintf(path, sizeof(path), "%s/none", dir);
+	expect_open_error(path, KHO_ERR_SYSTEM, "No such file");
+
+	snprintf(path, sizeof(path), "%s/bad", dir);
+	/* ELF magic only */
+	write_file(path, elf, 16);
+	expect_open_error(path, KHO_ERR_CORRUPT, "");
+	/* headers intact, memory cut off: the segments lie about the file */
+	write_file(path, elf, 64 * 1024);
+	expect_open_error(path, KHO_ERR_CORRUPT, "beyond the end of the file");
+	/* an absurd program header count */
+	write_file(path, elf, len);
+	{
+		uint8_t *copy = malloc(len);
+
+		memcpy(copy, elf, len);
+		copy[56] = 0xfe, copy[57] = 0xff;      /* e_phnum = 65534 */
+		write_file(path, copy, len);
+		expect_open_error(path, KHO_ERR_CORRUPT, "");
+		memcpy(copy, elf, len);
+		v = 0x7fffffffffffull;                 /* e_phoff far away */
+		memcpy(copy + 32, &v, 8);
+		write_file(path, copy, len);
+		expect_open_error(path, KHO_ERR_CORRUPT, "");
+		memcpy(copy, elf, len);
+		copy[16] = 2;                          /* ET_EXEC */
+		write_file(path, copy, len);
+		expect_open_error(path, KHO_ERR_CORRUPT, "not a core dump");
+		free(copy);
+	}
+	free(elf);
+}
+END_TEST
+
+START_TEST(seventy_thousand_segments)
+{
+	static const char many[] =
+		"ram 0 16M\nram 0x10000000 4K 70000 8K\nalloc 0x10000000 1M\n"
+		"folio 0x400000 2\nblob b raw 0x100 0x33\n";
+	struct kho_spec_result res;
+	struct kho_source *src;
+	struct kho_error err;
+	char path[256];
+	uint8_t buf[4096];
+	size_t n;
+	uint64_t fdt;
+
+	ck_assert_int_eq(kho_spec_run_buffer("many.spec", many, strlen(many), &res, &err), KHO_OK);
+	path_of(path, sizeof(path), "many", KHO_IMAGE_ELF);
+	ck_assert_int_eq(kho_ref_write(res.ref, KHO_IMAGE_ELF, path, NULL, &err), KHO_OK);
+	fdt = kho_ref_fdt_phys(res.ref);
+	kho_ref_free(res.ref);
+	ck_assert_int_eq(kho_source_open(path, NULL, &src, &err), KHO_OK);
+	kho_source_map_ranges(src, &n);
+	ck_assert_uint_eq(n, 70001);
+	ck_assert_uint_ge(fdt, 0x10000000);
+	ck_assert_int_eq(kho_source_read(src, fdt, buf, sizeof(buf), &err), KHO_OK);
+	ck_assert_uint_eq(buf[0], 0xd0);          /* FDT magic, big-endian */
+	ck_assert_uint_eq(buf[1], 0x0d);
+	/* the hole between two small ranges is not memory */
+	ck_assert_int_eq(kho_source_state(src, 0x10000000 + 0x1000, NULL), KHO_MEM_ABSENT);
+	kho_source_close(src);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("source");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, kinds_page_size_and_arch);
+	tcase_add_test(tc, every_format_reads_the_same_bytes);
+	tcase_add_test(tc, states_and_maps);
+	tcase_add_test(tc, holes_are_skipped);
+	tcase_add_test(tc, raw_base_and_forced_format);
+	tcase_add_test(tc, hostile_files);
+	tcase_add_test(tc, seventy_thousand_segments);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
