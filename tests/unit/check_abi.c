@@ -6,6 +6,7 @@
 
 #include "kho/abi.h"
 #include "kho/check.h"
+#include "suite.h"
 
 static const uint64_t page_sizes[] = { 4096, 16384, 65536 };
 
@@ -238,8 +239,6 @@ int main(void)
 {
 	Suite *s = suite_create("abi");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, geometry_matches_the_abi_table);
 	tcase_add_test(tc, level_bit_ranges);
@@ -250,9 +249,5 @@ int main(void)
 	tcase_add_test(tc, compatible_strings);
 	tcase_add_test(tc, check_table_holds_the_contract);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

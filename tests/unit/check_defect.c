@@ -11,6 +11,7 @@
 
 #include "kho/check.h"
 #include "kho/ref.h"
+#include "suite.h"
 #include "ref/ref_internal.h"
 
 static const char radix_base[] =
@@ -178,8 +179,6 @@ int main(void)
 {
 	Suite *s = suite_create("defect");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, clean_bases_expect_nothing);
 	tcase_add_test(tc, every_check_has_a_defect_that_fires_it);
@@ -187,9 +186,5 @@ int main(void)
 	tcase_add_test(tc, variants);
 	tcase_add_test(tc, range_order_is_an_error_past_the_int_limit);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

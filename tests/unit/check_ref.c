@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kho/ref.h"
+#include "suite.h"
 #include "ref/ref_internal.h"
 #include "util/util.h"
 
@@ -235,8 +236,6 @@ int main(void)
 {
 	Suite *s = suite_create("ref");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, walk_returns_exactly_what_was_preserved, 0, 9);
 	tcase_add_test(tc, pages_split_like_kho_preserve_pages);
@@ -244,9 +243,5 @@ int main(void)
 	tcase_add_test(tc, kho_fdt_is_sound_and_native_endian);
 	tcase_add_test(tc, v1_chunks_split_by_order_and_capacity);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

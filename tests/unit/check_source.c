@@ -15,6 +15,7 @@
 
 #include "kho/ref.h"
 #include "kho/source.h"
+#include "suite.h"
 
 static char dir[64];
 static bool have_kdump;
@@ -381,8 +382,6 @@ int main(void)
 {
 	Suite *s = suite_create("source");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -394,9 +393,5 @@ int main(void)
 	tcase_add_test(tc, hostile_files);
 	tcase_add_test(tc, seventy_thousand_segments);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kho/ref.h"
+#include "suite.h"
 #include "ref/ref_internal.h"
 
 static enum kho_status run(const char *text, struct kho_spec_result *res,
@@ -114,17 +115,11 @@ int main(void)
 {
 	Suite *s = suite_create("spec");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, a_minimal_spec_builds);
 	tcase_add_test(tc, machine_directives);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, hostile_text_is_refused_cleanly);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }
