@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,47 @@ const struct kho_check_info *kho_check_find(const char *name);
 
 /* kho_severity_str - "error", "warning", "note", "incomplete" or "off". */
 const char *kho_severity_str(enum kho_severity sev);
+
+/* kho_check_index - position of @c in kho_checks(). */
+size_t kho_check_index(const struct kho_check_info *c);
+size_t kho_check_count(void);
+
+/* One fact about an image. */
+struct kho_finding {
+	const struct kho_check_info *check;
+	enum kho_severity severity;   /* after -W/-E overrides */
+	uint64_t phys;                /* the smallest place it is about */
+	char message[224];
+};
+
+/*
+ * A list of findings with per-check severity overrides and a cap per
+ * check: past the cap a check's findings are counted, not stored, so a
+ * corrupt image cannot make the list grow without bound.
+ */
+struct kho_findings {
+	struct kho_finding *v;
+	size_t n, cap;
+	size_t limit;                 /* stored findings per check (0: 1000) */
+	size_t *stored, *dropped;     /* per check index */
+	enum kho_severity *severity;  /* per check index: override or default */
+	bool oom;
+};
+
+void kho_findings_init(struct kho_findings *f);
+void kho_findings_free(struct kho_findings *f);
+/* -W NAME (warning), -Wno-NAME (off), -E NAME (error). returns: false for an unknown name. */
+bool kho_findings_set_severity(struct kho_findings *f, const char *check,
+			       enum kho_severity sev);
+/* Report a finding of @check (a name from the table) at @phys. */
+void kho_report(struct kho_findings *f, const char *check, uint64_t phys,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same, with an explicit severity instead of the check's default. */
+void kho_report_sev(struct kho_findings *f, const char *check,
+		    enum kho_severity sev, uint64_t phys, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Findings at each severity, dropped ones included. */
+void kho_findings_count(const struct kho_findings *f, size_t counts[4]);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 #include "kho/check.h"
 #include "kho/ref.h"
 #include "kho/source.h"
+#include "kho/handover.h"
+#include "kho/map.h"
 
 #define KHO_VERSION_STRING "0.1.0"
 

@@ -108,11 +108,13 @@ enum kho_status kho_source_read(struct kho_source *src, uint64_t phys, void *buf
 const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len);
 
 /*
- * kho_source_next_data - the lowest present address >= @phys whose page
- * may hold data: holes of sparse files and absent or excluded memory are
- * skipped. returns: false when there is none.
+ * kho_source_next_data - the lowest present address >= @phys that may
+ * hold data, and in *@run how many bytes from there may (one extent):
+ * holes of sparse files and absent or excluded memory are skipped.
+ * returns: false when there is none.
  */
-bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *next);
+bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
+			  uint64_t *run);
 
 /* VMCOREINFO: the value of KEY ("PAGESIZE", "SYMBOL(swapper_pg_dir)"), or NULL. */
 const char *kho_source_vmcoreinfo(const struct kho_source *src, const char *key);

@@ -286,7 +286,8 @@ KHO_EXPORT const void *kho_source_map(struct kho_source *src, uint64_t phys, siz
 	return src->map + p->offset + (phys - p->phys);
 }
 
-KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *out)
+KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *out,
+				     uint64_t *run)
 {
 	size_t i;
 	const struct piece *p = find(src, phys, &i);
@@ -300,6 +301,7 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 
 		if (q->state != KHO_MEM_PRESENT)
 			continue;
+		*run = q->phys + q->size - start;
 		if (src->ops->read) {      /* no file layout to consult */
 			*out = start;
 			return true;
@@ -313,7 +315,13 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 			return true;
 		}
 		if ((uint64_t)data < q->offset + q->size) {
+			off_t hole = lseek(src->fd, data, SEEK_HOLE);
+			uint64_t stop = q->offset + q->size;
+
+			if (hole > data && (uint64_t)hole < stop)
+				stop = (uint64_t)hole;
 			*out = q->phys + ((uint64_t)data - q->offset);
+			*run = stop - (uint64_t)data;
 			return true;
 		}
 	}

@@ -206,14 +206,15 @@ START_TEST(holes_are_skipped)
 	struct kho_source *srcs[2] = { open_kind(KHO_IMAGE_RAW), open_kind(KHO_IMAGE_ELF) };
 
 	for (int s = 0; s < 2; s++) {
-		uint64_t next, phys = 0, pages = 0;
+		uint64_t next, run, phys = 0, pages = 0;
 
 		/* Walking data only visits a handful of pages of 40 MiB. */
-		while (kho_source_next_data(srcs[s], phys, &next)) {
+		while (kho_source_next_data(srcs[s], phys, &next, &run)) {
 			uint8_t buf[4096];
 			struct kho_error err;
 
 			ck_assert_uint_ge(next, phys);
+			ck_assert_uint_gt(run, 0);
 			next &= ~4095ull;
 			kho_source_read(srcs[s], next, buf, sizeof(buf), &err);
 			phys = next + 4096;

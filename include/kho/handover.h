@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The handover: a KHO FDT found in a dump, checked with libfdt, decoded
+ * per ABI version (map pointer, sub-nodes and their blobs), with the
+ * scratch areas a caller names.
+ */
+#ifndef KHO_HANDOVER_H
+#define KHO_HANDOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kho/abi.h"
+#include "kho/check.h"
+#include "kho/error.h"
+#include "kho/source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kho_subtree {
+	char name[64];
+	uint64_t phys;         /* blob address (0 when missing or bad) */
+	uint64_t size;         /* blob-size, or the FDT totalsize in kho-v1 */
+	bool usable;           /* phys and size are trustworthy */
+};
+
+struct kho_scratch_area {
+	uint64_t phys, size;
+};
+
+struct kho_handover {
+	uint64_t fdt_phys;
+	uint32_t fdt_size;           /* totalsize */
+	uint8_t *fdt;                /* a copy of the FDT page */
+	const char *found_by;        /* "scan", "--fdt", "--fdt-file" */
+	char compatible[128];
+	struct kho_compat compat;
+	const struct kho_abi_version *abi;  /* NULL when not decodable */
+	bool fdt_ok;                 /* structure sound: sub-nodes were read */
+	uint64_t map_phys;
+	bool map_ok;                 /* the map may be walked */
+	struct kho_subtree *subtrees;
+	size_t nsubtrees;
+	struct kho_scratch_area *scratch;
+	size_t nscratch;
+	bool self_preserved;         /* set by the caller after the walk */
+};
+
+/*
+ * kho_handover_load - read and check the KHO FDT at @fdt_phys of @src
+ * (or, when @fdt_file is set, from that file: tree pages still come from
+ * @src). Problems with the FDT are findings; what cannot be decoded is
+ * left out (fdt_ok/map_ok false).
+ * returns: KHO_OK; KHO_ERR_NOTIMPL for a well-formed but unknown ABI
+ * version (fail closed); KHO_ERR_NODATA when the FDT page is not in the
+ * dump; KHO_ERR_NOMEM.
+ */
+enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
+				  const char *fdt_file, struct kho_findings *f,
+				  struct kho_handover *ho, struct kho_error *err);
+void kho_handover_free(struct kho_handover *ho);
+
+/*
+ * kho_handover_add_scratch_array - read a struct kho_scratch[] of @bytes
+ * at @phys from @src (16 bytes an entry: u64 addr, u64 size).
+ */
+enum kho_status kho_handover_add_scratch_array(struct kho_handover *ho,
+					       struct kho_source *src, uint64_t phys,
+					       uint64_t bytes, struct kho_error *err);
+enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uint64_t phys,
+					 uint64_t size, struct kho_error *err);
+
+/* A KHO FDT candidate found by scanning. */
+struct kho_candidate {
+	uint64_t phys;
+	uint32_t size;
+	char compatible[128];
+};
+
+/*
+ * kho_scan - every page-aligned page of @src that starts with the FDT
+ * magic, has totalsize <= page size and a root compatible beginning
+ * "kho-v". Holes and memory not in the dump are skipped.
+ * @progress, if set, is called now and then with the address reached.
+ * returns: KHO_OK with *@out (caller frees) and *@n set.
+ */
+enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, size_t *n,
+			 void (*progress)(void *ctx, uint64_t phys, uint64_t end),
+			 void *ctx, struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Walking a preserved-memory map into runs of keys. The walk is bounded
+ * by construction: every table entry is checked before use, each page is
+ * visited at most once, entries beyond the key width are reported and
+ * not followed. Leaves are decoded a word at a time and consecutive keys
+ * of one order are handed over as one run.
+ */
+#ifndef KHO_MAP_H
+#define KHO_MAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kho/abi.h"
+#include "kho/check.h"
+#include "kho/error.h"
+#include "kho/source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KHO_MAX_LEVELS 8
+
+struct kho_map_stats {
+	uint64_t keys;
+	uint64_t runs;
+	uint64_t nodes;                      /* table nodes, root included */
+	uint64_t leaves;
+	uint64_t empty_nodes;
+	uint64_t per_level[KHO_MAX_LEVELS];  /* pages per level, 0 = leaves */
+	uint64_t set_bits_per_level0;        /* fill: set bits in all leaves */
+	uint64_t preserved_bytes;
+	uint64_t orders[65];                 /* keys per order */
+};
+
+struct kho_map_visitor {
+	/* @count consecutive keys of one order, from @phys, in tree order */
+	void (*run)(void *ctx, uint64_t phys, unsigned order, uint64_t count);
+	/* a table node (level >= 1) or leaf (level 0) page that was read */
+	void (*node)(void *ctx, uint64_t phys, int level);
+	void *ctx;
+};
+
+/*
+ * kho_map_walk_radix - walk the radix tree rooted at @root with geometry
+ * @geo. Corruption becomes findings in @f; the walk goes on around it.
+ * returns: KHO_OK, or KHO_ERR_NOMEM / KHO_ERR_SYSTEM.
+ */
+enum kho_status kho_map_walk_radix(struct kho_source *src, const struct kho_geometry *geo,
+				   uint64_t root, struct kho_findings *f,
+				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
+				   struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

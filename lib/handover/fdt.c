@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading the KHO FDT. Everything in it is untrusted: libfdt's full
+ * structural check runs before any node is read, u64 properties are raw
+ * native-endian bytes of the producing CPU (not FDT cells) and are loaded
+ * unaligned, and every length is checked (the next kernel rejects u64
+ * properties whose length is not 8).
+ */
+#include "kho/handover.h"
+
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+static bool get_u64(const struct kho_handover *ho, int node, const char *name,
+		    bool big_endian, uint64_t *v, int *len)
+{
+	const void *p = fdt_getprop(ho->fdt, node, name, len);
+
+	if (!p)
+		return false;
+	if (*len != 8)
+		return false;
+	*v = load_u64(p, big_endian);
+	return true;
+}
+
+static enum kho_status read_fdt(struct kho_source *src, const char *file,
+				struct kho_handover *ho, struct kho_error *err)
+{
+	uint64_t page = kho_source_page_size(src);
+
+	ho->fdt = calloc(1, page);
+	if (!ho->fdt)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if (file) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0)
+			return kho_error_errno(err, "%s", file);
+		n = read(fd, ho->fdt, page);
+		close(fd);
+		if (n < 0)
+			return kho_error_errno(err, "%s", file);
+		if ((size_t)n < sizeof(struct fdt_header))
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: too short for an FDT", file);
+		return KHO_OK;
+	}
+	if (kho_source_read(src, ho->fdt_phys, ho->fdt, page, err))
+		return kho_error_prepend(err, "KHO FDT at 0x%llx", HEX(ho->fdt_phys));
+	return KHO_OK;
+}
+
+static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings *f)
+{
+	const struct kho_abi_version *abi = ho->abi;
+	int node, count = 0;
+
+	fdt_for_each_subnode(node, ho->fdt, 0)
+		count++;
+	ho->subtrees = calloc(count ? (size_t)count : 1, sizeof(*ho->subtrees));
+	if (!ho->subtrees)
+		return;
+	fdt_for_each_subnode(node, ho->fdt, 0) {
+		struct kho_subtree *t = &ho->subtrees[ho->nsubtrees++];
+		const char *name = fdt_get_name(ho->fdt, node, NULL);
+		int len = 0;
+		bool ok_ptr, ok_size = true;
+
+		snprintf(t->name, sizeof(t->name), "%s", name ? name : "?");
+		ok_ptr = get_u64(ho, node, abi->blob_prop, be, &t->phys, &len);
+		if (!ok_ptr) {
+			kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: %s %s", t->name,
+				   abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
+				   "is missing" : "does not have length 8");
+			t->phys = 0;
+		} else if (!t->phys) {
+			kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: %s is 0",
+				   t->name, abi->blob_prop);
+			ok_ptr = false;
+		}
+		if (abi->has_blob_size) {
+			ok_size = get_u64(ho, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
+			if (!ok_size)
+				kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: blob-size %s",
+					   t->name, len < 0 ? "is missing" : "does not have length 8");
+			else if (!t->size && (ok_size = false, true))
+				kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: blob-size is 0",
+					   t->name);
+		}
+		t->usable = ok_ptr && ok_size;
+	}
+}
+
+KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
+					     const char *fdt_file, struct kho_findings *f,
+					     struct kho_handover *ho, struct kho_error *err)
+{
+	uint64_t page = kho_source_page_size(src);
+	bool be = kho_source_big_endian(src);
+	const char *compat;
+	enum kho_status st;
+	int rc, len = 0;
+
+	memset(ho, 0, sizeof(*ho));
+	ho->fdt_phys = fdt_phys;
+	ho->found_by = fdt_file ? "--fdt-file" : "--fdt";
+	if ((st = read_fdt(src, fdt_file, ho, err)))
+		return st;
+	ho->fdt_size = fdt_magic(ho->fdt) == FDT_MAGIC ? fdt_totalsize(ho->fdt) : 0;
+
+	/* Header and structure, before anything is read from the tree. */
+	rc = fdt_check_header(ho->fdt);
+	if (!rc && fdt_totalsize(ho->fdt) > page)
+		rc = -FDT_ERR_TRUNCATED;
+	if (!rc)
+		rc = fdt_check_full(ho->fdt, page);
+	if (rc) {
+		/* The compatible string is still worth showing when it can be read. */
+		compat = fdt_magic(ho->fdt) == FDT_MAGIC && fdt_totalsize(ho->fdt) <= page ?
+			 fdt_getprop(ho->fdt, 0, KHO_PROP_COMPATIBLE, &len) : NULL;
+		if (compat && len > 0)
+			snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
+		kho_report(f, "fdt-header", fdt_phys, "%s%s", fdt_strerror(rc),
+			   fdt_totalsize(ho->fdt) > page && !fdt_check_header(ho->fdt) ?
+			   " (totalsize beyond one page)" : "");
+		return KHO_OK;
+	}
+
+	compat = fdt_getprop(ho->fdt, 0, KHO_PROP_COMPATIBLE, &len);
+	if (!compat || len <= 0) {
+		kho_report(f, "fdt-compatible", fdt_phys, "root compatible is missing");
+		return KHO_OK;
+	}
+	snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
+	st = kho_compat_parse(compat, (size_t)len, &ho->compat, err);
+	if (st == KHO_ERR_NOTIMPL)
+		return kho_error_prepend(err, "KHO FDT at 0x%llx", HEX(fdt_phys));
+	if (st) {
+		kho_report(f, "fdt-compatible", fdt_phys, "%s", err->msg);
+		return KHO_OK;
+	}
+	ho->abi = ho->compat.abi;
+	ho->fdt_ok = true;
+
+	if (!get_u64(ho, 0, KHO_PROP_MEMORY_MAP, be, &ho->map_phys, &len)) {
+		kho_report(f, "fdt-memory-map", fdt_phys, "preserved-memory-map %s",
+			   len < 0 ? "is missing" : "does not have length 8");
+	} else if (!ho->map_phys && ho->abi->zero_map_is_unfinalized) {
+		kho_report_sev(f, "fdt-memory-map", KHO_SEV_NOTE, fdt_phys,
+			       "preserved-memory-map is 0: the map was not finalized");
+	} else if (!ho->map_phys) {
+		kho_report(f, "fdt-memory-map", fdt_phys, "preserved-memory-map is 0");
+	} else if (!is_aligned(ho->map_phys, page)) {
+		kho_report(f, "fdt-memory-map", fdt_phys,
+			   "preserved-memory-map 0x%llx is not page-aligned", HEX(ho->map_phys));
+	} else {
+		ho->map_ok = true;
+	}
+	check_subnodes(ho, be, f);
+	if (!ho->subtrees)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	return KHO_OK;
+}
+
+KHO_EXPORT void kho_handover_free(struct kho_handover *ho)
+{
+	free(ho->fdt);
+	free(ho->subtrees);
+	free(ho->scratch);
+	memset(ho, 0, sizeof(*ho));
+}
+
+KHO_EXPORT enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uint64_t phys,
+						    uint64_t size, struct kho_error *err)
+{
+	struct kho_scratch_area *v = realloc(ho->scratch, (ho->nscratch + 1) * sizeof(*v));
+
+	if (!v)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ho->scratch = v;
+	v[ho->nscratch++] = (struct kho_scratch_area){ phys, size };
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_handover_add_scratch_array(struct kho_handover *ho,
+							  struct kho_source *src,
+							  uint64_t phys, uint64_t bytes,
+							  struct kho_error *err)
+{
+	uint8_t e[16];
+	enum kho_status st;
+	bool be = kho_source_big_endian(src);
+
+	if (!bytes || bytes % 16 || bytes > 16 * 4096)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "--scratch-array: %llu bytes is not 1 to 4096 entries of 16",
+				     HEX(bytes));
+	for (uint64_t i = 0; i < bytes; i += 16) {
+		if ((st = kho_source_read(src, phys + i, e, sizeof(e), err)))
+			return kho_error_prepend(err, "--scratch-array entry %llu", HEX(i / 16));
+		if ((st = kho_handover_add_scratch(ho, load_u64(e, be), load_u64(e + 8, be), err)))
+			return st;
+	}
+	return KHO_OK;
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#include "visited.h"
+
+#include <stdlib.h>
+
+static size_t slot_of(uint64_t key, size_t cap)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+}
+
+static bool insert(uint64_t *slots, size_t cap, uint64_t key)
+{
+	size_t i = slot_of(key, cap);
+
+	while (slots[i]) {
+		if (slots[i] == key)
+			return false;
+		i = (i + 1) & (cap - 1);
+	}
+	slots[i] = key;
+	return true;
+}
+
+int visited_add(struct visited *s, uint64_t page)
+{
+	uint64_t key = page + 1;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		uint64_t *slots = calloc(cap, sizeof(*slots));
+
+		if (!slots)
+			return -1;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				insert(slots, cap, s->slots[i]);
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	if (!insert(s->slots, s->cap, key))
+		return 0;
+	s->n++;
+	return 1;
+}
+
+void visited_free(struct visited *s)
+{
+	free(s->slots);
+	*s = (struct visited){ 0 };
+}
