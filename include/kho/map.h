@@ -53,6 +53,10 @@ enum kho_status kho_map_walk_radix(struct kho_source *src, const struct kho_geom
 				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
 				   struct kho_error *err);
 
+/* kho_map_radix_contains - whether @key is set in the tree at @root. */
+bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
+			    uint64_t root, uint64_t key);
+
 #ifdef __cplusplus
 }
 #endif

@@ -239,3 +239,32 @@ KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
 	visited_free(&w.seen);
 	return w.st;
 }
+
+/* The kernel's lookup, checked: is @key set? Bounded by the depth. */
+KHO_EXPORT bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
+				       uint64_t root, uint64_t key)
+{
+	uint64_t node = root, run;
+	uint8_t *buf = malloc(geo->page_size);
+	bool found = false;
+	struct kho_error e;
+
+	if (!buf)
+		return false;
+	for (unsigned level = geo->depth - 1;; level--) {
+		uint64_t idx = kho_key_index(geo, key, level), v;
+
+		if (!node || !is_aligned(node, geo->page_size) || node >> 63 ||
+		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT ||
+		    kho_source_read(src, node, buf, geo->page_size, &e))
+			break;
+		if (level == 0) {
+			v = load_u64(buf + (idx / 64) * 8, kho_source_big_endian(src));
+			found = (v >> (idx % 64)) & 1;
+			break;
+		}
+		node = load_u64(buf + idx * 8, kho_source_big_endian(src));
+	}
+	free(buf);
+	return found;
+}

@@ -18,24 +18,12 @@ import subprocess
 import sys
 
 from sparse import same_file
+from tally import Tally
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-passed = failed = skipped = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}")
-
-
-def skip(what):
-    global skipped
-    skipped += 1
-    print(f"SKIP: {what}")
+T = Tally("fixtures")
+check = T.check
+skip = T.skip
 
 
 def run(cmd):
@@ -111,8 +99,7 @@ def main():
               f"{f} differs between two runs")
     shutil.rmtree(again)
 
-    print(f"fixtures: {passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    return T.close()
 
 
 sys.exit(main())

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inspecting one handover end to end: load the KHO FDT, walk its map,
+ * run every check. The result holds what the commands print.
+ */
+#ifndef KHO_VERIFY_H
+#define KHO_VERIFY_H
+
+#include "kho/check.h"
+#include "kho/handover.h"
+#include "kho/map.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* @count consecutive blocks of one order, in tree order. */
+struct kho_run {
+	uint64_t phys;
+	uint64_t count;
+	unsigned order;
+};
+
+struct kho_tree_page {
+	uint64_t phys;
+	int level;             /* 0 = leaf */
+};
+
+struct kho_severity_override {
+	const char *check;
+	enum kho_severity severity;
+};
+
+struct kho_verify_opts {
+	unsigned max_order;                    /* 0: 1 GiB blocks (30 - PAGE_SHIFT) */
+	const struct kho_severity_override *overrides;
+	size_t noverrides;
+	const struct kho_scratch_area *scratch;   /* --scratch */
+	size_t nscratch;
+	const struct kho_scratch_area *scratch_arrays; /* --scratch-array ADDR,BYTES */
+	size_t nscratch_arrays;
+	const char *fdt_file;                  /* --fdt-file */
+};
+
+struct kho_inspection {
+	struct kho_handover ho;
+	struct kho_geometry geo;
+	struct kho_findings findings;
+	struct kho_run *runs;
+	size_t nruns, runs_cap;
+	struct kho_tree_page *pages;
+	size_t npages, pages_cap;
+	struct kho_map_stats stats;
+	bool walked;
+};
+
+/*
+ * kho_inspect - everything about the handover whose FDT is at @fdt_phys.
+ * returns: KHO_OK (findings in @out); KHO_ERR_NOTIMPL for an unknown ABI;
+ * KHO_ERR_NODATA when the FDT is not in the dump; other errors.
+ */
+enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
+			    const struct kho_verify_opts *o, struct kho_inspection *out,
+			    struct kho_error *err);
+void kho_inspection_free(struct kho_inspection *in);
+
+/* The individual check families (lib/check/), run by kho_inspect(). */
+void kho_check_overlap(const struct kho_inspection *in, struct kho_findings *f);
+void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,
+		      unsigned max_order, struct kho_findings *f);
+void kho_check_coverage(struct kho_source *src, const struct kho_inspection *in,
+			struct kho_findings *f);
+void kho_check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
+void kho_check_blobs(struct kho_source *src, const struct kho_inspection *in,
+		     struct kho_findings *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Checks of each preserved block against the machine: its order, the
+ * scratch areas, the memory the dump describes and what the dump holds.
+ * Findings are per block (capped per check); runs are cut by interval
+ * arithmetic, never expanded block by block where nothing is wrong.
+ */
+#include "kho/verify.h"
+
+#include "../util/util.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+/* Blocks i of @r with [start_i, start_i+size) meeting [a, b): i in [*lo, *hi). */
+static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, uint64_t b,
+			   uint64_t *lo, uint64_t *hi)
+{
+	uint64_t end = r->phys + r->count * size;
+
+	if (b <= r->phys || a >= end)
+		return false;
+	*lo = a > r->phys ? (a - r->phys) / size : 0;
+	*hi = MIN(r->count, (b - r->phys + size - 1) / size);
+	return *lo < *hi;
+}
+
+static void check_order(const struct kho_inspection *in, const struct kho_run *r,
+			uint64_t size, unsigned max_order, struct kho_findings *f)
+{
+	bool too_big = r->order + in->geo.page_shift >= 31;
+
+	if (!too_big && r->order <= max_order)
+		return;
+	for (uint64_t i = 0; i < r->count; i++) {
+		if (too_big)
+			kho_report_sev(f, "range-order", KHO_SEV_ERROR, r->phys + i * size,
+				       "order %u: the next kernel computes 1 << (order + "
+				       "PAGE_SHIFT) = 2^%u in int", r->order,
+				       r->order + in->geo.page_shift);
+		else
+			kho_report(f, "range-order", r->phys + i * size,
+				   "order %u is above --max-order %u", r->order, max_order);
+		if (f->dropped[kho_check_index(kho_check_find("range-order"))])
+			break;
+	}
+}
+
+static void check_scratch(const struct kho_inspection *in, const struct kho_run *r,
+			  uint64_t size, struct kho_findings *f)
+{
+	for (size_t s = 0; s < in->ho.nscratch; s++) {
+		const struct kho_scratch_area *a = &in->ho.scratch[s];
+		uint64_t lo, hi;
+
+		if (!a->size || !blocks_meeting(r, size, a->phys, a->phys + a->size, &lo, &hi))
+			continue;
+		for (uint64_t i = lo; i < hi; i++) {
+			uint64_t start = r->phys + i * size;
+
+			kho_report(f, "range-scratch", MAX(start, a->phys),
+				   "0x%llx+0x%llx (order %u) overlaps scratch area %zu "
+				   "0x%llx+0x%llx", HEX(start), HEX(size), r->order, s,
+				   HEX(a->phys), HEX(a->size));
+		}
+	}
+}
+
+/*
+ * range-not-ram and range-not-dumped: walk the source's map across the
+ * run; every block meeting an absent (or excluded) stretch is reported
+ * once, at the first such byte it has.
+ */
+static void check_memory(struct kho_source *src, const struct kho_run *r, uint64_t size,
+			 struct kho_findings *f)
+{
+	uint64_t end = r->phys + r->count * size, pos = r->phys, run;
+	uint64_t last_absent = UINT64_MAX, last_excluded = UINT64_MAX;
+
+	if (end < r->phys)
+		end = UINT64_MAX;
+	while (pos < end) {
+		enum kho_mem_state st = kho_source_state(src, pos, &run);
+		uint64_t stop = run && pos + run > pos ? MIN(end, pos + run) : end;
+
+		if (st != KHO_MEM_PRESENT) {
+			bool absent = st == KHO_MEM_ABSENT;
+			uint64_t *last = absent ? &last_absent : &last_excluded;
+
+			for (uint64_t i = (pos - r->phys) / size;
+			     i < r->count && r->phys + i * size < stop; i++) {
+				uint64_t start = r->phys + i * size, first = MAX(start, pos);
+
+				if (*last == i)
+					continue;
+				*last = i;
+				kho_report(f, absent ? "range-not-ram" : "range-not-dumped", first,
+					   "0x%llx+0x%llx (order %u): 0x%llx is %s", HEX(start),
+					   HEX(size), r->order, HEX(first),
+					   absent ? "not memory the dump describes" :
+					   "not in the dump");
+			}
+		}
+		pos = stop;
+	}
+}
+
+KHO_EXPORT void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,
+				 unsigned max_order, struct kho_findings *f)
+{
+	for (size_t k = 0; k < in->nruns; k++) {
+		const struct kho_run *r = &in->runs[k];
+		uint64_t size = kho_order_bytes(&in->geo, r->order);
+
+		check_order(in, r, size, max_order, f);
+		check_scratch(in, r, size, f);
+		check_memory(src, r, size, f);
+	}
+}
+
+KHO_EXPORT void kho_check_scratch_layout(const struct kho_inspection *in,
+					 struct kho_findings *f)
+{
+	uint64_t page = in->geo.page_size;
+
+	for (size_t i = 0; i < in->ho.nscratch; i++) {
+		const struct kho_scratch_area *a = &in->ho.scratch[i];
+
+		if (!a->size)
+			kho_report(f, "scratch-layout", a->phys, "scratch area %zu is empty", i);
+		else if (!is_aligned(a->phys | a->size, page))
+			kho_report(f, "scratch-layout", a->phys,
+				   "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
+				   HEX(a->phys), HEX(a->size));
+		for (size_t k = 0; k < i; k++) {
+			const struct kho_scratch_area *b = &in->ho.scratch[k];
+
+			if (a->size && b->size && a->phys < b->phys + b->size &&
+			    b->phys < a->phys + a->size) {
+				kho_report(f, "scratch-layout", a->phys,
+					   "scratch area %zu overlaps area %zu", i, k);
+				break;
+			}
+		}
+	}
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/* kho_inspect: load, walk, check. The one place the stages meet. */
+#include "kho/verify.h"
+
+#include <libfdt.h>
+#include <stdlib.h>
+
+#include "../util/util.h"
+
+static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
+{
+	struct kho_inspection *in = ctx;
+
+	if (!ARRAY_RESERVE(in->runs, in->runs_cap, in->nruns)) {
+		in->findings.oom = true;
+		return;
+	}
+	in->runs[in->nruns++] = (struct kho_run){ phys, count, order };
+}
+
+static void on_node(void *ctx, uint64_t phys, int level)
+{
+	struct kho_inspection *in = ctx;
+
+	if (!ARRAY_RESERVE(in->pages, in->pages_cap, in->npages)) {
+		in->findings.oom = true;
+		return;
+	}
+	in->pages[in->npages++] = (struct kho_tree_page){ phys, level };
+}
+
+/* kho-v1 sub-blobs are FDTs: their size is their totalsize. */
+static void size_v1_blobs(struct kho_source *src, struct kho_inspection *in)
+{
+	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
+		struct kho_subtree *t = &in->ho.subtrees[i];
+		struct fdt_header h;
+		struct kho_error e;
+
+		if (!t->phys || kho_source_read(src, t->phys, &h, sizeof(h), &e) ||
+		    fdt_magic(&h) != FDT_MAGIC)
+			continue;
+		t->size = fdt_totalsize(&h);
+	}
+}
+
+static enum kho_status add_scratch(struct kho_source *src, const struct kho_verify_opts *o,
+				   struct kho_inspection *in, struct kho_error *err)
+{
+	enum kho_status st;
+
+	for (size_t i = 0; i < o->nscratch; i++)
+		if ((st = kho_handover_add_scratch(&in->ho, o->scratch[i].phys,
+						   o->scratch[i].size, err)))
+			return st;
+	for (size_t i = 0; i < o->nscratch_arrays; i++)
+		if ((st = kho_handover_add_scratch_array(&in->ho, src, o->scratch_arrays[i].phys,
+							 o->scratch_arrays[i].size, err)))
+			return st;
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
+				       const struct kho_verify_opts *o,
+				       struct kho_inspection *in, struct kho_error *err)
+{
+	static const struct kho_verify_opts none;
+	struct kho_map_visitor v = { on_run, on_node, in };
+	enum kho_status st;
+	unsigned max_order;
+
+	if (!o)
+		o = &none;
+	memset(in, 0, sizeof(*in));
+	kho_findings_init(&in->findings);
+	if (in->findings.oom)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < o->noverrides; i++)
+		kho_findings_set_severity(&in->findings, o->overrides[i].check,
+					  o->overrides[i].severity);
+	if (kho_geometry_init(&in->geo, kho_source_page_size(src), false))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: page size %llu has no KHO "
+				     "radix geometry", kho_source_path(src),
+				     (unsigned long long)kho_source_page_size(src));
+	max_order = o->max_order ? o->max_order : 30 - in->geo.page_shift;
+	st = kho_handover_load(src, fdt_phys, o->fdt_file, &in->findings, &in->ho, err);
+	if (st)
+		return st;
+	if ((st = add_scratch(src, o, in, err)))
+		return st;
+	if (!in->ho.fdt_ok)
+		return KHO_OK;
+	if (in->ho.abi->map_format == KHO_MAP_V1_CHUNKS)
+		size_v1_blobs(src, in);
+	kho_check_scratch_layout(in, &in->findings);
+	kho_check_blobs(src, in, &in->findings);
+	if (!in->ho.map_ok)
+		return KHO_OK;
+	if (in->ho.abi->map_format != KHO_MAP_RADIX)
+		return KHO_OK;   /* kho-v1 chunk lists: not decoded yet */
+	st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+				&in->stats, err);
+	if (st)
+		return st;
+	in->walked = true;
+	kho_check_overlap(in, &in->findings);
+	kho_check_ranges(src, in, max_order, &in->findings);
+	kho_check_coverage(src, in, &in->findings);
+	if (in->findings.oom)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	return KHO_OK;
+}
+
+KHO_EXPORT void kho_inspection_free(struct kho_inspection *in)
+{
+	kho_handover_free(&in->ho);
+	kho_findings_free(&in->findings);
+	free(in->runs);
+	free(in->pages);
+	memset(in, 0, sizeof(*in));
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""inspect_expect.py MKIMAGE INSPECT SPECDIR WORKDIR
+
+For every spec, kho-inspect --json verify --ranges on the generated ELF
+must say what the generator expects: the FDT (address, compatible), the
+page size, every range in tree order, the key count, every finding
+(check, severity, phys), and the exit status that follows. Clean images
+must read the same from every other format written (raw, kcore, qemu,
+kdump). Specs the verifier does not decode yet are skipped, by name.
+"""
+import collections
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from tally import Tally
+
+# Decoded in a later issue: kho-v1 chunk lists and the broken 16 KiB depth.
+NOT_YET = ("v1-", "clean-v1-", "defect-v1-", "defect-radix-depth")
+
+T = Tally("inspect-expect")
+check = T.check
+skip = T.skip
+
+
+def findings(doc):
+    out = collections.Counter()
+    for h in doc["handovers"]:
+        for f in h["findings"]:
+            out[(f["check"], f["severity"], f["phys"])] += 1
+    return out
+
+
+def ranges(h):
+    return [(r["phys"], r["order"], r["size"]) for r in h["ranges"]]
+
+
+def inspect(tool, args, path):
+    r = subprocess.run([tool, "--json", "verify", "--ranges"] + args + [path],
+                       capture_output=True, text=True)
+    try:
+        return r.returncode, json.loads(r.stdout), r.stderr
+    except json.JSONDecodeError:
+        return r.returncode, None, r.stderr + r.stdout[:200]
+
+
+def main():
+    mkimage, tool, specdir, work = sys.argv[1:5]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    specs = sorted(glob.glob(os.path.join(specdir, "*.spec")))
+    subprocess.run([mkimage, "-q", "-o", work] + specs, check=True)
+    for spec in specs:
+        name = os.path.basename(spec)[:-5]
+        if name.startswith(NOT_YET):
+            skip(f"{name}: not decoded yet")
+            continue
+        base = os.path.join(work, name)
+        want = json.load(open(base + ".expect.json"))
+        args = want["generator"]["args"]
+        rc, got, err = inspect(tool, args, base + ".elf")
+        if got is None or "handovers" not in got:
+            check(False, f"{name}: kho-inspect exit {rc}: {err.strip()}")
+            continue
+        wh, gh = want["handovers"][0], got["handovers"][0]
+        check(got["source"]["page_size"] == want["source"]["page_size"], f"{name}: page size")
+        check(gh["fdt"]["phys"] == wh["fdt"]["phys"],
+              f"{name}: FDT at {gh['fdt']['phys']}, want {wh['fdt']['phys']}")
+        check(gh["fdt"]["compatible"] == wh["fdt"]["compatible"], f"{name}: compatible")
+        check(ranges(gh) == ranges(wh),
+              f"{name}: {len(gh['ranges'])} ranges, want {len(wh['ranges'])}"
+              f" (first difference: {next((a, b) for a, b in zip(ranges(gh) + [None]*9, ranges(wh) + [None]*9) if a != b)})"
+              if ranges(gh) != ranges(wh) else name)
+        check(gh["stats"]["keys"] == wh["stats"]["keys"], f"{name}: keys")
+        gf, wf = findings(got), findings(want)
+        check(gf == wf, f"{name}: findings differ: extra {dict(gf - wf)}, missing {dict(wf - gf)}")
+        errors = any(s == "error" for (_, s, _) in wf)
+        check(rc == (1 if errors else 0), f"{name}: exit {rc}, want {1 if errors else 0}")
+        if name.startswith("clean-") or name == "demo":
+            for suffix in (".raw", ".kcore", ".qemu", ".kdump", ".lzo.kdump"):
+                if os.path.exists(base + suffix):
+                    # Raw images, and kdumps made without VMCOREINFO, do not
+                    # know their page size: the user says it.
+                    extra = [] if suffix in (".kcore", ".qemu") else \
+                        ["--page-size", str(want["source"]["page_size"])]
+                    rc2, other, err2 = inspect(tool, args + extra, base + suffix)
+                    check(other is not None and rc2 == 0 and
+                          ranges(other["handovers"][0]) == ranges(wh) and
+                          findings(other) == wf, f"{name}{suffix}: {err2.strip()}")
+    return T.close()
+
+
+sys.exit(main())

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fdt command: the KHO FDT and every FDT sub-blob as DTS. The u64
+ * properties KHO writes are raw native-endian bytes, which dtc would show
+ * as scrambled big-endian cells; here they are decoded in the dump's byte
+ * order and marked so.
+ */
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+
+static const char *const u64_props[] = {
+	"preserved-memory-map", "preserved-data", "fdt", "blob-size", "start", "size", NULL,
+};
+
+static bool is_u64_prop(const char *name)
+{
+	for (const char *const *p = u64_props; *p; p++)
+		if (!strcmp(*p, name))
+			return true;
+	return false;
+}
+
+static bool printable(const char *s, int len)
+{
+	if (len <= 0 || s[len - 1])
+		return false;
+	for (int i = 0; i < len - 1; i++)
+		if (s[i] && ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
+			     s[i] == '"' || s[i] == '\\'))
+			return false;
+	return !!s[0];
+}
+
+static void print_prop(const char *name, const uint8_t *v, int len, bool be, int depth)
+{
+	printf("%*s%s", depth * 8, "", name);
+	if (len == 8 && is_u64_prop(name)) {
+		uint64_t x = 0;
+
+		for (int i = 0; i < 8; i++)
+			x |= (uint64_t)v[be ? i : 7 - i] << (8 * (7 - i));
+		printf(" = /bits/ 64 <0x%llx>;\t/* native %s-endian u64 */\n",
+		       (unsigned long long)x, be ? "big" : "little");
+	} else if (printable((const char *)v, len)) {
+		printf(" = \"");
+		for (int i = 0; i < len - 1; i++) {
+			if (v[i])
+				putchar(v[i]);
+			else
+				fputs("\", \"", stdout);   /* a string list */
+		}
+		printf("\";\n");
+	} else if (len == 0) {
+		printf(";\n");
+	} else {
+		printf(" = [");
+		for (int i = 0; i < len; i++)
+			printf("%s%02x", i ? " " : "", v[i]);
+		printf("];\n");
+	}
+}
+
+static void print_node(const void *fdt, int node, bool be, int depth)
+{
+	const char *name = fdt_get_name(fdt, node, NULL);
+	char clean[64];
+	int prop, child;
+
+	/* A name from a dump: printable characters only. */
+	snprintf(clean, sizeof(clean), "%s", name ? name : "?");
+	for (char *c = clean; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	printf("%*s%s {\n", depth * 8, "", depth ? clean : "/");
+	fdt_for_each_property_offset(prop, fdt, node) {
+		const char *pname;
+		int len;
+		const uint8_t *v = fdt_getprop_by_offset(fdt, prop, &pname, &len);
+
+		if (v && pname)
+			print_prop(pname, v, len, be, depth + 1);
+	}
+	fdt_for_each_subnode(child, fdt, node)
+		print_node(fdt, child, be, depth + 1);
+	printf("%*s};\n", depth * 8, "");
+}
+
+static void print_fdt(const char *title, const void *fdt, size_t cap, bool be)
+{
+	int rc = fdt_check_full(fdt, cap);
+
+	printf("/* %s */\n", title);
+	if (rc) {
+		printf("/* not printed: %s */\n\n", fdt_strerror(rc));
+		return;
+	}
+	printf("/dts-v1/;\n\n");
+	print_node(fdt, 0, be, 0);
+	printf("\n");
+}
+
+int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n)
+{
+	bool be = kho_source_big_endian(src);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct kho_handover *ho = &h[i].in.ho;
+		char title[256];
+
+		snprintf(title, sizeof(title), "KHO FDT at 0x%llx (%s)",
+			 (unsigned long long)ho->fdt_phys, ho->compatible);
+		print_fdt(title, ho->fdt, kho_source_page_size(src), be);
+		for (size_t k = 0; k < ho->nsubtrees; k++) {
+			const struct kho_subtree *t = &ho->subtrees[k];
+			struct fdt_header hdr;
+			struct kho_error err;
+			uint32_t total;
+			void *blob;
+
+			if (!t->phys || kho_source_read(src, t->phys, &hdr, sizeof(hdr), &err) ||
+			    fdt_magic(&hdr) != FDT_MAGIC)
+				continue;
+			total = fdt_totalsize(&hdr);
+			if (total < sizeof(hdr) || total > (1u << 20) || !(blob = malloc(total)))
+				continue;
+			if (kho_source_read(src, t->phys, blob, total, &err) == KHO_OK) {
+				snprintf(title, sizeof(title), "sub-node %.64s: FDT blob at 0x%llx",
+					 t->name, (unsigned long long)t->phys);
+				print_fdt(title, blob, total, be);
+			}
+			free(blob);
+		}
+	}
+	return fflush(stdout) ? 2 : 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* kho-inspect: what the commands share. */
+#ifndef KHO_INSPECT_H
+#define KHO_INSPECT_H
+
+#include "kho/kho.h"
+
+struct options {
+	const char *command;
+	const char *dump;
+	struct kho_source_opts src;
+	bool have_fdt, all, json, pretty, strict, merge, sort_phys, with_ranges;
+	uint64_t fdt;
+	const char *fdt_file, *outdir;
+	struct kho_scratch_area scratch[32], arrays[8];
+	size_t nscratch, narrays;
+	struct kho_severity_override overrides[64];
+	size_t noverrides;
+	unsigned max_order;
+	enum kho_severity fail_on;
+	int progress;          /* -1 never, 0 auto, 1 always */
+};
+
+/* One inspected handover. */
+struct handover_result {
+	struct kho_inspection in;
+	const char *found_by;
+};
+
+int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n);
+int cmd_extract(const struct options *o, struct kho_source *src,
+		struct handover_result *h);
+/* Prints the ranges of @in (tree order, --sort phys, --merge). */
+void print_ranges(const struct options *o, const struct kho_inspection *in);
+
+#endif

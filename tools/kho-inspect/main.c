@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kho-inspect [OPTIONS] [COMMAND] DUMP: find the KHO handover in a memory
+ * dump, walk its preserved-memory map and check it (contract.md).
+ * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inspect.h"
+#include "print.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+static const char *const commands[] = {
+	"summary", "verify", "ranges", "fdt", "tree", "scan", "extract", NULL,
+};
+
+static bool json_errors;
+
+/* Could not inspect: one line on stderr (or {"error"} in JSON), exit 2. */
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_errors) {
+		pr_init(true, false, stdout);
+		pr_str("error", NULL, msg);
+		pr_finish();
+	} else {
+		fprintf(stderr, "kho-inspect: %s\n", msg);
+	}
+	return 2;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: kho-inspect [OPTIONS] [COMMAND] DUMP\n"
+"\n"
+"Find the Kexec HandOver (KHO) state in a memory dump and check it.\n"
+"\n"
+"Commands:\n"
+"  summary            where the handover is, what it preserves, the verdict (default)\n"
+"  verify             every finding; exit 1 when one is at or above --fail-on\n"
+"  ranges             the preserved ranges (--sort phys, --merge)\n"
+"  fdt                the KHO FDT and FDT sub-blobs as DTS, u64 values decoded\n"
+"  tree               radix tree statistics\n"
+"  scan               every KHO FDT candidate in the dump\n"
+"  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin and ranges.json\n"
+"\n"
+"Input:\n"
+"  -F, --format auto|raw|elf|kdump   --raw-base ADDR   --page-size N\n"
+"  --fdt ADDR          use the KHO FDT at ADDR (no scan)\n"
+"  --fdt-file PATH     the FDT from a file (e.g. debugfs kho/out/fdt)\n"
+"  --scratch ADDR,SIZE           a scratch area (repeatable)\n"
+"  --scratch-array ADDR,BYTES    an in-dump struct kho_scratch[] (repeatable)\n"
+"  --all               inspect every candidate FDT, not only the selected one\n"
+"Checks and output:\n"
+"  -W NAME, -Wno-NAME, -E NAME   make a check a warning, off, or an error\n"
+"  --max-order N       range-order threshold (default: 1 GiB blocks)\n"
+"  --fail-on error|warning|incomplete|note   --strict (also fail on incomplete)\n"
+"  -j, --json          one JSON document      -p, --pretty  indented JSON\n"
+"  --ranges            verify: list the ranges too\n"
+"  --progress always|never|auto\n"
+"\n"
+"Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect.\n");
+}
+
+static bool parse_num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+static bool parse_pair(const char *s, struct kho_scratch_area *a)
+{
+	char buf[128], *comma;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (!comma)
+		return false;
+	*comma = '\0';
+	return parse_num(buf, &a->phys) && parse_num(comma + 1, &a->size);
+}
+
+static bool parse_severity(const char *s, enum kho_severity *sev)
+{
+	static const char *const names[] = { "note", "incomplete", "warning", "error" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*sev = (enum kho_severity)i;
+			return true;
+		}
+	return false;
+}
+
+static int add_override(struct options *o, const char *name, enum kho_severity sev)
+{
+	if (!kho_check_find(name))
+		return fail("unknown check \"%s\" (see contract: fdt-header, range-overlap, ...)",
+			    name);
+	if (o->noverrides == sizeof(o->overrides) / sizeof(o->overrides[0]))
+		return fail("too many -W/-E options");
+	o->overrides[o->noverrides++] = (struct kho_severity_override){ name, sev };
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
+	       O_MAX_ORDER, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'F' },
+		{ "raw-base", required_argument, NULL, O_RAW_BASE },
+		{ "fdt", required_argument, NULL, O_FDT },
+		{ "fdt-file", required_argument, NULL, O_FDT_FILE },
+		{ "scratch", required_argument, NULL, O_SCRATCH },
+		{ "scratch-array", required_argument, NULL, O_SCRATCH_ARRAY },
+		{ "page-size", required_argument, NULL, O_PAGE_SIZE },
+		{ "max-order", required_argument, NULL, O_MAX_ORDER },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "strict", no_argument, NULL, O_STRICT },
+		{ "progress", required_argument, NULL, O_PROGRESS },
+		{ "sort", required_argument, NULL, O_SORT },
+		{ "merge", no_argument, NULL, O_MERGE },
+		{ "ranges", no_argument, NULL, O_RANGES },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	/* -j anywhere makes even usage errors JSON. */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			json_errors = true;
+	o->fail_on = KHO_SEV_ERROR;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":F:W:E:jpo:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (!strcmp(optarg, "auto")) o->src.format = KHO_FORMAT_AUTO;
+			else if (!strcmp(optarg, "raw")) o->src.format = KHO_FORMAT_RAW;
+			else if (!strcmp(optarg, "elf")) o->src.format = KHO_FORMAT_ELF;
+			else if (!strcmp(optarg, "kdump")) o->src.format = KHO_FORMAT_KDUMP;
+			else return fail("--format: \"%s\" is not auto, raw, elf or kdump", optarg);
+			break;
+		case O_RAW_BASE:
+			if (!parse_num(optarg, &o->src.raw_base))
+				return fail("--raw-base: \"%s\" is not an address", optarg);
+			break;
+		case O_FDT:
+			if (!parse_num(optarg, &o->fdt))
+				return fail("--fdt: \"%s\" is not an address", optarg);
+			o->have_fdt = true;
+			break;
+		case O_FDT_FILE: o->fdt_file = optarg; break;
+		case O_SCRATCH:
+			if (o->nscratch == 32 || !parse_pair(optarg, &o->scratch[o->nscratch++]))
+				return fail("--scratch: \"%s\" is not ADDR,SIZE", optarg);
+			break;
+		case O_SCRATCH_ARRAY:
+			if (o->narrays == 8 || !parse_pair(optarg, &o->arrays[o->narrays++]))
+				return fail("--scratch-array: \"%s\" is not ADDR,BYTES", optarg);
+			break;
+		case O_PAGE_SIZE:
+			if (!parse_num(optarg, &o->src.page_size) || !o->src.page_size)
+				return fail("--page-size: \"%s\" is not a size", optarg);
+			break;
+		case O_MAX_ORDER:
+			if (!parse_num(optarg, &v) || v > 64)
+				return fail("--max-order: \"%s\" is not an order", optarg);
+			o->max_order = (unsigned)v;
+			break;
+		case O_ALL: o->all = true; break;
+		case 'j': o->json = true; break;
+		case 'p': o->json = o->pretty = true; break;
+		case 'W':
+			if (!strncmp(optarg, "no-", 3)) {
+				if (add_override(o, optarg + 3, KHO_SEV_OFF))
+					return 2;
+			} else if (add_override(o, optarg, KHO_SEV_WARNING)) {
+				return 2;
+			}
+			break;
+		case 'E':
+			if (add_override(o, optarg, KHO_SEV_ERROR))
+				return 2;
+			break;
+		case O_FAIL_ON:
+			if (!parse_severity(optarg, &o->fail_on))
+				return fail("--fail-on: \"%s\" is not error, warning, incomplete or note",
+					    optarg);
+			break;
+		case O_STRICT: o->strict = true; break;
+		case O_PROGRESS:
+			o->progress = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? -1 :
+				      !strcmp(optarg, "auto") ? 0 : 2;
+			if (o->progress == 2)
+				return fail("--progress: \"%s\" is not always, never or auto", optarg);
+			break;
+		case O_SORT:
+			if (strcmp(optarg, "phys") && strcmp(optarg, "tree"))
+				return fail("--sort: \"%s\" is not phys or tree", optarg);
+			o->sort_phys = !strcmp(optarg, "phys");
+			break;
+		case O_MERGE: o->merge = true; break;
+		case O_RANGES: o->with_ranges = true; break;
+		case 'o': o->outdir = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("kho-inspect %s\n", KHO_VERSION_STRING); exit(0);
+		case ':': return fail("%s needs an argument (--help)", argv[optind - 1]);
+		default: return fail("unknown option %s (--help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		for (const char *const *cmd = commands; *cmd; cmd++)
+			if (!strcmp(argv[optind], *cmd) && optind + 1 < argc) {
+				o->command = *cmd;
+				optind++;
+				break;
+			}
+	}
+	if (!o->command)
+		o->command = "summary";
+	if (optind == argc) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !json_errors) {
+			fprintf(stderr,
+				"kho-inspect: no dump given. To get started:\n"
+				"  kho-inspect /proc/vmcore             (in a kdump kernel)\n"
+				"  kho-inspect verify vmcore.elf        (a saved dump)\n"
+				"  kho-mkimage testdata/specs/demo.spec -o /tmp && kho-inspect /tmp/demo.elf\n"
+				"See kho-inspect --help.\n");
+			return 2;
+		}
+		return fail("no DUMP given (--help)");
+	}
+	if (optind + 1 < argc)
+		return fail("unexpected argument \"%s\" (one DUMP; diff is not available yet)",
+			    argv[optind + 1]);
+	o->dump = argv[optind];
+	if (!strcmp(o->command, "extract") && !o->outdir)
+		return fail("extract needs -o DIR");
+	return 0;
+}
+
+/* ---- discovery ---- */
+
+struct progress {
+	int mode;
+	struct timespec start, last;
+	bool shown;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void on_progress(void *ctx, uint64_t phys, uint64_t end)
+{
+	struct progress *p = ctx;
+	struct timespec now;
+
+	if (p->mode < 0 || (p->mode == 0 && !isatty(STDERR_FILENO)))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((p->mode == 0 && since(&p->start, &now) < 1.0) || since(&p->last, &now) < 0.1)
+		return;
+	p->last = now;
+	p->shown = true;
+	fprintf(stderr, "\rscanning 0x%llx of 0x%llx (%3.0f%%)", HEX(phys), HEX(end),
+		end ? 100.0 * (double)phys / (double)end : 100.0);
+}
+
+static bool self_preserved(struct kho_source *src, const struct kho_candidate *c)
+{
+	struct kho_handover ho;
+	struct kho_findings f;
+	struct kho_geometry geo;
+	struct kho_error err;
+	bool yes = false;
+
+	kho_findings_init(&f);
+	if (kho_geometry_init(&geo, kho_source_page_size(src), false) == KHO_OK &&
+	    kho_handover_load(src, c->phys, NULL, &f, &ho, &err) == KHO_OK) {
+		if (ho.map_ok && ho.abi && ho.abi->map_format == KHO_MAP_RADIX)
+			yes = kho_map_radix_contains(src, &geo, ho.map_phys,
+						     kho_key_encode(&geo, c->phys, 0));
+		kho_handover_free(&ho);
+	}
+	kho_findings_free(&f);
+	return yes;
+}
+
+/* ---- output ---- */
+
+static void print_source(const struct options *o, struct kho_source *src)
+{
+	pr_obj_open("tool");
+	pr_str("name", NULL, "kho-inspect");
+	pr_str("version", NULL, KHO_VERSION_STRING);
+	pr_obj_close();
+	pr_obj_open("source");
+	pr_str("path", "%s: ", o->dump);
+	pr_str("format", "%s", kho_source_format_name(src));
+	pr_str("kind", " (%s)", kho_source_kind_name(kho_source_kind(src)));
+	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
+	pr_str("byte_order", ", %s-endian", kho_source_big_endian(src) ? "big" : "little");
+	if (*kho_source_arch(src))
+		pr_str("arch", ", %s", kho_source_arch(src));
+	pr_text("\n");
+	pr_obj_close();
+}
+
+static void print_findings(const struct options *o, const struct kho_findings *f, bool text)
+{
+	static const char *const upper[] = { "NOTE", "INCOMPLETE", "WARNING", "ERROR" };
+	size_t n = kho_check_count();
+
+	pr_arr_open("findings");
+	for (size_t i = 0; i < f->n; i++) {
+		const struct kho_finding *x = &f->v[i];
+
+		pr_obj_open(NULL);
+		if (text)
+			pr_text("%s: %s (%s): 0x%llx: ", o->dump, upper[x->severity], x->check->name,
+				HEX(x->phys));
+		pr_str("check", NULL, x->check->name);
+		pr_str("severity", NULL, kho_severity_str(x->severity));
+		pr_hex("phys", NULL, x->phys);
+		pr_str("message", text ? "%s\n" : NULL, x->message);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	for (size_t i = 0; text && i < n; i++)
+		if (f->dropped[i])
+			pr_text("%s: ... and %zu more %s findings\n", o->dump, f->dropped[i],
+				kho_checks()[i].name);
+}
+
+static void print_handover(const struct options *o, struct handover_result *h, bool verify)
+{
+	const struct kho_inspection *in = &h->in;
+	const struct kho_map_stats *s = &in->stats;
+	char orders[512] = "";
+	size_t len = 0;
+
+	pr_obj_open(NULL);
+	pr_obj_open("fdt");
+	pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
+	pr_u64("size", " (%llu bytes", in->ho.fdt_size);
+	pr_str("compatible", ", %s", in->ho.compatible);
+	pr_str("found_by", ", found by %s)\n", h->found_by);
+	pr_obj_close();
+	if (in->ho.fdt_ok && in->ho.abi) {
+		pr_obj_open("memory_map");
+		pr_hex("phys", "memory map   0x%llx", in->ho.map_phys);
+		if (in->ho.abi->map_format == KHO_MAP_RADIX) {
+			pr_str("format", ", %s", "radix");
+			pr_u64("depth", " tree of depth %llu\n", in->geo.depth);
+		} else {
+			pr_str("format", ", %s (not decoded yet)\n", "v1-chunks");
+		}
+		pr_obj_close();
+	}
+	pr_arr_open("scratch");
+	for (size_t i = 0; i < in->ho.nscratch; i++) {
+		pr_obj_open(NULL);
+		pr_hex("phys", "scratch      0x%llx", in->ho.scratch[i].phys);
+		pr_hex("size", " +0x%llx\n", in->ho.scratch[i].size);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	pr_arr_open("subtrees");
+	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
+		pr_obj_open(NULL);
+		pr_str("name", "sub-node     %-16s", in->ho.subtrees[i].name);
+		pr_hex("phys", " 0x%llx", in->ho.subtrees[i].phys);
+		pr_hex("size", " +0x%llx\n", in->ho.subtrees[i].size);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
+		print_ranges(o, in);
+
+	for (unsigned i = 0; i < 65 && len < sizeof(orders) - 32; i++)
+		if (s->orders[i])
+			len += (size_t)snprintf(orders + len, sizeof(orders) - len, "%s%u:%llu",
+						len ? ", " : "", i, HEX(s->orders[i]));
+	pr_obj_open("stats");
+	pr_u64("keys", in->walked ? "keys         %llu" : NULL, s->keys);
+	pr_u64("runs", in->walked ? " in %llu runs" : NULL, s->runs);
+	pr_text(in->walked ? "; per order %s\n" : "", orders);
+	pr_u64("nodes", NULL, s->nodes);
+	pr_u64("leaves", NULL, s->leaves);
+	pr_u64("empty_nodes", NULL, s->empty_nodes);
+	pr_hex("preserved_bytes", in->walked ? "preserved    0x%llx bytes\n" : NULL,
+	       s->preserved_bytes);
+	pr_obj_open("orders");
+	for (unsigned i = 0; i < 65; i++)
+		if (s->orders[i]) {
+			char key[8];
+
+			snprintf(key, sizeof(key), "%u", i);
+			pr_u64(key, NULL, s->orders[i]);
+		}
+	pr_obj_close();
+	pr_obj_close();
+	print_findings(o, &in->findings, verify);
+	pr_obj_close();
+}
+
+static void print_tree(const struct kho_inspection *in)
+{
+	const struct kho_map_stats *s = &in->stats;
+	uint64_t bits = (uint64_t)s->leaves << in->geo.bitmap_log2;
+
+	pr_obj_open("tree");
+	pr_u64("depth", "depth        %llu\n", in->geo.depth);
+	pr_arr_open("pages_per_level");
+	for (int l = (int)in->geo.depth - 1; l >= 0; l--) {
+		pr_text("level %d      ", l);
+		pr_u64(NULL, "%llu", s->per_level[l]);
+		pr_text(l ? " node pages\n" : " leaf pages\n");
+	}
+	pr_arr_close();
+	pr_u64("tree_pages", "tree pages   %llu", s->nodes + s->leaves);
+	pr_hex("tree_bytes", " (0x%llx bytes)\n", (s->nodes + s->leaves) * in->geo.page_size);
+	pr_u64("leaf_bits_set", "leaf fill    %llu", s->set_bits_per_level0);
+	pr_u64("leaf_bits", " of %llu bits", bits);
+	pr_text(" (%.2f%%)\n", bits ? 100.0 * (double)s->set_bits_per_level0 / (double)bits : 0);
+	pr_u64("empty_nodes", "empty        %llu pages\n", s->empty_nodes);
+	pr_obj_close();
+}
+
+static void print_scan(const struct kho_candidate *c, size_t n, const bool *mine)
+{
+	pr_arr_open("candidates");
+	pr_text("%-18s %-6s %-8s %s\n", "PHYS", "SIZE", "OWN-KEY", "COMPATIBLE");
+	for (size_t i = 0; i < n; i++) {
+		pr_obj_open(NULL);
+		pr_hex("phys", "0x%-16llx", c[i].phys);
+		pr_u64("size", " %-6llu", c[i].size);
+		pr_bool("self_preserved", " %-8s", mine[i]);
+		pr_str("compatible", " %s\n", c[i].compatible);
+		pr_obj_close();
+	}
+	pr_arr_close();
+}
+
+/* ---- main ---- */
+
+static int exit_status(const struct options *o, const size_t counts[4])
+{
+	for (int s = o->fail_on; s <= KHO_SEV_ERROR; s++)
+		if (counts[s])
+			return 1;
+	return o->strict && counts[KHO_SEV_INCOMPLETE] ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct kho_source *src = NULL;
+	struct kho_candidate *cands = NULL;
+	struct handover_result *hs = NULL;
+	struct kho_error err = { 0 };
+	size_t ncands = 0, nh = 0, counts[4] = { 0 };
+	bool *mine = NULL;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)))
+		return rc;
+	if (kho_source_open(o.dump, &o.src, &src, &err))
+		return fail("%s", err.msg);
+
+	/* Which FDTs to inspect: --fdt / --fdt-file, else a scan. */
+	if (o.have_fdt || o.fdt_file) {
+		hs = calloc(1, sizeof(*hs));
+		if (!hs)
+			return fail("out of memory");
+		hs[0].found_by = o.fdt_file ? "--fdt-file" : "--fdt";
+		nh = 1;
+	} else {
+		struct progress p = { .mode = o.progress };
+
+		clock_gettime(CLOCK_MONOTONIC, &p.start);
+		if (kho_scan(src, &cands, &ncands, on_progress, &p, &err))
+			return fail("%s: %s", o.dump, err.msg);
+		if (p.shown)
+			fprintf(stderr, "\r%60s\r", "");
+		mine = calloc(ncands ? ncands : 1, sizeof(*mine));
+		hs = calloc(ncands ? ncands : 1, sizeof(*hs));
+		if (!mine || !hs)
+			return fail("out of memory");
+		for (size_t i = 0; i < ncands; i++)
+			mine[i] = self_preserved(src, &cands[i]);
+		if (!strcmp(o.command, "scan")) {
+			pr_init(o.json, o.pretty, stdout);
+			print_source(&o, src);
+			print_scan(cands, ncands, mine);
+			pr_finish();
+			kho_source_close(src);
+			return ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
+		}
+		if (!ncands)
+			return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
+				    "\"kho-v...\"); try --fdt ADDR", o.dump);
+		/* The outgoing handover is the one whose page its own map preserves. */
+		for (size_t i = 0; i < ncands; i++) {
+			if (!o.all && nh)
+				break;
+			if (o.all || mine[i])
+				hs[nh++].found_by = "scan";
+			if (nh)
+				o.fdt = cands[i].phys;
+		}
+		if (!nh) {
+			hs[nh++].found_by = "scan";
+			o.fdt = cands[0].phys;
+		}
+	}
+	for (size_t i = 0; i < nh; i++) {
+		uint64_t at = o.all && ncands ? cands[i].phys : o.fdt;
+		struct kho_verify_opts vo = {
+			.max_order = o.max_order, .overrides = o.overrides,
+			.noverrides = o.noverrides, .scratch = o.scratch, .nscratch = o.nscratch,
+			.scratch_arrays = o.arrays, .nscratch_arrays = o.narrays,
+			.fdt_file = o.fdt_file,
+		};
+
+		if (kho_inspect(src, at, &vo, &hs[i].in, &err))
+			return fail("%s: %s", o.dump, err.msg);
+	}
+
+	if (!strcmp(o.command, "fdt")) {
+		rc = cmd_fdt(src, hs, nh);
+	} else if (!strcmp(o.command, "extract")) {
+		rc = cmd_extract(&o, src, &hs[0]);
+	} else {
+		bool verify = !strcmp(o.command, "verify");
+
+		pr_init(o.json, o.pretty, stdout);
+		print_source(&o, src);
+		pr_arr_open("handovers");
+		for (size_t i = 0; i < nh; i++) {
+			size_t c[4];
+
+			if (!strcmp(o.command, "tree")) {
+				pr_obj_open(NULL);
+				print_tree(&hs[i].in);
+				pr_obj_close();
+			} else {
+				print_handover(&o, &hs[i], verify);
+			}
+			kho_findings_count(&hs[i].in.findings, c);
+			for (int s = 0; s < 4; s++)
+				counts[s] += c[s];
+		}
+		pr_arr_close();
+		pr_arr_open("findings");
+		pr_arr_close();
+		for (size_t i = 0; i < ncands && !o.all; i++)
+			if (cands[i].phys != hs[0].in.ho.fdt_phys)
+				pr_text("note: another KHO FDT candidate at 0x%llx (%s%s); --all "
+					"inspects it\n", HEX(cands[i].phys), cands[i].compatible,
+					mine[i] ? ", preserves itself" : "");
+		pr_obj_open("summary");
+		pr_u64("error", "verdict      %llu errors", counts[KHO_SEV_ERROR]);
+		pr_u64("warning", ", %llu warnings", counts[KHO_SEV_WARNING]);
+		pr_u64("note", ", %llu notes", counts[KHO_SEV_NOTE]);
+		pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
+		pr_obj_close();
+		rc = pr_finish() ? 2 : exit_status(&o, counts);
+	}
+	for (size_t i = 0; i < nh; i++)
+		kho_inspection_free(&hs[i].in);
+	free(hs);
+	free(cands);
+	free(mine);
+	kho_source_close(src);
+	return rc;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#include "print.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 16
+
+static struct {
+	bool json, pretty;
+	FILE *out;
+	json_t *stack[MAX_DEPTH];
+	int depth;
+} P;
+
+void pr_init(bool json, bool pretty, FILE *out)
+{
+	P.json = json;
+	P.pretty = pretty;
+	P.out = out;
+	P.depth = 0;
+	if (json)
+		P.stack[P.depth++] = json_object();
+}
+
+bool pr_is_json(void)
+{
+	return P.json;
+}
+
+/* Attach @v under @key to the innermost object, or append to an array. */
+static void put(const char *key, json_t *v)
+{
+	json_t *top = P.stack[P.depth - 1];
+
+	if (json_is_array(top))
+		json_array_append_new(top, v);
+	else
+		json_object_set_new(top, key ? key : "?", v);
+}
+
+static void push(const char *key, json_t *v)
+{
+	if (!P.json)
+		return;
+	put(key, json_incref(v));
+	if (P.depth < MAX_DEPTH)
+		P.stack[P.depth++] = v;
+	json_decref(v);
+}
+
+void pr_obj_open(const char *key)
+{
+	push(key, json_object());
+}
+
+void pr_arr_open(const char *key)
+{
+	push(key, json_array());
+}
+
+void pr_obj_close(void)
+{
+	if (P.json && P.depth > 1)
+		P.depth--;
+}
+
+void pr_arr_close(void)
+{
+	pr_obj_close();
+}
+
+void pr_hex(const char *key, const char *fmt, uint64_t v)
+{
+	char buf[24];
+
+	if (P.json) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+		put(key, json_string(buf));
+	} else if (fmt) {
+		fprintf(P.out, fmt, (unsigned long long)v);
+	}
+}
+
+void pr_u64(const char *key, const char *fmt, uint64_t v)
+{
+	if (P.json)
+		put(key, json_integer((json_int_t)v));
+	else if (fmt)
+		fprintf(P.out, fmt, (unsigned long long)v);
+}
+
+/* Strings may come from a dump: no control bytes, no invalid UTF-8. */
+static char *clean(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *c = malloc(n + 1);
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		c[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	c[n] = '\0';
+	return c;
+}
+
+void pr_str(const char *key, const char *fmt, const char *s)
+{
+	char *c = clean(s);
+
+	if (!c)
+		return;
+	if (P.json)
+		put(key, json_string(c));
+	else if (fmt)
+		fprintf(P.out, fmt, c);
+	free(c);
+}
+
+void pr_bool(const char *key, const char *fmt, bool v)
+{
+	if (P.json)
+		put(key, json_boolean(v));
+	else if (fmt)
+		fprintf(P.out, fmt, v ? "yes" : "no");
+}
+
+void pr_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (P.json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(P.out, fmt, ap);
+	va_end(ap);
+}
+
+int pr_finish(void)
+{
+	int rc = 0;
+
+	if (P.json && P.depth) {
+		rc = json_dumpf(P.stack[0], P.out, P.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+		fputc('\n', P.out);
+		json_decref(P.stack[0]);
+		P.depth = 0;
+	}
+	return fflush(P.out) ? -1 : rc;
+}

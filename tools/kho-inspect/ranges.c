@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* The ranges command: tree order, --sort phys, --merge. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "print.h"
+
+static int run_cmp(const void *a, const void *b)
+{
+	const struct kho_run *x = a, *y = b;
+
+	if (x->phys != y->phys)
+		return x->phys < y->phys ? -1 : 1;
+	return x->order > y->order ? -1 : x->order < y->order;
+}
+
+void print_ranges(const struct options *o, const struct kho_inspection *in)
+{
+	const struct kho_run *runs = in->runs;
+	struct kho_run *sorted = NULL;
+
+	if (o->sort_phys || o->merge) {
+		sorted = malloc((in->nruns ? in->nruns : 1) * sizeof(*sorted));
+		if (sorted) {
+			memcpy(sorted, in->runs, in->nruns * sizeof(*sorted));
+			qsort(sorted, in->nruns, sizeof(*sorted), run_cmp);
+			runs = sorted;
+		}
+	}
+	pr_arr_open("ranges");
+	if (o->merge) {
+		/* [start, end) of touching or overlapping ranges joined */
+		pr_text("%-18s %-18s %s\n", "START", "END", "SIZE");
+		for (size_t i = 0; i < in->nruns;) {
+			uint64_t start = runs[i].phys;
+			uint64_t end = start + runs[i].count * kho_order_bytes(&in->geo, runs[i].order);
+
+			for (i++; i < in->nruns && runs[i].phys <= end; i++) {
+				uint64_t e = runs[i].phys +
+					     runs[i].count * kho_order_bytes(&in->geo, runs[i].order);
+
+				if (e > end)
+					end = e;
+			}
+			pr_obj_open(NULL);
+			pr_hex("phys", "0x%-16llx", start);
+			pr_text(" 0x%-16llx", (unsigned long long)end);
+			pr_hex("size", " 0x%llx\n", end - start);
+			pr_obj_close();
+		}
+	} else {
+		pr_text("%-18s %-5s %s\n", "PHYS", "ORDER", "SIZE");
+		for (size_t i = 0; i < in->nruns; i++) {
+			uint64_t size = kho_order_bytes(&in->geo, runs[i].order);
+
+			for (uint64_t k = 0; k < runs[i].count; k++) {
+				pr_obj_open(NULL);
+				pr_hex("phys", "0x%-16llx", runs[i].phys + k * size);
+				pr_u64("order", " %-5llu", runs[i].order);
+				pr_hex("size", " 0x%llx\n", size);
+				pr_obj_close();
+			}
+		}
+	}
+	pr_arr_close();
+	free(sorted);
+}
