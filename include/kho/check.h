@@ -60,7 +60,7 @@ struct kho_findings {
 	size_t n, cap;
 	size_t limit;                 /* stored findings per check (0: 1000) */
 	size_t *stored, *dropped;     /* per check index */
-	enum kho_severity *severity;  /* per check index: override or default */
+	enum kho_severity *severity;  /* per check index: -W/-E override, or -2 */
 	bool oom;
 };
 

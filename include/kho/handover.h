@@ -55,7 +55,7 @@ struct kho_handover {
  * left out (fdt_ok/map_ok false).
  * returns: KHO_OK; KHO_ERR_NOTIMPL for a well-formed but unknown ABI
  * version (fail closed); KHO_ERR_NODATA when the FDT page is not in the
- * dump; KHO_ERR_NOMEM.
+ * dump; KHO_ERR_NOMEM. Call kho_handover_free() in every case.
  */
 enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 				  const char *fdt_file, struct kho_findings *f,

@@ -10,6 +10,8 @@
 #include "../util/util.h"
 
 #define DEFAULT_LIMIT 1000
+/* No -W/-E given: the check's (or the report's) own severity applies. */
+#define SEV_DEFAULT ((enum kho_severity)-2)
 
 KHO_EXPORT size_t kho_check_count(void)
 {
@@ -38,7 +40,7 @@ KHO_EXPORT void kho_findings_init(struct kho_findings *f)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		f->severity[i] = kho_checks()[i].severity;
+		f->severity[i] = SEV_DEFAULT;
 }
 
 KHO_EXPORT void kho_findings_free(struct kho_findings *f)
@@ -71,10 +73,10 @@ static void vreport(struct kho_findings *f, const char *check, int sev, uint64_t
 	if (!c || !f->severity)
 		return;
 	i = kho_check_index(c);
-	if (sev < 0)    /* the check's own severity, unless the user changed it */
+	if (f->severity[i] != SEV_DEFAULT)   /* the user's word wins */
 		sev = f->severity[i];
-	else if (f->severity[i] != c->severity)
-		sev = f->severity[i];
+	else if (sev < 0)
+		sev = c->severity;
 	if (sev == KHO_SEV_OFF)
 		return;
 	if (f->stored[i] >= (f->limit ? f->limit : DEFAULT_LIMIT)) {
@@ -121,7 +123,11 @@ KHO_EXPORT void kho_findings_count(const struct kho_findings *f, size_t counts[4
 	memset(counts, 0, 4 * sizeof(*counts));
 	for (size_t i = 0; i < f->n; i++)
 		counts[f->v[i].severity]++;
-	for (size_t i = 0; f->dropped && i < n; i++)
-		if (f->dropped[i] && f->severity[i] >= 0)
-			counts[f->severity[i]] += f->dropped[i];
+	for (size_t i = 0; f->dropped && i < n; i++) {
+		enum kho_severity s = f->severity[i] == SEV_DEFAULT ? kho_checks()[i].severity :
+				      f->severity[i];
+
+		if (f->dropped[i] && s >= 0)
+			counts[s] += f->dropped[i];
+	}
 }

@@ -60,7 +60,7 @@ def main():
             check(expect["summary"] == {"error": 0, "warning": 0, "note": 0,
                                         "incomplete": 0}, f"{name}: summary")
         elif name.startswith("defect-"):
-            want = name[len("defect-"):]
+            want = name[len("defect-"):].split("@")[0]   # defect-CHECK[@VARIANT]
             check(want in checks, f"{name}: {want} not expected, only {sorted(checks)}")
         check(expect["source"]["page_size"] in (4096, 16384, 65536), f"{name}: page size")
 

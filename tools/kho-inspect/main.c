@@ -302,7 +302,7 @@ static void on_progress(void *ctx, uint64_t phys, uint64_t end)
 
 static bool self_preserved(struct kho_source *src, const struct kho_candidate *c)
 {
-	struct kho_handover ho;
+	struct kho_handover ho = { 0 };
 	struct kho_findings f;
 	struct kho_geometry geo;
 	struct kho_error err;
@@ -310,12 +310,11 @@ static bool self_preserved(struct kho_source *src, const struct kho_candidate *c
 
 	kho_findings_init(&f);
 	if (kho_geometry_init(&geo, kho_source_page_size(src), false) == KHO_OK &&
-	    kho_handover_load(src, c->phys, NULL, &f, &ho, &err) == KHO_OK) {
-		if (ho.map_ok && ho.abi && ho.abi->map_format == KHO_MAP_RADIX)
-			yes = kho_map_radix_contains(src, &geo, ho.map_phys,
-						     kho_key_encode(&geo, c->phys, 0));
-		kho_handover_free(&ho);
-	}
+	    kho_handover_load(src, c->phys, NULL, &f, &ho, &err) == KHO_OK &&
+	    ho.map_ok && ho.abi && ho.abi->map_format == KHO_MAP_RADIX)
+		yes = kho_map_radix_contains(src, &geo, ho.map_phys,
+					     kho_key_encode(&geo, c->phys, 0));
+	kho_handover_free(&ho);   /* also after a failed load */
 	kho_findings_free(&f);
 	return yes;
 }
@@ -501,26 +500,33 @@ int main(int argc, char **argv)
 		return rc;
 	if (kho_source_open(o.dump, &o.src, &src, &err))
 		return fail("%s", err.msg);
+	rc = 0;
 
 	/* Which FDTs to inspect: --fdt / --fdt-file, else a scan. */
 	if (o.have_fdt || o.fdt_file) {
 		hs = calloc(1, sizeof(*hs));
-		if (!hs)
-			return fail("out of memory");
+		if (!hs) {
+			rc = fail("out of memory");
+			goto out;
+		}
 		hs[0].found_by = o.fdt_file ? "--fdt-file" : "--fdt";
 		nh = 1;
 	} else {
 		struct progress p = { .mode = o.progress };
 
 		clock_gettime(CLOCK_MONOTONIC, &p.start);
-		if (kho_scan(src, &cands, &ncands, on_progress, &p, &err))
-			return fail("%s: %s", o.dump, err.msg);
+		if (kho_scan(src, &cands, &ncands, on_progress, &p, &err)) {
+			rc = fail("%s: %s", o.dump, err.msg);
+			goto out;
+		}
 		if (p.shown)
 			fprintf(stderr, "\r%60s\r", "");
 		mine = calloc(ncands ? ncands : 1, sizeof(*mine));
 		hs = calloc(ncands ? ncands : 1, sizeof(*hs));
-		if (!mine || !hs)
-			return fail("out of memory");
+		if (!mine || !hs) {
+			rc = fail("out of memory");
+			goto out;
+		}
 		for (size_t i = 0; i < ncands; i++)
 			mine[i] = self_preserved(src, &cands[i]);
 		if (!strcmp(o.command, "scan")) {
@@ -528,12 +534,14 @@ int main(int argc, char **argv)
 			print_source(&o, src);
 			print_scan(cands, ncands, mine);
 			pr_finish();
-			kho_source_close(src);
-			return ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
+			rc = ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
+			goto out;
 		}
-		if (!ncands)
-			return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
-				    "\"kho-v...\"); try --fdt ADDR", o.dump);
+		if (!ncands) {
+			rc = fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
+				  "\"kho-v...\"); try --fdt ADDR", o.dump);
+			goto out;
+		}
 		/* The outgoing handover is the one whose page its own map preserves. */
 		for (size_t i = 0; i < ncands; i++) {
 			if (!o.all && nh)
@@ -557,8 +565,11 @@ int main(int argc, char **argv)
 			.fdt_file = o.fdt_file,
 		};
 
-		if (kho_inspect(src, at, &vo, &hs[i].in, &err))
-			return fail("%s: %s", o.dump, err.msg);
+		if (kho_inspect(src, at, &vo, &hs[i].in, &err)) {
+			rc = fail("%s: %s", o.dump, err.msg);
+			nh = i + 1;
+			goto out;
+		}
 	}
 
 	if (!strcmp(o.command, "fdt")) {
@@ -601,7 +612,8 @@ int main(int argc, char **argv)
 		pr_obj_close();
 		rc = pr_finish() ? 2 : exit_status(&o, counts);
 	}
-	for (size_t i = 0; i < nh; i++)
+out:
+	for (size_t i = 0; hs && i < nh; i++)
 		kho_inspection_free(&hs[i].in);
 	free(hs);
 	free(cands);

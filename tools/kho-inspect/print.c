@@ -43,8 +43,6 @@ static void put(const char *key, json_t *v)
 
 static void push(const char *key, json_t *v)
 {
-	if (!P.json)
-		return;
 	put(key, json_incref(v));
 	if (P.depth < MAX_DEPTH)
 		P.stack[P.depth++] = v;
@@ -53,12 +51,14 @@ static void push(const char *key, json_t *v)
 
 void pr_obj_open(const char *key)
 {
-	push(key, json_object());
+	if (P.json)
+		push(key, json_object());
 }
 
 void pr_arr_open(const char *key)
 {
-	push(key, json_array());
+	if (P.json)
+		push(key, json_array());
 }
 
 void pr_obj_close(void)

@@ -1,0 +1,93 @@
+#!/bin/sh
+# The command-line contract of kho-inspect: exit 0/1/2, one-line reasons,
+# JSON errors, -W/-E/--fail-on/--strict, the commands' basic shapes.
+#   inspect_cli.sh KHO_MKIMAGE KHO_INSPECT SPECDIR WORKDIR
+mk=$1 ki=$2 specs=$3 work=$4
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+expect() { # STATUS DESCRIPTION CMD...
+	want=$1 what=$2
+	shift 2
+	"$@" >"$work/out" 2>"$work/err" </dev/null
+	got=$?
+	[ "$got" = "$want" ] && ok || fail "$what: exit $got, want $want: $(head -c 300 "$work/err")"
+}
+one_line_err() { [ "$(wc -l <"$work/err")" = 1 ] && ok || fail "$1: stderr is not one line"; }
+
+rm -rf "$work" && mkdir -p "$work"
+"$mk" -q -o "$work" "$specs/clean-v3-4k.spec" "$specs/defect-range-overlap.spec" \
+	"$specs/defect-radix-unreadable.spec" "$specs/defect-radix-empty.spec" \
+	"$specs/defect-range-order.spec" || exit 1
+clean=$work/clean-v3-4k.elf
+
+expect 0 "summary of a clean image" "$ki" "$clean"
+grep -q "0 errors" "$work/out" && ok || fail "summary has no verdict"
+expect 0 "verify clean" "$ki" verify "$clean"
+expect 1 "verify with an error" "$ki" verify "$work/defect-range-overlap.elf"
+grep -q "ERROR (range-overlap): 0x" "$work/out" && ok || fail "finding line: $(cat "$work/out")"
+expect 0 "-W makes it a warning" "$ki" verify -W range-overlap "$work/defect-range-overlap.elf"
+expect 1 "--fail-on warning" "$ki" verify -W range-overlap --fail-on warning "$work/defect-range-overlap.elf"
+expect 0 "-Wno- turns it off" "$ki" verify -Wno-range-overlap --fail-on note "$work/defect-range-overlap.elf"
+expect 0 "incomplete is not an error" "$ki" verify "$work/defect-radix-unreadable.elf"
+expect 1 "--strict fails on incomplete" "$ki" verify --strict "$work/defect-radix-unreadable.elf"
+expect 0 "a note passes" "$ki" verify "$work/defect-radix-empty.elf"
+expect 1 "--fail-on note" "$ki" verify --fail-on note "$work/defect-radix-empty.elf"
+expect 1 "-E makes a warning an error" "$ki" verify -E range-not-ram --max-order 40 "$work/defect-range-order.elf"
+expect 0 "--max-order and -W" "$ki" verify -W range-order --max-order 40 "$work/defect-range-order.elf"
+expect 2 "unknown check" "$ki" verify -W no-such-check "$clean"
+one_line_err "unknown check"
+
+# JSON: one document, errors as {"error": ...}
+expect 0 "--json" "$ki" --json summary "$clean"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["error"] == 0 and d["handovers"][0]["fdt"]["compatible"] == "kho-v3"' "$work/out" && ok || fail "JSON summary"
+expect 2 "JSON error" "$ki" -j verify "$work/none.elf"
+python3 -c 'import json,sys; assert "none.elf" in json.load(open(sys.argv[1]))["error"]' "$work/out" && ok || fail "JSON error shape"
+
+# Could not inspect: exit 2 and one line naming the file.
+expect 2 "missing file" "$ki" verify "$work/none.elf"
+one_line_err "missing file"
+grep -q "none.elf" "$work/err" && ok || fail "error does not name the file"
+expect 2 "a directory" "$ki" verify "$work"
+head -c 1048576 /dev/zero >"$work/zeros.raw"
+expect 2 "no KHO FDT" "$ki" verify "$work/zeros.raw"
+grep -q "no KHO FDT found" "$work/err" && ok || fail "no-FDT reason: $(cat "$work/err")"
+# An unknown ABI fails closed: kho-v3 becomes kho-v9 in place.
+python3 - "$clean" "$work/v9.elf" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(data.replace(b"kho-v3\0", b"kho-v9\0"))
+PY
+expect 2 "unknown ABI" "$ki" verify "$work/v9.elf"
+grep -q "unsupported KHO ABI \"kho-v9\"" "$work/err" && ok || fail "ABI reason: $(cat "$work/err")"
+one_line_err "unknown ABI"
+expect 2 "no DUMP" "$ki" verify
+expect 2 "bad option" "$ki" --frobnicate "$clean"
+expect 1 "--fdt at a page that is no FDT: a finding" "$ki" verify --fdt 0x1000 "$clean"
+grep -q "ERROR (fdt-header): 0x1000" "$work/out" && ok || fail "no fdt-header finding"
+expect 2 "--fdt outside memory" "$ki" verify --fdt 0x7000000000 "$clean"
+one_line_err "--fdt outside memory"
+
+# Commands
+expect 0 "scan" "$ki" scan "$clean"
+grep -q "kho-v3" "$work/out" && ok || fail "scan lists no candidate"
+expect 0 "tree" "$ki" tree "$clean"
+expect 0 "ranges --merge" "$ki" ranges --merge "$clean"
+expect 0 "fdt" "$ki" fdt "$clean"
+grep -q "preserved-memory-map = /bits/ 64 <0x" "$work/out" && ok || fail "fdt output"
+if command -v dtc >/dev/null; then
+	# the first document (the KHO FDT itself) is DTS that dtc compiles back
+	sed '/^};$/q' "$work/out" >"$work/kho.dts"
+	dtc -q -I dts -O dtb -o /dev/null "$work/kho.dts" 2>/dev/null && ok ||
+		fail "fdt output is not DTS dtc accepts"
+fi
+mkdir -p "$work/x"
+expect 0 "extract" "$ki" extract -o "$work/x" "$clean"
+for f in fdt.dtb LUO.bin kexec-metadata.bin scratch.bin ranges.json; do
+	[ -s "$work/x/$f" ] || [ "$f" = scratch.bin ] && ok || fail "extract: no $f"
+done
+cmp -s "$work/x/fdt.dtb" "$work/clean-v3-4k.dtb" && ok || fail "extracted fdt.dtb differs from the generated one"
+expect 2 "extract without -o" "$ki" extract "$clean"
+
+echo "inspect-cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
