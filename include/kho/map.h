@@ -38,8 +38,9 @@ struct kho_map_stats {
 struct kho_map_visitor {
 	/* @count consecutive keys of one order, from @phys, in tree order */
 	void (*run)(void *ctx, uint64_t phys, unsigned order, uint64_t count);
-	/* a table node (level >= 1) or leaf (level 0) page that was read */
-	void (*node)(void *ctx, uint64_t phys, int level);
+	/* a table node (level >= 1), leaf (level 0) or kho-v1 chunk (-1) that
+	 * was read, and its size in bytes */
+	void (*node)(void *ctx, uint64_t phys, int level, uint64_t bytes);
 	void *ctx;
 };
 
@@ -52,6 +53,15 @@ enum kho_status kho_map_walk_radix(struct kho_source *src, const struct kho_geom
 				   uint64_t root, struct kho_findings *f,
 				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
 				   struct kho_error *err);
+
+/*
+ * kho_map_walk_v1 - walk a kho-v1 chunk list from @first. *@bitmap_size is
+ * set to the bitmap size the data shows (512 or the page size).
+ */
+enum kho_status kho_map_walk_v1(struct kho_source *src, const struct kho_geometry *geo,
+				uint64_t first, struct kho_findings *f,
+				const struct kho_map_visitor *v, struct kho_map_stats *stats,
+				uint64_t *bitmap_size, struct kho_error *err);
 
 /* kho_map_radix_contains - whether @key is set in the tree at @root. */
 bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,

@@ -23,7 +23,8 @@ struct kho_run {
 
 struct kho_tree_page {
 	uint64_t phys;
-	int level;             /* 0 = leaf */
+	uint64_t bytes;
+	int level;             /* 0 = leaf or bitmap, -1 = kho-v1 chunk */
 };
 
 struct kho_severity_override {
@@ -51,6 +52,7 @@ struct kho_inspection {
 	struct kho_tree_page *pages;
 	size_t npages, pages_cap;
 	struct kho_map_stats stats;
+	uint64_t v1_bitmap_bytes;      /* kho-v1: 512 or the page size */
 	bool walked;
 };
 

@@ -126,13 +126,13 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 	}
 	for (size_t i = 0; i < in->npages; i++) {
 		const struct kho_tree_page *t = &in->pages[i];
-		const char *what = t->level ? "node" : "leaf";
+		const char *what = t->level > 0 ? "node" : t->level < 0 ? "chunk" : "leaf";
 
-		if (in_scratch(in, t->phys, page))
+		if (in_scratch(in, t->phys, t->bytes))
 			kho_report(f, "radix-node-scratch", t->phys,
 				   "level-%d %s page lies in a scratch area: the next kernel may "
 				   "overwrite it before reading it", t->level, what);
-		if (overlaps(u, n, t->phys, t->phys + page))
+		if (overlaps(u, n, t->phys, t->phys + t->bytes))
 			kho_report(f, "radix-node-preserved", t->phys,
 				   "level-%d %s page is itself inside preserved memory",
 				   t->level, what);

@@ -18,7 +18,7 @@ static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 	in->runs[in->nruns++] = (struct kho_run){ phys, count, order };
 }
 
-static void on_node(void *ctx, uint64_t phys, int level)
+static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
 {
 	struct kho_inspection *in = ctx;
 
@@ -26,7 +26,7 @@ static void on_node(void *ctx, uint64_t phys, int level)
 		in->findings.oom = true;
 		return;
 	}
-	in->pages[in->npages++] = (struct kho_tree_page){ phys, level };
+	in->pages[in->npages++] = (struct kho_tree_page){ phys, bytes, level };
 }
 
 /* kho-v1 sub-blobs are FDTs: their size is their totalsize. */
@@ -96,10 +96,12 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 	kho_check_blobs(src, in, &in->findings);
 	if (!in->ho.map_ok)
 		return KHO_OK;
-	if (in->ho.abi->map_format != KHO_MAP_RADIX)
-		return KHO_OK;   /* kho-v1 chunk lists: not decoded yet */
-	st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				&in->stats, err);
+	if (in->ho.abi->map_format == KHO_MAP_RADIX)
+		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+					&in->stats, err);
+	else
+		st = kho_map_walk_v1(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+				     &in->stats, &in->v1_bitmap_bytes, err);
 	if (st)
 		return st;
 	in->walked = true;

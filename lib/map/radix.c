@@ -83,12 +83,9 @@ static void decode_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix,
 
 		set += (uint64_t)__builtin_popcountll(word);
 		while (word) {
-			unsigned b = (unsigned)__builtin_ctzll(word);
-			uint64_t rest = word >> b;
-			unsigned ones = ~rest ? (unsigned)__builtin_ctzll(~rest) : 64 - b;
+			unsigned ones, b = take_bit_run(&word, &ones);
 
 			emit(w, prefix | (i * 64 + b), ones);
-			word = ones + b >= 64 ? 0 : word & ~((((uint64_t)1 << ones) - 1) << b);
 		}
 	}
 	w->stats->set_bits_per_level0 += set;
@@ -182,7 +179,7 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	}
 	w->stats->per_level[level]++;
 	if (w->v && w->v->node)
-		w->v->node(w->v->ctx, phys, (int)level);
+		w->v->node(w->v->ctx, phys, (int)level, geo->page_size);
 	if (level == 0) {
 		w->stats->leaves++;
 		decode_leaf(w, page, prefix, phys);

@@ -300,9 +300,13 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f)
 	for (size_t i = 0; i < ref->nfindings; i++)
 		add_sev(f, ref->findings[i].check, ref->findings[i].severity,
 			ref->findings[i].phys, ref->findings[i].message);
-	if (ref->abi->zero_map_is_unfinalized && !ref->map_phys)
+	/* Not finalized: nothing says what is preserved, so nothing can be
+	 * found missing either. */
+	if (ref->abi->zero_map_is_unfinalized && !ref->map_phys) {
 		add_sev(f, "fdt-memory-map", KHO_SEV_NOTE, ref->fdt_phys,
 			"preserved-memory-map is 0: not finalized");
+		ref->map_unusable = true;
+	}
 	if (!ref->fdt_unusable)
 		check_scratch(ref, f);
 	if (!ref->fdt_unusable && !ref->map_unusable) {

@@ -30,6 +30,21 @@ static inline unsigned fls64(uint64_t x)
 	return x ? 64 - (unsigned)__builtin_clzll(x) : 0;
 }
 
+/*
+ * take_bit_run - the lowest run of consecutive set bits of *@word (which
+ * must not be 0): returns its first bit, sets *@len to its length and
+ * clears it from *@word. Leaves decode a word at a time with this.
+ */
+static inline unsigned take_bit_run(uint64_t *word, unsigned *len)
+{
+	unsigned b = (unsigned)__builtin_ctzll(*word);
+	uint64_t rest = *word >> b;
+
+	*len = ~rest ? (unsigned)__builtin_ctzll(~rest) : 64 - b;
+	*word = *len + b >= 64 ? 0 : *word & ~((((uint64_t)1 << *len) - 1) << b);
+	return b;
+}
+
 /* Unaligned native loads and stores in an explicit byte order. */
 static inline uint64_t load_u64(const void *p, bool big_endian)
 {

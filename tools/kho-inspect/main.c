@@ -386,7 +386,8 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 			pr_str("format", ", %s", "radix");
 			pr_u64("depth", " tree of depth %llu\n", in->geo.depth);
 		} else {
-			pr_str("format", ", %s (not decoded yet)\n", "v1-chunks");
+			pr_str("format", ", %s", "v1-chunks");
+			pr_u64("bitmap_bytes", " with %llu-byte bitmaps\n", in->v1_bitmap_bytes);
 		}
 		pr_obj_close();
 	}
