@@ -29,6 +29,55 @@ static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
 	in->pages[in->npages++] = (struct kho_tree_page){ phys, bytes, level };
 }
 
+static size_t structural_errors(struct kho_source *src, const struct kho_geometry *geo,
+				uint64_t root)
+{
+	static const char *const names[] = { "radix-pointer", "radix-key-width", "radix-loop" };
+	struct kho_findings f;
+	struct kho_map_stats s;
+	struct kho_error e;
+	size_t bad = 0;
+
+	kho_findings_init(&f);
+	kho_map_walk_radix(src, geo, root, &f, NULL, &s, &e);
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = kho_check_index(kho_check_find(names[i]));
+
+		bad += f.stored ? f.stored[k] + f.dropped[k] : 1;
+	}
+	kho_findings_free(&f);
+	return bad;
+}
+
+/*
+ * 16 KiB pages: a tree built before the depth fix has 4 levels, not 5.
+ * Read at depth 5 it breaks (root entries beyond index 1, bitmap words
+ * taken for pointers); read at depth 4 it holds together. Then it is the
+ * broken tree, and the keys are listed as it most likely meant them.
+ */
+static bool broken_depth(struct kho_source *src, struct kho_inspection *in)
+{
+	struct kho_geometry broken;
+
+	if (in->geo.page_size != 16384 ||
+	    !structural_errors(src, &in->geo, in->ho.map_phys))
+		return false;
+	kho_geometry_init(&broken, in->geo.page_size, true);
+	if (structural_errors(src, &broken, in->ho.map_phys))
+		return false;
+	in->geo = broken;
+	return true;
+}
+
+static int meant_order(const void *a, const void *b, void *geo)
+{
+	const struct kho_run *x = a, *y = b;
+	uint64_t kx = kho_key_encode(geo, x->phys, x->order);
+	uint64_t ky = kho_key_encode(geo, y->phys, y->order);
+
+	return kx < ky ? -1 : kx > ky;
+}
+
 /* kho-v1 sub-blobs are FDTs: their size is their totalsize. */
 static void size_v1_blobs(struct kho_source *src, struct kho_inspection *in)
 {
@@ -96,7 +145,19 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 	kho_check_blobs(src, in, &in->findings);
 	if (!in->ho.map_ok)
 		return KHO_OK;
-	if (in->ho.abi->map_format == KHO_MAP_RADIX)
+	if (in->ho.abi->map_format == KHO_MAP_RADIX && broken_depth(src, in)) {
+		struct kho_geometry good;
+
+		kho_report(&in->findings, "radix-depth", in->ho.map_phys,
+			   "the tree has depth %u, built as before the 16 KiB depth fix: its "
+			   "order-0 keys lost their order bit; ranges are what it most likely "
+			   "meant", in->geo.depth);
+		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+					&in->stats, err);
+		/* List them in the order a correct tree would. */
+		kho_geometry_init(&good, in->geo.page_size, false);
+		qsort_r(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good);
+	} else if (in->ho.abi->map_format == KHO_MAP_RADIX)
 		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
 					&in->stats, err);
 	else

@@ -28,6 +28,8 @@ struct walk {
 	struct kho_error *err;
 };
 
+static void emit_key(struct walk *w, uint64_t key, uint64_t count);
+
 static void flush(struct walk *w)
 {
 	uint64_t phys;
@@ -45,8 +47,42 @@ static void flush(struct walk *w)
 	w->run_count = 0;
 }
 
+/*
+ * A tree built with the broken 16 KiB depth lost bit order0_bit of every
+ * order-0 key. What it most likely meant: the key with that bit restored
+ * when that is memory the dump describes and the key as read is not, or
+ * when the key as read would be an implausibly large block (order >= 15).
+ */
+static uint64_t meant_key(struct walk *w, uint64_t key)
+{
+	uint64_t with = key | ((uint64_t)1 << w->geo->order0_bit), p1, p0, run;
+	unsigned o1, o0;
+	bool in1, in0;
+
+	if (fls64(key) > w->geo->order0_bit || !kho_key_decode(w->geo, with, &p0, &o0))
+		return key;
+	if (!kho_key_decode(w->geo, key, &p1, &o1))
+		return with;
+	in1 = kho_source_state(w->src, p1, &run) != KHO_MEM_ABSENT;
+	in0 = kho_source_state(w->src, p0, &run) != KHO_MEM_ABSENT;
+	if (in0 != in1)
+		return in0 ? with : key;
+	return o1 >= 15 ? with : key;
+}
+
 /* Keys @key .. @key+@count-1 are set; split where the order changes. */
 static void emit(struct walk *w, uint64_t key, uint64_t count)
+{
+	if (w->geo->broken_depth) {
+		/* Reinterpret block by block, runs join again in emit_key(). */
+		for (uint64_t i = 0; i < count; i++)
+			emit_key(w, meant_key(w, key + i), 1);
+		return;
+	}
+	emit_key(w, key, count);
+}
+
+static void emit_key(struct walk *w, uint64_t key, uint64_t count)
 {
 	while (count) {
 		unsigned f = fls64(key);

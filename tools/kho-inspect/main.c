@@ -384,7 +384,13 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 		pr_hex("phys", "memory map   0x%llx", in->ho.map_phys);
 		if (in->ho.abi->map_format == KHO_MAP_RADIX) {
 			pr_str("format", ", %s", "radix");
-			pr_u64("depth", " tree of depth %llu\n", in->geo.depth);
+			pr_u64("depth", " tree of depth %llu", in->geo.depth);
+			if (in->geo.broken_depth) {
+				pr_bool("broken_depth", NULL, true);
+				pr_str("ranges", NULL, "meant");
+				pr_text(" (the broken 16 KiB depth: ranges are what it meant)");
+			}
+			pr_text("\n");
 		} else {
 			pr_str("format", ", %s", "v1-chunks");
 			pr_u64("bitmap_bytes", " with %llu-byte bitmaps\n", in->v1_bitmap_bytes);
