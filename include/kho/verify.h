@@ -66,6 +66,17 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    struct kho_error *err);
 void kho_inspection_free(struct kho_inspection *in);
 
+/* A byte range [start, end). */
+struct kho_span {
+	uint64_t start, end;
+};
+
+/*
+ * kho_preserved_spans - the memory @in preserves, sorted, merged.
+ * returns: an array the caller frees (*@n spans), or NULL when out of memory.
+ */
+struct kho_span *kho_preserved_spans(const struct kho_inspection *in, size_t *n);
+
 /* The individual check families (lib/check/), run by kho_inspect(). */
 void kho_check_overlap(const struct kho_inspection *in, struct kho_findings *f);
 void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,

@@ -14,9 +14,7 @@
 
 #define HEX(x) ((unsigned long long)(x))
 
-struct span {
-	uint64_t start, end;
-};
+#define span kho_span
 
 static int span_cmp(const void *a, const void *b)
 {
@@ -25,8 +23,7 @@ static int span_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* The union of the runs, sorted and merged. */
-static struct span *preserved_union(const struct kho_inspection *in, size_t *n)
+KHO_EXPORT struct kho_span *kho_preserved_spans(const struct kho_inspection *in, size_t *n)
 {
 	struct span *v = malloc((in->nruns ? in->nruns : 1) * sizeof(*v));
 	size_t w = 0;
@@ -100,7 +97,7 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 {
 	uint64_t page = in->geo.page_size, p;
 	size_t n;
-	struct span *u = preserved_union(in, &n);
+	struct span *u = kho_preserved_spans(in, &n);
 
 	(void)src;
 	if (!u) {

@@ -89,5 +89,16 @@ done
 cmp -s "$work/x/fdt.dtb" "$work/clean-v3-4k.dtb" && ok || fail "extracted fdt.dtb differs from the generated one"
 expect 2 "extract without -o" "$ki" extract "$clean"
 
+# diff: the same map from two formats, then one with a blob unpreserved
+"$mk" -q -o "$work" "$specs/defect-blob-not-preserved.spec" || exit 1
+expect 0 "diff of the same map" "$ki" diff "$clean" "$work/clean-v3-4k.raw"
+grep -q "same: yes" "$work/out" && ok || fail "diff same: $(cat "$work/out")"
+expect 1 "diff of different maps" "$ki" diff "$clean" "$work/defect-blob-not-preserved.elf"
+grep -q "only in A: 0x" "$work/out" && ok || fail "diff: no range only in A"
+expect 1 "diff --json" "$ki" --json diff "$work/defect-blob-not-preserved.elf" "$clean"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["only_in_a"] and len(d["only_in_b"]) == 1' "$work/out" && ok || fail "diff JSON"
+expect 2 "diff with one dump" "$ki" diff "$clean"
+expect 2 "diff with a missing dump" "$ki" diff "$clean" "$work/none.elf"
+
 echo "inspect-cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -7,7 +7,7 @@
 
 struct options {
 	const char *command;
-	const char *dump;
+	const char *dump, *dump_b;
 	struct kho_source_opts src;
 	bool have_fdt, all, json, pretty, strict, merge, sort_phys, with_ranges;
 	uint64_t fdt;
@@ -30,6 +30,8 @@ struct handover_result {
 int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n);
 int cmd_extract(const struct options *o, struct kho_source *src,
 		struct handover_result *h);
+int cmd_diff(const struct options *o, const struct kho_inspection *a,
+	     const struct kho_inspection *b);
 /* Prints the ranges of @in (tree order, --sort phys, --merge). */
 void print_ranges(const struct options *o, const struct kho_inspection *in);
 

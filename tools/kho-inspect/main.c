@@ -19,7 +19,7 @@
 #define HEX(x) ((unsigned long long)(x))
 
 static const char *const commands[] = {
-	"summary", "verify", "ranges", "fdt", "tree", "scan", "extract", NULL,
+	"summary", "verify", "ranges", "fdt", "tree", "scan", "extract", "diff", NULL,
 };
 
 static bool json_errors;
@@ -48,6 +48,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: kho-inspect [OPTIONS] [COMMAND] DUMP\n"
+"       kho-inspect [OPTIONS] diff DUMP_A DUMP_B\n"
 "\n"
 "Find the Kexec HandOver (KHO) state in a memory dump and check it.\n"
 "\n"
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
 "  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin and ranges.json\n"
+"  diff A B           preserved in A and not in B, and the reverse (exit 1 if any)\n"
 "\n"
 "Input:\n"
 "  -F, --format auto|raw|elf|kdump   --raw-base ADDR   --page-size N\n"
@@ -262,10 +264,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 		return fail("no DUMP given (--help)");
 	}
-	if (optind + 1 < argc)
-		return fail("unexpected argument \"%s\" (one DUMP; diff is not available yet)",
-			    argv[optind + 1]);
 	o->dump = argv[optind];
+	if (!strcmp(o->command, "diff")) {
+		if (optind + 2 != argc)
+			return fail("diff takes two dumps: diff DUMP_A DUMP_B");
+		o->dump_b = argv[optind + 1];
+	} else if (optind + 1 < argc) {
+		return fail("unexpected argument \"%s\" (one DUMP)", argv[optind + 1]);
+	}
 	if (!strcmp(o->command, "extract") && !o->outdir)
 		return fail("extract needs -o DIR");
 	return 0;
@@ -492,139 +498,163 @@ static int exit_status(const struct options *o, const size_t counts[4])
 	return o->strict && counts[KHO_SEV_INCOMPLETE] ? 1 : 0;
 }
 
+/*
+ * One dump, opened and inspected: discovery (unless --fdt), selection,
+ * kho_inspect() of each chosen FDT. returns: 0, or 2 after saying why.
+ */
+struct session {
+	const char *path;
+	struct kho_source *src;
+	struct kho_candidate *cands;
+	size_t ncands;
+	bool *mine;
+	struct handover_result *hs;
+	size_t nh;
+};
+
+static void close_session(struct session *s)
+{
+	for (size_t i = 0; s->hs && i < s->nh; i++)
+		kho_inspection_free(&s->hs[i].in);
+	free(s->hs);
+	free(s->cands);
+	free(s->mine);
+	kho_source_close(s->src);
+	memset(s, 0, sizeof(*s));
+}
+
+static int open_session(const struct options *o, const char *path, bool scan_only,
+			struct session *s)
+{
+	struct kho_error err = { 0 };
+	struct progress p = { .mode = o->progress };
+	uint64_t chosen[1] = { o->fdt };
+	const uint64_t *at = chosen;
+
+	memset(s, 0, sizeof(*s));
+	s->path = path;
+	if (kho_source_open(path, &o->src, &s->src, &err))
+		return fail("%s", err.msg);
+	if (o->have_fdt || o->fdt_file) {
+		if (!(s->hs = calloc(1, sizeof(*s->hs))))
+			return fail("out of memory");
+		s->hs[0].found_by = o->fdt_file ? "--fdt-file" : "--fdt";
+		s->nh = 1;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &p.start);
+		if (kho_scan(s->src, &s->cands, &s->ncands, on_progress, &p, &err))
+			return fail("%s: %s", path, err.msg);
+		if (p.shown)
+			fprintf(stderr, "\r%60s\r", "");
+		s->mine = calloc(s->ncands ? s->ncands : 1, sizeof(*s->mine));
+		s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
+		if (!s->mine || !s->hs)
+			return fail("out of memory");
+		for (size_t i = 0; i < s->ncands; i++)
+			s->mine[i] = self_preserved(s->src, &s->cands[i]);
+		if (scan_only)
+			return 0;
+		if (!s->ncands)
+			return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
+				    "\"kho-v...\"); try --fdt ADDR", path);
+		/* The outgoing handover is the one whose page its own map preserves;
+		 * with none such, the first candidate. --all takes every one. */
+		chosen[0] = s->cands[0].phys;
+		for (size_t i = 0; i < s->ncands; i++)
+			if (s->mine[i]) {
+				chosen[0] = s->cands[i].phys;
+				break;
+			}
+		s->nh = o->all ? s->ncands : 1;
+		for (size_t i = 0; i < s->nh; i++)
+			s->hs[i].found_by = "scan";
+	}
+	for (size_t i = 0; i < s->nh; i++) {
+		struct kho_verify_opts vo = {
+			.max_order = o->max_order, .overrides = o->overrides,
+			.noverrides = o->noverrides, .scratch = o->scratch, .nscratch = o->nscratch,
+			.scratch_arrays = o->arrays, .nscratch_arrays = o->narrays,
+			.fdt_file = o->fdt_file,
+		};
+
+		if (kho_inspect(s->src, o->all && s->ncands ? s->cands[i].phys : *at, &vo,
+				&s->hs[i].in, &err))
+			return fail("%s: %s", path, err.msg);
+	}
+	return 0;
+}
+
+static int print_report(const struct options *o, struct session *s)
+{
+	bool verify = !strcmp(o->command, "verify");
+	size_t counts[4] = { 0 };
+
+	pr_init(o->json, o->pretty, stdout);
+	print_source(o, s->src);
+	pr_arr_open("handovers");
+	for (size_t i = 0; i < s->nh; i++) {
+		size_t c[4];
+
+		if (!strcmp(o->command, "tree")) {
+			pr_obj_open(NULL);
+			print_tree(&s->hs[i].in);
+			pr_obj_close();
+		} else {
+			print_handover(o, &s->hs[i], verify);
+		}
+		kho_findings_count(&s->hs[i].in.findings, c);
+		for (int k = 0; k < 4; k++)
+			counts[k] += c[k];
+	}
+	pr_arr_close();
+	pr_arr_open("findings");
+	pr_arr_close();
+	for (size_t i = 0; i < s->ncands && !o->all; i++)
+		if (s->cands[i].phys != s->hs[0].in.ho.fdt_phys)
+			pr_text("note: another KHO FDT candidate at 0x%llx (%s%s); --all "
+				"inspects it\n", HEX(s->cands[i].phys), s->cands[i].compatible,
+				s->mine[i] ? ", preserves itself" : "");
+	pr_obj_open("summary");
+	pr_u64("error", "verdict      %llu errors", counts[KHO_SEV_ERROR]);
+	pr_u64("warning", ", %llu warnings", counts[KHO_SEV_WARNING]);
+	pr_u64("note", ", %llu notes", counts[KHO_SEV_NOTE]);
+	pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
+	pr_obj_close();
+	return pr_finish() ? 2 : exit_status(o, counts);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct kho_source *src = NULL;
-	struct kho_candidate *cands = NULL;
-	struct handover_result *hs = NULL;
-	struct kho_error err = { 0 };
-	size_t ncands = 0, nh = 0, counts[4] = { 0 };
-	bool *mine = NULL;
+	struct session a, b;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc;
-	if (kho_source_open(o.dump, &o.src, &src, &err))
-		return fail("%s", err.msg);
-	rc = 0;
-
-	/* Which FDTs to inspect: --fdt / --fdt-file, else a scan. */
-	if (o.have_fdt || o.fdt_file) {
-		hs = calloc(1, sizeof(*hs));
-		if (!hs) {
-			rc = fail("out of memory");
-			goto out;
+	if (!strcmp(o.command, "diff")) {
+		rc = open_session(&o, o.dump, false, &a);
+		if (!rc) {
+			rc = open_session(&o, o.dump_b, false, &b);
+			if (!rc)
+				rc = cmd_diff(&o, &a.hs[0].in, &b.hs[0].in);
+			close_session(&b);
 		}
-		hs[0].found_by = o.fdt_file ? "--fdt-file" : "--fdt";
-		nh = 1;
-	} else {
-		struct progress p = { .mode = o.progress };
-
-		clock_gettime(CLOCK_MONOTONIC, &p.start);
-		if (kho_scan(src, &cands, &ncands, on_progress, &p, &err)) {
-			rc = fail("%s: %s", o.dump, err.msg);
-			goto out;
-		}
-		if (p.shown)
-			fprintf(stderr, "\r%60s\r", "");
-		mine = calloc(ncands ? ncands : 1, sizeof(*mine));
-		hs = calloc(ncands ? ncands : 1, sizeof(*hs));
-		if (!mine || !hs) {
-			rc = fail("out of memory");
-			goto out;
-		}
-		for (size_t i = 0; i < ncands; i++)
-			mine[i] = self_preserved(src, &cands[i]);
-		if (!strcmp(o.command, "scan")) {
-			pr_init(o.json, o.pretty, stdout);
-			print_source(&o, src);
-			print_scan(cands, ncands, mine);
-			pr_finish();
-			rc = ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
-			goto out;
-		}
-		if (!ncands) {
-			rc = fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
-				  "\"kho-v...\"); try --fdt ADDR", o.dump);
-			goto out;
-		}
-		/* The outgoing handover is the one whose page its own map preserves. */
-		for (size_t i = 0; i < ncands; i++) {
-			if (!o.all && nh)
-				break;
-			if (o.all || mine[i])
-				hs[nh++].found_by = "scan";
-			if (nh)
-				o.fdt = cands[i].phys;
-		}
-		if (!nh) {
-			hs[nh++].found_by = "scan";
-			o.fdt = cands[0].phys;
-		}
+		close_session(&a);
+		return rc;
 	}
-	for (size_t i = 0; i < nh; i++) {
-		uint64_t at = o.all && ncands ? cands[i].phys : o.fdt;
-		struct kho_verify_opts vo = {
-			.max_order = o.max_order, .overrides = o.overrides,
-			.noverrides = o.noverrides, .scratch = o.scratch, .nscratch = o.nscratch,
-			.scratch_arrays = o.arrays, .nscratch_arrays = o.narrays,
-			.fdt_file = o.fdt_file,
-		};
-
-		if (kho_inspect(src, at, &vo, &hs[i].in, &err)) {
-			rc = fail("%s: %s", o.dump, err.msg);
-			nh = i + 1;
-			goto out;
-		}
-	}
-
-	if (!strcmp(o.command, "fdt")) {
-		rc = cmd_fdt(src, hs, nh);
-	} else if (!strcmp(o.command, "extract")) {
-		rc = cmd_extract(&o, src, &hs[0]);
-	} else {
-		bool verify = !strcmp(o.command, "verify");
-
+	rc = open_session(&o, o.dump, !strcmp(o.command, "scan"), &a);
+	if (!rc && !strcmp(o.command, "scan")) {
 		pr_init(o.json, o.pretty, stdout);
-		print_source(&o, src);
-		pr_arr_open("handovers");
-		for (size_t i = 0; i < nh; i++) {
-			size_t c[4];
-
-			if (!strcmp(o.command, "tree")) {
-				pr_obj_open(NULL);
-				print_tree(&hs[i].in);
-				pr_obj_close();
-			} else {
-				print_handover(&o, &hs[i], verify);
-			}
-			kho_findings_count(&hs[i].in.findings, c);
-			for (int s = 0; s < 4; s++)
-				counts[s] += c[s];
-		}
-		pr_arr_close();
-		pr_arr_open("findings");
-		pr_arr_close();
-		for (size_t i = 0; i < ncands && !o.all; i++)
-			if (cands[i].phys != hs[0].in.ho.fdt_phys)
-				pr_text("note: another KHO FDT candidate at 0x%llx (%s%s); --all "
-					"inspects it\n", HEX(cands[i].phys), cands[i].compatible,
-					mine[i] ? ", preserves itself" : "");
-		pr_obj_open("summary");
-		pr_u64("error", "verdict      %llu errors", counts[KHO_SEV_ERROR]);
-		pr_u64("warning", ", %llu warnings", counts[KHO_SEV_WARNING]);
-		pr_u64("note", ", %llu notes", counts[KHO_SEV_NOTE]);
-		pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
-		pr_obj_close();
-		rc = pr_finish() ? 2 : exit_status(&o, counts);
+		print_source(&o, a.src);
+		print_scan(a.cands, a.ncands, a.mine);
+		rc = pr_finish() ? 2 : a.ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
+	} else if (!rc && !strcmp(o.command, "fdt")) {
+		rc = cmd_fdt(a.src, a.hs, a.nh);
+	} else if (!rc && !strcmp(o.command, "extract")) {
+		rc = cmd_extract(&o, a.src, &a.hs[0]);
+	} else if (!rc) {
+		rc = print_report(&o, &a);
 	}
-out:
-	for (size_t i = 0; hs && i < nh; i++)
-		kho_inspection_free(&hs[i].in);
-	free(hs);
-	free(cands);
-	free(mine);
-	kho_source_close(src);
+	close_session(&a);
 	return rc;
 }
