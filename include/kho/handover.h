@@ -19,12 +19,39 @@
 extern "C" {
 #endif
 
+enum kho_blob_kind {
+	KHO_BLOB_UNKNOWN,         /* raw bytes nothing here decodes */
+	KHO_BLOB_FDT,             /* an FDT (kho_test, LUO v1/v2, kho-v1 sub-nodes) */
+	KHO_BLOB_KEXEC_METADATA,  /* { u32 version; char release[65]; u32 count; } */
+	KHO_BLOB_MEMBLOCK,        /* FDT "memblock-v1" of "reserve-mem-v1" regions */
+	KHO_BLOB_VMALLOC,         /* struct kho_vmalloc */
+};
+
+#define KHO_MEMBLOCK_MAX_REGIONS 64
+
 struct kho_subtree {
 	char name[64];
 	uint64_t phys;         /* blob address (0 when missing or bad) */
 	uint64_t size;         /* blob-size, or the FDT totalsize in kho-v1 */
 	bool usable;           /* phys and size are trustworthy */
+	enum kho_blob_kind kind;  /* set by kho_subtree_decode() */
+	char compatible[64];      /* FDT blobs: root compatible */
+	union {
+		struct { uint32_t version, count; char release[66]; } kexec;
+		struct {
+			size_t n;
+			struct { char name[32]; uint64_t start, size; } r[KHO_MEMBLOCK_MAX_REGIONS];
+		} memblock;
+		struct { uint64_t first; uint32_t total_pages; uint16_t flags, order; } vmalloc;
+	} u;
 };
+
+/*
+ * kho_subtree_decode - recognise and decode the blob of @t (by its FDT
+ * magic and compatible, its node name, or the shape of a kho_vmalloc).
+ * Decoding only reads; the blob checks judge (lib/check/blobs.c).
+ */
+void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t);
 
 struct kho_scratch_area {
 	uint64_t phys, size;

@@ -77,6 +77,9 @@ struct kho_span {
  */
 struct kho_span *kho_preserved_spans(const struct kho_inspection *in, size_t *n);
 
+/* First byte of [@a, @b) outside the sorted spans @u, or @b. */
+uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a, uint64_t b);
+
 /* The individual check families (lib/check/), run by kho_inspect(). */
 void kho_check_overlap(const struct kho_inspection *in, struct kho_findings *f);
 void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,
@@ -86,6 +89,9 @@ void kho_check_coverage(struct kho_source *src, const struct kho_inspection *in,
 void kho_check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
 void kho_check_blobs(struct kho_source *src, const struct kho_inspection *in,
 		     struct kho_findings *f);
+/* What decoded blobs name must be preserved (needs the walk). */
+void kho_check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
+			     struct kho_findings *f);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,7 @@
 #include "kho/verify.h"
 
 #include <libfdt.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../util/util.h"
@@ -50,4 +51,130 @@ KHO_EXPORT void kho_check_blobs(struct kho_source *src, const struct kho_inspect
 				   fdt_strerror(rc));
 		free(buf);
 	}
+}
+
+#define HEX(x) ((unsigned long long)(x))
+
+static void need_preserved(const struct kho_span *u, size_t n, uint64_t a, uint64_t len,
+			   const struct kho_subtree *t, const char *what,
+			   struct kho_findings *f)
+{
+	uint64_t p = kho_spans_first_uncovered(u, n, a, a + len);
+
+	if (p != a + len)
+		kho_report(f, "blob-not-preserved", p,
+			   "sub-node %s: %s 0x%llx+0x%llx is not preserved from 0x%llx",
+			   t->name, what, HEX(a), HEX(len), HEX(p));
+}
+
+static void check_kexec(const struct kho_inspection *in, const struct kho_subtree *t,
+			struct kho_findings *f)
+{
+	if (in->ho.abi->has_blob_size && t->usable && t->size != 73)
+		kho_report(f, "blob-kexec-metadata", t->phys,
+			   "blob-size %llu is not 73", HEX(t->size));
+	if (t->u.kexec.version != 1)
+		kho_report(f, "blob-kexec-metadata", t->phys, "version %u is not 1",
+			   t->u.kexec.version);
+	if (strnlen(t->u.kexec.release, 65) == 65)
+		kho_report(f, "blob-kexec-metadata", t->phys,
+			   "previous_release is not NUL-terminated");
+}
+
+/* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
+ * adding up to total_pages (kho_restore_vmalloc, 6.17). */
+static void check_vmalloc(struct kho_source *src, const struct kho_inspection *in,
+			  const struct kho_subtree *t, const struct kho_span *u, size_t n,
+			  struct kho_findings *f)
+{
+	uint64_t page = in->geo.page_size, per_chunk = page / 8 - 1, pages = 0, run;
+	uint64_t chunk = t->u.vmalloc.first, holder = t->phys;
+	unsigned order = t->u.vmalloc.order;
+	uint8_t *buf = malloc(page);
+	bool be = kho_source_big_endian(src);
+	struct kho_error e;
+	size_t hops = 0;
+
+	if (!buf) {
+		f->oom = true;
+		return;
+	}
+	while (chunk) {
+		/* A chain longer than the dump has pages must loop. */
+		if (++hops > (1u << 20) || chunk == t->phys) {
+			kho_report(f, "blob-vmalloc", holder, "sub-node %s: the chunk chain loops",
+				   t->name);
+			break;
+		}
+		if (!is_aligned(chunk, page) || chunk >> 63 ||
+		    kho_source_state(src, chunk, &run) != KHO_MEM_PRESENT ||
+		    kho_source_read(src, chunk, buf, page, &e)) {
+			kho_report(f, "blob-vmalloc", holder, "sub-node %s: chunk pointer 0x%llx "
+				   "is not a page in the dump", t->name, HEX(chunk));
+			break;
+		}
+		need_preserved(u, n, chunk, page, t, "vmalloc chunk", f);
+		for (uint64_t i = 0; i < per_chunk; i++) {
+			uint64_t p = load_u64(buf + 8 + i * 8, be);
+
+			if (!p)
+				break;
+			if (!is_aligned(p, page << order) || p >> 63) {
+				kho_report(f, "blob-vmalloc", chunk + 8 + i * 8, "sub-node %s: run "
+					   "0x%llx is not aligned to order %u", t->name, HEX(p), order);
+				continue;
+			}
+			need_preserved(u, n, p, page << order, t, "vmalloc run", f);
+			pages += (uint64_t)1 << order;
+		}
+		holder = chunk;
+		chunk = load_u64(buf, be);
+		if (chunk == holder) {
+			kho_report(f, "blob-vmalloc", holder, "sub-node %s: a chunk points at "
+				   "itself", t->name);
+			break;
+		}
+	}
+	if (pages != t->u.vmalloc.total_pages)
+		kho_report(f, "blob-vmalloc", t->phys, "sub-node %s: the runs hold %llu pages, "
+			   "total_pages says %u", t->name, HEX(pages), t->u.vmalloc.total_pages);
+	free(buf);
+}
+
+KHO_EXPORT void kho_check_blob_contents(struct kho_source *src,
+					const struct kho_inspection *in,
+					struct kho_findings *f)
+{
+	size_t n;
+	struct kho_span *u = kho_preserved_spans(in, &n);
+
+	if (!u) {
+		f->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
+		const struct kho_subtree *t = &in->ho.subtrees[i];
+
+		switch (t->kind) {
+		case KHO_BLOB_KEXEC_METADATA:
+			check_kexec(in, t, f);
+			break;
+		case KHO_BLOB_MEMBLOCK:
+			for (size_t r = 0; r < t->u.memblock.n; r++) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "reserve-mem region %s",
+					 t->u.memblock.r[r].name);
+				need_preserved(u, n, t->u.memblock.r[r].start,
+					       t->u.memblock.r[r].size, t, what, f);
+			}
+			break;
+		case KHO_BLOB_VMALLOC:
+			check_vmalloc(src, in, t, u, n, f);
+			break;
+		default:
+			break;
+		}
+	}
+	free(u);
 }

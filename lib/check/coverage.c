@@ -70,8 +70,8 @@ static bool overlaps(const struct span *u, size_t n, uint64_t a, uint64_t b)
 	return i < n && u[i].start < b;
 }
 
-/* First byte of [a, b) not in @u, or b. */
-static uint64_t first_uncovered(const struct span *u, size_t n, uint64_t a, uint64_t b)
+KHO_EXPORT uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
+					     uint64_t b)
 {
 	for (size_t i = first_after(u, n, a); i < n && a < b; i++) {
 		if (u[i].start > a)
@@ -105,7 +105,7 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 		return;
 	}
 	if (in->ho.abi && in->ho.abi->fdt_preserved &&
-	    first_uncovered(u, n, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
+	    kho_spans_first_uncovered(u, n, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
 		    in->ho.fdt_phys + page)
 		kho_report(f, "fdt-not-preserved", in->ho.fdt_phys,
 			   "the KHO FDT page is not an order-0 key of its own map");
@@ -115,7 +115,7 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 
 		if (!t->usable || end < t->phys)
 			continue;
-		p = first_uncovered(u, n, t->phys, end);
+		p = kho_spans_first_uncovered(u, n, t->phys, end);
 		if (p != end)
 			kho_report(f, "blob-not-preserved", p,
 				   "sub-node %s: blob 0x%llx+0x%llx is not preserved from 0x%llx",

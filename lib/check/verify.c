@@ -141,6 +141,8 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 		return KHO_OK;
 	if (in->ho.abi->map_format == KHO_MAP_V1_CHUNKS)
 		size_v1_blobs(src, in);
+	for (size_t i = 0; i < in->ho.nsubtrees; i++)
+		kho_subtree_decode(src, &in->ho.subtrees[i]);
 	kho_check_scratch_layout(in, &in->findings);
 	kho_check_blobs(src, in, &in->findings);
 	if (!in->ho.map_ok)
@@ -169,6 +171,7 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 	kho_check_overlap(in, &in->findings);
 	kho_check_ranges(src, in, max_order, &in->findings);
 	kho_check_coverage(src, in, &in->findings);
+	kho_check_blob_contents(src, in, &in->findings);
 	if (in->findings.oom)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;

@@ -229,6 +229,44 @@ static enum kho_status blob_fdt_after(struct kho_ref *ref, struct ref_defect *d,
 				"larger than its blob-size" : "fails the structural check");
 }
 
+static struct ref_blob *blob_of_kind(struct kho_ref *ref, enum blob_kind kind,
+				      const char *check, struct kho_error *err)
+{
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (ref->blobs[i].kind == kind)
+			return &ref->blobs[i];
+	kho_error_set(err, KHO_ERR_INVALID, "%s: the image has no such sub-node", check);
+	return NULL;
+}
+
+static enum kho_status blob_kexec_metadata_after(struct kho_ref *ref, struct ref_defect *d,
+						 struct kho_error *err)
+{
+	struct ref_blob *b = blob_of_kind(ref, BLOB_KEXEC_METADATA, d->def->check, err);
+	uint8_t v[4];
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	store_u32(v, 2, false);
+	return mem_write(&ref->mem, b->phys, v, 4, err) ?:
+	       ref_record(ref, "blob-kexec-metadata", b->phys, err, "version 2 is not 1");
+}
+
+static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect *d,
+					  struct kho_error *err)
+{
+	struct ref_blob *b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
+	uint8_t v[4];
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	mem_read(&ref->mem, b->phys + 8, v, 4);
+	store_u32(v, load_u32(v, false) + 1, false);
+	return mem_write(&ref->mem, b->phys + 8, v, 4, err) ?:
+	       ref_record(ref, "blob-vmalloc", b->phys, err,
+			  "total_pages is one more than the runs hold");
+}
+
 /* ---- radix structure ---- */
 
 /* The highest-index empty entry of the first leaf's parent. */
@@ -560,6 +598,8 @@ static const struct defect_def defects[] = {
 	{ "fdt-not-preserved", NEEDS_V2, fdt_not_preserved_before, NULL, "" },
 	{ "blob-not-preserved", NEEDS_ANY, blob_not_preserved_before, NULL, NULL },
 	{ "blob-fdt", NEEDS_ANY, NULL, blob_fdt_after, "corrupt size" },
+	{ "blob-kexec-metadata", NEEDS_V2, NULL, blob_kexec_metadata_after, "" },
+	{ "blob-vmalloc", NEEDS_V2, NULL, blob_vmalloc_after, "" },
 	{ "radix-pointer", NEEDS_RADIX, NULL, radix_pointer_after, "outside misaligned bit63" },
 	{ "radix-loop", NEEDS_RADIX, NULL, radix_loop_after, "cycle shared" },
 	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },

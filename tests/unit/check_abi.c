@@ -211,6 +211,7 @@ START_TEST(check_table_holds_the_contract)
 		{ "fdt-memory-map", KHO_SEV_ERROR }, { "fdt-subnode", KHO_SEV_ERROR },
 		{ "fdt-not-preserved", KHO_SEV_ERROR }, { "blob-not-preserved", KHO_SEV_ERROR },
 		{ "blob-fdt", KHO_SEV_ERROR }, { "radix-pointer", KHO_SEV_ERROR },
+		{ "blob-kexec-metadata", KHO_SEV_ERROR }, { "blob-vmalloc", KHO_SEV_ERROR },
 		{ "radix-loop", KHO_SEV_ERROR }, { "radix-key-width", KHO_SEV_ERROR },
 		{ "radix-depth", KHO_SEV_ERROR }, { "radix-empty", KHO_SEV_NOTE },
 		{ "radix-node-scratch", KHO_SEV_ERROR }, { "radix-node-preserved", KHO_SEV_WARNING },

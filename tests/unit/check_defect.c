@@ -17,7 +17,7 @@
 static const char radix_base[] =
 	"abi kho-v3\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"
 	"folio 0x4000000 9\npages 0x4400 300\nblob LUO raw 0x3000\n"
-	"blob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\n";
+	"blob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\nvmalloc vm 20\n";
 static const char v1_base[] =
 	"abi kho-v1\nv1-bitmap page\nram 0 256M\nscratch 0x1000000 0x1000000\n"
 	"alloc 0x8000000 0x4000000\nfolio 0x4000000 9\npages 0x4400 300\n"
@@ -105,7 +105,7 @@ START_TEST(every_check_has_a_defect_that_fires_it)
 		json_decref(doc);
 		ndefects++;
 	}
-	ck_assert_uint_eq(ndefects, 23);
+	ck_assert_uint_eq(ndefects, 25);
 }
 END_TEST
 
@@ -118,7 +118,7 @@ START_TEST(structural_defects_fire_exactly_once)
 		"radix-key-width", "radix-empty", "radix-node-scratch",
 		"radix-node-preserved", "range-overlap", "range-scratch",
 		"range-not-ram", "range-not-dumped", "radix-unreadable", "scratch-layout",
-		"radix-depth",
+		"radix-depth", "blob-kexec-metadata", "blob-vmalloc",
 	};
 
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {

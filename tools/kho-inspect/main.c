@@ -371,6 +371,44 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 				kho_checks()[i].name);
 }
 
+/* What a decoded sub-blob says. */
+static void print_blob(const struct kho_subtree *t)
+{
+	switch (t->kind) {
+	case KHO_BLOB_FDT:
+		pr_str("blob", ": FDT", "fdt");
+		pr_str("compatible", " \"%s\"", t->compatible);
+		break;
+	case KHO_BLOB_KEXEC_METADATA:
+		pr_str("blob", ": %s", "kexec-metadata");
+		pr_u64("version", " v%llu", t->u.kexec.version);
+		pr_str("previous_release", ", previous kernel %s", t->u.kexec.release);
+		pr_u64("kexec_count", ", kexec #%llu", t->u.kexec.count);
+		break;
+	case KHO_BLOB_MEMBLOCK:
+		pr_str("blob", ": %s", "memblock");
+		pr_arr_open("regions");
+		for (size_t r = 0; r < t->u.memblock.n; r++) {
+			pr_obj_open(NULL);
+			pr_str("name", "\n               reserve-mem %s", t->u.memblock.r[r].name);
+			pr_hex("phys", " 0x%llx", t->u.memblock.r[r].start);
+			pr_hex("size", " +0x%llx", t->u.memblock.r[r].size);
+			pr_obj_close();
+		}
+		pr_arr_close();
+		break;
+	case KHO_BLOB_VMALLOC:
+		pr_str("blob", ": %s", "vmalloc");
+		pr_u64("total_pages", " %llu pages", t->u.vmalloc.total_pages);
+		pr_u64("order", " in order-%llu runs", t->u.vmalloc.order);
+		pr_u64("flags", ", flags %llu", t->u.vmalloc.flags);
+		pr_hex("first_chunk", ", chain at 0x%llx", t->u.vmalloc.first);
+		break;
+	default:
+		break;
+	}
+}
+
 static void print_handover(const struct options *o, struct handover_result *h, bool verify)
 {
 	const struct kho_inspection *in = &h->in;
@@ -416,7 +454,9 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 		pr_obj_open(NULL);
 		pr_str("name", "sub-node     %-16s", in->ho.subtrees[i].name);
 		pr_hex("phys", " 0x%llx", in->ho.subtrees[i].phys);
-		pr_hex("size", " +0x%llx\n", in->ho.subtrees[i].size);
+		pr_hex("size", " +0x%llx", in->ho.subtrees[i].size);
+		print_blob(&in->ho.subtrees[i]);
+		pr_text("\n");
 		pr_obj_close();
 	}
 	pr_arr_close();

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What sub-blobs hold. kexec-metadata (7.1+) is a packed 73-byte struct;
+ * memblock is an FDT of reserve-mem regions; a struct kho_vmalloc (6.17+)
+ * is 16 bytes naming a chain of chunk pages. Every read is bounded; a
+ * blob that does not look like any of them stays KHO_BLOB_UNKNOWN.
+ */
+#include "kho/handover.h"
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../util/util.h"
+
+#define FDT_BLOB_MAX (1u << 20)
+
+static void decode_memblock(const void *fdt, struct kho_subtree *t, bool be)
+{
+	int node;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *name = fdt_get_name(fdt, node, NULL);
+		const void *start, *size;
+		int ls, lz;
+
+		if (t->u.memblock.n == KHO_MEMBLOCK_MAX_REGIONS)
+			break;
+		if (fdt_node_check_compatible(fdt, node, "reserve-mem-v1"))
+			continue;
+		start = fdt_getprop(fdt, node, "start", &ls);
+		size = fdt_getprop(fdt, node, "size", &lz);
+		if (!start || !size || ls != 8 || lz != 8)
+			continue;
+		snprintf(t->u.memblock.r[t->u.memblock.n].name,
+			 sizeof(t->u.memblock.r[0].name), "%s", name ? name : "?");
+		t->u.memblock.r[t->u.memblock.n].start = load_u64(start, be);
+		t->u.memblock.r[t->u.memblock.n].size = load_u64(size, be);
+		t->u.memblock.n++;
+	}
+}
+
+static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t total)
+{
+	struct kho_error e;
+	const char *compat;
+	void *buf;
+	int len;
+
+	t->kind = KHO_BLOB_FDT;
+	if (total < sizeof(struct fdt_header) || total > FDT_BLOB_MAX || !(buf = malloc(total)))
+		return;
+	if (kho_source_read(src, t->phys, buf, total, &e) == KHO_OK &&
+	    !fdt_check_full(buf, total)) {
+		compat = fdt_getprop(buf, 0, "compatible", &len);
+		if (compat && len > 0)
+			snprintf(t->compatible, sizeof(t->compatible), "%.*s", len, compat);
+		if (!strcmp(t->compatible, "memblock-v1")) {
+			t->kind = KHO_BLOB_MEMBLOCK;
+			decode_memblock(buf, t, kho_source_big_endian(src));
+		}
+	}
+	free(buf);
+}
+
+KHO_EXPORT void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
+{
+	bool be = kho_source_big_endian(src);
+	uint8_t b[80];
+	struct kho_error e;
+
+	t->kind = KHO_BLOB_UNKNOWN;
+	if (!t->phys || kho_source_read(src, t->phys, b, sizeof(b), &e))
+		return;
+	if (fdt_magic(b) == FDT_MAGIC) {
+		decode_fdt(src, t, fdt_totalsize(b));
+	} else if (!strcmp(t->name, "kexec-metadata")) {
+		t->kind = KHO_BLOB_KEXEC_METADATA;
+		t->u.kexec.version = load_u32(b, be);
+		memcpy(t->u.kexec.release, b + 4, 65);
+		t->u.kexec.release[65] = '\0';
+		t->u.kexec.count = load_u32(b + 69, be);
+	} else if (t->size == 16) {
+		uint64_t first = load_u64(b, be);
+		uint16_t flags = (uint16_t)(be ? b[12] << 8 | b[13] : b[13] << 8 | b[12]);
+		uint16_t order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
+
+		/* The shape of a struct kho_vmalloc: a chunk page, known flags. */
+		if (first && !(first & 0xfff) && !(first >> 63) && flags && !(flags & ~3u) &&
+		    order <= 20) {
+			t->kind = KHO_BLOB_VMALLOC;
+			t->u.vmalloc.first = first;
+			t->u.vmalloc.total_pages = load_u32(b + 8, be);
+			t->u.vmalloc.flags = flags;
+			t->u.vmalloc.order = order;
+		}
+	}
+}
