@@ -99,6 +99,23 @@ enum kho_status kho_handover_add_scratch_array(struct kho_handover *ho,
 enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uint64_t phys,
 					 uint64_t size, struct kho_error *err);
 
+/* Where a kernel was told, or keeps, its handover. */
+struct kho_boot_info {
+	uint64_t fdt, fdt_size;
+	uint64_t scratch, scratch_bytes;   /* struct kho_scratch[], 0 if unknown */
+	uint64_t incoming_fdt;             /* --vmlinux: kho_in.fdt_phys */
+};
+
+/* x86: the SETUP_KEXEC_KHO setup_data node chained from boot_params at @boot_params. */
+enum kho_status kho_find_boot_params(struct kho_source *src, uint64_t boot_params,
+				     struct kho_boot_info *out, struct kho_error *err);
+/* DT: /chosen linux,kho-fdt and linux,kho-scratch of the DTB file @path. */
+enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
+			     struct kho_error *err);
+/* The kernel's kho_out / kho_in / kho_scratch through @vmlinux's symbols. */
+enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
+				 struct kho_boot_info *out, struct kho_error *err);
+
 /* A KHO FDT candidate found by scanning. */
 struct kho_candidate {
 	uint64_t phys;

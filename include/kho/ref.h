@@ -86,6 +86,24 @@ enum kho_status kho_ref_add_vmalloc(struct kho_ref *ref, const char *name,
 				    uint32_t total_pages, unsigned order,
 				    struct kho_error *err);
 
+/*
+ * kho_ref_set_boot_params - write, at finalize, an x86 boot_params page at
+ * @phys whose setup_data chain holds a SETUP_KEXEC_KHO (10) node naming
+ * the KHO FDT and the kho_scratch[] array: what the next kernel is given.
+ */
+enum kho_status kho_ref_set_boot_params(struct kho_ref *ref, uint64_t phys,
+					struct kho_error *err);
+/*
+ * kho_ref_set_kernel_data - write, at finalize, the kernel's KHO globals at
+ * @phys as 6.19+ lays them out: kho_out (its first field the FDT's direct-map
+ * address) at +0, kho_in (first field the incoming FDT's phys) at +0x100,
+ * kho_scratch (pointer) at +0x200, kho_scratch_cnt (u32) at +0x208.
+ */
+enum kho_status kho_ref_set_kernel_data(struct kho_ref *ref, uint64_t phys,
+					struct kho_error *err);
+/* The direct-map address of @phys in the images written (vmcore, kcore). */
+uint64_t kho_ref_direct_map(const struct kho_ref *ref, uint64_t phys);
+
 /* kho_ref_finalize - lay out the KHO FDT (and the kho-v1 chunk list). */
 enum kho_status kho_ref_finalize(struct kho_ref *ref, struct kho_error *err);
 
@@ -110,6 +128,7 @@ enum kho_image_kind {
 	KHO_IMAGE_KDUMP,      /* NAME.kdump: makedumpfile -c (zlib) */
 	KHO_IMAGE_KDUMP_LZO,  /* NAME.lzo.kdump: makedumpfile -l */
 	KHO_IMAGE_DTB,        /* NAME.dtb: the KHO FDT */
+	KHO_IMAGE_BOOT_DTB,   /* NAME.boot.dtb: a DT whose /chosen names the KHO FDT */
 	KHO_IMAGE_EXPECT,     /* NAME.expect.json */
 	KHO_IMAGE_NKINDS
 };

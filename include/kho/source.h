@@ -116,6 +116,13 @@ const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len);
 bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
 			  uint64_t *run);
 
+/*
+ * kho_source_virt_to_phys - translate a kernel virtual address through
+ * the dump's own segment table (ELF p_vaddr -> p_paddr).
+ * returns: false when the dump has no mapping for it (raw, kdump).
+ */
+bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t vaddr, uint64_t *phys);
+
 /* VMCOREINFO: the value of KEY ("PAGESIZE", "SYMBOL(swapper_pg_dir)"), or NULL. */
 const char *kho_source_vmcoreinfo(const struct kho_source *src, const char *key);
 

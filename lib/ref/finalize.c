@@ -58,9 +58,10 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	if ((st = ref_build_fdt(ref, err)) || (st = write_scratch_array(ref, err)))
 		return st;
 	ref->finalized = true;
-	if ((st = ref_snapshot(ref, err)) || (st = ref_defects_after(ref, err)))
+	if ((st = ref_snapshot(ref, err)) || (st = ref_defects_after(ref, err)) ||
+	    (st = write_scratch_array(ref, err)))
 		return st;
-	return write_scratch_array(ref, err);
+	return ref_write_boot_info(ref, err);
 }
 
 struct walk_adapter {

@@ -17,10 +17,8 @@
 
 #include "../util/util.h"
 
-#define X86_PAGE_OFFSET 0xffff888000000000ull
 #define X86_TEXT_VADDR 0xffffffff81000000ull
 #define X86_VMALLOC 0xffffc90000000000ull
-#define ARM64_PAGE_OFFSET 0xffff000000000000ull
 #define ARM64_TEXT_VADDR 0xffff800080000000ull
 #define ARM64_VMALLOC 0xffff800000000000ull
 #define PRSTATUS_X86_64 336
@@ -176,7 +174,7 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
 		return kho_error_set(err, KHO_ERR_NOTIMPL,
 				     "writing little-endian ELF images needs a little-endian host");
-	page_offset = kind == KHO_IMAGE_QEMU ? 0 : arm ? ARM64_PAGE_OFFSET : X86_PAGE_OFFSET;
+	page_offset = kind == KHO_IMAGE_QEMU ? 0 : kho_ref_direct_map(ref, 0);
 	if ((st = ram_segments(ref, &s, page_offset, err)))
 		goto out;
 	nram = s.n;

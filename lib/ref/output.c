@@ -20,6 +20,7 @@ static const char *const suffixes[KHO_IMAGE_NKINDS] = {
 	[KHO_IMAGE_KDUMP] = ".kdump",
 	[KHO_IMAGE_KDUMP_LZO] = ".lzo.kdump",
 	[KHO_IMAGE_DTB] = ".dtb",
+	[KHO_IMAGE_BOOT_DTB] = ".boot.dtb",
 	[KHO_IMAGE_EXPECT] = ".expect.json",
 };
 
@@ -60,6 +61,8 @@ static enum kho_status write_kind(struct kho_ref *ref, enum kho_image_kind kind,
 		return ref_write_elf(ref, fd, kind, true, err);
 	case KHO_IMAGE_DTB:
 		return write_dtb(ref, fd, err);
+	case KHO_IMAGE_BOOT_DTB:
+		return ref_write_boot_dtb(ref, fd, err);
 	case KHO_IMAGE_EXPECT:
 		f = fdopen(dup(fd), "w");
 		if (!f)

@@ -8,6 +8,10 @@
 
 struct defect_def;
 
+/* Start of the direct map in the ELF images (x86_64 4-level, arm64 48-bit VA). */
+#define X86_PAGE_OFFSET 0xffff888000000000ull
+#define ARM64_PAGE_OFFSET 0xffff000000000000ull
+
 /* Layout facts of the kernel structures the reference writes. */
 #define KHO_SCRATCH_ENTRY_SIZE 16       /* struct kho_scratch { u64 addr, size; } */
 #define V1_CHUNK_HDR_SIZE 16            /* { u64 next; u32 order; u32 num_elms; } */
@@ -95,6 +99,9 @@ struct kho_ref {
 	uint32_t fdt_size;
 	uint64_t scratch_array_phys;
 	size_t scratch_array_cap;    /* entries it has room for */
+
+	uint64_t boot_params;        /* x86 boot_params to chain a setup_data to, or 0 */
+	uint64_t kernel_data;        /* where kho_out/kho_in/kho_scratch live, or 0 */
 
 	/* how the root FDT spells the map pointer (defects change these) */
 	unsigned map_prop_len;       /* 8 */
@@ -187,6 +194,10 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 			     const struct ref_region *regions, size_t nregions,
 			     void *buf, size_t bufsize, struct kho_error *err);
+
+/* boot.c */
+enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_write_boot_dtb(struct kho_ref *ref, int fd, struct kho_error *err);
 
 /* expect.c */
 enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err);

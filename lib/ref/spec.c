@@ -222,6 +222,7 @@ static enum kho_status d_outputs(struct spec *s, int argc, char **argv)
 		{ "raw", KHO_IMAGE_RAW }, { "elf", KHO_IMAGE_ELF },
 		{ "kcore", KHO_IMAGE_KCORE }, { "qemu", KHO_IMAGE_QEMU },
 		{ "kdump", KHO_IMAGE_KDUMP }, { "kdump-lzo", KHO_IMAGE_KDUMP_LZO },
+		{ "boot-dtb", KHO_IMAGE_BOOT_DTB },
 	};
 
 	s->outputs = (1u << KHO_IMAGE_DTB) | (1u << KHO_IMAGE_EXPECT);
@@ -344,6 +345,20 @@ static enum kho_status d_vmalloc(struct spec *s, int argc, char **argv)
 	       kho_ref_add_vmalloc(s->ref, argv[1], pages, order, s->err);
 }
 
+static enum kho_status d_boot_params(struct spec *s, int argc, char **argv)
+{
+	uint64_t a;
+
+	return machine(s) ?: num(s, argv[1], &a) ?: kho_ref_set_boot_params(s->ref, a, s->err);
+}
+
+static enum kho_status d_kernel_data(struct spec *s, int argc, char **argv)
+{
+	uint64_t a;
+
+	return machine(s) ?: num(s, argv[1], &a) ?: kho_ref_set_kernel_data(s->ref, a, s->err);
+}
+
 static enum kho_status d_defect(struct spec *s, int argc, char **argv)
 {
 	return machine(s) ?: kho_ref_inject(s->ref, argv[1], argc - 2, argv + 2, s->err);
@@ -365,7 +380,8 @@ static const struct {
 	{ "scratch", 2, 2, d_scratch, "scratch START SIZE" },
 	{ "alloc", 2, 2, d_alloc, "alloc START SIZE" },
 	{ "raw-base", 1, 1, d_raw_base, "raw-base ADDR" },
-	{ "outputs", 0, 6, d_outputs, "outputs [raw] [elf] [kcore] [qemu] [kdump] [kdump-lzo]" },
+	{ "outputs", 0, 7, d_outputs,
+	  "outputs [raw] [elf] [kcore] [qemu] [kdump] [kdump-lzo] [boot-dtb]" },
 	{ "folio", 2, 2, d_folio, "folio PHYS ORDER" },
 	{ "folios", 3, 4, d_folios, "folios PHYS ORDER COUNT [STRIDE]" },
 	{ "unpreserve", 2, 2, d_unpreserve, "unpreserve PHYS ORDER" },
@@ -375,6 +391,8 @@ static const struct {
 	{ "kexec-metadata", 2, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT" },
 	{ "reserve-mem", 3, 3, d_reserve_mem, "reserve-mem NAME START SIZE" },
 	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },
+	{ "boot-params", 1, 1, d_boot_params, "boot-params PHYS" },
+	{ "kernel-data", 1, 1, d_kernel_data, "kernel-data PHYS" },
 	{ "defect", 1, 1 + DEFECT_MAX_ARGS, d_defect, "defect CHECK [VARIANT] [NAME]" },
 };
 

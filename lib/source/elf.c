@@ -125,6 +125,18 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	if (!st && !nload)
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: no PT_LOAD segment with a "
 				   "physical address", src->path);
+	/* Keep (vaddr -> paddr) of the same segments, for symbols. */
+	if (!st && (src->vsegs = calloc(nload ? nload : 1, sizeof(*src->vsegs)))) {
+		for (size_t i = 0, k = 0; i < n && k < nload; i++) {
+			GElf_Phdr ph;
+
+			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
+			    ph.p_paddr == UINT64_MAX)
+				continue;
+			src->vsegs[k++] = (struct segment){ ph.p_vaddr, ph.p_memsz, 0, ph.p_paddr };
+		}
+		src->nvsegs = nload;
+	}
 	if (!st)
 		st = source_set_segments(src, segs, nload, err);
 	free(segs);

@@ -126,6 +126,7 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 		close(src->fd);
 	free(src->pieces);
 	free(src->ranges);
+	free(src->vsegs);
 	free(src->vmcoreinfo);
 	free(src->path);
 	free(src);
@@ -322,6 +323,21 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 				stop = (uint64_t)hole;
 			*out = q->phys + ((uint64_t)data - q->offset);
 			*run = stop - (uint64_t)data;
+			return true;
+		}
+	}
+	return false;
+}
+
+KHO_EXPORT bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t vaddr,
+				       uint64_t *phys)
+{
+	/* Few segments carry a kernel mapping; a linear search is enough. */
+	for (size_t i = 0; i < src->nvsegs; i++) {
+		const struct segment *s = &src->vsegs[i];
+
+		if (vaddr >= s->phys && vaddr - s->phys < s->memsz) {
+			*phys = s->offset + (vaddr - s->phys);
 			return true;
 		}
 	}

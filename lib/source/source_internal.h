@@ -38,6 +38,9 @@ struct kho_source {
 	const uint8_t *map;           /* the whole file, when it can be mapped */
 	size_t map_len;
 
+	struct segment *vsegs;        /* ELF PT_LOADs by virtual address */
+	size_t nvsegs;
+
 	char *vmcoreinfo;             /* lines, NUL-separated, or NULL */
 	size_t vmcoreinfo_len;
 	const struct source_ops *ops;
@@ -51,6 +54,8 @@ enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_
 				struct kho_error *err);
 enum kho_status source_open_kdump(struct kho_source *src, const struct kho_source_opts *o,
 				  struct kho_error *err);
+
+struct segment;
 
 /*
  * Build the disjoint piece table from possibly overlapping segments

@@ -11,7 +11,9 @@ struct options {
 	struct kho_source_opts src;
 	bool have_fdt, all, json, pretty, strict, merge, sort_phys, with_ranges;
 	uint64_t fdt;
-	const char *fdt_file, *outdir;
+	const char *fdt_file, *outdir, *dtb, *vmlinux;
+	uint64_t boot_params;
+	bool have_boot_params;
 	struct kho_scratch_area scratch[32], arrays[8];
 	size_t nscratch, narrays;
 	struct kho_severity_override overrides[64];

@@ -69,6 +69,9 @@ static void usage(FILE *f)
 "  --scratch ADDR,SIZE           a scratch area (repeatable)\n"
 "  --scratch-array ADDR,BYTES    an in-dump struct kho_scratch[] (repeatable)\n"
 "  --all               inspect every candidate FDT, not only the selected one\n"
+"  --vmlinux PATH      find the FDT and scratch through kho_out/kho_scratch symbols\n"
+"  --boot-params ADDR  x86: the SETUP_KEXEC_KHO setup_data of boot_params at ADDR\n"
+"  --dtb FILE          DT: /chosen linux,kho-fdt and linux,kho-scratch of FILE\n"
 "Checks and output:\n"
 "  -W NAME, -Wno-NAME, -E NAME   make a check a warning, off, or an error\n"
 "  --max-order N       range-order threshold (default: 1 GiB blocks)\n"
@@ -131,7 +134,8 @@ static int add_override(struct options *o, const char *name, enum kho_severity s
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
-	       O_MAX_ORDER, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES };
+	       O_MAX_ORDER, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES,
+	       O_BOOT_PARAMS, O_DTB, O_VMLINUX };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "raw-base", required_argument, NULL, O_RAW_BASE },
@@ -150,6 +154,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "sort", required_argument, NULL, O_SORT },
 		{ "merge", no_argument, NULL, O_MERGE },
 		{ "ranges", no_argument, NULL, O_RANGES },
+		{ "boot-params", required_argument, NULL, O_BOOT_PARAMS },
+		{ "dtb", required_argument, NULL, O_DTB },
+		{ "vmlinux", required_argument, NULL, O_VMLINUX },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -235,6 +242,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_MERGE: o->merge = true; break;
 		case O_RANGES: o->with_ranges = true; break;
+		case O_BOOT_PARAMS:
+			if (!parse_num(optarg, &o->boot_params))
+				return fail("--boot-params: \"%s\" is not an address", optarg);
+			o->have_boot_params = true;
+			break;
+		case O_DTB: o->dtb = optarg; break;
+		case O_VMLINUX: o->vmlinux = optarg; break;
 		case 'o': o->outdir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kho-inspect %s\n", KHO_VERSION_STRING); exit(0);
@@ -422,6 +436,15 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	pr_u64("size", " (%llu bytes", in->ho.fdt_size);
 	pr_str("compatible", ", %s", in->ho.compatible);
 	pr_str("found_by", ", found by %s)\n", h->found_by);
+	if (in->ho.compat.ncomponents) {
+		/* "kho-v4;radix-v1;vmalloc-v1": decoded by the root version */
+		pr_arr_open("components");
+		pr_text("components  ");
+		for (unsigned i = 0; i < in->ho.compat.ncomponents; i++)
+			pr_str(NULL, " %s", in->ho.compat.components[i]);
+		pr_text("\n");
+		pr_arr_close();
+	}
 	pr_obj_close();
 	if (in->ho.fdt_ok && in->ho.abi) {
 		pr_obj_open("memory_map");
@@ -570,15 +593,36 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	struct progress p = { .mode = o->progress };
 	uint64_t chosen[1] = { o->fdt };
 	const uint64_t *at = chosen;
+	struct kho_scratch_area arrays[9];
+	size_t narrays = o->narrays;
+	struct kho_boot_info bi;
+	const char *told = o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
+			   o->have_boot_params ? "--boot-params" : NULL;
 
 	memset(s, 0, sizeof(*s));
 	s->path = path;
+	memcpy(arrays, o->arrays, sizeof(o->arrays));
 	if (kho_source_open(path, &o->src, &s->src, &err))
 		return fail("%s", err.msg);
-	if (o->have_fdt || o->fdt_file) {
+	if (told) {
+		/* The kernel was told, or keeps, where its handover is. */
+		enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &bi, &err) :
+				     o->dtb ? kho_find_dtb(o->dtb, &bi, &err) :
+				     kho_find_boot_params(s->src, o->boot_params, &bi, &err);
+
+		if (st)
+			return fail("%s: %s", path, err.msg);
+		chosen[0] = bi.fdt;
+		if (bi.scratch && bi.scratch_bytes)
+			arrays[narrays++] = (struct kho_scratch_area){ bi.scratch, bi.scratch_bytes };
+		if (bi.incoming_fdt)
+			fprintf(stderr, "note: kho_in names an incoming KHO FDT at 0x%llx "
+				"(--fdt inspects it)\n", HEX(bi.incoming_fdt));
+	}
+	if (o->have_fdt || o->fdt_file || told) {
 		if (!(s->hs = calloc(1, sizeof(*s->hs))))
 			return fail("out of memory");
-		s->hs[0].found_by = o->fdt_file ? "--fdt-file" : "--fdt";
+		s->hs[0].found_by = told ? told : o->fdt_file ? "--fdt-file" : "--fdt";
 		s->nh = 1;
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &p.start);
@@ -613,7 +657,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		struct kho_verify_opts vo = {
 			.max_order = o->max_order, .overrides = o->overrides,
 			.noverrides = o->noverrides, .scratch = o->scratch, .nscratch = o->nscratch,
-			.scratch_arrays = o->arrays, .nscratch_arrays = o->narrays,
+			.scratch_arrays = arrays, .nscratch_arrays = narrays,
 			.fdt_file = o->fdt_file,
 		};
 

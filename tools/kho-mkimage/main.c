@@ -35,7 +35,7 @@ static void usage(FILE *f)
 }
 
 static const char *const kind_names[KHO_IMAGE_NKINDS] = {
-	"raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "dtb", "expect",
+	"raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "dtb", "boot-dtb", "expect",
 };
 
 static int parse_only(const char *arg, unsigned *mask)

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Finding a handover without scanning: the x86 boot_params setup_data
+ * chain (SETUP_KEXEC_KHO = 10, struct kho_data), a device tree's /chosen
+ * (linux,kho-fdt, linux,kho-scratch), or the running kernel's globals
+ * read through a vmlinux symbol table (kho_out.fdt at offset 0 of
+ * kho_out and kho_in.fdt_phys at offset 0 of kho_in since 6.19;
+ * kho_scratch, kho_scratch_cnt).
+ */
+#include "kho/handover.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+
+#define HEX(x) ((unsigned long long)(x))
+#define SETUP_DATA_OFFSET 0x250
+#define SETUP_KEXEC_KHO 10
+#define MAX_SETUP_NODES 256
+
+static enum kho_status read_u64(struct kho_source *src, uint64_t phys, uint64_t *v,
+				struct kho_error *err)
+{
+	uint8_t b[8];
+	enum kho_status st = kho_source_read(src, phys, b, 8, err);
+
+	*v = st ? 0 : load_u64(b, kho_source_big_endian(src));
+	return st;
+}
+
+KHO_EXPORT enum kho_status kho_find_boot_params(struct kho_source *src, uint64_t boot_params,
+						struct kho_boot_info *out, struct kho_error *err)
+{
+	uint64_t node;
+	bool be = kho_source_big_endian(src);
+
+	memset(out, 0, sizeof(*out));
+	if (read_u64(src, boot_params + SETUP_DATA_OFFSET, &node, err))
+		return kho_error_prepend(err, "--boot-params 0x%llx", HEX(boot_params));
+	for (int hops = 0; node; hops++) {
+		uint8_t h[16 + 32];
+
+		if (hops == MAX_SETUP_NODES)
+			return kho_error_set(err, KHO_ERR_CORRUPT, "--boot-params: setup_data chain "
+					     "longer than %d nodes (a loop?)", MAX_SETUP_NODES);
+		if (kho_source_read(src, node, h, 16, err))
+			return kho_error_prepend(err, "setup_data node 0x%llx", HEX(node));
+		if (load_u32(h + 8, be) == SETUP_KEXEC_KHO) {
+			if (load_u32(h + 12, be) < 32 || kho_source_read(src, node + 16, h + 16, 32, err))
+				return kho_error_set(err, KHO_ERR_CORRUPT, "setup_data node 0x%llx: "
+						     "kho_data too short", HEX(node));
+			out->fdt = load_u64(h + 16, be);
+			out->fdt_size = load_u64(h + 24, be);
+			out->scratch = load_u64(h + 32, be);
+			out->scratch_bytes = load_u64(h + 40, be);
+			return KHO_OK;
+		}
+		node = load_u64(h, be);
+	}
+	return kho_error_set(err, KHO_ERR_NODATA, "--boot-params 0x%llx: no SETUP_KEXEC_KHO "
+			     "node in the setup_data chain", HEX(boot_params));
+}
+
+/* <addr size> in the root's #address-cells / #size-cells (big-endian cells). */
+static bool cells(const void *fdt, int node, const char *name, uint64_t *a, uint64_t *s)
+{
+	const fdt32_t *p;
+	int len, ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+
+	p = fdt_getprop(fdt, node, name, &len);
+	if (!p || ac < 1 || ac > 2 || sc < 1 || sc > 2 || len != 4 * (ac + sc))
+		return false;
+	*a = ac == 2 ? (uint64_t)fdt32_to_cpu(p[0]) << 32 | fdt32_to_cpu(p[1]) : fdt32_to_cpu(p[0]);
+	p += ac;
+	*s = sc == 2 ? (uint64_t)fdt32_to_cpu(p[0]) << 32 | fdt32_to_cpu(p[1]) : fdt32_to_cpu(p[0]);
+	return true;
+}
+
+KHO_EXPORT enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
+					struct kho_error *err)
+{
+	struct stat sb;
+	void *fdt = NULL;
+	int fd, chosen;
+	enum kho_status st = KHO_OK;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb))
+		st = kho_error_errno(err, "%s", path);
+	else if (sb.st_size < (off_t)sizeof(struct fdt_header) || sb.st_size > (16 << 20))
+		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: not a DTB of a plausible size", path);
+	else if (!(fdt = malloc((size_t)sb.st_size)))
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	else if (read(fd, fdt, (size_t)sb.st_size) != sb.st_size)
+		st = kho_error_errno(err, "%s", path);
+	else if (fdt_check_full(fdt, (size_t)sb.st_size))
+		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: not a valid DTB", path);
+	else if ((chosen = fdt_path_offset(fdt, "/chosen")) < 0 ||
+		 !cells(fdt, chosen, "linux,kho-fdt", &out->fdt, &out->fdt_size))
+		st = kho_error_set(err, KHO_ERR_NODATA, "%s: /chosen has no linux,kho-fdt", path);
+	else
+		cells(fdt, chosen, "linux,kho-scratch", &out->scratch, &out->scratch_bytes);
+	if (fd >= 0)
+		close(fd);
+	free(fdt);
+	return st;
+}
+
+struct syms {
+	uint64_t kho_out, kho_in, kho_scratch, kho_scratch_cnt;
+};
+
+static enum kho_status read_symbols(const char *path, struct syms *s, struct kho_error *err)
+{
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	enum kho_status st = KHO_OK;
+	bool found = false;
+
+	if (fd < 0)
+		return kho_error_errno(err, "%s", path);
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF)
+		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: not an ELF file", path);
+	while (!st && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		found = true;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(d, (int)i, &sym) ||
+			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)))
+				continue;
+			if (!strcmp(name, "kho_out"))
+				s->kho_out = sym.st_value;
+			else if (!strcmp(name, "kho_in"))
+				s->kho_in = sym.st_value;
+			else if (!strcmp(name, "kho_scratch"))
+				s->kho_scratch = sym.st_value;
+			else if (!strcmp(name, "kho_scratch_cnt"))
+				s->kho_scratch_cnt = sym.st_value;
+		}
+	}
+	if (!st && !found)
+		st = kho_error_set(err, KHO_ERR_NODATA, "%s: no symbol table (build with "
+				   "debug info, or use --fdt)", path);
+	else if (!st && !s->kho_out)
+		st = kho_error_set(err, KHO_ERR_NODATA, "%s: no kho_out symbol (a kernel "
+				   "without CONFIG_KEXEC_HANDOVER?)", path);
+	if (e)
+		elf_end(e);
+	close(fd);
+	return st;
+}
+
+static enum kho_status virt(struct kho_source *src, uint64_t vaddr, const char *what,
+			    uint64_t *phys, struct kho_error *err)
+{
+	if (!kho_source_virt_to_phys(src, vaddr, phys))
+		return kho_error_set(err, KHO_ERR_NODATA, "%s at 0x%llx: the dump does not map "
+				     "that virtual address (raw and kdump dumps map none; "
+				     "use --fdt)", what, HEX(vaddr));
+	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
+					    struct kho_boot_info *out, struct kho_error *err)
+{
+	struct syms s = { 0 };
+	uint64_t phys, v;
+	uint8_t cnt[4];
+	enum kho_status st;
+
+	memset(out, 0, sizeof(*out));
+	if ((st = read_symbols(vmlinux, &s, err)))
+		return st;
+	/* kho_out.fdt: the outgoing FDT's kernel virtual address */
+	if ((st = virt(src, s.kho_out, "kho_out", &phys, err)) ||
+	    (st = read_u64(src, phys, &v, err)) ||
+	    (st = virt(src, v, "kho_out.fdt", &out->fdt, err)))
+		return st;
+	out->fdt_size = kho_source_page_size(src);
+	if (s.kho_in && !virt(src, s.kho_in, "kho_in", &phys, err))
+		read_u64(src, phys, &out->incoming_fdt, err);
+	if (s.kho_scratch && s.kho_scratch_cnt &&
+	    !virt(src, s.kho_scratch, "kho_scratch", &phys, err) &&
+	    !read_u64(src, phys, &v, err) && v &&
+	    !virt(src, v, "kho_scratch[]", &out->scratch, err) &&
+	    !virt(src, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, err) &&
+	    !kho_source_read(src, phys, cnt, 4, err))
+		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
+	return KHO_OK;
+}
