@@ -159,7 +159,7 @@ enum kho_status kho_ref_walk(struct kho_ref *ref, kho_key_fn fn, void *ctx,
 			     struct kho_error *err);
 
 /* A few lines for a person: ABI, FDT, map, keys per order, sub-nodes. */
-void kho_ref_print_summary(const struct kho_ref *ref, FILE *f);
+void kho_ref_print_summary(struct kho_ref *ref, FILE *f);
 
 /* Addresses a test or a caller may want to know. */
 uint64_t kho_ref_fdt_phys(const struct kho_ref *ref);

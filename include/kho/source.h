@@ -108,6 +108,13 @@ enum kho_status kho_source_read(struct kho_source *src, uint64_t phys, void *buf
 const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len);
 
 /*
+ * kho_source_release - pages of [@phys, @phys+@len) obtained through
+ * kho_source_map() will not be used again: let the kernel drop them, so a
+ * scan of a large dump stays small in memory.
+ */
+void kho_source_release(struct kho_source *src, uint64_t phys, uint64_t len);
+
+/*
  * kho_source_next_data - the lowest present address >= @phys that may
  * hold data, and in *@run how many bytes from there may (one extent):
  * holes of sparse files and absent or excluded memory are skipped.

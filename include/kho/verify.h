@@ -21,6 +21,11 @@ struct kho_run {
 	unsigned order;
 };
 
+/* A byte range [start, end). */
+struct kho_span {
+	uint64_t start, end;
+};
+
 struct kho_tree_page {
 	uint64_t phys;
 	uint64_t bytes;
@@ -53,6 +58,8 @@ struct kho_inspection {
 	size_t npages, pages_cap;
 	struct kho_map_stats stats;
 	uint64_t v1_bitmap_bytes;      /* kho-v1: 512 or the page size */
+	struct kho_span *spans;        /* preserved memory, sorted and merged */
+	size_t nspans, spans_cap;
 	bool walked;
 };
 
@@ -66,22 +73,14 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    struct kho_error *err);
 void kho_inspection_free(struct kho_inspection *in);
 
-/* A byte range [start, end). */
-struct kho_span {
-	uint64_t start, end;
-};
 
-/*
- * kho_preserved_spans - the memory @in preserves, sorted, merged.
- * returns: an array the caller frees (*@n spans), or NULL when out of memory.
- */
-struct kho_span *kho_preserved_spans(const struct kho_inspection *in, size_t *n);
 
 /* First byte of [@a, @b) outside the sorted spans @u, or @b. */
 uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a, uint64_t b);
 
 /* The individual check families (lib/check/), run by kho_inspect(). */
-void kho_check_overlap(const struct kho_inspection *in, struct kho_findings *f);
+/* range-overlap; also fills in->spans, which the later checks use. */
+void kho_check_overlap(struct kho_inspection *in, struct kho_findings *f);
 void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,
 		      unsigned max_order, struct kho_findings *f);
 void kho_check_coverage(struct kho_source *src, const struct kho_inspection *in,

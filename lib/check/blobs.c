@@ -145,13 +145,9 @@ KHO_EXPORT void kho_check_blob_contents(struct kho_source *src,
 					const struct kho_inspection *in,
 					struct kho_findings *f)
 {
-	size_t n;
-	struct kho_span *u = kho_preserved_spans(in, &n);
+	size_t n = in->nspans;
+	const struct kho_span *u = in->spans;
 
-	if (!u) {
-		f->oom = true;
-		return;
-	}
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 
@@ -176,5 +172,4 @@ KHO_EXPORT void kho_check_blob_contents(struct kho_source *src,
 			break;
 		}
 	}
-	free(u);
 }

@@ -16,37 +16,6 @@
 
 #define span kho_span
 
-static int span_cmp(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-KHO_EXPORT struct kho_span *kho_preserved_spans(const struct kho_inspection *in, size_t *n)
-{
-	struct span *v = malloc((in->nruns ? in->nruns : 1) * sizeof(*v));
-	size_t w = 0;
-
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < in->nruns; i++) {
-		uint64_t size = kho_order_bytes(&in->geo, in->runs[i].order);
-		uint64_t end = in->runs[i].phys + in->runs[i].count * size;
-
-		v[i] = (struct span){ in->runs[i].phys, end < in->runs[i].phys ? UINT64_MAX : end };
-	}
-	qsort(v, in->nruns, sizeof(*v), span_cmp);
-	for (size_t i = 0; i < in->nruns; i++) {
-		if (w && v[i].start <= v[w - 1].end)
-			v[w - 1].end = MAX(v[w - 1].end, v[i].end);
-		else
-			v[w++] = v[i];
-	}
-	*n = w;
-	return v;
-}
-
 /* Index of the first span ending after @a. */
 static size_t first_after(const struct span *u, size_t n, uint64_t a)
 {
@@ -96,14 +65,10 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 				   struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size, p;
-	size_t n;
-	struct span *u = kho_preserved_spans(in, &n);
+	size_t n = in->nspans;
+	const struct span *u = in->spans;
 
 	(void)src;
-	if (!u) {
-		f->oom = true;
-		return;
-	}
 	if (in->ho.abi && in->ho.abi->fdt_preserved &&
 	    kho_spans_first_uncovered(u, n, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
 		    in->ho.fdt_phys + page)
@@ -137,5 +102,4 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 	if (in_scratch(in, in->ho.fdt_phys, page))
 		kho_report(f, "radix-node-scratch", in->ho.fdt_phys,
 			   "the KHO FDT page lies in a scratch area");
-	free(u);
 }

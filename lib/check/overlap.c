@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * range-overlap, without expanding runs into keys: a k-way merge of the
- * runs by the start of their next block (ties: larger blocks first).
+ * range-overlap, without expanding runs into keys or sorting them: a
+ * k-way merge of the per-order streams (streams.h) by the start of their
+ * next block (ties: larger blocks first).
  * Every block that starts before the furthest end seen so far overlaps
  * something. While the smallest run is alone below the next run's start
  * and past the furthest end, its blocks are taken in bulk, so a dense
@@ -9,14 +10,27 @@
  */
 #include "kho/verify.h"
 
+#include "streams.h"
+
 #include <stdlib.h>
 
 #include "../util/util.h"
 
 struct cursor {
-	uint64_t start, size, left;   /* next block, its size, blocks left */
+	uint64_t start, size, left;   /* next block, its size, blocks left in its run */
 	unsigned order;
+	struct stream s;              /* the runs after this one */
 };
+
+static void load(struct cursor *c, const struct kho_inspection *in)
+{
+	const struct kho_run *r = &in->runs[c->s.next++];
+
+	c->start = r->phys;
+	c->size = kho_order_bytes(&in->geo, r->order);
+	c->left = r->count;
+	c->order = r->order;
+}
 
 static bool before(const struct cursor *a, const struct cursor *b)
 {
@@ -50,24 +64,28 @@ static const struct cursor *second(const struct cursor *h, size_t n)
 	return &h[2];
 }
 
-KHO_EXPORT void kho_check_overlap(const struct kho_inspection *in, struct kho_findings *f)
+KHO_EXPORT void kho_check_overlap(struct kho_inspection *in, struct kho_findings *f)
 {
+	struct stream *streams = NULL;
+	ssize_t ns = streams_split(in, &streams);
+
+	in->nspans = 0;
 	size_t n = 0;
-	struct cursor *h = malloc((in->nruns ? in->nruns : 1) * sizeof(*h));
+	struct cursor *h = ns >= 0 ? malloc((ns ? (size_t)ns : 1) * sizeof(*h)) : NULL;
 	uint64_t max_end = 0, max_start = 0, max_size = 0;
 	unsigned max_order = 0;
 	bool any = false;
 
 	if (!h) {
+		free(streams);
 		f->oom = true;
 		return;
 	}
-	for (size_t i = 0; i < in->nruns; i++) {
-		uint64_t size = kho_order_bytes(&in->geo, in->runs[i].order);
-
-		h[n++] = (struct cursor){ in->runs[i].phys, size, in->runs[i].count,
-					  in->runs[i].order };
+	for (ssize_t i = 0; i < ns; i++) {
+		h[n] = (struct cursor){ .s = streams[i] };
+		load(&h[n++], in);
 	}
+	free(streams);
 	for (size_t i = n / 2; i-- > 0;)
 		sift_down(h, n, i);
 	while (n) {
@@ -93,6 +111,15 @@ KHO_EXPORT void kho_check_overlap(const struct kho_inspection *in, struct kho_fi
 		end = c->start + take * c->size;
 		if (end < c->start)     /* the top of the address space */
 			end = UINT64_MAX;
+		/* The union of everything, built on the way: one span per gap. */
+		if (any && c->start <= max_end) {
+			if (end > in->spans[in->nspans - 1].end)
+				in->spans[in->nspans - 1].end = end;
+		} else if (ARRAY_RESERVE(in->spans, in->spans_cap, in->nspans)) {
+			in->spans[in->nspans++] = (struct kho_span){ c->start, end };
+		} else {
+			f->oom = true;
+		}
 		if (!any || end > max_end) {
 			max_end = end;
 			max_start = end - c->size;
@@ -102,7 +129,9 @@ KHO_EXPORT void kho_check_overlap(const struct kho_inspection *in, struct kho_fi
 		any = true;
 		c->left -= take;
 		c->start = end;
-		if (!c->left || end == UINT64_MAX)
+		if (!c->left && c->s.next < c->s.end)
+			load(c, in);           /* the stream's next run */
+		else if (!c->left || end == UINT64_MAX)
 			h[0] = h[--n];
 		sift_down(h, n, 0);
 	}

@@ -183,5 +183,6 @@ KHO_EXPORT void kho_inspection_free(struct kho_inspection *in)
 	kho_findings_free(&in->findings);
 	free(in->runs);
 	free(in->pages);
+	free(in->spans);
 	memset(in, 0, sizeof(*in));
 }

@@ -55,7 +55,14 @@ KHO_EXPORT enum kho_status kho_scan(struct kho_source *src, struct kho_candidate
 
 		if (stop < next)
 			stop = UINT64_MAX;
+		uint64_t window = at;
+
 		for (; at < stop; at += page) {
+			/* Drop what was looked at, 64 MiB at a time. */
+			if (at - window >= (64u << 20)) {
+				kho_source_release(src, window, at - window);
+				window = at;
+			}
 			const uint8_t *p = kho_source_map(src, at, page);
 
 			/* A page is read whole only if it starts with the magic. */
@@ -74,6 +81,7 @@ KHO_EXPORT enum kho_status kho_scan(struct kho_source *src, struct kho_candidate
 			if (at + page < at)
 				goto done;
 		}
+		kho_source_release(src, window, at - window);
 		phys = at;
 	}
 done:

@@ -705,6 +705,14 @@ static enum kho_status run_phase(struct kho_ref *ref, bool after,
 	return KHO_OK;
 }
 
+bool ref_has_after_defects(const struct kho_ref *ref)
+{
+	for (size_t i = 0; i < ref->ndefects; i++)
+		if (ref->defects[i].def->after)
+			return true;
+	return false;
+}
+
 enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err)
 {
 	return run_phase(ref, false, err);

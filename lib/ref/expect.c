@@ -429,8 +429,10 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	char buf[64];
 	int rc;
 
-	if (!ref->snapshot_taken)
+	if (!ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID, "expectations need a finalized image");
+	if (!ref->snapshot_taken && ref_snapshot(ref, err))
+		return err ? err->status : KHO_ERR_NOMEM;
 	if (derive(ref, &f)) {
 		free(f.v);
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");

@@ -178,6 +178,7 @@ bool radix_leaf_of(struct kho_ref *ref, uint64_t key, uint64_t *leaf);
 enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
+bool ref_has_after_defects(const struct kho_ref *ref);
 
 /* v1.c */
 enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,

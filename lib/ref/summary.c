@@ -22,12 +22,14 @@ static void human(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%.1f %ciB", v, units[u]);
 }
 
-KHO_EXPORT void kho_ref_print_summary(const struct kho_ref *ref, FILE *f)
+KHO_EXPORT void kho_ref_print_summary(struct kho_ref *ref, FILE *f)
 {
 	uint64_t counts[65] = { 0 }, bytes = 0;
 	char size[32];
 	bool first = true;
 
+	if (!ref->snapshot_taken && ref_snapshot(ref, NULL))
+		return;
 	for (size_t i = 0; i < ref->nkeys; i++) {
 		counts[MIN(ref->keys[i].order, 64u)]++;
 		bytes += kho_order_bytes(&ref->geo, ref->keys[i].order);

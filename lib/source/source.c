@@ -343,3 +343,21 @@ KHO_EXPORT bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t v
 	}
 	return false;
 }
+
+KHO_EXPORT void kho_source_release(struct kho_source *src, uint64_t phys, uint64_t len)
+{
+	size_t next;
+	const struct piece *p;
+	uint64_t off, end;
+
+	if (!src->map || src->ops->read)
+		return;
+	p = find(src, phys, &next);
+	if (!p || p->state != KHO_MEM_PRESENT)
+		return;
+	len = MIN(len, p->phys + p->size - phys);
+	off = align_down(p->offset + (phys - p->phys), 4096);
+	end = MIN(p->offset + (phys - p->phys) + len, (uint64_t)src->map_len);
+	if (end > off)
+		madvise((void *)(src->map + off), end - off, MADV_DONTNEED);
+}

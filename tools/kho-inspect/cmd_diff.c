@@ -49,18 +49,11 @@ static uint64_t minus(const struct kho_span *a, size_t na, const struct kho_span
 int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	     const struct kho_inspection *b)
 {
-	size_t na, nb;
-	struct kho_span *sa = kho_preserved_spans(a, &na);
-	struct kho_span *sb = kho_preserved_spans(b, &nb);
+	size_t na = a->nspans, nb = b->nspans;
+	const struct kho_span *sa = a->spans, *sb = b->spans;
 	uint64_t only_a, only_b;
 	int rc;
 
-	if (!sa || !sb) {
-		free(sa);
-		free(sb);
-		fprintf(stderr, "kho-inspect: out of memory\n");
-		return 2;
-	}
 	pr_init(o->json, o->pretty, stdout);
 	pr_obj_open("tool");
 	pr_str("name", NULL, "kho-inspect");
@@ -86,7 +79,5 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	pr_bool("same", ", same: %s\n", !only_a && !only_b);
 	pr_obj_close();
 	rc = pr_finish() ? 2 : only_a || only_b ? 1 : 0;
-	free(sa);
-	free(sb);
 	return rc;
 }

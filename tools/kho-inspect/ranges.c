@@ -20,7 +20,7 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 	const struct kho_run *runs = in->runs;
 	struct kho_run *sorted = NULL;
 
-	if (o->sort_phys || o->merge) {
+	if (o->sort_phys && !o->merge) {
 		sorted = malloc((in->nruns ? in->nruns : 1) * sizeof(*sorted));
 		if (sorted) {
 			memcpy(sorted, in->runs, in->nruns * sizeof(*sorted));
@@ -30,23 +30,14 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 	}
 	pr_arr_open("ranges");
 	if (o->merge) {
-		/* [start, end) of touching or overlapping ranges joined */
+		/* [start, end) of touching or overlapping ranges joined: the
+		 * spans the overlap check built */
 		pr_text("%-18s %-18s %s\n", "START", "END", "SIZE");
-		for (size_t i = 0; i < in->nruns;) {
-			uint64_t start = runs[i].phys;
-			uint64_t end = start + runs[i].count * kho_order_bytes(&in->geo, runs[i].order);
-
-			for (i++; i < in->nruns && runs[i].phys <= end; i++) {
-				uint64_t e = runs[i].phys +
-					     runs[i].count * kho_order_bytes(&in->geo, runs[i].order);
-
-				if (e > end)
-					end = e;
-			}
+		for (size_t i = 0; i < in->nspans; i++) {
 			pr_obj_open(NULL);
-			pr_hex("phys", "0x%-16llx", start);
-			pr_text(" 0x%-16llx", (unsigned long long)end);
-			pr_hex("size", " 0x%llx\n", end - start);
+			pr_hex("phys", "0x%-16llx", in->spans[i].start);
+			pr_text(" 0x%-16llx", (unsigned long long)in->spans[i].end);
+			pr_hex("size", " 0x%llx\n", in->spans[i].end - in->spans[i].start);
 			pr_obj_close();
 		}
 	} else {
