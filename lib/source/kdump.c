@@ -15,10 +15,12 @@
 
 #include "../util/util.h"
 
+static kdump_ctx_t *ctx_of(struct kho_source *src);
+
 static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 					 void *buf, size_t len, struct kho_error *err)
 {
-	kdump_ctx_t *ctx = src->priv;
+	kdump_ctx_t *ctx = ctx_of(src);
 	uint8_t *dst = buf;
 	enum kho_status st = KHO_OK;
 
@@ -51,10 +53,49 @@ static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 	return st;
 }
 
+struct kdump_priv {
+	kdump_ctx_t *ctx;
+	kdump_bmp_t *pagemap;   /* pages the file holds, when it says */
+	uint64_t bmp_page;      /* the page size that bitmap counts in */
+};
+
+static kdump_ctx_t *ctx_of(struct kho_source *src)
+{
+	return ((struct kdump_priv *)src->priv)->ctx;
+}
+
 static void kdump_source_close(struct kho_source *src)
 {
-	if (src->priv)
-		kdump_free(src->priv);
+	struct kdump_priv *p = src->priv;
+
+	if (!p)
+		return;
+	if (p->pagemap)
+		kdump_bmp_decref(p->pagemap);
+	kdump_free(p->ctx);
+	free(p);
+}
+
+/* Skip what the file does not hold, by its page bitmap. */
+static bool kdump_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
+			    uint64_t *run)
+{
+	struct kdump_priv *p = src->priv;
+	kdump_addr_t first = phys / p->bmp_page, end;
+
+	if (!p->pagemap) {
+		*next = phys;
+		*run = src->npieces ? src->pieces[0].phys + src->pieces[0].size - phys : 0;
+		return *run > 0 && phys < src->pieces[0].phys + src->pieces[0].size;
+	}
+	if (kdump_bmp_find_set(p->pagemap, &first) != KDUMP_OK)
+		return false;
+	end = first;
+	if (kdump_bmp_find_clear(p->pagemap, &end) != KDUMP_OK)
+		end = first + 1;
+	*next = MAX(phys, (uint64_t)first * p->bmp_page);
+	*run = (uint64_t)end * p->bmp_page - *next;
+	return true;
 }
 
 /*
@@ -94,6 +135,7 @@ static enum kho_status check_diskdump_header(struct kho_source *src,
 static const struct source_ops kdump_ops = {
 	.read = kdump_source_read,
 	.close = kdump_source_close,
+	.next_data = kdump_next_data,
 };
 
 enum kho_status source_open_kdump(struct kho_source *src, const struct kho_source_opts *o,
@@ -124,7 +166,12 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 		return kho_error_set(err, ks == KDUMP_ERR_NOTIMPL ? KHO_ERR_NOTIMPL :
 				     KHO_ERR_CORRUPT, "%s: %s", src->path, kdump_get_err(ctx));
 	}
-	src->priv = ctx;
+	src->priv = calloc(1, sizeof(struct kdump_priv));
+	if (!src->priv) {
+		kdump_free(ctx);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	((struct kdump_priv *)src->priv)->ctx = ctx;
 	if (kdump_get_number_attr(ctx, KDUMP_ATTR_PAGE_SIZE, &num) != KDUMP_OK) {
 		num = o->page_size ? o->page_size : 4096;
 		kdump_set_number_attr(ctx, KDUMP_ATTR_PAGE_SIZE, num);
@@ -140,6 +187,16 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 		free(raw);
 		if (st)
 			return st;
+	}
+	{
+		kdump_attr_t attr = { .type = KDUMP_BITMAP };   /* the type asked for */
+
+		if (kdump_get_typed_attr(ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK &&
+		    attr.type == KDUMP_BITMAP) {
+			kdump_bmp_incref(attr.val.bitmap);
+			((struct kdump_priv *)src->priv)->pagemap = attr.val.bitmap;
+			((struct kdump_priv *)src->priv)->bmp_page = src->page_size;
+		}
 	}
 	/* The map is what max_pfn covers; exclusions show when read. */
 	if (kdump_get_number_attr(ctx, "max_pfn", &num) != KDUMP_OK || !num)

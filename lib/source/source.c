@@ -293,6 +293,8 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 	size_t i;
 	const struct piece *p = find(src, phys, &i);
 
+	if (src->ops->next_data)
+		return src->ops->next_data(src, phys, out, run);
 	if (p)
 		i = (size_t)(p - src->pieces);
 	for (; i < src->npieces; i++) {

@@ -19,6 +19,9 @@ struct source_ops {
 	enum kho_status (*read)(struct kho_source *src, uint64_t phys, void *buf,
 				size_t len, struct kho_error *err);
 	void (*close)(struct kho_source *src);
+	/* Where data may be, when the backend knows better than the piece table. */
+	bool (*next_data)(struct kho_source *src, uint64_t phys, uint64_t *next,
+			  uint64_t *run);
 };
 
 struct kho_source {
