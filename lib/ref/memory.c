@@ -258,6 +258,32 @@ bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size)
 
 /* ---- allocator ---- */
 
+/*
+ * A block ending at @addr is not all RAM: where a top-down search should
+ * go next. If the highest RAM range below @addr ends under it, that end;
+ * otherwise the block starts below that range, and so must the next one.
+ */
+static uint64_t ram_end_below(const struct kho_mem *m, uint64_t addr)
+{
+	uint64_t best = 0;
+	size_t lo = 0, hi = m->ram.n;
+
+	while (lo < hi) {   /* last range starting below addr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->ram.v[mid].start < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		const struct kho_range *r = &m->ram.v[lo - 1];
+
+		best = range_end(r) < addr ? range_end(r) : r->start;
+	}
+	return best;
+}
+
 enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 			  struct kho_error *err)
 {
@@ -294,9 +320,14 @@ enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 				top = low;
 				continue;
 			}
-			if (!mem_is_ram(m, cand, size) ||
-			    (m->busy && m->busy(m->busy_ctx, cand, size))) {
-				top = cand;
+			if (!mem_is_ram(m, cand, size)) {
+				/* Jump to the end of the highest RAM below, not page by page. */
+				top = ram_end_below(m, cand + size);
+				continue;
+			}
+			hit = m->busy ? m->busy(m->busy_ctx, cand, size) : UINT64_MAX;
+			if (hit != UINT64_MAX) {
+				top = MIN(cand, align_down(hit, m->page_size));
 				continue;
 			}
 			m->cursor = cand;

@@ -42,8 +42,10 @@ uint64_t range_list_first_uncovered(const struct range_list *l, uint64_t start,
 uint64_t range_list_first_overlap(const struct range_list *l, uint64_t start,
 				  uint64_t size);
 
-/* Asks the owner whether [phys, phys+size) is preserved (allocator avoids it). */
-typedef bool (*mem_busy_fn)(void *ctx, uint64_t phys, uint64_t size);
+/* Asks the owner whether [phys, phys+size) is preserved: returns the start
+ * of a preserved block that overlaps it, or UINT64_MAX (the allocator
+ * jumps below that start). */
+typedef uint64_t (*mem_busy_fn)(void *ctx, uint64_t phys, uint64_t size);
 
 struct kho_mem {
 	uint64_t page_size;

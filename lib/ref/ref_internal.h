@@ -157,6 +157,7 @@ enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
 			       struct kho_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
+uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size);
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
 
 /* radix.c */

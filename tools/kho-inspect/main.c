@@ -493,7 +493,8 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	pr_obj_open("stats");
 	pr_u64("keys", in->walked ? "keys         %llu" : NULL, s->keys);
 	pr_u64("runs", in->walked ? " in %llu runs" : NULL, s->runs);
-	pr_text(in->walked ? "; per order %s\n" : "", orders);
+	if (in->walked)
+		pr_text("; per order %s\n", orders);
 	pr_u64("nodes", NULL, s->nodes);
 	pr_u64("leaves", NULL, s->leaves);
 	pr_u64("empty_nodes", NULL, s->empty_nodes);
