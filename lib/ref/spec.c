@@ -189,7 +189,7 @@ static enum kho_status d_ram(struct spec *s, int argc, char **argv)
 		return kho_error_set(s->err, KHO_ERR_INVALID, "usage: ram START SIZE [COUNT STRIDE]");
 	if (!st && argc == 5)
 		st = num(s, argv[3], &count) ?: num(s, argv[4], &stride);
-	if (!st && count > 1 && (count > (1u << 24) || stride < b ||
+	if (!st && count > 1 && (count > (1u << 24) || !stride || stride < b ||
 				 (count - 1) > (UINT64_MAX - a) / stride))
 		return bad(s, "ram: %s ranges overlap or run past the address space", argv[3]);
 	for (uint64_t i = 0; !st && i < count; i++)

@@ -86,6 +86,9 @@ START_TEST(errors_name_file_and_line)
 	expect_error("ram 0 18446744073709551615T\n", "t.spec:1:", "too large");
 	expect_error("ram 0 16M\nfolios 0xfffffffffffff000 0 3\n", "t.spec:2:", "past the end");
 	expect_error("ram 0 16M\nvmalloc v 3 1\n", "t.spec:2:", "not whole order-1 runs");
+	/* found by fuzz_spec: a zero stride divided by zero */
+	expect_error("#\nram 0 0 0x4000 00\n", "t.spec:2:", "overlap");
+	expect_error("ram 0 4K 3 0\n", "t.spec:1:", "overlap");
 	expect_error("folio 0 0\n", "t.spec:1:", "no ram");
 	expect_error("", "t.spec:", "no ram");
 	/* A failure late in finalize names the file too. */
