@@ -9,25 +9,13 @@ import json
 import os
 import sys
 
+from sparse import extents
+
 try:
     import drgn
 except ImportError:
     print("SKIP: python3-drgn is not installed")
     sys.exit(77)
-
-
-def data_extents(fd):
-    """(offset, length) of every data extent of a sparse file."""
-    end = os.fstat(fd).st_size
-    pos = 0
-    while pos < end:
-        try:
-            start = os.lseek(fd, pos, os.SEEK_DATA)
-        except OSError:
-            return
-        stop = os.lseek(fd, start, os.SEEK_HOLE)
-        yield start, stop - start
-        pos = stop
 
 
 def main():
@@ -38,8 +26,8 @@ def main():
                for h in expect["handovers"] for f in h["findings"]
                if f["check"] == "radix-unreadable"}
     fd = os.open(raw, os.O_RDONLY)
-    extents = list(data_extents(fd))
-    if not extents:
+    data = extents(raw)
+    if not data:
         print(f"FAIL: {raw} holds no data")
         return 1
     failures = 0
@@ -47,7 +35,7 @@ def main():
         prog = drgn.Program()
         prog.set_core_dump(elf)
         checked = faults = 0
-        for off, length in extents:
+        for off, length in data:
             for chunk in range(off, off + length, page):
                 phys = base + chunk
                 want = os.pread(fd, page, chunk)
