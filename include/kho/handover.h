@@ -28,6 +28,7 @@ enum kho_blob_kind {
 };
 
 #define KHO_MEMBLOCK_MAX_REGIONS 64
+#define KHO_FDT_BLOB_MAX (1u << 20)   /* larger FDT blobs are not read */
 
 struct kho_subtree {
 	char name[64];
@@ -36,6 +37,9 @@ struct kho_subtree {
 	bool usable;           /* phys and size are trustworthy */
 	enum kho_blob_kind kind;  /* set by kho_subtree_decode() */
 	char compatible[64];      /* FDT blobs: root compatible */
+	uint32_t fdt_total;       /* FDT blobs: header totalsize */
+	int fdt_check;            /* FDT blobs: fdt_check_full() result (0 when
+				     sound, or when it could not be read) */
 	union {
 		struct { uint32_t version, count; char release[66]; } kexec;
 		struct {

@@ -12,44 +12,28 @@
 
 #include "../util/util.h"
 
-#define BLOB_FDT_MAX (1u << 20)   /* larger FDT blobs are not read */
 
+/* Judged from what kho_subtree_decode() read: nothing is read twice. */
 KHO_EXPORT void kho_check_blobs(struct kho_source *src, const struct kho_inspection *in,
 				struct kho_findings *f)
 {
+	(void)src;
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
-		struct fdt_header h;
-		struct kho_error e;
-		uint32_t total;
-		uint8_t *buf;
-		int rc;
+		uint32_t total = t->fdt_total;
 
-		if (!t->phys || kho_source_read(src, t->phys, &h, sizeof(h), &e) ||
-		    fdt_magic(&h) != FDT_MAGIC)
+		if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK)
 			continue;
-		total = fdt_totalsize(&h);
-		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size) {
+		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size)
 			kho_report(f, "blob-fdt", t->phys,
 				   "sub-node %s: FDT totalsize %u is larger than blob-size %llu",
 				   t->name, total, (unsigned long long)t->size);
-			continue;
-		}
-		if (total < sizeof(h) || total > BLOB_FDT_MAX) {
+		else if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX)
 			kho_report(f, "blob-fdt", t->phys, "sub-node %s: FDT totalsize %u is "
 				   "implausible", t->name, total);
-			continue;
-		}
-		buf = malloc(total);
-		if (!buf) {
-			f->oom = true;
-			return;
-		}
-		if (kho_source_read(src, t->phys, buf, total, &e) == KHO_OK &&
-		    (rc = fdt_check_full(buf, total)))
+		else if (t->fdt_check)
 			kho_report(f, "blob-fdt", t->phys, "sub-node %s: FDT blob: %s", t->name,
-				   fdt_strerror(rc));
-		free(buf);
+				   fdt_strerror(t->fdt_check));
 	}
 }
 

@@ -78,21 +78,6 @@ static int meant_order(const void *a, const void *b, void *geo)
 	return kx < ky ? -1 : kx > ky;
 }
 
-/* kho-v1 sub-blobs are FDTs: their size is their totalsize. */
-static void size_v1_blobs(struct kho_source *src, struct kho_inspection *in)
-{
-	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
-		struct kho_subtree *t = &in->ho.subtrees[i];
-		struct fdt_header h;
-		struct kho_error e;
-
-		if (!t->phys || kho_source_read(src, t->phys, &h, sizeof(h), &e) ||
-		    fdt_magic(&h) != FDT_MAGIC)
-			continue;
-		t->size = fdt_totalsize(&h);
-	}
-}
-
 static enum kho_status add_scratch(struct kho_source *src, const struct kho_verify_opts *o,
 				   struct kho_inspection *in, struct kho_error *err)
 {
@@ -139,10 +124,15 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 		return st;
 	if (!in->ho.fdt_ok)
 		return KHO_OK;
-	if (in->ho.abi->map_format == KHO_MAP_V1_CHUNKS)
-		size_v1_blobs(src, in);
-	for (size_t i = 0; i < in->ho.nsubtrees; i++)
-		kho_subtree_decode(src, &in->ho.subtrees[i]);
+	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
+		struct kho_subtree *t = &in->ho.subtrees[i];
+
+		kho_subtree_decode(src, t);
+		/* kho-v1 sub-blobs are FDTs without blob-size: their totalsize is it. */
+		if (in->ho.abi->map_format == KHO_MAP_V1_CHUNKS &&
+		    (t->kind == KHO_BLOB_FDT || t->kind == KHO_BLOB_MEMBLOCK))
+			t->size = t->fdt_total;
+	}
 	kho_check_scratch_layout(in, &in->findings);
 	kho_check_blobs(src, in, &in->findings);
 	if (!in->ho.map_ok)

@@ -13,7 +13,6 @@
 
 #include "../util/util.h"
 
-#define FDT_BLOB_MAX (1u << 20)
 
 static void decode_memblock(const void *fdt, struct kho_subtree *t, bool be)
 {
@@ -48,10 +47,11 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 	int len;
 
 	t->kind = KHO_BLOB_FDT;
-	if (total < sizeof(struct fdt_header) || total > FDT_BLOB_MAX || !(buf = malloc(total)))
+	t->fdt_total = total;
+	if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX || !(buf = malloc(total)))
 		return;
 	if (kho_source_read(src, t->phys, buf, total, &e) == KHO_OK &&
-	    !fdt_check_full(buf, total)) {
+	    !(t->fdt_check = fdt_check_full(buf, total))) {
 		compat = fdt_getprop(buf, 0, "compatible", &len);
 		if (compat && len > 0)
 			snprintf(t->compatible, sizeof(t->compatible), "%.*s", len, compat);

@@ -125,7 +125,7 @@ int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n)
 			    fdt_magic(&hdr) != FDT_MAGIC)
 				continue;
 			total = fdt_totalsize(&hdr);
-			if (total < sizeof(hdr) || total > (1u << 20) || !(blob = malloc(total)))
+			if (total < sizeof(hdr) || total > KHO_FDT_BLOB_MAX || !(blob = malloc(total)))
 				continue;
 			if (kho_source_read(src, t->phys, blob, total, &err) == KHO_OK) {
 				snprintf(title, sizeof(title), "sub-node %.64s: FDT blob at 0x%llx",

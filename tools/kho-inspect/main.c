@@ -592,8 +592,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 {
 	struct kho_error err = { 0 };
 	struct progress p = { .mode = o->progress };
-	uint64_t chosen[1] = { o->fdt };
-	const uint64_t *at = chosen;
+	uint64_t chosen = o->fdt;
 	struct kho_scratch_area arrays[9];
 	size_t narrays = o->narrays;
 	struct kho_boot_info bi;
@@ -613,7 +612,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 
 		if (st)
 			return fail("%s: %s", path, err.msg);
-		chosen[0] = bi.fdt;
+		chosen = bi.fdt;
 		if (bi.scratch && bi.scratch_bytes)
 			arrays[narrays++] = (struct kho_scratch_area){ bi.scratch, bi.scratch_bytes };
 		if (bi.incoming_fdt)
@@ -644,10 +643,10 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 				    "\"kho-v...\"); try --fdt ADDR", path);
 		/* The outgoing handover is the one whose page its own map preserves;
 		 * with none such, the first candidate. --all takes every one. */
-		chosen[0] = s->cands[0].phys;
+		chosen = s->cands[0].phys;
 		for (size_t i = 0; i < s->ncands; i++)
 			if (s->mine[i]) {
-				chosen[0] = s->cands[i].phys;
+				chosen = s->cands[i].phys;
 				break;
 			}
 		s->nh = o->all ? s->ncands : 1;
@@ -662,7 +661,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			.fdt_file = o->fdt_file,
 		};
 
-		if (kho_inspect(s->src, o->all && s->ncands ? s->cands[i].phys : *at, &vo,
+		if (kho_inspect(s->src, o->all && s->ncands ? s->cands[i].phys : chosen, &vo,
 				&s->hs[i].in, &err))
 			return fail("%s: %s", path, err.msg);
 	}
