@@ -35,6 +35,13 @@ struct kho_map_stats {
 	uint64_t orders[65];                 /* keys per order */
 };
 
+/* @count consecutive blocks of one order, in tree order. */
+struct kho_run {
+	uint64_t phys;
+	uint64_t count;
+	unsigned order;
+};
+
 struct kho_map_visitor {
 	/* @count consecutive keys of one order, from @phys, in tree order */
 	void (*run)(void *ctx, uint64_t phys, unsigned order, uint64_t count);
@@ -62,6 +69,54 @@ enum kho_status kho_map_walk_v1(struct kho_source *src, const struct kho_geometr
 				uint64_t first, struct kho_findings *f,
 				const struct kho_map_visitor *v, struct kho_map_stats *stats,
 				uint64_t *bitmap_size, struct kho_error *err);
+
+/*
+ * The radix tree in two passes, so that checks can consume runs in
+ * address order without storing them. kho_map_radix_open() walks the
+ * table nodes (every check of kho_map_walk_radix() but the decoding; the
+ * visitor's node callback is called, its run callback is not) and keeps
+ * the leaves in key order: mapped from the dump, or copied when the
+ * source cannot map (the memory is the tree's, never the dump's).
+ */
+struct kho_radix_leaf {
+	uint64_t prefix;          /* key of bit 0 */
+	const uint8_t *bits;
+};
+
+struct kho_radix_map {
+	const struct kho_geometry *geo;
+	bool big_endian;
+	struct kho_radix_leaf *leaves;
+	size_t nleaves, cap;
+	uint8_t **copies;         /* leaf pages read into memory */
+	size_t ncopies, copies_cap;
+};
+
+enum kho_status kho_map_radix_open(struct kho_source *src, const struct kho_geometry *geo,
+				   uint64_t root, struct kho_findings *f,
+				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
+				   struct kho_radix_map *m, struct kho_error *err);
+void kho_map_radix_close(struct kho_radix_map *m);
+
+/*
+ * A cursor over the keys of one order: its runs in ascending address
+ * order, decoded a word at a time when asked for. Runs that go on into
+ * the next word or leaf are joined. Each run is added to @stats (if not
+ * NULL) as it is returned.
+ */
+struct kho_radix_cursor {
+	const struct kho_radix_map *m;
+	struct kho_map_stats *stats;
+	uint64_t lo, hi;          /* the order's keys: [lo, hi) */
+	size_t leaf;              /* current leaf */
+	uint64_t base;            /* key of bit 0 of the current word */
+	uint64_t word;            /* its bits still to return */
+	unsigned order;
+};
+
+void kho_radix_cursor_init(struct kho_radix_cursor *c, const struct kho_radix_map *m,
+			   unsigned order, struct kho_map_stats *stats);
+bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r);
 
 /* kho_map_radix_contains - whether @key is set in the tree at @root. */
 bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,

@@ -14,13 +14,6 @@
 extern "C" {
 #endif
 
-/* @count consecutive blocks of one order, in tree order. */
-struct kho_run {
-	uint64_t phys;
-	uint64_t count;
-	unsigned order;
-};
-
 /* A byte range [start, end). */
 struct kho_span {
 	uint64_t start, end;

@@ -19,116 +19,50 @@ struct walk {
 	struct kho_findings *f;
 	const struct kho_map_visitor *v;
 	struct kho_map_stats *stats;
+	struct kho_radix_map *m;
 	struct visited seen;
 	uint8_t *bufs[KHO_MAX_LEVELS];   /* one page per level, reused */
 	bool big_endian;
-	/* the run being built, flushed when the next key is not its successor */
-	uint64_t run_key, run_count;
 	enum kho_status st;
 	struct kho_error *err;
 };
 
-static void emit_key(struct walk *w, uint64_t key, uint64_t count);
-
-static void flush(struct walk *w)
+static void nomem(struct walk *w)
 {
-	uint64_t phys;
-	unsigned order;
-
-	if (!w->run_count)
-		return;
-	kho_key_decode(w->geo, w->run_key, &phys, &order);
-	w->stats->runs++;
-	w->stats->keys += w->run_count;
-	w->stats->orders[order] += w->run_count;
-	w->stats->preserved_bytes += w->run_count * kho_order_bytes(w->geo, order);
-	if (w->v && w->v->run)
-		w->v->run(w->v->ctx, phys, order, w->run_count);
-	w->run_count = 0;
+	w->st = kho_error_set(w->err, KHO_ERR_NOMEM, "out of memory");
 }
 
-/*
- * A tree built with the broken 16 KiB depth lost bit order0_bit of every
- * order-0 key. What it most likely meant: the key with that bit restored
- * when that is memory the dump describes and the key as read is not, or
- * when the key as read would be an implausibly large block (order >= 15).
- */
-static uint64_t meant_key(struct walk *w, uint64_t key)
+/* Keep a leaf with keys for the decoding pass; report an empty one. */
+static void add_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix, uint64_t phys)
 {
-	uint64_t with = key | ((uint64_t)1 << w->geo->order0_bit), p1, p0, run;
-	unsigned o1, o0;
-	bool in1, in0;
+	uint64_t bytes = ((uint64_t)1 << w->geo->bitmap_log2) / 8, i = 0;
+	struct kho_radix_map *m = w->m;
 
-	if (fls64(key) > w->geo->order0_bit || !kho_key_decode(w->geo, with, &p0, &o0))
-		return key;
-	if (!kho_key_decode(w->geo, key, &p1, &o1))
-		return with;
-	in1 = kho_source_state(w->src, p1, &run) != KHO_MEM_ABSENT;
-	in0 = kho_source_state(w->src, p0, &run) != KHO_MEM_ABSENT;
-	if (in0 != in1)
-		return in0 ? with : key;
-	return o1 >= 15 ? with : key;
-}
-
-/* Keys @key .. @key+@count-1 are set; split where the order changes. */
-static void emit(struct walk *w, uint64_t key, uint64_t count)
-{
-	if (w->geo->broken_depth) {
-		/* Reinterpret block by block, runs join again in emit_key(). */
-		for (uint64_t i = 0; i < count; i++)
-			emit_key(w, meant_key(w, key + i), 1);
-		return;
-	}
-	emit_key(w, key, count);
-}
-
-static void emit_key(struct walk *w, uint64_t key, uint64_t count)
-{
-	while (count) {
-		unsigned f = fls64(key);
-		uint64_t same, n;
-
-		if (f == 0 || f > w->geo->key_width) {
-			/* Only a leaf under root index 0 can hold key 0. */
-			kho_report(w->f, "radix-key-width", 0, "key 0 has no order bit");
-			key++, count--;
-			continue;
-		}
-		same = f == 64 ? UINT64_MAX - key + 1 : ((uint64_t)1 << f) - key;
-		n = MIN(count, same);
-		if (w->run_count && key == w->run_key + w->run_count &&
-		    fls64(w->run_key) == f)
-			w->run_count += n;
-		else {
-			flush(w);
-			w->run_key = key;
-			w->run_count = n;
-		}
-		key += n;
-		count -= n;
-	}
-}
-
-static void decode_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix,
-			uint64_t phys)
-{
-	uint64_t words = ((uint64_t)1 << w->geo->bitmap_log2) / 64, set = 0;
-
-	for (uint64_t i = 0; i < words; i++) {
-		uint64_t word = load_u64(leaf + i * 8, w->big_endian);
-
-		set += (uint64_t)__builtin_popcountll(word);
-		while (word) {
-			unsigned ones, b = take_bit_run(&word, &ones);
-
-			emit(w, prefix | (i * 64 + b), ones);
-		}
-	}
-	w->stats->set_bits_per_level0 += set;
-	if (!set) {
+	while (i < bytes && !load_u64(leaf + i, false))
+		i += 8;
+	if (i == bytes) {
 		w->stats->empty_nodes++;
 		kho_report(w->f, "radix-empty", phys, "leaf is empty (keys unpreserved)");
+		return;
 	}
+	if (!prefix && !w->geo->broken_depth && (load_u64(leaf, w->big_endian) & 1)) {
+		/* Only a leaf under root index 0 can hold key 0 (the broken
+		 * depth's decoding gives it a meaning). */
+		w->stats->set_bits_per_level0++;
+		kho_report(w->f, "radix-key-width", 0, "key 0 has no order bit");
+	}
+	if (leaf == w->bufs[0]) {       /* read, not mapped: keep a copy */
+		uint8_t *copy = malloc(bytes);
+
+		if (!copy || !ARRAY_RESERVE(m->copies, m->copies_cap, m->ncopies)) {
+			free(copy);
+			return nomem(w);
+		}
+		leaf = m->copies[m->ncopies++] = memcpy(copy, leaf, bytes);
+	}
+	if (!ARRAY_RESERVE(m->leaves, m->cap, m->nleaves))
+		return nomem(w);
+	m->leaves[m->nleaves++] = (struct kho_radix_leaf){ prefix, leaf };
 }
 
 static const uint8_t *read_page(struct walk *w, uint64_t phys, unsigned level)
@@ -187,10 +121,8 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 		break;
 	}
 	added = visited_add(&w->seen, child);
-	if (added < 0) {
-		w->st = kho_error_set(w->err, KHO_ERR_NOMEM, "out of memory");
-		return;
-	}
+	if (added < 0)
+		return nomem(w);
 	if (!added) {
 		kho_report(w->f, "radix-loop", entry,
 			   "level-%u entry %llu points at 0x%llx, a page already in the tree",
@@ -218,7 +150,7 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 		w->v->node(w->v->ctx, phys, (int)level, geo->page_size);
 	if (level == 0) {
 		w->stats->leaves++;
-		decode_leaf(w, page, prefix, phys);
+		add_leaf(w, page, prefix, phys);
 		return;
 	}
 	w->stats->nodes++;
@@ -237,22 +169,26 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	}
 }
 
-KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
+KHO_EXPORT enum kho_status kho_map_radix_open(struct kho_source *src,
 					      const struct kho_geometry *geo, uint64_t root,
 					      struct kho_findings *f,
 					      const struct kho_map_visitor *v,
-					      struct kho_map_stats *stats, struct kho_error *err)
+					      struct kho_map_stats *stats,
+					      struct kho_radix_map *m, struct kho_error *err)
 {
-	struct walk w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats, .err = err,
-			  .big_endian = kho_source_big_endian(src) };
+	struct walk w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats, .m = m,
+			  .err = err, .big_endian = kho_source_big_endian(src) };
 	uint64_t run;
 
 	memset(stats, 0, sizeof(*stats));
+	memset(m, 0, sizeof(*m));
+	m->geo = geo;
+	m->big_endian = w.big_endian;
 	if (geo->depth > KHO_MAX_LEVELS)
 		return kho_error_set(err, KHO_ERR_INVALID, "depth %u", geo->depth);
 	for (unsigned l = 0; l < geo->depth; l++)
 		if (!(w.bufs[l] = malloc(geo->page_size)))
-			w.st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+			nomem(&w);
 	if (!w.st) {
 		enum kho_mem_state state = kho_source_state(src, root, &run);
 
@@ -262,15 +198,25 @@ KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
 		else if (state == KHO_MEM_EXCLUDED)
 			kho_report(f, "radix-unreadable", root, "the root page is not in the dump");
 		else if (visited_add(&w.seen, root) < 0)
-			w.st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+			nomem(&w);
 		else
 			walk_node(&w, root, geo->depth - 1, 0);
-		flush(&w);
 	}
 	for (unsigned l = 0; l < geo->depth; l++)
 		free(w.bufs[l]);
 	visited_free(&w.seen);
+	if (w.st)
+		kho_map_radix_close(m);
 	return w.st;
+}
+
+KHO_EXPORT void kho_map_radix_close(struct kho_radix_map *m)
+{
+	for (size_t i = 0; i < m->ncopies; i++)
+		free(m->copies[i]);
+	free(m->copies);
+	free(m->leaves);
+	memset(m, 0, sizeof(*m));
 }
 
 /* The kernel's lookup, checked: is @key set? Bounded by the depth. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "../util/util.h"
+#include "stats.h"
 #include "visited.h"
 
 #define HEX(x) ((unsigned long long)(x))
@@ -66,10 +67,7 @@ static void flush(struct v1 *w)
 {
 	if (!w->run_count)
 		return;
-	w->stats->runs++;
-	w->stats->keys += w->run_count;
-	w->stats->orders[w->run_order] += w->run_count;
-	w->stats->preserved_bytes += w->run_count * kho_order_bytes(w->geo, w->run_order);
+	stats_add_run(w->stats, w->geo, w->run_order, w->run_count);
 	if (w->v && w->v->run)
 		w->v->run(w->v->ctx, w->run_phys, w->run_order, w->run_count);
 	w->run_count = 0;

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Decoding the leaves kept by kho_map_radix_open(): one cursor per order
+ * returns that order's runs in ascending address order, a word at a
+ * time, when the consumer asks. Keys of order o are exactly those whose
+ * highest set bit is key_width - 1 - o, a contiguous range, so a cursor
+ * is a key range over the leaves (kept in key order).
+ */
+#include "kho/map.h"
+
+#include "../util/util.h"
+#include "stats.h"
+
+static uint64_t leaf_keys(const struct kho_radix_map *m)
+{
+	return (uint64_t)1 << m->geo->bitmap_log2;
+}
+
+/* The word of the current leaf at key c->base, limited to [lo, hi). */
+static uint64_t load_word(const struct kho_radix_cursor *c)
+{
+	const struct kho_radix_leaf *l = &c->m->leaves[c->leaf];
+	uint64_t w = load_u64(l->bits + (c->base - l->prefix) / 8, c->m->big_endian);
+
+	if (c->base < c->lo)
+		w &= ~(uint64_t)0 << (c->lo - c->base);
+	if (c->hi - c->base < 64)
+		w &= ((uint64_t)1 << (c->hi - c->base)) - 1;
+	return w;
+}
+
+/* Position on the first word of leaf @i at or above key @from. */
+static bool enter(struct kho_radix_cursor *c, size_t i, uint64_t from)
+{
+	const struct kho_radix_map *m = c->m;
+
+	c->word = 0;
+	c->leaf = i;
+	if (i >= m->nleaves || m->leaves[i].prefix >= c->hi)
+		return false;
+	c->base = MAX(from, m->leaves[i].prefix) & ~(uint64_t)63;
+	c->word = load_word(c);
+	return true;
+}
+
+/* Move to the next word (of this leaf, or the first of the next). */
+static bool advance(struct kho_radix_cursor *c)
+{
+	const struct kho_radix_leaf *l = &c->m->leaves[c->leaf];
+
+	if (c->leaf >= c->m->nleaves)
+		return false;
+	c->base += 64;
+	if (c->base >= c->hi) {
+		c->word = 0;
+		c->leaf = c->m->nleaves;
+		return false;
+	}
+	if (c->base - l->prefix >= leaf_keys(c->m))
+		return enter(c, c->leaf + 1, c->base);
+	c->word = load_word(c);
+	return true;
+}
+
+KHO_EXPORT void kho_radix_cursor_init(struct kho_radix_cursor *c,
+				      const struct kho_radix_map *m, unsigned order,
+				      struct kho_map_stats *stats)
+{
+	size_t lo = 0, hi = m->nleaves;
+	unsigned bit = m->geo->key_width - 1 - order;
+
+	*c = (struct kho_radix_cursor){ .m = m, .stats = stats, .order = order,
+					.lo = (uint64_t)1 << bit, .hi = (uint64_t)2 << bit };
+	/* The first leaf that ends above lo. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->leaves[mid].prefix + leaf_keys(m) <= c->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	enter(c, lo, c->lo);
+}
+
+KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
+{
+	uint64_t start, end;
+	unsigned b, len;
+	const struct kho_geometry *geo = c->m->geo;
+
+	while (!c->word)
+		if (!advance(c))
+			return false;
+	b = take_bit_run(&c->word, &len);
+	start = c->base + b;
+	end = start + len;
+	/* A run up to the word's top goes on if the next key's word starts
+	 * with a set bit (the next leaf only if it follows on). */
+	while (end == c->base + 64 && advance(c) && c->base == end && (c->word & 1)) {
+		take_bit_run(&c->word, &len);
+		end += len;
+	}
+	r->order = c->order;
+	r->count = end - start;
+	/* The order bit is shifted out of the top; shift counts stay < 64. */
+	r->phys = (start << (geo->page_shift + c->order - 1)) << 1;
+	if (c->stats) {
+		stats_add_run(c->stats, geo, c->order, r->count);
+		c->stats->set_bits_per_level0 += r->count;
+	}
+	return true;
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kho_map_walk_radix: both passes in one call, every run handed to the
+ * visitor in tree (key) order. For a tree built with the broken 16 KiB
+ * depth, each key is first turned into the key it most likely meant.
+ */
+#include "kho/map.h"
+
+#include "../util/util.h"
+#include "stats.h"
+
+struct drain {
+	struct kho_source *src;
+	const struct kho_geometry *geo;
+	const struct kho_map_visitor *v;
+	struct kho_map_stats *stats;
+	uint64_t run_key, run_count;     /* the meant run being built */
+};
+
+static void flush(struct drain *d)
+{
+	uint64_t phys;
+	unsigned order;
+
+	if (!d->run_count)
+		return;
+	kho_key_decode(d->geo, d->run_key, &phys, &order);
+	stats_add_run(d->stats, d->geo, order, d->run_count);
+	if (d->v && d->v->run)
+		d->v->run(d->v->ctx, phys, order, d->run_count);
+	d->run_count = 0;
+}
+
+/*
+ * A tree built with the broken 16 KiB depth lost bit order0_bit of every
+ * order-0 key. What it most likely meant: the key with that bit restored
+ * when that is memory the dump describes and the key as read is not, or
+ * when the key as read would be an implausibly large block (order >= 15).
+ */
+static uint64_t meant_key(struct drain *d, uint64_t key)
+{
+	uint64_t with = key | ((uint64_t)1 << d->geo->order0_bit), p1, p0, run;
+	unsigned o1, o0;
+	bool in1, in0;
+
+	if (fls64(key) > d->geo->order0_bit || !kho_key_decode(d->geo, with, &p0, &o0))
+		return key;
+	if (!kho_key_decode(d->geo, key, &p1, &o1))
+		return with;
+	in1 = kho_source_state(d->src, p1, &run) != KHO_MEM_ABSENT;
+	in0 = kho_source_state(d->src, p0, &run) != KHO_MEM_ABSENT;
+	if (in0 != in1)
+		return in0 ? with : key;
+	return o1 >= 15 ? with : key;
+}
+
+/* One meant key: runs join again when the next one follows on. */
+static void emit_meant(struct drain *d, uint64_t key)
+{
+	if (d->run_count && key == d->run_key + d->run_count &&
+	    fls64(d->run_key) == fls64(key)) {
+		d->run_count++;
+		return;
+	}
+	flush(d);
+	d->run_key = key;
+	d->run_count = 1;
+}
+
+static void drain_broken(struct drain *d, const struct kho_radix_map *m)
+{
+	struct kho_radix_cursor c;
+	struct kho_run r;
+
+	/* Key 0 is pfn 0 of order 0 with its order bit lost. */
+	if (m->nleaves && !m->leaves[0].prefix &&
+	    (load_u64(m->leaves[0].bits, m->big_endian) & 1)) {
+		d->stats->set_bits_per_level0++;
+		emit_meant(d, meant_key(d, 0));
+	}
+	for (unsigned o = d->geo->key_width; o-- > 0;) {
+		kho_radix_cursor_init(&c, m, o, NULL);
+		while (kho_radix_cursor_next(&c, &r)) {
+			uint64_t key = kho_key_encode(d->geo, r.phys, o);
+
+			d->stats->set_bits_per_level0 += r.count;
+			for (uint64_t i = 0; i < r.count; i++)
+				emit_meant(d, meant_key(d, key + i));
+		}
+	}
+	flush(d);
+}
+
+KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
+					      const struct kho_geometry *geo, uint64_t root,
+					      struct kho_findings *f,
+					      const struct kho_map_visitor *v,
+					      struct kho_map_stats *stats, struct kho_error *err)
+{
+	struct drain d = { src, geo, v, stats, 0, 0 };
+	struct kho_radix_map m;
+	struct kho_radix_cursor c;
+	struct kho_run r;
+	enum kho_status st = kho_map_radix_open(src, geo, root, f, v, stats, &m, err);
+
+	if (st)
+		return st;
+	if (geo->broken_depth) {
+		drain_broken(&d, &m);
+	} else {
+		/* Key order: the largest order's keys are the smallest. */
+		for (unsigned o = geo->key_width; o-- > 0;) {
+			kho_radix_cursor_init(&c, &m, o, stats);
+			while (kho_radix_cursor_next(&c, &r))
+				if (v && v->run)
+					v->run(v->ctx, r.phys, r.order, r.count);
+		}
+	}
+	kho_map_radix_close(&m);
+	return KHO_OK;
+}
