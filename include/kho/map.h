@@ -117,6 +117,12 @@ struct kho_radix_cursor {
 void kho_radix_cursor_init(struct kho_radix_cursor *c, const struct kho_radix_map *m,
 			   unsigned order, struct kho_map_stats *stats);
 bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r);
+/* Up to @max runs at once. returns: how many (0 at the end). */
+size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r, size_t max);
+
+/* Every run of @m in tree (key) order to @v, counted into @stats if not NULL. */
+void kho_map_radix_runs(const struct kho_radix_map *m, struct kho_map_stats *stats,
+			const struct kho_map_visitor *v);
 
 /* kho_map_radix_contains - whether @key is set in the tree at @root. */
 bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,

@@ -39,19 +39,25 @@ struct kho_verify_opts {
 	const struct kho_scratch_area *scratch_arrays; /* --scratch-array ADDR,BYTES */
 	size_t nscratch_arrays;
 	const char *fdt_file;                  /* --fdt-file */
+	bool keep_runs;                        /* fill runs (listing them) */
+	bool keep_spans;                       /* fill spans with the whole union */
 };
 
 struct kho_inspection {
 	struct kho_handover ho;
 	struct kho_geometry geo;
 	struct kho_findings findings;
+	/* Every run in tree order: with opts.keep_runs (kho-v1 and the broken
+	 * 16 KiB depth always). The checks do not need them stored. */
 	struct kho_run *runs;
 	size_t nruns, runs_cap;
 	struct kho_tree_page *pages;
 	size_t npages, pages_cap;
 	struct kho_map_stats stats;
 	uint64_t v1_bitmap_bytes;      /* kho-v1: 512 or the page size */
-	struct kho_span *spans;        /* preserved memory, sorted and merged */
+	/* Preserved memory, sorted and merged: all of it with opts.keep_spans,
+	 * else only where the coverage checks looked. */
+	struct kho_span *spans;
 	size_t nspans, spans_cap;
 	bool walked;
 };
@@ -70,20 +76,6 @@ void kho_inspection_free(struct kho_inspection *in);
 
 /* First byte of [@a, @b) outside the sorted spans @u, or @b. */
 uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a, uint64_t b);
-
-/* The individual check families (lib/check/), run by kho_inspect(). */
-/* range-overlap; also fills in->spans, which the later checks use. */
-void kho_check_overlap(struct kho_inspection *in, struct kho_findings *f);
-void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,
-		      unsigned max_order, struct kho_findings *f);
-void kho_check_coverage(struct kho_source *src, const struct kho_inspection *in,
-			struct kho_findings *f);
-void kho_check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
-void kho_check_blobs(struct kho_source *src, const struct kho_inspection *in,
-		     struct kho_findings *f);
-/* What decoded blobs name must be preserved (needs the walk). */
-void kho_check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
-			     struct kho_findings *f);
 
 #ifdef __cplusplus
 }

@@ -11,13 +11,12 @@
 #include <stdlib.h>
 
 #include "../util/util.h"
+#include "checks.h"
 
 
 /* Judged from what kho_subtree_decode() read: nothing is read twice. */
-KHO_EXPORT void kho_check_blobs(struct kho_source *src, const struct kho_inspection *in,
-				struct kho_findings *f)
+void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 {
-	(void)src;
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 		uint32_t total = t->fdt_total;
@@ -39,11 +38,11 @@ KHO_EXPORT void kho_check_blobs(struct kho_source *src, const struct kho_inspect
 
 #define HEX(x) ((unsigned long long)(x))
 
-static void need_preserved(const struct kho_span *u, size_t n, uint64_t a, uint64_t len,
+static void need_preserved(struct cover *c, uint64_t a, uint64_t len,
 			   const struct kho_subtree *t, const char *what,
 			   struct kho_findings *f)
 {
-	uint64_t p = kho_spans_first_uncovered(u, n, a, a + len);
+	uint64_t p = cover_first_gap(c, a, a + len);
 
 	if (p != a + len)
 		kho_report(f, "blob-not-preserved", p,
@@ -68,8 +67,7 @@ static void check_kexec(const struct kho_inspection *in, const struct kho_subtre
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
  * adding up to total_pages (kho_restore_vmalloc, 6.17). */
 static void check_vmalloc(struct kho_source *src, const struct kho_inspection *in,
-			  const struct kho_subtree *t, const struct kho_span *u, size_t n,
-			  struct kho_findings *f)
+			  const struct kho_subtree *t, struct cover *c, struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size, per_chunk = page / 8 - 1, pages = 0, run;
 	uint64_t chunk = t->u.vmalloc.first, holder = t->phys;
@@ -97,7 +95,7 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 				   "is not a page in the dump", t->name, HEX(chunk));
 			break;
 		}
-		need_preserved(u, n, chunk, page, t, "vmalloc chunk", f);
+		need_preserved(c, chunk, page, t, "vmalloc chunk", f);
 		for (uint64_t i = 0; i < per_chunk; i++) {
 			uint64_t p = load_u64(buf + 8 + i * 8, be);
 
@@ -108,7 +106,7 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 					   "0x%llx is not aligned to order %u", t->name, HEX(p), order);
 				continue;
 			}
-			need_preserved(u, n, p, page << order, t, "vmalloc run", f);
+			need_preserved(c, p, page << order, t, "vmalloc run", f);
 			pages += (uint64_t)1 << order;
 		}
 		holder = chunk;
@@ -125,12 +123,9 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 	free(buf);
 }
 
-KHO_EXPORT void kho_check_blob_contents(struct kho_source *src,
-					const struct kho_inspection *in,
-					struct kho_findings *f)
+void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
+			 struct cover *c, struct kho_findings *f)
 {
-	size_t n = in->nspans;
-	const struct kho_span *u = in->spans;
 
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
@@ -145,12 +140,12 @@ KHO_EXPORT void kho_check_blob_contents(struct kho_source *src,
 
 				snprintf(what, sizeof(what), "reserve-mem region %s",
 					 t->u.memblock.r[r].name);
-				need_preserved(u, n, t->u.memblock.r[r].start,
+				need_preserved(c, t->u.memblock.r[r].start,
 					       t->u.memblock.r[r].size, t, what, f);
 			}
 			break;
 		case KHO_BLOB_VMALLOC:
-			check_vmalloc(src, in, t, u, n, f);
+			check_vmalloc(src, in, t, c, f);
 			break;
 		default:
 			break;

@@ -11,44 +11,9 @@
 #include <stdlib.h>
 
 #include "../util/util.h"
+#include "checks.h"
 
 #define HEX(x) ((unsigned long long)(x))
-
-#define span kho_span
-
-/* Index of the first span ending after @a. */
-static size_t first_after(const struct span *u, size_t n, uint64_t a)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (u[mid].end <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static bool overlaps(const struct span *u, size_t n, uint64_t a, uint64_t b)
-{
-	size_t i = first_after(u, n, a);
-
-	return i < n && u[i].start < b;
-}
-
-KHO_EXPORT uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
-					     uint64_t b)
-{
-	for (size_t i = first_after(u, n, a); i < n && a < b; i++) {
-		if (u[i].start > a)
-			return a;
-		a = u[i].end;
-	}
-	return a < b ? a : b;
-}
 
 static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len)
 {
@@ -61,16 +26,12 @@ static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len
 	return false;
 }
 
-KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_inspection *in,
-				   struct kho_findings *f)
+void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size, p;
-	size_t n = in->nspans;
-	const struct span *u = in->spans;
 
-	(void)src;
 	if (in->ho.abi && in->ho.abi->fdt_preserved &&
-	    kho_spans_first_uncovered(u, n, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
+	    cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
 		    in->ho.fdt_phys + page)
 		kho_report(f, "fdt-not-preserved", in->ho.fdt_phys,
 			   "the KHO FDT page is not an order-0 key of its own map");
@@ -80,7 +41,7 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 
 		if (!t->usable || end < t->phys)
 			continue;
-		p = kho_spans_first_uncovered(u, n, t->phys, end);
+		p = cover_first_gap(c, t->phys, end);
 		if (p != end)
 			kho_report(f, "blob-not-preserved", p,
 				   "sub-node %s: blob 0x%llx+0x%llx is not preserved from 0x%llx",
@@ -94,7 +55,7 @@ KHO_EXPORT void kho_check_coverage(struct kho_source *src, const struct kho_insp
 			kho_report(f, "radix-node-scratch", t->phys,
 				   "level-%d %s page lies in a scratch area: the next kernel may "
 				   "overwrite it before reading it", t->level, what);
-		if (overlaps(u, n, t->phys, t->phys + t->bytes))
+		if (cover_meets(c, t->phys, t->phys + t->bytes))
 			kho_report(f, "radix-node-preserved", t->phys,
 				   "level-%d %s page is itself inside preserved memory",
 				   t->level, what);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../util/util.h"
+#include "checks.h"
 
 #define DEFAULT_LIMIT 1000
 /* No -W/-E given: the check's (or the report's) own severity applies. */
@@ -130,4 +131,22 @@ KHO_EXPORT void kho_findings_count(const struct kho_findings *f, size_t counts[4
 		if (f->dropped[i] && s >= 0)
 			counts[s] += f->dropped[i];
 	}
+}
+
+/* Internal (lib/check/checks.h): loops over blocks stop at the cap. */
+bool check_capped(const struct kho_findings *f, const char *check)
+{
+	const struct kho_check_info *c = kho_check_find(check);
+
+	return c && f->stored &&
+	       f->stored[kho_check_index(c)] >= (f->limit ? f->limit : DEFAULT_LIMIT);
+}
+
+/* ... and count the blocks they did not look at as dropped findings. */
+void check_drop(struct kho_findings *f, const char *check, uint64_t n)
+{
+	const struct kho_check_info *c = kho_check_find(check);
+
+	if (c && f->dropped)
+		f->dropped[kho_check_index(c)] += n;
 }

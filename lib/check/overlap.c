@@ -7,102 +7,165 @@
  * something. While the smallest run is alone below the next run's start
  * and past the furthest end, its blocks are taken in bulk, so a dense
  * tree of 2^27 keys in a handful of runs costs a handful of steps.
+ * Each run is checked (check_run) when its stream hands it over, and the
+ * union of what is taken goes to the coverage questions (cover.h).
  */
-#include "kho/verify.h"
-
-#include "streams.h"
-
-#include <stdlib.h>
+#include "checks.h"
 
 #include "../util/util.h"
 
-struct cursor {
-	uint64_t start, size, left;   /* next block, its size, blocks left in its run */
-	unsigned order;
-	struct stream s;              /* the runs after this one */
+/* Heap order: by start, then larger blocks first, as one 128-bit key. */
+typedef unsigned __int128 u128;
+
+struct head {
+	u128 key;
+	struct stream *s;
 };
 
-static void load(struct cursor *c, const struct kho_inspection *in)
+static inline u128 key_of(const struct stream *s)
 {
-	const struct kho_run *r = &in->runs[c->s.next++];
-
-	c->start = r->phys;
-	c->size = kho_order_bytes(&in->geo, r->order);
-	c->left = r->count;
-	c->order = r->order;
+	return (u128)s->start << 64 | (UINT64_MAX - s->size);
 }
 
-static bool before(const struct cursor *a, const struct cursor *b)
+/*
+ * The streams waiting, by key. A radix tree has at most one stream per
+ * order: they sit in a ring kept sorted, where a stream that moves on
+ * usually goes straight to the back (one compare). Stored runs can make
+ * any number of streams: a binary heap then.
+ */
+#define RING 64
+
+struct queue {
+	struct head *h;
+	size_t n, first;        /* ring: h[(first + i) % RING], i < n */
+	bool ring;
+};
+
+static inline struct head *q_at(struct queue *q, size_t i)
 {
-	return a->start != b->start ? a->start < b->start : a->size > b->size;
+	return &q->h[q->ring ? (q->first + i) & (RING - 1) : i];
 }
 
-static void sift_down(struct cursor *h, size_t n, size_t i)
+static inline void heap_down(struct head *h, size_t n)
 {
+	size_t i = 0;
+	struct head x = h[0];
+
 	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct cursor t;
+		size_t l = 2 * i + 1, m;
 
-		if (l < n && before(&h[l], &h[m]))
-			m = l;
-		if (r < n && before(&h[r], &h[m]))
-			m = r;
-		if (m == i)
-			return;
-		t = h[i], h[i] = h[m], h[m] = t;
+		if (l >= n)
+			break;
+		m = l + 1 < n && h[l + 1].key < h[l].key ? l + 1 : l;
+		if (x.key <= h[m].key)
+			break;
+		h[i] = h[m];
 		i = m;
 	}
+	h[i] = x;
 }
 
-/* The smaller of the heap top's two children: the next run in line. */
-static const struct cursor *second(const struct cursor *h, size_t n)
+static inline void heap_up(struct head *h, size_t j)
 {
-	if (n < 2)
-		return NULL;
-	if (n == 2 || before(&h[1], &h[2]))
-		return &h[1];
-	return &h[2];
+	struct head x = h[j];
+
+	while (j && x.key < h[(j - 1) / 2].key) {
+		h[j] = h[(j - 1) / 2];
+		j = (j - 1) / 2;
+	}
+	h[j] = x;
 }
 
-KHO_EXPORT void kho_check_overlap(struct kho_inspection *in, struct kho_findings *f)
+/* Insert @x (ring: from the back). */
+static inline void q_push(struct queue *q, struct head x)
 {
-	struct stream *streams = NULL;
-	ssize_t ns = streams_split(in, &streams);
+	size_t i = q->n++;
 
-	in->nspans = 0;
-	size_t n = 0;
-	struct cursor *h = ns >= 0 ? malloc((ns ? (size_t)ns : 1) * sizeof(*h)) : NULL;
+	if (!q->ring) {
+		q->h[i] = x;
+		return heap_up(q->h, i);
+	}
+	for (; i && q_at(q, i - 1)->key > x.key; i--)
+		*q_at(q, i) = *q_at(q, i - 1);
+	*q_at(q, i) = x;
+}
+
+static inline void q_pop(struct queue *q)
+{
+	if (q->ring) {
+		q->first = (q->first + 1) & (RING - 1);
+		q->n--;
+		return;
+	}
+	q->h[0] = q->h[--q->n];
+	heap_down(q->h, q->n);
+}
+
+/* The top's key grew: put it back in place. */
+static inline void q_moved(struct queue *q, u128 key)
+{
+	struct head x = { key, q_at(q, 0)->s };
+
+	if (!q->ring) {
+		q->h[0] = x;
+		return heap_down(q->h, q->n);
+	}
+	q_pop(q);
+	q_push(q, x);
+}
+
+/* The start of the block after the top's. */
+static inline uint64_t q_second_start(struct queue *q)
+{
+	if (q->n < 2)
+		return UINT64_MAX;
+	if (q->ring || q->n == 2 || q->h[1].key < q->h[2].key)
+		return (uint64_t)(q_at(q, 1)->key >> 64);
+	return (uint64_t)(q->h[2].key >> 64);
+}
+
+/* The next run of @s; a refilled batch of runs is checked at once. */
+static inline bool pull(struct stream *s, const struct kho_geometry *geo, struct run_checks *rc)
+{
+	bool refill = s->next == s->end;
+
+	if (!stream_pull(s, geo))
+		return false;
+	if (refill && s->c.m)
+		check_runs(rc, s->batch, s->end);
+	return true;
+}
+
+void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
+		 struct run_checks *rc, struct cover *cv, struct kho_findings *f)
+{
+	const struct kho_geometry *geo = &in->geo;
+	struct queue q = { .ring = ns <= RING };
 	uint64_t max_end = 0, max_start = 0, max_size = 0;
-	unsigned max_order = 0;
-	bool any = false;
+	unsigned max_ord = 0;
 
-	if (!h) {
-		free(streams);
+	q.h = malloc((q.ring ? RING : ns ? ns : 1) * sizeof(*q.h));
+	if (!q.h) {
 		f->oom = true;
 		return;
 	}
-	for (ssize_t i = 0; i < ns; i++) {
-		h[n] = (struct cursor){ .s = streams[i] };
-		load(&h[n++], in);
-	}
-	free(streams);
-	for (size_t i = n / 2; i-- > 0;)
-		sift_down(h, n, i);
-	while (n) {
-		struct cursor *c = &h[0];
-		const struct cursor *next = second(h, n);
+	for (size_t i = 0; i < ns; i++)
+		if (pull(&s[i], geo, rc))
+			q_push(&q, (struct head){ key_of(&s[i]), &s[i] });
+	while (q.n) {
+		struct stream *c = q_at(&q, 0)->s;
 		uint64_t take = 1, end;
 
-		if (any && c->start < max_end) {
+		if (c->start < max_end) {
 			kho_report(f, "range-overlap", c->start,
 				   "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
 				   (unsigned long long)c->start, (unsigned long long)c->size,
-				   c->order, (unsigned long long)max_start,
-				   (unsigned long long)max_size, max_order);
+				   c->run->order, (unsigned long long)max_start,
+				   (unsigned long long)max_size, max_ord);
 		} else if (c->left > 1) {
 			/* Blocks of this run that start before the next run's do not
 			 * overlap anything: take them at once. */
-			uint64_t limit = next ? next->start : UINT64_MAX;
+			uint64_t limit = q_second_start(&q);
 
 			if (limit > c->start)
 				take = MIN(c->left, (limit - c->start + c->size - 1) / c->size);
@@ -111,29 +174,20 @@ KHO_EXPORT void kho_check_overlap(struct kho_inspection *in, struct kho_findings
 		end = c->start + take * c->size;
 		if (end < c->start)     /* the top of the address space */
 			end = UINT64_MAX;
-		/* The union of everything, built on the way: one span per gap. */
-		if (any && c->start <= max_end) {
-			if (end > in->spans[in->nspans - 1].end)
-				in->spans[in->nspans - 1].end = end;
-		} else if (ARRAY_RESERVE(in->spans, in->spans_cap, in->nspans)) {
-			in->spans[in->nspans++] = (struct kho_span){ c->start, end };
-		} else {
-			f->oom = true;
-		}
-		if (!any || end > max_end) {
+		cover_add(cv, c->start, end);
+		if (end > max_end) {
 			max_end = end;
 			max_start = end - c->size;
 			max_size = c->size;
-			max_order = c->order;
+			max_ord = c->run->order;
 		}
-		any = true;
 		c->left -= take;
 		c->start = end;
-		if (!c->left && c->s.next < c->s.end)
-			load(c, in);           /* the stream's next run */
-		else if (!c->left || end == UINT64_MAX)
-			h[0] = h[--n];
-		sift_down(h, n, 0);
+		if ((!c->left && !pull(c, geo, rc)) || (c->left && end == UINT64_MAX))
+			q_pop(&q);
+		else
+			q_moved(&q, key_of(c));
 	}
-	free(h);
+	cover_close(cv);
+	free(q.h);
 }

@@ -8,6 +8,7 @@
 #include "kho/verify.h"
 
 #include "../util/util.h"
+#include "checks.h"
 
 #define HEX(x) ((unsigned long long)(x))
 
@@ -32,6 +33,8 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 	if (!too_big && r->order <= max_order)
 		return;
 	for (uint64_t i = 0; i < r->count; i++) {
+		if (check_capped(f, "range-order"))
+			return check_drop(f, "range-order", r->count - i);
 		if (too_big)
 			kho_report_sev(f, "range-order", KHO_SEV_ERROR, r->phys + i * size,
 				       "order %u: the next kernel computes 1 << (order + "
@@ -40,8 +43,6 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 		else
 			kho_report(f, "range-order", r->phys + i * size,
 				   "order %u is above --max-order %u", r->order, max_order);
-		if (f->dropped[kho_check_index(kho_check_find("range-order"))])
-			break;
 	}
 }
 
@@ -57,6 +58,10 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 		for (uint64_t i = lo; i < hi; i++) {
 			uint64_t start = r->phys + i * size;
 
+			if (check_capped(f, "range-scratch")) {
+				check_drop(f, "range-scratch", hi - i);
+				break;
+			}
 			kho_report(f, "range-scratch", MAX(start, a->phys),
 				   "0x%llx+0x%llx (order %u) overlaps scratch area %zu "
 				   "0x%llx+0x%llx", HEX(start), HEX(size), r->order, s,
@@ -68,9 +73,10 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 /*
  * range-not-ram and range-not-dumped: walk the source's map across the
  * run; every block meeting an absent (or excluded) stretch is reported
- * once, at the first such byte it has.
+ * once, at the first such byte it has. A run inside the last present
+ * stretch seen costs no lookup.
  */
-static void check_memory(struct kho_source *src, const struct kho_run *r, uint64_t size,
+static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_t size,
 			 struct kho_findings *f)
 {
 	uint64_t end = r->phys + r->count * size, pos = r->phys, run;
@@ -78,12 +84,19 @@ static void check_memory(struct kho_source *src, const struct kho_run *r, uint64
 
 	if (end < r->phys)
 		end = UINT64_MAX;
+	if (pos >= rc->present_lo && end <= rc->present_hi)
+		return;
 	while (pos < end) {
-		enum kho_mem_state st = kho_source_state(src, pos, &run);
+		enum kho_mem_state st = kho_source_state(rc->src, pos, &run);
 		uint64_t stop = run && pos + run > pos ? MIN(end, pos + run) : end;
 
+		if (st == KHO_MEM_PRESENT && run && pos + run > pos) {
+			rc->present_lo = pos;
+			rc->present_hi = pos + run;
+		}
 		if (st != KHO_MEM_PRESENT) {
 			bool absent = st == KHO_MEM_ABSENT;
+			const char *check = absent ? "range-not-ram" : "range-not-dumped";
 			uint64_t *last = absent ? &last_absent : &last_excluded;
 
 			for (uint64_t i = (pos - r->phys) / size;
@@ -92,10 +105,17 @@ static void check_memory(struct kho_source *src, const struct kho_run *r, uint64
 
 				if (*last == i)
 					continue;
+				if (check_capped(f, check)) {
+					/* blocks meeting [pos, stop) not yet reported */
+					uint64_t d = stop - r->phys;
+
+					d = d / size + (d % size != 0);
+					check_drop(f, check, MIN(r->count, d) - i);
+					break;
+				}
 				*last = i;
-				kho_report(f, absent ? "range-not-ram" : "range-not-dumped", first,
-					   "0x%llx+0x%llx (order %u): 0x%llx is %s", HEX(start),
-					   HEX(size), r->order, HEX(first),
+				kho_report(f, check, first, "0x%llx+0x%llx (order %u): 0x%llx is %s",
+					   HEX(start), HEX(size), r->order, HEX(first),
 					   absent ? "not memory the dump describes" :
 					   "not in the dump");
 			}
@@ -104,21 +124,35 @@ static void check_memory(struct kho_source *src, const struct kho_run *r, uint64
 	}
 }
 
-KHO_EXPORT void kho_check_ranges(struct kho_source *src, const struct kho_inspection *in,
-				 unsigned max_order, struct kho_findings *f)
+void run_checks_init(struct run_checks *rc, struct kho_source *src,
+		     const struct kho_inspection *in, unsigned max_order,
+		     struct kho_findings *f)
 {
-	for (size_t k = 0; k < in->nruns; k++) {
-		const struct kho_run *r = &in->runs[k];
-		uint64_t size = kho_order_bytes(&in->geo, r->order);
+	*rc = (struct run_checks){ .src = src, .in = in, .f = f, .scratch_lo = UINT64_MAX,
+				   /* orders the next kernel overflows on are always reported */
+				   .max_order = MIN(max_order, 30 - in->geo.page_shift) };
+	for (size_t s = 0; s < in->ho.nscratch; s++) {
+		const struct kho_scratch_area *a = &in->ho.scratch[s];
 
-		check_order(in, r, size, max_order, f);
-		check_scratch(in, r, size, f);
-		check_memory(src, r, size, f);
+		if (!a->size)
+			continue;
+		rc->scratch_lo = MIN(rc->scratch_lo, a->phys);
+		rc->scratch_hi = MAX(rc->scratch_hi, a->phys + a->size < a->phys ? UINT64_MAX :
+							a->phys + a->size);
 	}
+	rc->max_order_user = max_order;
 }
 
-KHO_EXPORT void kho_check_scratch_layout(const struct kho_inspection *in,
-					 struct kho_findings *f)
+void check_run_slow(struct run_checks *rc, const struct kho_run *r)
+{
+	uint64_t size = kho_order_bytes(&rc->in->geo, r->order);
+
+	check_order(rc->in, r, size, rc->max_order_user, rc->f);
+	check_scratch(rc->in, r, size, rc->f);
+	check_memory(rc, r, size, rc->f);
+}
+
+void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size;
 

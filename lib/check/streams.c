@@ -5,22 +5,48 @@
 
 #include "../util/util.h"
 
-ssize_t streams_split(const struct kho_inspection *in, struct stream **out)
+static struct stream *add(struct stream **v, size_t *cap, size_t *n)
 {
-	struct stream *v = NULL;
+	if (!ARRAY_RESERVE(*v, *cap, *n))
+		return NULL;
+	memset(&(*v)[*n], 0, sizeof(**v));
+	return &(*v)[(*n)++];
+}
+
+ssize_t streams_of_runs(const struct kho_inspection *in, struct stream **out)
+{
+	struct stream *v = NULL, *s = NULL;
 	size_t n = 0, cap = 0;
 
 	for (size_t i = 0; i < in->nruns; i++) {
 		const struct kho_run *r = &in->runs[i], *p = i ? &in->runs[i - 1] : NULL;
 
 		if (!p || p->order != r->order || p->phys >= r->phys) {
-			if (!ARRAY_RESERVE(v, cap, n)) {
+			if (!(s = add(&v, &cap, &n))) {
 				free(v);
 				return -1;
 			}
-			v[n++] = (struct stream){ i, i };
+			s->v = in->runs;
+			s->next = i;
 		}
-		v[n - 1].end = i + 1;
+		s->end = i + 1;
+	}
+	*out = v;
+	return (ssize_t)n;
+}
+
+ssize_t streams_of_radix(const struct kho_radix_map *m, struct kho_map_stats *stats,
+			 struct stream **out)
+{
+	struct stream *v = NULL, *s;
+	size_t n = 0, cap = 0;
+
+	for (unsigned o = 0; o < m->geo->key_width; o++) {
+		if (!(s = add(&v, &cap, &n))) {
+			free(v);
+			return -1;
+		}
+		kho_radix_cursor_init(&s->c, m, o, stats);
 	}
 	*out = v;
 	return (ssize_t)n;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "../util/util.h"
+#include "checks.h"
 
 static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 {
@@ -94,12 +95,96 @@ static enum kho_status add_scratch(struct kho_source *src, const struct kho_veri
 	return KHO_OK;
 }
 
+/*
+ * The checks that need the map: coverage questions are collected first
+ * (cover.h), then the merge checks every run and keeps the union where
+ * they look, then they are answered.
+ */
+static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
+		       unsigned max_order, struct kho_inspection *in, struct stream *s,
+		       ssize_t ns)
+{
+	struct kho_findings quiet;
+	struct run_checks rc;
+	struct cover c;
+
+	if (ns < 0) {
+		in->findings.oom = true;
+		return;
+	}
+	cover_init(&c, in, o->keep_spans);
+	if (!o->keep_spans) {
+		kho_findings_init(&quiet);
+		check_coverage(in, &c, &quiet);
+		check_blob_contents(src, in, &c, &quiet);
+		kho_findings_free(&quiet);
+	}
+	if (!cover_seal(&c))
+		in->findings.oom = true;
+	run_checks_init(&rc, src, in, max_order, &in->findings);
+	for (ssize_t i = 0; i < ns; i++)      /* stored runs: checked here */
+		for (size_t k = s[i].next; !s[i].c.m && k < s[i].end; k++)
+			check_run_slow(&rc, &s[i].v[k]);
+	check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
+	check_coverage(in, &c, &in->findings);
+	check_blob_contents(src, in, &c, &in->findings);
+	cover_free(&c);
+}
+
+static enum kho_status walk_and_check(struct kho_source *src,
+				      const struct kho_verify_opts *o, unsigned max_order,
+				      struct kho_inspection *in, struct kho_error *err)
+{
+	struct kho_map_visitor v = { on_run, on_node, in };
+	struct stream *streams = NULL;
+	struct kho_radix_map map;
+	enum kho_status st;
+	ssize_t ns;
+
+	if (in->ho.abi->map_format == KHO_MAP_RADIX && broken_depth(src, in)) {
+		struct kho_geometry good;
+
+		kho_report(&in->findings, "radix-depth", in->ho.map_phys,
+			   "the tree has depth %u, built as before the 16 KiB depth fix: its "
+			   "order-0 keys lost their order bit; ranges are what it most likely "
+			   "meant", in->geo.depth);
+		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+					&in->stats, err);
+		/* List them in the order a correct tree would. */
+		kho_geometry_init(&good, in->geo.page_size, false);
+		qsort_r(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good);
+	} else if (in->ho.abi->map_format == KHO_MAP_RADIX) {
+		/* Decoded as the merge asks: no run is stored unless listed. */
+		st = kho_map_radix_open(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+					&in->stats, &map, err);
+		if (st)
+			return st;
+		if (o->keep_runs)
+			kho_map_radix_runs(&map, NULL, &v);
+		in->walked = true;
+		ns = streams_of_radix(&map, &in->stats, &streams);
+		run_checks(src, o, max_order, in, streams, ns);
+		free(streams);
+		kho_map_radix_close(&map);
+		return KHO_OK;
+	} else {
+		st = kho_map_walk_v1(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+				     &in->stats, &in->v1_bitmap_bytes, err);
+	}
+	if (st)
+		return st;
+	in->walked = true;
+	ns = streams_of_runs(in, &streams);
+	run_checks(src, o, max_order, in, streams, ns);
+	free(streams);
+	return KHO_OK;
+}
+
 KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				       const struct kho_verify_opts *o,
 				       struct kho_inspection *in, struct kho_error *err)
 {
 	static const struct kho_verify_opts none;
-	struct kho_map_visitor v = { on_run, on_node, in };
 	enum kho_status st;
 	unsigned max_order;
 
@@ -133,38 +218,14 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 		    (t->kind == KHO_BLOB_FDT || t->kind == KHO_BLOB_MEMBLOCK))
 			t->size = t->fdt_total;
 	}
-	kho_check_scratch_layout(in, &in->findings);
-	kho_check_blobs(src, in, &in->findings);
+	check_scratch_layout(in, &in->findings);
+	check_blobs(in, &in->findings);
 	if (!in->ho.map_ok)
 		return KHO_OK;
-	if (in->ho.abi->map_format == KHO_MAP_RADIX && broken_depth(src, in)) {
-		struct kho_geometry good;
-
-		kho_report(&in->findings, "radix-depth", in->ho.map_phys,
-			   "the tree has depth %u, built as before the 16 KiB depth fix: its "
-			   "order-0 keys lost their order bit; ranges are what it most likely "
-			   "meant", in->geo.depth);
-		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-					&in->stats, err);
-		/* List them in the order a correct tree would. */
-		kho_geometry_init(&good, in->geo.page_size, false);
-		qsort_r(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good);
-	} else if (in->ho.abi->map_format == KHO_MAP_RADIX)
-		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-					&in->stats, err);
-	else
-		st = kho_map_walk_v1(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				     &in->stats, &in->v1_bitmap_bytes, err);
-	if (st)
-		return st;
-	in->walked = true;
-	kho_check_overlap(in, &in->findings);
-	kho_check_ranges(src, in, max_order, &in->findings);
-	kho_check_coverage(src, in, &in->findings);
-	kho_check_blob_contents(src, in, &in->findings);
-	if (in->findings.oom)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	return KHO_OK;
+	st = walk_and_check(src, o, max_order, in, err);
+	if (!st && in->findings.oom)
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	return st;
 }
 
 KHO_EXPORT void kho_inspection_free(struct kho_inspection *in)

@@ -83,7 +83,7 @@ KHO_EXPORT void kho_radix_cursor_init(struct kho_radix_cursor *c,
 	enter(c, lo, c->lo);
 }
 
-KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
+static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 {
 	uint64_t start, end;
 	unsigned b, len;
@@ -92,7 +92,13 @@ KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run
 	while (!c->word)
 		if (!advance(c))
 			return false;
-	b = take_bit_run(&c->word, &len);
+	b = (unsigned)__builtin_ctzll(c->word);
+	if (!((c->word >> b) & 2)) {     /* a lone key: the sparse case */
+		c->word &= c->word - 1;
+		len = 1;
+	} else {
+		b = take_bit_run(&c->word, &len);
+	}
 	start = c->base + b;
 	end = start + len;
 	/* A run up to the word's top goes on if the next key's word starts
@@ -105,9 +111,41 @@ KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run
 	r->count = end - start;
 	/* The order bit is shifted out of the top; shift counts stay < 64. */
 	r->phys = (start << (geo->page_shift + c->order - 1)) << 1;
-	if (c->stats) {
-		stats_add_run(c->stats, geo, c->order, r->count);
-		c->stats->set_bits_per_level0 += r->count;
-	}
 	return true;
+}
+
+static void count(struct kho_radix_cursor *c, const struct kho_run *r, size_t n)
+{
+	uint64_t keys = 0;
+
+	if (!c->stats || !n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		keys += r[i].count;
+	stats_add_run(c->stats, c->m->geo, c->order, keys);
+	c->stats->runs += n - 1;
+	c->stats->set_bits_per_level0 += keys;
+}
+
+KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
+{
+	bool got = next(c, r);
+
+	count(c, r, got);
+	return got;
+}
+
+KHO_EXPORT size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
+					size_t max)
+{
+	/* A copy the compiler can keep in registers: stores to @r cannot
+	 * alias it. */
+	struct kho_radix_cursor cc = *c;
+	size_t n = 0;
+
+	while (n < max && next(&cc, &r[n]))
+		n++;
+	*c = cc;
+	count(c, r, n);
+	return n;
 }

@@ -91,6 +91,22 @@ static void drain_broken(struct drain *d, const struct kho_radix_map *m)
 	flush(d);
 }
 
+KHO_EXPORT void kho_map_radix_runs(const struct kho_radix_map *m,
+				   struct kho_map_stats *stats,
+				   const struct kho_map_visitor *v)
+{
+	struct kho_radix_cursor c;
+	struct kho_run r;
+
+	/* Key order: the largest order's keys are the smallest. */
+	for (unsigned o = m->geo->key_width; o-- > 0;) {
+		kho_radix_cursor_init(&c, m, o, stats);
+		while (kho_radix_cursor_next(&c, &r))
+			if (v && v->run)
+				v->run(v->ctx, r.phys, r.order, r.count);
+	}
+}
+
 KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
 					      const struct kho_geometry *geo, uint64_t root,
 					      struct kho_findings *f,
@@ -99,8 +115,6 @@ KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
 {
 	struct drain d = { src, geo, v, stats, 0, 0 };
 	struct kho_radix_map m;
-	struct kho_radix_cursor c;
-	struct kho_run r;
 	enum kho_status st = kho_map_radix_open(src, geo, root, f, v, stats, &m, err);
 
 	if (st)
@@ -108,13 +122,7 @@ KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
 	if (geo->broken_depth) {
 		drain_broken(&d, &m);
 	} else {
-		/* Key order: the largest order's keys are the smallest. */
-		for (unsigned o = geo->key_width; o-- > 0;) {
-			kho_radix_cursor_init(&c, &m, o, stats);
-			while (kho_radix_cursor_next(&c, &r))
-				if (v && v->run)
-					v->run(v->ctx, r.phys, r.order, r.count);
-		}
+		kho_map_radix_runs(&m, stats, v);
 	}
 	kho_map_radix_close(&m);
 	return KHO_OK;

@@ -2,7 +2,9 @@
 """inspect_expect.py MKIMAGE INSPECT SPECDIR WORKDIR
 
 For every spec, kho-inspect --json verify --ranges on the generated ELF
-must say what the generator expects: the FDT (address, compatible), the
+must say what the generator expects (and plain verify and ranges --merge,
+which check without storing runs and with the whole union, the same
+findings): the FDT (address, compatible), the
 page size, every range in tree order, the key count, every finding
 (check, severity, phys), and the exit status that follows. Clean images
 must read the same from every other format written (raw, kcore, qemu,
@@ -38,8 +40,8 @@ def ranges(h):
     return [(r["phys"], r["order"], r["size"]) for r in h["ranges"]]
 
 
-def inspect(tool, args, path):
-    r = subprocess.run([tool, "--json", "verify", "--ranges"] + args + [path],
+def inspect(tool, args, path, command=("verify", "--ranges")):
+    r = subprocess.run([tool, "--json"] + list(command) + args + [path],
                        capture_output=True, text=True)
     try:
         return r.returncode, json.loads(r.stdout), r.stderr
@@ -77,6 +79,14 @@ def main():
         check(gh["stats"]["keys"] == wh["stats"]["keys"], f"{name}: keys")
         gf, wf = findings(got), findings(want)
         check(gf == wf, f"{name}: findings differ: extra {dict(gf - wf)}, missing {dict(wf - gf)}")
+        # The same findings whichever way the checks ran: without the
+        # runs stored (verify), with the whole union kept (ranges --merge).
+        for command in (("verify",), ("ranges", "--merge")):
+            _, other, err2 = inspect(tool, args, base + ".elf", command)
+            check(other is not None and findings(other) == wf,
+                  f"{name} {' '.join(command)}: findings differ {err2.strip()}" if other is None
+                  else f"{name} {' '.join(command)}: extra {dict(findings(other) - wf)}, "
+                       f"missing {dict(wf - findings(other))}")
         errors = any(s == "error" for (_, s, _) in wf)
         check(rc == (1 if errors else 0), f"{name}: exit {rc}, want {1 if errors else 0}")
         if name.startswith("clean-") or name == "demo":

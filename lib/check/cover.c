@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include "cover.h"
+
+#include <stdlib.h>
+
+#include "../util/util.h"
+
+void cover_init(struct cover *c, struct kho_inspection *in, bool keep_all)
+{
+	*c = (struct cover){ .collecting = !keep_all, .keep_all = keep_all, .in = in };
+	in->nspans = 0;
+}
+
+void cover_free(struct cover *c)
+{
+	free(c->want);
+	c->want = NULL;
+}
+
+static void want(struct cover *c, uint64_t a, uint64_t b)
+{
+	if (a >= b)
+		return;
+	if (!ARRAY_RESERVE(c->want, c->want_cap, c->nwant))
+		c->in->findings.oom = true;
+	else
+		c->want[c->nwant++] = (struct kho_span){ a, b };
+}
+
+/* Index of the first span ending after @a. */
+static size_t first_after(const struct kho_span *u, size_t n, uint64_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+KHO_EXPORT uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
+					     uint64_t b)
+{
+	for (size_t i = first_after(u, n, a); i < n && a < b; i++) {
+		if (u[i].start > a)
+			return a;
+		a = u[i].end;
+	}
+	return a < b ? a : b;
+}
+
+uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b)
+{
+	if (c->collecting) {
+		want(c, a, b);
+		return b;
+	}
+	return kho_spans_first_uncovered(c->in->spans, c->in->nspans, a, b);
+}
+
+bool cover_meets(struct cover *c, uint64_t a, uint64_t b)
+{
+	size_t i;
+
+	if (c->collecting) {
+		want(c, a, b);
+		return false;
+	}
+	i = first_after(c->in->spans, c->in->nspans, a);
+	return i < c->in->nspans && c->in->spans[i].start < b;
+}
+
+static int by_start(const void *x, const void *y)
+{
+	const struct kho_span *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+bool cover_seal(struct cover *c)
+{
+	size_t n = 0;
+
+	c->collecting = false;
+	c->want_next = UINT64_MAX;
+	if (c->keep_all || !c->nwant)
+		return true;
+	qsort(c->want, c->nwant, sizeof(*c->want), by_start);
+	for (size_t i = 1; i < c->nwant; i++) {
+		if (c->want[i].start <= c->want[n].end)
+			c->want[n].end = MAX(c->want[n].end, c->want[i].end);
+		else
+			c->want[++n] = c->want[i];
+	}
+	c->nwant = n + 1;
+	c->want_next = c->want[0].start;
+	return true;
+}
+
+static void keep(struct cover *c, uint64_t start, uint64_t end)
+{
+	struct kho_inspection *in = c->in;
+
+	if (!ARRAY_RESERVE(in->spans, in->spans_cap, in->nspans))
+		in->findings.oom = true;
+	else
+		in->spans[in->nspans++] = (struct kho_span){ start, end };
+}
+
+/* A finished span of the union: keep it, or the parts questions look at. */
+void cover_finish(struct cover *c)
+{
+	const struct kho_span s = c->cur;
+
+	c->open = false;
+	if (c->keep_all)
+		return keep(c, s.start, s.end);
+	while (c->wi < c->nwant && c->want[c->wi].end <= s.start)
+		c->wi++;
+	c->want_next = c->wi < c->nwant ? c->want[c->wi].start : UINT64_MAX;
+	for (size_t k = c->wi; k < c->nwant && c->want[k].start < s.end; k++)
+		keep(c, MAX(s.start, c->want[k].start), MIN(s.end, c->want[k].end));
+}
+
+void cover_close(struct cover *c)
+{
+	if (c->open)
+		cover_finish(c);
+}
