@@ -46,10 +46,11 @@ static bool enter(struct kho_radix_cursor *c, size_t i, uint64_t from)
 /* Move to the next word (of this leaf, or the first of the next). */
 static bool advance(struct kho_radix_cursor *c)
 {
-	const struct kho_radix_leaf *l = &c->m->leaves[c->leaf];
+	const struct kho_radix_leaf *l;
 
 	if (c->leaf >= c->m->nleaves)
 		return false;
+	l = &c->m->leaves[c->leaf];
 	c->base += 64;
 	if (c->base >= c->hi) {
 		c->word = 0;
