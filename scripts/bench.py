@@ -16,25 +16,27 @@ def run(cmd, stdout=subprocess.DEVNULL):
 
 
 def timed(cmd, runs):
-    """Median wall seconds and the largest peak RSS (KiB) over @runs runs.
-    The child is spawned and reaped directly (posix_spawn, wait4): the
-    clock does not include a shell or /usr/bin/time starting, and the peak
-    RSS is the kernel's ru_maxrss, the number /usr/bin/time -v prints."""
-    walls, rss = [], 0
+    """Median wall seconds over @runs runs, and the peak RSS (KiB).
+    The timed children are spawned and reaped directly (posix_spawn,
+    wait4), so the clock does not include a shell or /usr/bin/time
+    starting; one more run under /usr/bin/time gives the peak RSS (wait4's
+    own ru_maxrss would count Python's memory, which the child shares until
+    it execs)."""
+    walls = []
     devnull = os.open(os.devnull, os.O_WRONLY)
     env = dict(os.environ)
     for _ in range(runs + 1):           # the first run warms the caches
         t = time.perf_counter()
         pid = os.posix_spawn(shutil.which(cmd[0]), cmd, env,
                              file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
-        _, status, usage = os.wait4(pid, 0)
-        wall = time.perf_counter() - t
+        _, status = os.waitpid(pid, 0)
+        walls.append(time.perf_counter() - t)
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"bench: {' '.join(cmd)} failed")
-        walls.append(wall)
-        rss = max(rss, usage.ru_maxrss)
     os.close(devnull)
-    return statistics.median(walls[1:]), rss
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, check=True)
+    return statistics.median(walls[1:]), int(r.stderr.strip().splitlines()[-1])
 
 
 def fdt_of(inspect, image):
@@ -58,7 +60,7 @@ def main():
     if not os.path.exists(dense4g) or os.path.getsize(dense4g) != 4 << 30:
         run(["cp", "--sparse=never", os.path.join(work, "dense4g.raw"), dense4g])
 
-    print(f"\nmedian of {runs} runs; RSS is the peak over them")
+    print(f"\nwall: median of {runs} runs after a warm-up; peak RSS: /usr/bin/time, one more run")
     print(f"{'tree':8} {'command':22} {'wall':>10} {'peak RSS':>10} {'walk/this':>10}")
     for name in ("dense", "sparse"):
         image = os.path.join(work, name + ".elf")

@@ -660,8 +660,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			.scratch_arrays = arrays, .nscratch_arrays = narrays,
 			.fdt_file = o->fdt_file,
 			/* Only listing them needs the runs or the whole union stored. */
-			.keep_runs = !strcmp(o->command, "ranges") || !strcmp(o->command, "extract") ||
-				     o->with_ranges,
+			.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
+				     !strcmp(o->command, "extract") || o->with_ranges,
 			.keep_spans = o->merge || !strcmp(o->command, "diff"),
 		};
 
