@@ -4,8 +4,10 @@
 #include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kho/ref.h"
+#include "kho/verify.h"
 #include "suite.h"
 #include "ref/ref_internal.h"
 #include "util/util.h"
@@ -59,9 +61,49 @@ static struct kho_ref *machine(uint64_t page, unsigned abi, bool small, uint64_t
 	return ref;
 }
 
+static bool has(const struct keyset *s, uint64_t phys, unsigned order)
+{
+	for (size_t k = 0; k < s->n; k++)
+		if (s->v[k].phys == phys && s->v[k].order == order)
+			return true;
+	return false;
+}
+
 /*
- * Seeded random preserve/unpreserve of (phys, order) below 7/8 of RAM:
- * the walk must return exactly the model set. Loop index: page size x
+ * libkho's reader on the image the reference writes: every key, once.
+ * Radix runs come from the per-order cursors (kho_inspect keeps them).
+ */
+static void read_back(struct kho_ref *ref, uint64_t page, struct keyset *got)
+{
+	char path[] = "/tmp/kho-unit-ref-XXXXXX";
+	struct kho_source_opts so = { .format = KHO_FORMAT_RAW, .page_size = page };
+	struct kho_verify_opts vo = { .keep_runs = true };
+	struct kho_write_opts wo = { 0 };
+	struct kho_inspection in;
+	struct kho_source *src;
+	struct kho_error err;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(kho_ref_write(ref, KHO_IMAGE_RAW, path, &wo, &err), KHO_OK);
+	ck_assert_int_eq(kho_source_open(path, &so, &src, &err), KHO_OK);
+	ck_assert_int_eq(kho_inspect(src, kho_ref_fdt_phys(ref), &vo, &in, &err), KHO_OK);
+	ck_assert(in.walked);
+	for (size_t i = 0; i < in.nruns; i++)
+		for (uint64_t k = 0; k < in.runs[i].count; k++)
+			collect(got, in.runs[i].phys + k * (page << in.runs[i].order),
+				in.runs[i].order);
+	ck_assert_uint_eq(in.stats.keys, got->n);
+	kho_inspection_free(&in);
+	kho_source_close(src);
+	unlink(path);
+}
+
+/*
+ * Seeded random preserve/unpreserve of (phys, order) below 7/8 of RAM,
+ * and a run of pages across a leaf boundary: the reference's walk and
+ * libkho's reader must both return exactly the model set. Loop index: page size x
  * map format (radix, v1 page bitmaps, v1 512-byte bitmaps).
  */
 START_TEST(walk_returns_exactly_what_was_preserved)
@@ -75,7 +117,7 @@ START_TEST(walk_returns_exactly_what_was_preserved)
 	struct kho_error err;
 	size_t n = 0;
 
-	model.v = calloc(4000, sizeof(*model.v));
+	model.v = calloc(4200, sizeof(*model.v));
 	for (int op = 0; op < 4000; op++) {
 		unsigned order = (unsigned)(rnd(&seed) % 12);
 		uint64_t limit = (ram - ram / 8) / (page << order);
@@ -95,6 +137,15 @@ START_TEST(walk_returns_exactly_what_was_preserved)
 				model.v[k] = model.v[--n];
 		}
 	}
+	/* Consecutive order-0 keys across words and the first leaf boundary. */
+	model.n = n;
+	for (uint64_t pfn = page * 8 - 70; pfn < page * 8 + 70; pfn++) {
+		if (has(&model, pfn * page, 0))
+			continue;
+		ck_assert_int_eq(kho_ref_preserve_folio(ref, pfn * page, 0, &err), KHO_OK);
+		model.v[n++] = (struct ref_key){ pfn * page, 0 };
+		model.n = n;
+	}
 	ck_assert_int_eq(kho_ref_finalize(ref, &err), KHO_OK);
 	if (abi >= 2)  /* the FDT page is a key of its own map */
 		model.v[n++] = (struct ref_key){ kho_ref_fdt_phys(ref), 0 };
@@ -106,6 +157,14 @@ START_TEST(walk_returns_exactly_what_was_preserved)
 			  (got.v[i - 1].order == got.v[i].order &&
 			   got.v[i - 1].phys < got.v[i].phys));
 	qsort(model.v, n, sizeof(*model.v), key_cmp);
+	qsort(got.v, got.n, sizeof(*got.v), key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(got.v[i].phys, model.v[i].phys);
+		ck_assert_uint_eq(got.v[i].order, model.v[i].order);
+	}
+	got.n = 0;
+	read_back(ref, page, &got);
+	ck_assert_uint_eq(got.n, n);
 	qsort(got.v, got.n, sizeof(*got.v), key_cmp);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_uint_eq(got.v[i].phys, model.v[i].phys);
