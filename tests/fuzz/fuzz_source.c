@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Any file as a memory source (ELF, kdump, raw by content): open it, read
- * its map, walk its data extents and read what they name. */
+/* Any file as a memory source (ELF, kdump, raw by content), with holes
+ * punched where its last byte says: open it, read its map, walk its data
+ * extents and read what they name. */
 #include <stdint.h>
 
 #include "fuzz_util.h"
@@ -21,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fd < 0)
 		return 0;
+	if (size)
+		fuzz_punch(fd, size, data[size - 1]);
 	if (!kho_source_open(path, NULL, &src, &err)) {
 		r = kho_source_map_ranges(src, &n);
 		for (size_t i = 0; i < n && i < 64; i++) {

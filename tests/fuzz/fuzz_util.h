@@ -3,6 +3,8 @@
 #ifndef KHO_FUZZ_UTIL_H
 #define KHO_FUZZ_UTIL_H
 
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,6 +22,21 @@ static inline int fuzz_file(const uint8_t *data, size_t size, char *path, size_t
 	}
 	snprintf(path, len, "/proc/self/fd/%d", fd);
 	return fd;
+}
+
+/*
+ * Punch holes into the file behind @fd (@size bytes): eighth i of it, in
+ * whole 4 KiB pages, when bit i of @mask is set. Sources then see the
+ * data extents and holes a sparse dump has (SEEK_DATA, SEEK_HOLE).
+ */
+static inline void fuzz_punch(int fd, size_t size, uint8_t mask)
+{
+	size_t eighth = size / 8 / 4096 * 4096;
+
+	for (int i = 0; eighth && i < 8; i++)
+		if (mask & (1u << i))
+			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)(i * eighth), (off_t)eighth);
 }
 
 #endif
