@@ -219,30 +219,36 @@ KHO_EXPORT void kho_map_radix_close(struct kho_radix_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* The kernel's lookup, checked: is @key set? Bounded by the depth. */
+/* The kernel's lookup, checked: is @key set? Bounded by the depth. Pages
+ * are mapped where the source can, read into one buffer where not. */
 KHO_EXPORT bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
 				       uint64_t root, uint64_t key)
 {
 	uint64_t node = root, run;
-	uint8_t *buf = malloc(geo->page_size);
-	bool found = false;
+	uint8_t *buf = NULL;
+	bool found = false, be = kho_source_big_endian(src);
 	struct kho_error e;
 
-	if (!buf)
-		return false;
 	for (unsigned level = geo->depth - 1;; level--) {
-		uint64_t idx = kho_key_index(geo, key, level), v;
+		uint64_t idx = kho_key_index(geo, key, level);
+		const uint8_t *page;
 
 		if (!node || !is_aligned(node, geo->page_size) || node >> 63 ||
-		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT ||
-		    kho_source_read(src, node, buf, geo->page_size, &e))
+		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT)
 			break;
+		page = kho_source_map(src, node, geo->page_size);
+		if (!page) {
+			if (!buf && !(buf = malloc(geo->page_size)))
+				break;
+			if (kho_source_read(src, node, buf, geo->page_size, &e))
+				break;
+			page = buf;
+		}
 		if (level == 0) {
-			v = load_u64(buf + (idx / 64) * 8, kho_source_big_endian(src));
-			found = (v >> (idx % 64)) & 1;
+			found = (load_u64(page + (idx / 64) * 8, be) >> (idx % 64)) & 1;
 			break;
 		}
-		node = load_u64(buf + idx * 8, kho_source_big_endian(src));
+		node = load_u64(page + idx * 8, be);
 	}
 	free(buf);
 	return found;
