@@ -98,11 +98,13 @@ static enum kho_status add_scratch(struct kho_source *src, const struct kho_veri
 /*
  * The checks that need the map: coverage questions are collected first
  * (cover.h), then the merge checks every run and keeps the union where
- * they look, then they are answered.
+ * they look, then they are answered. @stored: the streams are slices of
+ * in->runs (checked here at once) rather than radix cursors (checked by
+ * the merge, batch by batch).
  */
 static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		       unsigned max_order, struct kho_inspection *in, struct stream *s,
-		       ssize_t ns)
+		       ssize_t ns, bool stored)
 {
 	struct kho_findings quiet;
 	struct run_checks rc;
@@ -122,9 +124,8 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 	if (!cover_seal(&c))
 		in->findings.oom = true;
 	run_checks_init(&rc, src, in, max_order, &in->findings);
-	for (ssize_t i = 0; i < ns; i++)      /* stored runs: checked here */
-		for (size_t k = s[i].next; !s[i].c.m && k < s[i].end; k++)
-			check_run_slow(&rc, &s[i].v[k]);
+	for (size_t k = 0; stored && k < in->nruns; k++)
+		check_run_slow(&rc, &in->runs[k]);
 	check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
 	check_coverage(in, &c, &in->findings);
 	check_blob_contents(src, in, &c, &in->findings);
@@ -163,7 +164,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 			kho_map_radix_runs(&map, NULL, &v);
 		in->walked = true;
 		ns = streams_of_radix(&map, &in->stats, &streams);
-		run_checks(src, o, max_order, in, streams, ns);
+		run_checks(src, o, max_order, in, streams, ns, false);
 		free(streams);
 		kho_map_radix_close(&map);
 		return KHO_OK;
@@ -175,7 +176,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 		return st;
 	in->walked = true;
 	ns = streams_of_runs(in, &streams);
-	run_checks(src, o, max_order, in, streams, ns);
+	run_checks(src, o, max_order, in, streams, ns, true);
 	free(streams);
 	return KHO_OK;
 }
