@@ -125,6 +125,7 @@ struct kho_candidate {
 	uint64_t phys;
 	uint32_t size;
 	char compatible[128];
+	uint64_t map_phys;       /* its preserved-memory-map, 0 if none */
 };
 
 /*

@@ -12,10 +12,11 @@
 
 #include "../util/util.h"
 
-static void consider(const uint8_t *p, uint64_t phys, uint64_t page,
+static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 		     struct kho_candidate **v, size_t *n, size_t *cap, bool *oom)
 {
 	const char *compat;
+	const void *map;
 	int len;
 
 	if (fdt_magic(p) != FDT_MAGIC || fdt_totalsize(p) > page ||
@@ -32,6 +33,8 @@ static void consider(const uint8_t *p, uint64_t phys, uint64_t page,
 	(*v)[*n].size = fdt_totalsize(p);
 	snprintf((*v)[*n].compatible, sizeof((*v)[*n].compatible), "%.*s",
 		 (int)strnlen(compat, (size_t)len), compat);
+	map = fdt_getprop(p, 0, KHO_PROP_MEMORY_MAP, &len);
+	(*v)[*n].map_phys = map && len == 8 ? load_u64(map, be) : 0;
 	++*n;
 }
 
@@ -75,7 +78,8 @@ KHO_EXPORT enum kho_status kho_scan(struct kho_source *src, struct kho_candidate
 					p = buf;
 			}
 			if (p)
-				consider(p, at, page, out, n, &cap, &oom);
+				consider(p, at, page, kho_source_big_endian(src), out, n,
+					 &cap, &oom);
 			if (progress && !(++visited & 0xffff))
 				progress(ctx, at, end);
 			if (at + page < at)

@@ -320,23 +320,20 @@ static void on_progress(void *ctx, uint64_t phys, uint64_t end)
 		end ? 100.0 * (double)phys / (double)end : 100.0);
 }
 
+/* Whether the candidate's own map (radix) holds its page: from what the
+ * scan read, without loading the handover again. */
 static bool self_preserved(struct kho_source *src, const struct kho_candidate *c)
 {
-	struct kho_handover ho = { 0 };
-	struct kho_findings f;
+	struct kho_compat compat;
 	struct kho_geometry geo;
 	struct kho_error err;
-	bool yes = false;
 
-	kho_findings_init(&f);
-	if (kho_geometry_init(&geo, kho_source_page_size(src), false) == KHO_OK &&
-	    kho_handover_load(src, c->phys, NULL, &f, &ho, &err) == KHO_OK &&
-	    ho.map_ok && ho.abi && ho.abi->map_format == KHO_MAP_RADIX)
-		yes = kho_map_radix_contains(src, &geo, ho.map_phys,
-					     kho_key_encode(&geo, c->phys, 0));
-	kho_handover_free(&ho);   /* also after a failed load */
-	kho_findings_free(&f);
-	return yes;
+	return c->map_phys &&
+	       kho_compat_parse(c->compatible, strlen(c->compatible) + 1, &compat, &err) ==
+		       KHO_OK &&
+	       compat.abi && compat.abi->map_format == KHO_MAP_RADIX &&
+	       kho_geometry_init(&geo, kho_source_page_size(src), false) == KHO_OK &&
+	       kho_map_radix_contains(src, &geo, c->map_phys, kho_key_encode(&geo, c->phys, 0));
 }
 
 /* ---- output ---- */
