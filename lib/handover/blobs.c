@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "../util/util.h"
+#include "prop.h"
 
 
 static void decode_memblock(const void *fdt, struct kho_subtree *t, bool be)
@@ -20,21 +21,19 @@ static void decode_memblock(const void *fdt, struct kho_subtree *t, bool be)
 
 	fdt_for_each_subnode(node, fdt, 0) {
 		const char *name = fdt_get_name(fdt, node, NULL);
-		const void *start, *size;
-		int ls, lz;
+		uint64_t start, size;
 
 		if (t->u.memblock.n == KHO_MEMBLOCK_MAX_REGIONS)
 			break;
 		if (fdt_node_check_compatible(fdt, node, "reserve-mem-v1"))
 			continue;
-		start = fdt_getprop(fdt, node, "start", &ls);
-		size = fdt_getprop(fdt, node, "size", &lz);
-		if (!start || !size || ls != 8 || lz != 8)
+		if (!prop_get_u64(fdt, node, "start", be, &start, NULL) ||
+		    !prop_get_u64(fdt, node, "size", be, &size, NULL))
 			continue;
 		snprintf(t->u.memblock.r[t->u.memblock.n].name,
 			 sizeof(t->u.memblock.r[0].name), "%s", name ? name : "?");
-		t->u.memblock.r[t->u.memblock.n].start = load_u64(start, be);
-		t->u.memblock.r[t->u.memblock.n].size = load_u64(size, be);
+		t->u.memblock.r[t->u.memblock.n].start = start;
+		t->u.memblock.r[t->u.memblock.n].size = size;
 		t->u.memblock.n++;
 	}
 }

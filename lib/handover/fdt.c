@@ -16,21 +16,9 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "prop.h"
 
 #define HEX(x) ((unsigned long long)(x))
-
-static bool get_u64(const struct kho_handover *ho, int node, const char *name,
-		    bool big_endian, uint64_t *v, int *len)
-{
-	const void *p = fdt_getprop(ho->fdt, node, name, len);
-
-	if (!p)
-		return false;
-	if (*len != 8)
-		return false;
-	*v = load_u64(p, big_endian);
-	return true;
-}
 
 static enum kho_status read_fdt(struct kho_source *src, const char *file,
 				struct kho_handover *ho, struct kho_error *err)
@@ -76,7 +64,7 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 		bool ok_ptr, ok_size = true;
 
 		snprintf(t->name, sizeof(t->name), "%s", name ? name : "?");
-		ok_ptr = get_u64(ho, node, abi->blob_prop, be, &t->phys, &len);
+		ok_ptr = prop_get_u64(ho->fdt, node, abi->blob_prop, be, &t->phys, &len);
 		if (!ok_ptr) {
 			kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: %s %s", t->name,
 				   abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
@@ -88,7 +76,7 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 			ok_ptr = false;
 		}
 		if (abi->has_blob_size) {
-			ok_size = get_u64(ho, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
+			ok_size = prop_get_u64(ho->fdt, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
 			if (!ok_size)
 				kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: blob-size %s",
 					   t->name, len < 0 ? "is missing" : "does not have length 8");
@@ -151,7 +139,7 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 	ho->abi = ho->compat.abi;
 	ho->fdt_ok = true;
 
-	if (!get_u64(ho, 0, KHO_PROP_MEMORY_MAP, be, &ho->map_phys, &len)) {
+	if (!prop_get_u64(ho->fdt, 0, KHO_PROP_MEMORY_MAP, be, &ho->map_phys, &len)) {
 		kho_report(f, "fdt-memory-map", fdt_phys, "preserved-memory-map %s",
 			   len < 0 ? "is missing" : "does not have length 8");
 	} else if (!ho->map_phys && ho->abi->zero_map_is_unfinalized) {

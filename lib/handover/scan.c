@@ -11,12 +11,12 @@
 #include <stdlib.h>
 
 #include "../util/util.h"
+#include "prop.h"
 
 static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 		     struct kho_candidate **v, size_t *n, size_t *cap, bool *oom)
 {
 	const char *compat;
-	const void *map;
 	int len;
 
 	if (fdt_magic(p) != FDT_MAGIC || fdt_totalsize(p) > page ||
@@ -33,8 +33,8 @@ static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 	(*v)[*n].size = fdt_totalsize(p);
 	snprintf((*v)[*n].compatible, sizeof((*v)[*n].compatible), "%.*s",
 		 (int)strnlen(compat, (size_t)len), compat);
-	map = fdt_getprop(p, 0, KHO_PROP_MEMORY_MAP, &len);
-	(*v)[*n].map_phys = map && len == 8 ? load_u64(map, be) : 0;
+	if (!prop_get_u64(p, 0, KHO_PROP_MEMORY_MAP, be, &(*v)[*n].map_phys, NULL))
+		(*v)[*n].map_phys = 0;
 	++*n;
 }
 
