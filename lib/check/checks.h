@@ -42,8 +42,9 @@ static inline void check_runs(struct run_checks *rc, const struct kho_run *r, si
 }
 
 /*
- * range-overlap: merges @n streams into address order; every run is
- * checked by check_run() as it comes and the union goes to @c.
+ * range-overlap: merges @n streams into address order; every batch a
+ * radix stream refills is checked by check_runs() and the union goes to
+ * @c. Runs of stored streams are checked by the caller.
  */
 void check_merge(struct kho_inspection *in, struct stream *s, size_t n,
 		 struct run_checks *rc, struct cover *c, struct kho_findings *f);

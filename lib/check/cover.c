@@ -82,14 +82,14 @@ static int by_start(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
-bool cover_seal(struct cover *c)
+void cover_seal(struct cover *c)
 {
 	size_t n = 0;
 
 	c->collecting = false;
 	c->want_next = UINT64_MAX;
 	if (c->keep_all || !c->nwant)
-		return true;
+		return;
 	qsort(c->want, c->nwant, sizeof(*c->want), by_start);
 	for (size_t i = 1; i < c->nwant; i++) {
 		if (c->want[i].start <= c->want[n].end)
@@ -99,7 +99,6 @@ bool cover_seal(struct cover *c)
 	}
 	c->nwant = n + 1;
 	c->want_next = c->want[0].start;
-	return true;
 }
 
 static void keep(struct cover *c, uint64_t start, uint64_t end)

@@ -31,8 +31,8 @@ uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b);
 /* Whether [@a, @b) meets preserved memory. */
 bool cover_meets(struct cover *c, uint64_t a, uint64_t b);
 
-/* End of the first round. returns: false when out of memory. */
-bool cover_seal(struct cover *c);
+/* End of the first round: where the questions look, sorted and merged. */
+void cover_seal(struct cover *c);
 void cover_finish(struct cover *c);
 
 /* The merge adds [@start, @end) of preserved memory, by ascending start. */

@@ -76,9 +76,9 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
  * once, at the first such byte it has. A run inside the last present
  * stretch seen costs no lookup.
  */
-static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_t size,
-			 struct kho_findings *f)
+static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_t size)
 {
+	struct kho_findings *f = rc->f;
 	uint64_t end = r->phys + r->count * size, pos = r->phys, run;
 	uint64_t last_absent = UINT64_MAX, last_excluded = UINT64_MAX;
 
@@ -149,7 +149,7 @@ void check_run_slow(struct run_checks *rc, const struct kho_run *r)
 
 	check_order(rc->in, r, size, rc->max_order_user, rc->f);
 	check_scratch(rc->in, r, size, rc->f);
-	check_memory(rc, r, size, rc->f);
+	check_memory(rc, r, size);
 }
 
 void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f)
