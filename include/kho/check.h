@@ -52,15 +52,20 @@ struct kho_finding {
 
 /*
  * A list of findings with per-check severity overrides and a cap per
- * check: past the cap a check's findings are counted, not stored, so a
- * corrupt image cannot make the list grow without bound.
+ * check and severity: past the cap findings are counted, not stored, so
+ * a corrupt image cannot make the list grow without bound. Counting per
+ * severity keeps an error that comes after a thousand warnings of the
+ * same check an error.
  */
+#define KHO_SEV_COUNT 4               /* note, incomplete, warning, error */
 struct kho_findings {
 	struct kho_finding *v;
 	size_t n, cap;
-	size_t limit;                 /* stored findings per check (0: 1000) */
-	size_t *stored, *dropped;     /* per check index */
+	size_t limit;                 /* stored findings per check and severity (0: 1000) */
+	/* per check index and severity: [index * KHO_SEV_COUNT + severity] */
+	size_t *stored, *dropped;
 	enum kho_severity *severity;  /* per check index: -W/-E override, or -2 */
+	size_t unknown;               /* reports naming no check (counted as errors) */
 	bool oom;
 };
 
@@ -78,6 +83,10 @@ void kho_report_sev(struct kho_findings *f, const char *check,
 	__attribute__((format(printf, 5, 6)));
 /* Findings at each severity, dropped ones included. */
 void kho_findings_count(const struct kho_findings *f, size_t counts[4]);
+/* Findings of @check (a name from the table) at any severity, dropped ones included. */
+size_t kho_findings_of(const struct kho_findings *f, const char *check);
+/* Findings of check index @i at @sev that were counted but not stored. */
+size_t kho_findings_dropped(const struct kho_findings *f, size_t i, enum kho_severity sev);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,8 @@ struct kho_severity_override {
 };
 
 struct kho_verify_opts {
-	unsigned max_order;                    /* 0: 1 GiB blocks (30 - PAGE_SHIFT) */
+	unsigned max_order;                    /* range-order threshold, if has_max_order */
+	bool has_max_order;                    /* else 1 GiB blocks (30 - PAGE_SHIFT) */
 	const struct kho_severity_override *overrides;
 	size_t noverrides;
 	const struct kho_scratch_area *scratch;   /* --scratch */

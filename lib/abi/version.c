@@ -35,6 +35,29 @@ KHO_EXPORT const struct kho_abi_version *kho_abi_version_find(unsigned number)
 	return NULL;
 }
 
+/*
+ * Sub-component strings of a composite compatible (proposed June 2026,
+ * kho-abi.md section 6b). Each names the format of one part; the part
+ * only means something on a root version whose map it describes.
+ */
+static const struct {
+	const char *name;
+	enum kho_map_format needs;   /* the map format it describes */
+	bool any_map;                /* not about the map (vmalloc chains) */
+} components[] = {
+	{ "radix-v1", KHO_MAP_RADIX, false },
+	{ "vmalloc-v1", KHO_MAP_RADIX, true },
+};
+
+/* Whether @c is a component this decoder knows, on root version @abi. */
+static bool component_known(const char *c, const struct kho_abi_version *abi)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(components); i++)
+		if (!strcmp(c, components[i].name))
+			return components[i].any_map || abi->map_format == components[i].needs;
+	return false;
+}
+
 static bool is_component_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -97,5 +120,15 @@ KHO_EXPORT enum kho_status kho_compat_parse(const char *s, size_t len,
 	if (!out->abi)
 		return kho_error_set(err, KHO_ERR_NOTIMPL,
 				     "unsupported KHO ABI \"%.64s\" (known: kho-v1 to kho-v4)", s);
+	/* A component nobody here knows changes the format: fail closed. */
+	for (unsigned k = 0; k < out->ncomponents; k++)
+		if (!component_known(out->components[k], out->abi)) {
+			const char *bad = out->components[k];
+
+			out->abi = NULL;
+			return kho_error_set(err, KHO_ERR_NOTIMPL,
+					     "unsupported KHO ABI \"%.64s\": unknown component "
+					     "\"%s\" (known: radix-v1, vmalloc-v1)", s, bad);
+		}
 	return KHO_OK;
 }

@@ -57,9 +57,12 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f);
 
-/* A check whose findings are capped: further blocks need not be looked at, */
-bool check_capped(const struct kho_findings *f, const char *check);
-/* ... only counted, @n of them, as dropped. */
-void check_drop(struct kho_findings *f, const char *check, uint64_t n);
+/*
+ * A check whose findings at @sev (-1: its own severity) are capped:
+ * further blocks need not be looked at, ...
+ */
+bool check_capped(const struct kho_findings *f, const char *check, int sev);
+/* ... only counted, @n of them, as dropped at that severity. */
+void check_drop(struct kho_findings *f, const char *check, int sev, uint64_t n);
 
 #endif

@@ -32,9 +32,11 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 
 	if (!too_big && r->order <= max_order)
 		return;
+	int sev = too_big ? KHO_SEV_ERROR : -1;
+
 	for (uint64_t i = 0; i < r->count; i++) {
-		if (check_capped(f, "range-order"))
-			return check_drop(f, "range-order", r->count - i);
+		if (check_capped(f, "range-order", sev))
+			return check_drop(f, "range-order", sev, r->count - i);
 		if (too_big)
 			kho_report_sev(f, "range-order", KHO_SEV_ERROR, r->phys + i * size,
 				       "order %u: the next kernel computes 1 << (order + "
@@ -58,8 +60,8 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 		for (uint64_t i = lo; i < hi; i++) {
 			uint64_t start = r->phys + i * size;
 
-			if (check_capped(f, "range-scratch")) {
-				check_drop(f, "range-scratch", hi - i);
+			if (check_capped(f, "range-scratch", -1)) {
+				check_drop(f, "range-scratch", -1, hi - i);
 				break;
 			}
 			kho_report(f, "range-scratch", MAX(start, a->phys),
@@ -105,12 +107,12 @@ static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_
 
 				if (*last == i)
 					continue;
-				if (check_capped(f, check)) {
+				if (check_capped(f, check, -1)) {
 					/* blocks meeting [pos, stop) not yet reported */
 					uint64_t d = stop - r->phys;
 
 					d = d / size + (d % size != 0);
-					check_drop(f, check, MIN(r->count, d) - i);
+					check_drop(f, check, -1, MIN(r->count, d) - i);
 					break;
 				}
 				*last = i;

@@ -41,11 +41,8 @@ static size_t structural_errors(struct kho_source *src, const struct kho_geometr
 
 	kho_findings_init(&f);
 	kho_map_walk_radix(src, geo, root, &f, NULL, &s, &e);
-	for (size_t i = 0; i < 3; i++) {
-		size_t k = kho_check_index(kho_check_find(names[i]));
-
-		bad += f.stored ? f.stored[k] + f.dropped[k] : 1;
-	}
+	for (size_t i = 0; i < 3; i++)
+		bad += f.stored ? kho_findings_of(&f, names[i]) : 1;
 	kho_findings_free(&f);
 	return bad;
 }
@@ -201,7 +198,7 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: page size %llu has no KHO "
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
-	max_order = o->max_order ? o->max_order : 30 - in->geo.page_shift;
+	max_order = o->has_max_order ? o->max_order : 30 - in->geo.page_shift;
 	st = kho_handover_load(src, fdt_phys, o->fdt_file, &in->findings, &in->ho, err);
 	if (st)
 		return st;

@@ -35,6 +35,13 @@ expect 0 "a note passes" "$ki" verify "$work/defect-radix-empty.elf"
 expect 1 "--fail-on note" "$ki" verify --fail-on note "$work/defect-radix-empty.elf"
 expect 1 "-E makes a warning an error" "$ki" verify -E range-not-ram --max-order 40 "$work/defect-range-order.elf"
 expect 0 "--max-order and -W" "$ki" verify -W range-order --max-order 40 "$work/defect-range-order.elf"
+# The findings cap counts per check and severity: 1200 order-1 warnings
+# (--max-order 0 means 0) do not swallow the order-19 error after them.
+"$mk" -q -o "$work" "$(dirname "$0")/data/cap-order.spec" || exit 1
+expect 1 "an error past the cap of its check's warnings" "$ki" verify --max-order 0 "$work/cap-order.elf"
+grep -q "and 200 more warning findings of range-order" "$work/out" && ok || fail "dropped count: $(tail -3 "$work/out")"
+expect 1 "same, JSON" "$ki" --json verify --max-order 0 "$work/cap-order.elf"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; assert s["error"] == 1 and s["warning"] >= 1200, s' "$work/out" && ok || fail "cap summary: $(tail -c 200 "$work/out")"
 expect 2 "unknown check" "$ki" verify -W no-such-check "$clean"
 one_line_err "unknown check"
 
@@ -61,6 +68,16 @@ PY
 expect 2 "unknown ABI" "$ki" verify "$work/v9.elf"
 grep -q "unsupported KHO ABI \"kho-v9\"" "$work/err" && ok || fail "ABI reason: $(cat "$work/err")"
 one_line_err "unknown ABI"
+# So does a composite string with a component nobody knows (same length).
+"$mk" -q -o "$work" "$specs/clean-v4-composite-4k.spec" || exit 1
+python3 - "$work/clean-v4-composite-4k.elf" "$work/v4x.elf" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+assert b"kho-v4;radix-v1;vmalloc-v1\0" in data
+open(sys.argv[2], "wb").write(data.replace(b"radix-v1;vmalloc-v1\0", b"radix-v9;vmalloc-v7\0"))
+PY
+expect 2 "unknown composite component" "$ki" verify "$work/v4x.elf"
+grep -q "unknown component \"radix-v9\"" "$work/err" && ok || fail "component reason: $(cat "$work/err")"
 expect 2 "no DUMP" "$ki" verify
 expect 2 "bad option" "$ki" --frobnicate "$clean"
 expect 1 "--fdt at a page that is no FDT: a finding" "$ki" verify --fdt 0x1000 "$clean"

@@ -189,13 +189,23 @@ START_TEST(compatible_strings)
 	ck_assert_int_eq(kho_compat_parse("kho-v9", 7, &c, &err), KHO_ERR_NOTIMPL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "kho-v9"));
 	ck_assert_int_eq(parse("kho-v10;x", &c), KHO_ERR_NOTIMPL);
+	/* A component nobody knows changes the format: fail closed too. */
+	ck_assert_int_eq(kho_compat_parse("kho-v4;radix-v9;vmalloc-v7", 27, &c, &err),
+			 KHO_ERR_NOTIMPL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "radix-v9"));
+	ck_assert_ptr_null(c.abi);
+	ck_assert_int_eq(parse("kho-v4;radix-v1;vmalloc-v2", &c), KHO_ERR_NOTIMPL);
+	ck_assert_int_eq(parse("kho-v4;frob-v1", &c), KHO_ERR_NOTIMPL);
+	/* A radix component on a chunk-list root describes nothing there. */
+	ck_assert_int_eq(parse("kho-v1;radix-v1", &c), KHO_ERR_NOTIMPL);
+	ck_assert_int_eq(parse("kho-v3;vmalloc-v1", &c), KHO_OK);
 
 	/* Malformed. */
 	static const char *const bad[] = {
 		"", "kho-v", "kho-vx", "kho-v3x", "kho-v03", "kho-v3;", "kho-v3;;a",
 		"kho-v3;a b", "KHO-v3", "kho-v99999999999", "x-kho-v3",
 		"kho-v3;aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		"kho-v3;a;b;c;d;e;f;g;h;i",
+		"kho-v3;a;b;c;d;e;f;g;h;i", "kho-v4;radix-v1;",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(parse(bad[i], &c) == KHO_ERR_CORRUPT, "accepted \"%s\"", bad[i]);

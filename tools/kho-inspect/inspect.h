@@ -19,6 +19,7 @@ struct options {
 	struct kho_severity_override overrides[64];
 	size_t noverrides;
 	unsigned max_order;
+	bool has_max_order;           /* --max-order given (0 means 0) */
 	enum kho_severity fail_on;
 	int progress;          /* -1 never, 0 auto, 1 always */
 };

@@ -207,6 +207,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (!parse_num(optarg, &v) || v > 64)
 				return fail("--max-order: \"%s\" is not an order", optarg);
 			o->max_order = (unsigned)v;
+			o->has_max_order = true;
 			break;
 		case O_ALL: o->all = true; break;
 		case 'j': o->json = true; break;
@@ -377,9 +378,14 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 	}
 	pr_arr_close();
 	for (size_t i = 0; text && i < n; i++)
-		if (f->dropped[i])
-			pr_text("%s: ... and %zu more %s findings\n", o->dump, f->dropped[i],
-				kho_checks()[i].name);
+		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--) {
+			size_t d = kho_findings_dropped(f, i, (enum kho_severity)sev);
+
+			if (d)
+				pr_text("%s: ... and %zu more %s findings of %s\n", o->dump, d,
+					kho_severity_str((enum kho_severity)sev),
+					kho_checks()[i].name);
+		}
 }
 
 /* What a decoded sub-blob says. */
@@ -652,7 +658,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	}
 	for (size_t i = 0; i < s->nh; i++) {
 		struct kho_verify_opts vo = {
-			.max_order = o->max_order, .overrides = o->overrides,
+			.max_order = o->max_order, .has_max_order = o->has_max_order,
+			.overrides = o->overrides,
 			.noverrides = o->noverrides, .scratch = o->scratch, .nscratch = o->nscratch,
 			.scratch_arrays = arrays, .nscratch_arrays = narrays,
 			.fdt_file = o->fdt_file,
