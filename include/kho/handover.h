@@ -33,8 +33,13 @@ enum kho_blob_kind {
 struct kho_subtree {
 	char name[64];
 	uint64_t phys;         /* blob address (0 when missing or bad) */
-	uint64_t size;         /* blob-size, or the FDT totalsize in kho-v1 */
+	uint64_t size;         /* blob-size; without one (kho-v1, v2), what decoding
+				  found: FDT totalsize, the struct's size, else the
+				  rest of the page the blob starts in */
 	bool usable;           /* phys and size are trustworthy */
+	bool sized_by_decoder; /* size came from decoding, not blob-size */
+	enum kho_mem_state state;  /* of the blob's first byte in the dump */
+	bool unreadable;       /* decoding could not read what it needed */
 	enum kho_blob_kind kind;  /* set by kho_subtree_decode() */
 	char compatible[64];      /* FDT blobs: root compatible */
 	uint32_t fdt_total;       /* FDT blobs: header totalsize */
@@ -53,7 +58,11 @@ struct kho_subtree {
 /*
  * kho_subtree_decode - recognise and decode the blob of @t (by its FDT
  * magic and compatible, its node name, or the shape of a kho_vmalloc).
- * Decoding only reads; the blob checks judge (lib/check/blobs.c).
+ * When the ABI has no blob-size (@t->size is 0), the size is what the
+ * decoded blob says it is, or the rest of the page it starts in, so that
+ * coverage is checked on every ABI. Decoding only reads and records what
+ * it could not read (t->unreadable, t->state); the blob checks judge
+ * (lib/check/blobs.c).
  */
 void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t);
 

@@ -21,6 +21,12 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 		uint32_t total = t->fdt_total;
 
+		if (t->unreadable)
+			kho_report(f, "blob-unreadable", t->phys,
+				   "sub-node %s: the blob at 0x%llx is %s: its contents were not "
+				   "checked", t->name, (unsigned long long)t->phys,
+				   t->state == KHO_MEM_ABSENT ? "not memory the dump describes" :
+				   "not (wholly) in the dump");
 		if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK)
 			continue;
 		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size)
@@ -76,6 +82,7 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 	bool be = kho_source_big_endian(src);
 	struct kho_error e;
 	size_t hops = 0;
+	bool complete = true;   /* the whole chain was read */
 
 	if (!buf) {
 		f->oom = true;
@@ -86,13 +93,23 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 		if (++hops > (1u << 20) || chunk == t->phys) {
 			kho_report(f, "blob-vmalloc", holder, "sub-node %s: the chunk chain loops",
 				   t->name);
+			complete = false;
 			break;
 		}
 		if (!is_aligned(chunk, page) || chunk >> 63 ||
-		    kho_source_state(src, chunk, &run) != KHO_MEM_PRESENT ||
-		    kho_source_read(src, chunk, buf, page, &e)) {
+		    kho_source_state(src, chunk, &run) == KHO_MEM_ABSENT) {
 			kho_report(f, "blob-vmalloc", holder, "sub-node %s: chunk pointer 0x%llx "
-				   "is not a page in the dump", t->name, HEX(chunk));
+				   "is not a page of memory", t->name, HEX(chunk));
+			complete = false;
+			break;
+		}
+		/* Memory, but not in the dump: the rest of the chain is unknown. */
+		if (kho_source_read(src, chunk, buf, page, &e)) {
+			kho_report(f, "blob-unreadable", chunk, "sub-node %s: vmalloc chunk 0x%llx "
+				   "is not in the dump: the rest of the chain was not checked",
+				   t->name, HEX(chunk));
+			need_preserved(c, chunk, page, t, "vmalloc chunk", f);
+			complete = false;
 			break;
 		}
 		need_preserved(c, chunk, page, t, "vmalloc chunk", f);
@@ -114,10 +131,12 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 		if (chunk == holder) {
 			kho_report(f, "blob-vmalloc", holder, "sub-node %s: a chunk points at "
 				   "itself", t->name);
+			complete = false;
 			break;
 		}
 	}
-	if (pages != t->u.vmalloc.total_pages)
+	/* A chain cut short by a finding above cannot be counted. */
+	if (complete && pages != t->u.vmalloc.total_pages)
 		kho_report(f, "blob-vmalloc", t->phys, "sub-node %s: the runs hold %llu pages, "
 			   "total_pages says %u", t->name, HEX(pages), t->u.vmalloc.total_pages);
 	free(buf);

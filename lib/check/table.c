@@ -24,6 +24,8 @@ static const struct kho_check_info checks[] = {
 	  "kexec-metadata blob: wrong size or version, release string not terminated" },
 	{ "blob-vmalloc", KHO_SEV_ERROR,
 	  "vmalloc chain: bad chunk or run pointer, loop, or runs not adding up to total_pages" },
+	{ "blob-unreadable", KHO_SEV_INCOMPLETE,
+	  "a sub-blob or a page it names is not in the dump: its contents could not be checked" },
 	{ "radix-pointer", KHO_SEV_ERROR,
 	  "a table entry not page-aligned, with bit 63 set, or outside the dump's memory" },
 	{ "radix-loop", KHO_SEV_ERROR,
@@ -56,6 +58,8 @@ static const struct kho_check_info checks[] = {
 	  "kho-v1 chunk list: bad pointer, loop, num_elms above capacity, orders not ascending" },
 	{ "v1-bitmap", KHO_SEV_ERROR,
 	  "kho-v1 bitmap pointer bad, or phys_start not aligned to what one bitmap covers" },
+	{ "scratch-unknown", KHO_SEV_INCOMPLETE,
+	  "no scratch areas are known: range-scratch and radix-node-scratch could not run" },
 	{ NULL, 0, NULL },
 };
 

@@ -206,19 +206,19 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 		return st;
 	if (!in->ho.fdt_ok)
 		return KHO_OK;
-	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
-		struct kho_subtree *t = &in->ho.subtrees[i];
-
-		kho_subtree_decode(src, t);
-		/* kho-v1 sub-blobs are FDTs without blob-size: their totalsize is it. */
-		if (in->ho.abi->map_format == KHO_MAP_V1_CHUNKS &&
-		    (t->kind == KHO_BLOB_FDT || t->kind == KHO_BLOB_MEMBLOCK))
-			t->size = t->fdt_total;
-	}
+	/* Without blob-size (kho-v1, v2) decoding says how large a blob is. */
+	for (size_t i = 0; i < in->ho.nsubtrees; i++)
+		kho_subtree_decode(src, &in->ho.subtrees[i]);
 	check_scratch_layout(in, &in->findings);
 	check_blobs(in, &in->findings);
 	if (!in->ho.map_ok)
 		return KHO_OK;
+	/* The scratch checks cannot look without areas: never a silent pass. */
+	if (!in->ho.nscratch)
+		kho_report(&in->findings, "scratch-unknown", in->ho.fdt_phys,
+			   "no scratch areas are known, so range-scratch and radix-node-scratch "
+			   "could not run: give --scratch-array ADDR,BYTES (the kho_scratch[] the "
+			   "kernel was handed), --scratch, --vmlinux, --boot-params or --dtb");
 	st = walk_and_check(src, o, max_order, in, err);
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");

@@ -47,10 +47,15 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 
 	t->kind = KHO_BLOB_FDT;
 	t->fdt_total = total;
-	if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX || !(buf = malloc(total)))
+	if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX)
 		return;
-	if (kho_source_read(src, t->phys, buf, total, &e) == KHO_OK &&
-	    !(t->fdt_check = fdt_check_full(buf, total))) {
+	if (!(buf = malloc(total))) {
+		t->unreadable = true;
+		return;
+	}
+	if (kho_source_read(src, t->phys, buf, total, &e)) {
+		t->unreadable = true;   /* the header is in the dump, the rest not */
+	} else if (!(t->fdt_check = fdt_check_full(buf, total))) {
 		compat = fdt_getprop(buf, 0, "compatible", &len);
 		if (compat && len > 0)
 			snprintf(t->compatible, sizeof(t->compatible), "%.*s", len, compat);
@@ -62,36 +67,75 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 	free(buf);
 }
 
+/* The shape of a struct kho_vmalloc: a page-aligned chunk, known flags. */
+static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_subtree *t)
+{
+	uint64_t first = load_u64(b, be);
+	uint16_t flags = (uint16_t)(be ? b[12] << 8 | b[13] : b[13] << 8 | b[12]);
+	uint16_t order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
+
+	if (!first || !is_aligned(first, page) || first >> 63 || !flags || (flags & ~3u) ||
+	    order > 20)
+		return false;
+	t->kind = KHO_BLOB_VMALLOC;
+	t->u.vmalloc.first = first;
+	t->u.vmalloc.total_pages = load_u32(b + 8, be);
+	t->u.vmalloc.flags = flags;
+	t->u.vmalloc.order = order;
+	return true;
+}
+
 KHO_EXPORT void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 {
-	bool be = kho_source_big_endian(src);
-	uint8_t b[80];
+	bool be = kho_source_big_endian(src), sized = t->size != 0;
+	uint64_t page = kho_source_page_size(src), run, want;
+	uint8_t b[80] = { 0 };
 	struct kho_error e;
 
 	t->kind = KHO_BLOB_UNKNOWN;
-	if (!t->phys || kho_source_read(src, t->phys, b, sizeof(b), &e))
+	if (!t->phys)
 		return;
-	if (fdt_magic(b) == FDT_MAGIC) {
+	/* What decoding reads: the head of the blob, never past the blob
+	 * when its size is known; past the page it starts in only if the
+	 * dump has the next bytes. */
+	want = sized ? MIN(sizeof(b), t->size) : sizeof(b);
+	t->state = kho_source_state(src, t->phys, &run);
+	if (t->state == KHO_MEM_PRESENT && run < want)
+		want = MIN(want, page - (t->phys & (page - 1)));
+	if (t->state != KHO_MEM_PRESENT || kho_source_read(src, t->phys, b, want, &e)) {
+		t->unreadable = true;
+	} else if (want >= sizeof(struct fdt_header) && fdt_magic(b) == FDT_MAGIC) {
 		decode_fdt(src, t, fdt_totalsize(b));
 	} else if (!strcmp(t->name, "kexec-metadata")) {
 		t->kind = KHO_BLOB_KEXEC_METADATA;
+		if (want < 73 && (!sized || t->size >= 73))
+			t->unreadable = true;   /* cut by the end of the dump's data */
 		t->u.kexec.version = load_u32(b, be);
 		memcpy(t->u.kexec.release, b + 4, 65);
 		t->u.kexec.release[65] = '\0';
 		t->u.kexec.count = load_u32(b + 69, be);
-	} else if (t->size == 16) {
-		uint64_t first = load_u64(b, be);
-		uint16_t flags = (uint16_t)(be ? b[12] << 8 | b[13] : b[13] << 8 | b[12]);
-		uint16_t order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
-
-		/* The shape of a struct kho_vmalloc: a chunk page, known flags. */
-		if (first && !(first & 0xfff) && !(first >> 63) && flags && !(flags & ~3u) &&
-		    order <= 20) {
-			t->kind = KHO_BLOB_VMALLOC;
-			t->u.vmalloc.first = first;
-			t->u.vmalloc.total_pages = load_u32(b + 8, be);
-			t->u.vmalloc.flags = flags;
-			t->u.vmalloc.order = order;
-		}
+	} else if ((t->size == 16 || !sized) && want >= 16) {
+		decode_vmalloc(b, be, page, t);
 	}
+	if (sized)
+		return;
+	/* No blob-size (kho-v1, kho-v2): the decoded size, or the page. */
+	t->sized_by_decoder = true;
+	switch (t->kind) {
+	case KHO_BLOB_FDT:
+	case KHO_BLOB_MEMBLOCK:
+		t->size = t->fdt_total;
+		break;
+	case KHO_BLOB_KEXEC_METADATA:
+		t->size = 73;
+		break;
+	case KHO_BLOB_VMALLOC:
+		t->size = 16;
+		break;
+	default:
+		t->size = page - (t->phys & (page - 1));
+		break;
+	}
+	if (!t->size)
+		t->size = 1;
 }

@@ -522,6 +522,41 @@ static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 	       range_list_add(&ref->excluded, d->phys, ref->geo.page_size, err);
 }
 
+/* ---- what the verifier cannot see ---- */
+
+/*
+ * blob-unreadable: a sub-blob's page (or, "chunk", the first chunk of a
+ * vmalloc chain) is left out of the dump, as makedumpfile's filtering
+ * might. The key covering it is then also not dumped (expect.c).
+ */
+static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_defect *d,
+					     struct kho_error *err)
+{
+	const char *v = variant(d, "blob");
+	struct ref_blob *b = pick_blob(ref, d, 1, false, err);
+	uint64_t page = ref->geo.page_size, at;
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	if (!strcmp(v, "chunk") && b->kind != BLOB_VMALLOC)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "blob-unreadable chunk: sub-node %s is not a vmalloc chain",
+				     b->name);
+	at = !strcmp(v, "chunk") ? get_u64(ref, b->phys) : b->phys;
+	return range_list_add(&ref->excluded, align_down(at, page), page, err) ?:
+	       ref_record(ref, "blob-unreadable", at, err, "sub-node %s: %s is not in the dump",
+			  b->name, !strcmp(v, "chunk") ? "vmalloc chunk" : "blob");
+}
+
+/* scratch-unknown: the verifier is not told where kho_scratch[] is. */
+static enum kho_status scratch_unknown_after(struct kho_ref *ref, struct ref_defect *d,
+					     struct kho_error *err)
+{
+	ref->scratch_untold = true;
+	ref->scratch.n = 0;   /* what the verifier will list: nothing */
+	return KHO_OK;
+}
+
 /* ---- scratch ---- */
 
 static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defect *d,
@@ -600,6 +635,7 @@ static const struct defect_def defects[] = {
 	{ "blob-fdt", NEEDS_ANY, NULL, blob_fdt_after, "corrupt size" },
 	{ "blob-kexec-metadata", NEEDS_V2, NULL, blob_kexec_metadata_after, "" },
 	{ "blob-vmalloc", NEEDS_V2, NULL, blob_vmalloc_after, "" },
+	{ "blob-unreadable", NEEDS_ANY, NULL, blob_unreadable_after, "blob chunk" },
 	{ "radix-pointer", NEEDS_RADIX, NULL, radix_pointer_after, "outside misaligned bit63" },
 	{ "radix-loop", NEEDS_RADIX, NULL, radix_loop_after, "cycle shared" },
 	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },
@@ -618,6 +654,7 @@ static const struct defect_def defects[] = {
 	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap empty misaligned" },
 	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
 	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "" },
+	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
 };
 
 const char *defect_name(const struct ref_defect *d)

@@ -319,6 +319,11 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f)
 			}
 		}
 		range_list_normalize(&preserved, true);
+		/* The verifier is handed the scratch areas (--scratch-array)
+		 * only when there are some. */
+		if (!ref->scratch.n || ref->scratch_untold)
+			add_sev(f, "scratch-unknown", KHO_SEV_INCOMPLETE, ref->fdt_phys,
+				"no scratch areas are known");
 		check_ranges(ref, f);
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
@@ -441,7 +446,7 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 		counts[f.v[i].severity]++;
 
 	args = json_array();
-	if (ref->scratch.n) {
+	if (ref->scratch.n && !ref->scratch_untold) {
 		snprintf(buf, sizeof(buf), "0x%llx,0x%llx", HEX(ref->scratch_array_phys),
 			 HEX(ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE));
 		json_array_append_new(args, json_string("--scratch-array"));
