@@ -129,12 +129,23 @@ enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
 enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 				 struct kho_boot_info *out, struct kho_error *err);
 
-/* A KHO FDT candidate found by scanning. */
+/* Whether a handover's FDT page is a key of its own map. */
+enum kho_self {
+	KHO_SELF_UNKNOWN = -1,   /* kho-v1 (FDT not preserved), or the map could not be read */
+	KHO_SELF_NO = 0,
+	KHO_SELF_YES = 1,
+};
+
+/* A KHO FDT candidate: found by scanning, or named by the user or the kernel. */
 struct kho_candidate {
 	uint64_t phys;
 	uint32_t size;
 	char compatible[128];
 	uint64_t map_phys;       /* its preserved-memory-map, 0 if none */
+	uint64_t digest;         /* of the FDT's bytes: copies of one FDT share it */
+	enum kho_self self_preserved;  /* set by kho_select() */
+	bool inspect;            /* kho_select(): to be inspected */
+	char why[192];           /* kho_select(): why it is, or is not */
 };
 
 /*
@@ -147,6 +158,41 @@ struct kho_candidate {
 enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, size_t *n,
 			 void (*progress)(void *ctx, uint64_t phys, uint64_t end),
 			 void *ctx, struct kho_error *err);
+
+/*
+ * kho_candidate_at - fill @c from the page at @phys as kho_scan() would
+ * (compatible empty and map 0 when it holds no KHO FDT).
+ * returns: KHO_OK, or KHO_ERR_NODATA when the page is not in the dump.
+ */
+enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
+				 struct kho_candidate *c, struct kho_error *err);
+
+/* What chose a handover, if anything did. */
+struct kho_select_opts {
+	const char *chosen_by;   /* "--fdt", "--vmlinux", ...; NULL: nothing chose */
+	uint64_t chosen;         /* the FDT it named */
+	bool all;                /* inspect every candidate */
+};
+
+/*
+ * kho_select - the discovery policy: which of the @n candidates @c to
+ * inspect, each with why (c[i].inspect, c[i].why, c[i].self_preserved).
+ *
+ * Several handovers in one dump are normal (the outgoing one, the
+ * incoming one, stale ones of a kexec chain) and nothing in memory tells
+ * the live one from a stale one: a stale handover preserves its own page
+ * as well as the live one does, and the live one may be the broken one.
+ * So a candidate is never out-voted. When something chose (@o->chosen_by)
+ * only that one is inspected; otherwise every candidate is, except exact
+ * copies of another (same bytes: one is inspected), and when more than
+ * one remains a handover-ambiguous finding naming them goes to @top.
+ * @order receives the indices of the candidates to inspect, those that
+ * preserve themselves first, then by address; *@norder their number.
+ * returns: KHO_OK; KHO_ERR_NOMEM.
+ */
+enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size_t n,
+			   const struct kho_select_opts *o, struct kho_findings *top,
+			   size_t *order, size_t *norder, struct kho_error *err);
 
 #ifdef __cplusplus
 }

@@ -124,7 +124,14 @@ size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r, size
 void kho_map_radix_runs(const struct kho_radix_map *m, struct kho_map_stats *stats,
 			const struct kho_map_visitor *v);
 
-/* kho_map_radix_contains - whether @key is set in the tree at @root. */
+/*
+ * kho_map_radix_lookup - whether @key is set in the tree at @root.
+ * returns: 1 set, 0 not set, -1 cannot tell (a node on the way is not in
+ * the dump, misaligned or out of memory).
+ */
+int kho_map_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
+			 uint64_t root, uint64_t key);
+/* kho_map_radix_contains - kho_map_radix_lookup() == 1. */
 bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
 			    uint64_t root, uint64_t key);
 

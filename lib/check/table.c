@@ -58,6 +58,8 @@ static const struct kho_check_info checks[] = {
 	  "kho-v1 chunk list: bad pointer, loop, num_elms above capacity, orders not ascending" },
 	{ "v1-bitmap", KHO_SEV_ERROR,
 	  "kho-v1 bitmap pointer bad, or phys_start not aligned to what one bitmap covers" },
+	{ "handover-ambiguous", KHO_SEV_WARNING,
+	  "more than one plausible handover and nothing chose one: each candidate is named" },
 	{ "scratch-unknown", KHO_SEV_INCOMPLETE,
 	  "no scratch areas are known: range-scratch and radix-node-scratch could not run" },
 	{ NULL, 0, NULL },

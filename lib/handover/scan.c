@@ -13,29 +13,75 @@
 #include "../util/util.h"
 #include "prop.h"
 
-static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
-		     struct kho_candidate **v, size_t *n, size_t *cap, bool *oom)
+/* FNV-1a over the FDT's bytes: exact copies of one FDT share it. */
+static uint64_t digest(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Whether @p (a page at @phys) holds a KHO FDT; if so fill @c. */
+static bool recognise(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
+		      struct kho_candidate *c)
 {
 	const char *compat;
 	int len;
 
 	if (fdt_magic(p) != FDT_MAGIC || fdt_totalsize(p) > page ||
 	    fdt_totalsize(p) < sizeof(struct fdt_header) || fdt_check_header(p))
-		return;
+		return false;
 	compat = fdt_getprop(p, 0, "compatible", &len);
 	if (!compat || len < 6 || strncmp(compat, "kho-v", 5))
+		return false;
+	memset(c, 0, sizeof(*c));
+	c->phys = phys;
+	c->size = fdt_totalsize(p);
+	snprintf(c->compatible, sizeof(c->compatible), "%.*s",
+		 (int)strnlen(compat, (size_t)len), compat);
+	if (!prop_get_u64(p, 0, KHO_PROP_MEMORY_MAP, be, &c->map_phys, NULL))
+		c->map_phys = 0;
+	c->digest = digest(p, c->size);
+	c->self_preserved = KHO_SELF_UNKNOWN;
+	return true;
+}
+
+static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
+		     struct kho_candidate **v, size_t *n, size_t *cap, bool *oom)
+{
+	struct kho_candidate c;
+
+	if (!recognise(p, phys, page, be, &c))
 		return;
 	if (!ARRAY_RESERVE(*v, *cap, *n)) {
 		*oom = true;
 		return;
 	}
-	(*v)[*n].phys = phys;
-	(*v)[*n].size = fdt_totalsize(p);
-	snprintf((*v)[*n].compatible, sizeof((*v)[*n].compatible), "%.*s",
-		 (int)strnlen(compat, (size_t)len), compat);
-	if (!prop_get_u64(p, 0, KHO_PROP_MEMORY_MAP, be, &(*v)[*n].map_phys, NULL))
-		(*v)[*n].map_phys = 0;
-	++*n;
+	(*v)[(*n)++] = c;
+}
+
+KHO_EXPORT enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
+					    struct kho_candidate *c, struct kho_error *err)
+{
+	uint64_t page = kho_source_page_size(src);
+	_cleanup_free_ uint8_t *buf = malloc(page);
+	enum kho_status st;
+
+	memset(c, 0, sizeof(*c));
+	c->phys = phys;
+	c->self_preserved = KHO_SELF_UNKNOWN;
+	if (!buf)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if ((st = kho_source_read(src, phys, buf, page, err)))
+		return st;
+	if (!recognise(buf, phys, page, kho_source_big_endian(src), c)) {
+		memset(c, 0, sizeof(*c));
+		c->phys = phys;
+		c->self_preserved = KHO_SELF_UNKNOWN;
+	}
+	return KHO_OK;
 }
 
 KHO_EXPORT enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out,

@@ -220,20 +220,26 @@ KHO_EXPORT void kho_map_radix_close(struct kho_radix_map *m)
 }
 
 /* The kernel's lookup, checked: is @key set? Bounded by the depth. Pages
- * are mapped where the source can, read into one buffer where not. */
-KHO_EXPORT bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
-				       uint64_t root, uint64_t key)
+ * are mapped where the source can, read into one buffer where not. A
+ * pointer that leads nowhere the dump holds means "cannot tell". */
+KHO_EXPORT int kho_map_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
+				    uint64_t root, uint64_t key)
 {
 	uint64_t node = root, run;
 	uint8_t *buf = NULL;
-	bool found = false, be = kho_source_big_endian(src);
+	bool be = kho_source_big_endian(src);
 	struct kho_error e;
+	int found = -1;
 
 	for (unsigned level = geo->depth - 1;; level--) {
 		uint64_t idx = kho_key_index(geo, key, level);
 		const uint8_t *page;
 
-		if (!node || !is_aligned(node, geo->page_size) || node >> 63 ||
+		if (!node) {
+			found = 0;   /* an empty entry: the key is not there */
+			break;
+		}
+		if (!is_aligned(node, geo->page_size) || node >> 63 ||
 		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT)
 			break;
 		page = kho_source_map(src, node, geo->page_size);
@@ -252,4 +258,10 @@ KHO_EXPORT bool kho_map_radix_contains(struct kho_source *src, const struct kho_
 	}
 	free(buf);
 	return found;
+}
+
+KHO_EXPORT bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
+				       uint64_t root, uint64_t key)
+{
+	return kho_map_radix_lookup(src, geo, root, key) == 1;
 }

@@ -11,6 +11,7 @@
 
 #include <libfdt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../util/util.h"
 #include "kho/check.h"
@@ -548,6 +549,35 @@ static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_def
 			  b->name, !strcmp(v, "chunk") ? "vmalloc chunk" : "blob");
 }
 
+/*
+ * handover-ambiguous: a second KHO FDT that preserves its own page, as a
+ * stale handover of an earlier kernel in the chain does: a copy of the
+ * final FDT that differs in one header byte (boot_cpuid_phys), in a page
+ * preserved like the real one. Only the user, symbols or boot parameters
+ * can tell which is the handover.
+ */
+static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref_defect *d,
+						 struct kho_error *err)
+{
+	return ref_alloc(ref, 0, &ref->decoy_fdt, err) ?:
+	       kho_ref_preserve_folio(ref, ref->decoy_fdt, 0, err);
+}
+
+static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
+						struct kho_error *err)
+{
+	uint8_t *copy = malloc(ref->geo.page_size);
+	enum kho_status st;
+
+	if (!copy)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	mem_read(&ref->mem, ref->fdt_phys, copy, ref->geo.page_size);
+	store_u32(copy + 0x1c, 1, true);   /* fdt_header.boot_cpuid_phys */
+	st = mem_write(&ref->mem, ref->decoy_fdt, copy, ref->geo.page_size, err);
+	free(copy);
+	return st;
+}
+
 /* scratch-unknown: the verifier is not told where kho_scratch[] is. */
 static enum kho_status scratch_unknown_after(struct kho_ref *ref, struct ref_defect *d,
 					     struct kho_error *err)
@@ -655,6 +685,8 @@ static const struct defect_def defects[] = {
 	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
 	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "" },
 	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
+	{ "handover-ambiguous", NEEDS_ANY, handover_ambiguous_before, handover_ambiguous_after,
+	  "" },
 };
 
 const char *defect_name(const struct ref_defect *d)

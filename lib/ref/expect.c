@@ -292,14 +292,17 @@ static int finding_cmp(const void *a, const void *b)
 	return strcmp(x->check, y->check);
 }
 
-static enum kho_status derive(struct kho_ref *ref, struct findings *f)
+/* @at_fdt: the FDT the handover is read from (its copy, for a decoy);
+ * findings recorded at the real FDT move with it. */
+static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t real_fdt)
 {
 	struct range_list preserved = { 0 };
 	enum kho_status st;
 
 	for (size_t i = 0; i < ref->nfindings; i++)
 		add_sev(f, ref->findings[i].check, ref->findings[i].severity,
-			ref->findings[i].phys, ref->findings[i].message);
+			ref->findings[i].phys == real_fdt ? ref->fdt_phys : ref->findings[i].phys,
+			ref->findings[i].message);
 	/* Not finalized: nothing says what is preserved, so nothing can be
 	 * found missing either. */
 	if (ref->abi->zero_map_is_unfinalized && !ref->map_phys) {
@@ -342,6 +345,15 @@ static json_t *hex(uint64_t v)
 
 	snprintf(buf, sizeof(buf), "0x%llx", HEX(v));
 	return json_string(buf);
+}
+
+/* Whether @fdt's page is an order-0 key: 1, else 0. */
+static int self_key(const struct kho_ref *ref, uint64_t fdt)
+{
+	for (size_t i = 0; i < ref->nkeys; i++)
+		if (ref->keys[i].phys == fdt && ref->keys[i].order == 0)
+			return 1;
+	return 0;
 }
 
 static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
@@ -428,9 +440,10 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 				 const struct kho_write_opts *opts,
 				 struct kho_error *err)
 {
-	struct findings f = { 0 };
-	json_t *doc, *args, *summary;
-	size_t counts[4] = { 0 };
+	json_t *doc, *args, *summary, *handovers, *top;
+	uint64_t fdts[2], real;
+	size_t counts[4] = { 0 }, nfdt = 0;
+	enum kho_status st;
 	char buf[64];
 	int rc;
 
@@ -438,12 +451,39 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 		return kho_error_set(err, KHO_ERR_INVALID, "expectations need a finalized image");
 	if (!ref->snapshot_taken && ref_snapshot(ref, err))
 		return err ? err->status : KHO_ERR_NOMEM;
-	if (derive(ref, &f)) {
-		free(f.v);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	/* The handovers in the verifier's order: those whose FDT page is a
+	 * key first, then by address; a decoy makes two, and ambiguity. */
+	real = ref->fdt_phys;
+	fdts[nfdt++] = real;
+	if (ref->decoy_fdt)
+		fdts[nfdt++] = ref->decoy_fdt;
+	if (nfdt == 2 && (self_key(ref, fdts[1]) > self_key(ref, fdts[0]) ||
+			  (self_key(ref, fdts[1]) == self_key(ref, fdts[0]) && fdts[1] < fdts[0]))) {
+		fdts[0] = ref->decoy_fdt;
+		fdts[1] = real;
 	}
-	for (size_t i = 0; i < f.n; i++)
-		counts[f.v[i].severity]++;
+	handovers = json_array();
+	for (size_t h = 0; h < nfdt; h++) {
+		struct findings f = { 0 };
+
+		ref->fdt_phys = fdts[h];
+		st = derive(ref, &f, real);
+		if (!st)
+			json_array_append_new(handovers, handover_json(ref, &f));
+		for (size_t i = 0; i < f.n; i++)
+			counts[f.v[i].severity]++;
+		free(f.v);
+		ref->fdt_phys = real;
+		if (st)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
+	top = json_array();
+	if (nfdt > 1) {
+		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
+			"check", "handover-ambiguous", "severity", "warning", "phys", hex(fdts[0]),
+			"message", "2 KHO FDTs could each be the handover and nothing chose one"));
+		counts[KHO_SEV_WARNING]++;
+	}
 
 	args = json_array();
 	if (ref->scratch.n && !ref->scratch_untold) {
@@ -457,17 +497,16 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 			    "warning", (json_int_t)counts[KHO_SEV_WARNING],
 			    "note", (json_int_t)counts[KHO_SEV_NOTE],
 			    "incomplete", (json_int_t)counts[KHO_SEV_INCOMPLETE]);
-	doc = json_pack("{s:{s:s, s:s}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:I, s:s}, s:[o], s:[], s:o}",
+	doc = json_pack("{s:{s:s, s:s}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:I, s:s}, s:o, s:o, s:o}",
 		"tool", "name", "kho-mkimage", "version", "0.1.0",
 		"generator", "spec", opts && opts->spec_name ? opts->spec_name : "",
 		"args", args,
 		"source", "path", opts && opts->image_name ? opts->image_name : "",
 		"format", "elf", "kind", "vmcore", "page_size", (json_int_t)ref->geo.page_size,
 		"byte_order", "little",
-		"handovers", handover_json(ref, &f),
-		"findings",
+		"handovers", handovers,
+		"findings", top,
 		"summary", summary);
-	free(f.v);
 	if (!doc)
 		return kho_error_set(err, KHO_ERR_NOMEM, "cannot build expect.json");
 	rc = json_dumpf(doc, out, JSON_INDENT(2));

@@ -29,10 +29,13 @@ skip = T.skip
 
 
 def findings(doc):
+    """Every finding, per handover (by FDT address) and top-level."""
     out = collections.Counter()
     for h in doc["handovers"]:
         for f in h["findings"]:
-            out[(f["check"], f["severity"], f["phys"])] += 1
+            out[(h["fdt"]["phys"], f["check"], f["severity"], f["phys"])] += 1
+    for f in doc.get("findings", []):
+        out[("top", f["check"], f["severity"], f["phys"])] += 1
     return out
 
 
@@ -87,7 +90,11 @@ def main():
                   f"{name} {' '.join(command)}: findings differ {err2.strip()}" if other is None
                   else f"{name} {' '.join(command)}: extra {dict(findings(other) - wf)}, "
                        f"missing {dict(wf - findings(other))}")
-        errors = any(s == "error" for (_, s, _) in wf)
+        check([h["fdt"]["phys"] for h in got["handovers"]] ==
+              [h["fdt"]["phys"] for h in want["handovers"]],
+              f"{name}: handovers inspected {[h['fdt']['phys'] for h in got['handovers']]}, "
+              f"want {[h['fdt']['phys'] for h in want['handovers']]}")
+        errors = any(s == "error" for (_, _, s, _) in wf)
         check(rc == (1 if errors else 0), f"{name}: exit {rc}, want {1 if errors else 0}")
         if name.startswith("clean-") or name == "demo":
             for suffix in (".raw", ".kcore", ".qemu", ".kdump", ".lzo.kdump"):

@@ -58,13 +58,15 @@ static json_t *findings(json_t *doc)
 	return json_object_get(json_array_get(json_object_get(doc, "handovers"), 0), "findings");
 }
 
+/* Findings of @check in the first handover and at the top level. */
 static size_t count(json_t *doc, const char *check)
 {
-	json_t *f = findings(doc), *it;
+	json_t *lists[] = { findings(doc), json_object_get(doc, "findings") }, *it;
 	size_t i, n = 0;
 
-	json_array_foreach(f, i, it)
-		n += !strcmp(json_string_value(json_object_get(it, "check")), check);
+	for (size_t l = 0; l < 2; l++)
+		json_array_foreach(lists[l], i, it)
+			n += !strcmp(json_string_value(json_object_get(it, "check")), check);
 	return n;
 }
 

@@ -321,22 +321,6 @@ static void on_progress(void *ctx, uint64_t phys, uint64_t end)
 		end ? 100.0 * (double)phys / (double)end : 100.0);
 }
 
-/* Whether the candidate's own map (radix) holds its page: from what the
- * scan read, without loading the handover again. */
-static bool self_preserved(struct kho_source *src, const struct kho_candidate *c)
-{
-	struct kho_compat compat;
-	struct kho_geometry geo;
-	struct kho_error err;
-
-	return c->map_phys &&
-	       kho_compat_parse(c->compatible, strlen(c->compatible) + 1, &compat, &err) ==
-		       KHO_OK &&
-	       compat.abi && compat.abi->map_format == KHO_MAP_RADIX &&
-	       kho_geometry_init(&geo, kho_source_page_size(src), false) == KHO_OK &&
-	       kho_map_radix_contains(src, &geo, c->map_phys, kho_key_encode(&geo, c->phys, 0));
-}
-
 /* ---- output ---- */
 
 static void print_source(const struct options *o, struct kho_source *src)
@@ -540,16 +524,41 @@ static void print_tree(const struct kho_inspection *in)
 	pr_obj_close();
 }
 
-static void print_scan(const struct kho_candidate *c, size_t n, const bool *mine)
+static void pr_self(enum kho_self self, const char *fmt)
+{
+	if (self == KHO_SELF_UNKNOWN) {
+		pr_null("self_preserved");
+		pr_text(fmt, "?");
+	} else {
+		pr_bool("self_preserved", fmt, self == KHO_SELF_YES);
+	}
+}
+
+/* Every candidate and why it was or was not inspected: a table for scan,
+ * a line each in reports (only when there is a choice to explain). */
+static void print_candidates(const struct kho_candidate *c, size_t n, bool table)
 {
 	pr_arr_open("candidates");
-	pr_text("%-18s %-6s %-8s %s\n", "PHYS", "SIZE", "OWN-KEY", "COMPATIBLE");
+	if (table)
+		pr_text("%-18s %-6s %-8s %-9s %s\n", "PHYS", "SIZE", "OWN-KEY", "INSPECTED",
+			"COMPATIBLE");
 	for (size_t i = 0; i < n; i++) {
 		pr_obj_open(NULL);
-		pr_hex("phys", "0x%-16llx", c[i].phys);
-		pr_u64("size", " %-6llu", c[i].size);
-		pr_bool("self_preserved", " %-8s", mine[i]);
-		pr_str("compatible", " %s\n", c[i].compatible);
+		if (table) {
+			pr_hex("phys", "0x%-16llx", c[i].phys);
+			pr_u64("size", " %-6llu", c[i].size);
+			pr_self(c[i].self_preserved, " %-8s");
+			pr_bool("inspected", " %-9s", c[i].inspect);
+			pr_str("compatible", " %s", c[i].compatible);
+			pr_str("why", " (%s)\n", c[i].why);
+		} else {
+			pr_hex("phys", "candidate    0x%llx", c[i].phys);
+			pr_u64("size", NULL, c[i].size);
+			pr_str("compatible", " %s", *c[i].compatible ? c[i].compatible : "(no KHO FDT)");
+			pr_self(c[i].self_preserved, NULL);
+			pr_bool("inspected", NULL, c[i].inspect);
+			pr_str("why", c[i].inspect ? ": inspected, %s\n" : ": %s\n", c[i].why);
+		}
 		pr_obj_close();
 	}
 	pr_arr_close();
@@ -566,7 +575,8 @@ static int exit_status(const struct options *o, const size_t counts[4])
 }
 
 /*
- * One dump, opened and inspected: discovery (unless --fdt), selection,
+ * One dump, opened and inspected: the candidates (scanned, or named by
+ * the user or the kernel), the library's choice among them (kho_select),
  * kho_inspect() of each chosen FDT. returns: 0, or 2 after saying why.
  */
 struct session {
@@ -574,7 +584,8 @@ struct session {
 	struct kho_source *src;
 	struct kho_candidate *cands;
 	size_t ncands;
-	bool *mine;
+	size_t *order;                 /* indices of the inspected candidates */
+	struct kho_findings top;       /* findings about no one handover */
 	struct handover_result *hs;
 	size_t nh;
 };
@@ -585,9 +596,26 @@ static void close_session(struct session *s)
 		kho_inspection_free(&s->hs[i].in);
 	free(s->hs);
 	free(s->cands);
-	free(s->mine);
+	free(s->order);
+	kho_findings_free(&s->top);
 	kho_source_close(s->src);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The candidates when something named the handover: it, and the
+ * incoming one --vmlinux found in kho_in. */
+static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming)
+{
+	struct kho_error err = { 0 };
+
+	s->cands = calloc(2, sizeof(*s->cands));
+	if (!s->cands)
+		return fail("out of memory");
+	/* An unreadable page is kho_inspect()'s to report. */
+	kho_candidate_at(s->src, chosen, &s->cands[s->ncands++], &err);
+	if (incoming && incoming != chosen)
+		kho_candidate_at(s->src, incoming, &s->cands[s->ncands++], &err);
+	return 0;
 }
 
 static int open_session(const struct options *o, const char *path, bool scan_only,
@@ -595,15 +623,18 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 {
 	struct kho_error err = { 0 };
 	struct progress p = { .mode = o->progress };
-	uint64_t chosen = o->fdt;
+	struct kho_select_opts so = { .chosen = o->fdt, .all = o->all };
 	struct kho_scratch_area arrays[9];
 	size_t narrays = o->narrays;
-	struct kho_boot_info bi;
+	struct kho_boot_info bi = { 0 };
 	const char *told = o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
 			   o->have_boot_params ? "--boot-params" : NULL;
 
 	memset(s, 0, sizeof(*s));
 	s->path = path;
+	kho_findings_init(&s->top);
+	for (size_t i = 0; i < o->noverrides; i++)
+		kho_findings_set_severity(&s->top, o->overrides[i].check, o->overrides[i].severity);
 	memcpy(arrays, o->arrays, sizeof(o->arrays));
 	if (kho_source_open(path, &o->src, &s->src, &err))
 		return fail("%s", err.msg);
@@ -615,47 +646,32 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 
 		if (st)
 			return fail("%s: %s", path, err.msg);
-		chosen = bi.fdt;
+		so.chosen = bi.fdt;
 		if (bi.scratch && bi.scratch_bytes)
 			arrays[narrays++] = (struct kho_scratch_area){ bi.scratch, bi.scratch_bytes };
-		if (bi.incoming_fdt)
-			fprintf(stderr, "note: kho_in names an incoming KHO FDT at 0x%llx "
-				"(--fdt inspects it)\n", HEX(bi.incoming_fdt));
 	}
-	if (o->have_fdt || o->fdt_file || told) {
-		if (!(s->hs = calloc(1, sizeof(*s->hs))))
-			return fail("out of memory");
-		s->hs[0].found_by = told ? told : o->fdt_file ? "--fdt-file" : "--fdt";
-		s->nh = 1;
+	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
+	if (so.chosen_by) {
+		if (told_candidates(s, so.chosen, bi.incoming_fdt))
+			return 2;
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &p.start);
 		if (kho_scan(s->src, &s->cands, &s->ncands, on_progress, &p, &err))
 			return fail("%s: %s", path, err.msg);
 		if (p.shown)
 			fprintf(stderr, "\r%60s\r", "");
-		s->mine = calloc(s->ncands ? s->ncands : 1, sizeof(*s->mine));
-		s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
-		if (!s->mine || !s->hs)
-			return fail("out of memory");
-		for (size_t i = 0; i < s->ncands; i++)
-			s->mine[i] = self_preserved(s->src, &s->cands[i]);
-		if (scan_only)
-			return 0;
-		if (!s->ncands)
-			return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
-				    "\"kho-v...\"); try --fdt ADDR", path);
-		/* The outgoing handover is the one whose page its own map preserves;
-		 * with none such, the first candidate. --all takes every one. */
-		chosen = s->cands[0].phys;
-		for (size_t i = 0; i < s->ncands; i++)
-			if (s->mine[i]) {
-				chosen = s->cands[i].phys;
-				break;
-			}
-		s->nh = o->all ? s->ncands : 1;
-		for (size_t i = 0; i < s->nh; i++)
-			s->hs[i].found_by = "scan";
 	}
+	s->order = calloc(s->ncands ? s->ncands : 1, sizeof(*s->order));
+	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
+	if (!s->order || !s->hs || s->top.oom)
+		return fail("out of memory");
+	if (kho_select(s->src, s->cands, s->ncands, &so, &s->top, s->order, &s->nh, &err))
+		return fail("%s: %s", path, err.msg);
+	if (scan_only)
+		return 0;
+	if (!s->ncands)
+		return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
+			    "\"kho-v...\"); try --fdt ADDR", path);
 	for (size_t i = 0; i < s->nh; i++) {
 		struct kho_verify_opts vo = {
 			.max_order = o->max_order, .has_max_order = o->has_max_order,
@@ -669,8 +685,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			.keep_spans = o->merge || !strcmp(o->command, "diff"),
 		};
 
-		if (kho_inspect(s->src, o->all && s->ncands ? s->cands[i].phys : chosen, &vo,
-				&s->hs[i].in, &err))
+		s->hs[i].found_by = so.chosen_by ? so.chosen_by : "scan";
+		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, &err))
 			return fail("%s: %s", path, err.msg);
 	}
 	return 0;
@@ -679,14 +695,14 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 static int print_report(const struct options *o, struct session *s)
 {
 	bool verify = !strcmp(o->command, "verify");
-	size_t counts[4] = { 0 };
+	size_t counts[4] = { 0 }, c[4];
 
 	pr_init(o->json, o->pretty, stdout);
 	print_source(o, s->src);
 	pr_arr_open("handovers");
 	for (size_t i = 0; i < s->nh; i++) {
-		size_t c[4];
-
+		if (s->nh > 1)
+			pr_text("%s== handover %zu of %zu\n", i ? "\n" : "", i + 1, s->nh);
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
 			print_tree(&s->hs[i].in);
@@ -699,13 +715,13 @@ static int print_report(const struct options *o, struct session *s)
 			counts[k] += c[k];
 	}
 	pr_arr_close();
-	pr_arr_open("findings");
-	pr_arr_close();
-	for (size_t i = 0; i < s->ncands && !o->all; i++)
-		if (s->cands[i].phys != s->hs[0].in.ho.fdt_phys)
-			pr_text("note: another KHO FDT candidate at 0x%llx (%s%s); --all "
-				"inspects it\n", HEX(s->cands[i].phys), s->cands[i].compatible,
-				s->mine[i] ? ", preserves itself" : "");
+	print_findings(o, &s->top, true);
+	kho_findings_count(&s->top, c);
+	for (int k = 0; k < 4; k++)
+		counts[k] += c[k];
+	/* Why each candidate was or was not inspected, when there was a choice. */
+	if (s->ncands > 1 || pr_is_json())
+		print_candidates(s->cands, s->ncands, false);
 	pr_obj_open("summary");
 	pr_u64("error", "verdict      %llu errors", counts[KHO_SEV_ERROR]);
 	pr_u64("warning", ", %llu warnings", counts[KHO_SEV_WARNING]);
@@ -738,7 +754,7 @@ int main(int argc, char **argv)
 	if (!rc && !strcmp(o.command, "scan")) {
 		pr_init(o.json, o.pretty, stdout);
 		print_source(&o, a.src);
-		print_scan(a.cands, a.ncands, a.mine);
+		print_candidates(a.cands, a.ncands, true);
 		rc = pr_finish() ? 2 : a.ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
 	} else if (!rc && !strcmp(o.command, "fdt")) {
 		rc = cmd_fdt(a.src, a.hs, a.nh);

@@ -127,6 +127,12 @@ void pr_bool(const char *key, const char *fmt, bool v)
 		fprintf(P.out, fmt, v ? "yes" : "no");
 }
 
+void pr_null(const char *key)
+{
+	if (P.json)
+		put(key, json_null());
+}
+
 void pr_text(const char *fmt, ...)
 {
 	va_list ap;

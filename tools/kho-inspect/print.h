@@ -27,6 +27,8 @@ void pr_hex(const char *key, const char *fmt, uint64_t v);
 void pr_u64(const char *key, const char *fmt, uint64_t v);
 void pr_str(const char *key, const char *fmt, const char *s);
 void pr_bool(const char *key, const char *fmt, bool v);
+/* JSON null (nothing in text mode): a value that cannot be known. */
+void pr_null(const char *key);
 void pr_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

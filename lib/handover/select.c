@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The discovery policy: which KHO FDT candidates to inspect, and why.
+ *
+ * A dump may hold the outgoing handover, the incoming one (still
+ * preserved), stale ones of a kexec chain and copies (kexec segments).
+ * Nothing in memory tells the live handover from a stale one: both
+ * preserve their own FDT page, and the live one may be exactly the one
+ * that is broken. So no candidate is out-voted by another; only exact
+ * copies are folded, and when more than one remains and nothing chose,
+ * all are inspected and handover-ambiguous says so.
+ */
+#include "kho/handover.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kho/map.h"
+#include "../util/util.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+static enum kho_self self_of(struct kho_source *src, const struct kho_candidate *c)
+{
+	struct kho_compat compat;
+	struct kho_geometry geo;
+	struct kho_error err;
+	int r;
+
+	if (!*c->compatible ||
+	    kho_compat_parse(c->compatible, strlen(c->compatible) + 1, &compat, &err) ||
+	    !compat.abi->fdt_preserved || compat.abi->map_format != KHO_MAP_RADIX ||
+	    kho_geometry_init(&geo, kho_source_page_size(src), false))
+		return KHO_SELF_UNKNOWN;
+	if (!c->map_phys)
+		return KHO_SELF_NO;
+	r = kho_map_radix_lookup(src, &geo, c->map_phys, kho_key_encode(&geo, c->phys, 0));
+	return r < 0 ? KHO_SELF_UNKNOWN : r ? KHO_SELF_YES : KHO_SELF_NO;
+}
+
+static const char *self_words(enum kho_self s)
+{
+	return s == KHO_SELF_YES ? "preserves its own page" :
+	       s == KHO_SELF_NO ? "does not preserve its own page" :
+	       "whether it preserves its own page cannot be told";
+}
+
+/* Whether @a and @b are byte-for-byte the same FDT. */
+static bool same_fdt(const struct kho_candidate *a, const struct kho_candidate *b)
+{
+	return a->digest == b->digest && a->size == b->size && a->map_phys == b->map_phys &&
+	       !strcmp(a->compatible, b->compatible);
+}
+
+/* The one of @c[i]'s copies that stands for them: the first that
+ * preserves itself, else the first. */
+static size_t representative(const struct kho_candidate *c, size_t n, size_t i)
+{
+	size_t first = n;
+
+	for (size_t j = 0; j < n; j++) {
+		if (!same_fdt(&c[j], &c[i]))
+			continue;
+		if (c[j].self_preserved == KHO_SELF_YES)
+			return j;
+		if (first == n)
+			first = j;
+	}
+	return first;
+}
+
+static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_select_opts *o)
+{
+	for (size_t i = 0; i < n; i++) {
+		c[i].inspect = c[i].phys == o->chosen || o->all;
+		if (c[i].phys == o->chosen)
+			snprintf(c[i].why, sizeof(c[i].why), "named by %s", o->chosen_by);
+		else if (o->all)
+			snprintf(c[i].why, sizeof(c[i].why), "--all");
+		else
+			snprintf(c[i].why, sizeof(c[i].why), "not inspected: %s named 0x%llx "
+				 "(--fdt 0x%llx inspects this one)", o->chosen_by, HEX(o->chosen),
+				 HEX(c[i].phys));
+	}
+}
+
+static void ambiguous(const struct kho_candidate *c, const size_t *order, size_t norder,
+		      struct kho_findings *top)
+{
+	char list[160];
+	size_t len = 0;
+
+	for (size_t k = 0; k < norder && len < sizeof(list) - 1; k++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s0x%llx", k ? ", " : "",
+					HEX(c[order[k]].phys));
+	kho_report(top, "handover-ambiguous", c[order[0]].phys,
+		   "%zu KHO FDTs could each be the handover and nothing chose one, so all are "
+		   "inspected: %s; --fdt ADDR, --vmlinux, --boot-params or --dtb chooses",
+		   norder, list);
+}
+
+KHO_EXPORT enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size_t n,
+				      const struct kho_select_opts *o, struct kho_findings *top,
+				      size_t *order, size_t *norder, struct kho_error *err)
+{
+	size_t distinct = 0;
+
+	*norder = 0;
+	for (size_t i = 0; i < n; i++) {
+		c[i].self_preserved = self_of(src, &c[i]);
+		c[i].inspect = false;
+		c[i].why[0] = '\0';
+	}
+	if (o->chosen_by) {
+		chosen_by_user(c, n, o);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			distinct += representative(c, n, i) == i;
+		for (size_t i = 0; i < n; i++) {
+			size_t r = representative(c, n, i);
+
+			c[i].inspect = r == i || o->all;
+			if (r != i)
+				snprintf(c[i].why, sizeof(c[i].why), "%s: a copy of the FDT at 0x%llx",
+					 o->all ? "inspected (--all)" : "not inspected", HEX(c[r].phys));
+			else if (distinct == 1)
+				snprintf(c[i].why, sizeof(c[i].why), "the only KHO FDT in the dump%s; "
+					 "it %s", n > 1 ? " but for copies" : "",
+					 self_words(c[i].self_preserved));
+			else
+				snprintf(c[i].why, sizeof(c[i].why), "one of %zu that could be the "
+					 "handover; it %s", distinct, self_words(c[i].self_preserved));
+		}
+	}
+	/* Those that preserve themselves first (the likely outgoing one),
+	 * then by address. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++)
+			if (c[i].inspect && (c[i].self_preserved == KHO_SELF_YES) == !pass)
+				order[(*norder)++] = i;
+	if (!o->chosen_by && distinct > 1)
+		ambiguous(c, order, *norder, top);
+	if (top->oom)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	return KHO_OK;
+}
