@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The discovery policy (kho_select): no candidate is out-voted, copies
+ * fold, what the user or kernel named wins, and ambiguity is reported.
+ * Images come from the reference implementation, written raw.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kho/handover.h"
+#include "kho/ref.h"
+#include "suite.h"
+
+static const char base[] =
+	"abi kho-v3\n"
+	"ram 0 32M\n"
+	"scratch 0x1000000 2M\n"
+	"alloc 0x1800000 4M\n"
+	"folio 0x400000 4\n"
+	"pages 0x800 100\n";
+
+struct scanned {
+	char path[64];
+	struct kho_source *src;
+	struct kho_candidate *c;
+	size_t n;
+};
+
+/* The raw image of @base plus @extra, opened and scanned. */
+static void scan_spec(const char *extra, struct scanned *s)
+{
+	struct kho_spec_result res;
+	struct kho_error err;
+	char text[1024];
+	int fd;
+
+	snprintf(text, sizeof(text), "%s%s", base, extra);
+	snprintf(s->path, sizeof(s->path), "/tmp/check_handover.XXXXXX");
+	fd = mkstemp(s->path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_msg(kho_spec_run_buffer("h.spec", text, strlen(text), &res, &err) == KHO_OK,
+		      "%s", err.msg);
+	ck_assert_msg(kho_ref_write(res.ref, KHO_IMAGE_RAW, s->path, NULL, &err) == KHO_OK,
+		      "%s", err.msg);
+	kho_ref_free(res.ref);
+	ck_assert_msg(kho_source_open(s->path, NULL, &s->src, &err) == KHO_OK, "%s", err.msg);
+	ck_assert_int_eq(kho_scan(s->src, &s->c, &s->n, NULL, NULL, &err), KHO_OK);
+}
+
+static void done(struct scanned *s)
+{
+	free(s->c);
+	kho_source_close(s->src);
+	unlink(s->path);
+}
+
+static size_t ambiguous(const struct kho_findings *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += !strcmp(f->v[i].check->name, "handover-ambiguous");
+	return n;
+}
+
+static void select_all(struct scanned *s, const struct kho_select_opts *o,
+		       struct kho_findings *top, size_t *order, size_t *norder)
+{
+	struct kho_error err;
+
+	kho_findings_init(top);
+	ck_assert_int_eq(kho_select(s->src, s->c, s->n, o, top, order, norder, &err), KHO_OK);
+}
+
+START_TEST(one_handover_is_not_ambiguous)
+{
+	struct kho_select_opts o = { 0 };
+	struct kho_findings top;
+	struct scanned s;
+	size_t order[4], n;
+
+	scan_spec("", &s);
+	ck_assert_uint_eq(s.n, 1);
+	select_all(&s, &o, &top, order, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(s.c[0].inspect);
+	ck_assert_int_eq(s.c[0].self_preserved, KHO_SELF_YES);
+	ck_assert_uint_eq(ambiguous(&top), 0);
+	ck_assert_ptr_nonnull(strstr(s.c[0].why, "the only KHO FDT"));
+	kho_findings_free(&top);
+	done(&s);
+}
+END_TEST
+
+/* Issue 11: the stale handover preserves itself, the real one does not;
+ * the real one must be inspected too, and ambiguity said. */
+START_TEST(a_stale_handover_does_not_out_vote_the_real_one)
+{
+	struct kho_select_opts o = { 0 };
+	struct kho_findings top;
+	struct scanned s;
+	size_t order[4], n, real = 0, stale = 0;
+
+	scan_spec("defect fdt-not-preserved\ndefect handover-ambiguous\n", &s);
+	ck_assert_uint_eq(s.n, 2);
+	select_all(&s, &o, &top, order, &n);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(s.c[i].inspect);
+		if (s.c[i].self_preserved == KHO_SELF_NO)
+			real = i;
+		else
+			stale = i;
+	}
+	ck_assert_int_eq(s.c[stale].self_preserved, KHO_SELF_YES);
+	ck_assert_int_eq(s.c[real].self_preserved, KHO_SELF_NO);
+	ck_assert_uint_eq(order[0], stale);   /* self-preserving first */
+	ck_assert_uint_eq(order[1], real);
+	ck_assert_uint_eq(ambiguous(&top), 1);
+	ck_assert_uint_eq(top.v[0].phys, s.c[stale].phys);
+	kho_findings_free(&top);
+	done(&s);
+}
+END_TEST
+
+START_TEST(what_was_named_wins)
+{
+	struct kho_select_opts o = { .chosen_by = "--fdt" };
+	struct kho_findings top;
+	struct scanned s;
+	size_t order[4], n;
+
+	scan_spec("defect handover-ambiguous\n", &s);
+	ck_assert_uint_eq(s.n, 2);
+	o.chosen = s.c[1].phys;
+	select_all(&s, &o, &top, order, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(order[0], 1);
+	ck_assert(!s.c[0].inspect);
+	ck_assert_ptr_nonnull(strstr(s.c[0].why, "not inspected: --fdt named"));
+	ck_assert_uint_eq(ambiguous(&top), 0);
+	kho_findings_free(&top);
+
+	/* --all with nothing named: both, and still ambiguous. */
+	o = (struct kho_select_opts){ .all = true };
+	select_all(&s, &o, &top, order, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ambiguous(&top), 1);
+	kho_findings_free(&top);
+	done(&s);
+}
+END_TEST
+
+START_TEST(exact_copies_fold)
+{
+	struct kho_select_opts o = { 0 };
+	struct kho_findings top;
+	struct scanned s;
+	struct kho_candidate c[3];
+	size_t order[3], n;
+	struct kho_error err;
+
+	scan_spec("", &s);
+	ck_assert_uint_eq(s.n, 1);
+	/* The real FDT and two copies of it (as kexec segments hold): the
+	 * copies are listed, not inspected, and nothing is ambiguous. */
+	c[0] = c[1] = c[2] = s.c[0];
+	c[0].phys = 0x100000;
+	c[2].phys = 0x1f00000;
+	kho_findings_init(&top);
+	ck_assert_int_eq(kho_select(s.src, c, 3, &o, &top, order, &n, &err), KHO_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(order[0], 1);   /* the copy that preserves itself */
+	ck_assert(!c[0].inspect && c[1].inspect && !c[2].inspect);
+	ck_assert_ptr_nonnull(strstr(c[0].why, "a copy of the FDT at"));
+	ck_assert_uint_eq(ambiguous(&top), 0);
+	kho_findings_free(&top);
+
+	/* One byte different is not a copy. */
+	c[2].digest ^= 1;
+	kho_findings_init(&top);
+	ck_assert_int_eq(kho_select(s.src, c, 3, &o, &top, order, &n, &err), KHO_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ambiguous(&top), 1);
+	kho_findings_free(&top);
+	done(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("handover");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, one_handover_is_not_ambiguous);
+	tcase_add_test(tc, a_stale_handover_does_not_out_vote_the_real_one);
+	tcase_add_test(tc, what_was_named_wins);
+	tcase_add_test(tc, exact_copies_fold);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
