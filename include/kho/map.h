@@ -49,6 +49,9 @@ struct kho_map_visitor {
 	 * was read, and its size in bytes */
 	void (*node)(void *ctx, uint64_t phys, int level, uint64_t bytes);
 	void *ctx;
+	/* optional: keys [@lo, @hi] are unknown (a subtree that could not be
+	 * read); what they would preserve can be neither confirmed nor denied */
+	void (*unknown)(void *ctx, uint64_t lo, uint64_t hi);
 };
 
 /*

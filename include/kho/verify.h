@@ -60,6 +60,9 @@ struct kho_inspection {
 	 * else only where the coverage checks looked. */
 	struct kho_span *spans;
 	size_t nspans, spans_cap;
+	/* Key intervals [start, end] of subtrees that could not be read. */
+	struct kho_span *unknown_keys;
+	size_t nunknown_keys, unknown_cap;
 	bool walked;
 };
 
@@ -74,6 +77,13 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 void kho_inspection_free(struct kho_inspection *in);
 
 
+
+/*
+ * kho_inspection_may_preserve - whether a key that would preserve the
+ * page at @phys lies in a part of the map that could not be read: then
+ * "not preserved" cannot be told from "preserved where we cannot see".
+ */
+bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys);
 
 /* First byte of [@a, @b) outside the sorted spans @u, or @b. */
 uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a, uint64_t b);

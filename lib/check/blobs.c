@@ -51,8 +51,7 @@ static void need_preserved(struct cover *c, uint64_t a, uint64_t len,
 	uint64_t p = cover_first_gap(c, a, a + len);
 
 	if (p != a + len)
-		kho_report(f, "blob-not-preserved", p,
-			   "sub-node %s: %s 0x%llx+0x%llx is not preserved from 0x%llx",
+		report_gap(c->in, f, p, "sub-node %s: %s 0x%llx+0x%llx is not preserved from 0x%llx",
 			   t->name, what, HEX(a), HEX(len), HEX(p));
 }
 

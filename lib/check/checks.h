@@ -51,6 +51,9 @@ void check_merge(struct kho_inspection *in, struct stream *s, size_t n,
 
 void check_coverage(const struct kho_inspection *in, struct cover *c,
 		    struct kho_findings *f);
+/* blob-not-preserved at @p, incomplete where the map could not be read. */
+void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* What decoded blobs name must be preserved (needs the walk). */

@@ -8,6 +8,8 @@
  */
 #include "kho/verify.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../util/util.h"
@@ -26,15 +28,39 @@ static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len
 	return false;
 }
 
+/*
+ * blob-not-preserved at @p, or, when the key that would preserve @p may
+ * be in a subtree that could not be read, the same as incomplete.
+ */
+void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
+		const char *fmt, ...)
+{
+	bool unknown = kho_inspection_may_preserve(in, p);
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kho_report_sev(f, "blob-not-preserved", unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s",
+		       msg, unknown ? " as far as the map could be read" : "");
+}
+
 void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size, p;
 
 	if (in->ho.abi && in->ho.abi->fdt_preserved &&
 	    cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
-		    in->ho.fdt_phys + page)
-		kho_report(f, "fdt-not-preserved", in->ho.fdt_phys,
-			   "the KHO FDT page is not an order-0 key of its own map");
+		    in->ho.fdt_phys + page) {
+		if (kho_inspection_may_preserve(in, in->ho.fdt_phys))
+			kho_report_sev(f, "fdt-not-preserved", KHO_SEV_INCOMPLETE, in->ho.fdt_phys,
+				       "the KHO FDT page is not a key of the part of its map that "
+				       "could be read; its key may be in the part that could not");
+		else
+			kho_report(f, "fdt-not-preserved", in->ho.fdt_phys,
+				   "the KHO FDT page is not an order-0 key of its own map");
+	}
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 		uint64_t end = t->phys + t->size;
@@ -43,9 +69,8 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 			continue;
 		p = cover_first_gap(c, t->phys, end);
 		if (p != end)
-			kho_report(f, "blob-not-preserved", p,
-				   "sub-node %s: blob 0x%llx+0x%llx is not preserved from 0x%llx",
-				   t->name, HEX(t->phys), HEX(t->size), HEX(p));
+			report_gap(in, f, p, "sub-node %s: blob 0x%llx+0x%llx is not preserved from "
+				   "0x%llx", t->name, HEX(t->phys), HEX(t->size), HEX(p));
 	}
 	for (size_t i = 0; i < in->npages; i++) {
 		const struct kho_tree_page *t = &in->pages[i];

@@ -30,6 +30,37 @@ static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
 	in->pages[in->npages++] = (struct kho_tree_page){ phys, bytes, level };
 }
 
+static void on_unknown(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct kho_inspection *in = ctx;
+
+	if (!ARRAY_RESERVE(in->unknown_keys, in->unknown_cap, in->nunknown_keys)) {
+		in->findings.oom = true;
+		return;
+	}
+	in->unknown_keys[in->nunknown_keys++] = (struct kho_span){ lo, hi };
+}
+
+KHO_EXPORT bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys)
+{
+	const struct kho_geometry *geo = &in->geo;
+
+	if (!in->nunknown_keys || geo->broken_depth)
+		return in->nunknown_keys != 0;
+	/* Any order's key for the block holding @phys. */
+	for (unsigned order = 0; order <= kho_max_order(geo); order++) {
+		uint64_t key = kho_key_encode(geo, phys & ~(kho_order_bytes(geo, order) - 1),
+					      order);
+
+		for (size_t i = 0; i < in->nunknown_keys; i++)
+			if (key >= in->unknown_keys[i].start && key <= in->unknown_keys[i].end)
+				return true;
+		if (order + geo->page_shift >= 63)
+			break;
+	}
+	return false;
+}
+
 static size_t structural_errors(struct kho_source *src, const struct kho_geometry *geo,
 				uint64_t root)
 {
@@ -132,7 +163,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 				      const struct kho_verify_opts *o, unsigned max_order,
 				      struct kho_inspection *in, struct kho_error *err)
 {
-	struct kho_map_visitor v = { on_run, on_node, in };
+	struct kho_map_visitor v = { on_run, on_node, in, on_unknown };
 	struct stream *streams = NULL;
 	struct kho_radix_map map;
 	enum kho_status st;
@@ -232,5 +263,6 @@ KHO_EXPORT void kho_inspection_free(struct kho_inspection *in)
 	free(in->runs);
 	free(in->pages);
 	free(in->spans);
+	free(in->unknown_keys);
 	memset(in, 0, sizeof(*in));
 }

@@ -79,6 +79,16 @@ static const uint8_t *read_page(struct walk *w, uint64_t phys, unsigned level)
 
 static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t prefix);
 
+/* The keys under the node at @level with @prefix cannot be known. */
+static void unknown(struct walk *w, unsigned level, uint64_t prefix)
+{
+	unsigned shift = kho_level_shift(w->geo, level + 1);
+	uint64_t span = shift < 64 ? ((uint64_t)1 << shift) - 1 : UINT64_MAX;
+
+	if (w->v && w->v->unknown)
+		w->v->unknown(w->v->ctx, prefix, prefix | span);
+}
+
 /* Check entry @i of the table node at @node_phys (level @level) and follow it. */
 static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t i,
 		   uint64_t child, uint64_t prefix)
@@ -116,6 +126,7 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 		kho_report(w->f, "radix-unreadable", child,
 			   "%s page (level-%u entry %llu at 0x%llx) is not in the dump; its "
 			   "keys are unknown", what, level - 1, HEX(i), HEX(entry));
+		unknown(w, level - 1, prefix | (shift < 64 ? i << shift : 0));
 		return;
 	case KHO_MEM_PRESENT:
 		break;
@@ -143,6 +154,7 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	page = read_page(w, phys, level);
 	if (!page) {
 		kho_report(w->f, "radix-unreadable", phys, "level-%u page cannot be read", level);
+		unknown(w, level, prefix);
 		return;
 	}
 	w->stats->per_level[level]++;
@@ -195,8 +207,10 @@ KHO_EXPORT enum kho_status kho_map_radix_open(struct kho_source *src,
 		if (state == KHO_MEM_ABSENT)
 			kho_report(f, "radix-pointer", root, "the root 0x%llx is outside the "
 				   "dump's memory", HEX(root));
-		else if (state == KHO_MEM_EXCLUDED)
+		else if (state == KHO_MEM_EXCLUDED) {
 			kho_report(f, "radix-unreadable", root, "the root page is not in the dump");
+			unknown(&w, geo->depth - 1, 0);
+		}
 		else if (visited_add(&w.seen, root) < 0)
 			nomem(&w);
 		else

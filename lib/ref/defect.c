@@ -428,7 +428,37 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	return isolated_key(ref, d, err);
+	return strcmp(variant(d, "key"), "fdt") ? isolated_key(ref, d, err) : KHO_OK;
+}
+
+/*
+ * radix-unreadable fdt: the leaf holding the FDT page's key (and the keys
+ * of its neighbours, blobs among them) is not in the dump. What those
+ * keys preserve can be neither confirmed nor denied: the coverage checks
+ * must say incomplete, not error (expect.c asks lost_leaf).
+ */
+static enum kho_status lose_fdt_leaf(struct kho_ref *ref, struct kho_error *err)
+{
+	uint64_t leaf, key = kho_key_encode(&ref->geo, ref->fdt_phys, 0);
+	unsigned b = ref->geo.bitmap_log2;
+	size_t k = 0;
+
+	if (!radix_leaf_of(ref, key, &leaf))
+		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: no FDT leaf");
+	for (size_t i = 0; i < ref->nkeys; i++)
+		if (kho_key_encode(&ref->geo, ref->keys[i].phys, ref->keys[i].order) >> b !=
+		    key >> b)
+			ref->keys[k++] = ref->keys[i];
+	ref->nkeys = k;
+	k = 0;
+	for (size_t i = 0; i < ref->nnodes; i++)
+		if (ref->nodes[i].phys != leaf)
+			ref->nodes[k++] = ref->nodes[i];
+	ref->nnodes = k;
+	ref->lost_leaf = true;
+	ref->lost_leaf_index = key >> b;
+	return range_list_add(&ref->excluded, leaf, ref->geo.page_size, err) ?:
+	       ref_record(ref, "radix-unreadable", leaf, err, "leaf page is not in the dump");
 }
 
 static enum kho_status radix_unreadable_after(struct kho_ref *ref,
@@ -438,6 +468,8 @@ static enum kho_status radix_unreadable_after(struct kho_ref *ref,
 	uint64_t leaf, key = kho_key_encode(&ref->geo, d->phys, d->order);
 	size_t k = 0;
 
+	if (!strcmp(variant(d, "key"), "fdt"))
+		return lose_fdt_leaf(ref, err);
 	if (!radix_leaf_of(ref, key, &leaf))
 		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: lost leaf");
 	/* The verifier never sees this leaf, nor the one key in it. */
@@ -680,7 +712,7 @@ static const struct defect_def defects[] = {
 	{ "range-not-ram", NEEDS_ANY, range_not_ram_before, NULL, "" },
 	{ "range-not-dumped", NEEDS_ANY, range_not_dumped_before, NULL, "" },
 	{ "radix-unreadable", NEEDS_RADIX, radix_unreadable_before,
-	  radix_unreadable_after, "" },
+	  radix_unreadable_after, "key fdt" },
 	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap empty misaligned" },
 	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
 	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "" },

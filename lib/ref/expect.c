@@ -241,6 +241,70 @@ static void check_nodes(struct kho_ref *ref, struct findings *f,
 		add(f, "radix-node-scratch", ref->fdt_phys, "the FDT page lies in a scratch area");
 }
 
+/* Whether some order's key for the block holding @phys is in the lost leaf. */
+static bool in_lost_leaf(const struct kho_ref *ref, uint64_t phys)
+{
+	for (unsigned o = 0; ref->lost_leaf && o <= kho_max_order(&ref->geo); o++) {
+		uint64_t block = ref->geo.page_size << o;
+
+		if (o + ref->geo.page_shift >= 63)
+			break;
+		if (kho_key_encode(&ref->geo, phys / block * block, o) >> ref->geo.bitmap_log2 ==
+		    ref->lost_leaf_index)
+			return true;
+	}
+	return false;
+}
+
+/* What a blob names must be preserved too: [@a, @a + @len). */
+static void need(struct kho_ref *ref, struct findings *f, const struct range_list *preserved,
+		 uint64_t a, uint64_t len)
+{
+	uint64_t p = range_list_first_uncovered(preserved, a, len);
+
+	if (p != a + len)
+		add_sev(f, "blob-not-preserved", in_lost_leaf(ref, p) ? KHO_SEV_INCOMPLETE :
+			KHO_SEV_ERROR, p, "what a sub-blob names is not all preserved");
+}
+
+static uint64_t mem_u64(struct kho_ref *ref, uint64_t phys)
+{
+	uint8_t raw[8];
+
+	mem_read(&ref->mem, phys, raw, 8);
+	return load_u64(raw, false);
+}
+
+/* The chunk pages and runs of every vmalloc chain, the reserve-mem regions. */
+static void check_contents(struct kho_ref *ref, struct findings *f,
+			   const struct range_list *preserved)
+{
+	uint64_t page = ref->geo.page_size;
+
+	for (size_t i = 0; i < ref->nblobs; i++) {
+		const struct ref_blob *b = &ref->blobs[i];
+		uint8_t raw[2];
+		unsigned order;
+
+		if (b->kind != BLOB_VMALLOC || b->zero_pointer)
+			continue;
+		mem_read(&ref->mem, b->phys + 14, raw, 2);
+		order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
+		for (uint64_t chunk = mem_u64(ref, b->phys); chunk; chunk = mem_u64(ref, chunk)) {
+			need(ref, f, preserved, chunk, page);
+			for (uint64_t k = 0; k < page / 8 - 1; k++) {
+				uint64_t run = mem_u64(ref, chunk + 8 + k * 8);
+
+				if (!run)
+					break;
+				need(ref, f, preserved, run, page << order);
+			}
+		}
+	}
+	for (size_t i = 0; i < ref->nregions; i++)
+		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size);
+}
+
 static void check_coverage(struct kho_ref *ref, struct findings *f,
 			   const struct range_list *preserved)
 {
@@ -249,7 +313,9 @@ static void check_coverage(struct kho_ref *ref, struct findings *f,
 	if (ref->abi->fdt_preserved &&
 	    range_list_first_uncovered(preserved, ref->fdt_phys, ref->geo.page_size) !=
 		    ref->fdt_phys + ref->geo.page_size)
-		add(f, "fdt-not-preserved", ref->fdt_phys, "the FDT page is not a key of the map");
+		add_sev(f, "fdt-not-preserved", in_lost_leaf(ref, ref->fdt_phys) ?
+			KHO_SEV_INCOMPLETE : KHO_SEV_ERROR, ref->fdt_phys,
+			"the FDT page is not a key of the map");
 	for (size_t i = 0; i < ref->nblobs; i++) {
 		const struct ref_blob *b = &ref->blobs[i];
 
@@ -257,8 +323,8 @@ static void check_coverage(struct kho_ref *ref, struct findings *f,
 			continue;
 		p = range_list_first_uncovered(preserved, b->phys, b->size);
 		if (p != b->phys + b->size)
-			add(f, "blob-not-preserved", p, "sub-node %s: 0x%llx+0x%llx is not all preserved",
-			    b->name, HEX(b->phys), HEX(b->size));
+			add_sev(f, "blob-not-preserved", in_lost_leaf(ref, p) ? KHO_SEV_INCOMPLETE :
+				KHO_SEV_ERROR, p, "a sub-blob is not all preserved");
 	}
 }
 
@@ -330,6 +396,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 		check_ranges(ref, f);
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
+		check_contents(ref, f, &preserved);
 		range_list_free(&preserved);
 	}
 	if (f->n)

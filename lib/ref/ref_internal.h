@@ -101,6 +101,8 @@ struct kho_ref {
 	size_t scratch_array_cap;    /* entries it has room for */
 	bool scratch_untold;         /* the verifier is not told where kho_scratch[] is */
 	uint64_t decoy_fdt;          /* handover-ambiguous: a second KHO FDT, or 0 */
+	bool lost_leaf;              /* radix-unreadable fdt: a leaf the dump lacks, */
+	uint64_t lost_leaf_index;    /* ... whose keys are key >> bitmap_log2 == this */
 
 	uint64_t boot_params;        /* x86 boot_params to chain a setup_data to, or 0 */
 	uint64_t kernel_data;        /* where kho_out/kho_in/kho_scratch live, or 0 */
