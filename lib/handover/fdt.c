@@ -55,8 +55,10 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 	fdt_for_each_subnode(node, ho->fdt, 0)
 		count++;
 	ho->subtrees = calloc(count ? (size_t)count : 1, sizeof(*ho->subtrees));
-	if (!ho->subtrees)
+	if (!ho->subtrees) {
+		f->oom = true;   /* sub-nodes never go unchecked silently */
 		return;
+	}
 	fdt_for_each_subnode(node, ho->fdt, 0) {
 		struct kho_subtree *t = &ho->subtrees[ho->nsubtrees++];
 		const char *name = fdt_get_name(ho->fdt, node, NULL);
