@@ -13,12 +13,13 @@
 /*
  * radix_depth_is_broken - whether the tree rooted at @root carries the
  * signature of the 7.1-rc depth-4 tree on 16 KiB pages (@good is the
- * correct geometry). Only positive evidence counts: a depth-5 tree with
- * an ordinary defect is never taken for it.
+ * correct geometry; @fdt_phys the KHO FDT page when it must be an order-0
+ * key, else 0). Only positive evidence counts: a depth-5 tree with an
+ * ordinary defect is never taken for it.
  * returns: true only for 16 KiB trees that look built at depth 4.
  */
 bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *good,
-			   uint64_t root);
+			   uint64_t root, uint64_t fdt_phys);
 
 /*
  * check_broken_depth - the decision for @in: when its tree has the broken
