@@ -7,6 +7,7 @@
 
 #include "../util/util.h"
 #include "checks.h"
+#include "depth.h"
 
 static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 {
@@ -59,43 +60,6 @@ KHO_EXPORT bool kho_inspection_may_preserve(const struct kho_inspection *in, uin
 			break;
 	}
 	return false;
-}
-
-static size_t structural_errors(struct kho_source *src, const struct kho_geometry *geo,
-				uint64_t root)
-{
-	static const char *const names[] = { "radix-pointer", "radix-key-width", "radix-loop" };
-	struct kho_findings f;
-	struct kho_map_stats s;
-	struct kho_error e;
-	size_t bad = 0;
-
-	kho_findings_init(&f);
-	kho_map_walk_radix(src, geo, root, &f, NULL, &s, &e);
-	for (size_t i = 0; i < 3; i++)
-		bad += f.stored ? kho_findings_of(&f, names[i]) : 1;
-	kho_findings_free(&f);
-	return bad;
-}
-
-/*
- * 16 KiB pages: a tree built before the depth fix has 4 levels, not 5.
- * Read at depth 5 it breaks (root entries beyond index 1, bitmap words
- * taken for pointers); read at depth 4 it holds together. Then it is the
- * broken tree, and the keys are listed as it most likely meant them.
- */
-static bool broken_depth(struct kho_source *src, struct kho_inspection *in)
-{
-	struct kho_geometry broken;
-
-	if (in->geo.page_size != 16384 ||
-	    !structural_errors(src, &in->geo, in->ho.map_phys))
-		return false;
-	kho_geometry_init(&broken, in->geo.page_size, true);
-	if (structural_errors(src, &broken, in->ho.map_phys))
-		return false;
-	in->geo = broken;
-	return true;
 }
 
 static int meant_order(const void *a, const void *b, void *geo)
@@ -169,7 +133,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 	enum kho_status st;
 	ssize_t ns;
 
-	if (in->ho.abi->map_format == KHO_MAP_RADIX && broken_depth(src, in)) {
+	if (in->ho.abi->map_format == KHO_MAP_RADIX && check_broken_depth(src, in)) {
 		struct kho_geometry good;
 
 		kho_report(&in->findings, "radix-depth", in->ho.map_phys,

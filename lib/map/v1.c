@@ -20,6 +20,9 @@
 #define CHUNK_HDR 16
 #define ELM 16
 #define SMALL_BITMAP 512
+#define SMALL_BITMAP_LOG2 9
+
+enum map_size { MAP_PAGE, MAP_SMALL, MAP_UNDECIDED };
 
 struct v1 {
 	struct kho_source *src;
@@ -30,6 +33,11 @@ struct v1 {
 	bool be;
 	uint64_t run_phys, run_count;
 	unsigned run_order;
+	/* the bitmap size: votes of the elements (count_votes) */
+	uint64_t small_votes, both_votes;
+	struct visited small_pages;
+	enum map_size size;
+	bool oom;
 };
 
 /* A pointer the walk may follow: reported as @check at @where if not. */
@@ -110,41 +118,171 @@ static void decode_bitmap(struct v1 *w, const uint8_t *bits, uint64_t bytes,
 }
 
 /*
- * 512-byte or page bitmaps? Page bitmaps are page-aligned and each covers
- * PAGE_SIZE * 8 blocks, so its phys_start is a multiple of that many
- * blocks; any element breaking either rule means 512-byte bitmaps.
+ * 512-byte or page bitmaps, decided per element. What an element's own
+ * fields allow: a 512-byte bitmap is a kmalloc-512 object, naturally
+ * aligned (kmalloc guarantees that for power-of-two sizes since 5.4),
+ * covering 4096 blocks; a page bitmap is a page covering PAGE_SIZE * 8
+ * blocks; phys_start is a multiple of what one bitmap covers. A page
+ * bitmap fits both rules, so the map's size is what most elements show:
+ * one element saying "512 bytes" in a map of pages is a corrupt element
+ * (a shifted pointer), not a reason to read every bitmap short.
  */
-static uint64_t bitmap_bytes(struct v1 *w, uint64_t first, struct visited *seen)
+enum { FITS_SMALL = 1, FITS_PAGE = 2, FITS_BOTH = 3 };
+
+static bool aligned_log2(uint64_t x, unsigned log2)
+{
+	return log2 >= 64 ? !x : is_aligned(x, (uint64_t)1 << log2);
+}
+
+static unsigned element_fits(const struct v1 *w, unsigned order, uint64_t start,
+			     uint64_t bitmap)
+{
+	unsigned shift = order + w->geo->page_shift, fits = 0;
+
+	if (is_aligned(bitmap, SMALL_BITMAP) && aligned_log2(start, shift + SMALL_BITMAP_LOG2 + 3))
+		fits |= FITS_SMALL;
+	if (is_aligned(bitmap, w->geo->page_size) &&
+	    aligned_log2(start, shift + w->geo->page_shift + 3))
+		fits |= FITS_PAGE;
+	return fits;
+}
+
+/*
+ * The votes of every element reachable from @first: those that fit only
+ * 512 bytes, and those that fit both. A page bitmap fills its page, so a
+ * page-aligned bitmap whose page also holds a 512-byte-only one is a
+ * 512-byte bitmap too (the first object of a slab page). Reads that fail
+ * here are reported by the walk. returns: false when out of memory.
+ */
+static bool count_votes(struct v1 *w, uint64_t first)
 {
 	uint64_t page = w->geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first;
+	struct visited chunks = { 0 }, both_pages = { 0 };
 	uint8_t *buf = malloc(page);
-	bool small = false;
+	bool ok = buf != NULL;
 	struct kho_error e;
 
-	for (size_t guard = 0; buf && chunk && !small && guard < (1u << 20); guard++) {
+	for (size_t guard = 0; ok && chunk && guard < (1u << 20); guard++) {
 		uint32_t n, order;
+		int added = is_aligned(chunk, page) && !(chunk >> 63) ?
+			    visited_add(&chunks, chunk) : 0;
 
-		if (!is_aligned(chunk, page) || chunk >> 63 || visited_add(seen, chunk) != 1 ||
-		    kho_source_read(w->src, chunk, buf, page, &e))
+		ok = added >= 0;
+		if (added != 1 || kho_source_read(w->src, chunk, buf, page, &e))
 			break;
 		order = load_u32(buf + 8, w->be);
 		n = MIN(load_u32(buf + 12, w->be), (uint32_t)cap);
-		for (uint32_t i = 0; i < n && order < 64; i++) {
+		if (order > kho_max_order(w->geo) || order + w->geo->page_shift >= 64)
+			break;
+		for (uint32_t i = 0; ok && i < n; i++) {
 			uint64_t start = load_u64(buf + CHUNK_HDR + i * ELM, w->be);
 			uint64_t bitmap = load_u64(buf + CHUNK_HDR + i * ELM + 8, w->be);
-			unsigned shift = order + w->geo->page_shift + w->geo->page_shift + 3;
+			unsigned fits = element_fits(w, order, start, bitmap);
 
-			if (!bitmap)
+			if (!bitmap || bitmap >> 63)
 				continue;
-			if (!is_aligned(bitmap, page) ||
-			    (shift < 64 && !is_aligned(start, (uint64_t)1 << shift)))
-				small = true;
+			if (fits == FITS_SMALL) {
+				w->small_votes++;
+				ok = visited_add(&w->small_pages, align_down(bitmap, page)) >= 0;
+			} else if (fits == FITS_BOTH) {
+				w->both_votes++;
+				ok = visited_add(&both_pages, bitmap) >= 0;
+			}
 		}
 		chunk = load_u64(buf, w->be);
 	}
+	for (size_t i = 0; ok && i < both_pages.cap; i++)
+		if (both_pages.slots[i] && visited_has(&w->small_pages, both_pages.slots[i] - 1)) {
+			w->small_votes++;
+			w->both_votes--;
+		}
 	free(buf);
-	visited_free(seen);
-	return small ? SMALL_BITMAP : page;
+	visited_free(&chunks);
+	visited_free(&both_pages);
+	return ok;
+}
+
+static enum map_size decide(const struct v1 *w)
+{
+	if (!w->small_votes || w->small_votes < w->both_votes)
+		return MAP_PAGE;
+	return w->small_votes > w->both_votes ? MAP_SMALL : MAP_UNDECIDED;
+}
+
+/*
+ * How many bytes to read for the element at @elm, or 0 when it is not read
+ * (reported here). Bad pointers (0, bit 63) are left to usable().
+ */
+static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64_t start,
+			      uint64_t bitmap)
+{
+	uint64_t page = w->geo->page_size;
+	unsigned fits = element_fits(w, order, start, bitmap);
+
+	if (!bitmap || bitmap >> 63)
+		return w->size == MAP_SMALL ? SMALL_BITMAP : page;
+	if (!fits) {
+		if (!is_aligned(bitmap, SMALL_BITMAP))
+			kho_report(w->f, "v1-bitmap", elm, "bitmap pointer 0x%llx is misaligned: "
+				   "neither a 512-byte nor a page bitmap", HEX(bitmap));
+		else
+			kho_report(w->f, "v1-bitmap", elm, "phys_start 0x%llx is not aligned to "
+				   "the 0x%llx bytes one bitmap covers", HEX(start),
+				   HEX(kho_order_bytes(w->geo, order) << (SMALL_BITMAP_LOG2 + 3)));
+		return 0;
+	}
+	switch (w->size) {
+	case MAP_SMALL:
+		return SMALL_BITMAP;
+	case MAP_PAGE:
+		if (fits & FITS_PAGE)
+			return page;
+		kho_report(w->f, "v1-bitmap", elm, "bitmap 0x%llx (phys_start 0x%llx) can only be "
+			   "512 bytes, but the map's bitmaps are pages (%llu elements fit a "
+			   "page, %llu only 512 bytes): its keys are not read", HEX(bitmap),
+			   HEX(start), HEX(w->both_votes), HEX(w->small_votes));
+		return 0;
+	case MAP_UNDECIDED:
+		if (fits == FITS_SMALL || visited_has(&w->small_pages, bitmap))
+			return SMALL_BITMAP;
+		kho_report(w->f, "v1-bitmap", elm, "bitmap 0x%llx: the map does not show whether "
+			   "its bitmaps are 512 bytes or pages (%llu elements each way); read "
+			   "as a page so that no key is dropped", HEX(bitmap), HEX(w->both_votes));
+		return page;
+	}
+	return 0;
+}
+
+/* One element: checked, and its bitmap decoded when it can be trusted. */
+static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint64_t elm,
+			 unsigned order, uint64_t start, uint64_t bitmap)
+{
+	uint64_t bytes = element_bytes(w, elm, order, start, bitmap);
+	struct kho_error e;
+	int added;
+
+	if (!bytes || !usable(w, "v1-bitmap", elm, bitmap, bytes, bytes, "bitmap"))
+		return;
+	added = visited_add(seen, bitmap);
+	if (added < 0) {
+		w->oom = true;
+		return;
+	}
+	if (!added) {
+		kho_report(w->f, "v1-bitmap", elm, "bitmap 0x%llx is shared with another element",
+			   HEX(bitmap));
+		return;
+	}
+	if (kho_source_read(w->src, bitmap, bits, bytes, &e)) {
+		kho_report(w->f, "radix-unreadable", bitmap, "bitmap at 0x%llx (element at "
+			   "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
+		return;
+	}
+	w->stats->leaves++;
+	w->stats->per_level[0]++;
+	if (w->v && w->v->node)
+		w->v->node(w->v->ctx, bitmap, 0, bytes);
+	decode_bitmap(w, bits, bytes, start, order);
 }
 
 KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct kho_geometry *geo,
@@ -153,37 +291,40 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 					   struct kho_map_stats *stats, uint64_t *bitmap_size,
 					   struct kho_error *err)
 {
-	struct v1 w = { src, geo, f, v, stats, kho_source_big_endian(src), 0, 0, 0 };
+	struct v1 w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats,
+			.be = kho_source_big_endian(src) };
 	uint64_t page = geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first, prev = 0;
 	struct visited seen = { 0 };
 	uint8_t *buf = malloc(page), *bits = malloc(page);
 	unsigned last_order = 0;
-	uint64_t bytes;
+	struct kho_error e;
 
 	memset(stats, 0, sizeof(*stats));
-	if (!buf || !bits) {
-		free(buf);
-		free(bits);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
-	bytes = bitmap_bytes(&w, first, &seen);
-	*bitmap_size = bytes;
-	while (chunk) {
+	if (!buf || !bits || !count_votes(&w, first))
+		w.oom = true;
+	w.size = decide(&w);
+	*bitmap_size = w.size == MAP_SMALL ? SMALL_BITMAP : page;
+	while (chunk && !w.oom) {
 		uint32_t n, order;
 		int added;
 
 		if (!usable(&w, "v1-chunk", prev ? prev : chunk, chunk, page, page, "chunk"))
 			break;
 		added = visited_add(&seen, chunk);
-		if (added < 0)
+		if (added < 0) {
+			w.oom = true;
 			break;
+		}
 		if (!added) {
 			kho_report(f, "v1-chunk", prev, "next 0x%llx points back at a chunk already "
 				   "in the list", HEX(chunk));
 			break;
 		}
-		if (kho_source_read(src, chunk, buf, page, err))
+		if (kho_source_read(src, chunk, buf, page, &e)) {
+			kho_report(f, "radix-unreadable", chunk, "chunk at 0x%llx cannot be read, "
+				   "the rest of the list is unknown: %s", HEX(chunk), e.msg);
 			break;
+		}
 		stats->nodes++;
 		stats->per_level[1]++;
 		if (v && v->node)
@@ -203,35 +344,10 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 				   n, HEX(cap));
 			n = (uint32_t)cap;
 		}
-		for (uint32_t i = 0; i < n; i++) {
-			uint64_t elm = chunk + CHUNK_HDR + (uint64_t)i * ELM;
-			uint64_t start = load_u64(buf + CHUNK_HDR + i * ELM, w.be);
-			uint64_t bitmap = load_u64(buf + CHUNK_HDR + i * ELM + 8, w.be);
-			unsigned shift = order + geo->page_shift;
-			uint64_t cover_log2 = (uint64_t)shift + (bytes == page ? geo->page_shift + 3 : 12);
-
-			if (!usable(&w, "v1-bitmap", elm, bitmap, bytes == page ? page : 8, bytes,
-				    "bitmap"))
-				continue;
-			if (cover_log2 < 64 && !is_aligned(start, (uint64_t)1 << cover_log2)) {
-				kho_report(f, "v1-bitmap", elm, "phys_start 0x%llx is not aligned to "
-					   "the 0x%llx bytes one bitmap covers", HEX(start),
-					   HEX((uint64_t)1 << cover_log2));
-				continue;
-			}
-			if (bytes == page && visited_add(&seen, bitmap) == 0) {
-				kho_report(f, "v1-bitmap", elm, "bitmap 0x%llx is shared with another "
-					   "element", HEX(bitmap));
-				continue;
-			}
-			if (kho_source_read(src, bitmap, bits, bytes, err))
-				continue;
-			stats->leaves++;
-			stats->per_level[0]++;
-			if (v && v->node)
-				v->node(v->ctx, bitmap, 0, bytes);
-			decode_bitmap(&w, bits, bytes, start, order);
-		}
+		for (uint32_t i = 0; i < n && !w.oom; i++)
+			walk_element(&w, &seen, bits, chunk + CHUNK_HDR + (uint64_t)i * ELM, order,
+				     load_u64(buf + CHUNK_HDR + i * ELM, w.be),
+				     load_u64(buf + CHUNK_HDR + i * ELM + 8, w.be));
 		prev = chunk;
 		chunk = load_u64(buf, w.be);
 	}
@@ -239,5 +355,6 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 	free(buf);
 	free(bits);
 	visited_free(&seen);
-	return KHO_OK;
+	visited_free(&w.small_pages);
+	return w.oom ? kho_error_set(err, KHO_ERR_NOMEM, "out of memory") : KHO_OK;
 }

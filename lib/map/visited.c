@@ -44,6 +44,18 @@ int visited_add(struct visited *s, uint64_t page)
 	return 1;
 }
 
+bool visited_has(const struct visited *s, uint64_t page)
+{
+	uint64_t key = page + 1;
+
+	if (!s->cap)
+		return false;
+	for (size_t i = slot_of(key, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == key)
+			return true;
+	return false;
+}
+
 void visited_free(struct visited *s)
 {
 	free(s->slots);

@@ -14,6 +14,8 @@ struct visited {
 
 /* Adds @page. returns: 1 if new, 0 if seen before, -1 out of memory. */
 int visited_add(struct visited *s, uint64_t page);
+/* Whether @page was added. */
+bool visited_has(const struct visited *s, uint64_t page);
 void visited_free(struct visited *s);
 
 #endif

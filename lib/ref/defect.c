@@ -664,15 +664,14 @@ static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 			  (unsigned long long)ref->map_phys);
 }
 
-static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d,
-				       struct kho_error *err)
+/* A bitmap element outside memory: num_elms grows by one, no key changes. */
+static enum kho_status v1_bitmap_outside(struct kho_ref *ref, uint64_t last,
+					 struct kho_error *err)
 {
-	uint64_t n, last = v1_last_chunk(ref, &n), elm;
+	uint64_t elm;
 	uint8_t raw[4];
 	uint32_t used;
 
-	if (!last)
-		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
 	mem_read(&ref->mem, last + 12, raw, 4);
 	used = load_u32(raw, false);
 	if (used >= v1_chunk_capacity(ref))
@@ -685,6 +684,100 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 	       mem_write(&ref->mem, last + 12, raw, 4, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err,
 			  "bitmap pointer is outside memory");
+}
+
+static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
+{
+	return a < b + b_len && b < a + a_len;
+}
+
+/* Whether the keys of one bitmap, @order in [@start, @end), exist and
+ * touch no sub-blob or reserve-mem region (so losing them costs nothing
+ * else). */
+static bool v1_keys_plain(struct kho_ref *ref, unsigned order, uint64_t start, uint64_t end)
+{
+	uint64_t size = kho_order_bytes(&ref->geo, order);
+	bool any = false;
+
+	for (size_t i = 0; i < ref->nkeys; i++) {
+		const struct ref_key *k = &ref->keys[i];
+
+		if (k->order != order || k->phys < start || k->phys >= end)
+			continue;
+		any = true;
+		for (size_t b = 0; b < ref->nblobs; b++)
+			if (overlaps(k->phys, size, ref->blobs[b].phys, MAX(ref->blobs[b].size, 1)))
+				return false;
+		for (size_t r = 0; r < ref->nregions; r++)
+			if (overlaps(k->phys, size, ref->regions[r].start, ref->regions[r].size))
+				return false;
+	}
+	return any;
+}
+
+/*
+ * One bitmap pointer moved by the smallest amount its map's bitmap size
+ * cannot explain: 512 bytes for page bitmaps (it then looks like a
+ * 512-byte bitmap, which one element alone must not make the reader
+ * believe of the whole map), 256 bytes for 512-byte ones. The element is
+ * the last one whose keys cover no blob or region. The verifier reports
+ * it and reads none of its keys: they leave the expectation, and the
+ * bitmap leaves the tree's pages.
+ */
+static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *err)
+{
+	uint64_t chunk = ref->map_phys, elm = 0, start = 0, end = 0;
+	uint64_t cover = v1_bits_per_bitmap(ref), shift = ref->cfg.v1_small_bitmaps ? 256 : 512;
+	uint64_t bitmap;
+	unsigned order = 0;
+	size_t k = 0;
+
+	for (size_t guard = 0; chunk && guard <= ref->mem.npages; guard++) {
+		uint8_t hdr[V1_CHUNK_HDR_SIZE];
+		unsigned o;
+		uint32_t n;
+
+		mem_read(&ref->mem, chunk, hdr, sizeof(hdr));
+		o = load_u32(hdr + 8, false);
+		n = load_u32(hdr + 12, false);
+		for (uint32_t i = 0; i < n && i < v1_chunk_capacity(ref); i++) {
+			uint64_t e = chunk + V1_CHUNK_HDR_SIZE + (uint64_t)i * V1_ELM_SIZE;
+			uint64_t s = get_u64(ref, e);
+
+			if (v1_keys_plain(ref, o, s, s + (cover << (o + ref->geo.page_shift))))
+				elm = e, start = s, order = o,
+				end = s + (cover << (o + ref->geo.page_shift));
+		}
+		chunk = load_u64(hdr, false);
+	}
+	if (!elm)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "v1-bitmap shifted: no bitmap whose keys cover no blob");
+	bitmap = get_u64(ref, elm + 8);
+	for (size_t i = 0; i < ref->nkeys; i++)
+		if (ref->keys[i].order != order || ref->keys[i].phys < start ||
+		    ref->keys[i].phys >= end)
+			ref->keys[k++] = ref->keys[i];
+	ref->nkeys = k;
+	k = 0;
+	for (size_t i = 0; i < ref->nnodes; i++)
+		if (ref->nodes[i].level || ref->nodes[i].phys != bitmap)
+			ref->nodes[k++] = ref->nodes[i];
+	ref->nnodes = k;
+	return put_u64(ref, elm + 8, bitmap + shift, err) ?:
+	       ref_record(ref, "v1-bitmap", elm, err, "bitmap pointer 0x%llx shifted by %llu bytes",
+			  (unsigned long long)bitmap, (unsigned long long)shift);
+}
+
+static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d,
+				       struct kho_error *err)
+{
+	uint64_t n, last = v1_last_chunk(ref, &n);
+
+	if (!last)
+		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
+	return !strcmp(variant(d, "outside"), "shifted") ? v1_bitmap_shifted(ref, err) :
+							   v1_bitmap_outside(ref, last, err);
 }
 
 static const struct defect_def defects[] = {
@@ -715,7 +808,7 @@ static const struct defect_def defects[] = {
 	  radix_unreadable_after, "key fdt" },
 	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap empty misaligned" },
 	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
-	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "" },
+	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "outside shifted" },
 	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
 	{ "handover-ambiguous", NEEDS_ANY, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
