@@ -37,8 +37,31 @@ struct v1 {
 	uint64_t small_votes, both_votes;
 	struct visited small_pages;
 	enum map_size size;
+	bool unreadable;          /* usable() said: memory, but not in the dump */
 	bool oom;
 };
+
+/* Keys of @order for [@start, @start + @bytes * 8 blocks) are unknown. */
+static void unknown_bitmap(struct v1 *w, unsigned order, uint64_t start, uint64_t bytes)
+{
+	uint64_t block = kho_order_bytes(w->geo, order), last = start;
+
+	if (!w->v || !w->v->unknown || order > kho_max_order(w->geo))
+		return;
+	start &= ~(block - 1);
+	/* the last block the bitmap covers, clamped at the top of memory */
+	last = bytes * 8 - 1 > (UINT64_MAX - start) / block ? UINT64_MAX & ~(block - 1) :
+	       start + (bytes * 8 - 1) * block;
+	w->v->unknown(w->v->ctx, kho_key_encode(w->geo, start, order),
+		      kho_key_encode(w->geo, last, order));
+}
+
+/* Everything from here on is unknown (a chunk that could not be read). */
+static void unknown_all(struct v1 *w)
+{
+	if (w->v && w->v->unknown)
+		w->v->unknown(w->v->ctx, 0, UINT64_MAX);
+}
 
 /* A pointer the walk may follow: reported as @check at @where if not. */
 static bool usable(struct v1 *w, const char *check, uint64_t where, uint64_t ptr,
@@ -59,11 +82,13 @@ static bool usable(struct v1 *w, const char *check, uint64_t where, uint64_t ptr
 	case KHO_MEM_EXCLUDED:
 		kho_report(w->f, "radix-unreadable", ptr, "%s at 0x%llx is not in the dump",
 			   what, HEX(ptr));
+		w->unreadable = true;
 		return false;
 	case KHO_MEM_PRESENT:
 		if (run < len) {
 			kho_report(w->f, "radix-unreadable", ptr, "%s at 0x%llx is not all in the "
 				   "dump", what, HEX(ptr));
+			w->unreadable = true;
 			return false;
 		}
 		return true;
@@ -261,8 +286,12 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 	struct kho_error e;
 	int added;
 
-	if (!bytes || !usable(w, "v1-bitmap", elm, bitmap, bytes, bytes, "bitmap"))
+	w->unreadable = false;
+	if (!bytes || !usable(w, "v1-bitmap", elm, bitmap, bytes, bytes, "bitmap")) {
+		if (w->unreadable)
+			unknown_bitmap(w, order, start, bytes);
 		return;
+	}
 	added = visited_add(seen, bitmap);
 	if (added < 0) {
 		w->oom = true;
@@ -276,6 +305,7 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 	if (kho_source_read(w->src, bitmap, bits, bytes, &e)) {
 		kho_report(w->f, "radix-unreadable", bitmap, "bitmap at 0x%llx (element at "
 			   "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
+		unknown_bitmap(w, order, start, bytes);
 		return;
 	}
 	w->stats->leaves++;
@@ -308,8 +338,12 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 		uint32_t n, order;
 		int added;
 
-		if (!usable(&w, "v1-chunk", prev ? prev : chunk, chunk, page, page, "chunk"))
+		w.unreadable = false;
+		if (!usable(&w, "v1-chunk", prev ? prev : chunk, chunk, page, page, "chunk")) {
+			if (w.unreadable)
+				unknown_all(&w);
 			break;
+		}
 		added = visited_add(&seen, chunk);
 		if (added < 0) {
 			w.oom = true;
@@ -323,6 +357,7 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 		if (kho_source_read(src, chunk, buf, page, &e)) {
 			kho_report(f, "radix-unreadable", chunk, "chunk at 0x%llx cannot be read, "
 				   "the rest of the list is unknown: %s", HEX(chunk), e.msg);
+			unknown_all(&w);
 			break;
 		}
 		stats->nodes++;
