@@ -81,6 +81,40 @@ if command -v dtc >/dev/null; then
 	dtc -q -I dts -O dtb -o /dev/null "$work/kho.dts" 2>/dev/null && ok ||
 		fail "fdt output is not DTS dtc accepts"
 fi
+# fdt walks the structure block without recursion: a sub-blob of 80000
+# nested nodes (12 bytes a level, under the 1 MiB blob limit) prints whole.
+cat >"$work/deep.spec" <<'EOF'
+abi kho-v3
+ram 0 64M
+scratch 0x1000000 4M
+alloc 0x3000000 16M
+outputs raw
+blob deep raw 0x100000
+EOF
+"$mk" -q -o "$work" "$work/deep.spec" || exit 1
+"$ki" --json summary "$work/deep.raw" >"$work/deep.json" 2>/dev/null
+python3 - "$work/deep.json" "$work/deep.raw" 80000 <<'PY'
+import json, struct, sys
+doc = json.load(open(sys.argv[1]))
+phys = int([t for t in doc["handovers"][0]["subtrees"] if t["name"] == "deep"][0]["phys"], 16)
+levels = int(sys.argv[3])
+strings = b"compatible\0"
+body = struct.pack(">II", 1, 0) + struct.pack(">III", 3, 8, 0) + b"deep-v1\0"
+body += struct.pack(">I4s", 1, b"a\0\0\0") * levels + struct.pack(">I", 2) * levels
+body += struct.pack(">II", 2, 9)
+off_struct = 40 + 16
+total = off_struct + len(body) + len(strings)
+hdr = struct.pack(">10I", 0xd00dfeed, total, off_struct, off_struct + len(body), 40,
+                  17, 16, 0, len(strings), len(body))
+with open(sys.argv[2], "r+b") as f:
+    f.seek(phys)
+    f.write(hdr + bytes(16) + body + strings)
+PY
+expect 0 "fdt of an FDT sub-blob nested 80000 deep" "$ki" fdt "$work/deep.raw"
+[ "$(grep -c '^ *a {$' "$work/out")" = 80000 ] && [ "$(grep -c '^ *};$' "$work/out")" = 80003 ] &&
+	ok || fail "deep fdt: not every node printed"
+expect 0 "verify of the deep sub-blob" "$ki" verify "$work/deep.raw"
+
 mkdir -p "$work/x"
 expect 0 "extract" "$ki" extract -o "$work/x" "$clean"
 for f in fdt.dtb LUO.bin kexec-metadata.bin scratch.bin ranges.json; do
