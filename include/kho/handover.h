@@ -63,6 +63,7 @@ struct kho_scratch_area {
 
 struct kho_handover {
 	uint64_t fdt_phys;
+	bool fdt_phys_unknown;       /* FDT from a file, address not given: fdt_phys is 0 */
 	uint32_t fdt_size;           /* totalsize */
 	uint8_t *fdt;                /* a copy of the FDT page */
 	const char *found_by;        /* "scan", "--fdt", "--fdt-file" */
@@ -83,11 +84,16 @@ struct kho_handover {
  * kho_handover_load - read and check the KHO FDT at @fdt_phys of @src
  * (or, when @fdt_file is set, from that file: tree pages still come from
  * @src). Problems with the FDT are findings; what cannot be decoded is
- * left out (fdt_ok/map_ok false).
+ * left out (fdt_ok/map_ok false). With a file, @fdt_phys may be
+ * KHO_FDT_PHYS_UNKNOWN: then fdt_phys_unknown is set, and the checks of
+ * the FDT's own page (fdt-not-preserved, radix-node-scratch) report that
+ * they could not run.
  * returns: KHO_OK; KHO_ERR_NOTIMPL for a well-formed but unknown ABI
  * version (fail closed); KHO_ERR_NODATA when the FDT page is not in the
- * dump; KHO_ERR_NOMEM. Call kho_handover_free() in every case.
+ * dump; KHO_ERR_INVALID for KHO_FDT_PHYS_UNKNOWN without a file;
+ * KHO_ERR_NOMEM. Call kho_handover_free() in every case.
  */
+#define KHO_FDT_PHYS_UNKNOWN UINT64_MAX
 enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 				  const char *fdt_file, struct kho_findings *f,
 				  struct kho_handover *ho, struct kho_error *err);

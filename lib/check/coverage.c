@@ -30,11 +30,23 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 {
 	uint64_t page = in->geo.page_size, p;
 
-	if (in->ho.abi && in->ho.abi->fdt_preserved &&
-	    cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
-		    in->ho.fdt_phys + page)
+	if (in->ho.fdt_phys_unknown) {
+		/* An FDT read from a file without --fdt: its page is nowhere known. */
+		if (in->ho.abi && in->ho.abi->fdt_preserved)
+			kho_report_sev(f, "fdt-not-preserved", KHO_SEV_INCOMPLETE, 0,
+				       "the KHO FDT came from a file and its address is "
+				       "unknown: whether its page is preserved was not checked "
+				       "(give --fdt ADDR)");
+		kho_report_sev(f, "radix-node-scratch", KHO_SEV_INCOMPLETE, 0,
+			       "the KHO FDT came from a file and its address is unknown: "
+			       "whether its page lies in a scratch area was not checked "
+			       "(give --fdt ADDR)");
+	} else if (in->ho.abi && in->ho.abi->fdt_preserved &&
+		   cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
+			   in->ho.fdt_phys + page) {
 		kho_report(f, "fdt-not-preserved", in->ho.fdt_phys,
 			   "the KHO FDT page is not an order-0 key of its own map");
+	}
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 		uint64_t end = t->phys + t->size;
@@ -60,7 +72,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 				   "level-%d %s page is itself inside preserved memory",
 				   t->level, what);
 	}
-	if (in_scratch(in, in->ho.fdt_phys, page))
+	if (!in->ho.fdt_phys_unknown && in_scratch(in, in->ho.fdt_phys, page))
 		kho_report(f, "radix-node-scratch", in->ho.fdt_phys,
 			   "the KHO FDT page lies in a scratch area");
 }

@@ -99,6 +99,14 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 	int rc, len = 0;
 
 	memset(ho, 0, sizeof(*ho));
+	if (fdt_phys == KHO_FDT_PHYS_UNKNOWN) {
+		/* debugfs kho/out/fdt holds the bytes, not where they are. */
+		if (!fdt_file)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "the KHO FDT has no address and no file");
+		ho->fdt_phys_unknown = true;
+		fdt_phys = 0;
+	}
 	ho->fdt_phys = fdt_phys;
 	ho->found_by = fdt_file ? "--fdt-file" : "--fdt";
 	if ((st = read_fdt(src, fdt_file, ho, err)))

@@ -68,6 +68,23 @@ grep -q "ERROR (fdt-header): 0x1000" "$work/out" && ok || fail "no fdt-header fi
 expect 2 "--fdt outside memory" "$ki" verify --fdt 0x7000000000 "$clean"
 one_line_err "--fdt outside memory"
 
+# --fdt-file without --fdt: the FDT's address is unknown, so the checks of
+# its own page say they could not run (incomplete), never a pass or a
+# finding at physical 0; --fdt gives the address back.
+expect 0 "--fdt-file without --fdt" "$ki" -j verify --fdt-file "$work/clean-v3-4k.dtb" "$clean"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); h = d["handovers"][0]
+assert "phys" not in h["fdt"] and h["fdt"]["found_by"] == "--fdt-file", h["fdt"]
+got = sorted((f["check"], f["severity"]) for f in h["findings"])
+assert got == [("fdt-not-preserved", "incomplete"), ("radix-node-scratch", "incomplete")], got
+' "$work/out" && ok || fail "--fdt-file without --fdt: $(head -c 600 "$work/out")"
+expect 1 "--fdt-file without --fdt, --strict" "$ki" verify --strict --fdt-file "$work/clean-v3-4k.dtb" "$clean"
+fdt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handovers"][0]["fdt"]["phys"])' "$work/clean-v3-4k.expect.json")
+expect 0 "--fdt-file with --fdt" "$ki" verify --strict --fdt-file "$work/clean-v3-4k.dtb" --fdt "$fdt" "$clean"
+expect 1 "--fdt-file with --fdt of a page not preserved" "$ki" verify --fdt-file "$work/clean-v3-4k.dtb" --fdt 0x1000 "$clean"
+grep -q "ERROR (fdt-not-preserved): 0x1000" "$work/out" && ok || fail "--fdt-file --fdt 0x1000: $(cat "$work/out")"
+
 # Commands
 expect 0 "scan" "$ki" scan "$clean"
 grep -q "kho-v3" "$work/out" && ok || fail "scan lists no candidate"

@@ -145,8 +145,11 @@ int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n)
 		const struct kho_handover *ho = &h[i].in.ho;
 		char title[256];
 
-		snprintf(title, sizeof(title), "KHO FDT at 0x%llx (%s)",
-			 (unsigned long long)ho->fdt_phys, ho->compatible);
+		if (ho->fdt_phys_unknown)
+			snprintf(title, sizeof(title), "KHO FDT from a file (%s)", ho->compatible);
+		else
+			snprintf(title, sizeof(title), "KHO FDT at 0x%llx (%s)",
+				 (unsigned long long)ho->fdt_phys, ho->compatible);
 		print_fdt(title, ho->fdt, kho_source_page_size(src), be);
 		for (size_t k = 0; k < ho->nsubtrees; k++) {
 			const struct kho_subtree *t = &ho->subtrees[k];

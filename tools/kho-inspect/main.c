@@ -429,7 +429,10 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 
 	pr_obj_open(NULL);
 	pr_obj_open("fdt");
-	pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
+	if (in->ho.fdt_phys_unknown)
+		pr_text("KHO FDT      at an unknown address");   /* no "phys" key */
+	else
+		pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
 	pr_u64("size", " (%llu bytes", in->ho.fdt_size);
 	pr_str("compatible", ", %s", in->ho.compatible);
 	pr_str("found_by", ", found by %s)\n", h->found_by);
@@ -589,7 +592,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 {
 	struct kho_error err = { 0 };
 	struct progress p = { .mode = o->progress };
-	uint64_t chosen = o->fdt;
+	/* An FDT from a file is inspected without an address unless --fdt gives it. */
+	uint64_t chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt;
 	struct kho_scratch_area arrays[9];
 	size_t narrays = o->narrays;
 	struct kho_boot_info bi;
