@@ -148,6 +148,24 @@ expect 1 "diff of different maps" "$ki" diff "$clean" "$work/defect-blob-not-pre
 grep -q "only in A: 0x" "$work/out" && ok || fail "diff: no range only in A"
 expect 1 "diff --json" "$ki" --json diff "$work/defect-blob-not-preserved.elf" "$clean"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["only_in_a"] and len(d["only_in_b"]) == 1' "$work/out" && ok || fail "diff JSON"
+# diff compares keys: one order-9 folio is not 512 order-0 keys, though the
+# memory is the same (then it is listed under granularity).
+data=$(dirname "$0")/data
+"$mk" -q -o "$work" "$data/diff-a.spec" "$data/diff-b.spec" || exit 1
+expect 1 "diff of keys" "$ki" --json diff "$work/diff-a.raw" "$work/diff-b.raw"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = lambda side: [(int(k["phys"], 16), k["order"], k["count"]) for k in d[side]]
+assert keys("only_in_a") == [(0x400000, 9, 1), (0x800000, 0, 1), (0xa00000, 0, 1), (0xb00000, 2, 1)], keys("only_in_a")
+assert keys("only_in_b") == [(0x400000, 0, 512), (0x900000, 1, 1), (0xa04000, 0, 1), (0xb00000, 0, 2)], keys("only_in_b")
+g = [(int(x["phys"], 16), int(x["size"], 16)) for x in d["granularity"]]
+assert g == [(0x400000, 0x200000), (0xb00000, 0x2000)], g
+s = d["summary"]
+assert (s["keys_only_in_a"], s["keys_only_in_b"], s["only_in_a"], s["only_in_b"], s["same"]) == (4, 516, "0x4000", "0x3000", False), s
+' "$work/out" && ok || fail "diff of keys: $(head -c 800 "$work/out")"
+expect 0 "diff of a dump with itself" "$ki" diff "$work/diff-a.raw" "$work/diff-a.raw"
+grep -q "same: yes" "$work/out" && ok || fail "diff with itself: $(cat "$work/out")"
 expect 2 "diff with one dump" "$ki" diff "$clean"
 expect 2 "diff with a missing dump" "$ki" diff "$clean" "$work/none.elf"
 

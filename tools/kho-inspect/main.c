@@ -60,7 +60,8 @@ static void usage(FILE *f)
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
 "  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin and ranges.json\n"
-"  diff A B           preserved in A and not in B, and the reverse (exit 1 if any)\n"
+"  diff A B           keys in A and not in B, the reverse, and memory both preserve\n"
+"                     as different keys (exit 1 if the keys differ)\n"
 "\n"
 "Input:\n"
 "  -F, --format auto|raw|elf|kdump   --raw-base ADDR   --page-size N\n"
@@ -662,7 +663,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			.fdt_file = o->fdt_file,
 			/* Only listing them needs the runs or the whole union stored. */
 			.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
-				     !strcmp(o->command, "extract") || o->with_ranges,
+				     !strcmp(o->command, "extract") || o->with_ranges ||
+				     !strcmp(o->command, "diff"),
 			.keep_spans = o->merge || !strcmp(o->command, "diff"),
 		};
 
