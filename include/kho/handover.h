@@ -27,7 +27,6 @@ enum kho_blob_kind {
 	KHO_BLOB_VMALLOC,         /* struct kho_vmalloc */
 };
 
-#define KHO_MEMBLOCK_MAX_REGIONS 64
 #define KHO_FDT_BLOB_MAX (1u << 20)   /* larger FDT blobs are not read */
 
 struct kho_subtree {
@@ -43,8 +42,12 @@ struct kho_subtree {
 	union {
 		struct { uint32_t version, count; char release[66]; } kexec;
 		struct {
+			/* Every reserve-mem-v1 region the blob holds (as many as
+			 * its size allows); freed by kho_handover_free(). */
 			size_t n;
-			struct { char name[32]; uint64_t start, size; } r[KHO_MEMBLOCK_MAX_REGIONS];
+			struct kho_memblock_region { char name[32]; uint64_t start, size; } *r;
+			size_t unread;    /* regions without a readable start and size,
+					     or not stored for want of memory */
 		} memblock;
 		struct { uint64_t first; uint32_t total_pages; uint16_t flags, order; } vmalloc;
 	} u;
@@ -54,8 +57,11 @@ struct kho_subtree {
  * kho_subtree_decode - recognise and decode the blob of @t (by its FDT
  * magic and compatible, its node name, or the shape of a kho_vmalloc).
  * Decoding only reads; the blob checks judge (lib/check/blobs.c).
+ * A memblock blob's regions are allocated: kho_subtree_free() (called by
+ * kho_handover_free() for each sub-node) releases them.
  */
 void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t);
+void kho_subtree_free(struct kho_subtree *t);
 
 struct kho_scratch_area {
 	uint64_t phys, size;

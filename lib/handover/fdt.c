@@ -170,6 +170,8 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 KHO_EXPORT void kho_handover_free(struct kho_handover *ho)
 {
 	free(ho->fdt);
+	for (size_t i = 0; ho->subtrees && i < ho->nsubtrees; i++)
+		kho_subtree_free(&ho->subtrees[i]);
 	free(ho->subtrees);
 	free(ho->scratch);
 	memset(ho, 0, sizeof(*ho));

@@ -85,6 +85,26 @@ expect 0 "--fdt-file with --fdt" "$ki" verify --strict --fdt-file "$work/clean-v
 expect 1 "--fdt-file with --fdt of a page not preserved" "$ki" verify --fdt-file "$work/clean-v3-4k.dtb" --fdt 0x1000 "$clean"
 grep -q "ERROR (fdt-not-preserved): 0x1000" "$work/out" && ok || fail "--fdt-file --fdt 0x1000: $(cat "$work/out")"
 
+# A memblock blob of 70 reserve-mem regions (more than the 64 once kept):
+# every one is decoded and checked; the last one's page is not preserved.
+{
+	printf 'abi kho-v3\npage-size 16K\nram 0 64M\nscratch 0x1000000 4M\nalloc 0x3000000 16M\noutputs raw\n'
+	for i in $(seq 1 70); do
+		printf 'reserve-mem r%d 0x%x 0x4000\n' "$i" $((0x2000000 + i * 0x8000))
+	done
+	printf 'unpreserve 0x%x 0\n' $((0x2000000 + 70 * 0x8000))
+} >"$work/memblock70.spec"
+"$mk" -q -o "$work" "$work/memblock70.spec" || exit 1
+expect 1 "memblock region 70 not preserved" "$ki" --json verify --page-size 16384 "$work/memblock70.raw"
+python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1]))["handovers"][0]
+regions = [t for t in h["subtrees"] if t["name"] == "memblock"][0]["regions"]
+assert len(regions) == 70 and regions[-1]["name"] == "r70", len(regions)
+got = [(f["check"], f["phys"]) for f in h["findings"]]
+assert got == [("blob-not-preserved", "0x2230000")] and "r70" in h["findings"][0]["message"], got
+' "$work/out" && ok || fail "memblock70: $(head -c 600 "$work/out")"
+
 # Commands
 expect 0 "scan" "$ki" scan "$clean"
 grep -q "kho-v3" "$work/out" && ok || fail "scan lists no candidate"
