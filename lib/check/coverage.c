@@ -12,17 +12,15 @@
 
 #include "../util/util.h"
 #include "checks.h"
+#include "scratch.h"
 
 #define HEX(x) ((unsigned long long)(x))
 
 static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len)
 {
-	for (size_t s = 0; s < in->ho.nscratch; s++) {
-		const struct kho_scratch_area *x = &in->ho.scratch[s];
-
-		if (x->size && x->phys < a + len && a < x->phys + x->size)
+	for (size_t s = 0; s < in->ho.nscratch; s++)
+		if (scratch_meets(&in->ho.scratch[s], a, len))
 			return true;
-	}
 	return false;
 }
 
