@@ -94,6 +94,7 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 {
 	uint64_t page = kho_source_page_size(src);
 	bool be = kho_source_big_endian(src);
+	struct kho_error why = { 0 };
 	const char *compat;
 	enum kho_status st;
 	int rc, len = 0;
@@ -137,11 +138,13 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 		return KHO_OK;
 	}
 	snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
-	st = kho_compat_parse(compat, (size_t)len, &ho->compat, err);
+	/* A malformed string is a finding: its reason must not reach @err,
+	 * which a call that succeeds leaves as it was. */
+	st = kho_compat_parse(compat, (size_t)len, &ho->compat, &why);
 	if (st == KHO_ERR_NOTIMPL)
-		return kho_error_prepend(err, "KHO FDT at 0x%llx", HEX(fdt_phys));
+		return kho_error_set(err, st, "KHO FDT at 0x%llx: %s", HEX(fdt_phys), why.msg);
 	if (st) {
-		kho_report(f, "fdt-compatible", fdt_phys, "%s", err->msg);
+		kho_report(f, "fdt-compatible", fdt_phys, "%s", why.msg);
 		return KHO_OK;
 	}
 	ho->abi = ho->compat.abi;

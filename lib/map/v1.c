@@ -154,6 +154,7 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 					   struct kho_error *err)
 {
 	struct v1 w = { src, geo, f, v, stats, kho_source_big_endian(src), 0, 0, 0 };
+	struct kho_error e;     /* reads it walks past must not reach @err */
 	uint64_t page = geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first, prev = 0;
 	struct visited seen = { 0 };
 	uint8_t *buf = malloc(page), *bits = malloc(page);
@@ -182,7 +183,7 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 				   "in the list", HEX(chunk));
 			break;
 		}
-		if (kho_source_read(src, chunk, buf, page, err))
+		if (kho_source_read(src, chunk, buf, page, &e))
 			break;
 		stats->nodes++;
 		stats->per_level[1]++;
@@ -224,7 +225,7 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 					   "element", HEX(bitmap));
 				continue;
 			}
-			if (kho_source_read(src, bitmap, bits, bytes, err))
+			if (kho_source_read(src, bitmap, bits, bytes, &e))
 				continue;
 			stats->leaves++;
 			stats->per_level[0]++;
