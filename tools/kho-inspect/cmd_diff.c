@@ -141,7 +141,8 @@ static int piece_phys_cmp(const void *a, const void *b)
 
 static void print_keys(const char *label, const char *text, struct piece_list *l)
 {
-	qsort(l->v, l->n, sizeof(*l->v), piece_phys_cmp);
+	if (l->n > 1)          /* no list at all when nothing differs: v is NULL */
+		qsort(l->v, l->n, sizeof(*l->v), piece_phys_cmp);
 	pr_arr_open(label);
 	for (size_t i = 0; i < l->n; i++) {
 		pr_obj_open(NULL);
@@ -229,7 +230,8 @@ static uint64_t print_granularity(struct kho_span *g, size_t n)
 	uint64_t total = 0;
 	size_t m = 0;
 
-	qsort(g, n, sizeof(*g), span_cmp);
+	if (n > 1)
+		qsort(g, n, sizeof(*g), span_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (m && g[i].start <= g[m - 1].end) {
 			if (g[i].end > g[m - 1].end)
