@@ -6,6 +6,13 @@
  * A struct kho_error carries a status and a message. Callers add context
  * in front of the message as the error travels up ("spec.spec:12: ..."),
  * the way libkdumpfile builds its error backtrace.
+ *
+ * Only a function that fails writes @err, and only with the failure it
+ * returns. One that returns KHO_OK leaves @err exactly as it was, even
+ * when it walked past failures on the way (a read that became a finding,
+ * an optional value it could not read): those go to an error of its own.
+ * So a caller that goes on after a failure keeps that first failure's
+ * status and message until it looks at them.
  */
 #ifndef KHO_ERROR_H
 #define KHO_ERROR_H

@@ -27,7 +27,6 @@ enum kho_blob_kind {
 	KHO_BLOB_VMALLOC,         /* struct kho_vmalloc */
 };
 
-#define KHO_MEMBLOCK_MAX_REGIONS 64
 #define KHO_FDT_BLOB_MAX (1u << 20)   /* larger FDT blobs are not read */
 
 struct kho_subtree {
@@ -48,8 +47,12 @@ struct kho_subtree {
 	union {
 		struct { uint32_t version, count; char release[66]; } kexec;
 		struct {
+			/* Every reserve-mem-v1 region the blob holds (as many as
+			 * its size allows); freed by kho_handover_free(). */
 			size_t n;
-			struct { char name[32]; uint64_t start, size; } r[KHO_MEMBLOCK_MAX_REGIONS];
+			struct kho_memblock_region { char name[32]; uint64_t start, size; } *r;
+			size_t unread;    /* regions without a readable start and size,
+					     or not stored for want of memory */
 		} memblock;
 		struct { uint64_t first; uint32_t total_pages; uint16_t flags, order; } vmalloc;
 	} u;
@@ -63,8 +66,11 @@ struct kho_subtree {
  * coverage is checked on every ABI. Decoding only reads and records what
  * it could not read (t->unreadable, t->state); the blob checks judge
  * (lib/check/blobs.c).
+ * A memblock blob's regions are allocated: kho_subtree_free() (called by
+ * kho_handover_free() for each sub-node) releases them.
  */
 void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t);
+void kho_subtree_free(struct kho_subtree *t);
 
 struct kho_scratch_area {
 	uint64_t phys, size;
@@ -72,6 +78,7 @@ struct kho_scratch_area {
 
 struct kho_handover {
 	uint64_t fdt_phys;
+	bool fdt_phys_unknown;       /* FDT from a file, address not given: fdt_phys is 0 */
 	uint32_t fdt_size;           /* totalsize */
 	uint8_t *fdt;                /* a copy of the FDT page */
 	const char *found_by;        /* "scan", "--fdt", "--fdt-file" */
@@ -92,11 +99,16 @@ struct kho_handover {
  * kho_handover_load - read and check the KHO FDT at @fdt_phys of @src
  * (or, when @fdt_file is set, from that file: tree pages still come from
  * @src). Problems with the FDT are findings; what cannot be decoded is
- * left out (fdt_ok/map_ok false).
+ * left out (fdt_ok/map_ok false). With a file, @fdt_phys may be
+ * KHO_FDT_PHYS_UNKNOWN: then fdt_phys_unknown is set, and the checks of
+ * the FDT's own page (fdt-not-preserved, radix-node-scratch) report that
+ * they could not run.
  * returns: KHO_OK; KHO_ERR_NOTIMPL for a well-formed but unknown ABI
  * version (fail closed); KHO_ERR_NODATA when the FDT page is not in the
- * dump; KHO_ERR_NOMEM. Call kho_handover_free() in every case.
+ * dump; KHO_ERR_INVALID for KHO_FDT_PHYS_UNKNOWN without a file;
+ * KHO_ERR_NOMEM. Call kho_handover_free() in every case.
  */
+#define KHO_FDT_PHYS_UNKNOWN UINT64_MAX
 enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 				  const char *fdt_file, struct kho_findings *f,
 				  struct kho_handover *ho, struct kho_error *err);

@@ -161,6 +161,11 @@ void check_blob_contents(struct kho_source *src, const struct kho_inspection *in
 				need_preserved(c, t->u.memblock.r[r].start,
 					       t->u.memblock.r[r].size, t, what, f);
 			}
+			if (t->u.memblock.unread)
+				kho_report_sev(f, "blob-not-preserved", KHO_SEV_INCOMPLETE, t->phys,
+					       "sub-node %s: %zu reserve-mem regions without a "
+					       "readable start and size were not checked", t->name,
+					       t->u.memblock.unread);
 			break;
 		case KHO_BLOB_VMALLOC:
 			check_vmalloc(src, in, t, c, f);

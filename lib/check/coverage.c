@@ -14,17 +14,15 @@
 
 #include "../util/util.h"
 #include "checks.h"
+#include "scratch.h"
 
 #define HEX(x) ((unsigned long long)(x))
 
 static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len)
 {
-	for (size_t s = 0; s < in->ho.nscratch; s++) {
-		const struct kho_scratch_area *x = &in->ho.scratch[s];
-
-		if (x->size && x->phys < a + len && a < x->phys + x->size)
+	for (size_t s = 0; s < in->ho.nscratch; s++)
+		if (scratch_meets(&in->ho.scratch[s], a, len))
 			return true;
-	}
 	return false;
 }
 
@@ -50,9 +48,20 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 {
 	uint64_t page = in->geo.page_size, p;
 
-	if (in->ho.abi && in->ho.abi->fdt_preserved &&
-	    cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
-		    in->ho.fdt_phys + page) {
+	if (in->ho.fdt_phys_unknown) {
+		/* An FDT read from a file without --fdt: its page is nowhere known. */
+		if (in->ho.abi && in->ho.abi->fdt_preserved)
+			kho_report_sev(f, "fdt-not-preserved", KHO_SEV_INCOMPLETE, 0,
+				       "the KHO FDT came from a file and its address is "
+				       "unknown: whether its page is preserved was not checked "
+				       "(give --fdt ADDR)");
+		kho_report_sev(f, "radix-node-scratch", KHO_SEV_INCOMPLETE, 0,
+			       "the KHO FDT came from a file and its address is unknown: "
+			       "whether its page lies in a scratch area was not checked "
+			       "(give --fdt ADDR)");
+	} else if (in->ho.abi && in->ho.abi->fdt_preserved &&
+		   cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
+			   in->ho.fdt_phys + page) {
 		if (kho_inspection_may_preserve(in, in->ho.fdt_phys))
 			kho_report_sev(f, "fdt-not-preserved", KHO_SEV_INCOMPLETE, in->ho.fdt_phys,
 				       "the KHO FDT page is not a key of the part of its map that "
@@ -85,7 +94,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 				   "level-%d %s page is itself inside preserved memory",
 				   t->level, what);
 	}
-	if (in_scratch(in, in->ho.fdt_phys, page))
+	if (!in->ho.fdt_phys_unknown && in_scratch(in, in->ho.fdt_phys, page))
 		kho_report(f, "radix-node-scratch", in->ho.fdt_phys,
 			   "the KHO FDT page lies in a scratch area");
 }

@@ -9,19 +9,19 @@
 
 #include "../util/util.h"
 #include "checks.h"
+#include "scratch.h"
 
 #define HEX(x) ((unsigned long long)(x))
 
-/* Blocks i of @r with [start_i, start_i+size) meeting [a, b): i in [*lo, *hi). */
-static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, uint64_t b,
+/* Blocks i of @r with [start_i, start_i+size) meeting [a, last]: i in [*lo, *hi).
+ * No end is computed, so a run or an area at the top of memory cannot wrap. */
+static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, uint64_t last,
 			   uint64_t *lo, uint64_t *hi)
 {
-	uint64_t end = r->phys + r->count * size;
-
-	if (b <= r->phys || a >= end)
+	if (last < r->phys)
 		return false;
 	*lo = a > r->phys ? (a - r->phys) / size : 0;
-	*hi = MIN(r->count, (b - r->phys + size - 1) / size);
+	*hi = MIN(r->count, (last - r->phys) / size + 1);
 	return *lo < *hi;
 }
 
@@ -55,7 +55,7 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 		const struct kho_scratch_area *a = &in->ho.scratch[s];
 		uint64_t lo, hi;
 
-		if (!a->size || !blocks_meeting(r, size, a->phys, a->phys + a->size, &lo, &hi))
+		if (!a->size || !blocks_meeting(r, size, a->phys, scratch_last(a), &lo, &hi))
 			continue;
 		for (uint64_t i = lo; i < hi; i++) {
 			uint64_t start = r->phys + i * size;
@@ -139,8 +139,7 @@ void run_checks_init(struct run_checks *rc, struct kho_source *src,
 		if (!a->size)
 			continue;
 		rc->scratch_lo = MIN(rc->scratch_lo, a->phys);
-		rc->scratch_hi = MAX(rc->scratch_hi, a->phys + a->size < a->phys ? UINT64_MAX :
-							a->phys + a->size);
+		rc->scratch_hi = MAX(rc->scratch_hi, scratch_end(a));
 	}
 	rc->max_order_user = max_order;
 }
@@ -167,11 +166,13 @@ void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *
 			kho_report(f, "scratch-layout", a->phys,
 				   "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
 				   HEX(a->phys), HEX(a->size));
+		if (scratch_wraps(a))
+			kho_report(f, "scratch-layout", a->phys,
+				   "scratch area %zu 0x%llx+0x%llx runs past the top of the "
+				   "address space (checked up to it)", i, HEX(a->phys),
+				   HEX(a->size));
 		for (size_t k = 0; k < i; k++) {
-			const struct kho_scratch_area *b = &in->ho.scratch[k];
-
-			if (a->size && b->size && a->phys < b->phys + b->size &&
-			    b->phys < a->phys + a->size) {
+			if (scratch_overlap(a, &in->ho.scratch[k])) {
 				kho_report(f, "scratch-layout", a->phys,
 					   "scratch area %zu overlaps area %zu", i, k);
 				break;

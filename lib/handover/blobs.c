@@ -15,26 +15,37 @@
 #include "prop.h"
 
 
+/*
+ * Every region is kept, however many: the blob's size (at most
+ * KHO_FDT_BLOB_MAX) bounds their number. A reserve-mem-v1 node whose
+ * start or size cannot be read is counted in unread, so the check can say
+ * that it could not look.
+ */
 static void decode_memblock(const void *fdt, struct kho_subtree *t, bool be)
 {
+	size_t cap = 0;
 	int node;
 
+	fdt_for_each_subnode(node, fdt, 0)
+		cap++;
+	t->u.memblock.r = calloc(cap ? cap : 1, sizeof(*t->u.memblock.r));
 	fdt_for_each_subnode(node, fdt, 0) {
 		const char *name = fdt_get_name(fdt, node, NULL);
+		struct kho_memblock_region *r;
 		uint64_t start, size;
 
-		if (t->u.memblock.n == KHO_MEMBLOCK_MAX_REGIONS)
-			break;
 		if (fdt_node_check_compatible(fdt, node, "reserve-mem-v1"))
 			continue;
-		if (!prop_get_u64(fdt, node, "start", be, &start, NULL) ||
-		    !prop_get_u64(fdt, node, "size", be, &size, NULL))
+		if (!t->u.memblock.r || t->u.memblock.n == cap ||
+		    !prop_get_u64(fdt, node, "start", be, &start, NULL) ||
+		    !prop_get_u64(fdt, node, "size", be, &size, NULL)) {
+			t->u.memblock.unread++;
 			continue;
-		snprintf(t->u.memblock.r[t->u.memblock.n].name,
-			 sizeof(t->u.memblock.r[0].name), "%s", name ? name : "?");
-		t->u.memblock.r[t->u.memblock.n].start = start;
-		t->u.memblock.r[t->u.memblock.n].size = size;
-		t->u.memblock.n++;
+		}
+		r = &t->u.memblock.r[t->u.memblock.n++];
+		snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
+		r->start = start;
+		r->size = size;
 	}
 }
 
@@ -67,6 +78,14 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 	free(buf);
 }
 
+KHO_EXPORT void kho_subtree_free(struct kho_subtree *t)
+{
+	if (t->kind == KHO_BLOB_MEMBLOCK)
+		free(t->u.memblock.r);
+	memset(&t->u, 0, sizeof(t->u));
+	t->kind = KHO_BLOB_UNKNOWN;
+}
+
 /* The shape of a struct kho_vmalloc: a page-aligned chunk, known flags. */
 static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_subtree *t)
 {
@@ -92,7 +111,7 @@ KHO_EXPORT void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t
 	uint8_t b[80] = { 0 };
 	struct kho_error e;
 
-	t->kind = KHO_BLOB_UNKNOWN;
+	kho_subtree_free(t);   /* decoding again starts afresh */
 	if (!t->phys)
 		return;
 	/* What decoding reads: the head of the blob, never past the blob

@@ -183,6 +183,7 @@ KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *
 					    struct kho_boot_info *out, struct kho_error *err)
 {
 	struct syms s = { 0 };
+	struct kho_error opt;
 	uint64_t phys, v;
 	uint8_t cnt[4];
 	enum kho_status st;
@@ -196,14 +197,15 @@ KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *
 	    (st = virt(src, v, "kho_out.fdt", &out->fdt, err)))
 		return st;
 	out->fdt_size = kho_source_page_size(src);
-	if (s.kho_in && !virt(src, s.kho_in, "kho_in", &phys, err))
-		read_u64(src, phys, &out->incoming_fdt, err);
+	/* Optional: what cannot be read stays 0, and @err untouched. */
+	if (s.kho_in && !virt(src, s.kho_in, "kho_in", &phys, &opt))
+		read_u64(src, phys, &out->incoming_fdt, &opt);
 	if (s.kho_scratch && s.kho_scratch_cnt &&
-	    !virt(src, s.kho_scratch, "kho_scratch", &phys, err) &&
-	    !read_u64(src, phys, &v, err) && v &&
-	    !virt(src, v, "kho_scratch[]", &out->scratch, err) &&
-	    !virt(src, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, err) &&
-	    !kho_source_read(src, phys, cnt, 4, err))
+	    !virt(src, s.kho_scratch, "kho_scratch", &phys, &opt) &&
+	    !read_u64(src, phys, &v, &opt) && v &&
+	    !virt(src, v, "kho_scratch[]", &out->scratch, &opt) &&
+	    !virt(src, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
+	    !kho_source_read(src, phys, cnt, 4, &opt))
 		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
 	return KHO_OK;
 }

@@ -96,11 +96,20 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 {
 	uint64_t page = kho_source_page_size(src);
 	bool be = kho_source_big_endian(src);
+	struct kho_error why = { 0 };
 	const char *compat;
 	enum kho_status st;
 	int rc, len = 0;
 
 	memset(ho, 0, sizeof(*ho));
+	if (fdt_phys == KHO_FDT_PHYS_UNKNOWN) {
+		/* debugfs kho/out/fdt holds the bytes, not where they are. */
+		if (!fdt_file)
+			return kho_error_set(err, KHO_ERR_INVALID,
+					     "the KHO FDT has no address and no file");
+		ho->fdt_phys_unknown = true;
+		fdt_phys = 0;
+	}
 	ho->fdt_phys = fdt_phys;
 	ho->found_by = fdt_file ? "--fdt-file" : "--fdt";
 	if ((st = read_fdt(src, fdt_file, ho, err)))
@@ -131,11 +140,13 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 		return KHO_OK;
 	}
 	snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
-	st = kho_compat_parse(compat, (size_t)len, &ho->compat, err);
+	/* A malformed string is a finding: its reason must not reach @err,
+	 * which a call that succeeds leaves as it was. */
+	st = kho_compat_parse(compat, (size_t)len, &ho->compat, &why);
 	if (st == KHO_ERR_NOTIMPL)
-		return kho_error_prepend(err, "KHO FDT at 0x%llx", HEX(fdt_phys));
+		return kho_error_set(err, st, "KHO FDT at 0x%llx: %s", HEX(fdt_phys), why.msg);
 	if (st) {
-		kho_report(f, "fdt-compatible", fdt_phys, "%s", err->msg);
+		kho_report(f, "fdt-compatible", fdt_phys, "%s", why.msg);
 		return KHO_OK;
 	}
 	ho->abi = ho->compat.abi;
@@ -164,6 +175,8 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 KHO_EXPORT void kho_handover_free(struct kho_handover *ho)
 {
 	free(ho->fdt);
+	for (size_t i = 0; ho->subtrees && i < ho->nsubtrees; i++)
+		kho_subtree_free(&ho->subtrees[i]);
 	free(ho->subtrees);
 	free(ho->scratch);
 	memset(ho, 0, sizeof(*ho));

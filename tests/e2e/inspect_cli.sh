@@ -85,6 +85,45 @@ grep -q "ERROR (fdt-header): 0x1000" "$work/out" && ok || fail "no fdt-header fi
 expect 2 "--fdt outside memory" "$ki" verify --fdt 0x7000000000 "$clean"
 one_line_err "--fdt outside memory"
 
+# --fdt-file without --fdt: the FDT's address is unknown, so the checks of
+# its own page say they could not run (incomplete), never a pass or a
+# finding at physical 0; --fdt gives the address back.
+expect 0 "--fdt-file without --fdt" "$ki" -j verify --fdt-file "$work/clean-v3-4k.dtb" "$clean"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); h = d["handovers"][0]
+assert "phys" not in h["fdt"] and h["fdt"]["found_by"] == "--fdt-file", h["fdt"]
+got = sorted((f["check"], f["severity"]) for f in h["findings"])
+assert got == [("fdt-not-preserved", "incomplete"), ("radix-node-scratch", "incomplete"),
+               ("scratch-unknown", "incomplete")], got
+' "$work/out" && ok || fail "--fdt-file without --fdt: $(head -c 600 "$work/out")"
+expect 1 "--fdt-file without --fdt, --strict" "$ki" verify --strict --fdt-file "$work/clean-v3-4k.dtb" "$clean"
+fdt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handovers"][0]["fdt"]["phys"])' "$work/clean-v3-4k.expect.json")
+expect 0 "--fdt-file with --fdt" "$ki" verify --strict -Wno-scratch-unknown --fdt-file "$work/clean-v3-4k.dtb" --fdt "$fdt" "$clean"
+expect 1 "--fdt-file with --fdt of a page not preserved" "$ki" verify --fdt-file "$work/clean-v3-4k.dtb" --fdt 0x1000 "$clean"
+grep -q "ERROR (fdt-not-preserved): 0x1000" "$work/out" && ok || fail "--fdt-file --fdt 0x1000: $(cat "$work/out")"
+
+# A memblock blob of 70 reserve-mem regions (more than the 64 once kept):
+# every one is decoded and checked; the last one's page is not preserved.
+{
+	printf 'abi kho-v3\npage-size 16K\nram 0 64M\nscratch 0x1000000 4M\nalloc 0x3000000 16M\noutputs raw\n'
+	for i in $(seq 1 70); do
+		printf 'reserve-mem r%d 0x%x 0x4000\n' "$i" $((0x2000000 + i * 0x8000))
+	done
+	printf 'unpreserve 0x%x 0\n' $((0x2000000 + 70 * 0x8000))
+} >"$work/memblock70.spec"
+"$mk" -q -o "$work" "$work/memblock70.spec" || exit 1
+expect 1 "memblock region 70 not preserved" "$ki" --json verify --page-size 16384 "$work/memblock70.raw"
+python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1]))["handovers"][0]
+regions = [t for t in h["subtrees"] if t["name"] == "memblock"][0]["regions"]
+assert len(regions) == 70 and regions[-1]["name"] == "r70", len(regions)
+mine = [f for f in h["findings"] if f["check"] != "scratch-unknown"]
+got = [(f["check"], f["phys"]) for f in mine]
+assert got == [("blob-not-preserved", "0x2230000")] and "r70" in mine[0]["message"], got
+' "$work/out" && ok || fail "memblock70: $(head -c 600 "$work/out")"
+
 # Commands
 expect 0 "scan" "$ki" scan "$clean"
 grep -q "kho-v3" "$work/out" && ok || fail "scan lists no candidate"
@@ -98,6 +137,40 @@ if command -v dtc >/dev/null; then
 	dtc -q -I dts -O dtb -o /dev/null "$work/kho.dts" 2>/dev/null && ok ||
 		fail "fdt output is not DTS dtc accepts"
 fi
+# fdt walks the structure block without recursion: a sub-blob of 80000
+# nested nodes (12 bytes a level, under the 1 MiB blob limit) prints whole.
+cat >"$work/deep.spec" <<'EOF'
+abi kho-v3
+ram 0 64M
+scratch 0x1000000 4M
+alloc 0x3000000 16M
+outputs raw
+blob deep raw 0x100000
+EOF
+"$mk" -q -o "$work" "$work/deep.spec" || exit 1
+"$ki" --json summary "$work/deep.raw" >"$work/deep.json" 2>/dev/null
+python3 - "$work/deep.json" "$work/deep.raw" 80000 <<'PY'
+import json, struct, sys
+doc = json.load(open(sys.argv[1]))
+phys = int([t for t in doc["handovers"][0]["subtrees"] if t["name"] == "deep"][0]["phys"], 16)
+levels = int(sys.argv[3])
+strings = b"compatible\0"
+body = struct.pack(">II", 1, 0) + struct.pack(">III", 3, 8, 0) + b"deep-v1\0"
+body += struct.pack(">I4s", 1, b"a\0\0\0") * levels + struct.pack(">I", 2) * levels
+body += struct.pack(">II", 2, 9)
+off_struct = 40 + 16
+total = off_struct + len(body) + len(strings)
+hdr = struct.pack(">10I", 0xd00dfeed, total, off_struct, off_struct + len(body), 40,
+                  17, 16, 0, len(strings), len(body))
+with open(sys.argv[2], "r+b") as f:
+    f.seek(phys)
+    f.write(hdr + bytes(16) + body + strings)
+PY
+expect 0 "fdt of an FDT sub-blob nested 80000 deep" "$ki" fdt "$work/deep.raw"
+[ "$(grep -c '^ *a {$' "$work/out")" = 80000 ] && [ "$(grep -c '^ *};$' "$work/out")" = 80003 ] &&
+	ok || fail "deep fdt: not every node printed"
+expect 0 "verify of the deep sub-blob" "$ki" verify "$work/deep.raw"
+
 mkdir -p "$work/x"
 expect 0 "extract" "$ki" extract -o "$work/x" "$clean"
 for f in fdt.dtb LUO.bin kexec-metadata.bin scratch.bin ranges.json; do
@@ -114,6 +187,24 @@ expect 1 "diff of different maps" "$ki" diff "$clean" "$work/defect-blob-not-pre
 grep -q "only in A: 0x" "$work/out" && ok || fail "diff: no range only in A"
 expect 1 "diff --json" "$ki" --json diff "$work/defect-blob-not-preserved.elf" "$clean"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["only_in_a"] and len(d["only_in_b"]) == 1' "$work/out" && ok || fail "diff JSON"
+# diff compares keys: one order-9 folio is not 512 order-0 keys, though the
+# memory is the same (then it is listed under granularity).
+data=$(dirname "$0")/data
+"$mk" -q -o "$work" "$data/diff-a.spec" "$data/diff-b.spec" || exit 1
+expect 1 "diff of keys" "$ki" --json diff "$work/diff-a.raw" "$work/diff-b.raw"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = lambda side: [(int(k["phys"], 16), k["order"], k["count"]) for k in d[side]]
+assert keys("only_in_a") == [(0x400000, 9, 1), (0x800000, 0, 1), (0xa00000, 0, 1), (0xb00000, 2, 1)], keys("only_in_a")
+assert keys("only_in_b") == [(0x400000, 0, 512), (0x900000, 1, 1), (0xa04000, 0, 1), (0xb00000, 0, 2)], keys("only_in_b")
+g = [(int(x["phys"], 16), int(x["size"], 16)) for x in d["granularity"]]
+assert g == [(0x400000, 0x200000), (0xb00000, 0x2000)], g
+s = d["summary"]
+assert (s["keys_only_in_a"], s["keys_only_in_b"], s["only_in_a"], s["only_in_b"], s["same"]) == (4, 516, "0x4000", "0x3000", False), s
+' "$work/out" && ok || fail "diff of keys: $(head -c 800 "$work/out")"
+expect 0 "diff of a dump with itself" "$ki" diff "$work/diff-a.raw" "$work/diff-a.raw"
+grep -q "same: yes" "$work/out" && ok || fail "diff with itself: $(cat "$work/out")"
 expect 2 "diff with one dump" "$ki" diff "$clean"
 expect 2 "diff with a missing dump" "$ki" diff "$clean" "$work/none.elf"
 

@@ -35,9 +35,17 @@ static bool printable(const char *s, int len)
 	return !!s[0];
 }
 
+/* Deeper nodes are printed at this indentation: 8 columns a level. */
+#define MAX_INDENT 16
+
+static int indent(int depth)
+{
+	return (depth < MAX_INDENT ? depth : MAX_INDENT) * 8;
+}
+
 static void print_prop(const char *name, const uint8_t *v, int len, bool be, int depth)
 {
-	printf("%*s%s", depth * 8, "", name);
+	printf("%*s%s", indent(depth), "", name);
 	if (len == 8 && is_u64_prop(name)) {
 		uint64_t x = 0;
 
@@ -64,29 +72,55 @@ static void print_prop(const char *name, const uint8_t *v, int len, bool be, int
 	}
 }
 
-static void print_node(const void *fdt, int node, bool be, int depth)
+static void print_node_name(const void *fdt, int offset, int depth)
 {
-	const char *name = fdt_get_name(fdt, node, NULL);
+	const char *name = fdt_get_name(fdt, offset, NULL);
 	char clean[64];
-	int prop, child;
 
 	/* A name from a dump: printable characters only. */
 	snprintf(clean, sizeof(clean), "%s", name ? name : "?");
 	for (char *c = clean; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 			*c = '?';
-	printf("%*s%s {\n", depth * 8, "", depth ? clean : "/");
-	fdt_for_each_property_offset(prop, fdt, node) {
-		const char *pname;
-		int len;
-		const uint8_t *v = fdt_getprop_by_offset(fdt, prop, &pname, &len);
+	printf("%*s%s {\n", indent(depth), "", depth ? clean : "/");
+}
 
-		if (v && pname)
-			print_prop(pname, v, len, be, depth + 1);
-	}
-	fdt_for_each_subnode(child, fdt, node)
-		print_node(fdt, child, be, depth + 1);
-	printf("%*s};\n", depth * 8, "");
+/*
+ * The structure block, tag by tag (as fdtdump walks it): a sub-blob may
+ * nest nodes as deep as its size allows, so no recursion; fdt_next_tag()
+ * always moves forward, so the walk is bounded by the block's size.
+ * @fdt passed fdt_check_full(): tags and nesting are sound.
+ */
+static void print_nodes(const void *fdt, bool be)
+{
+	int offset = 0, next = 0, depth = 0;
+	uint32_t tag;
+
+	do {
+		tag = fdt_next_tag(fdt, offset, &next);
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			print_node_name(fdt, offset, depth++);
+			break;
+		case FDT_PROP: {
+			const char *pname;
+			int len;
+			const uint8_t *v = fdt_getprop_by_offset(fdt, offset, &pname, &len);
+
+			if (v && pname)
+				print_prop(pname, v, len, be, depth);
+			break;
+		}
+		case FDT_END_NODE:
+			if (depth > 0)
+				depth--;
+			printf("%*s};\n", indent(depth), "");
+			break;
+		default:
+			break;
+		}
+		offset = next;
+	} while (tag != FDT_END && next >= 0);
 }
 
 static void print_fdt(const char *title, const void *fdt, size_t cap, bool be)
@@ -99,7 +133,7 @@ static void print_fdt(const char *title, const void *fdt, size_t cap, bool be)
 		return;
 	}
 	printf("/dts-v1/;\n\n");
-	print_node(fdt, 0, be, 0);
+	print_nodes(fdt, be);
 	printf("\n");
 }
 
@@ -111,8 +145,11 @@ int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n)
 		const struct kho_handover *ho = &h[i].in.ho;
 		char title[256];
 
-		snprintf(title, sizeof(title), "KHO FDT at 0x%llx (%s)",
-			 (unsigned long long)ho->fdt_phys, ho->compatible);
+		if (ho->fdt_phys_unknown)
+			snprintf(title, sizeof(title), "KHO FDT from a file (%s)", ho->compatible);
+		else
+			snprintf(title, sizeof(title), "KHO FDT at 0x%llx (%s)",
+				 (unsigned long long)ho->fdt_phys, ho->compatible);
 		print_fdt(title, ho->fdt, kho_source_page_size(src), be);
 		for (size_t k = 0; k < ho->nsubtrees; k++) {
 			const struct kho_subtree *t = &ho->subtrees[k];

@@ -30,6 +30,8 @@ struct handover_result {
 	const char *found_by;
 };
 
+/* The whole command line: what main() runs. returns: the exit status. */
+int kho_inspect_main(int argc, char **argv);
 int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n);
 int cmd_extract(const struct options *o, struct kho_source *src,
 		struct handover_result *h);

@@ -60,7 +60,8 @@ static void usage(FILE *f)
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
 "  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin and ranges.json\n"
-"  diff A B           preserved in A and not in B, and the reverse (exit 1 if any)\n"
+"  diff A B           keys in A and not in B, the reverse, and memory both preserve\n"
+"                     as different keys (exit 1 if the keys differ)\n"
 "\n"
 "Input:\n"
 "  -F, --format auto|raw|elf|kdump   --raw-base ADDR   --page-size N\n"
@@ -166,6 +167,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	/* -j anywhere makes even usage errors JSON. */
+	json_errors = false;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
 		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
@@ -419,7 +421,10 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 
 	pr_obj_open(NULL);
 	pr_obj_open("fdt");
-	pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
+	if (in->ho.fdt_phys_unknown)
+		pr_text("KHO FDT      at an unknown address");   /* no "phys" key */
+	else
+		pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
 	pr_u64("size", " (%llu bytes", in->ho.fdt_size);
 	pr_str("compatible", ", %s", in->ho.compatible);
 	pr_str("found_by", ", found by %s)\n", h->found_by);
@@ -551,10 +556,17 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			pr_bool("inspected", " %-9s", c[i].inspect);
 			pr_str("compatible", " %s", c[i].compatible);
 			pr_str("why", " (%s)\n", c[i].why);
+		} else if (c[i].phys == KHO_FDT_PHYS_UNKNOWN) {
+			pr_null("phys");   /* --fdt-file without --fdt */
+			pr_text("candidate    (address unknown)");
 		} else {
 			pr_hex("phys", "candidate    0x%llx", c[i].phys);
+		}
+		if (!table) {
 			pr_u64("size", NULL, c[i].size);
-			pr_str("compatible", " %s", *c[i].compatible ? c[i].compatible : "(no KHO FDT)");
+			pr_str("compatible", " %s", *c[i].compatible ? c[i].compatible :
+			       c[i].phys == KHO_FDT_PHYS_UNKNOWN ? "(from --fdt-file)" :
+			       "(no KHO FDT)");
 			pr_self(c[i].self_preserved, NULL);
 			pr_bool("inspected", NULL, c[i].inspect);
 			pr_str("why", c[i].inspect ? ": inspected, %s\n" : ": %s\n", c[i].why);
@@ -612,7 +624,11 @@ static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming
 	if (!s->cands)
 		return fail("out of memory");
 	/* An unreadable page is kho_inspect()'s to report. */
-	kho_candidate_at(s->src, chosen, &s->cands[s->ncands++], &err);
+	if (chosen == KHO_FDT_PHYS_UNKNOWN)
+		s->cands[s->ncands++] = (struct kho_candidate){ .phys = chosen,
+								.self_preserved = KHO_SELF_UNKNOWN };
+	else
+		kho_candidate_at(s->src, chosen, &s->cands[s->ncands++], &err);
 	if (incoming && incoming != chosen)
 		kho_candidate_at(s->src, incoming, &s->cands[s->ncands++], &err);
 	return 0;
@@ -623,7 +639,11 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 {
 	struct kho_error err = { 0 };
 	struct progress p = { .mode = o->progress };
-	struct kho_select_opts so = { .chosen = o->fdt, .all = o->all };
+	/* An FDT from a file is inspected without an address unless --fdt gives it. */
+	struct kho_select_opts so = {
+		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
+		.all = o->all,
+	};
 	struct kho_scratch_area arrays[9];
 	size_t narrays = o->narrays;
 	struct kho_boot_info bi = { 0 };
@@ -681,7 +701,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			.fdt_file = o->fdt_file,
 			/* Only listing them needs the runs or the whole union stored. */
 			.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
-				     !strcmp(o->command, "extract") || o->with_ranges,
+				     !strcmp(o->command, "extract") || o->with_ranges ||
+				     !strcmp(o->command, "diff"),
 			.keep_spans = o->merge || !strcmp(o->command, "diff"),
 		};
 
@@ -731,7 +752,8 @@ static int print_report(const struct options *o, struct session *s)
 	return pr_finish() ? 2 : exit_status(o, counts);
 }
 
-int main(int argc, char **argv)
+/* main (entry.c); a fuzz harness calls it once per input. */
+int kho_inspect_main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct session a, b;
