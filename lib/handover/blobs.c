@@ -106,12 +106,15 @@ static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_
 
 KHO_EXPORT void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 {
-	bool be = kho_source_big_endian(src), sized = t->size != 0;
+	bool be = kho_source_big_endian(src), sized = t->size && !t->sized_by_decoder;
 	uint64_t page = kho_source_page_size(src), run, want;
 	uint8_t b[80] = { 0 };
 	struct kho_error e;
 
 	kho_subtree_free(t);   /* decoding again starts afresh */
+	t->unreadable = false;
+	if (!sized)
+		t->size = 0;
 	if (!t->phys)
 		return;
 	/* What decoding reads: the head of the blob, never past the blob
