@@ -7,6 +7,7 @@
 #include "kho/handover.h"
 
 #include <libfdt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -122,6 +123,14 @@ KHO_EXPORT enum kho_status kho_scan(struct kho_source *src, struct kho_candidate
 				    fdt_magic(buf) == FDT_MAGIC &&
 				    kho_source_read(src, at, buf, page, &e2) == KHO_OK)
 					p = buf;
+			}
+			/* libfdt wants its header 8-byte aligned; segment data in a
+			 * dump file may start anywhere (makedumpfile -E, QEMU with a
+			 * vmcoreinfo note): a page that may be an FDT is copied. */
+			if (p && p != buf && ((uintptr_t)p & 7)) {
+				static const uint8_t magic[4] = { 0xd0, 0x0d, 0xfe, 0xed };
+
+				p = memcmp(p, magic, 4) ? NULL : memcpy(buf, p, page);
 			}
 			if (p)
 				consider(p, at, page, kho_source_big_endian(src), out, n,

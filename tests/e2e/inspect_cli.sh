@@ -124,6 +124,21 @@ got = [(f["check"], f["phys"]) for f in mine]
 assert got == [("blob-not-preserved", "0x2230000")] and "r70" in mine[0]["message"], got
 ' "$work/out" && ok || fail "memblock70: $(head -c 600 "$work/out")"
 
+# Segment data at any file offset (makedumpfile -E, QEMU's ELF with a
+# vmcoreinfo note): the same verdict as the aligned file.
+"$ki" --json verify --ranges "$clean" >"$work/aligned.json" 2>/dev/null
+for shift in 4 1; do
+	python3 "$(dirname "$0")/unaligned.py" "$clean" "$work/unaligned.elf" $shift || exit 1
+	expect 0 "segment data shifted by $shift" "$ki" --json verify --ranges "$work/unaligned.elf"
+	python3 -c '
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+strip = lambda d: [{k: v for k, v in h.items()} for h in d["handovers"]]
+assert strip(a) == strip(b) and a["summary"] == b["summary"]
+' "$work/aligned.json" "$work/out" && ok || fail "unaligned by $shift: $(head -c 300 "$work/out")"
+done
+rm -f "$work/unaligned.elf"
+
 # Commands
 expect 0 "scan" "$ki" scan "$clean"
 grep -q "kho-v3" "$work/out" && ok || fail "scan lists no candidate"
