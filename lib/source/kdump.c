@@ -56,8 +56,61 @@ static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 struct kdump_priv {
 	kdump_ctx_t *ctx;
 	kdump_bmp_t *pagemap;   /* pages the file holds, when it says */
-	uint64_t bmp_page;      /* the page size that bitmap counts in */
+	kdump_bmp_t *rammap;    /* pages that are memory (makedumpfile's first bitmap) */
+	uint64_t bmp_page;      /* the page size those bitmaps count in */
 };
+
+/* Bit @pfn of @bmp, and how many pages from it share its value. */
+static bool bmp_test(kdump_bmp_t *bmp, uint64_t pfn, uint64_t *pages)
+{
+	kdump_addr_t idx = pfn;
+
+	if (kdump_bmp_find_set(bmp, &idx) != KDUMP_OK) {
+		*pages = UINT64_MAX - pfn;          /* clear to the end */
+		return false;
+	}
+	if (idx != pfn) {
+		*pages = idx - pfn;
+		return false;
+	}
+	if (kdump_bmp_find_clear(bmp, &idx) != KDUMP_OK)
+		*pages = UINT64_MAX - pfn;
+	else
+		*pages = idx - pfn;
+	return true;
+}
+
+/*
+ * Memory the header's max_pfn covers is not all in the file: holes (not
+ * memory: QEMU clears the PCI hole in both bitmaps) and pages makedumpfile
+ * excluded (-d N) are answered from the bitmaps, as ELF and raw sources
+ * answer from their segments.
+ */
+static enum kho_mem_state kdump_state(const struct kho_source *src, uint64_t phys,
+				      uint64_t *run)
+{
+	const struct kdump_priv *p = src->priv;
+	uint64_t page = p->bmp_page, pfn = phys / page, into = phys % page, pages;
+	enum kho_mem_state st = KHO_MEM_PRESENT;
+
+	*run = UINT64_MAX;
+	if (p->rammap && !bmp_test(p->rammap, pfn, &pages))
+		st = KHO_MEM_ABSENT;
+	else if (p->pagemap && !bmp_test(p->pagemap, pfn, &pages))
+		st = KHO_MEM_EXCLUDED;
+	else if (p->pagemap)
+		bmp_test(p->pagemap, pfn, &pages);   /* present: how far */
+	else
+		return st;
+	if (st != KHO_MEM_ABSENT && p->rammap) {
+		uint64_t ram;
+
+		bmp_test(p->rammap, pfn, &ram);
+		pages = MIN(pages, ram);
+	}
+	*run = pages > (UINT64_MAX - into) / page ? UINT64_MAX : pages * page - into;
+	return st;
+}
 
 static kdump_ctx_t *ctx_of(struct kho_source *src)
 {
@@ -72,6 +125,8 @@ static void kdump_source_close(struct kho_source *src)
 		return;
 	if (p->pagemap)
 		kdump_bmp_decref(p->pagemap);
+	if (p->rammap)
+		kdump_bmp_decref(p->rammap);
 	kdump_free(p->ctx);
 	free(p);
 }
@@ -136,7 +191,19 @@ static const struct source_ops kdump_ops = {
 	.read = kdump_source_read,
 	.close = kdump_source_close,
 	.next_data = kdump_next_data,
+	.state = kdump_state,
 };
+
+/* A bitmap attribute of @ctx, referenced, or NULL. */
+static kdump_bmp_t *bitmap_attr(kdump_ctx_t *ctx, const char *name)
+{
+	kdump_attr_t attr = { .type = KDUMP_BITMAP };   /* the type asked for */
+
+	if (kdump_get_typed_attr(ctx, name, &attr) != KDUMP_OK || attr.type != KDUMP_BITMAP)
+		return NULL;
+	kdump_bmp_incref(attr.val.bitmap);
+	return attr.val.bitmap;
+}
 
 enum kho_status source_open_kdump(struct kho_source *src, const struct kho_source_opts *o,
 				  struct kho_error *err)
@@ -160,6 +227,9 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 		return st;
 	}
 	kdump_set_string_attr(ctx, KDUMP_ATTR_OSTYPE, "linux");
+	/* A file cut inside its page data must not kill us with SIGBUS
+	 * through libkdumpfile's mmap cache: read(2) says short instead. */
+	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
 	ks = kdump_open_fd(ctx, src->fd);
 	if (ks != KDUMP_OK) {
 		/* Not freed: 0.5.1 may crash freeing a context whose open failed. */
@@ -188,16 +258,9 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 		if (st)
 			return st;
 	}
-	{
-		kdump_attr_t attr = { .type = KDUMP_BITMAP };   /* the type asked for */
-
-		if (kdump_get_typed_attr(ctx, KDUMP_ATTR_FILE_PAGEMAP, &attr) == KDUMP_OK &&
-		    attr.type == KDUMP_BITMAP) {
-			kdump_bmp_incref(attr.val.bitmap);
-			((struct kdump_priv *)src->priv)->pagemap = attr.val.bitmap;
-			((struct kdump_priv *)src->priv)->bmp_page = src->page_size;
-		}
-	}
+	((struct kdump_priv *)src->priv)->pagemap = bitmap_attr(ctx, KDUMP_ATTR_FILE_PAGEMAP);
+	((struct kdump_priv *)src->priv)->rammap = bitmap_attr(ctx, KDUMP_ATTR_MEMORY_PAGEMAP);
+	((struct kdump_priv *)src->priv)->bmp_page = src->page_size;
 	/* The map is what max_pfn covers; exclusions show when read. */
 	if (kdump_get_number_attr(ctx, "max_pfn", &num) != KDUMP_OK || !num)
 		num = UINT64_MAX / src->page_size;

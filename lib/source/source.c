@@ -208,9 +208,14 @@ KHO_EXPORT enum kho_mem_state kho_source_state(const struct kho_source *src,
 	const struct piece *p = find(src, phys, &next);
 
 	if (p) {
+		uint64_t left = p->phys + p->size - phys, r = left;
+		enum kho_mem_state st = p->state;
+
+		if (st == KHO_MEM_PRESENT && src->ops->state)
+			st = src->ops->state(src, phys, &r);
 		if (run)
-			*run = p->phys + p->size - phys;
-		return p->state;
+			*run = MIN(r, left);
+		return st;
 	}
 	if (run)
 		*run = next < src->npieces ? src->pieces[next].phys - phys : -phys;

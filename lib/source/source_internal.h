@@ -22,6 +22,10 @@ struct source_ops {
 	/* Where data may be, when the backend knows better than the piece table. */
 	bool (*next_data)(struct kho_source *src, uint64_t phys, uint64_t *next,
 			  uint64_t *run);
+	/* What present memory of the piece table really is, when the backend
+	 * knows better (kdump bitmaps); *@run is clamped by the caller. */
+	enum kho_mem_state (*state)(const struct kho_source *src, uint64_t phys,
+				    uint64_t *run);
 };
 
 struct kho_source {
