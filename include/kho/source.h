@@ -74,6 +74,15 @@ const char *kho_source_kind_name(enum kho_source_kind kind);
 /* "raw", "elf", "kdump" */
 const char *kho_source_format_name(const struct kho_source *src);
 const char *kho_source_path(const struct kho_source *src);
+
+/*
+ * kho_source_truncated - whether the file ends before the data its headers
+ * describe (a dump cut short: disk full during kdump). The missing part
+ * reads as not in the dump (KHO_MEM_EXCLUDED).
+ * returns: true with *@size the file size the headers need and *@phys the
+ * lowest physical address whose bytes were cut; false when whole.
+ */
+bool kho_source_truncated(const struct kho_source *src, uint64_t *size, uint64_t *phys);
 uint64_t kho_source_page_size(const struct kho_source *src);
 bool kho_source_big_endian(const struct kho_source *src);
 /* "x86_64", "aarch64", ... or "" when the dump does not say */

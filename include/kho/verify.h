@@ -79,6 +79,12 @@ void kho_inspection_free(struct kho_inspection *in);
 
 
 /*
+ * kho_check_dump - findings about the dump itself, not one handover
+ * (dump-truncated), added to @top.
+ */
+void kho_check_dump(const struct kho_source *src, struct kho_findings *top);
+
+/*
  * kho_inspection_may_preserve - whether a key that would preserve the
  * page at @phys lies in a part of the map that could not be read: then
  * "not preserved" cannot be told from "preserved where we cannot see".

@@ -60,6 +60,8 @@ static const struct kho_check_info checks[] = {
 	  "kho-v1 bitmap pointer bad, or phys_start not aligned to what one bitmap covers" },
 	{ "handover-ambiguous", KHO_SEV_WARNING,
 	  "more than one plausible handover and nothing chose one: each candidate is named" },
+	{ "dump-truncated", KHO_SEV_INCOMPLETE,
+	  "the file ends before the memory its headers describe; the rest is not dumped" },
 	{ "scratch-unknown", KHO_SEV_INCOMPLETE,
 	  "no scratch areas are known: range-scratch and radix-node-scratch could not run" },
 	{ NULL, 0, NULL },

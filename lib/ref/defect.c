@@ -610,6 +610,23 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
 	return st;
 }
 
+/*
+ * dump-truncated: the ELF images end halfway through the last RAM range,
+ * where a folio is preserved (its key is then not dumped). Raw images
+ * cannot say they were cut: this defect is about ELF dumps.
+ */
+static enum kho_status dump_truncated_before(struct kho_ref *ref, struct ref_defect *d,
+					     struct kho_error *err)
+{
+	const struct kho_range *last = &ref->mem.ram.v[ref->mem.ram.n - 1];
+
+	ref->cut_phys = align_down(last->start + last->size / 2, ref->geo.page_size);
+	if (ref->cut_phys <= last->start)
+		return kho_error_set(err, KHO_ERR_INVALID, "dump-truncated: the last RAM "
+				     "range is too small to cut");
+	return kho_ref_preserve_folio(ref, ref->cut_phys, 0, err);
+}
+
 /* scratch-unknown: the verifier is not told where kho_scratch[] is. */
 static enum kho_status scratch_unknown_after(struct kho_ref *ref, struct ref_defect *d,
 					     struct kho_error *err)
@@ -810,6 +827,7 @@ static const struct defect_def defects[] = {
 	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
 	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "outside shifted" },
 	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
+	{ "dump-truncated", NEEDS_ANY, dump_truncated_before, NULL, "" },
 	{ "handover-ambiguous", NEEDS_ANY, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
 };

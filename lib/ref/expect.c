@@ -185,6 +185,8 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 			add(f, "range-not-ram", p, "0x%llx+0x%llx is not all RAM",
 			    HEX(k->phys), HEX(size));
 		p = range_list_first_overlap(&ref->excluded, k->phys, size);
+		if (ref->cut_phys && k->phys + size > ref->cut_phys)
+			p = MIN(p, MAX(k->phys, ref->cut_phys));
 		if (p != UINT64_MAX)
 			add(f, "range-not-dumped", p, "0x%llx+0x%llx is not all in the dump",
 			    HEX(k->phys), HEX(size));
@@ -545,6 +547,12 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
 	top = json_array();
+	if (ref->cut_phys) {
+		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
+			"check", "dump-truncated", "severity", "incomplete",
+			"phys", hex(ref->cut_phys), "message", "the ELF file ends early"));
+		counts[KHO_SEV_INCOMPLETE]++;
+	}
 	if (nfdt > 1) {
 		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
 			"check", "handover-ambiguous", "severity", "warning", "phys", hex(fdts[0]),

@@ -272,6 +272,13 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 		if ((st = write_segment_data(ref, fd, &s.v[i], pfns, npfns, err)))
 			goto out;
 	}
+	/* dump-truncated: the file ends where cut_phys's bytes would be, as a
+	 * capture cut short by a full disk (the ELF made for makedumpfile,
+	 * without VMCOREINFO, stays whole). */
+	for (size_t i = 0; vmcoreinfo && ref->cut_phys && i < s.n; i++)
+		if (s.v[i].src != UINT64_MAX && ref->cut_phys >= s.v[i].paddr &&
+		    ref->cut_phys < s.v[i].paddr + s.v[i].filesz)
+			end = MIN(end, s.v[i].offset + (ref->cut_phys - s.v[i].paddr));
 	if (ftruncate(fd, (off_t)end))
 		st = kho_error_errno(err, "sizing ELF image");
 out:

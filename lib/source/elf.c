@@ -34,6 +34,21 @@ static const char *machine_name(unsigned machine)
 	}
 }
 
+/*
+ * How much of @len bytes at file offset @off the file holds; what it does
+ * not is noted as truncation (inspected as far as it goes, like crash).
+ */
+static uint64_t in_file(struct kho_source *src, uint64_t off, uint64_t len)
+{
+	uint64_t size = (uint64_t)src->file_size;
+
+	if (off + len < off)
+		return off >= size ? 0 : size - off;
+	if (off + len > src->needed_size)
+		src->needed_size = off + len;
+	return off >= size ? 0 : MIN(len, size - off);
+}
+
 static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phdr *ph,
 				  bool *qemu, struct kho_error *err)
 {
@@ -41,13 +56,12 @@ static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phd
 	GElf_Nhdr nh;
 	size_t off = 0, name_off, desc_off;
 
-	if (ph->p_offset > (uint64_t)src->file_size ||
-	    ph->p_filesz > (uint64_t)src->file_size - ph->p_offset)
-		return kho_error_set(err, KHO_ERR_CORRUPT,
-				     "%s: PT_NOTE extends beyond the end of the file", src->path);
-	if (!ph->p_filesz)
+	uint64_t have = in_file(src, ph->p_offset, ph->p_filesz);
+
+	/* A note cut short: read the notes that are whole. */
+	if (!have)
 		return KHO_OK;
-	data = elf_getdata_rawchunk(e, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	data = elf_getdata_rawchunk(e, (int64_t)ph->p_offset, have, ELF_T_NHDR);
 	if (!data)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: PT_NOTE: %s", src->path,
 				     elf_errmsg(-1));
@@ -73,6 +87,8 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	size_t n, nload = 0;
 	bool qemu = false, kcore = !strcmp(src->path, "/proc/kcore");
 	struct segment *segs;
+	bool *cut;                /* segment i lost bytes at the end of the file */
+	uint64_t *cut_len;        /* how many */
 	enum kho_status st = KHO_OK;
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
@@ -94,8 +110,14 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 				     "%s: %zu program headers at 0x%llx do not fit in the file",
 				     src->path, n, (unsigned long long)eh.e_phoff);
 	segs = calloc(n ? n : 1, sizeof(*segs));
-	if (!segs)
+	cut = calloc(n ? n : 1, sizeof(*cut));
+	cut_len = calloc(n ? n : 1, sizeof(*cut_len));
+	if (!segs || !cut || !cut_len) {
+		free(segs);
+		free(cut);
+		free(cut_len);
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < n && !st; i++) {
 		GElf_Phdr ph;
 
@@ -111,15 +133,17 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 				st = kho_error_set(err, KHO_ERR_CORRUPT,
 						   "%s: segment %zu (phys 0x%llx): bad sizes", src->path,
 						   i, (unsigned long long)ph.p_paddr);
-			else if (!kcore && (ph.p_offset > (uint64_t)src->file_size ||
-					    ph.p_filesz > (uint64_t)src->file_size - ph.p_offset))
-				st = kho_error_set(err, KHO_ERR_CORRUPT,
-						   "%s: segment %zu (phys 0x%llx) extends beyond the "
-						   "end of the file (truncated?)", src->path, i,
-						   (unsigned long long)ph.p_paddr);
-			else
-				segs[nload++] = (struct segment){ ph.p_paddr, ph.p_memsz,
-								  ph.p_filesz, ph.p_offset };
+			else {
+				/* Bytes past the end of the file: not in the dump. */
+				uint64_t have = kcore ? ph.p_filesz :
+						in_file(src, ph.p_offset, ph.p_filesz);
+
+				cut[nload] = have < ph.p_filesz;
+				segs[nload++] = (struct segment){ ph.p_paddr, ph.p_memsz, have,
+								  ph.p_offset };
+				if (cut[nload - 1])
+					cut_len[nload - 1] = ph.p_filesz - have;
+			}
 		}
 	}
 	if (!st && !nload)
@@ -139,7 +163,22 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	}
 	if (!st)
 		st = source_set_segments(src, segs, nload, err);
+	/* Where the cut took bytes away: the first address of a cut segment
+	 * that no other segment (an alias) still holds. */
+	for (size_t i = 0; !st && i < nload; i++) {
+		uint64_t a = segs[i].phys + segs[i].filesz, end = a + cut_len[i], run;
+
+		while (cut[i] && a < end && a < src->cut_phys) {
+			if (kho_source_state(src, a, &run) != KHO_MEM_PRESENT) {
+				src->cut_phys = a;
+				break;
+			}
+			a = run && a + run > a ? a + run : end;
+		}
+	}
 	free(segs);
+	free(cut);
+	free(cut_len);
 	src->kind = kcore ? KHO_KIND_KCORE : qemu ? KHO_KIND_QEMU : KHO_KIND_VMCORE;
 	return st;
 }

@@ -74,6 +74,7 @@ KHO_EXPORT enum kho_status kho_source_open(const char *path,
 		free(src);
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
+	src->cut_phys = UINT64_MAX;
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0) {
 		st = kho_error_errno(err, "%s", path);
@@ -158,6 +159,18 @@ KHO_EXPORT const char *kho_source_format_name(const struct kho_source *src)
 KHO_EXPORT const char *kho_source_path(const struct kho_source *src)
 {
 	return src->path;
+}
+
+KHO_EXPORT bool kho_source_truncated(const struct kho_source *src, uint64_t *size,
+				     uint64_t *phys)
+{
+	if (src->needed_size <= (uint64_t)src->file_size)
+		return false;
+	if (size)
+		*size = src->needed_size;
+	if (phys)
+		*phys = src->cut_phys;
+	return true;
 }
 
 KHO_EXPORT uint64_t kho_source_page_size(const struct kho_source *src)

@@ -48,6 +48,9 @@ struct kho_source {
 	struct segment *vsegs;        /* ELF PT_LOADs by virtual address */
 	size_t nvsegs;
 
+	uint64_t needed_size;         /* file size the headers describe, if larger */
+	uint64_t cut_phys;            /* lowest physical address cut off (UINT64_MAX: none) */
+
 	char *vmcoreinfo;             /* lines, NUL-separated, or NULL */
 	size_t vmcoreinfo_len;
 	const struct source_ops *ops;

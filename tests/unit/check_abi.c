@@ -241,6 +241,7 @@ START_TEST(check_table_holds_the_contract)
 		{ "scratch-layout", KHO_SEV_ERROR }, { "v1-chunk", KHO_SEV_ERROR },
 		{ "v1-bitmap", KHO_SEV_ERROR }, { "scratch-unknown", KHO_SEV_INCOMPLETE },
 		{ "blob-unreadable", KHO_SEV_INCOMPLETE }, { "handover-ambiguous", KHO_SEV_WARNING },
+		{ "dump-truncated", KHO_SEV_INCOMPLETE },
 	};
 	size_t n = 0;
 

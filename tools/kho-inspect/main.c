@@ -658,6 +658,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	memcpy(arrays, o->arrays, sizeof(o->arrays));
 	if (kho_source_open(path, &o->src, &s->src, &err))
 		return fail("%s", err.msg);
+	kho_check_dump(s->src, &s->top);
 	if (told) {
 		/* The kernel was told, or keeps, where its handover is. */
 		enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &bi, &err) :
