@@ -16,6 +16,7 @@
 #include "../util/util.h"
 
 static kdump_ctx_t *ctx_of(struct kho_source *src);
+static uint64_t cut_pfn_of(const struct kho_source *src);
 
 static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 					 void *buf, size_t len, struct kho_error *err)
@@ -26,8 +27,20 @@ static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 
 	while (len) {
 		size_t n = len;
-		kdump_status ks = kdump_read(ctx, KDUMP_MACHPHYSADDR, phys, dst, &n);
+		kdump_status ks;
 		uint64_t skip;
+
+		if (phys / src->page_size >= cut_pfn_of(src)) {
+			/* Past the cut: the data is gone (pages whose bit says
+			 * they are dumped included). */
+			if (!st)
+				st = kho_error_set(err, KHO_ERR_NODATA, "0x%llx: not in the dump "
+						   "(the file is cut short)",
+						   (unsigned long long)phys);
+			memset(dst, 0, len);
+			break;
+		}
+		ks = kdump_read(ctx, KDUMP_MACHPHYSADDR, phys, dst, &n);
 
 		if (ks == KDUMP_OK && n == len)
 			break;
@@ -58,6 +71,7 @@ struct kdump_priv {
 	kdump_bmp_t *pagemap;   /* pages the file holds, when it says */
 	kdump_bmp_t *rammap;    /* pages that are memory (makedumpfile's first bitmap) */
 	uint64_t bmp_page;      /* the page size those bitmaps count in */
+	uint64_t cut_pfn;       /* pages from here on lost to truncation (UINT64_MAX: none) */
 };
 
 /* Bit @pfn of @bmp, and how many pages from it share its value. */
@@ -96,12 +110,16 @@ static enum kho_mem_state kdump_state(const struct kho_source *src, uint64_t phy
 	*run = UINT64_MAX;
 	if (p->rammap && !bmp_test(p->rammap, pfn, &pages))
 		st = KHO_MEM_ABSENT;
+	else if (pfn >= p->cut_pfn && (!p->pagemap || bmp_test(p->pagemap, pfn, &pages)))
+		st = KHO_MEM_EXCLUDED;   /* dumped, but its bytes were cut off */
 	else if (p->pagemap && !bmp_test(p->pagemap, pfn, &pages))
 		st = KHO_MEM_EXCLUDED;
 	else if (p->pagemap)
 		bmp_test(p->pagemap, pfn, &pages);   /* present: how far */
 	else
 		return st;
+	if (st == KHO_MEM_PRESENT && p->cut_pfn != UINT64_MAX)
+		pages = MIN(pages, p->cut_pfn - pfn);
 	if (st != KHO_MEM_ABSENT && p->rammap) {
 		uint64_t ram;
 
@@ -115,6 +133,11 @@ static enum kho_mem_state kdump_state(const struct kho_source *src, uint64_t phy
 static kdump_ctx_t *ctx_of(struct kho_source *src)
 {
 	return ((struct kdump_priv *)src->priv)->ctx;
+}
+
+static uint64_t cut_pfn_of(const struct kho_source *src)
+{
+	return ((const struct kdump_priv *)src->priv)->cut_pfn;
 }
 
 static void kdump_source_close(struct kho_source *src)
@@ -194,6 +217,97 @@ static const struct source_ops kdump_ops = {
 	.state = kdump_state,
 };
 
+#define PAGE_DESC_SIZE 24   /* makedumpfile's page_desc: u64 offset, u32 size, flags, u64 */
+
+/* The pfn of the @rank-th set bit of @bmp (ranks from 0), or UINT64_MAX. */
+static uint64_t pfn_of_rank(kdump_bmp_t *bmp, uint64_t rank)
+{
+	kdump_addr_t at = 0, end;
+
+	while (kdump_bmp_find_set(bmp, &at) == KDUMP_OK) {
+		end = at;
+		if (kdump_bmp_find_clear(bmp, &end) != KDUMP_OK)
+			return rank <= UINT64_MAX - at ? at + rank : UINT64_MAX;
+		if (rank < end - at)
+			return at + rank;
+		rank -= end - at;
+		at = end;
+	}
+	return UINT64_MAX;
+}
+
+/* How many bits of @bmp are set. */
+static uint64_t popcount_bmp(kdump_bmp_t *bmp)
+{
+	kdump_addr_t at = 0, end;
+	uint64_t n = 0;
+
+	while (kdump_bmp_find_set(bmp, &at) == KDUMP_OK) {
+		end = at;
+		if (kdump_bmp_find_clear(bmp, &end) != KDUMP_OK)
+			break;
+		n += end - at;
+		at = end;
+	}
+	return n;
+}
+
+/*
+ * A compressed kdump cut short (disk full during capture): page data is
+ * written in pfn order after the descriptors, one descriptor per dumped
+ * page. The first descriptor that is missing, or whose data is, marks
+ * the cut; every dumped page from its pfn on is lost (zero pages share
+ * one copy near the start, so they do not mark it). The last descriptor
+ * answers for a whole file in one read.
+ */
+static void find_cut(struct kho_source *src, struct kdump_priv *p)
+{
+	uint8_t h[464], d[PAGE_DESC_SIZE];
+	uint64_t file = (uint64_t)src->file_size, descs, n, lost = UINT64_MAX, need;
+	uint32_t block, sub, bitmaps;
+	bool be;
+
+	p->cut_pfn = UINT64_MAX;
+	if (!p->pagemap || pread(src->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "KDUMP   ", 8))
+		return;
+	be = load_u32(h + 428, false) > 0x100000;
+	block = load_u32(h + 428, be);
+	sub = load_u32(h + 432, be);
+	bitmaps = load_u32(h + 436, be);
+	descs = (uint64_t)block * (1 + (uint64_t)sub + bitmaps);
+	n = popcount_bmp(p->pagemap);
+	if (!n)
+		return;
+	need = descs + n * PAGE_DESC_SIZE;
+	if (need <= file && pread(src->fd, d, sizeof(d), (off_t)(need - PAGE_DESC_SIZE)) ==
+				    (ssize_t)sizeof(d) &&
+	    load_u64(d, be) + load_u32(d + 8, be) <= file && load_u64(d, be) >= need)
+		return;   /* the last page's data is there: whole */
+	/* Walk the descriptors for the first one that is cut. */
+	for (uint64_t i = 0; i < n && lost == UINT64_MAX; i++) {
+		uint64_t at = descs + i * PAGE_DESC_SIZE, off, len;
+
+		if (at + PAGE_DESC_SIZE > file ||
+		    pread(src->fd, d, sizeof(d), (off_t)at) != (ssize_t)sizeof(d)) {
+			lost = i;
+			break;
+		}
+		off = load_u64(d, be);
+		len = load_u32(d + 8, be);
+		if (off + len < off || off + len > file)
+			lost = i;
+		else
+			need = MAX(need, off + len);
+	}
+	if (lost == UINT64_MAX)
+		return;
+	p->cut_pfn = pfn_of_rank(p->pagemap, lost);
+	src->needed_size = MAX(need, file + 1);
+	src->cut_phys = p->cut_pfn > UINT64_MAX / p->bmp_page ? UINT64_MAX :
+			p->cut_pfn * p->bmp_page;
+}
+
 /* A bitmap attribute of @ctx, referenced, or NULL. */
 static kdump_bmp_t *bitmap_attr(kdump_ctx_t *ctx, const char *name)
 {
@@ -261,6 +375,7 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 	((struct kdump_priv *)src->priv)->pagemap = bitmap_attr(ctx, KDUMP_ATTR_FILE_PAGEMAP);
 	((struct kdump_priv *)src->priv)->rammap = bitmap_attr(ctx, KDUMP_ATTR_MEMORY_PAGEMAP);
 	((struct kdump_priv *)src->priv)->bmp_page = src->page_size;
+	find_cut(src, src->priv);
 	/* The map is what max_pfn covers; exclusions show when read. */
 	if (kdump_get_number_attr(ctx, "max_pfn", &num) != KDUMP_OK || !num)
 		num = UINT64_MAX / src->page_size;

@@ -690,9 +690,15 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		return fail("%s: %s", path, err.msg);
 	if (scan_only)
 		return 0;
-	if (!s->ncands)
+	if (!s->ncands) {
+		uint64_t size, cut;
+
+		if (kho_source_truncated(s->src, &size, &cut) && cut != UINT64_MAX)
+			return fail("%s: no KHO FDT found before the file is cut short (memory "
+				    "from 0x%llx on is not in it); try --fdt ADDR", path, HEX(cut));
 		return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
 			    "\"kho-v...\"); try --fdt ADDR", path);
+	}
 	for (size_t i = 0; i < s->nh; i++) {
 		struct kho_verify_opts vo = {
 			.max_order = o->max_order, .has_max_order = o->has_max_order,
