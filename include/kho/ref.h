@@ -101,6 +101,12 @@ enum kho_status kho_ref_set_boot_params(struct kho_ref *ref, uint64_t phys,
  */
 enum kho_status kho_ref_set_kernel_data(struct kho_ref *ref, uint64_t phys,
 					struct kho_error *err);
+/*
+ * kho_ref_set_kaslr - the kernel ran @offset bytes from its link address
+ * (KASLR): VMCOREINFO says KERNELOFFSET=@offset, so a vmlinux linked
+ * @offset below the addresses the dump maps still finds its globals.
+ */
+void kho_ref_set_kaslr(struct kho_ref *ref, uint64_t offset);
 /* The direct-map address of @phys in the images written (vmcore, kcore). */
 uint64_t kho_ref_direct_map(const struct kho_ref *ref, uint64_t phys);
 

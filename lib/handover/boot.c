@@ -9,6 +9,7 @@
  */
 #include "kho/handover.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -169,9 +170,37 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 	return st;
 }
 
+/* A hex number as VMCOREINFO writes them (with or without 0x); false if none. */
+static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
+{
+	const char *s = kho_source_vmcoreinfo(src, key);
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return !errno && end != s && !*end;
+}
+
+/*
+ * Where a kernel virtual address is in the dump: the dump's own segments,
+ * else (x86_64) the kernel image mapping at __START_KERNEL_map, which
+ * runs phys_base bytes up (VMCOREINFO NUMBER(phys_base)), as crash does.
+ */
 static enum kho_status virt(struct kho_source *src, uint64_t vaddr, const char *what,
 			    uint64_t *phys, struct kho_error *err)
 {
+	const uint64_t start_kernel_map = 0xffffffff80000000ull;
+	const char *pb = kho_source_vmcoreinfo(src, "NUMBER(phys_base)");
+
+	if (kho_source_virt_to_phys(src, vaddr, phys))
+		return KHO_OK;
+	if (pb && !strcmp(kho_source_arch(src), "x86_64") && vaddr >= start_kernel_map) {
+		*phys = vaddr - start_kernel_map + strtoull(pb, NULL, 0);
+		if (kho_source_state(src, *phys, NULL) == KHO_MEM_PRESENT)
+			return KHO_OK;
+	}
 	if (!kho_source_virt_to_phys(src, vaddr, phys))
 		return kho_error_set(err, KHO_ERR_NODATA, "%s at 0x%llx: the dump does not map "
 				     "that virtual address (raw and kdump dumps map none; "
@@ -191,6 +220,14 @@ KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *
 	memset(out, 0, sizeof(*out));
 	if ((st = read_symbols(vmlinux, &s, err)))
 		return st;
+	/* KASLR: the kernel ran KERNELOFFSET bytes above its link address
+	 * (VMCOREINFO, as drgn and crash read it). */
+	if (vmcoreinfo_hex(src, "KERNELOFFSET", &v)) {
+		s.kho_out += v;
+		s.kho_in += s.kho_in ? v : 0;
+		s.kho_scratch += s.kho_scratch ? v : 0;
+		s.kho_scratch_cnt += s.kho_scratch_cnt ? v : 0;
+	}
 	/* kho_out.fdt: the outgoing FDT's kernel virtual address */
 	if ((st = virt(src, s.kho_out, "kho_out", &phys, err)) ||
 	    (st = read_u64(src, phys, &v, err)) ||

@@ -54,6 +54,11 @@ KHO_EXPORT enum kho_status kho_ref_set_kernel_data(struct kho_ref *ref, uint64_t
 	return check_spot(ref, phys, 0x210, "kernel-data", err);
 }
 
+KHO_EXPORT void kho_ref_set_kaslr(struct kho_ref *ref, uint64_t offset)
+{
+	ref->kaslr_offset = offset;
+}
+
 enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 {
 	uint64_t scratch_bytes = ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE, node;

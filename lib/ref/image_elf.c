@@ -99,14 +99,19 @@ static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
 {
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
 
-	snprintf(buf, len,
-		 "OSRELEASE=7.1.0-kho-mkimage\n"
-		 "PAGESIZE=%llu\n"
-		 "SYMBOL(swapper_pg_dir)=%s\n"
-		 "%s\n",
-		 (unsigned long long)ref->geo.page_size,
-		 arm ? "ffff800082a0c000" : "ffffffff82a0c000",
-		 arm ? "NUMBER(VA_BITS)=48" : "NUMBER(pgtable_l5_enabled)=0");
+	int n = snprintf(buf, len,
+			 "OSRELEASE=7.1.0-kho-mkimage\n"
+			 "PAGESIZE=%llu\n"
+			 "SYMBOL(swapper_pg_dir)=%s\n"
+			 "%s\n",
+			 (unsigned long long)ref->geo.page_size,
+			 arm ? "ffff800082a0c000" : "ffffffff82a0c000",
+			 arm ? "NUMBER(VA_BITS)=48" : "NUMBER(pgtable_l5_enabled)=0");
+
+	/* As the kernel writes it: hex without 0x (crash, drgn read it). */
+	if (ref->kaslr_offset && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "KERNELOFFSET=%llx\n",
+			 (unsigned long long)ref->kaslr_offset);
 }
 
 static enum kho_status write_all(int fd, const void *buf, size_t len, off_t off,

@@ -107,6 +107,7 @@ struct kho_ref {
 
 	uint64_t boot_params;        /* x86 boot_params to chain a setup_data to, or 0 */
 	uint64_t kernel_data;        /* where kho_out/kho_in/kho_scratch live, or 0 */
+	uint64_t kaslr_offset;       /* VMCOREINFO KERNELOFFSET, 0 for none */
 
 	/* how the root FDT spells the map pointer (defects change these) */
 	unsigned map_prop_len;       /* 8 */

@@ -359,6 +359,16 @@ static enum kho_status d_kernel_data(struct spec *s, int argc, char **argv)
 	return machine(s) ?: num(s, argv[1], &a) ?: kho_ref_set_kernel_data(s->ref, a, s->err);
 }
 
+static enum kho_status d_kaslr(struct spec *s, int argc, char **argv)
+{
+	uint64_t a;
+	enum kho_status st = machine(s) ?: num(s, argv[1], &a);
+
+	if (!st)
+		kho_ref_set_kaslr(s->ref, a);
+	return st;
+}
+
 static enum kho_status d_defect(struct spec *s, int argc, char **argv)
 {
 	return machine(s) ?: kho_ref_inject(s->ref, argv[1], argc - 2, argv + 2, s->err);
@@ -393,6 +403,7 @@ static const struct {
 	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },
 	{ "boot-params", 1, 1, d_boot_params, "boot-params PHYS" },
 	{ "kernel-data", 1, 1, d_kernel_data, "kernel-data PHYS" },
+	{ "kaslr", 1, 1, d_kaslr, "kaslr OFFSET" },
 	{ "defect", 1, 1 + DEFECT_MAX_ARGS, d_defect, "defect CHECK [VARIANT] [NAME]" },
 };
 

@@ -37,6 +37,25 @@ assert [s["phys"] for s in h["scratch"]] == ["0x1000000", "0x1400000"], h["scrat
 assert d["summary"]["error"] == 0
 PY
 	done
+	# KASLR: the kernel ran 0x1a00000 above its link address; VMCOREINFO's
+	# KERNELOFFSET says so, as drgn and crash read it.
+	sed 's/^kernel-data .*/&\nkaslr 0x1a00000/' "$data/vmlinux.spec" >"$work/kaslr.spec"
+	"$mk" -q -o "$work" "$work/kaslr.spec" || exit 1
+	ld -o "$work/vmlinux.kaslr" -e 0 --section-start=kho_globals=0xffff888000e00000 \
+		"$work/kho_syms.o" 2>"$work/ld.err" || fail "linking the KASLR vmlinux"
+	for img in elf kcore; do
+		"$ki" --json --vmlinux "$work/vmlinux.kaslr" verify "$work/kaslr.$img" >"$work/out" 2>"$work/err"
+		rc=$?
+		python3 - "$work/out" "$fdt" <<'PY' && [ $rc = 0 ] && ok || fail "--vmlinux with KASLR on $img: exit $rc $(cat "$work/err")"
+import json, sys
+h = json.load(open(sys.argv[1]))["handovers"][0]
+assert h["fdt"]["found_by"] == "--vmlinux" and h["fdt"]["phys"] == sys.argv[2], h["fdt"]
+assert len(h["scratch"]) == 2, h["scratch"]
+PY
+	done
+	# the same vmlinux on a dump without KERNELOFFSET does not find it
+	"$ki" --vmlinux "$work/vmlinux.kaslr" verify "$work/vmlinux.elf" >/dev/null 2>"$work/err"
+	[ $? = 2 ] && ok || fail "a KASLR vmlinux on a dump without KERNELOFFSET: $(cat "$work/err")"
 	"$ki" --vmlinux "$work/vmlinux" verify "$work/vmlinux.raw" 2>"$work/err"
 	[ $? = 2 ] && grep -q "does not map" "$work/err" && ok ||
 		fail "--vmlinux on a raw image: $(cat "$work/err")"
