@@ -53,11 +53,12 @@ static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 		phys += n;
 		len -= n;
 		skip = MIN((uint64_t)len, src->page_size - (phys & (src->page_size - 1)));
+		/* The same words as every other source: what the bitmaps say. */
 		if (!st)
 			st = kho_error_set(err, KHO_ERR_NODATA, "0x%llx: %s",
 					   (unsigned long long)phys,
-					   strstr(kdump_get_err(ctx), "Out-of-bounds") ?
-					   "not memory" : "not in the dump");
+					   kho_source_state(src, phys, NULL) == KHO_MEM_ABSENT ?
+					   "not memory the dump describes" : "not in the dump");
 		memset(dst, 0, skip);
 		dst += skip;
 		phys += skip;

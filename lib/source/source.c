@@ -260,7 +260,8 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 			if (!st)
 				st = kho_error_set(err, KHO_ERR_NODATA, "0x%llx: %s",
 						   (unsigned long long)phys,
-						   p ? "not in the dump" : "not memory");
+						   p ? "not in the dump" :
+						   "not memory the dump describes");
 		} else {
 			uint64_t off = p->offset + (phys - p->phys);
 

@@ -23,6 +23,14 @@ clean=$work/clean-v3-4k.elf
 
 expect 0 "summary of a clean image" "$ki" "$clean"
 grep -q "0 errors" "$work/out" && ok || fail "summary has no verdict"
+# summary shows the first findings, most severe first, and names verify
+"$mk" -q -o "$work" "$specs/defect-radix-unreadable@fdt.spec" || exit 1
+expect 0 "summary of an image with many findings" "$ki" "$work/defect-radix-unreadable@fdt.elf"
+[ "$(grep -c "INCOMPLETE (" "$work/out")" = 8 ] && grep -q "and 40 more: run kho-inspect verify" "$work/out" &&
+	ok || fail "summary findings: $(tail -3 "$work/out")"
+grep -q "verdict      0 errors, 0 warnings, 0 notes, 48 incomplete" "$work/out" && ok || fail "verdict line"
+expect 1 "one error is singular" "$ki" verify "$work/defect-range-overlap.elf"
+grep -q "verdict      1 error, " "$work/out" && ok || fail "1 error: $(tail -1 "$work/out")"
 expect 0 "verify clean" "$ki" verify "$clean"
 expect 1 "verify with an error" "$ki" verify "$work/defect-range-overlap.elf"
 grep -q "ERROR (range-overlap): 0x" "$work/out" && ok || fail "finding line: $(cat "$work/out")"
@@ -82,6 +90,7 @@ expect 2 "no DUMP" "$ki" verify
 expect 2 "bad option" "$ki" --frobnicate "$clean"
 expect 1 "--fdt at a page that is no FDT: a finding" "$ki" verify --fdt 0x1000 "$clean"
 grep -q "ERROR (fdt-header): 0x1000" "$work/out" && ok || fail "no fdt-header finding"
+grep -q "no compatible: not a KHO FDT" "$work/out" && ok || fail "--fdt at a zeroed page: $(head -2 "$work/out")"
 expect 2 "--fdt outside memory" "$ki" verify --fdt 0x7000000000 "$clean"
 one_line_err "--fdt outside memory"
 

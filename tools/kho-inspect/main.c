@@ -338,32 +338,56 @@ static void print_source(const struct options *o, struct kho_source *src)
 	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
 	pr_str("byte_order", ", %s-endian", kho_source_big_endian(src) ? "big" : "little");
 	if (*kho_source_arch(src))
-		pr_str("arch", ", %s", kho_source_arch(src));
+		pr_str("arch", strcmp(kho_source_arch(src), "unknown") ? ", %s" :
+		       ", an architecture this tool does not know (%s)", kho_source_arch(src));
 	pr_text("\n");
 	pr_obj_close();
 }
 
-static void print_findings(const struct options *o, const struct kho_findings *f, bool text)
+/*
+ * The findings of @f: all in JSON; in text the first @shown (verify: all),
+ * most severe first, and what was left out with the command that shows it.
+ */
+static void print_findings(const struct options *o, const struct kho_findings *f,
+			   size_t shown)
 {
 	static const char *const upper[] = { "NOTE", "INCOMPLETE", "WARNING", "ERROR" };
-	size_t n = kho_check_count();
+	size_t n = kho_check_count(), printed = 0, left = 0;
+
+	/* JSON keeps the order found, in one pass; text goes by severity. */
+	int passes = pr_is_json() ? 1 : KHO_SEV_COUNT;
 
 	pr_arr_open("findings");
-	for (size_t i = 0; i < f->n; i++) {
-		const struct kho_finding *x = &f->v[i];
+	for (int pass = 0; pass < passes; pass++)
+		for (size_t i = 0; i < f->n; i++) {
+			const struct kho_finding *x = &f->v[i];
+			bool text = printed < shown;
 
-		pr_obj_open(NULL);
-		if (text)
-			pr_text("%s: %s (%s): 0x%llx: ", o->dump, upper[x->severity], x->check->name,
-				HEX(x->phys));
-		pr_str("check", NULL, x->check->name);
-		pr_str("severity", NULL, kho_severity_str(x->severity));
-		pr_hex("phys", NULL, x->phys);
-		pr_str("message", text ? "%s\n" : NULL, x->message);
-		pr_obj_close();
-	}
+			if (!pr_is_json() && (int)x->severity != KHO_SEV_ERROR - pass)
+				continue;
+			pr_obj_open(NULL);
+			if (text)
+				pr_text("%s: %s (%s): 0x%llx: ", o->dump, upper[x->severity],
+					x->check->name, HEX(x->phys));
+			else
+				left++;
+			printed++;
+			pr_str("check", NULL, x->check->name);
+			pr_str("severity", NULL, kho_severity_str(x->severity));
+			pr_hex("phys", NULL, x->phys);
+			pr_str("message", text ? "%s\n" : NULL, x->message);
+			pr_obj_close();
+		}
 	pr_arr_close();
-	for (size_t i = 0; text && i < n; i++)
+	for (size_t i = 0; i < n; i++)
+		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
+			left += kho_findings_dropped(f, i, (enum kho_severity)sev);
+	if (left && shown != SIZE_MAX) {
+		pr_text("%s: ... and %zu more: run kho-inspect verify %s\n", o->dump, left,
+			o->dump);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
 		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--) {
 			size_t d = kho_findings_dropped(f, i, (enum kho_severity)sev);
 
@@ -426,7 +450,10 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	else
 		pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
 	pr_u64("size", " (%llu bytes", in->ho.fdt_size);
-	pr_str("compatible", ", %s", in->ho.compatible);
+	/* a page that is no FDT (--fdt at the wrong place) has no compatible */
+	pr_str("compatible", *in->ho.compatible ? ", %s" : NULL, in->ho.compatible);
+	if (!*in->ho.compatible)
+		pr_text(", no compatible: not a KHO FDT");
 	pr_str("found_by", ", found by %s)\n", h->found_by);
 	if (in->ho.compat.ncomponents) {
 		/* "kho-v4;radix-v1;vmalloc-v1": decoded by the root version */
@@ -502,7 +529,8 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 		}
 	pr_obj_close();
 	pr_obj_close();
-	print_findings(o, &in->findings, verify);
+	/* summary shows the first few; verify every one */
+	print_findings(o, &in->findings, verify ? SIZE_MAX : 8);
 	pr_obj_close();
 }
 
@@ -743,7 +771,7 @@ static int print_report(const struct options *o, struct session *s)
 			counts[k] += c[k];
 	}
 	pr_arr_close();
-	print_findings(o, &s->top, true);
+	print_findings(o, &s->top, SIZE_MAX);
 	kho_findings_count(&s->top, c);
 	for (int k = 0; k < 4; k++)
 		counts[k] += c[k];
@@ -751,9 +779,12 @@ static int print_report(const struct options *o, struct session *s)
 	if (s->ncands > 1 || pr_is_json())
 		print_candidates(s->cands, s->ncands, false);
 	pr_obj_open("summary");
-	pr_u64("error", "verdict      %llu errors", counts[KHO_SEV_ERROR]);
-	pr_u64("warning", ", %llu warnings", counts[KHO_SEV_WARNING]);
-	pr_u64("note", ", %llu notes", counts[KHO_SEV_NOTE]);
+	pr_u64("error", counts[KHO_SEV_ERROR] == 1 ? "verdict      %llu error" :
+	       "verdict      %llu errors", counts[KHO_SEV_ERROR]);
+	pr_u64("warning", counts[KHO_SEV_WARNING] == 1 ? ", %llu warning" : ", %llu warnings",
+	       counts[KHO_SEV_WARNING]);
+	pr_u64("note", counts[KHO_SEV_NOTE] == 1 ? ", %llu note" : ", %llu notes",
+	       counts[KHO_SEV_NOTE]);
 	pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
 	pr_obj_close();
 	return pr_finish() ? 2 : exit_status(o, counts);
