@@ -2,10 +2,12 @@
 """The body of scripts/bench: generate the benchmark images with
 kho-mkimage, then time kho-inspect against the kernel-style per-bit walk
 (kho-bench-walk) and against cat, in the same run."""
+import json
 import os
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -15,7 +17,18 @@ def run(cmd, stdout=subprocess.DEVNULL):
     subprocess.run(cmd, check=True, stdout=stdout)
 
 
-def timed(cmd, runs):
+def memory(cmd):
+    """RssAnon and VmHWM (KiB) of kho-inspect with everything inspected and
+    nothing freed (KHO_MEMORY_REPORT), or (None, None) for other tools."""
+    if not cmd[0].endswith("kho-inspect"):
+        return None, None
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       env=dict(os.environ, KHO_MEMORY_REPORT="1"))
+    got = dict(re.findall(r"kho-memory (\w+):\s+(\d+) kB", r.stderr))
+    return int(got.get("RssAnon", 0)), int(got.get("VmHWM", 0))
+
+
+def timed(cmd, runs, ok=(0,)):
     """Median wall seconds over @runs runs, and the peak RSS (KiB).
     The timed children are spawned and reaped directly (posix_spawn,
     wait4), so the clock does not include a shell or /usr/bin/time
@@ -31,11 +44,11 @@ def timed(cmd, runs):
                              file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
         _, status = os.waitpid(pid, 0)
         walls.append(time.perf_counter() - t)
-        if os.waitstatus_to_exitcode(status) != 0:
+        if os.waitstatus_to_exitcode(status) not in ok:
             raise SystemExit(f"bench: {' '.join(cmd)} failed")
     os.close(devnull)
     r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True, check=True)
+                       stderr=subprocess.PIPE, text=True)
     return statistics.median(walls[1:]), int(r.stderr.strip().splitlines()[-1])
 
 
@@ -44,11 +57,43 @@ def fdt_of(inspect, image):
     return re.search(r"^(0x[0-9a-f]+)", out, re.M).group(1)
 
 
+def make_data_elf(path, gib, dtb):
+    """An ELF vmcore of @gib GiB whose every page holds data (half random,
+    half text: as compressible as real memory roughly is), with the KHO
+    FDT @dtb planted at 1 GiB - 64 KiB so that scan finds one candidate."""
+    size = gib << 30
+    if os.path.exists(path) and os.path.getsize(path) == 0x1000 + size:
+        return
+    eh = bytearray(64)
+    eh[:16] = b"\x7fELF\x02\x01\x01" + bytes(9)
+    struct.pack_into("<HHIQQQIHHHHHH", eh, 16, 4, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+    note = struct.pack("<IIQQQQQQ", 4, 0, 0x200, 0, 0, 0, 0, 4)
+    load = struct.pack("<IIQQQQQQ", 1, 7, 0x1000, 0xffff888000000000, 0, size, size, 0x1000)
+    text = (b"kho-tools benchmark page " * 800)[:1 << 19]
+    with open(path + ".tmp", "wb") as f:
+        f.write(eh + note + load)
+        f.seek(0x1000)
+        for mib in range(size >> 20):
+            f.write(os.urandom(1 << 19) + text[mib % 64:] + text[:mib % 64])
+        f.seek(0x1000 + (1 << 30) - (64 << 10))
+        f.write(open(dtb, "rb").read())
+    os.rename(path + ".tmp", path)
+
+
+def fmt_mem(anon, hwm):
+    return f"{anon / 1024:7.1f}MiB {hwm / 1024:7.1f}MiB" if anon is not None else " " * 22
+
+
+def row(name, what, wall, rss, extra=""):
+    print(f"{name:8} {what:24} {wall * 1e3:9.1f}ms {fmt_mem(*rss)} {extra}")
+
+
 def main():
     build, specs, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     mk = os.path.join(build, "tools", "kho-mkimage")
     ki = os.path.join(build, "tools", "kho-inspect")
     walk = os.path.join(build, "tools", "kho-bench-walk")
+    here = os.path.dirname(os.path.abspath(__file__))
     os.makedirs(work, exist_ok=True)
     print(f"generating images in {work} ...")
     for name, only in (("dense", "elf,dtb"), ("sparse", "elf,dtb"), ("scan64g", "raw,dtb"),
@@ -60,26 +105,64 @@ def main():
     if not os.path.exists(dense4g) or os.path.getsize(dense4g) != 4 << 30:
         run(["cp", "--sparse=never", os.path.join(work, "dense4g.raw"), dense4g])
 
-    print(f"\nwall: median of {runs} runs after a warm-up; peak RSS: /usr/bin/time, one more run")
-    print(f"{'tree':8} {'command':22} {'wall':>10} {'peak RSS':>10} {'walk/this':>10}")
+    print(f"\nwall: median of {runs} runs after a warm-up; RssAnon: anonymous memory of "
+          f"kho-inspect with everything inspected (KHO_MEMORY_REPORT); peak: VmHWM")
+    print(f"{'tree':8} {'command':24} {'wall':>11} {'RssAnon':>10} {'peak':>10}")
+    have_drgn = subprocess.run(["/usr/bin/python3", "-c", "import drgn"],
+                               capture_output=True).returncode == 0
     for name in ("dense", "sparse"):
         image = os.path.join(work, name + ".elf")
         fdt = fdt_of(ki, image)
-        base, base_rss = timed([walk, image, fdt], runs)
-        print(f"{name:8} {'per-bit walk (kernel)':22} {base * 1e3:8.1f}ms {base_rss / 1024:7.1f}MiB")
+        doc = json.loads(subprocess.run([ki, "--json", "summary", image],
+                                        capture_output=True, text=True).stdout)
+        root = doc["handovers"][0]["memory_map"]["phys"]
+        page = str(doc["source"]["page_size"])
+        base, _ = timed([walk, image, fdt], runs)
+        row(name, "per-bit walk (kernel)", base, (None, None))
+        floor, _ = timed([walk, "--read-only", image, fdt], runs)
+        row(name, "read tree pages once", floor, (None, None))
+        slow = None
+        if have_drgn:
+            slow, _ = timed(["/usr/bin/python3", os.path.join(here, "bench_drgn_walk.py"),
+                             image, root, page], min(runs, 3))
+            row(name, "drgn walk script", slow, (None, None))
         for cmd in (["verify"], ["ranges", "--merge"]):
-            wall, rss = timed([ki] + cmd + [image], runs)
-            print(f"{name:8} {' '.join(cmd):22} {wall * 1e3:8.1f}ms {rss / 1024:7.1f}MiB "
-                  f"{base / wall:9.1f}x")
-    wall, rss = timed([ki, "scan", os.path.join(work, "scan64g.raw")], runs)
-    print(f"{'64G raw':8} {'scan (sparse)':22} {wall * 1e3:8.1f}ms {rss / 1024:7.1f}MiB")
+            wall, _ = timed([ki] + cmd + [image], runs)
+            ratios = f"{base / wall:5.1f}x the kernel walk, {wall / floor:4.1f}x the page reads"
+            if slow:
+                ratios += f", {slow / wall:5.1f}x faster than drgn"
+            row(name, " ".join(cmd), wall, memory([ki] + cmd + [image]), ratios)
+    scan64 = [ki, "scan", os.path.join(work, "scan64g.raw")]
+    wall, _ = timed(scan64, runs)
+    row("64G raw", "scan (sparse)", wall, memory(scan64))
+
+    # Dumps whose pages hold data: scan against cat, ELF against kdump.
+    data = os.path.join(work, "data.elf")
+    make_data_elf(data, 1, os.path.join(work, "dense.dtb"))
+    kdumps = []
+    for flag, name in (("-c", "zlib"), ("-l", "lzo")):
+        out = os.path.join(work, f"data.{name}.kdump")
+        if not os.path.exists(out) and shutil.which("makedumpfile"):
+            subprocess.run(["makedumpfile", flag, "-d", "0", data, out],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if os.path.exists(out):
+            kdumps.append((name, out))
+    run(["cat", data])      # warm the page cache
+    cat, _ = timed(["cat", data], runs)
+    row("1G data", "cat > /dev/null", cat, (None, None))
+    elf_cmd = [ki, "scan", "--page-size", "4096", data]
+    elf, _ = timed(elf_cmd, runs)
+    row("1G data", "scan (ELF)", elf, memory(elf_cmd), f"{cat / elf * 100:4.0f}% of cat's speed")
+    for name, path in kdumps:
+        cmd = [ki, "scan", "--page-size", "4096", path]
+        run(["cat", path])
+        wall, _ = timed(cmd, runs)
+        row("1G data", f"scan (kdump {name})", wall, memory(cmd), f"{wall / elf:4.1f}x the ELF scan")
     run(["cat", dense4g])   # warm the page cache for both
     cat, _ = timed(["cat", dense4g], runs)     # stdout is /dev/null
-    wall, rss = timed([ki, "scan", dense4g], runs)
-    gib = 4.0
-    print(f"{'4G raw':8} {'cat > /dev/null':22} {cat * 1e3:8.1f}ms {'':>10} {gib / cat:6.2f} GiB/s")
-    print(f"{'4G raw':8} {'scan (dense)':22} {wall * 1e3:8.1f}ms {rss / 1024:7.1f}MiB "
-          f"{gib / wall:6.2f} GiB/s = {cat / wall * 100:.0f}% of cat")
-
+    scan4 = [ki, "scan", dense4g]
+    wall, _ = timed(scan4, runs)
+    row("4G raw", "cat > /dev/null", cat, (None, None))
+    row("4G raw", "scan (zeros)", wall, memory(scan4), f"{cat / wall * 100:4.0f}% of cat's speed")
 
 main()

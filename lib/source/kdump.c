@@ -105,27 +105,24 @@ static enum kho_mem_state kdump_state(const struct kho_source *src, uint64_t phy
 				      uint64_t *run)
 {
 	const struct kdump_priv *p = src->priv;
-	uint64_t page = p->bmp_page, pfn = phys / page, into = phys % page, pages;
+	uint64_t page = p->bmp_page, pfn = phys / page, into = phys % page;
+	uint64_t pages = UINT64_MAX - pfn, n;   /* no bitmap: to the end */
 	enum kho_mem_state st = KHO_MEM_PRESENT;
+	bool dumped = true;
 
-	*run = UINT64_MAX;
-	if (p->rammap && !bmp_test(p->rammap, pfn, &pages))
+	/* Memory at all (makedumpfile's first bitmap)? Then in the file
+	 * (the second), and before the cut of a truncated file? */
+	if (p->rammap && !bmp_test(p->rammap, pfn, &pages)) {
 		st = KHO_MEM_ABSENT;
-	else if (pfn >= p->cut_pfn && (!p->pagemap || bmp_test(p->pagemap, pfn, &pages)))
-		st = KHO_MEM_EXCLUDED;   /* dumped, but its bytes were cut off */
-	else if (p->pagemap && !bmp_test(p->pagemap, pfn, &pages))
-		st = KHO_MEM_EXCLUDED;
-	else if (p->pagemap)
-		bmp_test(p->pagemap, pfn, &pages);   /* present: how far */
-	else
-		return st;
-	if (st == KHO_MEM_PRESENT && p->cut_pfn != UINT64_MAX)
-		pages = MIN(pages, p->cut_pfn - pfn);
-	if (st != KHO_MEM_ABSENT && p->rammap) {
-		uint64_t ram;
-
-		bmp_test(p->rammap, pfn, &ram);
-		pages = MIN(pages, ram);
+	} else {
+		if (p->pagemap) {
+			dumped = bmp_test(p->pagemap, pfn, &n);
+			pages = MIN(pages, n);
+		}
+		if (!dumped || pfn >= p->cut_pfn)
+			st = KHO_MEM_EXCLUDED;
+		else if (p->cut_pfn != UINT64_MAX)
+			pages = MIN(pages, p->cut_pfn - pfn);
 	}
 	*run = pages > (UINT64_MAX - into) / page ? UINT64_MAX : pages * page - into;
 	return st;
