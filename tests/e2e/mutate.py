@@ -4,7 +4,7 @@
 Mutations of a clean fixture's ELF, each with a meaning and the verdict it
 must change. The map is parsed here, independently of kho-inspect (radix
 tree: kho-abi.md §3; kho-v1 chunks and bitmaps: §4), and checked against
-the generator's expect.json first. Then, from a fixed seed, COUNT/2 of each:
+the generator's expect.json first. Then, from a fixed seed, COUNT/4 of each:
 
 - leaf bit flips (any bit of a whole 4/16/64 KiB leaf or v1 bitmap): the
   ranges must be exactly the old ones with that key added or removed; an
@@ -385,7 +385,7 @@ def main():
     t.check(collections.Counter(map_.keys) == keyset(expect),
             f"{name}: the map parsed here holds {len(map_.keys)} keys, "
             f"expect.json {len(h['ranges'])}")
-    semantic(t, rnd, max(8, count // 2), img, mem, expect, map_, inspect, args, work, name)
+    semantic(t, rnd, max(8, count // 4), img, mem, expect, map_, inspect, args, work, name)
 
     # The robustness catalogue. Interesting pages: the tree's pages (every
     # byte of them), the FDT, and the other data pages.
