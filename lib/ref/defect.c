@@ -404,6 +404,16 @@ static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 	if (!dst)
 		return KHO_ERR_NOMEM;
 	mem_read(&ref->mem, leaf, dst, bytes);
+	/* A 512-byte kho-v1 bitmap leaves its slab page: clear the old copy, or
+	 * a reader taking that page for one page-sized bitmap (nothing else in
+	 * the data may tell it otherwise) would see its keys twice. */
+	if (ref->abi->map_format != KHO_MAP_RADIX && bytes < ref->geo.page_size) {
+		uint8_t zero[V1_SMALL_BITMAP_BYTES] = { 0 };
+		enum kho_status st = mem_write(&ref->mem, leaf, zero, bytes, err);
+
+		if (st)
+			return st;
+	}
 	ref->leaf_page = NULL;
 	n = snapshot_node(ref, leaf);
 	if (n)
