@@ -182,7 +182,6 @@ class V1:
 KNOWN_BAD = [
     ("*v1*", "bitmap pointer *", "3: one bitmap size guessed for the whole map"),
     ("*16k*", "entry *", "7: a defect in a depth-5 16 KiB tree taken for the broken depth"),
-    ("*16k*", "leaf *", "7: a defect in a depth-5 16 KiB tree taken for the broken depth"),
 ]
 
 
