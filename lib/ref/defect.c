@@ -366,22 +366,55 @@ static struct ref_node *snapshot_node(struct kho_ref *ref, uint64_t phys)
 	return NULL;
 }
 
-/* Copy the first leaf to @to and point its parent there. */
+/*
+ * The first leaf of the map: a radix leaf (a page), or the bitmap of the
+ * first kho-v1 chunk's first element (512 bytes or a page). *@entry is
+ * where its pointer is stored.
+ */
+static bool first_map_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf,
+			   uint64_t *bytes)
+{
+	uint8_t raw[4];
+
+	if (ref->abi->map_format == KHO_MAP_RADIX) {
+		*bytes = ref->geo.page_size;
+		return radix_first_leaf(ref, entry, leaf);
+	}
+	if (!ref->map_phys)
+		return false;
+	mem_read(&ref->mem, ref->map_phys + 12, raw, 4);
+	if (!load_u32(raw, false))
+		return false;
+	*entry = ref->map_phys + V1_CHUNK_HDR_SIZE + 8;
+	*leaf = get_u64(ref, *entry);
+	*bytes = v1_bits_per_bitmap(ref) / 8;
+	return true;
+}
+
+/* Copy the first leaf (kho-v1: bitmap) to @to and point its parent there. */
 static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 				       struct kho_error *err)
 {
-	uint64_t entry, leaf;
-	uint8_t *src, *dst;
+	uint64_t entry, leaf, bytes;
+	uint8_t *dst;
 	struct ref_node *n;
 
-	if (!radix_first_leaf(ref, &entry, &leaf))
-		return kho_error_set(err, KHO_ERR_INVALID, "the tree has no leaf");
-	src = mem_page(&ref->mem, leaf, false, NULL);
+	if (!first_map_leaf(ref, &entry, &leaf, &bytes))
+		return kho_error_set(err, KHO_ERR_INVALID, "the map has no leaf");
 	dst = mem_page(&ref->mem, to, true, err);
 	if (!dst)
 		return KHO_ERR_NOMEM;
-	if (src)
-		memcpy(dst, src, ref->geo.page_size);
+	mem_read(&ref->mem, leaf, dst, bytes);
+	/* A 512-byte kho-v1 bitmap leaves its slab page: clear the old copy, or
+	 * a reader taking that page for one page-sized bitmap (nothing else in
+	 * the data may tell it otherwise) would see its keys twice. */
+	if (ref->abi->map_format != KHO_MAP_RADIX && bytes < ref->geo.page_size) {
+		uint8_t zero[V1_SMALL_BITMAP_BYTES] = { 0 };
+		enum kho_status st = mem_write(&ref->mem, leaf, zero, bytes, err);
+
+		if (st)
+			return st;
+	}
 	ref->leaf_page = NULL;
 	n = snapshot_node(ref, leaf);
 	if (n)
@@ -813,8 +846,8 @@ static const struct defect_def defects[] = {
 	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },
 	{ "radix-depth", NEEDS_RADIX, radix_depth_before, NULL, "" },
 	{ "radix-empty", NEEDS_RADIX, radix_empty_before, NULL, "" },
-	{ "radix-node-scratch", NEEDS_RADIX, NULL, radix_node_scratch_after, "" },
-	{ "radix-node-preserved", NEEDS_RADIX, radix_node_preserved_before,
+	{ "radix-node-scratch", NEEDS_ANY, NULL, radix_node_scratch_after, "" },
+	{ "radix-node-preserved", NEEDS_ANY, radix_node_preserved_before,
 	  radix_node_preserved_after, "" },
 	{ "range-order", NEEDS_ANY, range_order_before, NULL, NULL },
 	{ "range-overlap", NEEDS_ANY, range_overlap_before, NULL, "" },

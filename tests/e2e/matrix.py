@@ -1,0 +1,398 @@
+#!/usr/bin/python3
+"""matrix.py MKIMAGE INSPECT WORKDIR [--full] [-j N] [--filter GLOB]
+
+The defect matrix: every defect kho-mkimage knows (--list-defects, with
+the variants of VARIANTS) and no defect at all, on every ABI (kho-v1 with
+512-byte and page bitmaps, v2, v3, v4, the composite string) and page size
+(4, 16, 64 KiB), read from every format (raw, ELF vmcore, kcore, QEMU-style,
+kdump zlib and lzo, and a kdump whose zero pages makedumpfile excluded).
+Each spec is made from a template for its page size, the ABI's lines and
+one `defect` line; in each cell the whole verdict of `kho-inspect --json
+verify --ranges` (exit status, FDT, ranges in tree order, key count, every
+finding with check, severity and phys) must equal expect.json (verdict.py).
+
+A cell the generator cannot build, or whose expectation cannot be derived,
+is in NOT_APPLICABLE with the reason: nothing is skipped silently. Cells
+that fail today because of a verifier bug are in KNOWN_BAD with the issue
+item: they must still fail (a pass says "remove it from KNOWN_BAD").
+
+Default: every defect once (on an ABI and page size that rotate), and
+every ABI and page size without a defect, in every format. --full: all.
+"""
+import argparse
+import concurrent.futures
+import fnmatch
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sparse import extents  # noqa: E402
+from tally import Tally  # noqa: E402
+from verdict import compare, inspect  # noqa: E402
+
+ABIS = {
+    "v1-512": ["abi kho-v1", "v1-bitmap 512"],
+    "v1-page": ["abi kho-v1", "v1-bitmap page"],
+    "v2": ["abi kho-v2"],
+    "v3": ["abi kho-v3"],
+    "v4": ["abi kho-v4"],
+    "composite": ["abi kho-v4", "compatible kho-v4;radix-v1;vmalloc-v1"],
+}
+
+# Machine and operations per page size: the clean fixtures' layout
+# (testdata/specs/clean-*), so every page kind and blob kind is there.
+PAGES = {
+    "4k": dict(page="4K", ram=["ram 0 64M", "ram 0x100000000 16M"],
+               scratch=["scratch 0x1000000 4M", "scratch 0x1400000 4M"],
+               alloc="alloc 0x3000000 16M",
+               ops=["folio 0x400000 9", "pages 0x800 300", "folios 0xa00000 0 64 0x2000",
+                    "unpreserve 0xa00000 0", "blob kho_test fdt kho-test-v1",
+                    "reserve-mem trace 0xc00000 0x300000"]),
+    "16k": dict(page="16K", ram=["ram 0 128M"],
+                scratch=["scratch 0x1000000 8M", "scratch 0x1800000 8M"],
+                alloc="alloc 0x6000000 16M",
+                ops=["folio 0x400000 7", "pages 0x200 300", "folios 0x2000000 0 64 0x8000",
+                     "unpreserve 0x2000000 0", "blob kho_test fdt kho-test-v1",
+                     "reserve-mem trace 0x2400000 0x300000"]),
+    "64k": dict(page="64K", ram=["ram 0 256M"],
+                scratch=["scratch 0x2000000 16M", "scratch 0x3000000 16M"],
+                alloc="alloc 0xc000000 32M",
+                ops=["folio 0x400000 5", "pages 0x80 300", "folios 0x4000000 0 64 0x20000",
+                     "unpreserve 0x4000000 0", "blob kho_test fdt kho-test-v1",
+                     "reserve-mem trace 0x5000000 0x300000"]),
+}
+# Sub-nodes only a radix ABI (7.1+) has.
+V2_OPS = ["blob LUO raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc memfd 40"]
+
+# Variants of each defect (README "defect CHECK [VARIANT] [NAME]"); a
+# defect kho-mkimage lists and this table does not is run bare.
+VARIANTS = {
+    "fdt-memory-map": ["length", "zero", "misaligned"],
+    "fdt-subnode": ["no-size", "zero", "zero LUO"],
+    "blob-not-preserved": ["", "memblock", "LUO", "kexec-metadata", "memfd"],
+    "blob-fdt": ["corrupt", "size", "corrupt memblock"],
+    "radix-pointer": ["outside", "misaligned", "bit63"],
+    "radix-loop": ["cycle", "shared"],
+    "scratch-layout": ["overlap", "empty", "misaligned"],
+}
+
+FORMATS = ["raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "kdump-excl"]
+SUFFIX = {"raw": ".raw", "elf": ".elf", "kcore": ".kcore", "qemu": ".qemu",
+          "kdump": ".kdump", "kdump-lzo": ".lzo.kdump", "kdump-excl": ".excl.kdump"}
+
+RADIX_ONLY = "radix-pointer* radix-loop* radix-key-width radix-depth"
+V2_BLOBS = "*LUO *kexec-metadata *memfd blob-kexec-metadata blob-vmalloc"
+
+# (defect, abi, page, format) globs -> why the cell cannot exist. The
+# first matching row wins. "refused" rows are cells kho-mkimage must
+# refuse (checked): a generator that starts accepting one gets tested.
+NOT_APPLICABLE = [
+    ("radix-depth", "*", "4k 64k", "*",
+     "refused: the broken depth exists only with 16 KiB pages"),
+    ("radix-depth", "v1-*", "*", "*", "refused: kho-v1 has no radix tree"),
+    (RADIX_ONLY, "v1-*", "*", "*", "refused: kho-v1 has no radix tree"),
+    ("radix-empty", "v1-*", "*", "*",
+     "refused: radix-empty is a radix-tree note (expect.c does not report empty v1 bitmaps)"),
+    ("radix-unreadable", "v1-*", "*", "*",
+     "refused: excluding a kho-v1 bitmap page would take other 512-byte bitmaps with it; "
+     "no kho-v1 variant in defect.c yet"),
+    ("v1-chunk v1-bitmap", "v2 v3 v4 composite", "*", "*",
+     "refused: a radix ABI has no chunk list"),
+    ("fdt-not-preserved", "v1-*", "*", "*",
+     "refused: a kho-v1 FDT is not a key of its map (kho-abi.md §2: since 7.1)"),
+    (V2_BLOBS, "v1-*", "*", "*",
+     "not in the spec: kho-v1 sub-nodes are FDTs (no raw, kexec-metadata or vmalloc blobs)"),
+    ("fdt-subnode@no-size blob-fdt@size", "v1-* v2", "*", "*",
+     "refused: no blob-size property before kho-v3"),
+    ("fdt-memory-map@zero", "v1-*", "*", "*",
+     "refused: kho-v1 reads 0 as not finalized (testdata/specs/v1-unfinalized-4k)"),
+    ("*", "*", "16k 64k", "kdump-excl",
+     "makedumpfile without VMCOREINFO writes 4 KiB blocks: the zero 4 KiB tails of 16/64 KiB "
+     "tree pages are excluded too, and contract.md does not say what a partly dumped node is"),
+    ("range-not-dumped radix-unreadable", "*", "*", "raw",
+     "a raw image holds every page: 'not in the dump' is an ELF and kdump notion"),
+    ("radix-empty", "*", "*", "kdump-excl",
+     "the empty leaf is a zero page that -d 1 excludes: radix-unreadable, not radix-empty"),
+]
+
+# Cells that fail because of a verifier bug, with the item of issue 11
+# (or "new" for one found by this matrix). Remove a row when it passes.
+# The first matching row decides; a row whose item is None says "these
+# cells are not known to be bad".
+KNOWN_BAD = [
+    ("blob-not-preserved* blob-vmalloc", "v2", "*", "*",
+     "item 2: kho-v2 sub-blobs are never checked for coverage; vmalloc blobs not "
+     "recognised on v2"),
+    ("radix-pointer* radix-loop* radix-key-width", "v2 v3 v4 composite", "16k", "*",
+     "item 7: a defect in a depth-5 16 KiB tree is taken for the broken depth"),
+    ("radix-unreadable", "v3 v4 composite", "16k", "kdump kdump-lzo",
+     "new: 16 KiB image whose ELF leaves a leaf out, through makedumpfile: the vmalloc "
+     "chunk page reads as 'not in the dump' (two false blob-vmalloc errors, exit 1) from "
+     "the zlib kdump, and kho-inspect dies of SIGSEGV in libkdumpfile's lzo1x_decompress_safe "
+     "(kdump_read from check_vmalloc) on the lzo one"),
+    ("range-not-dumped", "*", "*", "kdump kdump-lzo",
+     "new: the kdump source calls every page up to max_pfn present: an excluded page "
+     "never gives range-not-dumped"),
+    # No map to walk, so no range to find not dumped: these pass.
+    ("fdt-header fdt-compatible fdt-memory-map*", "*", "*", "kdump-excl", None),
+    ("*", "*", "4k", "kdump-excl",
+     "new: the kdump source calls every page up to max_pfn present: pages makedumpfile "
+     "excluded never give range-not-dumped (clean verdict on an incomplete dump)"),
+]
+
+
+def words(s):
+    return s.split()
+
+
+def match(globs, name):
+    return any(fnmatch.fnmatchcase(name, g) for g in words(globs))
+
+
+def lookup(table, defect, abi, page, fmt):
+    for row in table:
+        if match(row[0], defect) and match(row[1], abi) and match(row[2], page) and \
+                match(row[3], fmt):
+            return row[4]
+    return None
+
+
+def defect_cells(mkimage):
+    """[(cell name, directive words)] of every defect kho-mkimage knows."""
+    names = subprocess.run([mkimage, "--list-defects"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    out = [("clean", None)]
+    for n in names:
+        for v in VARIANTS.get(n, [""]):
+            out.append((n + ("@" + v.replace(" ", "@") if v else ""), (n + " " + v).strip()))
+    return out
+
+
+def spec_text(defect, directive, abi, page):
+    p = PAGES[page]
+    lines = [f"# matrix cell {defect} on {abi} {page} (tests/e2e/matrix.py)"]
+    lines += ABIS[abi] + [f"page-size {p['page']}"]
+    if directive and directive.startswith("radix-depth"):
+        lines.append("defect " + directive)        # before the first operation
+    lines += p["ram"] + p["scratch"] + [p["alloc"]]
+    lines.append("outputs raw elf kcore qemu kdump kdump-lzo")
+    lines += p["ops"] + ([] if abi.startswith("v1") else V2_OPS)
+    if directive and not directive.startswith("radix-depth"):
+        lines.append("defect " + directive)
+    return "\n".join(lines) + "\n"
+
+
+# ---- the kdump with excluded pages ----
+
+def elf_loads(path):
+    """[(paddr, offset, filesz, memsz)] of an ELF's PT_LOADs, and its PT_NOTE."""
+    with open(path, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phnum, = struct.unpack_from("<H", eh, 56)
+        f.seek(phoff)
+        ph = f.read(56 * phnum)
+    loads, note = [], None
+    for i in range(phnum):
+        t, _, off, _, paddr, filesz, memsz = struct.unpack_from("<IIQQQQQ", ph, 56 * i)
+        if t == 1:
+            loads.append((paddr, off, filesz, memsz))
+        elif t == 4:
+            note = (phoff + 56 * i, off, filesz)
+    return loads, note
+
+
+def strip_vmcoreinfo(src, dst):
+    """Copy an ELF vmcore without its VMCOREINFO note (the last one): with
+    it makedumpfile would walk page tables generated memory lacks."""
+    shutil.copyfile(src, dst)
+    _, (ph, off, filesz) = elf_loads(src)
+    with open(dst, "r+b") as f:
+        f.seek(off)
+        notes, p = f.read(filesz), 0
+        while p < len(notes):
+            nsz, dsz, _ = struct.unpack_from("<III", notes, p)
+            if notes[p + 12:p + 12 + nsz].rstrip(b"\0") == b"VMCOREINFO":
+                break
+            p += 12 + ((nsz + 3) & ~3) + ((dsz + 3) & ~3)
+        f.seek(ph + 32)
+        f.write(struct.pack("<QQ", p, p))
+
+
+def nonzero_pages(elf, page=4096):
+    """Physical addresses of the 4 KiB pages of RAM that hold a non-zero
+    byte, and the RAM ranges: what makedumpfile -d 1 keeps."""
+    loads, _ = elf_loads(elf)
+    keep, ram = set(), []
+    with open(elf, "rb") as f:
+        data = [(o, n) for o, n in extents(elf)]
+        for paddr, off, filesz, memsz in loads:
+            ram.append((paddr, paddr + memsz))
+            for eo, en in data:
+                lo, hi = max(eo, off), min(eo + en, off + filesz)
+                for o in range(lo - (lo - off) % page, hi, page):
+                    buf = os.pread(f.fileno(), page, o)
+                    if any(buf):
+                        keep.add(paddr + o - off)
+    return keep, ram
+
+
+def excluded_expectation(want, keep, ram, page=4096):
+    """expect.json as it must read from a dump where every zero page is
+    excluded: each range holding such a page is range-not-dumped
+    (incomplete) at its first one, as contract.md says."""
+    want = json.loads(json.dumps(want))
+    h = want["handovers"][0]
+    h["findings"] = [f for f in h["findings"] if f["check"] != "range-not-dumped"]
+    for r in h["ranges"]:
+        start = int(r["phys"], 16)
+        end = start + int(r["size"], 16)
+        first = None
+        for lo, hi in ram:
+            p = max(start, lo)
+            p -= p % page
+            while p < min(end, hi) and p in keep:
+                p += page
+            if p < min(end, hi):
+                p = max(p, start)
+                first = p if first is None else min(first, p)
+        if first is not None:
+            h["findings"].append({"check": "range-not-dumped", "severity": "incomplete",
+                                  "phys": hex(first)})
+    return want
+
+
+def make_excluded(base):
+    strip_vmcoreinfo(base + ".elf", base + ".noinfo.elf")
+    out = base + SUFFIX["kdump-excl"]
+    if os.path.exists(out):
+        os.unlink(out)
+    r = subprocess.run(["makedumpfile", "-c", "-d", "1", base + ".noinfo.elf", out],
+                       capture_output=True, text=True)
+    os.unlink(base + ".noinfo.elf")
+    return r.returncode == 0, r.stderr.strip()[-200:]
+
+
+# ---- one spec: generate, then every format ----
+
+def run_spec(a, defect, directive, abi, page, formats):
+    """[(cell, status, detail)]; status pass, fail, xfail, xpass, na."""
+    name = f"{defect}.{abi}.{page}"
+    out = []
+    base = os.path.join(a.work, name)
+    spec = base + ".spec"
+    with open(spec, "w") as f:
+        f.write(spec_text(defect, directive, abi, page))
+    r = subprocess.run([a.mkimage, "-q", "-o", a.work, spec], capture_output=True, text=True)
+    na = lookup(NOT_APPLICABLE, defect, abi, page, "*")
+    if na:
+        refused = na.startswith("refused")
+        ok = (r.returncode != 0) if refused else True
+        return [(name, "na" if ok else "fail",
+                 na if ok else "kho-mkimage now builds it: test it, drop the NOT_APPLICABLE row")]
+    if r.returncode:
+        return [(name, "fail", f"kho-mkimage: {r.stderr.strip()}")]
+    want = json.load(open(base + ".expect.json"))
+    args = want["generator"]["args"]
+    ps = str(want["source"]["page_size"])
+    for fmt in formats:
+        cell = f"{name}.{fmt}"
+        why = lookup(NOT_APPLICABLE, defect, abi, page, fmt)
+        if why:
+            out.append((cell, "na", why))
+            continue
+        w = want
+        if fmt == "kdump-excl":
+            if not shutil.which("makedumpfile"):
+                out.append((cell, "na", "makedumpfile is not installed"))
+                continue
+            ok, err = make_excluded(base)
+            if not ok:
+                out.append((cell, "fail", f"makedumpfile -d 1: {err}"))
+                continue
+            keep, ram = nonzero_pages(base + ".elf")
+            w = excluded_expectation(want, keep, ram)
+        path = base + SUFFIX[fmt]
+        if not os.path.exists(path):
+            out.append((cell, "fail", f"kho-mkimage wrote no {SUFFIX[fmt]}"))
+            continue
+        # Raw images and kdumps made without VMCOREINFO do not carry
+        # their page size: the user says it.
+        extra = ["--page-size", ps] if fmt in ("raw", "kdump", "kdump-lzo", "kdump-excl") else []
+        rc, got, err = inspect(a.inspect, args + extra, path)
+        diffs = compare(w, rc, got, err)
+        bad = lookup(KNOWN_BAD, defect, abi, page, fmt)
+        if bad and diffs:
+            out.append((cell, "xfail", f"[{bad}] " + "; ".join(diffs)))
+        elif bad:
+            out.append((cell, "xpass", f"[{bad}] passes now: remove it from KNOWN_BAD"))
+        else:
+            out.append((cell, "fail" if diffs else "pass", "; ".join(diffs)))
+    if not a.keep:
+        for suffix in list(SUFFIX.values()) + [".dtb", ".expect.json"]:
+            if os.path.exists(base + suffix):
+                os.unlink(base + suffix)
+    return out
+
+
+def plan(a, cells):
+    """The specs to run: (defect, directive, abi, page)."""
+    combos = [(abi, page) for abi in ABIS for page in PAGES]
+    todo = []
+    for i, (defect, directive) in enumerate(cells):
+        if a.full:
+            todo += [(defect, directive, abi, page) for abi, page in combos]
+        elif defect == "clean":
+            todo += [(defect, directive, abi, page) for abi, page in combos]
+        else:
+            # One applicable ABI and page size, rotating with the defect.
+            ok = [c for c in combos if not lookup(NOT_APPLICABLE, defect, c[0], c[1], "*")]
+            if ok:
+                todo.append((defect, directive) + ok[(i * 7) % len(ok)])
+    if a.filter:
+        todo = [t for t in todo if fnmatch.fnmatchcase(f"{t[0]}.{t[2]}.{t[3]}", a.filter)]
+    return todo
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mkimage")
+    p.add_argument("inspect")
+    p.add_argument("work")
+    p.add_argument("--full", action="store_true", help="every cell, not the default subset")
+    p.add_argument("-j", type=int, default=1, help="specs in parallel")
+    p.add_argument("--filter", help="glob over DEFECT.ABI.PAGE")
+    p.add_argument("--keep", action="store_true", help="keep the images")
+    a = p.parse_args()
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    t0 = time.time()
+    cells = defect_cells(a.mkimage)
+    todo = plan(a, cells)
+    T = Tally("matrix" + (" --full" if a.full else ""))
+    counts = {"pass": 0, "fail": 0, "xfail": 0, "xpass": 0, "na": 0}
+    with concurrent.futures.ThreadPoolExecutor(max(1, a.j)) as ex:
+        results = ex.map(lambda t: run_spec(a, *t, FORMATS), todo)
+        for res in results:
+            for cell, status, detail in res:
+                counts[status] += 1
+                if status == "pass":
+                    T.check(True, cell)
+                elif status == "na":
+                    T.skip(f"{cell}: not applicable: {detail}")
+                elif status == "xfail":
+                    print(f"XFAIL: {cell}: {detail}")
+                else:
+                    T.check(False, f"{cell}: {detail}")
+    print(f"matrix: {len(todo)} specs, cells: " +
+          ", ".join(f"{v} {k}" for k, v in counts.items()) + f"; {time.time() - t0:.0f} s")
+    return T.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

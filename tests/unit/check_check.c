@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/check on its own: the merge of per-order streams finds every
+ * overlap at the first byte of the later block and hands the union to
+ * the coverage questions; the two coverage rounds (collect where the
+ * questions look, keep the union only there, answer) give the answers a
+ * whole union would; the span search at its edges.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/checks.h"
+#include "kho/abi.h"
+#include "kho/verify.h"
+#include "suite.h"
+
+#define PAGE 4096u
+
+static size_t count(const struct kho_findings *f, const char *check)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += !strcmp(f->v[i].check->name, check);
+	return n;
+}
+
+static bool has(const struct kho_findings *f, const char *check, uint64_t phys)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].check->name, check) && f->v[i].phys == phys)
+			return true;
+	return false;
+}
+
+/* An inspection whose stored runs are @r[0..n), in tree order. */
+static void inspection(struct kho_inspection *in, const struct kho_run *r, size_t n)
+{
+	memset(in, 0, sizeof(*in));
+	kho_geometry_init(&in->geo, PAGE, false);
+	kho_findings_init(&in->findings);
+	in->runs = malloc((n ? n : 1) * sizeof(*r));
+	ck_assert_ptr_nonnull(in->runs);
+	memcpy(in->runs, r, n * sizeof(*r));
+	in->nruns = in->runs_cap = n;
+}
+
+static void done(struct kho_inspection *in)
+{
+	free(in->runs);
+	free(in->spans);
+	kho_findings_free(&in->findings);
+}
+
+/* Merge the stored runs of @in; the union kept whole (keep_all). */
+static void merge(struct kho_inspection *in, struct cover *c)
+{
+	struct stream *s = NULL;
+	struct run_checks rc = { 0 };
+	ssize_t n = streams_of_runs(in, &s);
+
+	ck_assert_int_ge(n, 0);
+	check_merge(in, s, (size_t)n, &rc, c, &in->findings);
+	free(s);
+}
+
+START_TEST(merge_no_overlap_union_joined)
+{
+	/* Tree order: higher orders first, each ascending. */
+	const struct kho_run r[] = {
+		{ 0x200000, 1, 9 },          /* [2M, 4M) */
+		{ 0x400000, 4, 0 },          /* touches it: one span [2M, 4M+16K) */
+		{ 0x1000, 2, 0 },
+	};
+	struct kho_inspection in;
+	struct cover c;
+
+	inspection(&in, r, 3);
+	cover_init(&c, &in, true);
+	merge(&in, &c);
+	ck_assert_uint_eq(in.findings.n, 0);
+	ck_assert_uint_eq(in.nspans, 2);
+	ck_assert_uint_eq(in.spans[0].start, 0x1000);
+	ck_assert_uint_eq(in.spans[0].end, 0x3000);
+	ck_assert_uint_eq(in.spans[1].start, 0x200000);
+	ck_assert_uint_eq(in.spans[1].end, 0x404000);
+	cover_free(&c);
+	done(&in);
+}
+END_TEST
+
+START_TEST(merge_overlap_at_later_block)
+{
+	const struct kho_run r[] = {
+		{ 0x200000, 1, 9 },          /* [2M, 4M) */
+		{ 0x10000, 1, 4 },           /* [64K, 128K) */
+		{ 0x20000, 1, 1 },           /* [128K, 136K): touches, no overlap */
+		{ 0x18000, 3, 0 },           /* inside the order-4 block: 3 overlaps */
+		{ 0x3ff000, 2, 0 },          /* last page of the 2M block, then past it */
+	};
+	struct kho_inspection in;
+	struct cover c;
+
+	inspection(&in, r, 5);
+	cover_init(&c, &in, true);
+	merge(&in, &c);
+	ck_assert_uint_eq(count(&in.findings, "range-overlap"), 4);
+	ck_assert(has(&in.findings, "range-overlap", 0x18000));
+	ck_assert(has(&in.findings, "range-overlap", 0x19000));
+	ck_assert(has(&in.findings, "range-overlap", 0x1a000));
+	ck_assert(has(&in.findings, "range-overlap", 0x3ff000));
+	ck_assert(!has(&in.findings, "range-overlap", 0x20000));
+	ck_assert(!has(&in.findings, "range-overlap", 0x400000));
+	ck_assert_uint_eq(in.nspans, 2);
+	ck_assert_uint_eq(in.spans[0].start, 0x10000);
+	ck_assert_uint_eq(in.spans[0].end, 0x22000);
+	ck_assert_uint_eq(in.spans[1].end, 0x401000);
+	cover_free(&c);
+	done(&in);
+}
+END_TEST
+
+/* Same start, two sizes: the smaller one is the overlap, reported once. */
+START_TEST(merge_same_start_larger_first)
+{
+	const struct kho_run r[] = {
+		{ 0x40000, 1, 2 },
+		{ 0x40000, 1, 0 },
+	};
+	struct kho_inspection in;
+	struct cover c;
+
+	inspection(&in, r, 2);
+	cover_init(&c, &in, true);
+	merge(&in, &c);
+	ck_assert_uint_eq(count(&in.findings, "range-overlap"), 1);
+	ck_assert(has(&in.findings, "range-overlap", 0x40000));
+	cover_free(&c);
+	done(&in);
+}
+END_TEST
+
+/*
+ * The coverage rounds: questions asked while collecting get no answer
+ * (b, false); after seal and the merge, the union kept only where they
+ * looked answers them as the whole union would.
+ */
+START_TEST(coverage_rounds_answer_like_whole_union)
+{
+	const struct kho_run r[] = {
+		{ 0x100000, 16, 0 },         /* [1M, 1M+64K) */
+		{ 0x200000, 1, 0 },
+		{ 0x800000, 8, 0 },          /* never asked about: not kept */
+	};
+	const uint64_t q[][2] = {
+		{ 0x100000, 0x110000 },      /* all covered */
+		{ 0x10f000, 0x111000 },      /* gap at 0x110000 */
+		{ 0x1ff000, 0x201000 },      /* gap at once */
+		{ 0x200000, 0x201000 },
+		{ 0x300000, 0x301000 },      /* nothing there */
+	};
+	struct kho_inspection in, whole;
+	struct cover c, w;
+
+	inspection(&in, r, 3);
+	inspection(&whole, r, 3);
+	cover_init(&c, &in, false);
+	for (size_t i = 0; i < 5; i++) {
+		ck_assert_uint_eq(cover_first_gap(&c, q[i][0], q[i][1]), q[i][1]);
+		ck_assert(!cover_meets(&c, q[i][0], q[i][1]));
+	}
+	cover_seal(&c);
+	merge(&in, &c);
+	cover_init(&w, &whole, true);
+	merge(&whole, &w);
+	for (size_t i = 0; i < 5; i++) {
+		ck_assert_uint_eq(cover_first_gap(&c, q[i][0], q[i][1]),
+				  cover_first_gap(&w, q[i][0], q[i][1]));
+		ck_assert_int_eq(cover_meets(&c, q[i][0], q[i][1]),
+				 cover_meets(&w, q[i][0], q[i][1]));
+	}
+	ck_assert_uint_eq(cover_first_gap(&c, 0x100000, 0x110000), 0x110000);
+	ck_assert_uint_eq(cover_first_gap(&c, 0x10f000, 0x111000), 0x110000);
+	ck_assert_uint_eq(cover_first_gap(&c, 0x1ff000, 0x201000), 0x1ff000);
+	ck_assert(!cover_meets(&c, 0x300000, 0x301000));
+	for (size_t i = 0; i < in.nspans; i++)
+		ck_assert_uint_lt(in.spans[i].start, 0x800000);
+	ck_assert_uint_eq(whole.nspans, 3);
+	cover_free(&c);
+	cover_free(&w);
+	done(&in);
+	done(&whole);
+}
+END_TEST
+
+START_TEST(spans_first_uncovered_edges)
+{
+	const struct kho_span u[] = { { 0x1000, 0x3000 }, { 0x3000, 0x5000 }, { 0x8000, 0x9000 } };
+
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 3, 0x1000, 0x5000), 0x5000);
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 3, 0x2000, 0x6000), 0x5000);
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 3, 0x0, 0x2000), 0x0);
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 3, 0x8000, 0x9000), 0x9000);
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 3, 0x8fff, 0xa000), 0x9000);
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 0, 0x1000, 0x2000), 0x1000);
+	ck_assert_uint_eq(kho_spans_first_uncovered(u, 3, 0x4000, 0x4000), 0x4000);
+}
+END_TEST
+
+/* A capped check keeps its first findings and counts the rest. */
+START_TEST(findings_capped_and_counted)
+{
+	struct kho_findings f;
+	size_t counts[4] = { 0 };
+
+	kho_findings_init(&f);
+	f.limit = 3;
+	for (unsigned i = 0; i < 5; i++)
+		if (!check_capped(&f, "range-overlap"))
+			kho_report(&f, "range-overlap", i * PAGE, "overlap %u", i);
+		else
+			check_drop(&f, "range-overlap", 1);
+	kho_report(&f, "radix-empty", 0, "empty");
+	ck_assert_uint_eq(count(&f, "range-overlap"), 3);
+	ck_assert_uint_eq(count(&f, "radix-empty"), 1);
+	kho_findings_count(&f, counts);
+	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 5);
+	ck_assert_uint_eq(counts[KHO_SEV_NOTE], 1);
+	kho_findings_free(&f);
+}
+END_TEST
+
+static Suite *check_suite(void)
+{
+	Suite *s = suite_create("check");
+	TCase *m = tcase_create("merge"), *c = tcase_create("coverage");
+
+	tcase_add_test(m, merge_no_overlap_union_joined);
+	tcase_add_test(m, merge_overlap_at_later_block);
+	tcase_add_test(m, merge_same_start_larger_first);
+	tcase_add_test(c, coverage_rounds_answer_like_whole_union);
+	tcase_add_test(c, spans_first_uncovered_edges);
+	tcase_add_test(c, findings_capped_and_counted);
+	suite_add_tcase(s, m);
+	suite_add_tcase(s, c);
+	return s;
+}
+
+int main(void)
+{
+	return run_suite(check_suite());
+}
