@@ -652,11 +652,22 @@ static enum kho_status dump_truncated_before(struct kho_ref *ref, struct ref_def
 					     struct kho_error *err)
 {
 	const struct kho_range *last = &ref->mem.ram.v[ref->mem.ram.n - 1];
+	uint64_t page = ref->geo.page_size, cut = last->start + last->size / 2;
+	size_t npfns = 0;
+	_cleanup_free_ uint64_t *pfns = mem_sorted_pfns(&ref->mem, &npfns, err);
 
-	ref->cut_phys = align_down(last->start + last->size / 2, ref->geo.page_size);
-	if (ref->cut_phys <= last->start)
-		return kho_error_set(err, KHO_ERR_INVALID, "dump-truncated: the last RAM "
-				     "range is too small to cut");
+	if (!pfns)
+		return KHO_ERR_NOMEM;
+	/* Above everything written so far and where metadata is allocated:
+	 * the handover itself stays in the dump. */
+	if (npfns)
+		cut = MAX(cut, (pfns[npfns - 1] + 1) * page);
+	for (size_t i = 0; i < ref->mem.alloc.n; i++)
+		cut = MAX(cut, range_end(&ref->mem.alloc.v[i]));
+	ref->cut_phys = align_down(cut + page - 1, page);
+	if (ref->cut_phys < last->start || ref->cut_phys + page > range_end(last))
+		return kho_error_set(err, KHO_ERR_INVALID, "dump-truncated: no RAM above the "
+				     "KHO data to cut the dump in");
 	return kho_ref_preserve_folio(ref, ref->cut_phys, 0, err);
 }
 

@@ -185,8 +185,15 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 			add(f, "range-not-ram", p, "0x%llx+0x%llx is not all RAM",
 			    HEX(k->phys), HEX(size));
 		p = range_list_first_overlap(&ref->excluded, k->phys, size);
-		if (ref->cut_phys && k->phys + size > ref->cut_phys)
-			p = MIN(p, MAX(k->phys, ref->cut_phys));
+		/* the cut dump lacks every byte of RAM from cut_phys on */
+		for (size_t r = 0; ref->cut_phys && r < ref->mem.ram.n; r++) {
+			uint64_t lo = MAX(MAX(ref->mem.ram.v[r].start, k->phys), ref->cut_phys);
+
+			if (lo < MIN(range_end(&ref->mem.ram.v[r]), k->phys + size)) {
+				p = MIN(p, lo);
+				break;
+			}
+		}
 		if (p != UINT64_MAX)
 			add(f, "range-not-dumped", p, "0x%llx+0x%llx is not all in the dump",
 			    HEX(k->phys), HEX(size));
@@ -419,6 +426,9 @@ static json_t *hex(uint64_t v)
 /* Whether @fdt's page is an order-0 key: 1, else 0. */
 static int self_key(const struct kho_ref *ref, uint64_t fdt)
 {
+	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
+	if (!ref->abi->fdt_preserved)
+		return 0;
 	for (size_t i = 0; i < ref->nkeys; i++)
 		if (ref->keys[i].phys == fdt && ref->keys[i].order == 0)
 			return 1;

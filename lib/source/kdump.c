@@ -70,10 +70,34 @@ static enum kho_status kdump_source_read(struct kho_source *src, uint64_t phys,
 struct kdump_priv {
 	kdump_ctx_t *ctx;
 	kdump_bmp_t *pagemap;   /* pages the file holds, when it says */
-	kdump_bmp_t *rammap;    /* pages that are memory (makedumpfile's first bitmap) */
+	uint8_t *ram_bits;      /* pages that are memory: makedumpfile's first bitmap */
+	uint64_t ram_nbits;
 	uint64_t bmp_page;      /* the page size those bitmaps count in */
 	uint64_t cut_pfn;       /* pages from here on lost to truncation (UINT64_MAX: none) */
 };
+
+/* Bit @pfn of the in-memory bitmap @bits, and how many pages share it. */
+static bool bits_test(const uint8_t *bits, uint64_t nbits, uint64_t pfn, uint64_t *pages)
+{
+	bool set = pfn < nbits && (bits[pfn / 8] >> (pfn % 8) & 1);
+	uint64_t i = pfn + 1;
+
+	if (pfn >= nbits) {
+		*pages = UINT64_MAX - pfn;
+		return false;
+	}
+	while (i < nbits) {
+		if (!(i % 8) && i + 8 <= nbits && bits[i / 8] == (set ? 0xff : 0)) {
+			i += 8;         /* a whole byte alike */
+			continue;
+		}
+		if ((bits[i / 8] >> (i % 8) & 1) != set)
+			break;
+		i++;
+	}
+	*pages = i < nbits || set ? i - pfn : UINT64_MAX - pfn;
+	return set;
+}
 
 /* Bit @pfn of @bmp, and how many pages from it share its value. */
 static bool bmp_test(kdump_bmp_t *bmp, uint64_t pfn, uint64_t *pages)
@@ -112,7 +136,7 @@ static enum kho_mem_state kdump_state(const struct kho_source *src, uint64_t phy
 
 	/* Memory at all (makedumpfile's first bitmap)? Then in the file
 	 * (the second), and before the cut of a truncated file? */
-	if (p->rammap && !bmp_test(p->rammap, pfn, &pages)) {
+	if (p->ram_bits && !bits_test(p->ram_bits, p->ram_nbits, pfn, &pages)) {
 		st = KHO_MEM_ABSENT;
 	} else {
 		if (p->pagemap) {
@@ -146,8 +170,7 @@ static void kdump_source_close(struct kho_source *src)
 		return;
 	if (p->pagemap)
 		kdump_bmp_decref(p->pagemap);
-	if (p->rammap)
-		kdump_bmp_decref(p->rammap);
+	free(p->ram_bits);
 	kdump_free(p->ctx);
 	free(p);
 }
@@ -306,6 +329,40 @@ static void find_cut(struct kho_source *src, struct kdump_priv *p)
 			p->cut_pfn * p->bmp_page;
 }
 
+/*
+ * makedumpfile's first bitmap (pages that are memory), read from the file:
+ * the first half of the bitmap blocks after the header and sub-header.
+ * (libkdumpfile 0.5.1 has it as memory.pagemap, but building that
+ * attribute loses 24 KiB that kdump_free() never releases.)
+ */
+static void read_ram_bitmap(struct kho_source *src, struct kdump_priv *p)
+{
+	uint8_t h[464];
+	uint64_t off, len;
+	uint32_t block, sub, bitmaps;
+	bool be;
+
+	if (pread(src->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8)))
+		return;
+	be = load_u32(h + 428, false) > 0x100000;
+	block = load_u32(h + 428, be);
+	sub = load_u32(h + 432, be);
+	bitmaps = load_u32(h + 436, be);
+	off = (uint64_t)block * (1 + (uint64_t)sub);
+	len = (uint64_t)block * bitmaps / 2;   /* checked against the file at open */
+	/* 256 MiB of bits cover 8 TiB of 4 KiB pages; beyond, the file bitmap
+	 * alone answers (holes then read as not dumped, never as present). */
+	if (!len || len > (256u << 20) || !(p->ram_bits = malloc(len)))
+		return;
+	if (pread(src->fd, p->ram_bits, len, (off_t)off) != (ssize_t)len) {
+		free(p->ram_bits);
+		p->ram_bits = NULL;
+		return;
+	}
+	p->ram_nbits = len * 8;
+}
+
 /* A bitmap attribute of @ctx, referenced, or NULL. */
 static kdump_bmp_t *bitmap_attr(kdump_ctx_t *ctx, const char *name)
 {
@@ -371,7 +428,7 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 			return st;
 	}
 	((struct kdump_priv *)src->priv)->pagemap = bitmap_attr(ctx, KDUMP_ATTR_FILE_PAGEMAP);
-	((struct kdump_priv *)src->priv)->rammap = bitmap_attr(ctx, KDUMP_ATTR_MEMORY_PAGEMAP);
+	read_ram_bitmap(src, src->priv);
 	((struct kdump_priv *)src->priv)->bmp_page = src->page_size;
 	find_cut(src, src->priv);
 	/* The map is what max_pfn covers; exclusions show when read. */

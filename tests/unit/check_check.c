@@ -217,10 +217,10 @@ START_TEST(findings_capped_and_counted)
 	kho_findings_init(&f);
 	f.limit = 3;
 	for (unsigned i = 0; i < 5; i++)
-		if (!check_capped(&f, "range-overlap"))
+		if (!check_capped(&f, "range-overlap", -1))
 			kho_report(&f, "range-overlap", i * PAGE, "overlap %u", i);
 		else
-			check_drop(&f, "range-overlap", 1);
+			check_drop(&f, "range-overlap", -1, 1);
 	kho_report(&f, "radix-empty", 0, "empty");
 	ck_assert_uint_eq(count(&f, "range-overlap"), 3);
 	ck_assert_uint_eq(count(&f, "radix-empty"), 1);
@@ -231,12 +231,43 @@ START_TEST(findings_capped_and_counted)
 }
 END_TEST
 
+/* The cap is per severity: an error after a full cap of warnings of the
+ * same check is stored, and dropped ones count at their own severity. */
+START_TEST(findings_capped_per_severity)
+{
+	struct kho_findings f;
+	size_t counts[4] = { 0 };
+
+	kho_findings_init(&f);
+	f.limit = 3;
+	for (unsigned i = 0; i < 5; i++)
+		if (!check_capped(&f, "range-order", -1))
+			kho_report(&f, "range-order", i * PAGE, "warning %u", i);
+		else
+			check_drop(&f, "range-order", -1, 1);
+	ck_assert(!check_capped(&f, "range-order", KHO_SEV_ERROR));
+	kho_report_sev(&f, "range-order", KHO_SEV_ERROR, 0x80000000, "int overflow");
+	ck_assert_uint_eq(count(&f, "range-order"), 4);
+	kho_findings_count(&f, counts);
+	ck_assert_uint_eq(counts[KHO_SEV_WARNING], 5);
+	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 1);
+	ck_assert_uint_eq(kho_findings_dropped(&f, kho_check_index(kho_check_find("range-order")),
+					       KHO_SEV_WARNING), 2);
+	/* a name that is in no table is a bug: counted as an error, never lost */
+	kho_report(&f, "no-such-check", 0, "?");
+	kho_findings_count(&f, counts);
+	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 2);
+	kho_findings_free(&f);
+}
+END_TEST
+
 static Suite *check_suite(void)
 {
 	Suite *s = suite_create("check");
 	TCase *m = tcase_create("merge"), *c = tcase_create("coverage");
 
 	tcase_add_test(m, merge_no_overlap_union_joined);
+	tcase_add_test(c, findings_capped_per_severity);
 	tcase_add_test(m, merge_overlap_at_later_block);
 	tcase_add_test(m, merge_same_start_larger_first);
 	tcase_add_test(c, coverage_rounds_answer_like_whole_union);
