@@ -13,7 +13,8 @@ Dumps that real producers wrote, against the generator's expect.json.
    is checked against the spec's `ram` lines first (QEMU's own memory map is
    what its dump describes).
 2. makedumpfile over our ELF images: -E -d 0, -E -d 1, -c -d 1, -F.
-3. Truncations of an ELF and of a kdump at every structural offset.
+3. Truncations of an ELF, a kdump and a flattened kdump (ours and QEMU's)
+   at every structural offset.
 
 QEMU 7.2 writes its kdump formats in makedumpfile's flattened form. Those
 cells are real requirements; until kho-inspect reads flattened files
@@ -39,7 +40,7 @@ from tally import Tally
 
 # Flattened-input cells that wait for h-flat. The integrator empties this
 # list after merging it; then each is an ordinary requirement.
-FLAT_PENDING = ["qemu kdump (flattened)", "makedumpfile -F (flattened)"]
+FLAT_PENDING = ["qemu kdump (flattened)", "makedumpfile -F (flattened)", "flattened cuts"]
 
 # KHO_QEMU names another QEMU binary (or a missing one, to see the skip).
 QEMU = shutil.which(os.environ.get("KHO_QEMU", "qemu-system-x86_64"))
@@ -626,6 +627,58 @@ def kdump_truncations(tool, label, path, want, raw, work):
               max(off + n for off, n in k.data.values()), want, work)
 
 
+class Flat:
+    """The records of a makedumpfile flattened file: a 4 KiB header, then
+    (big-endian offset, size, data) records of the kdump they rebuild, in
+    any order (QEMU interleaves descriptors and page data), then an end
+    marker (-1, -1)."""
+
+    def __init__(self, path):
+        self.recs, self.size = [], os.path.getsize(path)
+        with open(path, "rb") as f:
+            assert f.read(12) == b"makedumpfile", f"{path}: not flattened"
+            pos = PAGE
+            while pos + 16 <= self.size:
+                f.seek(pos)
+                off, n = struct.unpack(">qq", f.read(16))
+                if off < 0:
+                    break
+                self.recs.append((pos, off, n))
+                pos += 16 + n
+
+    def keeps(self, a, b):
+        """The shortest cut that keeps every byte of kdump offsets [a, b)."""
+        return max([pos + 16 + min(b, off + n) - off
+                    for pos, off, n in self.recs if off < b and off + n > a] + [0])
+
+
+def flat_truncations(tool, label, path, reassembled, want, raw, work):
+    """A flattened kdump cut short: the same requirements as a kdump, where
+    a part counts as present once every record holding its bytes is."""
+    args = want["generator"]["args"] + ["--page-size", str(PAGE)]
+    rc, got, err = inspect(tool, args, path)
+    if pending_flat(f"{label} cuts", "flattened cuts", rc, got, err):
+        return
+    k, fl = Kdump(reassembled), Flat(path)
+    fdt = int(want["handovers"][0]["fdt"]["phys"], 16)
+
+    def page(p):    # the page's descriptor and its data
+        i = k.pfns.index(p // k.bs)
+        off, n = k.data[p // k.bs]
+        return max(fl.keeps(k.descs + 24 * i, k.descs + 24 * i + 24), fl.keeps(off, off + n))
+
+    headers = fl.keeps(0, k.descs)
+    fdt_end = max(headers, page(fdt))
+    data_end = max([fdt_end] + [page(p) for p in data_pages(raw)])
+    cuts = {0, 12, 100, PAGE - 1, PAGE, PAGE + 8, headers - 1, headers, fdt_end - 1, fdt_end,
+            data_end - 1, data_end, fl.size - 16, fl.size - 1}
+    for pos, _, n in fl.recs[::max(1, len(fl.recs) // 16)]:
+        cuts |= {pos, pos + 8, pos + 16, pos + 16 + n // 2}
+    # Even a file that lost only its end marker was cut: dump-truncated.
+    cut_cells(tool, label, path, args, cuts, headers, hex(fdt), fdt_end, data_end, fl.size,
+              want, work)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -689,14 +742,30 @@ def main():
     elf_truncations(tool, "clean-v3-4k.elf", v3 + ".elf", want, v3 + ".raw", work)
     if os.path.exists(v3 + ".kdump"):
         kdump_truncations(tool, "clean-v3-4k.kdump", v3 + ".kdump", want, v3 + ".raw", work)
+    if MAKEDUMPFILE:
+        nv, flat = v3 + ".novmci.elf", v3 + ".flat"
+        without_vmcoreinfo(v3 + ".elf", nv)
+        with open(flat, "wb") as f:
+            subprocess.run([MAKEDUMPFILE, "-F", "-c", "-d", "0", nv], stdout=f,
+                           stderr=subprocess.DEVNULL, check=True, timeout=120)
+        with open(flat, "rb") as f:
+            subprocess.run([MAKEDUMPFILE, "-R", flat + ".kdump"], stdin=f,
+                           capture_output=True, check=True, timeout=120)
+        flat_truncations(tool, "clean-v3-4k makedumpfile -F", flat, flat + ".kdump", want,
+                         v3 + ".raw", work)
+        for p in (nv, flat, flat + ".kdump"):
+            os.unlink(p)
     high = os.path.join(work, "qemu-high")
     dumps = qemu_dumps.get(high)
     if dumps:
         want = json.load(open(high + ".expect.json"))
         elf_truncations(tool, "qemu-high on QEMU elf", dumps["elf"], want, high + ".raw", work)
-        if "kdump-zlib" in dumps:
+        if "kdump-zlib" in dumps and os.path.exists(dumps["kdump-zlib"] + ".kdump"):
             kdump_truncations(tool, "qemu-high on QEMU kdump-zlib (makedumpfile -R)",
                               dumps["kdump-zlib"] + ".kdump", want, high + ".raw", work)
+            flat_truncations(tool, "qemu-high on QEMU kdump-zlib (flattened)",
+                             dumps["kdump-zlib"], dumps["kdump-zlib"] + ".kdump", want,
+                             high + ".raw", work)
 
     # QEMU's dumps are the size of the guest: leave none behind.
     shutil.rmtree(gw, ignore_errors=True)
