@@ -12,7 +12,9 @@ Dumps that real producers wrote, against the generator's expect.json.
    follows; a key in the PCI hole must be range-not-ram. Each guest's RAM
    is checked against the spec's `ram` lines first (QEMU's own memory map is
    what its dump describes).
-2. makedumpfile over our ELF images: -E -d 0, -E -d 1, -c -d 1, -F.
+2. makedumpfile over our ELF images: -E -d 0, -E -d 1, -c -d 1, -c -d 0 of
+   the filtered ELF, -F; range-not-dumped expected from each file's own
+   page state (PT_LOAD sizes, kdump bitmaps).
 3. Truncations of an ELF, a kdump and a flattened kdump (ours and QEMU's)
    at every structural offset.
 
