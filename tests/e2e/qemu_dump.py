@@ -86,8 +86,11 @@ check = T.check
 
 def inspect(tool, args, path, command=("verify", "--ranges")):
     """(exit status, JSON document or None, stderr) of kho-inspect --json."""
-    r = subprocess.run([tool, "--json"] + list(command) + args + [path],
-                       capture_output=True, text=True, timeout=60)
+    try:
+        r = subprocess.run([tool, "--json"] + list(command) + args + [path],
+                           capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None, None, "no answer within 60 s"
     err = r.stderr
     if r.returncode < 0:
         err = f"killed by signal {-r.returncode}; " + err
@@ -559,8 +562,11 @@ def cut_cells(tool, label, path, args, cuts, headers_end, fdt, fdt_end, data_end
             if c < headers_end:
                 kinds['headers'] += 1
                 # The JSON error, and in text mode the one line on stderr.
-                text = subprocess.run([tool, "verify"] + args + [cut], capture_output=True,
-                                      text=True, timeout=60)
+                try:
+                    text = subprocess.run([tool, "verify"] + args + [cut], capture_output=True,
+                                          text=True, timeout=60)
+                except subprocess.TimeoutExpired:
+                    text = subprocess.CompletedProcess([], None, "", "no answer within 60 s")
                 lines = text.stderr.strip().splitlines()
                 check(rc == 2 and cut in got.get("error", "") and text.returncode == 2 and
                       len(lines) == 1 and cut in lines[0],
