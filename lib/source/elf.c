@@ -91,15 +91,24 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	uint64_t *cut_len;        /* how many */
 	enum kho_status st = KHO_OK;
 
-	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+		const char *why = elf_errno() ? elf_errmsg(-1) : NULL;
+
+		/* libelf says "no error" for a file cut inside its header */
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: not a valid ELF file: %s",
-				     src->path, elf_errmsg(-1));
+				     src->path, why ? why : (uint64_t)src->file_size < 64 ?
+				     "the ELF header is cut short" : "no ELF64 header");
+	}
 	if (eh.e_type != ET_CORE)
 		return kho_error_set(err, KHO_ERR_CORRUPT,
 				     "%s: ELF type %u is not a core dump (ET_CORE)",
 				     src->path, eh.e_type);
 	src->big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
-	snprintf(src->arch, sizeof(src->arch), "%s", machine_name(eh.e_machine));
+	/* QEMU's dump-guest-memory says EM_386 in an ELF64 core when the guest
+	 * CPU is not (yet) in long mode: the machine is still x86_64. */
+	snprintf(src->arch, sizeof(src->arch), "%s",
+		 eh.e_machine == EM_386 && eh.e_ident[EI_CLASS] == ELFCLASS64 ? "x86_64" :
+		 machine_name(eh.e_machine));
 	if (elf_getphdrnum(e, &n))
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: program headers: %s",
 				     src->path, elf_errmsg(-1));

@@ -58,6 +58,11 @@ expect 0 "--json" "$ki" --json summary "$clean"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["error"] == 0 and d["handovers"][0]["fdt"]["compatible"] == "kho-v3"' "$work/out" && ok || fail "JSON summary"
 expect 2 "JSON error" "$ki" -j verify "$work/none.elf"
 python3 -c 'import json,sys; assert "none.elf" in json.load(open(sys.argv[1]))["error"]' "$work/out" && ok || fail "JSON error shape"
+one_line_err "JSON error (the same line on stderr)"
+grep -q "none.elf" "$work/err" && ok || fail "JSON error: stderr does not name the file"
+head -c 40 "$clean" >"$work/cut40.elf"
+expect 2 "an ELF cut inside its header" "$ki" verify "$work/cut40.elf"
+grep -q "the ELF header is cut short" "$work/err" && ok || fail "cut header: $(cat "$work/err")"
 
 # Could not inspect: exit 2 and one line naming the file.
 expect 2 "missing file" "$ki" verify "$work/none.elf"

@@ -34,13 +34,14 @@ static int fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* JSON mode: {"error"} on stdout for the program, the same line on
+	 * stderr for the person reading the CI log (contract.md). */
 	if (json_errors) {
 		pr_init(true, false, stdout);
 		pr_str("error", NULL, msg);
 		pr_finish();
-	} else {
-		fprintf(stderr, "kho-inspect: %s\n", msg);
 	}
+	fprintf(stderr, "kho-inspect: %s\n", msg);
 	return 2;
 }
 
