@@ -67,11 +67,15 @@ def make_data_elf(path, gib, dtb):
     eh = bytearray(64)
     eh[:16] = b"\x7fELF\x02\x01\x01" + bytes(9)
     struct.pack_into("<HHIQQQIHHHHHH", eh, 16, 4, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0)
-    note = struct.pack("<IIQQQQQQ", 4, 0, 0x200, 0, 0, 0, 0, 4)
+    # a CORE NT_PRSTATUS note (zeros, x86_64 size): makedumpfile wants one
+    notes = struct.pack("<III", 5, 336, 1) + b"CORE\0\0\0\0" + bytes(336)
+    note = struct.pack("<IIQQQQQQ", 4, 0, 0x200, 0, 0, len(notes), len(notes), 4)
     load = struct.pack("<IIQQQQQQ", 1, 7, 0x1000, 0xffff888000000000, 0, size, size, 0x1000)
-    text = (b"kho-tools benchmark page " * 800)[:1 << 19]
+    text = (b"kho-tools benchmark page " * 21000)[:1 << 19]
     with open(path + ".tmp", "wb") as f:
         f.write(eh + note + load)
+        f.seek(0x200)
+        f.write(notes)
         f.seek(0x1000)
         for mib in range(size >> 20):
             f.write(os.urandom(1 << 19) + text[mib % 64:] + text[:mib % 64])
