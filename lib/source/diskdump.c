@@ -51,6 +51,14 @@
 
 #define CACHE_PAGES 32
 #define RANK_BITS   512                     /* pfns per rank entry */
+#define WINDOW      (256 << 10)             /* bytes read ahead at a time */
+
+/* A read-ahead window over the regular file: descriptors and page data of
+ * neighbouring pfns are neighbours in the file, so one read serves many. */
+struct window {
+	uint64_t off, len;
+	uint8_t *buf;
+};
 
 struct dd_priv {
 	struct flat_index ix;
@@ -61,7 +69,14 @@ struct dd_priv {
 	uint64_t *rank;                 /* dumped pages before each RANK_BITS block */
 	uint64_t desc_off;              /* file offset of the first descriptor */
 	uint64_t cut_pfn;               /* lowest dumped pfn whose data is missing */
-	uint8_t *zbuf;                  /* compressed bytes of one page */
+	struct window wdesc, wdata;
+	struct {                        /* the last data decompressed: QEMU and
+					 * makedumpfile share one for zero pages */
+		uint64_t offset;
+		uint32_t size, flags;
+		bool valid;
+		uint8_t *data;
+	} last;
 	struct {
 		uint64_t pfn;           /* UINT64_MAX: empty */
 		uint8_t *data;
@@ -118,6 +133,29 @@ struct desc {
 	uint32_t size, flags;
 };
 
+/* @len (<= WINDOW) bytes at @off of the regular file, through @w; bytes
+ * no record holds are zeros. returns: NULL on an I/O error (in @err). */
+static const uint8_t *window_at(struct kho_source *src, struct window *w, uint64_t off,
+				size_t len, struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+	uint64_t missing;
+
+	if (off >= w->off && off - w->off + len <= w->len)
+		return w->buf + (off - w->off);
+	w->len = 0;
+	if (flat_index_read(src, &p->ix, off, w->buf, WINDOW, 0, &missing, err))
+		return NULL;
+	w->off = off;
+	w->len = MIN(WINDOW, UINT64_MAX - off);   /* what flat_index_read filled */
+	if (len > w->len) {
+		kho_error_set(err, KHO_ERR_CORRUPT, "%s: offset 0x%llx wraps around",
+			      src->path, (unsigned long long)off);
+		return NULL;
+	}
+	return w->buf;
+}
+
 /*
  * The descriptor of dumped page @pfn and whether the file holds it and its
  * data. returns: KHO_OK, or KHO_ERR_SYSTEM.
@@ -126,18 +164,15 @@ static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct des
 				bool *held, struct kho_error *err)
 {
 	struct dd_priv *p = src->priv;
-	uint8_t raw[DESC_SIZE];
-	uint64_t missing;
-	enum kho_status st;
+	uint64_t at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
+	const uint8_t *raw = window_at(src, &p->wdesc, at, DESC_SIZE, err);
 
-	st = flat_index_read(src, &p->ix, p->desc_off + desc_index(p, pfn) * DESC_SIZE, raw,
-			     sizeof(raw), 0, &missing, err);
-	if (st)
-		return st;
+	if (!raw)
+		return err->status;
 	d->offset = load_u64(raw, p->be);
 	d->size = load_u32(raw + 8, p->be);
 	d->flags = load_u32(raw + 12, p->be);
-	*held = missing == UINT64_MAX && d->size &&
+	*held = flat_index_gap(&p->ix, at) >= at + DESC_SIZE && d->size &&
 		d->offset + d->size > d->offset &&
 		flat_index_gap(&p->ix, d->offset) >= d->offset + d->size;
 	return KHO_OK;
@@ -262,7 +297,6 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 {
 	struct dd_priv *p = src->priv;
 	unsigned slot = (unsigned)(pfn % CACHE_PAGES);
-	uint64_t missing;
 	enum kho_status st;
 	struct desc d;
 	bool held;
@@ -280,13 +314,24 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page descriptor "
 				     "size %u is more than twice the page size", src->path,
 				     (unsigned long long)(pfn * p->page), d.size);
-	if ((st = flat_index_read(src, &p->ix, d.offset, p->zbuf, d.size, 0, &missing, err)))
-		return st;
 	p->cache[slot].pfn = UINT64_MAX;
-	if (!unpack(p, d.flags, p->zbuf, d.size, p->cache[slot].data))
-		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page data (%u bytes, "
-				     "flags 0x%x) does not decompress to a page", src->path,
-				     (unsigned long long)(pfn * p->page), d.size, d.flags);
+	if (p->last.valid && p->last.offset == d.offset && p->last.size == d.size &&
+	    p->last.flags == d.flags) {
+		memcpy(p->cache[slot].data, p->last.data, p->page);
+	} else {
+		const uint8_t *z = window_at(src, &p->wdata, d.offset, d.size, err);
+
+		if (!z)
+			return err->status;
+		p->last.valid = false;
+		if (!unpack(p, d.flags, z, d.size, p->last.data))
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page data (%u "
+					     "bytes, flags 0x%x) does not decompress to a page",
+					     src->path, (unsigned long long)(pfn * p->page),
+					     d.size, d.flags);
+		p->last = (typeof(p->last)){ d.offset, d.size, d.flags, true, p->last.data };
+		memcpy(p->cache[slot].data, p->last.data, p->page);
+	}
 	p->cache[slot].pfn = pfn;
 	*out = p->cache[slot].data;
 	return KHO_OK;
@@ -340,7 +385,9 @@ static void dd_close(struct kho_source *src)
 	free(p->mem);
 	free(p->dumped);
 	free(p->rank);
-	free(p->zbuf);
+	free(p->wdesc.buf);
+	free(p->wdata.buf);
+	free(p->last.data);
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		free(p->cache[i].data);
 	free(p);
@@ -549,7 +596,10 @@ enum kho_status source_open_flat(struct kho_source *src, const struct kho_source
 	    (st = read_headers(src, p, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	if (!(p->zbuf = malloc(2 * (size_t)p->page)))
+	p->wdesc.buf = malloc(WINDOW);
+	p->wdata.buf = malloc(WINDOW);
+	p->last.data = malloc(p->page);
+	if (!p->wdesc.buf || !p->wdata.buf || !p->last.data)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		if (!(p->cache[i].data = malloc(p->page)))

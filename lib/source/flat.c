@@ -24,15 +24,16 @@
 #include "../util/util.h"
 
 /*
- * makedumpfile writes a record per 64 KiB cache flush and QEMU per 4
- * pages, so a few million records cover terabyte dumps; beyond this the
- * index (24 bytes a record) would be the problem. Tests lower it.
+ * makedumpfile writes a record per 64 KiB cache flush and QEMU 7.2 one
+ * per 16 KiB, so 8M records hold 128 GiB of QEMU's compressed pages or
+ * 512 GiB of makedumpfile's; building the index costs about 60 bytes a
+ * record at its peak (500 MiB here), which is the bound. Tests lower it.
  */
-size_t flat_max_records = (size_t)1 << 24;
+size_t flat_max_records = (size_t)1 << 23;
 
 struct rec {
-	uint64_t off, size, pos;
-	size_t seq;                /* order in the stream: later wins */
+	uint64_t off, size;
+	uint64_t pos;              /* grows in stream order: later wins */
 };
 
 static int rec_cmp(const void *a, const void *b)
@@ -41,19 +42,20 @@ static int rec_cmp(const void *a, const void *b)
 
 	if (x->off != y->off)
 		return x->off < y->off ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* A max-heap of record indexes by seq: the record that wins at a point. */
+/* A max-heap of record indexes by stream order: the record that wins at a point. */
 struct heap {
-	size_t *v, n;
+	uint32_t *v;
+	size_t n;
 };
 
-static void heap_push(struct heap *h, const struct rec *r, size_t i)
+static void heap_push(struct heap *h, const struct rec *r, uint32_t i)
 {
 	size_t k = h->n++;
 
-	while (k && r[h->v[(k - 1) / 2]].seq < r[i].seq) {
+	while (k && r[h->v[(k - 1) / 2]].pos < r[i].pos) {
 		h->v[k] = h->v[(k - 1) / 2];
 		k = (k - 1) / 2;
 	}
@@ -62,16 +64,17 @@ static void heap_push(struct heap *h, const struct rec *r, size_t i)
 
 static void heap_pop(struct heap *h, const struct rec *r)
 {
-	size_t last = h->v[--h->n], k = 0;
+	uint32_t last = h->v[--h->n];
+	size_t k = 0;
 
 	for (;;) {
 		size_t c = 2 * k + 1;
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && r[h->v[c + 1]].seq > r[h->v[c]].seq)
+		if (c + 1 < h->n && r[h->v[c + 1]].pos > r[h->v[c]].pos)
 			c++;
-		if (r[h->v[c]].seq <= r[last].seq)
+		if (r[h->v[c]].pos <= r[last].pos)
 			break;
 		h->v[k] = h->v[c];
 		k = c;
@@ -80,30 +83,41 @@ static void heap_pop(struct heap *h, const struct rec *r)
 		h->v[k] = last;
 }
 
-static void emit(struct flat_index *ix, uint64_t off, uint64_t size, uint64_t pos)
+static bool emit(struct flat_index *ix, size_t *cap, uint64_t off, uint64_t size,
+		 uint64_t pos)
 {
 	struct flat_piece *last = ix->n ? &ix->v[ix->n - 1] : NULL;
 
-	if (last && last->off + last->size == off && last->pos + last->size == pos)
+	if (last && last->off + last->size == off && last->pos + last->size == pos) {
 		last->size += size;
-	else
-		ix->v[ix->n++] = (struct flat_piece){ off, size, pos };
+		return true;
+	}
+	if (ix->n == *cap) {
+		struct flat_piece *v = realloc(ix->v, 2 * *cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		ix->v = v;
+		*cap *= 2;
+	}
+	ix->v[ix->n++] = (struct flat_piece){ off, size, pos, 0 };
+	return true;
 }
 
 /*
  * Overlapping records: a sweep over the sorted starts; at every point the
- * live record with the highest seq wins, as when the records are written
+ * live record with the latest in the stream wins, as when the records are written
  * in stream order. Each record adds at most two boundaries, so the output
- * holds at most 2n pieces.
+ * holds at most 2n pieces (and as many as records when none overlap).
  */
 static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 			       struct kho_error *err)
 {
-	struct heap h = { calloc(n ? n : 1, sizeof(size_t)), 0 };
-	size_t i = 0;
+	struct heap h = { calloc(n ? n : 1, sizeof(*h.v)), 0 };
+	size_t i = 0, cap = n + 1;     /* pieces: usually no more than records */
 	uint64_t at = 0;
 
-	ix->v = calloc(2 * n + 1, sizeof(*ix->v));
+	ix->v = calloc(cap, sizeof(*ix->v));
 	if (!h.v || !ix->v) {
 		free(h.v);
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
@@ -116,7 +130,7 @@ static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 		if (!h.n)
 			at = MAX(at, r[i].off);
 		while (i < n && r[i].off <= at)
-			heap_push(&h, r, i++);
+			heap_push(&h, r, (uint32_t)i++);
 		while (h.n && r[h.v[0]].off + r[h.v[0]].size <= at)
 			heap_pop(&h, r);
 		if (!h.n)
@@ -125,10 +139,19 @@ static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 		stop = top->off + top->size;
 		if (i < n && r[i].off < stop)
 			stop = r[i].off;
-		emit(ix, at, stop - at, top->pos + (at - top->off));
+		if (!emit(ix, &cap, at, stop - at, top->pos + (at - top->off))) {
+			free(h.v);
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		}
 		at = stop;
 	}
 	free(h.v);
+	/* Records QEMU and makedumpfile interleave adjoin in the regular file
+	 * but not in the stream: where each run of held bytes ends, so that
+	 * flat_index_gap() is one search. */
+	for (size_t k = ix->n; k-- > 0;)
+		ix->v[k].held_to = k + 1 < ix->n && ix->v[k + 1].off == ix->v[k].off +
+			ix->v[k].size ? ix->v[k + 1].held_to : ix->v[k].off + ix->v[k].size;
 	return KHO_OK;
 }
 
@@ -205,7 +228,7 @@ enum kho_status flat_index_build(struct kho_source *src, struct flat_index *ix,
 				}
 				r = nr;
 			}
-			r[n] = (struct rec){ (uint64_t)off, have, pos, n };
+			r[n] = (struct rec){ (uint64_t)off, have, pos };
 			n++;
 		}
 		if (have < (uint64_t)len) {
@@ -247,9 +270,9 @@ static size_t first_after(const struct flat_index *ix, uint64_t off)
 
 uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off)
 {
-	for (size_t i = first_after(ix, off); i < ix->n && ix->v[i].off <= off; i++)
-		off = ix->v[i].off + ix->v[i].size;
-	return off;
+	size_t i = first_after(ix, off);
+
+	return i < ix->n && ix->v[i].off <= off ? ix->v[i].held_to : off;
 }
 
 enum kho_status flat_index_read(struct kho_source *src, const struct flat_index *ix,

@@ -74,9 +74,10 @@ enum kho_status source_open_flat(struct kho_source *src, const struct kho_source
  * its bytes in the flattened file.
  */
 #define FLAT_HEADER_SIZE 4096
-extern size_t flat_max_records;   /* 2^24: 384 MiB of index at most */
+extern size_t flat_max_records;   /* 2^23: see flat.c */
 struct flat_piece {
 	uint64_t off, size, pos;
+	uint64_t held_to;     /* end of the run of adjoining pieces it starts */
 };
 struct flat_index {
 	struct flat_piece *v;
