@@ -7,11 +7,15 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "kho/ref.h"
 #include "kho/source.h"
@@ -558,6 +562,149 @@ START_TEST(flattened_records_in_any_order)
 }
 END_TEST
 
+/* Little-endian fields of the generator's (x86_64) kdump. */
+static uint64_t le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/*
+ * The generator's zlib kdump with every page compressed again by @codec
+ * (1 zlib, 2 lzo, 4 snappy, 0x20 zstd: makedumpfile's descriptor flags;
+ * 0 stored), as QEMU's kdump-lzo and kdump-snappy and makedumpfile -z
+ * write them: the same header and bitmaps, new descriptors and data.
+ */
+static uint8_t *recompress(const uint8_t *kd, size_t len, unsigned codec, size_t *out_len)
+{
+	uint64_t block = le(kd + 428, 4), sub = le(kd + 432, 4), bb = le(kd + 436, 4);
+	uint64_t bmp2 = (1 + sub + bb / 2) * block, desc = (1 + sub + bb) * block, nd = 0;
+	size_t cap, at;
+	uint8_t *out, page[65536], z[2 * 65536];
+	static uint8_t wrk[LZO1X_1_MEM_COMPRESS];
+
+	ck_assert_int_eq(lzo_init(), LZO_E_OK);
+	for (uint64_t i = 0; i < bb / 2 * block; i++)
+		nd += (uint64_t)__builtin_popcount(kd[bmp2 + i]);
+	cap = desc + nd * (24 + block + block / 8 + 256);     /* the codecs' worst */
+	out = malloc(cap);
+	memcpy(out, kd, desc + nd * 24);
+	at = desc + nd * 24;
+	for (uint64_t k = 0; k < nd; k++) {
+		const uint8_t *d = kd + desc + k * 24;
+		uint64_t off = le(d, 8), size = le(d + 8, 4), flags = le(d + 12, 4);
+		size_t zn = sizeof(z);
+
+		ck_assert_uint_le(off + size, len);
+		if (flags & 1) {
+			uLongf n = block;
+
+			ck_assert_int_eq(uncompress(page, &n, kd + off, size), Z_OK);
+			ck_assert_uint_eq(n, block);
+		} else {
+			ck_assert_uint_eq(size, block);
+			memcpy(page, kd + off, block);
+		}
+		switch (codec) {
+		case 1: {
+			uLongf n = sizeof(z);
+
+			ck_assert_int_eq(compress2(z, &n, page, block, 6), Z_OK);
+			zn = n;
+			break;
+		}
+		case 2: {
+			lzo_uint n = sizeof(z);
+
+			ck_assert_int_eq(lzo1x_1_compress(page, block, z, &n, wrk), LZO_E_OK);
+			zn = n;
+			break;
+		}
+		case 4:
+			ck_assert_int_eq(snappy_compress((const char *)page, block, (char *)z, &zn),
+					 SNAPPY_OK);
+			break;
+		case 0x20:
+			zn = ZSTD_compress(z, sizeof(z), page, block, 1);
+			ck_assert(!ZSTD_isError(zn));
+			break;
+		default:
+			memcpy(z, page, block);
+			zn = block;
+		}
+		ck_assert_uint_le(at + zn, cap);
+		memcpy(out + at, z, zn);
+		put_le(out + desc + k * 24, at, 8);
+		put_le(out + desc + k * 24 + 8, zn, 4);
+		put_le(out + desc + k * 24 + 12, codec, 4);
+		at += zn;
+	}
+	*out_len = at;
+	return out;
+}
+
+/* Every page codec makedumpfile and QEMU write, read back the same. */
+START_TEST(flattened_every_codec)
+{
+	static const unsigned codecs[] = { 0, 1, 2, 4, 0x20 };
+	struct kho_source *kd, *fl;
+	struct kho_error err;
+	char path[256];
+	size_t len, n;
+	uint8_t *raw;
+
+	if (!have_kdump)
+		return;
+	raw = slurp(KHO_IMAGE_KDUMP, 16 << 20, &len);
+	kd = open_kind(KHO_IMAGE_KDUMP);
+	snprintf(path, sizeof(path), "%s/codec.flat", dir);
+	for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++) {
+		uint8_t *re = recompress(raw, len, codecs[c], &n);
+		struct flat_writer w = { 0 };
+
+		flat_header(&w);
+		for (size_t off = 0; off < n; off += 16384)     /* QEMU's record size */
+			flat_record(&w, off, re + off, MIN(16384, n - off));
+		flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+		write_file(path, w.buf, w.len);
+		ck_assert_msg(kho_source_open(path, NULL, &fl, &err) == KHO_OK, "codec 0x%x: %s",
+			      codecs[c], err.msg);
+		same_memory(kd, fl, 0x100800000ull);
+		kho_source_close(fl);
+		/* a page whose data does not decompress is an error, not zeros */
+		if (codecs[c]) {
+			uint64_t desc = (1 + le(re + 432, 4) + le(re + 436, 4)) * 4096;
+			uint64_t off = le(re + desc, 8), size = le(re + desc + 8, 4);
+			uint8_t page[4096];
+
+			memset(re + off, 0xff, size);
+			w.len = 4096;
+			flat_record(&w, 0, re, n);
+			flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+			write_file(path, w.buf, w.len);
+			ck_assert_int_eq(kho_source_open(path, NULL, &fl, &err), KHO_OK);
+			ck_assert_int_eq(kho_source_read(fl, 0, page, sizeof(page), &err),
+					 KHO_ERR_CORRUPT);
+			ck_assert_ptr_nonnull(strstr(err.msg, "does not decompress"));
+			kho_source_close(fl);
+		}
+		free(w.buf);
+		free(re);
+	}
+	kho_source_close(kd);
+	free(raw);
+}
+END_TEST
+
 START_TEST(flattened_hostile_records)
 {
 	struct flat_writer w = { 0 };
@@ -667,6 +814,7 @@ int main(void)
 	tcase_add_test(tc, hostile_files);
 	tcase_add_test(tc, seventy_thousand_segments);
 	tcase_add_test(tc, flattened_records_in_any_order);
+	tcase_add_test(tc, flattened_every_codec);
 	tcase_add_test(tc, flattened_hostile_records);
 	tcase_add_test(tc, flattened_absurd_bitmaps);
 	suite_add_tcase(s, tc);
