@@ -106,8 +106,8 @@ static bool emit(struct flat_index *ix, size_t *cap, uint64_t off, uint64_t size
 
 /*
  * Overlapping records: a sweep over the sorted starts; at every point the
- * live record with the latest in the stream wins, as when the records are written
- * in stream order. Each record adds at most two boundaries, so the output
+ * live record latest in the stream wins, as when `makedumpfile -R` writes
+ * them in order. Each record adds at most two boundaries, so the output
  * holds at most 2n pieces (and as many as records when none overlap).
  */
 static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
