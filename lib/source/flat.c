@@ -122,7 +122,8 @@ static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 		free(h.v);
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
-	qsort(r, n, sizeof(*r), rec_cmp);
+	if (n)
+		qsort(r, n, sizeof(*r), rec_cmp);
 	while (i < n || h.n) {
 		const struct rec *top;
 		uint64_t stop;
