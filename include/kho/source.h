@@ -24,7 +24,7 @@ enum kho_format {
 	KHO_FORMAT_AUTO,     /* by content, never by file name */
 	KHO_FORMAT_RAW,
 	KHO_FORMAT_ELF,
-	KHO_FORMAT_KDUMP,    /* anything libkdumpfile opens */
+	KHO_FORMAT_KDUMP,    /* anything libkdumpfile opens, and makedumpfile -F */
 };
 
 enum kho_source_kind {
@@ -32,7 +32,8 @@ enum kho_source_kind {
 	KHO_KIND_VMCORE,     /* /proc/vmcore, makedumpfile -E */
 	KHO_KIND_KCORE,      /* /proc/kcore */
 	KHO_KIND_QEMU,       /* dump-guest-memory */
-	KHO_KIND_KDUMP,      /* compressed kdump (and other libkdumpfile formats) */
+	KHO_KIND_KDUMP,      /* compressed kdump, flattened or not (and other
+				libkdumpfile formats) */
 };
 
 struct kho_source_opts {
@@ -61,8 +62,9 @@ struct kho_source;
  * kho_source_open - open @path as a memory source.
  * returns: KHO_OK; KHO_ERR_SYSTEM (cannot open or read); KHO_ERR_CORRUPT
  * (truncated, headers that lie); KHO_ERR_NOTIMPL (a format not supported:
- * unknown, or makedumpfile's flattened form); KHO_ERR_INVALID (bad
- * options). The message names the file and what is wrong.
+ * unknown, a flattened ELF or split kdump, more than 2^23 flattened
+ * records); KHO_ERR_INVALID (bad options). The message names the file and
+ * what is wrong.
  */
 enum kho_status kho_source_open(const char *path, const struct kho_source_opts *opts,
 				struct kho_source **out, struct kho_error *err);
@@ -71,7 +73,7 @@ void kho_source_close(struct kho_source *src);
 enum kho_source_kind kho_source_kind(const struct kho_source *src);
 /* "raw", "vmcore", "kcore", "qemu", "kdump" */
 const char *kho_source_kind_name(enum kho_source_kind kind);
-/* "raw", "elf", "kdump" */
+/* "raw", "elf", "kdump", "kdump-flat" (makedumpfile -F, read directly) */
 const char *kho_source_format_name(const struct kho_source *src);
 const char *kho_source_path(const struct kho_source *src);
 

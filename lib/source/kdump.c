@@ -383,7 +383,16 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 	char *raw = NULL;
 	struct segment all;
 	kdump_status ks;
+	char head[12];
 
+	/* makedumpfile -F (and QEMU's kdump formats) is read without
+	 * libkdumpfile: see diskdump.c. */
+	if (pread(src->fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	    !memcmp(head, "makedumpfile", sizeof(head))) {
+		if (ctx)
+			kdump_free(ctx);
+		return source_open_flat(src, o, err);
+	}
 	src->ops = &kdump_ops;
 	src->kind = KHO_KIND_KDUMP;
 	src->format = "kdump";

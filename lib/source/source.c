@@ -36,9 +36,7 @@ static enum kho_status sniff(struct kho_source *src, enum kho_format *fmt,
 	if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
 		*fmt = KHO_FORMAT_ELF;
 	} else if (n >= 12 && !memcmp(head, "makedumpfile", 12)) {
-		return kho_error_set(err, KHO_ERR_NOTIMPL,
-				     "%s: makedumpfile flattened format; convert it first: "
-				     "makedumpfile -R OUT < %s", src->path, src->path);
+		*fmt = KHO_FORMAT_KDUMP;      /* flattened: kdump.c hands it on */
 	} else if (n >= 8 && (!memcmp(head, "KDUMP   ", 8) || !memcmp(head, "DISKDUMP", 8))) {
 		*fmt = KHO_FORMAT_KDUMP;
 	} else if (src->file_size > 0 && src->file_size % 4096 == 0) {

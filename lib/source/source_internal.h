@@ -64,6 +64,40 @@ enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_
 				struct kho_error *err);
 enum kho_status source_open_kdump(struct kho_source *src, const struct kho_source_opts *o,
 				  struct kho_error *err);
+/* A makedumpfile flattened file holding a kdump (diskdump.c). */
+enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
+				 struct kho_error *err);
+
+/*
+ * The record index of a flattened file (flat.c): disjoint pieces of the
+ * regular file it stands for, sorted by offset, each with the position of
+ * its bytes in the flattened file.
+ */
+#define FLAT_HEADER_SIZE 4096
+extern size_t flat_max_records;   /* 2^23: see flat.c */
+struct flat_piece {
+	uint64_t off, size, pos;
+	uint64_t held_to;     /* end of the run of adjoining pieces it starts */
+};
+struct flat_index {
+	struct flat_piece *v;
+	size_t n;
+	bool complete;        /* the end marker was found */
+	uint64_t needed;      /* else: at least this flattened file size */
+};
+enum kho_status flat_index_build(struct kho_source *src, struct flat_index *ix,
+				 struct kho_error *err);
+void flat_index_free(struct flat_index *ix);
+/* The lowest offset >= @off that no record holds. */
+uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off);
+/*
+ * Read @len bytes at @off of the regular file; bytes no record holds are
+ * @fill, and *@missing is the first of them (UINT64_MAX: none).
+ * returns: KHO_OK, or KHO_ERR_SYSTEM on I/O errors.
+ */
+enum kho_status flat_index_read(struct kho_source *src, const struct flat_index *ix,
+				uint64_t off, void *buf, size_t len, int fill,
+				uint64_t *missing, struct kho_error *err);
 
 struct segment;
 

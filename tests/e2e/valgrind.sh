@@ -1,7 +1,8 @@
 #!/bin/sh
 # kho-mkimage and kho-inspect under valgrind memcheck on a fixture of each
-# kind (radix, kho-v1 512-byte bitmaps, 16 KiB pages, a kdump, corrupted
-# trees): no invalid access, no use of uninitialised memory, no leak.
+# kind (radix, kho-v1 512-byte bitmaps, 16 KiB pages, a kdump, a flattened
+# kdump whole and cut, corrupted trees): no invalid access, no use of
+# uninitialised memory, no leak.
 #   valgrind.sh KHO_MKIMAGE KHO_INSPECT SPECDIR WORKDIR
 mk=$1 ki=$2 specs=$3 work=$4
 if ! command -v valgrind >/dev/null; then
@@ -27,6 +28,11 @@ for f in clean-v3-4k.elf clean-v3-4k.kdump clean-v1-512-4k.elf defect-radix-loop
 	 defect-v1-chunk.elf defect-radix-depth.elf; do
 	run $vg "$ki" --json verify --ranges "$work/$f"
 done
+# a flattened kdump (makedumpfile -F, the fuzz seed), whole and cut short
+flat="$(dirname "$0")/../fuzz/seeds/tiny-v3.flat"
+run $vg "$ki" --json verify --ranges --page-size 4096 "$flat"
+head -c 12000 "$flat" >"$work/cut.flat"
+run $vg "$ki" --json verify --ranges --page-size 4096 "$work/cut.flat"
 run $vg "$ki" fdt "$work/clean-v3-4k.elf"
 run $vg "$ki" diff "$work/clean-v3-4k.elf" "$work/clean-v3-4k.kdump"
 run $vg "$ki" --page-size 16384 tree "$work/clean-v3-16k.raw"

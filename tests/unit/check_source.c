@@ -7,14 +7,19 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "kho/ref.h"
 #include "kho/source.h"
+#include "source/source_internal.h"    /* flat_max_records */
 #include "suite.h"
 
 static char dir[64];
@@ -301,7 +306,7 @@ START_TEST(hostile_files)
 	write_file(path, "hello world", 11);
 	expect_open_error(path, KHO_ERR_NOTIMPL, "unknown format");
 	write_file(path, "makedumpfile\0\0\0\0", 16);
-	expect_open_error(path, KHO_ERR_NOTIMPL, "makedumpfile -R");
+	expect_open_error(path, KHO_ERR_CORRUPT, "flattened file ends in its header");
 	write_file(path, "KDUMP   \0\0\0\0\0\0\0\0", 16);
 	expect_open_error(path, KHO_ERR_CORRUPT, "truncated");
 	if (have_kdump) {
@@ -392,6 +397,408 @@ START_TEST(seventy_thousand_segments)
 }
 END_TEST
 
+/* ---- makedumpfile's flattened form, written here record by record ---- */
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+struct flat_writer {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static void flat_put(struct flat_writer *w, const void *p, size_t n)
+{
+	if (w->len + n > w->cap) {
+		w->cap = (w->len + n) * 2;
+		w->buf = realloc(w->buf, w->cap);
+		ck_assert_ptr_nonnull(w->buf);
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void flat_be64(struct flat_writer *w, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (56 - 8 * i));
+	flat_put(w, b, 8);
+}
+
+static void flat_header(struct flat_writer *w)
+{
+	uint8_t h[4096] = "makedumpfile";
+
+	w->len = 0;
+	flat_put(w, h, sizeof(h));
+	w->len = 16;
+	flat_be64(w, 1);           /* type */
+	flat_be64(w, 1);           /* version */
+	w->len = 4096;
+}
+
+static void flat_record(struct flat_writer *w, uint64_t off, const void *data, uint64_t n)
+{
+	flat_be64(w, off);
+	flat_be64(w, n);
+	if (data)
+		flat_put(w, data, n);
+}
+
+/*
+ * The generator's zlib kdump as a flattened stream in a hostile order:
+ * garbage over every chunk first, then the real chunks from the last to
+ * the first, in sizes that straddle each other, so only "later records
+ * win" gives the file back.
+ */
+static void flatten_shuffled(const uint8_t *kd, size_t len, struct flat_writer *w)
+{
+	uint8_t *junk = malloc(len);
+	const size_t chunk = 5000;
+
+	memset(junk, 0xa5, len);
+	flat_header(w);
+	for (size_t off = 0; off < len; off += 3 * chunk)
+		flat_record(w, off, junk + off, MIN(3 * chunk, len - off));
+	for (size_t end = len; end > 0;) {
+		size_t n = MIN(chunk + end % 777, end);
+
+		flat_record(w, end - n, kd + end - n, n);
+		end -= n;
+	}
+	flat_record(w, UINT64_MAX, NULL, UINT64_MAX);   /* -1, -1: the end */
+	free(junk);
+}
+
+/* Reads and states of @b match those of @a over their whole map. */
+static void same_memory(struct kho_source *a, struct kho_source *b, uint64_t limit)
+{
+	uint8_t x[4096], y[4096];
+	struct kho_error ea, eb;
+	size_t present = 0;
+
+	for (uint64_t phys = 0; phys < limit;) {
+		uint64_t ra, rb;
+		enum kho_mem_state sa = kho_source_state(a, phys, &ra);
+		enum kho_mem_state sb = kho_source_state(b, phys, &rb);
+
+		ck_assert_msg(sa == sb, "state at 0x%llx: %d vs %d", (unsigned long long)phys,
+			      sa, sb);
+		ck_assert_msg(ra == rb, "run at 0x%llx", (unsigned long long)phys);
+		if (sa == KHO_MEM_PRESENT) {
+			for (uint64_t p = phys; p < phys + ra && p < limit; p += 4096) {
+				ck_assert_int_eq(kho_source_read(a, p, x, 4096, &ea), KHO_OK);
+				ck_assert_msg(kho_source_read(b, p, y, 4096, &eb) == KHO_OK,
+					      "0x%llx: %s", (unsigned long long)p, eb.msg);
+				ck_assert_msg(!memcmp(x, y, 4096), "bytes at 0x%llx",
+					      (unsigned long long)p);
+				present++;
+			}
+		} else {
+			ck_assert_int_eq(kho_source_read(b, phys, y, 16, &eb), KHO_ERR_NODATA);
+			ck_assert_ptr_nonnull(strstr(eb.msg, sa == KHO_MEM_ABSENT ? "not memory" :
+						     "not in the dump"));
+		}
+		if (ra > limit - phys)
+			break;
+		phys += ra;
+	}
+	ck_assert_uint_gt(present, 1000);
+}
+
+START_TEST(flattened_records_in_any_order)
+{
+	struct flat_writer w = { 0 };
+	struct kho_source *kd, *fl;
+	struct kho_error err;
+	uint64_t size, phys, run;
+	char path[256];
+	size_t len;
+	uint8_t *raw;
+
+	if (!have_kdump)
+		return;
+	raw = slurp(KHO_IMAGE_KDUMP, 16 << 20, &len);
+	flatten_shuffled(raw, len, &w);
+	snprintf(path, sizeof(path), "%s/m.flat", dir);
+	write_file(path, w.buf, w.len);
+	kd = open_kind(KHO_IMAGE_KDUMP);
+	ck_assert_msg(kho_source_open(path, NULL, &fl, &err) == KHO_OK, "%s", err.msg);
+	ck_assert_str_eq(kho_source_format_name(fl), "kdump-flat");
+	ck_assert_int_eq(kho_source_kind(fl), KHO_KIND_KDUMP);
+	ck_assert_uint_eq(kho_source_page_size(fl), 4096);
+	ck_assert(!kho_source_truncated(fl, NULL, NULL));
+	same_memory(kd, fl, 0x100800000ull);
+	kho_source_close(fl);
+
+	/* The whole file in one record, cut at three quarters (disk full):
+	 * what is left reads, the rest is not in the dump, and the source
+	 * says it is truncated. */
+	w.len = 4096;
+	flat_record(&w, 0, raw, len);
+	w.len -= len / 4;
+	write_file(path, w.buf, w.len);
+	ck_assert_msg(kho_source_open(path, NULL, &fl, &err) == KHO_OK, "%s", err.msg);
+	ck_assert(kho_source_truncated(fl, &size, &phys));
+	ck_assert_uint_gt(size, w.len);
+	ck_assert_uint_ne(phys, UINT64_MAX);
+	ck_assert_int_eq(kho_source_state(fl, phys, &run), KHO_MEM_EXCLUDED);
+	ck_assert_int_eq(kho_source_read(fl, phys, raw, 4096, &err), KHO_ERR_NODATA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not in the dump"));
+	if (phys > 0) {
+		uint8_t a[4096];
+
+		ck_assert_int_eq(kho_source_state(fl, 0, &run), KHO_MEM_PRESENT);
+		ck_assert_uint_le(run, phys);
+		ck_assert_int_eq(kho_source_read(fl, 0, raw, 4096, &err), KHO_OK);
+		ck_assert_int_eq(kho_source_read(kd, 0, a, 4096, &err), KHO_OK);
+		ck_assert_mem_eq(a, raw, 4096);
+	}
+	kho_source_close(fl);
+	kho_source_close(kd);
+	free(raw);
+	free(w.buf);
+}
+END_TEST
+
+/* Little-endian fields of the generator's (x86_64) kdump. */
+static uint64_t le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/*
+ * The generator's zlib kdump with every page compressed again by @codec
+ * (1 zlib, 2 lzo, 4 snappy, 0x20 zstd: makedumpfile's descriptor flags;
+ * 0 stored), as QEMU's kdump-lzo and kdump-snappy and makedumpfile -z
+ * write them: the same header and bitmaps, new descriptors and data.
+ */
+static uint8_t *recompress(const uint8_t *kd, size_t len, unsigned codec, size_t *out_len)
+{
+	uint64_t block = le(kd + 428, 4), sub = le(kd + 432, 4), bb = le(kd + 436, 4);
+	uint64_t bmp2 = (1 + sub + bb / 2) * block, desc = (1 + sub + bb) * block, nd = 0;
+	size_t cap, at;
+	uint8_t *out, page[65536], z[2 * 65536];
+	static uint8_t wrk[LZO1X_1_MEM_COMPRESS];
+
+	ck_assert_int_eq(lzo_init(), LZO_E_OK);
+	for (uint64_t i = 0; i < bb / 2 * block; i++)
+		nd += (uint64_t)__builtin_popcount(kd[bmp2 + i]);
+	cap = desc + nd * (24 + block + block / 8 + 256);     /* the codecs' worst */
+	out = malloc(cap);
+	memcpy(out, kd, desc + nd * 24);
+	at = desc + nd * 24;
+	for (uint64_t k = 0; k < nd; k++) {
+		const uint8_t *d = kd + desc + k * 24;
+		uint64_t off = le(d, 8), size = le(d + 8, 4), flags = le(d + 12, 4);
+		size_t zn = sizeof(z);
+
+		ck_assert_uint_le(off + size, len);
+		if (flags & 1) {
+			uLongf n = block;
+
+			ck_assert_int_eq(uncompress(page, &n, kd + off, size), Z_OK);
+			ck_assert_uint_eq(n, block);
+		} else {
+			ck_assert_uint_eq(size, block);
+			memcpy(page, kd + off, block);
+		}
+		switch (codec) {
+		case 1: {
+			uLongf n = sizeof(z);
+
+			ck_assert_int_eq(compress2(z, &n, page, block, 6), Z_OK);
+			zn = n;
+			break;
+		}
+		case 2: {
+			lzo_uint n = sizeof(z);
+
+			ck_assert_int_eq(lzo1x_1_compress(page, block, z, &n, wrk), LZO_E_OK);
+			zn = n;
+			break;
+		}
+		case 4:
+			ck_assert_int_eq(snappy_compress((const char *)page, block, (char *)z, &zn),
+					 SNAPPY_OK);
+			break;
+		case 0x20:
+			zn = ZSTD_compress(z, sizeof(z), page, block, 1);
+			ck_assert(!ZSTD_isError(zn));
+			break;
+		default:
+			memcpy(z, page, block);
+			zn = block;
+		}
+		ck_assert_uint_le(at + zn, cap);
+		memcpy(out + at, z, zn);
+		put_le(out + desc + k * 24, at, 8);
+		put_le(out + desc + k * 24 + 8, zn, 4);
+		put_le(out + desc + k * 24 + 12, codec, 4);
+		at += zn;
+	}
+	*out_len = at;
+	return out;
+}
+
+/* Every page codec makedumpfile and QEMU write, read back the same. */
+START_TEST(flattened_every_codec)
+{
+	static const unsigned codecs[] = { 0, 1, 2, 4, 0x20 };
+	struct kho_source *kd, *fl;
+	struct kho_error err;
+	char path[256];
+	size_t len, n;
+	uint8_t *raw;
+
+	if (!have_kdump)
+		return;
+	raw = slurp(KHO_IMAGE_KDUMP, 16 << 20, &len);
+	kd = open_kind(KHO_IMAGE_KDUMP);
+	snprintf(path, sizeof(path), "%s/codec.flat", dir);
+	for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++) {
+		uint8_t *re = recompress(raw, len, codecs[c], &n);
+		struct flat_writer w = { 0 };
+
+		flat_header(&w);
+		for (size_t off = 0; off < n; off += 16384)     /* QEMU's record size */
+			flat_record(&w, off, re + off, MIN(16384, n - off));
+		flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+		write_file(path, w.buf, w.len);
+		ck_assert_msg(kho_source_open(path, NULL, &fl, &err) == KHO_OK, "codec 0x%x: %s",
+			      codecs[c], err.msg);
+		same_memory(kd, fl, 0x100800000ull);
+		kho_source_close(fl);
+		/* a page whose data does not decompress is an error, not zeros */
+		if (codecs[c]) {
+			uint64_t desc = (1 + le(re + 432, 4) + le(re + 436, 4)) * 4096;
+			uint64_t off = le(re + desc, 8), size = le(re + desc + 8, 4);
+			uint8_t page[4096];
+
+			memset(re + off, 0xff, size);
+			w.len = 4096;
+			flat_record(&w, 0, re, n);
+			flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+			write_file(path, w.buf, w.len);
+			ck_assert_int_eq(kho_source_open(path, NULL, &fl, &err), KHO_OK);
+			ck_assert_int_eq(kho_source_read(fl, 0, page, sizeof(page), &err),
+					 KHO_ERR_CORRUPT);
+			ck_assert_ptr_nonnull(strstr(err.msg, "does not decompress"));
+			kho_source_close(fl);
+		}
+		free(w.buf);
+		free(re);
+	}
+	kho_source_close(kd);
+	free(raw);
+}
+END_TEST
+
+START_TEST(flattened_hostile_records)
+{
+	struct flat_writer w = { 0 };
+	char path[256];
+	uint8_t data[64] = { 0 };
+	size_t saved = flat_max_records;
+
+	snprintf(path, sizeof(path), "%s/bad.flat", dir);
+	/* a size that is neither data nor the end marker */
+	flat_header(&w);
+	flat_record(&w, 0, NULL, (uint64_t)-5);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "neither data nor the end marker");
+	/* size 0 ends makedumpfile -R's loop without the end marker */
+	flat_header(&w);
+	flat_record(&w, 4096, NULL, 0);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "neither data nor the end marker");
+	/* an offset past 2^63 (negative as int64), and one that reaches it */
+	flat_header(&w);
+	flat_record(&w, 1ull << 63, data, sizeof(data));
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "neither data nor the end marker");
+	flat_header(&w);
+	flat_record(&w, INT64_MAX - 10, data, sizeof(data));
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "past 2^63");
+	/* a size far past the end of the file: a cut stream, and then no
+	 * kdump header in what is left */
+	flat_header(&w);
+	flat_record(&w, 0, NULL, 1ull << 40);
+	flat_put(&w, "KDUMP   ", 8);
+	flat_put(&w, data, sizeof(data));
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "kdump header");
+	/* overlapping records of garbage, and no kdump in them */
+	flat_header(&w);
+	for (int i = 0; i < 50; i++)
+		flat_record(&w, (uint64_t)(i * 7) % 40, data, sizeof(data));
+	flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_NOTIMPL, "neither a kdump nor an ELF");
+	/* a flattened ELF: not read here, and said how to read it */
+	flat_header(&w);
+	flat_record(&w, 0, "\177ELF\2\1\1", 7);
+	flat_record(&w, 7, data, sizeof(data));
+	flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_NOTIMPL, "makedumpfile -R");
+	/* more records than the index takes */
+	flat_max_records = 1000;
+	flat_header(&w);
+	for (int i = 0; i < 1001; i++)
+		flat_record(&w, (uint64_t)i * 64, data, sizeof(data));
+	flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_NOTIMPL, "more than 1000 flattened records");
+	flat_max_records = saved;
+	/* the header alone: a stream cut before its first record */
+	flat_header(&w);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "kdump header");
+	/* not type 1 */
+	flat_header(&w);
+	w.buf[23] = 2;
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "type 1");
+	free(w.buf);
+}
+END_TEST
+
+/* A real kdump header whose bitmaps claim more than the file could hold. */
+START_TEST(flattened_absurd_bitmaps)
+{
+	struct flat_writer w = { 0 };
+	char path[256];
+	size_t len;
+	uint8_t *kd;
+
+	if (!have_kdump)
+		return;
+	kd = slurp(KHO_IMAGE_KDUMP, 8192, &len);
+	kd[436] = 0xfe, kd[437] = 0xff, kd[438] = 0xff, kd[439] = 0x7f;   /* bitmap_blocks */
+	flat_header(&w);
+	flat_record(&w, 0, kd, len);
+	flat_record(&w, UINT64_MAX, NULL, UINT64_MAX);
+	snprintf(path, sizeof(path), "%s/bmp.flat", dir);
+	write_file(path, w.buf, w.len);
+	expect_open_error(path, KHO_ERR_CORRUPT, "bitmaps");
+	free(kd);
+	free(w.buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("source");
@@ -406,6 +813,10 @@ int main(void)
 	tcase_add_test(tc, raw_base_and_forced_format);
 	tcase_add_test(tc, hostile_files);
 	tcase_add_test(tc, seventy_thousand_segments);
+	tcase_add_test(tc, flattened_records_in_any_order);
+	tcase_add_test(tc, flattened_every_codec);
+	tcase_add_test(tc, flattened_hostile_records);
+	tcase_add_test(tc, flattened_absurd_bitmaps);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

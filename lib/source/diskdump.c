@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A compressed kdump (makedumpfile's diskdump layout) read through the
+ * record index of a flattened file (flat.c), without reassembling it.
+ *
+ * Why a reader of our own and not libkdumpfile: 0.5.1 reads only through
+ * a file descriptor of the regular file, with no hook for a custom read,
+ * and the alternatives (a reassembled copy in a temporary file or memfd,
+ * a FUSE or userfaultfd view) cost the dump's size in disk or memory or
+ * a privilege. The layout is small and stable (makedumpfile's
+ * diskdump_mod.h): a header block, a sub-header, two bitmaps (memory;
+ * dumped), then one 24-byte descriptor per dumped page, in pfn order,
+ * naming where its (possibly compressed) bytes are. Reading it ourselves
+ * also lets a cut stream be inspected as far as it goes: a page whose
+ * descriptor or data no record holds is "not in the dump".
+ *
+ * Page state comes from the bitmaps exactly as kdump.c answers it through
+ * libkdumpfile: clear in the first bitmap is not memory, clear in the
+ * second is not in the dump (excluded by -d N, or a hole QEMU cleared).
+ */
+#include "source_internal.h"
+
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "../util/util.h"
+
+/* struct disk_dump_header and struct kdump_sub_header, 64-bit layout. */
+#define DH_VERSION       8
+#define DH_MACHINE       (12 + 4 * 65)     /* utsname.machine */
+#define DH_STATUS        424
+#define DH_BLOCK_SIZE    428
+#define DH_SUB_HDR_SIZE  432
+#define DH_BITMAP_BLOCKS 436
+#define DH_MAX_MAPNR     440
+#define DH_SIZE          464
+#define SH_SPLIT         12
+#define SH_VMCOREINFO    32                /* offset, then size */
+#define SH_MAX_MAPNR_64  96
+#define SH_SIZE          104
+#define DESC_SIZE        24                /* offset, size, flags, page_flags */
+
+#define PAGE_ZLIB   0x1
+#define PAGE_LZO    0x2
+#define PAGE_SNAPPY 0x4
+#define PAGE_ZSTD   0x20
+
+#define CACHE_PAGES 32
+#define RANK_BITS   512                     /* pfns per rank entry */
+#define WINDOW      (256 << 10)             /* bytes read ahead at a time */
+
+/* A read-ahead window over the regular file: descriptors and page data of
+ * neighbouring pfns are neighbours in the file, so one read serves many. */
+struct window {
+	uint64_t off, len;
+	uint8_t *buf;
+};
+
+struct dd_priv {
+	struct flat_index ix;
+	bool be;
+	uint32_t page;                  /* block size: the kdump's page size */
+	uint64_t max_mapnr;
+	uint8_t *mem, *dumped;          /* the two bitmaps, max_mapnr bits */
+	uint64_t *rank;                 /* dumped pages before each RANK_BITS block */
+	uint64_t desc_off;              /* file offset of the first descriptor */
+	uint64_t cut_pfn;               /* lowest dumped pfn whose data is missing */
+	struct window wdesc, wdata;
+	struct {                        /* the last data decompressed: QEMU and
+					 * makedumpfile share one for zero pages */
+		uint64_t offset;
+		uint32_t size, flags;
+		bool valid;
+		uint8_t *data;
+	} last;
+	struct {
+		uint64_t pfn;           /* UINT64_MAX: empty */
+		uint8_t *data;
+	} cache[CACHE_PAGES];
+};
+
+static bool bit(const uint8_t *bmp, uint64_t pfn)
+{
+	return bmp[pfn / 8] >> (pfn % 8) & 1;
+}
+
+/* Bit @pfn of @bmp, and in *@pages how many from it share its value. */
+static bool bit_run(const struct dd_priv *p, const uint8_t *bmp, uint64_t pfn,
+		    uint64_t *pages)
+{
+	bool v = bit(bmp, pfn);
+	uint64_t i = pfn + 1;
+
+	while (i < p->max_mapnr && i % 64)
+		if (bit(bmp, i) != v)
+			goto done;
+		else
+			i++;
+	while (i + 64 <= p->max_mapnr) {
+		uint64_t w = load_u64(bmp + i / 8, false);   /* bit i is bit 0 */
+
+		if (w != (v ? UINT64_MAX : 0)) {
+			i += (uint64_t)__builtin_ctzll(v ? ~w : w);
+			goto done;
+		}
+		i += 64;
+	}
+	while (i < p->max_mapnr && bit(bmp, i) == v)
+		i++;
+done:
+	*pages = i - pfn;
+	return v;
+}
+
+/* Index of @pfn's descriptor: the dumped pages before it. */
+static uint64_t desc_index(const struct dd_priv *p, uint64_t pfn)
+{
+	uint64_t n = p->rank[pfn / RANK_BITS];
+
+	for (uint64_t i = pfn / RANK_BITS * RANK_BITS; i + 64 <= pfn; i += 64)
+		n += (uint64_t)__builtin_popcountll(load_u64(p->dumped + i / 8, false));
+	for (uint64_t i = pfn & ~63ull; i < pfn; i++)
+		n += bit(p->dumped, i);
+	return n;
+}
+
+struct desc {
+	uint64_t offset;
+	uint32_t size, flags;
+};
+
+/* @len (<= WINDOW) bytes at @off of the regular file, through @w; bytes
+ * no record holds are zeros. returns: NULL on an I/O error (in @err). */
+static const uint8_t *window_at(struct kho_source *src, struct window *w, uint64_t off,
+				size_t len, struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+	uint64_t missing;
+
+	if (off >= w->off && off - w->off + len <= w->len)
+		return w->buf + (off - w->off);
+	w->len = 0;
+	if (flat_index_read(src, &p->ix, off, w->buf, WINDOW, 0, &missing, err))
+		return NULL;
+	w->off = off;
+	w->len = MIN(WINDOW, UINT64_MAX - off);   /* what flat_index_read filled */
+	if (len > w->len) {
+		kho_error_set(err, KHO_ERR_CORRUPT, "%s: offset 0x%llx wraps around",
+			      src->path, (unsigned long long)off);
+		return NULL;
+	}
+	return w->buf;
+}
+
+/*
+ * The descriptor of dumped page @pfn and whether the file holds it and its
+ * data. returns: KHO_OK, or KHO_ERR_SYSTEM.
+ */
+static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct desc *d,
+				bool *held, struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+	uint64_t at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
+	const uint8_t *raw = window_at(src, &p->wdesc, at, DESC_SIZE, err);
+
+	if (!raw)
+		return err->status;
+	d->offset = load_u64(raw, p->be);
+	d->size = load_u32(raw + 8, p->be);
+	d->flags = load_u32(raw + 12, p->be);
+	*held = flat_index_gap(&p->ix, at) >= at + DESC_SIZE && d->size &&
+		d->offset + d->size > d->offset &&
+		flat_index_gap(&p->ix, d->offset) >= d->offset + d->size;
+	return KHO_OK;
+}
+
+/* What @pfn is: memory? dumped, with its data in the file? */
+static enum kho_mem_state page_state(struct kho_source *src, uint64_t pfn)
+{
+	struct dd_priv *p = src->priv;
+	struct kho_error err;
+	struct desc d;
+	bool held;
+
+	if (pfn >= p->max_mapnr || !bit(p->mem, pfn))
+		return KHO_MEM_ABSENT;
+	if (!bit(p->dumped, pfn))
+		return KHO_MEM_EXCLUDED;
+	if (pfn < p->cut_pfn)
+		return KHO_MEM_PRESENT;
+	return get_desc(src, pfn, &d, &held, &err) || !held ? KHO_MEM_EXCLUDED :
+		KHO_MEM_PRESENT;
+}
+
+static enum kho_mem_state dd_state(const struct kho_source *csrc, uint64_t phys,
+				   uint64_t *run)
+{
+	struct kho_source *src = (struct kho_source *)csrc;   /* reads its index */
+	const struct dd_priv *p = src->priv;
+	uint64_t pfn = phys / p->page, into = phys % p->page, pages, ram;
+	enum kho_mem_state st;
+
+	*run = UINT64_MAX;
+	if (pfn >= p->max_mapnr)
+		return KHO_MEM_ABSENT;
+	if (pfn >= p->cut_pfn && bit(p->dumped, pfn) && bit(p->mem, pfn)) {
+		/* past the cut, page by page */
+		*run = p->page - into;
+		return page_state(src, pfn);
+	}
+	if (!bit_run(p, p->mem, pfn, &pages))
+		st = KHO_MEM_ABSENT;
+	else if (!bit_run(p, p->dumped, pfn, &pages))
+		st = KHO_MEM_EXCLUDED;
+	else
+		st = KHO_MEM_PRESENT;
+	if (st != KHO_MEM_ABSENT) {
+		bit_run(p, p->mem, pfn, &ram);
+		pages = MIN(pages, ram);
+	}
+	if (st == KHO_MEM_PRESENT && pfn + pages > p->cut_pfn)
+		pages = p->cut_pfn - pfn;
+	*run = pages > (UINT64_MAX - into) / p->page ? UINT64_MAX : pages * p->page - into;
+	return st;
+}
+
+static bool dd_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
+			 uint64_t *run)
+{
+	const struct dd_priv *p = src->priv;
+	uint64_t pfn = phys / p->page, pages;
+
+	while (pfn < p->max_mapnr) {
+		if (bit_run(p, p->dumped, pfn, &pages)) {
+			*next = MAX(phys, pfn * p->page);
+			*run = (pfn + pages) * p->page - *next;
+			return true;
+		}
+		pfn += pages;
+	}
+	return false;
+}
+
+/* Decompress (or copy) @len bytes of @in into the page at @out. */
+static bool unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
+		   uint8_t *out)
+{
+	size_t want = p->page;
+
+	switch (flags & (PAGE_ZLIB | PAGE_LZO | PAGE_SNAPPY | PAGE_ZSTD)) {
+	case 0:
+		if (len != want)
+			return false;
+		memcpy(out, in, len);
+		return true;
+	case PAGE_ZLIB: {
+		uLongf n = want;
+
+		return uncompress(out, &n, in, len) == Z_OK && n == want;
+	}
+	case PAGE_LZO: {
+		lzo_uint n = want;
+
+		return lzo1x_decompress_safe(in, len, out, &n, NULL) == LZO_E_OK && n == want;
+	}
+	case PAGE_SNAPPY: {
+		size_t n = 0;
+
+		if (snappy_uncompressed_length((const char *)in, len, &n) != SNAPPY_OK ||
+		    n != want)
+			return false;
+		return snappy_uncompress((const char *)in, len, (char *)out, &n) == SNAPPY_OK &&
+		       n == want;
+	}
+	case PAGE_ZSTD: {
+		size_t n = ZSTD_decompress(out, want, in, len);
+
+		return !ZSTD_isError(n) && n == want;
+	}
+	default:
+		return false;
+	}
+}
+
+/*
+ * The bytes of dumped page @pfn, decompressed, from the cache.
+ * returns: KHO_OK; KHO_ERR_NODATA (its descriptor or data is not in the
+ * file); KHO_ERR_CORRUPT (a descriptor or data that does not decompress
+ * to a page); KHO_ERR_SYSTEM.
+ */
+static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint8_t **out,
+				struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+	unsigned slot = (unsigned)(pfn % CACHE_PAGES);
+	enum kho_status st;
+	struct desc d;
+	bool held;
+
+	if (p->cache[slot].pfn == pfn) {
+		*out = p->cache[slot].data;
+		return KHO_OK;
+	}
+	if ((st = get_desc(src, pfn, &d, &held, err)))
+		return st;
+	if (!held)
+		return kho_error_set(err, KHO_ERR_NODATA, "0x%llx: not in the dump",
+				     (unsigned long long)(pfn * p->page));
+	if (d.size > 2 * p->page)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page descriptor "
+				     "size %u is more than twice the page size", src->path,
+				     (unsigned long long)(pfn * p->page), d.size);
+	p->cache[slot].pfn = UINT64_MAX;
+	if (p->last.valid && p->last.offset == d.offset && p->last.size == d.size &&
+	    p->last.flags == d.flags) {
+		memcpy(p->cache[slot].data, p->last.data, p->page);
+	} else {
+		const uint8_t *z = window_at(src, &p->wdata, d.offset, d.size, err);
+
+		if (!z)
+			return err->status;
+		p->last.valid = false;
+		if (!unpack(p, d.flags, z, d.size, p->last.data))
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page data (%u "
+					     "bytes, flags 0x%x) does not decompress to a page",
+					     src->path, (unsigned long long)(pfn * p->page),
+					     d.size, d.flags);
+		p->last = (typeof(p->last)){ d.offset, d.size, d.flags, true, p->last.data };
+		memcpy(p->cache[slot].data, p->last.data, p->page);
+	}
+	p->cache[slot].pfn = pfn;
+	*out = p->cache[slot].data;
+	return KHO_OK;
+}
+
+static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
+			       size_t len, struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+	uint8_t *dst = buf;
+	enum kho_status st = KHO_OK;
+
+	while (len) {
+		uint64_t pfn = phys / p->page, into = phys % p->page;
+		size_t n = (size_t)MIN((uint64_t)len, p->page - into);
+		enum kho_mem_state ms = page_state(src, pfn);
+		const uint8_t *page = NULL;
+		struct kho_error e2;
+		enum kho_status ps = KHO_OK;
+
+		if (ms == KHO_MEM_PRESENT)
+			ps = get_page(src, pfn, &page, &e2);
+		if (ps && ps != KHO_ERR_NODATA) {
+			*err = e2;
+			return ps;
+		}
+		if (page) {
+			memcpy(dst, page + into, n);
+		} else {
+			memset(dst, 0, n);
+			if (!st)
+				st = kho_error_set(err, KHO_ERR_NODATA, "0x%llx: %s",
+						   (unsigned long long)phys,
+						   ms == KHO_MEM_ABSENT ? "not memory" :
+						   "not in the dump");
+		}
+		dst += n;
+		phys += n;
+		len -= n;
+	}
+	return st;
+}
+
+static void dd_close(struct kho_source *src)
+{
+	struct dd_priv *p = src->priv;
+
+	if (!p)
+		return;
+	flat_index_free(&p->ix);
+	free(p->mem);
+	free(p->dumped);
+	free(p->rank);
+	free(p->wdesc.buf);
+	free(p->wdata.buf);
+	free(p->last.data);
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		free(p->cache[i].data);
+	free(p);
+	src->priv = NULL;
+}
+
+static const struct source_ops dd_ops = {
+	.read = dd_read,
+	.close = dd_close,
+	.next_data = dd_next_data,
+	.state = dd_state,
+};
+
+/*
+ * The header block and sub-header, checked before anything is sized by
+ * them. Only the 64-bit layout (makedumpfile on 64-bit machines, QEMU for
+ * 64-bit guests) is read.
+ */
+static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p,
+				    uint32_t *bitmap_blocks, struct kho_error *err)
+{
+	uint8_t h[DH_SIZE], sh[SH_SIZE];
+	uint64_t missing;
+	uint32_t version, sub;
+	enum kho_status st;
+
+	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)))
+		return st;
+	if (!memcmp(h, "\177ELF", 4))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: a flattened ELF (makedumpfile "
+				     "-F -E); reassemble it first: makedumpfile -R OUT < %s",
+				     src->path, src->path);
+	if (missing >= 8 && memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: a flattened file that holds "
+				     "neither a kdump nor an ELF", src->path);
+	if (missing != UINT64_MAX)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the flattened file ends before "
+				     "its kdump header is whole", src->path);
+	p->be = load_u32(h + DH_BLOCK_SIZE, false) > 0x100000;
+	version = load_u32(h + DH_VERSION, p->be);
+	p->page = load_u32(h + DH_BLOCK_SIZE, p->be);
+	sub = load_u32(h + DH_SUB_HDR_SIZE, p->be);
+	*bitmap_blocks = load_u32(h + DH_BITMAP_BLOCKS, p->be);
+	p->max_mapnr = load_u32(h + DH_MAX_MAPNR, p->be);
+	if (!version || version > 64 || p->page < 4096 || p->page > 65536 ||
+	    (p->page & (p->page - 1)) || !sub || sub > 1024 || !*bitmap_blocks ||
+	    *bitmap_blocks % 2)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: kdump header is corrupt "
+				     "(version %u, block size %u, sub-header %u blocks, %u "
+				     "bitmap blocks)", src->path, version, p->page, sub,
+				     *bitmap_blocks);
+	if ((st = flat_index_read(src, &p->ix, p->page, sh, sizeof(sh), 0, &missing, err)))
+		return st;
+	if (missing < p->page + (version >= 6 ? SH_SIZE : SH_VMCOREINFO + 16))
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the flattened file ends before "
+				     "its kdump sub-header is whole", src->path);
+	if (version >= 2 && load_u32(sh + SH_SPLIT, p->be))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: one file of a split kdump "
+				     "set; reassemble it first (makedumpfile -R, then "
+				     "--reassemble)", src->path);
+	if (version >= 6)
+		p->max_mapnr = load_u64(sh + SH_MAX_MAPNR_64, p->be);
+	p->desc_off = (uint64_t)p->page * (1 + sub + (uint64_t)*bitmap_blocks);
+	snprintf(src->arch, sizeof(src->arch), "%.*s", (int)sizeof(src->arch) - 1,
+		 (const char *)h + DH_MACHINE);
+	if (version >= 3) {
+		uint64_t off = load_u64(sh + SH_VMCOREINFO, p->be);
+		uint64_t size = load_u64(sh + SH_VMCOREINFO + 8, p->be);
+		char *text;
+
+		if (!off || !size)
+			return KHO_OK;
+		if (size > (1 << 20))
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: VMCOREINFO of %llu "
+					     "bytes", src->path, (unsigned long long)size);
+		if (!(text = malloc(size)))
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		st = flat_index_read(src, &p->ix, off, text, size, 0, &missing, err);
+		if (!st)
+			st = source_set_vmcoreinfo(src, text, (size_t)size, err);
+		free(text);
+	}
+	return st;
+}
+
+/*
+ * Both bitmaps, bounded by the file: a whole flattened file holds them,
+ * so they are never larger than it (or 32 MiB, for a file cut short).
+ * Bytes of a bitmap the stream lost read as "memory, not dumped".
+ */
+static enum kho_status read_bitmaps(struct kho_source *src, struct dd_priv *p,
+				    uint32_t bitmap_blocks, struct kho_error *err)
+{
+	uint64_t len = (uint64_t)bitmap_blocks / 2 * p->page, missing, total = 0;
+	uint64_t at = p->desc_off - (uint64_t)bitmap_blocks * p->page, end;
+	enum kho_status st;
+
+	if (len > MAX((uint64_t)src->file_size, 32ull << 20) || p->max_mapnr > len * 8 ||
+	    !p->max_mapnr)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: kdump bitmaps of %llu bytes "
+				     "for %llu pages in a %lld-byte file", src->path,
+				     (unsigned long long)len, (unsigned long long)p->max_mapnr,
+				     (long long)src->file_size);
+	/* 64 bytes past the end: whole words are loaded up to a rank block */
+	p->mem = malloc(len + 64);
+	p->dumped = malloc(len + 64);
+	p->rank = calloc(p->max_mapnr / RANK_BITS + 1, sizeof(*p->rank));
+	if (!p->mem || !p->dumped || !p->rank)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if ((st = flat_index_read(src, &p->ix, at, p->mem, len, 0xff, &missing, err)) ||
+	    (st = flat_index_read(src, &p->ix, at + len, p->dumped, len, 0, &missing, err)))
+		return st;
+	memset(p->mem + len, 0, 64);
+	memset(p->dumped + len, 0, 64);
+	/* Descriptors count dumped pages from pfn 0: past a lost byte of the
+	 * second bitmap none can be found, so none is dumped from there. */
+	if (missing != UINT64_MAX) {
+		end = missing - (at + len);
+		memset(p->dumped + end, 0, len - end);
+		p->cut_pfn = end * 8;
+	}
+	if (p->max_mapnr % 8) {     /* no bits past max_mapnr */
+		p->mem[p->max_mapnr / 8] &= (uint8_t)((1u << (p->max_mapnr % 8)) - 1);
+		p->dumped[p->max_mapnr / 8] &= (uint8_t)((1u << (p->max_mapnr % 8)) - 1);
+	}
+	memset(p->mem + (p->max_mapnr + 7) / 8, 0, len - (p->max_mapnr + 7) / 8);
+	memset(p->dumped + (p->max_mapnr + 7) / 8, 0, len - (p->max_mapnr + 7) / 8);
+	for (uint64_t b = 0; b * RANK_BITS < p->max_mapnr; b++) {
+		p->rank[b] = total;
+		for (unsigned w = 0; w < RANK_BITS / 64; w++)
+			total += (uint64_t)__builtin_popcountll(
+				load_u64(p->dumped + b * (RANK_BITS / 8) + w * 8, false));
+	}
+	return KHO_OK;
+}
+
+/*
+ * Where a cut stream lost page data: the lowest dumped pfn whose
+ * descriptor or bytes no record holds. Only a stream without its end
+ * marker, or whose descriptor table has a gap, is searched: a whole one
+ * costs nothing here.
+ */
+static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
+{
+	enum { CHUNK = 4096 };
+	struct dd_priv *p = src->priv;
+	uint64_t ndumped = desc_index(p, p->max_mapnr), k = 0, pfn = 0, pages, missing = 0;
+	uint8_t *buf;
+	enum kho_status st = KHO_OK;
+
+	if (p->ix.complete && flat_index_gap(&p->ix, p->desc_off) >=
+	    p->desc_off + ndumped * DESC_SIZE)
+		return KHO_OK;
+	if (!(buf = malloc(CHUNK * DESC_SIZE)))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	while (pfn < MIN(p->max_mapnr, p->cut_pfn)) {
+		if (!bit_run(p, p->dumped, pfn, &pages)) {
+			pfn += pages;
+			continue;
+		}
+		for (uint64_t end = pfn + pages; pfn < end; pfn++, k++) {
+			const uint8_t *d;
+			uint64_t off;
+			uint32_t size;
+
+			if (k % CHUNK == 0 &&
+			    (st = flat_index_read(src, &p->ix, p->desc_off + k * DESC_SIZE, buf,
+						  CHUNK * DESC_SIZE, 0, &missing, err)))
+				goto out;
+			d = buf + (k % CHUNK) * DESC_SIZE;
+			off = load_u64(d, p->be);
+			size = load_u32(d + 8, p->be);
+			if ((missing != UINT64_MAX &&
+			     missing < p->desc_off + (k + 1) * DESC_SIZE) ||
+			    !size || off + size < off || flat_index_gap(&p->ix, off) < off + size) {
+				p->cut_pfn = pfn;
+				goto out;
+			}
+		}
+	}
+out:
+	free(buf);
+	return st;
+}
+
+enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
+				 struct kho_error *err)
+{
+	struct dd_priv *p = calloc(1, sizeof(*p));
+	uint32_t bitmap_blocks;
+	struct segment all;
+	enum kho_status st;
+
+	src->ops = &dd_ops;
+	src->kind = KHO_KIND_KDUMP;
+	src->format = "kdump-flat";
+	if (!p)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	src->priv = p;
+	p->cut_pfn = UINT64_MAX;
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		p->cache[i].pfn = UINT64_MAX;
+	if (lzo_init() != LZO_E_OK)
+		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
+	if ((st = flat_index_build(src, &p->ix, err)) ||
+	    (st = read_headers(src, p, &bitmap_blocks, err)) ||
+	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
+		return st;
+	p->wdesc.buf = malloc(WINDOW);
+	p->wdata.buf = malloc(WINDOW);
+	p->last.data = malloc(p->page);
+	if (!p->wdesc.buf || !p->wdata.buf || !p->last.data)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		if (!(p->cache[i].data = malloc(p->page)))
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if ((st = find_cut(src, err)))
+		return st;
+	src->page_size = p->page;
+	src->big_endian = p->be;
+	if (!p->ix.complete) {
+		src->needed_size = p->ix.needed;
+		if (p->cut_pfn < p->max_mapnr)
+			src->cut_phys = p->cut_pfn * p->page;
+	}
+	if (p->max_mapnr > UINT64_MAX / p->page)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: max_mapnr %llu is too large",
+				     src->path, (unsigned long long)p->max_mapnr);
+	all = (struct segment){ 0, p->max_mapnr * p->page, p->max_mapnr * p->page, 0 };
+	return source_set_segments(src, &all, 1, err);
+}
