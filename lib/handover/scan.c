@@ -85,10 +85,12 @@ KHO_EXPORT enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phy
 	return KHO_OK;
 }
 
-KHO_EXPORT enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out,
+KHO_EXPORT enum kho_status kho_scan(struct kho_source *whole, struct kho_candidate **out,
 				    size_t *n, void (*progress)(void *, uint64_t, uint64_t),
 				    void *ctx, struct kho_error *err)
 {
+	/* every page is looked at: through the fastest reader of the dump */
+	struct kho_source *src = kho_source_scan_view(whole);
 	uint64_t page = kho_source_page_size(src), phys = 0, next, run;
 	size_t nr, cap = 0, visited = 0;
 	const struct kho_mem_range *r = kho_source_map_ranges(src, &nr);

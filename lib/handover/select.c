@@ -41,8 +41,8 @@ static enum kho_self self_of(struct kho_source *src, const struct kho_candidate 
 
 static const char *self_words(enum kho_self s)
 {
-	return s == KHO_SELF_YES ? "preserves its own page" :
-	       s == KHO_SELF_NO ? "does not preserve its own page" :
+	return s == KHO_SELF_YES ? "it preserves its own page" :
+	       s == KHO_SELF_NO ? "it does not preserve its own page" :
 	       "whether it preserves its own page cannot be told";
 }
 
@@ -126,11 +126,11 @@ KHO_EXPORT enum kho_status kho_select(struct kho_source *src, struct kho_candida
 					 o->all ? "inspected (--all)" : "not inspected", HEX(c[r].phys));
 			else if (distinct == 1)
 				snprintf(c[i].why, sizeof(c[i].why), "the only KHO FDT in the dump%s; "
-					 "it %s", n > 1 ? " but for copies" : "",
+					 "%s", n > 1 ? " but for copies" : "",
 					 self_words(c[i].self_preserved));
 			else
 				snprintf(c[i].why, sizeof(c[i].why), "one of %zu that could be the "
-					 "handover; it %s", distinct, self_words(c[i].self_preserved));
+					 "handover; %s", distinct, self_words(c[i].self_preserved));
 		}
 	}
 	/* Those that preserve themselves first (the likely outgoing one),

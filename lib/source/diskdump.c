@@ -573,8 +573,35 @@ out:
 	return st;
 }
 
+static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_error *err);
+
+static enum kho_status identity_index(struct kho_source *src, struct flat_index *ix,
+				      struct kho_error *err)
+{
+	uint64_t size = (uint64_t)src->file_size;
+
+	if (!(ix->v = calloc(1, sizeof(*ix->v))))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ix->v[0] = (struct flat_piece){ .off = 0, .size = size, .pos = 0, .held_to = size };
+	ix->n = 1;
+	ix->complete = true;
+	return KHO_OK;
+}
+
 enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
 				 struct kho_error *err)
+{
+	return open_dd(src, true, err);
+}
+
+/* A regular kdump file: the index is the file itself, whole. */
+enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
+				     struct kho_error *err)
+{
+	return open_dd(src, false, err);
+}
+
+static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_error *err)
 {
 	struct dd_priv *p = calloc(1, sizeof(*p));
 	uint32_t bitmap_blocks;
@@ -583,7 +610,7 @@ enum kho_status source_open_flat(struct kho_source *src, const struct kho_source
 
 	src->ops = &dd_ops;
 	src->kind = KHO_KIND_KDUMP;
-	src->format = "kdump-flat";
+	src->format = flat ? "kdump-flat" : "kdump";
 	if (!p)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	src->priv = p;
@@ -592,7 +619,7 @@ enum kho_status source_open_flat(struct kho_source *src, const struct kho_source
 		p->cache[i].pfn = UINT64_MAX;
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
-	if ((st = flat_index_build(src, &p->ix, err)) ||
+	if ((st = flat ? flat_index_build(src, &p->ix, err) : identity_index(src, &p->ix, err)) ||
 	    (st = read_headers(src, p, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;

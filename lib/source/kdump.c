@@ -444,5 +444,10 @@ enum kho_status source_open_kdump(struct kho_source *src, const struct kho_sourc
 	if (kdump_get_number_attr(ctx, "max_pfn", &num) != KDUMP_OK || !num)
 		num = UINT64_MAX / src->page_size;
 	all = (struct segment){ 0, num * src->page_size, num * src->page_size, 0 };
-	return source_set_segments(src, &all, 1, err);
+	if ((st = source_set_segments(src, &all, 1, err)))
+		return st;
+	/* makedumpfile's compressed kdump: scanned through our own reader */
+	if (pread(src->fd, head, 8, 0) == 8 && !memcmp(head, "KDUMP   ", 8))
+		source_open_scan_view(src, o);
+	return KHO_OK;
 }

@@ -55,7 +55,14 @@ struct kho_source {
 	size_t vmcoreinfo_len;
 	const struct source_ops *ops;
 	void *priv;
+	struct kho_source *scan_view; /* the same dump, read faster for kho_scan() */
 };
+
+/* The diskdump reader over a regular kdump file (diskdump.c). */
+enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
+				     struct kho_error *err);
+/* Set src->scan_view when our own reader can open @src's file. */
+void source_open_scan_view(struct kho_source *src, const struct kho_source_opts *o);
 
 /* Open helpers of each backend; @src has path and fd set. */
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
