@@ -34,8 +34,9 @@ static void flush(struct drain *d)
 /*
  * A tree built with the broken 16 KiB depth lost bit order0_bit of every
  * order-0 key. What it most likely meant: the key with that bit restored
- * when that is memory the dump describes and the key as read is not, or
- * when the key as read would be an implausibly large block (order >= 15).
+ * when that is memory the dump describes and the key as read is not, or,
+ * both being memory, when the key as read would be an implausibly large
+ * block (order >= 15). When neither is memory, the key as read.
  */
 static uint64_t meant_key(struct drain *d, uint64_t key)
 {
@@ -51,6 +52,9 @@ static uint64_t meant_key(struct drain *d, uint64_t key)
 	in0 = kho_source_state(d->src, p0, &run) != KHO_MEM_ABSENT;
 	if (in0 != in1)
 		return in0 ? with : key;
+	/* Neither is memory: nothing says a bit was lost; keep what it says. */
+	if (!in0)
+		return key;
 	return o1 >= 15 ? with : key;
 }
 
