@@ -465,19 +465,20 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 }
 
 /*
- * radix-unreadable fdt: the leaf holding the FDT page's key (and the keys
- * of its neighbours, blobs among them) is not in the dump. What those
- * keys preserve can be neither confirmed nor denied: the coverage checks
- * must say incomplete, not error (expect.c asks lost_leaf).
+ * radix-unreadable: the leaf holding @key (with "fdt", the FDT page's key
+ * and its neighbours, blobs among them) is not in the dump. What its keys
+ * preserve can be neither confirmed nor denied: the coverage checks must
+ * say incomplete, not error (expect.c asks lost_leaf).
  */
-static enum kho_status lose_fdt_leaf(struct kho_ref *ref, struct kho_error *err)
+static enum kho_status lose_leaf(struct kho_ref *ref, uint64_t key, struct kho_error *err)
 {
-	uint64_t leaf, key = kho_key_encode(&ref->geo, ref->fdt_phys, 0);
 	unsigned b = ref->geo.bitmap_log2;
+	uint64_t leaf;
 	size_t k = 0;
 
 	if (!radix_leaf_of(ref, key, &leaf))
-		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: no FDT leaf");
+		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: no leaf to lose");
+	/* The verifier never sees this leaf, nor any key in it. */
 	for (size_t i = 0; i < ref->nkeys; i++)
 		if (kho_key_encode(&ref->geo, ref->keys[i].phys, ref->keys[i].order) >> b !=
 		    key >> b)
@@ -494,30 +495,16 @@ static enum kho_status lose_fdt_leaf(struct kho_ref *ref, struct kho_error *err)
 	       ref_record(ref, "radix-unreadable", leaf, err, "leaf page is not in the dump");
 }
 
+/* The leaf of the isolated key (one key alone in it), or with "fdt" the
+ * leaf of the FDT page's key. */
 static enum kho_status radix_unreadable_after(struct kho_ref *ref,
 					      struct ref_defect *d,
 					      struct kho_error *err)
 {
-	uint64_t leaf, key = kho_key_encode(&ref->geo, d->phys, d->order);
-	size_t k = 0;
+	bool fdt = !strcmp(variant(d, "key"), "fdt");
 
-	if (!strcmp(variant(d, "key"), "fdt"))
-		return lose_fdt_leaf(ref, err);
-	if (!radix_leaf_of(ref, key, &leaf))
-		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: lost leaf");
-	/* The verifier never sees this leaf, nor the one key in it. */
-	for (size_t i = 0; i < ref->nkeys; i++)
-		if (ref->keys[i].phys != d->phys || ref->keys[i].order != d->order)
-			ref->keys[k++] = ref->keys[i];
-	ref->nkeys = k;
-	k = 0;
-	for (size_t i = 0; i < ref->nnodes; i++)
-		if (ref->nodes[i].phys != leaf)
-			ref->nodes[k++] = ref->nodes[i];
-	ref->nnodes = k;
-	return range_list_add(&ref->excluded, leaf, ref->geo.page_size, err) ?:
-	       ref_record(ref, "radix-unreadable", leaf, err,
-			  "leaf page is not in the dump");
+	return lose_leaf(ref, fdt ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
+			 kho_key_encode(&ref->geo, d->phys, d->order), err);
 }
 
 static enum kho_status radix_depth_before(struct kho_ref *ref, struct ref_defect *d,
