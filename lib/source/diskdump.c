@@ -81,6 +81,8 @@ struct dd_priv {
 		uint64_t pfn;           /* UINT64_MAX: empty */
 		uint8_t *data;
 	} cache[CACHE_PAGES];
+	z_stream zs;                    /* head(): inflate a page's first bytes */
+	bool zs_ready;
 };
 
 static bool bit(const uint8_t *bmp, uint64_t pfn)
@@ -292,6 +294,84 @@ static bool unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, s
  * file); KHO_ERR_CORRUPT (a descriptor or data that does not decompress
  * to a page); KHO_ERR_SYSTEM.
  */
+/*
+ * The first @n (<= HEAD_MAX) bytes of a page, decoding no more than that
+ * where the codec allows: what kho_scan asks of every page (the FDT
+ * magic). zlib inflates until @n bytes are out; lzo and snappy streams
+ * that open with a literal run hold them verbatim. returns: false when
+ * this short cut does not apply (the caller decodes the whole page).
+ */
+#define HEAD_MAX 16
+static bool head(struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
+		 uint8_t *out, size_t n)
+{
+	switch (flags & (PAGE_ZLIB | PAGE_LZO | PAGE_SNAPPY | PAGE_ZSTD)) {
+	case 0:
+		if (len != p->page)
+			return false;
+		memcpy(out, in, n);
+		return true;
+	case PAGE_ZLIB:
+		if (!p->zs_ready) {
+			if (inflateInit(&p->zs) != Z_OK)
+				return false;
+			p->zs_ready = true;
+		} else if (inflateReset(&p->zs) != Z_OK) {
+			return false;
+		}
+		p->zs.next_in = (Bytef *)(uintptr_t)in;
+		p->zs.avail_in = (uInt)len;
+		p->zs.next_out = out;
+		p->zs.avail_out = (uInt)n;
+		{
+			int rc = inflate(&p->zs, Z_SYNC_FLUSH);
+
+			return (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) &&
+			       !p->zs.avail_out;
+		}
+	case PAGE_LZO:
+		/* lzo1x: a first byte above 17 is a literal run of byte - 17 */
+		if (len < 1 + n || in[0] <= 17 || (size_t)(in[0] - 17) < n)
+			return false;
+		memcpy(out, in + 1, n);
+		return true;
+	case PAGE_SNAPPY: {
+		size_t i = 0, lit;
+
+		while (i < len && i < 5 && (in[i] & 0x80))   /* varint: the length */
+			i++;
+		if (++i >= len || (in[i] & 3))                 /* not a literal */
+			return false;
+		lit = (size_t)(in[i] >> 2) + 1;
+		if (lit > 60)                                  /* longer: 1-4 more bytes */
+			return false;
+		if (lit < n || len < i + 1 + n)
+			return false;
+		memcpy(out, in + i + 1, n);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* The first @n bytes of dumped page @pfn; false: take the whole page. */
+static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t n)
+{
+	struct dd_priv *p = src->priv;
+	struct kho_error e;
+	struct desc d;
+	const uint8_t *z;
+	bool held;
+
+	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
+	    get_desc(src, pfn, &d, &held, &e) || !held || d.size > 2 * p->page ||
+	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
+		return false;
+	z = window_at(src, &p->wdata, d.offset, d.size, &e);
+	return z && head(p, d.flags, z, d.size, out, n);
+}
+
 static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint8_t **out,
 				struct kho_error *err)
 {
@@ -352,6 +432,12 @@ static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
 		struct kho_error e2;
 		enum kho_status ps = KHO_OK;
 
+		if (ms == KHO_MEM_PRESENT && !into && get_head(src, pfn, dst, n)) {
+			dst += n;     /* the first bytes alone, decoded no further */
+			phys += n;
+			len -= n;
+			continue;
+		}
 		if (ms == KHO_MEM_PRESENT)
 			ps = get_page(src, pfn, &page, &e2);
 		if (ps && ps != KHO_ERR_NODATA) {
@@ -390,6 +476,8 @@ static void dd_close(struct kho_source *src)
 	free(p->last.data);
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		free(p->cache[i].data);
+	if (p->zs_ready)
+		inflateEnd(&p->zs);
 	free(p);
 	src->priv = NULL;
 }
