@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../source/heads.h"
 #include "../util/util.h"
 #include "prop.h"
 
@@ -85,22 +86,92 @@ KHO_EXPORT enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phy
 	return KHO_OK;
 }
 
+/* One scan's state: where candidates go. */
+struct scan {
+	struct kho_source *src;
+	uint64_t page;
+	bool be, oom;
+	uint8_t *buf;                   /* a page */
+	struct kho_candidate **out;
+	size_t *n, cap;
+};
+
+/* The page at @at through reads: only one that starts with the magic is
+ * read whole. */
+static void look_by_reading(struct scan *s, uint64_t at)
+{
+	struct kho_error e2;
+
+	if (kho_source_read(s->src, at, s->buf, 4, &e2) == KHO_OK &&
+	    fdt_magic(s->buf) == FDT_MAGIC &&
+	    kho_source_read(s->src, at, s->buf, s->page, &e2) == KHO_OK)
+		consider(s->buf, at, s->page, s->be, s->out, s->n, &s->cap, &s->oom);
+}
+
+/* The page at @at, mapped at @p (or NULL: not mappable). */
+static void look(struct scan *s, uint64_t at, const uint8_t *p)
+{
+	static const uint8_t magic[4] = { 0xd0, 0x0d, 0xfe, 0xed };
+
+	if (!p)
+		return look_by_reading(s, at);
+	/* libfdt wants its header 8-byte aligned; segment data in a dump
+	 * file may start anywhere (makedumpfile -E, QEMU with a vmcoreinfo
+	 * note): a page that may be an FDT is copied. */
+	if ((uintptr_t)p & 7) {
+		if (memcmp(p, magic, 4))
+			return;
+		p = memcpy(s->buf, p, s->page);
+	}
+	consider(p, at, s->page, s->be, s->out, s->n, &s->cap, &s->oom);
+}
+
+#define BATCH 16384     /* pages per source_heads() call */
+
+/*
+ * Up to BATCH pages from @at before @stop, their first bytes decoded in
+ * one batch. returns: the pages looked at, or 0 when the source has no
+ * batch reader (look page by page).
+ */
+static uint64_t look_batch(struct scan *s, uint64_t at, uint64_t stop, uint8_t *heads,
+			   uint8_t *state)
+{
+	uint64_t span = stop - at, count = span / s->page + !!(span % s->page);
+	struct kho_error e2;
+
+	count = MIN(count, (uint64_t)BATCH);
+	if (source_heads(s->src, at, (size_t)count, 4, heads, state, &e2))
+		return 0;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t phys = at + i * s->page;
+
+		if (state[i] == HEAD_ASK)
+			look_by_reading(s, phys);
+		else if (state[i] == HEAD_OK && fdt_magic(heads + 4 * i) == FDT_MAGIC &&
+			 kho_source_read(s->src, phys, s->buf, s->page, &e2) == KHO_OK)
+			consider(s->buf, phys, s->page, s->be, s->out, s->n, &s->cap, &s->oom);
+	}
+	return count;
+}
+
 KHO_EXPORT enum kho_status kho_scan(struct kho_source *whole, struct kho_candidate **out,
 				    size_t *n, void (*progress)(void *, uint64_t, uint64_t),
 				    void *ctx, struct kho_error *err)
 {
 	/* every page is looked at: through the fastest reader of the dump */
 	struct kho_source *src = kho_source_scan_view(whole);
-	uint64_t page = kho_source_page_size(src), phys = 0, next, run;
-	size_t nr, cap = 0, visited = 0;
+	uint64_t page = kho_source_page_size(src), phys = 0, next, run, visited = 0;
+	size_t nr;
 	const struct kho_mem_range *r = kho_source_map_ranges(src, &nr);
 	uint64_t end = nr ? r[nr - 1].start + r[nr - 1].size : 0;
 	_cleanup_free_ uint8_t *buf = malloc(page);
-	bool oom = false;
+	_cleanup_free_ uint8_t *heads = malloc(BATCH * 4 + BATCH);
+	struct scan s = { src, page, kho_source_big_endian(src), false, buf, out, n, 0 };
+	bool batches = true;
 
 	*out = NULL;
 	*n = 0;
-	if (!buf)
+	if (!buf || !heads)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	while (kho_source_next_data(src, phys, &next, &run)) {
 		uint64_t at = align_down(next, page), stop = next + run;
@@ -109,44 +180,31 @@ KHO_EXPORT enum kho_status kho_scan(struct kho_source *whole, struct kho_candida
 			stop = UINT64_MAX;
 		uint64_t window = at;
 
-		for (; at < stop; at += page) {
+		while (at < stop) {
+			uint64_t done = batches ? look_batch(&s, at, stop, heads, heads + BATCH * 4) : 0;
+
+			if (!done) {
+				batches = false;
+				look(&s, at, kho_source_map(src, at, page));
+				done = 1;
+			}
 			/* Drop what was looked at, 64 MiB at a time. */
-			if (at - window >= (64u << 20)) {
-				kho_source_release(src, window, at - window);
-				window = at;
+			if (at + done * page - window >= (64u << 20)) {
+				kho_source_release(src, window, at + done * page - window);
+				window = at + done * page;
 			}
-			const uint8_t *p = kho_source_map(src, at, page);
-
-			/* A page is read whole only if it starts with the magic. */
-			if (!p) {
-				struct kho_error e2;
-
-				if (kho_source_read(src, at, buf, 4, &e2) == KHO_OK &&
-				    fdt_magic(buf) == FDT_MAGIC &&
-				    kho_source_read(src, at, buf, page, &e2) == KHO_OK)
-					p = buf;
-			}
-			/* libfdt wants its header 8-byte aligned; segment data in a
-			 * dump file may start anywhere (makedumpfile -E, QEMU with a
-			 * vmcoreinfo note): a page that may be an FDT is copied. */
-			if (p && p != buf && ((uintptr_t)p & 7)) {
-				static const uint8_t magic[4] = { 0xd0, 0x0d, 0xfe, 0xed };
-
-				p = memcmp(p, magic, 4) ? NULL : memcpy(buf, p, page);
-			}
-			if (p)
-				consider(p, at, page, kho_source_big_endian(src), out, n,
-					 &cap, &oom);
-			if (progress && !(++visited & 0xffff))
+			if (progress && (visited + done) >> 16 != visited >> 16)
 				progress(ctx, at, end);
-			if (at + page < at)
+			visited += done;
+			if (at + done * page <= at)    /* the top of the address space */
 				goto done;
+			at += done * page;
 		}
 		kho_source_release(src, window, at - window);
 		phys = at;
 	}
 done:
-	if (oom)
+	if (s.oom)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;
 }

@@ -18,7 +18,7 @@
  * libkdumpfile: clear in the first bitmap is not memory, clear in the
  * second is not in the dump (excluded by -d N, or a hole QEMU cleared).
  */
-#include "source_internal.h"
+#include "diskdump.h"
 
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
@@ -42,53 +42,6 @@
 #define SH_VMCOREINFO    32                /* offset, then size */
 #define SH_MAX_MAPNR_64  96
 #define SH_SIZE          104
-#define DESC_SIZE        24                /* offset, size, flags, page_flags */
-
-#define PAGE_ZLIB   0x1
-#define PAGE_LZO    0x2
-#define PAGE_SNAPPY 0x4
-#define PAGE_ZSTD   0x20
-
-#define CACHE_PAGES 32
-#define RANK_BITS   512                     /* pfns per rank entry */
-#define WINDOW      (256 << 10)             /* bytes read ahead at a time */
-
-/* A read-ahead window over the regular file: descriptors and page data of
- * neighbouring pfns are neighbours in the file, so one read serves many. */
-struct window {
-	uint64_t off, len;
-	uint8_t *buf;
-};
-
-struct dd_priv {
-	struct flat_index ix;
-	bool be;
-	uint32_t page;                  /* block size: the kdump's page size */
-	uint64_t max_mapnr;
-	uint8_t *mem, *dumped;          /* the two bitmaps, max_mapnr bits */
-	uint64_t *rank;                 /* dumped pages before each RANK_BITS block */
-	uint64_t desc_off;              /* file offset of the first descriptor */
-	uint64_t cut_pfn;               /* lowest dumped pfn whose data is missing */
-	struct window wdesc, wdata;
-	struct {                        /* the last data decompressed: QEMU and
-					 * makedumpfile share one for zero pages */
-		uint64_t offset;
-		uint32_t size, flags;
-		bool valid;
-		uint8_t *data;
-	} last;
-	struct {
-		uint64_t pfn;           /* UINT64_MAX: empty */
-		uint8_t *data;
-	} cache[CACHE_PAGES];
-	z_stream zs;                    /* head(): inflate a page's first bytes */
-	bool zs_ready;
-};
-
-static bool bit(const uint8_t *bmp, uint64_t pfn)
-{
-	return bmp[pfn / 8] >> (pfn % 8) & 1;
-}
 
 /* Bit @pfn of @bmp, and in *@pages how many from it share its value. */
 static bool bit_run(const struct dd_priv *p, const uint8_t *bmp, uint64_t pfn,
@@ -118,31 +71,14 @@ done:
 	return v;
 }
 
-/* Index of @pfn's descriptor: the dumped pages before it. */
-static uint64_t desc_index(const struct dd_priv *p, uint64_t pfn)
-{
-	uint64_t n = p->rank[pfn / RANK_BITS];
-
-	for (uint64_t i = pfn / RANK_BITS * RANK_BITS; i + 64 <= pfn; i += 64)
-		n += (uint64_t)__builtin_popcountll(load_u64(p->dumped + i / 8, false));
-	for (uint64_t i = pfn & ~63ull; i < pfn; i++)
-		n += bit(p->dumped, i);
-	return n;
-}
-
-struct desc {
-	uint64_t offset;
-	uint32_t size, flags;
-};
-
-/* @len (<= WINDOW) bytes at @off of the regular file, through @w; bytes
- * no record holds are zeros. returns: NULL on an I/O error (in @err). */
-static const uint8_t *window_at(struct kho_source *src, struct window *w, uint64_t off,
-				size_t len, struct kho_error *err)
+const uint8_t *dd_window_at(struct kho_source *src, struct window *w, uint64_t off,
+			    size_t len, struct kho_error *err)
 {
 	struct dd_priv *p = src->priv;
 	uint64_t missing;
 
+	if (p->mapped && off < src->map_len && len <= src->map_len - off)
+		return src->map + off;
 	if (off >= w->off && off - w->off + len <= w->len)
 		return w->buf + (off - w->off);
 	w->len = 0;
@@ -167,7 +103,7 @@ static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct des
 {
 	struct dd_priv *p = src->priv;
 	uint64_t at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
-	const uint8_t *raw = window_at(src, &p->wdesc, at, DESC_SIZE, err);
+	const uint8_t *raw = dd_window_at(src, &p->wdesc, at, DESC_SIZE, err);
 
 	if (!raw)
 		return err->status;
@@ -248,7 +184,7 @@ static bool dd_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
 }
 
 /* Decompress (or copy) @len bytes of @in into the page at @out. */
-static bool unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
+bool dd_unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
 		   uint8_t *out)
 {
 	size_t want = p->page;
@@ -294,66 +230,7 @@ static bool unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, s
  * file); KHO_ERR_CORRUPT (a descriptor or data that does not decompress
  * to a page); KHO_ERR_SYSTEM.
  */
-/*
- * The first @n (<= HEAD_MAX) bytes of a page, decoding no more than that
- * where the codec allows: what kho_scan asks of every page (the FDT
- * magic). zlib inflates until @n bytes are out; lzo and snappy streams
- * that open with a literal run hold them verbatim. returns: false when
- * this short cut does not apply (the caller decodes the whole page).
- */
 #define HEAD_MAX 16
-static bool head(struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
-		 uint8_t *out, size_t n)
-{
-	switch (flags & (PAGE_ZLIB | PAGE_LZO | PAGE_SNAPPY | PAGE_ZSTD)) {
-	case 0:
-		if (len != p->page)
-			return false;
-		memcpy(out, in, n);
-		return true;
-	case PAGE_ZLIB:
-		if (!p->zs_ready) {
-			if (inflateInit(&p->zs) != Z_OK)
-				return false;
-			p->zs_ready = true;
-		} else if (inflateReset(&p->zs) != Z_OK) {
-			return false;
-		}
-		p->zs.next_in = (Bytef *)(uintptr_t)in;
-		p->zs.avail_in = (uInt)len;
-		p->zs.next_out = out;
-		p->zs.avail_out = (uInt)n;
-		{
-			int rc = inflate(&p->zs, Z_SYNC_FLUSH);
-
-			return (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) &&
-			       !p->zs.avail_out;
-		}
-	case PAGE_LZO:
-		/* lzo1x: a first byte above 17 is a literal run of byte - 17 */
-		if (len < 1 + n || in[0] <= 17 || (size_t)(in[0] - 17) < n)
-			return false;
-		memcpy(out, in + 1, n);
-		return true;
-	case PAGE_SNAPPY: {
-		size_t i = 0, lit;
-
-		while (i < len && i < 5 && (in[i] & 0x80))   /* varint: the length */
-			i++;
-		if (++i >= len || (in[i] & 3))                 /* not a literal */
-			return false;
-		lit = (size_t)(in[i] >> 2) + 1;
-		if (lit > 60)                                  /* longer: 1-4 more bytes */
-			return false;
-		if (lit < n || len < i + 1 + n)
-			return false;
-		memcpy(out, in + i + 1, n);
-		return true;
-	}
-	default:
-		return false;
-	}
-}
 
 /* The first @n bytes of dumped page @pfn; false: take the whole page. */
 static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t n)
@@ -368,8 +245,8 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	    get_desc(src, pfn, &d, &held, &e) || !held || d.size > 2 * p->page ||
 	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
 		return false;
-	z = window_at(src, &p->wdata, d.offset, d.size, &e);
-	return z && head(p, d.flags, z, d.size, out, n);
+	z = dd_window_at(src, &p->wdata, d.offset, d.size, &e);
+	return z && page_head(d.flags, z, d.size, p->page, out, n);
 }
 
 static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint8_t **out,
@@ -399,12 +276,12 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 	    p->last.flags == d.flags) {
 		memcpy(p->cache[slot].data, p->last.data, p->page);
 	} else {
-		const uint8_t *z = window_at(src, &p->wdata, d.offset, d.size, err);
+		const uint8_t *z = dd_window_at(src, &p->wdata, d.offset, d.size, err);
 
 		if (!z)
 			return err->status;
 		p->last.valid = false;
-		if (!unpack(p, d.flags, z, d.size, p->last.data))
+		if (!dd_unpack(p, d.flags, z, d.size, p->last.data))
 			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page data (%u "
 					     "bytes, flags 0x%x) does not decompress to a page",
 					     src->path, (unsigned long long)(pfn * p->page),
@@ -476,8 +353,11 @@ static void dd_close(struct kho_source *src)
 	free(p->last.data);
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		free(p->cache[i].data);
-	if (p->zs_ready)
-		inflateEnd(&p->zs);
+	for (unsigned i = 0; i < SCAN_THREADS; i++) {
+		free(p->th[i].wdesc.buf);
+		free(p->th[i].wdata.buf);
+		free(p->th[i].page);
+	}
 	free(p);
 	src->priv = NULL;
 }
@@ -487,6 +367,7 @@ static const struct source_ops dd_ops = {
 	.close = dd_close,
 	.next_data = dd_next_data,
 	.state = dd_state,
+	.heads = dd_heads,
 };
 
 /*
@@ -719,6 +600,16 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		if (!(p->cache[i].data = malloc(p->page)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (unsigned i = 0; i < SCAN_THREADS; i++)
+		if (!(p->th[i].wdesc.buf = malloc(WINDOW)) ||
+		    !(p->th[i].wdata.buf = malloc(WINDOW)) || !(p->th[i].page = malloc(p->page)))
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	/* A regular file is read through a mapping: no copy of what is
+	 * read (a scan looks at a few bytes of every page's data). */
+	if (!flat) {
+		source_try_mmap(src);
+		p->mapped = src->map != NULL;
+	}
 	if ((st = find_cut(src, err)))
 		return st;
 	src->page_size = p->page;

@@ -4,6 +4,7 @@
  * the piece table, reads through it, zero-copy access, hole skipping.
  */
 #include "source_internal.h"
+#include "heads.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "heads.h"
 
 static const char *const kind_names[] = {
 	[KHO_KIND_RAW] = "raw", [KHO_KIND_VMCORE] = "vmcore", [KHO_KIND_KCORE] = "kcore",
@@ -422,4 +424,12 @@ KHO_EXPORT void kho_source_release(struct kho_source *src, uint64_t phys, uint64
 	end = MIN(p->offset + (phys - p->phys) + len, (uint64_t)src->map_len);
 	if (end > off)
 		madvise((void *)(src->map + off), end - off, MADV_DONTNEED);
+}
+
+enum kho_status source_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
+			     uint8_t *out, uint8_t *state, struct kho_error *err)
+{
+	if (!src->ops->heads || n > HEADS_MAX_BYTES || phys % src->page_size)
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "no batch reader");
+	return src->ops->heads(src, phys, count, n, out, state, err);
 }

@@ -26,6 +26,9 @@ struct source_ops {
 	 * knows better (kdump bitmaps); *@run is clamped by the caller. */
 	enum kho_mem_state (*state)(const struct kho_source *src, uint64_t phys,
 				    uint64_t *run);
+	/* The first bytes of many pages at once (source_heads()). */
+	enum kho_status (*heads)(struct kho_source *src, uint64_t phys, size_t count,
+				 size_t n, uint8_t *out, uint8_t *state, struct kho_error *err);
 };
 
 struct kho_source {
@@ -57,6 +60,21 @@ struct kho_source {
 	void *priv;
 	struct kho_source *scan_view; /* the same dump, read faster for kho_scan() */
 };
+
+/* makedumpfile's page descriptor flags: how a page's bytes are stored. */
+#define PAGE_ZLIB   0x1
+#define PAGE_LZO    0x2
+#define PAGE_SNAPPY 0x4
+#define PAGE_ZSTD   0x20
+
+/*
+ * page_head - the first @n bytes of a kdump page of @page bytes stored as
+ * @flags says in @len bytes at @in, decoding no more than those where the
+ * codec allows (page_head.c).
+ * returns: false when it cannot tell: decode the whole page.
+ */
+bool page_head(uint32_t flags, const uint8_t *in, size_t len, uint32_t page, uint8_t *out,
+	       size_t n);
 
 /* The diskdump reader over a regular kdump file (diskdump.c). */
 enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,

@@ -88,6 +88,14 @@ static inline void store_u32(void *p, uint32_t v, bool big_endian)
 bool array_reserve(void **v, size_t *cap, size_t n, size_t elem);
 #define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
 
+/*
+ * inflate_head - the first @n bytes a zlib stream of @len bytes at @in
+ * inflates to, decoding no further (inflate_head.c).
+ * returns: false when it cannot tell (invalid, dictionary, too short):
+ * ask zlib.
+ */
+bool inflate_head(const uint8_t *in, size_t len, uint8_t *out, size_t n);
+
 /* Frees on scope exit, as libdrgn's cleanup helpers do. */
 static inline void freep(void *p)
 {

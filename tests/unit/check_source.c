@@ -19,6 +19,7 @@
 
 #include "kho/ref.h"
 #include "kho/source.h"
+#include "source/heads.h"
 #include "source/source_internal.h"    /* flat_max_records */
 #include "suite.h"
 
@@ -124,10 +125,51 @@ START_TEST(kinds_page_size_and_arch)
 }
 END_TEST
 
+/*
+ * The batch reader of a scan (source_heads) answers as reads do: every
+ * page it answers holds those first bytes, every page it finds no data
+ * for reads as not in the dump. Batches of odd sizes cross holes and
+ * both threads' halves. returns: the pages it left to the reader.
+ */
+static size_t same_heads(struct kho_source *src, uint64_t end)
+{
+	enum { N = 777 };
+	static uint8_t heads[N * 4], state[N];
+	size_t asked = 0;
+	struct kho_error err;
+	uint64_t page = kho_source_page_size(src);
+
+	for (uint64_t phys = 0; phys < end; phys += N * page) {
+		if (phys > (48 << 20) && phys < end - (16 << 20))   /* the hole */
+			phys = (end - (16 << 20)) & ~(page - 1);
+		ck_assert_int_eq(source_heads(src, phys, N, 4, heads, state, &err), KHO_OK);
+		for (size_t i = 0; i < N; i++) {
+			uint64_t at = phys + i * page;
+			uint8_t want[4];
+			enum kho_status st = kho_source_read(src, at, want, 4, &err);
+
+			if (state[i] == HEAD_ASK) {
+				asked++;
+				continue;
+			}
+			if (state[i] == HEAD_NONE) {
+				ck_assert_msg(st == KHO_ERR_NODATA, "0x%llx: no head but reads",
+					      (unsigned long long)at);
+				continue;
+			}
+			ck_assert_int_eq(state[i], HEAD_OK);
+			ck_assert_msg(st == KHO_OK && !memcmp(want, heads + 4 * i, 4),
+				      "0x%llx: the batch's head differs", (unsigned long long)at);
+		}
+	}
+	return asked;
+}
+
 /* Every page of both RAM ranges reads the same from every format. */
 START_TEST(every_format_reads_the_same_bytes)
 {
 	struct kho_source *srcs[8];
+	char path16[256];
 	size_t nsrc = 0, nopen;
 	uint8_t want[4096], got[4096];
 	struct kho_error err;
@@ -180,6 +222,19 @@ START_TEST(every_format_reads_the_same_bytes)
 		pages++;
 	}
 	ck_assert_uint_eq(pages, (32 + 8) * 256);
+	for (size_t s = nopen; s < nsrc; s++)
+		ck_assert_uint_eq(same_heads(srcs[s], 0x100800000ull), 0);
+	if (have_kdump) {
+		/* read with pages of several kdump blocks (--page-size 16K) */
+		struct kho_source_opts o = { .page_size = 16384 };
+		struct kho_source *big;
+
+		path_of(path16, sizeof(path16), "m", KHO_IMAGE_KDUMP);
+		ck_assert_int_eq(kho_source_open(path16, &o, &big, &err), KHO_OK);
+		ck_assert_uint_eq(kho_source_page_size(kho_source_scan_view(big)), 16384);
+		ck_assert_uint_eq(same_heads(kho_source_scan_view(big), 0x100800000ull), 0);
+		kho_source_close(big);
+	}
 	/* vmcore, kcore and qemu exclude it; kdump (from the ELF) too */
 	ck_assert_uint_eq(excluded, nsrc - 1);
 	for (size_t s = 0; s < nopen; s++)
@@ -700,6 +755,7 @@ START_TEST(flattened_every_codec)
 		ck_assert_msg(kho_source_open(path, NULL, &fl, &err) == KHO_OK, "codec 0x%x: %s",
 			      codecs[c], err.msg);
 		same_memory(kd, fl, 0x100800000ull);
+		ck_assert_uint_eq(same_heads(fl, 0x100800000ull), 0);
 		kho_source_close(fl);
 		/* a page whose data does not decompress is an error, not zeros */
 		if (codecs[c]) {

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A kdump's pages in batches, for kho_scan: the first bytes of each,
+ * decoded no further than needed (page_head.c), on both cores.
+ *
+ * Page by page, every read pays for a descriptor lookup (a rank and up to
+ * eight popcounts), a cache probe and a window check; here a batch finds
+ * its first descriptor once and walks the table alongside the bitmap.
+ * The batch is split in halves, one thread each (a thread's windows and
+ * page buffer are its own; the index, bitmaps and mapping are only read),
+ * and for a regular file the mapped bytes that were looked at are let go
+ * afterwards, so a scan holds no more than a batch of the file.
+ */
+#include "diskdump.h"
+#include "heads.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct part {
+	struct kho_source *src;
+	struct dd_thread *th;
+	uint64_t pfn, count, stride;    /* pages pfn + i * stride, i < count */
+	size_t n;
+	uint8_t *out, *state;
+	uint64_t lo, hi;                /* file bytes looked at */
+};
+
+static enum head_state one(struct part *t, uint64_t idx, uint8_t *out)
+{
+	struct kho_source *src = t->src;
+	const struct dd_priv *p = src->priv;
+	uint64_t at = p->desc_off + idx * DESC_SIZE, off;
+	const uint8_t *raw, *z;
+	struct kho_error e;
+	uint32_t size, flags;
+
+	if (!(raw = dd_window_at(src, &t->th->wdesc, at, DESC_SIZE, &e)))
+		return HEAD_ASK;
+	off = load_u64(raw, p->be);
+	size = load_u32(raw + 8, p->be);
+	flags = load_u32(raw + 12, p->be);
+	if (flat_index_gap(&p->ix, at) < at + DESC_SIZE || !size || size > 2 * p->page ||
+	    off + size < off || flat_index_gap(&p->ix, off) < off + size ||
+	    !(z = dd_window_at(src, &t->th->wdata, off, size, &e)))
+		return HEAD_ASK;
+	t->lo = MIN(t->lo, MIN(at, off));
+	t->hi = MAX(t->hi, MAX(at + DESC_SIZE, off + size));
+	if (page_head(flags, z, size, p->page, out, t->n))
+		return HEAD_OK;
+	if (!dd_unpack(p, flags, z, size, t->th->page))
+		return HEAD_ASK;         /* the page reader says what is wrong */
+	memcpy(out, t->th->page, t->n);
+	return HEAD_OK;
+}
+
+static void *run(void *arg)
+{
+	struct part *t = arg;
+	const struct dd_priv *p = t->src->priv;
+	uint64_t idx = desc_index(p, MIN(t->pfn, p->max_mapnr));   /* of the pfn at hand */
+
+	for (uint64_t i = 0; i < t->count; i++) {
+		uint64_t pfn = t->pfn + i * t->stride;
+		uint8_t *st = &t->state[i];
+
+		if (pfn >= p->max_mapnr || !bit(p->mem, pfn) || !bit(p->dumped, pfn))
+			*st = HEAD_NONE;
+		else
+			*st = pfn >= p->cut_pfn ? HEAD_ASK : one(t, idx, t->out + i * t->n);
+		/* a page of the scan may span several kdump blocks */
+		for (uint64_t k = 0; k < t->stride && pfn + k < p->max_mapnr; k++)
+			idx += bit(p->dumped, pfn + k);
+	}
+	return NULL;
+}
+
+/* Let go of the mapped file bytes a part looked at. */
+static void drop(struct kho_source *src, const struct part *t)
+{
+	uint64_t host = (uint64_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (!((struct dd_priv *)src->priv)->mapped || t->lo >= t->hi)
+		return;
+	lo = t->lo / host * host;
+	hi = MIN(t->hi, (uint64_t)src->map_len);
+	if (hi > lo)
+		madvise((void *)(src->map + lo), hi - lo, MADV_DONTNEED);
+}
+
+enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
+			 uint8_t *out, uint8_t *state, struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+	struct part t[SCAN_THREADS];
+	uint64_t pfn = phys / p->page, half = count / 2, stride = src->page_size / p->page;
+	pthread_t helper;
+	bool two = count >= 256 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+
+	/* pages smaller than the kdump's blocks start inside them */
+	if (src->page_size % p->page)
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "pages smaller than kdump blocks");
+	for (unsigned i = 0; i < SCAN_THREADS; i++)
+		t[i] = (struct part){ src, &p->th[i], pfn, count, stride, n, out, state,
+				      UINT64_MAX, 0 };
+	if (two) {
+		t[1].pfn = pfn + half * stride;
+		t[1].count = count - half;
+		t[1].out = out + half * n;
+		t[1].state = state + half;
+		two = !pthread_create(&helper, NULL, run, &t[1]);
+	}
+	if (two)
+		t[0].count = half;
+	run(&t[0]);
+	if (two)
+		pthread_join(helper, NULL);
+	for (unsigned i = 0; i < (two ? 2u : 1u); i++)
+		drop(src, &t[i]);
+	return KHO_OK;
+}
