@@ -14,7 +14,118 @@
 
 #include "../util/util.h"
 
-/* Heap order: by start, then larger blocks first, as one 128-bit key. */
+struct merge {
+	const struct kho_geometry *geo;
+	struct run_checks *rc;
+	struct cover *cv;
+	struct kho_findings *f;
+	uint64_t max_end, max_start, max_size;   /* the block that ends furthest */
+	unsigned max_ord;
+};
+
+/* The next run of @s; a refilled batch of runs is checked at once. */
+static inline bool pull(struct merge *m, struct stream *s)
+{
+	bool refill = s->next == s->end;
+
+	if (!stream_pull(s, m->geo))
+		return false;
+	if (refill && s->c.m)
+		check_runs(m->rc, s->batch, s->end);
+	return true;
+}
+
+/*
+ * Take the next blocks of @c, the stream that comes first; every other
+ * stream's next block starts at @limit or above. returns: whether @c has
+ * more to give.
+ */
+static inline bool take(struct merge *m, struct stream *c, uint64_t limit)
+{
+	uint64_t n = 1, end;
+
+	if (c->start < m->max_end) {
+		kho_report(m->f, "range-overlap", c->start,
+			   "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
+			   (unsigned long long)c->start, (unsigned long long)c->size,
+			   c->run->order, (unsigned long long)m->max_start,
+			   (unsigned long long)m->max_size, m->max_ord);
+	} else if (c->left > 1) {
+		/* Blocks of this run that start before the next run's do not
+		 * overlap anything: take them at once. */
+		if (limit > c->start)
+			n = MIN(c->left, (limit - c->start + c->size - 1) / c->size);
+		n = MAX(n, (uint64_t)1);
+	}
+	end = c->start + n * c->size;
+	if (end < c->start)     /* the top of the address space */
+		end = UINT64_MAX;
+	cover_add(m->cv, c->start, end);
+	if (end > m->max_end) {
+		m->max_end = end;
+		m->max_start = end - c->size;
+		m->max_size = c->size;
+		m->max_ord = c->run->order;
+	}
+	c->left -= n;
+	c->start = end;
+	if (!c->left)
+		return pull(m, c);
+	return end != UINT64_MAX;
+}
+
+/*
+ * Radix streams: one per order, so no two next blocks tie on both start
+ * and size, and only the orders the tree holds take part (a few). Their
+ * starts sit in a plain array, larger orders first: a scan for the first
+ * smallest start picks the larger block on a tie, as the order wants.
+ * The stream found keeps going while it stays below all the others,
+ * with no further scan.
+ */
+#define MAX_RADIX_STREAMS 64
+
+static void merge_radix(struct merge *m, struct stream *s, size_t ns)
+{
+	uint64_t start[MAX_RADIX_STREAMS];
+	struct stream *live[MAX_RADIX_STREAMS];
+	size_t n = 0;
+
+	for (size_t i = ns; i-- > 0;) {
+		if (pull(m, &s[i])) {
+			live[n] = &s[i];
+			start[n++] = s[i].start;
+		}
+	}
+	while (n) {
+		uint64_t lo = start[0], limit = UINT64_MAX;
+		size_t i = 0;
+		struct stream *c;
+
+		for (size_t k = 1; k < n; k++) {
+			if (start[k] < lo) {
+				limit = lo;
+				lo = start[k];
+				i = k;
+			} else if (start[k] < limit) {
+				limit = start[k];
+			}
+		}
+		c = live[i];
+		while (take(m, c, limit)) {
+			if (c->start >= limit) {
+				start[i] = c->start;
+				goto next;
+			}
+		}
+		n--;
+		memmove(&start[i], &start[i + 1], (n - i) * sizeof(*start));
+		memmove(&live[i], &live[i + 1], (n - i) * sizeof(*live));
+next:;
+	}
+}
+
+/* Stored runs can make any number of streams: a binary heap of them, by
+ * start, then larger blocks first, as one 128-bit key. */
 typedef unsigned __int128 u128;
 
 struct head {
@@ -27,26 +138,7 @@ static inline u128 key_of(const struct stream *s)
 	return (u128)s->start << 64 | (UINT64_MAX - s->size);
 }
 
-/*
- * The streams waiting, by key. A radix tree has at most one stream per
- * order: they sit in a ring kept sorted, where a stream that moves on
- * usually goes straight to the back (one compare). Stored runs can make
- * any number of streams: a binary heap then.
- */
-#define RING 64
-
-struct queue {
-	struct head *h;
-	size_t n, first;        /* ring: h[(first + i) % RING], i < n */
-	bool ring;
-};
-
-static inline struct head *q_at(struct queue *q, size_t i)
-{
-	return &q->h[q->ring ? (q->first + i) & (RING - 1) : i];
-}
-
-static inline void heap_down(struct head *h, size_t n)
+static void heap_down(struct head *h, size_t n)
 {
 	size_t i = 0;
 	struct head x = h[0];
@@ -65,7 +157,7 @@ static inline void heap_down(struct head *h, size_t n)
 	h[i] = x;
 }
 
-static inline void heap_up(struct head *h, size_t j)
+static void heap_up(struct head *h, size_t j)
 {
 	struct head x = h[j];
 
@@ -76,118 +168,52 @@ static inline void heap_up(struct head *h, size_t j)
 	h[j] = x;
 }
 
-/* Insert @x (ring: from the back). */
-static inline void q_push(struct queue *q, struct head x)
+/* The start of the block after the top's. */
+static uint64_t second_start(const struct head *h, size_t n)
 {
-	size_t i = q->n++;
-
-	if (!q->ring) {
-		q->h[i] = x;
-		return heap_up(q->h, i);
-	}
-	for (; i && q_at(q, i - 1)->key > x.key; i--)
-		*q_at(q, i) = *q_at(q, i - 1);
-	*q_at(q, i) = x;
+	if (n < 2)
+		return UINT64_MAX;
+	if (n == 2 || h[1].key < h[2].key)
+		return (uint64_t)(h[1].key >> 64);
+	return (uint64_t)(h[2].key >> 64);
 }
 
-static inline void q_pop(struct queue *q)
+static void merge_heap(struct merge *m, struct stream *s, size_t ns)
 {
-	if (q->ring) {
-		q->first = (q->first + 1) & (RING - 1);
-		q->n--;
+	struct head *h = malloc((ns ? ns : 1) * sizeof(*h));
+	size_t n = 0;
+
+	if (!h) {
+		m->f->oom = true;
 		return;
 	}
-	q->h[0] = q->h[--q->n];
-	heap_down(q->h, q->n);
-}
-
-/* The top's key grew: put it back in place. */
-static inline void q_moved(struct queue *q, u128 key)
-{
-	struct head x = { key, q_at(q, 0)->s };
-
-	if (!q->ring) {
-		q->h[0] = x;
-		return heap_down(q->h, q->n);
+	for (size_t i = 0; i < ns; i++) {
+		if (pull(m, &s[i])) {
+			h[n] = (struct head){ key_of(&s[i]), &s[i] };
+			heap_up(h, n++);
+		}
 	}
-	q_pop(q);
-	q_push(q, x);
-}
+	while (n) {
+		struct stream *c = h[0].s;
 
-/* The start of the block after the top's. */
-static inline uint64_t q_second_start(struct queue *q)
-{
-	if (q->n < 2)
-		return UINT64_MAX;
-	if (q->ring || q->n == 2 || q->h[1].key < q->h[2].key)
-		return (uint64_t)(q_at(q, 1)->key >> 64);
-	return (uint64_t)(q->h[2].key >> 64);
-}
-
-/* The next run of @s; a refilled batch of runs is checked at once. */
-static inline bool pull(struct stream *s, const struct kho_geometry *geo, struct run_checks *rc)
-{
-	bool refill = s->next == s->end;
-
-	if (!stream_pull(s, geo))
-		return false;
-	if (refill && s->c.m)
-		check_runs(rc, s->batch, s->end);
-	return true;
+		if (take(m, c, second_start(h, n)))
+			h[0].key = key_of(c);
+		else
+			h[0] = h[--n];
+		heap_down(h, n);
+	}
+	free(h);
 }
 
 void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
 		 struct run_checks *rc, struct cover *cv, struct kho_findings *f)
 {
-	const struct kho_geometry *geo = &in->geo;
-	struct queue q = { .ring = ns <= RING };
-	uint64_t max_end = 0, max_start = 0, max_size = 0;
-	unsigned max_ord = 0;
+	struct merge m = { .geo = &in->geo, .rc = rc, .cv = cv, .f = f };
 
-	q.h = malloc((q.ring ? RING : ns ? ns : 1) * sizeof(*q.h));
-	if (!q.h) {
-		f->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < ns; i++)
-		if (pull(&s[i], geo, rc))
-			q_push(&q, (struct head){ key_of(&s[i]), &s[i] });
-	while (q.n) {
-		struct stream *c = q_at(&q, 0)->s;
-		uint64_t take = 1, end;
-
-		if (c->start < max_end) {
-			kho_report(f, "range-overlap", c->start,
-				   "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
-				   (unsigned long long)c->start, (unsigned long long)c->size,
-				   c->run->order, (unsigned long long)max_start,
-				   (unsigned long long)max_size, max_ord);
-		} else if (c->left > 1) {
-			/* Blocks of this run that start before the next run's do not
-			 * overlap anything: take them at once. */
-			uint64_t limit = q_second_start(&q);
-
-			if (limit > c->start)
-				take = MIN(c->left, (limit - c->start + c->size - 1) / c->size);
-			take = MAX(take, (uint64_t)1);
-		}
-		end = c->start + take * c->size;
-		if (end < c->start)     /* the top of the address space */
-			end = UINT64_MAX;
-		cover_add(cv, c->start, end);
-		if (end > max_end) {
-			max_end = end;
-			max_start = end - c->size;
-			max_size = c->size;
-			max_ord = c->run->order;
-		}
-		c->left -= take;
-		c->start = end;
-		if ((!c->left && !pull(c, geo, rc)) || (c->left && end == UINT64_MAX))
-			q_pop(&q);
-		else
-			q_moved(&q, key_of(c));
-	}
+	/* Radix streams have a cursor (streams_of_radix). */
+	if (ns && s[0].c.m && ns <= MAX_RADIX_STREAMS)
+		merge_radix(&m, s, ns);
+	else
+		merge_heap(&m, s, ns);
 	cover_close(cv);
-	free(q.h);
 }

@@ -115,16 +115,12 @@ static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 	return true;
 }
 
-static void count(struct kho_radix_cursor *c, const struct kho_run *r, size_t n)
+static void count(struct kho_radix_cursor *c, size_t runs, uint64_t keys)
 {
-	uint64_t keys = 0;
-
-	if (!c->stats || !n)
+	if (!c->stats || !runs)
 		return;
-	for (size_t i = 0; i < n; i++)
-		keys += r[i].count;
 	stats_add_run(c->stats, c->m->geo, c->order, keys);
-	c->stats->runs += n - 1;
+	c->stats->runs += runs - 1;
 	c->stats->set_bits_per_level0 += keys;
 }
 
@@ -132,8 +128,22 @@ KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run
 {
 	bool got = next(c, r);
 
-	count(c, r, got);
+	count(c, got, got ? r->count : 0);
 	return got;
+}
+
+/* Where the current leaf's plain words end: its end or hi (0: the
+ * cursor is on no word of a leaf). */
+static uint64_t plain_end(const struct kho_radix_cursor *c)
+{
+	uint64_t prefix;
+
+	if (c->leaf >= c->m->nleaves)
+		return 0;
+	prefix = c->m->leaves[c->leaf].prefix;
+	if (c->base < prefix || c->base - prefix >= leaf_keys(c->m))
+		return 0;
+	return MIN(prefix + leaf_keys(c->m), c->hi);
 }
 
 KHO_EXPORT size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
@@ -142,11 +152,43 @@ KHO_EXPORT size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_r
 	/* A copy the compiler can keep in registers: stores to @r cannot
 	 * alias it. */
 	struct kho_radix_cursor cc = *c;
+	unsigned shift = c->m->geo->page_shift + c->order - 1;
+	uint64_t keys = 0, stop = plain_end(&cc);
 	size_t n = 0;
 
-	while (n < max && next(&cc, &r[n]))
-		n++;
+	while (n < max) {
+		uint64_t w = cc.word;
+
+		/* The next word of the same leaf, below hi, needs no mask. */
+		if (!w && cc.base + 128 <= stop) {
+			const struct kho_radix_leaf *l = &cc.m->leaves[cc.leaf];
+
+			cc.base += 64;
+			cc.word = load_u64(l->bits + (cc.base - l->prefix) / 8, cc.m->big_endian);
+			continue;
+		}
+		/* Only lone keys in this word, none at its top (where a run
+		 * could go on into the next word): the sparse case, a bit at
+		 * a time. */
+		if (w && !(w & (w >> 1)) && !(w >> 63)) {
+			size_t first = n;
+
+			do {
+				uint64_t key = cc.base + (unsigned)__builtin_ctzll(w);
+
+				r[n++] = (struct kho_run){ (key << shift) << 1, 1, cc.order };
+				w &= w - 1;
+			} while (w && n < max);
+			cc.word = w;
+			keys += n - first;
+			continue;
+		}
+		if (!next(&cc, &r[n]))
+			break;
+		keys += r[n++].count;
+		stop = plain_end(&cc);
+	}
 	*c = cc;
-	count(c, r, n);
+	count(c, n, keys);
 	return n;
 }
