@@ -64,6 +64,18 @@ static const struct kho_check_info checks[] = {
 	  "the file ends before the memory its headers describe; the rest is not dumped" },
 	{ "scratch-unknown", KHO_SEV_INCOMPLETE,
 	  "no scratch areas are known: range-scratch and radix-node-scratch could not run" },
+	{ "luo-format", KHO_SEV_ERROR,
+	  "the LUO blob is not luo-v1 or luo-v5, or its size or properties are wrong" },
+	{ "luo-block", KHO_SEV_ERROR,
+	  "a LUO block chain or array: count 0 or above capacity, bad next, cycle, too many blocks" },
+	{ "luo-session", KHO_SEV_ERROR,
+	  "a LUO session: empty, unterminated or duplicate name, or files disagreeing with count" },
+	{ "luo-file", KHO_SEV_ERROR,
+	  "a LUO file entry: handler string not well-formed, or a bad data pointer" },
+	{ "luo-memfd", KHO_SEV_ERROR,
+	  "a memfd record: unknown seal or flag bits, nr_folios, folio outside memory or size, overlap" },
+	{ "luo-not-preserved", KHO_SEV_ERROR,
+	  "a LUO block, array, FLB page, handler record, vmalloc page or folio is not preserved" },
 	{ NULL, 0, NULL },
 };
 

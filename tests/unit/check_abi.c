@@ -241,7 +241,10 @@ START_TEST(check_table_holds_the_contract)
 		{ "scratch-layout", KHO_SEV_ERROR }, { "v1-chunk", KHO_SEV_ERROR },
 		{ "v1-bitmap", KHO_SEV_ERROR }, { "scratch-unknown", KHO_SEV_INCOMPLETE },
 		{ "blob-unreadable", KHO_SEV_INCOMPLETE }, { "handover-ambiguous", KHO_SEV_WARNING },
-		{ "dump-truncated", KHO_SEV_INCOMPLETE },
+		{ "dump-truncated", KHO_SEV_INCOMPLETE }, { "luo-format", KHO_SEV_ERROR },
+		{ "luo-block", KHO_SEV_ERROR }, { "luo-session", KHO_SEV_ERROR },
+		{ "luo-file", KHO_SEV_ERROR }, { "luo-memfd", KHO_SEV_ERROR },
+		{ "luo-not-preserved", KHO_SEV_ERROR },
 	};
 	size_t n = 0;
 
