@@ -72,6 +72,37 @@ struct kho_subtree {
 void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t);
 void kho_subtree_free(struct kho_subtree *t);
 
+/* What stops (or mars) a walk of a struct kho_vmalloc's chunk chain. */
+enum kho_vmalloc_problem {
+	KHO_VM_LOOP,            /* the chain comes back, or is absurdly long */
+	KHO_VM_BAD_CHUNK,       /* a chunk pointer that is not a page of memory */
+	KHO_VM_UNREADABLE,      /* a chunk page that is not in the dump */
+	KHO_VM_SELF,            /* a chunk whose next is itself */
+	KHO_VM_BAD_RUN,         /* a run not aligned to its order (the walk goes on) */
+};
+
+struct kho_vmalloc_visitor {
+	void *ctx;
+	/* A chunk page (read, or the unreadable one: then after problem()). */
+	void (*chunk)(void *ctx, uint64_t chunk);
+	/* A run of 1 << order pages at @run, named by the entry at @slot. */
+	void (*run)(void *ctx, uint64_t slot, uint64_t run);
+	/* @at: the chunk or entry that holds the bad value @value. */
+	void (*problem)(void *ctx, enum kho_vmalloc_problem what, uint64_t at,
+			uint64_t value);
+};
+
+/*
+ * kho_vmalloc_walk - follow the chunk chain of a struct kho_vmalloc whose
+ * first chunk is @first and whose runs have order @order; @origin is
+ * where the struct sits (a chunk pointing there is a loop). Each chunk
+ * page is read once; a chain longer than 2^20 chunks is a loop.
+ * returns: true when the whole chain was read (no stopping problem),
+ * false also when out of memory (*@oom set).
+ */
+bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
+		      unsigned order, const struct kho_vmalloc_visitor *v, bool *oom);
+
 struct kho_scratch_area {
 	uint64_t phys, size;
 };

@@ -71,74 +71,69 @@ static void check_kexec(const struct kho_inspection *in, const struct kho_subtre
 
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
  * adding up to total_pages (kho_restore_vmalloc, 6.17). */
+struct vm_check {
+	const struct kho_subtree *t;
+	struct cover *c;
+	struct kho_findings *f;
+	uint64_t page, pages;
+	unsigned order;
+};
+
+static void vm_chunk(void *ctx, uint64_t chunk)
+{
+	struct vm_check *v = ctx;
+
+	need_preserved(v->c, chunk, v->page, v->t, "vmalloc chunk", v->f);
+}
+
+static void vm_run(void *ctx, uint64_t slot, uint64_t run)
+{
+	struct vm_check *v = ctx;
+
+	(void)slot;
+	need_preserved(v->c, run, v->page << v->order, v->t, "vmalloc run", v->f);
+	v->pages += (uint64_t)1 << v->order;
+}
+
+static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t value)
+{
+	struct vm_check *v = ctx;
+	const char *name = v->t->name;
+
+	switch (what) {
+	case KHO_VM_LOOP:
+		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: the chunk chain loops", name);
+		break;
+	case KHO_VM_BAD_CHUNK:
+		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: chunk pointer 0x%llx is not "
+			   "a page of memory", name, HEX(value));
+		break;
+	case KHO_VM_UNREADABLE:
+		kho_report(v->f, "blob-unreadable", at, "sub-node %s: vmalloc chunk 0x%llx is "
+			   "not in the dump: the rest of the chain was not checked", name,
+			   HEX(value));
+		break;
+	case KHO_VM_SELF:
+		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: a chunk points at itself", name);
+		break;
+	case KHO_VM_BAD_RUN:
+		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: run 0x%llx is not aligned to "
+			   "order %u", name, HEX(value), v->order);
+		break;
+	}
+}
+
 static void check_vmalloc(struct kho_source *src, const struct kho_inspection *in,
 			  const struct kho_subtree *t, struct cover *c, struct kho_findings *f)
 {
-	uint64_t page = in->geo.page_size, per_chunk = page / 8 - 1, pages = 0, run;
-	uint64_t chunk = t->u.vmalloc.first, holder = t->phys;
-	unsigned order = t->u.vmalloc.order;
-	uint8_t *buf = malloc(page);
-	bool be = kho_source_big_endian(src);
-	struct kho_error e;
-	size_t hops = 0;
-	bool complete = true;   /* the whole chain was read */
+	struct vm_check v = { t, c, f, in->geo.page_size, 0, t->u.vmalloc.order };
+	const struct kho_vmalloc_visitor vis = { &v, vm_chunk, vm_run, vm_problem };
 
-	if (!buf) {
-		f->oom = true;
-		return;
-	}
-	while (chunk) {
-		/* A chain longer than the dump has pages must loop. */
-		if (++hops > (1u << 20) || chunk == t->phys) {
-			kho_report(f, "blob-vmalloc", holder, "sub-node %s: the chunk chain loops",
-				   t->name);
-			complete = false;
-			break;
-		}
-		if (!is_aligned(chunk, page) || chunk >> 63 ||
-		    kho_source_state(src, chunk, &run) == KHO_MEM_ABSENT) {
-			kho_report(f, "blob-vmalloc", holder, "sub-node %s: chunk pointer 0x%llx "
-				   "is not a page of memory", t->name, HEX(chunk));
-			complete = false;
-			break;
-		}
-		/* Memory, but not in the dump: the rest of the chain is unknown. */
-		if (kho_source_read(src, chunk, buf, page, &e)) {
-			kho_report(f, "blob-unreadable", chunk, "sub-node %s: vmalloc chunk 0x%llx "
-				   "is not in the dump: the rest of the chain was not checked",
-				   t->name, HEX(chunk));
-			need_preserved(c, chunk, page, t, "vmalloc chunk", f);
-			complete = false;
-			break;
-		}
-		need_preserved(c, chunk, page, t, "vmalloc chunk", f);
-		for (uint64_t i = 0; i < per_chunk; i++) {
-			uint64_t p = load_u64(buf + 8 + i * 8, be);
-
-			if (!p)
-				break;
-			if (!is_aligned(p, page << order) || p >> 63) {
-				kho_report(f, "blob-vmalloc", chunk + 8 + i * 8, "sub-node %s: run "
-					   "0x%llx is not aligned to order %u", t->name, HEX(p), order);
-				continue;
-			}
-			need_preserved(c, p, page << order, t, "vmalloc run", f);
-			pages += (uint64_t)1 << order;
-		}
-		holder = chunk;
-		chunk = load_u64(buf, be);
-		if (chunk == holder) {
-			kho_report(f, "blob-vmalloc", holder, "sub-node %s: a chunk points at "
-				   "itself", t->name);
-			complete = false;
-			break;
-		}
-	}
-	/* A chain cut short by a finding above cannot be counted. */
-	if (complete && pages != t->u.vmalloc.total_pages)
+	/* A chain cut short by a finding cannot be counted. */
+	if (kho_vmalloc_walk(src, t->phys, t->u.vmalloc.first, v.order, &vis, &f->oom) &&
+	    v.pages != t->u.vmalloc.total_pages)
 		kho_report(f, "blob-vmalloc", t->phys, "sub-node %s: the runs hold %llu pages, "
-			   "total_pages says %u", t->name, HEX(pages), t->u.vmalloc.total_pages);
-	free(buf);
+			   "total_pages says %u", t->name, HEX(v.pages), t->u.vmalloc.total_pages);
 }
 
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
