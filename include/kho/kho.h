@@ -10,6 +10,7 @@
 #include "kho/source.h"
 #include "kho/handover.h"
 #include "kho/map.h"
+#include "kho/luo.h"
 #include "kho/verify.h"
 
 #define KHO_VERSION_STRING "0.1.0"

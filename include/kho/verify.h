@@ -8,6 +8,7 @@
 
 #include "kho/check.h"
 #include "kho/handover.h"
+#include "kho/luo.h"
 #include "kho/map.h"
 
 #ifdef __cplusplus
@@ -64,6 +65,7 @@ struct kho_inspection {
 	struct kho_span *unknown_keys;
 	size_t nunknown_keys, unknown_cap;
 	bool walked;
+	struct kho_luo luo;            /* the LUO sub-node's state, when it has one */
 };
 
 /*

@@ -55,16 +55,27 @@ static void need_preserved(struct cover *c, uint64_t a, uint64_t len,
 			   t->name, what, HEX(a), HEX(len), HEX(p));
 }
 
+/* As 7.3's readers take it: blob-size >= 4 for the version, version 1,
+ * then blob-size >= 73 for the rest (a larger blob is fine). */
 static void check_kexec(const struct kho_inspection *in, const struct kho_subtree *t,
 			struct kho_findings *f)
 {
-	if (in->ho.abi->has_blob_size && t->usable && t->size != 73)
+	bool sized = in->ho.abi->has_blob_size && t->usable;
+
+	if (sized && t->size < 4) {
 		kho_report(f, "blob-kexec-metadata", t->phys,
-			   "blob-size %llu is not 73", HEX(t->size));
-	if (t->u.kexec.version != 1)
+			   "blob-size %llu cannot hold the version", HEX(t->size));
+		return;
+	}
+	if (t->u.kexec.version != 1) {
 		kho_report(f, "blob-kexec-metadata", t->phys, "version %u is not 1",
 			   t->u.kexec.version);
-	if (strnlen(t->u.kexec.release, 65) == 65)
+		return;
+	}
+	if (sized && t->size < 73)
+		kho_report(f, "blob-kexec-metadata", t->phys,
+			   "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
+	else if (strnlen(t->u.kexec.release, 65) == 65)
 		kho_report(f, "blob-kexec-metadata", t->phys,
 			   "previous_release is not NUL-terminated");
 }

@@ -3,6 +3,8 @@
 #ifndef KHO_CHECK_CHECKS_H
 #define KHO_CHECK_CHECKS_H
 
+#include <stdarg.h>
+
 #include "kho/verify.h"
 
 #include "cover.h"
@@ -54,11 +56,20 @@ void check_coverage(const struct kho_inspection *in, struct cover *c,
 /* blob-not-preserved at @p, incomplete where the map could not be read. */
 void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same for @check, with a va_list. */
+void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, const char *check,
+		  uint64_t p, const char *fmt, va_list ap);
 void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* What decoded blobs name must be preserved (needs the walk). */
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f);
+
+/* luo-not-preserved for what the LUO state names (needs the walk). */
+void check_luo_cover(const struct kho_inspection *in, struct cover *c, struct kho_findings *f);
+/* Each memfd folio: its key, order, place in the file (after the walk). */
+void check_luo_folios(struct kho_source *src, const struct kho_inspection *in,
+		      struct kho_findings *f);
 
 /*
  * A check whose findings at @sev (-1: its own severity) are capped:

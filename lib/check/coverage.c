@@ -30,18 +30,25 @@ static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len
  * blob-not-preserved at @p, or, when the key that would preserve @p may
  * be in a subtree that could not be read, the same as incomplete.
  */
+void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, const char *check,
+		  uint64_t p, const char *fmt, va_list ap)
+{
+	bool unknown = kho_inspection_may_preserve(in, p);
+	char msg[240];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kho_report_sev(f, check, unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s", msg,
+		       unknown ? " as far as the map could be read" : "");
+}
+
 void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
 		const char *fmt, ...)
 {
-	bool unknown = kho_inspection_may_preserve(in, p);
-	char msg[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report_gap_v(in, f, "blob-not-preserved", p, fmt, ap);
 	va_end(ap);
-	kho_report_sev(f, "blob-not-preserved", unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s",
-		       msg, unknown ? " as far as the map could be read" : "");
 }
 
 void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)

@@ -39,9 +39,10 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 			return check_drop(f, "range-order", sev, r->count - i);
 		if (too_big)
 			kho_report_sev(f, "range-order", KHO_SEV_ERROR, r->phys + i * size,
-				       "order %u: the next kernel computes 1 << (order + "
-				       "PAGE_SHIFT) = 2^%u in int", r->order,
-				       r->order + in->geo.page_shift);
+				       "order %u: a successor before 7.3 (6.16-7.2, without "
+				       "\"kho: fix size calculation in kho_preserved_memory_"
+				       "reserve()\") computes 1 << (order + PAGE_SHIFT) = 2^%u in "
+				       "int", r->order, r->order + in->geo.page_shift);
 		else
 			kho_report(f, "range-order", r->phys + i * size,
 				   "order %u is above --max-order %u", r->order, max_order);

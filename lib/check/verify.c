@@ -111,6 +111,7 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		kho_findings_init(&quiet);
 		check_coverage(in, &c, &quiet);
 		check_blob_contents(src, in, &c, &quiet);
+		check_luo_cover(in, &c, &quiet);
 		kho_findings_free(&quiet);
 	}
 	cover_seal(&c);
@@ -120,6 +121,8 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 	check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
 	check_coverage(in, &c, &in->findings);
 	check_blob_contents(src, in, &c, &in->findings);
+	check_luo_cover(in, &c, &in->findings);
+	check_luo_folios(src, in, &in->findings);
 	cover_free(&c);
 }
 
@@ -204,6 +207,13 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 	/* Without blob-size (kho-v1, v2) decoding says how large a blob is. */
 	for (size_t i = 0; i < in->ho.nsubtrees; i++)
 		kho_subtree_decode(src, &in->ho.subtrees[i]);
+	for (size_t i = 0; i < in->ho.nsubtrees; i++)
+		if (!strcmp(in->ho.subtrees[i].name, "LUO")) {
+			if ((st = kho_luo_decode(src, &in->ho.subtrees[i], &in->findings, &in->luo,
+						 err)))
+				return st;
+			break;
+		}
 	check_scratch_layout(in, &in->findings);
 	check_blobs(in, &in->findings);
 	if (!in->ho.map_ok)
@@ -224,6 +234,7 @@ KHO_EXPORT void kho_inspection_free(struct kho_inspection *in)
 {
 	kho_handover_free(&in->ho);
 	kho_findings_free(&in->findings);
+	kho_luo_free(&in->luo);
 	free(in->runs);
 	free(in->pages);
 	free(in->spans);

@@ -272,6 +272,8 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	struct kho_span *g = NULL;
 	size_t ng = 0, gcap = 0;
 	uint64_t keys_a = 0, keys_b = 0, gran;
+	size_t luo_diffs;
+	bool oom = false;
 	ssize_t na = key_set(a, &ka), nb = key_set(b, &kb);
 	int rc = 2;
 
@@ -299,6 +301,11 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	print_keys("only_in_a", "only in A:", &only_a);
 	print_keys("only_in_b", "only in B:", &only_b);
 	gran = print_granularity(g, ng);
+	luo_diffs = diff_luo(&a->luo, &b->luo, &oom);
+	if (oom) {
+		fprintf(stderr, "kho-inspect: out of memory\n");
+		goto out;
+	}
 	pr_obj_open("summary");
 	pr_u64("keys_only_in_a", "keys only in A: %llu", keys_a);
 	pr_u64("keys_only_in_b", ", only in B: %llu", keys_b);
@@ -308,9 +315,10 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	pr_hex("only_in_b", ", only in B: 0x%llx", bytes_minus(b->spans, b->nspans, a->spans,
 							      a->nspans));
 	pr_hex("granularity", ", in both as different keys: 0x%llx", gran);
-	pr_bool("same", ", same: %s\n", !keys_a && !keys_b);
+	pr_u64("luo_differences", ", LUO differences: %llu", luo_diffs);
+	pr_bool("same", ", same: %s\n", !keys_a && !keys_b && !luo_diffs);
 	pr_obj_close();
-	rc = pr_finish() ? 2 : keys_a || keys_b ? 1 : 0;
+	rc = pr_finish() ? 2 : keys_a || keys_b || luo_diffs ? 1 : 0;
 out:
 	free(ka);
 	free(kb);

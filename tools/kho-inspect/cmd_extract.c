@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * extract -o DIR: fdt.dtb, one NAME.bin per sub-blob, scratch.bin (the
- * scratch areas as struct kho_scratch[]) and ranges.json. Each file is
+ * scratch areas as struct kho_scratch[]), ranges.json and each LUO memfd
+ * (extract_luo.c). Each file is
  * written to a temporary name and renamed when complete.
  */
 #include <errno.h>
@@ -118,5 +119,5 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 	json_decref(ranges);
 	rc = text ? write_file(o->outdir, "ranges.json", text, strlen(text)) : 2;
 	free(text);
-	return rc;
+	return rc ? rc : extract_luo(o, src, in);
 }

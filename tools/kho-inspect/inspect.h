@@ -37,6 +37,13 @@ int cmd_extract(const struct options *o, struct kho_source *src,
 		struct handover_result *h);
 int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	     const struct kho_inspection *b);
+/* diff: LUO sessions and files of one dump only, or changed. returns: how many. */
+size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom);
+/* extract: each LUO memfd as DIR/luo/SESSION/TOKEN.memfd. returns: 0 or 2. */
+int extract_luo(const struct options *o, struct kho_source *src,
+		const struct kho_inspection *in);
+/* The LUO state: brief (summary) or @full (luo); JSON the same. */
+void print_luo(const struct kho_luo *l, bool full);
 /* Prints the ranges of @in (tree order, --sort phys, --merge). */
 void print_ranges(const struct options *o, const struct kho_inspection *in);
 

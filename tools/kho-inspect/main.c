@@ -19,7 +19,7 @@
 #define HEX(x) ((unsigned long long)(x))
 
 static const char *const commands[] = {
-	"summary", "verify", "ranges", "fdt", "tree", "scan", "extract", "diff", NULL,
+	"summary", "verify", "ranges", "fdt", "tree", "scan", "luo", "extract", "diff", NULL,
 };
 
 static bool json_errors;
@@ -60,7 +60,8 @@ static void usage(FILE *f)
 "  fdt                the KHO FDT and FDT sub-blobs as DTS, u64 values decoded\n"
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
-"  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin and ranges.json\n"
+"  luo                the live update's sessions, files and FLBs (LUO), and its findings\n"
+"  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin, ranges.json, each memfd's contents\n"
 "  diff A B           keys in A and not in B, the reverse, and memory both preserve\n"
 "                     as different keys (exit 1 if the keys differ)\n"
 "\n"
@@ -349,9 +350,17 @@ static void print_source(const struct options *o, struct kho_source *src)
  * The findings of @f: all in JSON; in text the first @shown (verify: all),
  * most severe first, and what was left out with the command that shows it.
  */
+/* What `luo` shows: the LUO checks and what LUO could not read. */
+static bool about_luo(const struct kho_finding *x)
+{
+	return !strncmp(x->check->name, "luo-", 4) || !strncmp(x->message, "LUO", 3);
+}
+
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown)
 {
+	bool luo_only = !strcmp(o->command, "luo");
+
 	static const char *const upper[] = { "NOTE", "INCOMPLETE", "WARNING", "ERROR" };
 	size_t n = kho_check_count(), printed = 0, left = 0;
 
@@ -364,7 +373,8 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			const struct kho_finding *x = &f->v[i];
 			bool text = printed < shown;
 
-			if (!pr_is_json() && (int)x->severity != KHO_SEV_ERROR - pass)
+			if ((!pr_is_json() && (int)x->severity != KHO_SEV_ERROR - pass) ||
+			    (luo_only && !about_luo(x)))
 				continue;
 			pr_obj_open(NULL);
 			if (text)
@@ -503,6 +513,8 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 		pr_obj_close();
 	}
 	pr_arr_close();
+	if (in->luo.format != KHO_LUO_NONE)
+		print_luo(&in->luo, false);
 	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
 		print_ranges(o, in);
 
@@ -533,6 +545,32 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	/* summary shows the first few; verify every one */
 	print_findings(o, &in->findings, verify ? SIZE_MAX : 8);
 	pr_obj_close();
+}
+
+/* `luo`: the FDT it hangs from, the whole LUO state, its findings. */
+static void print_luo_handover(const struct options *o, const struct kho_inspection *in)
+{
+	pr_obj_open(NULL);
+	pr_obj_open("fdt");
+	pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
+	pr_str("compatible", " (%s)\n", in->ho.compatible);
+	pr_obj_close();
+	if (in->luo.format != KHO_LUO_NONE)
+		print_luo(&in->luo, true);
+	else
+		pr_text("LUO          %s\n", in->luo.phys ? "a blob of no known LUO format" :
+			"no LUO sub-node");
+	print_findings(o, &in->findings, SIZE_MAX);
+	pr_obj_close();
+}
+
+/* The counts of the findings `luo` shows. */
+static void count_luo(const struct kho_findings *f, size_t counts[4])
+{
+	memset(counts, 0, 4 * sizeof(counts[0]));
+	for (size_t i = 0; i < f->n; i++)
+		if (about_luo(&f->v[i]))
+			counts[f->v[i].severity]++;
 }
 
 static void print_tree(const struct kho_inspection *in)
@@ -764,10 +802,14 @@ static int print_report(const struct options *o, struct session *s)
 			pr_obj_open(NULL);
 			print_tree(&s->hs[i].in);
 			pr_obj_close();
+		} else if (!strcmp(o->command, "luo")) {
+			print_luo_handover(o, &s->hs[i].in);
 		} else {
 			print_handover(o, &s->hs[i], verify);
 		}
 		kho_findings_count(&s->hs[i].in.findings, c);
+		if (!strcmp(o->command, "luo"))
+			count_luo(&s->hs[i].in.findings, c);
 		for (int k = 0; k < 4; k++)
 			counts[k] += c[k];
 	}

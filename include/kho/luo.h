@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * LUO, the Live Update Orchestrator (Linux 7.1+): the sessions of files
+ * user space handed to the next kernel, read from the blob of the LUO
+ * sub-node. Formats, checks and naming: docs/luo.md.
+ */
+#ifndef KHO_LUO_H
+#define KHO_LUO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kho/check.h"
+#include "kho/handover.h"
+#include "kho/source.h"
+
+enum kho_luo_format {
+	KHO_LUO_NONE,           /* no LUO sub-node, or a blob of no known format */
+	KHO_LUO_V1,             /* 7.1: an FDT "luo-v1" */
+	KHO_LUO_V5,             /* 7.2+: struct luo_ser "luo-v5" and block chains */
+};
+
+struct kho_luo_folio {
+	uint64_t record;        /* where its 16-byte record is */
+	uint64_t pfn;
+	uint16_t flags;         /* bits 52-63 of the record's first word */
+	uint64_t index;         /* its first page in the file */
+	int order;              /* of the key that starts at pfn (set by
+				 * kho_inspect; -1: none found, or not checked) */
+};
+
+struct kho_luo_memfd {
+	unsigned version;       /* 1 (40-byte record) or 2 (48 bytes) */
+	uint64_t pos, size;
+	uint32_t seals, flags;  /* 0 for version 1 */
+	uint64_t nr_folios;
+	struct {                /* the struct kho_vmalloc of the folio array */
+		uint64_t first;
+		uint32_t total_pages;
+		uint16_t flags, order;
+		uint64_t phys;  /* where it sits in the record */
+	} vm;
+	struct kho_luo_folio *folios;   /* the records read, in array order */
+	size_t nfolios;
+	bool complete;          /* all nr_folios records were read */
+};
+
+struct kho_luo_file {
+	uint64_t phys;          /* the file entry */
+	char compatible[49];
+	bool well_formed;       /* NUL-terminated, non-empty, printable */
+	uint64_t data, token;
+	struct kho_luo_memfd *memfd;   /* a memfd whose record was read */
+};
+
+struct kho_luo_session {
+	uint64_t phys;          /* the session entry */
+	char name[65];
+	uint64_t files, count;
+	struct kho_luo_file *file;
+	size_t nfiles;
+};
+
+struct kho_luo_flb {
+	uint64_t phys;          /* the FLB entry */
+	char name[49];
+	uint64_t data, count;
+};
+
+/* Memory the LUO state needs preserved (docs/luo.md, luo-not-preserved);
+ * folios are checked from their records. */
+struct kho_luo_extent {
+	uint64_t phys, size;
+	char what[96];
+};
+
+struct kho_luo {
+	enum kho_luo_format format;
+	uint64_t phys;          /* the LUO blob */
+	uint64_t liveupdate_num;
+	struct kho_luo_session *session;
+	size_t nsessions;
+	struct kho_luo_flb *flb;
+	size_t nflbs;
+	struct kho_luo_extent *extent;
+	size_t nextents;
+};
+
+/*
+ * kho_luo_decode - read the LUO state of the sub-node @t (named "LUO").
+ * What is malformed becomes luo-format, luo-block, luo-session, luo-file
+ * or luo-memfd findings in @f; what cannot be read, blob-unreadable. The
+ * result owns its arrays: kho_luo_free(). Nothing in it points into the
+ * source. returns: KHO_OK, or KHO_ERR_NOMEM.
+ */
+enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
+			       struct kho_findings *f, struct kho_luo *out,
+			       struct kho_error *err);
+void kho_luo_free(struct kho_luo *luo);
+
+/* "luo-v1", "luo-v5", or NULL for KHO_LUO_NONE. */
+const char *kho_luo_format_name(enum kho_luo_format format);
+
+/* Whether @compat names the memfd handler; *@version: 1 or 2. */
+bool kho_luo_is_memfd(const char *compat, unsigned *version);
+
+/*
+ * kho_luo_memfd_path - the relative path an extracted memfd is written to:
+ * "luo/SESSION/TOKEN.memfd", SESSION escaped as docs/luo.md says.
+ * returns: the length written (snprintf's), truncated to @len.
+ */
+int kho_luo_memfd_path(char *buf, size_t len, const char *session, uint64_t token);
+
+#endif

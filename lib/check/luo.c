@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The LUO checks that need the map (docs/luo.md): every extent the LUO
+ * state names is preserved (luo-not-preserved), and every memfd folio is
+ * memory, inside its file, apart from the other folios, and the start of
+ * a preserved key, whose order is the folio's: the next kernel restores
+ * a folio from the key at its pfn, so a key that merely covers it will
+ * not do.
+ */
+#include "kho/luo.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "../util/util.h"
+#include "checks.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+static void not_preserved(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void not_preserved(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_gap_v(in, f, "luo-not-preserved", p, fmt, ap);
+	va_end(ap);
+}
+
+void check_luo_cover(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
+{
+	for (size_t i = 0; i < in->luo.nextents; i++) {
+		const struct kho_luo_extent *x = &in->luo.extent[i];
+		uint64_t end = x->phys + x->size < x->phys ? UINT64_MAX : x->phys + x->size;
+		uint64_t p = cover_first_gap(c, x->phys, end);
+
+		if (p != end)
+			not_preserved(in, f, p, "LUO: %s 0x%llx+0x%llx is not preserved from 0x%llx",
+				      x->what, HEX(x->phys), HEX(x->size), HEX(p));
+	}
+}
+
+/* The order of the key that starts at @phys: -1 none, -2 cannot tell. */
+static int key_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys)
+{
+	const struct kho_geometry *geo = &in->geo;
+	bool unknown = false;
+
+	if (in->ho.abi->map_format != KHO_MAP_RADIX || geo->broken_depth) {
+		/* stored runs (kho-v1, the broken depth): one pass */
+		for (size_t i = 0; i < in->nruns; i++) {
+			const struct kho_run *r = &in->runs[i];
+			uint64_t size = kho_order_bytes(geo, r->order);
+
+			if (phys >= r->phys && (phys - r->phys) / size < r->count &&
+			    !((phys - r->phys) % size))
+				return (int)r->order;
+		}
+		return -1;
+	}
+	for (unsigned o = 0; o <= kho_max_order(geo); o++) {
+		int hit;
+
+		if (phys & (kho_order_bytes(geo, o) - 1))
+			break;
+		hit = kho_map_radix_lookup(src, geo, in->ho.map_phys, kho_key_encode(geo, phys, o));
+		if (hit == 1)
+			return (int)o;
+		unknown |= hit < 0;
+		if (o + geo->page_shift >= 63)
+			break;
+	}
+	return unknown ? -2 : -1;
+}
+
+struct span {
+	uint64_t lo, hi;        /* file pages [lo, hi) */
+	size_t at;              /* the folio's place in the array */
+};
+
+static int by_lo(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo != y->lo ? (x->lo > y->lo) - (x->lo < y->lo) : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Folios of one memfd whose file pages overlap: the later record is named. */
+static void overlaps(const struct kho_luo_session *s, const struct kho_luo_file *fl,
+		     struct span *v, size_t n, struct kho_findings *f)
+{
+	uint64_t end = 0;
+	size_t holder = 0;
+
+	qsort(v, n, sizeof(*v), by_lo);
+	for (size_t i = 0; i < n; i++) {
+		if (i && v[i].lo < end) {
+			size_t later = MAX(v[i].at, holder), earlier = MIN(v[i].at, holder);
+
+			kho_report(f, "luo-memfd", fl->memfd->folios[later].record, "LUO memfd 0x%llx "
+				   "(session \"%s\"): folio %zu overlaps folio %zu in the file",
+				   HEX(fl->token), s->name, later, earlier);
+		}
+		if (v[i].hi > end) {
+			end = v[i].hi;
+			holder = v[i].at;
+		}
+	}
+}
+
+static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
+			const struct kho_luo_session *s, const struct kho_luo_file *fl,
+			struct kho_findings *f)
+{
+	struct kho_luo_memfd *m = fl->memfd;
+	uint64_t page = in->geo.page_size, pages = m->size / page + !!(m->size % page), run;
+	_cleanup_free_ struct span *v = malloc((m->nfolios ? m->nfolios : 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (!v) {
+		f->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < m->nfolios; i++) {
+		struct kho_luo_folio *fo = &m->folios[i];
+		uint64_t phys = fo->pfn * page;
+		int order;
+
+		if (fo->flags & ~3u)
+			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+				   "folio %zu has unknown flag bits 0x%x", HEX(fl->token), s->name,
+				   i, fo->flags & ~3u);
+		if (fo->pfn > UINT64_MAX / page ||
+		    kho_source_state(src, phys, &run) == KHO_MEM_ABSENT) {
+			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+				   "folio %zu at pfn 0x%llx is not memory", HEX(fl->token), s->name,
+				   i, HEX(fo->pfn));
+			continue;
+		}
+		if (fo->index >= pages) {
+			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+				   "folio %zu holds file page 0x%llx, beyond the size 0x%llx",
+				   HEX(fl->token), s->name, i, HEX(fo->index), HEX(m->size));
+			continue;
+		}
+		order = key_at(src, in, phys);
+		if (order == -1)
+			kho_report(f, "luo-not-preserved", phys, "LUO memfd 0x%llx (session \"%s\"): "
+				   "folio %zu at 0x%llx (file page 0x%llx) is not the start of a "
+				   "preserved key", HEX(fl->token), s->name, i, HEX(phys),
+				   HEX(fo->index));
+		else if (order == -2)
+			kho_report_sev(f, "luo-not-preserved", KHO_SEV_INCOMPLETE, phys, "LUO memfd "
+				       "0x%llx (session \"%s\"): folio %zu at 0x%llx: the map could "
+				       "not be read far enough to find its key", HEX(fl->token),
+				       s->name, i, HEX(phys));
+		fo->order = MAX(order, -1);
+		v[n++] = (struct span){ fo->index,
+					fo->index + (order >= 0 ? 1ull << order : 1), i };
+	}
+	overlaps(s, fl, v, n, f);
+}
+
+void check_luo_folios(struct kho_source *src, const struct kho_inspection *in,
+		      struct kho_findings *f)
+{
+	for (size_t i = 0; i < in->luo.nsessions; i++)
+		for (size_t j = 0; j < in->luo.session[i].nfiles; j++)
+			if (in->luo.session[i].file[j].memfd)
+				check_memfd(src, in, &in->luo.session[i],
+					    &in->luo.session[i].file[j], f);
+}

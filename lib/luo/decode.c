@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The LUO state behind the LUO sub-node (docs/luo.md). luo-v1 (7.1) is
+ * an FDT naming a session array and an FLB page; luo-v5 (7.2+) a 32-byte
+ * root naming chains of one-page blocks. Both become the same sessions,
+ * files and FLBs. What the next kernel would refuse, and what it would
+ * not but a reader of a dump must, becomes a finding; every read is
+ * bounded by a capacity, a chain limit or a visited set.
+ */
+#include "luo.h"
+
+#include <ctype.h>
+#include <libfdt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../handover/prop.h"
+#include "../map/visited.h"
+
+#define SESSION_SIZE      80
+#define FILE_SIZE         64
+#define FLB_SIZE          64
+#define BLOCK_HEAD        16
+#define MAX_BLOCKS        10000
+#define V1_SESSION_PAGES  16
+#define V1_FILE_PAGES     2
+
+KHO_EXPORT const char *kho_luo_format_name(enum kho_luo_format format)
+{
+	return format == KHO_LUO_V1 ? "luo-v1" : format == KHO_LUO_V5 ? "luo-v5" : NULL;
+}
+
+bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const char *what)
+{
+	struct kho_error e;
+
+	if (!kho_source_read(d->src, phys, buf, len, &e))
+		return true;
+	kho_report(d->f, "blob-unreadable", phys, "LUO: %s at 0x%llx is not (wholly) in the "
+		   "dump: it was not checked", what, (unsigned long long)phys);
+	return false;
+}
+
+bool luo_is_memory(struct luo_dec *d, uint64_t phys)
+{
+	uint64_t run;
+
+	return !(phys >> 63) && kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
+}
+
+void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
+{
+	struct kho_luo *l = d->luo;
+	va_list ap;
+
+	if (!size)
+		return;
+	if (!ARRAY_RESERVE(l->extent, d->extent_cap, l->nextents)) {
+		d->oom = true;
+		return;
+	}
+	l->extent[l->nextents] = (struct kho_luo_extent){ phys, size, "" };
+	va_start(ap, fmt);
+	vsnprintf(l->extent[l->nextents].what, sizeof(l->extent[0].what), fmt, ap);
+	va_end(ap);
+	l->nextents++;
+}
+
+/* NUL-terminated within @n bytes, non-empty, printable ASCII. */
+static bool well_formed(const uint8_t *s, size_t n)
+{
+	size_t len = strnlen((const char *)s, n);
+
+	if (!len || len == n)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isprint(s[i]))
+			return false;
+	return true;
+}
+
+static void copy_name(char *dst, const uint8_t *src, size_t n)
+{
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* A file entry of @s: its handler, data and token; a memfd's record. */
+static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys,
+		     const uint8_t *e)
+{
+	struct kho_luo_file *fl;
+	unsigned version;
+
+	if (!ARRAY_RESERVE(s->file, d->file_cap, s->nfiles)) {
+		d->oom = true;
+		return;
+	}
+	fl = &s->file[s->nfiles++];
+	*fl = (struct kho_luo_file){ .phys = phys };
+	copy_name(fl->compatible, e, 48);
+	fl->well_formed = well_formed(e, 48);
+	fl->data = load_u64(e + 48, d->be);
+	fl->token = load_u64(e + 56, d->be);
+	if (!fl->well_formed) {
+		kho_report(d->f, "luo-file", phys, "LUO session \"%s\": file token 0x%llx: its "
+			   "handler string is not a NUL-terminated printable name",
+			   s->name, (unsigned long long)fl->token);
+		return;
+	}
+	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
+		kho_report(d->f, "luo-file", phys, "LUO session \"%s\": file token 0x%llx "
+			   "(%s): data 0x%llx is not a page of memory", s->name,
+			   (unsigned long long)fl->token, fl->compatible,
+			   (unsigned long long)fl->data);
+		return;
+	}
+	if (kho_luo_is_memfd(fl->compatible, &version))
+		fl->memfd = luo_memfd_decode(d, s, fl, version);
+	else
+		luo_extent(d, fl->data, 1, "record of handler %s (session \"%s\", token 0x%llx)",
+			   fl->compatible, s->name, (unsigned long long)fl->token);
+}
+
+static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
+{
+	struct kho_luo *l = d->luo;
+	struct kho_luo_session *s;
+
+	if (!ARRAY_RESERVE(l->session, d->session_cap, l->nsessions)) {
+		d->oom = true;
+		return;
+	}
+	s = &l->session[l->nsessions++];
+	*s = (struct kho_luo_session){ .phys = phys };
+	copy_name(s->name, e, 64);
+	s->files = load_u64(e + 64, d->be);
+	s->count = load_u64(e + 72, d->be);
+	if (!e[0])
+		kho_report(d->f, "luo-session", phys, "LUO session %zu has an empty name",
+			   l->nsessions - 1);
+	else if (strnlen((const char *)e, 64) == 64)
+		kho_report(d->f, "luo-session", phys, "LUO session \"%.64s\": the name is not "
+			   "NUL-terminated within 64 bytes", s->name);
+	if (!s->files != !s->count)
+		kho_report(d->f, "luo-session", phys, "LUO session \"%s\": files 0x%llx with "
+			   "count %llu", s->name, (unsigned long long)s->files,
+			   (unsigned long long)s->count);
+}
+
+/* Entry callbacks of a chain or array: the session at hand for files. */
+typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
+
+static void session_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
+{
+	(void)arg;
+	add_session(d, phys, e);
+}
+
+static void file_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
+{
+	add_file(d, &d->luo->session[*(size_t *)arg], phys, e);
+}
+
+/*
+ * A luo-v5 chain of one-page blocks of @esize-byte entries from @head,
+ * named by the field at @holder. A block the kernel would refuse ends
+ * the chain (*@whole false: its entries cannot be counted).
+ * returns: the entries handed to @fn.
+ */
+static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t esize,
+		      const char *what, entry_fn fn, void *arg, bool *whole)
+{
+	uint64_t cap = (d->page - BLOCK_HEAD) / esize, entries = 0, block = head;
+	_cleanup_free_ uint8_t *buf = malloc(d->page);
+	struct visited seen = { 0 };
+	unsigned blocks = 0;
+
+	*whole = false;
+	if (!buf) {
+		d->oom = true;
+		return 0;
+	}
+	while (block && !d->oom) {
+		uint64_t count, next;
+		int fresh;
+
+		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
+			kho_report(d->f, "luo-block", holder, "LUO %s chain: block pointer 0x%llx "
+				   "is not a page of memory", what, (unsigned long long)block);
+			break;
+		}
+		if ((fresh = visited_add(&seen, block)) <= 0) {
+			if (fresh < 0)
+				d->oom = true;
+			else
+				kho_report(d->f, "luo-block", holder, "LUO %s chain: block 0x%llx "
+					   "comes again: the chain is a cycle", what,
+					   (unsigned long long)block);
+			break;
+		}
+		if (++blocks > MAX_BLOCKS) {
+			kho_report(d->f, "luo-block", holder, "LUO %s chain: more than %u blocks",
+				   what, MAX_BLOCKS);
+			break;
+		}
+		luo_extent(d, block, d->page, "%s block", what);
+		if (!luo_read(d, block, buf, d->page, "a block"))
+			break;
+		next = load_u64(buf, d->be);
+		count = load_u64(buf + 8, d->be);
+		if (!count || count > cap) {
+			kho_report(d->f, "luo-block", block, "LUO %s block: count %llu (a block "
+				   "holds 1 to %llu)", what, (unsigned long long)count,
+				   (unsigned long long)cap);
+			break;
+		}
+		for (uint64_t i = 0; i < count; i++)
+			fn(d, block + BLOCK_HEAD + i * esize, buf + BLOCK_HEAD + i * esize, arg);
+		entries += count;
+		holder = block;
+		block = next;
+	}
+	*whole = !block;
+	visited_free(&seen);
+	return entries;
+}
+
+/* A luo-v1 array of @count (at most @cap) entries at @at, for @fn. */
+static void array(struct luo_dec *d, uint64_t at, uint64_t count, uint64_t cap, size_t esize,
+		  const char *what, entry_fn fn, void *arg)
+{
+	uint64_t n = MIN(count, cap);
+	_cleanup_free_ uint8_t *buf = malloc(n * esize + 1);
+
+	if (!buf) {
+		d->oom = true;
+		return;
+	}
+	if (count > cap) {      /* refused whole, as the kernel does */
+		kho_report(d->f, "luo-block", at, "LUO %s array: count %llu is above its "
+			   "capacity %llu", what, (unsigned long long)count,
+			   (unsigned long long)cap);
+		return;
+	}
+	if (!n || !luo_read(d, at, buf, n * esize, what))
+		return;
+	for (uint64_t i = 0; i < n && !d->oom; i++)
+		fn(d, at + i * esize, buf + i * esize, arg);
+}
+
+/* Every session's files, then duplicate names. */
+static void files_of_sessions(struct luo_dec *d)
+{
+	struct kho_luo *l = d->luo;
+
+	for (size_t i = 0; i < l->nsessions && !d->oom; i++) {
+		struct kho_luo_session *s = &l->session[i];
+
+		d->file_cap = 0;
+		if (!s->files || !s->count)
+			continue;
+		if (l->format == KHO_LUO_V1) {
+			if (!is_aligned(s->files, d->page) || !luo_is_memory(d, s->files)) {
+				kho_report(d->f, "luo-session", s->phys, "LUO session \"%s\": file "
+					   "array 0x%llx is not a page of memory", s->name,
+					   (unsigned long long)s->files);
+				continue;
+			}
+			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
+				   FILE_SIZE, "file array of session \"%s\"", s->name);
+			array(d, s->files, s->count, V1_FILE_PAGES * d->page / FILE_SIZE, FILE_SIZE,
+			      "file", file_entry, &i);
+			continue;
+		}
+		bool whole;
+		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", file_entry, &i,
+				   &whole);
+
+		if (whole && n != s->count)
+			kho_report(d->f, "luo-session", s->phys, "LUO session \"%s\": its file "
+				   "chain holds %llu entries, count says %llu", s->name,
+				   (unsigned long long)n, (unsigned long long)s->count);
+	}
+	luo_duplicate_names(d);
+}
+
+static void flb_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
+{
+	struct kho_luo *l = d->luo;
+	struct kho_luo_flb *b;
+
+	(void)arg;
+	if (!ARRAY_RESERVE(l->flb, d->flb_cap, l->nflbs)) {
+		d->oom = true;
+		return;
+	}
+	b = &l->flb[l->nflbs++];
+	b->phys = phys;
+	copy_name(b->name, e, 48);
+	b->data = load_u64(e + 48, d->be);
+	b->count = load_u64(e + 56, d->be);
+}
+
+/* The FLB page: pgcnt, count, entries (both formats). */
+static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
+{
+	uint8_t h[16];
+
+	if (!is_aligned(at, d->page) || !luo_is_memory(d, at)) {
+		kho_report(d->f, "luo-block", holder, "LUO FLB page pointer 0x%llx is not a page "
+			   "of memory", (unsigned long long)at);
+		return;
+	}
+	luo_extent(d, at, d->page, "FLB page");
+	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
+		return;
+	array(d, at + 16, load_u64(h + 8, d->be), (d->page - 16) / FLB_SIZE, FLB_SIZE, "FLB",
+	      flb_entry, NULL);
+}
+
+/* luo-v1: the FDT blob. */
+static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
+{
+	struct kho_luo *l = d->luo;
+	_cleanup_free_ uint8_t *fdt = malloc(t->fdt_total ? t->fdt_total : 1);
+	uint64_t hdr, flb, count;
+	int node;
+
+	if (!fdt) {
+		d->oom = true;
+		return;
+	}
+	if (!luo_read(d, t->phys, fdt, t->fdt_total, "the LUO FDT"))
+		return;
+	if (!prop_get_u64(fdt, 0, "liveupdate-number", d->be, &l->liveupdate_num, NULL))
+		kho_report(d->f, "luo-format", t->phys, "LUO FDT: liveupdate-number is missing "
+			   "or not a u64");
+	node = fdt_subnode_offset(fdt, 0, "luo-session");
+	if (node < 0 || (fdt_node_check_compatible(fdt, node, "luo-session-v1") &&
+			 fdt_node_check_compatible(fdt, node, "luo-session-v2")) ||
+	    !prop_get_u64(fdt, node, "luo-session-header", d->be, &hdr, NULL) ||
+	    !hdr || !is_aligned(hdr, d->page) || !luo_is_memory(d, hdr)) {
+		kho_report(d->f, "luo-format", t->phys, "LUO FDT: no luo-session node with a "
+			   "compatible luo-session-v1/v2 and a luo-session-header that is a page "
+			   "of memory");
+	} else {
+		uint64_t cap = (V1_SESSION_PAGES * d->page - 8) / SESSION_SIZE;
+		uint8_t c[8];
+
+		if (luo_read(d, hdr, c, 8, "the session array")) {
+			count = load_u64(c, d->be);
+			luo_extent(d, hdr, 8 + MIN(count, cap) * SESSION_SIZE, "session array");
+			array(d, hdr + 8, count, cap, SESSION_SIZE, "session", session_entry, NULL);
+		}
+	}
+	node = fdt_subnode_offset(fdt, 0, "luo-flb");
+	if (node >= 0) {
+		if (fdt_node_check_compatible(fdt, node, "luo-flb-v1") ||
+		    !prop_get_u64(fdt, node, "luo-flb-header", d->be, &flb, NULL))
+			kho_report(d->f, "luo-format", t->phys, "LUO FDT: the luo-flb node lacks "
+				   "compatible luo-flb-v1 or a u64 luo-flb-header");
+		else if (flb)
+			flbs(d, flb, t->phys);
+	}
+	files_of_sessions(d);
+}
+
+/* luo-v5: struct luo_ser. */
+static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint8_t *root)
+{
+	struct kho_luo *l = d->luo;
+	uint64_t sessions = load_u64(root + 16, d->be), flb = load_u64(root + 24, d->be);
+
+	l->liveupdate_num = load_u64(root + 8, d->be);
+	if (t->size != 32)
+		kho_report(d->f, "luo-format", t->phys, "LUO: blob-size %llu is not 32 (struct "
+			   "luo_ser)", (unsigned long long)t->size);
+	bool whole;
+
+	if (sessions)
+		chain(d, sessions, t->phys, SESSION_SIZE, "session", session_entry, NULL, &whole);
+	if (flb)
+		flbs(d, flb, t->phys);
+	files_of_sessions(d);
+}
+
+KHO_EXPORT enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
+					  struct kho_findings *f, struct kho_luo *out,
+					  struct kho_error *err)
+{
+	struct luo_dec d = { .src = src, .f = f, .luo = out,
+			     .page = kho_source_page_size(src),
+			     .be = kho_source_big_endian(src) };
+	uint8_t root[32];
+
+	memset(out, 0, sizeof(*out));
+	out->phys = t->phys;
+	if (!t->phys || t->unreadable)
+		return KHO_OK;      /* sub-node and blob checks have said why */
+	if (t->kind == KHO_BLOB_FDT && !t->fdt_check &&
+	    !strcmp(t->compatible, "luo-v1")) {
+		out->format = KHO_LUO_V1;
+		decode_v1(&d, t);
+	} else if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK &&
+		   luo_read(&d, t->phys, root, sizeof(root), "the LUO root") &&
+		   !memcmp(root, "luo-v5", 7)) {
+		out->format = KHO_LUO_V5;
+		decode_v5(&d, t, root);
+	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {
+		;   /* blob-fdt says what is wrong with it */
+	} else {
+		kho_report(f, "luo-format", t->phys, "LUO: the blob is neither an FDT luo-v1 "
+			   "nor a struct luo_ser luo-v5 (%s)",
+			   t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
+	}
+	if (d.oom)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	return KHO_OK;
+}
+
+KHO_EXPORT void kho_luo_free(struct kho_luo *l)
+{
+	for (size_t i = 0; i < l->nsessions; i++) {
+		for (size_t j = 0; j < l->session[i].nfiles; j++) {
+			struct kho_luo_memfd *m = l->session[i].file[j].memfd;
+
+			if (m)
+				free(m->folios);
+			free(m);
+		}
+		free(l->session[i].file);
+	}
+	free(l->session);
+	free(l->flb);
+	free(l->extent);
+	memset(l, 0, sizeof(*l));
+}

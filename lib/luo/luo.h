@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the LUO reader: one decoding's state and the helpers it shares. */
+#ifndef KHO_LUO_INTERNAL_H
+#define KHO_LUO_INTERNAL_H
+
+#include "kho/luo.h"
+
+#include "../util/util.h"
+
+struct luo_dec {
+	struct kho_source *src;
+	struct kho_findings *f;
+	struct kho_luo *luo;
+	uint64_t page;
+	bool be, oom;
+	size_t extent_cap, session_cap, file_cap, flb_cap;
+};
+
+/* @len bytes at @phys; a failed read is a blob-unreadable finding. */
+bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const char *what);
+/* Whether @phys is memory the dump describes (dumped or not). */
+bool luo_is_memory(struct luo_dec *d, uint64_t phys);
+/* Note [@phys, @phys + @size) as memory LUO needs preserved. */
+void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The memfd record of @fl (memfd-v@version) and its folio records. */
+struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_session *s,
+				       const struct kho_luo_file *fl, unsigned version);
+/* luo-session for every name equal to an earlier session's. */
+void luo_duplicate_names(struct luo_dec *d);
+
+#endif

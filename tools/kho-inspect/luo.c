@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The LUO state as kho-inspect shows it: under the LUO sub-node in
+ * summary (a line a session, its files in brief), whole for `luo` (a line
+ * a file, with its record). JSON is the same in both (docs/luo.md).
+ */
+#include "inspect.h"
+#include "print.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+static void print_memfd(const struct kho_luo_memfd *m, bool full)
+{
+	pr_obj_open("memfd");
+	pr_hex("size", full ? " size 0x%llx" : " (0x%llx bytes", m->size);
+	pr_hex("pos", full ? " pos 0x%llx" : NULL, m->pos);
+	pr_u64("seals", full ? " seals 0x%llx" : NULL, m->seals);
+	pr_u64("nr_folios", full ? " nr_folios %llu" : ", %llu folios)", m->nr_folios);
+	pr_u64("folios", full ? " (%llu read)" : NULL, m->nfolios);
+	pr_obj_close();
+}
+
+static void print_file(const struct kho_luo_file *fl, bool full, bool first)
+{
+	pr_obj_open(NULL);
+	if (full) {
+		pr_str("compatible", "               file %-10s", fl->compatible);
+		pr_hex("token", " token 0x%llx", fl->token);
+		pr_hex("data", " data 0x%llx", fl->data);
+	} else {
+		pr_str("compatible", first ? " %s" : ", %s", fl->compatible);
+		pr_hex("token", " 0x%llx", fl->token);
+		pr_hex("data", NULL, fl->data);
+	}
+	if (fl->memfd)
+		print_memfd(fl->memfd, full);
+	if (full)
+		pr_text("\n");
+	pr_obj_close();
+}
+
+void print_luo(const struct kho_luo *l, bool full)
+{
+	size_t files = 0;
+
+	for (size_t i = 0; i < l->nsessions; i++)
+		files += l->session[i].nfiles;
+	pr_obj_open("luo");
+	pr_str("format", "LUO          %s", kho_luo_format_name(l->format));
+	pr_hex("phys", " at 0x%llx", l->phys);
+	pr_u64("liveupdate_num", ", live update #%llu", l->liveupdate_num);
+	pr_text(": %zu session%s, %zu file%s, %zu FLB%s\n", l->nsessions,
+		l->nsessions == 1 ? "" : "s", files, files == 1 ? "" : "s", l->nflbs,
+		l->nflbs == 1 ? "" : "s");
+	pr_arr_open("sessions");
+	for (size_t i = 0; i < l->nsessions; i++) {
+		const struct kho_luo_session *s = &l->session[i];
+
+		pr_obj_open(NULL);
+		pr_str("name", "  session    \"%s\"", s->name);
+		pr_text(full ? " at 0x%llx, %llu files\n" : ":", HEX(s->phys), HEX(s->count));
+		pr_arr_open("files");
+		for (size_t j = 0; j < s->nfiles; j++)
+			print_file(&s->file[j], full, !j);
+		pr_arr_close();
+		if (!full)
+			pr_text(s->nfiles ? "\n" : " no files\n");
+		pr_obj_close();
+	}
+	pr_arr_close();
+	pr_arr_open("flbs");
+	for (size_t i = 0; i < l->nflbs; i++) {
+		pr_obj_open(NULL);
+		pr_str("name", "  FLB        %s", l->flb[i].name);
+		pr_hex("data", " data 0x%llx", l->flb[i].data);
+		pr_u64("count", ", %llu files\n", l->flb[i].count);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	pr_obj_close();
+}
