@@ -83,8 +83,9 @@ enum kho_vmalloc_problem {
 
 struct kho_vmalloc_visitor {
 	void *ctx;
-	/* A chunk page (read, or the unreadable one: then after problem()). */
-	void (*chunk)(void *ctx, uint64_t chunk);
+	/* A chunk page (read, or the unreadable one: then after problem()).
+	 * returns: false to stop the walk there (not a whole chain). */
+	bool (*chunk)(void *ctx, uint64_t chunk);
 	/* A run of 1 << order pages at @run, named by the entry at @slot. */
 	void (*run)(void *ctx, uint64_t slot, uint64_t run);
 	/* @at: the chunk or entry that holds the bad value @value. */

@@ -90,11 +90,12 @@ struct vm_check {
 	unsigned order;
 };
 
-static void vm_chunk(void *ctx, uint64_t chunk)
+static bool vm_chunk(void *ctx, uint64_t chunk)
 {
 	struct vm_check *v = ctx;
 
 	need_preserved(v->c, chunk, v->page, v->t, "vmalloc chunk", v->f);
+	return true;
 }
 
 static void vm_run(void *ctx, uint64_t slot, uint64_t run)

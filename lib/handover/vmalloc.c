@@ -43,7 +43,8 @@ KHO_EXPORT bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64
 			v->chunk(v->ctx, chunk);
 			return false;
 		}
-		v->chunk(v->ctx, chunk);
+		if (!v->chunk(v->ctx, chunk))
+			return false;
 		for (uint64_t i = 0; i < per_chunk; i++) {
 			uint64_t p = load_u64(buf + 8 + i * 8, be);
 

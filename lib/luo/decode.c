@@ -16,7 +16,6 @@
 #include <stdlib.h>
 
 #include "../handover/prop.h"
-#include "../map/visited.h"
 
 #define SESSION_SIZE      80
 #define FILE_SIZE         64
@@ -40,6 +39,15 @@ bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const cha
 	kho_report(d->f, "blob-unreadable", phys, "LUO: %s at 0x%llx is not (wholly) in the "
 		   "dump: it was not checked", what, (unsigned long long)phys);
 	return false;
+}
+
+bool luo_first_visit(struct luo_dec *d, uint64_t page)
+{
+	int fresh = visited_add(&d->seen, page);
+
+	if (fresh < 0)
+		d->oom = true;
+	return fresh > 0;
 }
 
 bool luo_is_memory(struct luo_dec *d, uint64_t phys)
@@ -116,6 +124,13 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 			   (unsigned long long)fl->data);
 		return;
 	}
+	if (!luo_first_visit(d, fl->data & ~(d->page - 1))) {
+		if (!d->oom)
+			kho_report(d->f, "luo-file", phys, "LUO session \"%s\": file token 0x%llx: "
+				   "data 0x%llx is a page the LUO state already names", s->name,
+				   (unsigned long long)fl->token, (unsigned long long)fl->data);
+		return;
+	}
 	if (kho_luo_is_memfd(fl->compatible, &version))
 		fl->memfd = luo_memfd_decode(d, s, fl, version);
 	else
@@ -174,7 +189,6 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 {
 	uint64_t cap = (d->page - BLOCK_HEAD) / esize, entries = 0, block = head;
 	_cleanup_free_ uint8_t *buf = malloc(d->page);
-	struct visited seen = { 0 };
 	unsigned blocks = 0;
 
 	*whole = false;
@@ -184,19 +198,17 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 	}
 	while (block && !d->oom) {
 		uint64_t count, next;
-		int fresh;
 
 		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
 			kho_report(d->f, "luo-block", holder, "LUO %s chain: block pointer 0x%llx "
 				   "is not a page of memory", what, (unsigned long long)block);
 			break;
 		}
-		if ((fresh = visited_add(&seen, block)) <= 0) {
-			if (fresh < 0)
-				d->oom = true;
-			else
+		/* one set for every chain: a cycle, or a block two chains share */
+		if (!luo_first_visit(d, block)) {
+			if (!d->oom)
 				kho_report(d->f, "luo-block", holder, "LUO %s chain: block 0x%llx "
-					   "comes again: the chain is a cycle", what,
+					   "is reached a second time (a cycle, or shared)", what,
 					   (unsigned long long)block);
 			break;
 		}
@@ -223,7 +235,6 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		block = next;
 	}
 	*whole = !block;
-	visited_free(&seen);
 	return entries;
 }
 
@@ -415,6 +426,7 @@ KHO_EXPORT enum kho_status kho_luo_decode(struct kho_source *src, const struct k
 			   "nor a struct luo_ser luo-v5 (%s)",
 			   t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
 	}
+	visited_free(&d.seen);
 	if (d.oom)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;

@@ -5,6 +5,7 @@
 
 #include "kho/luo.h"
 
+#include "../map/visited.h"
 #include "../util/util.h"
 
 struct luo_dec {
@@ -14,7 +15,12 @@ struct luo_dec {
 	uint64_t page;
 	bool be, oom;
 	size_t extent_cap, session_cap, file_cap, flb_cap;
+	struct visited seen;            /* every block, record and chunk page reached */
+	uint64_t folios;                /* records read, all memfds together */
 };
+
+/* Whether @page is reached for the first time (out of memory: false, d->oom). */
+bool luo_first_visit(struct luo_dec *d, uint64_t page);
 
 /* @len bytes at @phys; a failed read is a blob-unreadable finding. */
 bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const char *what);

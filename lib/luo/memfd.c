@@ -38,12 +38,21 @@ struct walk {
 	uint64_t pages;
 };
 
-static void w_chunk(void *ctx, uint64_t chunk)
+static bool w_chunk(void *ctx, uint64_t chunk)
 {
 	struct walk *w = ctx;
 
+	/* a page the LUO state reaches twice is read once: hostile state
+	 * cannot make the walks multiply */
+	if (!luo_first_visit(w->d, chunk)) {
+		kho_report(w->d->f, "luo-memfd", w->fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+			   "folio array chunk 0x%llx is reached a second time", HEX(w->fl->token),
+			   w->s->name, HEX(chunk));
+		return false;
+	}
 	luo_extent(w->d, chunk, w->d->page, "folio array chunk of memfd 0x%llx (session "
 		   "\"%s\")", HEX(w->fl->token), w->s->name);
+	return true;
 }
 
 static void w_run(void *ctx, uint64_t slot, uint64_t run)
@@ -171,11 +180,14 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): "
 			   "folio array runs hold %llu pages, total_pages says %u",
 			   HEX(fl->token), s->name, HEX(w.pages), m->vm.total_pages);
-	fit = MIN(m->nr_folios, MIN(w.pages * (d->page / FOLIO_SIZE), (uint64_t)MAX_FOLIOS));
-	if (m->nr_folios > MAX_FOLIOS)
+	/* every memfd together: at most MAX_FOLIOS records are kept */
+	fit = MIN(m->nr_folios, MIN(w.pages * (d->page / FOLIO_SIZE), MAX_FOLIOS - d->folios));
+	if (fit < m->nr_folios && fit == MAX_FOLIOS - d->folios)
 		kho_report_sev(d->f, "luo-memfd", KHO_SEV_INCOMPLETE, fl->data, "LUO memfd 0x%llx "
-			       "(session \"%s\"): only the first %u of %llu folios were read",
-			       HEX(fl->token), s->name, MAX_FOLIOS, HEX(m->nr_folios));
+			       "(session \"%s\"): only %llu of %llu folios were read (%u for "
+			       "all memfds)", HEX(fl->token), s->name, HEX(fit),
+			       HEX(m->nr_folios), MAX_FOLIOS);
+	d->folios += fit;
 	if (!d->oom)
 		read_folios(&w, fit);
 	m->complete = m->nfolios == m->nr_folios;
