@@ -9,6 +9,7 @@
  * by the check and address docs/luo.md gives.
  */
 #include <check.h>
+#include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,105 @@ START_TEST(each_damage_is_named_where_docs_say)
 }
 END_TEST
 
+/*
+ * luo-v1 (7.1): the blob is an FDT naming a 16-page session array and an
+ * FLB page; each session's files are a 2-page array; memfd-v1 records
+ * have no seals or flags. Built with libfdt into the LUO blob's page.
+ */
+#define V1_SESSIONS 0x2040000ull   /* order 4 */
+#define V1_FILES    0x2060000ull   /* order 1 */
+
+static const char spec_v1[] =
+	"abi kho-v3\n"
+	"ram 0 64M\n"
+	"scratch 0x100000 1M\n"
+	"alloc 0x3000000 16M\n"
+	"folio 0x2002000 0\nfolio 0x2003000 0\nfolio 0x2004000 0\nfolio 0x2005000 0\n"
+	"folio 0x2010000 2\nfolio 0x2040000 4\nfolio 0x2060000 1\n"
+	"blob LUO raw 4096 0\n";
+
+static void plant_v1(struct kho_ref *ref)
+{
+	uint64_t root = luo_blob(ref);
+	uint8_t fdt[4096], b[16] = { 0 };
+	uint64_t v;
+
+	ck_assert_int_eq(fdt_create(fdt, sizeof(fdt)), 0);
+	ck_assert_int_eq(fdt_finish_reservemap(fdt), 0);
+	ck_assert_int_eq(fdt_begin_node(fdt, ""), 0);
+	ck_assert_int_eq(fdt_property_string(fdt, "compatible", "luo-v1"), 0);
+	v = 5;
+	ck_assert_int_eq(fdt_property(fdt, "liveupdate-number", &v, 8), 0);
+	ck_assert_int_eq(fdt_begin_node(fdt, "luo-session"), 0);
+	ck_assert_int_eq(fdt_property_string(fdt, "compatible", "luo-session-v1"), 0);
+	v = V1_SESSIONS;
+	ck_assert_int_eq(fdt_property(fdt, "luo-session-header", &v, 8), 0);
+	ck_assert_int_eq(fdt_end_node(fdt), 0);
+	ck_assert_int_eq(fdt_begin_node(fdt, "luo-flb"), 0);
+	ck_assert_int_eq(fdt_property_string(fdt, "compatible", "luo-flb-v1"), 0);
+	v = FLB;
+	ck_assert_int_eq(fdt_property(fdt, "luo-flb-header", &v, 8), 0);
+	ck_assert_int_eq(fdt_end_node(fdt), 0);
+	ck_assert_int_eq(fdt_end_node(fdt), 0);
+	ck_assert_int_eq(fdt_finish(fdt), 0);
+	put(ref, root, fdt, fdt_totalsize(fdt));
+	put64(ref, V1_SESSIONS, 1);
+	put_str(ref, V1_SESSIONS + 8, "db", 64);
+	put64(ref, V1_SESSIONS + 8 + 64, V1_FILES);
+	put64(ref, V1_SESSIONS + 8 + 72, 1);
+	put_str(ref, V1_FILES, "memfd-v1", 48);
+	put64(ref, V1_FILES + 48, MEMFD);
+	put64(ref, V1_FILES + 56, 9);
+	put64(ref, MEMFD, 0);
+	put64(ref, MEMFD + 8, 0x1000);             /* one page */
+	put64(ref, MEMFD + 16, 1);                 /* nr_folios */
+	put64(ref, MEMFD + 24, CHUNK);
+	b[0] = 1, b[4] = 1;
+	put(ref, MEMFD + 32, b, 8);
+}
+
+START_TEST(a_clean_v1_state_reads_back)
+{
+	char text[2048], path[128], got[1024];
+	struct kho_spec_result res;
+	struct kho_error err = { 0 };
+	struct kho_verify_opts o = { 0 };
+	struct kho_scratch_area sc = { 0x100000, 1 << 20 };
+	struct image im = { 0 };
+	const struct kho_luo *l;
+
+	/* the v5 pages planted (chunk, array, folios, FLB), then v1 over the root */
+	snprintf(text, sizeof(text), "%s", spec_v1);
+	snprintf(path, sizeof(path), "%s/v1.elf", dir);
+	ck_assert_msg(kho_spec_run_buffer("v1.spec", text, strlen(text), &res, &err) == KHO_OK,
+		      "%s", err.msg);
+	plant(res.ref);
+	plant_v1(res.ref);
+	ck_assert_int_eq(kho_ref_write(res.ref, KHO_IMAGE_ELF, path, NULL, &err), KHO_OK);
+	im.root = kho_ref_fdt_phys(res.ref);
+	kho_ref_free(res.ref);
+	ck_assert_int_eq(kho_source_open(path, NULL, &im.src, &err), KHO_OK);
+	o.scratch = &sc;
+	o.nscratch = 1;
+	ck_assert_int_eq(kho_inspect(im.src, im.root, &o, &im.in, &err), KHO_OK);
+	luo_findings(&im, got, sizeof(got));
+	ck_assert_msg(!*got, "findings on the clean v1 state: %s", got);
+	l = &im.in.luo;
+	ck_assert_int_eq(l->format, KHO_LUO_V1);
+	ck_assert_uint_eq(l->liveupdate_num, 5);
+	ck_assert_uint_eq(l->nsessions, 1);
+	ck_assert_str_eq(l->session[0].name, "db");
+	ck_assert_uint_eq(l->session[0].nfiles, 1);
+	ck_assert_uint_eq(l->session[0].file[0].token, 9);
+	ck_assert_ptr_nonnull(l->session[0].file[0].memfd);
+	ck_assert_uint_eq(l->session[0].file[0].memfd->version, 1);
+	ck_assert_uint_eq(l->session[0].file[0].memfd->nfolios, 1);
+	ck_assert_int_eq(l->session[0].file[0].memfd->folios[0].order, 2);
+	ck_assert_uint_eq(l->nflbs, 1);
+	done(&im);
+}
+END_TEST
+
 START_TEST(memfd_paths_escape_what_a_file_name_cannot_hold)
 {
 	char p[256];
@@ -326,6 +426,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, a_clean_v5_state_reads_back);
 	tcase_add_test(tc, each_damage_is_named_where_docs_say);
+	tcase_add_test(tc, a_clean_v1_state_reads_back);
 	tcase_add_test(tc, memfd_paths_escape_what_a_file_name_cannot_hold);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
