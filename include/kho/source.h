@@ -86,6 +86,8 @@ const char *kho_source_path(const struct kho_source *src);
  */
 bool kho_source_truncated(const struct kho_source *src, uint64_t *size, uint64_t *phys);
 uint64_t kho_source_page_size(const struct kho_source *src);
+/* Whether nothing (option, VMCOREINFO, format) gave the page size: 4096 was assumed. */
+bool kho_source_page_size_assumed(const struct kho_source *src);
 bool kho_source_big_endian(const struct kho_source *src);
 /* "x86_64", "aarch64", ... or "" when the dump does not say */
 const char *kho_source_arch(const struct kho_source *src);

@@ -81,6 +81,17 @@ void kho_inspection_free(struct kho_inspection *in);
 
 
 /*
+ * kho_detect_page_size - for a dump that does not say its page size: the
+ * KHO page sizes (4, 16, 64 KiB) with which a handover of @path (the one
+ * at @fdt, or one of those a scan finds when @fdt is 0) reads without a
+ * structural finding. @sizes has room for 3; *@n gets how many fit.
+ * returns: KHO_OK, or the error of opening or scanning the dump.
+ */
+enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
+				     uint64_t fdt, uint64_t *sizes, size_t *n,
+				     struct kho_error *err);
+
+/*
  * kho_check_dump - findings about the dump itself, not one handover
  * (dump-truncated), added to @top.
  */

@@ -148,8 +148,10 @@ static enum kho_status open_with(const char *path, const struct kho_source_opts 
 opened:
 	if (o.page_size)
 		src->page_size = o.page_size;
-	else if (!src->page_size)
-		src->page_size = source_vmcoreinfo_page_size(src) ?: 4096;
+	else if (!src->page_size && !(src->page_size = source_vmcoreinfo_page_size(src))) {
+		src->page_size = 4096;
+		src->page_size_assumed = true;
+	}
 	*out = src;
 	return KHO_OK;
 fail:
@@ -219,6 +221,11 @@ KHO_EXPORT bool kho_source_truncated(const struct kho_source *src, uint64_t *siz
 KHO_EXPORT uint64_t kho_source_page_size(const struct kho_source *src)
 {
 	return src->page_size;
+}
+
+KHO_EXPORT bool kho_source_page_size_assumed(const struct kho_source *src)
+{
+	return src->page_size_assumed;
 }
 
 KHO_EXPORT bool kho_source_big_endian(const struct kho_source *src)

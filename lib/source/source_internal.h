@@ -38,6 +38,7 @@ struct kho_source {
 	enum kho_source_kind kind;
 	const char *format;
 	uint64_t page_size;
+	bool page_size_assumed;       /* nothing said it: 4096 by default */
 	bool big_endian;
 	char arch[16];
 

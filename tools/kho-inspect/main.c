@@ -327,7 +327,8 @@ static void on_progress(void *ctx, uint64_t phys, uint64_t end)
 
 /* ---- output ---- */
 
-static void print_source(const struct options *o, struct kho_source *src)
+static void print_source(const struct options *o, struct kho_source *src,
+			 const char *page_size_from)
 {
 	pr_obj_open("tool");
 	pr_str("name", NULL, "kho-inspect");
@@ -338,6 +339,8 @@ static void print_source(const struct options *o, struct kho_source *src)
 	pr_str("format", "%s", kho_source_format_name(src));
 	pr_str("kind", " (%s)", kho_source_kind_name(kho_source_kind(src)));
 	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
+	if (page_size_from)    /* nothing in the dump said it */
+		pr_str("page_size_from", " (%s)", page_size_from);
 	pr_str("byte_order", ", %s-endian", kho_source_big_endian(src) ? "big" : "little");
 	if (*kho_source_arch(src))
 		pr_str("arch", strcmp(kho_source_arch(src), "unknown") ? ", %s" :
@@ -667,6 +670,7 @@ struct session {
 	struct kho_findings top;       /* findings about no one handover */
 	struct handover_result *hs;
 	size_t nh;
+	const char *page_size_from;    /* NULL: the dump or --page-size said it */
 };
 
 static void close_session(struct session *s)
@@ -701,6 +705,34 @@ static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming
 	return 0;
 }
 
+/*
+ * The dump does not say its page size: use the one its handover reads
+ * consistently with (kho_detect_page_size), reopening the dump with it.
+ * returns: 0, or 2 after saying why.
+ */
+static int detect_page_size(const struct options *o, const char *path, struct session *s)
+{
+	struct kho_source_opts so = o->src;
+	struct kho_error err = { 0 };
+	uint64_t sizes[3];
+	size_t n;
+
+	if (kho_detect_page_size(path, &o->src, o->have_fdt ? o->fdt : 0, sizes, &n, &err))
+		return fail("%s", err.msg);
+	if (n > 1)
+		return fail("%s: the dump does not record its page size, and its handover reads "
+			    "consistently with %llu and %llu bytes: give --page-size", path,
+			    HEX(sizes[0]), HEX(sizes[1]));
+	s->page_size_from = n ? "detected" : "assumed";
+	if (!n || sizes[0] == kho_source_page_size(s->src))
+		return 0;
+	kho_source_close(s->src);
+	so.page_size = sizes[0];
+	if (kho_source_open(path, &so, &s->src, &err))
+		return fail("%s", err.msg);
+	return 0;
+}
+
 static int open_session(const struct options *o, const char *path, bool scan_only,
 			struct session *s)
 {
@@ -725,6 +757,9 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	memcpy(arrays, o->arrays, sizeof(o->arrays));
 	if (kho_source_open(path, &o->src, &s->src, &err))
 		return fail("%s", err.msg);
+	if (kho_source_page_size_assumed(s->src) && !scan_only &&
+	    detect_page_size(o, path, s))
+		return 2;
 	kho_check_dump(s->src, &s->top);
 	if (told) {
 		/* The kernel was told, or keeps, where its handover is. */
@@ -757,6 +792,10 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		return fail("%s: %s", path, err.msg);
 	if (scan_only)
 		return 0;
+	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed"))
+		return fail("%s: the dump does not record its page size and no KHO page size "
+			    "(4, 16 or 64 KiB) reads its handover without structural errors: "
+			    "give --page-size", path);
 	if (!s->ncands) {
 		uint64_t size, cut;
 
@@ -793,7 +832,7 @@ static int print_report(const struct options *o, struct session *s)
 	size_t counts[4] = { 0 }, c[4];
 
 	pr_init(o->json, o->pretty, stdout);
-	print_source(o, s->src);
+	print_source(o, s->src, s->page_size_from);
 	pr_arr_open("handovers");
 	for (size_t i = 0; i < s->nh; i++) {
 		if (s->nh > 1)
@@ -875,7 +914,7 @@ int kho_inspect_main(int argc, char **argv)
 	rc = open_session(&o, o.dump, !strcmp(o.command, "scan"), &a);
 	if (!rc && !strcmp(o.command, "scan")) {
 		pr_init(o.json, o.pretty, stdout);
-		print_source(&o, a.src);
+		print_source(&o, a.src, a.page_size_from);
 		print_candidates(a.cands, a.ncands, true);
 		rc = pr_finish() ? 2 : a.ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
 	} else if (!rc && !strcmp(o.command, "fdt")) {
