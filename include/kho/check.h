@@ -29,6 +29,13 @@ struct kho_check_info {
 	const char *summary;          /* one line: what it means */
 };
 
+/*
+ * kho_check_explain - for check @name, why the next kernel cares (*@why)
+ * and how to look into a finding (*@how); static strings.
+ * returns: false for a name not in the table.
+ */
+bool kho_check_explain(const char *name, const char **why, const char **how);
+
 /* kho_checks - the table, terminated by a row whose name is NULL. */
 const struct kho_check_info *kho_checks(void);
 

@@ -248,8 +248,14 @@ START_TEST(check_table_holds_the_contract)
 	};
 	size_t n = 0;
 
-	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++) {
+		const char *why, *how;
+
+		/* --explain has text for every check */
+		ck_assert_msg(kho_check_explain(c->name, &why, &how) && *why && *how,
+			      "%s has no explanation", c->name);
 		n++;
+	}
 	ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < n; i++) {
 		const struct kho_check_info *c = kho_check_find(want[i].name);

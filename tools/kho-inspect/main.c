@@ -4,6 +4,7 @@
  * dump, walk its preserved-memory map and check it (contract.md).
  * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -77,6 +78,8 @@ static void usage(FILE *f)
 "  --dtb FILE          DT: /chosen linux,kho-fdt and linux,kho-scratch of FILE\n"
 "Checks and output:\n"
 "  -W NAME, -Wno-NAME, -E NAME   make a check a warning, off, or an error\n"
+"  --list-checks       every check, its default severity and what it means\n"
+"  --explain CHECK     why a check matters and how to look into its findings\n"
 "  --max-order N       range-order threshold (default: 1 GiB blocks)\n"
 "  --fail-on error|warning|incomplete|note   --strict (also fail on incomplete)\n"
 "  -j, --json          one JSON document      -p, --pretty  indented JSON\n"
@@ -134,11 +137,33 @@ static int add_override(struct options *o, const char *name, enum kho_severity s
 	return 0;
 }
 
+/* --list-checks: every check, its default severity and what it means. */
+static int list_checks(void)
+{
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
+		printf("%-22s %-10s %s\n", c->name, kho_severity_str(c->severity), c->summary);
+	return 0;
+}
+
+/* --explain CHECK: what it means, why the next kernel cares, what to do. */
+static int explain(const char *name)
+{
+	const struct kho_check_info *c = kho_check_find(name);
+	const char *why, *how;
+
+	if (!c || !kho_check_explain(name, &why, &how))
+		return fail("--explain: no check \"%s\" (kho-inspect --list-checks)", name);
+	printf("%s (default: %s)\n\n%c%s.\n\nWhy it matters: %s\n\nWhat to do: %s\n", c->name,
+	       kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
+	       c->summary + 1, why, how);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
 	       O_MAX_ORDER, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES,
-	       O_BOOT_PARAMS, O_DTB, O_VMLINUX };
+	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "raw-base", required_argument, NULL, O_RAW_BASE },
@@ -160,6 +185,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "boot-params", required_argument, NULL, O_BOOT_PARAMS },
 		{ "dtb", required_argument, NULL, O_DTB },
 		{ "vmlinux", required_argument, NULL, O_VMLINUX },
+		{ "list-checks", no_argument, NULL, O_LIST_CHECKS },
+		{ "explain", required_argument, NULL, O_EXPLAIN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -254,6 +281,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_DTB: o->dtb = optarg; break;
 		case O_VMLINUX: o->vmlinux = optarg; break;
+		case O_LIST_CHECKS: exit(list_checks());
+		case O_EXPLAIN: exit(explain(optarg));
 		case 'o': o->outdir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kho-inspect %s\n", KHO_VERSION_STRING); exit(0);
