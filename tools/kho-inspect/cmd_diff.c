@@ -290,6 +290,7 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 		keys_b += only_b.v[i].count;
 
 	pr_init(o->json, o->pretty, stdout);
+	pr_u64("schema", NULL, KHO_JSON_SCHEMA);
 	pr_obj_open("tool");
 	pr_str("name", NULL, "kho-inspect");
 	pr_str("version", NULL, KHO_VERSION_STRING);

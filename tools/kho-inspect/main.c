@@ -39,6 +39,7 @@ static int fail(const char *fmt, ...)
 	 * stderr for the person reading the CI log (contract.md). */
 	if (json_errors) {
 		pr_init(true, false, stdout);
+		pr_u64("schema", NULL, KHO_JSON_SCHEMA);
 		pr_str("error", NULL, msg);
 		pr_finish();
 	}
@@ -359,6 +360,7 @@ static void on_progress(void *ctx, uint64_t phys, uint64_t end)
 static void print_source(const struct options *o, struct kho_source *src,
 			 const char *page_size_from)
 {
+	pr_u64("schema", NULL, KHO_JSON_SCHEMA);
 	pr_obj_open("tool");
 	pr_str("name", NULL, "kho-inspect");
 	pr_str("version", NULL, KHO_VERSION_STRING);

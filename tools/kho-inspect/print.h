@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The JSON document's version: bumped on every incompatible change. */
+#define KHO_JSON_SCHEMA 1
+
 void pr_init(bool json, bool pretty, FILE *out);
 bool pr_is_json(void);
 /* Writes the JSON document (in JSON mode). returns: 0 or -1 on error. */
