@@ -443,8 +443,8 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	uint64_t bytes = 0, counts[65] = { 0 };
 	size_t tables = 0, leaves = 0, empty = 0;
 
-	json_object_set_new(h, "fdt", json_pack("{s:o, s:I, s:s, s:s}",
-		"phys", hex(ref->fdt_phys), "size", (json_int_t)ref->fdt_size,
+	json_object_set_new(h, "fdt", json_pack("{s:o, s:o, s:s, s:s}",
+		"phys", hex(ref->fdt_phys), "size", hex(ref->fdt_size),
 		"compatible", ref->compatible, "found_by", "scan"));
 	if (radix && ref->geo.broken_depth)
 		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i, s:b, s:s}",

@@ -494,7 +494,7 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 		pr_text("KHO FDT      at an unknown address");   /* no "phys" key */
 	else
 		pr_hex("phys", "KHO FDT      0x%llx", in->ho.fdt_phys);
-	pr_u64("size", " (%llu bytes", in->ho.fdt_size);
+	pr_hex("size", " (%llu bytes", in->ho.fdt_size);
 	/* a page that is no FDT (--fdt at the wrong place) has no compatible */
 	pr_str("compatible", *in->ho.compatible ? ", %s" : NULL, in->ho.compatible);
 	if (!*in->ho.compatible)
@@ -652,7 +652,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 		pr_obj_open(NULL);
 		if (table) {
 			pr_hex("phys", "0x%-16llx", c[i].phys);
-			pr_u64("size", " %-6llu", c[i].size);
+			pr_hex("size", " %-6llu", c[i].size);
 			pr_self(c[i].self_preserved, " %-8s");
 			pr_bool("inspected", " %-9s", c[i].inspect);
 			pr_str("compatible", " %s", c[i].compatible);
@@ -664,7 +664,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			pr_hex("phys", "candidate    0x%llx", c[i].phys);
 		}
 		if (!table) {
-			pr_u64("size", NULL, c[i].size);
+			pr_hex("size", NULL, c[i].size);
 			pr_str("compatible", " %s", *c[i].compatible ? c[i].compatible :
 			       c[i].phys == KHO_FDT_PHYS_UNKNOWN ? "(from --fdt-file)" :
 			       "(no KHO FDT)");
