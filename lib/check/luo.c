@@ -87,9 +87,10 @@ static int by_lo(const void *a, const void *b)
 	return x->lo != y->lo ? (x->lo > y->lo) - (x->lo < y->lo) : (x->at > y->at) - (x->at < y->at);
 }
 
-/* Folios of one memfd whose file pages overlap: the later record is named. */
+/* Folios of one memfd whose file pages overlap: the later record is named
+ * and marked in @bad. */
 static void overlaps(const struct kho_luo_session *s, const struct kho_luo_file *fl,
-		     struct span *v, size_t n, struct kho_findings *f)
+		     struct span *v, size_t n, bool *bad, struct kho_findings *f)
 {
 	uint64_t end = 0;
 	size_t holder = 0;
@@ -99,9 +100,12 @@ static void overlaps(const struct kho_luo_session *s, const struct kho_luo_file 
 		if (i && v[i].lo < end) {
 			size_t later = MAX(v[i].at, holder), earlier = MIN(v[i].at, holder);
 
-			kho_report(f, "luo-memfd", fl->memfd->folios[later].record, "LUO memfd 0x%llx "
-				   "(session \"%s\"): folio %zu overlaps folio %zu in the file",
-				   HEX(fl->token), s->name, later, earlier);
+			if (!bad[later])
+				kho_report(f, "luo-memfd", fl->memfd->folios[later].record,
+					   "LUO memfd 0x%llx (session \"%s\"): folio %zu overlaps "
+					   "folio %zu in the file", HEX(fl->token), s->name, later,
+					   earlier);
+			bad[later] = true;
 		}
 		if (v[i].hi > end) {
 			end = v[i].hi;
@@ -110,6 +114,11 @@ static void overlaps(const struct kho_luo_session *s, const struct kho_luo_file 
 	}
 }
 
+/*
+ * A memfd's folios: their records first (memory, inside the file), then
+ * their keys and orders, then overlaps in the file; a folio already found
+ * wrong is not also reported as not preserved (docs/luo.md).
+ */
 static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 			const struct kho_luo_session *s, const struct kho_luo_file *fl,
 			struct kho_findings *f)
@@ -117,50 +126,58 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 	struct kho_luo_memfd *m = fl->memfd;
 	uint64_t page = in->geo.page_size, pages = m->size / page + !!(m->size % page), run;
 	_cleanup_free_ struct span *v = malloc((m->nfolios ? m->nfolios : 1) * sizeof(*v));
+	_cleanup_free_ bool *bad = calloc(m->nfolios ? m->nfolios : 1, sizeof(*bad));
+	_cleanup_free_ int *order = malloc((m->nfolios ? m->nfolios : 1) * sizeof(*order));
 	size_t n = 0;
 
-	if (!v) {
+	if (!v || !bad || !order) {
 		f->oom = true;
 		return;
 	}
 	for (size_t i = 0; i < m->nfolios; i++) {
 		struct kho_luo_folio *fo = &m->folios[i];
-		uint64_t phys = fo->pfn * page;
-		int order;
 
 		if (fo->flags & ~3u)
 			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
 				   "folio %zu has unknown flag bits 0x%x", HEX(fl->token), s->name,
 				   i, fo->flags & ~3u);
 		if (fo->pfn > UINT64_MAX / page ||
-		    kho_source_state(src, phys, &run) == KHO_MEM_ABSENT) {
+		    kho_source_state(src, fo->pfn * page, &run) == KHO_MEM_ABSENT) {
 			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
 				   "folio %zu at pfn 0x%llx is not memory", HEX(fl->token), s->name,
 				   i, HEX(fo->pfn));
+			bad[i] = true;
 			continue;
 		}
 		if (fo->index >= pages) {
 			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
 				   "folio %zu holds file page 0x%llx, beyond the size 0x%llx",
 				   HEX(fl->token), s->name, i, HEX(fo->index), HEX(m->size));
+			bad[i] = true;
 			continue;
 		}
-		order = key_at(src, in, phys);
-		if (order == -1)
+		order[i] = key_at(src, in, fo->pfn * page);
+		fo->order = MAX(order[i], -1);
+		v[n++] = (struct span){ fo->index,
+					fo->index + (order[i] >= 0 ? 1ull << order[i] : 1), i };
+	}
+	overlaps(s, fl, v, n, bad, f);
+	for (size_t i = 0; i < m->nfolios; i++) {
+		uint64_t phys = m->folios[i].pfn * page;
+
+		if (bad[i] || order[i] >= 0)
+			continue;
+		if (order[i] == -1)
 			kho_report(f, "luo-not-preserved", phys, "LUO memfd 0x%llx (session \"%s\"): "
 				   "folio %zu at 0x%llx (file page 0x%llx) is not the start of a "
 				   "preserved key", HEX(fl->token), s->name, i, HEX(phys),
-				   HEX(fo->index));
-		else if (order == -2)
+				   HEX(m->folios[i].index));
+		else
 			kho_report_sev(f, "luo-not-preserved", KHO_SEV_INCOMPLETE, phys, "LUO memfd "
 				       "0x%llx (session \"%s\"): folio %zu at 0x%llx: the map could "
 				       "not be read far enough to find its key", HEX(fl->token),
 				       s->name, i, HEX(phys));
-		fo->order = MAX(order, -1);
-		v[n++] = (struct span){ fo->index,
-					fo->index + (order >= 0 ? 1ull << order : 1), i };
 	}
-	overlaps(s, fl, v, n, f);
 }
 
 void check_luo_folios(struct kho_source *src, const struct kho_inspection *in,

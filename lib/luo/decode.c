@@ -238,9 +238,10 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 	return entries;
 }
 
-/* A luo-v1 array of @count (at most @cap) entries at @at, for @fn. */
-static void array(struct luo_dec *d, uint64_t at, uint64_t count, uint64_t cap, size_t esize,
-		  const char *what, entry_fn fn, void *arg)
+/* A luo-v1 array of @count (at most @cap, a count held at @holder)
+ * entries at @at, for @fn. */
+static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t count,
+		  uint64_t cap, size_t esize, const char *what, entry_fn fn, void *arg)
 {
 	uint64_t n = MIN(count, cap);
 	_cleanup_free_ uint8_t *buf = malloc(n * esize + 1);
@@ -250,7 +251,7 @@ static void array(struct luo_dec *d, uint64_t at, uint64_t count, uint64_t cap, 
 		return;
 	}
 	if (count > cap) {      /* refused whole, as the kernel does */
-		kho_report(d->f, "luo-block", at, "LUO %s array: count %llu is above its "
+		kho_report(d->f, "luo-block", holder, "LUO %s array: count %llu is above its "
 			   "capacity %llu", what, (unsigned long long)count,
 			   (unsigned long long)cap);
 		return;
@@ -281,8 +282,8 @@ static void files_of_sessions(struct luo_dec *d)
 			}
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
 				   FILE_SIZE, "file array of session \"%s\"", s->name);
-			array(d, s->files, s->count, V1_FILE_PAGES * d->page / FILE_SIZE, FILE_SIZE,
-			      "file", file_entry, &i);
+			array(d, s->files, s->files, s->count, V1_FILE_PAGES * d->page / FILE_SIZE,
+			      FILE_SIZE, "file", file_entry, &i);
 			continue;
 		}
 		bool whole;
@@ -327,8 +328,8 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	luo_extent(d, at, d->page, "FLB page");
 	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
 		return;
-	array(d, at + 16, load_u64(h + 8, d->be), (d->page - 16) / FLB_SIZE, FLB_SIZE, "FLB",
-	      flb_entry, NULL);
+	array(d, at, at + 16, load_u64(h + 8, d->be), (d->page - 16) / FLB_SIZE, FLB_SIZE,
+	      "FLB", flb_entry, NULL);
 }
 
 /* luo-v1: the FDT blob. */
@@ -363,7 +364,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 		if (luo_read(d, hdr, c, 8, "the session array")) {
 			count = load_u64(c, d->be);
 			luo_extent(d, hdr, 8 + MIN(count, cap) * SESSION_SIZE, "session array");
-			array(d, hdr + 8, count, cap, SESSION_SIZE, "session", session_entry, NULL);
+			array(d, hdr, hdr + 8, count, cap, SESSION_SIZE, "session", session_entry,
+			      NULL);
 		}
 	}
 	node = fdt_subnode_offset(fdt, 0, "luo-flb");
