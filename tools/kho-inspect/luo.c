@@ -15,7 +15,8 @@ static void print_memfd(const struct kho_luo_memfd *m, bool full)
 	pr_hex("size", full ? " size 0x%llx" : " (0x%llx bytes", m->size);
 	pr_hex("pos", full ? " pos 0x%llx" : NULL, m->pos);
 	pr_u64("seals", full ? " seals 0x%llx" : NULL, m->seals);
-	pr_u64("nr_folios", full ? " nr_folios %llu" : ", %llu folios)", m->nr_folios);
+	pr_u64("nr_folios", full ? " nr_folios %llu" : m->nr_folios == 1 ? ", %llu folio)" :
+	       ", %llu folios)", m->nr_folios);
 	pr_u64("folios", full ? " (%llu read)" : NULL, m->nfolios);
 	pr_obj_close();
 }
