@@ -109,6 +109,9 @@ void luo_page_pattern(const char *session, uint64_t token, uint64_t page,
 
 /* luo_write.c: finalize, as the kernel serializes at reboot */
 enum kho_status luo_serialize(struct kho_ref *ref, struct kho_error *err);
+/* The LUO blob itself (v1 FDT, v5 luo_ser) with root compatible @compat. */
+enum kho_status luo_write_root(struct kho_ref *ref, const char *compat,
+			       struct kho_error *err);
 /* The address of folio record @i of @f's array. */
 uint64_t luo_record_addr(const struct kho_ref *ref, const struct luo_file *f, size_t i);
 

@@ -185,6 +185,7 @@ bool radix_first_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf);
 bool radix_leaf_of(struct kho_ref *ref, uint64_t key, uint64_t *leaf);
 
 /* defect.c */
+enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
