@@ -63,7 +63,8 @@ struct luo_file {
 };
 
 struct luo_session {
-	char name[LUO_NAME_LEN + 1]; /* as written */
+	char name[LUO_NAME_LEN + 1]; /* as the spec gave it */
+	char written[LUO_NAME_LEN + 1]; /* as written (a defect may change it) */
 	struct luo_file *files;
 	size_t nfiles, cap;
 	uint64_t entry;            /* the session entry's address */

@@ -248,8 +248,8 @@ static enum kho_status write_name(struct kho_ref *ref, struct luo_session *s,
 	char buf[LUO_NAME_LEN] = { 0 };
 
 	memcpy(buf, name, len);
-	memcpy(s->name, buf, LUO_NAME_LEN);
-	s->name[LUO_NAME_LEN] = '\0';
+	memcpy(s->written, buf, LUO_NAME_LEN);
+	s->written[LUO_NAME_LEN] = '\0';
 	return mem_write(&ref->mem, s->entry, buf, LUO_NAME_LEN, err);
 }
 

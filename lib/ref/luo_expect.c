@@ -170,7 +170,7 @@ json_t *luo_json(struct kho_ref *ref)
 		}
 		for (size_t k = 0; k < s->nfiles; k++)
 			json_array_append_new(files, file_json(ref, &s->files[k]));
-		json_array_append_new(sessions, json_pack("{s:s, s:o}", "name", s->name,
+		json_array_append_new(sessions, json_pack("{s:s, s:o}", "name", s->written,
 							  "files", files));
 	}
 	for (size_t i = 0; i < l->nflbs; i++)

@@ -183,6 +183,7 @@ static enum kho_status write_sessions(struct kho_ref *ref, struct kho_error *err
 		const uint64_t *at = l->version == 1 ? &l->sessions : l->blocks;
 
 		s->entry = entry_addr(ref, at, i, LUO_SESSION_ENTRY, true);
+		memcpy(s->written, s->name, sizeof(s->written));
 		if ((st = write_files(ref, s, err)) ||
 		    (st = put_str(ref, s->entry, s->name, LUO_NAME_LEN, err)) ||
 		    (st = put_u64(ref, s->entry + 64, s->files_head, err)) ||
