@@ -270,8 +270,12 @@ KHO_EXPORT enum kho_status kho_ref_luo_folio(struct kho_ref *ref, const char *se
 					     (unsigned long long)index,
 					     (unsigned long long)o->index);
 	}
+	if (l->folio_bytes + (span << ref->geo.page_shift) > LUO_FOLIO_MAX_BYTES)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "LUO folios above 256 MiB in all: each page is written");
 	if (!ARRAY_RESERVE(f->folios, f->fcap, f->nfolios))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	l->folio_bytes += span << ref->geo.page_shift;
 	f->folios[f->nfolios++] = (struct luo_folio){ .index = index, .order = order };
 	return KHO_OK;
 }

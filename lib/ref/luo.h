@@ -32,6 +32,7 @@
 #define LUO_FOLIO_UPTODATE (1ull << 53)
 #define LUO_SEALS_KNOWN 0x3fu      /* SEAL SHRINK GROW WRITE FUTURE_WRITE EXEC */
 #define LUO_FOLIO_MAX_ORDER 10     /* the buddy allocator's largest block */
+#define LUO_FOLIO_MAX_BYTES (256ull << 20) /* folio pages are written: bound them */
 
 struct kho_ref;
 struct ref_defect;
@@ -85,6 +86,7 @@ struct ref_luo {
 	size_t blob;               /* index of the LUO sub-node in ref->blobs */
 	struct luo_session *s;
 	size_t ns, scap;
+	uint64_t folio_bytes;      /* all folios, against LUO_FOLIO_MAX_BYTES */
 	struct luo_flb *flbs;
 	size_t nflbs, flbcap;
 	bool serialized;
