@@ -87,6 +87,36 @@ enum kho_status kho_ref_add_vmalloc(struct kho_ref *ref, const char *name,
 				    struct kho_error *err);
 
 /*
+ * LUO, the Live Update Orchestrator (docs/luo.md): the `LUO` sub-node as
+ * 7.1 (@version 1: luo-v1 FDT, memfd-v1; needs kho-v3) or 7.2+ (@version
+ * 5: luo-v5 struct and block chains, memfd-v2; needs kho-v4) writes it.
+ * Sessions, files and FLBs are recorded in order; everything is
+ * allocated, preserved and written at kho_ref_finalize(), as the kernel
+ * serializes at reboot. Each returns KHO_OK or KHO_ERR_INVALID saying why
+ * (unknown session, duplicate token, a folio outside its file, ...).
+ */
+enum kho_status kho_ref_luo(struct kho_ref *ref, unsigned version,
+			    uint64_t liveupdate_num, struct kho_error *err);
+enum kho_status kho_ref_luo_session(struct kho_ref *ref, const char *name,
+				    struct kho_error *err);
+/* @seals: memfd-v2 only (pass 0 for memfd-v1). */
+enum kho_status kho_ref_luo_memfd(struct kho_ref *ref, const char *session,
+				  uint64_t token, uint64_t size, uint64_t pos,
+				  uint32_t seals, struct kho_error *err);
+/* A folio of 2^@order pages holding file pages from @index. */
+enum kho_status kho_ref_luo_folio(struct kho_ref *ref, const char *session,
+				  uint64_t token, uint64_t index, unsigned order,
+				  struct kho_error *err);
+/* A file of another handler: a zeroed order-0 record at its data. */
+enum kho_status kho_ref_luo_file(struct kho_ref *ref, const char *session,
+				 uint64_t token, const char *handler,
+				 struct kho_error *err);
+enum kho_status kho_ref_luo_flb(struct kho_ref *ref, const char *name,
+				uint64_t count, struct kho_error *err);
+/* Whether the machine has LUO state (then KHO_IMAGE_LUO can be written). */
+bool kho_ref_has_luo(const struct kho_ref *ref);
+
+/*
  * kho_ref_set_boot_params - write, at finalize, an x86 boot_params page at
  * @phys whose setup_data chain holds a SETUP_KEXEC_KHO (10) node naming
  * the KHO FDT and the kho_scratch[] array: what the next kernel is given.
@@ -136,6 +166,7 @@ enum kho_image_kind {
 	KHO_IMAGE_DTB,        /* NAME.dtb: the KHO FDT */
 	KHO_IMAGE_BOOT_DTB,   /* NAME.boot.dtb: a DT whose /chosen names the KHO FDT */
 	KHO_IMAGE_EXPECT,     /* NAME.expect.json */
+	KHO_IMAGE_LUO,        /* NAME.luo/SESSION/TOKEN.memfd: what each memfd holds */
 	KHO_IMAGE_NKINDS
 };
 

@@ -10,9 +10,9 @@
 
 #include "../util/util.h"
 
-static enum kho_status new_blob(struct kho_ref *ref, const char *name,
-				enum blob_kind kind, struct ref_blob **out,
-				struct kho_error *err)
+enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
+			     enum blob_kind kind, struct ref_blob **out,
+			     struct kho_error *err)
 {
 	struct ref_blob *v;
 	enum kho_status st;
@@ -64,7 +64,7 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_raw(struct kho_ref *ref,
 						struct kho_error *err)
 {
 	struct ref_blob *b;
-	enum kho_status st = new_blob(ref, name, BLOB_RAW, &b, err);
+	enum kho_status st = ref_new_blob(ref, name, BLOB_RAW, &b, err);
 	_cleanup_free_ uint8_t *data = NULL;
 
 	if (st)
@@ -119,7 +119,7 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_fdt(struct kho_ref *ref,
 						struct kho_error *err)
 {
 	struct ref_blob *b;
-	enum kho_status st = new_blob(ref, name, BLOB_FDT, &b, err);
+	enum kho_status st = ref_new_blob(ref, name, BLOB_FDT, &b, err);
 
 	if (st)
 		return st;
@@ -139,7 +139,7 @@ KHO_EXPORT enum kho_status kho_ref_add_kexec_metadata(struct kho_ref *ref,
 	if (strlen(release) > 64)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "release \"%s\" is longer than 64 bytes", release);
-	if ((st = new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
+	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
 		return st;
 	/* packed { u32 version; char previous_release[65]; u32 kexec_count; } */
 	store_u32(data, 1, false);
@@ -168,7 +168,7 @@ KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,
 		if (ref->blobs[i].kind == BLOB_MEMBLOCK)
 			mb = &ref->blobs[i];
 	if (!mb) {
-		if ((st = new_blob(ref, "memblock", BLOB_MEMBLOCK, &mb, err)))
+		if ((st = ref_new_blob(ref, "memblock", BLOB_MEMBLOCK, &mb, err)))
 			return st;
 		snprintf(mb->compatible, sizeof(mb->compatible), "memblock-v1");
 	}
@@ -186,20 +186,77 @@ KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,
 	return st ? st : fdt_blob(ref, mb, err);
 }
 
+/* Append @v to a growable list, when the caller asked for one. */
+static enum kho_status list_add(uint64_t **list, size_t *n, size_t *cap, uint64_t v,
+				struct kho_error *err)
+{
+	if (!list)
+		return KHO_OK;
+	if (!ARRAY_RESERVE(*list, *cap, *n))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	(*list)[(*n)++] = v;
+	return KHO_OK;
+}
+
 /*
  * struct kho_vmalloc (16 bytes) names the first of a chain of chunk
  * pages; each chunk is { u64 next; u64 phys[]; } with the phys array
  * ending at the page end or a 0 entry. Every run of 1 << order pages
  * and every chunk page is preserved (kho_preserve_vmalloc, 6.17+).
  */
+enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
+				  unsigned order, uint8_t desc[VMALLOC_DESC_SIZE],
+				  uint64_t **runs, size_t *nruns,
+				  uint64_t **chunks, size_t *nchunks,
+				  struct kho_error *err)
+{
+	uint64_t per_chunk = ref->geo.page_size / 8 - 1, chunk = 0, used = 0;
+	size_t rcap = 0, ccap = 0;
+	uint8_t raw[8];
+	enum kho_status st;
+
+	memset(desc, 0, VMALLOC_DESC_SIZE);
+	if (runs)
+		*runs = NULL, *nruns = 0;
+	if (chunks)
+		*chunks = NULL, *nchunks = 0;
+	for (uint32_t run = 0; run < total_pages >> order; run++) {
+		uint64_t phys, next;
+
+		if (!chunk || used == per_chunk) {
+			if ((st = ref_alloc(ref, 0, &next, err)) ||
+			    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
+			    (st = list_add(chunks, nchunks, &ccap, next, err)))
+				return st;
+			store_u64(raw, next, false);
+			if (!chunk)
+				memcpy(desc, raw, 8);
+			else if ((st = mem_write(&ref->mem, chunk, raw, 8, err)))
+				return st;
+			chunk = next;
+			used = 0;
+		}
+		if ((st = ref_alloc(ref, order, &phys, err)) ||
+		    (st = kho_ref_preserve_folio(ref, phys, order, err)) ||
+		    (st = list_add(runs, nruns, &rcap, phys, err)))
+			return st;
+		store_u64(raw, phys, false);
+		if ((st = mem_write(&ref->mem, chunk + 8 + used++ * 8, raw, 8, err)))
+			return st;
+	}
+	store_u32(desc + 8, total_pages, false);
+	desc[12] = (uint8_t)(VMALLOC_FLAG_ALLOC | (order ? VMALLOC_FLAG_HUGE_VMAP : 0));
+	desc[14] = (uint8_t)order;
+	return KHO_OK;
+}
+
 KHO_EXPORT enum kho_status kho_ref_add_vmalloc(struct kho_ref *ref,
 					       const char *name,
 					       uint32_t total_pages,
 					       unsigned order,
 					       struct kho_error *err)
 {
-	uint64_t per_chunk = ref->geo.page_size / 8 - 1, chunk = 0, used = 0;
-	uint8_t desc[VMALLOC_DESC_SIZE] = { 0 }, raw[8];
+	uint8_t desc[VMALLOC_DESC_SIZE];
 	struct ref_blob *b;
 	enum kho_status st;
 
@@ -207,35 +264,11 @@ KHO_EXPORT enum kho_status kho_ref_add_vmalloc(struct kho_ref *ref,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "vmalloc %s: %u pages are not whole order-%u runs",
 				     name, total_pages, order);
-	if ((st = new_blob(ref, name, BLOB_VMALLOC, &b, err)))
+	if ((st = ref_new_blob(ref, name, BLOB_VMALLOC, &b, err)))
 		return st;
 	b->size = VMALLOC_DESC_SIZE;
-	if ((st = place(ref, b, NULL, 0, err)))
+	if ((st = place(ref, b, NULL, 0, err)) ||
+	    (st = ref_vmalloc_build(ref, total_pages, order, desc, NULL, NULL, NULL, NULL, err)))
 		return st;
-	for (uint32_t run = 0; run < total_pages >> order; run++) {
-		uint64_t phys, next;
-
-		if (!chunk || used == per_chunk) {
-			if ((st = ref_alloc(ref, 0, &next, err)) ||
-			    (st = kho_ref_preserve_folio(ref, next, 0, err)))
-				return st;
-			store_u64(raw, next, false);
-			st = mem_write(&ref->mem, chunk ? chunk : b->phys, raw, 8, err);
-			if (st)
-				return st;
-			chunk = next;
-			used = 0;
-		}
-		if ((st = ref_alloc(ref, order, &phys, err)) ||
-		    (st = kho_ref_preserve_folio(ref, phys, order, err)))
-			return st;
-		store_u64(raw, phys, false);
-		if ((st = mem_write(&ref->mem, chunk + 8 + used++ * 8, raw, 8, err)))
-			return st;
-	}
-	/* desc.first was written with the first chunk; now the rest. */
-	store_u32(desc, total_pages, false);
-	desc[4] = (uint8_t)(VMALLOC_FLAG_ALLOC | (order ? VMALLOC_FLAG_HUGE_VMAP : 0));
-	desc[6] = (uint8_t)order;
-	return mem_write(&ref->mem, b->phys + 8, desc, 8, err);
+	return mem_write(&ref->mem, b->phys, desc, sizeof(desc), err);
 }

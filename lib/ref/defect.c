@@ -19,11 +19,12 @@
 typedef enum kho_status (*defect_fn)(struct kho_ref *ref, struct ref_defect *d,
 				     struct kho_error *err);
 
-enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_V3 };
+enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_V3, NEEDS_LUO };
 
 struct defect_def {
 	const char *check;
 	enum defect_needs needs;
+	defect_fn prepare;  /* adds the state it needs, before LUO serializes */
 	defect_fn before;   /* an operation, before finalize */
 	defect_fn after;    /* a corruption, after finalize */
 	const char *variants; /* accepted first words, "" for none */
@@ -829,38 +830,48 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 }
 
 static const struct defect_def defects[] = {
-	{ "fdt-header", NEEDS_ANY, NULL, fdt_header_after, "" },
-	{ "fdt-compatible", NEEDS_ANY, NULL, fdt_compatible_after, "" },
-	{ "fdt-memory-map", NEEDS_ANY, NULL, fdt_memory_map_after, "length zero misaligned" },
-	{ "fdt-subnode", NEEDS_ANY, NULL, fdt_subnode_after, "no-size zero" },
-	{ "fdt-not-preserved", NEEDS_V2, fdt_not_preserved_before, NULL, "" },
-	{ "blob-not-preserved", NEEDS_ANY, blob_not_preserved_before, NULL, NULL },
-	{ "blob-fdt", NEEDS_ANY, NULL, blob_fdt_after, "corrupt size" },
-	{ "blob-kexec-metadata", NEEDS_V2, NULL, blob_kexec_metadata_after, "" },
-	{ "blob-vmalloc", NEEDS_V2, NULL, blob_vmalloc_after, "" },
-	{ "blob-unreadable", NEEDS_ANY, NULL, blob_unreadable_after, "blob chunk" },
-	{ "radix-pointer", NEEDS_RADIX, NULL, radix_pointer_after, "outside misaligned bit63" },
-	{ "radix-loop", NEEDS_RADIX, NULL, radix_loop_after, "cycle shared" },
-	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },
-	{ "radix-depth", NEEDS_RADIX, radix_depth_before, NULL, "" },
-	{ "radix-empty", NEEDS_RADIX, radix_empty_before, NULL, "" },
-	{ "radix-node-scratch", NEEDS_ANY, NULL, radix_node_scratch_after, "" },
-	{ "radix-node-preserved", NEEDS_ANY, radix_node_preserved_before,
+	{ "fdt-header", NEEDS_ANY, NULL, NULL, fdt_header_after, "" },
+	{ "fdt-compatible", NEEDS_ANY, NULL, NULL, fdt_compatible_after, "" },
+	{ "fdt-memory-map", NEEDS_ANY, NULL, NULL, fdt_memory_map_after, "length zero misaligned" },
+	{ "fdt-subnode", NEEDS_ANY, NULL, NULL, fdt_subnode_after, "no-size zero" },
+	{ "fdt-not-preserved", NEEDS_V2, NULL, fdt_not_preserved_before, NULL, "" },
+	{ "blob-not-preserved", NEEDS_ANY, NULL, blob_not_preserved_before, NULL, NULL },
+	{ "blob-fdt", NEEDS_ANY, NULL, NULL, blob_fdt_after, "corrupt size" },
+	{ "blob-kexec-metadata", NEEDS_V2, NULL, NULL, blob_kexec_metadata_after, "" },
+	{ "blob-vmalloc", NEEDS_V2, NULL, NULL, blob_vmalloc_after, "" },
+	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
+	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_pointer_after, "outside misaligned bit63" },
+	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_loop_after, "cycle shared" },
+	{ "radix-key-width", NEEDS_RADIX, NULL, NULL, radix_key_width_after, "" },
+	{ "radix-depth", NEEDS_RADIX, NULL, radix_depth_before, NULL, "" },
+	{ "radix-empty", NEEDS_RADIX, NULL, radix_empty_before, NULL, "" },
+	{ "radix-node-scratch", NEEDS_ANY, NULL, NULL, radix_node_scratch_after, "" },
+	{ "radix-node-preserved", NEEDS_ANY, NULL, radix_node_preserved_before,
 	  radix_node_preserved_after, "" },
-	{ "range-order", NEEDS_ANY, range_order_before, NULL, NULL },
-	{ "range-overlap", NEEDS_ANY, range_overlap_before, NULL, "" },
-	{ "range-scratch", NEEDS_ANY, range_scratch_before, NULL, "" },
-	{ "range-not-ram", NEEDS_ANY, range_not_ram_before, NULL, "" },
-	{ "range-not-dumped", NEEDS_ANY, range_not_dumped_before, NULL, "" },
-	{ "radix-unreadable", NEEDS_RADIX, radix_unreadable_before,
+	{ "range-order", NEEDS_ANY, NULL, range_order_before, NULL, NULL },
+	{ "range-overlap", NEEDS_ANY, NULL, range_overlap_before, NULL, "" },
+	{ "range-scratch", NEEDS_ANY, NULL, range_scratch_before, NULL, "" },
+	{ "range-not-ram", NEEDS_ANY, NULL, range_not_ram_before, NULL, "" },
+	{ "range-not-dumped", NEEDS_ANY, NULL, range_not_dumped_before, NULL, "" },
+	{ "radix-unreadable", NEEDS_RADIX, NULL, radix_unreadable_before,
 	  radix_unreadable_after, "key fdt" },
-	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap empty misaligned" },
-	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
-	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "outside shifted" },
-	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
-	{ "dump-truncated", NEEDS_ANY, dump_truncated_before, NULL, "" },
-	{ "handover-ambiguous", NEEDS_ANY, handover_ambiguous_before, handover_ambiguous_after,
+	{ "scratch-layout", NEEDS_ANY, NULL, NULL, scratch_layout_after, "overlap empty misaligned" },
+	{ "v1-chunk", NEEDS_V1, NULL, NULL, v1_chunk_after, "" },
+	{ "v1-bitmap", NEEDS_V1, NULL, NULL, v1_bitmap_after, "outside shifted" },
+	{ "scratch-unknown", NEEDS_ANY, NULL, NULL, scratch_unknown_after, "" },
+	{ "dump-truncated", NEEDS_ANY, NULL, dump_truncated_before, NULL, "" },
+	{ "handover-ambiguous", NEEDS_ANY, NULL, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
+	{ "luo-format", NEEDS_LUO, luo_defect_prepare, NULL, luo_format_after, "compatible size" },
+	{ "luo-block", NEEDS_LUO, luo_defect_prepare, NULL, luo_block_after,
+	  "count0 capacity cycle misaligned" },
+	{ "luo-session", NEEDS_LUO, luo_defect_prepare, NULL, luo_session_after,
+	  "empty unterminated duplicate count" },
+	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data" },
+	{ "luo-memfd", NEEDS_LUO, luo_defect_prepare, NULL, luo_memfd_after,
+	  "seals flags nr-folios outside beyond overlap" },
+	{ "luo-not-preserved", NEEDS_LUO, luo_defect_prepare, luo_not_preserved_before, NULL,
+	  "block record folio chunk flb" },
 };
 
 const char *defect_name(const struct ref_defect *d)
@@ -904,7 +915,8 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "defect %s after finalize", check);
 	if ((def->needs == NEEDS_RADIX && !radix) || (def->needs == NEEDS_V1 && radix) ||
-	    (def->needs == NEEDS_V2 && ref->abi->number < 2))
+	    (def->needs == NEEDS_V2 && ref->abi->number < 2) ||
+	    (def->needs == NEEDS_LUO && ref->abi->number != 3 && ref->abi->number != 4))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "defect %s does not apply to %s", check,
 				     ref->abi->compatible);
@@ -934,12 +946,15 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	return KHO_OK;
 }
 
-static enum kho_status run_phase(struct kho_ref *ref, bool after,
+enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
+
+static enum kho_status run_phase(struct kho_ref *ref, enum defect_phase phase,
 				 struct kho_error *err)
 {
 	for (size_t i = 0; i < ref->ndefects; i++) {
 		struct ref_defect *d = &ref->defects[i];
-		defect_fn fn = after ? d->def->after : d->def->before;
+		defect_fn fn = phase == PHASE_PREPARE ? d->def->prepare :
+			       phase == PHASE_BEFORE ? d->def->before : d->def->after;
 		enum kho_status st = fn ? fn(ref, d, err) : KHO_OK;
 
 		if (st)
@@ -956,12 +971,17 @@ bool ref_has_after_defects(const struct kho_ref *ref)
 	return false;
 }
 
+enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err)
+{
+	return run_phase(ref, PHASE_PREPARE, err);
+}
+
 enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err)
 {
-	return run_phase(ref, false, err);
+	return run_phase(ref, PHASE_BEFORE, err);
 }
 
 enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err)
 {
-	return run_phase(ref, true, err);
+	return run_phase(ref, PHASE_AFTER, err);
 }

@@ -314,6 +314,19 @@ static void check_contents(struct kho_ref *ref, struct findings *f,
 		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size);
 }
 
+struct luo_ctx {
+	struct kho_ref *ref;
+	struct findings *f;
+};
+
+static void luo_missing(void *ctx, uint64_t phys, const char *msg)
+{
+	struct luo_ctx *c = ctx;
+
+	add_sev(c->f, "luo-not-preserved", in_lost_leaf(c->ref, phys) ? KHO_SEV_INCOMPLETE :
+		KHO_SEV_ERROR, phys, msg);
+}
+
 static void check_coverage(struct kho_ref *ref, struct findings *f,
 			   const struct range_list *preserved)
 {
@@ -406,6 +419,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
 		check_contents(ref, f, &preserved);
+		luo_check_coverage(ref, &preserved, luo_missing, &(struct luo_ctx){ ref, f });
 		range_list_free(&preserved);
 	}
 	if (f->n)
@@ -474,6 +488,8 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 			"phys", hex(b->zero_pointer ? 0 : b->phys), "size", hex(b->size)));
 	}
 	json_object_set_new(h, "subtrees", arr);
+	if ((arr = luo_json(ref)))
+		json_object_set_new(h, "luo", arr);
 
 	arr = json_array();
 	for (size_t i = 0; walked && i < ref->nkeys; i++) {

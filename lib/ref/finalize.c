@@ -48,7 +48,11 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 
 	if (ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID, "finalized twice");
-	if ((st = ref_boot(ref, err)) || (st = ref_defects_before(ref, err)))
+	/* LUO serializes at reboot, before KHO's final FDT: the defects that
+	 * unpreserve a LUO page need it laid out, and those that need LUO
+	 * state add it first. */
+	if ((st = ref_boot(ref, err)) || (st = ref_defects_prepare(ref, err)) ||
+	    (st = luo_serialize(ref, err)) || (st = ref_defects_before(ref, err)))
 		return st;
 	if (ref->abi->map_format == KHO_MAP_V1_CHUNKS) {
 		if ((st = v1_serialize(ref, err)) ||

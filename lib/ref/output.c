@@ -22,6 +22,7 @@ static const char *const suffixes[KHO_IMAGE_NKINDS] = {
 	[KHO_IMAGE_DTB] = ".dtb",
 	[KHO_IMAGE_BOOT_DTB] = ".boot.dtb",
 	[KHO_IMAGE_EXPECT] = ".expect.json",
+	[KHO_IMAGE_LUO] = ".luo",
 };
 
 KHO_EXPORT const char *kho_image_suffix(enum kho_image_kind kind)
@@ -88,6 +89,10 @@ KHO_EXPORT enum kho_status kho_ref_write(struct kho_ref *ref,
 
 	if (!ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: image not finalized", path);
+	if (kind == KHO_IMAGE_LUO) {
+		st = luo_write_memfds(ref, path, err);
+		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
+	}
 	if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO) {
 		st = ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
 		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;

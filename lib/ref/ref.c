@@ -80,6 +80,7 @@ KHO_EXPORT void kho_ref_free(struct kho_ref *ref)
 	free(ref->v1);
 	free(ref->blobs);
 	free(ref->regions);
+	luo_free(ref);
 	free(ref->findings);
 	free(ref->defects);
 	free(ref->keys);

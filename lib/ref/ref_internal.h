@@ -4,6 +4,7 @@
 #define KHO_REF_INTERNAL_H
 
 #include "kho/ref.h"
+#include "luo.h"
 #include "memory.h"
 
 struct defect_def;
@@ -28,6 +29,7 @@ enum blob_kind {
 	BLOB_KEXEC_METADATA,
 	BLOB_MEMBLOCK,
 	BLOB_VMALLOC,
+	BLOB_LUO,        /* written at finalize (luo*.c) */
 };
 
 struct ref_blob {
@@ -128,6 +130,7 @@ struct kho_ref {
 	size_t nblobs;
 	struct ref_region *regions;
 	size_t nregions;
+	struct ref_luo *luo;            /* the LUO sub-node's state, or NULL */
 
 	/* what the dump will lack: ELF segments with p_filesz == 0 */
 	struct range_list excluded;
@@ -182,6 +185,7 @@ bool radix_first_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf);
 bool radix_leaf_of(struct kho_ref *ref, uint64_t key, uint64_t *leaf);
 
 /* defect.c */
+enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
@@ -202,6 +206,21 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 			     const struct ref_region *regions, size_t nregions,
 			     void *buf, size_t bufsize, struct kho_error *err);
+
+/* blobs.c */
+enum kho_status ref_new_blob(struct kho_ref *ref, const char *name, enum blob_kind kind,
+			     struct ref_blob **out, struct kho_error *err);
+/*
+ * A kho_vmalloc of @total_pages in runs of 2^@order pages: its chunk pages
+ * and runs allocated and preserved in the kernel's order, the 16-byte
+ * descriptor in @desc; the runs and chunks listed when @runs/@chunks are
+ * given (caller frees).
+ */
+enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
+				  unsigned order, uint8_t desc[VMALLOC_DESC_SIZE],
+				  uint64_t **runs, size_t *nruns,
+				  uint64_t **chunks, size_t *nchunks,
+				  struct kho_error *err);
 
 /* boot.c */
 enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err);

@@ -345,6 +345,62 @@ static enum kho_status d_vmalloc(struct spec *s, int argc, char **argv)
 	       kho_ref_add_vmalloc(s->ref, argv[1], pages, order, s->err);
 }
 
+/* luo v1|v5 [NUM] */
+static enum kho_status d_luo(struct spec *s, int argc, char **argv)
+{
+	uint64_t n = 1;
+	unsigned v = !strcmp(argv[1], "v1") ? 1 : !strcmp(argv[1], "v5") ? 5 : 0;
+
+	if (!v)
+		return bad(s, "luo \"%s\": v1 (7.1) or v5 (7.2+)", argv[1]);
+	return machine(s) ?: (argc > 2 ? num(s, argv[2], &n) : KHO_OK) ?:
+	       kho_ref_luo(s->ref, v, n, s->err);
+}
+
+static enum kho_status d_luo_session(struct spec *s, int argc, char **argv)
+{
+	return machine(s) ?: kho_ref_luo_session(s->ref, argv[1], s->err);
+}
+
+/* luo-memfd SESSION TOKEN SIZE [POS [SEALS]] */
+static enum kho_status d_luo_memfd(struct spec *s, int argc, char **argv)
+{
+	uint64_t token, size, pos = 0;
+	unsigned seals = 0;
+
+	return machine(s) ?: num(s, argv[2], &token) ?: num(s, argv[3], &size) ?:
+	       (argc > 4 ? num(s, argv[4], &pos) : KHO_OK) ?:
+	       (argc > 5 ? num32(s, argv[5], &seals, UINT32_MAX) : KHO_OK) ?:
+	       kho_ref_luo_memfd(s->ref, argv[1], token, size, pos, seals, s->err);
+}
+
+/* luo-folio SESSION TOKEN INDEX ORDER */
+static enum kho_status d_luo_folio(struct spec *s, int argc, char **argv)
+{
+	uint64_t token, index;
+	unsigned order;
+
+	return machine(s) ?: num(s, argv[2], &token) ?: num(s, argv[3], &index) ?:
+	       num32(s, argv[4], &order, 63) ?:
+	       kho_ref_luo_folio(s->ref, argv[1], token, index, order, s->err);
+}
+
+static enum kho_status d_luo_file(struct spec *s, int argc, char **argv)
+{
+	uint64_t token;
+
+	return machine(s) ?: num(s, argv[2], &token) ?:
+	       kho_ref_luo_file(s->ref, argv[1], token, argv[3], s->err);
+}
+
+static enum kho_status d_luo_flb(struct spec *s, int argc, char **argv)
+{
+	uint64_t count;
+
+	return machine(s) ?: num(s, argv[2], &count) ?:
+	       kho_ref_luo_flb(s->ref, argv[1], count, s->err);
+}
+
 static enum kho_status d_boot_params(struct spec *s, int argc, char **argv)
 {
 	uint64_t a;
@@ -401,6 +457,12 @@ static const struct {
 	{ "kexec-metadata", 2, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT" },
 	{ "reserve-mem", 3, 3, d_reserve_mem, "reserve-mem NAME START SIZE" },
 	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },
+	{ "luo", 1, 2, d_luo, "luo v1|v5 [NUM]" },
+	{ "luo-session", 1, 1, d_luo_session, "luo-session NAME" },
+	{ "luo-memfd", 3, 5, d_luo_memfd, "luo-memfd SESSION TOKEN SIZE [POS [SEALS]]" },
+	{ "luo-folio", 4, 4, d_luo_folio, "luo-folio SESSION TOKEN INDEX ORDER" },
+	{ "luo-file", 3, 3, d_luo_file, "luo-file SESSION TOKEN HANDLER" },
+	{ "luo-flb", 2, 2, d_luo_flb, "luo-flb NAME COUNT" },
 	{ "boot-params", 1, 1, d_boot_params, "boot-params PHYS" },
 	{ "kernel-data", 1, 1, d_kernel_data, "kernel-data PHYS" },
 	{ "kaslr", 1, 1, d_kaslr, "kaslr OFFSET" },
@@ -478,7 +540,8 @@ KHO_EXPORT enum kho_status kho_spec_run_buffer(const char *name, const char *tex
 		return st;
 	}
 	res->ref = s.ref;
-	res->outputs = s.outputs;
+	/* The memfds' contents come with any LUO state, as dtb and expect do. */
+	res->outputs = s.outputs | (kho_ref_has_luo(s.ref) ? 1u << KHO_IMAGE_LUO : 0);
 	res->raw_base = s.raw_base;
 	return KHO_OK;
 }

@@ -58,6 +58,20 @@ KHO_EXPORT void kho_ref_print_summary(struct kho_ref *ref, FILE *f)
 		fprintf(f, "  sub-node    %-16s 0x%llx +0x%llx\n", ref->blobs[i].name,
 			(unsigned long long)ref->blobs[i].phys,
 			(unsigned long long)ref->blobs[i].size);
+	if (ref->luo) {
+		size_t files = 0, memfds = 0, folios = 0;
+
+		for (size_t i = 0; i < ref->luo->ns; i++) {
+			files += ref->luo->s[i].nfiles;
+			for (size_t k = 0; k < ref->luo->s[i].nfiles; k++) {
+				memfds += ref->luo->s[i].files[k].memfd;
+				folios += ref->luo->s[i].files[k].nfolios;
+			}
+		}
+		fprintf(f, "  LUO         luo-v%u, %zu sessions, %zu files (%zu memfds, %zu folios), "
+			"%zu FLBs\n", ref->luo->version, ref->luo->ns, files, memfds, folios,
+			ref->luo->nflbs);
+	}
 	for (size_t i = 0; i < ref->scratch.n; i++)
 		fprintf(f, "  scratch     0x%llx +0x%llx\n",
 			(unsigned long long)ref->scratch.v[i].start,

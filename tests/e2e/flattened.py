@@ -183,7 +183,8 @@ def one_spec(mk, tool, mdf, have, spec, work):
             cuts(tool, args, flat, work, name)
     for f in os.listdir(work):
         if f.startswith(name + "."):
-            os.unlink(os.path.join(work, f))
+            path = os.path.join(work, f)
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
 
 
 def main():

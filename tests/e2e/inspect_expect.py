@@ -56,6 +56,33 @@ def inspect(tool, args, path, command=("verify", "--ranges")):
         return r.returncode, None, r.stderr + r.stdout[:200]
 
 
+def same_tree(a, b):
+    """Whether directories @a and @b hold the same names and bytes."""
+    if os.path.isdir(a) != os.path.isdir(b):
+        return False
+    if not os.path.isdir(a):
+        return open(a, "rb").read() == open(b, "rb").read()
+    return sorted(os.listdir(a)) == sorted(os.listdir(b)) and \
+        all(same_tree(os.path.join(a, n), os.path.join(b, n)) for n in os.listdir(a))
+
+
+def check_luo(tool, args, base, name, wh, gh):
+    """handovers[].luo as docs/luo.md says, and `extract` writes each memfd
+    as the generator preserved it (NAME.luo/SESSION/TOKEN.memfd)."""
+    check(gh.get("luo") == wh.get("luo"),
+          f"{name}: luo {json.dumps(gh.get('luo'))[:200]}, want {json.dumps(wh.get('luo'))[:200]}")
+    if not os.path.isdir(base + ".luo") or \
+            any(f["check"].startswith("luo-") for f in wh["findings"]):
+        return
+    out = base + ".extract"
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run([tool, "extract", "-o", out] + args + [base + ".elf"],
+                       capture_output=True, text=True)
+    check(r.returncode in (0, 1) and same_tree(os.path.join(out, "luo"), base + ".luo"),
+          f"{name}: extract -o: luo/ differs from {name}.luo {r.stderr.strip()[:200]}")
+    shutil.rmtree(out, ignore_errors=True)
+
+
 def main():
     mkimage, tool, specdir, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -84,6 +111,7 @@ def main():
               f" (first difference: {next((a, b) for a, b in zip(ranges(gh) + [None]*9, ranges(wh) + [None]*9) if a != b)})"
               if ranges(gh) != ranges(wh) else name)
         check(gh["stats"]["keys"] == wh["stats"]["keys"], f"{name}: keys")
+        check_luo(tool, args, base, name, wh, gh)
         gf, wf = findings(got), findings(want)
         check(gf == wf, f"{name}: findings differ: extra {dict(gf - wf)}, missing {dict(wf - gf)}")
         # The same findings whichever way the checks ran: without the

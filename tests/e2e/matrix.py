@@ -69,6 +69,22 @@ PAGES = {
 # Sub-nodes only a radix ABI (7.1+) has.
 V2_OPS = ["blob LUO raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc memfd 40"]
 
+
+def luo_ops(abi, page):
+    """A live update as the ABI's kernel writes it (docs/luo.md): 7.1
+    (kho-v3) luo-v1, 7.2+ (kho-v4) luo-v5; two sessions, memfds with
+    folios of orders 0 to 3, a file of another handler, an FLB. The luo-*
+    defects run on it in place of the raw LUO blob of V2_OPS."""
+    v5 = abi in ("v4", "composite")
+    ps = {"4k": 4096, "16k": 16384, "64k": 65536}[page]
+    seals = " 0 12" if v5 else ""
+    return [f"luo {'v5' if v5 else 'v1'} 5", "luo-session vm-1", "luo-session vm-2",
+            f"luo-memfd vm-1 0x64 {16 * ps:#x}{seals}", "luo-folio vm-1 0x64 0 2",
+            "luo-folio vm-1 0x64 4 0", "luo-folio vm-1 0x64 8 3",
+            f"luo-memfd vm-2 1 {4 * ps:#x}", "luo-folio vm-2 1 0 0",
+            "luo-file vm-2 2 iommufd-v1", "luo-flb iommu-v1 2"]
+
+
 # Variants of each defect (README "defect CHECK [VARIANT] [NAME]"); a
 # defect kho-mkimage lists and this table does not is run bare.
 VARIANTS = {
@@ -79,6 +95,12 @@ VARIANTS = {
     "radix-pointer": ["outside", "misaligned", "bit63"],
     "radix-loop": ["cycle", "shared"],
     "scratch-layout": ["overlap", "empty", "misaligned"],
+    "luo-format": ["compatible", "size"],
+    "luo-block": ["count0", "capacity", "cycle", "misaligned"],
+    "luo-session": ["empty", "unterminated", "duplicate", "count"],
+    "luo-file": ["unterminated", "data"],
+    "luo-memfd": ["seals", "flags", "nr-folios", "outside", "beyond", "overlap"],
+    "luo-not-preserved": ["block", "record", "folio", "chunk", "flb"],
 }
 
 FORMATS = ["raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "kdump-excl"]
@@ -92,6 +114,11 @@ V2_BLOBS = "*LUO *kexec-metadata *memfd blob-kexec-metadata blob-vmalloc"
 # first matching row wins. "refused" rows are cells kho-mkimage must
 # refuse (checked): a generator that starts accepting one gets tested.
 NOT_APPLICABLE = [
+    ("luo-*", "v1-* v2", "*", "*",
+     "refused: LUO is 7.1+: luo-v1 needs kho-v3, luo-v5 kho-v4 (docs/luo.md)"),
+    ("luo-format@size luo-block@count0 luo-block@cycle luo-block@misaligned "
+     "luo-memfd@seals luo-memfd@flags", "v3", "*", "*",
+     "refused: luo-v1 (kho-v3) has no blob-size check of 32, block chains, seals or flags"),
     ("radix-depth", "*", "4k 64k", "*",
      "refused: the broken depth exists only with 16 KiB pages"),
     ("radix-depth", "v1-*", "*", "*", "refused: kho-v1 has no radix tree"),
@@ -168,7 +195,11 @@ def spec_text(defect, directive, abi, page):
         lines.append("defect " + directive)        # before the first operation
     lines += p["ram"] + p["scratch"] + [p["alloc"]]
     lines.append("outputs raw elf kcore qemu kdump kdump-lzo")
-    lines += p["ops"] + ([] if abi.startswith("v1") else V2_OPS)
+    if defect.startswith("luo-") and abi in ("v3", "v4", "composite"):
+        lines += p["ops"] + [o for o in V2_OPS if not o.startswith("blob LUO")] + \
+            luo_ops(abi, page)
+    else:
+        lines += p["ops"] + ([] if abi.startswith("v1") else V2_OPS)
     if directive and not directive.startswith("radix-depth"):
         lines.append("defect " + directive)
     return "\n".join(lines) + "\n"
@@ -290,6 +321,7 @@ def run_spec(a, defect, directive, abi, page, formats):
         for suffix in list(SUFFIX.values()) + [".dtb", ".expect.json"]:
             if os.path.exists(base + suffix):
                 os.unlink(base + suffix)
+        shutil.rmtree(base + ".luo", ignore_errors=True)
     return out
 
 

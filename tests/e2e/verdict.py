@@ -3,7 +3,7 @@ generator's expect.json: shared by matrix.py and randspec.py.
 
 A verdict is what a kernel engineer acts on: the exit status, where the
 handover is and what it says it is, every range in tree order, the key
-count, and every finding (check, severity, phys) of the handover and at
+count, the LUO state (handovers[].luo), and every finding (check, severity, phys) of the handover and at
 top level. Messages are prose and not compared.
 """
 import collections
@@ -83,6 +83,10 @@ def compare(want, rc, got, err=""):
                      f"{gr[i] if i < len(gr) else None}, want {wr[i] if i < len(wr) else None}")
     if gh.get("stats", {}).get("keys") != wh["stats"]["keys"]:
         diffs.append(f"keys {gh.get('stats', {}).get('keys')}, want {wh['stats']['keys']}")
+    # The LUO state as docs/luo.md's JSON section says (when there is one).
+    if gh.get("luo") != wh.get("luo"):
+        diffs.append(f"luo differs: {json.dumps(gh.get('luo'))[:160]}, "
+                     f"want {json.dumps(wh.get('luo'))[:160]}")
     gf = findings(got)
     if gf != wf:
         diffs.append(f"findings: extra {sorted((gf - wf).elements())[:6]}"

@@ -16,8 +16,14 @@
 
 static const char radix_base[] =
 	"abi kho-v3\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"
-	"folio 0x4000000 9\npages 0x4400 300\nblob LUO raw 0x3000\n"
-	"blob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\nvmalloc vm 20\n";
+	"folio 0x4000000 9\npages 0x4400 300\nluo v1\nluo-session a\nluo-memfd a 1 0x4000\n"
+	"luo-folio a 1 0 1\nblob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\nvmalloc vm 20\n";
+/* 7.2+: luo-v5 chains, one spanning two blocks (63 files a 4 KiB block). */
+static const char luo5_base[] =
+	"abi kho-v4\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"
+	"folio 0x4000000 9\nluo v5 2\nluo-session a\nluo-session b\n"
+	"luo-memfd a 1 0x10000 0 5\nluo-folio a 1 0 2\nluo-folio a 1 8 0\n"
+	"luo-file a 2 iommufd-v1\nluo-flb iommu-v1 1\n";
 static const char v1_base[] =
 	"abi kho-v1\nv1-bitmap page\nram 0 256M\nscratch 0x1000000 0x1000000\n"
 	"alloc 0x8000000 0x4000000\nfolio 0x4000000 9\npages 0x4400 300\n"
@@ -72,9 +78,9 @@ static size_t count(json_t *doc, const char *check)
 
 START_TEST(clean_bases_expect_nothing)
 {
-	const char *bases[] = { radix_base, v1_base, k16_base };
+	const char *bases[] = { radix_base, v1_base, k16_base, luo5_base };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		json_t *doc = expectations(bases[i], NULL);
 
 		ck_assert_msg(json_array_size(findings(doc)) == 0, "base %zu: %s", i,
@@ -161,6 +167,82 @@ START_TEST(variants)
 }
 END_TEST
 
+/* Every LUO variant: its check once, at the address docs/luo.md names, and
+ * nothing else. */
+START_TEST(luo_variants_fire_exactly_once)
+{
+	static const char *const lines[][3] = {
+		{ "v1", "defect luo-format", "luo-format" },
+		{ "v5", "defect luo-format", "luo-format" },
+		{ "v5", "defect luo-format size", "luo-format" },
+		{ "v5", "defect luo-block", "luo-block" },
+		{ "v5", "defect luo-block capacity", "luo-block" },
+		{ "v1", "defect luo-block capacity", "luo-block" },
+		{ "v5", "defect luo-block cycle", "luo-block" },
+		{ "v5", "defect luo-block misaligned", "luo-block" },
+		{ "v1", "defect luo-session", "luo-session" },
+		{ "v5", "defect luo-session unterminated", "luo-session" },
+		{ "v1", "defect luo-session duplicate", "luo-session" },
+		{ "v5", "defect luo-session duplicate", "luo-session" },
+		{ "v1", "defect luo-session count", "luo-session" },
+		{ "v5", "defect luo-session count", "luo-session" },
+		{ "v1", "defect luo-file", "luo-file" },
+		{ "v5", "defect luo-file data", "luo-file" },
+		{ "v5", "defect luo-memfd seals", "luo-memfd" },
+		{ "v5", "defect luo-memfd flags", "luo-memfd" },
+		{ "v1", "defect luo-memfd nr-folios", "luo-memfd" },
+		{ "v5", "defect luo-memfd nr-folios", "luo-memfd" },
+		{ "v5", "defect luo-memfd outside", "luo-memfd" },
+		{ "v1", "defect luo-memfd beyond", "luo-memfd" },
+		{ "v5", "defect luo-memfd overlap", "luo-memfd" },
+		{ "v1", "defect luo-not-preserved", "luo-not-preserved" },
+		{ "v5", "defect luo-not-preserved block", "luo-not-preserved" },
+		{ "v5", "defect luo-not-preserved record", "luo-not-preserved" },
+		{ "v1", "defect luo-not-preserved folio", "luo-not-preserved" },
+		{ "v5", "defect luo-not-preserved chunk", "luo-not-preserved" },
+		{ "v1", "defect luo-not-preserved flb", "luo-not-preserved" },
+		{ "v5", "defect luo-not-preserved flb", "luo-not-preserved" },
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		json_t *doc = expectations(!strcmp(lines[i][0], "v1") ? radix_base : luo5_base,
+					   lines[i][1]);
+
+		/* Unpreserving the only key of its order may empty a leaf: a note. */
+		ck_assert_msg(count(doc, lines[i][2]) == 1 &&
+			      json_array_size(findings(doc)) == 1 + count(doc, "radix-empty"),
+			      "%s %s: %s", lines[i][0], lines[i][1], json_dumps(findings(doc), 0));
+		json_decref(doc);
+	}
+}
+END_TEST
+
+/* A spec without LUO state gets a minimal one; v5-only variants refuse v1. */
+START_TEST(luo_defects_add_state_or_refuse)
+{
+	static const char bare[] = "abi kho-v4\nram 0 64M\nfolio 0x400000 0\n";
+	static const char *const refused[] = {
+		"defect luo-block count0", "defect luo-memfd seals", "defect luo-format size",
+	};
+	json_t *doc = expectations(bare, "defect luo-memfd overlap");
+	json_t *luo = json_object_get(json_array_get(json_object_get(doc, "handovers"), 0), "luo");
+
+	ck_assert_uint_eq(count(doc, "luo-memfd"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(luo, "format")), "luo-v5");
+	json_decref(doc);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char text[1024];
+		struct kho_spec_result res;
+		struct kho_error err = { 0 };
+
+		snprintf(text, sizeof(text), "%s%s\n", radix_base, refused[i]);
+		ck_assert_int_eq(kho_spec_run_buffer("t.spec", text, strlen(text), &res, &err),
+				 KHO_ERR_INVALID);
+		ck_assert_msg(strstr(err.msg, "luo-v5 only"), "%s", err.msg);
+	}
+}
+END_TEST
+
 START_TEST(range_order_is_an_error_past_the_int_limit)
 {
 	/* 256 MiB of RAM: the 2 GiB block lands above it, also not RAM. */
@@ -186,6 +268,8 @@ int main(void)
 	tcase_add_test(tc, every_check_has_a_defect_that_fires_it);
 	tcase_add_test(tc, structural_defects_fire_exactly_once);
 	tcase_add_test(tc, variants);
+	tcase_add_test(tc, luo_variants_fire_exactly_once);
+	tcase_add_test(tc, luo_defects_add_state_or_refuse);
 	tcase_add_test(tc, range_order_is_an_error_past_the_int_limit);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"\n"
 		"  -o, --output DIR     where to write NAME.{raw,elf,...} (required)\n"
 		"      --only KINDS     comma-separated subset of the spec's outputs\n"
-		"                       (raw,elf,kcore,qemu,kdump,kdump-lzo,dtb,expect)\n"
+		"                       (raw,elf,kcore,qemu,kdump,kdump-lzo,dtb,expect,luo)\n"
 		"      --raw-base ADDR  physical address of byte 0 of the raw image\n"
 		"      --list-defects   print the check names a defect can target\n"
 		"  -q, --quiet          do not list the files written\n"
@@ -35,7 +35,7 @@ static void usage(FILE *f)
 }
 
 static const char *const kind_names[KHO_IMAGE_NKINDS] = {
-	"raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "dtb", "boot-dtb", "expect",
+	"raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "dtb", "boot-dtb", "expect", "luo",
 };
 
 static int parse_only(const char *arg, unsigned *mask)

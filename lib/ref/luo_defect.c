@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Defects for the luo-* checks. Each is the smallest corruption that
+ * makes its check fire once, at the address docs/luo.md's table names,
+ * and is chosen so that nothing else follows from it: a bad block is the
+ * last of its chain, a bad next pointer is the last block's, a bad folio
+ * record has nothing a later check would still look at. The model
+ * (luo.h) is changed with the memory, so expect.json says what a reader
+ * now finds. A spec without LUO state gets a minimal one at finalize
+ * (one session, one memfd with one folio), as blob defects add blobs.
+ */
+#include "ref_internal.h"
+
+#include <stdio.h>
+
+#include "../util/util.h"
+
+static const char *dflt_of(const struct kho_ref *ref, const char *check);
+
+static const char *variant(const struct kho_ref *ref, const struct ref_defect *d)
+{
+	return d->argc ? d->argv[0] : dflt_of(ref, defect_name(d));
+}
+
+static bool is(const struct kho_ref *ref, const struct ref_defect *d, const char *v)
+{
+	return !strcmp(variant(ref, d), v);
+}
+
+static enum kho_status put_u64(struct kho_ref *ref, uint64_t phys, uint64_t v,
+			       struct kho_error *err)
+{
+	uint8_t raw[8];
+
+	store_u64(raw, v, false);
+	return mem_write(&ref->mem, phys, raw, 8, err);
+}
+
+static uint64_t get_u64(struct kho_ref *ref, uint64_t phys)
+{
+	uint8_t raw[8];
+
+	mem_read(&ref->mem, phys, raw, 8);
+	return load_u64(raw, false);
+}
+
+/* The default variant: the first the LUO format has. */
+static const char *dflt_of(const struct kho_ref *ref, const char *check)
+{
+	bool v1 = ref->luo && ref->luo->version == 1;
+
+	if (!strcmp(check, "luo-format"))
+		return "compatible";
+	if (!strcmp(check, "luo-block"))
+		return v1 ? "capacity" : "count0";
+	if (!strcmp(check, "luo-session"))
+		return "empty";
+	if (!strcmp(check, "luo-file"))
+		return "unterminated";
+	if (!strcmp(check, "luo-memfd"))
+		return v1 ? "beyond" : "seals";
+	return "block";
+}
+
+/* ---- targets: the same choice before and after serializing ---- */
+
+/* Folio records fit in the array's pages: one more needs room. */
+static bool array_has_room(const struct kho_ref *ref, const struct luo_file *f)
+{
+	return f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0;
+}
+
+static bool memfd_fits(const struct kho_ref *ref, const struct luo_file *f, bool index0)
+{
+	bool zero = false;
+
+	if (!f->memfd || !f->nfolios)
+		return false;
+	for (size_t i = 0; i < f->nfolios; i++)
+		zero |= f->folios[i].index == 0;
+	return !index0 || (zero && array_has_room(ref, f));
+}
+
+/* The first memfd with a folio (@index0: one at index 0, and room for
+ * another record). */
+static struct luo_file *target_memfd(struct kho_ref *ref, bool index0)
+{
+	for (size_t i = 0; i < ref->luo->ns; i++)
+		for (size_t k = 0; k < ref->luo->s[i].nfiles; k++)
+			if (memfd_fits(ref, &ref->luo->s[i].files[k], index0))
+				return &ref->luo->s[i].files[k];
+	return NULL;
+}
+
+static struct luo_session *target_session(struct kho_ref *ref, bool with_files)
+{
+	for (size_t i = 0; i < ref->luo->ns; i++)
+		if (!!ref->luo->s[i].nfiles == with_files)
+			return &ref->luo->s[i];
+	return NULL;
+}
+
+/* ---- the minimal LUO state, added at finalize ---- */
+
+static enum kho_status add_session(struct kho_ref *ref, const char *prefix,
+				   struct kho_error *err)
+{
+	char name[32];
+
+	for (unsigned i = 0;; i++) {
+		snprintf(name, sizeof(name), i ? "%s-%u" : "%s", prefix, i);
+		if (!luo_find_session(ref->luo, name))
+			return kho_ref_luo_session(ref, name, err);
+	}
+}
+
+/* A 4-page memfd with one order-0 folio at index 0. */
+static enum kho_status add_memfd(struct kho_ref *ref, struct kho_error *err)
+{
+	struct luo_session *s;
+	uint64_t token = 1;
+	enum kho_status st;
+
+	if (!ref->luo->ns && (st = add_session(ref, "defect", err)))
+		return st;
+	s = &ref->luo->s[0];
+	for (size_t i = 0; i < s->nfiles; i++)
+		token = MAX(token, s->files[i].token + 1);
+	return kho_ref_luo_memfd(ref, s->name, token, 4 * ref->geo.page_size, 0, 0, err) ?:
+	       kho_ref_luo_folio(ref, s->name, token, 0, 0, err);
+}
+
+static enum kho_status refuse(const struct kho_ref *ref, const struct ref_defect *d,
+			      const char *why, struct kho_error *err)
+{
+	return kho_error_set(err, KHO_ERR_INVALID, "%s %s: %s", defect_name(d),
+			     variant(ref, d), why);
+}
+
+enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
+				   struct kho_error *err)
+{
+	const char *check = defect_name(d), *v;
+	bool v1;
+	enum kho_status st;
+
+	if (!ref->luo && (st = kho_ref_luo(ref, ref->abi->number == 3 ? 1 : 5, 1, err)))
+		return st;
+	v = variant(ref, d);
+	v1 = ref->luo->version == 1;
+	if (v1 && (!strcmp(v, "size") || !strcmp(v, "count0") || !strcmp(v, "cycle") ||
+		   !strcmp(v, "misaligned") || !strcmp(v, "seals") || !strcmp(v, "flags")))
+		return refuse(ref, d, "luo-v5 only (luo-v1 has no such field)", err);
+	if (!strcmp(check, "luo-format"))
+		return KHO_OK;
+	if (!strcmp(check, "luo-session") && !strcmp(v, "duplicate"))
+		while (ref->luo->ns < 2)
+			if ((st = add_session(ref, "defect", err)))
+				return st;
+	if (!strcmp(check, "luo-session") && !strcmp(v, "count") && v1)
+		return target_session(ref, false) ? KHO_OK : add_session(ref, "defect-empty", err);
+	if (!strcmp(check, "luo-not-preserved") && !strcmp(v, "flb") && !ref->luo->nflbs &&
+	    !v1)
+		return kho_ref_luo_flb(ref, "defect-flb", 1, err);
+	if (!target_memfd(ref, !strcmp(v, "nr-folios") || !strcmp(v, "overlap")))
+		return add_memfd(ref, err);
+	return KHO_OK;
+}
+
+/* ---- luo-format ---- */
+
+enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
+				 struct kho_error *err)
+{
+	struct ref_blob *b = &ref->blobs[ref->luo->blob];
+	enum kho_status st;
+
+	ref->luo->undecodable = true;
+	if (is(ref, d, "size")) {
+		b->size = 16;
+		st = ref_build_fdt(ref, err);
+	} else {
+		st = luo_write_root(ref, "luo-v9", err);
+	}
+	return st ?: ref_record(ref, "luo-format", b->phys, err, "LUO blob: %s",
+				is(ref, d, "size") ? "blob-size 16 is not 32" :
+				"compatible luo-v9 is not a known LUO format");
+}
+
+/* ---- luo-block ---- */
+
+/* The session chain's last block gets @count: its sessions are not read. */
+static enum kho_status bad_session_block(struct kho_ref *ref, uint64_t count,
+					 struct kho_error *err)
+{
+	struct ref_luo *l = ref->luo;
+	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY;
+	uint64_t last = l->blocks[l->nblocks - 1];
+
+	for (size_t i = (l->nblocks - 1) * cap; i < l->ns; i++)
+		l->s[i].unread = true;
+	return put_u64(ref, last + 8, count, err) ?:
+	       ref_record(ref, "luo-block", last, err, "session block count %llu",
+			  (unsigned long long)count);
+}
+
+enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
+				struct kho_error *err)
+{
+	struct ref_luo *l = ref->luo;
+	struct luo_session *s = target_session(ref, true);
+	uint64_t last;
+
+	if (is(ref, d, "capacity") && l->version == 1) {
+		uint64_t count = luo_session_capacity(ref) + 1;
+
+		l->sessions_unread = true;
+		for (size_t i = 0; i < l->ns; i++)
+			l->s[i].unread = true;
+		return put_u64(ref, l->sessions, count, err) ?:
+		       ref_record(ref, "luo-block", l->sessions, err,
+				  "session array count %llu is above its capacity",
+				  (unsigned long long)count);
+	}
+	if (is(ref, d, "count0") || is(ref, d, "capacity"))
+		return bad_session_block(ref, is(ref, d, "count0") ? 0 :
+				(ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY + 1, err);
+	/* cycle, misaligned: the last block of a file chain, whose entries
+	 * were all read by then. */
+	if (!s)
+		return refuse(ref, d, "no session has files", err);
+	last = s->blocks[s->nblocks - 1];
+	if (is(ref, d, "cycle"))
+		return put_u64(ref, last, s->blocks[0], err) ?:
+		       ref_record(ref, "luo-block", last, err,
+				  "file block next 0x%llx is the chain's first block",
+				  (unsigned long long)s->blocks[0]);
+	return put_u64(ref, last, get_u64(ref, last) + 8, err) ?:
+	       ref_record(ref, "luo-block", last, err, "file block next 0x%llx is misaligned",
+			  (unsigned long long)get_u64(ref, last));
+}
+
+/* ---- luo-session ---- */
+
+static enum kho_status write_name(struct kho_ref *ref, struct luo_session *s,
+				  const char *name, size_t len, struct kho_error *err)
+{
+	char buf[LUO_NAME_LEN] = { 0 };
+
+	memcpy(buf, name, len);
+	memcpy(s->written, buf, LUO_NAME_LEN);
+	s->written[LUO_NAME_LEN] = '\0';
+	return mem_write(&ref->mem, s->entry, buf, LUO_NAME_LEN, err);
+}
+
+enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
+				  struct kho_error *err)
+{
+	struct ref_luo *l = ref->luo;
+	struct luo_session *s = &l->s[0];
+	char full[LUO_NAME_LEN];
+	enum kho_status st;
+
+	if (is(ref, d, "duplicate")) {
+		s = &l->s[1];
+		st = write_name(ref, s, l->s[0].name, strlen(l->s[0].name), err);
+	} else if (is(ref, d, "unterminated")) {
+		memset(full, 'x', sizeof(full));
+		memcpy(full, s->name, strlen(s->name));
+		st = write_name(ref, s, full, sizeof(full), err);
+	} else if (is(ref, d, "count")) {
+		s = target_session(ref, l->version == 5);
+		s->count = l->version == 5 ? s->count + 1 : 1;
+		st = put_u64(ref, s->entry + 72, s->count, err);
+	} else {
+		st = write_name(ref, s, "", 0, err);
+	}
+	return st ?: ref_record(ref, "luo-session", s->entry, err, "session entry: %s",
+				variant(ref, d));
+}
+
+/* ---- luo-file ---- */
+
+enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
+			       struct kho_error *err)
+{
+	struct luo_file *f = &target_session(ref, true)->files[0];
+	char full[LUO_COMPAT_LEN];
+	enum kho_status st;
+
+	f->not_followed = true;
+	if (is(ref, d, "data")) {
+		f->data = 0;
+		st = put_u64(ref, f->entry + 48, 0, err);
+	} else {
+		memset(full, 'x', sizeof(full));
+		memcpy(full, f->handler, strlen(f->handler));
+		memcpy(f->handler, full, sizeof(full));
+		f->handler[LUO_COMPAT_LEN] = '\0';
+		st = mem_write(&ref->mem, f->entry, full, sizeof(full), err);
+	}
+	return st ?: ref_record(ref, "luo-file", f->entry, err, "file entry: %s",
+				variant(ref, d));
+}
+
+/* ---- luo-memfd ---- */
+
+static size_t index0_record(const struct luo_file *f)
+{
+	size_t i = 0;
+
+	while (i < f->nfolios && f->folios[i].index)
+		i++;
+	return i;
+}
+
+/* Folio record @i is the finding; nr_folios says @n records. */
+static enum kho_status bad_record(struct kho_ref *ref, struct luo_file *f, size_t i,
+				  const char *why, struct kho_error *err)
+{
+	uint64_t at = luo_record_addr(ref, f, i);
+
+	f->bad_records_lo = i;
+	f->bad_records_hi = i + 1;
+	return ref_record(ref, "luo-memfd", at, err, "folio record %zu: %s", i, why);
+}
+
+static enum kho_status set_nr_folios(struct kho_ref *ref, struct luo_file *f, uint64_t n,
+				     struct kho_error *err)
+{
+	f->nr_folios = f->records = n;
+	return put_u64(ref, f->record + (ref->luo->version == 5 ? 24 : 16), n, err);
+}
+
+enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
+				struct kho_error *err)
+{
+	const char *v = variant(ref, d);
+	bool index0 = !strcmp(v, "nr-folios") || !strcmp(v, "overlap");
+	struct luo_file *f = target_memfd(ref, index0);
+	uint8_t raw[4];
+	uint64_t rec0 = luo_record_addr(ref, f, 0), n = f->nfolios;
+	enum kho_status st;
+
+	if (!strcmp(v, "seals") || !strcmp(v, "flags")) {
+		bool seals = !strcmp(v, "seals");
+
+		if (seals)
+			f->seals |= 0x40;
+		else
+			f->flags = 1;
+		store_u32(raw, seals ? f->seals : f->flags, false);
+		return mem_write(&ref->mem, f->record + (seals ? 16 : 20), raw, 4, err) ?:
+		       ref_record(ref, "luo-memfd", f->record, err, "%s 0x%x: unknown bits", v,
+				  seals ? f->seals : f->flags);
+	}
+	if (!strcmp(v, "nr-folios"))
+		/* The record past the last is zeros: index 0 again, which the
+		 * folio at index 0 holds already. */
+		return set_nr_folios(ref, f, n + 1, err) ?:
+		       bad_record(ref, f, n, "nr_folios counts a zero record", err);
+	if (!strcmp(v, "overlap")) {
+		uint64_t from = luo_record_addr(ref, f, index0_record(f)), to;
+
+		st = set_nr_folios(ref, f, n + 1, err);
+		to = luo_record_addr(ref, f, n);
+		return st ?: put_u64(ref, to, get_u64(ref, from), err) ?:
+		       put_u64(ref, to + 8, get_u64(ref, from + 8), err) ?:
+		       bad_record(ref, f, n, "a second record of index 0", err);
+	}
+	if (!strcmp(v, "outside")) {
+		const struct kho_range *top = &ref->mem.ram.v[ref->mem.ram.n - 1];
+		uint64_t pfn = (range_end(top) >> ref->geo.page_shift) + 16;
+
+		return put_u64(ref, rec0, pfn | LUO_FOLIO_DIRTY | LUO_FOLIO_UPTODATE, err) ?:
+		       bad_record(ref, f, 0, "pfn beyond RAM", err);
+	}
+	/* beyond: the first page past the end of the file */
+	return put_u64(ref, rec0 + 8, (f->size + ref->geo.page_size - 1) >> ref->geo.page_shift,
+		       err) ?:
+	       bad_record(ref, f, 0, "index at or beyond size", err);
+}
+
+/* ---- luo-not-preserved: the oracle derives the finding ---- */
+
+enum kho_status luo_not_preserved_before(struct kho_ref *ref, struct ref_defect *d,
+					 struct kho_error *err)
+{
+	struct ref_luo *l = ref->luo;
+	const char *v = variant(ref, d);
+	struct luo_file *f = target_memfd(ref, false);
+
+	if (!strcmp(v, "block"))
+		return l->version == 1 ?
+		       kho_ref_unpreserve_folio(ref, l->sessions, LUO_V1_SESSIONS_ORDER, err) :
+		       kho_ref_unpreserve_folio(ref, l->blocks[0], 0, err);
+	if (!strcmp(v, "flb"))
+		return kho_ref_unpreserve_folio(ref, l->flb_page, 0, err);
+	if (!strcmp(v, "record"))
+		return kho_ref_unpreserve_folio(ref, f->record, 0, err);
+	if (!strcmp(v, "chunk"))
+		return kho_ref_unpreserve_folio(ref, f->chunks[0], 0, err);
+	return kho_ref_unpreserve_folio(ref, f->folios[0].phys, f->folios[0].order, err);
+}

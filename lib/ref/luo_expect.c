@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a verifier must say about the LUO state (docs/luo.md): the
+ * luo-not-preserved findings, derived like the other coverage findings
+ * from the snapshot of the preserved set, and handovers[].luo. Both come
+ * from the model of what was written, as changed by the defects: an
+ * undecodable root, a block that is not read, an entry whose pointer is
+ * not followed, a folio record that is already a finding.
+ */
+#include "ref_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "../util/util.h"
+
+struct cover {
+	struct kho_ref *ref;
+	const struct range_list *preserved;
+	void (*add)(void *ctx, uint64_t phys, const char *msg);
+	void *ctx;
+	uint64_t *starts;            /* sorted key starts */
+	size_t nstarts;
+};
+
+/* The LUO blob can be read: the FDT names it and the dump holds it. */
+static bool luo_readable(struct kho_ref *ref)
+{
+	const struct ref_luo *l = ref->luo;
+	const struct ref_blob *b;
+
+	if (!l || !l->serialized || l->undecodable || ref->fdt_unusable)
+		return false;
+	b = &ref->blobs[l->blob];
+	return !b->zero_pointer && !b->drop_size &&
+	       range_list_first_overlap(&ref->excluded, b->phys, b->size) == UINT64_MAX;
+}
+
+static void need(struct cover *c, uint64_t a, uint64_t len, const char *what)
+{
+	uint64_t p = range_list_first_uncovered(c->preserved, a, len);
+	char msg[96];
+
+	if (p == a + len)
+		return;
+	snprintf(msg, sizeof(msg), "%s at 0x%llx is not all preserved", what,
+		 (unsigned long long)a);
+	c->add(c->ctx, p, msg);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* kho_restore_folio finds a folio by the key that starts at it. */
+static void need_folio(struct cover *c, uint64_t phys)
+{
+	if (!bsearch(&phys, c->starts, c->nstarts, sizeof(phys), u64_cmp))
+		c->add(c->ctx, phys, "folio has no key starting at it");
+}
+
+static void cover_memfd(struct cover *c, const struct luo_file *f)
+{
+	uint64_t p = c->ref->geo.page_size;
+
+	need(c, f->record, luo_memfd_size(c->ref->luo), "memfd record");
+	for (size_t i = 0; i < f->nchunks; i++)
+		need(c, f->chunks[i], p, "folio array chunk");
+	for (size_t i = 0; i < f->nruns; i++)
+		need(c, f->runs[i], p, "folio array page");
+	for (size_t i = 0; i < f->nfolios; i++)
+		if (i < f->bad_records_lo || i >= f->bad_records_hi)
+			need_folio(c, f->folios[i].phys);
+}
+
+static void cover_session(struct cover *c, const struct luo_session *s)
+{
+	uint64_t p = c->ref->geo.page_size;
+
+	if (c->ref->luo->version == 1 && s->nblocks)
+		need(c, s->blocks[0], LUO_FILE_ENTRY * s->nfiles, "file array");
+	for (size_t i = 0; c->ref->luo->version == 5 && i < s->nblocks; i++)
+		need(c, s->blocks[i], p, "file block");
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct luo_file *f = &s->files[i];
+
+		if (f->not_followed)
+			continue;
+		if (f->memfd)
+			cover_memfd(c, f);
+		else
+			need(c, f->data, 1, "handler record");
+	}
+}
+
+void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
+			void (*add)(void *ctx, uint64_t phys, const char *msg), void *ctx)
+{
+	struct ref_luo *l = ref->luo;
+	struct cover c = { ref, preserved, add, ctx, NULL, 0 };
+	uint64_t p = ref->geo.page_size;
+
+	if (!luo_readable(ref))
+		return;
+	c.starts = malloc((ref->nkeys ? ref->nkeys : 1) * sizeof(*c.starts));
+	if (!c.starts)
+		return;
+	for (size_t i = 0; i < ref->nkeys; i++)
+		c.starts[c.nstarts++] = ref->keys[i].phys;
+	qsort(c.starts, c.nstarts, sizeof(*c.starts), u64_cmp);
+	/* A 7.1 session array whose count is a luo-block finding is not read. */
+	if (l->version == 1 && !l->sessions_unread)
+		need(&c, l->sessions, 8 + LUO_SESSION_ENTRY * l->ns, "session array");
+	for (size_t i = 0; l->version == 5 && i < l->nblocks; i++)
+		need(&c, l->blocks[i], p, "session block");
+	if (l->flb_page)
+		need(&c, l->flb_page, p, "FLB page");
+	for (size_t i = 0; i < l->ns; i++)
+		if (!l->s[i].unread)
+			cover_session(&c, &l->s[i]);
+	free(c.starts);
+}
+
+/* ---- handovers[].luo ---- */
+
+static json_t *hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_string(buf);
+}
+
+static json_t *file_json(const struct kho_ref *ref, const struct luo_file *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "compatible", json_string(f->handler));
+	json_object_set_new(o, "token", hex(f->token));
+	json_object_set_new(o, "data", hex(f->data));
+	if (f->memfd && !f->not_followed)
+		json_object_set_new(o, "memfd", json_pack("{s:o, s:o, s:I, s:I, s:I}",
+			"size", hex(f->size), "pos", hex(f->pos),
+			"seals", (json_int_t)(ref->luo->version == 5 ? f->seals : 0),
+			"nr_folios", (json_int_t)f->nr_folios,
+			"folios", (json_int_t)f->records));
+	return o;
+}
+
+json_t *luo_json(struct kho_ref *ref)
+{
+	const struct ref_luo *l = ref->luo;
+	json_t *o, *sessions = json_array(), *flbs = json_array();
+
+	if (!luo_readable(ref)) {
+		json_decref(sessions);
+		json_decref(flbs);
+		return NULL;
+	}
+	for (size_t i = 0; i < l->ns; i++) {
+		const struct luo_session *s = &l->s[i];
+		json_t *files = json_array();
+
+		if (s->unread) {
+			json_decref(files);
+			continue;
+		}
+		for (size_t k = 0; k < s->nfiles; k++)
+			json_array_append_new(files, file_json(ref, &s->files[k]));
+		json_array_append_new(sessions, json_pack("{s:s, s:o}", "name", s->written,
+							  "files", files));
+	}
+	for (size_t i = 0; i < l->nflbs; i++)
+		json_array_append_new(flbs, json_pack("{s:s, s:o, s:I}", "name", l->flbs[i].name,
+						      "data", hex(l->flbs[i].data),
+						      "count", (json_int_t)l->flbs[i].count));
+	o = json_object();
+	json_object_set_new(o, "format", json_string(l->version == 1 ? "luo-v1" : "luo-v5"));
+	json_object_set_new(o, "phys", hex(ref->blobs[l->blob].phys));
+	json_object_set_new(o, "liveupdate_num", json_integer((json_int_t)l->num));
+	json_object_set_new(o, "sessions", sessions);
+	json_object_set_new(o, "flbs", flbs);
+	return o;
+}
