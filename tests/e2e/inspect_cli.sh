@@ -219,7 +219,7 @@ expect 0 "verify of the deep sub-blob" "$ki" verify "$work/deep.raw"
 
 mkdir -p "$work/x"
 expect 0 "extract" "$ki" extract -o "$work/x" "$clean"
-for f in fdt.dtb LUO.bin kexec-metadata.bin scratch.bin ranges.json; do
+for f in fdt.dtb opaque.bin kexec-metadata.bin scratch.bin ranges.json; do
 	[ -s "$work/x/$f" ] || [ "$f" = scratch.bin ] && ok || fail "extract: no $f"
 done
 cmp -s "$work/x/fdt.dtb" "$work/clean-v3-4k.dtb" && ok || fail "extracted fdt.dtb differs from the generated one"

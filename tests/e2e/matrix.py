@@ -67,14 +67,14 @@ PAGES = {
                      "reserve-mem trace 0x5000000 0x300000"]),
 }
 # Sub-nodes only a radix ABI (7.1+) has.
-V2_OPS = ["blob LUO raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc memfd 40"]
+V2_OPS = ["blob opaque raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc memfd 40"]
 
 
 def luo_ops(abi, page):
     """A live update as the ABI's kernel writes it (docs/luo.md): 7.1
     (kho-v3) luo-v1, 7.2+ (kho-v4) luo-v5; two sessions, memfds with
     folios of orders 0 to 3, a file of another handler, an FLB. The luo-*
-    defects run on it in place of the raw LUO blob of V2_OPS."""
+    defects run on it in place of the opaque raw blob of V2_OPS."""
     v5 = abi in ("v4", "composite")
     ps = {"4k": 4096, "16k": 16384, "64k": 65536}[page]
     seals = " 0 12" if v5 else ""
@@ -89,8 +89,8 @@ def luo_ops(abi, page):
 # defect kho-mkimage lists and this table does not is run bare.
 VARIANTS = {
     "fdt-memory-map": ["length", "zero", "misaligned"],
-    "fdt-subnode": ["no-size", "zero", "zero LUO"],
-    "blob-not-preserved": ["", "memblock", "LUO", "kexec-metadata", "memfd"],
+    "fdt-subnode": ["no-size", "zero", "zero opaque"],
+    "blob-not-preserved": ["", "memblock", "opaque", "kexec-metadata", "memfd"],
     "blob-fdt": ["corrupt", "size", "corrupt memblock"],
     "radix-pointer": ["outside", "misaligned", "bit63"],
     "radix-loop": ["cycle", "shared"],
@@ -108,7 +108,7 @@ SUFFIX = {"raw": ".raw", "elf": ".elf", "kcore": ".kcore", "qemu": ".qemu",
           "kdump": ".kdump", "kdump-lzo": ".lzo.kdump", "kdump-excl": ".excl.kdump"}
 
 RADIX_ONLY = "radix-pointer* radix-loop* radix-key-width radix-depth"
-V2_BLOBS = "*LUO *kexec-metadata *memfd blob-kexec-metadata blob-vmalloc"
+V2_BLOBS = "*opaque *kexec-metadata *memfd blob-kexec-metadata blob-vmalloc"
 
 # (defect, abi, page, format) globs -> why the cell cannot exist. The
 # first matching row wins. "refused" rows are cells kho-mkimage must
@@ -196,7 +196,7 @@ def spec_text(defect, directive, abi, page):
     lines += p["ram"] + p["scratch"] + [p["alloc"]]
     lines.append("outputs raw elf kcore qemu kdump kdump-lzo")
     if defect.startswith("luo-") and abi in ("v3", "v4", "composite"):
-        lines += p["ops"] + [o for o in V2_OPS if not o.startswith("blob LUO")] + \
+        lines += p["ops"] + [o for o in V2_OPS if not o.startswith("blob opaque")] + \
             luo_ops(abi, page)
     else:
         lines += p["ops"] + ([] if abi.startswith("v1") else V2_OPS)

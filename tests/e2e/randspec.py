@@ -108,8 +108,8 @@ def spec_for(seed, defects):
         start = r.randrange(alloc // 2 // ps) * ps
         lines.append(f"reserve-mem trace {start:#x} {r.randrange(1, 64) * ps:#x}")
     if radix:
-        if r.random() < 0.5 or "LUO" in need:
-            lines.append(f"blob LUO raw {r.randrange(1, 4 * ps):#x} {r.randrange(256):#x}")
+        if r.random() < 0.5 or "opaque" in need:
+            lines.append(f"blob opaque raw {r.randrange(1, 4 * ps):#x} {r.randrange(256):#x}")
         if r.random() < 0.6 or "kexec-metadata" in need:
             lines.append(f"kexec-metadata 7.{r.randrange(4)}.0 {r.randrange(1, 9)}")
         if r.random() < 0.6 or "memfd" in need or "vmalloc" in need:

@@ -33,7 +33,7 @@ static const char spec[] =
 	"alloc 0x1800000 4M\n"
 	"folio 0x400000 4\n"
 	"pages 0x800 100\n"
-	"blob LUO raw 0x2800 0x5a\n"
+	"blob opaque raw 0x2800 0x5a\n"
 	"kexec-metadata 7.0.0 1\n"
 	"defect range-not-dumped\n";   /* one page the ELF leaves out */
 
