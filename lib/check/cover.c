@@ -131,3 +131,11 @@ void cover_close(struct cover *c)
 	if (c->open)
 		cover_finish(c);
 }
+
+void cover_rewind(struct cover *c)
+{
+	c->in->nspans = 0;
+	c->open = false;
+	c->wi = 0;
+	c->want_next = c->keep_all || !c->nwant ? UINT64_MAX : c->want[0].start;
+}

@@ -51,5 +51,7 @@ static inline void cover_add(struct cover *c, uint64_t start, uint64_t end)
 }
 /* The merge is done. */
 void cover_close(struct cover *c);
+/* Forget what was added since cover_seal(): the union starts again. */
+void cover_rewind(struct cover *c);
 
 #endif

@@ -8,6 +8,7 @@
 #include "../util/util.h"
 #include "checks.h"
 #include "depth.h"
+#include "windows.h"
 
 static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 {
@@ -92,11 +93,12 @@ static enum kho_status add_scratch(struct kho_source *src, const struct kho_veri
  * (cover.h), then the merge checks every run and keeps the union where
  * they look, then they are answered. @stored: the streams are slices of
  * in->runs (checked here at once) rather than radix cursors (checked by
- * the merge, batch by batch).
+ * the merge, batch by batch). A radix tree @map that is clean is proved
+ * so without the merge (windows.h).
  */
 static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		       unsigned max_order, struct kho_inspection *in, struct stream *s,
-		       ssize_t ns, bool stored)
+		       ssize_t ns, bool stored, const struct kho_radix_map *map)
 {
 	struct kho_findings quiet;
 	struct run_checks rc;
@@ -118,7 +120,8 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 	run_checks_init(&rc, src, in, max_order, &in->findings);
 	for (size_t k = 0; stored && k < in->nruns; k++)
 		check_run_slow(&rc, &in->runs[k]);
-	check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
+	if (!map || !check_windows(in, map, &rc, &c))
+		check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
 	check_coverage(in, &c, &in->findings);
 	check_blob_contents(src, in, &c, &in->findings);
 	check_luo_cover(in, &c, &in->findings);
@@ -158,7 +161,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 			kho_map_radix_runs(&map, NULL, &v);
 		in->walked = true;
 		ns = streams_of_radix(&map, &in->stats, &streams);
-		run_checks(src, o, max_order, in, streams, ns, false);
+		run_checks(src, o, max_order, in, streams, ns, false, &map);
 		free(streams);
 		kho_map_radix_close(&map);
 		return KHO_OK;
@@ -170,7 +173,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 		return st;
 	in->walked = true;
 	ns = streams_of_runs(in, &streams);
-	run_checks(src, o, max_order, in, streams, ns, true);
+	run_checks(src, o, max_order, in, streams, ns, true, NULL);
 	free(streams);
 	return KHO_OK;
 }

@@ -9,7 +9,7 @@
 #include "kho/map.h"
 
 #include "../util/util.h"
-#include "stats.h"
+#include "words.h"
 
 static uint64_t leaf_keys(const struct kho_radix_map *m)
 {
@@ -67,21 +67,11 @@ KHO_EXPORT void kho_radix_cursor_init(struct kho_radix_cursor *c,
 				      const struct kho_radix_map *m, unsigned order,
 				      struct kho_map_stats *stats)
 {
-	size_t lo = 0, hi = m->nleaves;
 	unsigned bit = m->geo->key_width - 1 - order;
 
 	*c = (struct kho_radix_cursor){ .m = m, .stats = stats, .order = order,
 					.lo = (uint64_t)1 << bit, .hi = (uint64_t)2 << bit };
-	/* The first leaf that ends above lo. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->leaves[mid].prefix + leaf_keys(m) <= c->lo)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	enter(c, lo, c->lo);
+	enter(c, radix_leaf_at(m, c->lo), c->lo);
 }
 
 static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
@@ -117,11 +107,7 @@ static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 
 static void count(struct kho_radix_cursor *c, size_t runs, uint64_t keys)
 {
-	if (!c->stats || !runs)
-		return;
-	stats_add_run(c->stats, c->m->geo, c->order, keys);
-	c->stats->runs += runs - 1;
-	c->stats->set_bits_per_level0 += keys;
+	radix_stats_add(c->stats, c->m->geo, c->order, keys, runs);
 }
 
 KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
