@@ -387,9 +387,6 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	uint64_t sessions = load_u64(root + 16, d->be), flb = load_u64(root + 24, d->be);
 
 	l->liveupdate_num = load_u64(root + 8, d->be);
-	if (t->size != 32)
-		kho_report(d->f, "luo-format", t->phys, "LUO: blob-size %llu is not 32 (struct "
-			   "luo_ser)", (unsigned long long)t->size);
 	bool whole;
 
 	if (sessions)
@@ -419,8 +416,12 @@ KHO_EXPORT enum kho_status kho_luo_decode(struct kho_source *src, const struct k
 	} else if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK &&
 		   luo_read(&d, t->phys, root, sizeof(root), "the LUO root") &&
 		   !memcmp(root, "luo-v5", 7)) {
-		out->format = KHO_LUO_V5;
-		decode_v5(&d, t, root);
+		/* the next kernel refuses a root of another size: so does this */
+		if (t->size != 32)
+			kho_report(f, "luo-format", t->phys, "LUO: blob-size %llu is not 32 "
+				   "(struct luo_ser)", (unsigned long long)t->size);
+		else
+			out->format = KHO_LUO_V5, decode_v5(&d, t, root);
 	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {
 		;   /* blob-fdt says what is wrong with it */
 	} else {

@@ -2,7 +2,7 @@
 /*
  * Arbitrary physical memory through kho-inspect itself (the
  * kho_inspect_cli library): the fdt command on every input, and one of
- * the printers per input, text or JSON (verify, summary, ranges, tree,
+ * the printers per input, text or JSON (verify, summary, ranges, tree, luo,
  * scan, diff). The last byte picks the page size (bits 0-1), a scratch
  * area (bit 7) and the command (bits 2-6). Output goes to /dev/null;
  * "no KHO FDT found" and such one-line reasons go to stderr.
@@ -37,6 +37,8 @@ static const char *const commands[][4] = {
 	{ "diff" },            /* the input against itself */
 	{ "-j", "diff" },
 	{ "-j", "fdt" },       /* fdt ignores -j: text either way */
+	{ "luo" },
+	{ "-j", "luo" },
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -65,6 +65,9 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 	char *text;
 	int rc;
 
+	/* DIR is made if missing (its parent must exist) */
+	if (stat(o->outdir, &sb) && errno == ENOENT && !mkdir(o->outdir, 0755))
+		stat(o->outdir, &sb);
 	if (stat(o->outdir, &sb) || !S_ISDIR(sb.st_mode)) {
 		fprintf(stderr, "kho-inspect: %s: not a directory\n", o->outdir);
 		return 2;
