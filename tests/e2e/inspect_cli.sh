@@ -254,5 +254,32 @@ grep -q "same: yes" "$work/out" && ok || fail "diff with itself: $(cat "$work/ou
 expect 2 "diff with one dump" "$ki" diff "$clean"
 expect 2 "diff with a missing dump" "$ki" diff "$clean" "$work/none.elf"
 
+# diff of LUO state: a session, a file and a memfd's size that differ
+cat > "$work/luo-a.spec" <<'SPEC'
+abi kho-v4
+ram 0 64M
+scratch 0x1000000 4M
+alloc 0x2000000 16M
+luo v5 1
+luo-session a
+luo-session gone
+luo-memfd a 1 0x4000
+luo-folio a 1 0 0
+luo-memfd a 2 0x2000
+SPEC
+sed 's/luo-session gone/luo-session new/; s/luo-memfd a 1 0x4000/luo-memfd a 1 0x8000/; /luo-memfd a 2/d' \
+	"$work/luo-a.spec" >"$work/luo-b.spec"
+"$mk" -q -o "$work" "$work/luo-a.spec" "$work/luo-b.spec" || exit 1
+expect 1 "diff of LUO state" "$ki" --json diff "$work/luo-a.elf" "$work/luo-b.elf"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted((x.get("only_in") or x.get("changed"), x["session"], x.get("token")) for x in d["luo"])
+assert got == [("a", "a", "0x2"), ("a", "gone", None), ("b", "new", None), ("file", "a", "0x1")], got
+assert d["summary"]["luo_differences"] == 4 and not d["summary"]["same"], d["summary"]
+' "$work/out" && ok || fail "diff of LUO state: $(head -c 800 "$work/out")"
+expect 0 "luo of a live update" "$ki" luo "$work/luo-a.elf"
+grep -q 'session    "gone"' "$work/out" && ok || fail "luo: $(cat "$work/out")"
+
 echo "inspect-cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
