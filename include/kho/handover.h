@@ -161,6 +161,13 @@ struct kho_boot_info {
 	uint64_t fdt, fdt_size;
 	uint64_t scratch, scratch_bytes;   /* struct kho_scratch[], 0 if unknown */
 	uint64_t incoming_fdt;             /* --vmlinux: kho_in.fdt_phys */
+	/* --vmlinux, 7.3+: the trees kho_out.radix_tree and kho_in.radix_tree
+	 * hold, as physical addresses (0: a NULL root). When trees_known is
+	 * false they were not read and trees_note says why (no DWARF, a
+	 * kernel before 7.3, a root the dump does not map). */
+	bool trees_known;
+	uint64_t out_tree, in_tree;
+	char trees_note[KHO_ERROR_MSG_MAX];
 };
 
 /* x86: the SETUP_KEXEC_KHO setup_data node chained from boot_params at @boot_params. */
@@ -169,7 +176,12 @@ enum kho_status kho_find_boot_params(struct kho_source *src, uint64_t boot_param
 /* DT: /chosen linux,kho-fdt and linux,kho-scratch of the DTB file @path. */
 enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
 			     struct kho_error *err);
-/* The kernel's kho_out / kho_in / kho_scratch through @vmlinux's symbols. */
+/*
+ * The kernel's kho_out / kho_in / kho_scratch through @vmlinux's symbols,
+ * and (7.3+) the roots of its trees where @vmlinux's DWARF places them.
+ * returns: KHO_OK once kho_out.fdt is found; whatever else cannot be read
+ * stays 0 (the trees: trees_known false, with trees_note).
+ */
 enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 				 struct kho_boot_info *out, struct kho_error *err);
 

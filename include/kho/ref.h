@@ -132,6 +132,22 @@ enum kho_status kho_ref_set_boot_params(struct kho_ref *ref, uint64_t phys,
 enum kho_status kho_ref_set_kernel_data(struct kho_ref *ref, uint64_t phys,
 					struct kho_error *err);
 /*
+ * kho_ref_set_kernel_layout - the globals kho_ref_set_kernel_data() writes
+ * as @release lays them out: "6.19" (the default) or "7.3", which adds the
+ * trees' roots (direct-map pointers; offsets those of
+ * tests/e2e/data/kho_syms73.c: kho_out.radix_tree.root at +0x30, kho_in
+ * {fdt_phys, scratch_phys, previous_release[65], kexec_count} at +0x100
+ * with radix_tree.root at +0x178). 7.3 @variant: "" (cold boot: kho_in
+ * zero), "wrong-root" (kho_out holds another tree than the FDT names),
+ * "incoming" (kho_in names this same handover and its tree, so one image
+ * exercises both cross-checks), "incoming-null-root" (kho_in names it with
+ * a NULL root), "orphan-root" (kho_in holds the tree, fdt_phys 0). The
+ * image's own verdict (expect.json) does not change: only a verifier
+ * reading the globals through a vmlinux can tell.
+ */
+enum kho_status kho_ref_set_kernel_layout(struct kho_ref *ref, const char *release,
+					  const char *variant, struct kho_error *err);
+/*
  * kho_ref_set_kaslr - the kernel ran @offset bytes from its link address
  * (KASLR): VMCOREINFO says KERNELOFFSET=@offset, so a vmlinux linked
  * @offset below the addresses the dump maps still finds its globals.

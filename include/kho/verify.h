@@ -78,6 +78,18 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    struct kho_error *err);
 void kho_inspection_free(struct kho_inspection *in);
 
+/*
+ * kho_check_kernel_trees - with what kho_find_vmlinux() read of a 7.3+
+ * kernel (@bi->trees_known): the handover at kho_out.fdt must name the
+ * tree kho_out holds, the one at kho_in.fdt_phys the tree kho_in holds.
+ * Adds fdt-memory-map errors to those of the @n inspections @in, and to
+ * @top a kho_in tree without an incoming FDT. Nothing when the trees are
+ * not known.
+ */
+void kho_check_kernel_trees(const struct kho_boot_info *bi,
+			    struct kho_inspection *const *in, size_t n,
+			    struct kho_findings *top);
+
 
 
 /*

@@ -5,7 +5,8 @@
  * (linux,kho-fdt, linux,kho-scratch), or the running kernel's globals
  * read through a vmlinux symbol table (kho_out.fdt at offset 0 of
  * kho_out and kho_in.fdt_phys at offset 0 of kho_in since 6.19;
- * kho_scratch, kho_scratch_cnt).
+ * kho_scratch, kho_scratch_cnt); since 7.3 also the roots of the trees
+ * kho_out and kho_in hold, at offsets only the vmlinux's DWARF knows.
  */
 #include "kho/handover.h"
 
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "dwarf.h"
 
 #define HEX(x) ((unsigned long long)(x))
 #define SETUP_DATA_OFFSET 0x250
@@ -208,6 +210,40 @@ static enum kho_status virt(struct kho_source *src, uint64_t vaddr, const char *
 	return KHO_OK;
 }
 
+/*
+ * 7.3+ ("kho: store incoming radix tree in kho_in"): kho_out.radix_tree.root
+ * and kho_in.radix_tree.root, direct-map pointers, as physical addresses.
+ * Anything missing leaves trees_known false and says why in trees_note.
+ */
+static void read_trees(struct kho_source *src, const char *vmlinux, const struct syms *s,
+		       struct kho_boot_info *out)
+{
+	struct kho_tree_offsets off;
+	struct kho_error why = { 0 };
+	uint64_t at[2], root[2], phys;
+	static const char *const what[2] = { "kho_out.radix_tree.root",
+					     "kho_in.radix_tree.root" };
+
+	if (vmlinux_tree_offsets(vmlinux, &off, &why))
+		goto skip;
+	if (!s->kho_in) {
+		kho_error_set(&why, KHO_ERR_NODATA, "no kho_in symbol");
+		goto skip;
+	}
+	at[0] = s->kho_out + off.out_root;
+	at[1] = s->kho_in + off.in_root;
+	for (int i = 0; i < 2; i++)
+		if (virt(src, at[i], what[i], &phys, &why) || read_u64(src, phys, &root[i], &why) ||
+		    (root[i] && virt(src, root[i], what[i], &root[i], &why)))
+			goto skip;
+	out->trees_known = true;
+	out->out_tree = root[0];
+	out->in_tree = root[1];
+	return;
+skip:
+	snprintf(out->trees_note, sizeof(out->trees_note), "%s", why.msg);
+}
+
 KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 					    struct kho_boot_info *out, struct kho_error *err)
 {
@@ -244,5 +280,6 @@ KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *
 	    !virt(src, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
 	    !kho_source_read(src, phys, cnt, 4, &opt))
 		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
+	read_trees(src, vmlinux, &s, out);
 	return KHO_OK;
 }

@@ -109,6 +109,8 @@ struct kho_ref {
 
 	uint64_t boot_params;        /* x86 boot_params to chain a setup_data to, or 0 */
 	uint64_t kernel_data;        /* where kho_out/kho_in/kho_scratch live, or 0 */
+	bool kernel_7_3;             /* ... in 7.3's layout, with the trees' roots */
+	char kernel_variant[24];     /* 7.3: "", wrong-root, incoming, ... */
 	uint64_t kaslr_offset;       /* VMCOREINFO KERNELOFFSET, 0 for none */
 
 	/* how the root FDT spells the map pointer (defects change these) */

@@ -412,7 +412,9 @@ static enum kho_status d_kernel_data(struct spec *s, int argc, char **argv)
 {
 	uint64_t a;
 
-	return machine(s) ?: num(s, argv[1], &a) ?: kho_ref_set_kernel_data(s->ref, a, s->err);
+	return machine(s) ?: num(s, argv[1], &a) ?: kho_ref_set_kernel_data(s->ref, a, s->err) ?:
+	       kho_ref_set_kernel_layout(s->ref, argc > 2 ? argv[2] : "6.19",
+					 argc > 3 ? argv[3] : "", s->err);
 }
 
 static enum kho_status d_kaslr(struct spec *s, int argc, char **argv)
@@ -464,7 +466,8 @@ static const struct {
 	{ "luo-file", 3, 3, d_luo_file, "luo-file SESSION TOKEN HANDLER" },
 	{ "luo-flb", 2, 2, d_luo_flb, "luo-flb NAME COUNT" },
 	{ "boot-params", 1, 1, d_boot_params, "boot-params PHYS" },
-	{ "kernel-data", 1, 1, d_kernel_data, "kernel-data PHYS" },
+	{ "kernel-data", 1, 3, d_kernel_data,
+	  "kernel-data PHYS [6.19|7.3 [wrong-root|incoming|incoming-null-root|orphan-root]]" },
 	{ "kaslr", 1, 1, d_kaslr, "kaslr OFFSET" },
 	{ "defect", 1, 1 + DEFECT_MAX_ARGS, d_defect, "defect CHECK [VARIANT] [NAME]" },
 };

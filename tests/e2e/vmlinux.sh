@@ -35,6 +35,8 @@ assert h["fdt"]["found_by"] == "--vmlinux", h["fdt"]
 assert h["fdt"]["phys"] == sys.argv[2], h["fdt"]
 assert [s["phys"] for s in h["scratch"]] == ["0x1000000", "0x1400000"], h["scratch"]
 assert d["summary"]["error"] == 0
+# structs of 6.19 (kho_syms.c) hold no trees: no cross-check, and it says why
+assert d["vmlinux"]["trees_checked"] is False and d["vmlinux"]["note"], d["vmlinux"]
 PY
 	done
 	# KASLR: the kernel ran 0x1a00000 above its link address; VMCOREINFO's
@@ -61,6 +63,79 @@ PY
 		fail "--vmlinux on a raw image: $(cat "$work/err")"
 	"$ki" --vmlinux /etc/hostname verify "$work/vmlinux.elf" 2>"$work/err"
 	[ $? = 2 ] && ok || fail "--vmlinux with a non-ELF"
+
+	# 7.3: kho_out and kho_in hold their trees (radix_tree.root, direct-map
+	# pointers) at offsets only kho_syms73.c's DWARF says; `kernel-data
+	# PHYS 7.3 [VARIANT]` writes them, each variant one way to disagree.
+	cc -g -O0 -fno-toplevel-reorder -c "$data/kho_syms73.c" -o "$work/kho_syms73.o" &&
+	ld -o "$work/vmlinux73" -e 0 --section-start=kho_globals=0xffff888002800000 \
+		"$work/kho_syms73.o" 2>"$work/ld.err" &&
+	strip -g -o "$work/vmlinux73.stripped" "$work/vmlinux73" ||
+		fail "building the 7.3 test vmlinux: $(cat "$work/ld.err")"
+	for v in "" wrong-root incoming incoming-null-root orphan-root; do
+		sed "s/^kernel-data .*/kernel-data 0x2800000 7.3 $v/" "$data/vmlinux.spec" \
+			>"$work/k73${v:+-$v}.spec"
+		"$mk" -q -o "$work" "$work/k73${v:+-$v}.spec" || fail "kho-mkimage 7.3 $v"
+	done
+	# check73 VMLINUX IMAGE checked|skipped [MESSAGE]: --vmlinux finds the
+	# FDT; its only finding is the fdt-memory-map error saying MESSAGE.
+	check73() {
+		"$ki" --json --vmlinux "$1" verify "$2" >"$work/out" 2>"$work/err"
+		rc=$?
+		python3 - "$work/out" "$fdt" "$3" "${4:-}" "$rc" <<'PY' && ok ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+fdt, how, want, rc = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+h = d["handovers"][0]
+assert h["fdt"]["found_by"] == "--vmlinux" and h["fdt"]["phys"] == fdt, h["fdt"]
+assert d["vmlinux"]["trees_checked"] == (how == "checked"), d["vmlinux"]
+assert how == "checked" or d["vmlinux"]["note"], d["vmlinux"]
+got = [(f["check"], f["severity"], f["message"]) for x in d["handovers"] + [d]
+       for f in x["findings"]]
+if want:
+    assert len(got) == 1 and got[0][:2] == ("fdt-memory-map", "error") and want in got[0][2], got
+else:
+    assert got == [], got
+assert rc == (1 if want else 0), rc
+PY
+		fail "--vmlinux $(basename "$1") on $(basename "$2"): exit $rc $(cat "$work/err")"
+	}
+	for img in elf kcore; do
+		check73 "$work/vmlinux73" "$work/k73.$img" checked
+	done
+	check73 "$work/vmlinux73" "$work/k73-wrong-root.elf" checked \
+		"preserved-memory-map 0x3fff000 is not the tree kho_out holds ($fdt)"
+	check73 "$work/vmlinux73" "$work/k73-incoming.elf" checked
+	check73 "$work/vmlinux73" "$work/k73-incoming-null-root.elf" checked \
+		"but kho_in holds no tree"
+	check73 "$work/vmlinux73" "$work/k73-orphan-root.elf" checked \
+		"no incoming handover (kho_in.fdt_phys is 0)"
+	# without DWARF nothing is guessed: the FDT is found, the trees are not read
+	check73 "$work/vmlinux73.stripped" "$work/k73.elf" skipped
+	check73 "$work/vmlinux73.stripped" "$work/k73-wrong-root.elf" skipped
+	grep -q '"note": *"no DWARF' "$work/out" || fail "stripped: no note $(cat "$work/out")"
+	# a 7.3 image read with the 6.19 structs: found, not cross-checked
+	check73 "$work/vmlinux" "$work/k73-wrong-root.elf" skipped
+	# hostile DWARF: .debug_info with bytes flipped (seed 0: all of it)
+	# reads as no cross-check or as a clean one, never a crash
+	objcopy --dump-section .debug_info="$work/dinfo" "$work/vmlinux73" "$work/tmp.o" ||
+		fail "dumping .debug_info"
+	for seed in 0 1 2 3 4 5; do
+		python3 - "$work/dinfo" "$work/garbage" "$seed" <<'PY' &&
+import random, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+r = random.Random(int(sys.argv[3]))
+for _ in range(len(b) if sys.argv[3] == "0" else 4 * int(sys.argv[3])):
+    b[r.randrange(len(b))] = r.randrange(256)
+open(sys.argv[2], "wb").write(b)
+PY
+		objcopy --update-section .debug_info="$work/garbage" "$work/vmlinux73" \
+			"$work/vmlinux73.bad" || fail "corrupting .debug_info"
+		"$ki" --json --vmlinux "$work/vmlinux73.bad" verify "$work/k73.elf" >"$work/out" 2>"$work/err"
+		rc=$?
+		[ $rc = 0 ] && grep -q '"found_by": *"--vmlinux"' "$work/out" && ok ||
+			fail "corrupt DWARF (seed $seed): exit $rc $(cat "$work/err")"
+	done
 fi
 
 for how in "--boot-params 0x90000" "--dtb $work/vmlinux.boot.dtb"; do

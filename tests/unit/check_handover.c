@@ -12,6 +12,7 @@
 
 #include "kho/handover.h"
 #include "kho/ref.h"
+#include "kho/verify.h"
 #include "suite.h"
 
 static const char base[] =
@@ -191,6 +192,61 @@ START_TEST(exact_copies_fold)
 }
 END_TEST
 
+/* A radix handover at @fdt naming the map at @map, as kho_inspect leaves it. */
+static void tree_handover(struct kho_inspection *in, uint64_t fdt, uint64_t map)
+{
+	memset(in, 0, sizeof(*in));
+	kho_findings_init(&in->findings);
+	in->ho.fdt_phys = fdt;
+	in->ho.map_phys = map;
+	in->ho.fdt_ok = in->ho.map_ok = true;
+	in->ho.abi = kho_abi_version_find(4);
+}
+
+/* The 7.3 cross-check: each named handover against the tree its holder keeps. */
+START_TEST(kernel_trees_must_be_the_ones_named)
+{
+	struct kho_inspection out, inc, *both[2] = { &out, &inc };
+	struct kho_findings top;
+	struct kho_boot_info bi = { .fdt = 0x10000, .incoming_fdt = 0x20000,
+				    .trees_known = true, .out_tree = 0x11000,
+				    .in_tree = 0x21000 };
+
+	ck_assert_ptr_nonnull(kho_abi_version_find(4));
+	ck_assert_int_eq(kho_abi_version_find(4)->map_format, KHO_MAP_RADIX);
+	kho_findings_init(&top);
+	tree_handover(&out, 0x10000, 0x11000);
+	tree_handover(&inc, 0x20000, 0x21000);
+	kho_check_kernel_trees(&bi, both, 2, &top);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 0);
+	ck_assert_uint_eq(kho_findings_of(&inc.findings, "fdt-memory-map"), 0);
+	/* kho_in's tree is not the incoming FDT's; kho_out holds none */
+	bi.in_tree = 0x11000;
+	bi.out_tree = 0;
+	kho_check_kernel_trees(&bi, both, 2, &top);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 1);
+	ck_assert_uint_eq(kho_findings_of(&inc.findings, "fdt-memory-map"), 1);
+	ck_assert_ptr_nonnull(strstr(inc.findings.v[0].message, "0x21000 is not the tree kho_in "
+						       "holds (0x11000)"));
+	ck_assert_uint_eq(kho_findings_of(&top, "fdt-memory-map"), 0);
+	/* a tree in kho_in without an incoming FDT has no handover to blame */
+	bi.incoming_fdt = 0;
+	bi.out_tree = 0x11000;
+	kho_check_kernel_trees(&bi, both, 1, &top);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 1);
+	ck_assert_uint_eq(kho_findings_of(&top, "fdt-memory-map"), 1);
+	/* unknown trees (no DWARF, before 7.3): nothing is checked */
+	bi.trees_known = false;
+	bi.out_tree = 0x99000;
+	kho_check_kernel_trees(&bi, both, 2, &top);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 1);
+	ck_assert_uint_eq(kho_findings_of(&top, "fdt-memory-map"), 1);
+	kho_findings_free(&out.findings);
+	kho_findings_free(&inc.findings);
+	kho_findings_free(&top);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handover");
@@ -200,6 +256,7 @@ int main(void)
 	tcase_add_test(tc, a_stale_handover_does_not_out_vote_the_real_one);
 	tcase_add_test(tc, what_was_named_wins);
 	tcase_add_test(tc, exact_copies_fold);
+	tcase_add_test(tc, kernel_trees_must_be_the_ones_named);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -380,6 +380,18 @@ static void print_source(const struct options *o, struct kho_source *src,
 	pr_obj_close();
 }
 
+/* Whether --vmlinux's trees were cross-checked, and if not why (7.3+). */
+static void print_vmlinux(const struct options *o, const struct kho_boot_info *bi)
+{
+	pr_obj_open("vmlinux");
+	pr_str("path", "vmlinux      %s", o->vmlinux);
+	pr_bool("trees_checked", bi->trees_known ? ": kernel trees cross-checked\n" :
+		": kernel trees not cross-checked", bi->trees_known);
+	if (!bi->trees_known)
+		pr_str("note", ": %s\n", bi->trees_note);
+	pr_obj_close();
+}
+
 /*
  * The findings of @f: all in JSON; in text the first @shown (verify: all),
  * most severe first, and what was left out with the command that shows it.
@@ -702,6 +714,7 @@ struct session {
 	struct handover_result *hs;
 	size_t nh;
 	const char *page_size_from;    /* NULL: the dump or --page-size said it */
+	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
 };
 
 static void close_session(struct session *s)
@@ -764,6 +777,20 @@ static int detect_page_size(const struct options *o, const char *path, struct se
 	return 0;
 }
 
+/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
+static int check_kernel_trees(struct session *s)
+{
+	struct kho_inspection **in = calloc(s->nh ? s->nh : 1, sizeof(*in));
+
+	if (!in)
+		return fail("out of memory");
+	for (size_t i = 0; i < s->nh; i++)
+		in[i] = &s->hs[i].in;
+	kho_check_kernel_trees(&s->boot, in, s->nh, &s->top);
+	free(in);
+	return 0;
+}
+
 static int open_session(const struct options *o, const char *path, bool scan_only,
 			struct session *s)
 {
@@ -776,7 +803,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	};
 	struct kho_scratch_area arrays[9];
 	size_t narrays = o->narrays;
-	struct kho_boot_info bi = { 0 };
+	struct kho_boot_info *bi = &s->boot;
 	const char *told = o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
 			   o->have_boot_params ? "--boot-params" : NULL;
 
@@ -794,19 +821,19 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	kho_check_dump(s->src, &s->top);
 	if (told) {
 		/* The kernel was told, or keeps, where its handover is. */
-		enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &bi, &err) :
-				     o->dtb ? kho_find_dtb(o->dtb, &bi, &err) :
-				     kho_find_boot_params(s->src, o->boot_params, &bi, &err);
+		enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, bi, &err) :
+				     o->dtb ? kho_find_dtb(o->dtb, bi, &err) :
+				     kho_find_boot_params(s->src, o->boot_params, bi, &err);
 
 		if (st)
 			return fail("%s: %s", path, err.msg);
-		so.chosen = bi.fdt;
-		if (bi.scratch && bi.scratch_bytes)
-			arrays[narrays++] = (struct kho_scratch_area){ bi.scratch, bi.scratch_bytes };
+		so.chosen = bi->fdt;
+		if (bi->scratch && bi->scratch_bytes)
+			arrays[narrays++] = (struct kho_scratch_area){ bi->scratch, bi->scratch_bytes };
 	}
 	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
 	if (so.chosen_by) {
-		if (told_candidates(s, so.chosen, bi.incoming_fdt))
+		if (told_candidates(s, so.chosen, bi->incoming_fdt))
 			return 2;
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &p.start);
@@ -854,6 +881,8 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, &err))
 			return fail("%s: %s", path, err.msg);
 	}
+	if (o->vmlinux)
+		return check_kernel_trees(s);
 	return 0;
 }
 
@@ -864,6 +893,8 @@ static int print_report(const struct options *o, struct session *s)
 
 	pr_init(o->json, o->pretty, stdout);
 	print_source(o, s->src, s->page_size_from);
+	if (o->vmlinux)
+		print_vmlinux(o, &s->boot);
 	pr_arr_open("handovers");
 	for (size_t i = 0; i < s->nh; i++) {
 		if (s->nh > 1)

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cross-check --vmlinux adds on 7.3+ kernels: a handover the running
+ * kernel names must name the tree that kernel holds. Since "kho: store
+ * incoming radix tree in kho_in" the outgoing tree is kho_out.radix_tree
+ * and the tree deserialized from the incoming handover kho_in.radix_tree;
+ * a kernel whose incoming handover failed to parse keeps fdt_phys 0 and a
+ * NULL root. A disagreement means the FDT in the dump is not what the
+ * next (or this) kernel works from: an fdt-memory-map error.
+ */
+#include "kho/verify.h"
+
+#include "../util/util.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+/* @in against the tree that @holder (kho_out or kho_in) keeps at @tree. */
+static void compare(struct kho_inspection *in, const char *holder, uint64_t tree)
+{
+	const struct kho_handover *ho = &in->ho;
+
+	/* A map property that does not read is fdt-memory-map already;
+	 * kho-v1 chunk lists are not what a 7.3 kernel holds. */
+	if (!ho->fdt_ok || !ho->map_ok || !ho->abi || ho->abi->map_format != KHO_MAP_RADIX)
+		return;
+	if (!tree)
+		kho_report(&in->findings, "fdt-memory-map", ho->fdt_phys,
+			   "preserved-memory-map 0x%llx, but %s holds no tree (radix_tree.root "
+			   "is NULL)", HEX(ho->map_phys), holder);
+	else if (tree != ho->map_phys)
+		kho_report(&in->findings, "fdt-memory-map", ho->fdt_phys,
+			   "preserved-memory-map 0x%llx is not the tree %s holds (0x%llx)",
+			   HEX(ho->map_phys), holder, HEX(tree));
+}
+
+KHO_EXPORT void kho_check_kernel_trees(const struct kho_boot_info *bi,
+				       struct kho_inspection *const *in, size_t n,
+				       struct kho_findings *top)
+{
+	if (!bi->trees_known)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (in[i]->ho.fdt_phys_unknown)
+			continue;
+		if (in[i]->ho.fdt_phys == bi->fdt)
+			compare(in[i], "kho_out", bi->out_tree);
+		if (bi->incoming_fdt && in[i]->ho.fdt_phys == bi->incoming_fdt)
+			compare(in[i], "kho_in", bi->in_tree);
+	}
+	if (!bi->incoming_fdt && bi->in_tree)
+		kho_report(top, "fdt-memory-map", bi->in_tree, "kho_in holds the tree at 0x%llx "
+			   "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));
+}
