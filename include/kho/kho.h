@@ -4,6 +4,7 @@
 #define KHO_KHO_H
 
 #include "kho/error.h"
+#include "kho/number.h"
 #include "kho/abi.h"
 #include "kho/check.h"
 #include "kho/ref.h"

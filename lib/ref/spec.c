@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../util/util.h"
+#include "kho/number.h"
 
 #define SPEC_MAX_BYTES (1u << 20)
 #define SPEC_MAX_WORDS 16
@@ -35,33 +36,17 @@ static enum kho_status bad(struct spec *s, const char *fmt, const char *word)
 	return kho_error_set(s->err, KHO_ERR_INVALID, fmt, word);
 }
 
-/* A number: decimal or 0x hex, with an optional K/M/G/T multiplier. */
+/* A number as kho_parse_number() reads it (16K, 64KiB, 0x4000, 1G). */
 static enum kho_status num(struct spec *s, const char *w, uint64_t *out)
 {
-	static const char units[] = "KMGT";
-	const char *u;
-	char *end;
-	unsigned long long v;
-
 	*out = 0;
-	if (!*w || *w == '-' || *w == '+')
-		return bad(s, "\"%s\" is not a number", w);
 	errno = 0;
-	v = strtoull(w, &end, 0);
-	if (errno || end == w)
-		return bad(s, "\"%s\" is not a number", w);
-	if (*end) {
-		u = strchr(units, *end);
-		if (!u || !*u || end[1])
-			return bad(s, "\"%s\" is not a number", w);
-		for (int i = 0; i <= u - units; i++) {
-			if (v > (UINT64_MAX >> 10))
-				return bad(s, "\"%s\" is too large", w);
-			v <<= 10;
-		}
-	}
-	*out = v;
-	return KHO_OK;
+	if (kho_parse_number(w, out))
+		return KHO_OK;
+	if (errno == ERANGE)
+		return bad(s, "\"%s\" is too large", w);
+	return bad(s, "\"%s\" is not a number (decimal or 0x hex, then K, M, G, T or P, "
+		   "e.g. 16K, 0x4000)", w);
 }
 
 static enum kho_status num32(struct spec *s, const char *w, unsigned *out,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kho/number.h"
 #include "kho/ref.h"
 #include "suite.h"
 #include "ref/ref_internal.h"
@@ -96,6 +97,32 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
+/* One number reader for both tools and the spec language (issue 16). */
+START_TEST(numbers_read_as_people_write_them)
+{
+	static const struct { const char *s; bool ok; uint64_t v; } t[] = {
+		{ "4096", true, 4096 }, { "0x1000", true, 4096 }, { "0X1f", true, 31 },
+		{ "16K", true, 16384 }, { "16k", true, 16384 }, { "64KiB", true, 65536 },
+		{ "64kib", true, 65536 }, { "64KB", true, 65536 }, { "1G", true, 1ull << 30 },
+		{ "0x4M", true, 4ull << 20 }, { "2T", true, 2ull << 40 }, { "1P", true, 1ull << 50 },
+		{ "010", true, 10 }, { "0", true, 0 }, { "18446744073709551615", true, UINT64_MAX },
+		{ "18446744073709551616", false, 0 }, { "16384P", false, 0 }, { "", false, 0 },
+		{ "-1", false, 0 }, { "+1", false, 0 }, { " 1", false, 0 }, { "1 ", false, 0 },
+		{ "0x", false, 0 }, { "4KX", false, 0 }, { "4Ki", false, 0 }, { "4KiBB", false, 0 },
+		{ "4B", false, 0 }, { "1.5K", false, 0 }, { "0x1g0", false, 0 }, { "k", false, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t v = 12345;
+		bool ok = kho_parse_number(t[i].s, &v);
+
+		ck_assert_msg(ok == t[i].ok, "\"%s\": %s", t[i].s, ok ? "accepted" : "refused");
+		ck_assert_msg(ok ? v == t[i].v : v == 12345, "\"%s\" read as %llu", t[i].s,
+			      (unsigned long long)v);
+	}
+}
+END_TEST
+
 START_TEST(hostile_text_is_refused_cleanly)
 {
 	struct kho_spec_result res;
@@ -123,6 +150,7 @@ int main(void)
 	tcase_add_test(tc, machine_directives);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, hostile_text_is_refused_cleanly);
+	tcase_add_test(tc, numbers_read_as_people_write_them);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -90,15 +90,10 @@ static void usage(FILE *f)
 "Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect.\n");
 }
 
+/* Addresses and sizes: 4096, 0x1000, 16K, 64KiB (kho_parse_number). */
 static bool parse_num(const char *s, uint64_t *v)
 {
-	char *end;
-
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return !errno && !*end;
+	return kho_parse_number(s, v);
 }
 
 static bool parse_pair(const char *s, struct kho_scratch_area *a)
