@@ -281,5 +281,21 @@ assert d["summary"]["luo_differences"] == 4 and not d["summary"]["same"], d["sum
 expect 0 "luo of a live update" "$ki" luo "$work/luo-a.elf"
 grep -q 'session    "gone"' "$work/out" && ok || fail "luo: $(cat "$work/out")"
 
+# The first hour (issue 16): checks explained, typos named, sizes detected.
+expect 0 "--list-checks" "$ki" --list-checks
+grep -q "^luo-not-preserved  *error" "$work/out" && ok || fail "--list-checks: $(head -3 "$work/out")"
+expect 0 "--explain" "$ki" --explain range-overlap
+grep -q "Why it matters" "$work/out" && ok || fail "--explain: $(cat "$work/out")"
+expect 2 "--explain of a typo" "$ki" --explain range-overlaps
+grep -q "did you mean range-overlap?" "$work/err" && ok || fail "did-you-mean: $(cat "$work/err")"
+expect 2 "a command typo" "$ki" verfy "$clean"
+grep -q "did you mean verify?" "$work/err" && ok || fail "command typo: $(cat "$work/err")"
+expect 2 "fdt --json is refused" "$ki" --json fdt "$clean"
+"$mk" -q --only raw -o "$work" "$specs/clean-v3-16k.spec" || exit 1
+expect 0 "a 16 KiB raw image without --page-size" "$ki" summary "$work/clean-v3-16k.raw"
+grep -q "16384-byte pages (detected)" "$work/out" && ok || fail "page size: $(head -1 "$work/out")"
+expect 0 "--page-size 16K" "$ki" --page-size 16K summary "$work/clean-v3-16k.raw"
+expect 2 "--page-size 16X" "$ki" --page-size 16X summary "$work/clean-v3-16k.raw"
+
 echo "inspect-cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

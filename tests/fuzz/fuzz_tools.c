@@ -36,7 +36,7 @@ static const char *const commands[][4] = {
 	{ "-j", "--all", "summary" },
 	{ "diff" },            /* the input against itself */
 	{ "-j", "diff" },
-	{ "-j", "fdt" },       /* fdt ignores -j: text either way */
+	{ "-j", "fdt" },       /* fdt refuses -j: exit 2 */
 	{ "luo" },
 	{ "-j", "luo" },
 };

@@ -122,11 +122,59 @@ static bool parse_severity(const char *s, enum kho_severity *sev)
 	return false;
 }
 
+/* Edit distance of @a and @b (short names: one row). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t lb = strlen(b), row[64], prev, tmp;
+
+	if (lb >= 64 || strlen(a) >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			tmp = row[j];
+			size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+
+			row[j] = best < prev + (a[i - 1] != b[j - 1]) ? best :
+				 prev + (a[i - 1] != b[j - 1]);
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The check name closest to @name, if close enough to be a typo. */
+static const char *closest_check(const char *name)
+{
+	const char *best = NULL;
+	size_t d = 4;
+
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
+		if (distance(name, c->name) < d) {
+			d = distance(name, c->name);
+			best = c->name;
+		}
+	return best;
+}
+
+/* "unknown check X", with the likely one meant and where the list is. */
+static int unknown_check(const char *what, const char *name)
+{
+	const char *near = closest_check(name);
+
+	if (near)
+		return fail("%s: no check \"%s\"; did you mean %s? (kho-inspect --list-checks)",
+			    what, name, near);
+	return fail("%s: no check \"%s\" (kho-inspect --list-checks)", what, name);
+}
+
 static int add_override(struct options *o, const char *name, enum kho_severity sev)
 {
 	if (!kho_check_find(name))
-		return fail("unknown check \"%s\" (see contract: fdt-header, range-overlap, ...)",
-			    name);
+		return unknown_check(sev == KHO_SEV_ERROR ? "-E" : "-W", name);
 	if (o->noverrides == sizeof(o->overrides) / sizeof(o->overrides[0]))
 		return fail("too many -W/-E options");
 	o->overrides[o->noverrides++] = (struct kho_severity_override){ name, sev };
@@ -148,7 +196,7 @@ static int explain(const char *name)
 	const char *why, *how;
 
 	if (!c || !kho_check_explain(name, &why, &how))
-		return fail("--explain: no check \"%s\" (kho-inspect --list-checks)", name);
+		return unknown_check("--explain", name);
 	printf("%s (default: %s)\n\n%c%s.\n\nWhy it matters: %s\n\nWhat to do: %s\n", c->name,
 	       kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
 	       c->summary + 1, why, how);
@@ -294,6 +342,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 				break;
 			}
 	}
+	/* "kho-inspect verfy DUMP": a typo of a command, not a dump named so */
+	if (!o->command && optind + 1 < argc)
+		for (const char *const *cmd = commands; *cmd; cmd++)
+			if (distance(argv[optind], *cmd) <= 2)
+				return fail("unknown command \"%s\"; did you mean %s? (--help)",
+					    argv[optind], *cmd);
 	if (!o->command)
 		o->command = "summary";
 	if (optind == argc) {
@@ -318,6 +372,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!strcmp(o->command, "extract") && !o->outdir)
 		return fail("extract needs -o DIR");
+	/* every command honours --json or refuses it (contract.md) */
+	if (o->json && (!strcmp(o->command, "fdt") || !strcmp(o->command, "extract")))
+		return fail("%s prints no JSON (%s): leave out --json", o->command,
+			    !strcmp(o->command, "fdt") ? "DTS" : "file names");
 	return 0;
 }
 
