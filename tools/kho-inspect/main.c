@@ -939,6 +939,22 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	return 0;
 }
 
+/* Text only: what to run next about the most severe finding. */
+static void print_next_step(const struct session *s)
+{
+	const struct kho_finding *worst = NULL;
+
+	for (size_t i = 0; i <= s->nh; i++) {
+		const struct kho_findings *f = i < s->nh ? &s->hs[i].in.findings : &s->top;
+
+		for (size_t k = 0; k < f->n; k++)
+			if (!worst || f->v[k].severity > worst->severity)
+				worst = &f->v[k];
+	}
+	if (worst && worst->severity >= KHO_SEV_WARNING)
+		pr_text("next         kho-inspect --explain %s\n", worst->check->name);
+}
+
 static int print_report(const struct options *o, struct session *s)
 {
 	bool verify = !strcmp(o->command, "verify");
@@ -984,6 +1000,7 @@ static int print_report(const struct options *o, struct session *s)
 	       counts[KHO_SEV_NOTE]);
 	pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
 	pr_obj_close();
+	print_next_step(s);
 	return pr_finish() ? 2 : exit_status(o, counts);
 }
 
