@@ -280,6 +280,12 @@ assert d["summary"]["luo_differences"] == 4 and not d["summary"]["same"], d["sum
 ' "$work/out" && ok || fail "diff of LUO state: $(head -c 800 "$work/out")"
 expect 0 "luo of a live update" "$ki" luo "$work/luo-a.elf"
 grep -q 'session    "gone"' "$work/out" && ok || fail "luo: $(cat "$work/out")"
+# whatis: the page of a folio is the key that preserves it and that folio
+folio=$(sed -n 's/.*folio 0 at \(0x[0-9a-f]*\),.*/\1/p' "$work/out" | head -1)
+expect 0 "whatis a folio" "$ki" whatis "$folio" "$work/luo-a.elf"
+grep -q "preserved .*(order 0)" "$work/out" && grep -q "LUO folio .*folio 0 of memfd 0x1 (session \"a\"), file page 0x0" "$work/out" &&
+	ok || fail "whatis: $(cat "$work/out")"
+expect 2 "whatis without an address" "$ki" whatis "$work/luo-a.elf"
 
 # The first hour (issue 16): checks explained, typos named, sizes detected.
 expect 0 "--list-checks" "$ki" --list-checks

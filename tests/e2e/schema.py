@@ -42,6 +42,7 @@ def main():
                     ["tree"], ["scan"], ["luo"]):
             runs.append(cmd + [img])
     runs.append(["diff", images[0], images[3]])
+    runs.append(["whatis", "0x6000000", images[-1]])    # demo: a reserve-mem region
     runs.append(["verify", "--page-size", "4096", images[0][:-4] + ".raw"])
     runs.append(["verify", os.path.join(work, "no-such-dump")])
     runs.append(["--no-such-option", images[0]])

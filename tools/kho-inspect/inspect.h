@@ -22,6 +22,7 @@ struct options {
 	bool has_max_order;           /* --max-order given (0 means 0) */
 	enum kho_severity fail_on;
 	int progress;          /* -1 never, 0 auto, 1 always */
+	uint64_t whatis;       /* whatis ADDR */
 };
 
 /* One inspected handover. */
@@ -39,11 +40,14 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	     const struct kho_inspection *b);
 /* diff: LUO sessions and files of one dump only, or changed. returns: how many. */
 size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom);
+/* whatis: what the dump and each handover say about address @a. */
+void print_whatis(struct kho_source *src, const struct handover_result *hs, size_t n,
+		  uint64_t a);
 /* extract: each LUO memfd as DIR/luo/SESSION/TOKEN.memfd. returns: 0 or 2. */
 int extract_luo(const struct options *o, struct kho_source *src,
 		const struct kho_inspection *in);
 /* The LUO state: brief (summary) or @full (luo); JSON the same. */
-void print_luo(const struct kho_luo *l, bool full);
+void print_luo(const struct kho_luo *l, uint64_t page, bool full);
 /* Prints the ranges of @in (tree order, --sort phys, --merge). */
 void print_ranges(const struct options *o, const struct kho_inspection *in);
 

@@ -21,7 +21,7 @@ static void print_memfd(const struct kho_luo_memfd *m, bool full)
 	pr_obj_close();
 }
 
-static void print_file(const struct kho_luo_file *fl, bool full, bool first)
+static void print_file(const struct kho_luo_file *fl, uint64_t page, bool full, bool first)
 {
 	pr_obj_open(NULL);
 	if (full) {
@@ -37,10 +37,20 @@ static void print_file(const struct kho_luo_file *fl, bool full, bool first)
 		print_memfd(fl->memfd, full);
 	if (full)
 		pr_text("\n");
+	/* luo (text): where the first folios are, for whatis and recovery */
+	for (size_t i = 0; full && fl->memfd && i < fl->memfd->nfolios && i < 8; i++) {
+		const struct kho_luo_folio *fo = &fl->memfd->folios[i];
+
+		pr_text("                 folio %zu at 0x%llx, file page 0x%llx%s\n", i,
+			HEX(fo->pfn * page), HEX(fo->index),
+			fo->order < 0 ? " (no key starts there)" : "");
+	}
+	if (full && fl->memfd && fl->memfd->nfolios > 8)
+		pr_text("                 ... and %zu more folios\n", fl->memfd->nfolios - 8);
 	pr_obj_close();
 }
 
-void print_luo(const struct kho_luo *l, bool full)
+void print_luo(const struct kho_luo *l, uint64_t page, bool full)
 {
 	size_t files = 0;
 
@@ -62,7 +72,7 @@ void print_luo(const struct kho_luo *l, bool full)
 		pr_text(full ? " at 0x%llx, %llu files\n" : ":", HEX(s->phys), HEX(s->count));
 		pr_arr_open("files");
 		for (size_t j = 0; j < s->nfiles; j++)
-			print_file(&s->file[j], full, !j);
+			print_file(&s->file[j], page, full, !j);
 		pr_arr_close();
 		if (!full)
 			pr_text(s->nfiles ? "\n" : " no files\n");

@@ -20,7 +20,8 @@
 #define HEX(x) ((unsigned long long)(x))
 
 static const char *const commands[] = {
-	"summary", "verify", "ranges", "fdt", "tree", "scan", "luo", "extract", "diff", NULL,
+	"summary", "verify", "ranges", "fdt", "tree", "scan", "luo", "whatis", "extract", "diff",
+	NULL,
 };
 
 static bool json_errors;
@@ -63,6 +64,7 @@ static void usage(FILE *f)
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
 "  luo                the live update's sessions, files and FLBs (LUO), and its findings\n"
+"  whatis ADDR        what the dump and the handover say about one address\n"
 "  extract -o DIR     fdt.dtb, sub-blobs, scratch.bin, ranges.json, each memfd's contents\n"
 "  diff A B           keys in A and not in B, the reverse, and memory both preserve\n"
 "                     as different keys (exit 1 if the keys differ)\n"
@@ -362,6 +364,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 		return fail("no DUMP given (--help)");
 	}
+	if (!strcmp(o->command, "whatis")) {
+		if (!kho_parse_number(argv[optind], &o->whatis))
+			return fail("whatis: \"%s\" is not an address (whatis ADDR DUMP)",
+				    argv[optind]);
+		if (++optind == argc)
+			return fail("whatis takes an address and a dump: whatis ADDR DUMP");
+	}
 	o->dump = argv[optind];
 	if (!strcmp(o->command, "diff")) {
 		if (optind + 2 != argc)
@@ -613,7 +622,7 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	}
 	pr_arr_close();
 	if (in->luo.format != KHO_LUO_NONE)
-		print_luo(&in->luo, false);
+		print_luo(&in->luo, in->geo.page_size, false);
 	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
 		print_ranges(o, in);
 
@@ -655,7 +664,7 @@ static void print_luo_handover(const struct options *o, const struct kho_inspect
 	pr_str("compatible", " (%s)\n", in->ho.compatible);
 	pr_obj_close();
 	if (in->luo.format != KHO_LUO_NONE)
-		print_luo(&in->luo, true);
+		print_luo(&in->luo, in->geo.page_size, true);
 	else
 		pr_text("LUO          %s\n", in->luo.phys ? "a blob of no known LUO format" :
 			"no LUO sub-node");
@@ -962,6 +971,10 @@ static int print_report(const struct options *o, struct session *s)
 
 	pr_init(o->json, o->pretty, stdout);
 	print_source(o, s->src, s->page_size_from);
+	if (!strcmp(o->command, "whatis")) {
+		print_whatis(s->src, s->hs, s->nh, o->whatis);
+		return pr_finish() ? 2 : 0;
+	}
 	if (o->vmlinux)
 		print_vmlinux(o, &s->boot);
 	pr_arr_open("handovers");
