@@ -98,12 +98,12 @@ const uint8_t *dd_window_at(struct kho_source *src, struct window *w, uint64_t o
  * The descriptor of dumped page @pfn and whether the file holds it and its
  * data. returns: KHO_OK, or KHO_ERR_SYSTEM.
  */
-static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct desc *d,
-				bool *held, struct kho_error *err)
+enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t idx,
+		       struct desc *d, bool *held, struct kho_error *err)
 {
-	struct dd_priv *p = src->priv;
-	uint64_t at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
-	const uint8_t *raw = dd_window_at(src, &p->wdesc, at, DESC_SIZE, err);
+	const struct dd_priv *p = src->priv;
+	uint64_t at = p->desc_off + idx * DESC_SIZE;
+	const uint8_t *raw = dd_window_at(src, w, at, DESC_SIZE, err);
 
 	if (!raw)
 		return err->status;
@@ -114,6 +114,14 @@ static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct des
 		d->offset + d->size > d->offset &&
 		flat_index_gap(&p->ix, d->offset) >= d->offset + d->size;
 	return KHO_OK;
+}
+
+static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct desc *d,
+				bool *held, struct kho_error *err)
+{
+	struct dd_priv *p = src->priv;
+
+	return dd_desc(src, &p->wdesc, desc_index(p, pfn), d, held, err);
 }
 
 /* What @pfn is: memory? dumped, with its data in the file? */

@@ -31,25 +31,20 @@ static enum head_state one(struct part *t, uint64_t idx, uint8_t *out)
 {
 	struct kho_source *src = t->src;
 	const struct dd_priv *p = src->priv;
-	uint64_t at = p->desc_off + idx * DESC_SIZE, off;
-	const uint8_t *raw, *z;
+	uint64_t at = p->desc_off + idx * DESC_SIZE;
+	const uint8_t *z;
 	struct kho_error e;
-	uint32_t size, flags;
+	struct desc d;
+	bool held;
 
-	if (!(raw = dd_window_at(src, &t->th->wdesc, at, DESC_SIZE, &e)))
+	if (dd_desc(src, &t->th->wdesc, idx, &d, &held, &e) || !held || d.size > 2 * p->page ||
+	    !(z = dd_window_at(src, &t->th->wdata, d.offset, d.size, &e)))
 		return HEAD_ASK;
-	off = load_u64(raw, p->be);
-	size = load_u32(raw + 8, p->be);
-	flags = load_u32(raw + 12, p->be);
-	if (flat_index_gap(&p->ix, at) < at + DESC_SIZE || !size || size > 2 * p->page ||
-	    off + size < off || flat_index_gap(&p->ix, off) < off + size ||
-	    !(z = dd_window_at(src, &t->th->wdata, off, size, &e)))
-		return HEAD_ASK;
-	t->lo = MIN(t->lo, MIN(at, off));
-	t->hi = MAX(t->hi, MAX(at + DESC_SIZE, off + size));
-	if (page_head(flags, z, size, p->page, out, t->n))
+	t->lo = MIN(t->lo, MIN(at, d.offset));
+	t->hi = MAX(t->hi, MAX(at + DESC_SIZE, d.offset + d.size));
+	if (page_head(d.flags, z, d.size, p->page, out, t->n))
 		return HEAD_OK;
-	if (!dd_unpack(p, flags, z, size, t->th->page))
+	if (!dd_unpack(p, d.flags, z, d.size, t->th->page))
 		return HEAD_ASK;         /* the page reader says what is wrong */
 	memcpy(out, t->th->page, t->n);
 	return HEAD_OK;
