@@ -29,6 +29,17 @@ enum kho_blob_kind {
 
 #define KHO_FDT_BLOB_MAX (1u << 20)   /* larger FDT blobs are not read */
 
+/* struct kho_vmalloc (16 bytes): the first chunk page, the pages it
+ * holds, flags (1 ALLOC, 2 HUGE_VMAP) and the order of its runs. */
+struct kho_vmalloc_desc {
+	uint64_t first;
+	uint32_t total_pages;
+	uint16_t flags, order;
+};
+
+/* kho_vmalloc_parse - the 16 bytes at @b, in the dump's byte order. */
+void kho_vmalloc_parse(const void *b, bool big_endian, struct kho_vmalloc_desc *v);
+
 struct kho_subtree {
 	char name[64];
 	uint64_t phys;         /* blob address (0 when missing or bad) */
@@ -54,7 +65,7 @@ struct kho_subtree {
 			size_t unread;    /* regions without a readable start and size,
 					     or not stored for want of memory */
 		} memblock;
-		struct { uint64_t first; uint32_t total_pages; uint16_t flags, order; } vmalloc;
+		struct kho_vmalloc_desc vmalloc;
 	} u;
 };
 

@@ -35,12 +35,8 @@ struct kho_luo_memfd {
 	uint64_t pos, size;
 	uint32_t seals, flags;  /* 0 for version 1 */
 	uint64_t nr_folios;
-	struct {                /* the struct kho_vmalloc of the folio array */
-		uint64_t first;
-		uint32_t total_pages;
-		uint16_t flags, order;
-		uint64_t phys;  /* where it sits in the record */
-	} vm;
+	struct kho_vmalloc_desc vm;     /* the folio array */
+	uint64_t vm_phys;               /* where vm sits in the record */
 	struct kho_luo_folio *folios;   /* the records read, in array order */
 	size_t nfolios;
 	bool complete;          /* all nr_folios records were read */

@@ -89,18 +89,14 @@ KHO_EXPORT void kho_subtree_free(struct kho_subtree *t)
 /* The shape of a struct kho_vmalloc: a page-aligned chunk, known flags. */
 static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_subtree *t)
 {
-	uint64_t first = load_u64(b, be);
-	uint16_t flags = (uint16_t)(be ? b[12] << 8 | b[13] : b[13] << 8 | b[12]);
-	uint16_t order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
+	struct kho_vmalloc_desc v;
 
-	if (!first || !is_aligned(first, page) || first >> 63 || !flags || (flags & ~3u) ||
-	    order > 20)
+	kho_vmalloc_parse(b, be, &v);
+	if (!v.first || !is_aligned(v.first, page) || v.first >> 63 || !v.flags ||
+	    (v.flags & ~3u) || v.order > 20)
 		return false;
 	t->kind = KHO_BLOB_VMALLOC;
-	t->u.vmalloc.first = first;
-	t->u.vmalloc.total_pages = load_u32(b + 8, be);
-	t->u.vmalloc.flags = flags;
-	t->u.vmalloc.order = order;
+	t->u.vmalloc = v;
 	return true;
 }
 

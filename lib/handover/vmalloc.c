@@ -12,6 +12,16 @@
 
 #include "../util/util.h"
 
+KHO_EXPORT void kho_vmalloc_parse(const void *p, bool be, struct kho_vmalloc_desc *v)
+{
+	const uint8_t *b = p;
+
+	v->first = load_u64(b, be);
+	v->total_pages = load_u32(b + 8, be);
+	v->flags = (uint16_t)(be ? b[12] << 8 | b[13] : b[13] << 8 | b[12]);
+	v->order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
+}
+
 KHO_EXPORT bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
 				 unsigned order, const struct kho_vmalloc_visitor *v, bool *oom)
 {

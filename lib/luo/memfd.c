@@ -147,11 +147,8 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 		m->flags = load_u32(r + 20, d->be);
 	}
 	m->nr_folios = load_u64(r + vm - 8, d->be);
-	m->vm.phys = fl->data + vm;
-	m->vm.first = load_u64(r + vm, d->be);
-	m->vm.total_pages = load_u32(r + vm + 8, d->be);
-	m->vm.flags = (uint16_t)(d->be ? r[vm + 12] << 8 | r[vm + 13] : r[vm + 13] << 8 | r[vm + 12]);
-	m->vm.order = (uint16_t)(d->be ? r[vm + 14] << 8 | r[vm + 15] : r[vm + 15] << 8 | r[vm + 14]);
+	m->vm_phys = fl->data + vm;
+	kho_vmalloc_parse(r + vm, d->be, &m->vm);
 	if (m->seals & ~SEALS_ALL)
 		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): seals "
 			   "0x%x include unknown bits 0x%x", HEX(fl->token), s->name, m->seals,
@@ -175,7 +172,7 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 		return m;
 	}
 	if (m->vm.first &&
-	    kho_vmalloc_walk(d->src, m->vm.phys, m->vm.first, m->vm.order, &vis, &d->oom) &&
+	    kho_vmalloc_walk(d->src, m->vm_phys, m->vm.first, m->vm.order, &vis, &d->oom) &&
 	    w.pages != m->vm.total_pages)
 		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): "
 			   "folio array runs hold %llu pages, total_pages says %u",
