@@ -93,6 +93,15 @@ void kho_check_kernel_trees(const struct kho_boot_info *bi,
 
 
 /*
+ * kho_inspection_key - whether the walked map of @in holds the key of
+ * @order whose block contains @phys (a radix lookup, or the stored runs
+ * of kho-v1 and the broken depth). returns: 1, 0, or -1 when it cannot
+ * tell (a node on the way is not in the dump, or the map was not walked).
+ */
+int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
+		       uint64_t phys, unsigned order);
+
+/*
  * kho_detect_page_size - for a dump that does not say its page size: the
  * KHO page sizes (4, 16, 64 KiB) with which a handover of @path (the one
  * at @fdt, or one of those a scan finds when @fdt is 0) reads without a

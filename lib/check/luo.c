@@ -48,25 +48,12 @@ static int key_at(struct kho_source *src, const struct kho_inspection *in, uint6
 	const struct kho_geometry *geo = &in->geo;
 	bool unknown = false;
 
-	if (in->ho.abi->map_format != KHO_MAP_RADIX || geo->broken_depth) {
-		/* stored runs (kho-v1, the broken depth): one pass */
-		for (size_t i = 0; i < in->nruns; i++) {
-			const struct kho_run *r = &in->runs[i];
-			uint64_t size = kho_order_bytes(geo, r->order);
-
-			if (phys >= r->phys && (phys - r->phys) / size < r->count &&
-			    !((phys - r->phys) % size))
-				return (int)r->order;
-		}
-		return -1;
-	}
 	for (unsigned o = 0; o <= kho_max_order(geo); o++) {
 		int hit;
 
 		if (phys & (kho_order_bytes(geo, o) - 1))
 			break;
-		hit = kho_map_radix_lookup(src, geo, in->ho.map_phys, kho_key_encode(geo, phys, o));
-		if (hit == 1)
+		if ((hit = kho_inspection_key(src, in, phys, o)) == 1)
 			return (int)o;
 		unknown |= hit < 0;
 		if (o + geo->page_shift >= 63)

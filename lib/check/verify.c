@@ -63,6 +63,27 @@ KHO_EXPORT bool kho_inspection_may_preserve(const struct kho_inspection *in, uin
 	return false;
 }
 
+KHO_EXPORT int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
+				  uint64_t phys, unsigned order)
+{
+	const struct kho_geometry *geo = &in->geo;
+	uint64_t size = kho_order_bytes(geo, order), at = phys & ~(size - 1);
+
+	if (!in->walked)
+		return -1;
+	if (in->ho.abi->map_format == KHO_MAP_RADIX && !geo->broken_depth)
+		return kho_map_radix_lookup(src, geo, in->ho.map_phys,
+					    kho_key_encode(geo, at, order));
+	/* stored runs (kho-v1, the broken depth) */
+	for (size_t i = 0; i < in->nruns; i++) {
+		const struct kho_run *r = &in->runs[i];
+
+		if (r->order == order && at >= r->phys && (at - r->phys) / size < r->count)
+			return 1;
+	}
+	return 0;
+}
+
 static int meant_order(const void *a, const void *b, void *geo)
 {
 	const struct kho_run *x = a, *y = b;

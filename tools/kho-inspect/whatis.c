@@ -30,38 +30,20 @@ static void owner(const char *kind, uint64_t phys, uint64_t size, const char *fm
 	pr_obj_close();
 }
 
-/* Every key whose block holds @a: a lookup per order (radix), else the
- * stored runs (kho-v1, the broken depth). */
+/* Every key whose block holds @a, one lookup per order. */
 static void keys(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
 {
 	const struct kho_geometry *g = &in->geo;
 
-	if (!in->walked)
-		return;
-	if (in->ho.abi->map_format != KHO_MAP_RADIX || g->broken_depth) {
-		for (size_t i = 0; i < in->nruns; i++) {
-			const struct kho_run *r = &in->runs[i];
-			uint64_t size = kho_order_bytes(g, r->order);
-
-			if (a >= r->phys && (a - r->phys) / size < r->count) {
-				uint64_t at = r->phys + (a - r->phys) / size * size;
-				char o[16];
-
-				snprintf(o, sizeof(o), "order %u", r->order);
-				owner("preserved", at, size, " (%s)", o);
-			}
-		}
-		return;
-	}
-	for (unsigned order = 0; order <= kho_max_order(g); order++) {
-		uint64_t size = kho_order_bytes(g, order), at = a & ~(size - 1);
-		int hit = kho_map_radix_lookup(src, g, in->ho.map_phys, kho_key_encode(g, at, order));
+	for (unsigned order = 0; in->walked && order <= kho_max_order(g); order++) {
+		uint64_t size = kho_order_bytes(g, order);
+		int hit = kho_inspection_key(src, in, a, order);
 		char o[48];
 
 		snprintf(o, sizeof(o), hit < 0 ? "order %u: the map could not be read there" :
 			 "order %u", order);
 		if (hit)
-			owner(hit < 0 ? "unknown" : "preserved", at, size, " (%s)", o);
+			owner(hit < 0 ? "unknown" : "preserved", a & ~(size - 1), size, " (%s)", o);
 		if (order + g->page_shift >= 63)
 			break;
 	}
