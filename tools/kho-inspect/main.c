@@ -92,12 +92,6 @@ static void usage(FILE *f)
 "Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect.\n");
 }
 
-/* Addresses and sizes: 4096, 0x1000, 16K, 64KiB (kho_parse_number). */
-static bool parse_num(const char *s, uint64_t *v)
-{
-	return kho_parse_number(s, v);
-}
-
 static bool parse_pair(const char *s, struct kho_scratch_area *a)
 {
 	char buf[128], *comma;
@@ -109,7 +103,7 @@ static bool parse_pair(const char *s, struct kho_scratch_area *a)
 	if (!comma)
 		return false;
 	*comma = '\0';
-	return parse_num(buf, &a->phys) && parse_num(comma + 1, &a->size);
+	return kho_parse_number(buf, &a->phys) && kho_parse_number(comma + 1, &a->size);
 }
 
 static bool parse_severity(const char *s, enum kho_severity *sev)
@@ -259,11 +253,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			else return fail("--format: \"%s\" is not auto, raw, elf or kdump", optarg);
 			break;
 		case O_RAW_BASE:
-			if (!parse_num(optarg, &o->src.raw_base))
+			if (!kho_parse_number(optarg, &o->src.raw_base))
 				return fail("--raw-base: \"%s\" is not an address", optarg);
 			break;
 		case O_FDT:
-			if (!parse_num(optarg, &o->fdt))
+			if (!kho_parse_number(optarg, &o->fdt))
 				return fail("--fdt: \"%s\" is not an address", optarg);
 			o->have_fdt = true;
 			break;
@@ -277,11 +271,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return fail("--scratch-array: \"%s\" is not ADDR,BYTES", optarg);
 			break;
 		case O_PAGE_SIZE:
-			if (!parse_num(optarg, &o->src.page_size) || !o->src.page_size)
+			if (!kho_parse_number(optarg, &o->src.page_size) || !o->src.page_size)
 				return fail("--page-size: \"%s\" is not a size", optarg);
 			break;
 		case O_MAX_ORDER:
-			if (!parse_num(optarg, &v) || v > 64)
+			if (!kho_parse_number(optarg, &v) || v > 64)
 				return fail("--max-order: \"%s\" is not an order", optarg);
 			o->max_order = (unsigned)v;
 			o->has_max_order = true;
@@ -321,7 +315,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_MERGE: o->merge = true; break;
 		case O_RANGES: o->with_ranges = true; break;
 		case O_BOOT_PARAMS:
-			if (!parse_num(optarg, &o->boot_params))
+			if (!kho_parse_number(optarg, &o->boot_params))
 				return fail("--boot-params: \"%s\" is not an address", optarg);
 			o->have_boot_params = true;
 			break;
