@@ -5,7 +5,6 @@
  * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
