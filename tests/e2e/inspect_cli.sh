@@ -301,6 +301,14 @@ expect 2 "fdt --json is refused" "$ki" --json fdt "$clean"
 expect 0 "a 16 KiB raw image without --page-size" "$ki" summary "$work/clean-v3-16k.raw"
 grep -q "16384-byte pages (detected)" "$work/out" && ok || fail "page size: $(head -1 "$work/out")"
 expect 0 "--page-size 16K" "$ki" --page-size 16K summary "$work/clean-v3-16k.raw"
+# never a guessed clean: a raw image whose handover reads at no page size
+# stops and asks; a kho-v1 one that reads at several asks too
+"$mk" -q --only raw -o "$work" "$specs/defect-radix-pointer.spec" "$specs/clean-v1-page-16k.spec" ||
+	exit 1
+expect 2 "a broken raw image without --page-size" "$ki" verify "$work/defect-radix-pointer.raw"
+grep -q "give --page-size" "$work/err" && ok || fail "no page size: $(cat "$work/err")"
+expect 2 "an ambiguous raw image without --page-size" "$ki" verify "$work/clean-v1-page-16k.raw"
+grep -q "4096 and 16384" "$work/err" && ok || fail "ambiguous page size: $(cat "$work/err")"
 expect 2 "--page-size 16X" "$ki" --page-size 16X summary "$work/clean-v3-16k.raw"
 
 echo "inspect-cli: $passed passed, $failed failed"

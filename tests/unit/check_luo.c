@@ -235,6 +235,7 @@ START_TEST(a_clean_v5_state_reads_back)
 END_TEST
 
 static void wrong_compatible(struct kho_ref *r) { put_str(r, luo_blob(r), "luo-v9", 8); }
+static void garbage(struct kho_ref *r) { put_str(r, luo_blob(r), "ZZZZZZZ", 8); }
 static void count0(struct kho_ref *r) { put64(r, FILES + 8, 0); }
 static void capacity(struct kho_ref *r) { put64(r, SESSIONS + 8, 52); }
 static void cycle(struct kho_ref *r) { put64(r, FILES, FILES); }
@@ -392,6 +393,64 @@ START_TEST(a_clean_v1_state_reads_back)
 }
 END_TEST
 
+/* A LUO blob that is neither format: luo-format, nothing decoded. */
+START_TEST(a_blob_of_no_luo_format_is_an_error)
+{
+	struct image im = inspect(garbage, NULL);
+	char got[1024], want[64];
+
+	luo_findings(&im, got, sizeof(got));
+	snprintf(want, sizeof(want), "luo-format@0x%llx", (unsigned long long)im.root);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(im.in.luo.format, KHO_LUO_NONE);
+	ck_assert_uint_eq(im.in.luo.nsessions, 0);
+	done(&im);
+}
+END_TEST
+
+/* kexec-metadata as 7.3 reads it: blob-size >= 4, version 1, then >= 73. */
+static uint64_t blob_named(struct kho_ref *r, const char *name)
+{
+	for (size_t i = 0; i < r->nblobs; i++)
+		if (!strcmp(r->blobs[i].name, name))
+			return r->blobs[i].phys;
+	ck_abort_msg("no blob %s", name);
+	return 0;
+}
+
+static void kexec_version1(struct kho_ref *r)
+{
+	uint8_t v[4] = { 1, 0, 0, 0 };
+
+	put(r, blob_named(r, "kexec-metadata"), v, 4);
+}
+
+static void kexec_findings(const char *extra, damage_fn damage, const char *want_msg)
+{
+	struct image im = inspect(damage, extra);
+	size_t n = 0;
+
+	for (size_t i = 0; i < im.in.findings.n; i++)
+		if (!strcmp(im.in.findings.v[i].check->name, "blob-kexec-metadata")) {
+			n++;
+			ck_assert_msg(want_msg && strstr(im.in.findings.v[i].message, want_msg),
+				      "%s: %s", extra, im.in.findings.v[i].message);
+		}
+	ck_assert_uint_eq(n, want_msg ? 1 : 0);
+	done(&im);
+}
+
+START_TEST(kexec_metadata_sizes_as_73_reads_them)
+{
+	kexec_findings("blob kexec-metadata raw 3 1\n", NULL, "cannot hold the version");
+	kexec_findings("blob kexec-metadata raw 40 0\n", kexec_version1,
+		       "less than the 73 bytes");
+	kexec_findings("blob kexec-metadata raw 40 0\n", NULL, "version 0 is not 1");
+	/* larger than 73 with a terminated release: as 7.3 accepts it */
+	kexec_findings("blob kexec-metadata raw 100 0\n", kexec_version1, NULL);
+}
+END_TEST
+
 START_TEST(memfd_paths_escape_what_a_file_name_cannot_hold)
 {
 	char p[256];
@@ -427,6 +486,8 @@ int main(void)
 	tcase_add_test(tc, a_clean_v5_state_reads_back);
 	tcase_add_test(tc, each_damage_is_named_where_docs_say);
 	tcase_add_test(tc, a_clean_v1_state_reads_back);
+	tcase_add_test(tc, a_blob_of_no_luo_format_is_an_error);
+	tcase_add_test(tc, kexec_metadata_sizes_as_73_reads_them);
 	tcase_add_test(tc, memfd_paths_escape_what_a_file_name_cannot_hold);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
