@@ -31,6 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from elfcore import elf_layout  # noqa: E402
 from sparse import extents  # noqa: E402
 from tally import Tally  # noqa: E402
 from verdict import compare, inspect  # noqa: E402
@@ -207,29 +208,11 @@ def spec_text(defect, directive, abi, page):
 
 # ---- the kdump with excluded pages ----
 
-def elf_loads(path):
-    """[(paddr, offset, filesz, memsz)] of an ELF's PT_LOADs, and its PT_NOTE."""
-    with open(path, "rb") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phnum, = struct.unpack_from("<H", eh, 56)
-        f.seek(phoff)
-        ph = f.read(56 * phnum)
-    loads, note = [], None
-    for i in range(phnum):
-        t, _, off, _, paddr, filesz, memsz = struct.unpack_from("<IIQQQQQ", ph, 56 * i)
-        if t == 1:
-            loads.append((paddr, off, filesz, memsz))
-        elif t == 4:
-            note = (phoff + 56 * i, off, filesz)
-    return loads, note
-
-
 def strip_vmcoreinfo(src, dst):
     """Copy an ELF vmcore without its VMCOREINFO note (the last one): with
     it makedumpfile would walk page tables generated memory lacks."""
     shutil.copyfile(src, dst)
-    _, (ph, off, filesz) = elf_loads(src)
+    off, filesz, ph = elf_layout(src)[2][-1]
     with open(dst, "r+b") as f:
         f.seek(off)
         notes, p = f.read(filesz), 0

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 
+from elfcore import elf_layout
 from sparse import extents
 from tally import Tally
 
@@ -170,24 +171,6 @@ def merged(spans):
         else:
             out.append((a, b))
     return out
-
-
-def elf_layout(path):
-    """(phoff, phnum, [(offset, filesz)] of PT_NOTE, [(paddr, offset, filesz, memsz)] of PT_LOAD)."""
-    with open(path, "rb") as f:
-        hdr = f.read(64)
-        phoff, = struct.unpack_from("<Q", hdr, 32)
-        phnum, = struct.unpack_from("<H", hdr, 56)
-        f.seek(phoff)
-        ph = f.read(56 * phnum)
-    notes, loads = [], []
-    for i in range(phnum):
-        p_type, _, off, _, paddr, filesz, memsz = struct.unpack_from("<IIQQQQQ", ph, 56 * i)
-        if p_type == 4:
-            notes.append((off, filesz))
-        elif p_type == 1:
-            loads.append((paddr, off, filesz, memsz))
-    return phoff, phnum, notes, loads
 
 
 def elf_offset(loads, phys):
@@ -424,7 +407,7 @@ def without_vmcoreinfo(src, dst):
     _, _, notes, _ = elf_layout(dst)
     fd = os.open(dst, os.O_RDWR)
     try:
-        off, n = notes[0]
+        off, n, _ = notes[0]
         data = os.pread(fd, n, off)
         at = data.find(b"VMCOREINFO\0")
         assert at > 0, f"{src}: no VMCOREINFO note"
@@ -610,7 +593,7 @@ def elf_truncations(tool, label, path, want, raw, work):
     end_ph = phoff + 56 * phnum
     cuts = {0, 1, 16, 32, 63, 64, end_ph - 1, end_ph, os.path.getsize(path) - 1}
     cuts |= {phoff + 56 * i + 28 for i in range(phnum)}
-    for off, n in notes:
+    for off, n, _ in notes:
         cuts |= {off + n // 2, off + n}
     for _, off, n, _ in loads:
         if n:
