@@ -212,6 +212,10 @@ struct kho_candidate {
 	uint64_t digest;         /* of the FDT's bytes: copies of one FDT share it */
 	enum kho_self self_preserved;  /* set by kho_select() */
 	bool inspect;            /* kho_select(): to be inspected */
+	/* kho_select(), 7.3+ with the incoming tree known: a stale candidate
+	 * in a 1 GiB block that holds nothing the incoming handover preserves,
+	 * which that kernel's extended scratch may have reused */
+	bool possibly_overwritten;
 	char why[192];           /* kho_select(): why it is, or is not */
 };
 
@@ -239,6 +243,16 @@ struct kho_select_opts {
 	const char *chosen_by;   /* "--fdt", "--vmlinux", ...; NULL: nothing chose */
 	uint64_t chosen;         /* the FDT it named */
 	bool all;                /* inspect every candidate */
+	/*
+	 * --vmlinux on 7.3+: the incoming handover's FDT and the tree kho_in
+	 * holds (0: unknown or none). Since "kho: extend scratch" the kernel
+	 * that received that handover used every 1 GiB block holding none of
+	 * its preserved memory and none of its tree as scratch, so a stale
+	 * candidate in such a block may be overwritten: it is labelled
+	 * possibly_overwritten and not inspected, even with @all (only --fdt
+	 * naming it inspects it).
+	 */
+	uint64_t incoming_fdt, incoming_tree;
 };
 
 /*
@@ -250,7 +264,8 @@ struct kho_select_opts {
  * the live one from a stale one: a stale handover preserves its own page
  * as well as the live one does, and the live one may be the broken one.
  * So a candidate is never out-voted. When something chose (@o->chosen_by)
- * only that one is inspected; otherwise every candidate is, except exact
+ * only that one is inspected (with @o->all, every one but those labelled
+ * possibly_overwritten); otherwise every candidate is, except exact
  * copies of another (same bytes: one is inspected), and when more than
  * one remains a handover-ambiguous finding naming them goes to @top.
  * @order receives the indices of the candidates to inspect, those that

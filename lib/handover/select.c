@@ -18,6 +18,7 @@
 
 #include "kho/map.h"
 #include "../util/util.h"
+#include "stale.h"
 
 #define HEX(x) ((unsigned long long)(x))
 
@@ -73,11 +74,25 @@ static size_t representative(const struct kho_candidate *c, size_t n, size_t i)
 static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_select_opts *o)
 {
 	for (size_t i = 0; i < n; i++) {
-		c[i].inspect = c[i].phys == o->chosen || o->all;
+		bool incoming = o->incoming_fdt && c[i].phys == o->incoming_fdt;
+		const char *what = incoming ? "the incoming handover (kho_in.fdt_phys)" :
+				   o->incoming_fdt ? "stale: neither the outgoing nor the "
+						     "incoming handover" : NULL;
+
+		c[i].inspect = c[i].phys == o->chosen || (o->all && !c[i].possibly_overwritten);
 		if (c[i].phys == o->chosen)
 			snprintf(c[i].why, sizeof(c[i].why), "named by %s", o->chosen_by);
+		else if (c[i].possibly_overwritten)
+			snprintf(c[i].why, sizeof(c[i].why), "stale, possibly overwritten: its 1 GiB "
+				 "block holds nothing the incoming handover preserves, so the 7.3+ "
+				 "kernel could use it as scratch; not inspected (--fdt 0x%llx forces it)",
+				 HEX(c[i].phys));
 		else if (o->all)
-			snprintf(c[i].why, sizeof(c[i].why), "--all");
+			snprintf(c[i].why, sizeof(c[i].why), "--all%s%s", what ? "; " : "",
+				 what ? what : "");
+		else if (what)
+			snprintf(c[i].why, sizeof(c[i].why), "not inspected: %s (--all or --fdt "
+				 "0x%llx inspects it)", what, HEX(c[i].phys));
 		else
 			snprintf(c[i].why, sizeof(c[i].why), "not inspected: %s named 0x%llx "
 				 "(--fdt 0x%llx inspects this one)", o->chosen_by, HEX(o->chosen),
@@ -111,8 +126,13 @@ KHO_EXPORT enum kho_status kho_select(struct kho_source *src, struct kho_candida
 		c[i].self_preserved = self_of(src, &c[i]);
 		c[i].inspect = false;
 		c[i].why[0] = '\0';
+		c[i].possibly_overwritten = false;
 	}
 	if (o->chosen_by) {
+		enum kho_status st = kho_label_stale(src, c, n, o, err);
+
+		if (st)
+			return st;
 		chosen_by_user(c, n, o);
 	} else {
 		for (size_t i = 0; i < n; i++)

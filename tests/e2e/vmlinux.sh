@@ -136,6 +136,12 @@ PY
 		[ $rc = 0 ] && grep -q '"found_by": *"--vmlinux"' "$work/out" && ok ||
 			fail "corrupt DWARF (seed $seed): exit $rc $(cat "$work/err")"
 	done
+	# 7.3's extended scratch: stale FDTs are labelled by their 1 GiB block
+	sed -e 's/^kernel-data .*/kernel-data 0x2800000 7.3 incoming/' \
+		-e 's/^ram 0 64M/&\nram 0x40000000 16M/' "$data/vmlinux.spec" >"$work/k73-stale.spec"
+	"$mk" -q -o "$work" "$work/k73-stale.spec" || fail "kho-mkimage k73-stale"
+	python3 "$data/../stale.py" "$ki" "$work/vmlinux73" "$work/k73-stale" && ok ||
+		fail "extended scratch labels (stale.py)"
 fi
 
 for how in "--boot-params 0x90000" "--dtb $work/vmlinux.boot.dtb"; do

@@ -19,7 +19,8 @@ static const char base[] =
 	"abi kho-v3\n"
 	"ram 0 32M\n"
 	"scratch 0x1000000 2M\n"
-	"alloc 0x1800000 4M\n"
+	"alloc 0x1800000 4M\n";
+static const char base_ops[] =
 	"folio 0x400000 4\n"
 	"pages 0x800 100\n";
 
@@ -30,15 +31,15 @@ struct scanned {
 	size_t n;
 };
 
-/* The raw image of @base plus @extra, opened and scanned. */
-static void scan_spec(const char *extra, struct scanned *s)
+/* The raw image of @base, @ram, @base_ops and @extra, opened and scanned. */
+static void scan_spec_ram(const char *ram, const char *extra, struct scanned *s)
 {
 	struct kho_spec_result res;
 	struct kho_error err;
 	char text[1024];
 	int fd;
 
-	snprintf(text, sizeof(text), "%s%s", base, extra);
+	snprintf(text, sizeof(text), "%s%s%s%s", base, ram, base_ops, extra);
 	snprintf(s->path, sizeof(s->path), "/tmp/check_handover.XXXXXX");
 	fd = mkstemp(s->path);
 	ck_assert_int_ge(fd, 0);
@@ -50,6 +51,11 @@ static void scan_spec(const char *extra, struct scanned *s)
 	kho_ref_free(res.ref);
 	ck_assert_msg(kho_source_open(s->path, NULL, &s->src, &err) == KHO_OK, "%s", err.msg);
 	ck_assert_int_eq(kho_scan(s->src, &s->c, &s->n, NULL, NULL, &err), KHO_OK);
+}
+
+static void scan_spec(const char *extra, struct scanned *s)
+{
+	scan_spec_ram("", extra, s);
 }
 
 static void done(struct scanned *s)
@@ -247,6 +253,56 @@ START_TEST(kernel_trees_must_be_the_ones_named)
 }
 END_TEST
 
+/*
+ * 7.3's extended scratch: with the incoming handover known, a stale
+ * candidate in a 1 GiB block holding none of its preserved memory is
+ * possibly overwritten and not inspected, even with --all; a preserved
+ * key in that block, or a tree that cannot be read, keeps it unlabelled.
+ */
+static void stale_labels(const char *ram, const char *extra, uint64_t tree, bool want_block1)
+{
+	struct kho_select_opts o = { .chosen_by = "--vmlinux", .all = true };
+	struct kho_candidate *c;
+	struct kho_findings top;
+	struct scanned s;
+	size_t order[4], n;
+
+	scan_spec_ram(ram, extra, &s);
+	ck_assert_uint_eq(s.n, 1);
+	c = realloc(s.c, 3 * sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	s.c = c;
+	c[1] = c[2] = c[0];
+	c[1].phys = 0x1f00000;                 /* block 0: the handover's keys */
+	c[2].phys = 0x40100000;                /* block 1 */
+	s.n = 3;
+	o.chosen = o.incoming_fdt = c[0].phys;
+	o.incoming_tree = tree ? tree : c[0].map_phys;
+	select_all(&s, &o, &top, order, &n);
+	ck_assert(!c[0].possibly_overwritten && c[0].inspect);
+	ck_assert(!c[1].possibly_overwritten && c[1].inspect);
+	ck_assert_int_eq(c[2].possibly_overwritten, want_block1);
+	ck_assert_int_eq(c[2].inspect, !want_block1);
+	ck_assert_uint_eq(n, want_block1 ? 2 : 3);
+	if (want_block1)
+		ck_assert_ptr_nonnull(strstr(c[2].why, "possibly overwritten"));
+	kho_findings_free(&top);
+	done(&s);
+}
+
+START_TEST(stale_candidates_after_extended_scratch)
+{
+	const char *ram = "ram 0x40000000 4M\n";
+
+	stale_labels(ram, "", 0, true);
+	/* an order-0 key in block 1, and one of order 18 (the whole block) */
+	stale_labels(ram, "folio 0x40200000 0\n", 0, false);
+	stale_labels("ram 0x40000000 0x40000000\n", "folio 0x40000000 18\n", 0, false);
+	/* the tree cannot be read: nothing is claimed */
+	stale_labels(ram, "", 0x7fff000, false);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handover");
@@ -257,6 +313,7 @@ int main(void)
 	tcase_add_test(tc, what_was_named_wins);
 	tcase_add_test(tc, exact_copies_fold);
 	tcase_add_test(tc, kernel_trees_must_be_the_ones_named);
+	tcase_add_test(tc, stale_candidates_after_extended_scratch);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -737,6 +737,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			       "(no KHO FDT)");
 			pr_self(c[i].self_preserved, NULL);
 			pr_bool("inspected", NULL, c[i].inspect);
+			pr_bool("possibly_overwritten", NULL, c[i].possibly_overwritten);
 			pr_str("why", c[i].inspect ? ": inspected, %s\n" : ": %s\n", c[i].why);
 		}
 		pr_obj_close();
@@ -801,6 +802,40 @@ static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming
 		kho_candidate_at(s->src, chosen, &s->cands[s->ncands++], &err);
 	if (incoming && incoming != chosen)
 		kho_candidate_at(s->src, incoming, &s->cands[s->ncands++], &err);
+	return 0;
+}
+
+/*
+ * 7.3+ with the incoming tree known: the other KHO FDTs in the dump too,
+ * so that kho_select() can say which stale ones the incoming kernel's
+ * extended scratch may have overwritten.
+ */
+static int stale_candidates(struct session *s, struct progress *p)
+{
+	struct kho_candidate *found = NULL, *all;
+	struct kho_error err = { 0 };
+	size_t nfound = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	if (kho_scan(s->src, &found, &nfound, on_progress, p, &err))
+		return fail("%s: %s", s->path, err.msg);
+	if (p->shown)
+		fprintf(stderr, "\r%60s\r", "");
+	all = realloc(s->cands, (s->ncands + nfound) * sizeof(*all));
+	if (!all) {
+		free(found);
+		return fail("out of memory");
+	}
+	s->cands = all;
+	for (size_t i = 0; i < nfound; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < s->ncands && !known; k++)
+			known = s->cands[k].phys == found[i].phys;
+		if (!known)
+			s->cands[s->ncands++] = found[i];
+	}
+	free(found);
 	return 0;
 }
 
@@ -889,6 +924,10 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
 	if (so.chosen_by) {
 		if (told_candidates(s, so.chosen, bi->incoming_fdt))
+			return 2;
+		so.incoming_fdt = bi->incoming_fdt;
+		so.incoming_tree = bi->trees_known ? bi->in_tree : 0;
+		if (so.incoming_fdt && so.incoming_tree && stale_candidates(s, &p))
 			return 2;
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &p.start);
