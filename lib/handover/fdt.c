@@ -40,6 +40,13 @@ static enum kho_status read_fdt(struct kho_source *src, const char *file,
 			return kho_error_errno(err, "%s", file);
 		if ((size_t)n < sizeof(struct fdt_header))
 			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: too short for an FDT", file);
+		/* The user says this file is the FDT: a file without the magic
+		 * is a wrong argument, not a finding about the dump. */
+		if (fdt_magic(ho->fdt) != FDT_MAGIC)
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: not an FDT (it starts "
+					     "%02x %02x %02x %02x, an FDT d0 0d fe ed)", file,
+					     ((uint8_t *)ho->fdt)[0], ((uint8_t *)ho->fdt)[1],
+					     ((uint8_t *)ho->fdt)[2], ((uint8_t *)ho->fdt)[3]);
 		return KHO_OK;
 	}
 	if (kho_source_read(src, ho->fdt_phys, ho->fdt, page, err))

@@ -91,11 +91,22 @@ open(sys.argv[2], "wb").write(data.replace(b"radix-v1;vmalloc-v1\0", b"radix-v9;
 PY
 expect 2 "unknown composite component" "$ki" verify "$work/v4x.elf"
 grep -q "unknown component \"radix-v9\"" "$work/err" && ok || fail "component reason: $(cat "$work/err")"
-expect 2 "no DUMP" "$ki" verify
 expect 2 "bad option" "$ki" --frobnicate "$clean"
-expect 1 "--fdt at a page that is no FDT: a finding" "$ki" verify --fdt 0x1000 "$clean"
-grep -q "ERROR (fdt-header): 0x1000" "$work/out" && ok || fail "no fdt-header finding"
-grep -q "no compatible: not a KHO FDT" "$work/out" && ok || fail "--fdt at a zeroed page: $(head -2 "$work/out")"
+expect 2 "--fdt at a page that is no FDT: a mistake in the command line" \
+	"$ki" verify --fdt 0x1000 "$clean"
+grep -q -- "--fdt 0x1000: no FDT there (it starts 00 00 00 00" "$work/err" && ok ||
+	fail "--fdt at a zeroed page: $(cat "$work/err")"
+one_line_err "--fdt at a page that is no FDT"
+expect 2 "a command without its dump" "$ki" verify
+grep -qx "kho-inspect: verify needs a DUMP: kho-inspect verify DUMP (--help)" "$work/err" &&
+	ok || fail "verify without DUMP: $(cat "$work/err")"
+# errors about another file name that file, not the dump
+expect 2 "--vmlinux that does not exist" "$ki" --vmlinux "$work/none" verify "$clean"
+grep -qx "kho-inspect: $work/none: No such file or directory" "$work/err" && ok ||
+	fail "--vmlinux error names the dump: $(cat "$work/err")"
+expect 2 "--fdt-file that is no FDT" "$ki" --fdt-file "$specs/demo.spec" verify "$clean"
+grep -q "^kho-inspect: $specs/demo.spec: " "$work/err" && ok ||
+	fail "--fdt-file error names the dump: $(cat "$work/err")"
 expect 2 "--fdt outside memory" "$ki" verify --fdt 0x7000000000 "$clean"
 one_line_err "--fdt outside memory"
 

@@ -337,6 +337,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 				break;
 			}
 	}
+	/* "kho-inspect verify": a command without its dump, unless a file is
+	 * named so */
+	if (!o->command && optind + 1 == argc && access(argv[optind], F_OK))
+		for (const char *const *cmd = commands; *cmd; cmd++)
+			if (!strcmp(argv[optind], *cmd))
+				return fail("%s needs a DUMP: kho-inspect %s%s DUMP (--help)", *cmd,
+					    *cmd, !strcmp(*cmd, "whatis") ? " ADDR" : "");
 	/* "kho-inspect verfy DUMP": a typo of a command, not a dump named so */
 	if (!o->command && optind + 1 < argc)
 		for (const char *const *cmd = commands; *cmd; cmd++)
@@ -787,6 +794,41 @@ static void close_session(struct session *s)
 
 /* The candidates when something named the handover: it, and the
  * incoming one --vmlinux found in kho_in. */
+/*
+ * An error while inspecting @path: it names @path unless it is about
+ * another file the user gave (--vmlinux, --dtb, --fdt-file), whose
+ * messages start with that file's name.
+ */
+static int fail_in(const char *path, const struct options *o, const char *msg)
+{
+	const char *other[] = { o->vmlinux, o->dtb, o->fdt_file };
+
+	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
+		if (other[i] && !strncmp(msg, other[i], strlen(other[i])) &&
+		    msg[strlen(other[i])] == ':')
+			return fail("%s", msg);
+	return fail("%s: %s", path, msg);
+}
+
+/*
+ * --fdt ADDR names a page the user believes holds the FDT: one that does
+ * not start with the FDT magic is a mistake in the command line, not a
+ * finding about the dump. An unreadable page is kho_inspect()'s to report.
+ */
+static int check_named_fdt(struct session *s, uint64_t phys)
+{
+	struct kho_error err = { 0 };
+	uint8_t magic[4];
+
+	if (phys == KHO_FDT_PHYS_UNKNOWN || kho_source_read(s->src, phys, magic, 4, &err))
+		return 0;
+	if (magic[0] == 0xd0 && magic[1] == 0x0d && magic[2] == 0xfe && magic[3] == 0xed)
+		return 0;
+	return fail("%s: --fdt 0x%llx: no FDT there (it starts %02x %02x %02x %02x, an FDT "
+		    "d0 0d fe ed); kho-inspect scan %s lists the KHO FDTs", s->path, HEX(phys),
+		    magic[0], magic[1], magic[2], magic[3], s->path);
+}
+
 static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming)
 {
 	struct kho_error err = { 0 };
@@ -916,14 +958,15 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 				     kho_find_boot_params(s->src, o->boot_params, bi, &err);
 
 		if (st)
-			return fail("%s: %s", path, err.msg);
+			return fail_in(path, o, err.msg);
 		so.chosen = bi->fdt;
 		if (bi->scratch && bi->scratch_bytes)
 			arrays[narrays++] = (struct kho_scratch_area){ bi->scratch, bi->scratch_bytes };
 	}
 	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
 	if (so.chosen_by) {
-		if (told_candidates(s, so.chosen, bi->incoming_fdt))
+		if (told_candidates(s, so.chosen, bi->incoming_fdt) ||
+		    (o->have_fdt && !told && !o->fdt_file && check_named_fdt(s, so.chosen)))
 			return 2;
 		so.incoming_fdt = bi->incoming_fdt;
 		so.incoming_tree = bi->trees_known ? bi->in_tree : 0;
@@ -973,7 +1016,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 
 		s->hs[i].found_by = so.chosen_by ? so.chosen_by : "scan";
 		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, &err))
-			return fail("%s: %s", path, err.msg);
+			return fail_in(path, o, err.msg);
 	}
 	if (o->vmlinux)
 		return check_kernel_trees(s);
