@@ -96,8 +96,8 @@ static const struct explanation text[] = {
 	{ "range-overlap",
 	  "Two keys covering the same memory: the next kernel restores it twice, to two "
 	  "owners or as two folio sizes.",
-	  "The finding names both; kho-inspect diff against the incoming dump shows which "
-	  "side added which." },
+	  "kho-inspect whatis ADDR DUMP names what owns each of the two; diff against the "
+	  "incoming dump shows which side added which." },
 	{ "range-scratch",
 	  "Preserved memory inside a scratch area is used by the next kernel for early "
 	  "allocations before the tree is read: it will be overwritten.",

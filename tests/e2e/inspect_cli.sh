@@ -34,6 +34,12 @@ grep -q "verdict      1 error, " "$work/out" && ok || fail "1 error: $(tail -1 "
 expect 0 "verify clean" "$ki" verify "$clean"
 expect 1 "verify with an error" "$ki" verify "$work/defect-range-overlap.elf"
 grep -q "ERROR (range-overlap): 0x" "$work/out" && ok || fail "finding line: $(cat "$work/out")"
+# a hint under the first finding of each check, the same text as --explain's
+[ "$(grep -c '^  hint: ' "$work/out")" = 2 ] &&
+	grep -A1 "ERROR (range-overlap)" "$work/out" | grep -q "^  hint: kho-inspect whatis ADDR DUMP" &&
+	ok || fail "hints: $(cat "$work/out")"
+expect 1 "JSON findings carry their hint" "$ki" --json verify "$work/defect-range-overlap.elf"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); fs=d["handovers"][0]["findings"]; assert fs and all(f["hint"] for f in fs), fs' "$work/out" && ok || fail "JSON hints: $(cat "$work/out")"
 expect 0 "-W makes it a warning" "$ki" verify -W range-overlap "$work/defect-range-overlap.elf"
 expect 1 "--fail-on warning" "$ki" verify -W range-overlap --fail-on warning "$work/defect-range-overlap.elf"
 expect 0 "-Wno- turns it off" "$ki" verify -Wno-range-overlap -Wno-scratch-unknown --fail-on note "$work/defect-range-overlap.elf"

@@ -454,15 +454,18 @@ static void print_vmlinux(const struct options *o, const struct kho_boot_info *b
 	pr_obj_close();
 }
 
-/*
- * The findings of @f: all in JSON; in text the first @shown (verify: all),
- * most severe first, and what was left out with the command that shows it.
- */
 /* What `luo` shows: the LUO checks and what LUO could not read. */
 static bool about_luo(const struct kho_finding *x)
 {
 	return !strncmp(x->check->name, "luo-", 4) || !strncmp(x->message, "LUO", 3);
 }
+
+/*
+ * The findings of @f: all in JSON; in text the first @shown (verify: all),
+ * most severe first, and what was left out with the command that shows it.
+ * Each carries a hint of where to look next (the check's --explain "how");
+ * text prints it under the first finding of each check only.
+ */
 
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown)
@@ -471,9 +474,11 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 
 	static const char *const upper[] = { "NOTE", "INCOMPLETE", "WARNING", "ERROR" };
 	size_t n = kho_check_count(), printed = 0, left = 0;
+	const char *why, *how;
 
 	/* JSON keeps the order found, in one pass; text goes by severity. */
 	int passes = pr_is_json() ? 1 : KHO_SEV_COUNT;
+	bool *hinted = calloc(n ? n : 1, sizeof(*hinted));
 
 	pr_arr_open("findings");
 	for (int pass = 0; pass < passes; pass++)
@@ -495,9 +500,18 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			pr_str("severity", NULL, kho_severity_str(x->severity));
 			pr_hex("phys", NULL, x->phys);
 			pr_str("message", text ? "%s\n" : NULL, x->message);
+			if (kho_check_explain(x->check->name, &why, &how)) {
+				size_t k = (size_t)(x->check - kho_checks());
+				bool first = text && hinted && k < n && !hinted[k];
+
+				pr_str("hint", first ? "  hint: %s\n" : NULL, how);
+				if (first)
+					hinted[k] = true;
+			}
 			pr_obj_close();
 		}
 	pr_arr_close();
+	free(hinted);
 	for (size_t i = 0; i < n; i++)
 		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
 			left += kho_findings_dropped(f, i, (enum kho_severity)sev);
