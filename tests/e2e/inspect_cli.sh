@@ -304,6 +304,26 @@ grep -q "preserved .*(order 0)" "$work/out" && grep -q "LUO folio .*folio 0 of m
 	ok || fail "whatis: $(cat "$work/out")"
 expect 2 "whatis without an address" "$ki" whatis "$work/luo-a.elf"
 
+# verify --expect: a verdict against a golden expectation (FileCheck style)
+overlap=$work/defect-range-overlap
+expect 0 "--expect of its own expectation" "$ki" verify --expect "$overlap.expect.json" "$overlap.elf"
+tail -1 "$work/out" | grep -q "the verdict matches" && grep -q "generator.args: --scratch-array" "$work/out" &&
+	ok || fail "--expect match: $(cat "$work/out")"
+expect 1 "--expect of another image's" "$ki" verify --expect "${clean%.elf}.expect.json" "$overlap.elf"
+grep -q "^+ handovers\[0\].findings: range-overlap error at 0x" "$work/out" &&
+	grep -q "^  summary.error: expected 0, found " "$work/out" &&
+	grep -q "^+ handovers\[0\].ranges: 0x[0-9a-f]* order [0-9]" "$work/out" &&
+	ok || fail "--expect differences: $(cat "$work/out")"
+expect 1 "--expect, the other way round" "$ki" verify --expect "$overlap.expect.json" "$clean"
+grep -q "^- handovers\[0\].findings: range-overlap error at 0x" "$work/out" && ok ||
+	fail "--expect missing finding: $(cat "$work/out")"
+expect 1 "--expect under --json" "$ki" --json verify --expect "${clean%.elf}.expect.json" "$overlap.elf"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["expect"]; assert not e["match"] and any(d["path"] == "handovers[0].findings" and d["expected"] is None and d["found"]["check"] == "range-overlap" for d in e["differences"]), e' "$work/out" &&
+	ok || fail "--expect JSON: $(cat "$work/out")"
+expect 2 "--expect of a file that is no JSON" "$ki" verify --expect "$specs/demo.spec" "$clean"
+grep -q "demo.spec: line 1: " "$work/err" && ok || fail "--expect bad file: $(cat "$work/err")"
+expect 2 "--expect with summary" "$ki" summary --expect "${clean%.elf}.expect.json" "$clean"
+
 # The first hour (issue 16): checks explained, typos named, sizes detected.
 expect 0 "--list-checks" "$ki" --list-checks
 grep -q "^luo-not-preserved  *error" "$work/out" && ok || fail "--list-checks: $(head -3 "$work/out")"

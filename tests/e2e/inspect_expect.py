@@ -128,6 +128,11 @@ def main():
               f"want {[h['fdt']['phys'] for h in want['handovers']]}")
         errors = any(s == "error" for (_, _, s, _) in wf)
         check(rc == (1 if errors else 0), f"{name}: exit {rc}, want {1 if errors else 0}")
+        # kho-inspect's own comparison (verify --expect) agrees with this one
+        r = subprocess.run([tool, "verify", "--expect", base + ".expect.json", base + ".elf"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0 and r.stdout.endswith("the verdict matches\n"),
+              f"{name}: verify --expect: exit {r.returncode}: {r.stdout[-600:]}{r.stderr}")
         # Every other format the spec wrote must give the same verdict,
         # but where the defect is about what a format can lack: a raw image
         # holds every page, and the kdumps are made from a whole ELF.

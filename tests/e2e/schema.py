@@ -41,6 +41,8 @@ def main():
         for cmd in (["summary"], ["verify", "--ranges"], ["ranges"], ["ranges", "--merge"],
                     ["tree"], ["scan"], ["luo"]):
             runs.append(cmd + [img])
+    runs.append(["verify", "--expect", images[0][:-4] + ".expect.json", images[0]])
+    runs.append(["verify", "--expect", images[0][:-4] + ".expect.json", images[3]])
     runs.append(["diff", images[0], images[3]])
     runs.append(["whatis", "0x6000000", images[-1]])    # demo: a reserve-mem region
     runs.append(["verify", "--page-size", "4096", images[0][:-4] + ".raw"])

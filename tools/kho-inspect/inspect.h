@@ -12,6 +12,7 @@ struct options {
 	bool have_fdt, all, json, pretty, strict, merge, sort_phys, with_ranges;
 	uint64_t fdt;
 	const char *fdt_file, *outdir, *dtb, *vmlinux;
+	const char *expect;    /* verify --expect FILE */
 	uint64_t boot_params;
 	bool have_boot_params;
 	struct kho_scratch_area scratch[32], arrays[8];
@@ -33,6 +34,12 @@ struct handover_result {
 
 /* The whole command line: what main() runs. returns: the exit status. */
 int kho_inspect_main(int argc, char **argv);
+/* A fatal error: one line on stderr (and {"error"} under --json). returns: 2. */
+int inspect_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* verify --expect: the document @doc (consumed) against o->expect.
+ * returns: 0 it matches, 1 it differs, 2 the expectation cannot be read. */
+struct json_t;
+int cmd_expect(const struct options *o, struct json_t *doc);
 int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n);
 int cmd_extract(const struct options *o, struct kho_source *src,
 		struct handover_result *h);

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "inspect.h"
 #include "print.h"
 
@@ -26,8 +28,9 @@ static const char *const commands[] = {
 static bool json_errors;
 
 /* Could not inspect: one line on stderr (or {"error"} in JSON), exit 2. */
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+static int fail_msg(const char *msg);
+
+int inspect_fail(const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -35,6 +38,11 @@ static int fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	return fail_msg(msg);
+}
+
+static int fail_msg(const char *msg)
+{
 	/* JSON mode: {"error"} on stdout for the program, the same line on
 	 * stderr for the person reading the CI log (contract.md). */
 	if (json_errors) {
@@ -86,6 +94,9 @@ static void usage(FILE *f)
 "  --fail-on error|warning|incomplete|note   --strict (also fail on incomplete)\n"
 "  -j, --json          one JSON document      -p, --pretty  indented JSON\n"
 "  --ranges            verify: list the ranges too\n"
+"  --expect FILE       verify: compare the verdict with FILE (a --json verify document,\n"
+"                      such as kho-mkimage's NAME.expect.json); print what differs,\n"
+"                      exit 1 when anything does\n"
 "  --progress always|never|auto\n"
 "\n"
 "Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect.\n");
@@ -161,9 +172,9 @@ static int unknown_check(const char *what, const char *name)
 	const char *near = closest_check(name);
 
 	if (near)
-		return fail("%s: no check \"%s\"; did you mean %s? (kho-inspect --list-checks)",
+		return inspect_fail("%s: no check \"%s\"; did you mean %s? (kho-inspect --list-checks)",
 			    what, name, near);
-	return fail("%s: no check \"%s\" (kho-inspect --list-checks)", what, name);
+	return inspect_fail("%s: no check \"%s\" (kho-inspect --list-checks)", what, name);
 }
 
 static int add_override(struct options *o, const char *name, enum kho_severity sev)
@@ -171,7 +182,7 @@ static int add_override(struct options *o, const char *name, enum kho_severity s
 	if (!kho_check_find(name))
 		return unknown_check(sev == KHO_SEV_ERROR ? "-E" : "-W", name);
 	if (o->noverrides == sizeof(o->overrides) / sizeof(o->overrides[0]))
-		return fail("too many -W/-E options");
+		return inspect_fail("too many -W/-E options");
 	o->overrides[o->noverrides++] = (struct kho_severity_override){ name, sev };
 	return 0;
 }
@@ -201,7 +212,7 @@ static int explain(const char *name)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
-	       O_MAX_ORDER, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES,
+	       O_MAX_ORDER, O_EXPECT, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES,
 	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
@@ -221,6 +232,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "sort", required_argument, NULL, O_SORT },
 		{ "merge", no_argument, NULL, O_MERGE },
 		{ "ranges", no_argument, NULL, O_RANGES },
+		{ "expect", required_argument, NULL, O_EXPECT },
 		{ "boot-params", required_argument, NULL, O_BOOT_PARAMS },
 		{ "dtb", required_argument, NULL, O_DTB },
 		{ "vmlinux", required_argument, NULL, O_VMLINUX },
@@ -249,33 +261,33 @@ static int parse_args(int argc, char **argv, struct options *o)
 			else if (!strcmp(optarg, "raw")) o->src.format = KHO_FORMAT_RAW;
 			else if (!strcmp(optarg, "elf")) o->src.format = KHO_FORMAT_ELF;
 			else if (!strcmp(optarg, "kdump")) o->src.format = KHO_FORMAT_KDUMP;
-			else return fail("--format: \"%s\" is not auto, raw, elf or kdump", optarg);
+			else return inspect_fail("--format: \"%s\" is not auto, raw, elf or kdump", optarg);
 			break;
 		case O_RAW_BASE:
 			if (!kho_parse_number(optarg, &o->src.raw_base))
-				return fail("--raw-base: \"%s\" is not an address", optarg);
+				return inspect_fail("--raw-base: \"%s\" is not an address", optarg);
 			break;
 		case O_FDT:
 			if (!kho_parse_number(optarg, &o->fdt))
-				return fail("--fdt: \"%s\" is not an address", optarg);
+				return inspect_fail("--fdt: \"%s\" is not an address", optarg);
 			o->have_fdt = true;
 			break;
 		case O_FDT_FILE: o->fdt_file = optarg; break;
 		case O_SCRATCH:
 			if (o->nscratch == 32 || !parse_pair(optarg, &o->scratch[o->nscratch++]))
-				return fail("--scratch: \"%s\" is not ADDR,SIZE", optarg);
+				return inspect_fail("--scratch: \"%s\" is not ADDR,SIZE", optarg);
 			break;
 		case O_SCRATCH_ARRAY:
 			if (o->narrays == 8 || !parse_pair(optarg, &o->arrays[o->narrays++]))
-				return fail("--scratch-array: \"%s\" is not ADDR,BYTES", optarg);
+				return inspect_fail("--scratch-array: \"%s\" is not ADDR,BYTES", optarg);
 			break;
 		case O_PAGE_SIZE:
 			if (!kho_parse_number(optarg, &o->src.page_size) || !o->src.page_size)
-				return fail("--page-size: \"%s\" is not a size", optarg);
+				return inspect_fail("--page-size: \"%s\" is not a size", optarg);
 			break;
 		case O_MAX_ORDER:
 			if (!kho_parse_number(optarg, &v) || v > 64)
-				return fail("--max-order: \"%s\" is not an order", optarg);
+				return inspect_fail("--max-order: \"%s\" is not an order", optarg);
 			o->max_order = (unsigned)v;
 			o->has_max_order = true;
 			break;
@@ -296,7 +308,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_FAIL_ON:
 			if (!parse_severity(optarg, &o->fail_on))
-				return fail("--fail-on: \"%s\" is not error, warning, incomplete or note",
+				return inspect_fail("--fail-on: \"%s\" is not error, warning, incomplete or note",
 					    optarg);
 			break;
 		case O_STRICT: o->strict = true; break;
@@ -304,18 +316,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->progress = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? -1 :
 				      !strcmp(optarg, "auto") ? 0 : 2;
 			if (o->progress == 2)
-				return fail("--progress: \"%s\" is not always, never or auto", optarg);
+				return inspect_fail("--progress: \"%s\" is not always, never or auto", optarg);
 			break;
 		case O_SORT:
 			if (strcmp(optarg, "phys") && strcmp(optarg, "tree"))
-				return fail("--sort: \"%s\" is not phys or tree", optarg);
+				return inspect_fail("--sort: \"%s\" is not phys or tree", optarg);
 			o->sort_phys = !strcmp(optarg, "phys");
 			break;
 		case O_MERGE: o->merge = true; break;
 		case O_RANGES: o->with_ranges = true; break;
+		case O_EXPECT: o->expect = optarg; break;
 		case O_BOOT_PARAMS:
 			if (!kho_parse_number(optarg, &o->boot_params))
-				return fail("--boot-params: \"%s\" is not an address", optarg);
+				return inspect_fail("--boot-params: \"%s\" is not an address", optarg);
 			o->have_boot_params = true;
 			break;
 		case O_DTB: o->dtb = optarg; break;
@@ -325,8 +338,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'o': o->outdir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kho-inspect %s\n", KHO_VERSION_STRING); exit(0);
-		case ':': return fail("%s needs an argument (--help)", argv[optind - 1]);
-		default: return fail("unknown option %s (--help)", argv[optind - 1]);
+		case ':': return inspect_fail("%s needs an argument (--help)", argv[optind - 1]);
+		default: return inspect_fail("unknown option %s (--help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
@@ -342,13 +355,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!o->command && optind + 1 == argc && access(argv[optind], F_OK))
 		for (const char *const *cmd = commands; *cmd; cmd++)
 			if (!strcmp(argv[optind], *cmd))
-				return fail("%s needs a DUMP: kho-inspect %s%s DUMP (--help)", *cmd,
+				return inspect_fail("%s needs a DUMP: kho-inspect %s%s DUMP (--help)", *cmd,
 					    *cmd, !strcmp(*cmd, "whatis") ? " ADDR" : "");
 	/* "kho-inspect verfy DUMP": a typo of a command, not a dump named so */
 	if (!o->command && optind + 1 < argc)
 		for (const char *const *cmd = commands; *cmd; cmd++)
 			if (distance(argv[optind], *cmd) <= 2)
-				return fail("unknown command \"%s\"; did you mean %s? (--help)",
+				return inspect_fail("unknown command \"%s\"; did you mean %s? (--help)",
 					    argv[optind], *cmd);
 	if (!o->command)
 		o->command = "summary";
@@ -362,28 +375,33 @@ static int parse_args(int argc, char **argv, struct options *o)
 				"See kho-inspect --help.\n");
 			return 2;
 		}
-		return fail("no DUMP given (--help)");
+		return inspect_fail("no DUMP given (--help)");
 	}
 	if (!strcmp(o->command, "whatis")) {
 		if (!kho_parse_number(argv[optind], &o->whatis))
-			return fail("whatis: \"%s\" is not an address (whatis ADDR DUMP)",
+			return inspect_fail("whatis: \"%s\" is not an address (whatis ADDR DUMP)",
 				    argv[optind]);
 		if (++optind == argc)
-			return fail("whatis takes an address and a dump: whatis ADDR DUMP");
+			return inspect_fail("whatis takes an address and a dump: whatis ADDR DUMP");
 	}
 	o->dump = argv[optind];
 	if (!strcmp(o->command, "diff")) {
 		if (optind + 2 != argc)
-			return fail("diff takes two dumps: diff DUMP_A DUMP_B");
+			return inspect_fail("diff takes two dumps: diff DUMP_A DUMP_B");
 		o->dump_b = argv[optind + 1];
 	} else if (optind + 1 < argc) {
-		return fail("unexpected argument \"%s\" (one DUMP)", argv[optind + 1]);
+		return inspect_fail("unexpected argument \"%s\" (one DUMP)", argv[optind + 1]);
 	}
+	if (o->expect && strcmp(o->command, "verify"))
+		return inspect_fail("--expect compares a verdict: kho-inspect verify --expect FILE "
+				    "DUMP");
+	if (o->expect)
+		o->with_ranges = true;   /* an expectation may list them */
 	if (!strcmp(o->command, "extract") && !o->outdir)
-		return fail("extract needs -o DIR");
+		return inspect_fail("extract needs -o DIR");
 	/* every command honours --json or refuses it (contract.md) */
 	if (o->json && (!strcmp(o->command, "fdt") || !strcmp(o->command, "extract")))
-		return fail("%s prints no JSON (%s): leave out --json", o->command,
+		return inspect_fail("%s prints no JSON (%s): leave out --json", o->command,
 			    !strcmp(o->command, "fdt") ? "DTS" : "file names");
 	return 0;
 }
@@ -820,8 +838,8 @@ static int fail_in(const char *path, const struct options *o, const char *msg)
 	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
 		if (other[i] && !strncmp(msg, other[i], strlen(other[i])) &&
 		    msg[strlen(other[i])] == ':')
-			return fail("%s", msg);
-	return fail("%s: %s", path, msg);
+			return inspect_fail("%s", msg);
+	return inspect_fail("%s: %s", path, msg);
 }
 
 /*
@@ -838,7 +856,7 @@ static int check_named_fdt(struct session *s, uint64_t phys)
 		return 0;
 	if (magic[0] == 0xd0 && magic[1] == 0x0d && magic[2] == 0xfe && magic[3] == 0xed)
 		return 0;
-	return fail("%s: --fdt 0x%llx: no FDT there (it starts %02x %02x %02x %02x, an FDT "
+	return inspect_fail("%s: --fdt 0x%llx: no FDT there (it starts %02x %02x %02x %02x, an FDT "
 		    "d0 0d fe ed); kho-inspect scan %s lists the KHO FDTs", s->path, HEX(phys),
 		    magic[0], magic[1], magic[2], magic[3], s->path);
 }
@@ -849,7 +867,7 @@ static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming
 
 	s->cands = calloc(2, sizeof(*s->cands));
 	if (!s->cands)
-		return fail("out of memory");
+		return inspect_fail("out of memory");
 	/* An unreadable page is kho_inspect()'s to report. */
 	if (chosen == KHO_FDT_PHYS_UNKNOWN)
 		s->cands[s->ncands++] = (struct kho_candidate){ .phys = chosen,
@@ -874,13 +892,13 @@ static int stale_candidates(struct session *s, struct progress *p)
 
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	if (kho_scan(s->src, &found, &nfound, on_progress, p, &err))
-		return fail("%s: %s", s->path, err.msg);
+		return inspect_fail("%s: %s", s->path, err.msg);
 	if (p->shown)
 		fprintf(stderr, "\r%60s\r", "");
 	all = realloc(s->cands, (s->ncands + nfound) * sizeof(*all));
 	if (!all) {
 		free(found);
-		return fail("out of memory");
+		return inspect_fail("out of memory");
 	}
 	s->cands = all;
 	for (size_t i = 0; i < nfound; i++) {
@@ -908,9 +926,9 @@ static int detect_page_size(const struct options *o, const char *path, struct se
 	size_t n;
 
 	if (kho_detect_page_size(path, &o->src, o->have_fdt ? o->fdt : 0, sizes, &n, &err))
-		return fail("%s", err.msg);
+		return inspect_fail("%s", err.msg);
 	if (n > 1)
-		return fail("%s: the dump does not record its page size, and its handover reads "
+		return inspect_fail("%s: the dump does not record its page size, and its handover reads "
 			    "consistently with %llu and %llu bytes: give --page-size", path,
 			    HEX(sizes[0]), HEX(sizes[1]));
 	s->page_size_from = n ? "detected" : "assumed";
@@ -919,7 +937,7 @@ static int detect_page_size(const struct options *o, const char *path, struct se
 	kho_source_close(s->src);
 	so.page_size = sizes[0];
 	if (kho_source_open(path, &so, &s->src, &err))
-		return fail("%s", err.msg);
+		return inspect_fail("%s", err.msg);
 	return 0;
 }
 
@@ -929,7 +947,7 @@ static int check_kernel_trees(struct session *s)
 	struct kho_inspection **in = calloc(s->nh ? s->nh : 1, sizeof(*in));
 
 	if (!in)
-		return fail("out of memory");
+		return inspect_fail("out of memory");
 	for (size_t i = 0; i < s->nh; i++)
 		in[i] = &s->hs[i].in;
 	kho_check_kernel_trees(&s->boot, in, s->nh, &s->top);
@@ -960,7 +978,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		kho_findings_set_severity(&s->top, o->overrides[i].check, o->overrides[i].severity);
 	memcpy(arrays, o->arrays, sizeof(o->arrays));
 	if (kho_source_open(path, &o->src, &s->src, &err))
-		return fail("%s", err.msg);
+		return inspect_fail("%s", err.msg);
 	if (kho_source_page_size_assumed(s->src) && !scan_only &&
 	    detect_page_size(o, path, s))
 		return 2;
@@ -989,29 +1007,29 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &p.start);
 		if (kho_scan(s->src, &s->cands, &s->ncands, on_progress, &p, &err))
-			return fail("%s: %s", path, err.msg);
+			return inspect_fail("%s: %s", path, err.msg);
 		if (p.shown)
 			fprintf(stderr, "\r%60s\r", "");
 	}
 	s->order = calloc(s->ncands ? s->ncands : 1, sizeof(*s->order));
 	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
 	if (!s->order || !s->hs || s->top.oom)
-		return fail("out of memory");
+		return inspect_fail("out of memory");
 	if (kho_select(s->src, s->cands, s->ncands, &so, &s->top, s->order, &s->nh, &err))
-		return fail("%s: %s", path, err.msg);
+		return inspect_fail("%s: %s", path, err.msg);
 	if (scan_only)
 		return 0;
 	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed"))
-		return fail("%s: the dump does not record its page size and no KHO page size "
+		return inspect_fail("%s: the dump does not record its page size and no KHO page size "
 			    "(4, 16 or 64 KiB) reads its handover without structural errors: "
 			    "give --page-size", path);
 	if (!s->ncands) {
 		uint64_t size, cut;
 
 		if (kho_source_truncated(s->src, &size, &cut) && cut != UINT64_MAX)
-			return fail("%s: no KHO FDT found before the file is cut short (memory "
+			return inspect_fail("%s: no KHO FDT found before the file is cut short (memory "
 				    "from 0x%llx on is not in it); try --fdt ADDR", path, HEX(cut));
-		return fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
+		return inspect_fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
 			    "\"kho-v...\"); try --fdt ADDR", path);
 	}
 	for (size_t i = 0; i < s->nh; i++) {
@@ -1053,12 +1071,14 @@ static void print_next_step(const struct session *s)
 		pr_text("next         kho-inspect --explain %s\n", worst->check->name);
 }
 
+/* The report of @s: printed, or with --expect built as a JSON document
+ * and compared (cmd_expect). returns: the exit status. */
 static int print_report(const struct options *o, struct session *s)
 {
 	bool verify = !strcmp(o->command, "verify");
 	size_t counts[4] = { 0 }, c[4];
 
-	pr_init(o->json, o->pretty, stdout);
+	pr_init(o->json || o->expect, o->pretty, stdout);
 	print_source(o, s->src, s->page_size_from);
 	if (!strcmp(o->command, "whatis")) {
 		print_whatis(s->src, s->hs, s->nh, o->whatis);
@@ -1103,6 +1123,8 @@ static int print_report(const struct options *o, struct session *s)
 	pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
 	pr_obj_close();
 	print_next_step(s);
+	if (o->expect)
+		return cmd_expect(o, pr_detach());
 	return pr_finish() ? 2 : exit_status(o, counts);
 }
 
@@ -1126,14 +1148,70 @@ static void report_memory(void)
 	fclose(f);
 }
 
+/*
+ * verify --expect FILE: an expectation written by kho-mkimage says in
+ * generator.args what the verifier must be told (--scratch-array ...);
+ * those come first, so the command line can still override them.
+ * returns: the argument vector to parse (@argv, or a new one in *@owned).
+ */
+static char **with_expect_args(int *argc, char **argv, json_t **owned)
+{
+	const char *file = NULL;
+	json_t *args;
+	char **v;
+	size_t n;
+
+	*owned = NULL;
+	for (int i = 1; i < *argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--expect") && i + 1 < *argc)
+			file = argv[i + 1];
+		else if (!strncmp(argv[i], "--expect=", 9))
+			file = argv[i] + 9;
+	if (!file || !(*owned = json_load_file(file, 0, NULL)))
+		return argv;   /* cmd_expect() reports a file that does not load */
+	args = json_object_get(json_object_get(*owned, "generator"), "args");
+	n = json_array_size(args);
+	for (size_t i = 0; i < n; i++)
+		if (!json_is_string(json_array_get(args, i)))
+			return argv;
+	v = calloc((size_t)*argc + n + 1, sizeof(*v));
+	if (!n || !v) {
+		free(v);
+		return argv;
+	}
+	v[0] = argv[0];
+	for (size_t i = 0; i < n; i++)
+		v[1 + i] = (char *)json_string_value(json_array_get(args, i));
+	memcpy(v + 1 + n, argv + 1, (size_t)(*argc - 1) * sizeof(*v));
+	*argc += (int)n;
+	return v;
+}
+
+static int run(const struct options *po);
+
 int kho_inspect_main(int argc, char **argv)
 {
 	struct options o = { 0 };
+	json_t *expect_doc;
+	char **args = with_expect_args(&argc, argv, &expect_doc);
+	int rc;
+
+	rc = parse_args(argc, args, &o);
+	if (!rc)
+		rc = run(&o);
+	if (args != argv)
+		free(args);
+	json_decref(expect_doc);
+	return rc;
+}
+
+/* The parsed command line, run. */
+static int run(const struct options *po)
+{
+	struct options o = *po;
 	struct session a, b;
 	int rc;
 
-	if ((rc = parse_args(argc, argv, &o)))
-		return rc;
 	if (!strcmp(o.command, "diff")) {
 		rc = open_session(&o, o.dump, false, &a);
 		if (!rc) {
@@ -1150,7 +1228,7 @@ int kho_inspect_main(int argc, char **argv)
 		pr_init(o.json, o.pretty, stdout);
 		print_source(&o, a.src, a.page_size_from);
 		print_candidates(a.cands, a.ncands, true);
-		rc = pr_finish() ? 2 : a.ncands ? 0 : fail("%s: no KHO FDT found", o.dump);
+		rc = pr_finish() ? 2 : a.ncands ? 0 : inspect_fail("%s: no KHO FDT found", o.dump);
 	} else if (!rc && !strcmp(o.command, "fdt")) {
 		rc = cmd_fdt(a.src, a.hs, a.nh);
 	} else if (!rc && !strcmp(o.command, "extract")) {

@@ -144,6 +144,14 @@ void pr_text(const char *fmt, ...)
 	va_end(ap);
 }
 
+json_t *pr_detach(void)
+{
+	json_t *doc = P.json && P.depth ? P.stack[0] : NULL;
+
+	P.depth = 0;
+	return doc;
+}
+
 int pr_finish(void)
 {
 	int rc = 0;
