@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../util/typo.h"
 #include "../util/util.h"
 #include "kho/check.h"
 
@@ -909,8 +910,15 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	for (size_t i = 0; i < ARRAY_SIZE(defects); i++)
 		if (!strcmp(defects[i].check, check))
 			def = &defects[i];
-	if (!def)
-		return kho_error_set(err, KHO_ERR_INVALID, "no defect named \"%s\"", check);
+	if (!def) {
+		const char *near = typo_closest(check, &defects[0].check, ARRAY_SIZE(defects),
+						sizeof(defects[0]), 3);
+
+		return kho_error_set(err, KHO_ERR_INVALID, "no defect named \"%.60s\"%s%s%s "
+				     "(kho-mkimage --list-defects lists them)", check,
+				     near ? "; did you mean " : "", near ? near : "",
+				     near ? "?" : "");
+	}
 	if (ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "defect %s after finalize", check);

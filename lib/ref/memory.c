@@ -338,7 +338,17 @@ enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 	}
 	/* A failed large request must not use up room for small ones. */
 	m->cursor = saved;
-	return kho_error_set(err, KHO_ERR_NOMEM,
-			     "no free order-%u block left in the allocation regions",
-			     order);
+	{
+		uint64_t total = 0;
+
+		for (size_t i = 0; i < regions->n; i++)
+			total += regions->v[i].size;
+		/* The machine is too small for the spec, not this line wrong. */
+		return kho_error_set(err, KHO_ERR_NOMEM,
+				     "the %s (0x%llx bytes) has no free order-%u block left for "
+				     "the tree, FDTs, blobs and records the spec needs so far: "
+				     "give %s more room", m->alloc.n ? "alloc region" : "RAM",
+				     (unsigned long long)total, order,
+				     m->alloc.n ? "alloc" : "ram");
+	}
 }

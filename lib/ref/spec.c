@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../util/typo.h"
 #include "../util/util.h"
 #include "kho/number.h"
 
@@ -457,6 +458,23 @@ static const struct {
 	{ "defect", 1, 1 + DEFECT_MAX_ARGS, d_defect, "defect CHECK [VARIANT] [NAME]" },
 };
 
+/* "unknown directive", the closest one, and every one there is. */
+static enum kho_status unknown_directive(struct spec *s, const char *word)
+{
+	const char *near = typo_closest(word, &directives[0].name, ARRAY_SIZE(directives),
+					sizeof(directives[0]), 2);
+	char list[512];
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(directives) && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, " %s",
+					 directives[i].name);
+	return kho_error_set(s->err, KHO_ERR_INVALID, "unknown directive \"%.40s\"%s%s%s "
+			     "(directives:%s)", word, near ? "; did you mean " : "",
+			     near ? near : "", near ? "?" : "", list);
+}
+
 static enum kho_status run_line(struct spec *s, char *line)
 {
 	char *argv[SPEC_MAX_WORDS + 1];
@@ -478,7 +496,7 @@ static enum kho_status run_line(struct spec *s, char *line)
 					     directives[i].usage);
 		return directives[i].fn(s, argc, argv);
 	}
-	return kho_error_set(s->err, KHO_ERR_INVALID, "unknown directive \"%.40s\"", argv[0]);
+	return unknown_directive(s, argv[0]);
 }
 
 KHO_EXPORT enum kho_status kho_spec_run_buffer(const char *name, const char *text,

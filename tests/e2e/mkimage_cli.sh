@@ -26,7 +26,31 @@ expect_status 0 "--list-defects" "$mk" --list-defects
 # one distinct check name a line, the newest among them
 [ "$(sort -u "$work/out" | wc -l)" = "$(wc -l <"$work/out")" ] && grep -qx scratch-unknown "$work/out" &&
 	grep -qx range-overlap "$work/out" && ok || fail "--list-defects: $(tr '\n' ' ' <"$work/out")"
-expect_status 2 "missing output dir" "$mk" -o "$work/nope" /dev/null
+printf 'ram 0 16M\nalloc 0x800000 1M\noutputs raw\nfolio 0x1000 0\n' >"$work/tiny.spec"
+expect_status 0 "-o creates DIR (and its parents)" "$mk" -q -o "$work/new/dir" "$work/tiny.spec"
+[ -f "$work/new/dir/tiny.raw" ] && ok || fail "-o DIR was not created: $(ls -R "$work/new")"
+expect_status 2 "-o under a file" "$mk" -o "$work/tiny.spec/x" "$work/tiny.spec"
+grep -q "tiny.spec/x: Not a directory" "$work/err" && ok || fail "-o under a file: $(cat "$work/err")"
+expect_status 2 "--only an output the spec does not make" "$mk" --only elf -o "$work/o" "$work/tiny.spec"
+grep -q "tiny.spec: --only elf: the spec does not make elf (it makes raw,dtb,expect" "$work/err" &&
+	ok || fail "--only not made: $(cat "$work/err")"
+expect_status 0 "--raw-base takes the number forms" "$mk" -q --raw-base 0K -o "$work/new" "$work/tiny.spec"
+expect_status 2 "--raw-base with junk" "$mk" --raw-base 1Mx -o "$work/new" "$work/tiny.spec"
+# spec errors name the closest word and list the accepted ones
+printf 'ram 0 16M\nfolo 0x1000 0\n' >"$work/typo.spec"
+expect_status 2 "a mistyped directive" "$mk" -o "$work/o" "$work/typo.spec"
+grep -q 'typo.spec:2: unknown directive "folo"; did you mean folio? (directives: abi .* defect)' \
+	"$work/err" && ok || fail "directive typo: $(cat "$work/err")"
+printf 'ram 0 16M\nfolio 0x1000 0\ndefect range-overlapp\n' >"$work/typo.spec"
+expect_status 2 "a mistyped defect" "$mk" -o "$work/o" "$work/typo.spec"
+grep -q 'did you mean range-overlap? (kho-mkimage --list-defects' "$work/err" && ok ||
+	fail "defect typo: $(cat "$work/err")"
+# a machine too small for what the spec preserves says so
+printf 'ram 0 1M\nalloc 0xc0000 8K\nfolio 0x10000 0\npages 0x20 10\n' >"$work/small.spec"
+expect_status 2 "alloc too small" "$mk" -o "$work/o" "$work/small.spec"
+grep -q "the alloc region (0x2000 bytes) has no free order-0 block left .*: give alloc more room" \
+	"$work/err" && ok || fail "too small: $(cat "$work/err")"
+rm -rf "$work/new"
 expect_status 2 "bad --only" "$mk" --only raw,png -o "$work/o" /dev/null
 
 printf 'ram 0 16M\nfolio 0x1000 0\nfrobnicate\n' >"$work/bad.spec"

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "../../lib/util/typo.h"
 #include "inspect.h"
 #include "print.h"
 
@@ -128,42 +129,11 @@ static bool parse_severity(const char *s, enum kho_severity *sev)
 	return false;
 }
 
-/* Edit distance of @a and @b (short names: one row). */
-static size_t distance(const char *a, const char *b)
-{
-	size_t lb = strlen(b), row[64], prev, tmp;
-
-	if (lb >= 64 || strlen(a) >= 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; a[i - 1]; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			tmp = row[j];
-			size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-
-			row[j] = best < prev + (a[i - 1] != b[j - 1]) ? best :
-				 prev + (a[i - 1] != b[j - 1]);
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The check name closest to @name, if close enough to be a typo. */
 static const char *closest_check(const char *name)
 {
-	const char *best = NULL;
-	size_t d = 4;
-
-	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
-		if (distance(name, c->name) < d) {
-			d = distance(name, c->name);
-			best = c->name;
-		}
-	return best;
+	return typo_closest(name, &kho_checks()->name, kho_check_count(),
+			    sizeof(struct kho_check_info), 3);
 }
 
 /* "unknown check X", with the likely one meant and where the list is. */
@@ -360,7 +330,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	/* "kho-inspect verfy DUMP": a typo of a command, not a dump named so */
 	if (!o->command && optind + 1 < argc)
 		for (const char *const *cmd = commands; *cmd; cmd++)
-			if (distance(argv[optind], *cmd) <= 2)
+			if (typo_distance(argv[optind], *cmd) <= 2)
 				return inspect_fail("unknown command \"%s\"; did you mean %s? (--help)",
 					    argv[optind], *cmd);
 	if (!o->command)

@@ -72,8 +72,40 @@ static void spec_name(const char *path, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)n, base);
 }
 
+/* mkdir -p @dir. returns: 0, or -1 with errno. */
+static int make_dir(const char *dir)
+{
+	char p[4096];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(p))
+		return errno = ENAMETOOLONG, -1;
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i])
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -1;
+		p[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
+/* The kinds of @mask, as --only spells them, comma-separated. */
+static void kinds(unsigned mask, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int k = 0; k < KHO_IMAGE_NKINDS; k++)
+		if (mask & (1u << k) && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "",
+						 kind_names[k]);
+}
+
 static int build(const char *spec, const char *outdir, unsigned only,
-		 const char *raw_base, bool quiet)
+		 uint64_t raw_base, bool have_raw_base, bool quiet)
 {
 	struct kho_spec_result res;
 	struct kho_error err = { 0 };
@@ -86,8 +118,18 @@ static int build(const char *spec, const char *outdir, unsigned only,
 		fprintf(stderr, "kho-mkimage: %s\n", err.msg);
 		return 2;
 	}
-	if (raw_base)
-		res.raw_base = strtoull(raw_base, NULL, 0);
+	if (have_raw_base)
+		res.raw_base = raw_base;
+	if (only & ~res.outputs) {
+		char want[128], has[128];
+
+		kinds(only & ~res.outputs, want, sizeof(want));
+		kinds(res.outputs, has, sizeof(has));
+		fprintf(stderr, "kho-mkimage: %s: --only %s: the spec does not make %s (it makes "
+			"%s; its outputs line chooses)\n", spec, want, want, has);
+		kho_ref_free(res.ref);
+		return 2;
+	}
 	spec_name(spec, name, sizeof(name));
 	/* Recorded without its directory, so outputs do not depend on the cwd. */
 	spec_file = strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec;
@@ -133,7 +175,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *outdir = NULL, *raw_base = NULL;
+	const char *outdir = NULL;
+	uint64_t raw_base = 0;
+	bool have_raw_base = false;
 	unsigned only = 0;
 	bool quiet = false;
 	struct stat sb;
@@ -146,7 +190,14 @@ int main(int argc, char **argv)
 			if (parse_only(optarg, &only))
 				return 2;
 			break;
-		case 'b': raw_base = optarg; break;
+		case 'b':
+			if (!kho_parse_number(optarg, &raw_base)) {
+				fprintf(stderr, "kho-mkimage: --raw-base: \"%s\" is not an address\n",
+					optarg);
+				return 2;
+			}
+			have_raw_base = true;
+			break;
 		case 'q': quiet = true; break;
 		case 'L':
 			for (const char *const *n = kho_ref_defect_names(); *n; n++)
@@ -161,12 +212,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (make_dir(outdir)) {
+		fprintf(stderr, "kho-mkimage: %s: %s\n", outdir, strerror(errno));
+		return 2;
+	}
 	if (stat(outdir, &sb) || !S_ISDIR(sb.st_mode)) {
 		fprintf(stderr, "kho-mkimage: %s: not a directory\n", outdir);
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
-		int r = build(argv[i], outdir, only, raw_base, quiet);
+		int r = build(argv[i], outdir, only, raw_base, have_raw_base, quiet);
 
 		if (r > rc)
 			rc = r;
