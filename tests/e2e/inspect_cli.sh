@@ -304,6 +304,31 @@ grep -q "preserved .*(order 0)" "$work/out" && grep -q "LUO folio .*folio 0 of m
 	ok || fail "whatis: $(cat "$work/out")"
 expect 2 "whatis without an address" "$ki" whatis "$work/luo-a.elf"
 
+# listings for pipes: --no-headings prints the rows only; text ranges go by
+# address, JSON ones in tree order (as expect.json lists them)
+"$ki" --json ranges "$clean" >"$work/ranges.json"
+expect 0 "ranges --no-headings" "$ki" ranges --no-headings "$clean"
+python3 - "$work/out" "$work/ranges.json" <<'PY' && ok || fail "ranges --no-headings: $(head -5 "$work/out")"
+import json, sys
+rows = [l.split() for l in open(sys.argv[1])]
+want = json.load(open(sys.argv[2]))["handovers"][0]["ranges"]
+assert rows == sorted(([r["phys"], str(r["order"]), r["size"]] for r in want),
+                      key=lambda r: (int(r[0], 16), -int(r[1]))), rows[:3]
+assert [r["phys"] for r in want] != sorted((r["phys"] for r in want), key=lambda p: int(p, 16))
+PY
+expect 0 "ranges --sort tree" "$ki" ranges --sort tree --no-headings "$clean"
+python3 -c 'import json,sys; rows=[l.split()[0] for l in open(sys.argv[1])]; assert rows == [r["phys"] for r in json.load(open(sys.argv[2]))["handovers"][0]["ranges"]]' \
+	"$work/out" "$work/ranges.json" && ok || fail "--sort tree: $(head -3 "$work/out")"
+expect 0 "ranges --merge --no-headings" "$ki" ranges --merge --no-headings "$clean"
+python3 -c 'import sys; r=[[int(x, 16) for x in l.split()] for l in open(sys.argv[1])]; assert r and all(e - s == n for s, e, n in r)' \
+	"$work/out" && ok || fail "merged rows: END must be START + SIZE (exclusive): $(head -3 "$work/out")"
+expect 0 "scan --no-headings" "$ki" scan --no-headings "$clean"
+[ "$(wc -l <"$work/out")" = 1 ] && grep -q "^0x[0-9a-f]* .* kho-v3 " "$work/out" && ok ||
+	fail "scan --no-headings: $(cat "$work/out")"
+expect 0 "tree --no-headings" "$ki" tree --no-headings "$clean"
+head -1 "$work/out" | grep -q "^depth " && ok || fail "tree --no-headings: $(head -2 "$work/out")"
+expect 2 "--no-headings where there is no listing" "$ki" verify --no-headings "$clean"
+
 # verify --expect: a verdict against a golden expectation (FileCheck style)
 overlap=$work/defect-range-overlap
 expect 0 "--expect of its own expectation" "$ki" verify --expect "$overlap.expect.json" "$overlap.elf"

@@ -9,7 +9,9 @@ struct options {
 	const char *command;
 	const char *dump, *dump_b;
 	struct kho_source_opts src;
-	bool have_fdt, all, json, pretty, strict, merge, sort_phys, with_ranges;
+	bool have_fdt, all, json, pretty, strict, merge, with_ranges;
+	bool no_headings;      /* ranges, tree, scan: only the rows */
+	const char *sort;      /* ranges: "phys" or "tree"; NULL: phys in text, tree in JSON */
 	uint64_t fdt;
 	const char *fdt_file, *outdir, *dtb, *vmlinux;
 	const char *expect;    /* verify --expect FILE */

@@ -67,7 +67,9 @@ static void usage(FILE *f)
 "Commands:\n"
 "  summary            where the handover is, what it preserves, the verdict (default)\n"
 "  verify             every finding; exit 1 when one is at or above --fail-on\n"
-"  ranges             the preserved ranges (--sort phys, --merge)\n"
+"  ranges             the preserved ranges: by address (--sort tree: in tree order;\n"
+"                     JSON is in tree order unless --sort phys), --merge: [START, END)\n"
+"                     spans of touching ranges, END exclusive\n"
 "  fdt                the KHO FDT and FDT sub-blobs as DTS, u64 values decoded\n"
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
@@ -95,6 +97,7 @@ static void usage(FILE *f)
 "  --fail-on error|warning|incomplete|note   --strict (also fail on incomplete)\n"
 "  -j, --json          one JSON document      -p, --pretty  indented JSON\n"
 "  --ranges            verify: list the ranges too\n"
+"  --no-headings       ranges, tree, scan: print only the rows (for pipes)\n"
 "  --expect FILE       verify: compare the verdict with FILE (a --json verify document,\n"
 "                      such as kho-mkimage's NAME.expect.json); print what differs,\n"
 "                      exit 1 when anything does\n"
@@ -182,7 +185,7 @@ static int explain(const char *name)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
-	       O_MAX_ORDER, O_EXPECT, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES,
+	       O_MAX_ORDER, O_EXPECT, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES, O_NO_HEADINGS,
 	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
@@ -203,6 +206,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "merge", no_argument, NULL, O_MERGE },
 		{ "ranges", no_argument, NULL, O_RANGES },
 		{ "expect", required_argument, NULL, O_EXPECT },
+		{ "no-headings", no_argument, NULL, O_NO_HEADINGS },
 		{ "boot-params", required_argument, NULL, O_BOOT_PARAMS },
 		{ "dtb", required_argument, NULL, O_DTB },
 		{ "vmlinux", required_argument, NULL, O_VMLINUX },
@@ -291,11 +295,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_SORT:
 			if (strcmp(optarg, "phys") && strcmp(optarg, "tree"))
 				return inspect_fail("--sort: \"%s\" is not phys or tree", optarg);
-			o->sort_phys = !strcmp(optarg, "phys");
+			o->sort = optarg;
 			break;
 		case O_MERGE: o->merge = true; break;
 		case O_RANGES: o->with_ranges = true; break;
 		case O_EXPECT: o->expect = optarg; break;
+		case O_NO_HEADINGS: o->no_headings = true; break;
 		case O_BOOT_PARAMS:
 			if (!kho_parse_number(optarg, &o->boot_params))
 				return inspect_fail("--boot-params: \"%s\" is not an address", optarg);
@@ -362,6 +367,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	} else if (optind + 1 < argc) {
 		return inspect_fail("unexpected argument \"%s\" (one DUMP)", argv[optind + 1]);
 	}
+	if (o->no_headings && strcmp(o->command, "ranges") && strcmp(o->command, "tree") &&
+	    strcmp(o->command, "scan"))
+		return inspect_fail("--no-headings is for ranges, tree and scan");
 	if (o->expect && strcmp(o->command, "verify"))
 		return inspect_fail("--expect compares a verdict: kho-inspect verify --expect FILE "
 				    "DUMP");
@@ -718,10 +726,11 @@ static void pr_self(enum kho_self self, const char *fmt)
 
 /* Every candidate and why it was or was not inspected: a table for scan,
  * a line each in reports (only when there is a choice to explain). */
-static void print_candidates(const struct kho_candidate *c, size_t n, bool table)
+static void print_candidates(const struct kho_candidate *c, size_t n, bool table,
+			     bool headings)
 {
 	pr_arr_open("candidates");
-	if (table)
+	if (table && headings)
 		pr_text("%-18s %-6s %-8s %-9s %s\n", "PHYS", "SIZE", "OWN-KEY", "INSPECTED",
 			"COMPATIBLE");
 	for (size_t i = 0; i < n; i++) {
@@ -1049,6 +1058,7 @@ static int print_report(const struct options *o, struct session *s)
 	size_t counts[4] = { 0 }, c[4];
 
 	pr_init(o->json || o->expect, o->pretty, stdout);
+	pr_mute(o->no_headings);   /* ranges and tree unmute their rows */
 	print_source(o, s->src, s->page_size_from);
 	if (!strcmp(o->command, "whatis")) {
 		print_whatis(s->src, s->hs, s->nh, o->whatis);
@@ -1062,7 +1072,9 @@ static int print_report(const struct options *o, struct session *s)
 			pr_text("%s== handover %zu of %zu\n", i ? "\n" : "", i + 1, s->nh);
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
+			pr_mute(false);
 			print_tree(&s->hs[i].in);
+			pr_mute(o->no_headings);
 			pr_obj_close();
 		} else if (!strcmp(o->command, "luo")) {
 			print_luo_handover(o, &s->hs[i].in);
@@ -1082,7 +1094,7 @@ static int print_report(const struct options *o, struct session *s)
 		counts[k] += c[k];
 	/* Why each candidate was or was not inspected, when there was a choice. */
 	if (s->ncands > 1 || pr_is_json())
-		print_candidates(s->cands, s->ncands, false);
+		print_candidates(s->cands, s->ncands, false, true);
 	pr_obj_open("summary");
 	pr_u64("error", counts[KHO_SEV_ERROR] == 1 ? "verdict      %llu error" :
 	       "verdict      %llu errors", counts[KHO_SEV_ERROR]);
@@ -1196,8 +1208,10 @@ static int run(const struct options *po)
 	rc = open_session(&o, o.dump, !strcmp(o.command, "scan"), &a);
 	if (!rc && !strcmp(o.command, "scan")) {
 		pr_init(o.json, o.pretty, stdout);
+		pr_mute(o.no_headings);
 		print_source(&o, a.src, a.page_size_from);
-		print_candidates(a.cands, a.ncands, true);
+		pr_mute(false);
+		print_candidates(a.cands, a.ncands, true, !o.no_headings);
 		rc = pr_finish() ? 2 : a.ncands ? 0 : inspect_fail("%s: no KHO FDT found", o.dump);
 	} else if (!rc && !strcmp(o.command, "fdt")) {
 		rc = cmd_fdt(a.src, a.hs, a.nh);

@@ -10,6 +10,7 @@
 
 static struct {
 	bool json, pretty;
+	bool mute;         /* text: print nothing (--no-headings around headings) */
 	FILE *out;
 	json_t *stack[MAX_DEPTH];
 	int depth;
@@ -19,6 +20,7 @@ void pr_init(bool json, bool pretty, FILE *out)
 {
 	P.json = json;
 	P.pretty = pretty;
+	P.mute = false;
 	P.out = out;
 	P.depth = 0;
 	if (json)
@@ -79,7 +81,7 @@ void pr_hex(const char *key, const char *fmt, uint64_t v)
 	if (P.json) {
 		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
 		put(key, json_string(buf));
-	} else if (fmt) {
+	} else if (fmt && !P.mute) {
 		fprintf(P.out, fmt, (unsigned long long)v);
 	}
 }
@@ -88,7 +90,7 @@ void pr_u64(const char *key, const char *fmt, uint64_t v)
 {
 	if (P.json)
 		put(key, json_integer((json_int_t)v));
-	else if (fmt)
+	else if (fmt && !P.mute)
 		fprintf(P.out, fmt, (unsigned long long)v);
 }
 
@@ -114,7 +116,7 @@ void pr_str(const char *key, const char *fmt, const char *s)
 		return;
 	if (P.json)
 		put(key, json_string(c));
-	else if (fmt)
+	else if (fmt && !P.mute)
 		fprintf(P.out, fmt, c);
 	free(c);
 }
@@ -123,7 +125,7 @@ void pr_bool(const char *key, const char *fmt, bool v)
 {
 	if (P.json)
 		put(key, json_boolean(v));
-	else if (fmt)
+	else if (fmt && !P.mute)
 		fprintf(P.out, fmt, v ? "yes" : "no");
 }
 
@@ -133,11 +135,19 @@ void pr_null(const char *key)
 		put(key, json_null());
 }
 
+bool pr_mute(bool mute)
+{
+	bool was = P.mute;
+
+	P.mute = mute;
+	return was;
+}
+
 void pr_text(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (P.json)
+	if (P.json || P.mute)
 		return;
 	va_start(ap, fmt);
 	vfprintf(P.out, fmt, ap);

@@ -19,6 +19,9 @@ void pr_init(bool json, bool pretty, FILE *out);
 bool pr_is_json(void);
 /* Writes the JSON document (in JSON mode). returns: 0 or -1 on error. */
 int pr_finish(void);
+/* Text: print nothing until unmuted (JSON is unaffected). returns: the
+ * previous state. */
+bool pr_mute(bool mute);
 /* JSON mode: the document built so far, instead of printing it (the caller
  * owns it). */
 struct json_t *pr_detach(void);

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* The ranges command: tree order, --sort phys, --merge. */
+/*
+ * The ranges command: by address in text and in tree order in JSON unless
+ * --sort says; --merge joins touching ranges into [START, END) spans (END
+ * exclusive).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +24,10 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 	const struct kho_run *runs = in->runs;
 	struct kho_run *sorted = NULL;
 
-	if (o->sort_phys && !o->merge) {
+	bool by_phys = o->sort ? !strcmp(o->sort, "phys") : !pr_is_json();
+	bool was = false;
+
+	if (by_phys && !o->merge) {
 		sorted = malloc((in->nruns ? in->nruns : 1) * sizeof(*sorted));
 		if (sorted) {
 			memcpy(sorted, in->runs, in->nruns * sizeof(*sorted));
@@ -29,10 +36,14 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 		}
 	}
 	pr_arr_open("ranges");
+	/* --no-headings: the rows only, whatever else is muted around them */
+	if (o->no_headings)
+		was = pr_mute(false);
 	if (o->merge) {
 		/* [start, end) of touching or overlapping ranges joined: the
 		 * spans the overlap check built */
-		pr_text("%-18s %-18s %s\n", "START", "END", "SIZE");
+		if (!o->no_headings)
+			pr_text("%-18s %-18s %s\n", "START", "END", "SIZE");
 		for (size_t i = 0; i < in->nspans; i++) {
 			pr_obj_open(NULL);
 			pr_hex("phys", "0x%-16llx", in->spans[i].start);
@@ -41,7 +52,8 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 			pr_obj_close();
 		}
 	} else {
-		pr_text("%-18s %-5s %s\n", "PHYS", "ORDER", "SIZE");
+		if (!o->no_headings)
+			pr_text("%-18s %-5s %s\n", "PHYS", "ORDER", "SIZE");
 		for (size_t i = 0; i < in->nruns; i++) {
 			uint64_t size = kho_order_bytes(&in->geo, runs[i].order);
 
@@ -54,6 +66,8 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 			}
 		}
 	}
+	if (o->no_headings)
+		pr_mute(was);
 	pr_arr_close();
 	free(sorted);
 }
