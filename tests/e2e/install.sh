@@ -29,6 +29,16 @@ PKG_CONFIG_PATH=$(dirname "$pc") cc $cflags -o "$work/use" "$work/use.c" \
 	$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs libkho)
 out=$(LD_LIBRARY_PATH=$(dirname "$(find "$work/prefix" -name 'libkho.so' | head -1)") "$work/use")
 [ "$out" = "6 kho-v3" ] || { echo "FAIL: installed library says \"$out\""; exit 1; }
+# The installed tools start from the prefix, with no LD_LIBRARY_PATH: their
+# RUNPATH is $ORIGIN-relative.
+readelf -d "$work/prefix/bin/kho-inspect" | grep -q 'RUNPATH.*\$ORIGIN/' ||
+	{ echo "FAIL: kho-inspect has no \$ORIGIN RUNPATH"; exit 1; }
+mv "$work/prefix" "$work/moved"   # relocated: the RUNPATH is relative
+env -u LD_LIBRARY_PATH "$work/moved/bin/kho-mkimage" -q -o "$work/img" "$(dirname "$0")/data/vmlinux.spec" ||
+	{ echo "FAIL: the installed kho-mkimage does not run"; exit 1; }
+env -u LD_LIBRARY_PATH "$work/moved/bin/kho-inspect" verify "$work/img/vmlinux.elf" >/dev/null ||
+	{ echo "FAIL: the installed kho-inspect does not run"; exit 1; }
+mv "$work/moved" "$work/prefix"
 # Private symbols stay private.
 lib=$(find "$work/prefix" -name 'libkho.so.0*' | head -1)
 if nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | grep -v '^kho_' | grep -q .; then
