@@ -38,6 +38,10 @@ grep -q "ERROR (range-overlap): 0x" "$work/out" && ok || fail "finding line: $(c
 [ "$(grep -c '^  hint: ' "$work/out")" = 2 ] &&
 	grep -A1 "ERROR (range-overlap)" "$work/out" | grep -q "^  hint: kho-inspect whatis ADDR DUMP" &&
 	ok || fail "hints: $(cat "$work/out")"
+# a finding names what owns its address: an empty leaf is a tree page
+expect 0 "radix-empty names its page" "$ki" verify "$work/defect-radix-empty.elf"
+grep -q "NOTE (radix-empty): 0x[0-9a-f]*: .* \[tree page leaf\]$" "$work/out" && ok ||
+	fail "finding owner: $(grep NOTE "$work/out")"
 expect 1 "JSON findings carry their hint" "$ki" --json verify "$work/defect-range-overlap.elf"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); fs=d["handovers"][0]["findings"]; assert fs and all(f["hint"] for f in fs), fs' "$work/out" && ok || fail "JSON hints: $(cat "$work/out")"
 expect 0 "-W makes it a warning" "$ki" verify -W range-overlap "$work/defect-range-overlap.elf"
@@ -310,17 +314,34 @@ expect 2 "whatis without an address" "$ki" whatis "$work/luo-a.elf"
 expect 0 "ranges --no-headings" "$ki" ranges --no-headings "$clean"
 python3 - "$work/out" "$work/ranges.json" <<'PY' && ok || fail "ranges --no-headings: $(head -5 "$work/out")"
 import json, sys
-rows = [l.split() for l in open(sys.argv[1])]
+rows = [l.split()[:3] for l in open(sys.argv[1])]
 want = json.load(open(sys.argv[2]))["handovers"][0]["ranges"]
 assert rows == sorted(([r["phys"], str(r["order"]), r["size"]] for r in want),
                       key=lambda r: (int(r[0], 16), -int(r[1]))), rows[:3]
 assert [r["phys"] for r in want] != sorted((r["phys"] for r in want), key=lambda p: int(p, 16))
 PY
+# each range names what owns it, as the generator placed it: the FDT page,
+# every sub-blob, the reserve-mem region
+python3 - "$work/ranges.json" "${clean%.elf}.expect.json" <<'PY' && ok || fail "range owners"
+import json, sys
+got = json.load(open(sys.argv[1]))["handovers"][0]["ranges"]
+want = json.load(open(sys.argv[2]))["handovers"][0]
+owner = {int(r["phys"], 16): r.get("owner", "") for r in got}
+page = lambda p: int(p, 16) & ~0xfff
+assert owner[page(want["fdt"]["phys"])] == "FDT page", owner[page(want["fdt"]["phys"])]
+for t in want["subtrees"]:
+    assert f"sub-blob {t['name']}" in owner[page(t["phys"])], (t, owner[page(t["phys"])])
+assert owner[0xc00000] == "reserve-mem trace", owner[0xc00000]
+assert any(o.startswith("vmalloc chunk of memfd") for o in owner.values()), owner
+assert any(o == "vmalloc run of memfd" for o in owner.values()), owner
+PY
+"$ki" ranges --no-headings "$clean" | grep -q "^0xc00000 .* reserve-mem trace$" && ok ||
+	fail "text range owner"
 expect 0 "ranges --sort tree" "$ki" ranges --sort tree --no-headings "$clean"
 python3 -c 'import json,sys; rows=[l.split()[0] for l in open(sys.argv[1])]; assert rows == [r["phys"] for r in json.load(open(sys.argv[2]))["handovers"][0]["ranges"]]' \
 	"$work/out" "$work/ranges.json" && ok || fail "--sort tree: $(head -3 "$work/out")"
 expect 0 "ranges --merge --no-headings" "$ki" ranges --merge --no-headings "$clean"
-python3 -c 'import sys; r=[[int(x, 16) for x in l.split()] for l in open(sys.argv[1])]; assert r and all(e - s == n for s, e, n in r)' \
+python3 -c 'import sys; r=[[int(x, 16) for x in l.split()[:3]] for l in open(sys.argv[1])]; assert r and all(e - s == n for s, e, n in r)' \
 	"$work/out" && ok || fail "merged rows: END must be START + SIZE (exclusive): $(head -3 "$work/out")"
 expect 0 "scan --no-headings" "$ki" scan --no-headings "$clean"
 [ "$(wc -l <"$work/out")" = 1 ] && grep -q "^0x[0-9a-f]* .* kho-v3 " "$work/out" && ok ||

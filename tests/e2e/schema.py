@@ -45,6 +45,11 @@ def main():
     runs.append(["verify", "--expect", images[0][:-4] + ".expect.json", images[3]])
     runs.append(["diff", images[0], images[3]])
     runs.append(["whatis", "0x6000000", images[-1]])    # demo: a reserve-mem region
+    # every owner of the demo's preserved pages, one whatis each (a sample)
+    demo = json.loads(subprocess.run([ki, "--json", "ranges", images[-1]],
+                                     capture_output=True, text=True).stdout)
+    for r in demo["handovers"][0]["ranges"][::40]:
+        runs.append(["whatis", r["phys"], images[-1]])
     runs.append(["verify", "--page-size", "4096", images[0][:-4] + ".raw"])
     runs.append(["verify", os.path.join(work, "no-such-dump")])
     runs.append(["--no-such-option", images[0]])

@@ -32,6 +32,7 @@ struct options {
 struct handover_result {
 	struct kho_inspection in;
 	const char *found_by;
+	struct kho_source *src;   /* the dump it was read from */
 };
 
 /* The whole command line: what main() runs. returns: the exit status. */
@@ -57,7 +58,10 @@ int extract_luo(const struct options *o, struct kho_source *src,
 		const struct kho_inspection *in);
 /* The LUO state: brief (summary) or @full (luo); JSON the same. */
 void print_luo(const struct kho_luo *l, uint64_t page, bool full);
-/* Prints the ranges of @in (tree order, --sort phys, --merge). */
-void print_ranges(const struct options *o, const struct kho_inspection *in);
+/* Prints the ranges of @in (by address, --sort tree, --merge), each with
+ * what owns it when @ow knows. */
+struct owners;
+void print_ranges(const struct options *o, const struct kho_inspection *in,
+		  const struct owners *ow);
 
 #endif

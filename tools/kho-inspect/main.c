@@ -17,6 +17,7 @@
 
 #include "../../lib/util/typo.h"
 #include "inspect.h"
+#include "owners.h"
 #include "print.h"
 
 #define HEX(x) ((unsigned long long)(x))
@@ -456,6 +457,20 @@ static bool about_luo(const struct kho_finding *x)
 	return !strncmp(x->check->name, "luo-", 4) || !strncmp(x->message, "LUO", 3);
 }
 
+/* Whether a finding's phys is memory something may own (not the FDT's
+ * own properties, or a note about the whole dump). */
+static bool about_memory(const struct kho_finding *x)
+{
+	static const char *const not[] = { "fdt-header", "fdt-compatible", "fdt-memory-map",
+					   "fdt-subnode", "scratch-unknown", "scratch-layout",
+					   "handover-ambiguous", "dump-truncated" };
+
+	for (size_t i = 0; i < sizeof(not) / sizeof(*not); i++)
+		if (!strcmp(x->check->name, not[i]))
+			return false;
+	return true;
+}
+
 /*
  * The findings of @f: all in JSON; in text the first @shown (verify: all),
  * most severe first, and what was left out with the command that shows it.
@@ -464,8 +479,9 @@ static bool about_luo(const struct kho_finding *x)
  */
 
 static void print_findings(const struct options *o, const struct kho_findings *f,
-			   size_t shown)
+			   size_t shown, const struct owners *ow)
 {
+	char label[320];
 	bool luo_only = !strcmp(o->command, "luo");
 
 	static const char *const upper[] = { "NOTE", "INCOMPLETE", "WARNING", "ERROR" };
@@ -495,7 +511,13 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			pr_str("check", NULL, x->check->name);
 			pr_str("severity", NULL, kho_severity_str(x->severity));
 			pr_hex("phys", NULL, x->phys);
-			pr_str("message", text ? "%s\n" : NULL, x->message);
+			pr_str("message", text ? "%s" : NULL, x->message);
+			/* what the handover says is at that address, when it knows */
+			if (ow && about_memory(x) && owners_label(ow, x->phys, 1, label,
+								  sizeof(label)))
+				pr_str("owner", text ? " [%s]" : NULL, label);
+			if (text)
+				pr_text("\n");
 			if (kho_check_explain(x->check->name, &why, &how)) {
 				size_t k = (size_t)(x->check - kho_checks());
 				bool first = text && hinted && k < n && !hinted[k];
@@ -571,6 +593,9 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	const struct kho_map_stats *s = &in->stats;
 	char orders[512] = "";
 	size_t len = 0;
+	struct owners ow;
+
+	owners_build(h->src, in, &ow);
 
 	pr_obj_open(NULL);
 	pr_obj_open("fdt");
@@ -634,7 +659,7 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	if (in->luo.format != KHO_LUO_NONE)
 		print_luo(&in->luo, in->geo.page_size, false);
 	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
-		print_ranges(o, in);
+		print_ranges(o, in, &ow);
 
 	for (unsigned i = 0; i < 65 && len < sizeof(orders) - 32; i++)
 		if (s->orders[i])
@@ -661,8 +686,9 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	pr_obj_close();
 	pr_obj_close();
 	/* summary shows the first few; verify every one */
-	print_findings(o, &in->findings, verify ? SIZE_MAX : 8);
+	print_findings(o, &in->findings, verify ? SIZE_MAX : 8, &ow);
 	pr_obj_close();
+	owners_free(&ow);
 }
 
 /* `luo`: the FDT it hangs from, the whole LUO state, its findings. */
@@ -678,7 +704,7 @@ static void print_luo_handover(const struct options *o, const struct kho_inspect
 	else
 		pr_text("LUO          %s\n", in->luo.phys ? "a blob of no known LUO format" :
 			"no LUO sub-node");
-	print_findings(o, &in->findings, SIZE_MAX);
+	print_findings(o, &in->findings, SIZE_MAX, NULL);
 	pr_obj_close();
 }
 
@@ -1026,6 +1052,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		};
 
 		s->hs[i].found_by = so.chosen_by ? so.chosen_by : "scan";
+		s->hs[i].src = s->src;
 		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, &err))
 			return fail_in(path, o, err.msg);
 	}
@@ -1088,7 +1115,7 @@ static int print_report(const struct options *o, struct session *s)
 			counts[k] += c[k];
 	}
 	pr_arr_close();
-	print_findings(o, &s->top, SIZE_MAX);
+	print_findings(o, &s->top, SIZE_MAX, NULL);
 	kho_findings_count(&s->top, c);
 	for (int k = 0; k < 4; k++)
 		counts[k] += c[k];

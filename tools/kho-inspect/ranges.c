@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "owners.h"
 #include "print.h"
 
 static int run_cmp(const void *a, const void *b)
@@ -19,7 +20,21 @@ static int run_cmp(const void *a, const void *b)
 	return x->order > y->order ? -1 : x->order < y->order;
 }
 
-void print_ranges(const struct options *o, const struct kho_inspection *in)
+/* SIZE and the owner column: what the handover says [@phys, @phys + @size)
+ * is, when it knows. */
+static void print_size_owner(const struct owners *ow, uint64_t phys, uint64_t size)
+{
+	char label[320];
+	bool known = ow && owners_label(ow, phys, size, label, sizeof(label));
+
+	pr_hex("size", known ? " 0x%-8llx" : " 0x%llx", size);
+	if (known)
+		pr_str("owner", " %s", label);
+	pr_text("\n");
+}
+
+void print_ranges(const struct options *o, const struct kho_inspection *in,
+		  const struct owners *ow)
 {
 	const struct kho_run *runs = in->runs;
 	struct kho_run *sorted = NULL;
@@ -43,17 +58,18 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 		/* [start, end) of touching or overlapping ranges joined: the
 		 * spans the overlap check built */
 		if (!o->no_headings)
-			pr_text("%-18s %-18s %s\n", "START", "END", "SIZE");
+			pr_text("%-18s %-18s %s\n", "START", "END", "SIZE OWNER");
 		for (size_t i = 0; i < in->nspans; i++) {
 			pr_obj_open(NULL);
 			pr_hex("phys", "0x%-16llx", in->spans[i].start);
 			pr_text(" 0x%-16llx", (unsigned long long)in->spans[i].end);
-			pr_hex("size", " 0x%llx\n", in->spans[i].end - in->spans[i].start);
+			print_size_owner(ow, in->spans[i].start,
+					 in->spans[i].end - in->spans[i].start);
 			pr_obj_close();
 		}
 	} else {
 		if (!o->no_headings)
-			pr_text("%-18s %-5s %s\n", "PHYS", "ORDER", "SIZE");
+			pr_text("%-18s %-5s %-10s %s\n", "PHYS", "ORDER", "SIZE", "OWNER");
 		for (size_t i = 0; i < in->nruns; i++) {
 			uint64_t size = kho_order_bytes(&in->geo, runs[i].order);
 
@@ -61,7 +77,7 @@ void print_ranges(const struct options *o, const struct kho_inspection *in)
 				pr_obj_open(NULL);
 				pr_hex("phys", "0x%-16llx", runs[i].phys + k * size);
 				pr_u64("order", " %-5llu", runs[i].order);
-				pr_hex("size", " 0x%llx\n", size);
+				print_size_owner(ow, runs[i].phys + k * size, size);
 				pr_obj_close();
 			}
 		}

@@ -9,14 +9,10 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "owners.h"
 #include "print.h"
 
 #define HEX(x) ((unsigned long long)(x))
-
-static bool inside(uint64_t a, uint64_t phys, uint64_t size)
-{
-	return a >= phys && a - phys < size;
-}
 
 static void owner(const char *kind, uint64_t phys, uint64_t size, const char *fmt,
 		  const char *what)
@@ -49,66 +45,39 @@ static void keys(struct kho_source *src, const struct kho_inspection *in, uint64
 	}
 }
 
-static void luo(const struct kho_luo *l, uint64_t page, uint64_t a)
+struct at {
+	uint64_t a, page;
+};
+
+static void print_owner(void *ctx, const struct owner *w)
 {
+	const struct at *at = ctx;
 	char what[160];
 
-	for (size_t i = 0; i < l->nextents; i++)
-		if (inside(a, l->extent[i].phys, l->extent[i].size))
-			owner("LUO", l->extent[i].phys, l->extent[i].size, " %s", l->extent[i].what);
-	for (size_t i = 0; i < l->nsessions; i++)
-		for (size_t j = 0; j < l->session[i].nfiles; j++) {
-			const struct kho_luo_file *f = &l->session[i].file[j];
-
-			for (size_t k = 0; f->memfd && k < f->memfd->nfolios; k++) {
-				const struct kho_luo_folio *fo = &f->memfd->folios[k];
-				uint64_t size = page << (fo->order > 0 ? fo->order : 0);
-
-				if (!inside(a, fo->pfn * page, size))
-					continue;
-				snprintf(what, sizeof(what), "folio %zu of memfd 0x%llx (session "
-					 "\"%s\"), file page 0x%llx", k, HEX(f->token),
-					 l->session[i].name, HEX(fo->index + (a - fo->pfn * page) /
-								 page));
-				owner("LUO folio", fo->pfn * page, size, " %s", what);
-			}
-		}
+	if (w->file_index != UINT64_MAX)
+		snprintf(what, sizeof(what), "%s, file page 0x%llx", w->what,
+			 HEX(w->file_index + (at->a - w->phys) / at->page));
+	else
+		snprintf(what, sizeof(what), "%s", w->what);
+	owner(w->kind, w->phys, w->size, " %s", what);
 }
 
 static void handover(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
 {
-	uint64_t page = in->geo.page_size;
-	char what[96];
+	struct at at = { a, in->geo.page_size };
+	struct owners o;
 
+	owners_build(src, in, &o);
 	pr_obj_open(NULL);
 	pr_hex("fdt", "KHO FDT 0x%llx:\n", in->ho.fdt_phys);
 	pr_arr_open("owners");
 	keys(src, in, a);
-	if (!in->ho.fdt_phys_unknown && inside(a, in->ho.fdt_phys & ~(page - 1), page))
-		owner("FDT page", in->ho.fdt_phys & ~(page - 1), page, " %s", "the KHO FDT");
-	for (size_t i = 0; i < in->npages; i++)
-		if (inside(a, in->pages[i].phys, in->pages[i].bytes)) {
-			snprintf(what, sizeof(what), in->pages[i].level < 0 ? "kho-v1 chunk" :
-				 in->pages[i].level ? "level-%d node" : "leaf", in->pages[i].level);
-			owner("tree page", in->pages[i].phys, in->pages[i].bytes, " %s", what);
-		}
-	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
-		const struct kho_subtree *t = &in->ho.subtrees[i];
-
-		if (t->phys && inside(a, t->phys, t->size ? t->size : 1))
-			owner("sub-blob", t->phys, t->size, " %s", t->name);
-		for (size_t r = 0; t->kind == KHO_BLOB_MEMBLOCK && r < t->u.memblock.n; r++)
-			if (inside(a, t->u.memblock.r[r].start, t->u.memblock.r[r].size))
-				owner("reserve-mem", t->u.memblock.r[r].start, t->u.memblock.r[r].size,
-				      " %s", t->u.memblock.r[r].name);
-	}
-	luo(&in->luo, page, a);
-	for (size_t i = 0; i < in->ho.nscratch; i++)
-		if (inside(a, in->ho.scratch[i].phys, in->ho.scratch[i].size))
-			owner("scratch", in->ho.scratch[i].phys, in->ho.scratch[i].size, " %s",
-			      "a scratch area: the next kernel allocates here first");
+	owners_each(&o, a, 1, SIZE_MAX, print_owner, &at);
+	if (o.oom)
+		pr_text("  (out of memory: some owners may be missing)\n");
 	pr_arr_close();
 	pr_obj_close();
+	owners_free(&o);
 }
 
 void print_whatis(struct kho_source *src, const struct handover_result *hs, size_t n,
