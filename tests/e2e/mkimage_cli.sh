@@ -34,6 +34,12 @@ grep -q "tiny.spec/x: Not a directory" "$work/err" && ok || fail "-o under a fil
 expect_status 2 "--only an output the spec does not make" "$mk" --only elf -o "$work/o" "$work/tiny.spec"
 grep -q "tiny.spec: --only elf: the spec does not make elf (it makes raw,dtb,expect" "$work/err" &&
 	ok || fail "--only not made: $(cat "$work/err")"
+printf 'ram 0 16M\nalloc 0x800000 1M\noutputs raw elf\nfolio 0x1000 0\n' >"$work/tiny2.spec"
+expect_status 0 "--only with several specs: each writes what it makes" \
+	"$mk" -q --only elf -o "$work/new" "$work/tiny.spec" "$work/tiny2.spec"
+[ -f "$work/new/tiny2.elf" ] && [ ! -e "$work/new/tiny.elf" ] && ok || fail "--only elf: $(ls "$work/new")"
+expect_status 2 "--only a kind no spec makes" "$mk" --only kcore -o "$work/new" "$work/tiny.spec" "$work/tiny2.spec"
+grep -q "none of the specs makes kcore" "$work/err" && ok || fail "--only none: $(cat "$work/err")"
 expect_status 0 "--raw-base takes the number forms" "$mk" -q --raw-base 0K -o "$work/new" "$work/tiny.spec"
 expect_status 2 "--raw-base with junk" "$mk" --raw-base 1Mx -o "$work/new" "$work/tiny.spec"
 # spec errors name the closest word and list the accepted ones

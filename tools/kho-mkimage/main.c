@@ -23,7 +23,9 @@ static void usage(FILE *f)
 		"kernel's preserve/unpreserve, and their expected verifier output.\n"
 		"\n"
 		"  -o, --output DIR     where to write NAME.{raw,elf,...} (required)\n"
-		"      --only KINDS     comma-separated subset of the spec's outputs\n"
+		"      --only KINDS     comma-separated subset of the spec's outputs (with several\n"
+		"                       specs, each writes those it makes; one no spec makes\n"
+		"                       is an error)\n"
 		"                       (raw,elf,kcore,qemu,kdump,kdump-lzo,dtb,expect,luo)\n"
 		"      --raw-base ADDR  physical address of byte 0 of the raw image\n"
 		"      --list-defects   print the check names a defect can target\n"
@@ -104,8 +106,13 @@ static void kinds(unsigned mask, char *out, size_t len)
 						 kind_names[k]);
 }
 
-static int build(const char *spec, const char *outdir, unsigned only,
-		 uint64_t raw_base, bool have_raw_base, bool quiet)
+/*
+ * @only: --only's kinds; with one spec (@alone) a kind it does not make is
+ * an error before anything is written; with several each writes what it
+ * makes of them and *@made collects what they made, for main() to check.
+ */
+static int build(const char *spec, const char *outdir, unsigned only, bool alone,
+		 unsigned *made, uint64_t raw_base, bool have_raw_base, bool quiet)
 {
 	struct kho_spec_result res;
 	struct kho_error err = { 0 };
@@ -120,7 +127,8 @@ static int build(const char *spec, const char *outdir, unsigned only,
 	}
 	if (have_raw_base)
 		res.raw_base = raw_base;
-	if (only & ~res.outputs) {
+	*made |= res.outputs;
+	if (alone && only & ~res.outputs) {
 		char want[128], has[128];
 
 		kinds(only & ~res.outputs, want, sizeof(want));
@@ -178,6 +186,7 @@ int main(int argc, char **argv)
 	const char *outdir = NULL;
 	uint64_t raw_base = 0;
 	bool have_raw_base = false;
+	unsigned made = 0;
 	unsigned only = 0;
 	bool quiet = false;
 	struct stat sb;
@@ -221,10 +230,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
-		int r = build(argv[i], outdir, only, raw_base, have_raw_base, quiet);
+		int r = build(argv[i], outdir, only, optind + 1 == argc, &made, raw_base,
+			      have_raw_base, quiet);
 
 		if (r > rc)
 			rc = r;
+	}
+	if (!rc && only & ~made) {
+		char none[128];
+
+		kinds(only & ~made, none, sizeof(none));
+		fprintf(stderr, "kho-mkimage: --only %s: none of the specs makes %s\n", none, none);
+		return 2;
 	}
 	return rc;
 }
