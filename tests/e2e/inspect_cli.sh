@@ -203,6 +203,19 @@ if command -v dtc >/dev/null; then
 	sed '/^};$/q' "$work/out" >"$work/kho.dts"
 	dtc -q -I dts -O dtb -o /dev/null "$work/kho.dts" 2>/dev/null && ok ||
 		fail "fdt output is not DTS dtc accepts"
+	# fdt -o DIR: one file per FDT, each compiled by dtc; together the
+	# same DTS as on stdout; the names are the FDT sub-nodes the
+	# generator's expect.json lists
+	expect 0 "fdt -o DIR" "$ki" fdt -o "$work/dts" "$clean"
+	for f in "$work"/dts/*.dts; do
+		dtc -q -I dts -O dtb -o /dev/null "$f" 2>"$work/dtc.err" && ok ||
+			fail "fdt -o: dtc refuses $(basename "$f"): $(cat "$work/dtc.err")"
+	done
+	[ "$(ls "$work/dts" | tr '\n' ' ')" = "fdt.dts kho_test.dts memblock.dts " ] && ok ||
+		fail "fdt -o files: $(ls "$work/dts")"
+	"$ki" fdt "$clean" | sort >"$work/dts.stdout"
+	cat "$work"/dts/*.dts | sort | cmp -s - "$work/dts.stdout" && ok ||
+		fail "fdt -o files differ from stdout"
 fi
 # fdt walks the structure block without recursion: a sub-blob of 80000
 # nested nodes (12 bytes a level, under the 1 MiB blob limit) prints whole.

@@ -17,7 +17,7 @@
 
 #define BLOB_MAX (64u << 20)
 
-static int write_file(const char *dir, const char *name, const void *buf, size_t len)
+int write_out_file(const char *dir, const char *name, const void *buf, size_t len)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
@@ -40,12 +40,26 @@ static int write_file(const char *dir, const char *name, const void *buf, size_t
 	return 0;
 }
 
-/* A sub-node name as a file name: only [A-Za-z0-9._,+-]. */
-static void file_name(const char *name, char *out, size_t len)
+/* -o DIR: made if missing (its parent must exist). returns: 0 or 2. */
+int make_out_dir(const char *dir)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) && errno == ENOENT && !mkdir(dir, 0755))
+		stat(dir, &sb);
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "kho-inspect: %s: not a directory\n", dir);
+		return 2;
+	}
+	return 0;
+}
+
+/* A sub-node name as a file name ending in @ext: only [A-Za-z0-9._,+-]. */
+void out_file_name(const char *name, const char *ext, char *out, size_t len)
 {
 	size_t i;
 
-	for (i = 0; name[i] && i + 5 < len; i++) {
+	for (i = 0; name[i] && i + strlen(ext) + 1 < len; i++) {
 		char c = name[i];
 
 		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -53,26 +67,20 @@ static void file_name(const char *name, char *out, size_t len)
 	}
 	if (i && out[0] == '.')
 		out[0] = '_';
-	snprintf(out + i, len - i, ".bin");
+	snprintf(out + i, len - i, "%s", ext);
 }
 
 int cmd_extract(const struct options *o, struct kho_source *src, struct handover_result *h)
 {
 	const struct kho_inspection *in = &h->in;
 	struct kho_error err;
-	struct stat sb;
 	json_t *ranges;
 	char *text;
 	int rc;
 
-	/* DIR is made if missing (its parent must exist) */
-	if (stat(o->outdir, &sb) && errno == ENOENT && !mkdir(o->outdir, 0755))
-		stat(o->outdir, &sb);
-	if (stat(o->outdir, &sb) || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "kho-inspect: %s: not a directory\n", o->outdir);
-		return 2;
-	}
-	rc = write_file(o->outdir, "fdt.dtb", in->ho.fdt,
+	if ((rc = make_out_dir(o->outdir)))
+		return rc;
+	rc = write_out_file(o->outdir, "fdt.dtb", in->ho.fdt,
 			in->ho.fdt_size && in->ho.fdt_size <= kho_source_page_size(src) ?
 			in->ho.fdt_size : kho_source_page_size(src));
 	for (size_t i = 0; !rc && i < in->ho.nsubtrees; i++) {
@@ -85,11 +93,11 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 		buf = malloc(t->size);
 		if (!buf)
 			return 2;
-		file_name(t->name, name, sizeof(name));
+		out_file_name(t->name, ".bin", name, sizeof(name));
 		if (kho_source_read(src, t->phys, buf, t->size, &err))
 			fprintf(stderr, "kho-inspect: %s: sub-node %s: %s (written with zeros)\n",
 				o->dump, t->name, err.msg);
-		rc = write_file(o->outdir, name, buf, t->size);
+		rc = write_out_file(o->outdir, name, buf, t->size);
 		free(buf);
 	}
 	if (!rc) {
@@ -99,7 +107,7 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 			memcpy(buf + i * 16, &in->ho.scratch[i].phys, 8);
 			memcpy(buf + i * 16 + 8, &in->ho.scratch[i].size, 8);
 		}
-		rc = buf ? write_file(o->outdir, "scratch.bin", buf, in->ho.nscratch * 16) : 2;
+		rc = buf ? write_out_file(o->outdir, "scratch.bin", buf, in->ho.nscratch * 16) : 2;
 		free(buf);
 	}
 	if (rc)
@@ -120,7 +128,7 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 	}
 	text = json_dumps(ranges, JSON_INDENT(2));
 	json_decref(ranges);
-	rc = text ? write_file(o->outdir, "ranges.json", text, strlen(text)) : 2;
+	rc = text ? write_out_file(o->outdir, "ranges.json", text, strlen(text)) : 2;
 	free(text);
 	return rc ? rc : extract_luo(o, src, in);
 }

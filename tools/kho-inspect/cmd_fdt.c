@@ -12,6 +12,9 @@
 
 #include "inspect.h"
 
+/* Where the DTS goes: stdout, or a memory buffer for fdt -o DIR. */
+static FILE *out;
+
 static const char *const u64_props[] = {
 	"preserved-memory-map", "preserved-data", "fdt", "blob-size", "start", "size", NULL,
 };
@@ -45,30 +48,30 @@ static int indent(int depth)
 
 static void print_prop(const char *name, const uint8_t *v, int len, bool be, int depth)
 {
-	printf("%*s%s", indent(depth), "", name);
+	fprintf(out, "%*s%s", indent(depth), "", name);
 	if (len == 8 && is_u64_prop(name)) {
 		uint64_t x = 0;
 
 		for (int i = 0; i < 8; i++)
 			x |= (uint64_t)v[be ? i : 7 - i] << (8 * (7 - i));
-		printf(" = /bits/ 64 <0x%llx>;\t/* native %s-endian u64 */\n",
+		fprintf(out, " = /bits/ 64 <0x%llx>;\t/* native %s-endian u64 */\n",
 		       (unsigned long long)x, be ? "big" : "little");
 	} else if (printable((const char *)v, len)) {
-		printf(" = \"");
+		fprintf(out, " = \"");
 		for (int i = 0; i < len - 1; i++) {
 			if (v[i])
-				putchar(v[i]);
+				fputc(v[i], out);
 			else
-				fputs("\", \"", stdout);   /* a string list */
+				fputs("\", \"", out);   /* a string list */
 		}
-		printf("\";\n");
+		fprintf(out, "\";\n");
 	} else if (len == 0) {
-		printf(";\n");
+		fprintf(out, ";\n");
 	} else {
-		printf(" = [");
+		fprintf(out, " = [");
 		for (int i = 0; i < len; i++)
-			printf("%s%02x", i ? " " : "", v[i]);
-		printf("];\n");
+			fprintf(out, "%s%02x", i ? " " : "", v[i]);
+		fprintf(out, "];\n");
 	}
 }
 
@@ -82,7 +85,7 @@ static void print_node_name(const void *fdt, int offset, int depth)
 	for (char *c = clean; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 			*c = '?';
-	printf("%*s%s {\n", indent(depth), "", depth ? clean : "/");
+	fprintf(out, "%*s%s {\n", indent(depth), "", depth ? clean : "/");
 }
 
 /*
@@ -114,7 +117,7 @@ static void print_nodes(const void *fdt, bool be)
 		case FDT_END_NODE:
 			if (depth > 0)
 				depth--;
-			printf("%*s};\n", indent(depth), "");
+			fprintf(out, "%*s};\n", indent(depth), "");
 			break;
 		default:
 			break;
@@ -127,31 +130,64 @@ static void print_fdt(const char *title, const void *fdt, size_t cap, bool be)
 {
 	int rc = fdt_check_full(fdt, cap);
 
-	printf("/* %s */\n", title);
+	fprintf(out, "/* %s */\n", title);
 	if (rc) {
-		printf("/* not printed: %s */\n\n", fdt_strerror(rc));
+		fprintf(out, "/* not printed: %s */\n\n", fdt_strerror(rc));
 		return;
 	}
-	printf("/dts-v1/;\n\n");
+	fprintf(out, "/dts-v1/;\n\n");
 	print_nodes(fdt, be);
-	printf("\n");
+	fprintf(out, "\n");
 }
 
-int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n)
+/*
+ * One DTS: on stdout, or with -o DIR as DIR/@file (written whole, then
+ * renamed). returns: 0 or 2.
+ */
+static int emit(const struct options *o, const char *file, const char *title,
+		const void *fdt, size_t cap, bool be)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!o->outdir) {
+		out = stdout;
+		print_fdt(title, fdt, cap, be);
+		return 0;
+	}
+	out = open_memstream(&buf, &len);
+	if (!out)
+		return inspect_fail("out of memory");
+	print_fdt(title, fdt, cap, be);
+	rc = fclose(out) ? inspect_fail("out of memory") :
+	     write_out_file(o->outdir, file, buf, len);
+	free(buf);
+	return rc;
+}
+
+int cmd_fdt(const struct options *o, struct kho_source *src, struct handover_result *h,
+	    size_t n)
 {
 	bool be = kho_source_big_endian(src);
+	int rc = o->outdir ? make_out_dir(o->outdir) : 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; !rc && i < n; i++) {
 		const struct kho_handover *ho = &h[i].in.ho;
-		char title[256];
+		char title[256], prefix[32] = "", file[128];
 
+		/* several handovers: their files apart by FDT address */
+		if (n > 1)
+			snprintf(prefix, sizeof(prefix), "0x%llx-",
+				 (unsigned long long)ho->fdt_phys);
 		if (ho->fdt_phys_unknown)
 			snprintf(title, sizeof(title), "KHO FDT from a file (%s)", ho->compatible);
 		else
 			snprintf(title, sizeof(title), "KHO FDT at 0x%llx (%s)",
 				 (unsigned long long)ho->fdt_phys, ho->compatible);
-		print_fdt(title, ho->fdt, kho_source_page_size(src), be);
-		for (size_t k = 0; k < ho->nsubtrees; k++) {
+		snprintf(file, sizeof(file), "%sfdt.dts", prefix);
+		rc = emit(o, file, title, ho->fdt, kho_source_page_size(src), be);
+		for (size_t k = 0; !rc && k < ho->nsubtrees; k++) {
 			const struct kho_subtree *t = &ho->subtrees[k];
 			struct fdt_header hdr;
 			struct kho_error err;
@@ -165,12 +201,16 @@ int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n)
 			if (total < sizeof(hdr) || total > KHO_FDT_BLOB_MAX || !(blob = malloc(total)))
 				continue;
 			if (kho_source_read(src, t->phys, blob, total, &err) == KHO_OK) {
+				char name[96];
+
 				snprintf(title, sizeof(title), "sub-node %.64s: FDT blob at 0x%llx",
 					 t->name, (unsigned long long)t->phys);
-				print_fdt(title, blob, total, be);
+				out_file_name(t->name, ".dts", name, sizeof(name));
+				snprintf(file, sizeof(file), "%s%s", prefix, name);
+				rc = emit(o, file, title, blob, total, be);
 			}
 			free(blob);
 		}
 	}
-	return fflush(stdout) ? 2 : 0;
+	return rc ? rc : fflush(stdout) ? 2 : 0;
 }

@@ -43,7 +43,16 @@ int inspect_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * returns: 0 it matches, 1 it differs, 2 the expectation cannot be read. */
 struct json_t;
 int cmd_expect(const struct options *o, struct json_t *doc);
-int cmd_fdt(struct kho_source *src, struct handover_result *h, size_t n);
+/* fdt: each FDT as DTS, on stdout or with -o DIR one file dtc reads each. */
+int cmd_fdt(const struct options *o, struct kho_source *src, struct handover_result *h,
+	    size_t n);
+/* -o DIR, made if missing (not its parents). returns: 0 or 2 after saying why. */
+int make_out_dir(const char *dir);
+/* DIR/NAME written whole under a temporary name, then renamed; its path
+ * printed. returns: 0 or 2. */
+int write_out_file(const char *dir, const char *name, const void *buf, size_t len);
+/* A sub-node name made safe as a file name, then @ext. */
+void out_file_name(const char *name, const char *ext, char *out, size_t len);
 int cmd_extract(const struct options *o, struct kho_source *src,
 		struct handover_result *h);
 int cmd_diff(const struct options *o, const struct kho_inspection *a,

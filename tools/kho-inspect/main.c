@@ -71,7 +71,8 @@ static void usage(FILE *f)
 "  ranges             the preserved ranges: by address (--sort tree: in tree order;\n"
 "                     JSON is in tree order unless --sort phys), --merge: [START, END)\n"
 "                     spans of touching ranges, END exclusive\n"
-"  fdt                the KHO FDT and FDT sub-blobs as DTS, u64 values decoded\n"
+"  fdt [-o DIR]       the KHO FDT and FDT sub-blobs as DTS, u64 values decoded;\n"
+"                     -o DIR writes each as a file dtc reads (fdt.dts, NAME.dts)\n"
 "  tree               radix tree statistics\n"
 "  scan               every KHO FDT candidate in the dump\n"
 "  luo                the live update's sessions, files and FLBs (LUO), and its findings\n"
@@ -1241,7 +1242,7 @@ static int run(const struct options *po)
 		print_candidates(a.cands, a.ncands, true, !o.no_headings);
 		rc = pr_finish() ? 2 : a.ncands ? 0 : inspect_fail("%s: no KHO FDT found", o.dump);
 	} else if (!rc && !strcmp(o.command, "fdt")) {
-		rc = cmd_fdt(a.src, a.hs, a.nh);
+		rc = cmd_fdt(&o, a.src, a.hs, a.nh);
 	} else if (!rc && !strcmp(o.command, "extract")) {
 		rc = cmd_extract(&o, a.src, &a.hs[0]);
 	} else if (!rc) {
