@@ -264,7 +264,8 @@ expect 2 "extract without -o" "$ki" extract "$clean"
 expect 0 "diff of the same map" "$ki" diff "$clean" "$work/clean-v3-4k.raw"
 grep -q "same: yes" "$work/out" && ok || fail "diff same: $(cat "$work/out")"
 expect 1 "diff of different maps" "$ki" diff "$clean" "$work/defect-blob-not-preserved.elf"
-grep -q "only in A: 0x" "$work/out" && ok || fail "diff: no range only in A"
+grep -qx -- "-0x3fe3000 order 0 x1 (0x1000 bytes)" "$work/out" && ! grep -q "^+0x" "$work/out" &&
+	head -2 "$work/out" | grep -q "^+++ B: " && ok || fail "diff: no key lines in diff -u style: $(head -5 "$work/out")"
 expect 1 "diff --json" "$ki" --json diff "$work/defect-blob-not-preserved.elf" "$clean"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["only_in_a"] and len(d["only_in_b"]) == 1' "$work/out" && ok || fail "diff JSON"
 # diff compares keys: one order-9 folio is not 512 order-0 keys, though the
@@ -283,6 +284,22 @@ assert g == [(0x400000, 0x200000), (0xb00000, 0x2000)], g
 s = d["summary"]
 assert (s["keys_only_in_a"], s["keys_only_in_b"], s["only_in_a"], s["only_in_b"], s["same"]) == (4, 516, "0x4000", "0x3000", False), s
 ' "$work/out" && ok || fail "diff of keys: $(head -c 800 "$work/out")"
+# diff compares the FDTs too: a blob grown, one added
+printf 'abi kho-v3\nram 0 64M\nscratch 0x1000000 4M\nalloc 0x3000000 16M\noutputs raw\nfolio 0x400000 0\nblob opaque raw 0x2000\n' >"$work/fdt-a.spec"
+sed 's/^blob opaque raw 0x2000$/blob opaque raw 0x3000\nblob extra raw 0x1000/' "$work/fdt-a.spec" >"$work/fdt-b.spec"
+"$mk" -q -o "$work" "$work/fdt-a.spec" "$work/fdt-b.spec" || exit 1
+expect 1 "diff of FDTs" "$ki" diff "$work/fdt-a.raw" "$work/fdt-b.raw"
+grep -A3 "^@@ KHO FDT @@" "$work/out" | grep -q "^-sub-node    opaque .* +0x2000$" &&
+	grep -A3 "^@@ KHO FDT @@" "$work/out" | grep -q "^+sub-node    opaque .* +0x3000$" &&
+	grep -q "^+sub-node    extra " "$work/out" && ok || fail "diff of FDTs: $(cat "$work/out")"
+expect 1 "diff of FDTs, JSON" "$ki" --json diff "$work/fdt-a.raw" "$work/fdt-b.raw"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {x["name"]: (x["a"] and x["a"]["size"], x["b"] and x["b"]["size"]) for x in d["fdt"]["subnodes"]}
+assert got == {"opaque": ("0x2000", "0x3000"), "extra": (None, "0x1000")}, got
+assert d["summary"]["fdt_differences"] == 2 and not d["summary"]["same"], d["summary"]
+' "$work/out" && ok || fail "diff of FDTs, JSON: $(head -c 600 "$work/out")"
 expect 0 "diff of a dump with itself" "$ki" diff "$work/diff-a.raw" "$work/diff-a.raw"
 grep -q "same: yes" "$work/out" && ok || fail "diff with itself: $(cat "$work/out")"
 expect 2 "diff with one dump" "$ki" diff "$clean"

@@ -139,21 +139,49 @@ static int piece_phys_cmp(const void *a, const void *b)
 	return x->shift > y->shift ? -1 : x->shift < y->shift;
 }
 
-static void print_keys(const char *label, const char *text, struct piece_list *l)
+/* One key run, "-" or "+" first in text. */
+static void print_key(char sign, const struct keys *k)
 {
-	if (l->n > 1)          /* no list at all when nothing differs: v is NULL */
-		qsort(l->v, l->n, sizeof(*l->v), piece_phys_cmp);
-	pr_arr_open(label);
-	for (size_t i = 0; i < l->n; i++) {
-		pr_obj_open(NULL);
-		pr_text("%s ", text);
-		pr_hex("phys", "0x%llx", key_start(&l->v[i]));
-		pr_u64("order", " order %llu", l->v[i].order);
-		pr_u64("count", " x%llu", l->v[i].count);
-		pr_hex("size", " (0x%llx bytes)\n", key_end(&l->v[i]) - key_start(&l->v[i]));
-		pr_obj_close();
+	pr_obj_open(NULL);
+	pr_text("%c", sign);
+	pr_hex("phys", "0x%llx", key_start(k));
+	pr_u64("order", " order %llu", k->order);
+	pr_u64("count", " x%llu", k->count);
+	pr_hex("size", " (0x%llx bytes)\n", key_end(k) - key_start(k));
+	pr_obj_close();
+}
+
+/*
+ * The keys of one dump only: JSON as two lists; text as diff -u would,
+ * "-" (A only) and "+" (B only) lines by address, so what replaced what
+ * stands together.
+ */
+static void print_keys(struct piece_list *a, struct piece_list *b)
+{
+	size_t i = 0, k = 0;
+
+	if (a->n > 1)          /* no list at all when nothing differs: v is NULL */
+		qsort(a->v, a->n, sizeof(*a->v), piece_phys_cmp);
+	if (b->n > 1)
+		qsort(b->v, b->n, sizeof(*b->v), piece_phys_cmp);
+	if (pr_is_json()) {
+		pr_arr_open("only_in_a");
+		for (; i < a->n; i++)
+			print_key('-', &a->v[i]);
+		pr_arr_close();
+		pr_arr_open("only_in_b");
+		for (; k < b->n; k++)
+			print_key('+', &b->v[k]);
+		pr_arr_close();
+		return;
 	}
-	pr_arr_close();
+	if (a->n || b->n)
+		pr_text("@@ keys @@\n");
+	while (i < a->n || k < b->n)
+		if (k == b->n || (i < a->n && key_start(&a->v[i]) <= key_start(&b->v[k])))
+			print_key('-', &a->v[i++]);
+		else
+			print_key('+', &b->v[k++]);
 }
 
 static int span_cmp(const void *a, const void *b)
@@ -241,11 +269,13 @@ static uint64_t print_granularity(struct kho_span *g, size_t n)
 		}
 	}
 	pr_arr_open("granularity");
+	if (m)
+		pr_text("@@ preserved in both, as different keys @@\n");
 	for (size_t i = 0; i < m; i++) {
 		pr_obj_open(NULL);
-		pr_text("granularity: ");
+		pr_text(" ");
 		pr_hex("phys", "0x%llx", g[i].start);
-		pr_hex("size", " +0x%llx preserved in both, as different keys\n",
+		pr_hex("size", " +0x%llx\n",
 		       g[i].end - g[i].start);
 		pr_obj_close();
 		total += g[i].end - g[i].start;
@@ -260,6 +290,7 @@ static void print_side(const char *which, const char *path, const struct kho_ins
 	pr_str("path", which, path);
 	if (!in->ho.fdt_phys_unknown)
 		pr_hex("fdt", ", KHO FDT at 0x%llx", in->ho.fdt_phys);
+	pr_str("compatible", " (%s)", in->ho.compatible);
 	pr_u64("keys", ", %llu keys\n", in->stats.keys);
 	pr_obj_close();
 }
@@ -272,7 +303,7 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	struct kho_span *g = NULL;
 	size_t ng = 0, gcap = 0;
 	uint64_t keys_a = 0, keys_b = 0, gran;
-	size_t luo_diffs;
+	size_t luo_diffs, fdt_diffs;
 	bool oom = false;
 	ssize_t na = key_set(a, &ka), nb = key_set(b, &kb);
 	int rc = 2;
@@ -296,11 +327,11 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	pr_str("version", NULL, KHO_VERSION_STRING);
 	pr_obj_close();
 	pr_arr_open("sources");
-	print_side("A: %s", o->dump, a);
-	print_side("B: %s", o->dump_b, b);
+	print_side("--- A: %s", o->dump, a);
+	print_side("+++ B: %s", o->dump_b, b);
 	pr_arr_close();
-	print_keys("only_in_a", "only in A:", &only_a);
-	print_keys("only_in_b", "only in B:", &only_b);
+	fdt_diffs = diff_fdt(&a->ho, &b->ho);
+	print_keys(&only_a, &only_b);
 	gran = print_granularity(g, ng);
 	luo_diffs = diff_luo(&a->luo, &b->luo, &oom);
 	if (oom) {
@@ -316,10 +347,11 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	pr_hex("only_in_b", ", only in B: 0x%llx", bytes_minus(b->spans, b->nspans, a->spans,
 							      a->nspans));
 	pr_hex("granularity", ", in both as different keys: 0x%llx", gran);
+	pr_u64("fdt_differences", ", FDT differences: %llu", fdt_diffs);
 	pr_u64("luo_differences", ", LUO differences: %llu", luo_diffs);
-	pr_bool("same", ", same: %s\n", !keys_a && !keys_b && !luo_diffs);
+	pr_bool("same", ", same: %s\n", !keys_a && !keys_b && !luo_diffs && !fdt_diffs);
 	pr_obj_close();
-	rc = pr_finish() ? 2 : keys_a || keys_b || luo_diffs ? 1 : 0;
+	rc = pr_finish() ? 2 : keys_a || keys_b || luo_diffs || fdt_diffs ? 1 : 0;
 out:
 	free(ka);
 	free(kb);

@@ -52,8 +52,9 @@ static struct item *items(const struct kho_luo *l, size_t *n)
 static void only(const char *side, const struct item *it)
 {
 	pr_obj_open(NULL);
-	pr_str("only_in", !strcmp(side, "a") ? "LUO only in A:" : "LUO only in B:", side);
-	pr_str("session", " session \"%s\"", it->s->name);
+	pr_str("only_in", NULL, side);
+	pr_text("%c", !strcmp(side, "a") ? '-' : '+');
+	pr_str("session", "session \"%s\"", it->s->name);
 	if (it->f) {
 		pr_hex("token", " file 0x%llx", it->f->token);
 		pr_str("compatible", " (%s)", it->f->compatible);
@@ -86,6 +87,8 @@ size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom)
 	while (i < na || j < nb) {
 		int c = i == na ? 1 : j == nb ? -1 : cmp(&va[i], &vb[j]);
 
+		if (!diffs && (c || (va[i].f && changed(va[i].f, vb[j].f))))
+			pr_text("@@ LUO @@\n");
 		if (c < 0) {
 			only("a", &va[i++]);
 			diffs++;
@@ -96,17 +99,22 @@ size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom)
 			if (va[i].f && changed(va[i].f, vb[j].f)) {
 				const struct kho_luo_memfd *ma = va[i].f->memfd, *mb = vb[j].f->memfd;
 
+				/* text: the file as A has it, then as B has it */
 				pr_obj_open(NULL);
-				pr_str("changed", "LUO changed:", "file");
-				pr_str("session", " session \"%s\"", va[i].s->name);
+				pr_str("changed", NULL, "file");
+				pr_str("session", "-session \"%s\"", va[i].s->name);
 				pr_hex("token", " file 0x%llx", va[i].f->token);
-				pr_str("compatible_a", ": %s", va[i].f->compatible);
-				pr_str("compatible_b", " -> %s", vb[j].f->compatible);
+				pr_str("compatible_a", " (%s)", va[i].f->compatible);
 				if (ma && mb) {
 					pr_hex("size_a", ", size 0x%llx", ma->size);
-					pr_hex("size_b", " -> 0x%llx", mb->size);
 					pr_u64("nr_folios_a", ", %llu folios", ma->nr_folios);
-					pr_u64("nr_folios_b", " -> %llu", mb->nr_folios);
+				}
+				pr_text("\n+session \"%s\" file 0x%llx", vb[j].s->name,
+					(unsigned long long)vb[j].f->token);
+				pr_str("compatible_b", " (%s)", vb[j].f->compatible);
+				if (ma && mb) {
+					pr_hex("size_b", ", size 0x%llx", mb->size);
+					pr_u64("nr_folios_b", ", %llu folios", mb->nr_folios);
 				}
 				pr_text("\n");
 				pr_obj_close();

@@ -57,6 +57,8 @@ int cmd_extract(const struct options *o, struct kho_source *src,
 		struct handover_result *h);
 int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	     const struct kho_inspection *b);
+/* diff: the FDTs' compatible and sub-nodes that differ. returns: how many. */
+size_t diff_fdt(const struct kho_handover *a, const struct kho_handover *b);
 /* diff: LUO sessions and files of one dump only, or changed. returns: how many. */
 size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom);
 /* whatis: what the dump and each handover say about address @a. */
