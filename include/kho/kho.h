@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* libkho: everything public, in data-flow order. */
+/* libkho: everything public, in data-flow order. The reference
+ * implementation (generator, spec language, writers) is libkho-ref:
+ * kho/ref.h. */
 #ifndef KHO_KHO_H
 #define KHO_KHO_H
 
@@ -7,13 +9,22 @@
 #include "kho/number.h"
 #include "kho/abi.h"
 #include "kho/check.h"
-#include "kho/ref.h"
 #include "kho/source.h"
 #include "kho/handover.h"
 #include "kho/map.h"
 #include "kho/luo.h"
 #include "kho/verify.h"
 
-#define KHO_VERSION_STRING "0.1.0"
+#define KHO_VERSION_STRING "0.1.0"   /* the headers' version */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* kho_version - the version of the libkho loaded at run time ("0.1.0"),
+ * which may be newer than KHO_VERSION_STRING of the headers built against. */
+const char *kho_version(void);
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -34,6 +34,7 @@ enum kho_source_kind {
 	KHO_KIND_QEMU,       /* dump-guest-memory */
 	KHO_KIND_KDUMP,      /* compressed kdump, flattened or not (and other
 				libkdumpfile formats) */
+	KHO_KIND_MEMORY,     /* kho_source_open_memory(): the caller reads */
 };
 
 struct kho_source_opts {
@@ -69,6 +70,38 @@ struct kho_source;
 enum kho_status kho_source_open(const char *path, const struct kho_source_opts *opts,
 				struct kho_source **out, struct kho_error *err);
 void kho_source_close(struct kho_source *src);
+
+/* Physical memory the caller reads (kho_source_open_memory). */
+struct kho_memory_ops {
+	/* Read @len bytes at physical @phys into @buf; called only inside the
+	 * present ranges, from the thread that called into libkho (a scan may
+	 * read from two threads at once: the callback must be reentrant).
+	 * returns: 0, or -1 when they cannot be read (a finding, not a crash). */
+	int (*read)(void *ctx, uint64_t phys, void *buf, size_t len);
+	/* optional: called once by kho_source_close() */
+	void (*close)(void *ctx);
+};
+
+struct kho_memory_desc {
+	const struct kho_mem_range *ranges;   /* RAM: present (readable) or excluded */
+	size_t nranges;
+	uint64_t page_size;                   /* 0: 4096, reported as assumed */
+	bool big_endian;
+	const char *arch;                     /* "x86_64", "aarch64", ... or NULL */
+	const char *name;                     /* what messages call it, or NULL */
+};
+
+/*
+ * kho_source_open_memory - a memory source read through @ops, for a
+ * program that already has the memory (drgn, a hypervisor, a live
+ * system): every kho_* function that takes a source works on it. @d is
+ * copied; @ctx is passed to the callbacks until kho_source_close().
+ * returns: KHO_OK; KHO_ERR_INVALID (no read callback or ranges, a bad
+ * page size, a range that wraps); KHO_ERR_NOMEM.
+ */
+enum kho_status kho_source_open_memory(const struct kho_memory_ops *ops, void *ctx,
+				       const struct kho_memory_desc *d,
+				       struct kho_source **out, struct kho_error *err);
 
 enum kho_source_kind kho_source_kind(const struct kho_source *src);
 /* "raw", "vmcore", "kcore", "qemu", "kdump" */

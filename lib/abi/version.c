@@ -5,6 +5,7 @@
  * decoded by guesswork.
  */
 #include "kho/abi.h"
+#include "kho/kho.h"
 
 #include <stdio.h>
 
@@ -131,4 +132,9 @@ KHO_EXPORT enum kho_status kho_compat_parse(const char *s, size_t len,
 					     "\"%s\" (known: radix-v1, vmalloc-v1)", s, bad);
 		}
 	return KHO_OK;
+}
+
+KHO_EXPORT const char *kho_version(void)
+{
+	return KHO_VERSION;
 }

@@ -18,7 +18,7 @@
 
 static const char *const kind_names[] = {
 	[KHO_KIND_RAW] = "raw", [KHO_KIND_VMCORE] = "vmcore", [KHO_KIND_KCORE] = "kcore",
-	[KHO_KIND_QEMU] = "qemu", [KHO_KIND_KDUMP] = "kdump",
+	[KHO_KIND_QEMU] = "qemu", [KHO_KIND_KDUMP] = "kdump", [KHO_KIND_MEMORY] = "memory",
 };
 
 KHO_EXPORT const char *kho_source_kind_name(enum kho_source_kind kind)

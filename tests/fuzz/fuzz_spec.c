@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kho/kho.h"
+#include "kho/ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

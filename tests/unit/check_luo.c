@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kho/kho.h"
+#include "kho/ref.h"
 #include "ref/ref_internal.h"
 #include "util/util.h"
 #include "suite.h"

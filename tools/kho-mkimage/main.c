@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "kho/kho.h"
+#include "kho/ref.h"
 
 static void usage(FILE *f)
 {

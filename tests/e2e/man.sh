@@ -1,0 +1,37 @@
+#!/bin/sh
+# man.sh BUILD_DIR KHO_INSPECT KHO_MKIMAGE: the four manuals render with
+# man -l (no groff warnings), kho-inspect(1) explains every check the tool
+# has, and kho-spec(5) names every directive the spec parser knows.
+build=$1 ki=$2 mk=$3
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+if ! command -v scdoc >/dev/null || ! command -v man >/dev/null; then
+	echo "SKIP: scdoc or man is not installed (scripts/bootstrap installs both)"
+	exit 0
+fi
+d=$build/docs/man
+for page in kho-inspect.1 kho-mkimage.1 kho-spec.5 libkho.3; do
+	out=$(MANWIDTH=80 man --warnings -l "$d/$page" 2>"$d/$page.err")
+	if [ $? = 0 ] && [ ! -s "$d/$page.err" ] && [ "$(printf '%s\n' "$out" | wc -l)" -gt 20 ]; then
+		ok
+	else
+		fail "man -l $page: $(head -c 300 "$d/$page.err")"
+	fi
+	printf '%s\n' "$out" >"$d/$page.txt"
+done
+"$ki" --list-checks | while read -r name rest; do
+	grep -q "^       $name (" "$d/kho-inspect.1.txt" || echo "$name"
+done >"$d/missing"
+[ ! -s "$d/missing" ] && ok || fail "kho-inspect(1) lacks checks: $(tr '\n' ' ' <"$d/missing")"
+# the parser's own list of directives, from its "unknown directive" error
+printf 'ram 0 16M\nno-such-directive\n' >"$d/probe.spec"
+"$mk" -o "$d/probe" "$d/probe.spec" 2>"$d/probe.err"
+dirs=$(sed -n 's/.*(directives: \(.*\))$/\1/p' "$d/probe.err")
+[ -n "$dirs" ] && ok || fail "no directive list in: $(cat "$d/probe.err")"
+for w in $dirs; do
+	grep -q "^       $w\b" "$d/kho-spec.5.txt" || echo "$w"
+done >"$d/missing"
+[ ! -s "$d/missing" ] && ok || fail "kho-spec(5) lacks directives: $(tr '\n' ' ' <"$d/missing")"
+echo "man: $passed passed, $failed failed"
+[ "$failed" = 0 ]
