@@ -14,6 +14,7 @@
 #include "kho/map.h"
 #include "kho/luo.h"
 #include "kho/verify.h"
+#include "kho/report.h"
 
 #define KHO_VERSION_STRING "0.1.0"   /* the headers' version */
 

@@ -125,17 +125,25 @@ next:;
 }
 
 /* Stored runs can make any number of streams: a binary heap of them, by
- * start, then larger blocks first, as one 128-bit key. */
-typedef unsigned __int128 u128;
+ * start, then larger blocks first (a two-word key; no 128-bit integers,
+ * which 32-bit hosts lack). */
+struct key {
+	uint64_t start, inv_size;
+};
 
 struct head {
-	u128 key;
+	struct key key;
 	struct stream *s;
 };
 
-static inline u128 key_of(const struct stream *s)
+static inline struct key key_of(const struct stream *s)
 {
-	return (u128)s->start << 64 | (UINT64_MAX - s->size);
+	return (struct key){ s->start, UINT64_MAX - s->size };
+}
+
+static inline bool key_lt(struct key a, struct key b)
+{
+	return a.start < b.start || (a.start == b.start && a.inv_size < b.inv_size);
 }
 
 static void heap_down(struct head *h, size_t n)
@@ -148,8 +156,8 @@ static void heap_down(struct head *h, size_t n)
 
 		if (l >= n)
 			break;
-		m = l + 1 < n && h[l + 1].key < h[l].key ? l + 1 : l;
-		if (x.key <= h[m].key)
+		m = l + 1 < n && key_lt(h[l + 1].key, h[l].key) ? l + 1 : l;
+		if (!key_lt(h[m].key, x.key))
 			break;
 		h[i] = h[m];
 		i = m;
@@ -161,7 +169,7 @@ static void heap_up(struct head *h, size_t j)
 {
 	struct head x = h[j];
 
-	while (j && x.key < h[(j - 1) / 2].key) {
+	while (j && key_lt(x.key, h[(j - 1) / 2].key)) {
 		h[j] = h[(j - 1) / 2];
 		j = (j - 1) / 2;
 	}
@@ -173,9 +181,9 @@ static uint64_t second_start(const struct head *h, size_t n)
 {
 	if (n < 2)
 		return UINT64_MAX;
-	if (n == 2 || h[1].key < h[2].key)
-		return (uint64_t)(h[1].key >> 64);
-	return (uint64_t)(h[2].key >> 64);
+	if (n == 2 || key_lt(h[1].key, h[2].key))
+		return h[1].key.start;
+	return h[2].key.start;
 }
 
 static void merge_heap(struct merge *m, struct stream *s, size_t ns)

@@ -171,7 +171,8 @@ static enum kho_status walk_and_check(struct kho_source *src,
 					&in->stats, err);
 		/* List them in the order a correct tree would. */
 		kho_geometry_init(&good, in->geo.page_size, false);
-		qsort_r(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good);
+		if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
+			st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	} else if (in->ho.abi->map_format == KHO_MAP_RADIX) {
 		/* Decoded as the merge asks: no run is stored unless listed. */
 		st = kho_map_radix_open(src, &in->geo, in->ho.map_phys, &in->findings, &v,

@@ -212,7 +212,10 @@ void luo_duplicate_names(struct luo_dec *d)
 	}
 	for (size_t i = 0; i < l->nsessions; i++)
 		ix[i] = i;
-	qsort_r(ix, l->nsessions, sizeof(*ix), by_name, l->session);
+	if (!sort_ctx(ix, l->nsessions, sizeof(*ix), by_name, l->session)) {
+		d->oom = true;
+		return;
+	}
 	for (size_t i = 1; i < l->nsessions; i++) {
 		const struct kho_luo_session *s = &l->session[ix[i]];
 

@@ -81,7 +81,8 @@ static enum kho_status snapshot_meant(struct kho_ref *ref, struct snap *s)
 	if (ref->nmeant)
 		memcpy(ref->keys, ref->meant, ref->nmeant * sizeof(*ref->keys));
 	ref->nkeys = ref->nmeant;
-	qsort_r(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good);
+	if (!sort_ctx(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good))
+		return kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;
 }
 

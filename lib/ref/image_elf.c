@@ -12,6 +12,7 @@
 #include "ref_internal.h"
 
 #include <elf.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -112,6 +113,49 @@ static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
 	if (ref->kaslr_offset && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "KERNELOFFSET=%llx\n",
 			 (unsigned long long)ref->kaslr_offset);
+}
+
+/* One header region from host order to the file's (little-endian), as
+ * libelf converts; a copy on a little-endian host. */
+static bool xlate(uint8_t *p, size_t size, Elf_Type type)
+{
+	Elf_Data d = { .d_buf = p, .d_type = type, .d_size = size, .d_version = EV_CURRENT };
+
+	return elf64_xlatetof(&d, &d, ELFDATA2LSB) != NULL;
+}
+
+/* Each note's three-word header (name and descriptor are bytes). */
+static bool notes_to_file_order(uint8_t *p, size_t len)
+{
+	for (size_t at = 0; at + sizeof(Elf64_Nhdr) <= len;) {
+		Elf64_Nhdr nh;
+
+		memcpy(&nh, p + at, sizeof(nh));
+		if (!xlate(p + at, sizeof(nh), ELF_T_WORD))
+			return false;
+		at += sizeof(nh) + ((nh.n_namesz + 3) & ~3u) + ((nh.n_descsz + 3) & ~3u);
+	}
+	return true;
+}
+
+/*
+ * The headers and notes were filled as host structs: put them in the byte
+ * order the file says (ELFDATA2LSB), so a big-endian host writes the same
+ * file. The note descriptors are bytes (VMCOREINFO text, zeroed CPU
+ * state), so only their headers change.
+ */
+static enum kho_status to_file_order(uint8_t *hdr, uint64_t phoff, size_t nph, bool xnum,
+				     uint64_t notes_off, uint64_t notes_len,
+				     struct kho_error *err)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE ||
+	    !xlate(hdr, sizeof(Elf64_Ehdr), ELF_T_EHDR) ||
+	    !xlate(hdr + phoff, nph * sizeof(Elf64_Phdr), ELF_T_PHDR) ||
+	    (xnum && !xlate(hdr + phoff + nph * sizeof(Elf64_Phdr), sizeof(Elf64_Shdr),
+			    ELF_T_SHDR)) ||
+	    !notes_to_file_order(hdr + notes_off, (size_t)notes_len))
+		return kho_error_set(err, KHO_ERR_SYSTEM, "libelf: %s", elf_errmsg(-1));
+	return KHO_OK;
 }
 
 static enum kho_status write_all(int fd, const void *buf, size_t len, off_t off,
@@ -264,7 +308,8 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	if (vmcoreinfo)
 		p = put_note(p, "VMCOREINFO", 0, info, strlen(info));
 
-	if ((st = write_all(fd, hdr, (size_t)(notes_off + notes_len), 0, err)))
+	if ((st = to_file_order(hdr, phoff, nph, xnum, notes_off, notes_len, err)) ||
+	    (st = write_all(fd, hdr, (size_t)(notes_off + notes_len), 0, err)))
 		goto out;
 	pfns = mem_sorted_pfns(&ref->mem, &npfns, err);
 	if (!pfns) {

@@ -419,7 +419,7 @@ KHO_EXPORT void kho_source_release(struct kho_source *src, uint64_t phys, uint64
 {
 	size_t next;
 	const struct piece *p;
-	uint64_t off, end;
+	uint64_t off, end, host;
 
 	if (!src->map || src->ops->read)
 		return;
@@ -427,7 +427,9 @@ KHO_EXPORT void kho_source_release(struct kho_source *src, uint64_t phys, uint64
 	if (!p || p->state != KHO_MEM_PRESENT)
 		return;
 	len = MIN(len, p->phys + p->size - phys);
-	off = align_down(p->offset + (phys - p->phys), 4096);
+	/* madvise wants the host's page alignment (16 or 64 KiB on some arm64) */
+	host = (uint64_t)sysconf(_SC_PAGESIZE);
+	off = (p->offset + (phys - p->phys)) / host * host;
 	end = MIN(p->offset + (phys - p->phys) + len, (uint64_t)src->map_len);
 	if (end > off)
 		madvise((void *)(src->map + off), end - off, MADV_DONTNEED);

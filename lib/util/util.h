@@ -86,6 +86,10 @@ static inline void store_u32(void *p, uint32_t v, bool big_endian)
  * returns: false when out of memory (the array is left as it was).
  */
 bool array_reserve(void **v, size_t *cap, size_t n, size_t elem);
+/* qsort with a context, on every libc (sort.c); stable. returns: false when
+ * out of memory (then @base is unchanged). */
+bool sort_ctx(void *base, size_t n, size_t size,
+	      int (*cmp)(const void *, const void *, void *), void *ctx);
 #define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
 
 /*

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A whole verdict behind an opaque handle, for bindings (Python, drgn)
+ * and programs that want kho-inspect's answer without its structs: the
+ * discovery policy, every chosen handover inspected, and accessors for
+ * what the JSON document holds. Nothing here exposes a struct layout.
+ */
+#ifndef KHO_REPORT_H
+#define KHO_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kho/error.h"
+#include "kho/source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kho_report;
+
+/*
+ * kho_report_run - what `kho-inspect verify --ranges` finds in @src: scan
+ * for KHO FDTs (or use the one at @fdt when @have_fdt), choose as
+ * kho_select() does, inspect each. @scratch_arrays is @narrays pairs
+ * (address, bytes) of in-dump struct kho_scratch[] (--scratch-array).
+ * @src must outlive the report.
+ * returns: KHO_OK (*@out to free with kho_report_free()); KHO_ERR_NODATA
+ * when no KHO FDT is found; the errors of kho_scan() and kho_inspect().
+ */
+enum kho_status kho_report_run(struct kho_source *src, bool have_fdt, uint64_t fdt,
+			       const uint64_t *scratch_arrays, size_t narrays,
+			       struct kho_report **out, struct kho_error *err);
+void kho_report_free(struct kho_report *r);
+
+/* The inspected handovers, in kho-inspect's order. */
+size_t kho_report_handovers(const struct kho_report *r);
+uint64_t kho_report_fdt(const struct kho_report *r, size_t h);
+const char *kho_report_compatible(const struct kho_report *r, size_t h);
+uint64_t kho_report_keys(const struct kho_report *r, size_t h);
+
+/* Handover @h's preserved blocks in tree order, one key at a time. */
+size_t kho_report_ranges(const struct kho_report *r, size_t h);
+void kho_report_range(const struct kho_report *r, size_t h, size_t i, uint64_t *phys,
+		      unsigned *order, uint64_t *size);
+
+/* Findings of handover @h, or with @h == SIZE_MAX those about the whole
+ * dump. The strings live as long as the report. */
+size_t kho_report_findings(const struct kho_report *r, size_t h);
+void kho_report_finding(const struct kho_report *r, size_t h, size_t i, const char **check,
+			const char **severity, uint64_t *phys, const char **message);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

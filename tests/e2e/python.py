@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""python.py MKIMAGE INSPECT LIBKHO SPECDIR WORKDIR
+
+The Python binding (python/kho) and its drgn entry point against
+kho-inspect, on every fixture's ELF: kho.inspect(path) must give the same
+page size, handovers, ranges, keys, findings and summary as
+`kho-inspect --json verify --ranges`; kho.drgn.inspect(prog) over a drgn
+Program of the same ELF (memory read with Program.read, physical) the same
+handovers, ranges and findings (a file's own findings, dump-truncated,
+aside: a Program has no file to be cut)."""
+import json
+import os
+import subprocess
+import sys
+
+from tally import Tally
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "python"))
+
+
+def shared(doc):
+    """The keys the binding's document shares with kho-inspect's."""
+    strip = lambda fs: [{k: f[k] for k in ("check", "severity", "phys", "message")} for f in fs]
+    return {
+        "page_size": doc["source"]["page_size"],
+        "handovers": [{"fdt": {k: h["fdt"][k] for k in ("phys", "compatible")},
+                       "ranges": [{k: r[k] for k in ("phys", "order", "size")}
+                                  for r in h.get("ranges", [])],
+                       "keys": h["stats"]["keys"], "findings": strip(h["findings"])}
+                      for h in doc["handovers"]],
+        "findings": strip(doc["findings"]),
+        "summary": {k: doc["summary"][k] for k in ("error", "warning", "note", "incomplete")},
+    }
+
+
+def main():
+    mk, ki, libkho, specdir, work = sys.argv[1:6]
+    T = Tally("python")
+    os.environ["KHO_LIBRARY"] = libkho
+    import kho
+    try:
+        import drgn
+        import kho.drgn
+    except ImportError:
+        drgn = None
+        T.skip("python3-drgn is not installed: kho.drgn is not checked")
+    specs = sorted(f for f in os.listdir(specdir) if f.endswith(".spec"))
+    os.makedirs(work, exist_ok=True)
+    subprocess.run([mk, "-q", "--only", "elf,expect", "-o", work] +
+                   [os.path.join(specdir, s) for s in specs], check=True)
+    for spec in specs:
+        name = spec[:-5]
+        base = os.path.join(work, name)
+        if not os.path.exists(base + ".elf"):
+            continue
+        want = json.load(open(base + ".expect.json"))
+        args = want["generator"]["args"]
+        arrays = [tuple(int(x, 0) for x in args[i + 1].split(","))
+                  for i in range(0, len(args), 2) if args[i] == "--scratch-array"]
+        r = subprocess.run([ki, "--json", "verify", "--ranges"] + args + [base + ".elf"],
+                           capture_output=True, text=True)
+        if r.returncode == 2:
+            T.check(False, f"{name}: kho-inspect exit 2: {r.stderr.strip()}")
+            continue
+        cli = shared(json.loads(r.stdout))
+        try:
+            got = shared(kho.inspect(base + ".elf", scratch_array=arrays))
+            T.check(got == cli, f"{name}: kho.inspect differs: "
+                    f"{[k for k in cli if cli[k] != got[k]]}")
+        except kho.KhoError as e:
+            T.check(False, f"{name}: kho.inspect: {e}")
+        if drgn is None:
+            continue
+        prog = drgn.Program()
+        prog.set_core_dump(base + ".elf")
+        try:
+            doc = kho.drgn.inspect(prog, ranges=kho.elf_ranges(base + ".elf"),
+                                   scratch_array=arrays, page_size=cli["page_size"])
+        except kho.KhoError as e:
+            T.check(False, f"{name}: kho.drgn.inspect: {e}")
+            continue
+        got = shared(doc)
+        file_only = ("dump-truncated",)
+        for d in (got, cli):
+            d["findings"] = [f for f in d["findings"] if f["check"] not in file_only]
+            d.pop("summary")
+        T.check(got == cli, f"{name}: kho.drgn.inspect differs: "
+                f"{[k for k in cli if cli[k] != got[k]]}")
+    return T.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
