@@ -1,5 +1,5 @@
 #!/bin/sh
-# man.sh BUILD_DIR KHO_INSPECT KHO_MKIMAGE: the four manuals render with
+# man.sh BUILD_DIR KHO_INSPECT KHO_MKIMAGE: the manuals render with
 # man -l (no groff warnings), kho-inspect(1) explains every check the tool
 # has, and kho-spec(5) names every directive the spec parser knows.
 build=$1 ki=$2 mk=$3
@@ -11,7 +11,7 @@ if ! command -v scdoc >/dev/null || ! command -v man >/dev/null; then
 	exit 0
 fi
 d=$build/docs/man
-for page in kho-inspect.1 kho-mkimage.1 kho-spec.5 libkho.3; do
+for page in kho-inspect.1 kho-mkimage.1 kho-qemu-check.1 kho-spec.5 libkho.3; do
 	out=$(MANWIDTH=80 man --warnings -l "$d/$page" 2>"$d/$page.err")
 	if [ $? = 0 ] && [ ! -s "$d/$page.err" ] && [ "$(printf '%s\n' "$out" | wc -l)" -gt 20 ]; then
 		ok

@@ -66,7 +66,8 @@ static json_t *read_message(struct qmp *q, double deadline, char *why, size_t wh
 	}
 }
 
-int qmp_connect(struct qmp *q, const char *path, double deadline, char *why, size_t whylen)
+int qmp_connect(struct qmp *q, const char *path, double deadline, bool (*alive)(void *),
+		void *ctx, char *why, size_t whylen)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	json_t *greeting, *ok;
@@ -87,6 +88,11 @@ int qmp_connect(struct qmp *q, const char *path, double deadline, char *why, siz
 			break;
 		close(q->fd);
 		q->fd = -1;
+		if (!alive(ctx)) {
+			snprintf(why, whylen, "QEMU exited before its QMP socket opened (is the "
+				 "command line right?)");
+			return -1;
+		}
 		if (now() > deadline) {
 			snprintf(why, whylen, "QEMU's QMP socket did not open in time");
 			return -1;

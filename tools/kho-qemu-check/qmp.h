@@ -3,6 +3,7 @@
 #define KHO_QEMU_CHECK_QMP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct qmp {
@@ -11,10 +12,11 @@ struct qmp {
 	size_t len;
 };
 
-/* Connect to the QMP socket at @path (retrying until QEMU opens it) and
- * negotiate. @deadline: CLOCK_MONOTONIC seconds. returns: 0, or -1 with
+/* Connect to the QMP socket at @path (retrying until QEMU opens it, while
+ * @alive(@ctx) says QEMU runs) and negotiate. @deadline: CLOCK_MONOTONIC seconds. returns: 0, or -1 with
  * @why. */
-int qmp_connect(struct qmp *q, const char *path, double deadline, char *why, size_t whylen);
+int qmp_connect(struct qmp *q, const char *path, double deadline, bool (*alive)(void *),
+		void *ctx, char *why, size_t whylen);
 /* Run @name with @args (borrowed, may be NULL). returns: the "return"
  * value (owned), or NULL with @why (an error answer, a timeout, EOF). */
 json_t *qmp_command(struct qmp *q, const char *name, json_t *args, double deadline,

@@ -1,0 +1,119 @@
+#!/bin/sh
+# kho-qemu-check against a real QEMU: a bare multiboot guest (data/guest.S)
+# with two generated images planted by -device loader. At KHO-STAGE-1 the
+# guest holds image A; then it copies image B over A and prints
+# KHO-STAGE-2. Each stage's verdict must be kho-inspect's on that raw
+# image; --diff must be kho-inspect diff of the two; a marker that never
+# comes ends with exit 2 within the timeout; QEMU is never left running
+# and nothing is left in TMPDIR.
+#   qemu_check.sh KHO_MKIMAGE KHO_INSPECT KHO_QEMU_CHECK DATADIR WORKDIR
+mk=$1 ki=$2 qc=$3 data=$4 work=$5
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+for t in qemu-system-x86_64 cpp as ld; do
+	command -v $t >/dev/null || { echo "SKIP: $t is not installed (scripts/bootstrap installs QEMU and binutils)"; exit 0; }
+done
+rm -rf "$work" && mkdir -p "$work/tmp"
+cat >"$work/a.spec" <<'SPEC'
+abi kho-v3
+ram 0x4000000 16M
+raw-base 0x4000000
+scratch 0x4800000 1M
+alloc 0x4c00000 4M
+outputs raw
+folio 0x4000000 4
+pages 0x4100 50
+blob opaque raw 0x2000
+SPEC
+sed 's/^pages 0x4100 50$/pages 0x4200 9\nfolio 0x4400000 9/' "$work/a.spec" >"$work/b.spec"
+"$mk" -q -o "$work" "$work/a.spec" "$work/b.spec" || exit 1
+fdt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handovers"][0]["fdt"]["phys"])' "$work/a.expect.json")
+# B is planted at 32 MiB: QEMU's multiboot loader writes below 112 MiB's top
+cpp -P -DSRC=0x2000000 -DDST=0x4000000 -DLEN=0x1000000 "$data/guest.S" >"$work/guest.s" &&
+	as --32 "$work/guest.s" -o "$work/guest.o" &&
+	ld -m elf_i386 -Ttext=0x100000 -o "$work/guest.elf" "$work/guest.o" || { echo "FAIL: building the guest"; exit 1; }
+name=kho-qemu-check-test-$$
+qemu() {
+	echo qemu-system-x86_64 -name "$name" -display none -m 128M -kernel "$work/guest.elf" \
+		-device "loader,file=$work/a.raw,addr=0x4000000,force-raw=on" \
+		-device "loader,file=$work/b.raw,addr=0x2000000,force-raw=on" "$@"
+}
+export TMPDIR="$work/tmp"
+leftovers() {
+	pgrep -f "$name" >/dev/null && fail "$1: QEMU is still running"
+	[ -z "$(ls -A "$work/tmp")" ] || fail "$1: left in TMPDIR: $(ls -A "$work/tmp")"
+}
+# each image's own verdict, from kho-inspect on the raw file
+for i in a b; do
+	"$ki" --json --raw-base 0x4000000 --fdt "$fdt" verify --ranges "$work/$i.raw" >"$work/$i.want"
+done
+"$ki" --json --raw-base 0x4000000 --fdt "$fdt" diff "$work/a.raw" "$work/b.raw" >"$work/diff.want"
+
+# shellcheck disable=SC2046
+"$qc" --json --diff --at KHO-STAGE-1 --at 'KHO-STAGE-[2]' --timeout 60 -I --fdt -I "$fdt" \
+	-I --ranges -- $(qemu) >"$work/out" 2>"$work/err"
+rc=$?
+python3 - "$work" "$rc" <<'PY' && ok || fail "two stages and --diff: $(head -c 600 "$work/err")"
+import json, sys
+w, rc = sys.argv[1], int(sys.argv[2])
+d = json.load(open(f"{w}/out"))
+assert d["schema"] == 1 and len(d["stages"]) == 2 and len(d["diffs"]) == 1, d.keys()
+def verdict(doc):
+    h = doc["handovers"][0]
+    return (h["fdt"]["phys"], h["fdt"]["compatible"],
+            [(r["phys"], r["order"]) for r in h["ranges"]],
+            [(f["check"], f["severity"], f["phys"]) for f in h["findings"]])
+for stage, img in zip(d["stages"], "ab"):
+    want = json.load(open(f"{w}/{img}.want"))
+    assert verdict(stage["document"]) == verdict(want), (img, verdict(stage["document"]))
+assert [s["at"] for s in d["stages"]] == ["KHO-STAGE-1", "KHO-STAGE-[2]"]
+want = json.load(open(f"{w}/diff.want"))["summary"]
+got = d["diffs"][0]["document"]["summary"]
+for k in ("keys_only_in_a", "keys_only_in_b", "fdt_differences", "same"):
+    assert got[k] == want[k], (k, got, want)
+assert not want["same"] and rc == 1, rc     # the stages differ: exit 1
+PY
+leftovers "two stages"
+
+# no --at: one check at once, of a guest started with -S
+# shellcheck disable=SC2046
+"$qc" -I --fdt -I "$fdt" -I --ranges --json -- $(qemu -S) >"$work/out" 2>"$work/err"
+rc=$?
+python3 - "$work" "$rc" <<'PY' && ok || fail "no --at: $(head -c 600 "$work/err")"
+import json, sys
+w, rc = sys.argv[1], int(sys.argv[2])
+d = json.load(open(f"{w}/out"))
+want = json.load(open(f"{w}/a.want"))
+got = d["stages"][0]["document"]["handovers"][0]
+assert len(d["stages"]) == 1 and d["stages"][0]["at"] is None and d["diffs"] == []
+assert got["ranges"] == want["handovers"][0]["ranges"] and rc == 0, rc
+PY
+leftovers "no --at"
+
+# text output names each stage
+# shellcheck disable=SC2046
+"$qc" --at KHO-STAGE-1 -I --fdt -I "$fdt" -- $(qemu) >"$work/out" 2>"$work/err"
+[ $? = 0 ] && grep -q "^stage 1 at KHO-STAGE-1: KHO FDT $fdt (kho-v3), 6 keys; 0 errors" "$work/out" &&
+	ok || fail "text: $(cat "$work/out" "$work/err")"
+leftovers "text"
+
+# a marker that never comes: exit 2, one line, within the timeout
+start=$(date +%s)
+# shellcheck disable=SC2046
+"$qc" --at NEVER-PRINTED --timeout 3 -- $(qemu) >"$work/out" 2>"$work/err"
+rc=$? took=$(($(date +%s) - start))
+[ $rc = 2 ] && [ "$took" -lt 15 ] && [ "$(wc -l <"$work/err")" = 1 ] &&
+	grep -q 'stage 1: "NEVER-PRINTED" did not appear on the serial console within 3 s' "$work/err" &&
+	ok || fail "timeout: exit $rc after ${took}s: $(cat "$work/err")"
+leftovers "timeout"
+
+# QEMU that cannot start, and one that exits at once
+"$qc" -- /nonexistent/qemu >"$work/out" 2>"$work/err"
+[ $? = 2 ] && grep -q "nonexistent/qemu" "$work/err" && ok || fail "bad QEMU: $(cat "$work/err")"
+"$qc" --at X --timeout 20 -- qemu-system-x86_64 -no-such-option >"$work/out" 2>"$work/err"
+[ $? = 2 ] && grep -q "kho-qemu-check: .*QEMU exited" "$work/err" && ok ||
+	fail "QEMU exiting: $(cat "$work/err")"
+leftovers "bad QEMU"
+echo "qemu-check: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kho-qemu-check [OPTIONS] -- QEMU_COMMAND...
+ *
+ * Runs a QEMU guest and checks its KHO handover at the moments that
+ * matter: for each --at REGEX, in order, it waits for the regex on the
+ * guest's serial console, stops the guest, dumps its memory through QMP
+ * (dump-guest-memory, an ELF in a private temporary directory), runs
+ * kho-inspect --json verify on it, and lets the guest go on. Without --at
+ * it checks once, at once (a guest started with -S). --diff compares
+ * consecutive stages with kho-inspect diff. QEMU is stopped by its own PID
+ * whatever happens (timeout, error, Ctrl-C), and the directory is removed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <regex.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "kho/kho.h"
+#include "qmp.h"
+
+#define MAX_STAGES 32
+#define MAX_ARGS 64
+
+extern char **environ;
+
+struct run {
+	const char *at[MAX_STAGES];
+	size_t nat;
+	double timeout;
+	bool json, pretty, diff;
+	const char *keep;             /* --keep DIR: the stages' dumps go there */
+	const char *inspect_args[MAX_ARGS];
+	size_t ninspect;
+	char **qemu;                  /* QEMU_COMMAND... */
+	char dir[PATH_MAX];           /* private temporary directory */
+	char kho_inspect[PATH_MAX + 64];
+	pid_t pid;                    /* QEMU */
+	struct qmp qmp;
+	size_t nstages;               /* dumps made: DIR/stage-N.elf */
+	json_t *stages, *diffs;
+	int worst;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...\n"
+"\n"
+"Start QEMU, and at each moment given check the guest's KHO handover with\n"
+"kho-inspect: wait for --at REGEX on the serial console, stop the guest, dump\n"
+"its memory (QMP dump-guest-memory), verify it, let it go on. Without --at,\n"
+"check once at once (start the guest with -S). kho-qemu-check adds its own\n"
+"QMP socket and serial port (COM1, the first -serial) to the command line.\n"
+"\n"
+"  --at REGEX          a stage: an extended regex on the serial console (repeatable,\n"
+"                      in order; each is looked for after the previous match)\n"
+"  --timeout SECONDS   how long to wait for each stage (default 60)\n"
+"  -I, --inspect ARG   an argument for kho-inspect (repeatable), e.g.\n"
+"                      -I --scratch-array -I 0x3fb0000,0x20\n"
+"  --diff              compare consecutive stages (kho-inspect diff)\n"
+"  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1)\n"
+"  -j, --json          {\"schema\", \"stages\": [{\"at\", \"exit\", \"document\"}],\n"
+"                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}\n"
+"  -p, --pretty        indented JSON\n"
+"  -h, --help\n"
+"\n"
+"Exit status: 0 every stage verified without a finding at or above error,\n"
+"1 one had (or --diff found a difference), 2 could not check: QEMU did not\n"
+"start, a stage's regex did not appear within --timeout, a dump failed.\n");
+}
+
+static int fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)r;
+	fprintf(stderr, "kho-qemu-check: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* kho-inspect beside this program (an install, a build tree), else on PATH. */
+static void find_kho_inspect(struct run *r)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	snprintf(r->kho_inspect, sizeof(r->kho_inspect), "kho-inspect");
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	for (const char *rel = "/kho-inspect"; rel; rel = strcmp(rel, "/kho-inspect") ? NULL :
+							  "/../kho-inspect/kho-inspect") {
+		char cand[PATH_MAX + 64];
+		char *slash = strrchr(self, '/');
+
+		if (!slash)
+			return;
+		snprintf(cand, sizeof(cand), "%.*s%s", (int)(slash - self), self, rel);
+		if (!access(cand, X_OK)) {
+			memcpy(r->kho_inspect, cand, sizeof(cand));
+			return;
+		}
+	}
+}
+
+static int parse(int argc, char **argv, struct run *r)
+{
+	static const struct option longopts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "inspect", required_argument, NULL, 'I' },
+		{ "diff", no_argument, NULL, 'd' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+	uint64_t v;
+
+	r->timeout = 60;
+	while ((c = getopt_long(argc, argv, "+I:jph", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (r->nat == MAX_STAGES)
+				return fail(r, "at most %d --at", MAX_STAGES);
+			r->at[r->nat++] = optarg;
+			break;
+		case 't':
+			if (!kho_parse_number(optarg, &v) || !v || v > 86400)
+				return fail(r, "--timeout: \"%s\" is not a number of seconds", optarg);
+			r->timeout = (double)v;
+			break;
+		case 'I':
+			if (r->ninspect == MAX_ARGS)
+				return fail(r, "at most %d --inspect", MAX_ARGS);
+			r->inspect_args[r->ninspect++] = optarg;
+			break;
+		case 'd': r->diff = true; break;
+		case 'k': r->keep = optarg; break;
+		case 'j': r->json = true; break;
+		case 'p': r->pretty = r->json = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind == argc)
+		return fail(r, "no QEMU command: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...");
+	r->qemu = argv + optind;
+	for (size_t i = 0; i < r->nat; i++) {
+		regex_t re;
+		int e = regcomp(&re, r->at[i], REG_EXTENDED | REG_NOSUB);
+
+		if (e) {
+			char msg[128];
+
+			regerror(e, &re, msg, sizeof(msg));
+			return fail(r, "--at \"%s\": %s", r->at[i], msg);
+		}
+		regfree(&re);
+	}
+	return 0;
+}
+
+static int start_qemu(struct run *r)
+{
+	size_t n = 0;
+	char **argv, qmp[PATH_MAX + 64], serial[PATH_MAX + 64];
+	pid_t pid;
+
+	while (r->qemu[n])
+		n++;
+	argv = calloc(n + 8, sizeof(*argv));
+	if (!argv)
+		return fail(r, "out of memory");
+	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server=on,wait=off", r->dir);
+	snprintf(serial, sizeof(serial), "file:%s/serial.log", r->dir);
+	argv[0] = r->qemu[0];
+	argv[1] = "-qmp";
+	argv[2] = qmp;
+	argv[3] = "-serial";   /* first: COM1 */
+	argv[4] = serial;
+	memcpy(argv + 5, r->qemu + 1, (n - 1) * sizeof(*argv));
+	pid = fork();
+	if (pid < 0) {
+		free(argv);
+		return fail(r, "fork: %s", strerror(errno));
+	}
+	if (!pid) {
+		/* QEMU dies with us, even if we are killed outright */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "kho-qemu-check: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	r->pid = pid;
+	return 0;
+}
+
+static void stop_qemu(struct run *r)
+{
+	int status;
+
+	if (r->qmp.fd > 0) {
+		char why[256];
+		json_t *x = qmp_command(&r->qmp, "quit", NULL, now() + 2, why, sizeof(why));
+
+		json_decref(x);
+		qmp_close(&r->qmp);
+	}
+	if (r->pid <= 0)
+		return;
+	for (int i = 0; i < 40; i++) {       /* up to 2 s to quit */
+		if (waitpid(r->pid, &status, WNOHANG) == r->pid) {
+			r->pid = 0;
+			return;
+		}
+		if (i == 10)
+			kill(r->pid, SIGTERM);
+		usleep(50000);
+	}
+	kill(r->pid, SIGKILL);
+	waitpid(r->pid, &status, 0);
+	r->pid = 0;
+}
+
+/* Whether QEMU is still running; if not, why, in @why. */
+static bool qemu_alive(struct run *r, char *why, size_t len)
+{
+	int status;
+
+	if (waitpid(r->pid, &status, WNOHANG) != r->pid)
+		return true;
+	r->pid = 0;
+	snprintf(why, len, "QEMU exited (%s %d) before the stage came",
+		 WIFEXITED(status) ? "status" : "signal",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return false;
+}
+
+static bool still_running(void *ctx)
+{
+	char why[8];
+
+	return !interrupted && qemu_alive(ctx, why, sizeof(why));
+}
+
+/* Wait until @re matches the serial log after *@from; *@from moves past
+ * the match. returns: 0, or 2 after saying why. */
+static int wait_for(struct run *r, const char *re_text, size_t *from, size_t stage)
+{
+	char path[PATH_MAX + 16], why[160];
+	double deadline = now() + r->timeout;
+	regex_t re;
+
+	snprintf(path, sizeof(path), "%s/serial.log", r->dir);
+	regcomp(&re, re_text, REG_EXTENDED);
+	for (;;) {
+		FILE *f = fopen(path, "rb");
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (f) {
+			fseek(f, 0, SEEK_END);
+			len = (size_t)ftell(f);
+			if (len > *from && (buf = malloc(len - *from + 1))) {
+				fseek(f, (long)*from, SEEK_SET);
+				len = fread(buf, 1, len - *from, f);
+				buf[len] = '\0';
+				/* NULs in console output: match line by line */
+				for (size_t at = 0; at < len;) {
+					regmatch_t m;
+					size_t l = strlen(buf + at);
+
+					if (!regexec(&re, buf + at, 1, &m, 0)) {
+						*from += at + (size_t)m.rm_eo;
+						free(buf);
+						fclose(f);
+						regfree(&re);
+						return 0;
+					}
+					at += l + 1;
+				}
+			}
+			free(buf);
+			fclose(f);
+		}
+		if (interrupted) {
+			regfree(&re);
+			return fail(r, "interrupted");
+		}
+		if (!qemu_alive(r, why, sizeof(why))) {
+			regfree(&re);
+			return fail(r, "stage %zu (--at \"%s\"): %s", stage + 1, re_text, why);
+		}
+		if (now() > deadline) {
+			regfree(&re);
+			return fail(r, "stage %zu: \"%s\" did not appear on the serial console "
+				    "within %.0f s", stage + 1, re_text, r->timeout);
+		}
+		usleep(20000);
+	}
+}
+
+/* Run kho-inspect with @args; its stdout parsed as JSON into *@doc.
+ * returns: its exit status, or 2 after saying why. */
+static int run_inspect(struct run *r, const char **args, size_t nargs, json_t **doc)
+{
+	char out[PATH_MAX + 16];
+	const char *argv[MAX_ARGS + 8];
+	posix_spawn_file_actions_t fa;
+	json_error_t e;
+	size_t n = 0;
+	pid_t pid;
+	int status;
+
+	snprintf(out, sizeof(out), "%s/inspect.json", r->dir);
+	argv[n++] = r->kho_inspect;
+	argv[n++] = "--json";
+	for (size_t i = 0; i < nargs; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (posix_spawnp(&pid, r->kho_inspect, &fa, NULL, (char **)argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return fail(r, "%s: %s", r->kho_inspect, strerror(errno));
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*doc = json_load_file(out, 0, &e);
+	unlink(out);
+	if (!WIFEXITED(status) || !*doc)
+		return fail(r, "kho-inspect gave no document (%s)", e.text);
+	return WEXITSTATUS(status);
+}
+
+/* Stop, dump, verify, continue. returns: kho-inspect's status, or 2. */
+static int stage(struct run *r, const char *at)
+{
+	char dump[PATH_MAX + 32], why[256], proto[PATH_MAX + 40];
+	const char *args[MAX_ARGS + 2];
+	double deadline = now() + r->timeout;
+	json_t *x, *doc = NULL;
+	size_t n = 0;
+	int rc;
+
+	snprintf(dump, sizeof(dump), "%s/stage-%zu.elf", r->dir, r->nstages);
+	snprintf(proto, sizeof(proto), "file:%s", dump);
+	if (!(x = qmp_command(&r->qmp, "stop", NULL, deadline, why, sizeof(why))))
+		return fail(r, "%s", why);
+	json_decref(x);
+	x = qmp_command(&r->qmp, "dump-guest-memory",
+			json_pack("{s:b, s:s}", "paging", 0, "protocol", proto), deadline, why,
+			sizeof(why));
+	if (!x)
+		return fail(r, "dump-guest-memory: %s", why);
+	json_decref(x);
+	r->nstages++;
+	args[n++] = "verify";
+	for (size_t i = 0; i < r->ninspect; i++)
+		args[n++] = r->inspect_args[i];
+	args[n++] = dump;
+	rc = run_inspect(r, args, n, &doc);
+	if (doc)
+		json_array_append_new(r->stages, json_pack("{s:s?, s:i, s:o}", "at", at, "exit", rc,
+							   "document", doc));
+	if (!(x = qmp_command(&r->qmp, "cont", NULL, deadline, why, sizeof(why))))
+		return fail(r, "%s", why);
+	json_decref(x);
+	return rc;
+}
+
+static int diffs(struct run *r)
+{
+	int worst = 0;
+
+	for (size_t i = 0; i + 1 < r->nstages; i++) {
+		char a[PATH_MAX + 32], b[PATH_MAX + 32];
+		const char *args[3] = { "diff", a, b };
+		json_t *doc = NULL;
+		int rc;
+
+		snprintf(a, sizeof(a), "%s/stage-%zu.elf", r->dir, i);
+		snprintf(b, sizeof(b), "%s/stage-%zu.elf", r->dir, i + 1);
+		rc = run_inspect(r, args, 3, &doc);
+		if (!doc)
+			return 2;
+		json_array_append_new(r->diffs, json_pack("{s:I, s:I, s:i, s:o}", "from",
+							  (json_int_t)i, "to", (json_int_t)i + 1,
+							  "exit", rc, "document", doc));
+		worst = rc > worst ? rc : worst;
+	}
+	return worst;
+}
+
+static void remove_dir(struct run *r)
+{
+	char path[PATH_MAX + 32];
+	static const char *const fixed[] = { "qmp.sock", "serial.log", "inspect.json" };
+
+	if (!r->dir[0])
+		return;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, fixed[i]);
+		unlink(path);
+	}
+	for (size_t i = 0; i <= r->nstages; i++) {
+		char kept[PATH_MAX + 32];
+
+		snprintf(path, sizeof(path), "%s/stage-%zu.elf", r->dir, i);
+		snprintf(kept, sizeof(kept), "%s/stage-%zu.elf", r->keep ? r->keep : "", i + 1);
+		if (r->keep && i < r->nstages && rename(path, kept))
+			fprintf(stderr, "kho-qemu-check: %s: %s\n", kept, strerror(errno));
+		unlink(path);
+	}
+	if (rmdir(r->dir))
+		fprintf(stderr, "kho-qemu-check: %s: %s (left behind)\n", r->dir, strerror(errno));
+}
+
+/* Text: each stage's verdict line and the diff summaries. */
+static void print_text(const struct run *r)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(r->stages, i, s) {
+		json_t *doc = json_object_get(s, "document"), *sum = json_object_get(doc, "summary");
+		json_t *h, *f;
+		size_t k, j;
+
+		printf("stage %zu%s%s: ", i + 1, json_is_string(json_object_get(s, "at")) ?
+		       " at " : "", json_string_value(json_object_get(s, "at")) ?: "");
+		if (json_object_get(doc, "error")) {
+			printf("could not inspect: %s\n",
+			       json_string_value(json_object_get(doc, "error")));
+			continue;
+		}
+		json_array_foreach(json_object_get(doc, "handovers"), k, h)
+			printf("KHO FDT %s (%s), %lld keys; ",
+			       json_string_value(json_object_get(json_object_get(h, "fdt"), "phys")),
+			       json_string_value(json_object_get(json_object_get(h, "fdt"),
+								 "compatible")),
+			       (long long)json_integer_value(json_object_get(
+				       json_object_get(h, "stats"), "keys")));
+		printf("%lld errors, %lld warnings, %lld notes, %lld incomplete\n",
+		       (long long)json_integer_value(json_object_get(sum, "error")),
+		       (long long)json_integer_value(json_object_get(sum, "warning")),
+		       (long long)json_integer_value(json_object_get(sum, "note")),
+		       (long long)json_integer_value(json_object_get(sum, "incomplete")));
+		json_array_foreach(json_object_get(doc, "handovers"), k, h)
+			json_array_foreach(json_object_get(h, "findings"), j, f)
+				printf("  %s (%s): %s: %s\n",
+				       json_string_value(json_object_get(f, "severity")),
+				       json_string_value(json_object_get(f, "check")),
+				       json_string_value(json_object_get(f, "phys")),
+				       json_string_value(json_object_get(f, "message")));
+	}
+	json_array_foreach(r->diffs, i, s) {
+		json_t *sum = json_object_get(json_object_get(s, "document"), "summary");
+
+		printf("diff %lld -> %lld: keys only before %lld, only after %lld, FDT "
+		       "differences %lld, LUO differences %lld\n",
+		       (long long)json_integer_value(json_object_get(s, "from")) + 1,
+		       (long long)json_integer_value(json_object_get(s, "to")) + 1,
+		       (long long)json_integer_value(json_object_get(sum, "keys_only_in_a")),
+		       (long long)json_integer_value(json_object_get(sum, "keys_only_in_b")),
+		       (long long)json_integer_value(json_object_get(sum, "fdt_differences")),
+		       (long long)json_integer_value(json_object_get(sum, "luo_differences")));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { .qmp = { .fd = -1 } };
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *tmp = getenv("TMPDIR");
+	size_t from = 0;
+	char why[256];
+	int rc;
+
+	if ((rc = parse(argc, argv, &r)))
+		return rc;
+	find_kho_inspect(&r);
+	snprintf(r.dir, sizeof(r.dir), "%s/kho-qemu-check.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(r.dir))
+		return fail(&r, "%s: %s", r.dir, strerror(errno));
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);   /* a QEMU that went away is an error, not a kill */
+	r.stages = json_array();
+	r.diffs = json_array();
+	if ((rc = start_qemu(&r)))
+		goto out;
+	{
+		char sock[PATH_MAX + 16];
+
+		snprintf(sock, sizeof(sock), "%s/qmp.sock", r.dir);
+		if (qmp_connect(&r.qmp, sock, now() + r.timeout, still_running, &r, why,
+				sizeof(why))) {
+			rc = fail(&r, "%s", why);
+			goto out;
+		}
+	}
+	rc = 0;
+	for (size_t i = 0; i < (r.nat ? r.nat : 1); i++) {
+		int s;
+
+		if (r.nat && (s = wait_for(&r, r.at[i], &from, i))) {
+			rc = s;
+			goto out;
+		}
+		s = stage(&r, r.nat ? r.at[i] : NULL);
+		if (s == 2) {
+			rc = 2;
+			goto out;
+		}
+		rc = s > rc ? s : rc;
+	}
+	if (r.diff) {
+		int d = diffs(&r);
+
+		rc = d > rc ? d : rc;
+	}
+out:
+	stop_qemu(&r);
+	if (rc != 2 || json_array_size(r.stages)) {
+		if (r.json) {
+			json_t *doc = json_pack("{s:i, s:O, s:O}", "schema", 1, "stages", r.stages,
+						"diffs", r.diffs);
+
+			json_dumpf(doc, stdout, r.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+			fputc('\n', stdout);
+			json_decref(doc);
+		} else {
+			print_text(&r);
+		}
+	}
+	remove_dir(&r);
+	json_decref(r.stages);
+	json_decref(r.diffs);
+	if (interrupted && rc != 2)
+		rc = 2;
+	return fflush(stdout) ? 2 : rc;
+}
