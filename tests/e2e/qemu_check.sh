@@ -76,6 +76,34 @@ assert not want["same"] and rc == 1, rc     # the stages differ: exit 1
 PY
 leftovers "two stages"
 
+# guest RAM in a shared memory-backend-file: read in place (no dump), and
+# the same documents as through dump-guest-memory
+truncate -s 128M "$work/ram.bin"
+for m in auto dump; do
+	# shellcheck disable=SC2046
+	"$qc" --memory $m --json --diff --at KHO-STAGE-1 --at KHO-STAGE-2 -I --fdt -I "$fdt" \
+		-I --ranges -- $(qemu -object "memory-backend-file,id=ram0,size=128M,mem-path=$work/ram.bin,share=on" \
+		-machine memory-backend=ram0) >"$work/$m.json" 2>"$work/err"
+	echo $? >"$work/$m.rc"
+done
+python3 - "$work" <<'PY' && ok || fail "shared memory file: $(head -c 600 "$work/err")"
+import json, sys
+w = sys.argv[1]
+f, d = (json.load(open(f"{w}/{m}.json")) for m in ("auto", "dump"))
+assert [s["memory"] for s in f["stages"]] == ["file", "file"], f["stages"]
+assert [s["memory"] for s in d["stages"]] == ["dump", "dump"], d["stages"]
+for x, y in zip(f["stages"], d["stages"]):
+    assert x["document"]["handovers"] == y["document"]["handovers"]
+    assert x["document"]["source"]["format"] == "raw" and y["document"]["source"]["format"] == "elf"
+assert f["diffs"][0]["document"]["summary"] == d["diffs"][0]["document"]["summary"]
+assert open(f"{w}/auto.rc").read() == open(f"{w}/dump.rc").read() == "1\n"
+PY
+leftovers "shared memory file"
+# shellcheck disable=SC2046
+"$qc" --memory file -- $(qemu -S) >"$work/out" 2>"$work/err"
+[ $? = 2 ] && grep -q "no -object memory-backend-file" "$work/err" && ok ||
+	fail "--memory file without a backend: $(cat "$work/err")"
+
 # no --at: one check at once, of a guest started with -S
 # shellcheck disable=SC2046
 "$qc" -I --fdt -I "$fdt" -I --ranges --json -- $(qemu -S) >"$work/out" 2>"$work/err"

@@ -45,6 +45,9 @@ struct run {
 	double timeout;
 	bool json, pretty, diff;
 	const char *keep;             /* --keep DIR: the stages' dumps go there */
+	const char *memory;           /* --memory auto|dump|file */
+	char backend_id[64];          /* a shared memory-backend-file on the command line */
+	char backend_path[PATH_MAX];
 	const char *inspect_args[MAX_ARGS];
 	size_t ninspect;
 	char **qemu;                  /* QEMU_COMMAND... */
@@ -53,6 +56,7 @@ struct run {
 	pid_t pid;                    /* QEMU */
 	struct qmp qmp;
 	size_t nstages;               /* dumps made: DIR/stage-N.elf */
+	char base[MAX_STAGES][32];    /* in place: the raw base; "" for a dump */
 	json_t *stages, *diffs;
 	int worst;
 };
@@ -90,6 +94,10 @@ static void usage(FILE *f)
 "                      -I --scratch-array -I 0x3fb0000,0x20\n"
 "  --diff              compare consecutive stages (kho-inspect diff)\n"
 "  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1)\n"
+"  --memory auto|dump|file   where memory is read: file reads a shared\n"
+"                      memory-backend-file (share=on) in place when QEMU maps it\n"
+"                      linearly (info mtree); dump always dumps; auto (default):\n"
+"                      file when it can, else dump\n"
 "  -j, --json          {\"schema\", \"stages\": [{\"at\", \"exit\", \"document\"}],\n"
 "                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}\n"
 "  -p, --pretty        indented JSON\n"
@@ -140,6 +148,45 @@ static void find_kho_inspect(struct run *r)
 	}
 }
 
+/* The value of @key in a QEMU option list "type,k=v,k=v" (copied to @out). */
+static bool opt_value(const char *list, const char *key, char *out, size_t len)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, key, k) && p[k] == '=') {
+			const char *v = p + k + 1, *e = strchr(v, ',');
+			size_t n = e ? (size_t)(e - v) : strlen(v);
+
+			if (n >= len)
+				return false;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return true;
+		}
+	return false;
+}
+
+/* -object memory-backend-file,id=ID,mem-path=PATH,share=on: the guest's
+ * RAM is a file we can read in place. */
+static void find_backend(struct run *r)
+{
+	for (size_t i = 0; r->qemu[i] && r->qemu[i + 1]; i++) {
+		const char *o = r->qemu[i + 1];
+		char share[8] = "";
+
+		if (strcmp(r->qemu[i], "-object") || strncmp(o, "memory-backend-file,", 20))
+			continue;
+		opt_value(o, "share", share, sizeof(share));
+		if ((strcmp(share, "on") && strcmp(share, "true") && strcmp(share, "yes")) ||
+		    !opt_value(o, "id", r->backend_id, sizeof(r->backend_id)) ||
+		    !opt_value(o, "mem-path", r->backend_path, sizeof(r->backend_path)))
+			r->backend_id[0] = '\0';
+		else
+			return;
+	}
+}
+
 static int parse(int argc, char **argv, struct run *r)
 {
 	static const struct option longopts[] = {
@@ -148,6 +195,7 @@ static int parse(int argc, char **argv, struct run *r)
 		{ "inspect", required_argument, NULL, 'I' },
 		{ "diff", no_argument, NULL, 'd' },
 		{ "keep", required_argument, NULL, 'k' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -176,6 +224,11 @@ static int parse(int argc, char **argv, struct run *r)
 			break;
 		case 'd': r->diff = true; break;
 		case 'k': r->keep = optarg; break;
+		case 'm':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "dump") && strcmp(optarg, "file"))
+				return fail(r, "--memory: \"%s\" is not auto, dump or file", optarg);
+			r->memory = optarg;
+			break;
 		case 'j': r->json = true; break;
 		case 'p': r->pretty = r->json = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -185,6 +238,10 @@ static int parse(int argc, char **argv, struct run *r)
 	if (optind == argc)
 		return fail(r, "no QEMU command: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...");
 	r->qemu = argv + optind;
+	find_backend(r);
+	if (r->memory && !strcmp(r->memory, "file") && !r->backend_id[0])
+		return fail(r, "--memory file: the QEMU command has no -object "
+			    "memory-backend-file,...,share=on");
 	for (size_t i = 0; i < r->nat; i++) {
 		regex_t re;
 		int e = regcomp(&re, r->at[i], REG_EXTENDED | REG_NOSUB);
@@ -377,11 +434,94 @@ static int run_inspect(struct run *r, const char **args, size_t nargs, json_t **
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Whether to read the shared backend file in place: QEMU's flat memory
+ * view ("info mtree -f", its first address space: system memory) maps
+ * every RAM range of the backend at guest address = base + file offset,
+ * one base for all (x86 up to 3.5 GiB, arm64 virt). *@base then holds it.
+ */
+static bool use_file(struct run *r, double deadline, char *base, size_t len)
+{
+	json_t *x, *args;
+	const char *text;
+	char why[256];
+	bool ok = false, any = false, first_view = true;
+	unsigned long long b = 0;
+
+	if (!r->backend_id[0] || (r->memory && !strcmp(r->memory, "dump")))
+		return false;
+	args = json_pack("{s:s}", "command-line", "info mtree -f");
+	x = qmp_command(&r->qmp, "human-monitor-command", args, deadline, why, sizeof(why));
+	json_decref(args);
+	if (!x || !(text = json_string_value(x))) {
+		json_decref(x);
+		return false;
+	}
+	ok = true;
+	for (const char *l = text; *l && ok; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		unsigned long long start, end, off = 0;
+		char name[64];
+		int used = 0;
+
+		if (!strncmp(l, "FlatView #", 10) && any)
+			first_view = false;
+		if (!first_view)
+			break;
+		if (sscanf(l, " %llx-%llx (prio %*d, ram): %63s %n", &start, &end, name,
+			   &used) < 3 || strcmp(name, r->backend_id))
+			continue;
+		if (l[used] == '@')
+			sscanf(l + used + 1, "%llx", &off);
+		if (!any)
+			b = start - off;
+		ok = start - off == b;
+		any = true;
+	}
+	json_decref(x);
+	if (!ok || !any)
+		return false;
+	snprintf(base, len, "0x%llx", b);
+	return true;
+}
+
+/* @from to @to, sparse where @from has holes. returns: 0, or -1 (errno). */
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	off_t pos = 0, end;
+
+	if (in < 0 || (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		goto done;
+	end = lseek(in, 0, SEEK_END);
+	while (pos < end) {
+		off_t data = lseek(in, pos, SEEK_DATA), hole;
+		ssize_t n;
+
+		if (data < 0)
+			break;          /* only a hole is left */
+		hole = lseek(in, data, SEEK_HOLE);
+		pos = data;
+		while (pos < hole) {
+			n = copy_file_range(in, &pos, out, &(off_t){ pos }, (size_t)(hole - pos), 0);
+			if (n <= 0)
+				goto done;
+		}
+	}
+	rc = ftruncate(out, end);
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out))
+		rc = -1;
+	return rc;
+}
+
 /* Stop, dump, verify, continue. returns: kho-inspect's status, or 2. */
 static int stage(struct run *r, const char *at)
 {
-	char dump[PATH_MAX + 32], why[256], proto[PATH_MAX + 40];
-	const char *args[MAX_ARGS + 2];
+	char dump[PATH_MAX + 32], why[256], proto[PATH_MAX + 40], base[32];
+	const char *args[MAX_ARGS + 8];
+	bool in_place = false;
 	double deadline = now() + r->timeout;
 	json_t *x, *doc = NULL;
 	size_t n = 0;
@@ -392,12 +532,30 @@ static int stage(struct run *r, const char *at)
 	if (!(x = qmp_command(&r->qmp, "stop", NULL, deadline, why, sizeof(why))))
 		return fail(r, "%s", why);
 	json_decref(x);
-	x = qmp_command(&r->qmp, "dump-guest-memory",
-			json_pack("{s:b, s:s}", "paging", 0, "protocol", proto), deadline, why,
-			sizeof(why));
-	if (!x)
-		return fail(r, "dump-guest-memory: %s", why);
-	json_decref(x);
+	if (use_file(r, deadline, base, sizeof(base))) {
+		/* read in place: the stage "dump" is the backend file itself */
+		args[n++] = "-F";
+		args[n++] = "raw";
+		args[n++] = "--raw-base";
+		args[n++] = base;
+		snprintf(dump, sizeof(dump), "%s", r->backend_path);
+		snprintf(r->base[r->nstages], sizeof(r->base[0]), "%s", base);
+		in_place = true;
+		/* --diff compares stages later: this moment's memory, copied */
+		if (r->diff && copy_file(r->backend_path, proto + 5))
+			return fail(r, "copying %s for --diff: %s", r->backend_path,
+				    strerror(errno));
+	} else if (r->memory && !strcmp(r->memory, "file")) {
+		return fail(r, "--memory file: QEMU does not map %s linearly into guest memory",
+			    r->backend_path);
+	} else {
+		x = qmp_command(&r->qmp, "dump-guest-memory",
+				json_pack("{s:b, s:s}", "paging", 0, "protocol", proto), deadline,
+				why, sizeof(why));
+		if (!x)
+			return fail(r, "dump-guest-memory: %s", why);
+		json_decref(x);
+	}
 	r->nstages++;
 	args[n++] = "verify";
 	for (size_t i = 0; i < r->ninspect; i++)
@@ -405,8 +563,10 @@ static int stage(struct run *r, const char *at)
 	args[n++] = dump;
 	rc = run_inspect(r, args, n, &doc);
 	if (doc)
-		json_array_append_new(r->stages, json_pack("{s:s?, s:i, s:o}", "at", at, "exit", rc,
-							   "document", doc));
+		json_array_append_new(r->stages, json_pack("{s:s?, s:i, s:s, s:o}", "at", at,
+							   "exit", rc, "memory",
+							   in_place ? "file" : "dump", "document",
+							   doc));
 	if (!(x = qmp_command(&r->qmp, "cont", NULL, deadline, why, sizeof(why))))
 		return fail(r, "%s", why);
 	json_decref(x);
@@ -419,13 +579,23 @@ static int diffs(struct run *r)
 
 	for (size_t i = 0; i + 1 < r->nstages; i++) {
 		char a[PATH_MAX + 32], b[PATH_MAX + 32];
-		const char *args[3] = { "diff", a, b };
+		const char *args[7];
 		json_t *doc = NULL;
+		size_t n = 0;
 		int rc;
 
 		snprintf(a, sizeof(a), "%s/stage-%zu.elf", r->dir, i);
 		snprintf(b, sizeof(b), "%s/stage-%zu.elf", r->dir, i + 1);
-		rc = run_inspect(r, args, 3, &doc);
+		if (r->base[i][0]) {    /* copies of the backend file: raw */
+			args[n++] = "-F";
+			args[n++] = "raw";
+			args[n++] = "--raw-base";
+			args[n++] = r->base[i];
+		}
+		args[n++] = "diff";
+		args[n++] = a;
+		args[n++] = b;
+		rc = run_inspect(r, args, n, &doc);
 		if (!doc)
 			return 2;
 		json_array_append_new(r->diffs, json_pack("{s:I, s:I, s:i, s:o}", "from",
@@ -452,7 +622,7 @@ static void remove_dir(struct run *r)
 
 		snprintf(path, sizeof(path), "%s/stage-%zu.elf", r->dir, i);
 		snprintf(kept, sizeof(kept), "%s/stage-%zu.elf", r->keep ? r->keep : "", i + 1);
-		if (r->keep && i < r->nstages && rename(path, kept))
+		if (r->keep && i < r->nstages && !access(path, F_OK) && rename(path, kept))
 			fprintf(stderr, "kho-qemu-check: %s: %s\n", kept, strerror(errno));
 		unlink(path);
 	}
