@@ -98,7 +98,7 @@ static void usage(FILE *f)
 "                      memory-backend-file (share=on) in place when QEMU maps it\n"
 "                      linearly (info mtree); dump always dumps; auto (default):\n"
 "                      file when it can, else dump\n"
-"  -j, --json          {\"schema\", \"stages\": [{\"at\", \"exit\", \"document\"}],\n"
+"  -j, --json          {\"schema\", \"stages\": [{\"at\", \"exit\", \"memory\", \"document\"}],\n"
 "                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}\n"
 "  -p, --pretty        indented JSON\n"
 "  -h, --help\n"
