@@ -47,6 +47,7 @@ const char *kho_severity_str(enum kho_severity sev);
 
 /* kho_check_index - position of @c in kho_checks(). */
 size_t kho_check_index(const struct kho_check_info *c);
+/* kho_check_count - how many checks kho_checks() lists (static; any thread). */
 size_t kho_check_count(void);
 
 /* One fact about an image. */
@@ -76,6 +77,10 @@ struct kho_findings {
 	bool oom;
 };
 
+/* kho_findings_init - an empty list with the default severities and cap;
+ * on out of memory f->oom is set and every later report is counted as an
+ * error (never lost silently). kho_findings_free() releases it and may be
+ * called on an initialized list in any state. One list is one thread's. */
 void kho_findings_init(struct kho_findings *f);
 void kho_findings_free(struct kho_findings *f);
 /* -W NAME (warning), -Wno-NAME (off), -E NAME (error). returns: false for an unknown name. */

@@ -155,6 +155,8 @@ struct kho_handover {
 enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 				  const char *fdt_file, struct kho_findings *f,
 				  struct kho_handover *ho, struct kho_error *err);
+/* kho_handover_free - release what kho_handover_load() allocated (the FDT
+ * copy, sub-nodes, scratch areas); @ho may be partly loaded. */
 void kho_handover_free(struct kho_handover *ho);
 
 /*
@@ -164,6 +166,8 @@ void kho_handover_free(struct kho_handover *ho);
 enum kho_status kho_handover_add_scratch_array(struct kho_handover *ho,
 					       struct kho_source *src, uint64_t phys,
 					       uint64_t bytes, struct kho_error *err);
+/* kho_handover_add_scratch - one scratch area [@phys, @phys + @size) to
+ * check against (--scratch). returns: KHO_OK; KHO_ERR_NOMEM. */
 enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uint64_t phys,
 					 uint64_t size, struct kho_error *err);
 

@@ -93,6 +93,7 @@ struct kho_luo {
 enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
 			       struct kho_findings *f, struct kho_luo *out,
 			       struct kho_error *err);
+/* kho_luo_free - release what kho_luo_decode() allocated; @luo is zeroed. */
 void kho_luo_free(struct kho_luo *luo);
 
 /* "luo-v1", "luo-v5", or NULL for KHO_LUO_NONE. */

@@ -95,6 +95,12 @@ struct kho_radix_map {
 	size_t ncopies, copies_cap;
 };
 
+/*
+ * kho_map_radix_open - the first pass: the table nodes of the tree at @root
+ * walked and checked (findings in @f), the leaves kept in @m (mapped from
+ * @src, which must outlive @m, or copied). returns: KHO_OK;
+ * KHO_ERR_NOMEM / KHO_ERR_SYSTEM. kho_map_radix_close() releases @m.
+ */
 enum kho_status kho_map_radix_open(struct kho_source *src, const struct kho_geometry *geo,
 				   uint64_t root, struct kho_findings *f,
 				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
@@ -117,6 +123,8 @@ struct kho_radix_cursor {
 	unsigned order;
 };
 
+/* kho_radix_cursor_init - a cursor over the order-@order keys of @m;
+ * kho_radix_cursor_next() gives its next run, false at the end. */
 void kho_radix_cursor_init(struct kho_radix_cursor *c, const struct kho_radix_map *m,
 			   unsigned order, struct kho_map_stats *stats);
 bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r);

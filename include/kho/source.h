@@ -69,6 +69,8 @@ struct kho_source;
  */
 enum kho_status kho_source_open(const char *path, const struct kho_source_opts *opts,
 				struct kho_source **out, struct kho_error *err);
+/* kho_source_close - release @src (NULL is fine); everything read or mapped
+ * from it becomes invalid. */
 void kho_source_close(struct kho_source *src);
 
 /* Physical memory the caller reads (kho_source_open_memory). */
@@ -103,6 +105,8 @@ enum kho_status kho_source_open_memory(const struct kho_memory_ops *ops, void *c
 				       const struct kho_memory_desc *d,
 				       struct kho_source **out, struct kho_error *err);
 
+/* What @src is (its kind and format names are static strings); the path
+ * lives as long as @src. Accessors take no lock: one source, one thread. */
 enum kho_source_kind kho_source_kind(const struct kho_source *src);
 /* "raw", "vmcore", "kcore", "qemu", "kdump" */
 const char *kho_source_kind_name(enum kho_source_kind kind);
@@ -118,9 +122,11 @@ const char *kho_source_path(const struct kho_source *src);
  * lowest physical address whose bytes were cut; false when whole.
  */
 bool kho_source_truncated(const struct kho_source *src, uint64_t *size, uint64_t *phys);
+/* The page size (VMCOREINFO, the format, an option, else 4096: assumed). */
 uint64_t kho_source_page_size(const struct kho_source *src);
 /* Whether nothing (option, VMCOREINFO, format) gave the page size: 4096 was assumed. */
 bool kho_source_page_size_assumed(const struct kho_source *src);
+/* The dump's byte order (the FDT itself is always big-endian). */
 bool kho_source_big_endian(const struct kho_source *src);
 /* "x86_64", "aarch64", ... or "" when the dump does not say */
 const char *kho_source_arch(const struct kho_source *src);

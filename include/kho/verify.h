@@ -76,6 +76,8 @@ struct kho_inspection {
 enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    const struct kho_verify_opts *o, struct kho_inspection *out,
 			    struct kho_error *err);
+/* kho_inspection_free - release what kho_inspect() filled, also after it
+ * failed; @in is zeroed. */
 void kho_inspection_free(struct kho_inspection *in);
 
 /*
