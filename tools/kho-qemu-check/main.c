@@ -550,9 +550,10 @@ static int stage(struct run *r, const char *at)
 		return fail(r, "--memory file: QEMU does not map %s linearly into guest memory",
 			    r->backend_path);
 	} else {
-		x = qmp_command(&r->qmp, "dump-guest-memory",
-				json_pack("{s:b, s:s}", "paging", 0, "protocol", proto), deadline,
-				why, sizeof(why));
+		json_t *a = json_pack("{s:b, s:s}", "paging", 0, "protocol", proto);
+
+		x = qmp_command(&r->qmp, "dump-guest-memory", a, deadline, why, sizeof(why));
+		json_decref(a);
 		if (!x)
 			return fail(r, "dump-guest-memory: %s", why);
 		json_decref(x);
