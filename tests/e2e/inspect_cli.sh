@@ -385,6 +385,9 @@ overlap=$work/defect-range-overlap
 expect 0 "--expect of its own expectation" "$ki" verify --expect "$overlap.expect.json" "$overlap.elf"
 tail -1 "$work/out" | grep -q "the verdict matches" && grep -q "generator.args: --scratch-array" "$work/out" &&
 	ok || fail "--expect match: $(cat "$work/out")"
+args=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["generator"]["args"]))' "$overlap.expect.json")
+# shellcheck disable=SC2086
+expect 0 "--expect with the generator's args given again" "$ki" verify $args --expect "$overlap.expect.json" "$overlap.elf"
 expect 1 "--expect of another image's" "$ki" verify --expect "${clean%.elf}.expect.json" "$overlap.elf"
 grep -q "^+ handovers\[0\].findings: range-overlap error at 0x" "$work/out" &&
 	grep -q "^  summary.error: expected 0, found " "$work/out" &&

@@ -14,8 +14,8 @@
  * unclaimed finding that agrees with it; what is left on either side is a
  * difference. Exit 0 when nothing differs, 1 otherwise, 2 when FILE
  * cannot be read. The options in FILE's generator.args (what kho-mkimage
- * says the verifier must be told) were put before the command line's
- * (main.c, with_expect_args).
+ * says the verifier must be told) were put before the command line's,
+ * unless it gives one of them itself (main.c, with_expect_args).
  */
 #include <stdio.h>
 #include <string.h>

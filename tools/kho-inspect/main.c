@@ -1182,9 +1182,16 @@ static char **with_expect_args(int *argc, char **argv, json_t **owned)
 		return argv;   /* cmd_expect() reports a file that does not load */
 	args = json_object_get(json_object_get(*owned, "generator"), "args");
 	n = json_array_size(args);
-	for (size_t i = 0; i < n; i++)
-		if (!json_is_string(json_array_get(args, i)))
+	for (size_t i = 0; i < n; i++) {
+		const char *a = json_string_value(json_array_get(args, i));
+
+		if (!a)
 			return argv;
+		/* the command line says it itself: theirs, not twice */
+		for (int k = 1; a[0] == '-' && k < *argc; k++)
+			if (!strcmp(argv[k], a))
+				return argv;
+	}
 	v = calloc((size_t)*argc + n + 1, sizeof(*v));
 	if (!n || !v) {
 		free(v);
