@@ -74,7 +74,7 @@ int qmp_connect(struct qmp *q, const char *path, double deadline, bool (*alive)(
 
 	memset(q, 0, sizeof(*q));
 	if (strlen(path) >= sizeof(a.sun_path)) {
-		snprintf(why, whylen, "%s: socket path too long", path);
+		snprintf(why, whylen, "%.200s: socket path too long", path);
 		return -1;
 	}
 	strcpy(a.sun_path, path);
