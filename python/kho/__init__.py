@@ -226,19 +226,21 @@ def elf_ranges(path):
         phnum, = struct.unpack_from(end + "H", hdr, 56)
         f.seek(phoff)
         ph = f.read(56 * phnum)
-    out = []
+    segs = []
     file_size = os.path.getsize(path)
     for i in range(phnum):
         p_type, _, off, _, paddr, filesz, memsz = struct.unpack_from(end + "IIQQQQQ", ph,
                                                                       56 * i)
-        if p_type != 1 or paddr == 0xffffffffffffffff:
-            continue
-        # a file cut short holds only what is before its end
-        filesz = max(0, min(filesz, file_size - off))
-        if any(s <= paddr < s + n for s, n, _ in out):
-            continue
+        if p_type == 1 and paddr != 0xffffffffffffffff and memsz:
+            # a file cut short holds only what is before its end
+            segs.append((paddr, i, max(0, min(filesz, memsz, file_size - off)), memsz))
+    out, covered = [], 0
+    for paddr, _, filesz, memsz in sorted(segs):
+        if out and paddr < covered:
+            continue                # an alias of RAM already described
         if filesz:
-            out.append((paddr, min(filesz, memsz), "present"))
+            out.append((paddr, filesz, "present"))
         if memsz > filesz:
             out.append((paddr + filesz, memsz - filesz, "excluded"))
-    return sorted(out)
+        covered = paddr + memsz
+    return out

@@ -72,10 +72,11 @@ def main():
             T.check(False, f"{name}: kho.inspect: {e}")
         if drgn is None:
             continue
+        ranges = kho.elf_ranges(base + ".elf")
         prog = drgn.Program()
         prog.set_core_dump(base + ".elf")
         try:
-            doc = kho.drgn.inspect(prog, ranges=kho.elf_ranges(base + ".elf"),
+            doc = kho.drgn.inspect(prog, ranges=ranges,
                                    scratch_array=arrays, page_size=cli["page_size"])
         except kho.KhoError as e:
             T.check(False, f"{name}: kho.drgn.inspect: {e}")
