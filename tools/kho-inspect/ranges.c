@@ -42,7 +42,7 @@ void print_ranges(const struct options *o, const struct kho_inspection *in,
 	bool by_phys = o->sort ? !strcmp(o->sort, "phys") : !pr_is_json();
 	bool was = false;
 
-	if (by_phys && !o->merge) {
+	if (by_phys && !o->merge && in->nruns) {
 		sorted = malloc((in->nruns ? in->nruns : 1) * sizeof(*sorted));
 		if (sorted) {
 			memcpy(sorted, in->runs, in->nruns * sizeof(*sorted));
