@@ -236,16 +236,21 @@ size_t owners_each(const struct owners *o, uint64_t a, uint64_t len, size_t max,
 
 struct label {
 	char *out;
-	size_t len, used;
+	size_t len, used, seen;
 };
 
+/* The first three owners into the label; a fourth only says there are more. */
 static void one(void *ctx, const struct owner *w)
 {
 	struct label *l = ctx;
-
 	/* "LUO folio" + "folio 3 of ..." reads as "LUO folio 3 of ..." */
 	bool folio = w->file_index != UINT64_MAX;
 
+	if (l->seen++ == 3) {
+		if (l->used < l->len)
+			snprintf(l->out + l->used, l->len - l->used, "; ...");
+		return;
+	}
 	if (l->used < l->len)
 		l->used += (size_t)snprintf(l->out + l->used, l->len - l->used, "%s%s%s%s",
 					    l->used ? "; " : "", folio ? "LUO" : w->kind,
@@ -255,22 +260,13 @@ static void one(void *ctx, const struct owner *w)
 					    ", file page 0x%llx", HEX(w->file_index));
 }
 
-static void noop_owner(void *ctx, const struct owner *w)
-{
-	(void)ctx, (void)w;
-}
-
 const char *owners_label(const struct owners *o, uint64_t a, uint64_t len, char *out,
 			 size_t outlen)
 {
-	struct label l = { out, outlen, 0 };
-	size_t n;
+	struct label l = { out, outlen, 0, 0 };
 
 	out[0] = '\0';
-	n = owners_each(o, a, len, 3, one, &l);
-	if (n == 3 && owners_each(o, a, len, 4, noop_owner, NULL) == 4 && l.used < outlen)
-		snprintf(out + l.used, outlen - l.used, "; ...");
-	return n ? out : NULL;
+	return owners_each(o, a, len, 4, one, &l) ? out : NULL;
 }
 
 void owners_free(struct owners *o)
