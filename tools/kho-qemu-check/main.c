@@ -63,14 +63,6 @@ struct run {
 
 static volatile sig_atomic_t interrupted;
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void on_signal(int sig)
 {
 	interrupted = sig;
@@ -302,7 +294,7 @@ static void stop_qemu(struct run *r)
 
 	if (r->qmp.fd > 0) {
 		char why[256];
-		json_t *x = qmp_command(&r->qmp, "quit", NULL, now() + 2, why, sizeof(why));
+		json_t *x = qmp_command(&r->qmp, "quit", NULL, qmp_now() + 2, why, sizeof(why));
 
 		json_decref(x);
 		qmp_close(&r->qmp);
@@ -349,7 +341,7 @@ static bool still_running(void *ctx)
 static int wait_for(struct run *r, const char *re_text, size_t *from, size_t stage)
 {
 	char path[PATH_MAX + 16], why[160];
-	double deadline = now() + r->timeout;
+	double deadline = qmp_now() + r->timeout;
 	regex_t re;
 
 	snprintf(path, sizeof(path), "%s/serial.log", r->dir);
@@ -392,7 +384,7 @@ static int wait_for(struct run *r, const char *re_text, size_t *from, size_t sta
 			regfree(&re);
 			return fail(r, "stage %zu (--at \"%s\"): %s", stage + 1, re_text, why);
 		}
-		if (now() > deadline) {
+		if (qmp_now() > deadline) {
 			regfree(&re);
 			return fail(r, "stage %zu: \"%s\" did not appear on the serial console "
 				    "within %.0f s", stage + 1, re_text, r->timeout);
@@ -523,7 +515,7 @@ static int stage(struct run *r, const char *at)
 	char dump[PATH_MAX + 32], why[256], proto[PATH_MAX + 40], base[32];
 	const char *args[MAX_ARGS + 8];
 	bool in_place = false;
-	double deadline = now() + r->timeout;
+	double deadline = qmp_now() + r->timeout;
 	json_t *x, *doc = NULL;
 	size_t n = 0;
 	int rc;
@@ -711,7 +703,7 @@ int main(int argc, char **argv)
 		char sock[PATH_MAX + 16];
 
 		snprintf(sock, sizeof(sock), "%s/qmp.sock", r.dir);
-		if (qmp_connect(&r.qmp, sock, now() + r.timeout, still_running, &r, why,
+		if (qmp_connect(&r.qmp, sock, qmp_now() + r.timeout, still_running, &r, why,
 				sizeof(why))) {
 			rc = fail(&r, "%s", why);
 			goto out;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
+double qmp_now(void)
 {
 	struct timespec t;
 
@@ -47,7 +47,7 @@ static json_t *read_message(struct qmp *q, double deadline, char *why, size_t wh
 			return NULL;
 		}
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
-		double left = deadline - now();
+		double left = deadline - qmp_now();
 		int r = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
 		ssize_t n;
 
@@ -93,7 +93,7 @@ int qmp_connect(struct qmp *q, const char *path, double deadline, bool (*alive)(
 				 "command line right?)");
 			return -1;
 		}
-		if (now() > deadline) {
+		if (qmp_now() > deadline) {
 			snprintf(why, whylen, "QEMU's QMP socket did not open in time");
 			return -1;
 		}

@@ -22,5 +22,7 @@ int qmp_connect(struct qmp *q, const char *path, double deadline, bool (*alive)(
 json_t *qmp_command(struct qmp *q, const char *name, json_t *args, double deadline,
 		    char *why, size_t whylen);
 void qmp_close(struct qmp *q);
+/* CLOCK_MONOTONIC in seconds: the clock of every deadline here. */
+double qmp_now(void);
 
 #endif
