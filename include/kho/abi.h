@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The KHO ABI as data: radix-tree geometry per page size, the key
- * encoding, and the table of root compatible strings. Pure functions, no
- * I/O; the reader and the reference writer share every line of it.
+ * The KHO ABI as data: radix-tree geometry per page size and the key
+ * encoding. Pure functions, no I/O, any thread; the reader and the
+ * reference writer share every line of it. struct kho_geometry is a value
+ * that kho_geometry_init() fills; its fields are facts of the kernel's
+ * ABI and change only with the library's SONAME.
  */
 #ifndef KHO_ABI_H
 #define KHO_ABI_H
@@ -94,63 +96,6 @@ static inline uint64_t kho_order_bytes(const struct kho_geometry *geo,
 {
 	return geo->page_size << order;
 }
-
-/* Memory map formats named by the root compatible string. */
-enum kho_map_format {
-	KHO_MAP_V1_CHUNKS,   /* 6.16 - 7.0: linked chunk pages of bitmaps */
-	KHO_MAP_RADIX,       /* 7.1+: radix tree of keys */
-};
-
-/* One row of the version table. */
-struct kho_abi_version {
-	const char *compatible;       /* "kho-v3" */
-	unsigned number;              /* 3 */
-	enum kho_map_format map_format;
-	const char *blob_prop;        /* sub-node pointer: "fdt" or "preserved-data" */
-	bool has_blob_size;           /* sub-nodes carry "blob-size" */
-	bool fdt_preserved;           /* the FDT page is an order-0 key of the map */
-	bool zero_map_is_unfinalized; /* map pointer 0 means "not finalized yet" */
-	const char *kernels;          /* which kernels write it */
-};
-
-#define KHO_PROP_COMPATIBLE "compatible"
-#define KHO_PROP_MEMORY_MAP "preserved-memory-map"
-#define KHO_PROP_BLOB_SIZE "blob-size"
-
-/*
- * kho_abi_versions - the version table, terminated by a row whose
- * compatible is NULL.
- */
-const struct kho_abi_version *kho_abi_versions(void);
-
-/* kho_abi_version_find - the row for root version @number, or NULL. */
-const struct kho_abi_version *kho_abi_version_find(unsigned number);
-
-#define KHO_COMPAT_MAX_COMPONENTS 8
-#define KHO_COMPAT_COMPONENT_MAX 32
-
-/*
- * A parsed root compatible: "kho-v4;radix-v1;vmalloc-v1" is root version 4
- * with components "radix-v1" and "vmalloc-v1".
- */
-struct kho_compat {
-	unsigned version;   /* N of the leading "kho-vN" */
-	unsigned ncomponents;
-	char components[KHO_COMPAT_MAX_COMPONENTS][KHO_COMPAT_COMPONENT_MAX];
-	const struct kho_abi_version *abi; /* NULL when N is unknown */
-};
-
-/*
- * kho_compat_parse - parse the root compatible property value @s of @len
- * bytes (as stored in the FDT: NUL-terminated, possibly a string list of
- * which only the first string counts).
- * returns: KHO_OK; KHO_ERR_CORRUPT when the string is malformed (no
- * "kho-v" prefix, no decimal version, empty or over-long component, not
- * NUL-terminated); KHO_ERR_NOTIMPL when it is well-formed but the version
- * is unknown (the decoder must fail closed).
- */
-enum kho_status kho_compat_parse(const char *s, size_t len,
-				 struct kho_compat *out, struct kho_error *err);
 
 #ifdef __cplusplus
 }

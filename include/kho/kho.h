@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libkho: everything public, in data-flow order. The reference
- * implementation (generator, spec language, writers) is libkho-ref:
- * kho/ref.h. */
+/* libkho: everything public, in data-flow order: open a source, run a
+ * report, read the verdict through accessors. No struct of the verifier
+ * is public. The reference implementation (generator, spec language,
+ * writers) is libkho-ref: kho/ref.h. */
 #ifndef KHO_KHO_H
 #define KHO_KHO_H
 
@@ -10,18 +11,14 @@
 #include "kho/abi.h"
 #include "kho/check.h"
 #include "kho/source.h"
-#include "kho/handover.h"
-#include "kho/map.h"
-#include "kho/luo.h"
-#include "kho/verify.h"
 #include "kho/report.h"
 
-#define KHO_VERSION_STRING "0.1.0"   /* the headers' version */
+#define KHO_VERSION_STRING "0.2.0"   /* the headers' version */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* kho_version - the version of the libkho loaded at run time ("0.1.0"),
+/* kho_version - the version of the libkho loaded at run time ("0.2.0"),
  * which may be newer than KHO_VERSION_STRING of the headers built against. */
 const char *kho_version(void);
 #ifdef __cplusplus

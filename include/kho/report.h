@@ -22,12 +22,14 @@ struct kho_report;
 
 /*
  * kho_report_run - what `kho-inspect verify --ranges` finds in @src: scan
- * for KHO FDTs (or use the one at @fdt when @have_fdt), choose as
- * kho_select() does, inspect each. @scratch_arrays is @narrays pairs
- * (address, bytes) of in-dump struct kho_scratch[] (--scratch-array).
- * @src must outlive the report.
+ * for KHO FDTs (or use the one at @fdt when @have_fdt), choose among them
+ * as kho-inspect's discovery policy does, inspect each. @scratch_arrays is
+ * @narrays pairs (address, bytes) of in-dump struct kho_scratch[]
+ * (--scratch-array). @src must outlive the report.
  * returns: KHO_OK (*@out to free with kho_report_free()); KHO_ERR_NODATA
- * when no KHO FDT is found; the errors of kho_scan() and kho_inspect().
+ * when no KHO FDT is found; KHO_ERR_SYSTEM, KHO_ERR_NOMEM or KHO_ERR_CORRUPT
+ * when the dump cannot be read or scanned (a broken handover is never an
+ * error: it is findings of the report).
  */
 enum kho_status kho_report_run(struct kho_source *src, bool have_fdt, uint64_t fdt,
 			       const uint64_t *scratch_arrays, size_t narrays,

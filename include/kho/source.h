@@ -182,15 +182,6 @@ bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
  */
 bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t vaddr, uint64_t *phys);
 
-/*
- * kho_source_scan_view - the source to read when every page is to be
- * looked at (kho_scan): the same memory, read the fastest way libkho has
- * (a regular compressed kdump: its own diskdump reader rather than
- * libkdumpfile's per-page path). @src itself when there is nothing
- * faster. Valid until kho_source_close(@src).
- */
-struct kho_source *kho_source_scan_view(struct kho_source *src);
-
 /* VMCOREINFO: the value of KEY ("PAGESIZE", "SYMBOL(swapper_pg_dir)"), or NULL. */
 const char *kho_source_vmcoreinfo(const struct kho_source *src, const char *key);
 

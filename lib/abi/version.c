@@ -5,7 +5,7 @@
  * decoded by guesswork.
  */
 #include "kho/abi.h"
-#include "kho/kho.h"
+#include "kho/version.h"
 
 #include <stdio.h>
 
@@ -23,12 +23,12 @@ static const struct kho_abi_version versions[] = {
 	{ NULL, 0, 0, NULL, false, false, false, NULL },
 };
 
-KHO_EXPORT const struct kho_abi_version *kho_abi_versions(void)
+const struct kho_abi_version *kho_abi_versions(void)
 {
 	return versions;
 }
 
-KHO_EXPORT const struct kho_abi_version *kho_abi_version_find(unsigned number)
+const struct kho_abi_version *kho_abi_version_find(unsigned number)
 {
 	for (const struct kho_abi_version *v = versions; v->compatible; v++)
 		if (v->number == number)
@@ -66,9 +66,9 @@ static bool is_component_char(char c)
 	       c == ',' || c == '+';
 }
 
-KHO_EXPORT enum kho_status kho_compat_parse(const char *s, size_t len,
-					    struct kho_compat *out,
-					    struct kho_error *err)
+enum kho_status kho_compat_parse(const char *s, size_t len,
+				 struct kho_compat *out,
+				 struct kho_error *err)
 {
 	size_t slen, i, start;
 	unsigned long version = 0;
@@ -132,9 +132,4 @@ KHO_EXPORT enum kho_status kho_compat_parse(const char *s, size_t len,
 					     "\"%s\" (known: radix-v1, vmalloc-v1)", s, bad);
 		}
 	return KHO_OK;
-}
-
-KHO_EXPORT const char *kho_version(void)
-{
-	return KHO_VERSION;
 }

@@ -22,23 +22,23 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 		uint32_t total = t->fdt_total;
 
 		if (t->unreadable)
-			kho_report(f, "blob-unreadable", t->phys,
-				   "sub-node %s: the blob at 0x%llx is %s: its contents were not "
-				   "checked", t->name, (unsigned long long)t->phys,
-				   t->state == KHO_MEM_ABSENT ? "not memory the dump describes" :
-				   "not (wholly) in the dump");
+			kho_flag(f, KHO_CHECK_BLOB_UNREADABLE, t->phys,
+				 "sub-node %s: the blob at 0x%llx is %s: its contents were not "
+				 "checked", t->name, (unsigned long long)t->phys,
+				 t->state == KHO_MEM_ABSENT ? "not memory the dump describes" :
+				 "not (wholly) in the dump");
 		if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK)
 			continue;
 		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size)
-			kho_report(f, "blob-fdt", t->phys,
-				   "sub-node %s: FDT totalsize %u is larger than blob-size %llu",
-				   t->name, total, (unsigned long long)t->size);
+			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys,
+				 "sub-node %s: FDT totalsize %u is larger than blob-size %llu",
+				 t->name, total, (unsigned long long)t->size);
 		else if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX)
-			kho_report(f, "blob-fdt", t->phys, "sub-node %s: FDT totalsize %u is "
-				   "implausible", t->name, total);
+			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys, "sub-node %s: FDT totalsize %u is "
+				 "implausible", t->name, total);
 		else if (t->fdt_check)
-			kho_report(f, "blob-fdt", t->phys, "sub-node %s: FDT blob: %s", t->name,
-				   fdt_strerror(t->fdt_check));
+			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys, "sub-node %s: FDT blob: %s", t->name,
+				 fdt_strerror(t->fdt_check));
 	}
 }
 
@@ -63,21 +63,21 @@ static void check_kexec(const struct kho_inspection *in, const struct kho_subtre
 	bool sized = in->ho.abi->has_blob_size && t->usable;
 
 	if (sized && t->size < 4) {
-		kho_report(f, "blob-kexec-metadata", t->phys,
-			   "blob-size %llu cannot hold the version", HEX(t->size));
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "blob-size %llu cannot hold the version", HEX(t->size));
 		return;
 	}
 	if (t->u.kexec.version != 1) {
-		kho_report(f, "blob-kexec-metadata", t->phys, "version %u is not 1",
-			   t->u.kexec.version);
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys, "version %u is not 1",
+			 t->u.kexec.version);
 		return;
 	}
 	if (sized && t->size < 73)
-		kho_report(f, "blob-kexec-metadata", t->phys,
-			   "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
 	else if (strnlen(t->u.kexec.release, 65) == 65)
-		kho_report(f, "blob-kexec-metadata", t->phys,
-			   "previous_release is not NUL-terminated");
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "previous_release is not NUL-terminated");
 }
 
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
@@ -114,23 +114,23 @@ static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, ui
 
 	switch (what) {
 	case KHO_VM_LOOP:
-		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: the chunk chain loops", name);
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: the chunk chain loops", name);
 		break;
 	case KHO_VM_BAD_CHUNK:
-		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: chunk pointer 0x%llx is not "
-			   "a page of memory", name, HEX(value));
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: chunk pointer 0x%llx is not "
+			 "a page of memory", name, HEX(value));
 		break;
 	case KHO_VM_UNREADABLE:
-		kho_report(v->f, "blob-unreadable", at, "sub-node %s: vmalloc chunk 0x%llx is "
-			   "not in the dump: the rest of the chain was not checked", name,
-			   HEX(value));
+		kho_flag(v->f, KHO_CHECK_BLOB_UNREADABLE, at, "sub-node %s: vmalloc chunk 0x%llx is "
+			 "not in the dump: the rest of the chain was not checked", name,
+			 HEX(value));
 		break;
 	case KHO_VM_SELF:
-		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: a chunk points at itself", name);
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: a chunk points at itself", name);
 		break;
 	case KHO_VM_BAD_RUN:
-		kho_report(v->f, "blob-vmalloc", at, "sub-node %s: run 0x%llx is not aligned to "
-			   "order %u", name, HEX(value), v->order);
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: run 0x%llx is not aligned to "
+			 "order %u", name, HEX(value), v->order);
 		break;
 	}
 }
@@ -144,8 +144,8 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 	/* A chain cut short by a finding cannot be counted. */
 	if (kho_vmalloc_walk(src, t->phys, t->u.vmalloc.first, v.order, &vis, &f->oom) &&
 	    v.pages != t->u.vmalloc.total_pages)
-		kho_report(f, "blob-vmalloc", t->phys, "sub-node %s: the runs hold %llu pages, "
-			   "total_pages says %u", t->name, HEX(v.pages), t->u.vmalloc.total_pages);
+		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, t->phys, "sub-node %s: the runs hold %llu pages, "
+			 "total_pages says %u", t->name, HEX(v.pages), t->u.vmalloc.total_pages);
 }
 
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
@@ -169,10 +169,10 @@ void check_blob_contents(struct kho_source *src, const struct kho_inspection *in
 					       t->u.memblock.r[r].size, t, what, f);
 			}
 			if (t->u.memblock.unread)
-				kho_report_sev(f, "blob-not-preserved", KHO_SEV_INCOMPLETE, t->phys,
-					       "sub-node %s: %zu reserve-mem regions without a "
-					       "readable start and size were not checked", t->name,
-					       t->u.memblock.unread);
+				kho_flag_sev(f, KHO_CHECK_BLOB_NOT_PRESERVED, KHO_SEV_INCOMPLETE, t->phys,
+					     "sub-node %s: %zu reserve-mem regions without a "
+					     "readable start and size were not checked", t->name,
+					     t->u.memblock.unread);
 			break;
 		case KHO_BLOB_VMALLOC:
 			check_vmalloc(src, in, t, c, f);

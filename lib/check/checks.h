@@ -57,7 +57,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c,
 void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The same for @check, with a va_list. */
-void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, const char *check,
+void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, enum kho_check_id check,
 		  uint64_t p, const char *fmt, va_list ap);
 void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
@@ -75,8 +75,8 @@ void check_luo_folios(struct kho_source *src, const struct kho_inspection *in,
  * A check whose findings at @sev (-1: its own severity) are capped:
  * further blocks need not be looked at, ...
  */
-bool check_capped(const struct kho_findings *f, const char *check, int sev);
+bool check_capped(const struct kho_findings *f, enum kho_check_id check, int sev);
 /* ... only counted, @n of them, as dropped at that severity. */
-void check_drop(struct kho_findings *f, const char *check, int sev, uint64_t n);
+void check_drop(struct kho_findings *f, enum kho_check_id check, int sev, uint64_t n);
 
 #endif

@@ -43,8 +43,8 @@ static size_t first_after(const struct kho_span *u, size_t n, uint64_t a)
 	return lo;
 }
 
-KHO_EXPORT uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
-					     uint64_t b)
+uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
+				   uint64_t b)
 {
 	for (size_t i = first_after(u, n, a); i < n && a < b; i++) {
 		if (u[i].start > a)

@@ -30,15 +30,15 @@ static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len
  * blob-not-preserved at @p, or, when the key that would preserve @p may
  * be in a subtree that could not be read, the same as incomplete.
  */
-void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, const char *check,
+void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, enum kho_check_id check,
 		  uint64_t p, const char *fmt, va_list ap)
 {
 	bool unknown = kho_inspection_may_preserve(in, p);
 	char msg[240];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	kho_report_sev(f, check, unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s", msg,
-		       unknown ? " as far as the map could be read" : "");
+	kho_flag_sev(f, check, unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s", msg,
+		     unknown ? " as far as the map could be read" : "");
 }
 
 void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
@@ -47,7 +47,7 @@ void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_
 	va_list ap;
 
 	va_start(ap, fmt);
-	report_gap_v(in, f, "blob-not-preserved", p, fmt, ap);
+	report_gap_v(in, f, KHO_CHECK_BLOB_NOT_PRESERVED, p, fmt, ap);
 	va_end(ap);
 }
 
@@ -58,24 +58,24 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 	if (in->ho.fdt_phys_unknown) {
 		/* An FDT read from a file without --fdt: its page is nowhere known. */
 		if (in->ho.abi && in->ho.abi->fdt_preserved)
-			kho_report_sev(f, "fdt-not-preserved", KHO_SEV_INCOMPLETE, 0,
-				       "the KHO FDT came from a file and its address is "
-				       "unknown: whether its page is preserved was not checked "
-				       "(give --fdt ADDR)");
-		kho_report_sev(f, "radix-node-scratch", KHO_SEV_INCOMPLETE, 0,
-			       "the KHO FDT came from a file and its address is unknown: "
-			       "whether its page lies in a scratch area was not checked "
-			       "(give --fdt ADDR)");
+			kho_flag_sev(f, KHO_CHECK_FDT_NOT_PRESERVED, KHO_SEV_INCOMPLETE, 0,
+				     "the KHO FDT came from a file and its address is "
+				     "unknown: whether its page is preserved was not checked "
+				     "(give --fdt ADDR)");
+		kho_flag_sev(f, KHO_CHECK_RADIX_NODE_SCRATCH, KHO_SEV_INCOMPLETE, 0,
+			     "the KHO FDT came from a file and its address is unknown: "
+			     "whether its page lies in a scratch area was not checked "
+			     "(give --fdt ADDR)");
 	} else if (in->ho.abi && in->ho.abi->fdt_preserved &&
 		   cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
 			   in->ho.fdt_phys + page) {
 		if (kho_inspection_may_preserve(in, in->ho.fdt_phys))
-			kho_report_sev(f, "fdt-not-preserved", KHO_SEV_INCOMPLETE, in->ho.fdt_phys,
-				       "the KHO FDT page is not a key of the part of its map that "
-				       "could be read; its key may be in the part that could not");
+			kho_flag_sev(f, KHO_CHECK_FDT_NOT_PRESERVED, KHO_SEV_INCOMPLETE, in->ho.fdt_phys,
+				     "the KHO FDT page is not a key of the part of its map that "
+				     "could be read; its key may be in the part that could not");
 		else
-			kho_report(f, "fdt-not-preserved", in->ho.fdt_phys,
-				   "the KHO FDT page is not an order-0 key of its own map");
+			kho_flag(f, KHO_CHECK_FDT_NOT_PRESERVED, in->ho.fdt_phys,
+				 "the KHO FDT page is not an order-0 key of its own map");
 	}
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
@@ -93,15 +93,15 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 		const char *what = t->level > 0 ? "node" : t->level < 0 ? "chunk" : "leaf";
 
 		if (in_scratch(in, t->phys, t->bytes))
-			kho_report(f, "radix-node-scratch", t->phys,
-				   "level-%d %s page lies in a scratch area: the next kernel may "
-				   "overwrite it before reading it", t->level, what);
+			kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, t->phys,
+				 "level-%d %s page lies in a scratch area: the next kernel may "
+				 "overwrite it before reading it", t->level, what);
 		if (cover_meets(c, t->phys, t->phys + t->bytes))
-			kho_report(f, "radix-node-preserved", t->phys,
-				   "level-%d %s page is itself inside preserved memory",
-				   t->level, what);
+			kho_flag(f, KHO_CHECK_RADIX_NODE_PRESERVED, t->phys,
+				 "level-%d %s page is itself inside preserved memory",
+				 t->level, what);
 	}
 	if (!in->ho.fdt_phys_unknown && in_scratch(in, in->ho.fdt_phys, page))
-		kho_report(f, "radix-node-scratch", in->ho.fdt_phys,
-			   "the KHO FDT page lies in a scratch area");
+		kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, in->ho.fdt_phys,
+			 "the KHO FDT page lies in a scratch area");
 }

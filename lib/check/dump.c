@@ -6,7 +6,7 @@
 
 #define HEX(x) ((unsigned long long)(x))
 
-KHO_EXPORT void kho_check_dump(const struct kho_source *src, struct kho_findings *top)
+void kho_check_dump(const struct kho_source *src, struct kho_findings *top)
 {
 	uint64_t size, phys;
 
@@ -15,11 +15,11 @@ KHO_EXPORT void kho_check_dump(const struct kho_source *src, struct kho_findings
 	if (!kho_source_truncated(src, &size, &phys))
 		return;
 	if (phys == UINT64_MAX)
-		kho_report(top, "dump-truncated", 0, "%s ends before the 0x%llx bytes its "
-			   "headers describe: its notes are cut short", kho_source_path(src),
-			   HEX(size));
+		kho_flag(top, KHO_CHECK_DUMP_TRUNCATED, 0, "%s ends before the 0x%llx bytes its "
+			 "headers describe: its notes are cut short", kho_source_path(src),
+			 HEX(size));
 	else
-		kho_report(top, "dump-truncated", phys, "%s ends before the 0x%llx bytes its "
-			   "headers describe: memory from 0x%llx on is treated as not in the "
-			   "dump", kho_source_path(src), HEX(size), HEX(phys));
+		kho_flag(top, KHO_CHECK_DUMP_TRUNCATED, phys, "%s ends before the 0x%llx bytes its "
+			 "headers describe: memory from 0x%llx on is treated as not in the "
+			 "dump", kho_source_path(src), HEX(size), HEX(phys));
 }

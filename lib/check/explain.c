@@ -5,7 +5,7 @@
  * The text lives here, in the library, so every front end (and the man
  * pages) say the same.
  */
-#include "kho/check.h"
+#include "kho/findings.h"
 
 #include <string.h>
 

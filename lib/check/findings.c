@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Findings: facts about an image, with severities a user may change. */
-#include "kho/check.h"
+#include "kho/findings.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,21 +14,7 @@
 /* No -W/-E given: the check's (or the report's) own severity applies. */
 #define SEV_DEFAULT ((enum kho_severity)-2)
 
-KHO_EXPORT size_t kho_check_count(void)
-{
-	size_t n = 0;
-
-	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
-		n++;
-	return n;
-}
-
-KHO_EXPORT size_t kho_check_index(const struct kho_check_info *c)
-{
-	return (size_t)(c - kho_checks());
-}
-
-KHO_EXPORT void kho_findings_init(struct kho_findings *f)
+void kho_findings_init(struct kho_findings *f)
 {
 	size_t n = kho_check_count();
 
@@ -44,7 +30,7 @@ KHO_EXPORT void kho_findings_init(struct kho_findings *f)
 		f->severity[i] = SEV_DEFAULT;
 }
 
-KHO_EXPORT void kho_findings_free(struct kho_findings *f)
+void kho_findings_free(struct kho_findings *f)
 {
 	free(f->v);
 	free(f->stored);
@@ -53,8 +39,8 @@ KHO_EXPORT void kho_findings_free(struct kho_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-KHO_EXPORT bool kho_findings_set_severity(struct kho_findings *f, const char *check,
-					  enum kho_severity sev)
+bool kho_findings_set_severity(struct kho_findings *f, const char *check,
+			       enum kho_severity sev)
 {
 	const struct kho_check_info *c = kho_check_find(check);
 
@@ -77,20 +63,19 @@ static size_t limit_of(const struct kho_findings *f)
 	return f->limit ? f->limit : DEFAULT_LIMIT;
 }
 
-static void vreport(struct kho_findings *f, const char *check, int sev, uint64_t phys,
+static void vreport(struct kho_findings *f, enum kho_check_id check, int sev, uint64_t phys,
 		    const char *fmt, va_list ap)
 {
-	const struct kho_check_info *c = kho_check_find(check);
-	size_t i, slot;
+	size_t i = (size_t)check, slot;
 	struct kho_finding *out;
 
-	if (!c || !f->severity) {
-		/* A check name that is not in the table is a bug of ours, and
-		 * a finding must never vanish: count it as an error. */
+	if (i >= KHO_CHECK_COUNT || !f->severity) {
+		/* An id past the table is a bug of ours, and a finding must
+		 * never vanish (nor one on a list out of memory): count it
+		 * as an error. */
 		f->unknown++;
 		return;
 	}
-	i = kho_check_index(c);
 	sev = effective(f, i, sev);
 	if (sev == KHO_SEV_OFF)
 		return;
@@ -105,15 +90,15 @@ static void vreport(struct kho_findings *f, const char *check, int sev, uint64_t
 		return;
 	}
 	out = &f->v[f->n++];
-	out->check = c;
+	out->check = &kho_checks()[i];
 	out->severity = (enum kho_severity)sev;
 	out->phys = phys;
 	vsnprintf(out->message, sizeof(out->message), fmt, ap);
 	f->stored[slot]++;
 }
 
-KHO_EXPORT void kho_report(struct kho_findings *f, const char *check, uint64_t phys,
-			   const char *fmt, ...)
+void kho_flag(struct kho_findings *f, enum kho_check_id check, uint64_t phys,
+	      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -122,8 +107,8 @@ KHO_EXPORT void kho_report(struct kho_findings *f, const char *check, uint64_t p
 	va_end(ap);
 }
 
-KHO_EXPORT void kho_report_sev(struct kho_findings *f, const char *check,
-			       enum kho_severity sev, uint64_t phys, const char *fmt, ...)
+void kho_flag_sev(struct kho_findings *f, enum kho_check_id check,
+		  enum kho_severity sev, uint64_t phys, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -132,7 +117,7 @@ KHO_EXPORT void kho_report_sev(struct kho_findings *f, const char *check,
 	va_end(ap);
 }
 
-KHO_EXPORT void kho_findings_count(const struct kho_findings *f, size_t counts[4])
+void kho_findings_count(const struct kho_findings *f, size_t counts[4])
 {
 	size_t n = kho_check_count();
 
@@ -144,23 +129,23 @@ KHO_EXPORT void kho_findings_count(const struct kho_findings *f, size_t counts[4
 	counts[KHO_SEV_ERROR] += f->unknown;
 }
 
-KHO_EXPORT size_t kho_findings_of(const struct kho_findings *f, const char *check)
+size_t kho_findings_of(const struct kho_findings *f, enum kho_check_id check)
 {
-	const struct kho_check_info *c = kho_check_find(check);
-	size_t i, sum = 0;
+	size_t i = (size_t)check, sum = 0;
 
-	if (!c || !f->stored)
+	if (i >= KHO_CHECK_COUNT || !f->stored)
 		return 0;
-	i = kho_check_index(c);
 	for (size_t s = 0; s < KHO_SEV_COUNT; s++)
 		sum += f->stored[i * KHO_SEV_COUNT + s] + f->dropped[i * KHO_SEV_COUNT + s];
 	return sum;
 }
 
-KHO_EXPORT size_t kho_findings_dropped(const struct kho_findings *f, size_t i,
-				       enum kho_severity sev)
+size_t kho_findings_dropped(const struct kho_findings *f, enum kho_check_id check,
+			    enum kho_severity sev)
 {
-	if (!f->dropped || sev < 0 || sev >= KHO_SEV_COUNT || i >= kho_check_count())
+	size_t i = (size_t)check;
+
+	if (!f->dropped || sev < 0 || sev >= KHO_SEV_COUNT || i >= KHO_CHECK_COUNT)
 		return 0;
 	return f->dropped[i * KHO_SEV_COUNT + (size_t)sev];
 }
@@ -169,28 +154,24 @@ KHO_EXPORT size_t kho_findings_dropped(const struct kho_findings *f, size_t i,
  * Internal (lib/check/checks.h): loops over blocks stop at the cap of the
  * severity their findings get (@sev, or -1 for the check's own).
  */
-bool check_capped(const struct kho_findings *f, const char *check, int sev)
+bool check_capped(const struct kho_findings *f, enum kho_check_id check, int sev)
 {
-	const struct kho_check_info *c = kho_check_find(check);
-	size_t i;
+	size_t i = (size_t)check;
 
-	if (!c || !f->stored)
+	if (i >= KHO_CHECK_COUNT || !f->stored)
 		return false;
-	i = kho_check_index(c);
 	sev = effective(f, i, sev);
 	return sev != KHO_SEV_OFF &&
 	       f->stored[i * KHO_SEV_COUNT + (size_t)sev] >= limit_of(f);
 }
 
 /* ... and count the blocks they did not look at as dropped findings. */
-void check_drop(struct kho_findings *f, const char *check, int sev, uint64_t n)
+void check_drop(struct kho_findings *f, enum kho_check_id check, int sev, uint64_t n)
 {
-	const struct kho_check_info *c = kho_check_find(check);
-	size_t i;
+	size_t i = (size_t)check;
 
-	if (!c || !f->dropped)
+	if (i >= KHO_CHECK_COUNT || !f->dropped)
 		return;
-	i = kho_check_index(c);
 	sev = effective(f, i, sev);
 	if (sev != KHO_SEV_OFF)
 		f->dropped[i * KHO_SEV_COUNT + (size_t)sev] += n;

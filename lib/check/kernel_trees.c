@@ -24,18 +24,18 @@ static void compare(struct kho_inspection *in, const char *holder, uint64_t tree
 	if (!ho->fdt_ok || !ho->map_ok || !ho->abi || ho->abi->map_format != KHO_MAP_RADIX)
 		return;
 	if (!tree)
-		kho_report(&in->findings, "fdt-memory-map", ho->fdt_phys,
-			   "preserved-memory-map 0x%llx, but %s holds no tree (radix_tree.root "
-			   "is NULL)", HEX(ho->map_phys), holder);
+		kho_flag(&in->findings, KHO_CHECK_FDT_MEMORY_MAP, ho->fdt_phys,
+			 "preserved-memory-map 0x%llx, but %s holds no tree (radix_tree.root "
+			 "is NULL)", HEX(ho->map_phys), holder);
 	else if (tree != ho->map_phys)
-		kho_report(&in->findings, "fdt-memory-map", ho->fdt_phys,
-			   "preserved-memory-map 0x%llx is not the tree %s holds (0x%llx)",
-			   HEX(ho->map_phys), holder, HEX(tree));
+		kho_flag(&in->findings, KHO_CHECK_FDT_MEMORY_MAP, ho->fdt_phys,
+			 "preserved-memory-map 0x%llx is not the tree %s holds (0x%llx)",
+			 HEX(ho->map_phys), holder, HEX(tree));
 }
 
-KHO_EXPORT void kho_check_kernel_trees(const struct kho_boot_info *bi,
-				       struct kho_inspection *const *in, size_t n,
-				       struct kho_findings *top)
+void kho_check_kernel_trees(const struct kho_boot_info *bi,
+			    struct kho_inspection *const *in, size_t n,
+			    struct kho_findings *top)
 {
 	if (!bi->trees_known)
 		return;
@@ -48,6 +48,6 @@ KHO_EXPORT void kho_check_kernel_trees(const struct kho_boot_info *bi,
 			compare(in[i], "kho_in", bi->in_tree);
 	}
 	if (!bi->incoming_fdt && bi->in_tree)
-		kho_report(top, "fdt-memory-map", bi->in_tree, "kho_in holds the tree at 0x%llx "
-			   "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));
+		kho_flag(top, KHO_CHECK_FDT_MEMORY_MAP, bi->in_tree, "kho_in holds the tree at 0x%llx "
+			 "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));
 }

@@ -25,7 +25,7 @@ static void not_preserved(const struct kho_inspection *in, struct kho_findings *
 	va_list ap;
 
 	va_start(ap, fmt);
-	report_gap_v(in, f, "luo-not-preserved", p, fmt, ap);
+	report_gap_v(in, f, KHO_CHECK_LUO_NOT_PRESERVED, p, fmt, ap);
 	va_end(ap);
 }
 
@@ -88,10 +88,10 @@ static void overlaps(const struct kho_luo_session *s, const struct kho_luo_file 
 			size_t later = MAX(v[i].at, holder), earlier = MIN(v[i].at, holder);
 
 			if (!bad[later])
-				kho_report(f, "luo-memfd", fl->memfd->folios[later].record,
-					   "LUO memfd 0x%llx (session \"%s\"): folio %zu overlaps "
-					   "folio %zu in the file", HEX(fl->token), s->name, later,
-					   earlier);
+				kho_flag(f, KHO_CHECK_LUO_MEMFD, fl->memfd->folios[later].record,
+					 "LUO memfd 0x%llx (session \"%s\"): folio %zu overlaps "
+					 "folio %zu in the file", HEX(fl->token), s->name, later,
+					 earlier);
 			bad[later] = true;
 		}
 		if (v[i].hi > end) {
@@ -125,21 +125,21 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 		struct kho_luo_folio *fo = &m->folios[i];
 
 		if (fo->flags & ~3u)
-			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
-				   "folio %zu has unknown flag bits 0x%x", HEX(fl->token), s->name,
-				   i, fo->flags & ~3u);
+			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+				 "folio %zu has unknown flag bits 0x%x", HEX(fl->token), s->name,
+				 i, fo->flags & ~3u);
 		if (fo->pfn > UINT64_MAX / page ||
 		    kho_source_state(src, fo->pfn * page, &run) == KHO_MEM_ABSENT) {
-			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
-				   "folio %zu at pfn 0x%llx is not memory", HEX(fl->token), s->name,
-				   i, HEX(fo->pfn));
+			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+				 "folio %zu at pfn 0x%llx is not memory", HEX(fl->token), s->name,
+				 i, HEX(fo->pfn));
 			bad[i] = true;
 			continue;
 		}
 		if (fo->index >= pages) {
-			kho_report(f, "luo-memfd", fo->record, "LUO memfd 0x%llx (session \"%s\"): "
-				   "folio %zu holds file page 0x%llx, beyond the size 0x%llx",
-				   HEX(fl->token), s->name, i, HEX(fo->index), HEX(m->size));
+			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+				 "folio %zu holds file page 0x%llx, beyond the size 0x%llx",
+				 HEX(fl->token), s->name, i, HEX(fo->index), HEX(m->size));
 			bad[i] = true;
 			continue;
 		}
@@ -155,15 +155,15 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 		if (bad[i] || order[i] >= 0)
 			continue;
 		if (order[i] == -1)
-			kho_report(f, "luo-not-preserved", phys, "LUO memfd 0x%llx (session \"%s\"): "
-				   "folio %zu at 0x%llx (file page 0x%llx) is not the start of a "
-				   "preserved key", HEX(fl->token), s->name, i, HEX(phys),
-				   HEX(m->folios[i].index));
+			kho_flag(f, KHO_CHECK_LUO_NOT_PRESERVED, phys, "LUO memfd 0x%llx (session \"%s\"): "
+				 "folio %zu at 0x%llx (file page 0x%llx) is not the start of a "
+				 "preserved key", HEX(fl->token), s->name, i, HEX(phys),
+				 HEX(m->folios[i].index));
 		else
-			kho_report_sev(f, "luo-not-preserved", KHO_SEV_INCOMPLETE, phys, "LUO memfd "
-				       "0x%llx (session \"%s\"): folio %zu at 0x%llx: the map could "
-				       "not be read far enough to find its key", HEX(fl->token),
-				       s->name, i, HEX(phys));
+			kho_flag_sev(f, KHO_CHECK_LUO_NOT_PRESERVED, KHO_SEV_INCOMPLETE, phys, "LUO memfd "
+				     "0x%llx (session \"%s\"): folio %zu at 0x%llx: the map could "
+				     "not be read far enough to find its key", HEX(fl->token),
+				     s->name, i, HEX(phys));
 	}
 }
 

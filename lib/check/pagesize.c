@@ -15,9 +15,10 @@
 
 #include "../util/util.h"
 
-static const char *const structural[] = {
-	"fdt-header", "fdt-memory-map", "fdt-not-preserved", "radix-pointer",
-	"radix-loop", "radix-key-width", "radix-depth", "v1-chunk", "v1-bitmap",
+static const enum kho_check_id structural[] = {
+	KHO_CHECK_FDT_HEADER, KHO_CHECK_FDT_MEMORY_MAP, KHO_CHECK_FDT_NOT_PRESERVED,
+	KHO_CHECK_RADIX_POINTER, KHO_CHECK_RADIX_LOOP, KHO_CHECK_RADIX_KEY_WIDTH,
+	KHO_CHECK_RADIX_DEPTH, KHO_CHECK_V1_CHUNK, KHO_CHECK_V1_BITMAP,
 };
 
 static bool consistent(const struct kho_inspection *in)
@@ -29,7 +30,7 @@ static bool consistent(const struct kho_inspection *in)
 	for (size_t i = 0; i < in->findings.n; i++)
 		for (size_t k = 0; k < sizeof(structural) / sizeof(*structural); k++)
 			if (in->findings.v[i].severity == KHO_SEV_ERROR &&
-			    !strcmp(in->findings.v[i].check->name, structural[k]))
+			    kho_check_index(in->findings.v[i].check) == structural[k])
 				return false;
 	return true;
 }
@@ -65,10 +66,10 @@ static enum kho_status fits(struct kho_source *src, uint64_t fdt, bool *yes,
 	return KHO_OK;
 }
 
-KHO_EXPORT enum kho_status kho_detect_page_size(const char *path,
-						const struct kho_source_opts *o, uint64_t fdt,
-						uint64_t *sizes, size_t *n,
-						struct kho_error *err)
+enum kho_status kho_detect_page_size(const char *path,
+				     const struct kho_source_opts *o, uint64_t fdt,
+				     uint64_t *sizes, size_t *n,
+				     struct kho_error *err)
 {
 	static const uint64_t tried[] = { 4096, 16384, 65536 };
 	struct kho_source_opts mine = o ? *o : (struct kho_source_opts){ 0 };

@@ -35,17 +35,17 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 	int sev = too_big ? KHO_SEV_ERROR : -1;
 
 	for (uint64_t i = 0; i < r->count; i++) {
-		if (check_capped(f, "range-order", sev))
-			return check_drop(f, "range-order", sev, r->count - i);
+		if (check_capped(f, KHO_CHECK_RANGE_ORDER, sev))
+			return check_drop(f, KHO_CHECK_RANGE_ORDER, sev, r->count - i);
 		if (too_big)
-			kho_report_sev(f, "range-order", KHO_SEV_ERROR, r->phys + i * size,
-				       "order %u: a successor before 7.3 (6.16-7.2, without "
-				       "\"kho: fix size calculation in kho_preserved_memory_"
-				       "reserve()\") computes 1 << (order + PAGE_SHIFT) = 2^%u in "
-				       "int", r->order, r->order + in->geo.page_shift);
+			kho_flag_sev(f, KHO_CHECK_RANGE_ORDER, KHO_SEV_ERROR, r->phys + i * size,
+				     "order %u: a successor before 7.3 (6.16-7.2, without "
+				     "\"kho: fix size calculation in kho_preserved_memory_"
+				     "reserve()\") computes 1 << (order + PAGE_SHIFT) = 2^%u in "
+				     "int", r->order, r->order + in->geo.page_shift);
 		else
-			kho_report(f, "range-order", r->phys + i * size,
-				   "order %u is above --max-order %u", r->order, max_order);
+			kho_flag(f, KHO_CHECK_RANGE_ORDER, r->phys + i * size,
+				 "order %u is above --max-order %u", r->order, max_order);
 	}
 }
 
@@ -61,14 +61,14 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 		for (uint64_t i = lo; i < hi; i++) {
 			uint64_t start = r->phys + i * size;
 
-			if (check_capped(f, "range-scratch", -1)) {
-				check_drop(f, "range-scratch", -1, hi - i);
+			if (check_capped(f, KHO_CHECK_RANGE_SCRATCH, -1)) {
+				check_drop(f, KHO_CHECK_RANGE_SCRATCH, -1, hi - i);
 				break;
 			}
-			kho_report(f, "range-scratch", MAX(start, a->phys),
-				   "0x%llx+0x%llx (order %u) overlaps scratch area %zu "
-				   "0x%llx+0x%llx", HEX(start), HEX(size), r->order, s,
-				   HEX(a->phys), HEX(a->size));
+			kho_flag(f, KHO_CHECK_RANGE_SCRATCH, MAX(start, a->phys),
+				 "0x%llx+0x%llx (order %u) overlaps scratch area %zu "
+				 "0x%llx+0x%llx", HEX(start), HEX(size), r->order, s,
+				 HEX(a->phys), HEX(a->size));
 		}
 	}
 }
@@ -99,7 +99,7 @@ static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_
 		}
 		if (st != KHO_MEM_PRESENT) {
 			bool absent = st == KHO_MEM_ABSENT;
-			const char *check = absent ? "range-not-ram" : "range-not-dumped";
+			enum kho_check_id check = absent ? KHO_CHECK_RANGE_NOT_RAM : KHO_CHECK_RANGE_NOT_DUMPED;
 			uint64_t *last = absent ? &last_absent : &last_excluded;
 
 			for (uint64_t i = (pos - r->phys) / size;
@@ -117,10 +117,10 @@ static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_
 					break;
 				}
 				*last = i;
-				kho_report(f, check, first, "0x%llx+0x%llx (order %u): 0x%llx is %s",
-					   HEX(start), HEX(size), r->order, HEX(first),
-					   absent ? "not memory the dump describes" :
-					   "not in the dump");
+				kho_flag(f, check, first, "0x%llx+0x%llx (order %u): 0x%llx is %s",
+					 HEX(start), HEX(size), r->order, HEX(first),
+					 absent ? "not memory the dump describes" :
+					 "not in the dump");
 			}
 		}
 		pos = stop;
@@ -162,20 +162,20 @@ void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *
 		const struct kho_scratch_area *a = &in->ho.scratch[i];
 
 		if (!a->size)
-			kho_report(f, "scratch-layout", a->phys, "scratch area %zu is empty", i);
+			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys, "scratch area %zu is empty", i);
 		else if (!is_aligned(a->phys | a->size, page))
-			kho_report(f, "scratch-layout", a->phys,
-				   "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
-				   HEX(a->phys), HEX(a->size));
+			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
+				 "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
+				 HEX(a->phys), HEX(a->size));
 		if (scratch_wraps(a))
-			kho_report(f, "scratch-layout", a->phys,
-				   "scratch area %zu 0x%llx+0x%llx runs past the top of the "
-				   "address space (checked up to it)", i, HEX(a->phys),
-				   HEX(a->size));
+			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
+				 "scratch area %zu 0x%llx+0x%llx runs past the top of the "
+				 "address space (checked up to it)", i, HEX(a->phys),
+				 HEX(a->size));
 		for (size_t k = 0; k < i; k++) {
 			if (scratch_overlap(a, &in->ho.scratch[k])) {
-				kho_report(f, "scratch-layout", a->phys,
-					   "scratch area %zu overlaps area %zu", i, k);
+				kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
+					 "scratch area %zu overlaps area %zu", i, k);
 				break;
 			}
 		}

@@ -43,7 +43,7 @@ static void on_unknown(void *ctx, uint64_t lo, uint64_t hi)
 	in->unknown_keys[in->nunknown_keys++] = (struct kho_span){ lo, hi };
 }
 
-KHO_EXPORT bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys)
+bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys)
 {
 	const struct kho_geometry *geo = &in->geo;
 
@@ -63,8 +63,8 @@ KHO_EXPORT bool kho_inspection_may_preserve(const struct kho_inspection *in, uin
 	return false;
 }
 
-KHO_EXPORT int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
-				  uint64_t phys, unsigned order)
+int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
+		       uint64_t phys, unsigned order)
 {
 	const struct kho_geometry *geo = &in->geo;
 	uint64_t size = kho_order_bytes(geo, order), at = phys & ~(size - 1);
@@ -72,8 +72,8 @@ KHO_EXPORT int kho_inspection_key(struct kho_source *src, const struct kho_inspe
 	if (!in->walked)
 		return -1;
 	if (in->ho.abi->map_format == KHO_MAP_RADIX && !geo->broken_depth)
-		return kho_map_radix_lookup(src, geo, in->ho.map_phys,
-					    kho_key_encode(geo, at, order));
+		return kho_radix_lookup(src, geo, in->ho.map_phys,
+					kho_key_encode(geo, at, order));
 	/* stored runs (kho-v1, the broken depth) */
 	for (size_t i = 0; i < in->nruns; i++) {
 		const struct kho_run *r = &in->runs[i];
@@ -163,33 +163,33 @@ static enum kho_status walk_and_check(struct kho_source *src,
 	if (in->ho.abi->map_format == KHO_MAP_RADIX && check_broken_depth(src, in)) {
 		struct kho_geometry good;
 
-		kho_report(&in->findings, "radix-depth", in->ho.map_phys,
-			   "the tree has depth %u, built as before the 16 KiB depth fix: its "
-			   "order-0 keys lost their order bit; ranges are what it most likely "
-			   "meant", in->geo.depth);
-		st = kho_map_walk_radix(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-					&in->stats, err);
+		kho_flag(&in->findings, KHO_CHECK_RADIX_DEPTH, in->ho.map_phys,
+			 "the tree has depth %u, built as before the 16 KiB depth fix: its "
+			 "order-0 keys lost their order bit; ranges are what it most likely "
+			 "meant", in->geo.depth);
+		st = kho_radix_walk(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+				    &in->stats, err);
 		/* List them in the order a correct tree would. */
 		kho_geometry_init(&good, in->geo.page_size, false);
 		if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
 			st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	} else if (in->ho.abi->map_format == KHO_MAP_RADIX) {
 		/* Decoded as the merge asks: no run is stored unless listed. */
-		st = kho_map_radix_open(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-					&in->stats, &map, err);
+		st = kho_radix_open(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+				    &in->stats, &map, err);
 		if (st)
 			return st;
 		if (o->keep_runs)
-			kho_map_radix_runs(&map, NULL, &v);
+			kho_radix_runs(&map, NULL, &v);
 		in->walked = true;
 		ns = streams_of_radix(&map, &in->stats, &streams);
 		run_checks(src, o, max_order, in, streams, ns, false, &map);
 		free(streams);
-		kho_map_radix_close(&map);
+		kho_radix_close(&map);
 		return KHO_OK;
 	} else {
-		st = kho_map_walk_v1(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				     &in->stats, &in->v1_bitmap_bytes, err);
+		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &in->findings, &v,
+				 &in->stats, &in->v1_bitmap_bytes, err);
 	}
 	if (st)
 		return st;
@@ -200,9 +200,9 @@ static enum kho_status walk_and_check(struct kho_source *src,
 	return KHO_OK;
 }
 
-KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
-				       const struct kho_verify_opts *o,
-				       struct kho_inspection *in, struct kho_error *err)
+enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
+			    const struct kho_verify_opts *o,
+			    struct kho_inspection *in, struct kho_error *err)
 {
 	static const struct kho_verify_opts none;
 	enum kho_status st;
@@ -245,17 +245,17 @@ KHO_EXPORT enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys
 		return KHO_OK;
 	/* The scratch checks cannot look without areas: never a silent pass. */
 	if (!in->ho.nscratch)
-		kho_report(&in->findings, "scratch-unknown", in->ho.fdt_phys,
-			   "no scratch areas are known, so range-scratch and radix-node-scratch "
-			   "could not run: give --scratch-array ADDR,BYTES (the kho_scratch[] the "
-			   "kernel was handed), --scratch, --vmlinux, --boot-params or --dtb");
+		kho_flag(&in->findings, KHO_CHECK_SCRATCH_UNKNOWN, in->ho.fdt_phys,
+			 "no scratch areas are known, so range-scratch and radix-node-scratch "
+			 "could not run: give --scratch-array ADDR,BYTES (the kho_scratch[] the "
+			 "kernel was handed), --scratch, --vmlinux, --boot-params or --dtb");
 	st = walk_and_check(src, o, max_order, in, err);
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return st;
 }
 
-KHO_EXPORT void kho_inspection_free(struct kho_inspection *in)
+void kho_inspection_free(struct kho_inspection *in)
 {
 	kho_handover_free(&in->ho);
 	kho_findings_free(&in->findings);

@@ -78,7 +78,7 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 	free(buf);
 }
 
-KHO_EXPORT void kho_subtree_free(struct kho_subtree *t)
+void kho_subtree_free(struct kho_subtree *t)
 {
 	if (t->kind == KHO_BLOB_MEMBLOCK)
 		free(t->u.memblock.r);
@@ -100,7 +100,7 @@ static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_
 	return true;
 }
 
-KHO_EXPORT void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
+void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 {
 	bool be = kho_source_big_endian(src), sized = t->size && !t->sized_by_decoder;
 	uint64_t page = kho_source_page_size(src), run, want;

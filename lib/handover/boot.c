@@ -38,8 +38,8 @@ static enum kho_status read_u64(struct kho_source *src, uint64_t phys, uint64_t 
 	return st;
 }
 
-KHO_EXPORT enum kho_status kho_find_boot_params(struct kho_source *src, uint64_t boot_params,
-						struct kho_boot_info *out, struct kho_error *err)
+enum kho_status kho_find_boot_params(struct kho_source *src, uint64_t boot_params,
+				     struct kho_boot_info *out, struct kho_error *err)
 {
 	uint64_t node;
 	bool be = kho_source_big_endian(src);
@@ -86,8 +86,8 @@ static bool cells(const void *fdt, int node, const char *name, uint64_t *a, uint
 	return true;
 }
 
-KHO_EXPORT enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
-					struct kho_error *err)
+enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
+			     struct kho_error *err)
 {
 	struct stat sb;
 	void *fdt = NULL;
@@ -244,8 +244,8 @@ skip:
 	snprintf(out->trees_note, sizeof(out->trees_note), "%s", why.msg);
 }
 
-KHO_EXPORT enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
-					    struct kho_boot_info *out, struct kho_error *err)
+enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
+				 struct kho_boot_info *out, struct kho_error *err)
 {
 	struct syms s = { 0 };
 	struct kho_error opt;

@@ -75,31 +75,31 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 		snprintf(t->name, sizeof(t->name), "%s", name ? name : "?");
 		ok_ptr = prop_get_u64(ho->fdt, node, abi->blob_prop, be, &t->phys, &len);
 		if (!ok_ptr) {
-			kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: %s %s", t->name,
-				   abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
-				   "is missing" : "does not have length 8");
+			kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: %s %s", t->name,
+				 abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
+				 "is missing" : "does not have length 8");
 			t->phys = 0;
 		} else if (!t->phys) {
-			kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: %s is 0",
-				   t->name, abi->blob_prop);
+			kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: %s is 0",
+				 t->name, abi->blob_prop);
 			ok_ptr = false;
 		}
 		if (abi->has_blob_size) {
 			ok_size = prop_get_u64(ho->fdt, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
 			if (!ok_size)
-				kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: blob-size %s",
-					   t->name, len < 0 ? "is missing" : "does not have length 8");
+				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: blob-size %s",
+					 t->name, len < 0 ? "is missing" : "does not have length 8");
 			else if (!t->size && (ok_size = false, true))
-				kho_report(f, "fdt-subnode", ho->fdt_phys, "sub-node %s: blob-size is 0",
-					   t->name);
+				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: blob-size is 0",
+					 t->name);
 		}
 		t->usable = ok_ptr && ok_size;
 	}
 }
 
-KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
-					     const char *fdt_file, struct kho_findings *f,
-					     struct kho_handover *ho, struct kho_error *err)
+enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
+				  const char *fdt_file, struct kho_findings *f,
+				  struct kho_handover *ho, struct kho_error *err)
 {
 	uint64_t page = kho_source_page_size(src);
 	bool be = kho_source_big_endian(src);
@@ -135,15 +135,15 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 			 fdt_getprop(ho->fdt, 0, KHO_PROP_COMPATIBLE, &len) : NULL;
 		if (compat && len > 0)
 			snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
-		kho_report(f, "fdt-header", fdt_phys, "%s%s", fdt_strerror(rc),
-			   fdt_totalsize(ho->fdt) > page && !fdt_check_header(ho->fdt) ?
-			   " (totalsize beyond one page)" : "");
+		kho_flag(f, KHO_CHECK_FDT_HEADER, fdt_phys, "%s%s", fdt_strerror(rc),
+			 fdt_totalsize(ho->fdt) > page && !fdt_check_header(ho->fdt) ?
+			 " (totalsize beyond one page)" : "");
 		return KHO_OK;
 	}
 
 	compat = fdt_getprop(ho->fdt, 0, KHO_PROP_COMPATIBLE, &len);
 	if (!compat || len <= 0) {
-		kho_report(f, "fdt-compatible", fdt_phys, "root compatible is missing");
+		kho_flag(f, KHO_CHECK_FDT_COMPATIBLE, fdt_phys, "root compatible is missing");
 		return KHO_OK;
 	}
 	snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
@@ -153,23 +153,23 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 	if (st == KHO_ERR_NOTIMPL)
 		return kho_error_set(err, st, "KHO FDT at 0x%llx: %s", HEX(fdt_phys), why.msg);
 	if (st) {
-		kho_report(f, "fdt-compatible", fdt_phys, "%s", why.msg);
+		kho_flag(f, KHO_CHECK_FDT_COMPATIBLE, fdt_phys, "%s", why.msg);
 		return KHO_OK;
 	}
 	ho->abi = ho->compat.abi;
 	ho->fdt_ok = true;
 
 	if (!prop_get_u64(ho->fdt, 0, KHO_PROP_MEMORY_MAP, be, &ho->map_phys, &len)) {
-		kho_report(f, "fdt-memory-map", fdt_phys, "preserved-memory-map %s",
-			   len < 0 ? "is missing" : "does not have length 8");
+		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys, "preserved-memory-map %s",
+			 len < 0 ? "is missing" : "does not have length 8");
 	} else if (!ho->map_phys && ho->abi->zero_map_is_unfinalized) {
-		kho_report_sev(f, "fdt-memory-map", KHO_SEV_NOTE, fdt_phys,
-			       "preserved-memory-map is 0: the map was not finalized");
+		kho_flag_sev(f, KHO_CHECK_FDT_MEMORY_MAP, KHO_SEV_NOTE, fdt_phys,
+			     "preserved-memory-map is 0: the map was not finalized");
 	} else if (!ho->map_phys) {
-		kho_report(f, "fdt-memory-map", fdt_phys, "preserved-memory-map is 0");
+		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys, "preserved-memory-map is 0");
 	} else if (!is_aligned(ho->map_phys, page)) {
-		kho_report(f, "fdt-memory-map", fdt_phys,
-			   "preserved-memory-map 0x%llx is not page-aligned", HEX(ho->map_phys));
+		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys,
+			 "preserved-memory-map 0x%llx is not page-aligned", HEX(ho->map_phys));
 	} else {
 		ho->map_ok = true;
 	}
@@ -179,7 +179,7 @@ KHO_EXPORT enum kho_status kho_handover_load(struct kho_source *src, uint64_t fd
 	return KHO_OK;
 }
 
-KHO_EXPORT void kho_handover_free(struct kho_handover *ho)
+void kho_handover_free(struct kho_handover *ho)
 {
 	free(ho->fdt);
 	for (size_t i = 0; ho->subtrees && i < ho->nsubtrees; i++)
@@ -189,8 +189,8 @@ KHO_EXPORT void kho_handover_free(struct kho_handover *ho)
 	memset(ho, 0, sizeof(*ho));
 }
 
-KHO_EXPORT enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uint64_t phys,
-						    uint64_t size, struct kho_error *err)
+enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uint64_t phys,
+					 uint64_t size, struct kho_error *err)
 {
 	struct kho_scratch_area *v = realloc(ho->scratch, (ho->nscratch + 1) * sizeof(*v));
 
@@ -201,10 +201,10 @@ KHO_EXPORT enum kho_status kho_handover_add_scratch(struct kho_handover *ho, uin
 	return KHO_OK;
 }
 
-KHO_EXPORT enum kho_status kho_handover_add_scratch_array(struct kho_handover *ho,
-							  struct kho_source *src,
-							  uint64_t phys, uint64_t bytes,
-							  struct kho_error *err)
+enum kho_status kho_handover_add_scratch_array(struct kho_handover *ho,
+					       struct kho_source *src,
+					       uint64_t phys, uint64_t bytes,
+					       struct kho_error *err)
 {
 	uint8_t e[16];
 	enum kho_status st;

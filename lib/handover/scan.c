@@ -64,8 +64,8 @@ static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 	(*v)[(*n)++] = c;
 }
 
-KHO_EXPORT enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
-					    struct kho_candidate *c, struct kho_error *err)
+enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
+				 struct kho_candidate *c, struct kho_error *err)
 {
 	uint64_t page = kho_source_page_size(src);
 	_cleanup_free_ uint8_t *buf = malloc(page);
@@ -154,9 +154,9 @@ static uint64_t look_batch(struct scan *s, uint64_t at, uint64_t stop, uint8_t *
 	return count;
 }
 
-KHO_EXPORT enum kho_status kho_scan(struct kho_source *whole, struct kho_candidate **out,
-				    size_t *n, void (*progress)(void *, uint64_t, uint64_t),
-				    void *ctx, struct kho_error *err)
+enum kho_status kho_scan(struct kho_source *whole, struct kho_candidate **out,
+			 size_t *n, void (*progress)(void *, uint64_t, uint64_t),
+			 void *ctx, struct kho_error *err)
 {
 	/* every page is looked at: through the fastest reader of the dump */
 	struct kho_source *src = kho_source_scan_view(whole);

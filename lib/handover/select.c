@@ -36,7 +36,7 @@ static enum kho_self self_of(struct kho_source *src, const struct kho_candidate 
 		return KHO_SELF_UNKNOWN;
 	if (!c->map_phys)
 		return KHO_SELF_NO;
-	r = kho_map_radix_lookup(src, &geo, c->map_phys, kho_key_encode(&geo, c->phys, 0));
+	r = kho_radix_lookup(src, &geo, c->map_phys, kho_key_encode(&geo, c->phys, 0));
 	return r < 0 ? KHO_SELF_UNKNOWN : r ? KHO_SELF_YES : KHO_SELF_NO;
 }
 
@@ -109,15 +109,15 @@ static void ambiguous(const struct kho_candidate *c, const size_t *order, size_t
 	for (size_t k = 0; k < norder && len < sizeof(list) - 1; k++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s0x%llx", k ? ", " : "",
 					HEX(c[order[k]].phys));
-	kho_report(top, "handover-ambiguous", c[order[0]].phys,
-		   "%zu KHO FDTs could each be the handover and nothing chose one, so all are "
-		   "inspected: %s; --fdt ADDR, --vmlinux, --boot-params or --dtb chooses",
-		   norder, list);
+	kho_flag(top, KHO_CHECK_HANDOVER_AMBIGUOUS, c[order[0]].phys,
+		 "%zu KHO FDTs could each be the handover and nothing chose one, so all are "
+		 "inspected: %s; --fdt ADDR, --vmlinux, --boot-params or --dtb chooses",
+		 norder, list);
 }
 
-KHO_EXPORT enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size_t n,
-				      const struct kho_select_opts *o, struct kho_findings *top,
-				      size_t *order, size_t *norder, struct kho_error *err)
+enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size_t n,
+			   const struct kho_select_opts *o, struct kho_findings *top,
+			   size_t *order, size_t *norder, struct kho_error *err)
 {
 	size_t distinct = 0;
 

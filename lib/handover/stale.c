@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kho/check.h"
+#include "kho/findings.h"
 #include "kho/map.h"
 #include "../util/util.h"
 
@@ -136,7 +136,7 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 			b.v[b.n++] = b.v[i];
 	b.page_shift = geo.page_shift;
 	kho_findings_init(&scrap);
-	st = b.n ? kho_map_walk_radix(src, &geo, o->incoming_tree, &scrap, &v, &stats, err) : KHO_OK;
+	st = b.n ? kho_radix_walk(src, &geo, o->incoming_tree, &scrap, &v, &stats, err) : KHO_OK;
 	/* Any structural error leaves part of the tree unread. */
 	b.unknown |= scrap.n > 0 || scrap.oom;
 	kho_findings_free(&scrap);

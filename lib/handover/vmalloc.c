@@ -12,7 +12,7 @@
 
 #include "../util/util.h"
 
-KHO_EXPORT void kho_vmalloc_parse(const void *p, bool be, struct kho_vmalloc_desc *v)
+void kho_vmalloc_parse(const void *p, bool be, struct kho_vmalloc_desc *v)
 {
 	const uint8_t *b = p;
 
@@ -22,8 +22,8 @@ KHO_EXPORT void kho_vmalloc_parse(const void *p, bool be, struct kho_vmalloc_des
 	v->order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
 }
 
-KHO_EXPORT bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
-				 unsigned order, const struct kho_vmalloc_visitor *v, bool *oom)
+bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
+		      unsigned order, const struct kho_vmalloc_visitor *v, bool *oom)
 {
 	uint64_t page = kho_source_page_size(src), per_chunk = page / 8 - 1, run;
 	uint64_t chunk = first, holder = origin;

@@ -25,7 +25,7 @@
 #define V1_SESSION_PAGES  16
 #define V1_FILE_PAGES     2
 
-KHO_EXPORT const char *kho_luo_format_name(enum kho_luo_format format)
+const char *kho_luo_format_name(enum kho_luo_format format)
 {
 	return format == KHO_LUO_V1 ? "luo-v1" : format == KHO_LUO_V5 ? "luo-v5" : NULL;
 }
@@ -36,8 +36,8 @@ bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const cha
 
 	if (!kho_source_read(d->src, phys, buf, len, &e))
 		return true;
-	kho_report(d->f, "blob-unreadable", phys, "LUO: %s at 0x%llx is not (wholly) in the "
-		   "dump: it was not checked", what, (unsigned long long)phys);
+	kho_flag(d->f, KHO_CHECK_BLOB_UNREADABLE, phys, "LUO: %s at 0x%llx is not (wholly) in the "
+		 "dump: it was not checked", what, (unsigned long long)phys);
 	return false;
 }
 
@@ -112,23 +112,23 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 	fl->data = load_u64(e + 48, d->be);
 	fl->token = load_u64(e + 56, d->be);
 	if (!fl->well_formed) {
-		kho_report(d->f, "luo-file", phys, "LUO session \"%s\": file token 0x%llx: its "
-			   "handler string is not a NUL-terminated printable name",
-			   s->name, (unsigned long long)fl->token);
+		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: its "
+			 "handler string is not a NUL-terminated printable name",
+			 s->name, (unsigned long long)fl->token);
 		return;
 	}
 	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
-		kho_report(d->f, "luo-file", phys, "LUO session \"%s\": file token 0x%llx "
-			   "(%s): data 0x%llx is not a page of memory", s->name,
-			   (unsigned long long)fl->token, fl->compatible,
-			   (unsigned long long)fl->data);
+		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx "
+			 "(%s): data 0x%llx is not a page of memory", s->name,
+			 (unsigned long long)fl->token, fl->compatible,
+			 (unsigned long long)fl->data);
 		return;
 	}
 	if (!luo_first_visit(d, fl->data & ~(d->page - 1))) {
 		if (!d->oom)
-			kho_report(d->f, "luo-file", phys, "LUO session \"%s\": file token 0x%llx: "
-				   "data 0x%llx is a page the LUO state already names", s->name,
-				   (unsigned long long)fl->token, (unsigned long long)fl->data);
+			kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: "
+				 "data 0x%llx is a page the LUO state already names", s->name,
+				 (unsigned long long)fl->token, (unsigned long long)fl->data);
 		return;
 	}
 	if (kho_luo_is_memfd(fl->compatible, &version))
@@ -153,15 +153,15 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
 	if (!e[0])
-		kho_report(d->f, "luo-session", phys, "LUO session %zu has an empty name",
-			   l->nsessions - 1);
+		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session %zu has an empty name",
+			 l->nsessions - 1);
 	else if (strnlen((const char *)e, 64) == 64)
-		kho_report(d->f, "luo-session", phys, "LUO session \"%.64s\": the name is not "
-			   "NUL-terminated within 64 bytes", s->name);
+		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session \"%.64s\": the name is not "
+			 "NUL-terminated within 64 bytes", s->name);
 	if (!s->files != !s->count)
-		kho_report(d->f, "luo-session", phys, "LUO session \"%s\": files 0x%llx with "
-			   "count %llu", s->name, (unsigned long long)s->files,
-			   (unsigned long long)s->count);
+		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session \"%s\": files 0x%llx with "
+			 "count %llu", s->name, (unsigned long long)s->files,
+			 (unsigned long long)s->count);
 }
 
 /* Entry callbacks of a chain or array: the session at hand for files. */
@@ -200,21 +200,21 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		uint64_t count, next;
 
 		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
-			kho_report(d->f, "luo-block", holder, "LUO %s chain: block pointer 0x%llx "
-				   "is not a page of memory", what, (unsigned long long)block);
+			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s chain: block pointer 0x%llx "
+				 "is not a page of memory", what, (unsigned long long)block);
 			break;
 		}
 		/* one set for every chain: a cycle, or a block two chains share */
 		if (!luo_first_visit(d, block)) {
 			if (!d->oom)
-				kho_report(d->f, "luo-block", holder, "LUO %s chain: block 0x%llx "
-					   "is reached a second time (a cycle, or shared)", what,
-					   (unsigned long long)block);
+				kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s chain: block 0x%llx "
+					 "is reached a second time (a cycle, or shared)", what,
+					 (unsigned long long)block);
 			break;
 		}
 		if (++blocks > MAX_BLOCKS) {
-			kho_report(d->f, "luo-block", holder, "LUO %s chain: more than %u blocks",
-				   what, MAX_BLOCKS);
+			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s chain: more than %u blocks",
+				 what, MAX_BLOCKS);
 			break;
 		}
 		luo_extent(d, block, d->page, "%s block", what);
@@ -223,9 +223,9 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		next = load_u64(buf, d->be);
 		count = load_u64(buf + 8, d->be);
 		if (!count || count > cap) {
-			kho_report(d->f, "luo-block", block, "LUO %s block: count %llu (a block "
-				   "holds 1 to %llu)", what, (unsigned long long)count,
-				   (unsigned long long)cap);
+			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, block, "LUO %s block: count %llu (a block "
+				 "holds 1 to %llu)", what, (unsigned long long)count,
+				 (unsigned long long)cap);
 			break;
 		}
 		for (uint64_t i = 0; i < count; i++)
@@ -251,9 +251,9 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 		return;
 	}
 	if (count > cap) {      /* refused whole, as the kernel does */
-		kho_report(d->f, "luo-block", holder, "LUO %s array: count %llu is above its "
-			   "capacity %llu", what, (unsigned long long)count,
-			   (unsigned long long)cap);
+		kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s array: count %llu is above its "
+			 "capacity %llu", what, (unsigned long long)count,
+			 (unsigned long long)cap);
 		return;
 	}
 	if (!n || !luo_read(d, at, buf, n * esize, what))
@@ -275,9 +275,9 @@ static void files_of_sessions(struct luo_dec *d)
 			continue;
 		if (l->format == KHO_LUO_V1) {
 			if (!is_aligned(s->files, d->page) || !luo_is_memory(d, s->files)) {
-				kho_report(d->f, "luo-session", s->phys, "LUO session \"%s\": file "
-					   "array 0x%llx is not a page of memory", s->name,
-					   (unsigned long long)s->files);
+				kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys, "LUO session \"%s\": file "
+					 "array 0x%llx is not a page of memory", s->name,
+					 (unsigned long long)s->files);
 				continue;
 			}
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
@@ -291,9 +291,9 @@ static void files_of_sessions(struct luo_dec *d)
 				   &whole);
 
 		if (whole && n != s->count)
-			kho_report(d->f, "luo-session", s->phys, "LUO session \"%s\": its file "
-				   "chain holds %llu entries, count says %llu", s->name,
-				   (unsigned long long)n, (unsigned long long)s->count);
+			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys, "LUO session \"%s\": its file "
+				 "chain holds %llu entries, count says %llu", s->name,
+				 (unsigned long long)n, (unsigned long long)s->count);
 	}
 	luo_duplicate_names(d);
 }
@@ -321,8 +321,8 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	uint8_t h[16];
 
 	if (!is_aligned(at, d->page) || !luo_is_memory(d, at)) {
-		kho_report(d->f, "luo-block", holder, "LUO FLB page pointer 0x%llx is not a page "
-			   "of memory", (unsigned long long)at);
+		kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO FLB page pointer 0x%llx is not a page "
+			 "of memory", (unsigned long long)at);
 		return;
 	}
 	luo_extent(d, at, d->page, "FLB page");
@@ -347,16 +347,16 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (!luo_read(d, t->phys, fdt, t->fdt_total, "the LUO FDT"))
 		return;
 	if (!prop_get_u64(fdt, 0, "liveupdate-number", d->be, &l->liveupdate_num, NULL))
-		kho_report(d->f, "luo-format", t->phys, "LUO FDT: liveupdate-number is missing "
-			   "or not a u64");
+		kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO FDT: liveupdate-number is missing "
+			 "or not a u64");
 	node = fdt_subnode_offset(fdt, 0, "luo-session");
 	if (node < 0 || (fdt_node_check_compatible(fdt, node, "luo-session-v1") &&
 			 fdt_node_check_compatible(fdt, node, "luo-session-v2")) ||
 	    !prop_get_u64(fdt, node, "luo-session-header", d->be, &hdr, NULL) ||
 	    !hdr || !is_aligned(hdr, d->page) || !luo_is_memory(d, hdr)) {
-		kho_report(d->f, "luo-format", t->phys, "LUO FDT: no luo-session node with a "
-			   "compatible luo-session-v1/v2 and a luo-session-header that is a page "
-			   "of memory");
+		kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO FDT: no luo-session node with a "
+			 "compatible luo-session-v1/v2 and a luo-session-header that is a page "
+			 "of memory");
 	} else {
 		uint64_t cap = (V1_SESSION_PAGES * d->page - 8) / SESSION_SIZE;
 		uint8_t c[8];
@@ -372,8 +372,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (node >= 0) {
 		if (fdt_node_check_compatible(fdt, node, "luo-flb-v1") ||
 		    !prop_get_u64(fdt, node, "luo-flb-header", d->be, &flb, NULL))
-			kho_report(d->f, "luo-format", t->phys, "LUO FDT: the luo-flb node lacks "
-				   "compatible luo-flb-v1 or a u64 luo-flb-header");
+			kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO FDT: the luo-flb node lacks "
+				 "compatible luo-flb-v1 or a u64 luo-flb-header");
 		else if (flb)
 			flbs(d, flb, t->phys);
 	}
@@ -396,9 +396,9 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	files_of_sessions(d);
 }
 
-KHO_EXPORT enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
-					  struct kho_findings *f, struct kho_luo *out,
-					  struct kho_error *err)
+enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
+			       struct kho_findings *f, struct kho_luo *out,
+			       struct kho_error *err)
 {
 	struct luo_dec d = { .src = src, .f = f, .luo = out,
 			     .page = kho_source_page_size(src),
@@ -418,16 +418,16 @@ KHO_EXPORT enum kho_status kho_luo_decode(struct kho_source *src, const struct k
 		   !memcmp(root, "luo-v5", 7)) {
 		/* the next kernel refuses a root of another size: so does this */
 		if (t->size != 32)
-			kho_report(f, "luo-format", t->phys, "LUO: blob-size %llu is not 32 "
-				   "(struct luo_ser)", (unsigned long long)t->size);
+			kho_flag(f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO: blob-size %llu is not 32 "
+				 "(struct luo_ser)", (unsigned long long)t->size);
 		else
 			out->format = KHO_LUO_V5, decode_v5(&d, t, root);
 	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {
 		;   /* blob-fdt says what is wrong with it */
 	} else {
-		kho_report(f, "luo-format", t->phys, "LUO: the blob is neither an FDT luo-v1 "
-			   "nor a struct luo_ser luo-v5 (%s)",
-			   t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
+		kho_flag(f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO: the blob is neither an FDT luo-v1 "
+			 "nor a struct luo_ser luo-v5 (%s)",
+			 t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
 	}
 	visited_free(&d.seen);
 	if (d.oom)
@@ -435,7 +435,7 @@ KHO_EXPORT enum kho_status kho_luo_decode(struct kho_source *src, const struct k
 	return KHO_OK;
 }
 
-KHO_EXPORT void kho_luo_free(struct kho_luo *l)
+void kho_luo_free(struct kho_luo *l)
 {
 	for (size_t i = 0; i < l->nsessions; i++) {
 		for (size_t j = 0; j < l->session[i].nfiles; j++) {

@@ -17,7 +17,7 @@
 #define MAX_FOLIOS  (1u << 24)        /* records kept: 64 GiB of 4 KiB folios */
 #define HEX(x)      ((unsigned long long)(x))
 
-KHO_EXPORT bool kho_luo_is_memfd(const char *compat, unsigned *version)
+bool kho_luo_is_memfd(const char *compat, unsigned *version)
 {
 	if (!strcmp(compat, "memfd-v1"))
 		*version = 1;
@@ -45,9 +45,9 @@ static bool w_chunk(void *ctx, uint64_t chunk)
 	/* a page the LUO state reaches twice is read once: hostile state
 	 * cannot make the walks multiply */
 	if (!luo_first_visit(w->d, chunk)) {
-		kho_report(w->d->f, "luo-memfd", w->fl->data, "LUO memfd 0x%llx (session \"%s\"): "
-			   "folio array chunk 0x%llx is reached a second time", HEX(w->fl->token),
-			   w->s->name, HEX(chunk));
+		kho_flag(w->d->f, KHO_CHECK_LUO_MEMFD, w->fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+			 "folio array chunk 0x%llx is reached a second time", HEX(w->fl->token),
+			 w->s->name, HEX(chunk));
 		return false;
 	}
 	luo_extent(w->d, chunk, w->d->page, "folio array chunk of memfd 0x%llx (session "
@@ -81,13 +81,13 @@ static void w_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uin
 	struct walk *w = ctx;
 
 	if (what == KHO_VM_UNREADABLE)
-		kho_report(w->d->f, "blob-unreadable", at, "LUO memfd 0x%llx (session \"%s\"): "
-			   "folio array chunk 0x%llx is not in the dump: the folios it names "
-			   "were not read", HEX(w->fl->token), w->s->name, HEX(value));
+		kho_flag(w->d->f, KHO_CHECK_BLOB_UNREADABLE, at, "LUO memfd 0x%llx (session \"%s\"): "
+			 "folio array chunk 0x%llx is not in the dump: the folios it names "
+			 "were not read", HEX(w->fl->token), w->s->name, HEX(value));
 	else
-		kho_report(w->d->f, "luo-memfd", w->fl->data, "LUO memfd 0x%llx (session "
-			   "\"%s\"): folio array: %s (0x%llx at 0x%llx)", HEX(w->fl->token),
-			   w->s->name, why[what], HEX(value), HEX(at));
+		kho_flag(w->d->f, KHO_CHECK_LUO_MEMFD, w->fl->data, "LUO memfd 0x%llx (session "
+			 "\"%s\"): folio array: %s (0x%llx at 0x%llx)", HEX(w->fl->token),
+			 w->s->name, why[what], HEX(value), HEX(at));
 }
 
 /* The folio records, run after run, page by page. */
@@ -150,40 +150,40 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	m->vm_phys = fl->data + vm;
 	kho_vmalloc_parse(r + vm, d->be, &m->vm);
 	if (m->seals & ~SEALS_ALL)
-		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): seals "
-			   "0x%x include unknown bits 0x%x", HEX(fl->token), s->name, m->seals,
-			   m->seals & ~SEALS_ALL);
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): seals "
+			 "0x%x include unknown bits 0x%x", HEX(fl->token), s->name, m->seals,
+			 m->seals & ~SEALS_ALL);
 	if (m->flags)
-		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): flags "
-			   "0x%x, but no flag is defined", HEX(fl->token), s->name, m->flags);
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): flags "
+			 "0x%x, but no flag is defined", HEX(fl->token), s->name, m->flags);
 	if (m->vm.order > 20) {
-		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): folio "
-			   "array order %u", HEX(fl->token), s->name, m->vm.order);
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): folio "
+			 "array order %u", HEX(fl->token), s->name, m->vm.order);
 		return m;
 	}
 	/* the array holds nr_folios records: total_pages must fit them */
 	fit = (uint64_t)m->vm.total_pages * (d->page / FOLIO_SIZE);
 	if (m->nr_folios > fit || (m->nr_folios && !m->vm.first)) {
 		/* which records are real cannot be told: none is read */
-		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): "
-			   "nr_folios %llu do not fit its folio array of %u pages: its "
-			   "folios were not read", HEX(fl->token), s->name, HEX(m->nr_folios),
-			   m->vm.total_pages);
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+			 "nr_folios %llu do not fit its folio array of %u pages: its "
+			 "folios were not read", HEX(fl->token), s->name, HEX(m->nr_folios),
+			 m->vm.total_pages);
 		return m;
 	}
 	if (m->vm.first &&
 	    kho_vmalloc_walk(d->src, m->vm_phys, m->vm.first, m->vm.order, &vis, &d->oom) &&
 	    w.pages != m->vm.total_pages)
-		kho_report(d->f, "luo-memfd", fl->data, "LUO memfd 0x%llx (session \"%s\"): "
-			   "folio array runs hold %llu pages, total_pages says %u",
-			   HEX(fl->token), s->name, HEX(w.pages), m->vm.total_pages);
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+			 "folio array runs hold %llu pages, total_pages says %u",
+			 HEX(fl->token), s->name, HEX(w.pages), m->vm.total_pages);
 	/* every memfd together: at most MAX_FOLIOS records are kept */
 	fit = MIN(m->nr_folios, MIN(w.pages * (d->page / FOLIO_SIZE), MAX_FOLIOS - d->folios));
 	if (fit < m->nr_folios && fit == MAX_FOLIOS - d->folios)
-		kho_report_sev(d->f, "luo-memfd", KHO_SEV_INCOMPLETE, fl->data, "LUO memfd 0x%llx "
-			       "(session \"%s\"): only %llu of %llu folios were read (%u for "
-			       "all memfds)", HEX(fl->token), s->name, HEX(fit),
-			       HEX(m->nr_folios), MAX_FOLIOS);
+		kho_flag_sev(d->f, KHO_CHECK_LUO_MEMFD, KHO_SEV_INCOMPLETE, fl->data, "LUO memfd 0x%llx "
+			     "(session \"%s\"): only %llu of %llu folios were read (%u for "
+			     "all memfds)", HEX(fl->token), s->name, HEX(fit),
+			     HEX(m->nr_folios), MAX_FOLIOS);
 	d->folios += fit;
 	if (!d->oom)
 		read_folios(&w, fit);
@@ -220,12 +220,12 @@ void luo_duplicate_names(struct luo_dec *d)
 		const struct kho_luo_session *s = &l->session[ix[i]];
 
 		if (s->name[0] && !strcmp(s->name, l->session[ix[i - 1]].name))
-			kho_report(d->f, "luo-session", s->phys, "LUO session \"%s\": the same "
-				   "name as session %zu", s->name, ix[i - 1]);
+			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys, "LUO session \"%s\": the same "
+				 "name as session %zu", s->name, ix[i - 1]);
 	}
 }
 
-KHO_EXPORT int kho_luo_memfd_path(char *buf, size_t len, const char *session, uint64_t token)
+int kho_luo_memfd_path(char *buf, size_t len, const char *session, uint64_t token)
 {
 	char name[64 * 3 + 1], *o = name;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Decoding the leaves kept by kho_map_radix_open(): one cursor per order
+ * Decoding the leaves kept by kho_radix_open(): one cursor per order
  * returns that order's runs in ascending address order, a word at a
  * time, when the consumer asks. Keys of order o are exactly those whose
  * highest set bit is key_width - 1 - o, a contiguous range, so a cursor
@@ -63,9 +63,9 @@ static bool advance(struct kho_radix_cursor *c)
 	return true;
 }
 
-KHO_EXPORT void kho_radix_cursor_init(struct kho_radix_cursor *c,
-				      const struct kho_radix_map *m, unsigned order,
-				      struct kho_map_stats *stats)
+void kho_radix_cursor_init(struct kho_radix_cursor *c,
+			   const struct kho_radix_map *m, unsigned order,
+			   struct kho_map_stats *stats)
 {
 	unsigned bit = m->geo->key_width - 1 - order;
 
@@ -110,7 +110,7 @@ static void count(struct kho_radix_cursor *c, size_t runs, uint64_t keys)
 	radix_stats_add(c->stats, c->m->geo, c->order, keys, runs);
 }
 
-KHO_EXPORT bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
+bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
 {
 	bool got = next(c, r);
 
@@ -132,8 +132,8 @@ static uint64_t plain_end(const struct kho_radix_cursor *c)
 	return MIN(prefix + leaf_keys(c->m), c->hi);
 }
 
-KHO_EXPORT size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
-					size_t max)
+size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
+			     size_t max)
 {
 	/* A copy the compiler can keep in registers: stores to @r cannot
 	 * alias it. */

@@ -42,14 +42,14 @@ static void add_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix, uint6
 		i += 8;
 	if (i == bytes) {
 		w->stats->empty_nodes++;
-		kho_report(w->f, "radix-empty", phys, "leaf is empty (keys unpreserved)");
+		kho_flag(w->f, KHO_CHECK_RADIX_EMPTY, phys, "leaf is empty (keys unpreserved)");
 		return;
 	}
 	if (!prefix && !w->geo->broken_depth && (load_u64(leaf, w->big_endian) & 1)) {
 		/* Only a leaf under root index 0 can hold key 0 (the broken
 		 * depth's decoding gives it a meaning). */
 		w->stats->set_bits_per_level0++;
-		kho_report(w->f, "radix-key-width", 0, "key 0 has no order bit");
+		kho_flag(w->f, KHO_CHECK_RADIX_KEY_WIDTH, 0, "key 0 has no order bit");
 	}
 	if (leaf == w->bufs[0]) {       /* read, not mapped: keep a copy */
 		uint8_t *copy = malloc(bytes);
@@ -100,32 +100,32 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 	int added;
 
 	if (level == geo->depth - 1 && i >= kho_root_entries_legal(geo)) {
-		kho_report(w->f, "radix-key-width", entry,
-			   "root entry %llu (-> 0x%llx) would set key bits above bit %u",
-			   HEX(i), HEX(child), geo->key_width - 1);
+		kho_flag(w->f, KHO_CHECK_RADIX_KEY_WIDTH, entry,
+			 "root entry %llu (-> 0x%llx) would set key bits above bit %u",
+			 HEX(i), HEX(child), geo->key_width - 1);
 		return;
 	}
 	if (child >> 63) {
-		kho_report(w->f, "radix-pointer", entry,
-			   "level-%u entry %llu holds 0x%llx: bit 63 set", level, HEX(i), HEX(child));
+		kho_flag(w->f, KHO_CHECK_RADIX_POINTER, entry,
+			 "level-%u entry %llu holds 0x%llx: bit 63 set", level, HEX(i), HEX(child));
 		return;
 	}
 	if (!is_aligned(child, geo->page_size)) {
-		kho_report(w->f, "radix-pointer", entry,
-			   "level-%u entry %llu holds 0x%llx: not page-aligned", level, HEX(i),
-			   HEX(child));
+		kho_flag(w->f, KHO_CHECK_RADIX_POINTER, entry,
+			 "level-%u entry %llu holds 0x%llx: not page-aligned", level, HEX(i),
+			 HEX(child));
 		return;
 	}
 	switch (kho_source_state(w->src, child, &run)) {
 	case KHO_MEM_ABSENT:
-		kho_report(w->f, "radix-pointer", entry,
-			   "level-%u entry %llu holds 0x%llx: outside the dump's memory", level,
-			   HEX(i), HEX(child));
+		kho_flag(w->f, KHO_CHECK_RADIX_POINTER, entry,
+			 "level-%u entry %llu holds 0x%llx: outside the dump's memory", level,
+			 HEX(i), HEX(child));
 		return;
 	case KHO_MEM_EXCLUDED:
-		kho_report(w->f, "radix-unreadable", child,
-			   "%s page (level-%u entry %llu at 0x%llx) is not in the dump; its "
-			   "keys are unknown", what, level - 1, HEX(i), HEX(entry));
+		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, child,
+			 "%s page (level-%u entry %llu at 0x%llx) is not in the dump; its "
+			 "keys are unknown", what, level - 1, HEX(i), HEX(entry));
 		unknown(w, level - 1, prefix | (shift < 64 ? i << shift : 0));
 		return;
 	case KHO_MEM_PRESENT:
@@ -135,9 +135,9 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 	if (added < 0)
 		return nomem(w);
 	if (!added) {
-		kho_report(w->f, "radix-loop", entry,
-			   "level-%u entry %llu points at 0x%llx, a page already in the tree",
-			   level, HEX(i), HEX(child));
+		kho_flag(w->f, KHO_CHECK_RADIX_LOOP, entry,
+			 "level-%u entry %llu points at 0x%llx, a page already in the tree",
+			 level, HEX(i), HEX(child));
 		return;
 	}
 	walk_node(w, child, level - 1, prefix | (shift < 64 ? i << shift : 0));
@@ -153,7 +153,7 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 		return;
 	page = read_page(w, phys, level);
 	if (!page) {
-		kho_report(w->f, "radix-unreadable", phys, "level-%u page cannot be read", level);
+		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, phys, "level-%u page cannot be read", level);
 		unknown(w, level, prefix);
 		return;
 	}
@@ -177,16 +177,16 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	}
 	if (!children) {
 		w->stats->empty_nodes++;
-		kho_report(w->f, "radix-empty", phys, "level-%u node has no children", level);
+		kho_flag(w->f, KHO_CHECK_RADIX_EMPTY, phys, "level-%u node has no children", level);
 	}
 }
 
-KHO_EXPORT enum kho_status kho_map_radix_open(struct kho_source *src,
-					      const struct kho_geometry *geo, uint64_t root,
-					      struct kho_findings *f,
-					      const struct kho_map_visitor *v,
-					      struct kho_map_stats *stats,
-					      struct kho_radix_map *m, struct kho_error *err)
+enum kho_status kho_radix_open(struct kho_source *src,
+			       const struct kho_geometry *geo, uint64_t root,
+			       struct kho_findings *f,
+			       const struct kho_map_visitor *v,
+			       struct kho_map_stats *stats,
+			       struct kho_radix_map *m, struct kho_error *err)
 {
 	struct walk w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats, .m = m,
 			  .err = err, .big_endian = kho_source_big_endian(src) };
@@ -205,10 +205,10 @@ KHO_EXPORT enum kho_status kho_map_radix_open(struct kho_source *src,
 		enum kho_mem_state state = kho_source_state(src, root, &run);
 
 		if (state == KHO_MEM_ABSENT)
-			kho_report(f, "radix-pointer", root, "the root 0x%llx is outside the "
-				   "dump's memory", HEX(root));
+			kho_flag(f, KHO_CHECK_RADIX_POINTER, root, "the root 0x%llx is outside the "
+				 "dump's memory", HEX(root));
 		else if (state == KHO_MEM_EXCLUDED) {
-			kho_report(f, "radix-unreadable", root, "the root page is not in the dump");
+			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, root, "the root page is not in the dump");
 			unknown(&w, geo->depth - 1, 0);
 		}
 		else if (visited_add(&w.seen, root) < 0)
@@ -220,11 +220,11 @@ KHO_EXPORT enum kho_status kho_map_radix_open(struct kho_source *src,
 		free(w.bufs[l]);
 	visited_free(&w.seen);
 	if (w.st)
-		kho_map_radix_close(m);
+		kho_radix_close(m);
 	return w.st;
 }
 
-KHO_EXPORT void kho_map_radix_close(struct kho_radix_map *m)
+void kho_radix_close(struct kho_radix_map *m)
 {
 	for (size_t i = 0; i < m->ncopies; i++)
 		free(m->copies[i]);
@@ -236,8 +236,8 @@ KHO_EXPORT void kho_map_radix_close(struct kho_radix_map *m)
 /* The kernel's lookup, checked: is @key set? Bounded by the depth. Pages
  * are mapped where the source can, read into one buffer where not. A
  * pointer that leads nowhere the dump holds means "cannot tell". */
-KHO_EXPORT int kho_map_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
-				    uint64_t root, uint64_t key)
+int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
+		     uint64_t root, uint64_t key)
 {
 	uint64_t node = root, run;
 	uint8_t *buf = NULL;
@@ -274,8 +274,8 @@ KHO_EXPORT int kho_map_radix_lookup(struct kho_source *src, const struct kho_geo
 	return found;
 }
 
-KHO_EXPORT bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
-				       uint64_t root, uint64_t key)
+bool kho_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
+			uint64_t root, uint64_t key)
 {
-	return kho_map_radix_lookup(src, geo, root, key) == 1;
+	return kho_radix_lookup(src, geo, root, key) == 1;
 }

@@ -64,30 +64,30 @@ static void unknown_all(struct v1 *w)
 }
 
 /* A pointer the walk may follow: reported as @check at @where if not. */
-static bool usable(struct v1 *w, const char *check, uint64_t where, uint64_t ptr,
+static bool usable(struct v1 *w, enum kho_check_id check, uint64_t where, uint64_t ptr,
 		   uint64_t align, uint64_t len, const char *what)
 {
 	uint64_t run;
 
 	if (!ptr || ptr >> 63 || !is_aligned(ptr, align)) {
-		kho_report(w->f, check, where, "%s pointer 0x%llx is %s", what, HEX(ptr),
-			   !ptr ? "0" : ptr >> 63 ? "not an address (bit 63)" : "misaligned");
+		kho_flag(w->f, check, where, "%s pointer 0x%llx is %s", what, HEX(ptr),
+			 !ptr ? "0" : ptr >> 63 ? "not an address (bit 63)" : "misaligned");
 		return false;
 	}
 	switch (kho_source_state(w->src, ptr, &run)) {
 	case KHO_MEM_ABSENT:
-		kho_report(w->f, check, where, "%s pointer 0x%llx is outside the dump's memory",
-			   what, HEX(ptr));
+		kho_flag(w->f, check, where, "%s pointer 0x%llx is outside the dump's memory",
+			 what, HEX(ptr));
 		return false;
 	case KHO_MEM_EXCLUDED:
-		kho_report(w->f, "radix-unreadable", ptr, "%s at 0x%llx is not in the dump",
-			   what, HEX(ptr));
+		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, ptr, "%s at 0x%llx is not in the dump",
+			 what, HEX(ptr));
 		w->unreadable = true;
 		return false;
 	case KHO_MEM_PRESENT:
 		if (run < len) {
-			kho_report(w->f, "radix-unreadable", ptr, "%s at 0x%llx is not all in the "
-				   "dump", what, HEX(ptr));
+			kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, ptr, "%s at 0x%llx is not all in the "
+				 "dump", what, HEX(ptr));
 			w->unreadable = true;
 			return false;
 		}
@@ -248,12 +248,12 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 		return w->size == MAP_SMALL ? SMALL_BITMAP : page;
 	if (!fits) {
 		if (!is_aligned(bitmap, SMALL_BITMAP))
-			kho_report(w->f, "v1-bitmap", elm, "bitmap pointer 0x%llx is misaligned: "
-				   "neither a 512-byte nor a page bitmap", HEX(bitmap));
+			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap pointer 0x%llx is misaligned: "
+				 "neither a 512-byte nor a page bitmap", HEX(bitmap));
 		else
-			kho_report(w->f, "v1-bitmap", elm, "phys_start 0x%llx is not aligned to "
-				   "the 0x%llx bytes one bitmap covers", HEX(start),
-				   HEX(kho_order_bytes(w->geo, order) << (SMALL_BITMAP_LOG2 + 3)));
+			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "phys_start 0x%llx is not aligned to "
+				 "the 0x%llx bytes one bitmap covers", HEX(start),
+				 HEX(kho_order_bytes(w->geo, order) << (SMALL_BITMAP_LOG2 + 3)));
 		return 0;
 	}
 	switch (w->size) {
@@ -262,17 +262,17 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 	case MAP_PAGE:
 		if (fits & FITS_PAGE)
 			return page;
-		kho_report(w->f, "v1-bitmap", elm, "bitmap 0x%llx (phys_start 0x%llx) can only be "
-			   "512 bytes, but the map's bitmaps are pages (%llu elements fit a "
-			   "page, %llu only 512 bytes): its keys are not read", HEX(bitmap),
-			   HEX(start), HEX(w->both_votes), HEX(w->small_votes));
+		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap 0x%llx (phys_start 0x%llx) can only be "
+			 "512 bytes, but the map's bitmaps are pages (%llu elements fit a "
+			 "page, %llu only 512 bytes): its keys are not read", HEX(bitmap),
+			 HEX(start), HEX(w->both_votes), HEX(w->small_votes));
 		return 0;
 	case MAP_UNDECIDED:
 		if (fits == FITS_SMALL || visited_has(&w->small_pages, bitmap))
 			return SMALL_BITMAP;
-		kho_report(w->f, "v1-bitmap", elm, "bitmap 0x%llx: the map does not show whether "
-			   "its bitmaps are 512 bytes or pages (%llu elements each way); read "
-			   "as a page so that no key is dropped", HEX(bitmap), HEX(w->both_votes));
+		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap 0x%llx: the map does not show whether "
+			 "its bitmaps are 512 bytes or pages (%llu elements each way); read "
+			 "as a page so that no key is dropped", HEX(bitmap), HEX(w->both_votes));
 		return page;
 	}
 	return 0;
@@ -287,7 +287,7 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 	int added;
 
 	w->unreadable = false;
-	if (!bytes || !usable(w, "v1-bitmap", elm, bitmap, bytes, bytes, "bitmap")) {
+	if (!bytes || !usable(w, KHO_CHECK_V1_BITMAP, elm, bitmap, bytes, bytes, "bitmap")) {
 		if (w->unreadable)
 			unknown_bitmap(w, order, start, bytes);
 		return;
@@ -298,13 +298,13 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 		return;
 	}
 	if (!added) {
-		kho_report(w->f, "v1-bitmap", elm, "bitmap 0x%llx is shared with another element",
-			   HEX(bitmap));
+		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap 0x%llx is shared with another element",
+			 HEX(bitmap));
 		return;
 	}
 	if (kho_source_read(w->src, bitmap, bits, bytes, &e)) {
-		kho_report(w->f, "radix-unreadable", bitmap, "bitmap at 0x%llx (element at "
-			   "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
+		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, bitmap, "bitmap at 0x%llx (element at "
+			 "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
 		unknown_bitmap(w, order, start, bytes);
 		return;
 	}
@@ -315,11 +315,11 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 	decode_bitmap(w, bits, bytes, start, order);
 }
 
-KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct kho_geometry *geo,
-					   uint64_t first, struct kho_findings *f,
-					   const struct kho_map_visitor *v,
-					   struct kho_map_stats *stats, uint64_t *bitmap_size,
-					   struct kho_error *err)
+enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *geo,
+			    uint64_t first, struct kho_findings *f,
+			    const struct kho_map_visitor *v,
+			    struct kho_map_stats *stats, uint64_t *bitmap_size,
+			    struct kho_error *err)
 {
 	struct v1 w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats,
 			.be = kho_source_big_endian(src) };
@@ -339,7 +339,7 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 		int added;
 
 		w.unreadable = false;
-		if (!usable(&w, "v1-chunk", prev ? prev : chunk, chunk, page, page, "chunk")) {
+		if (!usable(&w, KHO_CHECK_V1_CHUNK, prev ? prev : chunk, chunk, page, page, "chunk")) {
 			if (w.unreadable)
 				unknown_all(&w);
 			break;
@@ -350,13 +350,13 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 			break;
 		}
 		if (!added) {
-			kho_report(f, "v1-chunk", prev, "next 0x%llx points back at a chunk already "
-				   "in the list", HEX(chunk));
+			kho_flag(f, KHO_CHECK_V1_CHUNK, prev, "next 0x%llx points back at a chunk already "
+				 "in the list", HEX(chunk));
 			break;
 		}
 		if (kho_source_read(src, chunk, buf, page, &e)) {
-			kho_report(f, "radix-unreadable", chunk, "chunk at 0x%llx cannot be read, "
-				   "the rest of the list is unknown: %s", HEX(chunk), e.msg);
+			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, chunk, "chunk at 0x%llx cannot be read, "
+				 "the rest of the list is unknown: %s", HEX(chunk), e.msg);
 			unknown_all(&w);
 			break;
 		}
@@ -367,16 +367,16 @@ KHO_EXPORT enum kho_status kho_map_walk_v1(struct kho_source *src, const struct 
 		order = load_u32(buf + 8, w.be);
 		n = load_u32(buf + 12, w.be);
 		if (order > kho_max_order(geo) || order + geo->page_shift >= 64) {
-			kho_report(f, "v1-chunk", chunk, "order %u is not an order", order);
+			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk, "order %u is not an order", order);
 			break;
 		}
 		if (stats->nodes > 1 && order < last_order)
-			kho_report(f, "v1-chunk", chunk, "order %u after order %u: chunks are "
-				   "not in ascending order", order, last_order);
+			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk, "order %u after order %u: chunks are "
+				 "not in ascending order", order, last_order);
 		last_order = order;
 		if (n > cap) {
-			kho_report(f, "v1-chunk", chunk, "num_elms %u is above the capacity %llu",
-				   n, HEX(cap));
+			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk, "num_elms %u is above the capacity %llu",
+				 n, HEX(cap));
 			n = (uint32_t)cap;
 		}
 		for (uint32_t i = 0; i < n && !w.oom; i++)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kho_map_walk_radix: both passes in one call, every run handed to the
+ * kho_radix_walk: both passes in one call, every run handed to the
  * visitor in tree (key) order. For a tree built with the broken 16 KiB
  * depth, each key is first turned into the key it most likely meant.
  */
@@ -95,9 +95,9 @@ static void drain_broken(struct drain *d, const struct kho_radix_map *m)
 	flush(d);
 }
 
-KHO_EXPORT void kho_map_radix_runs(const struct kho_radix_map *m,
-				   struct kho_map_stats *stats,
-				   const struct kho_map_visitor *v)
+void kho_radix_runs(const struct kho_radix_map *m,
+		    struct kho_map_stats *stats,
+		    const struct kho_map_visitor *v)
 {
 	struct kho_radix_cursor c;
 	struct kho_run r;
@@ -111,23 +111,23 @@ KHO_EXPORT void kho_map_radix_runs(const struct kho_radix_map *m,
 	}
 }
 
-KHO_EXPORT enum kho_status kho_map_walk_radix(struct kho_source *src,
-					      const struct kho_geometry *geo, uint64_t root,
-					      struct kho_findings *f,
-					      const struct kho_map_visitor *v,
-					      struct kho_map_stats *stats, struct kho_error *err)
+enum kho_status kho_radix_walk(struct kho_source *src,
+			       const struct kho_geometry *geo, uint64_t root,
+			       struct kho_findings *f,
+			       const struct kho_map_visitor *v,
+			       struct kho_map_stats *stats, struct kho_error *err)
 {
 	struct drain d = { src, geo, v, stats, 0, 0 };
 	struct kho_radix_map m;
-	enum kho_status st = kho_map_radix_open(src, geo, root, f, v, stats, &m, err);
+	enum kho_status st = kho_radix_open(src, geo, root, f, v, stats, &m, err);
 
 	if (st)
 		return st;
 	if (geo->broken_depth) {
 		drain_broken(&d, &m);
 	} else {
-		kho_map_radix_runs(&m, stats, v);
+		kho_radix_runs(&m, stats, v);
 	}
-	kho_map_radix_close(&m);
+	kho_radix_close(&m);
 	return KHO_OK;
 }

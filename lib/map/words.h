@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kept leaves of kho_map_radix_open() as plain words, for a consumer
+ * The kept leaves of kho_radix_open() as plain words, for a consumer
  * that decodes a whole order's keys itself (lib/check/windows.c) rather
  * than through a cursor, and counts them as the cursors would.
  */

@@ -375,13 +375,14 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
 			   const char *fmt, ...)
 {
-	const struct kho_check_info *info = kho_check_find(check);
+	size_t i;
+	bool known = kho_check_lookup(check, &i);
 	enum kho_status st;
 	va_list ap;
 
 	va_start(ap, fmt);
-	st = vrecord(ref, info ? info->name : check,
-		     info ? (int)info->severity : KHO_SEV_ERROR, phys, err, fmt, ap);
+	st = vrecord(ref, known ? kho_check_name(i) : check,
+		     known ? (int)kho_check_severity(i) : KHO_SEV_ERROR, phys, err, fmt, ap);
 	va_end(ap);
 	return st;
 }

@@ -4,6 +4,7 @@
 #define KHO_REF_INTERNAL_H
 
 #include "kho/ref.h"
+#include "kho/version.h"
 #include "luo.h"
 #include "memory.h"
 

@@ -3,6 +3,7 @@
  * Opening a source (format by content), and what every backend shares:
  * the piece table, reads through it, zero-copy access, hole skipping.
  */
+#include "kho/handover.h"   /* kho_source_scan_view() */
 #include "source_internal.h"
 #include "heads.h"
 
@@ -85,7 +86,7 @@ void source_open_scan_view(struct kho_source *src, const struct kho_source_opts 
 		src->scan_view = NULL;
 }
 
-KHO_EXPORT struct kho_source *kho_source_scan_view(struct kho_source *src)
+struct kho_source *kho_source_scan_view(struct kho_source *src)
 {
 	return src->scan_view ? src->scan_view : src;
 }

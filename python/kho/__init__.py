@@ -10,7 +10,8 @@ shares with it: "schema", "source" {"page_size"}, "handovers" [{"fdt"
 {"keys"}, "findings" [{"check", "severity", "phys", "message"}]}],
 "findings" and "summary" (addresses and sizes as hex strings, as there).
 kho.drgn.inspect(prog, ...) verifies through a drgn Program instead of a
-file. The library is found as $KHO_LIBRARY, else as libkho.so.0 on the
+file; kho.checks() lists every check (name, default severity, summary and
+--explain's why and how). The library is found as $KHO_LIBRARY, else as libkho.so.1 on the
 loader's path. Only the opaque kho_report API and two small stable
 structs (kho_error, kho_source_opts) cross the boundary.
 """
@@ -18,7 +19,7 @@ import ctypes
 import ctypes.util
 import os
 
-__all__ = ["KhoError", "inspect", "elf_ranges", "library"]
+__all__ = ["KhoError", "checks", "inspect", "elf_ranges", "library"]
 
 SCHEMA = 1
 
@@ -65,7 +66,7 @@ def library():
     global _lib
     if _lib is not None:
         return _lib
-    path = os.environ.get("KHO_LIBRARY") or ctypes.util.find_library("kho") or "libkho.so.0"
+    path = os.environ.get("KHO_LIBRARY") or ctypes.util.find_library("kho") or "libkho.so.1"
     lib = ctypes.CDLL(path)
     vp, u64, sz, cp = ctypes.c_void_p, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_char_p
     err = ctypes.POINTER(_Error)
@@ -91,6 +92,12 @@ def library():
         "kho_report_findings": (sz, [vp, sz]),
         "kho_report_finding": (None, [vp, sz, sz, ctypes.POINTER(cp), ctypes.POINTER(cp),
                                       ctypes.POINTER(u64), ctypes.POINTER(cp)]),
+        "kho_check_count": (sz, []),
+        "kho_check_name": (cp, [sz]),
+        "kho_check_severity": (ctypes.c_int, [sz]),
+        "kho_check_summary": (cp, [sz]),
+        "kho_severity_str": (cp, [ctypes.c_int]),
+        "kho_check_explain": (ctypes.c_bool, [cp, ctypes.POINTER(cp), ctypes.POINTER(cp)]),
     }
     for name, (res, args) in protos.items():
         fn = getattr(lib, name)
@@ -148,6 +155,23 @@ def _document(lib, src, fdt, scratch_array):
                 "handovers": handovers, "findings": top, "summary": counts}
     finally:
         lib.kho_report_free(rep)
+
+
+def checks():
+    """Every check a finding can carry, as kho-inspect --list-checks and
+    --explain give them: [{"name", "severity" (the default), "summary",
+    "why", "how"}, ...] in the library's order."""
+    lib = library()
+    out = []
+    why, how = ctypes.c_char_p(), ctypes.c_char_p()
+    for i in range(lib.kho_check_count()):
+        name = lib.kho_check_name(i)
+        lib.kho_check_explain(name, ctypes.byref(why), ctypes.byref(how))
+        out.append({"name": name.decode(),
+                    "severity": lib.kho_severity_str(lib.kho_check_severity(i)).decode(),
+                    "summary": lib.kho_check_summary(i).decode(),
+                    "why": why.value.decode(), "how": how.value.decode()})
+    return out
 
 
 def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw_base=0):

@@ -38,23 +38,25 @@ static int rd(void *ctx, uint64_t phys, void *buf, size_t n)
 
 static int verify(struct kho_source *src, char *out, size_t outlen)
 {
-	struct kho_verify_opts vo = { 0 };
-	struct kho_candidate *c = NULL;
-	struct kho_inspection in;
+	struct kho_report *r;
 	struct kho_error err;
-	size_t n = 0, used;
+	size_t used;
 
-	if (kho_scan(src, &c, &n, NULL, NULL, &err) || n != 1 ||
-	    kho_inspect(src, c[0].phys, &vo, &in, &err))
+	if (kho_report_run(src, false, 0, NULL, 0, &r, &err))
 		return fprintf(stderr, "%s\n", err.msg), -1;
+	if (kho_report_handovers(r) != 1)
+		return fprintf(stderr, "%zu handovers\n", kho_report_handovers(r)), -1;
 	used = (size_t)snprintf(out, outlen, "0x%llx %llu keys",
-				(unsigned long long)c[0].phys,
-				(unsigned long long)in.stats.keys);
-	for (size_t i = 0; i < in.findings.n && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used, " %s",
-					 in.findings.v[i].check->name);
-	kho_inspection_free(&in);
-	free(c);
+				(unsigned long long)kho_report_fdt(r, 0),
+				(unsigned long long)kho_report_keys(r, 0));
+	for (size_t i = 0; i < kho_report_findings(r, 0) && used < outlen; i++) {
+		const char *check, *sev, *msg;
+		uint64_t phys;
+
+		kho_report_finding(r, 0, i, &check, &sev, &phys, &msg);
+		used += (size_t)snprintf(out + used, outlen - used, " %s", check);
+	}
+	kho_report_free(r);
 	return 0;
 }
 
@@ -90,18 +92,18 @@ int main(int argc, char **argv)
 }
 C
 # shellcheck disable=SC2086
-PKG_CONFIG_PATH=$(dirname "$pc") cc $cflags -o "$work/use" "$work/use.c" \
+PKG_CONFIG_PATH=$(dirname "$pc") cc -Wall -Wextra -Werror $cflags -o "$work/use" "$work/use.c" \
 	$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs libkho)
 out=$(LD_LIBRARY_PATH=$(dirname "$(find "$work/prefix" -name 'libkho.so' | head -1)") "$work/use" "$work/img/vmlinux.raw")
 fdt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handovers"][0]["fdt"]["phys"])' \
 	"$work/img/vmlinux.expect.json")
 first=$(printf '%s\n' "$out" | head -1) second=$(printf '%s\n' "$out" | tail -1)
 case "$first" in
-"0.1.0 $fdt "*" keys scratch-unknown") ;;
+"0.2.0 $fdt "*" keys scratch-unknown") ;;
 *) echo "FAIL: the installed library says \"$out\""; exit 1 ;;
 esac
-[ "${first#0.1.0 }" = "$second" ] || { echo "FAIL: memory source differs: \"$out\""; exit 1; }
-lib=$(find "$work/prefix" -name 'libkho.so.0*' | head -1)
+[ "${first#0.2.0 }" = "$second" ] || { echo "FAIL: memory source differs: \"$out\""; exit 1; }
+lib=$(find "$work/prefix" -name 'libkho.so.1*' | head -1)
 # A reader's library: no generator, no jansson; one version node.
 if nm -D --defined-only "$lib" | grep -q ' kho_ref_\| kho_spec_'; then
 	echo "FAIL: libkho exports the reference implementation"; exit 1
@@ -109,7 +111,26 @@ fi
 if readelf -d "$lib" | grep NEEDED | grep -q jansson; then
 	echo "FAIL: libkho needs jansson"; exit 1
 fi
-readelf -V "$lib" | grep -q "Name: KHO_0.1" || { echo "FAIL: no KHO_0.1 version node"; exit 1; }
+readelf -V "$lib" | grep -q "Name: KHO_0.2" || { echo "FAIL: no KHO_0.2 version node"; exit 1; }
+# The API is the installed headers: libkho exports exactly the functions
+# they declare (no struct of the verifier, none of its inside), and no
+# header of the inside is installed.
+inc="$work/prefix/include/kho"
+for h in findings.h handover.h map.h luo.h verify.h version.h internal.h; do
+	[ ! -e "$inc/$h" ] || { echo "FAIL: the inside header $h is installed"; exit 1; }
+done
+declared=$(cat "$inc"/*.h | grep -v '^#\|^ \*\|^/\*' | grep -o '\bkho_[a-z0-9_]*(' | tr -d '(' |
+	grep -v '^kho_ref_\|^kho_spec_\|^kho_image_suffix$' | sort -u)
+inline=$(grep -ho 'static inline [a-z0-9_ ]* \*\?kho_[a-z0-9_]*(' "$inc"/*.h | grep -o 'kho_[a-z0-9_]*' | sort -u)
+declared=$(printf '%s\n' "$declared" | grep -vxF "$inline")
+exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort -u)
+if [ "$declared" != "$exported" ]; then
+	echo "FAIL: libkho's exports differ from its headers' functions:"
+	printf '%s\n' "$declared" >"$work/declared"
+	printf '%s\n' "$exported" >"$work/exported"
+	diff "$work/declared" "$work/exported" | sed 's/^/  /'
+	exit 1
+fi
 [ -n "$(find "$work/prefix" -name 'libkho-ref.so.0*')" ] && [ -n "$(find "$work/prefix" -name libkho-ref.pc)" ] ||
 	{ echo "FAIL: libkho-ref not installed"; exit 1; }
 if command -v scdoc >/dev/null; then
@@ -119,8 +140,8 @@ if command -v scdoc >/dev/null; then
 fi
 # The installed tools start from the prefix, with no LD_LIBRARY_PATH: their
 # RUNPATH is $ORIGIN-relative.
-readelf -d "$work/prefix/bin/kho-inspect" | grep -q 'RUNPATH.*\$ORIGIN/' ||
-	{ echo "FAIL: kho-inspect has no \$ORIGIN RUNPATH"; exit 1; }
+readelf -d "$work/prefix/bin/kho-mkimage" | grep -q 'RUNPATH.*\$ORIGIN/' ||
+	{ echo "FAIL: kho-mkimage has no \$ORIGIN RUNPATH"; exit 1; }
 mv "$work/prefix" "$work/moved"   # relocated: the RUNPATH is relative
 env -u LD_LIBRARY_PATH "$work/moved/bin/kho-mkimage" -q -o "$work/img" "$(dirname "$0")/data/vmlinux.spec" ||
 	{ echo "FAIL: the installed kho-mkimage does not run"; exit 1; }
@@ -128,7 +149,7 @@ env -u LD_LIBRARY_PATH "$work/moved/bin/kho-inspect" verify "$work/img/vmlinux.e
 	{ echo "FAIL: the installed kho-inspect does not run"; exit 1; }
 mv "$work/moved" "$work/prefix"
 # Private symbols stay private.
-lib=$(find "$work/prefix" -name 'libkho.so.0*' | head -1)
+lib=$(find "$work/prefix" -name 'libkho.so.1*' | head -1)
 if nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | grep -v '^kho_' | grep -q .; then
 	echo "FAIL: libkho exports non-kho_ symbols"; exit 1
 fi

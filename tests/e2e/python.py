@@ -45,6 +45,17 @@ def main():
     except ImportError:
         drgn = None
         T.skip("python3-drgn is not installed: kho.drgn is not checked")
+    # the check table through the public accessors, as --list-checks prints it
+    listed = [l.split(None, 2) for l in subprocess.run(
+        [ki, "--list-checks"], capture_output=True, text=True, check=True).stdout.splitlines()]
+    table = [[c["name"], c["severity"], c["summary"]] for c in kho.checks()]
+    T.check(table == listed and len(table) >= 30,
+            f"kho.checks() differs from --list-checks: "
+            f"{[a for a, b in zip(table, listed) if a != b][:3]} ({len(table)}/{len(listed)})")
+    ov = next((c for c in kho.checks() if c["name"] == "range-overlap"), {})
+    T.check(ov.get("why") and ov.get("how") and ov["how"] in subprocess.run(
+        [ki, "--explain", "range-overlap"], capture_output=True, text=True).stdout,
+        "kho.checks(): range-overlap has no --explain text")
     specs = sorted(f for f in os.listdir(specdir) if f.endswith(".spec"))
     os.makedirs(work, exist_ok=True)
     subprocess.run([mk, "-q", "--only", "elf,expect", "-o", work] +

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "fuzz_util.h"
-#include "kho/kho.h"
+#include "kho/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 #include "kho/ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "kho/abi.h"
-#include "kho/check.h"
+#include "kho/findings.h"
 #include "suite.h"
 
 static const uint64_t page_sizes[] = { 4096, 16384, 65536 };
@@ -267,12 +267,42 @@ START_TEST(check_table_holds_the_contract)
 }
 END_TEST
 
+/* The public accessors read the same table, numbered by enum kho_check_id:
+ * every id has its own row, and the numbers the API hands out round-trip. */
+START_TEST(check_ids_and_accessors_agree)
+{
+	size_t i, n = kho_check_count();
+
+	ck_assert_uint_eq(n, KHO_CHECK_COUNT);
+	for (i = 0; i < n; i++) {
+		size_t j = SIZE_MAX;
+
+		ck_assert_ptr_nonnull(kho_check_name(i));
+		ck_assert_str_eq(kho_check_name(i), kho_checks()[i].name);
+		ck_assert(kho_check_lookup(kho_check_name(i), &j));
+		ck_assert_uint_eq(j, i);      /* and so no two rows share a name */
+		ck_assert_int_eq(kho_check_severity(i), kho_checks()[i].severity);
+		ck_assert_str_eq(kho_check_summary(i), kho_checks()[i].summary);
+	}
+	ck_assert_str_eq(kho_check_name(KHO_CHECK_RANGE_OVERLAP), "range-overlap");
+	ck_assert_str_eq(kho_check_name(KHO_CHECK_LUO_NOT_PRESERVED), "luo-not-preserved");
+	ck_assert_ptr_null(kho_check_name(n));
+	ck_assert_ptr_null(kho_check_summary(n));
+	ck_assert_int_eq(kho_check_severity(n), KHO_SEV_OFF);
+	i = 7;
+	ck_assert(!kho_check_lookup("no-such-check", &i));
+	ck_assert(!kho_check_lookup(NULL, &i));
+	ck_assert_uint_eq(i, 7);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("abi");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, geometry_matches_the_abi_table);
+	tcase_add_test(tc, check_ids_and_accessors_agree);
 	tcase_add_test(tc, level_bit_ranges);
 	tcase_add_test(tc, broken_16k_depth_loses_the_order0_bit);
 	tcase_add_loop_test(tc, every_order_round_trips_at_edge_addresses, 0, 3);

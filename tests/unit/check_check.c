@@ -217,11 +217,11 @@ START_TEST(findings_capped_and_counted)
 	kho_findings_init(&f);
 	f.limit = 3;
 	for (unsigned i = 0; i < 5; i++)
-		if (!check_capped(&f, "range-overlap", -1))
-			kho_report(&f, "range-overlap", i * PAGE, "overlap %u", i);
+		if (!check_capped(&f, KHO_CHECK_RANGE_OVERLAP, -1))
+			kho_flag(&f, KHO_CHECK_RANGE_OVERLAP, i * PAGE, "overlap %u", i);
 		else
-			check_drop(&f, "range-overlap", -1, 1);
-	kho_report(&f, "radix-empty", 0, "empty");
+			check_drop(&f, KHO_CHECK_RANGE_OVERLAP, -1, 1);
+	kho_flag(&f, KHO_CHECK_RADIX_EMPTY, 0, "empty");
 	ck_assert_uint_eq(count(&f, "range-overlap"), 3);
 	ck_assert_uint_eq(count(&f, "radix-empty"), 1);
 	kho_findings_count(&f, counts);
@@ -241,20 +241,20 @@ START_TEST(findings_capped_per_severity)
 	kho_findings_init(&f);
 	f.limit = 3;
 	for (unsigned i = 0; i < 5; i++)
-		if (!check_capped(&f, "range-order", -1))
-			kho_report(&f, "range-order", i * PAGE, "warning %u", i);
+		if (!check_capped(&f, KHO_CHECK_RANGE_ORDER, -1))
+			kho_flag(&f, KHO_CHECK_RANGE_ORDER, i * PAGE, "warning %u", i);
 		else
-			check_drop(&f, "range-order", -1, 1);
-	ck_assert(!check_capped(&f, "range-order", KHO_SEV_ERROR));
-	kho_report_sev(&f, "range-order", KHO_SEV_ERROR, 0x80000000, "int overflow");
+			check_drop(&f, KHO_CHECK_RANGE_ORDER, -1, 1);
+	ck_assert(!check_capped(&f, KHO_CHECK_RANGE_ORDER, KHO_SEV_ERROR));
+	kho_flag_sev(&f, KHO_CHECK_RANGE_ORDER, KHO_SEV_ERROR, 0x80000000, "int overflow");
 	ck_assert_uint_eq(count(&f, "range-order"), 4);
 	kho_findings_count(&f, counts);
 	ck_assert_uint_eq(counts[KHO_SEV_WARNING], 5);
 	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 1);
-	ck_assert_uint_eq(kho_findings_dropped(&f, kho_check_index(kho_check_find("range-order")),
+	ck_assert_uint_eq(kho_findings_dropped(&f, KHO_CHECK_RANGE_ORDER,
 					       KHO_SEV_WARNING), 2);
-	/* a name that is in no table is a bug: counted as an error, never lost */
-	kho_report(&f, "no-such-check", 0, "?");
+	/* an id past the table is a bug: counted as an error, never lost */
+	kho_flag(&f, KHO_CHECK_COUNT, 0, "?");
 	kho_findings_count(&f, counts);
 	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 2);
 	kho_findings_free(&f);

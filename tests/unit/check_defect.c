@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kho/check.h"
+#include "kho/findings.h"
 #include "kho/ref.h"
 #include "suite.h"
 #include "ref/ref_internal.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 #include "kho/ref.h"
 #include "suite.h"
 

@@ -160,8 +160,8 @@ static struct v1_result walk_v1(const char *text, poke_fn fn)
 	struct kho_error err;
 
 	kho_findings_init(&f);
-	ck_assert_int_eq(kho_map_walk_v1(im.src, &im.geo, im.map, &f, NULL, &stats, &r.bytes,
-					 &err), KHO_OK);
+	ck_assert_int_eq(kho_v1_walk(im.src, &im.geo, im.map, &f, NULL, &stats, &r.bytes,
+				     &err), KHO_OK);
 	r.keys = stats.keys;
 	for (size_t i = 0; i < f.n; i++) {
 		if (!strcmp(f.v[i].check->name, "v1-bitmap")) {

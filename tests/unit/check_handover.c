@@ -224,29 +224,29 @@ START_TEST(kernel_trees_must_be_the_ones_named)
 	tree_handover(&out, 0x10000, 0x11000);
 	tree_handover(&inc, 0x20000, 0x21000);
 	kho_check_kernel_trees(&bi, both, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 0);
-	ck_assert_uint_eq(kho_findings_of(&inc.findings, "fdt-memory-map"), 0);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 0);
+	ck_assert_uint_eq(kho_findings_of(&inc.findings, KHO_CHECK_FDT_MEMORY_MAP), 0);
 	/* kho_in's tree is not the incoming FDT's; kho_out holds none */
 	bi.in_tree = 0x11000;
 	bi.out_tree = 0;
 	kho_check_kernel_trees(&bi, both, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 1);
-	ck_assert_uint_eq(kho_findings_of(&inc.findings, "fdt-memory-map"), 1);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	ck_assert_uint_eq(kho_findings_of(&inc.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	ck_assert_ptr_nonnull(strstr(inc.findings.v[0].message, "0x21000 is not the tree kho_in "
 						       "holds (0x11000)"));
-	ck_assert_uint_eq(kho_findings_of(&top, "fdt-memory-map"), 0);
+	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 0);
 	/* a tree in kho_in without an incoming FDT has no handover to blame */
 	bi.incoming_fdt = 0;
 	bi.out_tree = 0x11000;
 	kho_check_kernel_trees(&bi, both, 1, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 1);
-	ck_assert_uint_eq(kho_findings_of(&top, "fdt-memory-map"), 1);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	/* unknown trees (no DWARF, before 7.3): nothing is checked */
 	bi.trees_known = false;
 	bi.out_tree = 0x99000;
 	kho_check_kernel_trees(&bi, both, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, "fdt-memory-map"), 1);
-	ck_assert_uint_eq(kho_findings_of(&top, "fdt-memory-map"), 1);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	kho_findings_free(&out.findings);
 	kho_findings_free(&inc.findings);
 	kho_findings_free(&top);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 #include "kho/ref.h"
 #include "ref/ref_internal.h"
 #include "util/util.h"

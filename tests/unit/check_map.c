@@ -144,7 +144,7 @@ static void open_map(struct kho_source **src, struct kho_radix_map *m,
 	*src = open_image();
 	kho_findings_init(f);
 	memset(m, 0, sizeof(*m));
-	ck_assert_int_eq(kho_map_radix_open(*src, &geo, ROOT, f, &v, &stats, m, &err), KHO_OK);
+	ck_assert_int_eq(kho_radix_open(*src, &geo, ROOT, f, &v, &stats, m, &err), KHO_OK);
 }
 
 START_TEST(cursor_joins_words_and_leaves)
@@ -178,7 +178,7 @@ START_TEST(cursor_joins_words_and_leaves)
 	expect_run(&r, 0x800000, 3, 1);
 	ck_assert(!kho_radix_cursor_next(&c, &r));
 	ck_assert_uint_eq(f.n, 0);
-	kho_map_radix_close(&m);
+	kho_radix_close(&m);
 	kho_findings_free(&f);
 	close_image(src);
 }
@@ -212,7 +212,7 @@ START_TEST(cursor_fill_in_batches)
 	ck_assert_uint_eq(seen, 100);
 	ck_assert_uint_eq(stats.keys, 100);
 	ck_assert_uint_eq(stats.orders[0], 100);
-	kho_map_radix_close(&m);
+	kho_radix_close(&m);
 	kho_findings_free(&f);
 	close_image(src);
 }
@@ -235,15 +235,15 @@ START_TEST(walk_in_key_order)
 	set_key(0x10000, 2);
 	src = open_image();
 	kho_findings_init(&f);
-	ck_assert_int_eq(kho_map_walk_radix(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
+	ck_assert_int_eq(kho_radix_walk(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
 	ck_assert_uint_eq(col.n, 3);
 	expect_run(&col.r[0], 0x200000, 9, 1);
 	expect_run(&col.r[1], 0x10000, 2, 1);
 	expect_run(&col.r[2], 0x1000, 0, 2);
 	ck_assert_uint_eq(stats.keys, 4);
 	ck_assert_uint_eq(f.n, 0);
-	ck_assert(kho_map_radix_contains(src, &geo, ROOT, kho_key_encode(&geo, 0x2000, 0)));
-	ck_assert(!kho_map_radix_contains(src, &geo, ROOT, kho_key_encode(&geo, 0x3000, 0)));
+	ck_assert(kho_radix_contains(src, &geo, ROOT, kho_key_encode(&geo, 0x2000, 0)));
+	ck_assert(!kho_radix_contains(src, &geo, ROOT, kho_key_encode(&geo, 0x3000, 0)));
 	kho_findings_free(&f);
 	close_image(src);
 }
@@ -266,7 +266,7 @@ START_TEST(walk_loop_reported_once)
 	put(level4 + 8 * 7, ROOT);          /* an empty entry of level 4 -> the root */
 	src = open_image();
 	kho_findings_init(&f);
-	ck_assert_int_eq(kho_map_walk_radix(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
+	ck_assert_int_eq(kho_radix_walk(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
 	ck_assert_uint_eq(count_findings(&f, "radix-loop"), 1);
 	ck_assert_uint_eq(col.n, 1);
 	expect_run(&col.r[0], 0x5000, 0, 1);
@@ -290,7 +290,7 @@ START_TEST(walk_wide_key_reported)
 	put(ROOT + 8 * 4, next_page);       /* a zero page, at an illegal index */
 	src = open_image();
 	kho_findings_init(&f);
-	ck_assert_int_eq(kho_map_walk_radix(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
+	ck_assert_int_eq(kho_radix_walk(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
 	ck_assert_uint_eq(count_findings(&f, "radix-key-width"), 1);
 	ck_assert_uint_eq(col.n, 1);
 	kho_findings_free(&f);
@@ -319,7 +319,7 @@ START_TEST(walk_bad_pointers_reported)
 	put(level1 + 8 * 511, 1ull << 40);
 	src = open_image();
 	kho_findings_init(&f);
-	ck_assert_int_eq(kho_map_walk_radix(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
+	ck_assert_int_eq(kho_radix_walk(src, &geo, ROOT, &f, &v, &stats, &err), KHO_OK);
 	ck_assert_uint_eq(count_findings(&f, "radix-pointer") +
 			  count_findings(&f, "radix-unreadable"), 3);
 	ck_assert_uint_ge(count_findings(&f, "radix-pointer"), 2);

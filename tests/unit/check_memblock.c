@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 #include "suite.h"
 
 #define BLOB_PHYS 0x1000

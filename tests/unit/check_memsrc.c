@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 #include "kho/ref.h"
 #include "suite.h"
 

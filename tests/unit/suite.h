@@ -6,6 +6,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "kho/internal.h"   /* the suites test the inside too */
+
 static inline int run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 
 struct total {
 	uint64_t keys, bytes;

@@ -3,7 +3,7 @@
 #ifndef KHO_INSPECT_H
 #define KHO_INSPECT_H
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 
 struct options {
 	const char *command;

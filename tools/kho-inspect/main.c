@@ -463,14 +463,19 @@ static bool about_luo(const struct kho_finding *x)
  * own properties, or a note about the whole dump). */
 static bool about_memory(const struct kho_finding *x)
 {
-	static const char *const not[] = { "fdt-header", "fdt-compatible", "fdt-memory-map",
-					   "fdt-subnode", "scratch-unknown", "scratch-layout",
-					   "handover-ambiguous", "dump-truncated" };
-
-	for (size_t i = 0; i < sizeof(not) / sizeof(*not); i++)
-		if (!strcmp(x->check->name, not[i]))
-			return false;
-	return true;
+	switch (kho_check_index(x->check)) {
+	case KHO_CHECK_FDT_HEADER:
+	case KHO_CHECK_FDT_COMPATIBLE:
+	case KHO_CHECK_FDT_MEMORY_MAP:
+	case KHO_CHECK_FDT_SUBNODE:
+	case KHO_CHECK_SCRATCH_UNKNOWN:
+	case KHO_CHECK_SCRATCH_LAYOUT:
+	case KHO_CHECK_HANDOVER_AMBIGUOUS:
+	case KHO_CHECK_DUMP_TRUNCATED:
+		return false;
+	default:
+		return true;
+	}
 }
 
 /*
@@ -534,7 +539,8 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 	free(hinted);
 	for (size_t i = 0; i < n; i++)
 		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
-			left += kho_findings_dropped(f, i, (enum kho_severity)sev);
+			left += kho_findings_dropped(f, (enum kho_check_id)i,
+						     (enum kho_severity)sev);
 	if (left && shown != SIZE_MAX) {
 		pr_text("%s: ... and %zu more: run kho-inspect verify %s\n", o->dump, left,
 			o->dump);
@@ -542,7 +548,8 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 	}
 	for (size_t i = 0; i < n; i++)
 		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--) {
-			size_t d = kho_findings_dropped(f, i, (enum kho_severity)sev);
+			size_t d = kho_findings_dropped(f, (enum kho_check_id)i,
+							 (enum kho_severity)sev);
 
 			if (d)
 				pr_text("%s: ... and %zu more %s findings of %s\n", o->dump, d,

@@ -3,7 +3,7 @@
 #ifndef KHO_INSPECT_OWNERS_H
 #define KHO_INSPECT_OWNERS_H
 
-#include "kho/kho.h"
+#include "kho/internal.h"
 
 struct owner {
 	uint64_t phys, size;

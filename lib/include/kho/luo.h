@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kho/check.h"
+#include "kho/findings.h"
 #include "kho/handover.h"
 #include "kho/source.h"
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "kho/abi.h"
-#include "kho/check.h"
+#include "kho/findings.h"
 #include "kho/error.h"
 #include "kho/source.h"
 
@@ -55,28 +55,28 @@ struct kho_map_visitor {
 };
 
 /*
- * kho_map_walk_radix - walk the radix tree rooted at @root with geometry
+ * kho_radix_walk - walk the radix tree rooted at @root with geometry
  * @geo. Corruption becomes findings in @f; the walk goes on around it.
  * returns: KHO_OK, or KHO_ERR_NOMEM / KHO_ERR_SYSTEM.
  */
-enum kho_status kho_map_walk_radix(struct kho_source *src, const struct kho_geometry *geo,
-				   uint64_t root, struct kho_findings *f,
-				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
-				   struct kho_error *err);
+enum kho_status kho_radix_walk(struct kho_source *src, const struct kho_geometry *geo,
+			       uint64_t root, struct kho_findings *f,
+			       const struct kho_map_visitor *v, struct kho_map_stats *stats,
+			       struct kho_error *err);
 
 /*
- * kho_map_walk_v1 - walk a kho-v1 chunk list from @first. *@bitmap_size is
+ * kho_v1_walk - walk a kho-v1 chunk list from @first. *@bitmap_size is
  * set to the bitmap size the data shows (512 or the page size).
  */
-enum kho_status kho_map_walk_v1(struct kho_source *src, const struct kho_geometry *geo,
-				uint64_t first, struct kho_findings *f,
-				const struct kho_map_visitor *v, struct kho_map_stats *stats,
-				uint64_t *bitmap_size, struct kho_error *err);
+enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *geo,
+			    uint64_t first, struct kho_findings *f,
+			    const struct kho_map_visitor *v, struct kho_map_stats *stats,
+			    uint64_t *bitmap_size, struct kho_error *err);
 
 /*
  * The radix tree in two passes, so that checks can consume runs in
- * address order without storing them. kho_map_radix_open() walks the
- * table nodes (every check of kho_map_walk_radix() but the decoding; the
+ * address order without storing them. kho_radix_open() walks the
+ * table nodes (every check of kho_radix_walk() but the decoding; the
  * visitor's node callback is called, its run callback is not) and keeps
  * the leaves in key order: mapped from the dump, or copied when the
  * source cannot map (the memory is the tree's, never the dump's).
@@ -96,16 +96,16 @@ struct kho_radix_map {
 };
 
 /*
- * kho_map_radix_open - the first pass: the table nodes of the tree at @root
+ * kho_radix_open - the first pass: the table nodes of the tree at @root
  * walked and checked (findings in @f), the leaves kept in @m (mapped from
  * @src, which must outlive @m, or copied). returns: KHO_OK;
- * KHO_ERR_NOMEM / KHO_ERR_SYSTEM. kho_map_radix_close() releases @m.
+ * KHO_ERR_NOMEM / KHO_ERR_SYSTEM. kho_radix_close() releases @m.
  */
-enum kho_status kho_map_radix_open(struct kho_source *src, const struct kho_geometry *geo,
-				   uint64_t root, struct kho_findings *f,
-				   const struct kho_map_visitor *v, struct kho_map_stats *stats,
-				   struct kho_radix_map *m, struct kho_error *err);
-void kho_map_radix_close(struct kho_radix_map *m);
+enum kho_status kho_radix_open(struct kho_source *src, const struct kho_geometry *geo,
+			       uint64_t root, struct kho_findings *f,
+			       const struct kho_map_visitor *v, struct kho_map_stats *stats,
+			       struct kho_radix_map *m, struct kho_error *err);
+void kho_radix_close(struct kho_radix_map *m);
 
 /*
  * A cursor over the keys of one order: its runs in ascending address
@@ -132,19 +132,19 @@ bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r);
 size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r, size_t max);
 
 /* Every run of @m in tree (key) order to @v, counted into @stats if not NULL. */
-void kho_map_radix_runs(const struct kho_radix_map *m, struct kho_map_stats *stats,
-			const struct kho_map_visitor *v);
+void kho_radix_runs(const struct kho_radix_map *m, struct kho_map_stats *stats,
+		    const struct kho_map_visitor *v);
 
 /*
- * kho_map_radix_lookup - whether @key is set in the tree at @root.
+ * kho_radix_lookup - whether @key is set in the tree at @root.
  * returns: 1 set, 0 not set, -1 cannot tell (a node on the way is not in
  * the dump, misaligned or out of memory).
  */
-int kho_map_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
-			 uint64_t root, uint64_t key);
-/* kho_map_radix_contains - kho_map_radix_lookup() == 1. */
-bool kho_map_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
-			    uint64_t root, uint64_t key);
+int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
+		     uint64_t root, uint64_t key);
+/* kho_radix_contains - kho_radix_lookup() == 1. */
+bool kho_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
+			uint64_t root, uint64_t key);
 
 #ifdef __cplusplus
 }

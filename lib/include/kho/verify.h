@@ -6,7 +6,7 @@
 #ifndef KHO_VERIFY_H
 #define KHO_VERIFY_H
 
-#include "kho/check.h"
+#include "kho/findings.h"
 #include "kho/handover.h"
 #include "kho/luo.h"
 #include "kho/map.h"

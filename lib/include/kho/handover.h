@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 #include "kho/abi.h"
-#include "kho/check.h"
+#include "kho/version.h"
+#include "kho/findings.h"
 #include "kho/error.h"
 #include "kho/source.h"
 
@@ -222,6 +223,15 @@ struct kho_candidate {
 	bool possibly_overwritten;
 	char why[192];           /* kho_select(): why it is, or is not */
 };
+
+/*
+ * kho_source_scan_view - the source to read when every page is to be
+ * looked at (kho_scan()): the same memory, read the fastest way libkho has
+ * (a regular compressed kdump: its own diskdump reader rather than
+ * libkdumpfile's per-page path). @src itself when there is nothing
+ * faster. Valid until kho_source_close(@src).
+ */
+struct kho_source *kho_source_scan_view(struct kho_source *src);
 
 /*
  * kho_scan - every page-aligned page of @src that starts with the FDT
