@@ -37,7 +37,8 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys, "sub-node %s: FDT totalsize %u is "
 				 "implausible", t->name, total);
 		else if (t->fdt_check)
-			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys, "sub-node %s: FDT blob: %s", t->name,
+			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys,
+				 "sub-node %s: FDT blob: %s", t->name,
 				 fdt_strerror(t->fdt_check));
 	}
 }
@@ -114,22 +115,27 @@ static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, ui
 
 	switch (what) {
 	case KHO_VM_LOOP:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: the chunk chain loops", name);
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
+			 "sub-node %s: the chunk chain loops", name);
 		break;
 	case KHO_VM_BAD_CHUNK:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: chunk pointer 0x%llx is not "
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
+			 "sub-node %s: chunk pointer 0x%llx is not "
 			 "a page of memory", name, HEX(value));
 		break;
 	case KHO_VM_UNREADABLE:
-		kho_flag(v->f, KHO_CHECK_BLOB_UNREADABLE, at, "sub-node %s: vmalloc chunk 0x%llx is "
+		kho_flag(v->f, KHO_CHECK_BLOB_UNREADABLE, at,
+			 "sub-node %s: vmalloc chunk 0x%llx is "
 			 "not in the dump: the rest of the chain was not checked", name,
 			 HEX(value));
 		break;
 	case KHO_VM_SELF:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: a chunk points at itself", name);
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
+			 "sub-node %s: a chunk points at itself", name);
 		break;
 	case KHO_VM_BAD_RUN:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at, "sub-node %s: run 0x%llx is not aligned to "
+		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
+			 "sub-node %s: run 0x%llx is not aligned to "
 			 "order %u", name, HEX(value), v->order);
 		break;
 	}
@@ -144,7 +150,8 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 	/* A chain cut short by a finding cannot be counted. */
 	if (kho_vmalloc_walk(src, t->phys, t->u.vmalloc.first, v.order, &vis, &f->oom) &&
 	    v.pages != t->u.vmalloc.total_pages)
-		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, t->phys, "sub-node %s: the runs hold %llu pages, "
+		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, t->phys,
+			 "sub-node %s: the runs hold %llu pages, "
 			 "total_pages says %u", t->name, HEX(v.pages), t->u.vmalloc.total_pages);
 }
 

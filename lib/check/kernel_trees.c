@@ -48,6 +48,7 @@ void kho_check_kernel_trees(const struct kho_boot_info *bi,
 			compare(in[i], "kho_in", bi->in_tree);
 	}
 	if (!bi->incoming_fdt && bi->in_tree)
-		kho_flag(top, KHO_CHECK_FDT_MEMORY_MAP, bi->in_tree, "kho_in holds the tree at 0x%llx "
+		kho_flag(top, KHO_CHECK_FDT_MEMORY_MAP, bi->in_tree,
+			 "kho_in holds the tree at 0x%llx "
 			 "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));
 }

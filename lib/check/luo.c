@@ -125,19 +125,22 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 		struct kho_luo_folio *fo = &m->folios[i];
 
 		if (fo->flags & ~3u)
-			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record,
+				 "LUO memfd 0x%llx (session \"%s\"): "
 				 "folio %zu has unknown flag bits 0x%x", HEX(fl->token), s->name,
 				 i, fo->flags & ~3u);
 		if (fo->pfn > UINT64_MAX / page ||
 		    kho_source_state(src, fo->pfn * page, &run) == KHO_MEM_ABSENT) {
-			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record,
+				 "LUO memfd 0x%llx (session \"%s\"): "
 				 "folio %zu at pfn 0x%llx is not memory", HEX(fl->token), s->name,
 				 i, HEX(fo->pfn));
 			bad[i] = true;
 			continue;
 		}
 		if (fo->index >= pages) {
-			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record, "LUO memfd 0x%llx (session \"%s\"): "
+			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record,
+				 "LUO memfd 0x%llx (session \"%s\"): "
 				 "folio %zu holds file page 0x%llx, beyond the size 0x%llx",
 				 HEX(fl->token), s->name, i, HEX(fo->index), HEX(m->size));
 			bad[i] = true;
@@ -155,12 +158,14 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 		if (bad[i] || order[i] >= 0)
 			continue;
 		if (order[i] == -1)
-			kho_flag(f, KHO_CHECK_LUO_NOT_PRESERVED, phys, "LUO memfd 0x%llx (session \"%s\"): "
+			kho_flag(f, KHO_CHECK_LUO_NOT_PRESERVED, phys,
+				 "LUO memfd 0x%llx (session \"%s\"): "
 				 "folio %zu at 0x%llx (file page 0x%llx) is not the start of a "
 				 "preserved key", HEX(fl->token), s->name, i, HEX(phys),
 				 HEX(m->folios[i].index));
 		else
-			kho_flag_sev(f, KHO_CHECK_LUO_NOT_PRESERVED, KHO_SEV_INCOMPLETE, phys, "LUO memfd "
+			kho_flag_sev(f, KHO_CHECK_LUO_NOT_PRESERVED, KHO_SEV_INCOMPLETE, phys,
+				     "LUO memfd "
 				     "0x%llx (session \"%s\"): folio %zu at 0x%llx: the map could "
 				     "not be read far enough to find its key", HEX(fl->token),
 				     s->name, i, HEX(phys));

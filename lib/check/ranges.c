@@ -99,7 +99,8 @@ static void check_memory(struct run_checks *rc, const struct kho_run *r, uint64_
 		}
 		if (st != KHO_MEM_PRESENT) {
 			bool absent = st == KHO_MEM_ABSENT;
-			enum kho_check_id check = absent ? KHO_CHECK_RANGE_NOT_RAM : KHO_CHECK_RANGE_NOT_DUMPED;
+			enum kho_check_id check = absent ? KHO_CHECK_RANGE_NOT_RAM :
+						  KHO_CHECK_RANGE_NOT_DUMPED;
 			uint64_t *last = absent ? &last_absent : &last_excluded;
 
 			for (uint64_t i = (pos - r->phys) / size;
@@ -162,7 +163,8 @@ void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *
 		const struct kho_scratch_area *a = &in->ho.scratch[i];
 
 		if (!a->size)
-			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys, "scratch area %zu is empty", i);
+			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
+				 "scratch area %zu is empty", i);
 		else if (!is_aligned(a->phys | a->size, page))
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,

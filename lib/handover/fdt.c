@@ -75,7 +75,8 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 		snprintf(t->name, sizeof(t->name), "%s", name ? name : "?");
 		ok_ptr = prop_get_u64(ho->fdt, node, abi->blob_prop, be, &t->phys, &len);
 		if (!ok_ptr) {
-			kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: %s %s", t->name,
+			kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys,
+				 "sub-node %s: %s %s", t->name,
 				 abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
 				 "is missing" : "does not have length 8");
 			t->phys = 0;
@@ -87,10 +88,12 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 		if (abi->has_blob_size) {
 			ok_size = prop_get_u64(ho->fdt, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
 			if (!ok_size)
-				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: blob-size %s",
+				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys,
+					 "sub-node %s: blob-size %s",
 					 t->name, len < 0 ? "is missing" : "does not have length 8");
 			else if (!t->size && (ok_size = false, true))
-				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: blob-size is 0",
+				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys,
+					 "sub-node %s: blob-size is 0",
 					 t->name);
 		}
 		t->usable = ok_ptr && ok_size;

@@ -112,7 +112,8 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 	fl->data = load_u64(e + 48, d->be);
 	fl->token = load_u64(e + 56, d->be);
 	if (!fl->well_formed) {
-		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: its "
+		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys,
+			 "LUO session \"%s\": file token 0x%llx: its "
 			 "handler string is not a NUL-terminated printable name",
 			 s->name, (unsigned long long)fl->token);
 		return;
@@ -126,7 +127,8 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 	}
 	if (!luo_first_visit(d, fl->data & ~(d->page - 1))) {
 		if (!d->oom)
-			kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: "
+			kho_flag(d->f, KHO_CHECK_LUO_FILE, phys,
+				 "LUO session \"%s\": file token 0x%llx: "
 				 "data 0x%llx is a page the LUO state already names", s->name,
 				 (unsigned long long)fl->token, (unsigned long long)fl->data);
 		return;
@@ -156,7 +158,8 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
 		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session %zu has an empty name",
 			 l->nsessions - 1);
 	else if (strnlen((const char *)e, 64) == 64)
-		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session \"%.64s\": the name is not "
+		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys,
+			 "LUO session \"%.64s\": the name is not "
 			 "NUL-terminated within 64 bytes", s->name);
 	if (!s->files != !s->count)
 		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session \"%s\": files 0x%llx with "
@@ -200,20 +203,23 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		uint64_t count, next;
 
 		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
-			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s chain: block pointer 0x%llx "
+			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
+				 "LUO %s chain: block pointer 0x%llx "
 				 "is not a page of memory", what, (unsigned long long)block);
 			break;
 		}
 		/* one set for every chain: a cycle, or a block two chains share */
 		if (!luo_first_visit(d, block)) {
 			if (!d->oom)
-				kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s chain: block 0x%llx "
+				kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
+					 "LUO %s chain: block 0x%llx "
 					 "is reached a second time (a cycle, or shared)", what,
 					 (unsigned long long)block);
 			break;
 		}
 		if (++blocks > MAX_BLOCKS) {
-			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s chain: more than %u blocks",
+			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
+				 "LUO %s chain: more than %u blocks",
 				 what, MAX_BLOCKS);
 			break;
 		}
@@ -223,7 +229,8 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		next = load_u64(buf, d->be);
 		count = load_u64(buf + 8, d->be);
 		if (!count || count > cap) {
-			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, block, "LUO %s block: count %llu (a block "
+			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, block,
+				 "LUO %s block: count %llu (a block "
 				 "holds 1 to %llu)", what, (unsigned long long)count,
 				 (unsigned long long)cap);
 			break;
@@ -275,7 +282,8 @@ static void files_of_sessions(struct luo_dec *d)
 			continue;
 		if (l->format == KHO_LUO_V1) {
 			if (!is_aligned(s->files, d->page) || !luo_is_memory(d, s->files)) {
-				kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys, "LUO session \"%s\": file "
+				kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys,
+					 "LUO session \"%s\": file "
 					 "array 0x%llx is not a page of memory", s->name,
 					 (unsigned long long)s->files);
 				continue;
@@ -291,7 +299,8 @@ static void files_of_sessions(struct luo_dec *d)
 				   &whole);
 
 		if (whole && n != s->count)
-			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys, "LUO session \"%s\": its file "
+			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys,
+				 "LUO session \"%s\": its file "
 				 "chain holds %llu entries, count says %llu", s->name,
 				 (unsigned long long)n, (unsigned long long)s->count);
 	}
@@ -321,7 +330,8 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	uint8_t h[16];
 
 	if (!is_aligned(at, d->page) || !luo_is_memory(d, at)) {
-		kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO FLB page pointer 0x%llx is not a page "
+		kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
+			 "LUO FLB page pointer 0x%llx is not a page "
 			 "of memory", (unsigned long long)at);
 		return;
 	}
@@ -347,7 +357,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (!luo_read(d, t->phys, fdt, t->fdt_total, "the LUO FDT"))
 		return;
 	if (!prop_get_u64(fdt, 0, "liveupdate-number", d->be, &l->liveupdate_num, NULL))
-		kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO FDT: liveupdate-number is missing "
+		kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys,
+			 "LUO FDT: liveupdate-number is missing "
 			 "or not a u64");
 	node = fdt_subnode_offset(fdt, 0, "luo-session");
 	if (node < 0 || (fdt_node_check_compatible(fdt, node, "luo-session-v1") &&
@@ -372,7 +383,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (node >= 0) {
 		if (fdt_node_check_compatible(fdt, node, "luo-flb-v1") ||
 		    !prop_get_u64(fdt, node, "luo-flb-header", d->be, &flb, NULL))
-			kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO FDT: the luo-flb node lacks "
+			kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys,
+				 "LUO FDT: the luo-flb node lacks "
 				 "compatible luo-flb-v1 or a u64 luo-flb-header");
 		else if (flb)
 			flbs(d, flb, t->phys);

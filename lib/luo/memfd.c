@@ -45,7 +45,8 @@ static bool w_chunk(void *ctx, uint64_t chunk)
 	/* a page the LUO state reaches twice is read once: hostile state
 	 * cannot make the walks multiply */
 	if (!luo_first_visit(w->d, chunk)) {
-		kho_flag(w->d->f, KHO_CHECK_LUO_MEMFD, w->fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+		kho_flag(w->d->f, KHO_CHECK_LUO_MEMFD, w->fl->data,
+			 "LUO memfd 0x%llx (session \"%s\"): "
 			 "folio array chunk 0x%llx is reached a second time", HEX(w->fl->token),
 			 w->s->name, HEX(chunk));
 		return false;
@@ -81,7 +82,8 @@ static void w_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uin
 	struct walk *w = ctx;
 
 	if (what == KHO_VM_UNREADABLE)
-		kho_flag(w->d->f, KHO_CHECK_BLOB_UNREADABLE, at, "LUO memfd 0x%llx (session \"%s\"): "
+		kho_flag(w->d->f, KHO_CHECK_BLOB_UNREADABLE, at,
+			 "LUO memfd 0x%llx (session \"%s\"): "
 			 "folio array chunk 0x%llx is not in the dump: the folios it names "
 			 "were not read", HEX(w->fl->token), w->s->name, HEX(value));
 	else
@@ -150,14 +152,17 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	m->vm_phys = fl->data + vm;
 	kho_vmalloc_parse(r + vm, d->be, &m->vm);
 	if (m->seals & ~SEALS_ALL)
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): seals "
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data,
+			 "LUO memfd 0x%llx (session \"%s\"): seals "
 			 "0x%x include unknown bits 0x%x", HEX(fl->token), s->name, m->seals,
 			 m->seals & ~SEALS_ALL);
 	if (m->flags)
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): flags "
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data,
+			 "LUO memfd 0x%llx (session \"%s\"): flags "
 			 "0x%x, but no flag is defined", HEX(fl->token), s->name, m->flags);
 	if (m->vm.order > 20) {
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): folio "
+		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data,
+			 "LUO memfd 0x%llx (session \"%s\"): folio "
 			 "array order %u", HEX(fl->token), s->name, m->vm.order);
 		return m;
 	}
@@ -180,7 +185,8 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	/* every memfd together: at most MAX_FOLIOS records are kept */
 	fit = MIN(m->nr_folios, MIN(w.pages * (d->page / FOLIO_SIZE), MAX_FOLIOS - d->folios));
 	if (fit < m->nr_folios && fit == MAX_FOLIOS - d->folios)
-		kho_flag_sev(d->f, KHO_CHECK_LUO_MEMFD, KHO_SEV_INCOMPLETE, fl->data, "LUO memfd 0x%llx "
+		kho_flag_sev(d->f, KHO_CHECK_LUO_MEMFD, KHO_SEV_INCOMPLETE, fl->data,
+			     "LUO memfd 0x%llx "
 			     "(session \"%s\"): only %llu of %llu folios were read (%u for "
 			     "all memfds)", HEX(fl->token), s->name, HEX(fit),
 			     HEX(m->nr_folios), MAX_FOLIOS);
@@ -220,7 +226,8 @@ void luo_duplicate_names(struct luo_dec *d)
 		const struct kho_luo_session *s = &l->session[ix[i]];
 
 		if (s->name[0] && !strcmp(s->name, l->session[ix[i - 1]].name))
-			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys, "LUO session \"%s\": the same "
+			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys,
+				 "LUO session \"%s\": the same "
 				 "name as session %zu", s->name, ix[i - 1]);
 	}
 }

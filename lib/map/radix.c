@@ -153,7 +153,8 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 		return;
 	page = read_page(w, phys, level);
 	if (!page) {
-		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, phys, "level-%u page cannot be read", level);
+		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, phys,
+			 "level-%u page cannot be read", level);
 		unknown(w, level, prefix);
 		return;
 	}
@@ -208,7 +209,8 @@ enum kho_status kho_radix_open(struct kho_source *src,
 			kho_flag(f, KHO_CHECK_RADIX_POINTER, root, "the root 0x%llx is outside the "
 				 "dump's memory", HEX(root));
 		else if (state == KHO_MEM_EXCLUDED) {
-			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, root, "the root page is not in the dump");
+			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, root,
+				 "the root page is not in the dump");
 			unknown(&w, geo->depth - 1, 0);
 		}
 		else if (visited_add(&w.seen, root) < 0)

@@ -86,7 +86,8 @@ static bool usable(struct v1 *w, enum kho_check_id check, uint64_t where, uint64
 		return false;
 	case KHO_MEM_PRESENT:
 		if (run < len) {
-			kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, ptr, "%s at 0x%llx is not all in the "
+			kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, ptr,
+				 "%s at 0x%llx is not all in the "
 				 "dump", what, HEX(ptr));
 			w->unreadable = true;
 			return false;
@@ -248,10 +249,12 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 		return w->size == MAP_SMALL ? SMALL_BITMAP : page;
 	if (!fits) {
 		if (!is_aligned(bitmap, SMALL_BITMAP))
-			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap pointer 0x%llx is misaligned: "
+			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
+				 "bitmap pointer 0x%llx is misaligned: "
 				 "neither a 512-byte nor a page bitmap", HEX(bitmap));
 		else
-			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "phys_start 0x%llx is not aligned to "
+			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
+				 "phys_start 0x%llx is not aligned to "
 				 "the 0x%llx bytes one bitmap covers", HEX(start),
 				 HEX(kho_order_bytes(w->geo, order) << (SMALL_BITMAP_LOG2 + 3)));
 		return 0;
@@ -262,7 +265,8 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 	case MAP_PAGE:
 		if (fits & FITS_PAGE)
 			return page;
-		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap 0x%llx (phys_start 0x%llx) can only be "
+		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
+			 "bitmap 0x%llx (phys_start 0x%llx) can only be "
 			 "512 bytes, but the map's bitmaps are pages (%llu elements fit a "
 			 "page, %llu only 512 bytes): its keys are not read", HEX(bitmap),
 			 HEX(start), HEX(w->both_votes), HEX(w->small_votes));
@@ -270,7 +274,8 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 	case MAP_UNDECIDED:
 		if (fits == FITS_SMALL || visited_has(&w->small_pages, bitmap))
 			return SMALL_BITMAP;
-		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap 0x%llx: the map does not show whether "
+		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
+			 "bitmap 0x%llx: the map does not show whether "
 			 "its bitmaps are 512 bytes or pages (%llu elements each way); read "
 			 "as a page so that no key is dropped", HEX(bitmap), HEX(w->both_votes));
 		return page;
@@ -298,7 +303,8 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 		return;
 	}
 	if (!added) {
-		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm, "bitmap 0x%llx is shared with another element",
+		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
+			 "bitmap 0x%llx is shared with another element",
 			 HEX(bitmap));
 		return;
 	}
@@ -350,12 +356,14 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			break;
 		}
 		if (!added) {
-			kho_flag(f, KHO_CHECK_V1_CHUNK, prev, "next 0x%llx points back at a chunk already "
+			kho_flag(f, KHO_CHECK_V1_CHUNK, prev,
+				 "next 0x%llx points back at a chunk already "
 				 "in the list", HEX(chunk));
 			break;
 		}
 		if (kho_source_read(src, chunk, buf, page, &e)) {
-			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, chunk, "chunk at 0x%llx cannot be read, "
+			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, chunk,
+				 "chunk at 0x%llx cannot be read, "
 				 "the rest of the list is unknown: %s", HEX(chunk), e.msg);
 			unknown_all(&w);
 			break;
@@ -371,11 +379,13 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			break;
 		}
 		if (stats->nodes > 1 && order < last_order)
-			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk, "order %u after order %u: chunks are "
+			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk,
+				 "order %u after order %u: chunks are "
 				 "not in ascending order", order, last_order);
 		last_order = order;
 		if (n > cap) {
-			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk, "num_elms %u is above the capacity %llu",
+			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk,
+				 "num_elms %u is above the capacity %llu",
 				 n, HEX(cap));
 			n = (uint32_t)cap;
 		}
