@@ -53,7 +53,23 @@ static void custom_close(struct kho_source *src)
 	free(c);
 }
 
+/* The caller's word on present memory. A state outside the enum is the
+ * caller's bug: taken as excluded, so it is reported, never read. */
+static enum kho_mem_state custom_state(const struct kho_source *src, uint64_t phys,
+				       uint64_t *run)
+{
+	const struct custom *c = src->priv;
+	uint64_t r = 0;
+	enum kho_mem_state st = c->ops.state(c->ctx, phys, &r);
+
+	*run = r ? r : src->page_size - phys % src->page_size;
+	return st == KHO_MEM_PRESENT || st == KHO_MEM_ABSENT ? st : KHO_MEM_EXCLUDED;
+}
+
 static const struct source_ops custom_ops = { .read = custom_read, .close = custom_close };
+static const struct source_ops custom_state_ops = {
+	.read = custom_read, .close = custom_close, .state = custom_state,
+};
 
 KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *ops, void *ctx,
 						  const struct kho_memory_desc *d,
@@ -89,7 +105,7 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 	c->ctx = ctx;
 	src->fd = -1;
 	src->cut_phys = UINT64_MAX;
-	src->ops = &custom_ops;
+	src->ops = ops->state ? &custom_state_ops : &custom_ops;
 	src->priv = c;
 	src->kind = KHO_KIND_MEMORY;
 	src->format = "memory";

@@ -45,10 +45,12 @@ class _MemRange(ctypes.Structure):
 READ_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
                            ctypes.c_size_t)
 CLOSE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+STATE_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64,
+                            ctypes.POINTER(ctypes.c_uint64))
 
 
 class _MemoryOps(ctypes.Structure):
-    _fields_ = [("read", READ_CB), ("close", CLOSE_CB)]
+    _fields_ = [("read", READ_CB), ("close", CLOSE_CB), ("state", STATE_CB)]
 
 
 class _MemoryDesc(ctypes.Structure):
@@ -191,11 +193,14 @@ def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw
         lib.kho_source_close(src)
 
 
-def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=None):
+def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=None,
+                state=None):
     """A libkho memory source read through @read(phys, size) -> bytes (or
     None when it cannot), over @ranges [(start, size[, "present"|"excluded"]),
-    ...] (excluded: RAM the source has no bytes of). Returns
-    (source handle, keep-alive tuple); close with library().kho_source_close."""
+    ...] (excluded: RAM the source has no bytes of). @state(phys) ->
+    ("present"|"excluded", run bytes), if given, says which present pages
+    the source really has. Returns (source handle, keep-alive tuple); close
+    with library().kho_source_close."""
     lib = library()
 
     def cb(ctx, phys, buf, size):
@@ -208,11 +213,21 @@ def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=
         ctypes.memmove(buf, data, size)
         return 0
 
-    rcb, ccb = READ_CB(cb), CLOSE_CB(0)
     states = {"present": 0, "excluded": 1}
+
+    def scb(ctx, phys, run):
+        try:
+            what, n = state(phys)
+            run[0] = n
+            return states[what]
+        except Exception:       # taken as excluded: reported, never read
+            run[0] = 0
+            return 1
+
+    rcb, ccb, stcb = READ_CB(cb), CLOSE_CB(0), STATE_CB(scb) if state else STATE_CB(0)
     arr = (_MemRange * len(ranges))(*[_MemRange(r[0], r[1], states[r[2] if len(r) > 2 else
                                                                "present"]) for r in ranges])
-    ops = _MemoryOps(rcb, ccb)
+    ops = _MemoryOps(rcb, ccb, stcb)
     desc = _MemoryDesc(arr, len(ranges), page_size, big_endian,
                        arch.encode() if arch else None, (name or "memory").encode())
     err = _Error()
@@ -220,7 +235,7 @@ def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=
     if lib.kho_source_open_memory(ctypes.byref(ops), None, ctypes.byref(desc),
                                   ctypes.byref(src), ctypes.byref(err)):
         raise KhoError(err.msg.decode(errors="replace"))
-    return src, (rcb, ccb, arr, ops, desc)
+    return src, (rcb, ccb, stcb, arr, ops, desc)
 
 
 def inspect_memory(read, ranges, *, fdt=None, scratch_array=(), **source):

@@ -63,7 +63,7 @@ static int verify(struct kho_source *src, char *out, size_t outlen)
 int main(int argc, char **argv)
 {
 	struct kho_mem_range ram = { 0, 0, KHO_MEM_PRESENT };
-	struct kho_memory_ops ops = { rd, NULL };
+	struct kho_memory_ops ops = { rd, NULL, NULL };
 	struct kho_memory_desc d = { &ram, 1, 4096, false, "x86_64", argv[1] };
 	struct kho_source *a, *b;
 	struct kho_error err;

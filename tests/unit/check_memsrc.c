@@ -34,8 +34,9 @@ struct mem {
 	uint8_t *bytes;
 	size_t len;
 	uint64_t refuse;     /* a page the callback will not read, or 0 */
+	uint64_t exclude;    /* a page the state callback calls excluded, or 0 */
 	unsigned reads;
-	bool closed;
+	bool closed, read_excluded;
 };
 
 static int read_cb(void *ctx, uint64_t phys, void *buf, size_t len)
@@ -43,6 +44,8 @@ static int read_cb(void *ctx, uint64_t phys, void *buf, size_t len)
 	struct mem *m = ctx;
 
 	m->reads++;
+	if (m->exclude && phys < m->exclude + 4096 && m->exclude < phys + len)
+		m->read_excluded = true;
 	if (phys + len > m->len || (m->refuse && phys < m->refuse + 4096 &&
 				    m->refuse < phys + len))
 		return -1;
@@ -53,6 +56,19 @@ static int read_cb(void *ctx, uint64_t phys, void *buf, size_t len)
 static void close_cb(void *ctx)
 {
 	((struct mem *)ctx)->closed = true;
+}
+
+/* Every byte present but the page at m->exclude. */
+static enum kho_mem_state state_cb(void *ctx, uint64_t phys, uint64_t *run)
+{
+	const struct mem *m = ctx;
+
+	if (m->exclude && phys >= m->exclude && phys < m->exclude + 4096) {
+		*run = m->exclude + 4096 - phys;
+		return KHO_MEM_EXCLUDED;
+	}
+	*run = m->exclude > phys ? m->exclude - phys : UINT64_MAX - phys;
+	return KHO_MEM_PRESENT;
 }
 
 /* The spec's raw image, read into @m; its path in @path. */
@@ -89,7 +105,7 @@ static struct kho_source *open_mem(struct mem *m)
 		{ 0, 32 << 20, KHO_MEM_PRESENT },
 		{ 0x4000000, 8 << 20, KHO_MEM_PRESENT },
 	};
-	struct kho_memory_ops ops = { read_cb, close_cb };
+	struct kho_memory_ops ops = { read_cb, close_cb, m->exclude ? state_cb : NULL };
 	struct kho_memory_desc d = { ram, 2, 4096, false, "x86_64", "test memory" };
 	struct kho_source *src;
 	struct kho_error err;
@@ -190,11 +206,57 @@ START_TEST(a_refused_read_is_a_finding)
 }
 END_TEST
 
+/* Pages the state callback calls excluded are never read, and what lies
+ * there is incomplete, as in a filtered dump: a tree leaf (its subtree
+ * unread) and a preserved folio (not dumped). */
+START_TEST(excluded_pages_are_findings_not_reads)
+{
+	struct kho_inspection a, b, c;
+	struct kho_source *mem;
+	struct mem m = { 0 };
+	char path[64];
+	uint64_t leaf = 0;
+
+	image(&m, path, sizeof(path));
+	mem = open_mem(&m);
+	inspect(mem, &a);
+	for (size_t i = 0; i < a.npages; i++)
+		if (a.pages[i].level == 0)
+			leaf = a.pages[i].phys;
+	ck_assert_uint_ne(leaf, 0);
+	ck_assert_uint_eq(of(&a.findings, "range-not-dumped"), 0);
+	kho_source_close(mem);
+
+	m.exclude = leaf;
+	mem = open_mem(&m);
+	inspect(mem, &b);
+	ck_assert_uint_eq(kho_source_state(mem, leaf, NULL), KHO_MEM_EXCLUDED);
+	ck_assert_uint_eq(kho_source_state(mem, leaf + 4096, NULL), KHO_MEM_PRESENT);
+	ck_assert_uint_eq(of(&b.findings, "radix-unreadable"), 1);
+	ck_assert_uint_lt(b.stats.keys, a.stats.keys);
+	ck_assert(!m.read_excluded);
+	kho_inspection_free(&b);
+	kho_source_close(mem);
+
+	m.exclude = 0x400000;                    /* the spec's order-4 folio */
+	mem = open_mem(&m);
+	inspect(mem, &c);
+	ck_assert_uint_eq(of(&c.findings, "range-not-dumped"), 1);
+	ck_assert_uint_eq(c.stats.keys, a.stats.keys);
+	ck_assert(!m.read_excluded);
+	kho_inspection_free(&a);
+	kho_inspection_free(&c);
+	kho_source_close(mem);
+	free(m.bytes);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(bad_descriptions_are_refused)
 {
 	static const struct kho_mem_range wraps[] = { { UINT64_MAX - 4095, 8192,
 							KHO_MEM_PRESENT } };
-	struct kho_memory_ops ops = { read_cb, NULL }, none = { NULL, NULL };
+	struct kho_memory_ops ops = { read_cb, NULL, NULL }, none = { NULL, NULL, NULL };
 	struct kho_memory_desc d = { wraps, 1, 4096, false, NULL, NULL };
 	struct kho_source *src;
 	struct kho_error err;
@@ -216,6 +278,7 @@ int main(void)
 
 	tcase_add_test(tc, the_same_verdict_as_the_file);
 	tcase_add_test(tc, a_refused_read_is_a_finding);
+	tcase_add_test(tc, excluded_pages_are_findings_not_reads);
 	tcase_add_test(tc, bad_descriptions_are_refused);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
