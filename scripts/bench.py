@@ -136,6 +136,12 @@ def main():
             if slow:
                 ratios += f", {slow / wall:5.1f}x faster than drgn"
             row(name, " ".join(cmd), wall, memory([ki] + cmd + [image]), ratios)
+    # A tree whose every run is a finding: what reporting costs.
+    run([mk, "-q", "--only", "raw,expect", "-o", work, os.path.join(specs, "findings.spec")])
+    args = json.load(open(os.path.join(work, "findings.expect.json")))["generator"]["args"]
+    cmd = [ki, "verify"] + args + [os.path.join(work, "findings.raw")]
+    wall, _ = timed(cmd, runs, ok=(1,))
+    row("findings", "verify (100000 errors)", wall, memory(cmd))
     scan64 = [ki, "scan", os.path.join(work, "scan64g.raw")]
     wall, _ = timed(scan64, runs)
     row("64G raw", "scan (sparse)", wall, memory(scan64))
