@@ -23,6 +23,12 @@ void kho_findings_init(struct kho_findings *f)
 	f->dropped = calloc(n * KHO_SEV_COUNT, sizeof(*f->dropped));
 	f->severity = calloc(n, sizeof(*f->severity));
 	if (!f->stored || !f->dropped || !f->severity) {
+		/* all three or none: the checks below test one of them */
+		free(f->stored);
+		free(f->dropped);
+		free(f->severity);
+		f->stored = f->dropped = NULL;
+		f->severity = NULL;
 		f->oom = true;
 		return;
 	}
@@ -71,8 +77,9 @@ static void vreport(struct kho_findings *f, enum kho_check_id check, int sev, ui
 
 	if (i >= KHO_CHECK_COUNT || !f->severity) {
 		/* An id past the table is a bug of ours, and a finding must
-		 * never vanish (nor one on a list out of memory): count it
-		 * as an error. */
+		 * never vanish (nor one on a list whose tables could not be
+		 * allocated: kho_findings_init() leaves all three NULL then):
+		 * count it as an error. */
 		f->unknown++;
 		return;
 	}

@@ -101,6 +101,12 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 			goto fail;
 		}
 	}
+	/* a finding about the whole dump that could not be kept must not
+	 * leave a report that looks clean */
+	if (r->top.oom) {
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	free(c);
 	free(order);
 	free(arrays);
