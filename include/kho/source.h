@@ -86,9 +86,10 @@ struct kho_memory_ops {
 	 * is (KHO_MEM_EXCLUDED: RAM the caller has no bytes of, such as a page
 	 * a filtered dump left out or a live system cannot read), and in
 	 * *@run how many bytes from @phys are the same (libkho clamps it to
-	 * the range and takes 0 as the rest of the page). Excluded memory is
-	 * never read: what lies there is reported as not dumped. NULL: every
-	 * byte of a present range is there. Same threads as @read. */
+	 * the range and takes 0 as the rest of the page). Excluded memory
+	 * (and any answer but KHO_MEM_PRESENT) is never read: what lies there
+	 * is reported as not dumped. NULL: every byte of a present range is
+	 * there. Same threads as @read. */
 	enum kho_mem_state (*state)(void *ctx, uint64_t phys, uint64_t *run);
 };
 

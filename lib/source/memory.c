@@ -53,8 +53,9 @@ static void custom_close(struct kho_source *src)
 	free(c);
 }
 
-/* The caller's word on present memory. A state outside the enum is the
- * caller's bug: taken as excluded, so it is reported, never read. */
+/* The caller's word on present memory: present, or not there. Anything
+ * else (absent inside a range it called RAM, a value outside the enum) is
+ * taken as excluded, so it is reported as not dumped, never read. */
 static enum kho_mem_state custom_state(const struct kho_source *src, uint64_t phys,
 				       uint64_t *run)
 {
@@ -63,7 +64,7 @@ static enum kho_mem_state custom_state(const struct kho_source *src, uint64_t ph
 	enum kho_mem_state st = c->ops.state(c->ctx, phys, &r);
 
 	*run = r ? r : src->page_size - phys % src->page_size;
-	return st == KHO_MEM_PRESENT || st == KHO_MEM_ABSENT ? st : KHO_MEM_EXCLUDED;
+	return st == KHO_MEM_PRESENT ? st : KHO_MEM_EXCLUDED;
 }
 
 static const struct source_ops custom_ops = { .read = custom_read, .close = custom_close };

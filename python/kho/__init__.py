@@ -68,8 +68,14 @@ def library():
     global _lib
     if _lib is not None:
         return _lib
-    path = os.environ.get("KHO_LIBRARY") or ctypes.util.find_library("kho") or "libkho.so.1"
-    lib = ctypes.CDLL(path)
+    path = os.environ.get("KHO_LIBRARY")
+    if not path:     # this API is libkho.so.1's; find_library may name an older one
+        try:
+            lib = ctypes.CDLL("libkho.so.1")
+        except OSError:
+            lib = ctypes.CDLL(ctypes.util.find_library("kho") or "libkho.so.1")
+    else:
+        lib = ctypes.CDLL(path)
     vp, u64, sz, cp = ctypes.c_void_p, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_char_p
     err = ctypes.POINTER(_Error)
     protos = {
@@ -165,14 +171,15 @@ def checks():
     "why", "how"}, ...] in the library's order."""
     lib = library()
     out = []
-    why, how = ctypes.c_char_p(), ctypes.c_char_p()
     for i in range(lib.kho_check_count()):
         name = lib.kho_check_name(i)
-        lib.kho_check_explain(name, ctypes.byref(why), ctypes.byref(how))
+        why, how = ctypes.c_char_p(), ctypes.c_char_p()
+        known = lib.kho_check_explain(name, ctypes.byref(why), ctypes.byref(how))
         out.append({"name": name.decode(),
                     "severity": lib.kho_severity_str(lib.kho_check_severity(i)).decode(),
                     "summary": lib.kho_check_summary(i).decode(),
-                    "why": why.value.decode(), "how": how.value.decode()})
+                    "why": why.value.decode() if known and why.value else "",
+                    "how": how.value.decode() if known and how.value else ""})
     return out
 
 

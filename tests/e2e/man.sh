@@ -1,8 +1,9 @@
 #!/bin/sh
-# man.sh BUILD_DIR KHO_INSPECT KHO_MKIMAGE: the manuals render with
-# man -l (no groff warnings), kho-inspect(1) explains every check the tool
-# has, and kho-spec(5) names every directive the spec parser knows.
-build=$1 ki=$2 mk=$3
+# man.sh BUILD_DIR KHO_INSPECT KHO_MKIMAGE INCLUDE_DIR: the manuals render
+# with man -l (no groff warnings), kho-inspect(1) explains every check the
+# tool has, kho-spec(5) names every directive the spec parser knows, and
+# libkho(3)'s example, as rendered, compiles against the public headers.
+build=$1 ki=$2 mk=$3 inc=$4
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
@@ -33,5 +34,18 @@ for w in $dirs; do
 	grep -q "^       $w\b" "$d/kho-spec.5.txt" || echo "$w"
 done >"$d/missing"
 [ ! -s "$d/missing" ] && ok || fail "kho-spec(5) lacks directives: $(tr '\n' ' ' <"$d/missing")"
+# the example as a reader copies it from the page
+{
+	printf '#include <err.h>\n#include <stdio.h>\n#include <kho/kho.h>\n'
+	printf 'int main(void)\n{\n'
+	sed -n '/struct kho_source \*src;/,/kho_source_close(src);/p' "$d/libkho.3.txt"
+	printf 'return 0;\n}\n'
+} >"$d/example.c"
+if cc -std=c11 -Wall -Wextra -Werror -Wformat=2 -I"$inc" -fsyntax-only "$d/example.c" \
+	2>"$d/example.err" && grep -q 'kho_report_run' "$d/example.c" && grep -q '%s\\n"' "$d/example.c"; then
+	ok
+else
+	fail "libkho(3)'s example does not compile as rendered: $(head -c 300 "$d/example.err")"
+fi
 echo "man: $passed passed, $failed failed"
 [ "$failed" = 0 ]
