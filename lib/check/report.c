@@ -206,3 +206,15 @@ KHO_EXPORT void kho_report_finding(const struct kho_report *r, size_t h, size_t 
 	*phys = x->phys;
 	*message = x->message;
 }
+
+KHO_EXPORT void kho_report_summary(const struct kho_report *r, size_t counts[4])
+{
+	size_t c[4];
+
+	kho_findings_count(&r->top, counts);
+	for (size_t h = 0; h < r->n; h++) {
+		kho_findings_count(&r->in[h].findings, c);
+		for (int k = 0; k < 4; k++)
+			counts[k] += c[k];
+	}
+}

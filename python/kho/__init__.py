@@ -100,6 +100,7 @@ def library():
         "kho_report_findings": (sz, [vp, sz]),
         "kho_report_finding": (None, [vp, sz, sz, ctypes.POINTER(cp), ctypes.POINTER(cp),
                                       ctypes.POINTER(u64), ctypes.POINTER(cp)]),
+        "kho_report_summary": (None, [vp, ctypes.POINTER(sz)]),
         "kho_check_count": (sz, []),
         "kho_check_name": (cp, [sz]),
         "kho_check_severity": (ctypes.c_int, [sz]),
@@ -137,7 +138,6 @@ def _document(lib, src, fdt, scratch_array):
         raise KhoError(err.msg.decode(errors="replace"))
     try:
         handovers = []
-        counts = {"error": 0, "warning": 0, "note": 0, "incomplete": 0}
         phys, size, order = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint()
         for h in range(lib.kho_report_handovers(rep)):
             ranges = []
@@ -154,9 +154,11 @@ def _document(lib, src, fdt, scratch_array):
                 "findings": _findings(lib, rep, h),
             })
         top = _findings(lib, rep, ctypes.c_size_t(-1).value)
-        for f in [f for h in handovers for f in h["findings"]] + top:
-            if f["severity"] in counts:
-                counts[f["severity"]] += 1
+        # the totals count findings past the per-check cap too
+        totals = (ctypes.c_size_t * 4)()
+        lib.kho_report_summary(rep, totals)
+        counts = {"note": totals[0], "incomplete": totals[1], "warning": totals[2],
+                  "error": totals[3]}
         return {"schema": SCHEMA,
                 "tool": {"name": "kho (python)", "version": lib.kho_version().decode()},
                 "source": {"page_size": lib.kho_source_page_size(src)},

@@ -89,6 +89,26 @@ def state_callback(T, mk, specdir, work):
             f"[{hex(gone)}] (order {r['order']}); excluded page read {len(touched)} times")
 
 
+def past_the_cap(T, mk, ki, specdir, work):
+    """100000 range-scratch errors (testdata/bench/findings.spec): 1000 are
+    listed, and the summary counts them all, as kho-inspect's does."""
+    import kho
+    spec = os.path.join(specdir, "..", "bench", "findings.spec")
+    subprocess.run([mk, "-q", "--only", "raw,expect", "-o", work, spec], check=True)
+    raw = os.path.join(work, "findings.raw")
+    args = json.load(open(os.path.join(work, "findings.expect.json")))["generator"]["args"]
+    arrays = [tuple(int(x, 0) for x in args[i + 1].split(","))
+              for i in range(0, len(args), 2) if args[i] == "--scratch-array"]
+    cli = json.loads(subprocess.run([ki, "--json", "verify"] + args + [raw],
+                                    capture_output=True, text=True).stdout)
+    doc = kho.inspect(raw, scratch_array=arrays)
+    listed = len(doc["handovers"][0]["findings"])
+    T.check(doc["summary"] == cli["summary"] and doc["summary"]["error"] == 100000 and
+            listed == 1000, f"past the cap: summary {doc['summary']}, kho-inspect "
+            f"{cli['summary']}, {listed} listed")
+    os.unlink(raw)
+
+
 def main():
     mk, ki, libkho, specdir, work = sys.argv[1:6]
     T = Tally("python")
@@ -114,6 +134,7 @@ def main():
     specs = sorted(f for f in os.listdir(specdir) if f.endswith(".spec"))
     os.makedirs(work, exist_ok=True)
     state_callback(T, mk, specdir, work)
+    past_the_cap(T, mk, ki, specdir, work)
     subprocess.run([mk, "-q", "--only", "elf,expect", "-o", work] +
                    [os.path.join(specdir, s) for s in specs], check=True)
     for spec in specs:
