@@ -53,7 +53,8 @@ size_t kho_report_findings(const struct kho_report *r, size_t h);
 void kho_report_finding(const struct kho_report *r, size_t h, size_t i, const char **check,
 			const char **severity, uint64_t *phys, const char **message);
 
-/* The verdict's totals, as kho-inspect's summary: findings of every
+/* The verdict's totals, as `kho-inspect verify` counts them (with no
+ * -W/-E): findings of every
  * handover and of the whole dump at each severity, @counts indexed by enum
  * kho_severity (KHO_SEV_NOTE .. KHO_SEV_ERROR), counting those past the
  * per-check cap that kho_report_finding() does not list. */

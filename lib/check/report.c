@@ -101,8 +101,8 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 			goto fail;
 		}
 	}
-	/* a finding about the whole dump that could not be kept must not
-	 * leave a report that looks clean */
+	/* a backstop (kho_select() already fails on it): a finding about the
+	 * whole dump that could not be kept must not leave a clean report */
 	if (r->top.oom) {
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		goto fail;

@@ -16,7 +16,6 @@ loader's path. Only the opaque kho_report API and two small stable
 structs (kho_error, kho_source_opts) cross the boundary.
 """
 import ctypes
-import ctypes.util
 import os
 
 __all__ = ["KhoError", "checks", "inspect", "elf_ranges", "library"]
@@ -68,14 +67,12 @@ def library():
     global _lib
     if _lib is not None:
         return _lib
-    path = os.environ.get("KHO_LIBRARY")
-    if not path:     # this API is libkho.so.1's; find_library may name an older one
-        try:
-            lib = ctypes.CDLL("libkho.so.1")
-        except OSError:
-            lib = ctypes.CDLL(ctypes.util.find_library("kho") or "libkho.so.1")
-    else:
+    # this API is libkho.so.1's (find_library could name an older SONAME)
+    path = os.environ.get("KHO_LIBRARY") or "libkho.so.1"
+    try:
         lib = ctypes.CDLL(path)
+    except OSError as e:
+        raise KhoError(f"{path}: cannot load libkho ({e}); set KHO_LIBRARY") from None
     vp, u64, sz, cp = ctypes.c_void_p, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_char_p
     err = ctypes.POINTER(_Error)
     protos = {

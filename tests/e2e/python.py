@@ -99,14 +99,16 @@ def past_the_cap(T, mk, ki, specdir, work):
     args = json.load(open(os.path.join(work, "findings.expect.json")))["generator"]["args"]
     arrays = [tuple(int(x, 0) for x in args[i + 1].split(","))
               for i in range(0, len(args), 2) if args[i] == "--scratch-array"]
-    cli = json.loads(subprocess.run([ki, "--json", "verify"] + args + [raw],
-                                    capture_output=True, text=True).stdout)
-    doc = kho.inspect(raw, scratch_array=arrays)
+    try:
+        cli = json.loads(subprocess.run([ki, "--json", "verify"] + args + [raw],
+                                        capture_output=True, text=True).stdout)
+        doc = kho.inspect(raw, scratch_array=arrays)
+    finally:
+        os.unlink(raw)          # 2 GiB, sparse
     listed = len(doc["handovers"][0]["findings"])
     T.check(doc["summary"] == cli["summary"] and doc["summary"]["error"] == 100000 and
             listed == 1000, f"past the cap: summary {doc['summary']}, kho-inspect "
             f"{cli['summary']}, {listed} listed")
-    os.unlink(raw)
 
 
 def main():

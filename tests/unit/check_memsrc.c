@@ -259,6 +259,56 @@ START_TEST(excluded_pages_are_findings_not_reads)
 }
 END_TEST
 
+/* The opaque report over the callbacks: its totals are the findings it
+ * lists (none past the cap here), by severity, handovers and dump alike,
+ * and a tree leaf the state callback excludes adds incomplete findings. */
+START_TEST(the_report_totals_what_it_lists)
+{
+	struct kho_inspection a;
+	struct kho_source *mem;
+	struct mem m = { 0 };
+	char path[64];
+	size_t before[4], totals[4];
+	uint64_t leaf = clean_image(&m, path, sizeof(path), &a, &mem);
+
+	kho_inspection_free(&a);
+	for (int pass = 0; pass < 2; pass++) {
+		struct kho_report *r;
+		struct kho_error err;
+		size_t listed[4] = { 0 };
+
+		if (pass) {
+			m.exclude = leaf;
+			mem = open_mem(&m);
+		}
+		ck_assert_msg(kho_report_run(mem, false, 0, NULL, 0, &r, &err) == KHO_OK, "%s",
+			      err.msg);
+		for (size_t h = 0; h <= kho_report_handovers(r); h++) {
+			size_t hh = h < kho_report_handovers(r) ? h : SIZE_MAX;
+
+			for (size_t i = 0; i < kho_report_findings(r, hh); i++) {
+				const char *check, *sev, *msg;
+				uint64_t phys;
+
+				kho_report_finding(r, hh, i, &check, &sev, &phys, &msg);
+				for (int k = 0; k < 4; k++)
+					listed[k] += !strcmp(sev, kho_severity_str(k));
+			}
+		}
+		kho_report_summary(r, totals);
+		ck_assert_mem_eq(totals, listed, sizeof(totals));
+		if (pass)   /* at least the leaf's radix-unreadable */
+			ck_assert_uint_gt(totals[KHO_SEV_INCOMPLETE], before[KHO_SEV_INCOMPLETE]);
+		memcpy(before, totals, sizeof(before));
+		kho_report_free(r);
+		kho_source_close(mem);
+	}
+	ck_assert(!m.read_excluded);
+	free(m.bytes);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(bad_descriptions_are_refused)
 {
 	static const struct kho_mem_range wraps[] = { { UINT64_MAX - 4095, 8192,
@@ -286,6 +336,7 @@ int main(void)
 	tcase_add_test(tc, the_same_verdict_as_the_file);
 	tcase_add_test(tc, a_refused_read_is_a_finding);
 	tcase_add_test(tc, excluded_pages_are_findings_not_reads);
+	tcase_add_test(tc, the_report_totals_what_it_lists);
 	tcase_add_test(tc, bad_descriptions_are_refused);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
