@@ -7,162 +7,161 @@
  */
 #include "kho/findings.h"
 
-#include <string.h>
-
 #include "../util/util.h"
 
 struct explanation {
-	const char *name, *why, *how;
+	const char *why, *how;
 };
 
-static const struct explanation text[] = {
-	{ "fdt-header",
+/* One row per check id, as the table (table.c); a missing row is NULL. */
+static const struct explanation text[KHO_CHECK_COUNT] = {
+	[KHO_CHECK_FDT_HEADER] = {
 	  "The next kernel finds the handover through this FDT; one that libfdt refuses is "
 	  "ignored and the machine boots as if nothing had been handed over.",
 	  "Dump the page (kho-inspect fdt DUMP, or --fdt ADDR at the address you expect) and "
 	  "compare with debugfs kho/out/fdt of the outgoing kernel." },
-	{ "fdt-compatible",
+	[KHO_CHECK_FDT_COMPATIBLE] = {
 	  "The root compatible selects the decoder; without a well-formed one the next "
 	  "kernel cannot read the handover.",
 	  "kho-inspect fdt DUMP shows the root; check which kernel wrote it." },
-	{ "fdt-memory-map",
+	[KHO_CHECK_FDT_MEMORY_MAP] = {
 	  "preserved-memory-map is where the next kernel starts walking the preserved "
 	  "memory; a bad value loses every preserved page.",
 	  "kho-inspect fdt DUMP; in kho-v1 a zero means the handover was not finalized "
 	  "when the dump was taken." },
-	{ "fdt-subnode",
+	[KHO_CHECK_FDT_SUBNODE] = {
 	  "A subsystem's state is found through its sub-node; without the pointer (or "
 	  "blob-size since kho-v3) it cannot restore.",
 	  "kho-inspect fdt DUMP lists the sub-nodes; the subsystem named is the one that "
 	  "called kho_add_subtree()." },
-	{ "fdt-not-preserved",
+	[KHO_CHECK_FDT_NOT_PRESERVED] = {
 	  "Since 7.1 the FDT page is itself a preserved key; if it is not, the next kernel "
 	  "may hand that page out before it reads it.",
 	  "kho-inspect ranges --sort phys DUMP around the FDT address; check the KHO core's "
 	  "own preservation of its FDT folio." },
-	{ "blob-not-preserved",
+	[KHO_CHECK_BLOB_NOT_PRESERVED] = {
 	  "A sub-node's blob (and what it names) must survive the kexec; unpreserved bytes "
 	  "are ordinary free memory to the next kernel.",
 	  "The message names the first byte not covered; the subsystem owning the sub-node "
 	  "forgot a kho_preserve_*() or freed the memory afterwards." },
-	{ "blob-fdt",
+	[KHO_CHECK_BLOB_FDT] = {
 	  "An FDT blob that fails libfdt's checks, or is larger than its blob-size, is "
 	  "refused by the subsystem that reads it.",
 	  "kho-inspect fdt DUMP prints the sub-blob; extract -o DIR writes it for dtc." },
-	{ "blob-kexec-metadata",
+	[KHO_CHECK_BLOB_KEXEC_METADATA] = {
 	  "7.3 readers want blob-size >= 4, version 1, then blob-size >= 73; otherwise the "
 	  "metadata (previous release, kexec count) is ignored with a warning.",
 	  "kho-inspect summary shows what was decoded." },
-	{ "blob-vmalloc",
+	[KHO_CHECK_BLOB_VMALLOC] = {
 	  "kho_restore_vmalloc() rebuilds the area from this chain; a bad chunk or run, a "
 	  "loop or a wrong page count fails the restore or maps the wrong pages.",
 	  "The finding names the chunk or entry; walk it with kho-inspect fdt and the raw "
 	  "pages (extract)." },
-	{ "blob-unreadable",
+	[KHO_CHECK_BLOB_UNREADABLE] = {
 	  "Not a problem of the handover: the dump lacks the bytes, so their checks did "
 	  "not run.",
 	  "Capture with less filtering (makedumpfile -d), or a whole dump." },
-	{ "radix-pointer",
+	[KHO_CHECK_RADIX_POINTER] = {
 	  "A table entry the next kernel follows: misaligned, bit 63 set, or outside memory "
 	  "means it walks into garbage or faults early in boot.",
 	  "kho-inspect tree DUMP; the finding names the node and the entry." },
-	{ "radix-loop",
+	[KHO_CHECK_RADIX_LOOP] = {
 	  "A node reached twice makes the next kernel's walk loop or double-count keys.",
 	  "The finding names the page reached again and the entry that led there." },
-	{ "radix-key-width",
+	[KHO_CHECK_RADIX_KEY_WIDTH] = {
 	  "An entry whose index sets key bits above the key width encodes no valid "
 	  "(address, order); since 7.3 the kernel refuses to build such keys.",
 	  "The finding names the node and index; an overflowed address or order upstream." },
-	{ "radix-depth",
+	[KHO_CHECK_RADIX_DEPTH] = {
 	  "The 16 KiB tree of 7.1-rc had one level too few and aliased order-0 keys; a fixed "
 	  "kernel misreads such a tree.",
 	  "Ranges are shown as the tree most likely meant; rebuild the outgoing kernel with "
 	  "the depth fix." },
-	{ "radix-empty",
+	[KHO_CHECK_RADIX_EMPTY] = {
 	  "Harmless: an all-zero leaf or a childless node costs a page and a walk step.",
 	  "Usually left by unpreserve; nothing to do unless there are many." },
-	{ "radix-node-scratch",
+	[KHO_CHECK_RADIX_NODE_SCRATCH] = {
 	  "The next kernel allocates from scratch areas before it reads the tree; a tree "
 	  "page (or the FDT) there can be overwritten first.",
 	  "Compare the node address with the scratch areas (summary)." },
-	{ "radix-node-preserved",
+	[KHO_CHECK_RADIX_NODE_PRESERVED] = {
 	  "A tree page inside a preserved range is handed to a subsystem as its memory while "
 	  "the KHO core also frees or reuses it.",
 	  "kho-inspect ranges --sort phys DUMP around the node address." },
-	{ "range-order",
+	[KHO_CHECK_RANGE_ORDER] = {
 	  "Orders past --max-order are unusual; order + PAGE_SHIFT >= 31 overflows an int in "
 	  "successors before 7.3, which then fail to reserve the range.",
 	  "Which subsystem preserves so large a block? Successors from 7.3 on are fixed." },
-	{ "range-overlap",
+	[KHO_CHECK_RANGE_OVERLAP] = {
 	  "Two keys covering the same memory: the next kernel restores it twice, to two "
 	  "owners or as two folio sizes.",
 	  "kho-inspect whatis ADDR DUMP names what owns each of the two; diff against the "
 	  "incoming dump shows which side added which." },
-	{ "range-scratch",
+	[KHO_CHECK_RANGE_SCRATCH] = {
 	  "Preserved memory inside a scratch area is used by the next kernel for early "
 	  "allocations before the tree is read: it will be overwritten.",
 	  "The preserving subsystem allocated from scratch (CMA-like) memory." },
-	{ "range-not-ram",
+	[KHO_CHECK_RANGE_NOT_RAM] = {
 	  "A preserved range outside the memory the dump describes: a stale or garbage key, "
 	  "or a dump that leaves out memory.",
 	  "Compare with the dump's segments (summary) and the machine's memory map." },
-	{ "range-not-dumped",
+	[KHO_CHECK_RANGE_NOT_DUMPED] = {
 	  "Not a problem of the handover: the dump excluded the range, so its contents could "
 	  "not be checked.",
 	  "Capture with less filtering, or read the incoming kernel's view (kho/in)." },
-	{ "radix-unreadable",
+	[KHO_CHECK_RADIX_UNREADABLE] = {
 	  "Not a problem of the handover: a tree page is not in the dump, so its subtree was "
 	  "not walked and coverage there is unknown.",
 	  "Capture the dump without excluding the KHO pages." },
-	{ "scratch-layout",
+	[KHO_CHECK_SCRATCH_LAYOUT] = {
 	  "Overlapping, empty or misaligned scratch areas break the next kernel's early "
 	  "allocator.",
 	  "Check the kho_scratch[] the kernel was handed (--scratch-array)." },
-	{ "v1-chunk",
+	[KHO_CHECK_V1_CHUNK] = {
 	  "kho-v1's chunk list is walked by the next kernel (6.16-7.0); a bad pointer, loop "
 	  "or count loses or corrupts the preserved set.",
 	  "The finding names the chunk; kho-inspect tree DUMP." },
-	{ "v1-bitmap",
+	[KHO_CHECK_V1_BITMAP] = {
 	  "A kho-v1 bitmap pointer or phys_start that does not fit the bitmap size makes the "
 	  "next kernel restore the wrong pages.",
 	  "512-byte bitmaps (6.16, early 6.17) against page bitmaps (6.18+): which kernel "
 	  "wrote it?" },
-	{ "handover-ambiguous",
+	[KHO_CHECK_HANDOVER_AMBIGUOUS] = {
 	  "Several handovers in one dump are normal; nothing in memory says which one the "
 	  "next kernel was given.",
 	  "Choose with --fdt ADDR, --vmlinux PATH, --boot-params ADDR or --dtb FILE; --all "
 	  "inspects each." },
-	{ "dump-truncated",
+	[KHO_CHECK_DUMP_TRUNCATED] = {
 	  "Not a problem of the handover: the file ends before the memory its headers "
 	  "describe; what lies past the cut is treated as not dumped.",
 	  "Capture again with enough disk space." },
-	{ "scratch-unknown",
+	[KHO_CHECK_SCRATCH_UNKNOWN] = {
 	  "Without the scratch areas, range-scratch and radix-node-scratch cannot run.",
 	  "Give --scratch-array ADDR,BYTES, --scratch, --vmlinux, --boot-params or --dtb." },
-	{ "luo-format",
+	[KHO_CHECK_LUO_FORMAT] = {
 	  "The LUO blob selects how the next kernel restores live-update sessions; an "
 	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()).",
 	  "kho-inspect luo DUMP; check both kernels' LUO ABI versions (luo-v1 in 7.1, luo-v5 "
 	  "from 7.2)." },
-	{ "luo-block",
+	[KHO_CHECK_LUO_BLOCK] = {
 	  "The next kernel refuses a block chain or array with a count of 0 or above "
 	  "capacity, a bad next pointer, a cycle or more than 10000 blocks: the sessions "
 	  "are lost.",
 	  "kho-inspect luo DUMP; the finding names the block holding the bad field." },
-	{ "luo-session",
+	[KHO_CHECK_LUO_SESSION] = {
 	  "Sessions are retrieved by name; an empty, unterminated or duplicate name, or a "
 	  "file chain that does not hold count entries, fails the restore.",
 	  "kho-inspect luo DUMP lists the sessions in chain order." },
-	{ "luo-file",
+	[KHO_CHECK_LUO_FILE] = {
 	  "A file's handler string selects who restores it and data is its record; a "
 	  "malformed string or bad data pointer fails that file.",
 	  "kho-inspect luo DUMP shows handler, token and data of each file." },
-	{ "luo-memfd",
+	[KHO_CHECK_LUO_MEMFD] = {
 	  "The memfd handler restores the file from its record and folio array; unknown "
 	  "bits, a wrong nr_folios, folios outside memory or the file, or overlapping ones "
 	  "restore wrong data or fail.",
 	  "kho-inspect luo DUMP; extract -o DIR writes the memfd as it would be restored." },
-	{ "luo-not-preserved",
+	[KHO_CHECK_LUO_NOT_PRESERVED] = {
 	  "Every LUO page (blocks, arrays, records, folio arrays) must be preserved, and each "
 	  "folio must be the start of a key: the next kernel restores a folio from the key "
 	  "at its pfn.",
@@ -170,13 +169,18 @@ static const struct explanation text[] = {
 	  "preserved it (memfd, others) missed a kho_preserve_folio()." },
 };
 
+bool kho_check_explain_id(enum kho_check_id check, const char **why, const char **how)
+{
+	if ((size_t)check >= KHO_CHECK_COUNT || !text[check].why || !text[check].how)
+		return false;
+	*why = text[check].why;
+	*how = text[check].how;
+	return true;
+}
+
 KHO_EXPORT bool kho_check_explain(const char *name, const char **why, const char **how)
 {
-	for (size_t i = 0; i < sizeof(text) / sizeof(*text); i++)
-		if (!strcmp(text[i].name, name)) {
-			*why = text[i].why;
-			*how = text[i].how;
-			return true;
-		}
-	return false;
+	size_t i;
+
+	return kho_check_lookup(name, &i) && kho_check_explain_id((enum kho_check_id)i, why, how);
 }

@@ -525,8 +525,8 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 				pr_str("owner", text ? " [%s]" : NULL, label);
 			if (text)
 				pr_text("\n");
-			if (kho_check_explain(x->check->name, &why, &how)) {
-				size_t k = (size_t)(x->check - kho_checks());
+			if (kho_check_explain_id(kho_check_index(x->check), &why, &how)) {
+				size_t k = (size_t)kho_check_index(x->check);
 				bool first = text && hinted && k < n && !hinted[k];
 
 				pr_str("hint", first ? "  hint: %s\n" : NULL, how);
