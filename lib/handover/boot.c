@@ -22,6 +22,7 @@
 
 #include "../util/util.h"
 #include "dwarf.h"
+#include "kho/pgtable.h"
 
 #define HEX(x) ((unsigned long long)(x))
 #define SETUP_DATA_OFFSET 0x250
@@ -185,29 +186,103 @@ static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
 	return !errno && end != s && !*end;
 }
 
+/* A decimal or hex NUMBER() of VMCOREINFO (NUMBER() prints decimal). */
+static bool vmcoreinfo_number(struct kho_source *src, const char *key, uint64_t *v)
+{
+	const char *s = kho_source_vmcoreinfo(src, key);
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*v = (uint64_t)strtoll(s, &end, 0);
+	return !errno && end != s && !*end;
+}
+
+/* The kernel image mapping: x86_64 runs it at __START_KERNEL_map +
+ * (phys - phys_base), arm64 at phys + kimage_voffset. */
+static bool image_to_phys(struct kho_source *src, const char *arch, uint64_t vaddr,
+			  uint64_t *phys)
+{
+	const uint64_t start_kernel_map = 0xffffffff80000000ull;
+	uint64_t off;
+
+	/* no guess without VMCOREINFO: a kexec'd kernel runs far from where
+	 * it was linked, and a wrong guess would read the wrong bytes */
+	if (!strcmp(arch, "x86_64") && vaddr >= start_kernel_map &&
+	    vmcoreinfo_number(src, "NUMBER(phys_base)", &off)) {
+		*phys = vaddr - start_kernel_map + off;
+		return true;
+	}
+	if (!strcmp(arch, "aarch64") && vmcoreinfo_hex(src, "NUMBER(kimage_voffset)", &off) &&
+	    vaddr - off < vaddr) {
+		*phys = vaddr - off;
+		return true;
+	}
+	return false;
+}
+
 /*
- * Where a kernel virtual address is in the dump: the dump's own segments,
- * else (x86_64) the kernel image mapping at __START_KERNEL_map, which
- * runs phys_base bytes up (VMCOREINFO NUMBER(phys_base)), as crash does.
+ * The direct map (kho_out.fdt, kho_scratch and the trees' roots point
+ * into it). x86_64: PAGE_OFFSET is page_offset_base, randomized under
+ * KASLR (VMCOREINFO names the variable), else 0xffff888000000000 with
+ * 4-level and 0xff11000000000000 with 5-level paging. arm64: the linear
+ * map starts at -(1 << VA_BITS) and maps PHYS_OFFSET there.
+ */
+static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t vaddr,
+			   uint64_t *phys)
+{
+	uint64_t base, v, p;
+	uint8_t b[8];
+	struct kho_error ignored;
+
+	if (!strcmp(arch, "x86_64")) {
+		base = vmcoreinfo_number(src, "NUMBER(pgtable_l5_enabled)", &v) && v ?
+		       0xff11000000000000ull : 0xffff888000000000ull;
+		if (vmcoreinfo_hex(src, "SYMBOL(page_offset_base)", &v) &&
+		    image_to_phys(src, arch, v, &p) && !kho_source_read(src, p, b, 8, &ignored))
+			base = load_u64(b, false);
+		if (vaddr < base || vaddr >= 0xffffffff80000000ull)
+			return false;
+		*phys = vaddr - base;
+		return true;
+	}
+	if (!strcmp(arch, "aarch64") && vmcoreinfo_number(src, "NUMBER(VA_BITS)", &v) &&
+	    v >= 36 && v <= 52 && vmcoreinfo_hex(src, "NUMBER(PHYS_OFFSET)", &p)) {
+		base = ~0ull << v;
+		if (vaddr < base || vaddr - base >= (1ull << (v - 1)))
+			return false;
+		*phys = vaddr - base + p;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Where a kernel virtual address is in the dump: the dump's own segments
+ * (a vmcore's p_vaddr); else the page tables of the CPU QEMU recorded;
+ * else the kernel's own mappings as VMCOREINFO describes them, as crash
+ * and drgn compute them: the image mapping and the direct map. A QEMU
+ * dump-guest-memory ELF has p_vaddr == p_paddr, and raw and kdump dumps
+ * map nothing, so there only the later ways work.
  */
 static enum kho_status virt(struct kho_source *src, uint64_t vaddr, const char *what,
 			    uint64_t *phys, struct kho_error *err)
 {
-	const uint64_t start_kernel_map = 0xffffffff80000000ull;
-	const char *pb = kho_source_vmcoreinfo(src, "NUMBER(phys_base)");
+	const char *arch = kho_source_arch(src);
 
-	if (kho_source_virt_to_phys(src, vaddr, phys))
+	if (kho_source_virt_to_phys(src, vaddr, phys) && vaddr != *phys)
 		return KHO_OK;
-	if (pb && !strcmp(kho_source_arch(src), "x86_64") && vaddr >= start_kernel_map) {
-		*phys = vaddr - start_kernel_map + strtoull(pb, NULL, 0);
-		if (kho_source_state(src, *phys, NULL) == KHO_MEM_PRESENT)
-			return KHO_OK;
-	}
-	if (!kho_source_virt_to_phys(src, vaddr, phys))
-		return kho_error_set(err, KHO_ERR_NODATA, "%s at 0x%llx: the dump does not map "
-				     "that virtual address (raw and kdump dumps map none; "
-				     "use --fdt)", what, HEX(vaddr));
-	return KHO_OK;
+	if (kho_source_cpu_virt_to_phys(src, vaddr, phys) &&
+	    kho_source_state(src, *phys, NULL) == KHO_MEM_PRESENT)
+		return KHO_OK;
+	if ((image_to_phys(src, arch, vaddr, phys) || direct_to_phys(src, arch, vaddr, phys)) &&
+	    kho_source_state(src, *phys, NULL) == KHO_MEM_PRESENT)
+		return KHO_OK;
+	return kho_error_set(err, KHO_ERR_NODATA, "%s at 0x%llx: the dump does not map that "
+			     "virtual address (not through its segments, a CPU's page tables, "
+			     "or the %s kernel mappings its VMCOREINFO describes); use --fdt",
+			     what, HEX(vaddr), *arch ? arch : "(unknown architecture)");
 }
 
 /*

@@ -49,6 +49,25 @@ static uint64_t in_file(struct kho_source *src, uint64_t off, uint64_t len)
 	return off >= size ? 0 : MIN(len, size - off);
 }
 
+/*
+ * QEMU's per-CPU note on x86_64 (QEMUCPUState, version 1): the registers,
+ * ten 24-byte segment descriptors, then cr[0..4]. Only the page-table
+ * root is kept: CR3 and CR4 (LA57) of the first CPU, whose page tables
+ * translate kernel addresses exactly, whichever kernel of a kexec chain
+ * is running (VMCOREINFO may still be the previous kernel's).
+ */
+static void qemu_cpu_state(struct kho_source *src, const uint8_t *d, size_t len)
+{
+	const size_t cr0 = 8 + 18 * 8 + 10 * 24;
+
+	if (len < cr0 + 5 * 8 || load_u32(d, src->big_endian) != 1 ||
+	    load_u32(d + 4, src->big_endian) > len || strcmp(src->arch, "x86_64"))
+		return;
+	src->cpu_cr3 = load_u64(d + cr0 + 3 * 8, src->big_endian);
+	src->cpu_cr4 = load_u64(d + cr0 + 4 * 8, src->big_endian);
+	src->cpu_known = true;
+}
+
 static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phdr *ph,
 				  bool *qemu, struct kho_error *err)
 {
@@ -76,6 +95,9 @@ static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phd
 				return st;
 		} else if (nh.n_namesz == 5 && !memcmp(name, "QEMU", 5)) {
 			*qemu = true;
+			if (!src->cpu_known)
+				qemu_cpu_state(src, (const uint8_t *)data->d_buf + desc_off,
+					       nh.n_descsz);
 		}
 	}
 	return KHO_OK;

@@ -56,6 +56,8 @@ struct kho_source {
 	uint64_t cut_phys;            /* lowest physical address cut off (UINT64_MAX: none) */
 
 	char *vmcoreinfo;             /* lines, NUL-separated, or NULL */
+	uint64_t cpu_cr3, cpu_cr4;    /* QEMU's note for the first x86_64 CPU */
+	bool cpu_known;
 	size_t vmcoreinfo_len;
 	const struct source_ops *ops;
 	void *priv;

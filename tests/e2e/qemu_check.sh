@@ -138,10 +138,29 @@ start=$(date +%s)
 # shellcheck disable=SC2046
 "$qc" --at NEVER-PRINTED --timeout 3 -- $(qemu) >"$work/out" 2>"$work/err"
 rc=$? took=$(($(date +%s) - start))
-[ $rc = 2 ] && [ "$took" -lt 15 ] && [ "$(wc -l <"$work/err")" = 1 ] &&
-	grep -q 'stage 1: "NEVER-PRINTED" did not appear on the serial console within 3 s' "$work/err" &&
+# one line that says why, then the console's last lines, escaped
+[ $rc = 2 ] && [ "$took" -lt 15 ] &&
+	head -n 1 "$work/err" | grep -q 'stage 1: "NEVER-PRINTED" did not appear on the serial console within 3 s' &&
+	sed -n 2p "$work/err" | grep -q "the console's last lines (--console FILE keeps all):" &&
+	grep -q '^  | KHO-STAGE-2$' "$work/err" &&
 	ok || fail "timeout: exit $rc after ${took}s: $(cat "$work/err")"
 leftovers "timeout"
+
+# --console keeps the whole log; --keep creates its directory and keeps it too
+# shellcheck disable=SC2046
+"$qc" --at KHO-STAGE-2 --timeout 60 -I --fdt -I "$fdt" --console "$work/console.log" \
+	--keep "$work/new/kept" -- $(qemu) >"$work/out" 2>"$work/err"
+rc=$?
+[ $rc = 0 ] && grep -q '^KHO-STAGE-1' "$work/console.log" && grep -q '^KHO-STAGE-2' "$work/console.log" &&
+	cmp -s "$work/console.log" "$work/new/kept/console.log" && [ -f "$work/new/kept/stage-1.elf" ] &&
+	ok || fail "--console/--keep: exit $rc: $(cat "$work/err")"
+leftovers "console"
+# --keep that cannot be a directory: exit 2 before QEMU starts
+: >"$work/file"
+# shellcheck disable=SC2046
+"$qc" --at X --keep "$work/file/sub" -- $(qemu) >"$work/out" 2>"$work/err"
+[ $? = 2 ] && grep -q -- "--keep $work/file/sub: Not a directory" "$work/err" && ok ||
+	fail "--keep under a file: $(cat "$work/err")"
 
 # QEMU that cannot start, and one that exits at once
 "$qc" -- /nonexistent/qemu >"$work/out" 2>"$work/err"

@@ -6,10 +6,13 @@
  * matter: for each --at REGEX, in order, it waits for the regex on the
  * guest's serial console, stops the guest, dumps its memory through QMP
  * (dump-guest-memory, an ELF in a private temporary directory), runs
- * kho-inspect --json verify on it, and lets the guest go on. Without --at
- * it checks once, at once (a guest started with -S). --diff compares
- * consecutive stages with kho-inspect diff. QEMU is stopped by its own PID
- * whatever happens (timeout, error, Ctrl-C), and the directory is removed.
+ * kho-inspect --json verify on it, and lets the guest go on. An
+ * --at-function SYMBOL moment stops the guest at a kernel function
+ * instead, through a breakpoint set over QEMU's gdbstub (gdb.c). Without
+ * a moment it checks once, at once (a guest started with -S). --diff
+ * compares consecutive stages with kho-inspect diff. QEMU is stopped by
+ * its own PID whatever happens (timeout, error, Ctrl-C), and the
+ * directory is removed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,20 +34,33 @@
 
 #include <jansson.h>
 
+#include "gdb.h"
 #include "kho/kho.h"
 #include "qmp.h"
+#include "symbols.h"
 
 #define MAX_STAGES 32
 #define MAX_ARGS 64
 
 extern char **environ;
 
+/* A moment to check: a regex on the console, or a kernel function. */
+struct moment {
+	const char *text;
+	bool function;
+	uint64_t addr;                /* a function's address in the running kernel */
+};
+
 struct run {
-	const char *at[MAX_STAGES];
+	struct moment at[MAX_STAGES];
 	size_t nat;
+	const char *symbols;          /* --symbols FILE: vmlinux or System.map */
+	uint64_t kaslr_offset;
+	struct gdb gdb;               /* connected at the first --at-function */
 	double timeout;
 	bool json, pretty, diff;
 	const char *keep;             /* --keep DIR: the stages' dumps go there */
+	const char *console;          /* --console FILE: the serial log goes there */
 	const char *memory;           /* --memory auto|dump|file */
 	char backend_id[64];          /* a shared memory-backend-file on the command line */
 	char backend_path[PATH_MAX];
@@ -81,11 +97,19 @@ static void usage(FILE *f)
 "\n"
 "  --at REGEX          a stage: an extended regex on the serial console (repeatable,\n"
 "                      in order; each is looked for after the previous match)\n"
+"  --at-function SYMBOL  a stage: the guest's kernel enters function SYMBOL (a\n"
+"                      breakpoint through QEMU's gdbstub; ordered with --at)\n"
+"  --symbols FILE      where --at-function finds addresses: the guest kernel's\n"
+"                      vmlinux or System.map\n"
+"  --kaslr-offset N    the guest kernel's KASLR offset (default 0: boot it with\n"
+"                      nokaslr; a kexec'd kernel picks a new offset)\n"
 "  --timeout SECONDS   how long to wait for each stage (default 60)\n"
 "  -I, --inspect ARG   an argument for kho-inspect (repeatable), e.g.\n"
 "                      -I --scratch-array -I 0x3fb0000,0x20\n"
 "  --diff              compare consecutive stages (kho-inspect diff)\n"
-"  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1)\n"
+"  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1) and the\n"
+"                      serial console as DIR/console.log (DIR is created)\n"
+"  --console FILE      write the guest's serial console to FILE\n"
 "  --memory auto|dump|file   where memory is read: file reads a shared\n"
 "                      memory-backend-file (share=on) in place when QEMU maps it\n"
 "                      linearly (info mtree); dump always dumps; auto (default):\n"
@@ -180,14 +204,45 @@ static void find_backend(struct run *r)
 	}
 }
 
+/* @path and its missing parents, as mkdir -p. returns: 0, or -1 (errno). */
+static int mkdir_p(const char *path)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *slash = p + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -1;
+		*slash = '/';
+	}
+	if (mkdir(p, 0755) && errno != EEXIST)
+		return -1;
+	if (stat(p, &st))
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct run *r)
 {
 	static const struct option longopts[] = {
 		{ "at", required_argument, NULL, 'a' },
+		{ "at-function", required_argument, NULL, 'f' },
+		{ "symbols", required_argument, NULL, 's' },
+		{ "kaslr-offset", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "inspect", required_argument, NULL, 'I' },
 		{ "diff", no_argument, NULL, 'd' },
 		{ "keep", required_argument, NULL, 'k' },
+		{ "console", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
@@ -201,9 +256,15 @@ static int parse(int argc, char **argv, struct run *r)
 	while ((c = getopt_long(argc, argv, "+I:jph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
+		case 'f':
 			if (r->nat == MAX_STAGES)
-				return fail(r, "at most %d --at", MAX_STAGES);
-			r->at[r->nat++] = optarg;
+				return fail(r, "at most %d --at and --at-function", MAX_STAGES);
+			r->at[r->nat++] = (struct moment){ optarg, c == 'f', 0 };
+			break;
+		case 's': r->symbols = optarg; break;
+		case 'o':
+			if (!kho_parse_number(optarg, &r->kaslr_offset))
+				return fail(r, "--kaslr-offset: \"%s\" is not a number", optarg);
 			break;
 		case 't':
 			if (!kho_parse_number(optarg, &v) || !v || v > 86400)
@@ -217,6 +278,7 @@ static int parse(int argc, char **argv, struct run *r)
 			break;
 		case 'd': r->diff = true; break;
 		case 'k': r->keep = optarg; break;
+		case 'c': r->console = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "dump") && strcmp(optarg, "file"))
 				return fail(r, "--memory: \"%s\" is not auto, dump or file", optarg);
@@ -230,20 +292,33 @@ static int parse(int argc, char **argv, struct run *r)
 	}
 	if (optind == argc)
 		return fail(r, "no QEMU command: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...");
+	if (r->keep && mkdir_p(r->keep))
+		return fail(r, "--keep %s: %s", r->keep, strerror(errno));
 	r->qemu = argv + optind;
 	find_backend(r);
 	if (r->memory && !strcmp(r->memory, "file") && !r->backend_id[0])
 		return fail(r, "--memory file: the QEMU command has no -object "
 			    "memory-backend-file,...,share=on");
 	for (size_t i = 0; i < r->nat; i++) {
+		struct moment *m = &r->at[i];
+		char why[PATH_MAX + 128];
 		regex_t re;
-		int e = regcomp(&re, r->at[i], REG_EXTENDED | REG_NOSUB);
+		int e;
 
-		if (e) {
+		if (m->function) {
+			if (!r->symbols)
+				return fail(r, "--at-function %s: --symbols VMLINUX_OR_SYSTEM_MAP "
+					    "names where its address is", m->text);
+			if (kernel_symbol(r->symbols, m->text, &m->addr, why, sizeof(why)))
+				return fail(r, "--at-function: %s", why);
+			m->addr += r->kaslr_offset;
+			continue;
+		}
+		if ((e = regcomp(&re, m->text, REG_EXTENDED | REG_NOSUB))) {
 			char msg[128];
 
 			regerror(e, &re, msg, sizeof(msg));
-			return fail(r, "--at \"%s\": %s", r->at[i], msg);
+			return fail(r, "--at \"%s\": %s", m->text, msg);
 		}
 		regfree(&re);
 	}
@@ -252,8 +327,8 @@ static int parse(int argc, char **argv, struct run *r)
 
 static int start_qemu(struct run *r)
 {
-	size_t n = 0;
-	char **argv, qmp[PATH_MAX + 64], serial[PATH_MAX + 64];
+	size_t n = 0, extra = 5;
+	char **argv, qmp[PATH_MAX + 64], serial[PATH_MAX + 64], gdb[PATH_MAX + 64];
 	pid_t pid;
 
 	while (r->qemu[n])
@@ -268,7 +343,14 @@ static int start_qemu(struct run *r)
 	argv[2] = qmp;
 	argv[3] = "-serial";   /* first: COM1 */
 	argv[4] = serial;
-	memcpy(argv + 5, r->qemu + 1, (n - 1) * sizeof(*argv));
+	for (size_t i = 0; i < r->nat; i++)
+		if (r->at[i].function) {
+			snprintf(gdb, sizeof(gdb), "unix:%s/gdb.sock,server=on,wait=off", r->dir);
+			argv[extra++] = "-gdb";
+			argv[extra++] = gdb;
+			break;
+		}
+	memcpy(argv + extra, r->qemu + 1, (n - 1) * sizeof(*argv));
 	pid = fork();
 	if (pid < 0) {
 		free(argv);
@@ -336,6 +418,48 @@ static bool still_running(void *ctx)
 	return !interrupted && qemu_alive(ctx, why, sizeof(why));
 }
 
+/* The last lines of the serial console on stderr, after a stage failed,
+ * control bytes escaped: the guest's bytes never drive the terminal. */
+static void console_tail(const struct run *r)
+{
+	char path[PATH_MAX + 16], buf[2048];
+	FILE *f;
+	long len;
+	size_t n, start = 0, lines = 0;
+
+	snprintf(path, sizeof(path), "%s/serial.log", r->dir);
+	if (!(f = fopen(path, "rb")))
+		return;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, len > (long)sizeof(buf) ? len - (long)sizeof(buf) : 0, SEEK_SET);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	for (size_t i = n; i-- > 0;)
+		if (buf[i] == '\n' && ++lines == 12) {
+			start = i + 1;
+			break;
+		}
+	fprintf(stderr, "kho-qemu-check: the console's last lines%s:\n", r->console || r->keep ?
+		"" : " (--console FILE keeps all)");
+	fputs("  | ", stderr);
+	for (size_t i = start; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n')
+			fputs("\n  | ", stderr);
+		else if (c == '\r')
+			continue;
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 /* Wait until @re matches the serial log after *@from; *@from moves past
  * the match. returns: 0, or 2 after saying why. */
 static int wait_for(struct run *r, const char *re_text, size_t *from, size_t stage)
@@ -382,12 +506,16 @@ static int wait_for(struct run *r, const char *re_text, size_t *from, size_t sta
 		}
 		if (!qemu_alive(r, why, sizeof(why))) {
 			regfree(&re);
-			return fail(r, "stage %zu (--at \"%s\"): %s", stage + 1, re_text, why);
+			fail(r, "stage %zu (--at \"%s\"): %s", stage + 1, re_text, why);
+			console_tail(r);
+			return 2;
 		}
 		if (qmp_now() > deadline) {
 			regfree(&re);
-			return fail(r, "stage %zu: \"%s\" did not appear on the serial console "
-				    "within %.0f s", stage + 1, re_text, r->timeout);
+			fail(r, "stage %zu: \"%s\" did not appear on the serial console "
+			     "within %.0f s", stage + 1, re_text, r->timeout);
+			console_tail(r);
+			return 2;
 		}
 		usleep(20000);
 	}
@@ -567,6 +695,41 @@ static int stage(struct run *r, const char *at)
 	return rc;
 }
 
+/*
+ * Run the guest until its kernel enters @m's function: stop it (QEMU stops
+ * it as the gdbstub client connects, else 0x03), set a hardware breakpoint,
+ * continue, wait for the hit, and clear the breakpoint, leaving the guest
+ * stopped for stage(). returns: 0, or 2 after saying why.
+ */
+static int reach_function(struct run *r, const struct moment *m, size_t i)
+{
+	double deadline = qmp_now() + r->timeout;
+	char why[PATH_MAX + 128];
+
+	if (r->gdb.fd < 0) {
+		snprintf(why, sizeof(why), "%s/gdb.sock", r->dir);
+		if (gdb_connect(&r->gdb, why, deadline, why, sizeof(why)))
+			return fail(r, "stage %zu (--at-function %s): %s", i + 1, m->text, why);
+	} else {
+		json_t *st = qmp_command(&r->qmp, "query-status", NULL, deadline, why, sizeof(why));
+		bool running = json_is_true(json_object_get(st, "running"));
+
+		json_decref(st);
+		if (!st || (running && gdb_interrupt(&r->gdb, deadline, why, sizeof(why))))
+			return fail(r, "stage %zu (--at-function %s): %s", i + 1, m->text, why);
+	}
+	if (gdb_breakpoint(&r->gdb, true, m->addr, 1, deadline, why, sizeof(why)) ||
+	    gdb_continue(&r->gdb, deadline, why, sizeof(why)) ||
+	    gdb_wait_stop(&r->gdb, deadline, still_running, r, why, sizeof(why)) ||
+	    gdb_breakpoint(&r->gdb, false, m->addr, 1, deadline, why, sizeof(why))) {
+		fail(r, "stage %zu (--at-function %s at 0x%llx): %s", i + 1, m->text,
+		     (unsigned long long)m->addr, why);
+		console_tail(r);
+		return 2;
+	}
+	return 0;
+}
+
 static int diffs(struct run *r)
 {
 	int worst = 0;
@@ -600,23 +763,48 @@ static int diffs(struct run *r)
 	return worst;
 }
 
+/* @from to @to, renamed, or copied where they are on different file
+ * systems, through a temporary name beside @to. returns: 0, or -1 (errno). */
+static int move_file(const char *from, const char *to, bool keep_from)
+{
+	char tmp[PATH_MAX + 16];
+
+	if (!keep_from && !rename(from, to))
+		return 0;
+	if (!keep_from && errno != EXDEV)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", to);
+	if (copy_file(from, tmp) || rename(tmp, to)) {
+		int e = errno;
+
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return keep_from ? 0 : unlink(from);
+}
+
 static void remove_dir(struct run *r)
 {
-	char path[PATH_MAX + 32];
-	static const char *const fixed[] = { "qmp.sock", "serial.log", "inspect.json" };
+	char path[PATH_MAX + 32], kept[PATH_MAX + 32];
+	static const char *const fixed[] = { "qmp.sock", "gdb.sock", "serial.log", "inspect.json" };
 
 	if (!r->dir[0])
 		return;
+	snprintf(path, sizeof(path), "%s/serial.log", r->dir);
+	if (r->console && !access(path, F_OK) && move_file(path, r->console, true))
+		fprintf(stderr, "kho-qemu-check: %s: %s\n", r->console, strerror(errno));
+	snprintf(kept, sizeof(kept), "%s/console.log", r->keep ? r->keep : "");
+	if (r->keep && !access(path, F_OK) && move_file(path, kept, true))
+		fprintf(stderr, "kho-qemu-check: %s: %s\n", kept, strerror(errno));
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
 		snprintf(path, sizeof(path), "%s/%s", r->dir, fixed[i]);
 		unlink(path);
 	}
 	for (size_t i = 0; i <= r->nstages; i++) {
-		char kept[PATH_MAX + 32];
-
 		snprintf(path, sizeof(path), "%s/stage-%zu.elf", r->dir, i);
 		snprintf(kept, sizeof(kept), "%s/stage-%zu.elf", r->keep ? r->keep : "", i + 1);
-		if (r->keep && i < r->nstages && !access(path, F_OK) && rename(path, kept))
+		if (r->keep && i < r->nstages && !access(path, F_OK) && move_file(path, kept, false))
 			fprintf(stderr, "kho-qemu-check: %s: %s\n", kept, strerror(errno));
 		unlink(path);
 	}
@@ -678,7 +866,7 @@ static void print_text(const struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .qmp = { .fd = -1 } };
+	struct run r = { .qmp = { .fd = -1 }, .gdb = { .fd = -1 } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *tmp = getenv("TMPDIR");
 	size_t from = 0;
@@ -713,11 +901,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < (r.nat ? r.nat : 1); i++) {
 		int s;
 
-		if (r.nat && (s = wait_for(&r, r.at[i], &from, i))) {
+		if (r.nat && (s = r.at[i].function ? reach_function(&r, &r.at[i], i) :
+				  wait_for(&r, r.at[i].text, &from, i))) {
 			rc = s;
 			goto out;
 		}
-		s = stage(&r, r.nat ? r.at[i] : NULL);
+		s = stage(&r, r.nat ? r.at[i].text : NULL);
 		if (s == 2) {
 			rc = 2;
 			goto out;
@@ -730,6 +919,7 @@ int main(int argc, char **argv)
 	if (r.diff && diffs(&r) == 2)
 		rc = 2;
 out:
+	gdb_close(&r.gdb);
 	stop_qemu(&r);
 	if (rc != 2 || json_array_size(r.stages)) {
 		if (r.json) {
