@@ -155,6 +155,13 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 			 "total_pages says %u", t->name, HEX(v.pages), t->u.vmalloc.total_pages);
 }
 
+void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f)
+{
+	for (size_t i = 0; i < in->ho.nsubtrees; i++)
+		if (in->ho.subtrees[i].kind == KHO_BLOB_KEXEC_METADATA)
+			check_kexec(in, &in->ho.subtrees[i], f);
+}
+
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f)
 {

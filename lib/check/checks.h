@@ -62,6 +62,9 @@ void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, enum 
 void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* What decoded blobs name must be preserved (needs the walk). */
+/* A consumed handover: what its blobs the successor keeps say about
+ * themselves (kexec-metadata), without the map. */
+void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f);
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f);
 

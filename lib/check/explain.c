@@ -167,6 +167,21 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "at its pfn.",
 	  "The finding names the first byte not covered, or the folio; the handler that "
 	  "preserved it (memfd, others) missed a kho_preserve_folio()." },
+	[KHO_CHECK_HANDOVER_CONSUMED] = {
+	  "Not a problem: a successor (7.2.13, 7.3-rc7) frees the tree of the handover it "
+	  "received at memblock_free_all and the LUO root, blocks and records as it restores "
+	  "them; it keeps only that FDT page, kexec-metadata and memblock. It makes its own "
+	  "handover (kho_init) only after that, so once both are in a dump the older one is "
+	  "consumed, and findings on its freed pages would say nothing about either kernel.",
+	  "To verify the handover the successor received, dump it before it is consumed: "
+	  "stop at kho_memory_init (kho-qemu-check --at-function kho_memory_init)." },
+	[KHO_CHECK_LUO_PENDING] = {
+	  "Not a problem: LUO (7.2.13, 7.3-rc7) serializes its sessions only in "
+	  "liveupdate_reboot(), called from kernel_kexec(); until then sessions_pa is 0 and "
+	  "the FLB count 0, though the sessions' blocks, records and folios are already "
+	  "preserved keys. The finding names the preserved pages no owner explains yet.",
+	  "To check the sessions, dump at machine_kexec (kho-qemu-check --at-function "
+	  "machine_kexec) or in the successor before it retrieves them." },
 };
 
 bool kho_check_explain_id(enum kho_check_id check, const char **why, const char **how)

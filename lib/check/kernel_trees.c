@@ -42,7 +42,8 @@ void kho_check_kernel_trees(const struct kho_boot_info *bi,
 	for (size_t i = 0; i < n; i++) {
 		if (in[i]->ho.fdt_phys_unknown)
 			continue;
-		if (in[i]->ho.fdt_phys == bi->fdt)
+		/* before kho_init kho_out holds an empty tree and no FDT */
+		if (in[i]->ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
 			compare(in[i], "kho_out", bi->out_tree);
 		if (bi->incoming_fdt && in[i]->ho.fdt_phys == bi->incoming_fdt)
 			compare(in[i], "kho_in", bi->in_tree);

@@ -92,7 +92,7 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 		goto fail;
 	for (size_t i = 0; i < r->n; i++) {
 		struct kho_verify_opts vo = { .scratch_arrays = arrays, .nscratch_arrays = narrays,
-					      .keep_runs = true };
+					      .keep_runs = true, .consumed = c[order[i]].consumed };
 
 		if ((st = kho_inspect(src, c[order[i]].phys, &vo, &r->in[i], err)))
 			goto fail;

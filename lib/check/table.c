@@ -76,6 +76,12 @@ static const struct kho_check_info checks[] = {
 	  "a memfd record: unknown seal or flag bits, nr_folios, folio outside memory or size, overlap" },
 	[KHO_CHECK_LUO_NOT_PRESERVED] = { "luo-not-preserved", KHO_SEV_ERROR,
 	  "a LUO block, array, FLB page, handler record, vmalloc page or folio is not preserved" },
+	[KHO_CHECK_HANDOVER_CONSUMED] = { "handover-consumed", KHO_SEV_NOTE,
+	  "the incoming handover in a successor's dump, consumed by design: only its FDT, "
+	  "kexec-metadata and memblock are checked" },
+	[KHO_CHECK_LUO_PENDING] = { "luo-pending", KHO_SEV_NOTE,
+	  "LUO before the kexec: sessions are serialized at reboot(KEXEC), so none are "
+	  "reachable yet" },
 	[KHO_CHECK_COUNT] = { NULL, 0, NULL },
 };
 _Static_assert(sizeof(checks) / sizeof(*checks) == KHO_CHECK_COUNT + 1,

@@ -4,6 +4,7 @@
 
 #include <libfdt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/util.h"
 #include "checks.h"
@@ -200,6 +201,24 @@ static enum kho_status walk_and_check(struct kho_source *src,
 	return KHO_OK;
 }
 
+/* What a successor keeps of the handover it consumed (7.2/7.3: the FDT
+ * page, kexec-metadata and memblock stay reserved): those are decoded and
+ * checked; no other blob, no LUO, no tree. */
+static enum kho_status inspect_consumed(struct kho_source *src, struct kho_inspection *in)
+{
+	in->consumed = true;
+	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
+		struct kho_subtree *t = &in->ho.subtrees[i];
+
+		if (!strcmp(t->name, "kexec-metadata") || !strcmp(t->name, "memblock"))
+			kho_subtree_decode(src, t);
+	}
+	check_scratch_layout(in, &in->findings);
+	check_blobs(in, &in->findings);
+	check_kept_blobs(in, &in->findings);
+	return in->findings.oom ? KHO_ERR_NOMEM : KHO_OK;
+}
+
 enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    const struct kho_verify_opts *o,
 			    struct kho_inspection *in, struct kho_error *err)
@@ -229,6 +248,8 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 		return st;
 	if (!in->ho.fdt_ok)
 		return KHO_OK;
+	if (o->consumed)
+		return inspect_consumed(src, in);
 	/* Without blob-size (kho-v1, v2) decoding says how large a blob is. */
 	for (size_t i = 0; i < in->ho.nsubtrees; i++)
 		kho_subtree_decode(src, &in->ho.subtrees[i]);

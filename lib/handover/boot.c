@@ -339,15 +339,25 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 		s.kho_scratch += s.kho_scratch ? v : 0;
 		s.kho_scratch_cnt += s.kho_scratch_cnt ? v : 0;
 	}
-	/* kho_out.fdt: the outgoing FDT's kernel virtual address */
-	if ((st = virt(src, s.kho_out, "kho_out", &phys, err)) ||
-	    (st = read_u64(src, phys, &v, err)) ||
-	    (st = virt(src, v, "kho_out.fdt", &out->fdt, err)))
-		return st;
-	out->fdt_size = kho_source_page_size(src);
 	/* Optional: what cannot be read stays 0, and @err untouched. */
 	if (s.kho_in && !virt(src, s.kho_in, "kho_in", &phys, &opt))
 		read_u64(src, phys, &out->incoming_fdt, &opt);
+	/* kho_out.fdt: the outgoing FDT's kernel virtual address. NULL until
+	 * kho_init (an fs_initcall): a successor early in its boot has only
+	 * the handover it received, which is then the one to inspect. */
+	if ((st = virt(src, s.kho_out, "kho_out", &phys, err)) ||
+	    (st = read_u64(src, phys, &v, err)))
+		return st;
+	if (!v && !out->incoming_fdt)
+		return kho_error_set(err, KHO_ERR_NODATA, "kho_out.fdt is NULL and kho_in.fdt_phys "
+				     "is 0: this kernel has made no handover yet (stopped before "
+				     "kho_init?) and received none");
+	out->fdt_is_incoming = !v;
+	if (!v)
+		out->fdt = out->incoming_fdt;
+	else if ((st = virt(src, v, "kho_out.fdt", &out->fdt, err)))
+		return st;
+	out->fdt_size = kho_source_page_size(src);
 	if (s.kho_scratch && s.kho_scratch_cnt &&
 	    !virt(src, s.kho_scratch, "kho_scratch", &phys, &opt) &&
 	    !read_u64(src, phys, &v, &opt) && v &&

@@ -100,6 +100,56 @@ static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_s
 	}
 }
 
+#define CONSUMED_TAIL "consumed: only its FDT, kexec-metadata and memblock are checked"
+
+/* --vmlinux: kho_in.fdt_phys, while the kernel has made its own handover. */
+static void consumed_by_user(struct kho_candidate *c, size_t n, const struct kho_select_opts *o)
+{
+	if (!o->incoming_fdt || o->chosen == o->incoming_fdt)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (c[i].phys == o->incoming_fdt) {
+			c[i].consumed = c[i].inspect = true;
+			snprintf(c[i].why, sizeof(c[i].why), "the incoming handover (kho_in.fdt_phys), "
+				 "which the kernel freed before it made its own (kho_out.fdt): "
+				 CONSUMED_TAIL);
+		}
+}
+
+/*
+ * Without symbols: a representative whose kexec-metadata count is one
+ * below that of another that preserves itself is that kernel's incoming
+ * handover (chain.c). returns: how many were labelled.
+ */
+static size_t consumed_by_chain(struct kho_source *src, struct kho_candidate *c, size_t n,
+				const bool *rep)
+{
+	uint32_t *count = calloc(n ? n : 1, sizeof(*count));
+	bool *known = calloc(n ? n : 1, sizeof(*known));
+	size_t labelled = 0;
+
+	if (!count || !known)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		known[i] = rep[i] && kho_candidate_kexec_count(src, &c[i], &count[i]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n && known[i]; j++) {
+			if (!known[j] || c[j].self_preserved != KHO_SELF_YES ||
+			    count[j] != count[i] + 1)
+				continue;
+			c[i].consumed = true;
+			labelled++;
+			snprintf(c[i].why, sizeof(c[i].why), "the incoming handover of the kernel that "
+				 "wrote 0x%llx (kexec #%u, then #%u), " CONSUMED_TAIL,
+				 HEX(c[j].phys), count[i], count[j]);
+			break;
+		}
+out:
+	free(count);
+	free(known);
+	return labelled;
+}
+
 static void ambiguous(const struct kho_candidate *c, const size_t *order, size_t norder,
 		      struct kho_findings *top)
 {
@@ -127,6 +177,7 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 		c[i].inspect = false;
 		c[i].why[0] = '\0';
 		c[i].possibly_overwritten = false;
+		c[i].consumed = false;
 	}
 	if (o->chosen_by) {
 		enum kho_status st = kho_label_stale(src, c, n, o, err);
@@ -134,19 +185,28 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 		if (st)
 			return st;
 		chosen_by_user(c, n, o);
+		consumed_by_user(c, n, o);
 	} else {
+		bool *rep = calloc(n ? n : 1, sizeof(*rep));
+
+		if (!rep)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		for (size_t i = 0; i < n; i++)
-			distinct += representative(c, n, i) == i;
+			distinct += rep[i] = representative(c, n, i) == i;
+		distinct -= consumed_by_chain(src, c, n, rep);
+		free(rep);
 		for (size_t i = 0; i < n; i++) {
 			size_t r = representative(c, n, i);
 
 			c[i].inspect = r == i || o->all;
+			if (c[i].consumed)
+				continue;
 			if (r != i)
 				snprintf(c[i].why, sizeof(c[i].why), "%s: a copy of the FDT at 0x%llx",
 					 o->all ? "inspected (--all)" : "not inspected", HEX(c[r].phys));
 			else if (distinct == 1)
 				snprintf(c[i].why, sizeof(c[i].why), "the only KHO FDT in the dump%s; "
-					 "%s", n > 1 ? " but for copies" : "",
+					 "%s", n > 1 ? " but for copies and consumed ones" : "",
 					 self_words(c[i].self_preserved));
 			else
 				snprintf(c[i].why, sizeof(c[i].why), "one of %zu that could be the "
@@ -154,13 +214,23 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 		}
 	}
 	/* Those that preserve themselves first (the likely outgoing one),
-	 * then by address. */
-	for (int pass = 0; pass < 2; pass++)
+	 * then by address; consumed ones last. */
+	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < n; i++)
-			if (c[i].inspect && (c[i].self_preserved == KHO_SELF_YES) == !pass)
+			if (c[i].inspect && (pass == 2 ? c[i].consumed : !c[i].consumed &&
+					     (c[i].self_preserved == KHO_SELF_YES) == !pass))
 				order[(*norder)++] = i;
-	if (!o->chosen_by && distinct > 1)
-		ambiguous(c, order, *norder, top);
+	for (size_t k = 0; k < *norder; k++)
+		if (c[order[k]].consumed)
+			kho_flag(top, KHO_CHECK_HANDOVER_CONSUMED, c[order[k]].phys, "the KHO FDT at "
+				 "0x%llx is %s", HEX(c[order[k]].phys), c[order[k]].why);
+	if (!o->chosen_by && distinct > 1) {
+		size_t live = 0;      /* consumed ones come last and are no rival */
+
+		while (live < *norder && !c[order[live]].consumed)
+			live++;
+		ambiguous(c, order, live, top);
+	}
 	if (top->oom)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;

@@ -406,6 +406,15 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	if (flb)
 		flbs(d, flb, t->phys);
 	files_of_sessions(d);
+	/* 7.2/7.3 write sessions_pa only in liveupdate_reboot() (from
+	 * kernel_kexec()); a running kernel's LUO has none yet. */
+	if (!sessions) {
+		l->pending = true;
+		kho_flag(d->f, KHO_CHECK_LUO_PENDING, t->phys, "LUO live update #%llu: no "
+			 "session is serialized (sessions_pa 0), as before reboot(KEXEC) "
+			 "serializes them; pages of open sessions have no owner here",
+			 (unsigned long long)l->liveupdate_num);
+	}
 }
 
 enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,

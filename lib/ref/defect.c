@@ -633,6 +633,52 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
 }
 
 /*
+ * handover-consumed: the dump of a successor in user space. Its own KHO
+ * FDT (this one's copy, whose kexec-metadata counts one kexec more, in a
+ * page preserved like the real one) is the live handover; the real one is
+ * the handover it received and consumed. 7.2/7.3 make theirs in kho_init,
+ * after freeing the tree of the one they received.
+ */
+static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_defect *d,
+						struct kho_error *err)
+{
+	(void)d;
+	return ref_alloc(ref, 0, &ref->successor_fdt, err) ?:
+	       kho_ref_preserve_folio(ref, ref->successor_fdt, 0, err) ?:
+	       ref_alloc(ref, 0, &ref->successor_meta, err) ?:
+	       kho_ref_preserve_folio(ref, ref->successor_meta, 0, err);
+}
+
+static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_defect *d,
+					       struct kho_error *err)
+{
+	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
+	const struct ref_blob *meta = NULL;
+	uint8_t blob[73], raw[8];
+	int node;
+
+	(void)d;
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (ref->blobs[i].kind == BLOB_KEXEC_METADATA)
+			meta = &ref->blobs[i];
+	if (!meta)
+		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: the handover "
+				     "needs kexec-metadata (7.1+), which counts the kexecs");
+	if (!copy)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	mem_read(&ref->mem, ref->fdt_phys, copy, ref->geo.page_size);
+	mem_read(&ref->mem, meta->phys, blob, sizeof(blob));
+	store_u32(blob + 69, load_u32(blob + 69, false) + 1, false);
+	store_u64(raw, ref->successor_meta, false);
+	node = fdt_subnode_offset(copy, 0, meta->name);
+	if (node < 0 || fdt_setprop_inplace(copy, node, "preserved-data", raw, 8))
+		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: no preserved-data "
+				     "in sub-node %s", meta->name);
+	return mem_write(&ref->mem, ref->successor_fdt, copy, ref->geo.page_size, err) ?:
+	       mem_write(&ref->mem, ref->successor_meta, blob, sizeof(blob), err);
+}
+
+/*
  * dump-truncated: the ELF images end halfway through the last RAM range,
  * where a folio is preserved (its key is then not dumped). Raw images
  * cannot say they were cut: this defect is about ELF dumps.
@@ -861,9 +907,12 @@ static const struct defect_def defects[] = {
 	{ "v1-bitmap", NEEDS_V1, NULL, NULL, v1_bitmap_after, "outside shifted" },
 	{ "scratch-unknown", NEEDS_ANY, NULL, NULL, scratch_unknown_after, "" },
 	{ "dump-truncated", NEEDS_ANY, NULL, dump_truncated_before, NULL, "" },
+	{ "handover-consumed", NEEDS_V2, NULL, handover_consumed_before, handover_consumed_after,
+	  "" },
 	{ "handover-ambiguous", NEEDS_ANY, NULL, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
 	{ "luo-format", NEEDS_LUO, luo_defect_prepare, NULL, luo_format_after, "compatible size" },
+	{ "luo-pending", NEEDS_LUO, luo_defect_prepare, NULL, luo_pending_after, "" },
 	{ "luo-block", NEEDS_LUO, luo_defect_prepare, NULL, luo_block_after,
 	  "count0 capacity cycle misaligned" },
 	{ "luo-session", NEEDS_LUO, luo_defect_prepare, NULL, luo_session_after,

@@ -404,6 +404,12 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	}
 	if (!ref->fdt_unusable)
 		check_scratch(ref, f);
+	/* luo-v5 with no session serialized reads as a kernel before its
+	 * reboot(KEXEC) (luo-pending, recorded by that defect otherwise) */
+	if (!ref->fdt_unusable && ref->luo && ref->luo->version == 5 && !ref->luo->ns &&
+	    !ref->luo->pending && !ref->luo->undecodable && ref->blobs[ref->luo->blob].phys)
+		add_sev(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
+			"LUO: no sessions serialized");
 	if (!ref->fdt_unusable && !ref->map_unusable) {
 		for (size_t i = 0; i < ref->nkeys; i++) {
 			st = range_list_add(&preserved, ref->keys[i].phys,
@@ -535,12 +541,22 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	return h;
 }
 
+/* A consumed handover (handover-consumed): its FDT, and what a verifier
+ * no longer looks at left empty. */
+static json_t *consumed_json(const struct kho_ref *ref)
+{
+	return json_pack("{s:{s:o, s:o, s:s, s:s}, s:b, s:[], s:{s:i}, s:[]}",
+		"fdt", "phys", hex(ref->fdt_phys), "size", hex(ref->fdt_size),
+		"compatible", ref->compatible, "found_by", "scan", "consumed", 1,
+		"ranges", "stats", "keys", 0, "findings");
+}
+
 enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 				 const struct kho_write_opts *opts,
 				 struct kho_error *err)
 {
 	json_t *doc, *args, *summary, *handovers, *top;
-	uint64_t fdts[2], real;
+	uint64_t fdts[3], real;
 	size_t counts[4] = { 0 }, nfdt = 0;
 	enum kho_status st;
 	char buf[64];
@@ -556,7 +572,12 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	fdts[nfdt++] = real;
 	if (ref->decoy_fdt)
 		fdts[nfdt++] = ref->decoy_fdt;
-	if (nfdt == 2 && (self_key(ref, fdts[1]) > self_key(ref, fdts[0]) ||
+	/* a successor's dump: its own handover first, the consumed one last */
+	if (ref->successor_fdt) {
+		fdts[0] = ref->successor_fdt;
+		fdts[nfdt++] = real;
+	}
+	if (nfdt == 2 && !ref->successor_fdt && (self_key(ref, fdts[1]) > self_key(ref, fdts[0]) ||
 			  (self_key(ref, fdts[1]) == self_key(ref, fdts[0]) && fdts[1] < fdts[0]))) {
 		fdts[0] = ref->decoy_fdt;
 		fdts[1] = real;
@@ -566,6 +587,11 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 		struct findings f = { 0 };
 
 		ref->fdt_phys = fdts[h];
+		if (fdts[h] == real && ref->successor_fdt) {
+			json_array_append_new(handovers, consumed_json(ref));
+			ref->fdt_phys = real;
+			continue;
+		}
 		st = derive(ref, &f, real);
 		if (!st)
 			json_array_append_new(handovers, handover_json(ref, &f));
@@ -583,7 +609,13 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 			"phys", hex(ref->cut_phys), "message", "the ELF file ends early"));
 		counts[KHO_SEV_INCOMPLETE]++;
 	}
-	if (nfdt > 1) {
+	if (ref->successor_fdt) {
+		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
+			"check", "handover-consumed", "severity", "note", "phys", hex(real),
+			"message", "the incoming handover of the kernel that wrote the other, "
+			"consumed"));
+		counts[KHO_SEV_NOTE]++;
+	} else if (nfdt > 1) {
 		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
 			"check", "handover-ambiguous", "severity", "warning", "phys", hex(fdts[0]),
 			"message", "2 KHO FDTs could each be the handover and nothing chose one"));

@@ -95,6 +95,7 @@ struct ref_luo {
 	size_t nblocks;
 	uint64_t flb_page;         /* 0: none */
 	bool undecodable;          /* luo-format: a reader decodes nothing */
+	bool pending;              /* luo-pending: before reboot(KEXEC), nothing serialized */
 	bool sessions_unread;      /* v1 array count is a luo-block finding */
 };
 
@@ -131,6 +132,8 @@ enum kho_status luo_write_memfds(struct kho_ref *ref, const char *dir,
 /* luo_defect.c */
 enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
 				   struct kho_error *err);
+enum kho_status luo_pending_after(struct kho_ref *ref, struct ref_defect *d,
+				  struct kho_error *err);
 enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
 				 struct kho_error *err);
 enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,

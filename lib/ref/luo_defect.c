@@ -169,6 +169,29 @@ enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
 
 /* ---- luo-format ---- */
 
+/*
+ * luo-pending: the state of a running 7.2/7.3 kernel before
+ * liveupdate_reboot(): sessions, their blocks, records and folios are
+ * preserved, but sessions_pa is still 0 and the FLB area's count 0.
+ */
+enum kho_status luo_pending_after(struct kho_ref *ref, struct ref_defect *d,
+				  struct kho_error *err)
+{
+	struct ref_luo *l = ref->luo;
+	enum kho_status st;
+
+	(void)d;
+	if (l->version != 5)
+		return kho_error_set(err, KHO_ERR_INVALID, "luo-pending: luo-v5 only (luo-v1 "
+				     "kernels write their sessions as they are made)");
+	l->pending = true;
+	st = luo_write_root(ref, "luo-v5", err);
+	if (!st && l->flb_page)
+		st = put_u64(ref, l->flb_page + 8, 0, err);
+	return st ?: ref_record(ref, "luo-pending", ref->blobs[l->blob].phys, err,
+				"LUO: no sessions serialized yet (sessions_pa 0)");
+}
+
 enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
 				 struct kho_error *err)
 {

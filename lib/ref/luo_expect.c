@@ -160,7 +160,7 @@ json_t *luo_json(struct kho_ref *ref)
 		json_decref(flbs);
 		return NULL;
 	}
-	for (size_t i = 0; i < l->ns; i++) {
+	for (size_t i = 0; i < l->ns && !l->pending; i++) {
 		const struct luo_session *s = &l->s[i];
 		json_t *files = json_array();
 
@@ -173,7 +173,7 @@ json_t *luo_json(struct kho_ref *ref)
 		json_array_append_new(sessions, json_pack("{s:s, s:o}", "name", s->written,
 							  "files", files));
 	}
-	for (size_t i = 0; i < l->nflbs; i++)
+	for (size_t i = 0; i < l->nflbs && !l->pending; i++)
 		json_array_append_new(flbs, json_pack("{s:s, s:o, s:I}", "name", l->flbs[i].name,
 						      "data", hex(l->flbs[i].data),
 						      "count", (json_int_t)l->flbs[i].count));
@@ -181,6 +181,9 @@ json_t *luo_json(struct kho_ref *ref)
 	json_object_set_new(o, "format", json_string(l->version == 1 ? "luo-v1" : "luo-v5"));
 	json_object_set_new(o, "phys", hex(ref->blobs[l->blob].phys));
 	json_object_set_new(o, "liveupdate_num", json_integer((json_int_t)l->num));
+	/* luo-v5 with sessions_pa 0: as kho-inspect says it */
+	if (l->version == 5 && (l->pending || !l->ns))
+		json_object_set_new(o, "pending", json_true());
 	json_object_set_new(o, "sessions", sessions);
 	json_object_set_new(o, "flbs", flbs);
 	return o;

@@ -238,7 +238,7 @@ enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct k
 	if (l->version == 5) {
 		memcpy(ser, compat, MIN(strlen(compat), 8));
 		store_u64(ser + 8, l->num, false);
-		store_u64(ser + 16, l->nblocks ? l->blocks[0] : 0, false);
+		store_u64(ser + 16, l->nblocks && !l->pending ? l->blocks[0] : 0, false);
 		store_u64(ser + 24, l->flb_page, false);
 		return mem_write(&ref->mem, b->phys, ser, sizeof(ser), err);
 	}

@@ -104,6 +104,9 @@ struct kho_ref {
 	size_t scratch_array_cap;    /* entries it has room for */
 	bool scratch_untold;         /* the verifier is not told where kho_scratch[] is */
 	uint64_t decoy_fdt;          /* handover-ambiguous: a second KHO FDT, or 0 */
+	/* handover-consumed: the successor's own KHO FDT and kexec-metadata,
+	 * or 0; this handover is then the one it consumed */
+	uint64_t successor_fdt, successor_meta;
 	uint64_t cut_phys;           /* dump-truncated: ELF files end at its bytes, or 0 */
 	bool lost_leaf;              /* radix-unreadable fdt: a leaf the dump lacks, */
 	uint64_t lost_leaf_index;    /* ... whose keys are key >> bitmap_log2 == this */

@@ -244,7 +244,8 @@ START_TEST(check_table_holds_the_contract)
 		{ "dump-truncated", KHO_SEV_INCOMPLETE }, { "luo-format", KHO_SEV_ERROR },
 		{ "luo-block", KHO_SEV_ERROR }, { "luo-session", KHO_SEV_ERROR },
 		{ "luo-file", KHO_SEV_ERROR }, { "luo-memfd", KHO_SEV_ERROR },
-		{ "luo-not-preserved", KHO_SEV_ERROR },
+		{ "luo-not-preserved", KHO_SEV_ERROR }, { "handover-consumed", KHO_SEV_NOTE },
+		{ "luo-pending", KHO_SEV_NOTE },
 	};
 	size_t n = 0;
 

@@ -60,9 +60,12 @@ void print_luo(const struct kho_luo *l, uint64_t page, bool full)
 	pr_str("format", "LUO          %s", kho_luo_format_name(l->format));
 	pr_hex("phys", " at 0x%llx", l->phys);
 	pr_u64("liveupdate_num", ", live update #%llu", l->liveupdate_num);
-	pr_text(": %zu session%s, %zu file%s, %zu FLB%s\n", l->nsessions,
+	pr_text(": %zu session%s, %zu file%s, %zu FLB%s%s\n", l->nsessions,
 		l->nsessions == 1 ? "" : "s", files, files == 1 ? "" : "s", l->nflbs,
-		l->nflbs == 1 ? "" : "s");
+		l->nflbs == 1 ? "" : "s", l->pending ? " (pending: sessions are serialized "
+		"only at reboot(KEXEC))" : "");
+	if (l->pending)
+		pr_bool("pending", NULL, true);
 	pr_arr_open("sessions");
 	for (size_t i = 0; i < l->nsessions; i++) {
 		const struct kho_luo_session *s = &l->session[i];

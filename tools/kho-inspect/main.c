@@ -618,6 +618,11 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	if (!*in->ho.compatible)
 		pr_text(", no compatible: not a KHO FDT");
 	pr_str("found_by", ", found by %s)\n", h->found_by);
+	if (in->consumed) {
+		pr_bool("consumed", NULL, true);
+		pr_text("consumed     the successor's incoming handover: its tree, LUO and other "
+			"blobs were freed, not checked\n");
+	}
 	if (in->ho.compat.ncomponents) {
 		/* "kho-v4;radix-v1;vmalloc-v1": decoded by the root version */
 		pr_arr_open("components");
@@ -1060,6 +1065,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			.keep_spans = o->merge || !strcmp(o->command, "diff"),
 		};
 
+		vo.consumed = s->cands[s->order[i]].consumed;
 		s->hs[i].found_by = so.chosen_by ? so.chosen_by : "scan";
 		s->hs[i].src = s->src;
 		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, &err))

@@ -177,6 +177,9 @@ struct kho_boot_info {
 	uint64_t fdt, fdt_size;
 	uint64_t scratch, scratch_bytes;   /* struct kho_scratch[], 0 if unknown */
 	uint64_t incoming_fdt;             /* --vmlinux: kho_in.fdt_phys */
+	/* --vmlinux: kho_out.fdt was NULL (a successor before kho_init), so
+	 * fdt is the incoming handover's */
+	bool fdt_is_incoming;
 	/* --vmlinux, 7.3+: the trees kho_out.radix_tree and kho_in.radix_tree
 	 * hold, as physical addresses (0: a NULL root). When trees_known is
 	 * false they were not read and trees_note says why (no DWARF, a
@@ -221,8 +224,21 @@ struct kho_candidate {
 	 * in a 1 GiB block that holds nothing the incoming handover preserves,
 	 * which that kernel's extended scratch may have reused */
 	bool possibly_overwritten;
-	char why[192];           /* kho_select(): why it is, or is not */
+	/* kho_select(): the incoming handover of a successor whose own
+	 * handover is in the dump too (or --vmlinux says so): that kernel
+	 * consumed it (freed its tree and most blobs) before it made its own,
+	 * so only what it keeps is inspected (kho_verify_opts.consumed) */
+	bool consumed;
+	char why[256];           /* kho_select(): why it is, or is not */
 };
+
+/*
+ * kho_candidate_kexec_count - the kexec_count in @c's kexec-metadata blob
+ * (7.1+: the kernel that wrote @c had been kexec'd into that many times,
+ * plus one). returns: true with *@count; false without a readable v1 blob.
+ */
+bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidate *c,
+			       uint32_t *count);
 
 /*
  * kho_source_scan_view - the source to read when every page is to be
@@ -282,6 +298,10 @@ struct kho_select_opts {
  * possibly_overwritten); otherwise every candidate is, except exact
  * copies of another (same bytes: one is inspected), and when more than
  * one remains a handover-ambiguous finding naming them goes to @top.
+ * A successor's incoming handover is no rival of its own: a candidate
+ * whose kexec-metadata count is one below that of a candidate preserving
+ * itself (or, with --vmlinux, kho_in.fdt_phys while kho_out.fdt is set)
+ * is labelled consumed and inspected as such (kho_candidate.consumed).
  * @order receives the indices of the candidates to inspect, those that
  * preserve themselves first, then by address; *@norder their number.
  * returns: KHO_OK; KHO_ERR_NOMEM.

@@ -75,6 +75,8 @@ struct kho_luo {
 	enum kho_luo_format format;
 	uint64_t phys;          /* the LUO blob */
 	uint64_t liveupdate_num;
+	/* luo-v5 before reboot(KEXEC): sessions_pa still 0 (luo-pending) */
+	bool pending;
 	struct kho_luo_session *session;
 	size_t nsessions;
 	struct kho_luo_flb *flb;

@@ -43,6 +43,10 @@ struct kho_verify_opts {
 	const char *fdt_file;                  /* --fdt-file */
 	bool keep_runs;                        /* fill runs (listing them) */
 	bool keep_spans;                       /* fill spans with the whole union */
+	/* A successor's incoming handover it consumed (kho_candidate.consumed):
+	 * only what the successor keeps is checked: the FDT, kexec-metadata
+	 * and memblock; the tree, LUO and the other blobs were freed. */
+	bool consumed;
 };
 
 struct kho_inspection {
@@ -65,6 +69,7 @@ struct kho_inspection {
 	struct kho_span *unknown_keys;
 	size_t nunknown_keys, unknown_cap;
 	bool walked;
+	bool consumed;                 /* inspected as consumed (opts.consumed) */
 	struct kho_luo luo;            /* the LUO sub-node's state, when it has one */
 };
 

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""real_kernel.py TOP BUILD WORK VERSION ARCH
+
+A real kernel's handover, checked as kernel CI would (scripts/kernel-ci):
+Linux VERSION for ARCH with KHO, LUO and test_kho boots under QEMU, its
+guest (tests/kernel/guest.c) preserves three memfds in two LUO sessions and
+kexecs into the same kernel, which retrieves and compares them. kho-qemu-check
+stops the guest at four moments and verifies each:
+
+  1. user space before the kexec   clean, luo-pending
+  2. machine_kexec                 clean, the sessions serialized
+  3. the successor, kho_memory_init  clean: the incoming handover, unconsumed
+  4. the successor in user space   clean, handover-consumed, luo-pending
+
+At every moment, with --vmlinux (scratch from kho_scratch) and without (a
+scan; scratch unknown): exit 0, no error, no warning, exactly the notes above.
+The ranges equal an independent decoder's (radix_oracle.py); the memfds
+extract byte for byte at moments 2 and 3; the successor's console says test_kho
+restored its folios and every memfd matched; moments 2 and 3 hold the same keys.
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import radix_oracle
+
+TOP, BUILD, WORK, VERSION, ARCH = sys.argv[1:6]
+INSPECT = os.path.join(BUILD, "tools", "kho-inspect")
+# the successor's own handover has a pending LUO of its own
+NOTES = [["luo-pending"], [], [], ["handover-consumed", "luo-pending"]]
+MOMENTS = ["user space before the kexec", "machine_kexec", "kho_memory_init",
+           "successor user space"]
+# tests/kernel/guest.c: (session, token, pages, written page indices)
+MEMFDS = [("kho-guest-a", 0x1001, 8, {0, 1, 2, 5}), ("kho-guest-a", 0x1002, 1, {0}),
+          ("kho-guest-b", 0x2001, 8, {1, 3, 4, 6, 7})]
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s %s: %s" % (VERSION, ARCH, what), flush=True)
+
+
+def pattern(token, size):
+    """guest.c's pattern(): the bytes a written page holds."""
+    out = bytearray(size)
+    mask = (1 << 64) - 1
+    for word in range(size // 8):
+        x = (token * 0x9e3779b97f4a7c15 + word) & mask
+        x ^= x >> 29
+        x = (x * 0xbf58476d1ce4e5b9) & mask
+        x ^= x >> 32
+        out[word * 8:word * 8 + 8] = struct.pack("<Q", x)
+    return out
+
+
+def memfd_bytes(token, pages, written, page):
+    whole = pattern(token, pages * page)
+    return b"".join(whole[p * page:(p + 1) * page] if p in written else bytes(page)
+                    for p in range(pages))
+
+
+def findings(doc):
+    out = list(doc.get("findings", []))
+    for h in doc.get("handovers", []):
+        out += h.get("findings", [])
+    return out
+
+
+def inspect(*args):
+    r = subprocess.run([INSPECT, "--json"] + list(args), capture_output=True, text=True)
+    try:
+        return r.returncode, json.loads(r.stdout)
+    except ValueError:
+        return r.returncode, {"error": r.stderr.strip()}
+
+
+def verdict(doc, i, how, incomplete):
+    """exit 0 is checked by the caller; here: no error, no warning, the notes."""
+    fs = findings(doc)
+    bad = [f for f in fs if f["severity"] in ("error", "warning")]
+    check(not bad, "moment %d (%s) %s: errors or warnings: %s" % (i + 1, MOMENTS[i], how, bad))
+    notes = sorted(f["check"] for f in fs if f["severity"] == "note")
+    check(notes == NOTES[i], "moment %d (%s) %s: notes %s, expected %s"
+          % (i + 1, MOMENTS[i], how, notes, NOTES[i]))
+    inc = sorted({f["check"] for f in fs if f["severity"] == "incomplete"})
+    check(inc == incomplete, "moment %d (%s) %s: incomplete %s, expected %s"
+          % (i + 1, MOMENTS[i], how, inc, incomplete))
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    kdir = subprocess.run([os.path.join(TOP, "scripts", "kernel-build"), VERSION, ARCH],
+                          capture_output=True, text=True)
+    if kdir.returncode:
+        check(False, "scripts/kernel-build: " + kdir.stderr[-2000:])
+        return
+    vmlinux = os.path.join(kdir.stdout.strip(), "vmlinux")
+    keep, console = os.path.join(WORK, "dumps"), os.path.join(WORK, "console.log")
+    env = dict(os.environ, KHO_BUILD_DIR=BUILD)
+    r = subprocess.run([os.path.join(TOP, "scripts", "kernel-ci"), VERSION, ARCH, "--json",
+                        "--keep", keep, "--console", console, "-I", "--vmlinux", "-I", vmlinux],
+                       capture_output=True, text=True, env=env)
+    check(r.returncode == 0, "scripts/kernel-ci exit %d: %s" % (r.returncode, r.stderr[-3000:]))
+    try:
+        stages = json.loads(r.stdout)["stages"]
+    except (ValueError, KeyError):
+        check(False, "scripts/kernel-ci gave no document: " + r.stdout[-2000:])
+        return
+    check(len(stages) == 4, "%d stages, expected 4" % len(stages))
+    log = open(console, "rb").read().decode("utf-8", "replace") if os.path.exists(console) else ""
+    check("test_kho: KHO restore succeeded" in log, "the successor did not restore test_kho")
+    for session, token, _, _ in MEMFDS:
+        check("khoguest: memfd %s 0x%x matches" % (session, token) in log,
+              "the successor's memfd %s 0x%x" % (session, token))
+    check("khoguest: successor retrieved every memfd" in log, "the successor's verdict")
+
+    for i, stage in enumerate(stages[:4]):
+        dump = os.path.join(keep, "stage-%d.elf" % (i + 1))
+        check(stage["exit"] == 0, "moment %d (%s) with --vmlinux: exit %d"
+              % (i + 1, MOMENTS[i], stage["exit"]))
+        verdict(stage["document"], i, "with --vmlinux", [])
+        rc, doc = inspect("verify", "--ranges", dump)
+        check(rc == 0, "moment %d (%s) without --vmlinux: exit %d %s"
+              % (i + 1, MOMENTS[i], rc, doc.get("error", "")))
+        verdict(doc, i, "without --vmlinux", ["scratch-unknown"])
+        page = doc.get("source", {}).get("page_size", 4096)
+        for h in doc.get("handovers", []):
+            if h.get("consumed"):
+                check(not h.get("ranges"), "moment %d: a consumed handover lists ranges" % (i + 1))
+                continue
+            fdt = int(h["fdt"]["phys"], 16)
+            try:
+                want = radix_oracle.handover_ranges(dump, fdt, page)
+            except (ValueError, KeyError, AssertionError, struct.error) as e:
+                want = "the independent decoder failed: %s" % e
+            got = [(int(x["phys"], 16), x["order"]) for x in h["ranges"]]
+            check(got == want, "moment %d: ranges of 0x%x differ from the independent "
+                  "decoder's (%d against %d keys)" % (i + 1, fdt, len(got), len(want)))
+        if i in (1, 2):
+            out = os.path.join(WORK, "extract-%d" % (i + 1))
+            x = subprocess.run([INSPECT, "extract", "-o", out, dump], capture_output=True,
+                               text=True)
+            check(x.returncode == 0, "moment %d: extract: %s" % (i + 1, x.stderr))
+            for session, token, pages, written in MEMFDS:
+                path = os.path.join(out, "luo", session, "0x%x.memfd" % token)
+                data = open(path, "rb").read() if os.path.exists(path) else b""
+                check(data == memfd_bytes(token, pages, written, page),
+                      "moment %d: memfd %s 0x%x does not extract byte for byte"
+                      % (i + 1, session, token))
+    rc, doc = inspect("diff", os.path.join(keep, "stage-2.elf"), os.path.join(keep, "stage-3.elf"))
+    check(rc == 0 and doc.get("summary", {}).get("same"),
+          "machine_kexec against kho_memory_init: the handover changed on the way: %s"
+          % doc.get("summary"))
+
+
+main()
+print("real-kernel %s %s: %d passed, %d failed" % (VERSION, ARCH, passed, failed))
+sys.exit(1 if failed else 0)
