@@ -446,9 +446,13 @@ static void print_vmlinux(const struct options *o, const struct kho_boot_info *b
 {
 	pr_obj_open("vmlinux");
 	pr_str("path", "vmlinux      %s", o->vmlinux);
-	pr_bool("trees_checked", bi->trees_known ? ": kernel trees cross-checked\n" :
-		": kernel trees not cross-checked", bi->trees_known);
-	if (!bi->trees_known)
+	pr_bool("trees_checked", !bi->trees_known ? ": kernel trees not cross-checked" :
+		bi->out_known && bi->in_known ? ": kernel trees cross-checked\n" :
+		bi->out_known ? ": kho_out's tree cross-checked" :
+		": kho_in's tree cross-checked", bi->trees_known);
+	pr_bool("out_tree_checked", NULL, bi->out_known);
+	pr_bool("in_tree_checked", NULL, bi->in_known);
+	if (bi->trees_note[0])
 		pr_str("note", ": %s\n", bi->trees_note);
 	pr_obj_close();
 }
