@@ -60,6 +60,12 @@ void kho_report_finding(const struct kho_report *r, size_t h, size_t i, const ch
  * per-check cap that kho_report_finding() does not list. */
 void kho_report_summary(const struct kho_report *r, size_t counts[4]);
 
+/* kho_report_partial - whether part of a handover's structure (tree
+ * pages, blob pages a check reads) could not be read, so the verdict
+ * covers a part only: `kho-inspect verify` exits 3 then when no finding
+ * is an error (1 with --strict). returns: true for a partial verdict. */
+bool kho_report_partial(const struct kho_report *r);
+
 #ifdef __cplusplus
 }
 #endif

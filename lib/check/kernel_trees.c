@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The cross-check --vmlinux adds on 7.3+ kernels: a handover the running
- * kernel names must name the tree that kernel holds. Since "kho: store
- * incoming radix tree in kho_in" the outgoing tree is kho_out.radix_tree
- * and the tree deserialized from the incoming handover kho_in.radix_tree;
+ * The cross-check --vmlinux adds: a handover the running kernel names must
+ * name the tree that kernel holds. The outgoing tree is kho_out.radix_tree
+ * (7.2 and 7.3); since "kho: store incoming radix tree in kho_in" (7.3)
+ * the tree deserialized from the incoming handover is kho_in.radix_tree;
  * a kernel whose incoming handover failed to parse keeps fdt_phys 0 and a
  * NULL root. A disagreement means the FDT in the dump is not what the
  * next (or this) kernel works from: an fdt-memory-map error.
@@ -43,12 +43,12 @@ void kho_check_kernel_trees(const struct kho_boot_info *bi,
 		if (in[i]->ho.fdt_phys_unknown)
 			continue;
 		/* before kho_init kho_out holds an empty tree and no FDT */
-		if (in[i]->ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
+		if (bi->out_known && in[i]->ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
 			compare(in[i], "kho_out", bi->out_tree);
-		if (bi->incoming_fdt && in[i]->ho.fdt_phys == bi->incoming_fdt)
+		if (bi->in_known && bi->incoming_fdt && in[i]->ho.fdt_phys == bi->incoming_fdt)
 			compare(in[i], "kho_in", bi->in_tree);
 	}
-	if (!bi->incoming_fdt && bi->in_tree)
+	if (bi->in_known && !bi->incoming_fdt && bi->in_tree)
 		kho_flag(top, KHO_CHECK_FDT_MEMORY_MAP, bi->in_tree,
 			 "kho_in holds the tree at 0x%llx "
 			 "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));

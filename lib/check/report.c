@@ -218,3 +218,12 @@ KHO_EXPORT void kho_report_summary(const struct kho_report *r, size_t counts[4])
 			counts[k] += c[k];
 	}
 }
+
+KHO_EXPORT bool kho_report_partial(const struct kho_report *r)
+{
+	size_t unread = kho_findings_unread(&r->top);
+
+	for (size_t h = 0; h < r->n; h++)
+		unread += kho_findings_unread(&r->in[h].findings);
+	return unread > 0;
+}

@@ -286,37 +286,45 @@ static enum kho_status virt(struct kho_source *src, uint64_t vaddr, const char *
 }
 
 /*
- * 7.3+ ("kho: store incoming radix tree in kho_in"): kho_out.radix_tree.root
- * and kho_in.radix_tree.root, direct-map pointers, as physical addresses.
- * Anything missing leaves trees_known false and says why in trees_note.
+ * kho_out.radix_tree.root (7.2+) and kho_in.radix_tree.root (7.3+, "kho:
+ * store incoming radix tree in kho_in"), direct-map pointers, as physical
+ * addresses. Each is read on its own: a 7.2 kernel's kho_in has no tree,
+ * and its outgoing tree is still worth the cross-check. What is missing
+ * leaves that tree unknown and says why in trees_note.
  */
 static void read_trees(struct kho_source *src, const char *vmlinux, const struct syms *s,
 		       struct kho_boot_info *out)
 {
 	struct kho_tree_offsets off;
 	struct kho_error why = { 0 };
-	uint64_t at[2], root[2], phys;
+	uint64_t root, phys, sym[2] = { s->kho_out, s->kho_in };
 	static const char *const what[2] = { "kho_out.radix_tree.root",
 					     "kho_in.radix_tree.root" };
+	size_t len = 0;
 
-	if (vmlinux_tree_offsets(vmlinux, &off, &why))
-		goto skip;
-	if (!s->kho_in) {
-		kho_error_set(&why, KHO_ERR_NODATA, "no kho_in symbol");
-		goto skip;
+	if (vmlinux_tree_offsets(vmlinux, &off, &why)) {
+		snprintf(out->trees_note, sizeof(out->trees_note), "%s", why.msg);
+		return;
 	}
-	at[0] = s->kho_out + off.out_root;
-	at[1] = s->kho_in + off.in_root;
-	for (int i = 0; i < 2; i++)
-		if (virt(src, at[i], what[i], &phys, &why) || read_u64(src, phys, &root[i], &why) ||
-		    (root[i] && virt(src, root[i], what[i], &root[i], &why)))
-			goto skip;
-	out->trees_known = true;
-	out->out_tree = root[0];
-	out->in_tree = root[1];
-	return;
-skip:
-	snprintf(out->trees_note, sizeof(out->trees_note), "%s", why.msg);
+	for (int i = 0; i < 2; i++) {
+		if (!off.known[i])
+			why = off.why[i];
+		else if (!sym[i])
+			kho_error_set(&why, KHO_ERR_NODATA, "no %s symbol", i ? "kho_in" : "kho_out");
+		else if (!virt(src, sym[i] + off.root[i], what[i], &phys, &why) &&
+			 !read_u64(src, phys, &root, &why) &&
+			 (!root || !virt(src, root, what[i], &root, &why))) {
+			*(i ? &out->in_tree : &out->out_tree) = root;
+			*(i ? &out->in_known : &out->out_known) = true;
+			continue;
+		}
+		len += (size_t)snprintf(out->trees_note + len, sizeof(out->trees_note) - len,
+					"%s%s not cross-checked: %s", len ? "; " : "",
+					i ? "kho_in" : "kho_out", why.msg);
+		if (len >= sizeof(out->trees_note))
+			len = sizeof(out->trees_note) - 1;
+	}
+	out->trees_known = out->out_known || out->in_known;
 }
 
 enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,

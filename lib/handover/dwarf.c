@@ -4,7 +4,8 @@
  * and kho_in, read from the vmlinux's DWARF with libdw. The offsets of
  * member radix_tree move with the kernel's config (the size of the mutex
  * in kho_out, the debugfs state in kho_in), so they are never assumed: no
- * DWARF, or structs without radix_tree (before 7.3), means no answer.
+ * DWARF means no answer, and a struct without radix_tree (kho_in before
+ * 7.3) no answer for that struct only.
  * The DWARF is as hostile as the dump: every walk is bounded, and an
  * offset is believed only inside the struct's own size.
  */
@@ -84,7 +85,8 @@ static enum kho_status root_offset(Dwarf_Die *st, const char *name, uint64_t *of
 
 	if (r > 0)
 		return kho_error_set(err, KHO_ERR_NODATA, "struct %s has no member radix_tree "
-				     "(a kernel before 7.3)", name);
+				     "(%s)", name, strcmp(name, "kho_in") ? "a kernel before 7.2" :
+				     "a kernel before 7.3");
 	if (r < 0 || !member_offset(&rt, &a) || !member_type(&rt, &tree) ||
 	    dwarf_tag(&tree) != DW_TAG_structure_type)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "DWARF of struct %s member radix_tree "
@@ -164,6 +166,16 @@ static bool has_debug_info(Elf *e)
 	return false;
 }
 
+/* One struct's answer into @o->root[@i], or why not into @o->why[@i]. */
+static void one_offset(Dwarf_Die *st, bool have, const char *name, struct kho_tree_offsets *o,
+		       int i)
+{
+	if (!have)
+		kho_error_set(&o->why[i], KHO_ERR_NODATA, "no struct %s in the DWARF", name);
+	else
+		o->known[i] = !root_offset(st, name, &o->root[i], &o->why[i]);
+}
+
 enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *o,
 				     struct kho_error *err)
 {
@@ -174,6 +186,7 @@ enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *
 	Elf *e;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	memset(o, 0, sizeof(*o));
 	if (fd < 0)
 		return kho_error_errno(err, "%s", path);
 	elf_version(EV_CURRENT);
@@ -185,13 +198,10 @@ enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "unreadable DWARF (libdw: %s)", dwarf_errmsg(-1));
 	else
 		st = find_structs(dw, &out, &have_out, &in, &have_in, err);
-	if (!st && !have_out)
-		st = kho_error_set(err, KHO_ERR_NODATA, "no struct kho_out in the DWARF");
-	else if (!st && !have_in)
-		st = kho_error_set(err, KHO_ERR_NODATA, "no struct kho_in in the DWARF");
-	if (!st)
-		st = root_offset(&out, "kho_out", &o->out_root, err) ?:
-		     root_offset(&in, "kho_in", &o->in_root, err);
+	if (!st) {
+		one_offset(&out, have_out, "kho_out", o, KHO_TREE_OUT);
+		one_offset(&in, have_in, "kho_in", o, KHO_TREE_IN);
+	}
 	if (dw)
 		dwarf_end(dw);
 	if (e)

@@ -3,26 +3,31 @@
 #ifndef KHO_HANDOVER_DWARF_H
 #define KHO_HANDOVER_DWARF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kho/error.h"
 
-/* Where the radix trees' root pointers are, from the start of each global. */
+/* Where the radix trees' root pointers are, from the start of each
+ * global: [0] kho_out, [1] kho_in. Each is found or not on its own. */
+enum { KHO_TREE_OUT, KHO_TREE_IN };
 struct kho_tree_offsets {
-	uint64_t out_root;   /* offsetof(struct kho_out, radix_tree.root) */
-	uint64_t in_root;    /* offsetof(struct kho_in, radix_tree.root) */
+	uint64_t root[2];          /* offsetof(struct kho_*, radix_tree.root) */
+	bool known[2];
+	struct kho_error why[2];   /* when not known: why not */
 };
 
 /*
  * vmlinux_tree_offsets - read, from the DWARF of the ELF file @path, where
- * 7.3+ keeps the preserved-memory trees ("kho: store incoming radix tree
- * in kho_in"): struct kho_out and struct kho_in member radix_tree, struct
- * kho_radix_tree member root (a pointer). Their place depends on the
- * kernel's config (mutex size, debugfs state), so nothing is assumed.
- * returns: KHO_OK; KHO_ERR_NODATA when there is no DWARF or the structs
- * have no radix_tree (a kernel before 7.3), KHO_ERR_CORRUPT when the DWARF
- * does not read or describes an impossible layout, KHO_ERR_SYSTEM. The
- * message says which, to be shown as why the cross-check was skipped.
+ * the kernel keeps its preserved-memory trees: struct kho_out member
+ * radix_tree (7.2 and 7.3) and struct kho_in member radix_tree (7.3+, "kho:
+ * store incoming radix tree in kho_in"), struct kho_radix_tree member root
+ * (a pointer). Their place depends on the kernel's config (mutex size,
+ * debugfs state), so nothing is assumed. Each struct is looked up on its
+ * own: a 7.2 vmlinux gives kho_out's offset and says why not kho_in's.
+ * returns: KHO_OK (see @o->known); KHO_ERR_NODATA when there is no DWARF,
+ * KHO_ERR_CORRUPT when it does not read, KHO_ERR_SYSTEM. The message says
+ * which, to be shown as why the cross-check was skipped.
  */
 enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *o,
 				     struct kho_error *err);

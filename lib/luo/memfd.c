@@ -13,9 +13,15 @@
 
 #define SEALS_ALL   0x3f              /* SEAL SHRINK GROW WRITE FUTURE_WRITE EXEC */
 #define FOLIO_SIZE  16
-#define PFN_MASK    ((1ull << 52) - 1)
+#define PFN_BITS    52
 #define MAX_FOLIOS  (1u << 24)        /* records kept: 64 GiB of 4 KiB folios */
 #define HEX(x)      ((unsigned long long)(x))
+
+void kho_luo_folio_word(uint64_t w, bool be, uint64_t *pfn, uint16_t *flags)
+{
+	*pfn = be ? w >> 12 : w & ((1ull << PFN_BITS) - 1);
+	*flags = (uint16_t)(be ? w & 0xfff : w >> PFN_BITS);
+}
 
 bool kho_luo_is_memfd(const char *compat, unsigned *version)
 {
@@ -112,11 +118,12 @@ static void read_folios(struct walk *w, uint64_t want)
 				return;
 			for (uint64_t i = 0; i < per_page && m->nfolios < want; i++) {
 				const uint8_t *e = buf + i * FOLIO_SIZE;
-				uint64_t w0 = load_u64(e, d->be);
+				struct kho_luo_folio *fo = &m->folios[m->nfolios++];
 
-				m->folios[m->nfolios++] = (struct kho_luo_folio){
-					at + i * FOLIO_SIZE, w0 & PFN_MASK, (uint16_t)(w0 >> 52),
-					load_u64(e + 8, d->be), -1 };
+				fo->record = at + i * FOLIO_SIZE;
+				kho_luo_folio_word(load_u64(e, d->be), d->be, &fo->pfn, &fo->flags);
+				fo->index = load_u64(e + 8, d->be);
+				fo->order = -1;
 			}
 		}
 }

@@ -463,7 +463,7 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	return strcmp(variant(d, "key"), "fdt") ? isolated_key(ref, d, err) : KHO_OK;
+	return strcmp(variant(d, "key"), "key") ? KHO_OK : isolated_key(ref, d, err);
 }
 
 /*
@@ -497,14 +497,33 @@ static enum kho_status lose_leaf(struct kho_ref *ref, uint64_t key, struct kho_e
 	       ref_record(ref, "radix-unreadable", leaf, err, "leaf page is not in the dump");
 }
 
-/* The leaf of the isolated key (one key alone in it), or with "fdt" the
- * leaf of the FDT page's key. */
+/*
+ * radix-unreadable root: the map's root page is not in the dump (a kdump
+ * filtered by a makedumpfile that took it for free memory), so nothing of
+ * the map is read: no key, no tree page; every coverage question is
+ * incomplete, and the verdict is partial (exit 3, contract Revision 3).
+ */
+static enum kho_status lose_root(struct kho_ref *ref, struct kho_error *err)
+{
+	ref->nkeys = 0;
+	ref->nnodes = 0;
+	ref->lost_leaf = true;
+	ref->lost_all = true;
+	return range_list_add(&ref->excluded, ref->map_phys, ref->geo.page_size, err) ?:
+	       ref_record(ref, "radix-unreadable", ref->map_phys, err,
+			  "root page is not in the dump");
+}
+
+/* The leaf of the isolated key (one key alone in it), with "fdt" the
+ * leaf of the FDT page's key, with "root" the root. */
 static enum kho_status radix_unreadable_after(struct kho_ref *ref,
 					      struct ref_defect *d,
 					      struct kho_error *err)
 {
 	bool fdt = !strcmp(variant(d, "key"), "fdt");
 
+	if (!strcmp(variant(d, "key"), "root"))
+		return lose_root(ref, err);
 	return lose_leaf(ref, fdt ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
 			 kho_key_encode(&ref->geo, d->phys, d->order), err);
 }
@@ -901,7 +920,7 @@ static const struct defect_def defects[] = {
 	{ "range-not-ram", NEEDS_ANY, NULL, range_not_ram_before, NULL, "" },
 	{ "range-not-dumped", NEEDS_ANY, NULL, range_not_dumped_before, NULL, "" },
 	{ "radix-unreadable", NEEDS_RADIX, NULL, radix_unreadable_before,
-	  radix_unreadable_after, "key fdt" },
+	  radix_unreadable_after, "key fdt root" },
 	{ "scratch-layout", NEEDS_ANY, NULL, NULL, scratch_layout_after, "overlap empty misaligned" },
 	{ "v1-chunk", NEEDS_V1, NULL, NULL, v1_chunk_after, "" },
 	{ "v1-bitmap", NEEDS_V1, NULL, NULL, v1_bitmap_after, "outside shifted" },

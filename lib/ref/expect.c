@@ -257,6 +257,8 @@ static void check_nodes(struct kho_ref *ref, struct findings *f,
 /* Whether some order's key for the block holding @phys is in the lost leaf. */
 static bool in_lost_leaf(const struct kho_ref *ref, uint64_t phys)
 {
+	if (ref->lost_all)
+		return true;
 	for (unsigned o = 0; ref->lost_leaf && o <= kho_max_order(&ref->geo); o++) {
 		uint64_t block = ref->geo.page_size << o;
 
@@ -559,6 +561,7 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	uint64_t fdts[3], real;
 	size_t counts[4] = { 0 }, nfdt = 0;
 	enum kho_status st;
+	bool partial = false;
 	char buf[64];
 	int rc;
 
@@ -595,8 +598,12 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 		st = derive(ref, &f, real);
 		if (!st)
 			json_array_append_new(handovers, handover_json(ref, &f));
-		for (size_t i = 0; i < f.n; i++)
+		for (size_t i = 0; i < f.n; i++) {
 			counts[f.v[i].severity]++;
+			/* the structure unread: kho-inspect's exit 3 (lib/check/verdict.c) */
+			partial |= !strcmp(f.v[i].check, "radix-unreadable") ||
+				   !strcmp(f.v[i].check, "blob-unreadable");
+		}
 		free(f.v);
 		ref->fdt_phys = real;
 		if (st)
@@ -629,11 +636,12 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 		json_array_append_new(args, json_string("--scratch-array"));
 		json_array_append_new(args, json_string(buf));
 	}
-	summary = json_pack("{s:I, s:I, s:I, s:I}",
+	summary = json_pack("{s:I, s:I, s:I, s:I, s:b}",
 			    "error", (json_int_t)counts[KHO_SEV_ERROR],
 			    "warning", (json_int_t)counts[KHO_SEV_WARNING],
 			    "note", (json_int_t)counts[KHO_SEV_NOTE],
-			    "incomplete", (json_int_t)counts[KHO_SEV_INCOMPLETE]);
+			    "incomplete", (json_int_t)counts[KHO_SEV_INCOMPLETE],
+			    "partial", partial);
 	doc = json_pack("{s:{s:s, s:s}, s:{s:s, s:o}, s:{s:s, s:s, s:s, s:I, s:s}, s:o, s:o, s:o}",
 		"tool", "name", "kho-mkimage", "version", KHO_VERSION,
 		"generator", "spec", opts && opts->spec_name ? opts->spec_name : "",

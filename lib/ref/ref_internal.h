@@ -110,6 +110,7 @@ struct kho_ref {
 	uint64_t cut_phys;           /* dump-truncated: ELF files end at its bytes, or 0 */
 	bool lost_leaf;              /* radix-unreadable fdt: a leaf the dump lacks, */
 	uint64_t lost_leaf_index;    /* ... whose keys are key >> bitmap_log2 == this */
+	bool lost_all;               /* radix-unreadable root: the whole map is lost */
 
 	uint64_t boot_params;        /* x86 boot_params to chain a setup_data to, or 0 */
 	uint64_t kernel_data;        /* where kho_out/kho_in/kho_scratch live, or 0 */

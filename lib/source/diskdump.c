@@ -403,7 +403,7 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p,
 	if (missing != UINT64_MAX)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the flattened file ends before "
 				     "its kdump header is whole", src->path);
-	p->be = load_u32(h + DH_BLOCK_SIZE, false) > 0x100000;
+	p->be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
 	version = load_u32(h + DH_VERSION, p->be);
 	p->page = load_u32(h + DH_BLOCK_SIZE, p->be);
 	sub = load_u32(h + DH_SUB_HDR_SIZE, p->be);

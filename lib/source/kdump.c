@@ -15,6 +15,17 @@
 
 #include "../util/util.h"
 
+static bool block_size_plausible(uint32_t b)
+{
+	return b >= 4096 && b <= 65536 && !(b & (b - 1));
+}
+
+bool kdump_header_big_endian(const uint8_t bs[4])
+{
+	return !block_size_plausible(load_u32(bs, false)) &&
+	       block_size_plausible(load_u32(bs, true));
+}
+
 static kdump_ctx_t *ctx_of(struct kho_source *src);
 static uint64_t cut_pfn_of(const struct kho_source *src);
 
@@ -215,7 +226,7 @@ static enum kho_status check_diskdump_header(struct kho_source *src,
 				     "%s: kdump header is truncated", src->path);
 	if (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
 		return KHO_OK;      /* another format: libkdumpfile decides */
-	be = load_u32(h + 428, false) > 0x100000;  /* block_size in the other order */
+	be = kdump_header_big_endian(h + 428);
 	version = load_u32(h + 8, be);
 	block = load_u32(h + 428, be);
 	sub = load_u32(h + 432, be);
@@ -292,7 +303,7 @@ static void find_cut(struct kho_source *src, struct kdump_priv *p)
 	if (!p->pagemap || pread(src->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h, "KDUMP   ", 8))
 		return;
-	be = load_u32(h + 428, false) > 0x100000;
+	be = kdump_header_big_endian(h + 428);
 	block = load_u32(h + 428, be);
 	sub = load_u32(h + 432, be);
 	bitmaps = load_u32(h + 436, be);
@@ -345,7 +356,7 @@ static void read_ram_bitmap(struct kho_source *src, struct kdump_priv *p)
 	if (pread(src->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8)))
 		return;
-	be = load_u32(h + 428, false) > 0x100000;
+	be = kdump_header_big_endian(h + 428);
 	block = load_u32(h + 428, be);
 	sub = load_u32(h + 432, be);
 	bitmaps = load_u32(h + 436, be);

@@ -147,9 +147,18 @@ static enum kho_status open_with(const char *path, const struct kho_source_opts 
 	if (st)
 		goto fail;
 opened:
+	/*
+	 * --page-size, else VMCOREINFO's PAGESIZE (the kernel's own word),
+	 * else what the format says. A kdump's block size is only how the
+	 * file is laid out: QEMU writes arm64 guests' kdumps in 64 KiB blocks
+	 * whatever their page size, so PAGESIZE wins over it (the readers keep
+	 * their blocks for the layout).
+	 */
 	if (o.page_size)
 		src->page_size = o.page_size;
-	else if (!src->page_size && !(src->page_size = source_vmcoreinfo_page_size(src))) {
+	else if (source_vmcoreinfo_page_size(src))
+		src->page_size = source_vmcoreinfo_page_size(src);
+	else if (!src->page_size) {
 		src->page_size = 4096;
 		src->page_size_assumed = true;
 	}

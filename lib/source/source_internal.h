@@ -149,4 +149,14 @@ enum kho_status source_set_vmcoreinfo(struct kho_source *src, const char *text,
 /* Parse the page size out of VMCOREINFO (0 when absent or bad). */
 uint64_t source_vmcoreinfo_page_size(const struct kho_source *src);
 
+/*
+ * kdump_header_big_endian - the byte order of a kdump (diskdump) header,
+ * from its block_size field (@bs, the 4 bytes at offset 428): a power of
+ * two from 4 KiB to 64 KiB in one order only. Read the other way, each
+ * of those is 2^8 or 2^20..2^22, so the two never meet (a test on "big"
+ * alone took a big-endian 4 KiB or 64 KiB block for little-endian).
+ * returns: true for big-endian; false for little-endian or neither.
+ */
+bool kdump_header_big_endian(const uint8_t bs[4]);
+
 #endif

@@ -98,6 +98,7 @@ def library():
         "kho_report_finding": (None, [vp, sz, sz, ctypes.POINTER(cp), ctypes.POINTER(cp),
                                       ctypes.POINTER(u64), ctypes.POINTER(cp)]),
         "kho_report_summary": (None, [vp, ctypes.POINTER(sz)]),
+        "kho_report_partial": (ctypes.c_bool, [vp]),
         "kho_check_count": (sz, []),
         "kho_check_name": (cp, [sz]),
         "kho_check_severity": (ctypes.c_int, [sz]),
@@ -155,7 +156,7 @@ def _document(lib, src, fdt, scratch_array):
         totals = (ctypes.c_size_t * 4)()
         lib.kho_report_summary(rep, totals)
         counts = {"note": totals[0], "incomplete": totals[1], "warning": totals[2],
-                  "error": totals[3]}
+                  "error": totals[3], "partial": bool(lib.kho_report_partial(rep))}
         return {"schema": SCHEMA,
                 "tool": {"name": "kho (python)", "version": lib.kho_version().decode()},
                 "source": {"page_size": lib.kho_source_page_size(src)},

@@ -68,7 +68,7 @@ def main():
             check(not h["findings"], f"{name}: expects {sorted(checks)}")
             check(len(h["ranges"]) > 10, f"{name}: only {len(h['ranges'])} ranges")
             check(expect["summary"] == {"error": 0, "warning": 0, "note": 0,
-                                        "incomplete": 0}, f"{name}: summary")
+                                        "incomplete": 0, "partial": False}, f"{name}: summary")
         elif name.startswith("defect-"):
             want = name[len("defect-"):].split("@")[0]   # defect-CHECK[@VARIANT]
             check(want in checks, f"{name}: {want} not expected, only {sorted(checks)}")

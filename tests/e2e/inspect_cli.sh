@@ -1,5 +1,5 @@
 #!/bin/sh
-# The command-line contract of kho-inspect: exit 0/1/2, one-line reasons,
+# The command-line contract of kho-inspect: exit 0/1/2/3, one-line reasons,
 # JSON errors, -W/-E/--fail-on/--strict, the commands' basic shapes.
 #   inspect_cli.sh KHO_MKIMAGE KHO_INSPECT SPECDIR WORKDIR
 mk=$1 ki=$2 specs=$3 work=$4
@@ -25,10 +25,10 @@ expect 0 "summary of a clean image" "$ki" "$clean"
 grep -q "0 errors" "$work/out" && ok || fail "summary has no verdict"
 # summary shows the first findings, most severe first, and names verify
 "$mk" -q -o "$work" "$specs/defect-radix-unreadable@fdt.spec" || exit 1
-expect 0 "summary of an image with many findings" "$ki" "$work/defect-radix-unreadable@fdt.elf"
+expect 3 "summary of an image with many findings, a leaf unread" "$ki" "$work/defect-radix-unreadable@fdt.elf"
 [ "$(grep -c "INCOMPLETE (" "$work/out")" = 8 ] && grep -q "and 40 more: run kho-inspect verify" "$work/out" &&
 	ok || fail "summary findings: $(tail -3 "$work/out")"
-grep -q "verdict      0 errors, 0 warnings, 0 notes, 48 incomplete" "$work/out" && ok || fail "verdict line"
+grep -q "verdict      0 errors, 0 warnings, 0 notes, 48 incomplete (partial: " "$work/out" && ok || fail "verdict line"
 expect 1 "one error is singular" "$ki" verify "$work/defect-range-overlap.elf"
 grep -q "verdict      1 error, " "$work/out" && ok || fail "1 error: $(tail -1 "$work/out")"
 expect 0 "verify clean" "$ki" verify "$clean"
@@ -47,8 +47,45 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); fs=d["handovers"][0
 expect 0 "-W makes it a warning" "$ki" verify -W range-overlap "$work/defect-range-overlap.elf"
 expect 1 "--fail-on warning" "$ki" verify -W range-overlap --fail-on warning "$work/defect-range-overlap.elf"
 expect 0 "-Wno- turns it off" "$ki" verify -Wno-range-overlap -Wno-scratch-unknown --fail-on note "$work/defect-range-overlap.elf"
-expect 0 "incomplete is not an error" "$ki" verify "$work/defect-radix-unreadable.elf"
-expect 1 "--strict fails on incomplete" "$ki" verify --strict "$work/defect-radix-unreadable.elf"
+expect 0 "incomplete on data is not an error" "$ki" verify "$clean"
+grep -q "INCOMPLETE (scratch-unknown)" "$work/out" && ok || fail "no scratch-unknown: $(tail -2 "$work/out")"
+expect 1 "--strict fails on incomplete" "$ki" verify --strict "$clean"
+# Exit 3 (contract Revision 3): a tree page not in the dump leaves the
+# verdict partial; --strict fails; -Wno- accepts it; an error still wins.
+expect 3 "a leaf not in the dump: partial" "$ki" verify "$work/defect-radix-unreadable.elf"
+expect 1 "partial, --strict" "$ki" verify --strict "$work/defect-radix-unreadable.elf"
+expect 3 "partial, -W radix-unreadable" "$ki" verify -W radix-unreadable "$work/defect-radix-unreadable.elf"
+expect 0 "partial accepted by -Wno-radix-unreadable" "$ki" verify -Wno-radix-unreadable "$work/defect-radix-unreadable.elf"
+expect 1 "partial, but -E radix-unreadable" "$ki" verify -E radix-unreadable "$work/defect-radix-unreadable.elf"
+"$mk" -q -o "$work" "$specs/defect-blob-unreadable.spec" || exit 1
+# the spec with a kdump too (not in testdata: e2e-fixtures holds every
+# kdump there to its raw image page for page, and this one lacks a page)
+sed 's/^outputs .*/& kdump/' "$specs/defect-radix-unreadable@root.spec" >"$work/defect-radix-unreadable@root.spec"
+"$mk" -q -o "$work" "$work/defect-radix-unreadable@root.spec" || exit 1
+root=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["generator"]["args"]))' \
+	"$work/defect-radix-unreadable@root.expect.json")
+for f in elf kdump; do
+	# shellcheck disable=SC2086
+	expect 3 "root page excluded ($f), text" "$ki" verify $root "$work/defect-radix-unreadable@root.$f"
+	grep -q "INCOMPLETE (radix-unreadable): 0x.*root page is not in the dump" "$work/out" &&
+		grep -q "^verdict      0 errors, 0 warnings, 0 notes, 49 incomplete (partial: " "$work/out" &&
+		ok || fail "root excluded ($f): $(tail -2 "$work/out")"
+	# shellcheck disable=SC2086
+	expect 3 "root page excluded ($f), JSON" "$ki" --json verify $root "$work/defect-radix-unreadable@root.$f"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["summary"]; h=d["handovers"][0]
+assert s["partial"] is True and s["error"] == 0 and h["stats"]["keys"] == 0, s
+assert h["findings"][0]["check"] == "radix-unreadable", h["findings"][0]' "$work/out" &&
+		ok || fail "root excluded ($f), JSON: $(head -c 300 "$work/out")"
+	# shellcheck disable=SC2086
+	expect 1 "root page excluded ($f), --strict" "$ki" verify --strict $root "$work/defect-radix-unreadable@root.$f"
+	# shellcheck disable=SC2086
+	expect 1 "root page excluded ($f), --strict JSON" "$ki" --json verify --strict $root "$work/defect-radix-unreadable@root.$f"
+done
+expect 3 "a blob page not in the dump: partial" "$ki" verify "$work/defect-blob-unreadable.elf"
+grep -q "INCOMPLETE (blob-unreadable)" "$work/out" && ok || fail "blob-unreadable: $(tail -2 "$work/out")"
+expect 0 "--fail-on warning, summary: clean" "$ki" --json verify --fail-on warning "$clean"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["summary"]["partial"] is False' "$work/out" &&
+	ok || fail "partial of a clean image: $(head -c 300 "$work/out")"
 expect 0 "a note passes" "$ki" verify "$work/defect-radix-empty.elf"
 expect 1 "--fail-on note" "$ki" verify --fail-on note "$work/defect-radix-empty.elf"
 expect 1 "-E makes a warning an error" "$ki" verify -E range-not-ram --max-order 40 "$work/defect-range-order.elf"

@@ -20,6 +20,7 @@ import subprocess
 import sys
 
 from tally import Tally
+from verdict import exit_of
 
 # Decoded in a later issue: kho-v1 chunk lists and the broken 16 KiB depth.
 NOT_YET = ()
@@ -126,8 +127,8 @@ def main():
               [h["fdt"]["phys"] for h in want["handovers"]],
               f"{name}: handovers inspected {[h['fdt']['phys'] for h in got['handovers']]}, "
               f"want {[h['fdt']['phys'] for h in want['handovers']]}")
-        errors = any(s == "error" for (_, _, s, _) in wf)
-        check(rc == (1 if errors else 0), f"{name}: exit {rc}, want {1 if errors else 0}")
+        wx = exit_of((c, s) for (_, c, s, _) in wf)
+        check(rc == wx, f"{name}: exit {rc}, want {wx}")
         # kho-inspect's own comparison (verify --expect) agrees with this one
         r = subprocess.run([tool, "verify", "--expect", base + ".expect.json", base + ".elf"],
                            capture_output=True, text=True)

@@ -15,7 +15,8 @@ pc=$(find "$work/prefix" -name libkho.pc)
 [ -n "$pc" ] || { echo "FAIL: libkho.pc not installed"; exit 1; }
 # A reader built against libkho.pc alone: it verifies a fixture through
 # the file source and through the memory-source callbacks, and both give
-# the same keys and findings.
+# the same keys and findings; a memory source that refuses the map's root
+# page (argv[2]) gives a partial verdict (kho_report_partial).
 "$work/prefix/bin/kho-mkimage" -q --only raw,expect -o "$work/img" \
 	"$(dirname "$0")/data/vmlinux.spec" || { echo "FAIL: installed kho-mkimage"; exit 1; }
 cat >"$work/use.c" <<'C'
@@ -26,11 +27,12 @@ cat >"$work/use.c" <<'C'
 
 static unsigned char *mem;
 static size_t len;
+static uint64_t refuse = UINT64_MAX;
 
 static int rd(void *ctx, uint64_t phys, void *buf, size_t n)
 {
 	(void)ctx;
-	if (phys + n > len)
+	if (phys + n > len || (refuse >= phys && refuse < phys + n))
 		return -1;
 	memcpy(buf, mem + phys, n);
 	return 0;
@@ -46,9 +48,10 @@ static int verify(struct kho_source *src, char *out, size_t outlen)
 		return fprintf(stderr, "%s\n", err.msg), -1;
 	if (kho_report_handovers(r) != 1)
 		return fprintf(stderr, "%zu handovers\n", kho_report_handovers(r)), -1;
-	used = (size_t)snprintf(out, outlen, "0x%llx %llu keys",
+	used = (size_t)snprintf(out, outlen, "0x%llx %llu keys %s",
 				(unsigned long long)kho_report_fdt(r, 0),
-				(unsigned long long)kho_report_keys(r, 0));
+				(unsigned long long)kho_report_keys(r, 0),
+				kho_report_partial(r) ? "partial" : "verified");
 	for (size_t i = 0; i < kho_report_findings(r, 0) && used < outlen; i++) {
 		const char *check, *sev, *msg;
 		uint64_t phys;
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 	struct kho_memory_desc d = { &ram, 1, 4096, false, "x86_64", argv[1] };
 	struct kho_source *a, *b;
 	struct kho_error err;
-	char va[512], vb[512];
+	char va[512], vb[512], vc[512];
 	FILE *f = fopen(argv[1], "rb");
 
 	(void)argc;
@@ -84,7 +87,10 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "%s\n", err.msg), 1;
 	if (verify(a, va, sizeof(va)) || verify(b, vb, sizeof(vb)))
 		return 1;
-	printf("%s %s\n%s\n", kho_version(), va, vb);
+	refuse = strtoull(argv[2], NULL, 0);
+	if (verify(b, vc, sizeof(vc)))
+		return 1;
+	printf("%s %s\n%s\n%s\n", kho_version(), va, vb, vc);
 	kho_source_close(a);
 	kho_source_close(b);
 	free(mem);
@@ -94,15 +100,22 @@ C
 # shellcheck disable=SC2086
 PKG_CONFIG_PATH=$(dirname "$pc") cc -Wall -Wextra -Werror $cflags -o "$work/use" "$work/use.c" \
 	$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs libkho)
-out=$(LD_LIBRARY_PATH=$(dirname "$(find "$work/prefix" -name 'libkho.so' | head -1)") "$work/use" "$work/img/vmlinux.raw")
 fdt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handovers"][0]["fdt"]["phys"])' \
 	"$work/img/vmlinux.expect.json")
-first=$(printf '%s\n' "$out" | head -1) second=$(printf '%s\n' "$out" | tail -1)
+root=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handovers"][0]["memory_map"]["phys"])' \
+	"$work/img/vmlinux.expect.json")
+out=$(LD_LIBRARY_PATH=$(dirname "$(find "$work/prefix" -name 'libkho.so' | head -1)") "$work/use" "$work/img/vmlinux.raw" "$root")
+first=$(printf '%s\n' "$out" | sed -n 1p) second=$(printf '%s\n' "$out" | sed -n 2p)
+third=$(printf '%s\n' "$out" | sed -n 3p)
 case "$first" in
-"0.2.0 $fdt "*" keys scratch-unknown") ;;
+"0.2.0 $fdt "*" keys verified scratch-unknown") ;;
 *) echo "FAIL: the installed library says \"$out\""; exit 1 ;;
 esac
 [ "${first#0.2.0 }" = "$second" ] || { echo "FAIL: memory source differs: \"$out\""; exit 1; }
+case "$third" in
+"$fdt 0 keys partial "*radix-unreadable*) ;;
+*) echo "FAIL: without the root page the verdict is not partial: \"$third\""; exit 1 ;;
+esac
 lib=$(find "$work/prefix" -name 'libkho.so.1*' | head -1)
 # A reader's library: no generator, no jansson; one version node.
 if nm -D --defined-only "$lib" | grep -q ' kho_ref_\| kho_spec_'; then
@@ -112,6 +125,8 @@ if readelf -d "$lib" | grep NEEDED | grep -q jansson; then
 	echo "FAIL: libkho needs jansson"; exit 1
 fi
 readelf -V "$lib" | grep -q "Name: KHO_0.2" || { echo "FAIL: no KHO_0.2 version node"; exit 1; }
+readelf --dyn-syms -W "$lib" | grep -q ' kho_report_partial@@KHO_0.2$' ||
+	{ echo "FAIL: kho_report_partial is not in KHO_0.2"; exit 1; }
 # The API is the installed headers: libkho exports exactly the functions
 # they declare (no struct of the verifier, none of its inside), and no
 # header of the inside is installed.

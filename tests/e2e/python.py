@@ -30,7 +30,8 @@ def shared(doc):
                        "keys": h["stats"]["keys"], "findings": strip(h["findings"])}
                       for h in doc["handovers"]],
         "findings": strip(doc["findings"]),
-        "summary": {k: doc["summary"][k] for k in ("error", "warning", "note", "incomplete")},
+        "summary": {k: doc["summary"][k] for k in ("error", "warning", "note", "incomplete",
+                                                         "partial")},
     }
 
 

@@ -40,6 +40,7 @@ import time
 from elfcore import elf_layout
 from sparse import extents
 from tally import Tally
+from verdict import exit_of
 
 # Flattened-input cells that wait for h-flat. The integrator empties this
 # list after merging it; then each is an ordinary requirement.
@@ -134,9 +135,9 @@ def same_verdict(cell, rc, got, err, want, want_findings=None):
     gf = findings(got)
     if gf != want_findings:
         bad.append(f"findings: extra {dict(gf - want_findings)}, missing {dict(want_findings - gf)}")
-    errors = any(s == "error" for (_, _, s, _) in want_findings)
-    if rc != (1 if errors else 0):
-        bad.append(f"exit {rc}, want {1 if errors else 0}")
+    wx = exit_of((c, s) for (_, c, s, _) in want_findings)
+    if rc != wx:
+        bad.append(f"exit {rc}, want {wx}")
     check(not bad, f"{cell}: " + "; ".join(bad))
 
 
@@ -530,7 +531,7 @@ def cut_cells(tool, label, path, args, cuts, headers_end, fdt, fdt_end, data_end
     same handover and a top-level dump-truncated; from @data_end (every page
     of the handover is in) also the same ranges. From @described_end (all
     the memory the headers describe is in): the whole verdict, no
-    dump-truncated. Always: no signal, exit 0/1/2, one JSON document."""
+    dump-truncated. Always: no signal, exit 0/1/2/3, one JSON document."""
     size = os.path.getsize(path)
     cut = os.path.join(work, "cut" + os.path.splitext(path)[1])
     wh = want["handovers"][0]
@@ -545,7 +546,7 @@ def cut_cells(tool, label, path, args, cuts, headers_end, fdt, fdt_end, data_end
                     pos += n
             rc, got, err = inspect(tool, args, cut)
             what = f"{label} cut at {c:#x}"
-            if got is None or rc not in (0, 1, 2):
+            if got is None or rc not in (0, 1, 2, 3):
                 check(False, f"{what}: exit {rc}, no JSON: {err.strip()[-300:]}")
                 continue
             top = [f["check"] for f in got.get("findings", [])]

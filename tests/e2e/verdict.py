@@ -26,8 +26,21 @@ def ranges(h):
     return [(r["phys"], r["order"], r["size"]) for r in h.get("ranges", [])]
 
 
+# Findings that say part of the handover's structure went unread: exit 3
+# when nothing is an error (contract.md Revision 3, lib/check/verdict.c).
+UNREAD = ("radix-unreadable", "blob-unreadable")
+
+
+def exit_of(pairs):
+    """The exit status of verify for findings given as (check, severity)."""
+    pairs = list(pairs)
+    if any(s == "error" for _, s in pairs):
+        return 1
+    return 3 if any(c.removeprefix("top:") in UNREAD for c, _ in pairs) else 0
+
+
 def want_exit(doc):
-    return 1 if any(s == "error" for (_, s, _) in findings(doc)) else 0
+    return exit_of((c, s) for (c, s, _) in findings(doc))
 
 
 def inspect(tool, args, path, command=("verify", "--ranges"), timeout=60):

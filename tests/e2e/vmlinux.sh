@@ -116,6 +116,44 @@ PY
 	grep -q '"note": *"no DWARF' "$work/out" || fail "stripped: no note $(cat "$work/out")"
 	# a 7.3 image read with the 6.19 structs: found, not cross-checked
 	check73 "$work/vmlinux" "$work/k73-wrong-root.elf" skipped
+	# 7.2.13: kho_out.radix_tree exists, kho_in.radix_tree does not. Each
+	# lookup stands alone: the outgoing tree is cross-checked, the incoming
+	# one is not and the note says why (kho_syms72.c).
+	cc -g -O0 -fno-toplevel-reorder -c "$data/kho_syms72.c" -o "$work/kho_syms72.o" &&
+	ld -o "$work/vmlinux72" -e 0 --section-start=kho_globals=0xffff888002800000 \
+		"$work/kho_syms72.o" 2>"$work/ld.err" ||
+		fail "building the 7.2 test vmlinux: $(cat "$work/ld.err")"
+	# check72 IMAGE WANT_RC [MESSAGE]: out checked, in not; the findings
+	# are the one fdt-memory-map error saying MESSAGE, or none.
+	check72() {
+		for fmt in "--json" ""; do
+			# shellcheck disable=SC2086
+			"$ki" $fmt --vmlinux "$work/vmlinux72" verify "$work/$1" >"$work/out" 2>"$work/err"
+			rc=$?
+			[ "$rc" = "$2" ] || fail "7.2 vmlinux on $1 ${fmt:-text}: exit $rc, want $2 $(cat "$work/err")"
+			[ -n "$fmt" ] || break
+			python3 - "$work/out" "${3:-}" <<'PY' && ok || fail "7.2 vmlinux on $1: $(head -c 600 "$work/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["vmlinux"]
+assert v["trees_checked"] and v["out_tree_checked"] and not v["in_tree_checked"], v
+assert "kho_in not cross-checked: struct kho_in has no member radix_tree" in v["note"], v
+got = [(f["check"], f["severity"], f["message"]) for x in d["handovers"] + [d]
+       for f in x["findings"]]
+want = sys.argv[2]
+if want:
+    assert len(got) == 1 and got[0][:2] == ("fdt-memory-map", "error") and want in got[0][2], got
+else:
+    assert got == [], got
+PY
+		done
+		grep -q "^vmlinux .*: kho_out's tree cross-checked: kho_in not cross-checked" "$work/out" &&
+			ok || fail "7.2 vmlinux on $1, text: $(head -3 "$work/out")"
+	}
+	check72 k73.elf 0
+	check72 k73.kcore 0
+	check72 k73-wrong-root.elf 1 "preserved-memory-map 0x3fff000 is not the tree kho_out holds ($fdt)"
+	check72 k73-orphan-root.elf 0
 	# hostile DWARF: .debug_info with bytes flipped (seed 0: all of it)
 	# reads as no cross-check or as a clean one, never a crash
 	objcopy --dump-section .debug_info="$work/dinfo" "$work/vmlinux73" "$work/tmp.o" ||

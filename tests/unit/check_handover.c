@@ -215,7 +215,8 @@ START_TEST(kernel_trees_must_be_the_ones_named)
 	struct kho_inspection out, inc, *both[2] = { &out, &inc };
 	struct kho_findings top;
 	struct kho_boot_info bi = { .fdt = 0x10000, .incoming_fdt = 0x20000,
-				    .trees_known = true, .out_tree = 0x11000,
+				    .trees_known = true, .out_known = true,
+				    .in_known = true, .out_tree = 0x11000,
 				    .in_tree = 0x21000 };
 
 	ck_assert_ptr_nonnull(kho_abi_version_find(4));
@@ -241,11 +242,19 @@ START_TEST(kernel_trees_must_be_the_ones_named)
 	kho_check_kernel_trees(&bi, both, 1, &top);
 	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
-	/* unknown trees (no DWARF, before 7.3): nothing is checked */
-	bi.trees_known = false;
+	/* 7.2: kho_out's tree known, kho_in's not: only the outgoing one is
+	 * checked, and kho_in's orphan tree says nothing */
+	bi.in_known = false;
+	bi.out_tree = 0x98000;
+	bi.in_tree = 0x21000;
+	kho_check_kernel_trees(&bi, both, 1, &top);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 2);
+	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	/* unknown trees (no DWARF, before 7.2): nothing is checked */
+	bi.trees_known = bi.out_known = false;
 	bi.out_tree = 0x99000;
 	kho_check_kernel_trees(&bi, both, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 2);
 	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	kho_findings_free(&out.findings);
 	kho_findings_free(&inc.findings);

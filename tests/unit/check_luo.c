@@ -463,6 +463,35 @@ START_TEST(memfd_paths_escape_what_a_file_name_cannot_hold)
 }
 END_TEST
 
+/* kho-abi.md §6a: `u64 pfn:52, flags:12`, DIRTY and UPTODATE the flags'
+ * bits 0 and 1; bitfields start at the least significant bit on
+ * little-endian and at the most significant on big-endian. The record is
+ * written as each CPU would store it and read back through the dump's
+ * byte order. */
+START_TEST(memfd_folio_bitfield_in_both_byte_orders)
+{
+	const uint64_t pfn = 0x123456789ull, flags = 3;   /* DIRTY | UPTODATE */
+	uint8_t rec[8];
+	uint64_t got_pfn;
+	uint16_t got_flags;
+
+	store_u64(rec, pfn | flags << 52, false);
+	kho_luo_folio_word(load_u64(rec, false), false, &got_pfn, &got_flags);
+	ck_assert_uint_eq(got_pfn, pfn);
+	ck_assert_uint_eq(got_flags, flags);
+	/* a big-endian CPU: the pfn in the high 52 bits, the first bytes */
+	store_u64(rec, pfn << 12 | flags, true);
+	ck_assert_uint_eq(rec[0], (uint8_t)(pfn >> 44));
+	kho_luo_folio_word(load_u64(rec, true), true, &got_pfn, &got_flags);
+	ck_assert_uint_eq(got_pfn, pfn);
+	ck_assert_uint_eq(got_flags, flags);
+	/* the widest pfn, no flags */
+	kho_luo_folio_word(~0ull << 12, true, &got_pfn, &got_flags);
+	ck_assert_uint_eq(got_pfn, (1ull << 52) - 1);
+	ck_assert_uint_eq(got_flags, 0);
+}
+END_TEST
+
 static void setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/check_luo.XXXXXX");
@@ -490,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, a_blob_of_no_luo_format_is_an_error);
 	tcase_add_test(tc, kexec_metadata_sizes_as_73_reads_them);
 	tcase_add_test(tc, memfd_paths_escape_what_a_file_name_cannot_hold);
+	tcase_add_test(tc, memfd_folio_bitfield_in_both_byte_orders);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

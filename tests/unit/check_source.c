@@ -876,6 +876,26 @@ START_TEST(flattened_absurd_bitmaps)
 }
 END_TEST
 
+/* A kdump header's byte order from its block_size: every page size of
+ * 4 to 64 KiB, written either way (a big-endian 4 KiB or 64 KiB block was
+ * once taken for little-endian, its header then read as garbage). */
+START_TEST(kdump_byte_order_from_every_block_size)
+{
+	uint8_t bs[4];
+
+	for (uint32_t b = 4096; b <= 65536; b <<= 1) {
+		bs[0] = (uint8_t)b, bs[1] = (uint8_t)(b >> 8);
+		bs[2] = (uint8_t)(b >> 16), bs[3] = (uint8_t)(b >> 24);
+		ck_assert_msg(!kdump_header_big_endian(bs), "little-endian %u", b);
+		bs[3] = (uint8_t)b, bs[2] = (uint8_t)(b >> 8);
+		bs[1] = (uint8_t)(b >> 16), bs[0] = (uint8_t)(b >> 24);
+		ck_assert_msg(kdump_header_big_endian(bs), "big-endian %u", b);
+	}
+	memset(bs, 0, sizeof(bs));
+	ck_assert(!kdump_header_big_endian(bs));   /* neither: little, refused later */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("source");
@@ -894,6 +914,7 @@ int main(void)
 	tcase_add_test(tc, flattened_every_codec);
 	tcase_add_test(tc, flattened_hostile_records);
 	tcase_add_test(tc, flattened_absurd_bitmaps);
+	tcase_add_test(tc, kdump_byte_order_from_every_block_size);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -122,7 +122,8 @@ static void compare(struct diffs *d, json_t *want, json_t *got)
 {
 	json_t *wh = json_object_get(want, "handovers"), *gh = json_object_get(got, "handovers");
 	json_t *ws = json_object_get(want, "summary"), *gs = json_object_get(got, "summary");
-	static const char *const counts[] = { "error", "warning", "note", "incomplete" };
+	static const char *const counts[] = { "error", "warning", "note", "incomplete",
+					      "partial" };
 
 	scalar(d, "source", json_object_get(want, "source"), json_object_get(got, "source"),
 	       "page_size");
@@ -133,7 +134,7 @@ static void compare(struct diffs *d, json_t *want, json_t *got)
 		handover(d, i, json_array_get(wh, i), json_array_get(gh, i));
 	lists(d, "findings", json_object_get(want, "findings"), json_object_get(got, "findings"),
 	      finding_matches);
-	for (size_t i = 0; ws && i < 4; i++)
+	for (size_t i = 0; ws && i < 5; i++)
 		scalar(d, "summary", ws, gs, counts[i]);
 }
 

@@ -446,9 +446,13 @@ static void print_vmlinux(const struct options *o, const struct kho_boot_info *b
 {
 	pr_obj_open("vmlinux");
 	pr_str("path", "vmlinux      %s", o->vmlinux);
-	pr_bool("trees_checked", bi->trees_known ? ": kernel trees cross-checked\n" :
-		": kernel trees not cross-checked", bi->trees_known);
-	if (!bi->trees_known)
+	pr_bool("trees_checked", !bi->trees_known ? ": kernel trees not cross-checked" :
+		bi->out_known && bi->in_known ? ": kernel trees cross-checked\n" :
+		bi->out_known ? ": kho_out's tree cross-checked" :
+		": kho_in's tree cross-checked", bi->trees_known);
+	pr_bool("out_tree_checked", NULL, bi->out_known);
+	pr_bool("in_tree_checked", NULL, bi->in_known);
+	if (bi->trees_note[0])
 		pr_str("note", ": %s\n", bi->trees_note);
 	pr_obj_close();
 }
@@ -805,12 +809,17 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 
 /* ---- main ---- */
 
-static int exit_status(const struct options *o, const size_t counts[4])
+/* Findings of @f that mean part of the structure went unread (the
+ * library's policy), only those about LUO for the luo command. */
+static size_t count_unread(const struct options *o, const struct kho_findings *f)
 {
-	for (int s = o->fail_on; s <= KHO_SEV_ERROR; s++)
-		if (counts[s])
-			return 1;
-	return o->strict && counts[KHO_SEV_INCOMPLETE] ? 1 : 0;
+	size_t n = 0;
+
+	if (strcmp(o->command, "luo"))
+		return kho_findings_unread(f);
+	for (size_t i = 0; i < f->n; i++)
+		n += about_luo(&f->v[i]) && kho_check_means_unread(kho_check_index(f->v[i].check));
+	return n;
 }
 
 /*
@@ -1097,7 +1106,7 @@ static void print_next_step(const struct session *s)
 static int print_report(const struct options *o, struct session *s)
 {
 	bool verify = !strcmp(o->command, "verify");
-	size_t counts[4] = { 0 }, c[4];
+	size_t counts[4] = { 0 }, c[4], unread = 0;
 
 	pr_init(o->json || o->expect, o->pretty, stdout);
 	pr_mute(o->no_headings);   /* ranges and tree unmute their rows */
@@ -1128,9 +1137,11 @@ static int print_report(const struct options *o, struct session *s)
 			count_luo(&s->hs[i].in.findings, c);
 		for (int k = 0; k < 4; k++)
 			counts[k] += c[k];
+		unread += count_unread(o, &s->hs[i].in.findings);
 	}
 	pr_arr_close();
 	print_findings(o, &s->top, SIZE_MAX, NULL);
+	unread += count_unread(o, &s->top);
 	kho_findings_count(&s->top, c);
 	for (int k = 0; k < 4; k++)
 		counts[k] += c[k];
@@ -1144,12 +1155,17 @@ static int print_report(const struct options *o, struct session *s)
 	       counts[KHO_SEV_WARNING]);
 	pr_u64("note", counts[KHO_SEV_NOTE] == 1 ? ", %llu note" : ", %llu notes",
 	       counts[KHO_SEV_NOTE]);
-	pr_u64("incomplete", ", %llu incomplete\n", counts[KHO_SEV_INCOMPLETE]);
+	pr_u64("incomplete", unread ? ", %llu incomplete" : ", %llu incomplete\n",
+	       counts[KHO_SEV_INCOMPLETE]);
+	/* exit 3 when nothing fails: what was verified is a part only */
+	if (unread)
+		pr_text(" (partial: part of the handover's structure is not in the dump)\n");
+	pr_bool("partial", NULL, unread > 0);
 	pr_obj_close();
 	print_next_step(s);
 	if (o->expect)
 		return cmd_expect(o, pr_detach());
-	return pr_finish() ? 2 : exit_status(o, counts);
+	return pr_finish() ? 2 : kho_verdict_status(counts, unread, o->fail_on, o->strict);
 }
 
 /* main (entry.c); a fuzz harness calls it once per input. */

@@ -120,8 +120,9 @@ static void usage(FILE *f)
 "  -h, --help\n"
 "\n"
 "Exit status (as kho-inspect verify): 0 every stage verified without a finding\n"
-"at or above error, 1 one had, 2 could not check: QEMU did not start or exited,\n"
-"a stage's regex did not appear within --timeout, a dump failed. Differences\n"
+"at or above error, 1 one had, 3 none had but one stage's handover could not be\n"
+"read whole (partial), 2 could not check: QEMU did not start or exited, a\n"
+"stage's regex did not appear within --timeout, a dump failed. Differences\n"
 "--diff finds are reported, not an exit status.\n");
 }
 
@@ -637,6 +638,16 @@ done:
 	return rc;
 }
 
+/* Of two stages' exit statuses the one that says more: 2 (not checked),
+ * 1 (a finding), 3 (partial: part of the handover unread), 0. */
+static int worse(int a, int b)
+{
+	static const int rank[4] = { 0, 2, 3, 1 };
+	int ra = a >= 0 && a < 4 ? rank[a] : 3, rb = b >= 0 && b < 4 ? rank[b] : 3;
+
+	return ra >= rb ? a : b;
+}
+
 /* Stop, dump, verify, continue. returns: kho-inspect's status, or 2. */
 static int stage(struct run *r, const char *at)
 {
@@ -911,7 +922,7 @@ int main(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		rc = s > rc ? s : rc;
+		rc = worse(rc, s);
 	}
 	/* Differences between stages are expected (the outgoing kernel's view
 	 * against the incoming one's): reported, not an exit status; only a

@@ -132,6 +132,19 @@ size_t kho_findings_of(const struct kho_findings *f, enum kho_check_id check);
 size_t kho_findings_dropped(const struct kho_findings *f, enum kho_check_id check,
 			    enum kho_severity sev);
 
+/*
+ * The verdict's exit status (lib/check/verdict.c says which findings mean
+ * "structure unread"). kho_check_means_unread - whether @check says part
+ * of the handover's structure (tree pages, blob pages) could not be read.
+ * kho_findings_unread - such findings in @f at any severity but off.
+ * kho_verdict_status - 1 when a finding is at or above @fail_on (or, with
+ * @strict, incomplete), else 3 when @unread, else 0.
+ */
+bool kho_check_means_unread(enum kho_check_id check);
+size_t kho_findings_unread(const struct kho_findings *f);
+int kho_verdict_status(const size_t counts[4], size_t unread, enum kho_severity fail_on,
+		       bool strict);
+
 #ifdef __cplusplus
 }
 #endif

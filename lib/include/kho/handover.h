@@ -180,11 +180,12 @@ struct kho_boot_info {
 	/* --vmlinux: kho_out.fdt was NULL (a successor before kho_init), so
 	 * fdt is the incoming handover's */
 	bool fdt_is_incoming;
-	/* --vmlinux, 7.3+: the trees kho_out.radix_tree and kho_in.radix_tree
-	 * hold, as physical addresses (0: a NULL root). When trees_known is
-	 * false they were not read and trees_note says why (no DWARF, a
-	 * kernel before 7.3, a root the dump does not map). */
-	bool trees_known;
+	/* --vmlinux: the trees kho_out.radix_tree (7.2+) and
+	 * kho_in.radix_tree (7.3+) hold, as physical addresses (0: a NULL
+	 * root), each read on its own (out_known, in_known). trees_known:
+	 * either was; trees_note says why one or both were not (no DWARF, a
+	 * struct without radix_tree, a root the dump does not map). */
+	bool trees_known, out_known, in_known;
 	uint64_t out_tree, in_tree;
 	char trees_note[KHO_ERROR_MSG_MAX];
 };

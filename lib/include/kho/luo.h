@@ -24,7 +24,7 @@ enum kho_luo_format {
 struct kho_luo_folio {
 	uint64_t record;        /* where its 16-byte record is */
 	uint64_t pfn;
-	uint16_t flags;         /* bits 52-63 of the record's first word */
+	uint16_t flags;         /* the record's 12-bit flags field */
 	uint64_t index;         /* its first page in the file */
 	int order;              /* of the key that starts at pfn (set by
 				 * kho_inspect; -1: none found, or not checked) */
@@ -110,5 +110,14 @@ bool kho_luo_is_memfd(const char *compat, unsigned *version);
  * returns: the length written (snprintf's), truncated to @len.
  */
 int kho_luo_memfd_path(char *buf, size_t len, const char *session, uint64_t token);
+
+/*
+ * kho_luo_folio_word - the first word @w of a memfd folio record (loaded
+ * in the dump's byte order) split as the kernel's bitfield `u64 pfn:52,
+ * flags:12` lays it out: on little-endian the pfn is bits 0-51 and the
+ * flags bits 52-63; on big-endian (@be) bitfields are allocated from the
+ * most significant bit, so the pfn is bits 12-63 and the flags bits 0-11.
+ */
+void kho_luo_folio_word(uint64_t w, bool be, uint64_t *pfn, uint16_t *flags);
 
 #endif
