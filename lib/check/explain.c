@@ -89,9 +89,12 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "the KHO core also frees or reuses it.",
 	  "kho-inspect ranges --sort phys DUMP around the node address." },
 	[KHO_CHECK_RANGE_ORDER] = {
-	  "Orders past --max-order are unusual; order + PAGE_SHIFT >= 31 overflows an int in "
-	  "successors before 7.3, which then fail to reserve the range.",
-	  "Which subsystem preserves so large a block? Successors from 7.3 on are fixed." },
+	  "Orders past --max-order are unusual (a warning, every ABI). The error is 7.1 (kho-v2/v3) "
+	  "only: its kho_preserved_memory_reserve() computes 1 << (order + PAGE_SHIFT) in int, "
+	  "so a block of 2 GiB or more is not reserved; 7.2.13 and 7.3-rc7 (kho-v4) compute "
+	  "it in u64.",
+	  "Which subsystem preserves so large a block? On kho-v4 it is legal (reserve_mem "
+	  "regions, gigantic pages); raise --max-order if it is expected." },
 	[KHO_CHECK_RANGE_OVERLAP] = {
 	  "Two keys covering the same memory: the next kernel restores it twice, to two "
 	  "owners or as two folio sizes.",

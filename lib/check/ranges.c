@@ -25,10 +25,17 @@ static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, u
 	return *lo < *hi;
 }
 
+/* Whether the successor computes a block of @order's bytes in int and
+ * overflows: only 7.1 (kho-v2, kho-v3); 7.2.13 and 7.3-rc7 use u64. */
+static bool int_overflow(const struct kho_inspection *in, unsigned order)
+{
+	return in->ho.abi->int_block_size && order + in->geo.page_shift >= 31;
+}
+
 static void check_order(const struct kho_inspection *in, const struct kho_run *r,
 			uint64_t size, unsigned max_order, struct kho_findings *f)
 {
-	bool too_big = r->order + in->geo.page_shift >= 31;
+	bool too_big = int_overflow(in, r->order);
 
 	if (!too_big && r->order <= max_order)
 		return;
@@ -39,10 +46,10 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 			return check_drop(f, KHO_CHECK_RANGE_ORDER, sev, r->count - i);
 		if (too_big)
 			kho_flag_sev(f, KHO_CHECK_RANGE_ORDER, KHO_SEV_ERROR, r->phys + i * size,
-				     "order %u: a successor before 7.3 (6.16-7.2, without "
-				     "\"kho: fix size calculation in kho_preserved_memory_"
-				     "reserve()\") computes 1 << (order + PAGE_SHIFT) = 2^%u in "
-				     "int", r->order, r->order + in->geo.page_shift);
+				     "order %u: a 7.1 successor (%s) computes 1 << (order + "
+				     "PAGE_SHIFT) = 2^%u in int; 7.2.13 and 7.3-rc7 (kho-v4) "
+				     "compute it in u64", r->order, in->ho.abi->compatible,
+				     r->order + in->geo.page_shift);
 		else
 			kho_flag(f, KHO_CHECK_RANGE_ORDER, r->phys + i * size,
 				 "order %u is above --max-order %u", r->order, max_order);
@@ -132,9 +139,13 @@ void run_checks_init(struct run_checks *rc, struct kho_source *src,
 		     const struct kho_inspection *in, unsigned max_order,
 		     struct kho_findings *f)
 {
+	unsigned fast = MIN(max_order, kho_max_order(&in->geo));
+
+	/* orders a 7.1 successor overflows on are always reported */
+	if (in->ho.abi->int_block_size)
+		fast = MIN(fast, 30 - in->geo.page_shift);
 	*rc = (struct run_checks){ .src = src, .in = in, .f = f, .scratch_lo = UINT64_MAX,
-				   /* orders the next kernel overflows on are always reported */
-				   .max_order = MIN(max_order, 30 - in->geo.page_shift) };
+				   .max_order = fast };
 	for (size_t s = 0; s < in->ho.nscratch; s++) {
 		const struct kho_scratch_area *a = &in->ho.scratch[s];
 

@@ -41,7 +41,7 @@ static const struct kho_check_info checks[] = {
 	[KHO_CHECK_RADIX_NODE_PRESERVED] = { "radix-node-preserved", KHO_SEV_WARNING,
 	  "a node or leaf page is itself inside a preserved range" },
 	[KHO_CHECK_RANGE_ORDER] = { "range-order", KHO_SEV_WARNING,
-	  "order above --max-order; error when order + PAGE_SHIFT >= 31" },
+	  "order above --max-order; error when order + PAGE_SHIFT >= 31 in kho-v2/v3 (7.1)" },
 	[KHO_CHECK_RANGE_OVERLAP] = { "range-overlap", KHO_SEV_ERROR,
 	  "two keys cover overlapping memory" },
 	[KHO_CHECK_RANGE_SCRATCH] = { "range-scratch", KHO_SEV_ERROR,

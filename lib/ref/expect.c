@@ -171,7 +171,8 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 		const struct ref_key *k = &ref->keys[i];
 		uint64_t size = key_size(ref, k), p;
 
-		if (k->order + ref->geo.page_shift >= 31)
+		/* 7.1 (kho-v2/v3) computes the size in int; 7.2+ in u64 */
+		if (ref->abi->int_block_size && k->order + ref->geo.page_shift >= 31)
 			add_sev(f, "range-order", KHO_SEV_ERROR, k->phys,
 				"order too large for the next kernel's int size");
 		else if (k->order > max_order)

@@ -60,6 +60,17 @@ expect 1 "an error past the cap of its check's warnings" "$ki" verify --max-orde
 grep -q "and 200 more warning findings of range-order" "$work/out" && ok || fail "dropped count: $(tail -3 "$work/out")"
 expect 1 "same, JSON" "$ki" --json verify --max-order 0 "$work/cap-order.elf"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; assert s["error"] == 1 and s["warning"] >= 1200, s' "$work/out" && ok || fail "cap summary: $(tail -c 200 "$work/out")"
+# range-order's error is 7.1's (kho-v2/v3, int size); a 2 GiB block on kho-v4 (7.2.13,
+# 7.3-rc7: u64) is legal: the --max-order warning only, and none past it.
+"$mk" -q -o "$work" "$specs/defect-range-order@v4.spec" || exit 1
+expect 0 "2 GiB on kho-v4 is no error" "$ki" verify "$work/defect-range-order@v4.elf"
+grep -q "WARNING (range-order): 0x80000000: order 19 is above --max-order 18$" "$work/out" &&
+	! grep -q "ERROR (range-order)" "$work/out" && ok || fail "v4 range-order: $(grep range-order "$work/out")"
+expect 0 "2 GiB on kho-v4 within --max-order" "$ki" verify --max-order 19 --fail-on warning \
+	-Wno-scratch-unknown "$work/defect-range-order@v4.elf"
+expect 1 "2 GiB on kho-v3 names 7.1" "$ki" verify --max-order 19 "$work/defect-range-order.elf"
+grep -q "ERROR (range-order): 0x80000000: order 19: a 7.1 successor (kho-v3) computes" "$work/out" &&
+	ok || fail "v3 range-order: $(grep range-order "$work/out")"
 expect 2 "unknown check" "$ki" verify -W no-such-check "$clean"
 one_line_err "unknown check"
 

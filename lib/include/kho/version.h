@@ -32,6 +32,8 @@ struct kho_abi_version {
 	bool fdt_preserved;           /* the FDT page is an order-0 key of the map */
 	bool zero_map_is_unfinalized; /* map pointer 0 means "not finalized yet" */
 	const char *kernels;          /* which kernels write it */
+	bool int_block_size;          /* its readers compute a key's bytes in int:
+				       * 7.1's kho_preserved_memory_reserve() */
 };
 
 #define KHO_PROP_COMPATIBLE "compatible"
