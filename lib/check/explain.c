@@ -117,8 +117,11 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "not walked and coverage there is unknown.",
 	  "Capture the dump without excluding the KHO pages." },
 	[KHO_CHECK_SCRATCH_LAYOUT] = {
-	  "Overlapping, empty or misaligned scratch areas break the next kernel's early "
-	  "allocator.",
+	  "Overlapping or not page-aligned scratch areas break the next kernel's early "
+	  "allocator (an error, every ABI). 7.2.13 and 7.3-rc7 round each area to PAGE_SIZE * "
+	  "MAX_ORDER_NR_PAGES (4 MiB x86-64, 32 MiB arm64 16K, 512 MiB arm64 64K; without "
+	  "the architecture, what the page size implies): off that grid is a warning. An "
+	  "empty area is legal (7.3 leaves the global one empty below 4 GiB): no finding.",
 	  "Check the kho_scratch[] the kernel was handed (--scratch-array)." },
 	[KHO_CHECK_V1_CHUNK] = {
 	  "kho-v1's chunk list is walked by the next kernel (6.16-7.0); a bad pointer, loop "

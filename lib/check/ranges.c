@@ -6,6 +6,9 @@
  * arithmetic, never expanded block by block where nothing is wrong.
  */
 #include "kho/verify.h"
+#include "kho/version.h"
+
+#include <string.h>
 
 #include "../util/util.h"
 #include "checks.h"
@@ -29,7 +32,7 @@ static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, u
  * overflows: only 7.1 (kho-v2, kho-v3); 7.2.13 and 7.3-rc7 use u64. */
 static bool int_overflow(const struct kho_inspection *in, unsigned order)
 {
-	return in->ho.abi->int_block_size && order + in->geo.page_shift >= 31;
+	return in->ho.abi && in->ho.abi->int_block_size && order + in->geo.page_shift >= 31;
 }
 
 static void check_order(const struct kho_inspection *in, const struct kho_run *r,
@@ -142,7 +145,7 @@ void run_checks_init(struct run_checks *rc, struct kho_source *src,
 	unsigned fast = MIN(max_order, kho_max_order(&in->geo));
 
 	/* orders a 7.1 successor overflows on are always reported */
-	if (in->ho.abi->int_block_size)
+	if (in->ho.abi && in->ho.abi->int_block_size)
 		fast = MIN(fast, 30 - in->geo.page_shift);
 	*rc = (struct run_checks){ .src = src, .in = in, .f = f, .scratch_lo = UINT64_MAX,
 				   .max_order = fast };
@@ -166,20 +169,45 @@ void check_run_slow(struct run_checks *rc, const struct kho_run *r)
 	check_memory(rc, r, size);
 }
 
-void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f)
+/* An area not on the granule 7.2.13 and 7.3-rc7 round scratch to: a
+ * warning naming the rule and where its size came from. */
+static void check_scratch_granule(const struct kho_inspection *in, const char *arch,
+				  size_t i, struct kho_findings *f)
+{
+	const struct kho_scratch_area *a = &in->ho.scratch[i];
+	unsigned order = kho_scratch_align_order(in->geo.page_size);
+	uint64_t granule = in->geo.page_size << order;
+	bool known = !strcmp(arch, "x86_64") || !strcmp(arch, "aarch64");
+
+	if (!order || is_aligned(a->phys | a->size, granule))
+		return;
+	kho_flag_sev(f, KHO_CHECK_SCRATCH_LAYOUT, KHO_SEV_WARNING, a->phys,
+		     "scratch area %zu 0x%llx+0x%llx is not aligned to %llu MiB, PAGE_SIZE * "
+		     "MAX_ORDER_NR_PAGES %s%s%s", i, HEX(a->phys), HEX(a->size),
+		     HEX(granule >> 20), known ? "on " : "(the architecture is unknown: what ",
+		     known ? arch : in->geo.page_size == 4096 ? "4 KiB" :
+		     in->geo.page_size == 16384 ? "16 KiB" : "64 KiB",
+		     known ? "" : " pages imply)");
+}
+
+void check_scratch_layout(const struct kho_inspection *in, const char *arch,
+			  struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size;
 
 	for (size_t i = 0; i < in->ho.nscratch; i++) {
 		const struct kho_scratch_area *a = &in->ho.scratch[i];
 
+		/* An empty area is legal: 7.3 gives the global one size 0 when
+		 * all RAM is below 4 GiB. Nothing to align, nothing to meet. */
 		if (!a->size)
-			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
-				 "scratch area %zu is empty", i);
-		else if (!is_aligned(a->phys | a->size, page))
+			continue;
+		if (!is_aligned(a->phys | a->size, page))
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
 				 HEX(a->phys), HEX(a->size));
+		else
+			check_scratch_granule(in, arch, i, f);
 		if (scratch_wraps(a))
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx runs past the top of the "

@@ -53,7 +53,7 @@ static const struct kho_check_info checks[] = {
 	[KHO_CHECK_RADIX_UNREADABLE] = { "radix-unreadable", KHO_SEV_INCOMPLETE,
 	  "a node or leaf page is not in the dump; its subtree was skipped" },
 	[KHO_CHECK_SCRATCH_LAYOUT] = { "scratch-layout", KHO_SEV_ERROR,
-	  "scratch areas overlap each other, are empty, or are not page-aligned" },
+	  "scratch areas overlap or are not page-aligned (warning: off PAGE_SIZE * MAX_ORDER_NR_PAGES)" },
 	[KHO_CHECK_V1_CHUNK] = { "v1-chunk", KHO_SEV_ERROR,
 	  "kho-v1 chunk list: bad pointer, loop, num_elms above capacity, orders not ascending" },
 	[KHO_CHECK_V1_BITMAP] = { "v1-bitmap", KHO_SEV_ERROR,

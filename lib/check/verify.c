@@ -239,7 +239,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				return st;
 			break;
 		}
-	check_scratch_layout(in, &in->findings);
+	check_scratch_layout(in, kho_source_arch(src), &in->findings);
 	check_blobs(in, &in->findings);
 	if (!in->ho.map_ok)
 		return KHO_OK;

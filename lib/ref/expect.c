@@ -360,10 +360,17 @@ static void check_scratch(struct kho_ref *ref, struct findings *f)
 	for (size_t i = 0; i < ref->scratch.n; i++) {
 		const struct kho_range *a = &ref->scratch.v[i];
 
+		uint64_t granule = ref->geo.page_size <<
+				   kho_scratch_align_order(ref->geo.page_size);
+
+		/* An empty area is legal (7.3's global area below 4 GiB). */
 		if (!a->size)
-			add(f, "scratch-layout", a->start, "scratch area %zu is empty", i);
-		else if (!is_aligned(a->start | a->size, ref->geo.page_size))
+			continue;
+		if (!is_aligned(a->start | a->size, ref->geo.page_size))
 			add(f, "scratch-layout", a->start, "scratch area %zu is not page-aligned", i);
+		else if (!is_aligned(a->start | a->size, granule))
+			add_sev(f, "scratch-layout", KHO_SEV_WARNING, a->start,
+				"a scratch area is not aligned to PAGE_SIZE * MAX_ORDER_NR_PAGES");
 		for (size_t k = 0; k < i; k++) {
 			const struct kho_range *b = &ref->scratch.v[k];
 

@@ -71,6 +71,16 @@ expect 0 "2 GiB on kho-v4 within --max-order" "$ki" verify --max-order 19 --fail
 expect 1 "2 GiB on kho-v3 names 7.1" "$ki" verify --max-order 19 "$work/defect-range-order.elf"
 grep -q "ERROR (range-order): 0x80000000: order 19: a 7.1 successor (kho-v3) computes" "$work/out" &&
 	ok || fail "v3 range-order: $(grep range-order "$work/out")"
+# scratch-layout: an area off PAGE_SIZE * MAX_ORDER_NR_PAGES is a warning; the ELF names
+# its architecture, a raw image says the page size decided.
+"$mk" -q -o "$work" "$specs/defect-scratch-layout@granule.spec" || exit 1
+sa=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["generator"]["args"]; print(a[a.index("--scratch-array")+1])' "$work/defect-scratch-layout@granule.expect.json")
+expect 0 "scratch off the granule (ELF)" "$ki" verify --scratch-array "$sa" "$work/defect-scratch-layout@granule.elf"
+grep -q "WARNING (scratch-layout): 0x1801000: scratch area 2 0x1801000+0x1000 is not aligned to 4 MiB, PAGE_SIZE \* MAX_ORDER_NR_PAGES on x86_64" "$work/out" &&
+	ok || fail "granule ELF: $(grep scratch-layout "$work/out")"
+expect 0 "scratch off the granule (raw)" "$ki" verify --scratch-array "$sa" "$work/defect-scratch-layout@granule.raw"
+grep -q "WARNING (scratch-layout): 0x1801000: .* MAX_ORDER_NR_PAGES (the architecture is unknown: what 4 KiB pages imply)" "$work/out" &&
+	ok || fail "granule raw: $(grep scratch-layout "$work/out")"
 expect 2 "unknown check" "$ki" verify -W no-such-check "$clean"
 one_line_err "unknown check"
 

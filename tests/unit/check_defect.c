@@ -29,7 +29,7 @@ static const char v1_base[] =
 	"alloc 0x8000000 0x4000000\nfolio 0x4000000 9\npages 0x4400 300\n"
 	"blob kho_test fdt kho-test-v1\n";
 static const char k16_base[] =
-	"page-size 16K\nram 0 256M\nscratch 0x1000000 0x1000000\nfolio 0x4000000 3\n";
+	"page-size 16K\nram 0 256M\nscratch 0x2000000 0x2000000\nfolio 0x4000000 3\n";
 
 static json_t *expectations(const char *base, const char *extra)
 {
@@ -153,7 +153,7 @@ START_TEST(variants)
 		{ "defect fdt-subnode zero LUO", "fdt-subnode" },
 		{ "defect blob-fdt size", "blob-fdt" },
 		{ "defect blob-not-preserved kexec-metadata", "blob-not-preserved" },
-		{ "defect scratch-layout empty", "scratch-layout" },
+		{ "defect scratch-layout granule", "scratch-layout" },
 		{ "defect scratch-layout misaligned", "scratch-layout" },
 	};
 
