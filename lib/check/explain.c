@@ -146,7 +146,8 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "Give --scratch-array ADDR,BYTES, --scratch, --vmlinux, --boot-params or --dtb." },
 	[KHO_CHECK_LUO_FORMAT] = {
 	  "The LUO blob selects how the next kernel restores live-update sessions; an "
-	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()).",
+	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()). "
+	  "7.2.13 and 7.3-rc7 refuse a luo-v5 blob-size below 32 and read a larger one.",
 	  "kho-inspect luo DUMP; check both kernels' LUO ABI versions (luo-v1 in 7.1, luo-v5 "
 	  "from 7.2)." },
 	[KHO_CHECK_LUO_BLOCK] = {

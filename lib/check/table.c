@@ -65,7 +65,7 @@ static const struct kho_check_info checks[] = {
 	[KHO_CHECK_SCRATCH_UNKNOWN] = { "scratch-unknown", KHO_SEV_INCOMPLETE,
 	  "no scratch areas are known: range-scratch and radix-node-scratch could not run" },
 	[KHO_CHECK_LUO_FORMAT] = { "luo-format", KHO_SEV_ERROR,
-	  "the LUO blob is not luo-v1 or luo-v5, or its size or properties are wrong" },
+	  "the LUO blob is not luo-v1 or luo-v5, smaller than its root, or its properties are wrong" },
 	[KHO_CHECK_LUO_BLOCK] = { "luo-block", KHO_SEV_ERROR,
 	  "a LUO block chain or array: count 0 or above capacity, bad next, cycle, too many blocks" },
 	[KHO_CHECK_LUO_SESSION] = { "luo-session", KHO_SEV_ERROR,
