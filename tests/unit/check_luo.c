@@ -256,6 +256,9 @@ static void nr_folios(struct kho_ref *r) { put64(r, MEMFD + 24, 257); }
 static void outside(struct kho_ref *r) { put64(r, ARRAY + 16, 0x8000000 / 4096); }
 static void beyond(struct kho_ref *r) { put64(r, ARRAY + 24, 5); }
 static void overlap(struct kho_ref *r) { put64(r, ARRAY + 24, 3); }
+/* nr_folios 4: records 2 and 3 are zeros, pfn 0 (and index 0, where folio
+ * 0 is): memfd_luo_retrieve_folios() (7.2.13, 7.3-rc7) skips them */
+static void zero_records(struct kho_ref *r) { put64(r, MEMFD + 24, 4); }
 
 START_TEST(each_damage_is_named_where_docs_say)
 {
@@ -285,6 +288,7 @@ START_TEST(each_damage_is_named_where_docs_say)
 	expect(outside, NULL, "luo-memfd@0x2004010");
 	expect(beyond, NULL, "luo-memfd@0x2004010");
 	expect(overlap, NULL, "luo-memfd@0x2004010");
+	expect(zero_records, NULL, "");
 	/* unpreserved: a block, the record, a folio, the chunk, the FLB page */
 	expect(NULL, "unpreserve 0x2001000 0\n", "luo-not-preserved@0x2001000");
 	expect(NULL, "unpreserve 0x2002000 0\n", "luo-not-preserved@0x2002000");
