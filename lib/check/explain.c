@@ -22,7 +22,9 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "compare with debugfs kho/out/fdt of the outgoing kernel." },
 	[KHO_CHECK_FDT_COMPATIBLE] = {
 	  "The root compatible selects the decoder; without a well-formed one the next "
-	  "kernel cannot read the handover.",
+	  "kernel cannot read the handover. A composite string (kho-v4;radix-v1;vmalloc-v1, "
+	  "proposed June 2026, never merged) is decoded here, but 7.2.13 and 7.3-rc7 compare "
+	  "the whole string with fdt_node_check_compatible(): no released kernel accepts it.",
 	  "kho-inspect fdt DUMP shows the root; check which kernel wrote it." },
 	[KHO_CHECK_FDT_MEMORY_MAP] = {
 	  "preserved-memory-map is where the next kernel starts walking the preserved "

@@ -9,7 +9,7 @@ static const struct kho_check_info checks[] = {
 	[KHO_CHECK_FDT_HEADER] = { "fdt-header", KHO_SEV_ERROR,
 	  "bad magic or version, truncated, totalsize beyond one page or the dump, fails the full structural check" },
 	[KHO_CHECK_FDT_COMPATIBLE] = { "fdt-compatible", KHO_SEV_ERROR,
-	  "root compatible missing or malformed" },
+	  "root compatible missing, malformed, or composite (no released kernel accepts it)" },
 	[KHO_CHECK_FDT_MEMORY_MAP] = { "fdt-memory-map", KHO_SEV_ERROR,
 	  "preserved-memory-map missing, length not 8, zero, or not page-aligned" },
 	[KHO_CHECK_FDT_SUBNODE] = { "fdt-subnode", KHO_SEV_ERROR,

@@ -410,6 +410,11 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 			"preserved-memory-map is 0: not finalized");
 		ref->map_unusable = true;
 	}
+	/* A composite string is decoded, but no released kernel matches it:
+	 * fdt_node_check_compatible() compares the whole string. */
+	if (!ref->fdt_unusable && strchr(ref->compatible, ';'))
+		add_sev(f, "fdt-compatible", KHO_SEV_ERROR, ref->fdt_phys,
+			"a composite compatible no released kernel accepts");
 	if (!ref->fdt_unusable)
 		check_scratch(ref, f);
 	if (!ref->fdt_unusable && !ref->map_unusable) {

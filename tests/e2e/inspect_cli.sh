@@ -113,8 +113,8 @@ expect 2 "unknown ABI" "$ki" verify "$work/v9.elf"
 grep -q "unsupported KHO ABI \"kho-v9\"" "$work/err" && ok || fail "ABI reason: $(cat "$work/err")"
 one_line_err "unknown ABI"
 # So does a composite string with a component nobody knows (same length).
-"$mk" -q -o "$work" "$specs/clean-v4-composite-4k.spec" || exit 1
-python3 - "$work/clean-v4-composite-4k.elf" "$work/v4x.elf" <<'PY'
+"$mk" -q -o "$work" "$specs/defect-fdt-compatible@composite.spec" || exit 1
+python3 - "$work/defect-fdt-compatible@composite.elf" "$work/v4x.elf" <<'PY'
 import sys
 data = open(sys.argv[1], "rb").read()
 assert b"kho-v4;radix-v1;vmalloc-v1\0" in data
