@@ -168,7 +168,8 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	[KHO_CHECK_LUO_MEMFD] = {
 	  "The memfd handler restores the file from its record and folio array; unknown "
 	  "bits, a wrong nr_folios, folios outside memory or the file, or overlapping ones "
-	  "restore wrong data or fail.",
+	  "restore wrong data or fail. A record whose pfn is 0 is skipped, as "
+	  "memfd_luo_retrieve_folios() of 7.2.13 and 7.3-rc7 skips it.",
 	  "kho-inspect luo DUMP; extract -o DIR writes the memfd as it would be restored." },
 	[KHO_CHECK_LUO_NOT_PRESERVED] = {
 	  "Every LUO page (blocks, arrays, records, folio arrays) must be preserved, and each "
