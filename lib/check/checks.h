@@ -59,7 +59,9 @@ void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_
 /* The same for @check, with a va_list. */
 void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, enum kho_check_id check,
 		  uint64_t p, const char *fmt, va_list ap);
-void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f);
+/* @arch: kho_source_arch(), "" when the dump does not say. */
+void check_scratch_layout(const struct kho_inspection *in, const char *arch,
+			  struct kho_findings *f);
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* What decoded blobs name must be preserved (needs the walk). */
 /* A consumed handover: what its blobs the successor keeps say about

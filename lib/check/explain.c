@@ -22,7 +22,9 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "compare with debugfs kho/out/fdt of the outgoing kernel." },
 	[KHO_CHECK_FDT_COMPATIBLE] = {
 	  "The root compatible selects the decoder; without a well-formed one the next "
-	  "kernel cannot read the handover.",
+	  "kernel cannot read the handover. A composite string (kho-v4;radix-v1;vmalloc-v1, "
+	  "proposed June 2026, never merged) is decoded here, but 7.2.13 and 7.3-rc7 compare "
+	  "the whole string with fdt_node_check_compatible(): no released kernel accepts it.",
 	  "kho-inspect fdt DUMP shows the root; check which kernel wrote it." },
 	[KHO_CHECK_FDT_MEMORY_MAP] = {
 	  "preserved-memory-map is where the next kernel starts walking the preserved "
@@ -89,9 +91,12 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "the KHO core also frees or reuses it.",
 	  "kho-inspect ranges --sort phys DUMP around the node address." },
 	[KHO_CHECK_RANGE_ORDER] = {
-	  "Orders past --max-order are unusual; order + PAGE_SHIFT >= 31 overflows an int in "
-	  "successors before 7.3, which then fail to reserve the range.",
-	  "Which subsystem preserves so large a block? Successors from 7.3 on are fixed." },
+	  "Orders past --max-order are unusual (a warning, every ABI). The error is 7.1 (kho-v2/v3) "
+	  "only: its kho_preserved_memory_reserve() computes 1 << (order + PAGE_SHIFT) in int, "
+	  "so a block of 2 GiB or more is not reserved; 7.2.13 and 7.3-rc7 (kho-v4) compute "
+	  "it in u64.",
+	  "Which subsystem preserves so large a block? On kho-v4 it is legal (reserve_mem "
+	  "regions, gigantic pages); raise --max-order if it is expected." },
 	[KHO_CHECK_RANGE_OVERLAP] = {
 	  "Two keys covering the same memory: the next kernel restores it twice, to two "
 	  "owners or as two folio sizes.",
@@ -114,8 +119,11 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "not walked and coverage there is unknown.",
 	  "Capture the dump without excluding the KHO pages." },
 	[KHO_CHECK_SCRATCH_LAYOUT] = {
-	  "Overlapping, empty or misaligned scratch areas break the next kernel's early "
-	  "allocator.",
+	  "Overlapping or not page-aligned scratch areas break the next kernel's early "
+	  "allocator (an error, every ABI). 7.2.13 and 7.3-rc7 round each area to PAGE_SIZE * "
+	  "MAX_ORDER_NR_PAGES (4 MiB x86-64, 32 MiB arm64 16K, 512 MiB arm64 64K; without "
+	  "the architecture, what the page size implies): off that grid is a warning. An "
+	  "empty area is legal (7.3 leaves the global one empty below 4 GiB): no finding.",
 	  "Check the kho_scratch[] the kernel was handed (--scratch-array)." },
 	[KHO_CHECK_V1_CHUNK] = {
 	  "kho-v1's chunk list is walked by the next kernel (6.16-7.0); a bad pointer, loop "
@@ -140,7 +148,8 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "Give --scratch-array ADDR,BYTES, --scratch, --vmlinux, --boot-params or --dtb." },
 	[KHO_CHECK_LUO_FORMAT] = {
 	  "The LUO blob selects how the next kernel restores live-update sessions; an "
-	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()).",
+	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()). "
+	  "7.2.13 and 7.3-rc7 refuse a luo-v5 blob-size below 32 and read a larger one.",
 	  "kho-inspect luo DUMP; check both kernels' LUO ABI versions (luo-v1 in 7.1, luo-v5 "
 	  "from 7.2)." },
 	[KHO_CHECK_LUO_BLOCK] = {
@@ -159,7 +168,8 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	[KHO_CHECK_LUO_MEMFD] = {
 	  "The memfd handler restores the file from its record and folio array; unknown "
 	  "bits, a wrong nr_folios, folios outside memory or the file, or overlapping ones "
-	  "restore wrong data or fail.",
+	  "restore wrong data or fail. A record whose pfn is 0 is skipped, as "
+	  "memfd_luo_retrieve_folios() of 7.2.13 and 7.3-rc7 skips it.",
 	  "kho-inspect luo DUMP; extract -o DIR writes the memfd as it would be restored." },
 	[KHO_CHECK_LUO_NOT_PRESERVED] = {
 	  "Every LUO page (blocks, arrays, records, folio arrays) must be preserved, and each "

@@ -124,6 +124,14 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 	for (size_t i = 0; i < m->nfolios; i++) {
 		struct kho_luo_folio *fo = &m->folios[i];
 
+		/* memfd_luo_retrieve_folios() (7.2.13, 7.3-rc7) skips a record
+		 * whose pfn is 0: no folio, nothing to check. It still counts
+		 * in nr_folios, the length of the array. */
+		if (!fo->pfn) {
+			bad[i] = true;
+			order[i] = -1;
+			continue;
+		}
 		if (fo->flags & ~3u)
 			kho_flag(f, KHO_CHECK_LUO_MEMFD, fo->record,
 				 "LUO memfd 0x%llx (session \"%s\"): "

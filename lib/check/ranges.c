@@ -6,6 +6,9 @@
  * arithmetic, never expanded block by block where nothing is wrong.
  */
 #include "kho/verify.h"
+#include "kho/version.h"
+
+#include <string.h>
 
 #include "../util/util.h"
 #include "checks.h"
@@ -25,10 +28,17 @@ static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, u
 	return *lo < *hi;
 }
 
+/* Whether the successor computes a block of @order's bytes in int and
+ * overflows: only 7.1 (kho-v2, kho-v3); 7.2.13 and 7.3-rc7 use u64. */
+static bool int_overflow(const struct kho_inspection *in, unsigned order)
+{
+	return in->ho.abi && in->ho.abi->int_block_size && order + in->geo.page_shift >= 31;
+}
+
 static void check_order(const struct kho_inspection *in, const struct kho_run *r,
 			uint64_t size, unsigned max_order, struct kho_findings *f)
 {
-	bool too_big = r->order + in->geo.page_shift >= 31;
+	bool too_big = int_overflow(in, r->order);
 
 	if (!too_big && r->order <= max_order)
 		return;
@@ -39,10 +49,10 @@ static void check_order(const struct kho_inspection *in, const struct kho_run *r
 			return check_drop(f, KHO_CHECK_RANGE_ORDER, sev, r->count - i);
 		if (too_big)
 			kho_flag_sev(f, KHO_CHECK_RANGE_ORDER, KHO_SEV_ERROR, r->phys + i * size,
-				     "order %u: a successor before 7.3 (6.16-7.2, without "
-				     "\"kho: fix size calculation in kho_preserved_memory_"
-				     "reserve()\") computes 1 << (order + PAGE_SHIFT) = 2^%u in "
-				     "int", r->order, r->order + in->geo.page_shift);
+				     "order %u: a 7.1 successor (%s) computes 1 << (order + "
+				     "PAGE_SHIFT) = 2^%u in int; 7.2.13 and 7.3-rc7 (kho-v4) "
+				     "compute it in u64", r->order, in->ho.abi->compatible,
+				     r->order + in->geo.page_shift);
 		else
 			kho_flag(f, KHO_CHECK_RANGE_ORDER, r->phys + i * size,
 				 "order %u is above --max-order %u", r->order, max_order);
@@ -132,9 +142,13 @@ void run_checks_init(struct run_checks *rc, struct kho_source *src,
 		     const struct kho_inspection *in, unsigned max_order,
 		     struct kho_findings *f)
 {
+	unsigned fast = MIN(max_order, kho_max_order(&in->geo));
+
+	/* orders a 7.1 successor overflows on are always reported */
+	if (in->ho.abi && in->ho.abi->int_block_size)
+		fast = MIN(fast, 30 - in->geo.page_shift);
 	*rc = (struct run_checks){ .src = src, .in = in, .f = f, .scratch_lo = UINT64_MAX,
-				   /* orders the next kernel overflows on are always reported */
-				   .max_order = MIN(max_order, 30 - in->geo.page_shift) };
+				   .max_order = fast };
 	for (size_t s = 0; s < in->ho.nscratch; s++) {
 		const struct kho_scratch_area *a = &in->ho.scratch[s];
 
@@ -155,20 +169,45 @@ void check_run_slow(struct run_checks *rc, const struct kho_run *r)
 	check_memory(rc, r, size);
 }
 
-void check_scratch_layout(const struct kho_inspection *in, struct kho_findings *f)
+/* An area not on the granule 7.2.13 and 7.3-rc7 round scratch to: a
+ * warning naming the rule and where its size came from. */
+static void check_scratch_granule(const struct kho_inspection *in, const char *arch,
+				  size_t i, struct kho_findings *f)
+{
+	const struct kho_scratch_area *a = &in->ho.scratch[i];
+	unsigned order = kho_scratch_align_order(in->geo.page_size);
+	uint64_t granule = in->geo.page_size << order;
+	bool known = !strcmp(arch, "x86_64") || !strcmp(arch, "aarch64");
+
+	if (!order || is_aligned(a->phys | a->size, granule))
+		return;
+	kho_flag_sev(f, KHO_CHECK_SCRATCH_LAYOUT, KHO_SEV_WARNING, a->phys,
+		     "scratch area %zu 0x%llx+0x%llx is not aligned to %llu MiB, PAGE_SIZE * "
+		     "MAX_ORDER_NR_PAGES %s%s%s", i, HEX(a->phys), HEX(a->size),
+		     HEX(granule >> 20), known ? "on " : "(the architecture is unknown: what ",
+		     known ? arch : in->geo.page_size == 4096 ? "4 KiB" :
+		     in->geo.page_size == 16384 ? "16 KiB" : "64 KiB",
+		     known ? "" : " pages imply)");
+}
+
+void check_scratch_layout(const struct kho_inspection *in, const char *arch,
+			  struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size;
 
 	for (size_t i = 0; i < in->ho.nscratch; i++) {
 		const struct kho_scratch_area *a = &in->ho.scratch[i];
 
+		/* An empty area is legal: 7.3 gives the global one size 0 when
+		 * all RAM is below 4 GiB. Nothing to align, nothing to meet. */
 		if (!a->size)
-			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
-				 "scratch area %zu is empty", i);
-		else if (!is_aligned(a->phys | a->size, page))
+			continue;
+		if (!is_aligned(a->phys | a->size, page))
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
 				 HEX(a->phys), HEX(a->size));
+		else
+			check_scratch_granule(in, arch, i, f);
 		if (scratch_wraps(a))
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx runs past the top of the "

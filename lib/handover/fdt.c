@@ -161,6 +161,13 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 	}
 	ho->abi = ho->compat.abi;
 	ho->fdt_ok = true;
+	/* Decoded by its root version, but 7.2.13 and 7.3-rc7 match the
+	 * property as one string: the successor boots without the handover. */
+	if (ho->compat.ncomponents)
+		kho_flag(f, KHO_CHECK_FDT_COMPATIBLE, fdt_phys, "root compatible \"%.64s\": no "
+			 "released kernel accepts it: fdt_node_check_compatible compares the "
+			 "whole string (7.2.13 and 7.3-rc7 want \"%s\")", ho->compatible,
+			 ho->abi->compatible);
 
 	if (!prop_get_u64(ho->fdt, 0, KHO_PROP_MEMORY_MAP, be, &ho->map_phys, &len)) {
 		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys, "preserved-memory-map %s",

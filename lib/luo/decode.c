@@ -437,10 +437,11 @@ enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree 
 	} else if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK &&
 		   luo_read(&d, t->phys, root, sizeof(root), "the LUO root") &&
 		   !memcmp(root, "luo-v5", 7)) {
-		/* the next kernel refuses a root of another size: so does this */
-		if (t->size != 32)
-			kho_flag(f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO: blob-size %llu is not 32 "
-				 "(struct luo_ser)", (unsigned long long)t->size);
+		/* luo_core.c (7.2.13, 7.3-rc7) refuses less than struct luo_ser
+		 * and reads the first 32 bytes of a larger blob */
+		if (t->size < 32)
+			kho_flag(f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO: blob-size %llu is less "
+				 "than the 32 bytes of struct luo_ser", (unsigned long long)t->size);
 		else
 			out->format = KHO_LUO_V5, decode_v5(&d, t, root);
 	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {

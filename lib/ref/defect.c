@@ -740,15 +740,20 @@ static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defe
 					    struct kho_error *err)
 {
 	const char *v = variant(d, "overlap");
+	uint64_t granule = ref->geo.page_size << kho_scratch_align_order(ref->geo.page_size);
 	uint64_t base = ref->scratch.n ? ref->scratch.v[0].start : 0;
-	uint64_t start = base, size = ref->geo.page_size;
+	uint64_t start = base, size = granule;
 
 	if (!ref->scratch.n)
 		return kho_error_set(err, KHO_ERR_INVALID, "scratch-layout: no scratch area");
-	if (!strcmp(v, "empty"))
-		start = range_end(&ref->scratch.v[ref->scratch.n - 1]), size = 0;
+	/* granule: page-aligned, off the PAGE_SIZE * MAX_ORDER_NR_PAGES grid (a
+	 * warning); misaligned: not even page-aligned (an error) */
+	if (!strcmp(v, "granule"))
+		start = range_end(&ref->scratch.v[ref->scratch.n - 1]) + ref->geo.page_size,
+		size = ref->geo.page_size;
 	else if (!strcmp(v, "misaligned"))
-		start = range_end(&ref->scratch.v[ref->scratch.n - 1]) + 0x100;
+		start = range_end(&ref->scratch.v[ref->scratch.n - 1]) + 0x100,
+		size = ref->geo.page_size;
 	/* Only the kho_scratch[] array changes: nothing was allocated here. */
 	return range_list_add(&ref->scratch, start, size, err);
 }
@@ -921,7 +926,7 @@ static const struct defect_def defects[] = {
 	{ "range-not-dumped", NEEDS_ANY, NULL, range_not_dumped_before, NULL, "" },
 	{ "radix-unreadable", NEEDS_RADIX, NULL, radix_unreadable_before,
 	  radix_unreadable_after, "key fdt root" },
-	{ "scratch-layout", NEEDS_ANY, NULL, NULL, scratch_layout_after, "overlap empty misaligned" },
+	{ "scratch-layout", NEEDS_ANY, NULL, NULL, scratch_layout_after, "overlap granule misaligned" },
 	{ "v1-chunk", NEEDS_V1, NULL, NULL, v1_chunk_after, "" },
 	{ "v1-bitmap", NEEDS_V1, NULL, NULL, v1_bitmap_after, "outside shifted" },
 	{ "scratch-unknown", NEEDS_ANY, NULL, NULL, scratch_unknown_after, "" },

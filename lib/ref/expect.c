@@ -171,7 +171,8 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 		const struct ref_key *k = &ref->keys[i];
 		uint64_t size = key_size(ref, k), p;
 
-		if (k->order + ref->geo.page_shift >= 31)
+		/* 7.1 (kho-v2/v3) computes the size in int; 7.2+ in u64 */
+		if (ref->abi->int_block_size && k->order + ref->geo.page_shift >= 31)
 			add_sev(f, "range-order", KHO_SEV_ERROR, k->phys,
 				"order too large for the next kernel's int size");
 		else if (k->order > max_order)
@@ -361,10 +362,17 @@ static void check_scratch(struct kho_ref *ref, struct findings *f)
 	for (size_t i = 0; i < ref->scratch.n; i++) {
 		const struct kho_range *a = &ref->scratch.v[i];
 
+		uint64_t granule = ref->geo.page_size <<
+				   kho_scratch_align_order(ref->geo.page_size);
+
+		/* An empty area is legal (7.3's global area below 4 GiB). */
 		if (!a->size)
-			add(f, "scratch-layout", a->start, "scratch area %zu is empty", i);
-		else if (!is_aligned(a->start | a->size, ref->geo.page_size))
+			continue;
+		if (!is_aligned(a->start | a->size, ref->geo.page_size))
 			add(f, "scratch-layout", a->start, "scratch area %zu is not page-aligned", i);
+		else if (!is_aligned(a->start | a->size, granule))
+			add_sev(f, "scratch-layout", KHO_SEV_WARNING, a->start,
+				"a scratch area is not aligned to PAGE_SIZE * MAX_ORDER_NR_PAGES");
 		for (size_t k = 0; k < i; k++) {
 			const struct kho_range *b = &ref->scratch.v[k];
 
@@ -404,6 +412,11 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 			"preserved-memory-map is 0: not finalized");
 		ref->map_unusable = true;
 	}
+	/* A composite string is decoded, but no released kernel matches it:
+	 * fdt_node_check_compatible() compares the whole string. */
+	if (!ref->fdt_unusable && strchr(ref->compatible, ';'))
+		add_sev(f, "fdt-compatible", KHO_SEV_ERROR, ref->fdt_phys,
+			"a composite compatible no released kernel accepts");
 	if (!ref->fdt_unusable)
 		check_scratch(ref, f);
 	/* luo-v5 with no session serialized reads as a kernel before its

@@ -377,11 +377,24 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		       ref_record(ref, "luo-memfd", f->record, err, "%s 0x%x: unknown bits", v,
 				  seals ? f->seals : f->flags);
 	}
-	if (!strcmp(v, "nr-folios"))
-		/* The record past the last is zeros: index 0 again, which the
-		 * folio at index 0 holds already. */
-		return set_nr_folios(ref, f, n + 1, err) ?:
-		       bad_record(ref, f, n, "nr_folios counts a zero record", err);
+	if (!strcmp(v, "nr-folios")) {
+		/* One record more than the array's pages hold (a zero record
+		 * inside them is no finding: its pfn 0 is skipped). No record is
+		 * read then, so none is checked. */
+		unsigned vm = ref->luo->version == 5 ? 32 : 24;
+		uint8_t tp[4];
+		uint64_t fit;
+
+		mem_read(&ref->mem, f->record + vm + 8, tp, 4);
+		fit = (uint64_t)load_u32(tp, false) * (ref->geo.page_size / LUO_FOLIO_RECORD);
+		st = set_nr_folios(ref, f, fit + 1, err);
+		f->records = 0;
+		f->bad_records_lo = 0;
+		f->bad_records_hi = f->nfolios;
+		return st ?: ref_record(ref, "luo-memfd", f->record, err,
+					"nr_folios %llu do not fit the folio array",
+					(unsigned long long)(fit + 1));
+	}
 	if (!strcmp(v, "overlap")) {
 		uint64_t from = luo_record_addr(ref, f, index0_record(f)), to;
 

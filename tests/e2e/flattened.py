@@ -29,7 +29,7 @@ T = Tally("flattened")
 check = T.check
 skip = T.skip
 
-SPECS = ("clean-v3-4k", "clean-v3-16k", "clean-v1-page-4k", "clean-v4-composite-4k",
+SPECS = ("clean-v3-4k", "clean-v3-16k", "clean-v1-page-4k", "defect-fdt-compatible@composite",
          "defect-range-not-dumped", "defect-range-not-ram", "defect-radix-unreadable")
 
 

@@ -97,6 +97,27 @@ expect 1 "an error past the cap of its check's warnings" "$ki" verify --max-orde
 grep -q "and 200 more warning findings of range-order" "$work/out" && ok || fail "dropped count: $(tail -3 "$work/out")"
 expect 1 "same, JSON" "$ki" --json verify --max-order 0 "$work/cap-order.elf"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; assert s["error"] == 1 and s["warning"] >= 1200, s' "$work/out" && ok || fail "cap summary: $(tail -c 200 "$work/out")"
+# range-order's error is 7.1's (kho-v2/v3, int size); a 2 GiB block on kho-v4 (7.2.13,
+# 7.3-rc7: u64) is legal: the --max-order warning only, and none past it.
+"$mk" -q -o "$work" "$specs/defect-range-order@v4.spec" || exit 1
+expect 0 "2 GiB on kho-v4 is no error" "$ki" verify "$work/defect-range-order@v4.elf"
+grep -q "WARNING (range-order): 0x80000000: order 19 is above --max-order 18$" "$work/out" &&
+	! grep -q "ERROR (range-order)" "$work/out" && ok || fail "v4 range-order: $(grep range-order "$work/out")"
+expect 0 "2 GiB on kho-v4 within --max-order" "$ki" verify --max-order 19 --fail-on warning \
+	-Wno-scratch-unknown "$work/defect-range-order@v4.elf"
+expect 1 "2 GiB on kho-v3 names 7.1" "$ki" verify --max-order 19 "$work/defect-range-order.elf"
+grep -q "ERROR (range-order): 0x80000000: order 19: a 7.1 successor (kho-v3) computes" "$work/out" &&
+	ok || fail "v3 range-order: $(grep range-order "$work/out")"
+# scratch-layout: an area off PAGE_SIZE * MAX_ORDER_NR_PAGES is a warning; the ELF names
+# its architecture, a raw image says the page size decided.
+"$mk" -q -o "$work" "$specs/defect-scratch-layout@granule.spec" || exit 1
+sa=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["generator"]["args"]; print(a[a.index("--scratch-array")+1])' "$work/defect-scratch-layout@granule.expect.json")
+expect 0 "scratch off the granule (ELF)" "$ki" verify --scratch-array "$sa" "$work/defect-scratch-layout@granule.elf"
+grep -q "WARNING (scratch-layout): 0x1801000: scratch area 2 0x1801000+0x1000 is not aligned to 4 MiB, PAGE_SIZE \* MAX_ORDER_NR_PAGES on x86_64" "$work/out" &&
+	ok || fail "granule ELF: $(grep scratch-layout "$work/out")"
+expect 0 "scratch off the granule (raw)" "$ki" verify --scratch-array "$sa" "$work/defect-scratch-layout@granule.raw"
+grep -q "WARNING (scratch-layout): 0x1801000: .* MAX_ORDER_NR_PAGES (the architecture is unknown: what 4 KiB pages imply)" "$work/out" &&
+	ok || fail "granule raw: $(grep scratch-layout "$work/out")"
 expect 2 "unknown check" "$ki" verify -W no-such-check "$clean"
 one_line_err "unknown check"
 
@@ -129,8 +150,8 @@ expect 2 "unknown ABI" "$ki" verify "$work/v9.elf"
 grep -q "unsupported KHO ABI \"kho-v9\"" "$work/err" && ok || fail "ABI reason: $(cat "$work/err")"
 one_line_err "unknown ABI"
 # So does a composite string with a component nobody knows (same length).
-"$mk" -q -o "$work" "$specs/clean-v4-composite-4k.spec" || exit 1
-python3 - "$work/clean-v4-composite-4k.elf" "$work/v4x.elf" <<'PY'
+"$mk" -q -o "$work" "$specs/defect-fdt-compatible@composite.spec" || exit 1
+python3 - "$work/defect-fdt-compatible@composite.elf" "$work/v4x.elf" <<'PY'
 import sys
 data = open(sys.argv[1], "rb").read()
 assert b"kho-v4;radix-v1;vmalloc-v1\0" in data

@@ -47,6 +47,8 @@ ABIS = {
 
 # Machine and operations per page size: the clean fixtures' layout
 # (testdata/specs/clean-*), so every page kind and blob kind is there.
+# Scratch on PAGE_SIZE * MAX_ORDER_NR_PAGES (4, 32, 512 MiB), and on 16K
+# and 64K an empty area where the tree is allocated, as 7.3 leaves one.
 PAGES = {
     "4k": dict(page="4K", ram=["ram 0 64M", "ram 0x100000000 16M"],
                scratch=["scratch 0x1000000 4M", "scratch 0x1400000 4M"],
@@ -55,13 +57,13 @@ PAGES = {
                     "unpreserve 0xa00000 0", "blob kho_test fdt kho-test-v1",
                     "reserve-mem trace 0xc00000 0x300000"]),
     "16k": dict(page="16K", ram=["ram 0 128M"],
-                scratch=["scratch 0x1000000 8M", "scratch 0x1800000 8M"],
+                scratch=["scratch 0x4000000 32M", "scratch 0x6000000 0"],
                 alloc="alloc 0x6000000 16M",
                 ops=["folio 0x400000 7", "pages 0x200 300", "folios 0x2000000 0 64 0x8000",
                      "unpreserve 0x2000000 0", "blob kho_test fdt kho-test-v1",
                      "reserve-mem trace 0x2400000 0x300000"]),
-    "64k": dict(page="64K", ram=["ram 0 256M"],
-                scratch=["scratch 0x2000000 16M", "scratch 0x3000000 16M"],
+    "64k": dict(page="64K", ram=["ram 0 256M", "ram 0x20000000 512M"],
+                scratch=["scratch 0x20000000 512M", "scratch 0xc000000 0"],
                 alloc="alloc 0xc000000 32M",
                 ops=["folio 0x400000 5", "pages 0x80 300", "folios 0x4000000 0 64 0x20000",
                      "unpreserve 0x4000000 0", "blob kho_test fdt kho-test-v1",
@@ -95,7 +97,7 @@ VARIANTS = {
     "blob-fdt": ["corrupt", "size", "corrupt memblock"],
     "radix-pointer": ["outside", "misaligned", "bit63"],
     "radix-loop": ["cycle", "shared"],
-    "scratch-layout": ["overlap", "empty", "misaligned"],
+    "scratch-layout": ["overlap", "granule", "misaligned"],
     "luo-format": ["compatible", "size"],
     "luo-block": ["count0", "capacity", "cycle", "misaligned"],
     "luo-session": ["empty", "unterminated", "duplicate", "count"],

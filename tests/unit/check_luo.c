@@ -39,8 +39,9 @@ static const char spec[] =
 	"alloc 0x3000000 16M\n"
 	"folio 0x2000000 0\nfolio 0x2001000 0\nfolio 0x2002000 0\nfolio 0x2003000 0\n"
 	"folio 0x2004000 0\nfolio 0x2005000 0\nfolio 0x2006000 0\n"
-	"folio 0x2010000 2\nfolio 0x2020000 0\n"
-	"blob LUO raw 32 0\n";
+	"folio 0x2010000 2\nfolio 0x2020000 0\n";
+/* blob-size of the LUO sub-node: struct luo_ser's 32 unless a test says */
+static unsigned luo_blob_size = 32;
 
 typedef void (*damage_fn)(struct kho_ref *ref);
 
@@ -142,7 +143,8 @@ static struct image inspect(damage_fn damage, const char *extra)
 	struct image im = { 0 };
 	uint64_t fdt;
 
-	snprintf(text, sizeof(text), "%s%s", spec, extra ? extra : "");
+	snprintf(text, sizeof(text), "%sblob LUO raw %u 0\n%s", spec, luo_blob_size,
+		 extra ? extra : "");
 	snprintf(path, sizeof(path), "%s/m.elf", dir);
 	ck_assert_msg(kho_spec_run_buffer("t.spec", text, strlen(text), &res, &err) == KHO_OK,
 		      "%s", err.msg);
@@ -254,6 +256,9 @@ static void nr_folios(struct kho_ref *r) { put64(r, MEMFD + 24, 257); }
 static void outside(struct kho_ref *r) { put64(r, ARRAY + 16, 0x8000000 / 4096); }
 static void beyond(struct kho_ref *r) { put64(r, ARRAY + 24, 5); }
 static void overlap(struct kho_ref *r) { put64(r, ARRAY + 24, 3); }
+/* nr_folios 4: records 2 and 3 are zeros, pfn 0 (and index 0, where folio
+ * 0 is): memfd_luo_retrieve_folios() (7.2.13, 7.3-rc7) skips them */
+static void zero_records(struct kho_ref *r) { put64(r, MEMFD + 24, 4); }
 
 START_TEST(each_damage_is_named_where_docs_say)
 {
@@ -283,6 +288,7 @@ START_TEST(each_damage_is_named_where_docs_say)
 	expect(outside, NULL, "luo-memfd@0x2004010");
 	expect(beyond, NULL, "luo-memfd@0x2004010");
 	expect(overlap, NULL, "luo-memfd@0x2004010");
+	expect(zero_records, NULL, "");
 	/* unpreserved: a block, the record, a folio, the chunk, the FLB page */
 	expect(NULL, "unpreserve 0x2001000 0\n", "luo-not-preserved@0x2001000");
 	expect(NULL, "unpreserve 0x2002000 0\n", "luo-not-preserved@0x2002000");
@@ -409,6 +415,30 @@ START_TEST(a_blob_of_no_luo_format_is_an_error)
 }
 END_TEST
 
+/* luo_core.c (7.2.13, 7.3-rc7) refuses a LUO blob smaller than struct
+ * luo_ser and reads a larger one: 64 bytes decode as 32 do. */
+START_TEST(a_v5_root_larger_than_32_bytes_is_read)
+{
+	struct image im;
+	char got[1024];
+
+	luo_blob_size = 64;
+	im = inspect(NULL, NULL);
+	luo_findings(&im, got, sizeof(got));
+	ck_assert_msg(!strcmp(got, ""), "got \"%s\"", got);
+	ck_assert_int_eq(im.in.luo.format, KHO_LUO_V5);
+	ck_assert_uint_eq(im.in.luo.nsessions, 2);
+	done(&im);
+	luo_blob_size = 16;
+	im = inspect(NULL, NULL);
+	luo_findings(&im, got, sizeof(got));
+	ck_assert_msg(strstr(got, "luo-format@"), "got \"%s\"", got);
+	ck_assert_int_eq(im.in.luo.format, KHO_LUO_NONE);
+	done(&im);
+	luo_blob_size = 32;
+}
+END_TEST
+
 /* kexec-metadata as 7.3 reads it: blob-size >= 4, version 1, then >= 73. */
 static uint64_t blob_named(struct kho_ref *r, const char *name)
 {
@@ -517,6 +547,7 @@ int main(void)
 	tcase_add_test(tc, each_damage_is_named_where_docs_say);
 	tcase_add_test(tc, a_clean_v1_state_reads_back);
 	tcase_add_test(tc, a_blob_of_no_luo_format_is_an_error);
+	tcase_add_test(tc, a_v5_root_larger_than_32_bytes_is_read);
 	tcase_add_test(tc, kexec_metadata_sizes_as_73_reads_them);
 	tcase_add_test(tc, memfd_paths_escape_what_a_file_name_cannot_hold);
 	tcase_add_test(tc, memfd_folio_bitfield_in_both_byte_orders);

@@ -80,11 +80,47 @@ START_TEST(layout_reports_the_wrap_and_the_overlap_across_it)
 	struct kho_inspection in;
 
 	setup(&in, areas, 3);
-	check_scratch_layout(&in, &in.findings);
-	ck_assert_uint_eq(count(&in.findings, "scratch-layout"), 2);
-	ck_assert(strstr(in.findings.v[0].message, "top of the address space"));
-	ck_assert(strstr(in.findings.v[1].message, "area 1 overlaps area 0"));
+	check_scratch_layout(&in, "x86_64", &in.findings);
+	/* TOP is 2 MiB aligned, not 4 MiB: the granule warning comes first */
+	ck_assert_uint_eq(count(&in.findings, "scratch-layout"), 3);
+	ck_assert_int_eq(in.findings.v[0].severity, KHO_SEV_WARNING);
+	ck_assert(strstr(in.findings.v[1].message, "top of the address space"));
+	ck_assert(strstr(in.findings.v[2].message, "area 1 overlaps area 0"));
 	kho_findings_free(&in.findings);
+}
+END_TEST
+
+/* 7.3 leaves the global area empty below 4 GiB: no finding, wherever it
+ * lies; an area off the PAGE_SIZE * MAX_ORDER_NR_PAGES grid is a warning
+ * that says where its size came from; not page-aligned stays an error. */
+START_TEST(layout_takes_empty_areas_and_warns_off_the_granule)
+{
+	struct kho_scratch_area areas[] = {
+		{ 0x1000000, 0x400000 },                 /* 4 MiB on 4 MiB: clean */
+		{ 0x1000000, 0 },                        /* empty, inside area 0 */
+		{ 0x1234, 0 },                           /* empty, not even page-aligned */
+		{ 0x2200000, 0x200000 },                 /* page-aligned, 2 MiB grid */
+		{ 0x3000100, 0x1000 },                   /* not page-aligned */
+	};
+	const struct { const char *arch, *says; } as[] = {
+		{ "x86_64", "not aligned to 4 MiB, PAGE_SIZE * MAX_ORDER_NR_PAGES on x86_64" },
+		{ "", "(the architecture is unknown: what 4 KiB pages imply)" },
+	};
+
+	for (size_t k = 0; k < 2; k++) {
+		struct kho_inspection in;
+
+		setup(&in, areas, 5);
+		check_scratch_layout(&in, as[k].arch, &in.findings);
+		ck_assert_uint_eq(in.findings.n, 2);
+		ck_assert_uint_eq(in.findings.v[0].phys, 0x2200000);
+		ck_assert_int_eq(in.findings.v[0].severity, KHO_SEV_WARNING);
+		ck_assert_msg(strstr(in.findings.v[0].message, as[k].says), "%s",
+			      in.findings.v[0].message);
+		ck_assert_uint_eq(in.findings.v[1].phys, 0x3000100);
+		ck_assert_int_eq(in.findings.v[1].severity, KHO_SEV_ERROR);
+		kho_findings_free(&in.findings);
+	}
 }
 END_TEST
 
@@ -118,6 +154,7 @@ int main(void)
 
 	tcase_add_test(tc, helpers_cut_at_the_top);
 	tcase_add_test(tc, layout_reports_the_wrap_and_the_overlap_across_it);
+	tcase_add_test(tc, layout_takes_empty_areas_and_warns_off_the_granule);
 	tcase_add_test(tc, range_scratch_sees_a_block_under_a_wrapping_area);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kho/error.h"
 
@@ -32,6 +33,8 @@ struct kho_abi_version {
 	bool fdt_preserved;           /* the FDT page is an order-0 key of the map */
 	bool zero_map_is_unfinalized; /* map pointer 0 means "not finalized yet" */
 	const char *kernels;          /* which kernels write it */
+	bool int_block_size;          /* its readers compute a key's bytes in int:
+				       * 7.1's kho_preserved_memory_reserve() */
 };
 
 #define KHO_PROP_COMPATIBLE "compatible"
@@ -46,6 +49,18 @@ const struct kho_abi_version *kho_abi_versions(void);
 
 /* kho_abi_version_find - the row for root version @number, or NULL. */
 const struct kho_abi_version *kho_abi_version_find(unsigned number);
+
+/*
+ * kho_scratch_align_order - log2 of the pages scratch areas are aligned
+ * to: MAX_PAGE_ORDER, as 7.2.13 and 7.3-rc7 round them to PAGE_SIZE *
+ * MAX_ORDER_NR_PAGES. x86-64 (4 KiB) and arm64 agree for a page size:
+ * 4 KiB 10 (4 MiB), 16 KiB 11 (32 MiB), 64 KiB 13 (512 MiB); so the page
+ * size alone answers where the architecture is unknown. 0: no rule.
+ */
+static inline unsigned kho_scratch_align_order(uint64_t page_size)
+{
+	return page_size == 4096 ? 10 : page_size == 16384 ? 11 : page_size == 65536 ? 13 : 0;
+}
 
 #define KHO_COMPAT_MAX_COMPONENTS 8
 #define KHO_COMPAT_COMPONENT_MAX 32
