@@ -47,6 +47,14 @@ static enum kho_status read_fdt(struct kho_source *src, const char *file,
 					     "%02x %02x %02x %02x, an FDT d0 0d fe ed)", file,
 					     ((uint8_t *)ho->fdt)[0], ((uint8_t *)ho->fdt)[1],
 					     ((uint8_t *)ho->fdt)[2], ((uint8_t *)ho->fdt)[3]);
+		/* debugfs kho/out/fdt keeps the size the FDT had when the file
+		 * was made: a later, larger FDT reads cut short. The file is
+		 * short, not the handover. */
+		if ((uint64_t)n < fdt_totalsize(ho->fdt) && fdt_totalsize(ho->fdt) <= page)
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the file holds %zd of the %u "
+					     "bytes its header claims (debugfs kho/out/fdt keeps its "
+					     "size from boot: read the FDT from memory with --fdt ADDR "
+					     "or a scan)", file, n, fdt_totalsize(ho->fdt));
 		return KHO_OK;
 	}
 	if (kho_source_read(src, ho->fdt_phys, ho->fdt, page, err))

@@ -175,6 +175,14 @@ grep -qx "kho-inspect: $work/none: No such file or directory" "$work/err" && ok 
 expect 2 "--fdt-file that is no FDT" "$ki" --fdt-file "$specs/demo.spec" verify "$clean"
 grep -q "^kho-inspect: $specs/demo.spec: " "$work/err" && ok ||
 	fail "--fdt-file error names the dump: $(cat "$work/err")"
+# debugfs kho/out/fdt keeps its size from boot: a file cut short is the
+# file's problem, said in numbers, not a structural finding
+size=$(wc -c <"$work/clean-v3-4k.dtb")
+head -c $((size - 40)) "$work/clean-v3-4k.dtb" >"$work/cut.dtb"
+expect 2 "--fdt-file cut short" "$ki" --fdt-file "$work/cut.dtb" verify "$clean"
+grep -qx "kho-inspect: $work/cut.dtb: the file holds $((size - 40)) of the $size bytes its header claims (debugfs kho/out/fdt keeps its size from boot: read the FDT from memory with --fdt ADDR or a scan)" "$work/err" &&
+	ok || fail "--fdt-file cut short: $(cat "$work/err")"
+one_line_err "--fdt-file cut short"
 expect 2 "--fdt outside memory" "$ki" verify --fdt 0x7000000000 "$clean"
 one_line_err "--fdt outside memory"
 

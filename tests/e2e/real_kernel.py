@@ -28,6 +28,16 @@ import sys
 import radix_oracle
 
 TOP, BUILD, WORK, VERSION, ARCH = sys.argv[1:6]
+BUG = sys.argv[6] if len(sys.argv) > 6 else None
+# testdata/kernel-bugs: the moment (1-4) a bug is first visible, the check
+# that names it there, and what the successor itself then does (its
+# console), so the suite shows the tool catching it before the kernel does.
+BUGS = {
+    "memfd-skips-folio": (2, "luo-not-preserved", None),
+    "test-folio-twice": (1, "range-overlap", None),
+    "block-count-plus-one": (2, "luo-session", None),
+    "metadata-size-short": (1, "blob-kexec-metadata", None),
+}
 INSPECT = os.path.join(BUILD, "tools", "kho-inspect")
 # the successor's own handover has a pending LUO of its own
 NOTES = [["luo-pending"], [], [], ["handover-consumed", "luo-pending"]]
@@ -107,7 +117,8 @@ def main():
     keep, console = os.path.join(WORK, "dumps"), os.path.join(WORK, "console.log")
     env = dict(os.environ, KHO_BUILD_DIR=BUILD)
     r = subprocess.run([os.path.join(TOP, "scripts", "kernel-ci"), VERSION, ARCH, "--json",
-                        "--keep", keep, "--console", console, "-I", "--vmlinux", "-I", vmlinux],
+                        "--diff", "--keep", keep, "--console", console,
+                        "-I", "--vmlinux", "-I", vmlinux],
                        capture_output=True, text=True, env=env)
     check(r.returncode == 0, "scripts/kernel-ci exit %d: %s" % (r.returncode, r.stderr[-3000:]))
     try:
@@ -160,8 +171,80 @@ def main():
     check(rc == 0 and doc.get("summary", {}).get("same"),
           "machine_kexec against kho_memory_init: the handover changed on the way: %s"
           % doc.get("summary"))
+    # kho-qemu-check --diff, consecutive moments: the sessions and FLBs appear
+    # at reboot(KEXEC); nothing changes on the way; the consumed handover
+    # cannot be compared (exit 3), never compared with the successor's own
+    diffs = json.loads(r.stdout).get("diffs", [])
+    check([d["exit"] for d in diffs] == [1, 0, 3], "--diff exits %s, expected [1, 0, 3]"
+          % [d["exit"] for d in diffs])
+    if diffs:
+        luo = diffs[0]["document"].get("luo", [])
+        flbs = sorted(x.get("flb") for x in luo if x.get("only_in") == "b" and "flb" in x)
+        check(flbs == ["liveupdate-test-flb-v0", "liveupdate-test-flb-v1",
+                       "liveupdate-test-flb-v2"], "--diff 1 -> 2: FLBs only in B: %s" % flbs)
+        sessions = sorted({x["session"] for x in luo if x.get("only_in") == "b" and "session" in x})
+        check(sessions == ["kho-guest-a", "kho-guest-b"], "--diff 1 -> 2: sessions %s" % sessions)
+    # extract with two handovers: the successor's own in DIR, the consumed
+    # one beside it with only what the successor keeps
+    out = os.path.join(WORK, "extract-4")
+    x = subprocess.run([INSPECT, "extract", "-o", out, os.path.join(keep, "stage-4.elf")],
+                       capture_output=True, text=True)
+    consumed = [d for d in os.listdir(out) if d.startswith("handover-0x")] if not x.returncode else []
+    check(len(consumed) == 1 and sorted(os.listdir(os.path.join(out, consumed[0]))) ==
+          ["fdt.dtb", "kexec-metadata.bin", "ranges.json", "scratch.bin"] and
+          "consumed) written to" in x.stdout,
+          "extract of the successor: %s %s" % (x.returncode, consumed and
+                                               os.listdir(os.path.join(out, consumed[0]))))
 
 
-main()
-print("real-kernel %s %s: %d passed, %d failed" % (VERSION, ARCH, passed, failed))
+def successor_lines(log):
+    """What the successor said about the handover it received."""
+    keys = ("khoguest: successor", "khoguest: memfd", "khoguest: FAIL", "KHO restore",
+            "Kernel panic", "luo:", "KHO:", "kho:", "WARNING", "test_kho")
+    after = log.split("khoguest: kexec now", 1)[-1]
+    return [l.strip() for l in after.splitlines() if any(k in l for k in keys)]
+
+
+def broken():
+    """A kernel with a producer bug: named at its first visible moment."""
+    first, check_name, successor = BUGS[BUG]
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    keep, console = os.path.join(WORK, "dumps"), os.path.join(WORK, "console.log")
+    env = dict(os.environ, KHO_BUILD_DIR=BUILD)
+    r = subprocess.run([os.path.join(TOP, "scripts", "kernel-ci"), VERSION, ARCH, BUG, "--json",
+                        "--keep", keep, "--console", console],
+                       capture_output=True, text=True, env=env)
+    check(r.returncode in (1, 2), "kernel-ci exit %d, expected 1 (or 2 when the successor "
+          "never reaches user space): %s" % (r.returncode, r.stderr[-2000:]))
+    try:
+        stages = json.loads(r.stdout)["stages"]
+    except (ValueError, KeyError):
+        check(False, "kernel-ci gave no document: %s %s" % (r.stdout[-500:], r.stderr[-2000:]))
+        return
+    check(len(stages) >= first, "only %d moments reached" % len(stages))
+    for i, stage in enumerate(stages):
+        found = [f for f in findings(stage["document"])
+                 if f["check"] == check_name and f["severity"] == "error"]
+        if i + 1 < first:
+            check(not found, "moment %d (%s): %s before the bug is visible: %s"
+                  % (i + 1, MOMENTS[i], check_name, found))
+        elif i + 1 == first:
+            check(found and stage["exit"] == 1, "moment %d (%s): exit %d, no %s error: %s"
+                  % (i + 1, MOMENTS[i], stage["exit"], check_name,
+                     [f["check"] for f in findings(stage["document"])]))
+    log = open(console, "rb").read().decode("utf-8", "replace") if os.path.exists(console) else ""
+    said = successor_lines(log)
+    print("%s: kho-inspect: %s at moment %d (%s); the successor: %s"
+          % (BUG, check_name, first, MOMENTS[first - 1], " | ".join(said[-6:]) or "(nothing)"))
+    if successor:
+        check(any(successor in l for l in said), "the successor did not say %r" % successor)
+
+
+if BUG:
+    broken()
+else:
+    main()
+print("real-kernel %s %s%s: %d passed, %d failed" % (VERSION, ARCH, " " + BUG if BUG else "",
+                                                   passed, failed))
 sys.exit(1 if failed else 0)

@@ -90,6 +90,9 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 
 		if (!t->phys || !t->size || t->size > BLOB_MAX)
 			continue;
+		/* a consumed handover's other blobs were freed by the successor */
+		if (in->consumed && strcmp(t->name, "kexec-metadata") && strcmp(t->name, "memblock"))
+			continue;
 		buf = malloc(t->size);
 		if (!buf)
 			return 2;

@@ -3,7 +3,8 @@
  * diff: the LUO state of two dumps (what the outgoing kernel handed over
  * against what the incoming one found): sessions and files present in
  * one only, and files whose handler, size or folio count changed. Files
- * are matched by session name and token, as user space retrieves them.
+ * are matched by session name and token, as user space retrieves them;
+ * FLBs by name, with their data handle and file count.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,56 @@ static bool changed(const struct kho_luo_file *a, const struct kho_luo_file *b)
 			    a->memfd->seals != b->memfd->seals);
 }
 
+static const struct kho_luo_flb *find_flb(const struct kho_luo *l, const char *name)
+{
+	for (size_t i = 0; i < l->nflbs; i++)
+		if (!strcmp(l->flb[i].name, name))
+			return &l->flb[i];
+	return NULL;
+}
+
+/*
+ * FLBs by name: one in one dump only, or with another data handle or file
+ * count (what the successor's FLB retrieve callback is handed). Each
+ * side's order is kept; few FLBs exist (at most 63 a page). returns: how
+ * many differ; *@header set once the "@@ LUO @@" line is out.
+ */
+static size_t diff_flbs(const struct kho_luo *a, const struct kho_luo *b, bool *header)
+{
+	size_t diffs = 0;
+
+	for (int side = 0; side < 2; side++) {
+		const struct kho_luo *x = side ? b : a, *y = side ? a : b;
+
+		for (size_t i = 0; i < x->nflbs; i++) {
+			const struct kho_luo_flb *f = &x->flb[i], *g = find_flb(y, f->name);
+			bool differs = g && (f->data != g->data || f->count != g->count);
+
+			if ((g && (side || !differs)))
+				continue;
+			if (!*header)
+				pr_text("@@ LUO @@\n");
+			*header = true;
+			diffs++;
+			pr_obj_open(NULL);
+			if (!g) {
+				pr_str("only_in", NULL, side ? "b" : "a");
+				pr_str("flb", side ? "+flb \"%s\"\n" : "-flb \"%s\"\n", f->name);
+			} else {
+				pr_str("changed", NULL, "flb");
+				pr_str("flb", "-flb \"%s\"", f->name);
+				pr_hex("data_a", " data 0x%llx", f->data);
+				pr_u64("count_a", ", %llu files", f->count);
+				pr_text("\n+flb \"%s\"", g->name);
+				pr_hex("data_b", " data 0x%llx", g->data);
+				pr_u64("count_b", ", %llu files\n", g->count);
+			}
+			pr_obj_close();
+		}
+	}
+	return diffs;
+}
+
 size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom)
 {
 	size_t na, nb, i = 0, j = 0, diffs = 0;
@@ -123,6 +174,11 @@ size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom)
 			i++;
 			j++;
 		}
+	}
+	{
+		bool header = diffs > 0;
+
+		diffs += diff_flbs(a, b, &header);
 	}
 	pr_arr_close();
 	free(va);

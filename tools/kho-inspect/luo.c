@@ -9,7 +9,7 @@
 
 #define HEX(x) ((unsigned long long)(x))
 
-static void print_memfd(const struct kho_luo_memfd *m, bool full)
+static void print_memfd(const struct kho_luo_memfd *m, uint64_t page, bool full)
 {
 	pr_obj_open("memfd");
 	pr_hex("size", full ? " size 0x%llx" : " (0x%llx bytes", m->size);
@@ -18,6 +18,22 @@ static void print_memfd(const struct kho_luo_memfd *m, bool full)
 	pr_u64("nr_folios", full ? " nr_folios %llu" : m->nr_folios == 1 ? ", %llu folio)" :
 	       ", %llu folios)", m->nr_folios);
 	pr_u64("folios", full ? " (%llu read)" : NULL, m->nfolios);
+	/* JSON of `luo`: every folio record read (text lists the first) */
+	if (full) {
+		pr_arr_open("folio_records");
+		for (size_t i = 0; i < m->nfolios; i++) {
+			const struct kho_luo_folio *fo = &m->folios[i];
+
+			pr_obj_open(NULL);
+			pr_hex("phys", NULL, fo->pfn * page);
+			if (fo->order >= 0)
+				pr_u64("order", NULL, (uint64_t)fo->order);
+			pr_u64("index", NULL, fo->index);
+			pr_u64("flags", NULL, fo->flags);
+			pr_obj_close();
+		}
+		pr_arr_close();
+	}
 	pr_obj_close();
 }
 
@@ -34,7 +50,7 @@ static void print_file(const struct kho_luo_file *fl, uint64_t page, bool full, 
 		pr_hex("data", NULL, fl->data);
 	}
 	if (fl->memfd)
-		print_memfd(fl->memfd, full);
+		print_memfd(fl->memfd, page, full);
 	if (full)
 		pr_text("\n");
 	/* luo (text): where the first folios are, for whatis and recovery */

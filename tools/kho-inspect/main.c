@@ -1252,6 +1252,53 @@ int kho_inspect_main(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * diff A B: A's first handover against the handover of B at the same FDT
+ * address (the handover kernel N made is the one kernel N+1 received, in
+ * the same page), else B's first. One B consumed has no keys to compare:
+ * said, and exit 3 (not comparable), never a comparison with another.
+ */
+static int diff_sessions(const struct options *o, struct session *a, struct session *b)
+{
+	const struct kho_inspection *x = &a->hs[0].in, *y = &b->hs[0].in;
+
+	for (size_t i = 0; i < b->nh; i++)
+		if (!b->hs[i].in.ho.fdt_phys_unknown && !x->ho.fdt_phys_unknown &&
+		    b->hs[i].in.ho.fdt_phys == x->ho.fdt_phys)
+			y = &b->hs[i].in;
+	if (y->consumed || x->consumed) {
+		fprintf(stderr, "kho-inspect: %s: the handover at 0x%llx was consumed by the kernel "
+			"that received it (handover-consumed): its keys cannot be compared; diff a "
+			"dump taken before (kho-qemu-check --at-function kho_memory_init)\n",
+			x->consumed ? o->dump : o->dump_b, HEX(y->ho.fdt_phys));
+		return 3;
+	}
+	return cmd_diff(o, x, y);
+}
+
+/* extract -o DIR: the first handover into DIR, every other one inspected
+ * into DIR/handover-0xPHYS (a consumed one: its FDT and kept blobs). */
+static int extract_all(const struct options *po, struct session *a)
+{
+	char dir[4096];
+	int rc = 0;
+
+	for (size_t i = 0; i < a->nh && !rc; i++) {
+		struct options o = *po;
+
+		if (i) {
+			snprintf(dir, sizeof(dir), "%s/handover-0x%llx", po->outdir,
+				 HEX(a->hs[i].in.ho.fdt_phys));
+			o.outdir = dir;
+			printf("handover %zu of %zu (KHO FDT 0x%llx%s) written to %s\n", i + 1, a->nh,
+			       HEX(a->hs[i].in.ho.fdt_phys), a->hs[i].in.consumed ? ", consumed" :
+			       "", dir);
+		}
+		rc = cmd_extract(&o, a->src, &a->hs[i]);
+	}
+	return rc;
+}
+
 /* The parsed command line, run. */
 static int run(const struct options *po)
 {
@@ -1264,7 +1311,7 @@ static int run(const struct options *po)
 		if (!rc) {
 			rc = open_session(&o, o.dump_b, false, &b);
 			if (!rc)
-				rc = cmd_diff(&o, &a.hs[0].in, &b.hs[0].in);
+				rc = diff_sessions(&o, &a, &b);
 			close_session(&b);
 		}
 		close_session(&a);
@@ -1281,7 +1328,7 @@ static int run(const struct options *po)
 	} else if (!rc && !strcmp(o.command, "fdt")) {
 		rc = cmd_fdt(&o, a.src, a.hs, a.nh);
 	} else if (!rc && !strcmp(o.command, "extract")) {
-		rc = cmd_extract(&o, a.src, &a.hs[0]);
+		rc = extract_all(&o, &a);
 	} else if (!rc) {
 		rc = print_report(&o, &a);
 	}
