@@ -94,6 +94,27 @@ static void copy_name(char *dst, const uint8_t *src, size_t n)
 	dst[n] = '\0';
 }
 
+/*
+ * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
+ * strcmp among the registered ones and fails the whole session with
+ * -ENOENT when none matches; both kernels register exactly one file
+ * handler, memfd-v2. So in luo-v5 any other string, memfd-v1 and the
+ * dropped composite "memfd-v2;vmalloc-v1" included, is an error. The
+ * entry is still decoded as far as it goes, so what it names is listed.
+ * luo-v1 (7.1) is not judged: no 7.1 source is at hand to say which
+ * handlers it registered, and no 7.2+ successor reads luo-v1 at all.
+ */
+static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
+			  const struct kho_luo_file *fl, uint64_t phys)
+{
+	if (d->luo->format != KHO_LUO_V5 || !strcmp(fl->compatible, "memfd-v2"))
+		return;
+	kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: "
+		 "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
+		 "it fails the whole session with -ENOENT", s->name,
+		 (unsigned long long)fl->token, fl->compatible);
+}
+
 /* A file entry of @s: its handler, data and token; a memfd's record. */
 static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys,
 		     const uint8_t *e)
@@ -118,6 +139,7 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 			 s->name, (unsigned long long)fl->token);
 		return;
 	}
+	check_handler(d, s, fl, phys);
 	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
 		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx "
 			 "(%s): data 0x%llx is not a page of memory", s->name,

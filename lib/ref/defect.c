@@ -941,7 +941,7 @@ static const struct defect_def defects[] = {
 	  "count0 capacity cycle misaligned" },
 	{ "luo-session", NEEDS_LUO, luo_defect_prepare, NULL, luo_session_after,
 	  "empty unterminated duplicate count" },
-	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data" },
+	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data handler" },
 	{ "luo-memfd", NEEDS_LUO, luo_defect_prepare, NULL, luo_memfd_after,
 	  "seals flags nr-folios outside beyond overlap" },
 	{ "luo-not-preserved", NEEDS_LUO, luo_defect_prepare, luo_not_preserved_before, NULL,

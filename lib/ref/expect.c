@@ -334,6 +334,11 @@ static void luo_missing(void *ctx, uint64_t phys, const char *msg)
 		KHO_SEV_ERROR, phys, msg);
 }
 
+static void luo_unknown_handler(void *ctx, uint64_t phys, const char *msg)
+{
+	add_sev(((struct luo_ctx *)ctx)->f, "luo-file", KHO_SEV_ERROR, phys, msg);
+}
+
 static void check_coverage(struct kho_ref *ref, struct findings *f,
 			   const struct range_list *preserved)
 {
@@ -425,6 +430,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	    !ref->luo->pending && !ref->luo->undecodable && ref->blobs[ref->luo->blob].phys)
 		add_sev(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
 			"LUO: no sessions serialized");
+	luo_check_handlers(ref, luo_unknown_handler, &(struct luo_ctx){ ref, f });
 	if (!ref->fdt_unusable && !ref->map_unusable) {
 		for (size_t i = 0; i < ref->nkeys; i++) {
 			st = range_list_add(&preserved, ref->keys[i].phys,

@@ -124,6 +124,28 @@ void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
 	free(c.starts);
 }
 
+/*
+ * 7.2.13 and 7.3-rc7 register one file handler, memfd-v2; any other
+ * string fails the session (-ENOENT). A handler a defect made
+ * unterminated is that defect's finding alone. luo-v1 (7.1) is not
+ * judged, as the reader does not (lib/luo/decode.c).
+ */
+void luo_check_handlers(struct kho_ref *ref,
+			void (*add)(void *ctx, uint64_t phys, const char *msg), void *ctx)
+{
+	const struct ref_luo *l = ref->luo;
+
+	if (!luo_readable(ref) || l->version != 5 || l->pending)
+		return;
+	for (size_t i = 0; i < l->ns; i++)
+		for (size_t k = 0; !l->s[i].unread && k < l->s[i].nfiles; k++) {
+			const struct luo_file *f = &l->s[i].files[k];
+
+			if (strlen(f->handler) < LUO_COMPAT_LEN && strcmp(f->handler, "memfd-v2"))
+				add(ctx, f->entry, "handler the successor lacks");
+		}
+}
+
 /* ---- handovers[].luo ---- */
 
 static json_t *hex(uint64_t v)
