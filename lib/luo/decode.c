@@ -57,6 +57,14 @@ bool luo_is_memory(struct luo_dec *d, uint64_t phys)
 	return !(phys >> 63) && kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
 }
 
+void luo_restored(struct luo_dec *d, int key)
+{
+	struct kho_luo *l = d->luo;
+
+	if (l->nextents && l->format == KHO_LUO_V5)
+		l->extent[l->nextents - 1].key = key;
+}
+
 void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
 {
 	struct kho_luo *l = d->luo;
@@ -68,7 +76,7 @@ void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt
 		d->oom = true;
 		return;
 	}
-	l->extent[l->nextents] = (struct kho_luo_extent){ phys, size, "" };
+	l->extent[l->nextents] = (struct kho_luo_extent){ phys, size, KHO_LUO_COVERED, "" };
 	va_start(ap, fmt);
 	vsnprintf(l->extent[l->nextents].what, sizeof(l->extent[0].what), fmt, ap);
 	va_end(ap);
@@ -246,6 +254,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 			break;
 		}
 		luo_extent(d, block, d->page, "%s block", what);
+		luo_restored(d, KHO_LUO_ANY_KEY);   /* kho_block.c: kho_restore_free() */
 		if (!luo_read(d, block, buf, d->page, "a block"))
 			break;
 		next = load_u64(buf, d->be);
@@ -357,6 +366,8 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 			 "of memory", (unsigned long long)at);
 		return;
 	}
+	/* luo_flb.c (7.3-rc7) reads it through phys_to_virt(), never
+	 * restores it: coverage is all it needs. */
 	luo_extent(d, at, d->page, "FLB page");
 	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
 		return;

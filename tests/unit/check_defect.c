@@ -128,7 +128,7 @@ START_TEST(structural_defects_fire_exactly_once)
 		"radix-key-width", "radix-empty", "radix-node-scratch",
 		"radix-node-preserved", "range-overlap", "range-scratch",
 		"range-not-ram", "range-not-dumped", "radix-unreadable", "scratch-layout",
-		"radix-depth", "blob-kexec-metadata", "blob-vmalloc",
+		"radix-depth", "blob-kexec-metadata", "blob-vmalloc", "blob-key-start",
 	};
 
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {

@@ -303,9 +303,10 @@ START_TEST(each_damage_is_named_where_docs_say)
 	expect(NULL, "unpreserve 0x2010000 2\n", "luo-not-preserved@0x2010000");
 	expect(NULL, "unpreserve 0x2003000 0\n", "luo-not-preserved@0x2003000");
 	expect(NULL, "unpreserve 0x2005000 0\n", "luo-not-preserved@0x2005000");
-	/* a folio inside a larger key, not the start of its own */
+	/* a folio inside a larger key, not the start of its own: covered, so
+	 * blob-key-start, not luo-not-preserved */
 	expect(NULL, "unpreserve 0x2020000 0\nfolio 0x2000000 9\n",
-	       "luo-not-preserved@0x2020000");
+	       "blob-key-start@0x2020000");
 }
 END_TEST
 
