@@ -7,6 +7,7 @@
 #include "kho/verify.h"
 
 #include <libfdt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,7 +46,7 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 
 #define HEX(x) ((unsigned long long)(x))
 
-static void need_preserved(struct cover *c, uint64_t a, uint64_t len,
+static bool need_preserved(struct cover *c, uint64_t a, uint64_t len,
 			   const struct kho_subtree *t, const char *what,
 			   struct kho_findings *f)
 {
@@ -54,6 +55,58 @@ static void need_preserved(struct cover *c, uint64_t a, uint64_t len,
 	if (p != a + len)
 		report_gap(c->in, f, p, "sub-node %s: %s 0x%llx+0x%llx is not preserved from 0x%llx",
 			   t->name, what, HEX(a), HEX(len), HEX(p));
+	return p == a + len;
+}
+
+int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys)
+{
+	const struct kho_geometry *geo = &in->geo;
+	bool unknown = false;
+
+	for (unsigned o = 0; o <= kho_max_order(geo); o++) {
+		int hit;
+
+		if (phys & (kho_order_bytes(geo, o) - 1))
+			break;
+		if ((hit = kho_inspection_key(src, in, phys, o)) == 1)
+			return (int)o;
+		unknown |= hit < 0;
+		if (o + geo->page_shift >= 63)
+			break;
+	}
+	return unknown ? -2 : -1;
+}
+
+/* Asked only once the union is known and only of covered memory, so a
+ * page is either not preserved or not restorable, never both. A key that
+ * may sit in a part of the map that could not be read is not guessed at. */
+void need_key_start(struct kho_source *src, const struct kho_inspection *in,
+		    struct cover *c, uint64_t phys, int order, struct kho_findings *f,
+		    const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+	int got;
+
+	if (c->collecting || !in->walked)
+		return;
+	got = order < 0 ? key_order_at(src, in, phys) : kho_inspection_key(src, in, phys,
+									     (unsigned)order);
+	if (order < 0 ? got != -1 : got != 0)
+		return;
+	if (kho_inspection_may_preserve(in, phys))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (order < 0)
+		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no key starts at 0x%llx, "
+			 "though a larger one covers it: kho_restore_folio() refuses it", msg,
+			 HEX(phys));
+	else
+		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no order-%d key starts at "
+			 "0x%llx, though it is covered: kho_restore_pages() refuses it", msg,
+			 order, HEX(phys));
 }
 
 /* As 7.3's readers take it: blob-size >= 4 for the version, version 1,
@@ -84,6 +137,8 @@ static void check_kexec(const struct kho_inspection *in, const struct kho_subtre
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
  * adding up to total_pages (kho_restore_vmalloc, 6.17). */
 struct vm_check {
+	struct kho_source *src;
+	const struct kho_inspection *in;
 	const struct kho_subtree *t;
 	struct cover *c;
 	struct kho_findings *f;
@@ -95,7 +150,9 @@ static bool vm_chunk(void *ctx, uint64_t chunk)
 {
 	struct vm_check *v = ctx;
 
-	need_preserved(v->c, chunk, v->page, v->t, "vmalloc chunk", v->f);
+	if (need_preserved(v->c, chunk, v->page, v->t, "vmalloc chunk", v->f))
+		need_key_start(v->src, v->in, v->c, chunk, 0, v->f, "sub-node %s: vmalloc chunk",
+			       v->t->name);
 	return true;
 }
 
@@ -104,7 +161,11 @@ static void vm_run(void *ctx, uint64_t slot, uint64_t run)
 	struct vm_check *v = ctx;
 
 	(void)slot;
-	need_preserved(v->c, run, v->page << v->order, v->t, "vmalloc run", v->f);
+	/* kho_restore_pages() of an aligned run of 1 << order pages wants
+	 * exactly one key of that order */
+	if (need_preserved(v->c, run, v->page << v->order, v->t, "vmalloc run", v->f))
+		need_key_start(v->src, v->in, v->c, run, (int)v->order, v->f,
+			       "sub-node %s: vmalloc run", v->t->name);
 	v->pages += (uint64_t)1 << v->order;
 }
 
@@ -144,7 +205,7 @@ static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, ui
 static void check_vmalloc(struct kho_source *src, const struct kho_inspection *in,
 			  const struct kho_subtree *t, struct cover *c, struct kho_findings *f)
 {
-	struct vm_check v = { t, c, f, in->geo.page_size, 0, t->u.vmalloc.order };
+	struct vm_check v = { src, in, t, c, f, in->geo.page_size, 0, t->u.vmalloc.order };
 	const struct kho_vmalloc_visitor vis = { &v, vm_chunk, vm_run, vm_problem };
 
 	/* A chain cut short by a finding cannot be counted. */

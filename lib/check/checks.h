@@ -66,15 +66,23 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* What decoded blobs name must be preserved (needs the walk). */
 /* A consumed handover: what its blobs the successor keeps say about
  * themselves (kexec-metadata), without the map. */
+/* blob-key-start: [@phys, +page << @order) is covered; when the walk is done
+ * and no key of @order (any order: @order < 0) starts at @phys, say so. */
+void need_key_start(struct kho_source *src, const struct kho_inspection *in,
+		    struct cover *c, uint64_t phys, int order, struct kho_findings *f,
+		    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* The order of the key that starts at @phys: -1 none, -2 cannot tell. */
+int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys);
 void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f);
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f);
 
 /* luo-not-preserved for what the LUO state names (needs the walk). */
-void check_luo_cover(const struct kho_inspection *in, struct cover *c, struct kho_findings *f);
+void check_luo_cover(struct kho_source *src, const struct kho_inspection *in, struct cover *c,
+		     struct kho_findings *f);
 /* Each memfd folio: its key, order, place in the file (after the walk). */
 void check_luo_folios(struct kho_source *src, const struct kho_inspection *in,
-		      struct kho_findings *f);
+		      struct cover *c, struct kho_findings *f);
 
 /*
  * A check whose findings at @sev (-1: its own severity) are capped:

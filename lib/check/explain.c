@@ -192,6 +192,18 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "preserved keys. The finding names the preserved pages no owner explains yet.",
 	  "To check the sessions, dump at machine_kexec (kho-qemu-check --at-function "
 	  "machine_kexec) or in the successor before it retrieves them." },
+	[KHO_CHECK_BLOB_KEY_START] = {
+	  "The successor (7.2.13, 7.3-rc7) marks only the head page of each key with its "
+	  "order; kho_restore_page() refuses a page without that mark and takes the order "
+	  "from the key. So every page it restores must be where a key of the expected order "
+	  "starts: vmalloc chunk pages (order 0) and runs (the chain's order; "
+	  "kho_restore_vmalloc), the LUO root, blocks and handler records and memfd folios "
+	  "(kho_restore_folio). A larger key "
+	  "that covers the page, or a smaller one starting there, is not enough: the "
+	  "restore fails and with it the vmalloc area, the LUO session or the test.",
+	  "Preserve the page with its own key: kho_preserve_folio() for a folio, "
+	  "kho_preserve_pages() for a run, as the restore that reads it expects. 7.1 "
+	  "(luo-v1) is not judged this way." },
 };
 
 bool kho_check_explain_id(enum kho_check_id check, const char **why, const char **how)

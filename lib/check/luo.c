@@ -29,8 +29,27 @@ static void not_preserved(const struct kho_inspection *in, struct kho_findings *
 	va_end(ap);
 }
 
-void check_luo_cover(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
+/* Asked in both rounds so that the union is kept where the folios are. */
+static bool folio_covered(const struct kho_inspection *in, struct cover *c, uint64_t pfn)
 {
+	uint64_t page = in->geo.page_size;
+
+	return pfn <= UINT64_MAX / page - 1 &&
+	       cover_first_gap(c, pfn * page, pfn * page + page) == pfn * page + page;
+}
+
+void check_luo_cover(struct kho_source *src, const struct kho_inspection *in, struct cover *c,
+		     struct kho_findings *f)
+{
+	const struct kho_subtree *root = NULL;
+
+	for (size_t i = 0; i < in->ho.nsubtrees; i++)
+		if (in->ho.subtrees[i].phys == in->luo.phys && !strcmp(in->ho.subtrees[i].name, "LUO"))
+			root = &in->ho.subtrees[i];
+	/* luo_core.c (7.2.13, 7.3-rc7) frees the root with kho_restore_free() */
+	if (in->luo.format == KHO_LUO_V5 && root && root->usable &&
+	    cover_first_gap(c, root->phys, root->phys + 1) == root->phys + 1)
+		need_key_start(src, in, c, root->phys, -1, f, "LUO root");
 	for (size_t i = 0; i < in->luo.nextents; i++) {
 		const struct kho_luo_extent *x = &in->luo.extent[i];
 		uint64_t end = x->phys + x->size < x->phys ? UINT64_MAX : x->phys + x->size;
@@ -39,27 +58,18 @@ void check_luo_cover(const struct kho_inspection *in, struct cover *c, struct kh
 		if (p != end)
 			not_preserved(in, f, p, "LUO: %s 0x%llx+0x%llx is not preserved from 0x%llx",
 				      x->what, HEX(x->phys), HEX(x->size), HEX(p));
+		else if (x->key != KHO_LUO_COVERED)
+			need_key_start(src, in, c, x->phys, x->key == KHO_LUO_ANY_KEY ? -1 : x->key,
+				       f, "LUO: %s", x->what);
 	}
-}
+	for (size_t i = 0; i < in->luo.nsessions; i++)
+		for (size_t j = 0; j < in->luo.session[i].nfiles; j++) {
+			const struct kho_luo_memfd *m = in->luo.session[i].file[j].memfd;
 
-/* The order of the key that starts at @phys: -1 none, -2 cannot tell. */
-static int key_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys)
-{
-	const struct kho_geometry *geo = &in->geo;
-	bool unknown = false;
-
-	for (unsigned o = 0; o <= kho_max_order(geo); o++) {
-		int hit;
-
-		if (phys & (kho_order_bytes(geo, o) - 1))
-			break;
-		if ((hit = kho_inspection_key(src, in, phys, o)) == 1)
-			return (int)o;
-		unknown |= hit < 0;
-		if (o + geo->page_shift >= 63)
-			break;
-	}
-	return unknown ? -2 : -1;
+			for (size_t k = 0; m && k < m->nfolios; k++)
+				if (m->folios[k].pfn)
+					folio_covered(in, c, m->folios[k].pfn);
+		}
 }
 
 struct span {
@@ -107,8 +117,8 @@ static void overlaps(const struct kho_luo_session *s, const struct kho_luo_file 
  * wrong is not also reported as not preserved (docs/luo.md).
  */
 static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
-			const struct kho_luo_session *s, const struct kho_luo_file *fl,
-			struct kho_findings *f)
+			struct cover *c, const struct kho_luo_session *s,
+			const struct kho_luo_file *fl, struct kho_findings *f)
 {
 	struct kho_luo_memfd *m = fl->memfd;
 	uint64_t page = in->geo.page_size, pages = m->size / page + !!(m->size % page), run;
@@ -154,7 +164,7 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 			bad[i] = true;
 			continue;
 		}
-		order[i] = key_at(src, in, fo->pfn * page);
+		order[i] = key_order_at(src, in, fo->pfn * page);
 		fo->order = MAX(order[i], -1);
 		v[n++] = (struct span){ fo->index,
 					fo->index + (order[i] >= 0 ? 1ull << order[i] : 1), i };
@@ -165,7 +175,13 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 
 		if (bad[i] || order[i] >= 0)
 			continue;
-		if (order[i] == -1)
+		if (order[i] == -1 && folio_covered(in, c, m->folios[i].pfn))
+			kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys,
+				 "LUO memfd 0x%llx (session \"%s\"): folio %zu at 0x%llx (file "
+				 "page 0x%llx) is covered by a larger key but none starts there: "
+				 "kho_restore_folio() refuses it", HEX(fl->token), s->name, i,
+				 HEX(phys), HEX(m->folios[i].index));
+		else if (order[i] == -1)
 			kho_flag(f, KHO_CHECK_LUO_NOT_PRESERVED, phys,
 				 "LUO memfd 0x%llx (session \"%s\"): "
 				 "folio %zu at 0x%llx (file page 0x%llx) is not the start of a "
@@ -181,11 +197,11 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 }
 
 void check_luo_folios(struct kho_source *src, const struct kho_inspection *in,
-		      struct kho_findings *f)
+		      struct cover *c, struct kho_findings *f)
 {
 	for (size_t i = 0; i < in->luo.nsessions; i++)
 		for (size_t j = 0; j < in->luo.session[i].nfiles; j++)
 			if (in->luo.session[i].file[j].memfd)
-				check_memfd(src, in, &in->luo.session[i],
+				check_memfd(src, in, c, &in->luo.session[i],
 					    &in->luo.session[i].file[j], f);
 }

@@ -82,6 +82,9 @@ static const struct kho_check_info checks[] = {
 	[KHO_CHECK_LUO_PENDING] = { "luo-pending", KHO_SEV_NOTE,
 	  "LUO before the kexec: sessions are serialized at reboot(KEXEC), so none are "
 	  "reachable yet" },
+	[KHO_CHECK_BLOB_KEY_START] = { "blob-key-start", KHO_SEV_ERROR,
+	  "a page the successor restores is covered, but no key of the expected order starts "
+	  "there" },
 	[KHO_CHECK_COUNT] = { NULL, 0, NULL },
 };
 _Static_assert(sizeof(checks) / sizeof(*checks) == KHO_CHECK_COUNT + 1,

@@ -19,7 +19,11 @@ static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 		in->findings.oom = true;
 		return;
 	}
-	in->runs[in->nruns++] = (struct kho_run){ phys, count, order };
+	/* zeroed first: padding too, so two verdicts compare with memcmp */
+	memset(&in->runs[in->nruns], 0, sizeof(*in->runs));
+	in->runs[in->nruns].phys = phys;
+	in->runs[in->nruns].count = count;
+	in->runs[in->nruns++].order = order;
 }
 
 static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
@@ -135,7 +139,7 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		kho_findings_init(&quiet);
 		check_coverage(in, &c, &quiet);
 		check_blob_contents(src, in, &c, &quiet);
-		check_luo_cover(in, &c, &quiet);
+		check_luo_cover(src, in, &c, &quiet);
 		kho_findings_free(&quiet);
 	}
 	cover_seal(&c);
@@ -146,8 +150,8 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
 	check_coverage(in, &c, &in->findings);
 	check_blob_contents(src, in, &c, &in->findings);
-	check_luo_cover(in, &c, &in->findings);
-	check_luo_folios(src, in, &in->findings);
+	check_luo_cover(src, in, &c, &in->findings);
+	check_luo_folios(src, in, &c, &in->findings);
 	cover_free(&c);
 }
 

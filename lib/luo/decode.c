@@ -57,6 +57,14 @@ bool luo_is_memory(struct luo_dec *d, uint64_t phys)
 	return !(phys >> 63) && kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
 }
 
+void luo_restored(struct luo_dec *d, int key)
+{
+	struct kho_luo *l = d->luo;
+
+	if (l->nextents && l->format == KHO_LUO_V5)
+		l->extent[l->nextents - 1].key = key;
+}
+
 void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
 {
 	struct kho_luo *l = d->luo;
@@ -68,7 +76,7 @@ void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt
 		d->oom = true;
 		return;
 	}
-	l->extent[l->nextents] = (struct kho_luo_extent){ phys, size, "" };
+	l->extent[l->nextents] = (struct kho_luo_extent){ phys, size, KHO_LUO_COVERED, "" };
 	va_start(ap, fmt);
 	vsnprintf(l->extent[l->nextents].what, sizeof(l->extent[0].what), fmt, ap);
 	va_end(ap);
@@ -92,6 +100,27 @@ static void copy_name(char *dst, const uint8_t *src, size_t n)
 {
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+/*
+ * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
+ * strcmp among the registered ones and fails the whole session with
+ * -ENOENT when none matches; both kernels register exactly one file
+ * handler, memfd-v2. So in luo-v5 any other string, memfd-v1 and the
+ * dropped composite "memfd-v2;vmalloc-v1" included, is an error. The
+ * entry is still decoded as far as it goes, so what it names is listed.
+ * luo-v1 (7.1) is not judged: no 7.1 source is at hand to say which
+ * handlers it registered, and no 7.2+ successor reads luo-v1 at all.
+ */
+static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
+			  const struct kho_luo_file *fl, uint64_t phys)
+{
+	if (d->luo->format != KHO_LUO_V5 || !strcmp(fl->compatible, "memfd-v2"))
+		return;
+	kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: "
+		 "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
+		 "it fails the whole session with -ENOENT", s->name,
+		 (unsigned long long)fl->token, fl->compatible);
 }
 
 /* A file entry of @s: its handler, data and token; a memfd's record. */
@@ -118,6 +147,7 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 			 s->name, (unsigned long long)fl->token);
 		return;
 	}
+	check_handler(d, s, fl, phys);
 	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
 		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx "
 			 "(%s): data 0x%llx is not a page of memory", s->name,
@@ -224,6 +254,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 			break;
 		}
 		luo_extent(d, block, d->page, "%s block", what);
+		luo_restored(d, KHO_LUO_ANY_KEY);   /* kho_block.c: kho_restore_free() */
 		if (!luo_read(d, block, buf, d->page, "a block"))
 			break;
 		next = load_u64(buf, d->be);
@@ -335,6 +366,8 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 			 "of memory", (unsigned long long)at);
 		return;
 	}
+	/* luo_flb.c (7.3-rc7) reads it through phys_to_virt(), never
+	 * restores it: coverage is all it needs. */
 	luo_extent(d, at, d->page, "FLB page");
 	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
 		return;

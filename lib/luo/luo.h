@@ -29,6 +29,9 @@ bool luo_is_memory(struct luo_dec *d, uint64_t phys);
 /* Note [@phys, @phys + @size) as memory LUO needs preserved. */
 void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The extent just added is restored by the successor (7.2+, luo-v5):
+ * @key is KHO_LUO_ANY_KEY or an exact order (struct kho_luo_extent). */
+void luo_restored(struct luo_dec *d, int key);
 
 /* The memfd record of @fl (memfd-v@version) and its folio records. */
 struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_session *s,

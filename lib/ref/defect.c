@@ -270,6 +270,39 @@ static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect
 			  "total_pages is one more than the runs hold");
 }
 
+/*
+ * blob-key-start vmalloc: the chain's first run is pointed at pages inside
+ * a larger preserved folio, one run past its start. Covered, so not
+ * blob-not-preserved; no key of the run's order starts there, so
+ * kho_restore_pages() refuses it. The old run stays preserved and unnamed.
+ * The expectation comes from the oracle's walk of the chain (expect.c).
+ */
+static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defect *d,
+					    struct kho_error *err)
+{
+	struct ref_blob *b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
+	uint64_t page = ref->geo.page_size, chunk, run;
+	uint8_t raw[2];
+	unsigned order;
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	mem_read(&ref->mem, b->phys + 14, raw, 2);
+	order = (unsigned)(raw[0] | raw[1] << 8);
+	chunk = get_u64(ref, b->phys);
+	if (!chunk || !get_u64(ref, chunk + 8))
+		return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start: the vmalloc chain "
+				     "of sub-node %s has no run", b->name);
+	for (size_t i = 0; i < ref->nkeys; i++) {
+		if (ref->keys[i].order <= order + 1)
+			continue;
+		run = ref->keys[i].phys + (page << order);
+		return put_u64(ref, chunk + 8, run, err);
+	}
+	return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start: no key of an order above "
+			     "%u holds a run: add a folio", order + 1);
+}
+
 /* ---- radix structure ---- */
 
 /* The highest-index empty entry of the first leaf's parent. */
@@ -910,6 +943,7 @@ static const struct defect_def defects[] = {
 	{ "blob-fdt", NEEDS_ANY, NULL, NULL, blob_fdt_after, "corrupt size" },
 	{ "blob-kexec-metadata", NEEDS_V2, NULL, NULL, blob_kexec_metadata_after, "" },
 	{ "blob-vmalloc", NEEDS_V2, NULL, NULL, blob_vmalloc_after, "" },
+	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "" },
 	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
 	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_pointer_after, "outside misaligned bit63" },
 	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_loop_after, "cycle shared" },
@@ -941,7 +975,7 @@ static const struct defect_def defects[] = {
 	  "count0 capacity cycle misaligned" },
 	{ "luo-session", NEEDS_LUO, luo_defect_prepare, NULL, luo_session_after,
 	  "empty unterminated duplicate count" },
-	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data" },
+	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data handler" },
 	{ "luo-memfd", NEEDS_LUO, luo_defect_prepare, NULL, luo_memfd_after,
 	  "seals flags nr-folios outside beyond overlap" },
 	{ "luo-not-preserved", NEEDS_LUO, luo_defect_prepare, luo_not_preserved_before, NULL,

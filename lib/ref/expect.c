@@ -272,15 +272,26 @@ static bool in_lost_leaf(const struct kho_ref *ref, uint64_t phys)
 	return false;
 }
 
-/* What a blob names must be preserved too: [@a, @a + @len). */
+bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order)
+{
+	for (size_t i = 0; i < ref->nkeys; i++)
+		if (ref->keys[i].phys == phys && (order < 0 || ref->keys[i].order == (unsigned)order))
+			return true;
+	return false;
+}
+
+/* What a blob names must be preserved too: [@a, @a + @len); what the
+ * successor restores (@order >= 0) must also start a key of @order. */
 static void need(struct kho_ref *ref, struct findings *f, const struct range_list *preserved,
-		 uint64_t a, uint64_t len)
+		 uint64_t a, uint64_t len, int order)
 {
 	uint64_t p = range_list_first_uncovered(preserved, a, len);
 
 	if (p != a + len)
 		add_sev(f, "blob-not-preserved", in_lost_leaf(ref, p) ? KHO_SEV_INCOMPLETE :
 			KHO_SEV_ERROR, p, "what a sub-blob names is not all preserved");
+	else if (order >= 0 && !ref_key_starts(ref, a, order) && !in_lost_leaf(ref, a))
+		add_sev(f, "blob-key-start", KHO_SEV_ERROR, a, "restored, but no key starts there");
 }
 
 static uint64_t mem_u64(struct kho_ref *ref, uint64_t phys)
@@ -307,18 +318,18 @@ static void check_contents(struct kho_ref *ref, struct findings *f,
 		mem_read(&ref->mem, b->phys + 14, raw, 2);
 		order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
 		for (uint64_t chunk = mem_u64(ref, b->phys); chunk; chunk = mem_u64(ref, chunk)) {
-			need(ref, f, preserved, chunk, page);
+			need(ref, f, preserved, chunk, page, 0);
 			for (uint64_t k = 0; k < page / 8 - 1; k++) {
 				uint64_t run = mem_u64(ref, chunk + 8 + k * 8);
 
 				if (!run)
 					break;
-				need(ref, f, preserved, run, page << order);
+				need(ref, f, preserved, run, page << order, (int)order);
 			}
 		}
 	}
 	for (size_t i = 0; i < ref->nregions; i++)
-		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size);
+		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size, -1);
 }
 
 struct luo_ctx {
@@ -332,6 +343,19 @@ static void luo_missing(void *ctx, uint64_t phys, const char *msg)
 
 	add_sev(c->f, "luo-not-preserved", in_lost_leaf(c->ref, phys) ? KHO_SEV_INCOMPLETE :
 		KHO_SEV_ERROR, phys, msg);
+}
+
+static void luo_key_start(void *ctx, uint64_t phys, const char *msg)
+{
+	struct luo_ctx *c = ctx;
+
+	if (!in_lost_leaf(c->ref, phys))
+		add_sev(c->f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
+}
+
+static void luo_unknown_handler(void *ctx, uint64_t phys, const char *msg)
+{
+	add_sev(((struct luo_ctx *)ctx)->f, "luo-file", KHO_SEV_ERROR, phys, msg);
 }
 
 static void check_coverage(struct kho_ref *ref, struct findings *f,
@@ -425,6 +449,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	    !ref->luo->pending && !ref->luo->undecodable && ref->blobs[ref->luo->blob].phys)
 		add_sev(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
 			"LUO: no sessions serialized");
+	luo_check_handlers(ref, luo_unknown_handler, &(struct luo_ctx){ ref, f });
 	if (!ref->fdt_unusable && !ref->map_unusable) {
 		for (size_t i = 0; i < ref->nkeys; i++) {
 			st = range_list_add(&preserved, ref->keys[i].phys,
@@ -444,7 +469,8 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
 		check_contents(ref, f, &preserved);
-		luo_check_coverage(ref, &preserved, luo_missing, &(struct luo_ctx){ ref, f });
+		luo_check_coverage(ref, &preserved, luo_missing, luo_key_start,
+				   &(struct luo_ctx){ ref, f });
 		range_list_free(&preserved);
 	}
 	if (f->n)

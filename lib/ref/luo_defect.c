@@ -311,6 +311,19 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 	char full[LUO_COMPAT_LEN];
 	enum kho_status st;
 
+	if (is(ref, d, "handler")) {
+		/* The one handler 7.2/7.3 have renamed to one they lack: the
+		 * reader lists the entry and no longer decodes a memfd there;
+		 * the expectation comes from luo_check_handlers(). */
+		if (ref->luo->version != 5)
+			return kho_error_set(err, KHO_ERR_INVALID, "defect luo-file handler: "
+					     "only luo-v5 has a handler set to miss");
+		memset(full, 0, sizeof(full));
+		memcpy(full, "vfio-pci-v1", sizeof("vfio-pci-v1"));
+		snprintf(f->handler, sizeof(f->handler), "%s", full);
+		f->memfd = false;
+		return mem_write(&ref->mem, f->entry, full, sizeof(full), err);
+	}
 	f->not_followed = true;
 	if (is(ref, d, "data")) {
 		f->data = 0;

@@ -23,7 +23,7 @@ static const char luo5_base[] =
 	"abi kho-v4\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"
 	"folio 0x4000000 9\nluo v5 2\nluo-session a\nluo-session b\n"
 	"luo-memfd a 1 0x10000 0 5\nluo-folio a 1 0 2\nluo-folio a 1 8 0\n"
-	"luo-file a 2 iommufd-v1\nluo-flb iommu-v1 1\n";
+	"luo-memfd a 2 0x1000\nluo-flb iommu-v1 1\n";
 static const char v1_base[] =
 	"abi kho-v1\nv1-bitmap page\nram 0 256M\nscratch 0x1000000 0x1000000\n"
 	"alloc 0x8000000 0x4000000\nfolio 0x4000000 9\npages 0x4400 300\n"
@@ -128,7 +128,7 @@ START_TEST(structural_defects_fire_exactly_once)
 		"radix-key-width", "radix-empty", "radix-node-scratch",
 		"radix-node-preserved", "range-overlap", "range-scratch",
 		"range-not-ram", "range-not-dumped", "radix-unreadable", "scratch-layout",
-		"radix-depth", "blob-kexec-metadata", "blob-vmalloc",
+		"radix-depth", "blob-kexec-metadata", "blob-vmalloc", "blob-key-start",
 	};
 
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {

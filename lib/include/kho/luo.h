@@ -68,8 +68,15 @@ struct kho_luo_flb {
  * folios are checked from their records. */
 struct kho_luo_extent {
 	uint64_t phys, size;
+	/* How the successor restores it (blob-key-start): KHO_LUO_COVERED
+	 * not at all (coverage only), KHO_LUO_ANY_KEY by kho_restore_folio
+	 * (a key of any order must start at phys), or the exact order a key
+	 * starting at phys must have (kho_restore_pages). */
+	int key;
 	char what[96];
 };
+#define KHO_LUO_COVERED (-1)
+#define KHO_LUO_ANY_KEY (-2)
 
 struct kho_luo {
 	enum kho_luo_format format;
