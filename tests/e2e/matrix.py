@@ -122,6 +122,9 @@ NOT_APPLICABLE = [
     ("luo-format@size luo-block@count0 luo-block@cycle luo-block@misaligned "
      "luo-memfd@seals luo-memfd@flags", "v3", "*", "*",
      "refused: luo-v1 (kho-v3) has no blob-size check of 32, block chains, seals or flags"),
+    ("luo-pending", "v3", "*", "*",
+     "refused: luo-pending is luo-v5's state before reboot(KEXEC) (7.2+); luo-v1 has no "
+     "sessions_pa"),
     ("luo-file@handler", "v3", "*", "*",
      "refused: 7.1's handler set is not judged (lib/luo/decode.c check_handler)"),
     ("radix-depth", "*", "4k 64k", "*",
