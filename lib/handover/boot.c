@@ -120,7 +120,30 @@ enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
 
 struct syms {
 	uint64_t kho_out, kho_in, kho_scratch, kho_scratch_cnt;
+	/* linux_banner and its first bytes in the vmlinux file: read back
+	 * through the dump's translation, they prove it is this kernel's */
+	uint64_t banner;
+	uint8_t banner_bytes[32];
+	bool banner_known;
 };
+
+/* The bytes at virtual @addr of @e's allocated, file-backed sections. */
+static bool section_bytes(Elf *e, int fd, uint64_t addr, uint8_t *out, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || addr < sh.sh_addr ||
+		    addr - sh.sh_addr >= sh.sh_size || sh.sh_size - (addr - sh.sh_addr) < len)
+			continue;
+		return pread(fd, out, len, (off_t)(sh.sh_offset + (addr - sh.sh_addr))) ==
+		       (ssize_t)len;
+	}
+	return false;
+}
 
 static enum kho_status read_symbols(const char *path, struct syms *s, struct kho_error *err)
 {
@@ -159,8 +182,13 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 				s->kho_scratch = sym.st_value;
 			else if (!strcmp(name, "kho_scratch_cnt"))
 				s->kho_scratch_cnt = sym.st_value;
+			else if (!strcmp(name, "linux_banner"))
+				s->banner = sym.st_value;
 		}
 	}
+	if (!st && s->banner)
+		s->banner_known = section_bytes(e, fd, s->banner, s->banner_bytes,
+						sizeof(s->banner_bytes));
 	if (!st && !found)
 		st = kho_error_set(err, KHO_ERR_NODATA, "%s: no symbol table (build with "
 				   "debug info, or use --fdt)", path);
@@ -346,6 +374,23 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 		s.kho_in += s.kho_in ? v : 0;
 		s.kho_scratch += s.kho_scratch ? v : 0;
 		s.kho_scratch_cnt += s.kho_scratch_cnt ? v : 0;
+		s.banner += s.banner ? v : 0;
+	}
+	/* The dump must be this kernel, seen through the right translation:
+	 * in a QEMU dump VMCOREINFO is whatever the last kernel that probed
+	 * fw_cfg wrote, early in a successor's boot its predecessor's. */
+	if (s.banner_known) {
+		uint8_t seen[sizeof(s.banner_bytes)];
+
+		if ((st = virt(src, s.banner, "linux_banner", &phys, err)))
+			return st;
+		if (kho_source_read(src, phys, seen, sizeof(seen), &opt) ||
+		    memcmp(seen, s.banner_bytes, sizeof(seen)))
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: linux_banner does not read "
+					     "as in the vmlinux at 0x%llx: another kernel, or the "
+					     "dump's VMCOREINFO is another kernel's (QEMU keeps the "
+					     "last one a kernel wrote); use --fdt", vmlinux,
+					     HEX(phys));
 	}
 	/* Optional: what cannot be read stays 0, and @err untouched. */
 	if (s.kho_in && !virt(src, s.kho_in, "kho_in", &phys, &opt))

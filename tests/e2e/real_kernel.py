@@ -25,6 +25,7 @@ import struct
 import subprocess
 import sys
 
+import elfcore
 import radix_oracle
 
 TOP, BUILD, WORK, VERSION, ARCH = sys.argv[1:6]
@@ -171,6 +172,21 @@ def main():
     check(rc == 0 and doc.get("summary", {}).get("same"),
           "machine_kexec against kho_memory_init: the handover changed on the way: %s"
           % doc.get("summary"))
+    # --vmlinux through a translation that is not this kernel's (no CPU
+    # state, VMCOREINFO's phys_base off by 4 bytes): refused, never misread
+    stale = os.path.join(WORK, "stale.elf")
+    shutil.copyfile(os.path.join(keep, "stage-3.elf"), stale)
+    off, size, _ = elfcore.elf_layout(stale)[2][0]
+    with open(stale, "r+b") as f:
+        f.seek(off)
+        notes = f.read(size)
+        f.seek(off)
+        f.write(notes.replace(b"QEMU\0", b"QEMX\0").replace(b"NUMBER(phys_base)=0\n",
+                                                            b"NUMBER(phys_base)=4\n"))
+    x = subprocess.run([INSPECT, "--vmlinux", vmlinux, "verify", stale], capture_output=True,
+                       text=True)
+    check(x.returncode == 2 and "linux_banner does not read as in the vmlinux" in x.stderr,
+          "--vmlinux through a wrong translation: exit %d: %s" % (x.returncode, x.stderr))
     # kho-qemu-check --diff, consecutive moments: the sessions and FLBs appear
     # at reboot(KEXEC); nothing changes on the way; the consumed handover
     # cannot be compared (exit 3), never compared with the successor's own
