@@ -784,6 +784,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			pr_hex("size", " %-6llu", c[i].size);
 			pr_self(c[i].self_preserved, " %-8s");
 			pr_bool("inspected", " %-9s", c[i].inspect);
+			pr_bool("damaged", NULL, c[i].damaged);
 			pr_str("compatible", " %s", c[i].compatible);
 			pr_str("why", " (%s)\n", c[i].why);
 		} else if (c[i].phys == KHO_FDT_PHYS_UNKNOWN) {
@@ -800,6 +801,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			pr_self(c[i].self_preserved, NULL);
 			pr_bool("inspected", NULL, c[i].inspect);
 			pr_bool("possibly_overwritten", NULL, c[i].possibly_overwritten);
+			pr_bool("damaged", NULL, c[i].damaged);
 			pr_str("why", c[i].inspect ? ": inspected, %s\n" : ": %s\n", c[i].why);
 		}
 		pr_obj_close();

@@ -219,6 +219,7 @@ struct kho_candidate {
 	char compatible[128];
 	uint64_t map_phys;       /* its preserved-memory-map, 0 if none */
 	uint64_t digest;         /* of the FDT's bytes: copies of one FDT share it */
+	bool damaged;            /* its header or structure fails (fdt-header) */
 	enum kho_self self_preserved;  /* set by kho_select() */
 	bool inspect;            /* kho_select(): to be inspected */
 	/* kho_select(), 7.3+ with the incoming tree known: a stale candidate
@@ -251,9 +252,19 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 struct kho_source *kho_source_scan_view(struct kho_source *src);
 
 /*
+ * kho_fdt_probe_root - whether the page @fdt (@page bytes, FDT magic
+ * first) holds, at any 4-byte boundary, a root node whose first property
+ * is a KHO compatible (it starts "kho-v"), the header's offsets not
+ * trusted: the evidence that a damaged FDT is a KHO FDT (scan.c).
+ * returns: true with the string in @compat (@len bytes); false.
+ */
+bool kho_fdt_probe_root(const void *fdt, uint64_t page, char *compat, size_t len);
+
+/*
  * kho_scan - every page-aligned page of @src that starts with the FDT
- * magic, has totalsize <= page size and a root compatible beginning
- * "kho-v". Holes and memory not in the dump are skipped.
+ * magic and holds a KHO FDT: a healthy one (totalsize <= page size, root
+ * compatible "kho-v...") or a damaged one (kho_fdt_probe_root(),
+ * kho_candidate.damaged). Holes and memory not in the dump are skipped.
  * @progress, if set, is called now and then with the address reached.
  * returns: KHO_OK with *@out (caller frees) and *@n set.
  */
