@@ -433,6 +433,9 @@ static void print_source(const struct options *o, struct kho_source *src,
 	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
 	if (page_size_from)    /* nothing in the dump said it */
 		pr_str("page_size_from", " (%s)", page_size_from);
+	if (kho_source_block_size(src))    /* PAGESIZE, not the kdump's blocks */
+		pr_u64("block_size", " (VMCOREINFO PAGESIZE; the kdump's blocks are %llu bytes)",
+		       kho_source_block_size(src));
 	pr_str("byte_order", ", %s-endian", kho_source_big_endian(src) ? "big" : "little");
 	if (*kho_source_arch(src))
 		pr_str("arch", strcmp(kho_source_arch(src), "unknown") ? ", %s" :

@@ -243,6 +243,13 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 			       uint32_t *count);
 
 /*
+ * kho_source_block_size - a kdump's block size when its VMCOREINFO
+ * PAGESIZE differs and is the page size (QEMU writes arm64 guests' kdumps
+ * in 64 KiB blocks whatever their pages). returns: the block size; 0.
+ */
+uint64_t kho_source_block_size(const struct kho_source *src);
+
+/*
  * kho_source_scan_view - the source to read when every page is to be
  * looked at (kho_scan()): the same memory, read the fastest way libkho has
  * (a regular compressed kdump: its own diskdump reader rather than
