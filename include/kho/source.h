@@ -135,6 +135,19 @@ bool kho_source_truncated(const struct kho_source *src, uint64_t *size, uint64_t
 uint64_t kho_source_page_size(const struct kho_source *src);
 /* Whether nothing (option, VMCOREINFO, format) gave the page size: 4096 was assumed. */
 bool kho_source_page_size_assumed(const struct kho_source *src);
+/*
+ * kho_source_detect_page_size - the page size of a dump that does not
+ * record it (kho_source_page_size_assumed()), as kho-inspect finds it:
+ * each KHO page size (4, 16, 64 KiB) is tried on the handover at @fdt (0:
+ * those a scan finds) and kept when it reads without a structural finding.
+ * @path and @o as kho_source_open() takes them (@o->page_size ignored).
+ * returns: KHO_OK with *@page_size, 0 when no size reads a handover;
+ * KHO_ERR_INVALID when more than one does (the caller must choose);
+ * what kho_source_open() returns.
+ */
+enum kho_status kho_source_detect_page_size(const char *path, const struct kho_source_opts *o,
+					    uint64_t fdt, uint64_t *page_size,
+					    struct kho_error *err);
 /* The dump's byte order (the FDT itself is always big-endian). */
 bool kho_source_big_endian(const struct kho_source *src);
 /* "x86_64", "aarch64", ... or "" when the dump does not say */

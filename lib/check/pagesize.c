@@ -92,3 +92,24 @@ enum kho_status kho_detect_page_size(const char *path,
 	}
 	return KHO_OK;
 }
+
+KHO_EXPORT enum kho_status kho_source_detect_page_size(const char *path,
+						       const struct kho_source_opts *o,
+						       uint64_t fdt, uint64_t *page_size,
+						       struct kho_error *err)
+{
+	uint64_t sizes[3];
+	size_t n;
+	enum kho_status st = kho_detect_page_size(path, o, fdt, sizes, &n, err);
+
+	*page_size = 0;
+	if (st)
+		return st;
+	if (n > 1)
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
+				     "size, and its handover reads consistently with %llu and "
+				     "%llu bytes: give the page size", path,
+				     (unsigned long long)sizes[0], (unsigned long long)sizes[1]);
+	*page_size = n ? sizes[0] : 0;
+	return KHO_OK;
+}

@@ -146,6 +146,8 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 			 fdt_getprop(ho->fdt, 0, KHO_PROP_COMPATIBLE, &len) : NULL;
 		if (compat && len > 0)
 			snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
+		else    /* what made it a candidate (scan.c) */
+			kho_fdt_probe_root(ho->fdt, page, ho->compatible, sizeof(ho->compatible));
 		kho_flag(f, KHO_CHECK_FDT_HEADER, fdt_phys, "%s%s", fdt_strerror(rc),
 			 fdt_totalsize(ho->fdt) > page && !fdt_check_header(ho->fdt) ?
 			 " (totalsize beyond one page)" : "");

@@ -1,8 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * Discovery without symbols: every page-aligned page that starts with the
- * FDT magic, claims at most one page and has a root compatible starting
- * "kho-v". Pages are visited only where the source may hold data.
+ * FDT magic and has a root compatible "kho-v...". Pages are visited
+ * only where the source may hold data.
+ *
+ * A damaged KHO FDT is a candidate too (contract.md, Revision 3): the live
+ * handover may be exactly the one that is broken, and dropping it would
+ * let a clean stale handover elsewhere give a clean verdict. The evidence
+ * for a page whose header fails (totalsize beyond a page, offsets, version)
+ * or whose structure libfdt cannot read is the root node itself, found
+ * without trusting the header: somewhere in the page, at a 4-byte boundary,
+ * FDT_BEGIN_NODE with an empty name, then FDT_PROP whose value starts
+ * "kho-v" (a malformed version is fdt-compatible's). A kernel writes "compatible" first in the root
+ * (kho_init, 7.1+: fdt_begin_node("") then the compatible property), so the
+ * words sit together. The kernel's own boot DTB and the FDT sub-blobs
+ * (memblock-v1, reserve-mem-v1, kho-test-v1) have other root compatibles
+ * and never match.
  */
 #include "kho/handover.h"
 
@@ -25,26 +38,76 @@ static uint64_t digest(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* Whether @p (a page at @phys) holds a KHO FDT; if so fill @c. */
+static bool kho_compatible(const char *s, size_t len)
+{
+	return len >= 6 && !strncmp(s, "kho-v", 5);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+bool kho_fdt_probe_root(const void *fdt, uint64_t page, char *compat, size_t len)
+{
+	const uint8_t *p = fdt;
+
+	if (page < sizeof(struct fdt_header) || fdt_magic(fdt) != FDT_MAGIC)
+		return false;
+	/* BEGIN_NODE, "" (one zero word), PROP, len, nameoff, value */
+	for (uint64_t at = sizeof(struct fdt_header); at + 20 + 6 <= page; at += 4) {
+		uint32_t n;
+
+		if (be32_at(p + at) != FDT_BEGIN_NODE || be32_at(p + at + 4) ||
+		    be32_at(p + at + 8) != FDT_PROP)
+			continue;
+		n = be32_at(p + at + 12);
+		if (n > page - at - 20)
+			n = (uint32_t)(page - at - 20);
+		n = (uint32_t)strnlen((const char *)p + at + 20, n);
+		if (!kho_compatible((const char *)p + at + 20, n))
+			continue;
+		snprintf(compat, len, "%.*s", (int)n, (const char *)p + at + 20);
+		return true;
+	}
+	return false;
+}
+
+/* A healthy FDT whose root compatible is a KHO one. */
+static bool healthy(const uint8_t *p, uint64_t page, const char **compat, int *len)
+{
+	if (fdt_totalsize(p) > page || fdt_totalsize(p) < sizeof(struct fdt_header) ||
+	    fdt_check_header(p))
+		return false;
+	*compat = fdt_getprop(p, 0, "compatible", len);
+	return *compat && *len > 0 && kho_compatible(*compat, strnlen(*compat, (size_t)*len));
+}
+
+/* Whether @p (a page at @phys) holds a KHO FDT, healthy or damaged; if so
+ * fill @c. */
 static bool recognise(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 		      struct kho_candidate *c)
 {
 	const char *compat;
 	int len;
 
-	if (fdt_magic(p) != FDT_MAGIC || fdt_totalsize(p) > page ||
-	    fdt_totalsize(p) < sizeof(struct fdt_header) || fdt_check_header(p))
-		return false;
-	compat = fdt_getprop(p, 0, "compatible", &len);
-	if (!compat || len < 6 || strncmp(compat, "kho-v", 5))
+	if (fdt_magic(p) != FDT_MAGIC)
 		return false;
 	memset(c, 0, sizeof(*c));
+	if (healthy(p, page, &compat, &len)) {
+		c->size = fdt_totalsize(p);
+		snprintf(c->compatible, sizeof(c->compatible), "%.*s",
+			 (int)strnlen(compat, (size_t)len), compat);
+		if (!prop_get_u64(p, 0, KHO_PROP_MEMORY_MAP, be, &c->map_phys, NULL))
+			c->map_phys = 0;
+	} else if (kho_fdt_probe_root(p, page, c->compatible, sizeof(c->compatible))) {
+		/* inspected, it fails fdt-header; its map is not read */
+		c->damaged = true;
+		c->size = (uint32_t)MIN((uint64_t)fdt_totalsize(p), page);
+	} else {
+		return false;
+	}
 	c->phys = phys;
-	c->size = fdt_totalsize(p);
-	snprintf(c->compatible, sizeof(c->compatible), "%.*s",
-		 (int)strnlen(compat, (size_t)len), compat);
-	if (!prop_get_u64(p, 0, KHO_PROP_MEMORY_MAP, be, &c->map_phys, NULL))
-		c->map_phys = 0;
 	c->digest = digest(p, c->size);
 	c->self_preserved = KHO_SELF_UNKNOWN;
 	return true;

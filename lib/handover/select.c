@@ -40,8 +40,12 @@ static enum kho_self self_of(struct kho_source *src, const struct kho_candidate 
 	return r < 0 ? KHO_SELF_UNKNOWN : r ? KHO_SELF_YES : KHO_SELF_NO;
 }
 
-static const char *self_words(enum kho_self s)
+static const char *self_words(const struct kho_candidate *c)
 {
+	enum kho_self s = c->self_preserved;
+
+	if (c->damaged)
+		return "its FDT header or structure fails: a damaged KHO FDT, maybe the live one";
 	return s == KHO_SELF_YES ? "it preserves its own page" :
 	       s == KHO_SELF_NO ? "it does not preserve its own page" :
 	       "whether it preserves its own page cannot be told";
@@ -207,10 +211,10 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 			else if (distinct == 1)
 				snprintf(c[i].why, sizeof(c[i].why), "the only KHO FDT in the dump%s; "
 					 "%s", n > 1 ? " but for copies and consumed ones" : "",
-					 self_words(c[i].self_preserved));
+					 self_words(&c[i]));
 			else
 				snprintf(c[i].why, sizeof(c[i].why), "one of %zu that could be the "
-					 "handover; %s", distinct, self_words(c[i].self_preserved));
+					 "handover; %s", distinct, self_words(&c[i]));
 		}
 	}
 	/* Those that preserve themselves first (the likely outgoing one),

@@ -122,13 +122,37 @@ static enum kho_status clobber_fdt_end(struct kho_ref *ref, uint64_t fdt,
 
 /* ---- FDT ---- */
 
+/*
+ * fdt-header: "end" clobbers the FDT_END token (the header reads, the
+ * structure does not); "totalsize" claims two pages, "offsets" puts the
+ * structure block past totalsize, "version" asks for a last compatible
+ * version no libfdt knows: the header itself fails, and only the root node
+ * says it is a KHO FDT (lib/handover/scan.c). After handover-ambiguous the
+ * decoy stays an intact stale copy: a clean handover beside a broken one.
+ */
 static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *d,
 					struct kho_error *err)
 {
+	const char *v = variant(d, "end");
+	uint64_t at = ref->fdt_phys;
+	uint8_t hdr[sizeof(struct fdt_header)];
+	enum kho_status st;
+
 	ref->fdt_unusable = true;
-	return clobber_fdt_end(ref, ref->fdt_phys, err) ?:
-	       ref_record(ref, "fdt-header", ref->fdt_phys, err,
-			  "structure block does not end with FDT_END");
+	ref->fdt_damaged_after_decoy = ref->decoy_written;
+	if (!strcmp(v, "end"))
+		return clobber_fdt_end(ref, at, err) ?:
+		       ref_record(ref, "fdt-header", at, err,
+				  "structure block does not end with FDT_END");
+	mem_read(&ref->mem, at, hdr, sizeof(hdr));
+	if (!strcmp(v, "totalsize"))
+		store_u32(hdr + 4, (uint32_t)(2 * ref->geo.page_size), true);
+	else if (!strcmp(v, "offsets"))
+		store_u32(hdr + 8, fdt_totalsize(hdr) + 0x100, true);   /* off_dt_struct */
+	else
+		store_u32(hdr + 24, 0xff, true);                        /* last_comp_version */
+	st = mem_write(&ref->mem, at, hdr, sizeof(hdr), err);
+	return st ?: ref_record(ref, "fdt-header", at, err, "header: %s", v);
 }
 
 static enum kho_status fdt_compatible_after(struct kho_ref *ref,
@@ -681,6 +705,7 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
 	store_u32(copy + 0x1c, 1, true);   /* fdt_header.boot_cpuid_phys */
 	st = mem_write(&ref->mem, ref->decoy_fdt, copy, ref->geo.page_size, err);
 	free(copy);
+	ref->decoy_written = !ref->fdt_unusable;
 	return st;
 }
 
@@ -934,7 +959,7 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 }
 
 static const struct defect_def defects[] = {
-	{ "fdt-header", NEEDS_ANY, NULL, NULL, fdt_header_after, "" },
+	{ "fdt-header", NEEDS_ANY, NULL, NULL, fdt_header_after, "end totalsize offsets version" },
 	{ "fdt-compatible", NEEDS_ANY, NULL, NULL, fdt_compatible_after, "" },
 	{ "fdt-memory-map", NEEDS_ANY, NULL, NULL, fdt_memory_map_after, "length zero misaligned" },
 	{ "fdt-subnode", NEEDS_ANY, NULL, NULL, fdt_subnode_after, "no-size zero" },

@@ -426,9 +426,11 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	enum kho_status st;
 
 	for (size_t i = 0; i < ref->nfindings; i++)
-		add_sev(f, ref->findings[i].check, ref->findings[i].severity,
-			ref->findings[i].phys == real_fdt ? ref->fdt_phys : ref->findings[i].phys,
-			ref->findings[i].message);
+		if (!(ref->fdt_damaged_after_decoy && ref->fdt_phys != real_fdt &&
+		      ref->findings[i].phys == real_fdt))
+			add_sev(f, ref->findings[i].check, ref->findings[i].severity,
+				ref->findings[i].phys == real_fdt ? ref->fdt_phys :
+				ref->findings[i].phys, ref->findings[i].message);
 	/* Not finalized: nothing says what is preserved, so nothing can be
 	 * found missing either. */
 	if (ref->abi->zero_map_is_unfinalized && !ref->map_phys) {
@@ -498,6 +500,13 @@ static int self_key(const struct kho_ref *ref, uint64_t fdt)
 		if (ref->keys[i].phys == fdt && ref->keys[i].order == 0)
 			return 1;
 	return 0;
+}
+
+/* Whether the verifier sees @fdt preserve itself: not a damaged FDT,
+ * whose map it does not read. */
+static int seen_self(const struct kho_ref *ref, uint64_t fdt)
+{
+	return ref->fdt_damaged_after_decoy && fdt != ref->decoy_fdt ? 0 : self_key(ref, fdt);
 }
 
 static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
@@ -619,8 +628,8 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 		fdts[0] = ref->successor_fdt;
 		fdts[nfdt++] = real;
 	}
-	if (nfdt == 2 && !ref->successor_fdt && (self_key(ref, fdts[1]) > self_key(ref, fdts[0]) ||
-			  (self_key(ref, fdts[1]) == self_key(ref, fdts[0]) && fdts[1] < fdts[0]))) {
+	if (nfdt == 2 && !ref->successor_fdt && (seen_self(ref, fdts[1]) > seen_self(ref, fdts[0]) ||
+			  (seen_self(ref, fdts[1]) == seen_self(ref, fdts[0]) && fdts[1] < fdts[0]))) {
 		fdts[0] = ref->decoy_fdt;
 		fdts[1] = real;
 	}
@@ -634,9 +643,15 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 			ref->fdt_phys = real;
 			continue;
 		}
+		/* the decoy copied the FDT before fdt-header damaged it */
+		bool unusable = ref->fdt_unusable;
+
+		if (fdts[h] != real && ref->fdt_damaged_after_decoy)
+			ref->fdt_unusable = false;
 		st = derive(ref, &f, real);
 		if (!st)
 			json_array_append_new(handovers, handover_json(ref, &f));
+		ref->fdt_unusable = unusable;
 		for (size_t i = 0; i < f.n; i++) {
 			counts[f.v[i].severity]++;
 			/* the structure unread: kho-inspect's exit 3 (lib/check/verdict.c) */

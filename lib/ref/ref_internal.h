@@ -104,6 +104,7 @@ struct kho_ref {
 	size_t scratch_array_cap;    /* entries it has room for */
 	bool scratch_untold;         /* the verifier is not told where kho_scratch[] is */
 	uint64_t decoy_fdt;          /* handover-ambiguous: a second KHO FDT, or 0 */
+	bool decoy_written;          /* the decoy copied the FDT as it was then */
 	/* handover-consumed: the successor's own KHO FDT and kexec-metadata,
 	 * or 0; this handover is then the one it consumed */
 	uint64_t successor_fdt, successor_meta;
@@ -149,6 +150,9 @@ struct kho_ref {
 	size_t nfindings;
 	bool map_unusable;              /* the verifier must not walk the map */
 	bool fdt_unusable;              /* nor trust the FDT at all */
+	/* fdt-header after handover-ambiguous: the decoy, copied before, is
+	 * intact, so only the real FDT is unusable */
+	bool fdt_damaged_after_decoy;
 	/* broken 16 KiB depth: what the producer meant (the tree cannot say) */
 	struct ref_key *meant;
 	size_t nmeant, meant_cap;

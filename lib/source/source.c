@@ -156,9 +156,11 @@ opened:
 	 */
 	if (o.page_size)
 		src->page_size = o.page_size;
-	else if (source_vmcoreinfo_page_size(src))
+	else if (source_vmcoreinfo_page_size(src)) {
+		if (src->page_size && src->page_size != source_vmcoreinfo_page_size(src))
+			src->block_size = src->page_size;   /* said, not hidden */
 		src->page_size = source_vmcoreinfo_page_size(src);
-	else if (!src->page_size) {
+	} else if (!src->page_size) {
 		src->page_size = 4096;
 		src->page_size_assumed = true;
 	}
@@ -231,6 +233,11 @@ KHO_EXPORT bool kho_source_truncated(const struct kho_source *src, uint64_t *siz
 KHO_EXPORT uint64_t kho_source_page_size(const struct kho_source *src)
 {
 	return src->page_size;
+}
+
+uint64_t kho_source_block_size(const struct kho_source *src)
+{
+	return src->block_size;
 }
 
 KHO_EXPORT bool kho_source_page_size_assumed(const struct kho_source *src)

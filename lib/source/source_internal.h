@@ -39,6 +39,7 @@ struct kho_source {
 	const char *format;
 	uint64_t page_size;
 	bool page_size_assumed;       /* nothing said it: 4096 by default */
+	uint64_t block_size;          /* a kdump's, when PAGESIZE overrode it; else 0 */
 	bool big_endian;
 	char arch[16];
 

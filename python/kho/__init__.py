@@ -84,6 +84,9 @@ def library():
                                                   ctypes.POINTER(vp), err]),
         "kho_source_close": (None, [vp]),
         "kho_source_page_size": (u64, [vp]),
+        "kho_source_page_size_assumed": (ctypes.c_bool, [vp]),
+        "kho_source_detect_page_size": (ctypes.c_int, [cp, ctypes.POINTER(_SourceOpts), u64,
+                                                       ctypes.POINTER(u64), err]),
         "kho_report_run": (ctypes.c_int, [vp, ctypes.c_bool, u64, ctypes.POINTER(u64), sz,
                                           ctypes.POINTER(vp), err]),
         "kho_report_free": (None, [vp]),
@@ -186,18 +189,48 @@ def checks():
 def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw_base=0):
     """The verdict on the dump at @path: a dict shaped as kho-inspect's
     --json verify --ranges document (see the module's doc). @scratch_array
-    is [(address, bytes), ...] of in-dump struct kho_scratch[]."""
+    is [(address, bytes), ...] of in-dump struct kho_scratch[]. A dump
+    that does not record its page size is read with the one kho-inspect
+    detects; KhoError when none or several fit (give @page_size)."""
     lib = library()
+    opts = _SourceOpts(_FORMATS[format], raw_base, page_size)
+    src = _open(lib, path, opts)
+    guessed = False
+    try:
+        # A dump that does not record its page size (a raw image, an ELF
+        # without VMCOREINFO) is read with the size its handover reads
+        # consistently with, as kho-inspect does; 4 KiB is never guessed
+        # silently.
+        if lib.kho_source_page_size_assumed(src):
+            err, size = _Error(), ctypes.c_uint64()
+            if lib.kho_source_detect_page_size(os.fsencode(path), ctypes.byref(opts),
+                                               fdt or 0, ctypes.byref(size),
+                                               ctypes.byref(err)):
+                raise KhoError(err.msg.decode(errors="replace") + " (page_size=)")
+            guessed = not size.value
+            if size.value and size.value != lib.kho_source_page_size(src):
+                lib.kho_source_close(src)
+                src = None
+                opts.page_size = size.value
+                src = _open(lib, path, opts)
+        doc = _document(lib, src, fdt, scratch_array)
+    finally:
+        if src:
+            lib.kho_source_close(src)
+    if guessed and doc["handovers"]:
+        raise KhoError(f"{path}: the dump does not record its page size and no KHO page "
+                       "size (4, 16 or 64 KiB) reads its handover without structural "
+                       "errors: give page_size=")
+    return doc
+
+
+def _open(lib, path, opts):
     err = _Error()
     src = ctypes.c_void_p()
-    opts = _SourceOpts(_FORMATS[format], raw_base, page_size)
     if lib.kho_source_open(os.fsencode(path), ctypes.byref(opts), ctypes.byref(src),
                            ctypes.byref(err)):
         raise KhoError(err.msg.decode(errors="replace"))
-    try:
-        return _document(lib, src, fdt, scratch_array)
-    finally:
-        lib.kho_source_close(src)
+    return src
 
 
 def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=None,

@@ -138,6 +138,8 @@ NOT_APPLICABLE = [
      "no kho-v1 variant in defect.c yet"),
     ("v1-chunk v1-bitmap", "v2 v3 v4 composite", "*", "*",
      "refused: a radix ABI has no chunk list"),
+    ("handover-consumed", "v1-*", "*", "*",
+     "refused: a kexec-metadata blob (which counts the kexecs) is kho-v2+"),
     ("fdt-not-preserved", "v1-*", "*", "*",
      "refused: a kho-v1 FDT is not a key of its map (kho-abi.md §2: since 7.1)"),
     (V2_BLOBS, "v1-*", "*", "*",

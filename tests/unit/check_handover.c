@@ -5,6 +5,7 @@
  * Images come from the reference implementation, written raw.
  */
 #include <check.h>
+#include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,62 @@ START_TEST(a_stale_handover_does_not_out_vote_the_real_one)
 	ck_assert_uint_eq(top.v[0].phys, s.c[stale].phys);
 	kho_findings_free(&top);
 	done(&s);
+}
+END_TEST
+
+/* Issue 22: a KHO FDT whose header or structure fails is a candidate,
+ * inspected beside the intact stale copy made before the damage. */
+START_TEST(a_damaged_fdt_is_a_candidate)
+{
+	static const char *const variants[] = { "end", "totalsize", "offsets", "version" };
+	char extra[128];
+
+	for (size_t v = 0; v < sizeof(variants) / sizeof(*variants); v++) {
+		struct kho_select_opts o = { 0 };
+		struct kho_findings top;
+		struct scanned s;
+		size_t order[4], n, damaged = 0;
+
+		snprintf(extra, sizeof(extra), "defect handover-ambiguous\n"
+			 "defect fdt-header %s\n", variants[v]);
+		scan_spec(extra, &s);
+		ck_assert_msg(s.n == 2, "%s: %zu candidates", variants[v], s.n);
+		select_all(&s, &o, &top, order, &n);
+		ck_assert_uint_eq(n, 2);
+		for (size_t i = 0; i < 2; i++) {
+			ck_assert(s.c[i].inspect);
+			ck_assert_str_eq(s.c[i].compatible, "kho-v3");
+			damaged += s.c[i].damaged;
+		}
+		/* "end" leaves the root readable: only the inspection fails */
+		ck_assert_uint_eq(damaged, strcmp(variants[v], "end") ? 1 : 0);
+		ck_assert_uint_eq(ambiguous(&top), 1);
+		kho_findings_free(&top);
+		done(&s);
+	}
+}
+END_TEST
+
+/* An FDT with another root compatible (a boot DTB, a sub-blob) is no
+ * candidate, however broken its header. */
+START_TEST(other_fdts_are_not_candidates)
+{
+	static const char *const compat[] = { "linux,dummy-virt", "kho-test-v1", "memblock-v1",
+					      "kho-v4" };
+	char buf[4096], got[32];
+
+	for (size_t i = 0; i < sizeof(compat) / sizeof(*compat); i++) {
+		ck_assert_int_eq(fdt_create_empty_tree(buf, sizeof(buf)), 0);
+		ck_assert_int_eq(fdt_setprop_string(buf, 0, "compatible", compat[i]), 0);
+		ck_assert_int_eq(fdt_pack(buf), 0);
+		fdt_set_totalsize(buf, 3 * sizeof(buf));     /* a DTB larger than a page */
+		ck_assert_int_eq(kho_fdt_probe_root(buf, sizeof(buf), got, sizeof(got)),
+				 !strcmp(compat[i], "kho-v4"));
+	}
+	/* the magic alone is not enough */
+	memset(buf, 0, sizeof(buf));
+	fdt_set_magic(buf, FDT_MAGIC);
+	ck_assert(!kho_fdt_probe_root(buf, sizeof(buf), got, sizeof(got)));
 }
 END_TEST
 
@@ -319,6 +376,8 @@ int main(void)
 
 	tcase_add_test(tc, one_handover_is_not_ambiguous);
 	tcase_add_test(tc, a_stale_handover_does_not_out_vote_the_real_one);
+	tcase_add_test(tc, a_damaged_fdt_is_a_candidate);
+	tcase_add_test(tc, other_fdts_are_not_candidates);
 	tcase_add_test(tc, what_was_named_wins);
 	tcase_add_test(tc, exact_copies_fold);
 	tcase_add_test(tc, kernel_trees_must_be_the_ones_named);

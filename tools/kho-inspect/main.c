@@ -433,6 +433,9 @@ static void print_source(const struct options *o, struct kho_source *src,
 	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
 	if (page_size_from)    /* nothing in the dump said it */
 		pr_str("page_size_from", " (%s)", page_size_from);
+	if (kho_source_block_size(src))    /* PAGESIZE, not the kdump's blocks */
+		pr_u64("block_size", " (VMCOREINFO PAGESIZE; the kdump's blocks are %llu bytes)",
+		       kho_source_block_size(src));
 	pr_str("byte_order", ", %s-endian", kho_source_big_endian(src) ? "big" : "little");
 	if (*kho_source_arch(src))
 		pr_str("arch", strcmp(kho_source_arch(src), "unknown") ? ", %s" :
@@ -784,6 +787,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			pr_hex("size", " %-6llu", c[i].size);
 			pr_self(c[i].self_preserved, " %-8s");
 			pr_bool("inspected", " %-9s", c[i].inspect);
+			pr_bool("damaged", NULL, c[i].damaged);
 			pr_str("compatible", " %s", c[i].compatible);
 			pr_str("why", " (%s)\n", c[i].why);
 		} else if (c[i].phys == KHO_FDT_PHYS_UNKNOWN) {
@@ -800,6 +804,7 @@ static void print_candidates(const struct kho_candidate *c, size_t n, bool table
 			pr_self(c[i].self_preserved, NULL);
 			pr_bool("inspected", NULL, c[i].inspect);
 			pr_bool("possibly_overwritten", NULL, c[i].possibly_overwritten);
+			pr_bool("damaged", NULL, c[i].damaged);
 			pr_str("why", c[i].inspect ? ": inspected, %s\n" : ": %s\n", c[i].why);
 		}
 		pr_obj_close();

@@ -219,6 +219,7 @@ struct kho_candidate {
 	char compatible[128];
 	uint64_t map_phys;       /* its preserved-memory-map, 0 if none */
 	uint64_t digest;         /* of the FDT's bytes: copies of one FDT share it */
+	bool damaged;            /* its header or structure fails (fdt-header) */
 	enum kho_self self_preserved;  /* set by kho_select() */
 	bool inspect;            /* kho_select(): to be inspected */
 	/* kho_select(), 7.3+ with the incoming tree known: a stale candidate
@@ -242,6 +243,13 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 			       uint32_t *count);
 
 /*
+ * kho_source_block_size - a kdump's block size when its VMCOREINFO
+ * PAGESIZE differs and is the page size (QEMU writes arm64 guests' kdumps
+ * in 64 KiB blocks whatever their pages). returns: the block size; 0.
+ */
+uint64_t kho_source_block_size(const struct kho_source *src);
+
+/*
  * kho_source_scan_view - the source to read when every page is to be
  * looked at (kho_scan()): the same memory, read the fastest way libkho has
  * (a regular compressed kdump: its own diskdump reader rather than
@@ -251,9 +259,19 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 struct kho_source *kho_source_scan_view(struct kho_source *src);
 
 /*
+ * kho_fdt_probe_root - whether the page @fdt (@page bytes, FDT magic
+ * first) holds, at any 4-byte boundary, a root node whose first property
+ * is a KHO compatible (it starts "kho-v"), the header's offsets not
+ * trusted: the evidence that a damaged FDT is a KHO FDT (scan.c).
+ * returns: true with the string in @compat (@len bytes); false.
+ */
+bool kho_fdt_probe_root(const void *fdt, uint64_t page, char *compat, size_t len);
+
+/*
  * kho_scan - every page-aligned page of @src that starts with the FDT
- * magic, has totalsize <= page size and a root compatible beginning
- * "kho-v". Holes and memory not in the dump are skipped.
+ * magic and holds a KHO FDT: a healthy one (totalsize <= page size, root
+ * compatible "kho-v...") or a damaged one (kho_fdt_probe_root(),
+ * kho_candidate.damaged). Holes and memory not in the dump are skipped.
  * @progress, if set, is called now and then with the address reached.
  * returns: KHO_OK with *@out (caller frees) and *@n set.
  */
