@@ -175,6 +175,22 @@ grep -qx "kho-inspect: $work/none: No such file or directory" "$work/err" && ok 
 expect 2 "--fdt-file that is no FDT" "$ki" --fdt-file "$specs/demo.spec" verify "$clean"
 grep -q "^kho-inspect: $specs/demo.spec: " "$work/err" && ok ||
 	fail "--fdt-file error names the dump: $(cat "$work/err")"
+# hostile bytes in FDT names never reach the terminal raw: a control byte in
+# a property name (in the strings block) prints as \xNN
+python3 - "$work/clean-v3-4k.raw" "$work/ctl.raw" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+for page in range(0, len(data), 4096):
+    if data[page:page + 4] == bytes.fromhex("d00dfeed"):
+        strings = page + struct.unpack_from(">I", data, page + 12)[0]
+        at = data.index(b"blob-size\0", strings)
+        data[at + 6] = 0x15            # blob-s\x15ze
+        break
+open(sys.argv[2], "wb").write(data)
+PY
+expect 0 "fdt with a control byte in a property name" "$ki" fdt "$work/ctl.raw"
+grep -q 'blob-s\\x15ze = ' "$work/out" && ! LC_ALL=C grep -q "$(printf '\025')" "$work/out" && ok ||
+	fail "fdt: a control byte reached the output raw: $(grep blob-s "$work/out" | od -c | head -3)"
 # debugfs kho/out/fdt keeps its size from boot: a file cut short is the
 # file's problem, said in numbers, not a structural finding
 size=$(wc -c <"$work/clean-v3-4k.dtb")
@@ -324,6 +340,15 @@ for f in fdt.dtb opaque.bin kexec-metadata.bin scratch.bin ranges.json; do
 done
 cmp -s "$work/x/fdt.dtb" "$work/clean-v3-4k.dtb" && ok || fail "extracted fdt.dtb differs from the generated one"
 expect 2 "extract without -o" "$ki" extract "$clean"
+# -o a/b/c: the missing parents are made, as mkdir -p; under a file: exit 2, said
+expect 0 "extract -o with missing parents" "$ki" extract -o "$work/new/a/b" "$clean"
+[ -s "$work/new/a/b/fdt.dtb" ] && ok || fail "extract -o a/b/c: no fdt.dtb"
+: >"$work/plain"
+expect 2 "extract -o under a file" "$ki" extract -o "$work/plain/x" "$clean"
+grep -qx "kho-inspect: $work/plain/x: cannot create $work/plain: File exists" "$work/err" ||
+	grep -qx "kho-inspect: $work/plain/x: Not a directory" "$work/err" && ok ||
+	fail "extract -o under a file: $(cat "$work/err")"
+one_line_err "extract -o under a file"
 
 # diff: the same map from two formats, then one with a blob unpreserved
 "$mk" -q -o "$work" "$specs/defect-blob-not-preserved.spec" || exit 1

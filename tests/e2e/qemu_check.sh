@@ -148,7 +148,8 @@ leftovers "timeout"
 
 # --console keeps the whole log; --keep creates its directory and keeps it too
 # shellcheck disable=SC2046
-"$qc" --at KHO-STAGE-2 --timeout 60 -I --fdt -I "$fdt" --console "$work/console.log" \
+# (-I takes one quoted string of several words too)
+"$qc" --at KHO-STAGE-2 --timeout 60 -I "--fdt $fdt" --console "$work/console.log" \
 	--keep "$work/new/kept" -- $(qemu) >"$work/out" 2>"$work/err"
 rc=$?
 [ $rc = 0 ] && grep -q '^KHO-STAGE-1' "$work/console.log" && grep -q '^KHO-STAGE-2' "$work/console.log" &&

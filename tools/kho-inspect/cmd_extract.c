@@ -41,12 +41,29 @@ int write_out_file(const char *dir, const char *name, const void *buf, size_t le
 }
 
 /* -o DIR: made if missing (its parent must exist). returns: 0 or 2. */
+/* -o DIR and its missing parents, as mkdir -p; a clear error otherwise. */
 int make_out_dir(const char *dir)
 {
+	char p[4096];
 	struct stat sb;
 
-	if (stat(dir, &sb) && errno == ENOENT && !mkdir(dir, 0755))
-		stat(dir, &sb);
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p)) {
+		fprintf(stderr, "kho-inspect: %.200s...: path too long\n", dir);
+		return 2;
+	}
+	for (char *c = strchr(p + 1, '/'); c; c = strchr(c + 1, '/')) {
+		*c = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			fprintf(stderr, "kho-inspect: %s: cannot create %s: %s\n", dir, p,
+				strerror(errno));
+			return 2;
+		}
+		*c = '/';
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "kho-inspect: %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
 	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		fprintf(stderr, "kho-inspect: %s: not a directory\n", dir);
 		return 2;

@@ -46,9 +46,21 @@ static int indent(int depth)
 	return (depth < MAX_INDENT ? depth : MAX_INDENT) * 8;
 }
 
+/* A node or property name from the dump: printable ASCII as it is, any
+ * other byte as \xNN, so no byte of a dump reaches the terminal raw. */
+static void put_name(const char *name)
+{
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c < 0x20 || *c >= 0x7f || *c == '\\')
+			fprintf(out, "\\x%02x", *c);
+		else
+			fputc(*c, out);
+}
+
 static void print_prop(const char *name, const uint8_t *v, int len, bool be, int depth)
 {
-	fprintf(out, "%*s%s", indent(depth), "", name);
+	fprintf(out, "%*s", indent(depth), "");
+	put_name(name);
 	if (len == 8 && is_u64_prop(name)) {
 		uint64_t x = 0;
 
@@ -78,14 +90,10 @@ static void print_prop(const char *name, const uint8_t *v, int len, bool be, int
 static void print_node_name(const void *fdt, int offset, int depth)
 {
 	const char *name = fdt_get_name(fdt, offset, NULL);
-	char clean[64];
 
-	/* A name from a dump: printable characters only. */
-	snprintf(clean, sizeof(clean), "%s", name ? name : "?");
-	for (char *c = clean; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
-	fprintf(out, "%*s%s {\n", indent(depth), "", depth ? clean : "/");
+	fprintf(out, "%*s", indent(depth), "");
+	put_name(depth ? name ? name : "?" : "/");
+	fprintf(out, " {\n");
 }
 
 /*

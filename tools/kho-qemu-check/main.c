@@ -104,8 +104,8 @@ static void usage(FILE *f)
 "  --kaslr-offset N    the guest kernel's KASLR offset (default 0: boot it with\n"
 "                      nokaslr; a kexec'd kernel picks a new offset)\n"
 "  --timeout SECONDS   how long to wait for each stage (default 60)\n"
-"  -I, --inspect ARG   an argument for kho-inspect (repeatable), e.g.\n"
-"                      -I --scratch-array -I 0x3fb0000,0x20\n"
+"  -I, --inspect ARGS  arguments for kho-inspect (repeatable; words split at\n"
+"                      spaces), e.g. -I '--scratch-array 0x3fb0000,0x20'\n"
 "  --diff              compare consecutive stages (kho-inspect diff)\n"
 "  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1) and the\n"
 "                      serial console as DIR/console.log (DIR is created)\n"
@@ -273,9 +273,13 @@ static int parse(int argc, char **argv, struct run *r)
 			r->timeout = (double)v;
 			break;
 		case 'I':
-			if (r->ninspect == MAX_ARGS)
-				return fail(r, "at most %d --inspect", MAX_ARGS);
-			r->inspect_args[r->ninspect++] = optarg;
+			/* one word, or several in one quoted string:
+			 * -I '--scratch-array 0x3fb0000,48' */
+			for (char *w = strtok(optarg, " \t"); w; w = strtok(NULL, " \t")) {
+				if (r->ninspect == MAX_ARGS)
+					return fail(r, "at most %d --inspect words", MAX_ARGS);
+				r->inspect_args[r->ninspect++] = w;
+			}
 			break;
 		case 'd': r->diff = true; break;
 		case 'k': r->keep = optarg; break;
