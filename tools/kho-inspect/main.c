@@ -625,11 +625,6 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 	if (!*in->ho.compatible)
 		pr_text(", no compatible: not a KHO FDT");
 	pr_str("found_by", ", found by %s)\n", h->found_by);
-	if (in->consumed) {
-		pr_bool("consumed", NULL, true);
-		pr_text("consumed     the successor's incoming handover: its tree, LUO and other "
-			"blobs were freed, not checked\n");
-	}
 	if (in->ho.compat.ncomponents) {
 		/* "kho-v4;radix-v1;vmalloc-v1": decoded by the root version */
 		pr_arr_open("components");
@@ -640,6 +635,11 @@ static void print_handover(const struct options *o, struct handover_result *h, b
 		pr_arr_close();
 	}
 	pr_obj_close();
+	if (in->consumed) {
+		pr_bool("consumed", NULL, true);
+		pr_text("consumed     the successor's incoming handover: its tree, LUO and other "
+			"blobs were freed, not checked\n");
+	}
 	if (in->ho.fdt_ok && in->ho.abi) {
 		pr_obj_open("memory_map");
 		pr_hex("phys", "memory map   0x%llx", in->ho.map_phys);
@@ -1272,10 +1272,10 @@ static int diff_sessions(const struct options *o, struct session *a, struct sess
 		    b->hs[i].in.ho.fdt_phys == x->ho.fdt_phys)
 			y = &b->hs[i].in;
 	if (y->consumed || x->consumed) {
-		fprintf(stderr, "kho-inspect: %s: the handover at 0x%llx was consumed by the kernel "
-			"that received it (handover-consumed): its keys cannot be compared; diff a "
-			"dump taken before (kho-qemu-check --at-function kho_memory_init)\n",
-			x->consumed ? o->dump : o->dump_b, HEX(y->ho.fdt_phys));
+		inspect_fail("%s: the handover at 0x%llx was consumed by the kernel that received "
+			     "it (handover-consumed): its keys cannot be compared; diff a dump taken "
+			     "before (kho-qemu-check --at-function kho_memory_init)",
+			     x->consumed ? o->dump : o->dump_b, HEX(y->ho.fdt_phys));
 		return 3;
 	}
 	return cmd_diff(o, x, y);
