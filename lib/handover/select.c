@@ -123,7 +123,11 @@ static void consumed_by_user(struct kho_candidate *c, size_t n, const struct kho
 /*
  * Without symbols: a representative whose kexec-metadata count is one
  * below that of another that preserves itself is that kernel's incoming
- * handover (chain.c). returns: how many were labelled.
+ * handover (chain.c), if its own map no longer holds its FDT page (the
+ * successor freed that tree and does not preserve the page again). One
+ * that still preserves itself is inspected whole: a live handover beside
+ * a stale one of another kexec chain is never taken for consumed.
+ * returns: how many were labelled.
  */
 static size_t consumed_by_chain(struct kho_source *src, struct kho_candidate *c, size_t n,
 				const bool *rep)
@@ -135,9 +139,10 @@ static size_t consumed_by_chain(struct kho_source *src, struct kho_candidate *c,
 	if (!count || !known)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		known[i] = rep[i] && kho_candidate_kexec_count(src, &c[i], &count[i]);
+		known[i] = rep[i] && !c[i].damaged &&
+			   kho_candidate_kexec_count(src, &c[i], &count[i]);
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < n && known[i]; j++) {
+		for (size_t j = 0; j < n && known[i] && c[i].self_preserved != KHO_SELF_YES; j++) {
 			if (!known[j] || c[j].self_preserved != KHO_SELF_YES ||
 			    count[j] != count[i] + 1)
 				continue;

@@ -714,13 +714,26 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
  * FDT (this one's copy, whose kexec-metadata counts one kexec more, in a
  * page preserved like the real one) is the live handover; the real one is
  * the handover it received and consumed. 7.2/7.3 make theirs in kho_init,
- * after freeing the tree of the one they received.
+ * after freeing the tree of the one they received, and do not preserve
+ * the received FDT page again: its page is no key of the live map.
  */
+static bool consumed_intact(const struct ref_defect *d)
+{
+	return d->argc && !strcmp(d->argv[0], "intact");
+}
+
+/* Variant intact: the older FDT page stays a key of the map both share,
+ * as a live handover beside a stale one of another kexec chain whose
+ * count happens to be one more: nothing was consumed, both are rivals
+ * (handover-ambiguous). */
 static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_defect *d,
 						struct kho_error *err)
 {
-	(void)d;
-	return ref_alloc(ref, 0, &ref->successor_fdt, err) ?:
+	enum kho_status st = consumed_intact(d) ? KHO_OK :
+			     kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
+
+	return st ?:
+	       ref_alloc(ref, 0, &ref->successor_fdt, err) ?:
 	       kho_ref_preserve_folio(ref, ref->successor_fdt, 0, err) ?:
 	       ref_alloc(ref, 0, &ref->successor_meta, err) ?:
 	       kho_ref_preserve_folio(ref, ref->successor_meta, 0, err);
@@ -732,9 +745,9 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
 	const struct ref_blob *meta = NULL;
 	uint8_t blob[73], raw[8];
+	enum kho_status st;
 	int node;
 
-	(void)d;
 	for (size_t i = 0; i < ref->nblobs; i++)
 		if (ref->blobs[i].kind == BLOB_KEXEC_METADATA)
 			meta = &ref->blobs[i];
@@ -751,8 +764,14 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 	if (node < 0 || fdt_setprop_inplace(copy, node, "preserved-data", raw, 8))
 		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: no preserved-data "
 				     "in sub-node %s", meta->name);
-	return mem_write(&ref->mem, ref->successor_fdt, copy, ref->geo.page_size, err) ?:
-	       mem_write(&ref->mem, ref->successor_meta, blob, sizeof(blob), err);
+	if ((st = mem_write(&ref->mem, ref->successor_fdt, copy, ref->geo.page_size, err)) ||
+	    (st = mem_write(&ref->mem, ref->successor_meta, blob, sizeof(blob), err)))
+		return st;
+	if (consumed_intact(d)) {       /* expected as a decoy: two rivals */
+		ref->decoy_fdt = ref->successor_fdt;
+		ref->successor_fdt = 0;
+	}
+	return KHO_OK;
 }
 
 /*
@@ -991,7 +1010,7 @@ static const struct defect_def defects[] = {
 	{ "scratch-unknown", NEEDS_ANY, NULL, NULL, scratch_unknown_after, "" },
 	{ "dump-truncated", NEEDS_ANY, NULL, dump_truncated_before, NULL, "" },
 	{ "handover-consumed", NEEDS_V2, NULL, handover_consumed_before, handover_consumed_after,
-	  "" },
+	  "consumed intact" },
 	{ "handover-ambiguous", NEEDS_ANY, NULL, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
 	{ "luo-format", NEEDS_LUO, luo_defect_prepare, NULL, luo_format_after, "compatible size" },

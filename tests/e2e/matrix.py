@@ -99,6 +99,7 @@ VARIANTS = {
     "radix-loop": ["cycle", "shared"],
     "scratch-layout": ["overlap", "granule", "misaligned"],
     "luo-format": ["compatible", "size"],
+    "handover-consumed": ["", "intact"],
     "luo-block": ["count0", "capacity", "cycle", "misaligned"],
     "luo-session": ["empty", "unterminated", "duplicate", "count"],
     "luo-file": ["unterminated", "data", "handler"],

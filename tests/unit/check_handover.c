@@ -135,6 +135,63 @@ START_TEST(a_stale_handover_does_not_out_vote_the_real_one)
 }
 END_TEST
 
+static size_t count_check(const struct kho_findings *f, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += !strcmp(f->v[i].check->name, name);
+	return n;
+}
+
+/* Issue 22: a successor's dump holds its own handover and the one it
+ * received (kexec-metadata one kexec less, its page no key any more):
+ * that one is consumed, inspected last and no rival. */
+START_TEST(a_successors_incoming_handover_is_consumed)
+{
+	struct kho_select_opts o = { 0 };
+	struct kho_findings top;
+	struct scanned s;
+	size_t order[4], n;
+
+	scan_spec("kexec-metadata 7.3.0 1\ndefect handover-consumed\n", &s);
+	ck_assert_uint_eq(s.n, 2);
+	select_all(&s, &o, &top, order, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(!s.c[order[0]].consumed && s.c[order[0]].self_preserved == KHO_SELF_YES);
+	ck_assert(s.c[order[1]].consumed && s.c[order[1]].inspect);
+	ck_assert_ptr_nonnull(strstr(s.c[order[1]].why, "kexec #1, then #2"));
+	ck_assert_uint_eq(ambiguous(&top), 0);
+	ck_assert_uint_eq(count_check(&top, "handover-consumed"), 1);
+	kho_findings_free(&top);
+	done(&s);
+}
+END_TEST
+
+/* ... but one that still preserves its own page is live: never taken for
+ * consumed (a stale handover of another chain may count one more). */
+START_TEST(a_handover_preserving_itself_is_never_consumed)
+{
+	struct kho_select_opts o = { 0 };
+	struct kho_findings top;
+	struct scanned s;
+	size_t order[4], n;
+
+	scan_spec("kexec-metadata 7.3.0 1\ndefect handover-consumed intact\n", &s);
+	ck_assert_uint_eq(s.n, 2);
+	select_all(&s, &o, &top, order, &n);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(!s.c[i].consumed && s.c[i].inspect);
+		ck_assert_int_eq(s.c[i].self_preserved, KHO_SELF_YES);
+	}
+	ck_assert_uint_eq(ambiguous(&top), 1);
+	ck_assert_uint_eq(count_check(&top, "handover-consumed"), 0);
+	kho_findings_free(&top);
+	done(&s);
+}
+END_TEST
+
 /* Issue 22: a KHO FDT whose header or structure fails is a candidate,
  * inspected beside the intact stale copy made before the damage. */
 START_TEST(a_damaged_fdt_is_a_candidate)
@@ -376,6 +433,8 @@ int main(void)
 
 	tcase_add_test(tc, one_handover_is_not_ambiguous);
 	tcase_add_test(tc, a_stale_handover_does_not_out_vote_the_real_one);
+	tcase_add_test(tc, a_successors_incoming_handover_is_consumed);
+	tcase_add_test(tc, a_handover_preserving_itself_is_never_consumed);
 	tcase_add_test(tc, a_damaged_fdt_is_a_candidate);
 	tcase_add_test(tc, other_fdts_are_not_candidates);
 	tcase_add_test(tc, what_was_named_wins);
