@@ -36,6 +36,9 @@ static enum kho_status sniff(struct kho_source *src, enum kho_format *fmt,
 
 	if (n < 0)
 		return kho_error_errno(err, "%s: read", src->path);
+	if (n == 0)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: empty file (no memory to inspect)",
+				     src->path);
 	if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
 		*fmt = KHO_FORMAT_ELF;
 	} else if (n >= 12 && !memcmp(head, "makedumpfile", 12)) {

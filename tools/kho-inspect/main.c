@@ -243,6 +243,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_RAW_BASE:
 			if (!kho_parse_number(optarg, &o->src.raw_base))
 				return inspect_fail("--raw-base: \"%s\" is not an address", optarg);
+			/* memory starts on a page, the smallest KHO knows (4 KiB) */
+			if (o->src.raw_base & 0xfff)
+				return inspect_fail("--raw-base: 0x%llx is not page-aligned (4 KiB): "
+						    "a raw image starts on a page",
+						    (unsigned long long)o->src.raw_base);
 			break;
 		case O_FDT:
 			if (!kho_parse_number(optarg, &o->fdt))
@@ -253,6 +258,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_SCRATCH:
 			if (o->nscratch == 32 || !parse_pair(optarg, &o->scratch[o->nscratch++]))
 				return inspect_fail("--scratch: \"%s\" is not ADDR,SIZE", optarg);
+			/* a kernel may hand over an empty area, but one typed is a slip */
+			if (!o->scratch[o->nscratch - 1].size)
+				return inspect_fail("--scratch: \"%s\": a size of 0 names no memory",
+						    optarg);
 			break;
 		case O_SCRATCH_ARRAY:
 			if (o->narrays == 8 || !parse_pair(optarg, &o->arrays[o->narrays++]))
