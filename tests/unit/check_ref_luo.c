@@ -346,6 +346,50 @@ START_TEST(deterministic)
 }
 END_TEST
 
+/*
+ * luo_flb_setup_outgoing() (7.2/7.3) allocates the FLB area at boot, so
+ * flbs_pa is never 0 even with no FLB: one preserved page, pgcnt 1,
+ * count 0.
+ */
+START_TEST(v5_flb_area_without_flbs)
+{
+	struct kho_ref *ref = run("abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nluo v5\n"
+				  "luo-session s\n");
+	uint64_t flbs = u64(ref, ref->blobs[ref->luo->blob].phys + 24);
+
+	ck_assert_uint_ne(flbs, 0);
+	ck_assert(key_at(ref, flbs, 0));
+	ck_assert_uint_eq(u64(ref, flbs), 1);
+	ck_assert_uint_eq(u64(ref, flbs + 8), 0);
+	kho_ref_free(ref);
+}
+END_TEST
+
+/*
+ * kho_add_subtree() adds each sub-node with fdt_add_subnode(), which puts
+ * it before the existing children: the KHO FDT lists them newest first.
+ */
+START_TEST(subnodes_newest_first)
+{
+	struct kho_ref *ref = run("abi kho-v3\nram 0 1G\nalloc 0x20000000 256M\n"
+				  "blob first raw 4096\nblob second raw 4096\n"
+				  "blob third fdt kho-test-v1\n");
+	uint8_t *fdt = mem_page(&ref->mem, ref->fdt_phys, false, NULL);
+	const char *want[] = { "third", "second", "first" };
+	size_t n = 0;
+	int off;
+
+	ck_assert_ptr_nonnull(fdt);
+	ck_assert_int_eq(fdt_check_header(fdt), 0);
+	fdt_for_each_subnode(off, fdt, 0) {
+		ck_assert_uint_lt(n, 3);
+		ck_assert_str_eq(fdt_get_name(fdt, off, NULL), want[n++]);
+	}
+	ck_assert_uint_eq(n, 3);
+	kho_ref_free(ref);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ref_luo");
@@ -357,6 +401,8 @@ int main(void)
 	tcase_add_test(tc, memfd_files_hold_the_folios);
 	tcase_add_test(tc, spec_errors_name_the_line);
 	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, v5_flb_area_without_flbs);
+	tcase_add_test(tc, subnodes_newest_first);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
