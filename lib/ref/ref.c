@@ -215,9 +215,12 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return KHO_OK;
 	if ((st = radix_init(ref, err)))
 		return st;
-	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)))
+	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)) ||
+	    (st = update(ref, ref->fdt_phys, 0, true, err)))
 		return st;
-	return update(ref, ref->fdt_phys, 0, true, err);
+	if (!ref->abi->kexec_metadata_at_init || ref->no_boot_kexec)
+		return KHO_OK;
+	return ref_boot_kexec_metadata(ref, err);
 }
 
 static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,

@@ -128,7 +128,8 @@ START_TEST(v5_chains_hold_the_spec_in_order)
 	size_t ns = (size_t)scap + 9, nf = _i == 2 ? 20 : (size_t)fcap + 7, n, nb, nfb;
 	char *text = v5_spec(p, ns, nf);
 	struct kho_ref *ref = run(text);
-	const struct ref_blob *b = &ref->blobs[0];
+	/* [0] is kho_init's kexec-metadata (7.2+) */
+	const struct ref_blob *b = &ref->blobs[1];
 	uint64_t *sess = calloc(ns + 1, 8), *files = calloc(nf + 1, 8), flb;
 	char name[80];
 
@@ -390,6 +391,40 @@ START_TEST(subnodes_newest_first)
 }
 END_TEST
 
+/*
+ * kho_init() of 7.2+ makes kexec-metadata right after the FDT page, first
+ * of all sub-nodes (so last in the FDT): by default release 7.3.0, count
+ * 1; a kexec-metadata line sets its bytes, not a second sub-node.
+ */
+START_TEST(v4_kexec_metadata_at_boot)
+{
+	static const char *const texts[] = {
+		"abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nblob a raw 4096\n",
+		"abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nblob a raw 4096\n"
+		"kexec-metadata 7.2.13 5\n",
+	};
+	struct kho_ref *ref = run(texts[_i]);
+	uint8_t *fdt = mem_page(&ref->mem, ref->fdt_phys, false, NULL), meta[73];
+	int last = -1, off;
+
+	fdt_for_each_subnode(off, fdt, 0)
+		last = off;
+	ck_assert_int_ge(last, 0);
+	ck_assert_str_eq(fdt_get_name(fdt, last, NULL), "kexec-metadata");
+	ck_assert_str_eq(ref->blobs[0].name, "kexec-metadata");
+	ck_assert_uint_eq(ref->nblobs, 2);
+	/* allocated after the FDT page, top-down: below it */
+	ck_assert_uint_lt(ref->blobs[0].phys, ref->fdt_phys);
+	ck_assert(key_at(ref, ref->blobs[0].phys, 0));
+	mem_read(&ref->mem, ref->blobs[0].phys, meta, sizeof(meta));
+	ck_assert_uint_eq(load_u32(meta, false), 1);
+	ck_assert_str_eq((char *)meta + 4, _i ? "7.2.13" : "7.3.0");
+	ck_assert_uint_eq(load_u32(meta + 69, false), _i ? 5 : 1);
+	kho_ref_free(ref);
+	kho_ref_free(run("abi kho-v4\nram 0 1G\nkexec-metadata none\nblob a raw 1\n"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ref_luo");
@@ -403,6 +438,7 @@ int main(void)
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, v5_flb_area_without_flbs);
 	tcase_add_test(tc, subnodes_newest_first);
+	tcase_add_loop_test(tc, v4_kexec_metadata_at_boot, 0, 2);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
