@@ -291,6 +291,20 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 		if ((st = mem_write(&ref->mem, chunk + 8 + used++ * 8, raw, 8, err)))
 			return st;
 	}
+	/* kho_preserve_vmalloc() (6.17+) allocates the next chunk as soon as
+	 * one fills, so runs filling their chunks exactly end the chain with
+	 * an empty chunk (a next of 0, a first entry of 0). */
+	if (chunk && used == per_chunk) {
+		uint64_t next;
+
+		if ((st = ref_alloc(ref, 0, &next, err)) ||
+		    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
+		    (st = list_add(chunks, nchunks, &ccap, next, err)))
+			return st;
+		store_u64(raw, next, false);
+		if ((st = mem_write(&ref->mem, chunk, raw, 8, err)))
+			return st;
+	}
 	store_u32(desc + 8, total_pages, false);
 	desc[12] = (uint8_t)(VMALLOC_FLAG_ALLOC | (order ? VMALLOC_FLAG_HUGE_VMAP : 0));
 	desc[14] = (uint8_t)order;

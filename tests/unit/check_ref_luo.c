@@ -425,6 +425,35 @@ START_TEST(v4_kexec_metadata_at_boot)
 }
 END_TEST
 
+/*
+ * kho_preserve_vmalloc() allocates a chunk as soon as the last one fills:
+ * runs that fill their chunks exactly end the chain with an empty,
+ * preserved chunk. 4 KiB: 511 entries a chunk.
+ */
+START_TEST(vmalloc_full_chunk_ends_with_an_empty_one)
+{
+	static const unsigned runs[] = { 510, 511, 1022 };
+	char text[160];
+	struct kho_ref *ref;
+	uint64_t chunk = 0, n = 0, entries = 0;
+
+	snprintf(text, sizeof(text), "abi kho-v4\nram 0 64M\nalloc 0x2000000 16M\n"
+		 "vmalloc v %u\n", runs[_i]);
+	ref = run(text);
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (!strcmp(ref->blobs[i].name, "v"))
+			chunk = u64(ref, ref->blobs[i].phys);
+	for (; chunk; chunk = u64(ref, chunk), n++) {
+		ck_assert(key_at(ref, chunk, 0));
+		for (uint64_t k = 0; k < 511 && u64(ref, chunk + 8 + 8 * k); k++)
+			entries++;
+	}
+	ck_assert_uint_eq(entries, runs[_i]);
+	ck_assert_uint_eq(n, runs[_i] / 511 + 1);
+	kho_ref_free(ref);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ref_luo");
@@ -439,6 +468,7 @@ int main(void)
 	tcase_add_test(tc, v5_flb_area_without_flbs);
 	tcase_add_test(tc, subnodes_newest_first);
 	tcase_add_loop_test(tc, v4_kexec_metadata_at_boot, 0, 2);
+	tcase_add_loop_test(tc, vmalloc_full_chunk_ends_with_an_empty_one, 0, 3);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
