@@ -283,8 +283,11 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 			chunk = next;
 			used = 0;
 		}
+		/* each run through kho_preserve_pages(), which may split it
+		 * at a NUMA node boundary */
 		if ((st = ref_alloc(ref, order, &phys, err)) ||
-		    (st = kho_ref_preserve_folio(ref, phys, order, err)) ||
+		    (st = kho_ref_preserve_pages(ref, phys >> ref->geo.page_shift,
+						 (uint64_t)1 << order, err)) ||
 		    (st = list_add(runs, nruns, &rcap, phys, err)))
 			return st;
 		store_u64(raw, phys, false);

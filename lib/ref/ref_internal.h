@@ -96,6 +96,7 @@ struct kho_ref {
 	char compatible[128];
 	struct kho_mem mem;
 	struct range_list scratch;   /* in array order, as written to kho_scratch[] */
+	struct range_list numa;      /* NUMA nodes, node i = entry i (numa-node) */
 	bool booted, finalized;
 	bool no_boot_kexec;          /* kexec-metadata none: no kho_init sub-node */
 
@@ -223,6 +224,8 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 #define REF_KEXEC_DEFAULT_RELEASE "7.3.0"
 #define REF_KEXEC_DEFAULT_COUNT 1u
 enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
+				  struct kho_error *err);
 enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_new_blob(struct kho_ref *ref, const char *name, enum blob_kind kind,
 			     struct ref_blob **out, struct kho_error *err);

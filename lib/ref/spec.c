@@ -190,6 +190,13 @@ static enum kho_status d_scratch(struct spec *s, int argc, char **argv)
 	return two_nums(s, argv, &a, &b) ?: kho_ref_add_scratch(s->ref, a, b, s->err);
 }
 
+static enum kho_status d_numa_node(struct spec *s, int argc, char **argv)
+{
+	uint64_t a, b;
+
+	return two_nums(s, argv, &a, &b) ?: ref_add_numa_node(s->ref, a, b, s->err);
+}
+
 static enum kho_status d_alloc(struct spec *s, int argc, char **argv)
 {
 	uint64_t a, b;
@@ -440,6 +447,7 @@ static const struct {
 	{ "v1-bitmap", 1, 1, d_v1_bitmap, "v1-bitmap 512|page" },
 	{ "v1-unfinalized", 0, 0, d_v1_unfinalized, "v1-unfinalized" },
 	{ "ram", 2, 4, d_ram, "ram START SIZE [COUNT STRIDE]" },
+	{ "numa-node", 2, 2, d_numa_node, "numa-node START SIZE" },
 	{ "scratch", 2, 2, d_scratch, "scratch START SIZE" },
 	{ "alloc", 2, 2, d_alloc, "alloc START SIZE" },
 	{ "raw-base", 1, 1, d_raw_base, "raw-base ADDR" },

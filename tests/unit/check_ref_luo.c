@@ -454,6 +454,21 @@ START_TEST(vmalloc_full_chunk_ends_with_an_empty_one)
 }
 END_TEST
 
+/* __kho_preserve_pages_order (7.1+): never a block across a NUMA node. */
+START_TEST(pages_split_at_numa_nodes)
+{
+	struct kho_ref *ref = run("abi kho-v4\nram 0 64M\nnuma-node 0 0x3500000\n"
+				  "numa-node 0x3500000 0xb00000\npages 0x3400 0x200\n"
+				  "pages 0x2000 0x200\n");
+
+	ck_assert(!key_at(ref, 0x3400000, 9));
+	ck_assert(key_at(ref, 0x3400000, 8));
+	ck_assert(key_at(ref, 0x3500000, 8));
+	ck_assert(key_at(ref, 0x2000000, 9));   /* inside node 0: whole */
+	kho_ref_free(ref);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ref_luo");
@@ -469,6 +484,7 @@ int main(void)
 	tcase_add_test(tc, subnodes_newest_first);
 	tcase_add_loop_test(tc, v4_kexec_metadata_at_boot, 0, 2);
 	tcase_add_loop_test(tc, vmalloc_full_chunk_ends_with_an_empty_one, 0, 3);
+	tcase_add_test(tc, pages_split_at_numa_nodes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
