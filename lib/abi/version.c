@@ -13,16 +13,16 @@
 
 static const struct kho_abi_version versions[] = {
 	{ "kho-v1", 1, KHO_MAP_V1_CHUNKS, "fdt", false, false, true,
-	  "6.16 - 7.0", false },
+	  "6.16 - 7.0", false, false },
 	/* 7.1 computed 1 << (order + PAGE_SHIFT) in int; 7.2.13 and 7.3-rc7
 	 * in u64, so 2 GiB blocks and larger are legal in kho-v4 */
 	{ "kho-v2", 2, KHO_MAP_RADIX, "preserved-data", false, true, false,
-	  "7.1 merge window", true },
+	  "7.1 merge window", true, false },
 	{ "kho-v3", 3, KHO_MAP_RADIX, "preserved-data", true, true, false,
-	  "7.1", true },
+	  "7.1", true, false },
 	{ "kho-v4", 4, KHO_MAP_RADIX, "preserved-data", true, true, false,
-	  "7.2, 7.3", false },
-	{ NULL, 0, 0, NULL, false, false, false, NULL, false },
+	  "7.2, 7.3", false, true },
+	{ NULL, 0, 0, NULL, false, false, false, NULL, false, false },
 };
 
 const struct kho_abi_version *kho_abi_versions(void)

@@ -127,24 +127,71 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_fdt(struct kho_ref *ref,
 	return fdt_blob(ref, b, err);
 }
 
+/* packed { u32 version; char previous_release[65]; u32 kexec_count; } */
+static void kexec_metadata_bytes(uint8_t data[KEXEC_METADATA_SIZE], const char *release,
+				 uint32_t kexec_count)
+{
+	memset(data, 0, KEXEC_METADATA_SIZE);
+	store_u32(data, 1, false);
+	memcpy(data + 4, release, strlen(release));
+	store_u32(data + 69, kexec_count, false);
+}
+
+/*
+ * kho_init() of 7.2 and 7.3 (kho_out_kexec_metadata) allocates and adds
+ * kexec-metadata right after the FDT page, before any other subsystem
+ * can: it is the first sub-node created, so the last one in the FDT.
+ * Its bytes are the spec's kexec-metadata line's, or these defaults.
+ */
+enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err)
+{
+	uint8_t data[KEXEC_METADATA_SIZE];
+	struct ref_blob *b;
+	enum kho_status st;
+
+	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
+		return st;
+	kexec_metadata_bytes(data, REF_KEXEC_DEFAULT_RELEASE, REF_KEXEC_DEFAULT_COUNT);
+	b->size = sizeof(data);
+	b->boot_default = true;
+	return place(ref, b, data, sizeof(data), err);
+}
+
+enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err)
+{
+	if (!ref->abi->kexec_metadata_at_init)
+		return kho_error_set(err, KHO_ERR_INVALID, "kexec-metadata none: only %s "
+				     "kernels make kexec-metadata at boot", "kho-v4");
+	if (ref->booted)
+		return kho_error_set(err, KHO_ERR_INVALID, "kexec-metadata none must come "
+				     "before the first operation (kho_init makes it)");
+	ref->no_boot_kexec = true;
+	return KHO_OK;
+}
+
 KHO_EXPORT enum kho_status kho_ref_add_kexec_metadata(struct kho_ref *ref,
 						      const char *release,
 						      uint32_t kexec_count,
 						      struct kho_error *err)
 {
-	uint8_t data[KEXEC_METADATA_SIZE] = { 0 };
+	uint8_t data[KEXEC_METADATA_SIZE];
 	struct ref_blob *b;
 	enum kho_status st;
 
 	if (strlen(release) > 64)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "release \"%s\" is longer than 64 bytes", release);
+	if ((st = ref_boot(ref, err)))
+		return st;
+	kexec_metadata_bytes(data, release, kexec_count);
+	/* 7.2+: the blob exists since boot; the line says what it holds */
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (ref->blobs[i].boot_default) {
+			ref->blobs[i].boot_default = false;
+			return mem_write(&ref->mem, ref->blobs[i].phys, data, sizeof(data), err);
+		}
 	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
 		return st;
-	/* packed { u32 version; char previous_release[65]; u32 kexec_count; } */
-	store_u32(data, 1, false);
-	memcpy(data + 4, release, strlen(release));
-	store_u32(data + 69, kexec_count, false);
 	b->size = sizeof(data);
 	return place(ref, b, data, sizeof(data), err);
 }
@@ -236,12 +283,29 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 			chunk = next;
 			used = 0;
 		}
+		/* each run through kho_preserve_pages(), which may split it
+		 * at a NUMA node boundary */
 		if ((st = ref_alloc(ref, order, &phys, err)) ||
-		    (st = kho_ref_preserve_folio(ref, phys, order, err)) ||
+		    (st = kho_ref_preserve_pages(ref, phys >> ref->geo.page_shift,
+						 (uint64_t)1 << order, err)) ||
 		    (st = list_add(runs, nruns, &rcap, phys, err)))
 			return st;
 		store_u64(raw, phys, false);
 		if ((st = mem_write(&ref->mem, chunk + 8 + used++ * 8, raw, 8, err)))
+			return st;
+	}
+	/* kho_preserve_vmalloc() (6.17+) allocates the next chunk as soon as
+	 * one fills, so runs filling their chunks exactly end the chain with
+	 * an empty chunk (a next of 0, a first entry of 0). */
+	if (chunk && used == per_chunk) {
+		uint64_t next;
+
+		if ((st = ref_alloc(ref, 0, &next, err)) ||
+		    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
+		    (st = list_add(chunks, nchunks, &ccap, next, err)))
+			return st;
+		store_u64(raw, next, false);
+		if ((st = mem_write(&ref->mem, chunk, raw, 8, err)))
 			return st;
 	}
 	store_u32(desc + 8, total_pages, false);

@@ -540,8 +540,9 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 			"phys", hex(ref->scratch.v[i].start), "size", hex(ref->scratch.v[i].size)));
 	json_object_set_new(h, "scratch", arr);
 
+	/* in FDT order, newest first (ref_build_fdt) */
 	arr = json_array();
-	for (size_t i = 0; i < ref->nblobs; i++) {
+	for (size_t i = ref->nblobs; i-- > 0;) {
 		const struct ref_blob *b = &ref->blobs[i];
 
 		json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "name", b->name,

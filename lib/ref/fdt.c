@@ -55,6 +55,31 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 	return rc ? fdt_fail(err, compat, rc) : KHO_OK;
 }
 
+/*
+ * One sub-node added as kho_add_subtree() (7.1+) adds it: the packed FDT
+ * opened in place, a sub-node added (libfdt puts it before the existing
+ * children, so the FDT lists sub-nodes newest first), its properties set,
+ * the FDT packed again. Doing the same with libfdt gives the kernel's
+ * bytes: node order, and a strings block in the order names were added.
+ */
+static int add_subtree(struct kho_ref *ref, void *buf, int size, const struct ref_blob *b)
+{
+	int rc = fdt_open_into(buf, buf, size), off;
+	uint8_t raw[8];
+
+	if (rc)
+		return rc;
+	off = fdt_add_subnode(buf, 0, b->name);
+	if (off < 0)
+		return off;
+	store_u64(raw, b->zero_pointer ? 0 : b->phys, false);
+	rc = fdt_setprop(buf, off, ref->abi->blob_prop, raw, sizeof(raw));
+	store_u64(raw, b->size, false);
+	if (!rc && ref->abi->has_blob_size && !b->drop_size)
+		rc = fdt_setprop(buf, off, KHO_PROP_BLOB_SIZE, raw, sizeof(raw));
+	return rc ?: fdt_pack(buf);
+}
+
 enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err)
 {
 	size_t size = ref->geo.page_size;
@@ -66,6 +91,7 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	store_u64(map, ref->map_prop_override ? ref->map_prop_value : ref->map_phys,
 		  false);
+	/* the root as kho_init() writes it, with the sequential-write API */
 	rc = fdt_create(buf, (int)size);
 	if (!rc)
 		rc = fdt_finish_reservemap(buf);
@@ -75,22 +101,13 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err)
 		rc = fdt_property_string(buf, KHO_PROP_COMPATIBLE, ref->compatible);
 	if (!rc)
 		rc = fdt_property(buf, KHO_PROP_MEMORY_MAP, map, (int)ref->map_prop_len);
-	for (size_t i = 0; !rc && i < ref->nblobs; i++) {
-		const struct ref_blob *b = &ref->blobs[i];
-
-		rc = fdt_begin_node(buf, b->name);
-		if (!rc)
-			rc = prop_u64(buf, ref->abi->blob_prop,
-				      b->zero_pointer ? 0 : b->phys);
-		if (!rc && ref->abi->has_blob_size && !b->drop_size)
-			rc = prop_u64(buf, KHO_PROP_BLOB_SIZE, b->size);
-		if (!rc)
-			rc = fdt_end_node(buf);
-	}
 	if (!rc)
 		rc = fdt_end_node(buf);
 	if (!rc)
 		rc = fdt_finish(buf);
+	/* then each sub-node in the order its owner created it */
+	for (size_t i = 0; !rc && i < ref->nblobs; i++)
+		rc = add_subtree(ref, buf, (int)size, &ref->blobs[i]);
 	if (rc)
 		return fdt_fail(err, "KHO FDT does not fit in one page", rc);
 	ref->fdt_size = fdt_totalsize(buf);

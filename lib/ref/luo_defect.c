@@ -159,9 +159,6 @@ enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
 				return st;
 	if (!strcmp(check, "luo-session") && !strcmp(v, "count") && v1)
 		return target_session(ref, false) ? KHO_OK : add_session(ref, "defect-empty", err);
-	if (!strcmp(check, "luo-not-preserved") && !strcmp(v, "flb") && !ref->luo->nflbs &&
-	    !v1)
-		return kho_ref_luo_flb(ref, "defect-flb", 1, err);
 	if (!target_memfd(ref, !strcmp(v, "nr-folios") || !strcmp(v, "overlap")))
 		return add_memfd(ref, err);
 	return KHO_OK;

@@ -273,14 +273,15 @@ static enum kho_status allocate(struct kho_ref *ref, struct kho_error *err)
 	b->order = 0;
 	if ((st = alloc_preserve(ref, b->size, &b->phys, err)))
 		return st;
-	/* 7.1 has its session array and FLB page from boot; 7.2+ an FLB
-	 * page only when there are FLBs. */
+	/* 7.1 has its session array and FLB page from boot; 7.2+ its FLB
+	 * area too: luo_flb_setup_outgoing() (7.2/7.3) allocates one page
+	 * (pgcnt 1) at boot whether or not any FLB is ever registered, so
+	 * flbs_pa is never 0. */
 	if (l->version == 1 &&
 	    (st = alloc_preserve(ref, ref->geo.page_size << LUO_V1_SESSIONS_ORDER,
 				 &l->sessions, err)))
 		return st;
-	if ((l->version == 1 || l->nflbs) &&
-	    (st = alloc_preserve(ref, ref->geo.page_size, &l->flb_page, err)))
+	if ((st = alloc_preserve(ref, ref->geo.page_size, &l->flb_page, err)))
 		return st;
 	for (size_t i = 0; i < l->nflbs; i++)
 		if ((st = alloc_preserve(ref, 1, &l->flbs[i].data, err)))

@@ -74,6 +74,7 @@ KHO_EXPORT void kho_ref_free(struct kho_ref *ref)
 		return;
 	mem_free(&ref->mem);
 	range_list_free(&ref->scratch);
+	range_list_free(&ref->numa);
 	range_list_free(&ref->excluded);
 	for (size_t i = 0; i < ref->nv1; i++)
 		free(ref->v1[i].v);
@@ -215,9 +216,12 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return KHO_OK;
 	if ((st = radix_init(ref, err)))
 		return st;
-	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)))
+	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)) ||
+	    (st = update(ref, ref->fdt_phys, 0, true, err)))
 		return st;
-	return update(ref, ref->fdt_phys, 0, true, err);
+	if (!ref->abi->kexec_metadata_at_init || ref->no_boot_kexec)
+		return KHO_OK;
+	return ref_boot_kexec_metadata(ref, err);
 }
 
 static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,
@@ -256,10 +260,45 @@ KHO_EXPORT enum kho_status kho_ref_unpreserve_folio(struct kho_ref *ref,
 	return st ? st : update(ref, phys, order, false, err);
 }
 
+/* A NUMA node: [start, start + size) of physical memory, node i the i-th. */
+enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
+				  struct kho_error *err)
+{
+	enum kho_status st = check_machine_range(ref, "numa-node", start, size, err);
+
+	if (st)
+		return st;
+	if (ref->booted)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "numa-node must come before the first operation");
+	for (size_t i = 0; i < ref->numa.n; i++)
+		if (start < ref->numa.v[i].start + ref->numa.v[i].size &&
+		    ref->numa.v[i].start < start + size)
+			return kho_error_set(err, KHO_ERR_INVALID, "numa-node 0x%llx overlaps "
+					     "node %zu", (unsigned long long)start, i);
+	return range_list_add(&ref->numa, start, size, err);
+}
+
+/* pfn_to_nid(): the node holding @pfn, -1 outside every node (one node
+ * when the spec names none). */
+static long nid_of(const struct kho_ref *ref, uint64_t pfn)
+{
+	uint64_t phys = pfn << ref->geo.page_shift;
+
+	for (size_t i = 0; i < ref->numa.n; i++)
+		if (phys - ref->numa.v[i].start < ref->numa.v[i].size)
+			return (long)i;
+	return -1;
+}
+
 /*
  * kho_preserve_pages() splits a run into the largest naturally aligned
  * blocks: each step takes min(alignment of pfn, largest power of two that
- * fits in what is left).
+ * fits in what is left), then (7.1+, __kho_preserve_pages_order) lowers
+ * it until the block's first and last page are on the same NUMA node.
+ * kho_unpreserve_pages() splits the same way. kho_restore_pages() does
+ * not lower: a run across a node boundary cannot be restored
+ * (blob-key-start).
  */
 static enum kho_status pages_op(struct kho_ref *ref, uint64_t pfn,
 				uint64_t count, bool set, struct kho_error *err)
@@ -278,6 +317,8 @@ static enum kho_status pages_op(struct kho_ref *ref, uint64_t pfn,
 		if (pfn)
 			order = MIN(order, (unsigned)__builtin_ctzll(pfn));
 		order = MIN(order, kho_max_order(&ref->geo));
+		while (order && nid_of(ref, pfn) != nid_of(ref, pfn + ((uint64_t)1 << order) - 1))
+			order--;
 		st = check_folio(ref, pfn << ref->geo.page_shift, order, err);
 		if (!st)
 			st = update(ref, pfn << ref->geo.page_shift, order, set, err);

@@ -43,6 +43,7 @@ struct ref_blob {
 	uint8_t fill;            /* BLOB_RAW */
 	bool drop_size;          /* defect: no blob-size property */
 	bool zero_pointer;       /* defect: pointer property 0 */
+	bool boot_default;       /* kexec-metadata made at boot, not yet told by the spec */
 };
 
 struct ref_region {              /* a reserve-mem region of the memblock blob */
@@ -95,7 +96,9 @@ struct kho_ref {
 	char compatible[128];
 	struct kho_mem mem;
 	struct range_list scratch;   /* in array order, as written to kho_scratch[] */
+	struct range_list numa;      /* NUMA nodes, node i = entry i (numa-node) */
 	bool booted, finalized;
+	bool no_boot_kexec;          /* kexec-metadata none: no kho_init sub-node */
 
 	uint64_t map_phys;           /* radix root, or the first v1 chunk */
 	uint64_t fdt_phys;
@@ -221,6 +224,13 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 			     void *buf, size_t bufsize, struct kho_error *err);
 
 /* blobs.c */
+/* kho_init's kexec-metadata of a 7.2+ kernel with the default release and count. */
+#define REF_KEXEC_DEFAULT_RELEASE "7.3.0"
+#define REF_KEXEC_DEFAULT_COUNT 1u
+enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
+				  struct kho_error *err);
+enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_new_blob(struct kho_ref *ref, const char *name, enum blob_kind kind,
 			     struct ref_blob **out, struct kho_error *err);
 /*

@@ -190,6 +190,13 @@ static enum kho_status d_scratch(struct spec *s, int argc, char **argv)
 	return two_nums(s, argv, &a, &b) ?: kho_ref_add_scratch(s->ref, a, b, s->err);
 }
 
+static enum kho_status d_numa_node(struct spec *s, int argc, char **argv)
+{
+	uint64_t a, b;
+
+	return two_nums(s, argv, &a, &b) ?: ref_add_numa_node(s->ref, a, b, s->err);
+}
+
 static enum kho_status d_alloc(struct spec *s, int argc, char **argv)
 {
 	uint64_t a, b;
@@ -306,10 +313,19 @@ static enum kho_status d_blob(struct spec *s, int argc, char **argv)
 	return kho_ref_add_blob_raw(s->ref, argv[1], size, (uint8_t)fill, s->err);
 }
 
+/*
+ * kexec-metadata RELEASE COUNT, or (kho-v4, before the first operation)
+ * kexec-metadata none: a 7.2+ kernel makes the sub-node at kho_init, so
+ * only a handover built to break it goes without.
+ */
 static enum kho_status d_kexec_metadata(struct spec *s, int argc, char **argv)
 {
 	unsigned count;
 
+	if (argc == 2 && !strcmp(argv[1], "none"))
+		return machine(s) ?: ref_skip_boot_kexec_metadata(s->ref, s->err);
+	if (argc != 3)
+		return bad(s, "%s needs RELEASE COUNT, or none", argv[0]);
 	return machine(s) ?: num32(s, argv[2], &count, UINT32_MAX) ?:
 	       kho_ref_add_kexec_metadata(s->ref, argv[1], count, s->err);
 }
@@ -431,6 +447,7 @@ static const struct {
 	{ "v1-bitmap", 1, 1, d_v1_bitmap, "v1-bitmap 512|page" },
 	{ "v1-unfinalized", 0, 0, d_v1_unfinalized, "v1-unfinalized" },
 	{ "ram", 2, 4, d_ram, "ram START SIZE [COUNT STRIDE]" },
+	{ "numa-node", 2, 2, d_numa_node, "numa-node START SIZE" },
 	{ "scratch", 2, 2, d_scratch, "scratch START SIZE" },
 	{ "alloc", 2, 2, d_alloc, "alloc START SIZE" },
 	{ "raw-base", 1, 1, d_raw_base, "raw-base ADDR" },
@@ -442,7 +459,7 @@ static const struct {
 	{ "pages", 2, 2, d_pages, "pages PFN COUNT" },
 	{ "unpreserve-pages", 2, 2, d_unpreserve_pages, "unpreserve-pages PFN COUNT" },
 	{ "blob", 3, 4, d_blob, "blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE" },
-	{ "kexec-metadata", 2, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT" },
+	{ "kexec-metadata", 1, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT|none" },
 	{ "reserve-mem", 3, 3, d_reserve_mem, "reserve-mem NAME START SIZE" },
 	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },
 	{ "luo", 1, 2, d_luo, "luo v1|v5 [NUM]" },

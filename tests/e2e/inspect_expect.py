@@ -67,6 +67,22 @@ def same_tree(a, b):
         all(same_tree(os.path.join(a, n), os.path.join(b, n)) for n in os.listdir(a))
 
 
+def check_subtrees(name, want, wh, gh):
+    """Sub-nodes in FDT order: a kernel's are newest first (fdt_add_subnode
+    inserts before the existing children). Where the FDT says where and how
+    large (kho-v3+: blob-size), those too; a kho-v2 blob's size is inferred.
+    An FDT refused whole, or the successor's own (handover-consumed), lists
+    no sub-nodes or other addresses."""
+    checks = {f["check"] for f in wh["findings"] + want.get("findings", [])}
+    if checks & {"fdt-header", "fdt-compatible"}:
+        return
+    sized = wh["fdt"]["compatible"] not in ("kho-v1", "kho-v2") and \
+        "handover-consumed" not in checks
+    sub = lambda h: [(t["name"],) + ((t["phys"], t["size"]) if sized else ())
+                     for t in h.get("subtrees", [])]
+    check(sub(gh) == sub(wh), f"{name}: sub-nodes {sub(gh)}, want {sub(wh)}")
+
+
 def check_luo(tool, args, base, name, wh, gh):
     """handovers[].luo as docs/luo.md says, and `extract` writes each memfd
     as the generator preserved it (NAME.luo/SESSION/TOKEN.memfd)."""
@@ -112,6 +128,7 @@ def main():
               f" (first difference: {next((a, b) for a, b in zip(ranges(gh) + [None]*9, ranges(wh) + [None]*9) if a != b)})"
               if ranges(gh) != ranges(wh) else name)
         check(gh["stats"]["keys"] == wh["stats"]["keys"], f"{name}: keys")
+        check_subtrees(name, want, wh, gh)
         check_luo(tool, args, base, name, wh, gh)
         gf, wf = findings(got), findings(want)
         check(gf == wf, f"{name}: findings differ: extra {dict(gf - wf)}, missing {dict(wf - gf)}")

@@ -128,7 +128,8 @@ START_TEST(v5_chains_hold_the_spec_in_order)
 	size_t ns = (size_t)scap + 9, nf = _i == 2 ? 20 : (size_t)fcap + 7, n, nb, nfb;
 	char *text = v5_spec(p, ns, nf);
 	struct kho_ref *ref = run(text);
-	const struct ref_blob *b = &ref->blobs[0];
+	/* [0] is kho_init's kexec-metadata (7.2+) */
+	const struct ref_blob *b = &ref->blobs[1];
 	uint64_t *sess = calloc(ns + 1, 8), *files = calloc(nf + 1, 8), flb;
 	char name[80];
 
@@ -346,6 +347,128 @@ START_TEST(deterministic)
 }
 END_TEST
 
+/*
+ * luo_flb_setup_outgoing() (7.2/7.3) allocates the FLB area at boot, so
+ * flbs_pa is never 0 even with no FLB: one preserved page, pgcnt 1,
+ * count 0.
+ */
+START_TEST(v5_flb_area_without_flbs)
+{
+	struct kho_ref *ref = run("abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nluo v5\n"
+				  "luo-session s\n");
+	uint64_t flbs = u64(ref, ref->blobs[ref->luo->blob].phys + 24);
+
+	ck_assert_uint_ne(flbs, 0);
+	ck_assert(key_at(ref, flbs, 0));
+	ck_assert_uint_eq(u64(ref, flbs), 1);
+	ck_assert_uint_eq(u64(ref, flbs + 8), 0);
+	kho_ref_free(ref);
+}
+END_TEST
+
+/*
+ * kho_add_subtree() adds each sub-node with fdt_add_subnode(), which puts
+ * it before the existing children: the KHO FDT lists them newest first.
+ */
+START_TEST(subnodes_newest_first)
+{
+	struct kho_ref *ref = run("abi kho-v3\nram 0 1G\nalloc 0x20000000 256M\n"
+				  "blob first raw 4096\nblob second raw 4096\n"
+				  "blob third fdt kho-test-v1\n");
+	uint8_t *fdt = mem_page(&ref->mem, ref->fdt_phys, false, NULL);
+	const char *want[] = { "third", "second", "first" };
+	size_t n = 0;
+	int off;
+
+	ck_assert_ptr_nonnull(fdt);
+	ck_assert_int_eq(fdt_check_header(fdt), 0);
+	fdt_for_each_subnode(off, fdt, 0) {
+		ck_assert_uint_lt(n, 3);
+		ck_assert_str_eq(fdt_get_name(fdt, off, NULL), want[n++]);
+	}
+	ck_assert_uint_eq(n, 3);
+	kho_ref_free(ref);
+}
+END_TEST
+
+/*
+ * kho_init() of 7.2+ makes kexec-metadata right after the FDT page, first
+ * of all sub-nodes (so last in the FDT): by default release 7.3.0, count
+ * 1; a kexec-metadata line sets its bytes, not a second sub-node.
+ */
+START_TEST(v4_kexec_metadata_at_boot)
+{
+	static const char *const texts[] = {
+		"abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nblob a raw 4096\n",
+		"abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nblob a raw 4096\n"
+		"kexec-metadata 7.2.13 5\n",
+	};
+	struct kho_ref *ref = run(texts[_i]);
+	uint8_t *fdt = mem_page(&ref->mem, ref->fdt_phys, false, NULL), meta[73];
+	int last = -1, off;
+
+	fdt_for_each_subnode(off, fdt, 0)
+		last = off;
+	ck_assert_int_ge(last, 0);
+	ck_assert_str_eq(fdt_get_name(fdt, last, NULL), "kexec-metadata");
+	ck_assert_str_eq(ref->blobs[0].name, "kexec-metadata");
+	ck_assert_uint_eq(ref->nblobs, 2);
+	/* allocated after the FDT page, top-down: below it */
+	ck_assert_uint_lt(ref->blobs[0].phys, ref->fdt_phys);
+	ck_assert(key_at(ref, ref->blobs[0].phys, 0));
+	mem_read(&ref->mem, ref->blobs[0].phys, meta, sizeof(meta));
+	ck_assert_uint_eq(load_u32(meta, false), 1);
+	ck_assert_str_eq((char *)meta + 4, _i ? "7.2.13" : "7.3.0");
+	ck_assert_uint_eq(load_u32(meta + 69, false), _i ? 5 : 1);
+	kho_ref_free(ref);
+	kho_ref_free(run("abi kho-v4\nram 0 1G\nkexec-metadata none\nblob a raw 1\n"));
+}
+END_TEST
+
+/*
+ * kho_preserve_vmalloc() allocates a chunk as soon as the last one fills:
+ * runs that fill their chunks exactly end the chain with an empty,
+ * preserved chunk. 4 KiB: 511 entries a chunk.
+ */
+START_TEST(vmalloc_full_chunk_ends_with_an_empty_one)
+{
+	static const unsigned runs[] = { 510, 511, 1022 };
+	char text[160];
+	struct kho_ref *ref;
+	uint64_t chunk = 0, n = 0, entries = 0;
+
+	snprintf(text, sizeof(text), "abi kho-v4\nram 0 64M\nalloc 0x2000000 16M\n"
+		 "vmalloc v %u\n", runs[_i]);
+	ref = run(text);
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (!strcmp(ref->blobs[i].name, "v"))
+			chunk = u64(ref, ref->blobs[i].phys);
+	for (; chunk; chunk = u64(ref, chunk), n++) {
+		ck_assert(key_at(ref, chunk, 0));
+		for (uint64_t k = 0; k < 511 && u64(ref, chunk + 8 + 8 * k); k++)
+			entries++;
+	}
+	ck_assert_uint_eq(entries, runs[_i]);
+	ck_assert_uint_eq(n, runs[_i] / 511 + 1);
+	kho_ref_free(ref);
+}
+END_TEST
+
+/* __kho_preserve_pages_order (7.1+): never a block across a NUMA node. */
+START_TEST(pages_split_at_numa_nodes)
+{
+	struct kho_ref *ref = run("abi kho-v4\nram 0 64M\nnuma-node 0 0x3500000\n"
+				  "numa-node 0x3500000 0xb00000\npages 0x3400 0x200\n"
+				  "pages 0x2000 0x200\n");
+
+	ck_assert(!key_at(ref, 0x3400000, 9));
+	ck_assert(key_at(ref, 0x3400000, 8));
+	ck_assert(key_at(ref, 0x3500000, 8));
+	ck_assert(key_at(ref, 0x2000000, 9));   /* inside node 0: whole */
+	kho_ref_free(ref);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ref_luo");
@@ -357,6 +480,11 @@ int main(void)
 	tcase_add_test(tc, memfd_files_hold_the_folios);
 	tcase_add_test(tc, spec_errors_name_the_line);
 	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, v5_flb_area_without_flbs);
+	tcase_add_test(tc, subnodes_newest_first);
+	tcase_add_loop_test(tc, v4_kexec_metadata_at_boot, 0, 2);
+	tcase_add_loop_test(tc, vmalloc_full_chunk_ends_with_an_empty_one, 0, 3);
+	tcase_add_test(tc, pages_split_at_numa_nodes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -35,6 +35,8 @@ struct kho_abi_version {
 	const char *kernels;          /* which kernels write it */
 	bool int_block_size;          /* its readers compute a key's bytes in int:
 				       * 7.1's kho_preserved_memory_reserve() */
+	bool kexec_metadata_at_init;  /* every kernel writing it makes a
+				       * kexec-metadata sub-node at kho_init (7.2+) */
 };
 
 #define KHO_PROP_COMPATIBLE "compatible"
