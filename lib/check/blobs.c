@@ -105,8 +105,9 @@ void need_key_start(struct kho_source *src, const struct kho_inspection *in,
 			 HEX(phys));
 	else
 		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no order-%d key starts at "
-			 "0x%llx, though it is covered: kho_restore_pages() refuses it", msg,
-			 order, HEX(phys));
+			 "0x%llx, though it is covered: kho_restore_pages() refuses a page no "
+			 "key starts at, and after a smaller key restores only that key's pages",
+			 msg, order, HEX(phys));
 }
 
 /* As 7.3's readers take it: blob-size >= 4 for the version, version 1,

@@ -297,8 +297,8 @@ static long nid_of(const struct kho_ref *ref, uint64_t pfn)
  * fits in what is left), then (7.1+, __kho_preserve_pages_order) lowers
  * it until the block's first and last page are on the same NUMA node.
  * kho_unpreserve_pages() splits the same way. kho_restore_pages() does
- * not lower: a run across a node boundary cannot be restored
- * (blob-key-start).
+ * not lower: a run across a node boundary is not restored whole (the
+ * smaller key at its start sets the order; blob-key-start).
  */
 static enum kho_status pages_op(struct kho_ref *ref, uint64_t pfn,
 				uint64_t count, bool set, struct kho_error *err)
