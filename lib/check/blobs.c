@@ -232,6 +232,15 @@ static void check_kho_test_folios(struct kho_source *src, const struct kho_inspe
 		const struct kho_test_folio *fo = &t->u.kho_test.folios[i];
 		char what[48];
 
+		/* the module writes every entry it counts; a 0 is one it never
+		 * wrote (nr_folios too large), and what follows is no better */
+		if (!fo->phys && !fo->order) {
+			if (!c->collecting)
+				kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, fo->slot, "sub-node %s: "
+					 "kho_test: folio entry %zu of %u is 0", t->name, i,
+					 t->u.kho_test.nr_folios);
+			break;
+		}
 		if (fo->order > kho_max_order(&in->geo))
 			continue;   /* blob-kho-test said so */
 		snprintf(what, sizeof(what), "kho_test folio %zu", i);
