@@ -85,6 +85,17 @@ enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref, const char *name,
 enum kho_status kho_ref_add_vmalloc(struct kho_ref *ref, const char *name,
 				    uint32_t total_pages, unsigned order,
 				    struct kho_error *err);
+/*
+ * The payload of the kernel's KHO test module (lib/test_kho.c): @nr_folios
+ * zero-filled folios of orders 0, 1, 2, 3, 0, ... (csum 0, as the kernel
+ * computes it over zeros), each preserved; their phys | order in a
+ * vmalloc'd array; the kho-test-v1 FDT in a folio of the order the module
+ * takes. KHO_REF_KHO_TEST_FOLIOS is what "blob NAME fdt kho-test-v1" asks.
+ * returns: KHO_OK; KHO_ERR_INVALID for 0 or more than 1 << 16 folios.
+ */
+#define KHO_REF_KHO_TEST_FOLIOS 4
+enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char *name,
+				     uint32_t nr_folios, struct kho_error *err);
 
 /*
  * LUO, the Live Update Orchestrator (docs/luo.md): the `LUO` sub-node as

@@ -2,7 +2,9 @@
 /*
  * blob-fdt: a sub-blob that is an FDT (kho-v1 sub-nodes always; later
  * ones when the blob starts with the FDT magic) must pass libfdt's full
- * structural check and fit in its blob-size.
+ * structural check and fit in its blob-size. blob-kho-test: the test
+ * module's FDT as its successor reads it. What decoded blobs name must be
+ * preserved, and what the successor restores must start a key.
  */
 #include "kho/verify.h"
 
@@ -14,6 +16,79 @@
 #include "../util/util.h"
 #include "checks.h"
 
+#define HEX(x) ((unsigned long long)(x))
+
+#define KHO_TEST_MAGIC 0x4b484f21u   /* "KHO!" */
+
+/*
+ * What kho_test_restore() (lib/test_kho.c, 7.2.13 and 7.3-rc7) refuses
+ * before it restores anything: the magic, then each property of /data at
+ * its size. Then it reads nr_folios entries of the array without asking
+ * total_pages: entries past the array's pages are whatever follows it.
+ */
+static void check_kho_test(const struct kho_inspection *in, const struct kho_subtree *t,
+			   struct kho_findings *f)
+{
+	static const char *const names[] = { "nr_folios", "folios_info", "csum" };
+	const int lens[] = { t->u.kho_test.nr_len, t->u.kho_test.info_len,
+			     t->u.kho_test.csum_len };
+	const int want[] = { 4, 16, 4 };
+	uint64_t page = in->geo.page_size, need;
+	bool ok = true;
+
+	if (t->u.kho_test.magic_len != 4)
+		kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->phys, "sub-node %s: kho_test: %s", t->name,
+			 t->u.kho_test.magic_len < 0 ? "no magic property" :
+			 "magic is not 4 bytes long");
+	else if (t->u.kho_test.magic != KHO_TEST_MAGIC)
+		kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->phys, "sub-node %s: kho_test: magic 0x%x "
+			 "is not 0x%x", t->name, t->u.kho_test.magic, KHO_TEST_MAGIC);
+	if (!t->u.kho_test.data) {
+		kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->phys, "sub-node %s: kho_test: no /data "
+			 "node", t->name);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (lens[i] != want[i]) {
+			ok = false;
+			if (lens[i] < 0)
+				kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->phys, "sub-node %s: kho_test: "
+					 "/data has no %s", t->name, names[i]);
+			else
+				kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->phys, "sub-node %s: kho_test: "
+					 "/data %s is %d bytes, not %d", t->name, names[i], lens[i],
+					 want[i]);
+		}
+	if (!ok)
+		return;
+	/* test_kho vmalloc's exactly the array of nr_folios u64 */
+	need = ((uint64_t)t->u.kho_test.nr_folios * 8 + page - 1) / page;
+	if (need > t->u.kho_test.info.total_pages)
+		kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->u.kho_test.info_phys, "sub-node %s: "
+			 "kho_test: nr_folios %u needs %llu pages of folios_info, which holds %u: "
+			 "the successor reads entries past its array", t->name,
+			 t->u.kho_test.nr_folios, HEX(need), t->u.kho_test.info.total_pages);
+	else if (need < t->u.kho_test.info.total_pages)
+		kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->u.kho_test.info_phys, "sub-node %s: "
+			 "kho_test: folios_info holds %u pages, but nr_folios %u needs %llu",
+			 t->name, t->u.kho_test.info.total_pages, t->u.kho_test.nr_folios,
+			 HEX(need));
+	if (t->u.kho_test.info.order > 20)
+		kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->u.kho_test.info_phys, "sub-node %s: "
+			 "kho_test: folios_info runs of order %u", t->name,
+			 t->u.kho_test.info.order);
+	for (size_t i = 0; i < t->u.kho_test.nfolios; i++)
+		if (t->u.kho_test.folios[i].order > kho_max_order(&in->geo))
+			kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, t->u.kho_test.folios[i].slot,
+				 "sub-node %s: kho_test: folio %zu at 0x%llx has order %u",
+				 t->name, i, HEX(t->u.kho_test.folios[i].phys),
+				 t->u.kho_test.folios[i].order);
+	if (t->u.kho_test.unread)
+		kho_flag_sev(f, KHO_CHECK_BLOB_KHO_TEST, KHO_SEV_INCOMPLETE, t->u.kho_test.info_phys,
+			     "sub-node %s: kho_test: only %zu of %u folio entries could be read "
+			     "(the chain, the dump or memory ran short)", t->name,
+			     t->u.kho_test.nfolios, t->u.kho_test.nr_folios);
+}
 
 /* Judged from what kho_subtree_decode() read: nothing is read twice. */
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
@@ -28,7 +103,10 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 				 "checked", t->name, (unsigned long long)t->phys,
 				 t->state == KHO_MEM_ABSENT ? "not memory the dump describes" :
 				 "not (wholly) in the dump");
-		if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK)
+		if (t->kind == KHO_BLOB_KHO_TEST)
+			check_kho_test(in, t, f);
+		if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK &&
+		    t->kind != KHO_BLOB_KHO_TEST)
 			continue;
 		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size)
 			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys,
@@ -43,8 +121,6 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 				 fdt_strerror(t->fdt_check));
 	}
 }
-
-#define HEX(x) ((unsigned long long)(x))
 
 static bool need_preserved(struct cover *c, uint64_t a, uint64_t len,
 			   const struct kho_subtree *t, const char *what,
@@ -147,6 +223,34 @@ struct vm_check {
 	unsigned order;
 };
 
+/* The folios test_kho restores with kho_restore_folio(): each a key of its
+ * own order starting where its entry says. */
+static void check_kho_test_folios(struct kho_source *src, const struct kho_inspection *in,
+				  const struct kho_subtree *t, struct cover *c,
+				  struct kho_findings *f)
+{
+	for (size_t i = 0; i < t->u.kho_test.nfolios; i++) {
+		const struct kho_test_folio *fo = &t->u.kho_test.folios[i];
+		char what[48];
+
+		/* the module writes every entry it counts; a 0 is one it never
+		 * wrote (nr_folios too large), and what follows is no better */
+		if (!fo->phys && !fo->order) {
+			if (!c->collecting)
+				kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, fo->slot, "sub-node %s: "
+					 "kho_test: folio entry %zu of %u is 0", t->name, i,
+					 t->u.kho_test.nr_folios);
+			break;
+		}
+		if (fo->order > kho_max_order(&in->geo))
+			continue;   /* blob-kho-test said so */
+		snprintf(what, sizeof(what), "kho_test folio %zu", i);
+		if (need_preserved(c, fo->phys, kho_order_bytes(&in->geo, fo->order), t, what, f))
+			need_key_start(src, in, c, fo->phys, (int)fo->order, f,
+				       "sub-node %s: kho_test folio %zu", t->name, i);
+	}
+}
+
 static bool vm_chunk(void *ctx, uint64_t chunk)
 {
 	struct vm_check *v = ctx;
@@ -203,18 +307,20 @@ static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, ui
 	}
 }
 
+/* The chain of @vm, a struct kho_vmalloc at @at (the blob, or inside it). */
 static void check_vmalloc(struct kho_source *src, const struct kho_inspection *in,
-			  const struct kho_subtree *t, struct cover *c, struct kho_findings *f)
+			  const struct kho_subtree *t, const struct kho_vmalloc_desc *vm,
+			  uint64_t at, struct cover *c, struct kho_findings *f)
 {
-	struct vm_check v = { src, in, t, c, f, in->geo.page_size, 0, t->u.vmalloc.order };
+	struct vm_check v = { src, in, t, c, f, in->geo.page_size, 0, vm->order };
 	const struct kho_vmalloc_visitor vis = { &v, vm_chunk, vm_run, vm_problem };
 
 	/* A chain cut short by a finding cannot be counted. */
-	if (kho_vmalloc_walk(src, t->phys, t->u.vmalloc.first, v.order, &vis, &f->oom) &&
-	    v.pages != t->u.vmalloc.total_pages)
-		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, t->phys,
+	if (kho_vmalloc_walk(src, t->phys, vm->first, v.order, &vis, &f->oom) &&
+	    v.pages != vm->total_pages)
+		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, at,
 			 "sub-node %s: the runs hold %llu pages, "
-			 "total_pages says %u", t->name, HEX(v.pages), t->u.vmalloc.total_pages);
+			 "total_pages says %u", t->name, HEX(v.pages), vm->total_pages);
 }
 
 void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f)
@@ -251,7 +357,15 @@ void check_blob_contents(struct kho_source *src, const struct kho_inspection *in
 					     t->u.memblock.unread);
 			break;
 		case KHO_BLOB_VMALLOC:
-			check_vmalloc(src, in, t, c, f);
+			check_vmalloc(src, in, t, &t->u.vmalloc, t->phys, c, f);
+			break;
+		case KHO_BLOB_KHO_TEST:
+			/* a kho_vmalloc inside the FDT: the same rules */
+			if (t->u.kho_test.info_len == 16 && t->u.kho_test.info.first &&
+			    t->u.kho_test.info.order <= 20)
+				check_vmalloc(src, in, t, &t->u.kho_test.info,
+					      t->u.kho_test.info_phys, c, f);
+			check_kho_test_folios(src, in, t, c, f);
 			break;
 		default:
 			break;

@@ -204,6 +204,19 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "Preserve the page with its own key: kho_preserve_folio() for a folio, "
 	  "kho_preserve_pages() for a run, as the restore that reads it expects. 7.1 "
 	  "(luo-v1) is not judged this way." },
+	[KHO_CHECK_BLOB_KHO_TEST] = {
+	  "The kernel's KHO self-test (lib/test_kho.c, the same format in 7.2.13 and "
+	  "7.3-rc7) hands over an FDT, compatible kho-test-v1, with a native-endian u32 "
+	  "magic 0x4b484f21 and a data node holding nr_folios (u32), folios_info (a 16-byte "
+	  "struct kho_vmalloc) and csum (u32). The successor refuses the wrong magic or a "
+	  "missing or wrongly sized property, then restores the vmalloc array and reads "
+	  "nr_folios entries (phys | order) from it without looking at total_pages: more "
+	  "entries than the array's pages hold are read from beyond it. Each folio is "
+	  "restored with kho_restore_folio() (blob-key-start when no key of its order "
+	  "starts there). Any of these prints \"KHO restore failed\".",
+	  "A producer bug or corruption of the kho_test FDT: compare with what the test "
+	  "module wrote (nr_folios entries, an array of ceil(nr_folios * 8 / PAGE_SIZE) "
+	  "pages). The checksum is shown, not verified." },
 };
 
 bool kho_check_explain_id(enum kho_check_id check, const char **why, const char **how)

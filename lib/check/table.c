@@ -85,6 +85,9 @@ static const struct kho_check_info checks[] = {
 	[KHO_CHECK_BLOB_KEY_START] = { "blob-key-start", KHO_SEV_ERROR,
 	  "a page the successor restores is covered, but no key of the expected order starts "
 	  "there" },
+	[KHO_CHECK_BLOB_KHO_TEST] = { "blob-kho-test", KHO_SEV_ERROR,
+	  "the kho_test blob: magic, data node, nr_folios, folios_info; each folio must be a "
+	  "key" },
 	[KHO_CHECK_COUNT] = { NULL, 0, NULL },
 };
 _Static_assert(sizeof(checks) / sizeof(*checks) == KHO_CHECK_COUNT + 1,

@@ -2,7 +2,9 @@
 /*
  * What sub-blobs hold. kexec-metadata (7.1+) is a packed 73-byte struct;
  * memblock is an FDT of reserve-mem regions; a struct kho_vmalloc (6.17+)
- * is 16 bytes naming a chain of chunk pages. Every read is bounded; a
+ * is 16 bytes naming a chain of chunk pages; kho_test (the kernel's test
+ * module) is an FDT naming its folios through a kho_vmalloc array. Every
+ * read is bounded; a
  * blob that does not look like any of them stays KHO_BLOB_UNKNOWN.
  */
 #include "kho/handover.h"
@@ -49,6 +51,121 @@ static void decode_memblock(const void *fdt, struct kho_subtree *t, bool be)
 	}
 }
 
+#define KHO_TEST_MAX_FOLIOS (1u << 20)   /* entries kept: the array's first 8 MiB */
+
+/* The length of property @name of @node (-1 when missing), its value at @val. */
+static int prop(const void *fdt, int node, const char *name, const void **val)
+{
+	int len = -1;
+
+	*val = node < 0 ? NULL : fdt_getprop(fdt, node, name, &len);
+	return *val ? len : -1;
+}
+
+struct kt_runs {
+	uint64_t *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static bool kt_chunk(void *ctx, uint64_t chunk)
+{
+	(void)ctx, (void)chunk;
+	return true;
+}
+
+static void kt_run(void *ctx, uint64_t slot, uint64_t run)
+{
+	struct kt_runs *r = ctx;
+
+	(void)slot;
+	if (!ARRAY_RESERVE(r->v, r->cap, r->n))
+		r->oom = true;
+	else
+		r->v[r->n++] = run;
+}
+
+static void kt_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t v)
+{
+	(void)ctx, (void)what, (void)at, (void)v;   /* the blob checks walk it again */
+}
+
+/*
+ * The folio entries (u64 phys | order) test_kho reads from the array: as
+ * many as nr_folios says, but never past total_pages, the runs the chain
+ * names, or what the dump holds; the checks say what was left out.
+ */
+static void decode_kho_test_folios(struct kho_source *src, struct kho_subtree *t, bool be)
+{
+	uint64_t page = kho_source_page_size(src), per_page = page / 8, want, at;
+	const struct kho_vmalloc_desc *vm = &t->u.kho_test.info;
+	struct kt_runs r = { 0 };
+	const struct kho_vmalloc_visitor vis = { &r, kt_chunk, kt_run, kt_problem };
+	struct kho_test_folio *f;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct kho_error e;
+	bool oom = false;
+
+	want = MIN((uint64_t)t->u.kho_test.nr_folios, (uint64_t)vm->total_pages * per_page);
+	want = MIN(want, KHO_TEST_MAX_FOLIOS);
+	if (!want || !vm->first || vm->order > 20)
+		return;
+	kho_vmalloc_walk(src, t->phys, vm->first, vm->order, &vis, &oom);
+	buf = malloc(page);
+	f = buf && !oom && !r.oom ? calloc(want, sizeof(*f)) : NULL;
+	if (!f) {
+		t->u.kho_test.unread = true;   /* out of memory: nothing read */
+		free(r.v);
+		return;
+	}
+	t->u.kho_test.folios = f;
+	for (size_t i = 0; i < r.n && t->u.kho_test.nfolios < want; i++)
+		for (uint64_t p = 0; p < 1ull << vm->order && t->u.kho_test.nfolios < want; p++) {
+			at = r.v[i] + p * page;
+			if (kho_source_read(src, at, buf, page, &e))
+				goto out;
+			for (uint64_t k = 0; k < per_page && t->u.kho_test.nfolios < want; k++) {
+				uint64_t w = load_u64(buf + k * 8, be);
+
+				f = &t->u.kho_test.folios[t->u.kho_test.nfolios++];
+				f->slot = at + k * 8;
+				f->phys = w & ~(page - 1);
+				f->order = (unsigned)(w & (page - 1));
+			}
+		}
+out:
+	t->u.kho_test.unread = t->u.kho_test.nfolios < want;
+	free(r.v);
+}
+
+/*
+ * lib/test_kho.c (7.2.13, 7.3-rc7): the root's magic, then /data with
+ * nr_folios, csum and folios_info, each of the exact size the successor
+ * asks for; values in the kernel's native byte order.
+ */
+static void decode_kho_test(struct kho_source *src, const void *fdt, struct kho_subtree *t,
+			    bool be)
+{
+	int data = fdt_path_offset(fdt, "/data");
+	const void *v;
+
+	t->kind = KHO_BLOB_KHO_TEST;
+	t->u.kho_test.data = data >= 0;
+	if ((t->u.kho_test.magic_len = prop(fdt, 0, "magic", &v)) == 4)
+		t->u.kho_test.magic = load_u32(v, be);
+	if ((t->u.kho_test.nr_len = prop(fdt, data, "nr_folios", &v)) == 4)
+		t->u.kho_test.nr_folios = load_u32(v, be);
+	if ((t->u.kho_test.csum_len = prop(fdt, data, "csum", &v)) == 4)
+		t->u.kho_test.csum = load_u32(v, be);
+	if ((t->u.kho_test.info_len = prop(fdt, data, "folios_info", &v)) == 16) {
+		t->u.kho_test.info_phys = t->phys + (uint64_t)((const uint8_t *)v -
+							       (const uint8_t *)fdt);
+		kho_vmalloc_parse(v, be, &t->u.kho_test.info);
+		if (t->u.kho_test.nr_len == 4)
+			decode_kho_test_folios(src, t, be);
+	}
+}
+
 static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t total)
 {
 	struct kho_error e;
@@ -73,6 +190,8 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 		if (!strcmp(t->compatible, "memblock-v1")) {
 			t->kind = KHO_BLOB_MEMBLOCK;
 			decode_memblock(buf, t, kho_source_big_endian(src));
+		} else if (!strcmp(t->compatible, "kho-test-v1")) {
+			decode_kho_test(src, buf, t, kho_source_big_endian(src));
 		}
 	}
 	free(buf);
@@ -82,6 +201,8 @@ void kho_subtree_free(struct kho_subtree *t)
 {
 	if (t->kind == KHO_BLOB_MEMBLOCK)
 		free(t->u.memblock.r);
+	if (t->kind == KHO_BLOB_KHO_TEST)
+		free(t->u.kho_test.folios);
 	memset(&t->u, 0, sizeof(t->u));
 	t->kind = KHO_BLOB_UNKNOWN;
 }
@@ -142,6 +263,7 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 	switch (t->kind) {
 	case KHO_BLOB_FDT:
 	case KHO_BLOB_MEMBLOCK:
+	case KHO_BLOB_KHO_TEST:
 		t->size = t->fdt_total;
 		break;
 	case KHO_BLOB_KEXEC_METADATA:

@@ -468,6 +468,7 @@ enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree 
 		out->format = KHO_LUO_V1;
 		decode_v1(&d, t);
 	} else if (t->kind != KHO_BLOB_FDT && t->kind != KHO_BLOB_MEMBLOCK &&
+		   t->kind != KHO_BLOB_KHO_TEST &&
 		   luo_read(&d, t->phys, root, sizeof(root), "the LUO root") &&
 		   !memcmp(root, "luo-v5", 7)) {
 		/* luo_core.c (7.2.13, 7.3-rc7) refuses less than struct luo_ser

@@ -30,7 +30,7 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 			return kho_error_set(err, KHO_ERR_INVALID,
 					     "sub-node \"%s\" exists already", name);
 	if (ref->abi->map_format == KHO_MAP_V1_CHUNKS && kind != BLOB_FDT &&
-	    kind != BLOB_MEMBLOCK)
+	    kind != BLOB_MEMBLOCK && kind != BLOB_KHO_TEST)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "sub-node \"%s\": kho-v1 sub-nodes hold FDT blobs only",
 				     name);
@@ -167,6 +167,86 @@ enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_err
 				     "before the first operation (kho_init makes it)");
 	ref->no_boot_kexec = true;
 	return KHO_OK;
+}
+
+#define KHO_TEST_MAGIC 0x4b484f21u   /* "KHO!" */
+
+/* The kho-test-v1 FDT: root compatible and magic, /data with nr_folios,
+ * folios_info (the 16-byte kho_vmalloc) and csum, u32 in native order. */
+static int kho_test_fdt(void *buf, size_t cap, uint32_t nr, const uint8_t *desc)
+{
+	uint8_t magic[4], n[4], csum[4] = { 0 };
+	int e;
+
+	store_u32(magic, KHO_TEST_MAGIC, false);
+	store_u32(n, nr, false);
+	e = fdt_create(buf, (int)cap);
+	e = e ?: fdt_finish_reservemap(buf);
+	e = e ?: fdt_begin_node(buf, "");
+	e = e ?: fdt_property(buf, "compatible", "kho-test-v1", sizeof("kho-test-v1"));
+	e = e ?: fdt_property(buf, "magic", magic, 4);
+	e = e ?: fdt_begin_node(buf, "data");
+	e = e ?: fdt_property(buf, "nr_folios", n, 4);
+	e = e ?: fdt_property(buf, "folios_info", desc, VMALLOC_DESC_SIZE);
+	e = e ?: fdt_property(buf, "csum", csum, 4);
+	e = e ?: fdt_end_node(buf);
+	e = e ?: fdt_end_node(buf);
+	return e ?: fdt_finish(buf);
+}
+
+/*
+ * In the module's order (lib/test_kho.c, 7.2.13 and 7.3-rc7): the folios
+ * are allocated first, then the FDT's folio of get_order(nr * 8 +
+ * PAGE_SIZE), preserved; then the array is vmalloc'd and preserved, each
+ * folio preserved as its entry is written; the FDT last, blob-size its
+ * totalsize. The folios stay zero, whose checksum is 0 on every arch.
+ */
+KHO_EXPORT enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char *name,
+						uint32_t nr_folios, struct kho_error *err)
+{
+	uint64_t page = ref->geo.page_size, per_page = page / 8, *folio = NULL;
+	_cleanup_free_ uint64_t *runs = NULL;
+	_cleanup_free_ void *buf = NULL;
+	uint8_t desc[VMALLOC_DESC_SIZE], raw[8];
+	enum kho_status st;
+	struct ref_blob *b;
+	size_t nruns;
+	const void *v;
+
+	if (!nr_folios || nr_folios > (1u << 16))
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "kho_test %s: %u folios is not 1 to 65536", name, nr_folios);
+	if ((st = ref_new_blob(ref, name, BLOB_KHO_TEST, &b, err)))
+		return st;
+	snprintf(b->compatible, sizeof(b->compatible), "kho-test-v1");
+	if (!(folio = calloc(nr_folios, sizeof(*folio))))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < nr_folios && !st; i++)
+		st = ref_alloc(ref, i % 4, &folio[i], err);
+	b->order = order_for_bytes(ref, (uint64_t)nr_folios * 8 + page);
+	st = st ?: ref_alloc(ref, b->order, &b->phys, err);
+	st = st ?: kho_ref_preserve_folio(ref, b->phys, b->order, err);
+	st = st ?: ref_vmalloc_build(ref, (uint32_t)((nr_folios + per_page - 1) / per_page), 0,
+				     desc, &runs, &nruns, NULL, NULL, err);
+	for (uint32_t i = 0; i < nr_folios && !st; i++) {
+		store_u64(raw, folio[i] | (i % 4), false);
+		st = mem_write(&ref->mem, runs[i / per_page] + i % per_page * 8, raw, 8, err);
+		st = st ?: kho_ref_preserve_folio(ref, folio[i], i % 4, err);
+	}
+	free(folio);
+	if (st)
+		return st;
+	if (!(buf = calloc(1, kho_order_bytes(&ref->geo, b->order))))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if (kho_test_fdt(buf, kho_order_bytes(&ref->geo, b->order), nr_folios, desc))
+		return kho_error_set(err, KHO_ERR_INVALID, "kho_test %s: the FDT does not fit",
+				     name);
+	b->size = fdt_totalsize(buf);
+	v = fdt_getprop(buf, fdt_path_offset(buf, "/data"), "folios_info", NULL);
+	b->kt_info = b->phys + (uint64_t)((const uint8_t *)v - (const uint8_t *)buf);
+	v = fdt_getprop(buf, fdt_path_offset(buf, "/data"), "nr_folios", NULL);
+	b->kt_nr_folios = b->phys + (uint64_t)((const uint8_t *)v - (const uint8_t *)buf);
+	return mem_write(&ref->mem, b->phys, buf, b->size, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_kexec_metadata(struct kho_ref *ref,

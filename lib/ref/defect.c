@@ -67,7 +67,8 @@ static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *
 
 	for (size_t i = 0; i < ref->nblobs; i++) {
 		struct ref_blob *b = &ref->blobs[i];
-		bool is_fdt = b->kind == BLOB_FDT || b->kind == BLOB_MEMBLOCK;
+		bool is_fdt = b->kind == BLOB_FDT || b->kind == BLOB_MEMBLOCK ||
+			      b->kind == BLOB_KHO_TEST;
 
 		if (name ? !strcmp(b->name, name) : (!fdt_only || is_fdt))
 			return b;
@@ -301,10 +302,94 @@ static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect
  * kho_restore_pages() refuses it. The old run stays preserved and unnamed.
  * The expectation comes from the oracle's walk of the chain (expect.c).
  */
+/*
+ * blob-kho-test magic: the root's magic one off ("KHO\"");
+ * nr-folios: one entry more than the array's pages hold, which the
+ * successor reads from past its array.
+ */
+static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defect *d,
+					   struct kho_error *err)
+{
+	struct ref_blob *b = blob_of_kind(ref, BLOB_KHO_TEST, d->def->check, err);
+	enum kho_status st;
+	uint8_t raw[4];
+	int node, len;
+	void *p;
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	if (!strcmp(variant(d, "magic"), "nr-folios")) {
+		uint64_t per_page = ref->geo.page_size / 8, chunk = get_u64(ref, b->kt_info);
+		uint32_t nr;
+
+		mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
+		nr = load_u32(raw, false);
+		mem_read(&ref->mem, b->kt_info + 8, raw, 4);
+		store_u32(raw, (uint32_t)(load_u32(raw, false) * per_page + 1), false);
+		if ((st = mem_write(&ref->mem, b->kt_nr_folios, raw, 4, err)) ||
+		    (st = ref_record(ref, "blob-kho-test", b->kt_info, err,
+				     "nr_folios one more than folios_info holds")))
+			return st;
+		/* the entries up to the array's end are read, the first unwritten
+		 * one is 0 (when the module's entries do not fill their pages) */
+		if (nr % per_page && chunk)
+			return ref_record(ref, "blob-kho-test",
+					  get_u64(ref, chunk + 8 + nr / per_page * 8) +
+					  nr % per_page * 8, err, "an entry never written");
+		return KHO_OK;
+	}
+	{
+		_cleanup_free_ uint8_t *buf = malloc(b->size);
+
+		if (!buf)
+			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		mem_read(&ref->mem, b->phys, buf, b->size);
+		node = fdt_path_offset(buf, "/");
+		p = node < 0 ? NULL : fdt_getprop_w(buf, node, "magic", &len);
+		if (!p || len != 4)
+			return kho_error_set(err, KHO_ERR_INVALID, "blob-kho-test: no magic");
+		store_u32(raw, load_u32(p, false) + 1, false);
+		return mem_write(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf), raw, 4, err) ?:
+		       ref_record(ref, "blob-kho-test", b->phys, err, "magic 0x4b484f22");
+	}
+}
+
+/*
+ * blob-key-start kho-test-folio: a test folio's entry names the upper half
+ * of its folio at one order less: covered by the folio's key, but no key
+ * of that order starts there, so kho_restore_folio() refuses it (derived
+ * by the oracle from the array, expect.c).
+ */
+static enum kho_status kho_test_folio_inside(struct kho_ref *ref, struct ref_defect *d,
+					     struct kho_error *err)
+{
+	struct ref_blob *b = blob_of_kind(ref, BLOB_KHO_TEST, d->def->check, err);
+	uint64_t page = ref->geo.page_size, chunk, run, e;
+
+	if (!b)
+		return KHO_ERR_INVALID;
+	chunk = get_u64(ref, b->kt_info);
+	run = chunk ? get_u64(ref, chunk + 8) : 0;
+	for (uint64_t i = 0; run && i < page / 8; i++) {
+		e = get_u64(ref, run + i * 8);
+		if (!e || !(e & (page - 1)))
+			continue;
+		return put_u64(ref, run + i * 8,
+			       (e & ~(page - 1)) + (page << ((e & (page - 1)) - 1)) +
+			       (e & (page - 1)) - 1, err);
+	}
+	return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start kho-test-folio: no test "
+			     "folio above order 0 in the first page of %s's array", b->name);
+}
+
 static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
-	struct ref_blob *b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
+	struct ref_blob *b;
+
+	if (!strcmp(variant(d, "vmalloc"), "kho-test-folio"))
+		return kho_test_folio_inside(ref, d, err);
+	b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
 	uint64_t page = ref->geo.page_size, chunk, run;
 	uint8_t raw[2];
 	unsigned order;
@@ -987,7 +1072,8 @@ static const struct defect_def defects[] = {
 	{ "blob-fdt", NEEDS_ANY, NULL, NULL, blob_fdt_after, "corrupt size" },
 	{ "blob-kexec-metadata", NEEDS_V2, NULL, NULL, blob_kexec_metadata_after, "" },
 	{ "blob-vmalloc", NEEDS_V2, NULL, NULL, blob_vmalloc_after, "" },
-	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "" },
+	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
+	{ "blob-kho-test", NEEDS_ANY, NULL, NULL, blob_kho_test_after, "magic nr-folios" },
 	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
 	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_pointer_after, "outside misaligned bit63" },
 	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_loop_after, "cycle shared" },

@@ -302,31 +302,73 @@ static uint64_t mem_u64(struct kho_ref *ref, uint64_t phys)
 	return load_u64(raw, false);
 }
 
+/* The chain of the struct kho_vmalloc at @desc: chunks and runs needed,
+ * the first @max runs listed in @runs. returns: how many runs it has. */
+static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
+			    const struct range_list *preserved, uint64_t desc,
+			    uint64_t *runs, size_t max)
+{
+	uint64_t page = ref->geo.page_size;
+	size_t n = 0;
+	uint8_t raw[2];
+	unsigned order;
+
+	mem_read(&ref->mem, desc + 14, raw, 2);
+	order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
+	for (uint64_t chunk = mem_u64(ref, desc); chunk; chunk = mem_u64(ref, chunk)) {
+		need(ref, f, preserved, chunk, page, 0);
+		for (uint64_t k = 0; k < page / 8 - 1; k++) {
+			uint64_t run = mem_u64(ref, chunk + 8 + k * 8);
+
+			if (!run)
+				break;
+			need(ref, f, preserved, run, page << order, (int)order);
+			if (n < max)
+				runs[n] = run;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* test_kho's successor restores min(nr_folios, the array's pages) entries
+ * (more are read past the array: a recorded blob-kho-test); each folio
+ * needs a key of its order (the generator's arrays are order-0 runs, at
+ * most 128 of them: 65536 folios). */
+static void kho_test_folios(struct kho_ref *ref, struct findings *f,
+			    const struct range_list *preserved, const struct ref_blob *b)
+{
+	uint64_t page = ref->geo.page_size, per_page = page / 8, runs[128];
+	size_t nruns = vmalloc_chain(ref, f, preserved, b->kt_info, runs, 128);
+	uint8_t raw[4];
+	uint64_t nr, cap;
+
+	mem_read(&ref->mem, b->kt_info + 8, raw, 4);
+	cap = (uint64_t)load_u32(raw, false) * per_page;
+	mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
+	nr = MIN((uint64_t)load_u32(raw, false), cap);
+	for (uint64_t i = 0; i < nr && i / per_page < MIN(nruns, 128); i++) {
+		uint64_t e = mem_u64(ref, runs[i / per_page] + i % per_page * 8);
+
+		if (!e)
+			break;   /* an entry never written: recorded by its defect */
+		need(ref, f, preserved, e & ~(page - 1), page << (e & (page - 1)),
+		     (int)(e & (page - 1)));
+	}
+}
+
 /* The chunk pages and runs of every vmalloc chain, the reserve-mem regions. */
 static void check_contents(struct kho_ref *ref, struct findings *f,
 			   const struct range_list *preserved)
 {
-	uint64_t page = ref->geo.page_size;
-
 	for (size_t i = 0; i < ref->nblobs; i++) {
 		const struct ref_blob *b = &ref->blobs[i];
-		uint8_t raw[2];
-		unsigned order;
 
+		if (b->kind == BLOB_KHO_TEST && !b->zero_pointer)
+			kho_test_folios(ref, f, preserved, b);
 		if (b->kind != BLOB_VMALLOC || b->zero_pointer)
 			continue;
-		mem_read(&ref->mem, b->phys + 14, raw, 2);
-		order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
-		for (uint64_t chunk = mem_u64(ref, b->phys); chunk; chunk = mem_u64(ref, chunk)) {
-			need(ref, f, preserved, chunk, page, 0);
-			for (uint64_t k = 0; k < page / 8 - 1; k++) {
-				uint64_t run = mem_u64(ref, chunk + 8 + k * 8);
-
-				if (!run)
-					break;
-				need(ref, f, preserved, run, page << order, (int)order);
-			}
-		}
+		vmalloc_chain(ref, f, preserved, b->phys, NULL, 0);
 	}
 	for (size_t i = 0; i < ref->nregions; i++)
 		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size, -1);

@@ -31,6 +31,7 @@ enum blob_kind {
 	BLOB_MEMBLOCK,
 	BLOB_VMALLOC,
 	BLOB_LUO,        /* written at finalize (luo*.c) */
+	BLOB_KHO_TEST,   /* an FDT "kho-test-v1" with its folios (blobs.c) */
 };
 
 struct ref_blob {
@@ -44,6 +45,8 @@ struct ref_blob {
 	bool drop_size;          /* defect: no blob-size property */
 	bool zero_pointer;       /* defect: pointer property 0 */
 	bool boot_default;       /* kexec-metadata made at boot, not yet told by the spec */
+	uint64_t kt_info;        /* BLOB_KHO_TEST: where folios_info sits */
+	uint64_t kt_nr_folios;   /* BLOB_KHO_TEST: where nr_folios sits */
 };
 
 struct ref_region {              /* a reserve-mem region of the memblock blob */

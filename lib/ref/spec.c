@@ -293,7 +293,7 @@ static enum kho_status d_unpreserve_pages(struct spec *s, int argc, char **argv)
 	return two_nums(s, argv, &pfn, &n) ?: kho_ref_unpreserve_pages(s->ref, pfn, n, s->err);
 }
 
-/* blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE */
+/* blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE | blob NAME kho-test NR_FOLIOS */
 static enum kho_status d_blob(struct spec *s, int argc, char **argv)
 {
 	uint64_t size, fill = 0;
@@ -301,11 +301,23 @@ static enum kho_status d_blob(struct spec *s, int argc, char **argv)
 
 	if (st)
 		return st;
+	/* the test module's compatible means its whole payload */
+	if (!strcmp(argv[2], "fdt") && argc == 4 && !strcmp(argv[3], "kho-test-v1"))
+		return kho_ref_add_kho_test(s->ref, argv[1], KHO_REF_KHO_TEST_FOLIOS, s->err);
 	if (!strcmp(argv[2], "fdt"))
 		return argc == 4 ? kho_ref_add_blob_fdt(s->ref, argv[1], argv[3], s->err) :
 				   bad(s, "blob %s fdt takes a compatible string", argv[1]);
+	if (!strcmp(argv[2], "kho-test")) {
+		if (argc != 4)
+			return bad(s, "blob %s kho-test takes a number of folios", argv[1]);
+		if ((st = num(s, argv[3], &size)))
+			return st;
+		if (size > UINT32_MAX)
+			return bad(s, "kho-test: %s folios is too many", argv[3]);
+		return kho_ref_add_kho_test(s->ref, argv[1], (uint32_t)size, s->err);
+	}
 	if (strcmp(argv[2], "raw"))
-		return bad(s, "blob type \"%s\" is not raw or fdt", argv[2]);
+		return bad(s, "blob type \"%s\" is not raw, fdt or kho-test", argv[2]);
 	if ((st = num(s, argv[3], &size)) || (argc > 4 && (st = num(s, argv[4], &fill))))
 		return st;
 	if (fill > 255)
@@ -458,7 +470,8 @@ static const struct {
 	{ "unpreserve", 2, 2, d_unpreserve, "unpreserve PHYS ORDER" },
 	{ "pages", 2, 2, d_pages, "pages PFN COUNT" },
 	{ "unpreserve-pages", 2, 2, d_unpreserve_pages, "unpreserve-pages PFN COUNT" },
-	{ "blob", 3, 4, d_blob, "blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE" },
+	{ "blob", 3, 4, d_blob,
+	  "blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE | blob NAME kho-test NR_FOLIOS" },
 	{ "kexec-metadata", 1, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT|none" },
 	{ "reserve-mem", 3, 3, d_reserve_mem, "reserve-mem NAME START SIZE" },
 	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },

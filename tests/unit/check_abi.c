@@ -246,7 +246,7 @@ START_TEST(check_table_holds_the_contract)
 		{ "luo-file", KHO_SEV_ERROR }, { "luo-memfd", KHO_SEV_ERROR },
 		{ "luo-not-preserved", KHO_SEV_ERROR }, { "handover-consumed", KHO_SEV_NOTE },
 		{ "luo-pending", KHO_SEV_NOTE },
-		{ "blob-key-start", KHO_SEV_ERROR },
+		{ "blob-key-start", KHO_SEV_ERROR }, { "blob-kho-test", KHO_SEV_ERROR },
 	};
 	size_t n = 0;
 

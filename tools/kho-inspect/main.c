@@ -607,6 +607,27 @@ static void print_blob(const struct kho_subtree *t)
 		pr_u64("flags", ", flags %llu", t->u.vmalloc.flags);
 		pr_hex("first_chunk", ", chain at 0x%llx", t->u.vmalloc.first);
 		break;
+	case KHO_BLOB_KHO_TEST:
+		pr_str("blob", ": FDT", "fdt");
+		pr_str("compatible", " \"%s\"", t->compatible);
+		pr_obj_open("kho_test");
+		if (t->u.kho_test.nr_len == 4)
+			pr_u64("nr_folios", ", kho_test payload: %llu folios",
+			       t->u.kho_test.nr_folios);
+		else
+			pr_text(", kho_test payload without nr_folios");
+		pr_arr_open("folios");
+		for (size_t i = 0; i < t->u.kho_test.nfolios; i++) {
+			pr_obj_open(NULL);
+			pr_hex("phys", NULL, t->u.kho_test.folios[i].phys);
+			pr_u64("order", NULL, t->u.kho_test.folios[i].order);
+			pr_obj_close();
+		}
+		pr_arr_close();
+		if (t->u.kho_test.csum_len == 4)
+			pr_hex("csum", ", csum 0x%llx", t->u.kho_test.csum);
+		pr_obj_close();
+		break;
 	default:
 		break;
 	}

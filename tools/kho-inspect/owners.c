@@ -78,6 +78,21 @@ static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, ui
 	(void)ctx, (void)what, (void)at, (void)v;   /* blob-vmalloc reports them */
 }
 
+static void vmalloc_chain(struct kho_source *src, const struct kho_inspection *in,
+			  struct owners *o, const struct kho_subtree *t,
+			  const struct kho_vmalloc_desc *vm)
+{
+	struct vm_ctx c = { o, t->name, 0 };
+	struct kho_vmalloc_visitor v = { &c, vm_chunk, vm_run, vm_problem };
+	bool oom = false;
+
+	if (!vm->first || in->geo.page_shift + vm->order >= 64)
+		return;
+	c.run_bytes = o->page << vm->order;
+	kho_vmalloc_walk(src, t->phys, vm->first, vm->order, &v, &oom);
+	o->oom |= oom;
+}
+
 static void subtrees(struct kho_source *src, const struct kho_inspection *in,
 		     struct owners *o)
 {
@@ -89,16 +104,17 @@ static void subtrees(struct kho_source *src, const struct kho_inspection *in,
 		for (size_t r = 0; t->kind == KHO_BLOB_MEMBLOCK && r < t->u.memblock.n; r++)
 			add(o, "reserve-mem", t->u.memblock.r[r].start, t->u.memblock.r[r].size,
 			    "%s", t->u.memblock.r[r].name);
-		if (t->kind == KHO_BLOB_VMALLOC && t->u.vmalloc.first &&
-		    in->geo.page_shift + t->u.vmalloc.order < 64) {
-			struct vm_ctx c = { o, t->name, o->page << t->u.vmalloc.order };
-			struct kho_vmalloc_visitor v = { &c, vm_chunk, vm_run, vm_problem };
-			bool oom = false;
-
-			kho_vmalloc_walk(src, t->phys, t->u.vmalloc.first, t->u.vmalloc.order,
-					 &v, &oom);
-			o->oom |= oom;
-		}
+		if (t->kind == KHO_BLOB_VMALLOC)
+			vmalloc_chain(src, in, o, t, &t->u.vmalloc);
+		if (t->kind != KHO_BLOB_KHO_TEST)
+			continue;
+		if (t->u.kho_test.info_len == 16)
+			vmalloc_chain(src, in, o, t, &t->u.kho_test.info);
+		for (size_t f = 0; f < t->u.kho_test.nfolios; f++)
+			if (t->u.kho_test.folios[f].order + in->geo.page_shift < 64)
+				add(o, "kho_test", t->u.kho_test.folios[f].phys,
+				    o->page << t->u.kho_test.folios[f].order, "folio %zu of %s", f,
+				    t->name);
 	}
 }
 

@@ -26,6 +26,7 @@ enum kho_blob_kind {
 	KHO_BLOB_KEXEC_METADATA,  /* { u32 version; char release[65]; u32 count; } */
 	KHO_BLOB_MEMBLOCK,        /* FDT "memblock-v1" of "reserve-mem-v1" regions */
 	KHO_BLOB_VMALLOC,         /* struct kho_vmalloc */
+	KHO_BLOB_KHO_TEST,        /* FDT "kho-test-v1" of lib/test_kho.c (kho-abi.md §6) */
 };
 
 #define KHO_FDT_BLOB_MAX (1u << 20)   /* larger FDT blobs are not read */
@@ -67,6 +68,21 @@ struct kho_subtree {
 					     or not stored for want of memory */
 		} memblock;
 		struct kho_vmalloc_desc vmalloc;
+		/* The test module's payload. Lengths are -1 when the property
+		 * (or the data node) is missing; values are native-endian u32. */
+		struct {
+			int magic_len, nr_len, info_len, csum_len;
+			bool data;            /* the /data node exists */
+			uint32_t magic, nr_folios, csum;
+			uint64_t info_phys;   /* where folios_info sits in the dump */
+			struct kho_vmalloc_desc info;
+			/* The first min(nr_folios, what total_pages holds) entries
+			 * of the array, as far as its chain and the dump let them
+			 * be read; freed by kho_subtree_free(). */
+			size_t nfolios;
+			struct kho_test_folio { uint64_t slot, phys; unsigned order; } *folios;
+			bool unread;          /* entries that should be read were not */
+		} kho_test;
 	} u;
 };
 
