@@ -814,8 +814,13 @@ static bool consumed_intact(const struct ref_defect *d)
 static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_defect *d,
 						struct kho_error *err)
 {
-	enum kho_status st = consumed_intact(d) ? KHO_OK :
-			     kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
+	enum kho_status st;
+
+	/* fdt_node_check_compatible compares the whole string */
+	if (strchr(ref->compatible, ';'))
+		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: no released "
+				     "successor reads a composite compatible, so none consumes it");
+	st = consumed_intact(d) ? KHO_OK : kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
 
 	return st ?:
 	       ref_alloc(ref, 0, &ref->successor_fdt, err) ?:

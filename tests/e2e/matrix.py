@@ -123,6 +123,8 @@ NOT_APPLICABLE = [
     ("luo-format@size luo-block@count0 luo-block@cycle luo-block@misaligned "
      "luo-memfd@seals luo-memfd@flags", "v3", "*", "*",
      "refused: luo-v1 (kho-v3) has no blob-size check of 32, block chains, seals or flags"),
+    ("handover-consumed*", "composite", "*", "*",
+     "refused: no released successor reads a composite compatible, so none consumes it"),
     ("luo-pending", "v3", "*", "*",
      "refused: luo-pending is luo-v5's state before reboot(KEXEC) (7.2+); luo-v1 has no "
      "sessions_pa"),

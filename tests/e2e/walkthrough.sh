@@ -13,8 +13,8 @@ dump=$work/defect-luo-not-preserved@folio.elf
 
 "$ki" "$dump" >"$work/out"
 [ $? = 1 ] && ok || fail "summary: exit status"
-for line in 'KHO FDT      0x3ffe000 (353 bytes, kho-v4, found by scan)' \
-	'LUO          luo-v5 at 0x3fc5000, live update #2: 2 sessions, 3 files, 1 FLB' \
+for line in 'KHO FDT      0x3ffe000 (345 bytes, kho-v4, found by scan)' \
+	'LUO          luo-v5 at 0x3fc6000, live update #2: 2 sessions, 3 files, 1 FLB' \
 	'  session    "vm-1": memfd-v2 0x64 (0x10000 bytes, 3 folios)' \
 	': ERROR (luo-not-preserved): 0x3fbc000: LUO memfd 0x64 (session "vm-1"): folio 0 at 0x3fbc000 (file page 0x0) is not the start of a preserved key [LUO folio 0 of memfd 0x64 (session "vm-1"), file page 0x0]' \
 	'  hint: The finding names the first byte not covered, or the folio; the handler that preserved it (memfd, others) missed a kho_preserve_folio().' \

@@ -373,7 +373,7 @@ START_TEST(hostile_files)
 
 	snprintf(path, sizeof(path), "%s/bad", dir);
 	write_file(path, "", 0);
-	expect_open_error(path, KHO_ERR_NOTIMPL, "unknown format");
+	expect_open_error(path, KHO_ERR_CORRUPT, "empty file");
 	write_file(path, "hello world", 11);
 	expect_open_error(path, KHO_ERR_NOTIMPL, "unknown format");
 	write_file(path, "makedumpfile\0\0\0\0", 16);
