@@ -442,8 +442,14 @@ def _cmp_luo(t, real, gen):
         return
     t.eq("LUO root compatible", r["compatible"], g["compatible"])
     t.eq("LUO liveupdate number", r["num"], g["num"])
-    t.ok("LUO sessions_pa non-zero", r["sessions_pa"] != 0 and g["sessions_pa"] != 0,
-         "kernel 0x%x, generator 0x%x" % (r["sessions_pa"], g["sessions_pa"]))
+    if r["sessions_pa"] == 0:
+        # before liveupdate_reboot(): no spec directive makes a pending LUO,
+        # and the sessions' pages (reachable from nothing) are replayed as folios
+        t.note("LUO pending in the dump (sessions_pa 0: taken before liveupdate_reboot): "
+               "sessions not compared; take the dump at machine_kexec")
+    else:
+        t.ok("LUO sessions_pa non-zero", g["sessions_pa"] != 0,
+             "kernel 0x%x, generator 0x%x" % (r["sessions_pa"], g["sessions_pa"]))
     t.ok("LUO flbs_pa non-zero", r["flbs_pa"] != 0 and g["flbs_pa"] != 0,
          "kernel 0x%x, generator 0x%x" % (r["flbs_pa"], g["flbs_pa"]))
     t.eq("LUO root blob-size", len(real["bins"].get("LUO", b"")), len(gen["bins"].get("LUO", b"")))
