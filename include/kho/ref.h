@@ -124,6 +124,10 @@ enum kho_status kho_ref_luo_file(struct kho_ref *ref, const char *session,
 				 struct kho_error *err);
 enum kho_status kho_ref_luo_flb(struct kho_ref *ref, const char *name,
 				uint64_t count, struct kho_error *err);
+/* An FLB entry whose data is @data as given (no record is allocated). */
+enum kho_status kho_ref_luo_flb_data(struct kho_ref *ref, const char *name,
+				     uint64_t count, uint64_t data,
+				     struct kho_error *err);
 /* Whether the machine has LUO state (then KHO_IMAGE_LUO can be written). */
 bool kho_ref_has_luo(const struct kho_ref *ref);
 

@@ -300,8 +300,8 @@ KHO_EXPORT enum kho_status kho_ref_luo_file(struct kho_ref *ref, const char *ses
 	return KHO_OK;
 }
 
-KHO_EXPORT enum kho_status kho_ref_luo_flb(struct kho_ref *ref, const char *name,
-					   uint64_t count, struct kho_error *err)
+static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t count,
+			       const uint64_t *data, struct kho_error *err)
 {
 	struct ref_luo *l = need_luo(ref, "luo-flb", err);
 
@@ -321,6 +321,26 @@ KHO_EXPORT enum kho_status kho_ref_luo_flb(struct kho_ref *ref, const char *name
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	memset(&l->flbs[l->nflbs], 0, sizeof(l->flbs[0]));
 	snprintf(l->flbs[l->nflbs].name, sizeof(l->flbs[0].name), "%s", name);
-	l->flbs[l->nflbs++].count = count;
+	l->flbs[l->nflbs].count = count;
+	if (data) {
+		l->flbs[l->nflbs].data = *data;
+		l->flbs[l->nflbs].data_set = true;
+	}
+	l->nflbs++;
 	return KHO_OK;
+}
+
+KHO_EXPORT enum kho_status kho_ref_luo_flb(struct kho_ref *ref, const char *name,
+					   uint64_t count, struct kho_error *err)
+{
+	return luo_flb(ref, name, count, NULL, err);
+}
+
+/* An FLB's data is whatever its preserve op returned (the kernel's own
+ * liveupdate test FLBs return a constant, no address): written as given. */
+KHO_EXPORT enum kho_status kho_ref_luo_flb_data(struct kho_ref *ref, const char *name,
+						uint64_t count, uint64_t data,
+						struct kho_error *err)
+{
+	return luo_flb(ref, name, count, &data, err);
 }

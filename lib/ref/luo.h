@@ -78,6 +78,7 @@ struct luo_session {
 struct luo_flb {
 	char name[LUO_COMPAT_LEN + 1];
 	uint64_t count, data;
+	bool data_set;              /* data as given: no record allocated */
 };
 
 struct ref_luo {

@@ -284,7 +284,8 @@ static enum kho_status allocate(struct kho_ref *ref, struct kho_error *err)
 	if ((st = alloc_preserve(ref, ref->geo.page_size, &l->flb_page, err)))
 		return st;
 	for (size_t i = 0; i < l->nflbs; i++)
-		if ((st = alloc_preserve(ref, 1, &l->flbs[i].data, err)))
+		if (!l->flbs[i].data_set &&
+		    (st = alloc_preserve(ref, 1, &l->flbs[i].data, err)))
 			return st;
 	for (size_t i = 0; i < l->ns; i++) {
 		for (size_t k = 0; k < l->s[i].nfiles; k++) {

@@ -409,10 +409,13 @@ static enum kho_status d_luo_file(struct spec *s, int argc, char **argv)
 
 static enum kho_status d_luo_flb(struct spec *s, int argc, char **argv)
 {
-	uint64_t count;
+	uint64_t count, data;
+	enum kho_status st = machine(s) ?: num(s, argv[2], &count);
 
-	return machine(s) ?: num(s, argv[2], &count) ?:
-	       kho_ref_luo_flb(s->ref, argv[1], count, s->err);
+	if (st || argc < 4)
+		return st ?: kho_ref_luo_flb(s->ref, argv[1], count, s->err);
+	return num(s, argv[3], &data) ?:
+	       kho_ref_luo_flb_data(s->ref, argv[1], count, data, s->err);
 }
 
 static enum kho_status d_boot_params(struct spec *s, int argc, char **argv)
@@ -480,7 +483,7 @@ static const struct {
 	{ "luo-memfd", 3, 5, d_luo_memfd, "luo-memfd SESSION TOKEN SIZE [POS [SEALS]]" },
 	{ "luo-folio", 4, 4, d_luo_folio, "luo-folio SESSION TOKEN INDEX ORDER" },
 	{ "luo-file", 3, 3, d_luo_file, "luo-file SESSION TOKEN HANDLER" },
-	{ "luo-flb", 2, 2, d_luo_flb, "luo-flb NAME COUNT" },
+	{ "luo-flb", 2, 3, d_luo_flb, "luo-flb NAME COUNT [DATA]" },
 	{ "boot-params", 1, 1, d_boot_params, "boot-params PHYS" },
 	{ "kernel-data", 1, 3, d_kernel_data,
 	  "kernel-data PHYS [6.19|7.3 [wrong-root|incoming|incoming-null-root|orphan-root]]" },

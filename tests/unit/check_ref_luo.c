@@ -366,6 +366,45 @@ START_TEST(v5_flb_area_without_flbs)
 }
 END_TEST
 
+static void count_key(void *ctx, uint64_t phys, unsigned order)
+{
+	(void)phys;
+	(void)order;
+	++*(size_t *)ctx;
+}
+
+/*
+ * An FLB's data is what its preserve op returned: the kernel's liveupdate
+ * test FLBs return 0xfeedf00dcafebee0 + i, no address. luo-flb NAME COUNT
+ * DATA writes it as given and allocates no record for it.
+ */
+START_TEST(v5_flb_data_as_given)
+{
+	const char *base = "abi kho-v4\nram 0 1G\nalloc 0x20000000 256M\nluo v5 1\n";
+	char text[256];
+	struct kho_ref *ref, *rec;
+	struct kho_error err = { 0 };
+	size_t keys = 0, keys_rec = 0;
+	uint64_t flbs;
+
+	snprintf(text, sizeof(text), "%sluo-flb test-flb-v0 3 0xfeedf00dcafebee0\n", base);
+	ref = run(text);
+	flbs = u64(ref, ref->blobs[ref->luo->blob].phys + 24);
+	ck_assert_uint_eq(u64(ref, flbs + 8), 1);
+	ck_assert_uint_eq(u64(ref, flbs + 16 + 48), 0xfeedf00dcafebee0ULL);
+	ck_assert_uint_eq(u64(ref, flbs + 16 + 56), 3);
+	snprintf(text, sizeof(text), "%sluo-flb test-flb-v0 3\n", base);
+	rec = run(text);
+	flbs = u64(rec, rec->blobs[rec->luo->blob].phys + 24);
+	ck_assert(key_at(rec, u64(rec, flbs + 16 + 48), 0));
+	ck_assert_int_eq(kho_ref_walk(ref, count_key, &keys, &err), KHO_OK);
+	ck_assert_int_eq(kho_ref_walk(rec, count_key, &keys_rec, &err), KHO_OK);
+	ck_assert_uint_eq(keys + 1, keys_rec);
+	kho_ref_free(rec);
+	kho_ref_free(ref);
+}
+END_TEST
+
 /*
  * kho_add_subtree() adds each sub-node with fdt_add_subnode(), which puts
  * it before the existing children: the KHO FDT lists them newest first.
@@ -481,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, spec_errors_name_the_line);
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, v5_flb_area_without_flbs);
+	tcase_add_test(tc, v5_flb_data_as_given);
 	tcase_add_test(tc, subnodes_newest_first);
 	tcase_add_loop_test(tc, v4_kexec_metadata_at_boot, 0, 2);
 	tcase_add_loop_test(tc, vmalloc_full_chunk_ends_with_an_empty_one, 0, 3);
