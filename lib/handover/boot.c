@@ -411,10 +411,15 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 	else if ((st = virt(src, v, "kho_out.fdt", &out->fdt, err)))
 		return st;
 	out->fdt_size = kho_source_page_size(src);
+	/* kho_scratch[], or before kho_memory_init points it there (7.2 sets
+	 * it in kho_memory_init itself) the array the kernel was handed,
+	 * kho_in.scratch_phys (offset 8 of kho_in since 6.19) */
 	if (s.kho_scratch && s.kho_scratch_cnt &&
 	    !virt(src, s.kho_scratch, "kho_scratch", &phys, &opt) &&
-	    !read_u64(src, phys, &v, &opt) && v &&
-	    !virt(src, v, "kho_scratch[]", &out->scratch, &opt) &&
+	    !read_u64(src, phys, &v, &opt) &&
+	    (v ? !virt(src, v, "kho_scratch[]", &out->scratch, &opt) :
+		 s.kho_in && !virt(src, s.kho_in + 8, "kho_in", &phys, &opt) &&
+		 !read_u64(src, phys, &out->scratch, &opt) && out->scratch) &&
 	    !virt(src, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
 	    !kho_source_read(src, phys, cnt, 4, &opt))
 		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
