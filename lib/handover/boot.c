@@ -125,6 +125,7 @@ struct syms {
 	uint64_t banner;
 	uint8_t banner_bytes[32];
 	bool banner_known;
+	const char *arch;        /* the vmlinux's machine: x86_64, aarch64 or "" */
 };
 
 /* The bytes at virtual @addr of @e's allocated, file-backed sections. */
@@ -157,8 +158,14 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 		return kho_error_errno(err, "%s", path);
 	elf_version(EV_CURRENT);
 	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF)
+	if (!e || elf_kind(e) != ELF_K_ELF) {
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: not an ELF file", path);
+	} else {
+		GElf_Ehdr eh;
+
+		s->arch = !gelf_getehdr(e, &eh) ? "" : eh.e_machine == EM_X86_64 ? "x86_64" :
+			  eh.e_machine == EM_AARCH64 ? "aarch64" : "";
+	}
 	while (!st && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
@@ -294,10 +301,12 @@ static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t va
  * dump-guest-memory ELF has p_vaddr == p_paddr, and raw and kdump dumps
  * map nothing, so there only the later ways work.
  */
-static enum kho_status virt(struct kho_source *src, uint64_t vaddr, const char *what,
-			    uint64_t *phys, struct kho_error *err)
+static enum kho_status virt(struct kho_source *src, const struct syms *s, uint64_t vaddr,
+			    const char *what, uint64_t *phys, struct kho_error *err)
 {
-	const char *arch = kho_source_arch(src);
+	/* the dump's machine, else the vmlinux's (a QEMU kdump may name none) */
+	const char *arch = *kho_source_arch(src) && strcmp(kho_source_arch(src), "Unknown") ?
+			   kho_source_arch(src) : s->arch;
 
 	if (kho_source_virt_to_phys(src, vaddr, phys) && vaddr != *phys)
 		return KHO_OK;
@@ -339,9 +348,9 @@ static void read_trees(struct kho_source *src, const char *vmlinux, const struct
 			why = off.why[i];
 		else if (!sym[i])
 			kho_error_set(&why, KHO_ERR_NODATA, "no %s symbol", i ? "kho_in" : "kho_out");
-		else if (!virt(src, sym[i] + off.root[i], what[i], &phys, &why) &&
+		else if (!virt(src, s, sym[i] + off.root[i], what[i], &phys, &why) &&
 			 !read_u64(src, phys, &root, &why) &&
-			 (!root || !virt(src, root, what[i], &root, &why))) {
+			 (!root || !virt(src, s, root, what[i], &root, &why))) {
 			*(i ? &out->in_tree : &out->out_tree) = root;
 			*(i ? &out->in_known : &out->out_known) = true;
 			continue;
@@ -382,7 +391,7 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 	if (s.banner_known) {
 		uint8_t seen[sizeof(s.banner_bytes)];
 
-		if ((st = virt(src, s.banner, "linux_banner", &phys, err)))
+		if ((st = virt(src, &s, s.banner, "linux_banner", &phys, err)))
 			return st;
 		if (kho_source_read(src, phys, seen, sizeof(seen), &opt) ||
 		    memcmp(seen, s.banner_bytes, sizeof(seen)))
@@ -393,12 +402,12 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 					     HEX(phys));
 	}
 	/* Optional: what cannot be read stays 0, and @err untouched. */
-	if (s.kho_in && !virt(src, s.kho_in, "kho_in", &phys, &opt))
+	if (s.kho_in && !virt(src, &s, s.kho_in, "kho_in", &phys, &opt))
 		read_u64(src, phys, &out->incoming_fdt, &opt);
 	/* kho_out.fdt: the outgoing FDT's kernel virtual address. NULL until
 	 * kho_init (an fs_initcall): a successor early in its boot has only
 	 * the handover it received, which is then the one to inspect. */
-	if ((st = virt(src, s.kho_out, "kho_out", &phys, err)) ||
+	if ((st = virt(src, &s, s.kho_out, "kho_out", &phys, err)) ||
 	    (st = read_u64(src, phys, &v, err)))
 		return st;
 	if (!v && !out->incoming_fdt)
@@ -408,19 +417,19 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 	out->fdt_is_incoming = !v;
 	if (!v)
 		out->fdt = out->incoming_fdt;
-	else if ((st = virt(src, v, "kho_out.fdt", &out->fdt, err)))
+	else if ((st = virt(src, &s, v, "kho_out.fdt", &out->fdt, err)))
 		return st;
 	out->fdt_size = kho_source_page_size(src);
 	/* kho_scratch[], or before kho_memory_init points it there (7.2 sets
 	 * it in kho_memory_init itself) the array the kernel was handed,
 	 * kho_in.scratch_phys (offset 8 of kho_in since 6.19) */
 	if (s.kho_scratch && s.kho_scratch_cnt &&
-	    !virt(src, s.kho_scratch, "kho_scratch", &phys, &opt) &&
+	    !virt(src, &s, s.kho_scratch, "kho_scratch", &phys, &opt) &&
 	    !read_u64(src, phys, &v, &opt) &&
-	    (v ? !virt(src, v, "kho_scratch[]", &out->scratch, &opt) :
-		 s.kho_in && !virt(src, s.kho_in + 8, "kho_in", &phys, &opt) &&
+	    (v ? !virt(src, &s, v, "kho_scratch[]", &out->scratch, &opt) :
+		 s.kho_in && !virt(src, &s, s.kho_in + 8, "kho_in", &phys, &opt) &&
 		 !read_u64(src, phys, &out->scratch, &opt) && out->scratch) &&
-	    !virt(src, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
+	    !virt(src, &s, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
 	    !kho_source_read(src, phys, cnt, 4, &opt))
 		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
 	read_trees(src, vmlinux, &s, out);

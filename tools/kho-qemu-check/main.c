@@ -61,6 +61,8 @@ struct run {
 	bool json, pretty, diff;
 	const char *keep;             /* --keep DIR: the stages' dumps go there */
 	const char *console;          /* --console FILE: the serial log goes there */
+	const char *dump_format;      /* --dump-format: QMP dump-guest-memory's format */
+	const char *ext;              /* the stage files' extension: elf or kdump */
 	const char *memory;           /* --memory auto|dump|file */
 	char backend_id[64];          /* a shared memory-backend-file on the command line */
 	char backend_path[PATH_MAX];
@@ -110,6 +112,9 @@ static void usage(FILE *f)
 "  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1) and the\n"
 "                      serial console as DIR/console.log (DIR is created)\n"
 "  --console FILE      write the guest's serial console to FILE\n"
+"  --dump-format FMT   dump-guest-memory's format: elf (default), kdump-zlib,\n"
+"                      kdump-lzo, kdump-snappy, kdump-raw-zlib, ... (as QEMU\n"
+"                      lists them); the stages are then DIR/stage-N.kdump\n"
 "  --memory auto|dump|file   where memory is read: file reads a shared\n"
 "                      memory-backend-file (share=on) in place when QEMU maps it\n"
 "                      linearly (info mtree); dump always dumps; auto (default):\n"
@@ -244,6 +249,7 @@ static int parse(int argc, char **argv, struct run *r)
 		{ "diff", no_argument, NULL, 'd' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "console", required_argument, NULL, 'c' },
+		{ "dump-format", required_argument, NULL, 'F' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
@@ -254,6 +260,7 @@ static int parse(int argc, char **argv, struct run *r)
 	uint64_t v;
 
 	r->timeout = 60;
+	r->ext = "elf";
 	while ((c = getopt_long(argc, argv, "+I:jph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -284,6 +291,11 @@ static int parse(int argc, char **argv, struct run *r)
 		case 'd': r->diff = true; break;
 		case 'k': r->keep = optarg; break;
 		case 'c': r->console = optarg; break;
+		case 'F':
+			if (strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(optarg))
+				return fail(r, "--dump-format: \"%s\" is not a QEMU dump format", optarg);
+			r->dump_format = strcmp(optarg, "elf") ? optarg : NULL;
+			break;
 		case 'm':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "dump") && strcmp(optarg, "file"))
 				return fail(r, "--memory: \"%s\" is not auto, dump or file", optarg);
@@ -297,6 +309,8 @@ static int parse(int argc, char **argv, struct run *r)
 	}
 	if (optind == argc)
 		return fail(r, "no QEMU command: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...");
+	if (r->dump_format)
+		r->ext = "kdump";
 	if (r->keep && mkdir_p(r->keep))
 		return fail(r, "--keep %s: %s", r->keep, strerror(errno));
 	r->qemu = argv + optind;
@@ -663,7 +677,7 @@ static int stage(struct run *r, const char *at)
 	size_t n = 0;
 	int rc;
 
-	snprintf(dump, sizeof(dump), "%s/stage-%zu.elf", r->dir, r->nstages);
+	snprintf(dump, sizeof(dump), "%s/stage-%zu.%s", r->dir, r->nstages, r->ext);
 	snprintf(proto, sizeof(proto), "file:%s", dump);
 	if (!(x = qmp_command(&r->qmp, "stop", NULL, deadline, why, sizeof(why))))
 		return fail(r, "%s", why);
@@ -686,6 +700,9 @@ static int stage(struct run *r, const char *at)
 			    r->backend_path);
 	} else {
 		json_t *a = json_pack("{s:b, s:s}", "paging", 0, "protocol", proto);
+
+		if (r->dump_format)
+			json_object_set_new(a, "format", json_string(r->dump_format));
 
 		x = qmp_command(&r->qmp, "dump-guest-memory", a, deadline, why, sizeof(why));
 		json_decref(a);
@@ -756,8 +773,8 @@ static int diffs(struct run *r)
 		size_t n = 0;
 		int rc;
 
-		snprintf(a, sizeof(a), "%s/stage-%zu.elf", r->dir, i);
-		snprintf(b, sizeof(b), "%s/stage-%zu.elf", r->dir, i + 1);
+		snprintf(a, sizeof(a), "%s/stage-%zu.%s", r->dir, i, r->ext);
+		snprintf(b, sizeof(b), "%s/stage-%zu.%s", r->dir, i + 1, r->ext);
 		if (r->base[i][0]) {    /* copies of the backend file: raw */
 			args[n++] = "-F";
 			args[n++] = "raw";
@@ -817,8 +834,9 @@ static void remove_dir(struct run *r)
 		unlink(path);
 	}
 	for (size_t i = 0; i <= r->nstages; i++) {
-		snprintf(path, sizeof(path), "%s/stage-%zu.elf", r->dir, i);
-		snprintf(kept, sizeof(kept), "%s/stage-%zu.elf", r->keep ? r->keep : "", i + 1);
+		snprintf(path, sizeof(path), "%s/stage-%zu.%s", r->dir, i, r->ext);
+		snprintf(kept, sizeof(kept), "%s/stage-%zu.%s", r->keep ? r->keep : "", i + 1,
+			 r->ext);
 		if (r->keep && i < r->nstages && !access(path, F_OK) && move_file(path, kept, false))
 			fprintf(stderr, "kho-qemu-check: %s: %s\n", kept, strerror(errno));
 		unlink(path);
