@@ -208,8 +208,10 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 	return st;
 }
 
-/* A hex number as VMCOREINFO writes them (with or without 0x); false if none. */
-static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
+/* A VMCOREINFO value: @hex, hex with or without 0x (SYMBOL(), most
+ * NUMBER()s arm64 prints); else as C writes it (VMCOREINFO_NUMBER prints
+ * signed decimal). false if absent or not a number. */
+static bool vmcoreinfo_u64(struct kho_source *src, const char *key, bool hex, uint64_t *v)
 {
 	const char *s = kho_source_vmcoreinfo(src, key);
 	char *end;
@@ -217,21 +219,18 @@ static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
 	if (!s || !*s)
 		return false;
 	errno = 0;
-	*v = strtoull(s, &end, 16);
+	*v = hex ? strtoull(s, &end, 16) : (uint64_t)strtoll(s, &end, 0);
 	return !errno && end != s && !*end;
 }
 
-/* A decimal or hex NUMBER() of VMCOREINFO (NUMBER() prints decimal). */
+static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
+{
+	return vmcoreinfo_u64(src, key, true, v);
+}
+
 static bool vmcoreinfo_number(struct kho_source *src, const char *key, uint64_t *v)
 {
-	const char *s = kho_source_vmcoreinfo(src, key);
-	char *end;
-
-	if (!s || !*s)
-		return false;
-	errno = 0;
-	*v = (uint64_t)strtoll(s, &end, 0);
-	return !errno && end != s && !*end;
+	return vmcoreinfo_u64(src, key, false, v);
 }
 
 /* The kernel image mapping: x86_64 runs it at __START_KERNEL_map +
@@ -271,7 +270,8 @@ static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t va
 	uint8_t b[8];
 	struct kho_error ignored;
 
-	if (!strcmp(arch, "x86_64")) {
+	/* no guess without VMCOREINFO: it says whether KASLR moved the map */
+	if (!strcmp(arch, "x86_64") && kho_source_vmcoreinfo(src, "OSRELEASE")) {
 		base = vmcoreinfo_number(src, "NUMBER(pgtable_l5_enabled)", &v) && v ?
 		       0xff11000000000000ull : 0xffff888000000000ull;
 		if (vmcoreinfo_hex(src, "SYMBOL(page_offset_base)", &v) &&
