@@ -96,7 +96,7 @@ static uint8_t *put_note(uint8_t *p, const char *name, uint32_t type,
 	return p + ((descsz + 3) & ~3u);
 }
 
-static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
+void ref_vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
 {
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
 
@@ -156,6 +156,28 @@ static enum kho_status to_file_order(uint8_t *hdr, uint64_t phoff, size_t nph, b
 	    !notes_to_file_order(hdr + notes_off, (size_t)notes_len))
 		return kho_error_set(err, KHO_ERR_SYSTEM, "libelf: %s", elf_errmsg(-1));
 	return KHO_OK;
+}
+
+size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
+			size_t *info_off, size_t *info_len)
+{
+	size_t prs = ref->cfg.arch == KHO_ARCH_AARCH64 ? PRSTATUS_AARCH64 : PRSTATUS_X86_64;
+	char info[256];
+	size_t need;
+	uint8_t *p;
+
+	ref_vmcoreinfo_text(ref, info, sizeof(info));
+	need = note_size(5, prs) + note_size(11, strlen(info));
+	if (need > len)
+		return 0;
+	memset(buf, 0, need);
+	p = put_note(buf, "CORE", NT_PRSTATUS, NULL, prs);
+	*info_off = (size_t)(p - buf) + sizeof(Elf64_Nhdr) + 12;
+	*info_len = strlen(info);
+	put_note(p, "VMCOREINFO", 0, info, strlen(info));
+	if (elf_version(EV_CURRENT) == EV_NONE || !notes_to_file_order(buf, need))
+		return 0;
+	return need;
 }
 
 static enum kho_status write_all(int fd, const void *buf, size_t len, off_t off,
@@ -240,7 +262,7 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 			goto out;
 	}
 
-	vmcoreinfo_text(ref, info, sizeof(info));
+	ref_vmcoreinfo_text(ref, info, sizeof(info));
 	notes_len = note_size(5, prs);
 	if (kind == KHO_IMAGE_QEMU)
 		notes_len += note_size(5, QEMU_CPUSTATE_SIZE);

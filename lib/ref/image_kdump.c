@@ -1,13 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * Compressed kdump images are made by the real makedumpfile from an ELF
- * written without VMCOREINFO: with VMCOREINFO it would walk page tables
- * that generated memory does not have (see docs/dump-formats.md). -d 0
- * keeps every page; -c is zlib, -l lzo.
+ * Compressed kdump images of 4 KiB-page specs are made by the real
+ * makedumpfile from an ELF written without VMCOREINFO: with VMCOREINFO it
+ * would walk page tables that generated memory does not have (see
+ * docs/dump-formats.md). -d 0 keeps every page; -c is zlib, -l lzo.
+ *
+ * Without VMCOREINFO makedumpfile takes the host's 4 KiB pages, so the
+ * kdump of a 16 or 64 KiB spec is written here, as makedumpfile writes
+ * one on such a machine with -d 0: block size = page size; header
+ * version 6; utsname and a sub-header whose note area holds a CORE
+ * NT_PRSTATUS note and the ELF images' VMCOREINFO (PAGESIZE, OSRELEASE);
+ * the memory bitmap has the RAM pages, the dumped bitmap those the spec
+ * does not exclude; one 24-byte descriptor per dumped page; the data
+ * starts with one compressed zero page that every zero page shares; a
+ * page that does not shrink is stored as is (flags 0). The timestamp is
+ * 0, so images stay reproducible.
  */
 #include "ref_internal.h"
 
 #include <errno.h>
+#include <lzo/lzo1x.h>
+#include <stdlib.h>
+#include <zlib.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -34,6 +48,204 @@ static bool find_makedumpfile(char *out, size_t len)
 	return false;
 }
 
+/* struct disk_dump_header and struct kdump_sub_header, 64-bit layout
+ * (makedumpfile's diskdump_mod.h; lib/source/diskdump.c reads them). */
+#define DH_VERSION       8
+#define DH_UTSNAME       12                /* 6 fields of 65 bytes */
+#define DH_STATUS        424
+#define DH_BLOCK_SIZE    428
+#define DH_SUB_HDR_SIZE  432
+#define DH_BITMAP_BLOCKS 436
+#define DH_MAX_MAPNR     440
+#define DH_NR_CPUS       460
+#define DH_SIZE          464
+#define SH_VMCOREINFO    32                /* offset, then size */
+#define SH_NOTE          48                /* offset, then size */
+#define SH_MAX_MAPNR_64  96
+#define SH_SIZE          104
+#define DESC_SIZE        24
+#define DUMP_DH_COMPRESSED_ZLIB 0x1
+#define DUMP_DH_COMPRESSED_LZO  0x2
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+struct kd_out {
+	int fd;
+	uint64_t off;            /* where the next page's data goes */
+	uint8_t *zbuf, *wrk;
+	size_t zcap;
+	uint32_t flag;
+	struct kho_error *err;
+};
+
+static enum kho_status kd_pwrite(struct kd_out *o, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(o->fd, p, len, (off_t)off);
+
+		if (n <= 0)
+			return kho_error_errno(o->err, "writing kdump image");
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return KHO_OK;
+}
+
+/* Compress @page and append it; its descriptor into @desc. */
+static enum kho_status kd_page(struct kd_out *o, const uint8_t *page, size_t size,
+			       uint8_t desc[DESC_SIZE])
+{
+	const uint8_t *data = o->zbuf;
+	size_t len;
+	uint32_t flags = o->flag;
+
+	if (o->flag == DUMP_DH_COMPRESSED_ZLIB) {
+		uLongf n = o->zcap;
+
+		if (compress2(o->zbuf, &n, page, size, Z_BEST_SPEED) != Z_OK)
+			return kho_error_set(o->err, KHO_ERR_SYSTEM, "zlib compress2 failed");
+		len = n;
+	} else {
+		lzo_uint n = o->zcap;
+
+		if (lzo1x_1_compress(page, size, o->zbuf, &n, o->wrk) != LZO_E_OK)
+			return kho_error_set(o->err, KHO_ERR_SYSTEM, "lzo1x_1_compress failed");
+		len = n;
+	}
+	if (len >= size) {          /* as makedumpfile: kept as is */
+		data = page;
+		len = size;
+		flags = 0;
+	}
+	memset(desc, 0, DESC_SIZE);
+	put_le(desc, o->off, 8);
+	put_le(desc + 8, len, 4);
+	put_le(desc + 12, flags, 4);
+	if (kd_pwrite(o, data, len, o->off))
+		return o->err->status;
+	o->off += len;
+	return KHO_OK;
+}
+
+static bool page_excluded(const struct range_list *ex, uint64_t phys, uint64_t page)
+{
+	return range_list_first_overlap(ex, phys, page) != UINT64_MAX;
+}
+
+static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lzo,
+					    struct kho_error *err)
+{
+	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
+	uint64_t page = ref->geo.page_size, top = 0, max_mapnr, ndumped = 0, k = 0;
+	uint64_t bitmap_len, bitmap_blocks, sub_blocks, desc_off;
+	size_t note_len, info_off, info_len;
+	_cleanup_free_ uint8_t *hdr = NULL, *bmp = NULL, *desc = NULL, *zero = NULL;
+	_cleanup_free_ uint8_t *zbuf = NULL, *wrk = NULL;
+	uint8_t notes[2048], zdesc[DESC_SIZE];
+	struct kd_out o = { .fd = fd, .err = err };
+	enum kho_status st;
+
+	if (lzo && lzo_init() != LZO_E_OK)
+		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
+	for (size_t i = 0; i < ref->mem.ram.n; i++)
+		top = MAX(top, range_end(&ref->mem.ram.v[i]));
+	max_mapnr = (top + page - 1) / page;
+	note_len = ref_vmcore_notes(ref, notes, sizeof(notes), &info_off, &info_len);
+	if (!note_len)
+		return kho_error_set(err, KHO_ERR_SYSTEM, "building the kdump notes");
+	sub_blocks = (SH_SIZE + note_len + page - 1) / page;
+	bitmap_len = (max_mapnr + 8 * page - 1) / (8 * page) * page;
+	bitmap_blocks = bitmap_len / page * 2;
+	desc_off = page * (1 + sub_blocks + bitmap_blocks);
+
+	hdr = calloc(1, page * (1 + sub_blocks));
+	bmp = calloc(2, bitmap_len);
+	zero = calloc(1, page);
+	o.zcap = (size_t)MAX(compressBound(page), page + page / 16 + 64 + 3);
+	zbuf = o.zbuf = malloc(o.zcap);
+	wrk = o.wrk = lzo ? malloc(LZO1X_1_MEM_COMPRESS) : NULL;
+	if (!hdr || !bmp || !zero || !zbuf || (lzo && !wrk))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	o.flag = lzo ? DUMP_DH_COMPRESSED_LZO : DUMP_DH_COMPRESSED_ZLIB;
+
+	/* The bitmaps: RAM pages; those the spec does not exclude. */
+	for (size_t i = 0; i < ref->mem.ram.n; i++) {
+		const struct kho_range *r = &ref->mem.ram.v[i];
+
+		for (uint64_t pfn = r->start / page; pfn * page < range_end(r); pfn++) {
+			bmp[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+			if (!page_excluded(&ref->excluded, pfn * page, page)) {
+				if (!(bmp[bitmap_len + pfn / 8] & (1u << (pfn % 8))))
+					ndumped++;
+				bmp[bitmap_len + pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+			}
+		}
+	}
+
+	memcpy(hdr, "KDUMP   ", 8);
+	put_le(hdr + DH_VERSION, 6, 4);
+	{
+		static const char *uts[6] = { "Linux", "kho-mkimage", "7.1.0-kho-mkimage",
+					      "#1", NULL, "(none)" };
+
+		for (int f = 0; f < 6; f++)
+			snprintf((char *)hdr + DH_UTSNAME + 65 * f, 65, "%s",
+				 f == 4 ? (arm ? "aarch64" : "x86_64") : uts[f]);
+	}
+	put_le(hdr + DH_STATUS, o.flag, 4);
+	put_le(hdr + DH_BLOCK_SIZE, page, 4);
+	put_le(hdr + DH_SUB_HDR_SIZE, sub_blocks, 4);
+	put_le(hdr + DH_BITMAP_BLOCKS, bitmap_blocks, 4);
+	put_le(hdr + DH_MAX_MAPNR, MIN(max_mapnr, UINT32_MAX), 4);
+	put_le(hdr + DH_NR_CPUS, 1, 4);
+	{
+		uint8_t *sh = hdr + page;
+		uint64_t note_at = page + SH_SIZE;
+
+		put_le(sh + SH_VMCOREINFO, note_at + info_off, 8);
+		put_le(sh + SH_VMCOREINFO + 8, info_len, 8);
+		put_le(sh + SH_NOTE, note_at, 8);
+		put_le(sh + SH_NOTE + 8, note_len, 8);
+		put_le(sh + SH_MAX_MAPNR_64, max_mapnr, 8);
+		memcpy(sh + SH_SIZE, notes, note_len);
+	}
+	if ((st = kd_pwrite(&o, hdr, page * (1 + sub_blocks), 0)) ||
+	    (st = kd_pwrite(&o, bmp, 2 * bitmap_len, page * (1 + sub_blocks))))
+		return st;
+
+	/* The data after every descriptor, the shared zero page first. */
+	desc = malloc(ndumped ? ndumped * DESC_SIZE : 1);
+	if (!desc)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	o.off = desc_off + ndumped * DESC_SIZE;
+	if ((st = kd_page(&o, zero, page, zdesc)))
+		return st;
+	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++) {
+		const uint8_t *data;
+
+		if (!(bmp[bitmap_len + pfn / 8] & (1u << (pfn % 8))))
+			continue;
+		data = mem_page(&ref->mem, pfn * page, false, NULL);
+		if (!data || !memcmp(data, zero, page))
+			memcpy(desc + k * DESC_SIZE, zdesc, DESC_SIZE);
+		else if ((st = kd_page(&o, data, page, desc + k * DESC_SIZE)))
+			return st;
+		k++;
+	}
+	if ((st = kd_pwrite(&o, desc, ndumped * DESC_SIZE, desc_off)))
+		return st;
+	if (ftruncate(fd, (off_t)o.off))
+		return kho_error_errno(err, "sizing kdump image");
+	return KHO_OK;
+}
+
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path, bool lzo,
 				struct kho_error *err)
 {
@@ -44,6 +256,22 @@ enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path, bool lzo,
 	pid_t pid;
 	int fd, status;
 
+	if (ref->geo.page_size != 4096) {
+		snprintf(dump, sizeof(dump), "%s.tmp-kdump-XXXXXX", path);
+		fd = mkstemp(dump);
+		if (fd < 0)
+			return kho_error_errno(err, "%s", dump);
+		st = write_big_page_kdump(ref, fd, lzo, err);
+		if (!st && fchmod(fd, 0644))
+			st = kho_error_errno(err, "chmod");
+		if (close(fd) && !st)
+			st = kho_error_errno(err, "closing");
+		if (!st && rename(dump, path))
+			st = kho_error_errno(err, "renaming to %s", path);
+		if (st)
+			unlink(dump);
+		return st;
+	}
 	if (!find_makedumpfile(tool, sizeof(tool)))
 		return kho_error_set(err, KHO_ERR_NOTIMPL,
 				     "makedumpfile is not installed; no kdump image");

@@ -40,6 +40,9 @@ def same_tree(a, b):
     return all(same_tree(os.path.join(a, n), os.path.join(b, n)) for n in os.listdir(a))
 
 
+NOT_DUMPED = {"range-not-dumped", "radix-unreadable", "blob-unreadable", "dump-truncated"}
+
+
 def main():
     mkimage, kdump_cmp, specdir, out = sys.argv[1:5]
     shutil.rmtree(out, ignore_errors=True)
@@ -92,7 +95,12 @@ def main():
             check(r.returncode == 0, f"{name}: drgn: {r.stdout.strip()}")
 
         for kdump in (base + ".kdump", base + ".lzo.kdump"):
-            if os.path.exists(kdump):
+            if os.path.exists(kdump) and checks & NOT_DUMPED:
+                # The raw image holds the pages the kdump lacks on purpose
+                # (inspect_expect.py checks the verdict on them).
+                skip(f"{name}: {os.path.basename(kdump)} lacks pages the raw image has: "
+                     f"{sorted(checks & NOT_DUMPED)}")
+            elif os.path.exists(kdump):
                 r = run([kdump_cmp, kdump, base + ".raw", "0"])
                 check(r.returncode == 0, f"{name}: {r.stdout.strip()} {r.stderr.strip()}")
             elif "kdump" in open(spec).read().split("outputs", 1)[1].split("\n")[0]:
