@@ -70,7 +70,7 @@ PAGES = {
                      "reserve-mem trace 0x5000000 0x300000"]),
 }
 # Sub-nodes only a radix ABI (7.1+) has.
-V2_OPS = ["blob opaque raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc memfd 40"]
+V2_OPS = ["blob opaque raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc-blob memfd 40"]
 
 
 def luo_ops(abi, page):
