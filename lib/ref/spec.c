@@ -350,6 +350,13 @@ static enum kho_status d_reserve_mem(struct spec *s, int argc, char **argv)
 	       kho_ref_add_reserve_mem(s->ref, argv[1], start, size, s->err);
 }
 
+/*
+ * vmalloc-blob NAME PAGES [ORDER]: a sub-node whose blob is a bare struct
+ * kho_vmalloc. No released kernel (7.1-7.3) writes one: their chains live
+ * in memfd records (luo-memfd, luo-folio) and in the kho_test payload
+ * (blob NAME kho-test N). A hand-made fixture for the chain checks only;
+ * the old name "vmalloc" is refused, saying so.
+ */
 static enum kho_status d_vmalloc(struct spec *s, int argc, char **argv)
 {
 	unsigned pages, order = 0;
@@ -477,7 +484,7 @@ static const struct {
 	  "blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE | blob NAME kho-test NR_FOLIOS" },
 	{ "kexec-metadata", 1, 2, d_kexec_metadata, "kexec-metadata RELEASE COUNT|none" },
 	{ "reserve-mem", 3, 3, d_reserve_mem, "reserve-mem NAME START SIZE" },
-	{ "vmalloc", 2, 3, d_vmalloc, "vmalloc NAME PAGES [ORDER]" },
+	{ "vmalloc-blob", 2, 3, d_vmalloc, "vmalloc-blob NAME PAGES [ORDER]" },
 	{ "luo", 1, 2, d_luo, "luo v1|v5 [NUM]" },
 	{ "luo-session", 1, 1, d_luo_session, "luo-session NAME" },
 	{ "luo-memfd", 3, 5, d_luo_memfd, "luo-memfd SESSION TOKEN SIZE [POS [SEALS]]" },
@@ -529,6 +536,11 @@ static enum kho_status run_line(struct spec *s, char *line)
 					     directives[i].usage);
 		return directives[i].fn(s, argc, argv);
 	}
+	if (!strcmp(argv[0], "vmalloc"))
+		return kho_error_set(s->err, KHO_ERR_INVALID, "\"vmalloc\" is now \"vmalloc-blob\": "
+				     "no released kernel writes a bare kho_vmalloc sub-node (a "
+				     "kernel's chains are in luo-memfd folios and blob NAME "
+				     "kho-test N)");
 	return unknown_directive(s, argv[0]);
 }
 

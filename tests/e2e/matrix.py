@@ -70,14 +70,21 @@ PAGES = {
                      "reserve-mem trace 0x5000000 0x300000"]),
 }
 # Sub-nodes only a radix ABI (7.1+) has.
-V2_OPS = ["blob opaque raw 0x3000 0x5a", "kexec-metadata 7.0.0 2", "vmalloc memfd 40"]
+V2_OPS = ["blob opaque raw 0x3000 0x5a", "kexec-metadata 7.0.0 2"]
+# A bare kho_vmalloc sub-node: no released kernel writes one (issue 23),
+# so only the cells of the defects made on it get this hand-made fixture;
+# blob-vmalloc@kho-test and blob-key-start@kho-test-folio break the chain
+# a kernel writes (kho_test's folios_info).
+HAND_MADE = "blob-vmalloc blob-key-start blob-unreadable@chunk* blob-not-preserved@memfd"
+HAND_MADE_OPS = ["vmalloc-blob memfd 40"]
 
 
 def luo_ops(abi, page):
     """A live update as the ABI's kernel writes it (docs/luo.md): 7.1
     (kho-v3) luo-v1, 7.2+ (kho-v4) luo-v5; two sessions, memfds with
     folios of orders 0 to 3, a file of another handler, an FLB. The luo-*
-    defects run on it in place of the opaque raw blob of V2_OPS."""
+    defects and the clean cells run on it in place of the opaque raw blob
+    of V2_OPS."""
     v5 = abi in ("v4", "composite")
     ps = {"4k": 4096, "16k": 16384, "64k": 65536}[page]
     seals = " 0 12" if v5 else ""
@@ -94,6 +101,9 @@ VARIANTS = {
     "fdt-memory-map": ["length", "zero", "misaligned"],
     "fdt-subnode": ["no-size", "zero", "zero opaque"],
     "blob-not-preserved": ["", "memblock", "opaque", "kexec-metadata", "memfd"],
+    "blob-vmalloc": ["", "kho-test"],
+    "blob-key-start": ["", "kho-test-folio"],
+    "blob-unreadable": ["", "chunk memfd"],
     "blob-fdt": ["corrupt", "size", "corrupt memblock"],
     "radix-pointer": ["outside", "misaligned", "bit63"],
     "radix-loop": ["cycle", "shared"],
@@ -112,7 +122,7 @@ SUFFIX = {"raw": ".raw", "elf": ".elf", "kcore": ".kcore", "qemu": ".qemu",
           "kdump": ".kdump", "kdump-lzo": ".lzo.kdump", "kdump-excl": ".excl.kdump"}
 
 RADIX_ONLY = "radix-pointer* radix-loop* radix-key-width radix-depth"
-V2_BLOBS = "*opaque *kexec-metadata *memfd blob-kexec-metadata blob-vmalloc"
+V2_BLOBS = "*opaque *kexec-metadata *memfd blob-kexec-metadata blob-vmalloc* blob-key-start* blob-unreadable@chunk*"
 
 # (defect, abi, page, format) globs -> why the cell cannot exist. The
 # first matching row wins. "refused" rows are cells kho-mkimage must
@@ -141,7 +151,7 @@ NOT_APPLICABLE = [
      "no kho-v1 variant in defect.c yet"),
     ("v1-chunk v1-bitmap", "v2 v3 v4 composite", "*", "*",
      "refused: a radix ABI has no chunk list"),
-    ("handover-consumed", "v1-*", "*", "*",
+    ("handover-consumed*", "v1-*", "*", "*",
      "refused: a kexec-metadata blob (which counts the kexecs) is kho-v2+"),
     ("fdt-not-preserved", "v1-*", "*", "*",
      "refused: a kho-v1 FDT is not a key of its map (kho-abi.md §2: since 7.1)"),
@@ -205,11 +215,14 @@ def spec_text(defect, directive, abi, page):
         lines.append("defect " + directive)        # before the first operation
     lines += p["ram"] + p["scratch"] + [p["alloc"]]
     lines.append("outputs raw elf kcore qemu kdump kdump-lzo")
-    if defect.startswith("luo-") and abi in ("v3", "v4", "composite"):
+    # the clean cells too: a kernel's vmalloc chains are its memfds' folio arrays
+    if (defect.startswith("luo-") or defect == "clean") and abi in ("v3", "v4", "composite"):
         lines += p["ops"] + [o for o in V2_OPS if not o.startswith("blob opaque")] + \
             luo_ops(abi, page)
     else:
         lines += p["ops"] + ([] if abi.startswith("v1") else V2_OPS)
+        if not abi.startswith("v1") and match(HAND_MADE, defect):
+            lines += HAND_MADE_OPS
     if directive and not directive.startswith("radix-depth"):
         lines.append("defect " + directive)
     return "\n".join(lines) + "\n"

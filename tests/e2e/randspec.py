@@ -115,7 +115,7 @@ def spec_for(seed, defects):
         if r.random() < 0.6 or "memfd" in need or "vmalloc" in need:
             order = r.choice([0, 0, 1, 2])
             most = max(2, (ram - alloc) // ps // 4 >> order)
-            lines.append(f"vmalloc memfd {r.randrange(1, most) << order} {order}")
+            lines.append(f"vmalloc-blob memfd {r.randrange(1, most) << order} {order}")
     if directive and not directive.startswith("radix-depth"):
         lines.append("defect " + directive)
     return "\n".join(lines) + "\n", defect, abi, page

@@ -17,7 +17,7 @@
 static const char radix_base[] =
 	"abi kho-v3\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"
 	"folio 0x4000000 9\npages 0x4400 300\nluo v1\nluo-session a\nluo-memfd a 1 0x4000\n"
-	"luo-folio a 1 0 1\nblob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\nvmalloc vm 20\n";
+	"luo-folio a 1 0 1\nblob kho_test fdt kho-test-v1\nkexec-metadata 7.0.0 1\nvmalloc-blob vm 20\n";
 /* 7.2+: luo-v5 chains, one spanning two blocks (63 files a 4 KiB block). */
 static const char luo5_base[] =
 	"abi kho-v4\nram 0 256M\nscratch 0x1000000 0x1000000\nalloc 0x8000000 0x4000000\n"

@@ -67,7 +67,7 @@ START_TEST(clean_inspections_leave_err_alone)
 {
 	inspect_spec("abi kho-v3\nram 0 64M\nscratch 0x1000000 4M\nfolio 0x400000 0\n"
 		     "blob kho_test fdt kho-test-v1\nreserve-mem r 0xc00000 0x4000\n"
-		     "vmalloc vm 4\n", NULL);
+		     "vmalloc-blob vm 4\n", NULL);
 	inspect_spec("abi kho-v1\nv1-bitmap page\nram 0 64M\nscratch 0x1000000 4M\n"
 		     "folio 0x400000 0\nfolios 0x800000 1 8\n", NULL);
 	inspect_spec("abi kho-v1\nv1-bitmap 512\nram 0 64M\nscratch 0x1000000 4M\n"

@@ -477,7 +477,7 @@ START_TEST(vmalloc_full_chunk_ends_with_an_empty_one)
 	uint64_t chunk = 0, n = 0, entries = 0;
 
 	snprintf(text, sizeof(text), "abi kho-v4\nram 0 64M\nalloc 0x2000000 16M\n"
-		 "vmalloc v %u\n", runs[_i]);
+		 "vmalloc-blob v %u\n", runs[_i]);
 	ref = run(text);
 	for (size_t i = 0; i < ref->nblobs; i++)
 		if (!strcmp(ref->blobs[i].name, "v"))

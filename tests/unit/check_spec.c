@@ -86,7 +86,9 @@ START_TEST(errors_name_file_and_line)
 	expect_error("ram 0 16M\nblob a raw 10\nblob a raw 10\n", "t.spec:3:", "exists already");
 	expect_error("ram 0 18446744073709551615T\n", "t.spec:1:", "too large");
 	expect_error("ram 0 16M\nfolios 0xfffffffffffff000 0 3\n", "t.spec:2:", "past the end");
-	expect_error("ram 0 16M\nvmalloc v 3 1\n", "t.spec:2:", "not whole order-1 runs");
+	expect_error("ram 0 16M\nvmalloc-blob v 3 1\n", "t.spec:2:", "not whole order-1 runs");
+	/* no kernel writes a bare kho_vmalloc sub-node: the old name says so */
+	expect_error("ram 0 16M\nvmalloc v 3\n", "t.spec:2:", "no released kernel writes");
 	/* found by fuzz_spec: a zero stride divided by zero */
 	expect_error("#\nram 0 0 0x4000 00\n", "t.spec:2:", "overlap");
 	expect_error("ram 0 4K 3 0\n", "t.spec:1:", "overlap");
