@@ -20,6 +20,13 @@ rm -rf "$work" && mkdir -p "$work/o"
 
 expect_status 2 "no arguments" "$mk"
 grep -q "usage: kho-mkimage" "$work/err" && ok || fail "usage goes to stderr"
+printf 'ram 0 16M\nalloc 0x800000 1M\noutputs raw\nfolio 0x1000 0\n' >"$work/tiny0.spec"
+expect_status 2 "a spec without -o" "$mk" "$work/tiny0.spec"
+[ "$(wc -l <"$work/err")" = 1 ] && grep -q "^kho-mkimage: -o OUTDIR is missing" "$work/err" && ok ||
+	fail "a spec without -o: $(cat "$work/err")"
+expect_status 2 "-o without a spec" "$mk" -o "$work/o"
+[ "$(wc -l <"$work/err")" = 1 ] && grep -q "^kho-mkimage: no SPEC given" "$work/err" && ok ||
+	fail "-o without a spec: $(cat "$work/err")"
 expect_status 0 "--help" "$mk" --help
 expect_status 0 "--version" "$mk" --version
 expect_status 0 "--list-defects" "$mk" --list-defects

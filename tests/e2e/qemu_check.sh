@@ -133,6 +133,10 @@ leftovers "error stage"
 	ok || fail "text: $(cat "$work/out" "$work/err")"
 leftovers "text"
 
+# -V is the version, not the help
+"$qc" -V >"$work/out" 2>"$work/err"
+[ $? = 0 ] && grep -qx "kho-qemu-check [0-9][0-9.]*" "$work/out" && ok || fail "-V: $(cat "$work/out")"
+
 # a marker that never comes: exit 2, one line, within the timeout
 start=$(date +%s)
 # shellcheck disable=SC2046

@@ -218,8 +218,14 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!outdir || optind == argc) {
+	/* one line that says what is missing; the whole usage only for none */
+	if (optind == argc && !outdir) {
 		usage(stderr);
+		return 2;
+	}
+	if (!outdir || optind == argc) {
+		fprintf(stderr, "kho-mkimage: %s (kho-mkimage [OPTIONS] SPEC... -o OUTDIR)\n",
+			outdir ? "no SPEC given" : "-o OUTDIR is missing: where to write the images");
 		return 2;
 	}
 	if (make_dir(outdir)) {

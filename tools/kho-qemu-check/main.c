@@ -123,6 +123,7 @@ static void usage(FILE *f)
 "                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}\n"
 "  -p, --pretty        indented JSON\n"
 "  -h, --help\n"
+"  -V, --version\n"
 "\n"
 "Exit status (as kho-inspect verify): 0 every stage verified without a finding\n"
 "at or above error, 1 one had, 3 none had but one stage's handover could not be\n"
@@ -254,6 +255,7 @@ static int parse(int argc, char **argv, struct run *r)
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	int c;
@@ -261,7 +263,7 @@ static int parse(int argc, char **argv, struct run *r)
 
 	r->timeout = 60;
 	r->ext = "elf";
-	while ((c = getopt_long(argc, argv, "+I:jph", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+I:jphV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 		case 'f':
@@ -304,6 +306,7 @@ static int parse(int argc, char **argv, struct run *r)
 		case 'j': r->json = true; break;
 		case 'p': r->pretty = r->json = true; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': printf("kho-qemu-check %s\n", kho_version()); exit(0);
 		default: usage(stderr); return 2;
 		}
 	}
