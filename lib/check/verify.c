@@ -214,7 +214,7 @@ static enum kho_status inspect_consumed(struct kho_source *src, struct kho_inspe
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		struct kho_subtree *t = &in->ho.subtrees[i];
 
-		if (!strcmp(t->name, "kexec-metadata") || !strcmp(t->name, "memblock"))
+		if (kho_subtree_kept_when_consumed(t))
 			kho_subtree_decode(src, t);
 	}
 	/* the scratch areas are the live handover's to check (the same list) */

@@ -221,6 +221,11 @@ static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_
 	return true;
 }
 
+bool kho_subtree_kept_when_consumed(const struct kho_subtree *t)
+{
+	return !strcmp(t->name, "kexec-metadata") || !strcmp(t->name, "memblock");
+}
+
 void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 {
 	bool be = kho_source_big_endian(src), sized = t->size && !t->sized_by_decoder;

@@ -108,7 +108,7 @@ int cmd_extract(const struct options *o, struct kho_source *src, struct handover
 		if (!t->phys || !t->size || t->size > BLOB_MAX)
 			continue;
 		/* a consumed handover's other blobs were freed by the successor */
-		if (in->consumed && strcmp(t->name, "kexec-metadata") && strcmp(t->name, "memblock"))
+		if (in->consumed && !kho_subtree_kept_when_consumed(t))
 			continue;
 		buf = malloc(t->size);
 		if (!buf)

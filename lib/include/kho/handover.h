@@ -98,6 +98,9 @@ struct kho_subtree {
  * kho_handover_free() for each sub-node) releases them.
  */
 void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t);
+/* Whether a successor keeps @t's blob reserved once it has consumed the
+ * handover (7.2/7.3: kexec-metadata and memblock); the others are freed. */
+bool kho_subtree_kept_when_consumed(const struct kho_subtree *t);
 void kho_subtree_free(struct kho_subtree *t);
 
 /* What stops (or mars) a walk of a struct kho_vmalloc's chunk chain. */
