@@ -3,6 +3,7 @@
 # JSON errors, -W/-E/--fail-on/--strict, the commands' basic shapes.
 #   inspect_cli.sh KHO_MKIMAGE KHO_INSPECT SPECDIR WORKDIR
 mk=$1 ki=$2 specs=$3 work=$4
+here=$(cd "$(dirname "$0")" && pwd)
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
@@ -141,22 +142,14 @@ head -c 1048576 /dev/zero >"$work/zeros.raw"
 expect 2 "no KHO FDT" "$ki" verify "$work/zeros.raw"
 grep -q "no KHO FDT found" "$work/err" && ok || fail "no-FDT reason: $(cat "$work/err")"
 # An unknown ABI fails closed: kho-v3 becomes kho-v9 in place.
-python3 - "$clean" "$work/v9.elf" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(data.replace(b"kho-v3\0", b"kho-v9\0"))
-PY
+"$here/sparse_replace.py" "$clean" "$work/v9.elf" 'b"kho-v3\0"' 'b"kho-v9\0"' || exit 1
 expect 2 "unknown ABI" "$ki" verify "$work/v9.elf"
 grep -q "unsupported KHO ABI \"kho-v9\"" "$work/err" && ok || fail "ABI reason: $(cat "$work/err")"
 one_line_err "unknown ABI"
 # So does a composite string with a component nobody knows (same length).
 "$mk" -q -o "$work" "$specs/defect-fdt-compatible@composite.spec" || exit 1
-python3 - "$work/defect-fdt-compatible@composite.elf" "$work/v4x.elf" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-assert b"kho-v4;radix-v1;vmalloc-v1\0" in data
-open(sys.argv[2], "wb").write(data.replace(b"radix-v1;vmalloc-v1\0", b"radix-v9;vmalloc-v7\0"))
-PY
+"$here/sparse_replace.py" "$work/defect-fdt-compatible@composite.elf" "$work/v4x.elf" \
+	'b"kho-v4;radix-v1;vmalloc-v1\0"' 'b"kho-v4;radix-v9;vmalloc-v7\0"' || exit 1
 expect 2 "unknown composite component" "$ki" verify "$work/v4x.elf"
 grep -q "unknown component \"radix-v9\"" "$work/err" && ok || fail "component reason: $(cat "$work/err")"
 expect 2 "bad option" "$ki" --frobnicate "$clean"
@@ -177,17 +170,9 @@ grep -q "^kho-inspect: $specs/demo.spec: " "$work/err" && ok ||
 	fail "--fdt-file error names the dump: $(cat "$work/err")"
 # hostile bytes in FDT names never reach the terminal raw: a control byte in
 # a property name (in the strings block) prints as \xNN
-python3 - "$work/clean-v3-4k.raw" "$work/ctl.raw" <<'PY'
-import struct, sys
-data = bytearray(open(sys.argv[1], "rb").read())
-for page in range(0, len(data), 4096):
-    if data[page:page + 4] == bytes.fromhex("d00dfeed"):
-        strings = page + struct.unpack_from(">I", data, page + 12)[0]
-        at = data.index(b"blob-size\0", strings)
-        data[at + 6] = 0x15            # blob-s\x15ze
-        break
-open(sys.argv[2], "wb").write(data)
-PY
+# (the name is in the FDT's strings block only)
+"$here/sparse_replace.py" "$work/clean-v3-4k.raw" "$work/ctl.raw" \
+	'b"blob-size\0"' 'b"blob-s\x15ze\0"' || exit 1
 expect 0 "fdt with a control byte in a property name" "$ki" fdt "$work/ctl.raw"
 grep -q 'blob-s\\x15ze = ' "$work/out" && ! LC_ALL=C grep -q "$(printf '\025')" "$work/out" && ok ||
 	fail "fdt: a control byte reached the output raw: $(grep blob-s "$work/out" | od -c | head -3)"

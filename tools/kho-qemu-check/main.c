@@ -37,6 +37,7 @@
 #include "gdb.h"
 #include "kho/kho.h"
 #include "qmp.h"
+#include "sparse.h"
 #include "symbols.h"
 
 #define MAX_STAGES 32
@@ -109,8 +110,9 @@ static void usage(FILE *f)
 "  -I, --inspect ARGS  arguments for kho-inspect (repeatable; words split at\n"
 "                      spaces), e.g. -I '--scratch-array 0x3fb0000,0x20'\n"
 "  --diff              compare consecutive stages (kho-inspect diff)\n"
-"  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1) and the\n"
-"                      serial console as DIR/console.log (DIR is created)\n"
+"  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1; sparse:\n"
+"                      zero pages take no disk) and the serial console as\n"
+"                      DIR/console.log (DIR is created)\n"
 "  --console FILE      write the guest's serial console to FILE\n"
 "  --dump-format FMT   dump-guest-memory's format: elf (default), kdump-zlib,\n"
 "                      kdump-lzo, kdump-snappy, kdump-raw-zlib, ... (as QEMU\n"
@@ -712,6 +714,9 @@ static int stage(struct run *r, const char *at)
 		if (!x)
 			return fail(r, "dump-guest-memory: %s", why);
 		json_decref(x);
+		/* kept dumps (--keep) take the disk their data takes */
+		if (sparse_punch_zeros(dump))
+			return fail(r, "%s: %s", dump, strerror(errno));
 	}
 	r->nstages++;
 	args[n++] = "verify";

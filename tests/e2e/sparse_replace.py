@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""sparse_replace.py SRC DST OLD NEW: copy SRC to DST keeping its holes,
+then replace every OLD with NEW (Python bytes literals of one length) in
+DST's data. A test image can be a 4 GiB sparse file with a few MiB of data:
+reading it whole and writing it back would put 4 GiB on disk."""
+import ast
+import os
+import shutil
+import subprocess
+import sys
+
+CHUNK = 1 << 20
+
+
+def extents(fd):
+    """(start, end) of each data extent of fd."""
+    end = os.fstat(fd).st_size
+    pos = 0
+    while pos < end:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError:
+            return
+        stop = os.lseek(fd, start, os.SEEK_HOLE)
+        yield start, stop
+        pos = stop
+
+
+def replace(path, old, new):
+    assert len(old) == len(new) and old
+    hits = []
+    with open(path, "r+b") as f:
+        fd = f.fileno()
+        for start, stop in list(extents(fd)):
+            pos = start
+            while pos < stop:
+                n = min(CHUNK + len(old) - 1, stop - pos)
+                data = os.pread(fd, n, pos)
+                at = data.find(old)
+                while at >= 0:
+                    hits.append(pos + at)
+                    at = data.find(old, at + 1)
+                pos += CHUNK
+        for at in sorted(set(hits)):
+            os.pwrite(fd, new, at)
+    return len(set(hits))
+
+
+def copy(src, dst):
+    """copy src to dst; zero blocks take no disk in dst"""
+    if shutil.which("cp"):
+        subprocess.run(["cp", "--sparse=always", src, dst], check=True)
+    else:
+        shutil.copyfile(src, dst)
+
+
+def main():
+    src, dst, old, new = sys.argv[1:5]
+    old, new = ast.literal_eval(old), ast.literal_eval(new)
+    copy(src, dst)
+    if not replace(dst, old, new):
+        sys.exit(f"sparse_replace.py: {old!r} not in {src}")
+
+
+if __name__ == "__main__":
+    main()
