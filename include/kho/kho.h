@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libkho: everything public, in data-flow order: open a source, run a
- * report, read the verdict through accessors. No struct of the verifier
+ * report, read the verdict through accessors, or open a model of the
+ * dump's handovers (kho/model.h). No struct of the verifier
  * is public. The reference implementation (generator, spec language,
  * writers) is libkho-ref: kho/ref.h. */
 #ifndef KHO_KHO_H
@@ -12,6 +13,7 @@
 #include "kho/check.h"
 #include "kho/source.h"
 #include "kho/report.h"
+#include "kho/model.h"
 
 #define KHO_VERSION_STRING "0.2.0"   /* the headers' version */
 

@@ -174,7 +174,7 @@ static int emit(const struct options *o, const char *file, const char *title,
 	return rc;
 }
 
-int cmd_fdt(const struct options *o, struct kho_source *src, struct handover_result *h,
+int cmd_fdt(const struct options *o, struct kho_source *src, struct kho_session_handover *h,
 	    size_t n)
 {
 	bool be = kho_source_big_endian(src);

@@ -28,13 +28,6 @@ struct options {
 	uint64_t whatis;       /* whatis ADDR */
 };
 
-/* One inspected handover. */
-struct handover_result {
-	struct kho_inspection in;
-	const char *found_by;
-	struct kho_source *src;   /* the dump it was read from */
-};
-
 /* The whole command line: what main() runs. returns: the exit status. */
 int kho_inspect_main(int argc, char **argv);
 /* A fatal error: one line on stderr (and {"error"} under --json). returns: 2. */
@@ -44,7 +37,7 @@ int inspect_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct json_t;
 int cmd_expect(const struct options *o, struct json_t *doc);
 /* fdt: each FDT as DTS, on stdout or with -o DIR one file dtc reads each. */
-int cmd_fdt(const struct options *o, struct kho_source *src, struct handover_result *h,
+int cmd_fdt(const struct options *o, struct kho_source *src, struct kho_session_handover *h,
 	    size_t n);
 /* -o DIR, made if missing (not its parents). returns: 0 or 2 after saying why. */
 int make_out_dir(const char *dir);
@@ -54,7 +47,7 @@ int write_out_file(const char *dir, const char *name, const void *buf, size_t le
 /* A sub-node name made safe as a file name, then @ext. */
 void out_file_name(const char *name, const char *ext, char *out, size_t len);
 int cmd_extract(const struct options *o, struct kho_source *src,
-		struct handover_result *h);
+		struct kho_session_handover *h);
 int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	     const struct kho_inspection *b);
 /* diff: the FDTs' compatible and sub-nodes that differ. returns: how many. */
@@ -62,7 +55,7 @@ size_t diff_fdt(const struct kho_handover *a, const struct kho_handover *b);
 /* diff: LUO sessions and files of one dump only, or changed. returns: how many. */
 size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom);
 /* whatis: what the dump and each handover say about address @a. */
-void print_whatis(struct kho_source *src, const struct handover_result *hs, size_t n,
+void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
 		  uint64_t a);
 /* extract: each LUO memfd as DIR/luo/SESSION/TOKEN.memfd. returns: 0 or 2. */
 int extract_luo(const struct options *o, struct kho_source *src,

@@ -633,7 +633,7 @@ static void print_blob(const struct kho_subtree *t)
 	}
 }
 
-static void print_handover(const struct options *o, struct handover_result *h, bool verify)
+static void print_handover(const struct options *o, struct kho_session_handover *h, bool verify)
 {
 	const struct kho_inspection *in = &h->in;
 	const struct kho_map_stats *s = &in->stats;
@@ -791,51 +791,59 @@ static void print_tree(const struct kho_inspection *in)
 	pr_obj_close();
 }
 
-static void pr_self(enum kho_self self, const char *fmt)
+static void pr_self(int self, const char *fmt)
 {
-	if (self == KHO_SELF_UNKNOWN) {
+	if (self < 0) {
 		pr_null("self_preserved");
 		pr_text(fmt, "?");
 	} else {
-		pr_bool("self_preserved", fmt, self == KHO_SELF_YES);
+		pr_bool("self_preserved", fmt, self);
 	}
 }
 
 /* Every candidate and why it was or was not inspected: a table for scan,
- * a line each in reports (only when there is a choice to explain). */
-static void print_candidates(const struct kho_candidate *c, size_t n, bool table,
-			     bool headings)
+ * a line each in reports (only when there is a choice to explain). Read
+ * through the public model, as a debugger's plugin reads it. */
+static void print_candidates(const struct kho_model *m, bool table, bool headings)
 {
+	size_t n = kho_model_candidates(m);
+
 	pr_arr_open("candidates");
 	if (table && headings)
 		pr_text("%-18s %-6s %-8s %-9s %s\n", "PHYS", "SIZE", "OWN-KEY", "INSPECTED",
 			"COMPATIBLE");
 	for (size_t i = 0; i < n; i++) {
+		uint64_t phys = kho_model_candidate_phys(m, i);
+		unsigned f = kho_model_candidate_flags(m, i);
+		const char *compat = kho_model_candidate_compatible(m, i);
+		const char *why = kho_model_candidate_why(m, i);
+		bool inspected = f & KHO_CANDIDATE_CHOSEN;
+
 		pr_obj_open(NULL);
 		if (table) {
-			pr_hex("phys", "0x%-16llx", c[i].phys);
-			pr_hex("size", " %-6llu", c[i].size);
-			pr_self(c[i].self_preserved, " %-8s");
-			pr_bool("inspected", " %-9s", c[i].inspect);
-			pr_bool("damaged", NULL, c[i].damaged);
-			pr_str("compatible", " %s", c[i].compatible);
-			pr_str("why", " (%s)\n", c[i].why);
-		} else if (c[i].phys == KHO_FDT_PHYS_UNKNOWN) {
+			pr_hex("phys", "0x%-16llx", phys);
+			pr_hex("size", " %-6llu", kho_model_candidate_size(m, i));
+			pr_self(kho_model_candidate_self_preserved(m, i), " %-8s");
+			pr_bool("inspected", " %-9s", inspected);
+			pr_bool("damaged", NULL, f & KHO_CANDIDATE_DAMAGED);
+			pr_str("compatible", " %s", compat);
+			pr_str("why", " (%s)\n", why);
+		} else if (phys == KHO_MODEL_PHYS_UNKNOWN) {
 			pr_null("phys");   /* --fdt-file without --fdt */
 			pr_text("candidate    (address unknown)");
 		} else {
-			pr_hex("phys", "candidate    0x%llx", c[i].phys);
+			pr_hex("phys", "candidate    0x%llx", phys);
 		}
 		if (!table) {
-			pr_hex("size", NULL, c[i].size);
-			pr_str("compatible", " %s", *c[i].compatible ? c[i].compatible :
-			       c[i].phys == KHO_FDT_PHYS_UNKNOWN ? "(from --fdt-file)" :
+			pr_hex("size", NULL, kho_model_candidate_size(m, i));
+			pr_str("compatible", " %s", *compat ? compat :
+			       phys == KHO_MODEL_PHYS_UNKNOWN ? "(from --fdt-file)" :
 			       "(no KHO FDT)");
-			pr_self(c[i].self_preserved, NULL);
-			pr_bool("inspected", NULL, c[i].inspect);
-			pr_bool("possibly_overwritten", NULL, c[i].possibly_overwritten);
-			pr_bool("damaged", NULL, c[i].damaged);
-			pr_str("why", c[i].inspect ? ": inspected, %s\n" : ": %s\n", c[i].why);
+			pr_self(kho_model_candidate_self_preserved(m, i), NULL);
+			pr_bool("inspected", NULL, inspected);
+			pr_bool("possibly_overwritten", NULL, f & KHO_CANDIDATE_OVERWRITTEN);
+			pr_bool("damaged", NULL, f & KHO_CANDIDATE_DAMAGED);
+			pr_str("why", inspected ? ": inspected, %s\n" : ": %s\n", why);
 		}
 		pr_obj_close();
 	}
@@ -858,270 +866,42 @@ static size_t count_unread(const struct options *o, const struct kho_findings *f
 }
 
 /*
- * One dump, opened and inspected: the candidates (scanned, or named by
- * the user or the kernel), the library's choice among them (kho_select),
- * kho_inspect() of each chosen FDT. returns: 0, or 2 after saying why.
+ * One dump, opened and inspected: the library's discovery session
+ * (kho/session.h) behind the public model, with every option of the
+ * command line. returns: 0 with *@m, or 2 after saying why.
  */
-struct session {
-	const char *path;
-	struct kho_source *src;
-	struct kho_candidate *cands;
-	size_t ncands;
-	size_t *order;                 /* indices of the inspected candidates */
-	struct kho_findings top;       /* findings about no one handover */
-	struct handover_result *hs;
-	size_t nh;
-	const char *page_size_from;    /* NULL: the dump or --page-size said it */
-	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
-};
-
-static void close_session(struct session *s)
-{
-	for (size_t i = 0; s->hs && i < s->nh; i++)
-		kho_inspection_free(&s->hs[i].in);
-	free(s->hs);
-	free(s->cands);
-	free(s->order);
-	kho_findings_free(&s->top);
-	kho_source_close(s->src);
-	memset(s, 0, sizeof(*s));
-}
-
-/* The candidates when something named the handover: it, and the
- * incoming one --vmlinux found in kho_in. */
-/*
- * An error while inspecting @path: it names @path unless it is about
- * another file the user gave (--vmlinux, --dtb, --fdt-file), whose
- * messages start with that file's name.
- */
-static int fail_in(const char *path, const struct options *o, const char *msg)
-{
-	const char *other[] = { o->vmlinux, o->dtb, o->fdt_file };
-
-	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
-		if (other[i] && !strncmp(msg, other[i], strlen(other[i])) &&
-		    msg[strlen(other[i])] == ':')
-			return inspect_fail("%s", msg);
-	return inspect_fail("%s: %s", path, msg);
-}
-
-/*
- * --fdt ADDR names a page the user believes holds the FDT: one that does
- * not start with the FDT magic is a mistake in the command line, not a
- * finding about the dump. An unreadable page is kho_inspect()'s to report.
- */
-static int check_named_fdt(struct session *s, uint64_t phys)
-{
-	struct kho_error err = { 0 };
-	uint8_t magic[4];
-
-	if (phys == KHO_FDT_PHYS_UNKNOWN || kho_source_read(s->src, phys, magic, 4, &err))
-		return 0;
-	if (magic[0] == 0xd0 && magic[1] == 0x0d && magic[2] == 0xfe && magic[3] == 0xed)
-		return 0;
-	return inspect_fail("%s: --fdt 0x%llx: no FDT there (it starts %02x %02x %02x %02x, an FDT "
-		    "d0 0d fe ed); kho-inspect scan %s lists the KHO FDTs", s->path, HEX(phys),
-		    magic[0], magic[1], magic[2], magic[3], s->path);
-}
-
-static int told_candidates(struct session *s, uint64_t chosen, uint64_t incoming)
-{
-	struct kho_error err = { 0 };
-
-	s->cands = calloc(2, sizeof(*s->cands));
-	if (!s->cands)
-		return inspect_fail("out of memory");
-	/* An unreadable page is kho_inspect()'s to report. */
-	if (chosen == KHO_FDT_PHYS_UNKNOWN)
-		s->cands[s->ncands++] = (struct kho_candidate){ .phys = chosen,
-								.self_preserved = KHO_SELF_UNKNOWN };
-	else
-		kho_candidate_at(s->src, chosen, &s->cands[s->ncands++], &err);
-	if (incoming && incoming != chosen)
-		kho_candidate_at(s->src, incoming, &s->cands[s->ncands++], &err);
-	return 0;
-}
-
-/*
- * 7.3+ with the incoming tree known: the other KHO FDTs in the dump too,
- * so that kho_select() can say which stale ones the incoming kernel's
- * extended scratch may have overwritten.
- */
-static int stale_candidates(struct session *s, struct progress *p)
-{
-	struct kho_candidate *found = NULL, *all;
-	struct kho_error err = { 0 };
-	size_t nfound = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	if (kho_scan(s->src, &found, &nfound, on_progress, p, &err))
-		return inspect_fail("%s: %s", s->path, err.msg);
-	if (p->shown)
-		fprintf(stderr, "\r%60s\r", "");
-	all = realloc(s->cands, (s->ncands + nfound) * sizeof(*all));
-	if (!all) {
-		free(found);
-		return inspect_fail("out of memory");
-	}
-	s->cands = all;
-	for (size_t i = 0; i < nfound; i++) {
-		bool known = false;
-
-		for (size_t k = 0; k < s->ncands && !known; k++)
-			known = s->cands[k].phys == found[i].phys;
-		if (!known)
-			s->cands[s->ncands++] = found[i];
-	}
-	free(found);
-	return 0;
-}
-
-/*
- * The dump does not say its page size: use the one its handover reads
- * consistently with (kho_detect_page_size), reopening the dump with it.
- * returns: 0, or 2 after saying why.
- */
-static int detect_page_size(const struct options *o, const char *path, struct session *s)
-{
-	struct kho_source_opts so = o->src;
-	struct kho_error err = { 0 };
-	uint64_t sizes[3];
-	size_t n;
-
-	if (kho_detect_page_size(path, &o->src, o->have_fdt ? o->fdt : 0, sizes, &n, &err))
-		return inspect_fail("%s", err.msg);
-	if (n > 1)
-		return inspect_fail("%s: the dump does not record its page size, and its handover reads "
-			    "consistently with %llu and %llu bytes: give --page-size", path,
-			    HEX(sizes[0]), HEX(sizes[1]));
-	s->page_size_from = n ? "detected" : "assumed";
-	if (!n || sizes[0] == kho_source_page_size(s->src))
-		return 0;
-	kho_source_close(s->src);
-	so.page_size = sizes[0];
-	if (kho_source_open(path, &so, &s->src, &err))
-		return inspect_fail("%s", err.msg);
-	return 0;
-}
-
-/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
-static int check_kernel_trees(struct session *s)
-{
-	struct kho_inspection **in = calloc(s->nh ? s->nh : 1, sizeof(*in));
-
-	if (!in)
-		return inspect_fail("out of memory");
-	for (size_t i = 0; i < s->nh; i++)
-		in[i] = &s->hs[i].in;
-	kho_check_kernel_trees(&s->boot, in, s->nh, &s->top);
-	free(in);
-	return 0;
-}
-
 static int open_session(const struct options *o, const char *path, bool scan_only,
-			struct session *s)
+			struct kho_model **m)
 {
 	struct kho_error err = { 0 };
 	struct progress p = { .mode = o->progress };
-	/* An FDT from a file is inspected without an address unless --fdt gives it. */
-	struct kho_select_opts so = {
-		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
-		.all = o->all,
+	struct kho_session_opts so = {
+		.path = path, .src_opts = &o->src,
+		.have_fdt = o->have_fdt, .fdt = o->fdt, .fdt_file = o->fdt_file,
+		.vmlinux = o->vmlinux, .dtb = o->dtb,
+		.have_boot_params = o->have_boot_params, .boot_params = o->boot_params,
+		.all = o->all, .scan_only = scan_only,
+		.scratch = o->scratch, .nscratch = o->nscratch,
+		.arrays = o->arrays, .narrays = o->narrays,
+		.overrides = o->overrides, .noverrides = o->noverrides,
+		.max_order = o->max_order, .has_max_order = o->has_max_order,
+		/* Only listing them needs the runs or the whole union stored. */
+		.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
+			     !strcmp(o->command, "extract") || o->with_ranges ||
+			     !strcmp(o->command, "diff"),
+		.keep_spans = o->merge || !strcmp(o->command, "diff"),
+		.progress = on_progress, .progress_ctx = &p,
 	};
-	struct kho_scratch_area arrays[9];
-	size_t narrays = o->narrays;
-	struct kho_boot_info *bi = &s->boot;
-	const char *told = o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
-			   o->have_boot_params ? "--boot-params" : NULL;
 
-	memset(s, 0, sizeof(*s));
-	s->path = path;
-	kho_findings_init(&s->top);
-	for (size_t i = 0; i < o->noverrides; i++)
-		kho_findings_set_severity(&s->top, o->overrides[i].check, o->overrides[i].severity);
-	memcpy(arrays, o->arrays, sizeof(o->arrays));
-	if (kho_source_open(path, &o->src, &s->src, &err))
-		return inspect_fail("%s", err.msg);
-	if (kho_source_page_size_assumed(s->src) && !scan_only &&
-	    detect_page_size(o, path, s))
-		return 2;
-	kho_check_dump(s->src, &s->top);
-	if (told) {
-		/* The kernel was told, or keeps, where its handover is. */
-		enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, bi, &err) :
-				     o->dtb ? kho_find_dtb(o->dtb, bi, &err) :
-				     kho_find_boot_params(s->src, o->boot_params, bi, &err);
-
-		if (st)
-			return fail_in(path, o, err.msg);
-		so.chosen = bi->fdt;
-		if (bi->scratch && bi->scratch_bytes)
-			arrays[narrays++] = (struct kho_scratch_area){ bi->scratch, bi->scratch_bytes };
-	}
-	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
-	if (so.chosen_by) {
-		if (told_candidates(s, so.chosen, bi->incoming_fdt) ||
-		    (o->have_fdt && !told && !o->fdt_file && check_named_fdt(s, so.chosen)))
-			return 2;
-		so.incoming_fdt = bi->incoming_fdt;
-		so.incoming_tree = bi->trees_known ? bi->in_tree : 0;
-		if (so.incoming_fdt && so.incoming_tree && stale_candidates(s, &p))
-			return 2;
-	} else {
-		clock_gettime(CLOCK_MONOTONIC, &p.start);
-		if (kho_scan(s->src, &s->cands, &s->ncands, on_progress, &p, &err))
-			return inspect_fail("%s: %s", path, err.msg);
-		if (p.shown)
-			fprintf(stderr, "\r%60s\r", "");
-	}
-	s->order = calloc(s->ncands ? s->ncands : 1, sizeof(*s->order));
-	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
-	if (!s->order || !s->hs || s->top.oom)
-		return inspect_fail("out of memory");
-	if (kho_select(s->src, s->cands, s->ncands, &so, &s->top, s->order, &s->nh, &err))
-		return inspect_fail("%s: %s", path, err.msg);
-	if (scan_only)
-		return 0;
-	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed"))
-		return inspect_fail("%s: the dump does not record its page size and no KHO page size "
-			    "(4, 16 or 64 KiB) reads its handover without structural errors: "
-			    "give --page-size", path);
-	if (!s->ncands) {
-		uint64_t size, cut;
-
-		if (kho_source_truncated(s->src, &size, &cut) && cut != UINT64_MAX)
-			return inspect_fail("%s: no KHO FDT found before the file is cut short (memory "
-				    "from 0x%llx on is not in it); try --fdt ADDR", path, HEX(cut));
-		return inspect_fail("%s: no KHO FDT found (a page-aligned FDT with compatible "
-			    "\"kho-v...\"); try --fdt ADDR", path);
-	}
-	for (size_t i = 0; i < s->nh; i++) {
-		struct kho_verify_opts vo = {
-			.max_order = o->max_order, .has_max_order = o->has_max_order,
-			.overrides = o->overrides,
-			.noverrides = o->noverrides, .scratch = o->scratch, .nscratch = o->nscratch,
-			.scratch_arrays = arrays, .nscratch_arrays = narrays,
-			.fdt_file = o->fdt_file,
-			/* Only listing them needs the runs or the whole union stored. */
-			.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
-				     !strcmp(o->command, "extract") || o->with_ranges ||
-				     !strcmp(o->command, "diff"),
-			.keep_spans = o->merge || !strcmp(o->command, "diff"),
-		};
-
-		vo.consumed = s->cands[s->order[i]].consumed;
-		s->hs[i].found_by = so.chosen_by ? so.chosen_by : "scan";
-		s->hs[i].src = s->src;
-		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, &err))
-			return fail_in(path, o, err.msg);
-	}
-	if (o->vmlinux)
-		return check_kernel_trees(s);
-	return 0;
+	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	*m = kho_model_open_session(&so, &err);
+	if (p.shown)
+		fprintf(stderr, "\r%60s\r", "");
+	return *m ? 0 : inspect_fail("%s", err.msg);
 }
 
 /* Text only: what to run next about the most severe finding. */
-static void print_next_step(const struct session *s)
+static void print_next_step(const struct kho_session *s)
 {
 	const struct kho_finding *worst = NULL;
 
@@ -1138,8 +918,9 @@ static void print_next_step(const struct session *s)
 
 /* The report of @s: printed, or with --expect built as a JSON document
  * and compared (cmd_expect). returns: the exit status. */
-static int print_report(const struct options *o, struct session *s)
+static int print_report(const struct options *o, struct kho_model *m)
 {
+	struct kho_session *s = kho_model_session(m);
 	bool verify = !strcmp(o->command, "verify");
 	size_t counts[4] = { 0 }, c[4], unread = 0;
 
@@ -1182,7 +963,7 @@ static int print_report(const struct options *o, struct session *s)
 		counts[k] += c[k];
 	/* Why each candidate was or was not inspected, when there was a choice. */
 	if (s->ncands > 1 || pr_is_json())
-		print_candidates(s->cands, s->ncands, false, true);
+		print_candidates(m, false, true);
 	pr_obj_open("summary");
 	pr_u64("error", counts[KHO_SEV_ERROR] == 1 ? "verdict      %llu error" :
 	       "verdict      %llu errors", counts[KHO_SEV_ERROR]);
@@ -1293,8 +1074,9 @@ int kho_inspect_main(int argc, char **argv)
  * the same page), else B's first. One B consumed has no keys to compare:
  * said, and exit 3 (not comparable), never a comparison with another.
  */
-static int diff_sessions(const struct options *o, struct session *a, struct session *b)
+static int diff_sessions(const struct options *o, struct kho_model *ma, struct kho_model *mb)
 {
+	const struct kho_session *a = kho_model_session(ma), *b = kho_model_session(mb);
 	const struct kho_inspection *x = &a->hs[0].in, *y = &b->hs[0].in;
 
 	for (size_t i = 0; i < b->nh; i++)
@@ -1313,7 +1095,7 @@ static int diff_sessions(const struct options *o, struct session *a, struct sess
 
 /* extract -o DIR: the first handover into DIR, every other one inspected
  * into DIR/handover-0xPHYS (a consumed one: its FDT and kept blobs). */
-static int extract_all(const struct options *po, struct session *a)
+static int extract_all(const struct options *po, struct kho_session *a)
 {
 	char dir[4096];
 	int rc = 0;
@@ -1338,36 +1120,41 @@ static int extract_all(const struct options *po, struct session *a)
 static int run(const struct options *po)
 {
 	struct options o = *po;
-	struct session a, b;
+	struct kho_model *ma, *mb;
+	struct kho_session *a;
 	int rc;
 
 	if (!strcmp(o.command, "diff")) {
-		rc = open_session(&o, o.dump, false, &a);
+		rc = open_session(&o, o.dump, false, &ma);
 		if (!rc) {
-			rc = open_session(&o, o.dump_b, false, &b);
+			rc = open_session(&o, o.dump_b, false, &mb);
 			if (!rc)
-				rc = diff_sessions(&o, &a, &b);
-			close_session(&b);
+				rc = diff_sessions(&o, ma, mb);
+			kho_model_close(mb);
 		}
-		close_session(&a);
+		kho_model_close(ma);
 		return rc;
 	}
-	rc = open_session(&o, o.dump, !strcmp(o.command, "scan"), &a);
-	if (!rc && !strcmp(o.command, "scan")) {
+	rc = open_session(&o, o.dump, !strcmp(o.command, "scan"), &ma);
+	if (rc)
+		return rc;
+	a = kho_model_session(ma);
+	if (!strcmp(o.command, "scan")) {
 		pr_init(o.json, o.pretty, stdout);
 		pr_mute(o.no_headings);
-		print_source(&o, a.src, a.page_size_from);
+		print_source(&o, kho_model_source(ma), kho_model_page_size_from(ma));
 		pr_mute(false);
-		print_candidates(a.cands, a.ncands, true, !o.no_headings);
-		rc = pr_finish() ? 2 : a.ncands ? 0 : inspect_fail("%s: no KHO FDT found", o.dump);
-	} else if (!rc && !strcmp(o.command, "fdt")) {
-		rc = cmd_fdt(&o, a.src, a.hs, a.nh);
-	} else if (!rc && !strcmp(o.command, "extract")) {
-		rc = extract_all(&o, &a);
-	} else if (!rc) {
-		rc = print_report(&o, &a);
+		print_candidates(ma, true, !o.no_headings);
+		rc = pr_finish() ? 2 : kho_model_candidates(ma) ? 0 :
+		     inspect_fail("%s: no KHO FDT found", o.dump);
+	} else if (!strcmp(o.command, "fdt")) {
+		rc = cmd_fdt(&o, a->src, a->hs, a->nh);
+	} else if (!strcmp(o.command, "extract")) {
+		rc = extract_all(&o, a);
+	} else {
+		rc = print_report(&o, ma);
 	}
 	report_memory();
-	close_session(&a);
+	kho_model_close(ma);
 	return rc;
 }

@@ -80,7 +80,7 @@ static void handover(struct kho_source *src, const struct kho_inspection *in, ui
 	owners_free(&o);
 }
 
-void print_whatis(struct kho_source *src, const struct handover_result *hs, size_t n,
+void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
 		  uint64_t a)
 {
 	static const char *const state[] = {

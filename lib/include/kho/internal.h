@@ -11,5 +11,6 @@
 #include "kho/map.h"
 #include "kho/luo.h"
 #include "kho/verify.h"
+#include "kho/session.h"
 
 #endif

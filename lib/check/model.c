@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kho_model (include/kho/model.h): the discovery session behind an opaque
+ * handle, and accessors. This file and report.c are the only readers of
+ * struct kho_inspection behind the public API, so a reshaping of it is
+ * answered here.
+ */
+#include "kho/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kho/kho.h"
+#include "kho/session.h"
+#include "../util/util.h"
+
+struct kho_model {
+	struct kho_session s;
+	struct kho_source_opts src_opts;
+	struct kho_scratch_area *scratch, *arrays;
+};
+
+/*
+ * The caller's options as this library knows them: a shorter struct (an
+ * older caller) is padded with zeros; a longer one (a newer caller) is
+ * refused when a member this library does not know is set.
+ */
+static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_model_opts *out,
+				 struct kho_error *err)
+{
+	const unsigned char *tail;
+
+	memset(out, 0, sizeof(*out));
+	if (!in)
+		return KHO_OK;
+	if (in->size < sizeof(in->size))
+		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: size %zu is too small",
+				     in->size);
+	memcpy(out, in, MIN(in->size, sizeof(*out)));
+	tail = (const unsigned char *)in + sizeof(*out);
+	for (size_t i = sizeof(*out); i < in->size; i++, tail++)
+		if (*tail)
+			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: member at offset "
+					     "%zu is newer than this libkho (%s)", i, kho_version());
+	out->size = sizeof(*out);
+	return KHO_OK;
+}
+
+static struct kho_scratch_area *pairs(const uint64_t *v, size_t n)
+{
+	struct kho_scratch_area *a = calloc(n ? n : 1, sizeof(*a));
+
+	for (size_t i = 0; a && i < n; i++)
+		a[i] = (struct kho_scratch_area){ v[2 * i], v[2 * i + 1] };
+	return a;
+}
+
+/* The model of a session run with @so (the tool's way in: all of its
+ * options, kho/session.h). */
+struct kho_model *kho_model_open_session(const struct kho_session_opts *so,
+					 struct kho_error *err)
+{
+	struct kho_model *m = calloc(1, sizeof(*m));
+
+	if (!m) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (kho_session_open(so, &m->s, err)) {
+		kho_model_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct kho_session *kho_model_session(struct kho_model *m)
+{
+	return &m->s;
+}
+
+static struct kho_model *open_model(const char *path, struct kho_source *src,
+				    const struct kho_model_opts *opts, struct kho_error *err)
+{
+	struct kho_session_opts so = { .path = path, .src = src, .keep_runs = true };
+	struct kho_model_opts o;
+	struct kho_model *m;
+
+	if (copy_opts(opts, &o, err))
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	if (m) {
+		m->scratch = pairs(o.scratch, o.nscratch);
+		m->arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
+	}
+	if (!m || !m->scratch || !m->arrays) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		kho_model_close(m);
+		return NULL;
+	}
+	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
+	so.src_opts = &m->src_opts;
+	so.have_fdt = o.flags & KHO_MODEL_FDT;
+	so.fdt = o.fdt;
+	so.have_boot_params = o.flags & KHO_MODEL_BOOT_PARAMS;
+	so.boot_params = o.boot_params;
+	so.all = o.flags & KHO_MODEL_ALL;
+	so.fdt_file = o.fdt_file;
+	so.vmlinux = o.vmlinux;
+	so.dtb = o.dtb;
+	so.scratch = m->scratch;
+	so.nscratch = o.nscratch;
+	so.arrays = m->arrays;
+	so.narrays = o.nscratch_arrays;
+	if (kho_session_open(&so, &m->s, err)) {
+		kho_model_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+KHO_EXPORT struct kho_model *kho_model_open(const char *path, const struct kho_model_opts *opts,
+					    struct kho_error *err)
+{
+	if (!path) {
+		kho_error_set(err, KHO_ERR_INVALID, "kho_model_open: no path");
+		return NULL;
+	}
+	return open_model(path, NULL, opts, err);
+}
+
+KHO_EXPORT struct kho_model *kho_model_open_source(struct kho_source *src,
+						   const struct kho_model_opts *opts,
+						   struct kho_error *err)
+{
+	if (!src) {
+		kho_error_set(err, KHO_ERR_INVALID, "kho_model_open_source: no source");
+		return NULL;
+	}
+	return open_model(NULL, src, opts, err);
+}
+
+KHO_EXPORT void kho_model_close(struct kho_model *m)
+{
+	if (!m)
+		return;
+	kho_session_close(&m->s);
+	free(m->scratch);
+	free(m->arrays);
+	free(m);
+}
+
+KHO_EXPORT struct kho_source *kho_model_source(const struct kho_model *m)
+{
+	return m->s.src;
+}
+
+KHO_EXPORT const char *kho_model_page_size_from(const struct kho_model *m)
+{
+	return m->s.page_size_from;
+}
+
+/* ---- candidates ---- */
+
+static const struct kho_candidate *cand(const struct kho_model *m, size_t i)
+{
+	static const struct kho_candidate none = { .self_preserved = KHO_SELF_UNKNOWN };
+
+	return i < m->s.ncands ? &m->s.cands[i] : &none;
+}
+
+KHO_EXPORT size_t kho_model_candidates(const struct kho_model *m)
+{
+	return m->s.ncands;
+}
+
+KHO_EXPORT uint64_t kho_model_candidate_phys(const struct kho_model *m, size_t i)
+{
+	return cand(m, i)->phys;
+}
+
+KHO_EXPORT uint64_t kho_model_candidate_size(const struct kho_model *m, size_t i)
+{
+	return cand(m, i)->size;
+}
+
+KHO_EXPORT const char *kho_model_candidate_compatible(const struct kho_model *m, size_t i)
+{
+	return cand(m, i)->compatible;
+}
+
+KHO_EXPORT unsigned kho_model_candidate_flags(const struct kho_model *m, size_t i)
+{
+	const struct kho_candidate *c = cand(m, i);
+	bool incoming = c->consumed || (i < m->s.ncands && m->s.boot.incoming_fdt &&
+					c->phys == m->s.boot.incoming_fdt);
+	unsigned f = 0;
+
+	if (i >= m->s.ncands)
+		return 0;
+	if (c->inspect)
+		f |= KHO_CANDIDATE_CHOSEN;
+	/* kho_select() says "stale" in why; one not chosen is not live either */
+	if ((!c->inspect && !incoming) || c->possibly_overwritten || strstr(c->why, "stale"))
+		f |= KHO_CANDIDATE_STALE;
+	if (incoming)
+		f |= KHO_CANDIDATE_INCOMING;
+	if (c->consumed)
+		f |= KHO_CANDIDATE_CONSUMED;
+	if (c->possibly_overwritten)
+		f |= KHO_CANDIDATE_OVERWRITTEN;
+	if (c->damaged)
+		f |= KHO_CANDIDATE_DAMAGED;
+	if (c->self_preserved == KHO_SELF_YES)
+		f |= KHO_CANDIDATE_SELF_PRESERVED;
+	return f;
+}
+
+KHO_EXPORT int kho_model_candidate_self_preserved(const struct kho_model *m, size_t i)
+{
+	enum kho_self s = cand(m, i)->self_preserved;
+
+	return s == KHO_SELF_UNKNOWN ? -1 : s == KHO_SELF_YES;
+}
+
+KHO_EXPORT const char *kho_model_candidate_why(const struct kho_model *m, size_t i)
+{
+	return cand(m, i)->why;
+}
+
+/* ---- handovers ---- */
+
+static const struct kho_inspection *insp(const struct kho_model *m, size_t h)
+{
+	return h < m->s.nh ? &m->s.hs[h].in : NULL;
+}
+
+KHO_EXPORT size_t kho_model_handovers(const struct kho_model *m)
+{
+	return m->s.nh;
+}
+
+KHO_EXPORT size_t kho_model_handover_candidate(const struct kho_model *m, size_t h)
+{
+	return h < m->s.nh ? m->s.order[h] : SIZE_MAX;
+}
+
+KHO_EXPORT uint64_t kho_model_handover_fdt(const struct kho_model *m, size_t h)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	return !in ? 0 : in->ho.fdt_phys_unknown ? KHO_MODEL_PHYS_UNKNOWN : in->ho.fdt_phys;
+}
+
+KHO_EXPORT const char *kho_model_handover_compatible(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) ? insp(m, h)->ho.compatible : "";
+}
+
+KHO_EXPORT const char *kho_model_handover_found_by(const struct kho_model *m, size_t h)
+{
+	return h < m->s.nh ? m->s.hs[h].found_by : "";
+}
+
+KHO_EXPORT uint64_t kho_model_handover_map(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) ? insp(m, h)->ho.map_phys : 0;
+}
+
+KHO_EXPORT uint64_t kho_model_handover_keys(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) ? insp(m, h)->stats.keys : 0;
+}
+
+KHO_EXPORT uint64_t kho_model_handover_page_size(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) ? insp(m, h)->geo.page_size : 0;
+}
+
+KHO_EXPORT bool kho_model_handover_consumed(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) && insp(m, h)->consumed;
+}
+
+KHO_EXPORT int kho_model_handover_foreach_run(const struct kho_model *m, size_t h,
+					      kho_model_key_fn cb, void *ctx)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	for (size_t i = 0; in && i < in->nruns; i++) {
+		const struct kho_run *r = &in->runs[i];
+		uint64_t size = kho_order_bytes(&in->geo, r->order);
+
+		for (uint64_t k = 0; k < r->count; k++) {
+			int rc = cb(ctx, r->phys + k * size, size, r->order);
+
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+KHO_EXPORT int kho_model_foreach_run(const struct kho_model *m, kho_model_key_fn cb, void *ctx)
+{
+	return kho_model_handover_foreach_run(m, 0, cb, ctx);
+}
+
+KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, uint64_t phys,
+					 uint64_t *start, unsigned *order)
+{
+	const struct kho_inspection *in = insp(m, h);
+	bool unknown = false;
+
+	if (!in)
+		return -KHO_ERR_INVALID;
+	if (!in->walked || !in->ho.abi)
+		return -KHO_ERR_NODATA;
+	/* one key at most holds a page in a sound map: the smallest order first */
+	for (unsigned o = 0; o <= kho_max_order(&in->geo) && in->geo.page_shift + o < 64; o++) {
+		int rc = kho_inspection_key(m->s.src, in, phys, o);
+
+		if (rc < 0)
+			unknown = true;
+		if (rc != 1)
+			continue;
+		if (start)
+			*start = phys & ~(kho_order_bytes(&in->geo, o) - 1);
+		if (order)
+			*order = o;
+		return 1;
+	}
+	return unknown ? -KHO_ERR_NODATA : 0;
+}
+
+KHO_EXPORT int kho_model_lookup(const struct kho_model *m, uint64_t phys, uint64_t *start,
+				unsigned *order)
+{
+	return kho_model_handover_lookup(m, 0, phys, start, order);
+}
+
+/* ---- blobs, tree pages, LUO, findings ---- */
+
+KHO_EXPORT size_t kho_model_blobs(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) ? insp(m, h)->ho.nsubtrees : 0;
+}
+
+KHO_EXPORT bool kho_model_blob(const struct kho_model *m, size_t h, size_t i, const char **name,
+			       uint64_t *phys, uint64_t *size)
+{
+	const struct kho_subtree *t;
+
+	if (i >= kho_model_blobs(m, h))
+		return false;
+	t = &insp(m, h)->ho.subtrees[i];
+	if (name)
+		*name = t->name;
+	if (phys)
+		*phys = t->phys;
+	if (size)
+		*size = t->size;
+	return true;
+}
+
+KHO_EXPORT const char *kho_model_blob_compatible(const struct kho_model *m, size_t h, size_t i)
+{
+	return i < kho_model_blobs(m, h) ? insp(m, h)->ho.subtrees[i].compatible : "";
+}
+
+KHO_EXPORT size_t kho_model_tree_pages(const struct kho_model *m, size_t h)
+{
+	return insp(m, h) ? insp(m, h)->npages : 0;
+}
+
+KHO_EXPORT bool kho_model_tree_page(const struct kho_model *m, size_t h, size_t i,
+				    uint64_t *phys, uint64_t *bytes, int *level)
+{
+	const struct kho_tree_page *p;
+
+	if (i >= kho_model_tree_pages(m, h))
+		return false;
+	p = &insp(m, h)->pages[i];
+	if (phys)
+		*phys = p->phys;
+	if (bytes)
+		*bytes = p->bytes;
+	if (level)
+		*level = p->level;
+	return true;
+}
+
+static const struct kho_luo *luo(const struct kho_model *m, size_t h)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	return in && in->luo.format != KHO_LUO_NONE ? &in->luo : NULL;
+}
+
+KHO_EXPORT const char *kho_model_luo_format(const struct kho_model *m, size_t h)
+{
+	return luo(m, h) ? kho_luo_format_name(luo(m, h)->format) : NULL;
+}
+
+KHO_EXPORT uint64_t kho_model_luo_liveupdate(const struct kho_model *m, size_t h)
+{
+	return luo(m, h) ? luo(m, h)->liveupdate_num : 0;
+}
+
+KHO_EXPORT size_t kho_model_luo_sessions(const struct kho_model *m, size_t h)
+{
+	return luo(m, h) ? luo(m, h)->nsessions : 0;
+}
+
+KHO_EXPORT bool kho_model_luo_session(const struct kho_model *m, size_t h, size_t s,
+				      const char **name, uint64_t *phys, size_t *nfiles)
+{
+	const struct kho_luo_session *x;
+
+	if (s >= kho_model_luo_sessions(m, h))
+		return false;
+	x = &luo(m, h)->session[s];
+	if (name)
+		*name = x->name;
+	if (phys)
+		*phys = x->phys;
+	if (nfiles)
+		*nfiles = x->nfiles;
+	return true;
+}
+
+KHO_EXPORT bool kho_model_luo_file(const struct kho_model *m, size_t h, size_t s, size_t f,
+				   const char **compatible, uint64_t *token, uint64_t *data,
+				   uint64_t *phys)
+{
+	const struct kho_luo_file *x;
+
+	if (s >= kho_model_luo_sessions(m, h) || f >= luo(m, h)->session[s].nfiles)
+		return false;
+	x = &luo(m, h)->session[s].file[f];
+	if (compatible)
+		*compatible = x->compatible;
+	if (token)
+		*token = x->token;
+	if (data)
+		*data = x->data;
+	if (phys)
+		*phys = x->phys;
+	return true;
+}
+
+static const struct kho_findings *findings(const struct kho_model *m, size_t h)
+{
+	return h == SIZE_MAX ? &m->s.top : insp(m, h) ? &insp(m, h)->findings : NULL;
+}
+
+KHO_EXPORT size_t kho_model_findings(const struct kho_model *m, size_t h)
+{
+	return findings(m, h) ? findings(m, h)->n : 0;
+}
+
+KHO_EXPORT bool kho_model_finding(const struct kho_model *m, size_t h, size_t i,
+				  const char **check, const char **severity, uint64_t *phys,
+				  const char **message)
+{
+	const struct kho_finding *x;
+
+	if (i >= kho_model_findings(m, h))
+		return false;
+	x = &findings(m, h)->v[i];
+	if (check)
+		*check = x->check->name;
+	if (severity)
+		*severity = kho_severity_str(x->severity);
+	if (phys)
+		*phys = x->phys;
+	if (message)
+		*message = x->message;
+	return true;
+}

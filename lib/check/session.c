@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The discovery session (kho/session.h): what kho-inspect, the report
+ * API and the model API run on a dump before anything is printed. Every
+ * "could not inspect" message is composed here, as the tool prints it.
+ */
+#include "kho/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+/*
+ * @err of an inspection of @o->path: named after the dump unless it is
+ * about another file the caller gave (--vmlinux, --dtb, --fdt-file),
+ * whose messages start with that file's name.
+ */
+static enum kho_status fail_in(const struct kho_session_opts *o, const char *path,
+			       struct kho_error *err)
+{
+	const char *other[] = { o->vmlinux, o->dtb, o->fdt_file };
+
+	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
+		if (other[i] && !strncmp(err->msg, other[i], strlen(other[i])) &&
+		    err->msg[strlen(other[i])] == ':')
+			return err->status;
+	return kho_error_prepend(err, "%s", path);
+}
+
+static enum kho_status no_memory(struct kho_error *err)
+{
+	return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+}
+
+/*
+ * --fdt ADDR names a page the caller believes holds the FDT: one that
+ * does not start with the FDT magic is a mistake in what was asked, not a
+ * finding about the dump. An unreadable page is kho_inspect()'s to report.
+ */
+static enum kho_status check_named_fdt(struct kho_session *s, uint64_t phys,
+				       struct kho_error *err)
+{
+	struct kho_error rerr = { 0 };
+	uint8_t magic[4];
+
+	if (phys == KHO_FDT_PHYS_UNKNOWN || kho_source_read(s->src, phys, magic, 4, &rerr))
+		return KHO_OK;
+	if (magic[0] == 0xd0 && magic[1] == 0x0d && magic[2] == 0xfe && magic[3] == 0xed)
+		return KHO_OK;
+	return kho_error_set(err, KHO_ERR_INVALID, "%s: --fdt 0x%llx: no FDT there (it starts "
+			     "%02x %02x %02x %02x, an FDT d0 0d fe ed); kho-inspect scan %s lists "
+			     "the KHO FDTs", s->path, HEX(phys), magic[0], magic[1], magic[2],
+			     magic[3], s->path);
+}
+
+/* The candidates when something named the handover: it, and the
+ * incoming one --vmlinux found in kho_in. */
+static enum kho_status told_candidates(struct kho_session *s, uint64_t chosen,
+				       uint64_t incoming, struct kho_error *err)
+{
+	struct kho_error rerr = { 0 };
+
+	s->cands = calloc(2, sizeof(*s->cands));
+	if (!s->cands)
+		return no_memory(err);
+	/* An unreadable page is kho_inspect()'s to report. */
+	if (chosen == KHO_FDT_PHYS_UNKNOWN)
+		s->cands[s->ncands++] = (struct kho_candidate){ .phys = chosen,
+								.self_preserved = KHO_SELF_UNKNOWN };
+	else
+		kho_candidate_at(s->src, chosen, &s->cands[s->ncands++], &rerr);
+	if (incoming && incoming != chosen)
+		kho_candidate_at(s->src, incoming, &s->cands[s->ncands++], &rerr);
+	return KHO_OK;
+}
+
+/*
+ * 7.3+ with the incoming tree known: the other KHO FDTs in the dump too,
+ * so that kho_select() can say which stale ones the incoming kernel's
+ * extended scratch may have overwritten.
+ */
+static enum kho_status stale_candidates(const struct kho_session_opts *o,
+					struct kho_session *s, struct kho_error *err)
+{
+	struct kho_candidate *found = NULL, *all;
+	size_t nfound = 0;
+
+	if (kho_scan(s->src, &found, &nfound, o->progress, o->progress_ctx, err))
+		return kho_error_prepend(err, "%s", s->path);
+	all = realloc(s->cands, (s->ncands + nfound) * sizeof(*all));
+	if (!all) {
+		free(found);
+		return no_memory(err);
+	}
+	s->cands = all;
+	for (size_t i = 0; i < nfound; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < s->ncands && !known; k++)
+			known = s->cands[k].phys == found[i].phys;
+		if (!known)
+			s->cands[s->ncands++] = found[i];
+	}
+	free(found);
+	return KHO_OK;
+}
+
+/*
+ * The dump does not say its page size: use the one its handover reads
+ * consistently with (kho_detect_page_size), reopening the dump with it.
+ */
+static enum kho_status detect_page_size(const struct kho_session_opts *o,
+					struct kho_session *s, struct kho_error *err)
+{
+	struct kho_source_opts so = *o->src_opts;
+	uint64_t sizes[3];
+	size_t n;
+
+	if (kho_detect_page_size(o->path, o->src_opts, o->have_fdt ? o->fdt : 0, sizes, &n,
+				 err))
+		return err->status;
+	if (n > 1)
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
+				     "size, and its handover reads consistently with %llu and %llu "
+				     "bytes: give --page-size", o->path, HEX(sizes[0]),
+				     HEX(sizes[1]));
+	s->page_size_from = n ? "detected" : "assumed";
+	if (!n || sizes[0] == kho_source_page_size(s->src))
+		return KHO_OK;
+	kho_source_close(s->src);
+	s->src = NULL;
+	so.page_size = sizes[0];
+	return kho_source_open(o->path, &so, &s->src, err);
+}
+
+/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
+static enum kho_status check_kernel_trees(struct kho_session *s, struct kho_error *err)
+{
+	struct kho_inspection **in = calloc(s->nh ? s->nh : 1, sizeof(*in));
+
+	if (!in)
+		return no_memory(err);
+	for (size_t i = 0; i < s->nh; i++)
+		in[i] = &s->hs[i].in;
+	kho_check_kernel_trees(&s->boot, in, s->nh, &s->top);
+	free(in);
+	return KHO_OK;
+}
+
+/* The boot information a told option gives: where the handover is. */
+static enum kho_status find_told(const struct kho_session_opts *o, struct kho_session *s,
+				 struct kho_error *err)
+{
+	enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
+			     o->dtb ? kho_find_dtb(o->dtb, &s->boot, err) :
+			     kho_find_boot_params(s->src, o->boot_params, &s->boot, err);
+
+	return st ? fail_in(o, s->path, err) : KHO_OK;
+}
+
+static enum kho_status inspect_chosen(const struct kho_session_opts *o, struct kho_session *s,
+				      const struct kho_scratch_area *arrays, size_t narrays,
+				      const char *found_by, struct kho_error *err)
+{
+	for (size_t i = 0; i < s->nh; i++) {
+		struct kho_verify_opts vo = {
+			.max_order = o->max_order, .has_max_order = o->has_max_order,
+			.overrides = o->overrides, .noverrides = o->noverrides,
+			.scratch = o->scratch, .nscratch = o->nscratch,
+			.scratch_arrays = arrays, .nscratch_arrays = narrays,
+			.fdt_file = o->fdt_file,
+			.keep_runs = o->keep_runs, .keep_spans = o->keep_spans,
+			.consumed = s->cands[s->order[i]].consumed,
+		};
+
+		s->hs[i].found_by = found_by;
+		s->hs[i].src = s->src;
+		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, err))
+			return fail_in(o, s->path, err);
+	}
+	return KHO_OK;
+}
+
+enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
+				 struct kho_error *err)
+{
+	/* An FDT from a file is inspected without an address unless --fdt gives it. */
+	struct kho_select_opts so = {
+		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
+		.all = o->all,
+	};
+	struct kho_scratch_area *arrays;
+	size_t narrays = o->narrays;
+	const char *told = o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
+			   o->have_boot_params ? "--boot-params" : NULL;
+	enum kho_status st;
+
+	memset(s, 0, sizeof(*s));
+	s->path = o->src ? kho_source_path(o->src) : o->path;
+	kho_findings_init(&s->top);
+	for (size_t i = 0; i < o->noverrides; i++)
+		kho_findings_set_severity(&s->top, o->overrides[i].check, o->overrides[i].severity);
+	/* the caller's arrays and the one the kernel names */
+	arrays = calloc(narrays + 1, sizeof(*arrays));
+	if (!arrays)
+		return no_memory(err);
+	if (narrays)
+		memcpy(arrays, o->arrays, narrays * sizeof(*arrays));
+	if (o->src) {
+		s->src = o->src;
+	} else {
+		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
+			goto out;
+		s->own_src = true;
+		if (kho_source_page_size_assumed(s->src) && !o->scan_only &&
+		    (st = detect_page_size(o, s, err)))
+			goto out;
+	}
+	kho_check_dump(s->src, &s->top);
+	if (told) {
+		/* The kernel was told, or keeps, where its handover is. */
+		if ((st = find_told(o, s, err)))
+			goto out;
+		so.chosen = s->boot.fdt;
+		if (s->boot.scratch && s->boot.scratch_bytes)
+			arrays[narrays++] = (struct kho_scratch_area){ s->boot.scratch,
+								       s->boot.scratch_bytes };
+	}
+	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
+	if (so.chosen_by) {
+		if ((st = told_candidates(s, so.chosen, s->boot.incoming_fdt, err)))
+			goto out;
+		if (o->have_fdt && !told && !o->fdt_file &&
+		    (st = check_named_fdt(s, so.chosen, err)))
+			goto out;
+		so.incoming_fdt = s->boot.incoming_fdt;
+		so.incoming_tree = s->boot.trees_known ? s->boot.in_tree : 0;
+		if (so.incoming_fdt && so.incoming_tree && (st = stale_candidates(o, s, err)))
+			goto out;
+	} else if ((st = kho_scan(s->src, &s->cands, &s->ncands, o->progress, o->progress_ctx,
+				  err))) {
+		kho_error_prepend(err, "%s", s->path);
+		goto out;
+	}
+	s->order = calloc(s->ncands ? s->ncands : 1, sizeof(*s->order));
+	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
+	if (!s->order || !s->hs || s->top.oom) {
+		st = no_memory(err);
+		goto out;
+	}
+	if ((st = kho_select(s->src, s->cands, s->ncands, &so, &s->top, s->order, &s->nh, err))) {
+		kho_error_prepend(err, "%s", s->path);
+		goto out;
+	}
+	if (o->scan_only)
+		goto out;
+	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed")) {
+		st = kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
+				   "size and no KHO page size (4, 16 or 64 KiB) reads its handover "
+				   "without structural errors: give --page-size", s->path);
+		goto out;
+	}
+	if (!s->ncands) {
+		uint64_t size, cut;
+
+		if (kho_source_truncated(s->src, &size, &cut) && cut != UINT64_MAX)
+			st = kho_error_set(err, KHO_ERR_NODATA, "%s: no KHO FDT found before the file "
+					   "is cut short (memory from 0x%llx on is not in it); try "
+					   "--fdt ADDR", s->path, HEX(cut));
+		else
+			st = kho_error_set(err, KHO_ERR_NODATA, "%s: no KHO FDT found (a page-aligned "
+					   "FDT with compatible \"kho-v...\"); try --fdt ADDR",
+					   s->path);
+		goto out;
+	}
+	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
+				 err)))
+		goto out;
+	if (o->vmlinux)
+		st = check_kernel_trees(s, err);
+	/* a backstop (kho_select() already fails on it): a finding about the
+	 * whole dump that could not be kept must not leave a clean verdict */
+	if (!st && s->top.oom)
+		st = no_memory(err);
+out:
+	free(arrays);
+	return st;
+}
+
+void kho_session_close(struct kho_session *s)
+{
+	for (size_t i = 0; s->hs && i < s->nh; i++)
+		kho_inspection_free(&s->hs[i].in);
+	free(s->hs);
+	free(s->cands);
+	free(s->order);
+	kho_findings_free(&s->top);
+	if (s->own_src)
+		kho_source_close(s->src);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The discovery session: one dump opened, its page size settled, the
+ * KHO FDT candidates found (scanned, or named by the user or the kernel),
+ * the library's choice among them (kho_select) and kho_inspect() of each
+ * chosen one. kho-inspect, the report API (kho/report.h) and the model
+ * API (kho/model.h) all run this one sequence, so they cannot disagree.
+ */
+#ifndef KHO_SESSION_H
+#define KHO_SESSION_H
+
+#include "kho/verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kho_session_opts {
+	/* The dump: opened from @path with @src_opts (and reopened with the
+	 * page size its handover reads with when it records none), or @src,
+	 * already open, used as it is and not closed. */
+	const char *path;
+	const struct kho_source_opts *src_opts;
+	struct kho_source *src;
+	/* What names the handover, if anything (else a scan finds them). */
+	bool have_fdt;
+	uint64_t fdt;                  /* --fdt */
+	const char *fdt_file;          /* --fdt-file */
+	const char *vmlinux, *dtb;     /* --vmlinux, --dtb */
+	bool have_boot_params;
+	uint64_t boot_params;          /* --boot-params */
+	bool all;                      /* inspect every candidate */
+	bool scan_only;                /* candidates and choice, nothing inspected */
+	/* Passed to kho_inspect() (kho_verify_opts). */
+	const struct kho_scratch_area *scratch, *arrays;
+	size_t nscratch, narrays;
+	const struct kho_severity_override *overrides;
+	size_t noverrides;
+	unsigned max_order;
+	bool has_max_order;
+	bool keep_runs, keep_spans;
+	/* Called now and then while a dump is scanned. */
+	void (*progress)(void *ctx, uint64_t phys, uint64_t end);
+	void *progress_ctx;
+};
+
+/* One inspected handover. */
+struct kho_session_handover {
+	struct kho_inspection in;
+	const char *found_by;          /* "scan", "--fdt", "--vmlinux", ... */
+	struct kho_source *src;        /* the dump it was read from */
+};
+
+struct kho_session {
+	const char *path;
+	struct kho_source *src;
+	bool own_src;
+	struct kho_candidate *cands;
+	size_t ncands;
+	size_t *order;                 /* indices of the inspected candidates */
+	struct kho_findings top;       /* findings about no one handover */
+	struct kho_session_handover *hs;
+	size_t nh;
+	const char *page_size_from;    /* NULL: the dump or the options said it */
+	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
+};
+
+/*
+ * kho_session_open - discovery as kho-inspect runs it, into @s (closed
+ * with kho_session_close() whatever this returns). The error messages are
+ * kho-inspect's: they name the dump (or the other file at fault).
+ * returns: KHO_OK; KHO_ERR_NODATA when no KHO FDT is found; KHO_ERR_INVALID
+ * when the options do not fit the dump (--fdt at no FDT, a page size that
+ * cannot be told); the errors of opening, scanning and inspecting.
+ */
+enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
+				 struct kho_error *err);
+void kho_session_close(struct kho_session *s);
+
+/*
+ * kho-inspect's way into the public model (kho/model.h): a model of the
+ * session @o runs, with every option of the tool, and the session behind
+ * a model. returns: the model, or NULL with @err set.
+ */
+struct kho_model;
+struct kho_model *kho_model_open_session(const struct kho_session_opts *o,
+					 struct kho_error *err);
+struct kho_session *kho_model_session(struct kho_model *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
