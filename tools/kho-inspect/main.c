@@ -926,7 +926,7 @@ static int print_report(const struct options *o, struct kho_model *m)
 
 	pr_init(o->json || o->expect, o->pretty, stdout);
 	pr_mute(o->no_headings);   /* ranges and tree unmute their rows */
-	print_source(o, s->src, s->page_size_from);
+	print_source(o, kho_model_source(m), kho_model_page_size_from(m));
 	if (!strcmp(o->command, "whatis")) {
 		print_whatis(s->src, s->hs, s->nh, o->whatis);
 		return pr_finish() ? 2 : 0;
@@ -1076,42 +1076,44 @@ int kho_inspect_main(int argc, char **argv)
  */
 static int diff_sessions(const struct options *o, struct kho_model *ma, struct kho_model *mb)
 {
-	const struct kho_session *a = kho_model_session(ma), *b = kho_model_session(mb);
-	const struct kho_inspection *x = &a->hs[0].in, *y = &b->hs[0].in;
+	uint64_t fdt = kho_model_handover_fdt(ma, 0);
+	size_t yb = 0;
 
-	for (size_t i = 0; i < b->nh; i++)
-		if (!b->hs[i].in.ho.fdt_phys_unknown && !x->ho.fdt_phys_unknown &&
-		    b->hs[i].in.ho.fdt_phys == x->ho.fdt_phys)
-			y = &b->hs[i].in;
-	if (y->consumed || x->consumed) {
+	for (size_t i = 0; i < kho_model_handovers(mb); i++)
+		if (fdt != KHO_MODEL_PHYS_UNKNOWN && kho_model_handover_fdt(mb, i) == fdt)
+			yb = i;
+	if (kho_model_handover_consumed(mb, yb) || kho_model_handover_consumed(ma, 0)) {
 		inspect_fail("%s: the handover at 0x%llx was consumed by the kernel that received "
 			     "it (handover-consumed): its keys cannot be compared; diff a dump taken "
 			     "before (kho-qemu-check --at-function kho_memory_init)",
-			     x->consumed ? o->dump : o->dump_b, HEX(y->ho.fdt_phys));
+			     kho_model_handover_consumed(ma, 0) ? o->dump : o->dump_b,
+			     HEX(kho_model_handover_fdt(mb, yb)));
 		return 3;
 	}
-	return cmd_diff(o, x, y);
+	return cmd_diff(o, &kho_model_session(ma)->hs[0].in, &kho_model_session(mb)->hs[yb].in);
 }
 
 /* extract -o DIR: the first handover into DIR, every other one inspected
  * into DIR/handover-0xPHYS (a consumed one: its FDT and kept blobs). */
-static int extract_all(const struct options *po, struct kho_session *a)
+static int extract_all(const struct options *po, struct kho_model *m)
 {
+	struct kho_session *a = kho_model_session(m);
+	size_t n = kho_model_handovers(m);
 	char dir[4096];
 	int rc = 0;
 
-	for (size_t i = 0; i < a->nh && !rc; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		struct options o = *po;
 
 		if (i) {
 			snprintf(dir, sizeof(dir), "%s/handover-0x%llx", po->outdir,
-				 HEX(a->hs[i].in.ho.fdt_phys));
+				 HEX(kho_model_handover_fdt(m, i)));
 			o.outdir = dir;
-			printf("handover %zu of %zu (KHO FDT 0x%llx%s) written to %s\n", i + 1, a->nh,
-			       HEX(a->hs[i].in.ho.fdt_phys), a->hs[i].in.consumed ? ", consumed" :
-			       "", dir);
+			printf("handover %zu of %zu (KHO FDT 0x%llx%s) written to %s\n", i + 1, n,
+			       HEX(kho_model_handover_fdt(m, i)),
+			       kho_model_handover_consumed(m, i) ? ", consumed" : "", dir);
 		}
-		rc = cmd_extract(&o, a->src, &a->hs[i]);
+		rc = cmd_extract(&o, kho_model_source(m), &a->hs[i]);
 	}
 	return rc;
 }
@@ -1150,7 +1152,7 @@ static int run(const struct options *po)
 	} else if (!strcmp(o.command, "fdt")) {
 		rc = cmd_fdt(&o, a->src, a->hs, a->nh);
 	} else if (!strcmp(o.command, "extract")) {
-		rc = extract_all(&o, a);
+		rc = extract_all(&o, ma);
 	} else {
 		rc = print_report(&o, ma);
 	}
