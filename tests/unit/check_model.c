@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model API (kho/model.h): discovery as kho-inspect runs it behind an
+ * opaque handle; versioned options; the walk, the lookup and the
+ * accessors a debugger's plugin reads.
+ */
+#include <check.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kho/internal.h"
+#include "kho/ref.h"
+#include "suite.h"
+
+static const char spec[] =
+	"abi kho-v4\n"
+	"ram 0 32M\n"
+	"scratch 0x1000000 2M\n"
+	"alloc 0x1800000 4M\n"
+	"outputs raw\n"
+	"folio 0x400000 4\n"
+	"pages 0x800 100\n"
+	"luo v5 1\n"
+	"luo-session s\n"
+	"luo-memfd s 1 0x4000\n"
+	"luo-folio s 1 0 1\n";
+
+static char path[64];
+
+/* The spec's raw image (no page size recorded: it is detected). */
+static void setup(void)
+{
+	struct kho_spec_result res;
+	struct kho_error err;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/check_model.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_msg(kho_spec_run_buffer("m.spec", spec, strlen(spec), &res, &err) == KHO_OK,
+		      "%s", err.msg);
+	ck_assert_msg(kho_ref_write(res.ref, KHO_IMAGE_RAW, path, NULL, &err) == KHO_OK,
+		      "%s", err.msg);
+	kho_ref_free(res.ref);
+}
+
+static void teardown(void)
+{
+	unlink(path);
+}
+
+struct count {
+	uint64_t keys, bytes, prev;
+	bool ordered;
+	int stop_after;
+};
+
+static int count_key(void *ctx, uint64_t phys, uint64_t size, unsigned order)
+{
+	struct count *c = ctx;
+
+	ck_assert_uint_eq(size, (uint64_t)4096 << order);
+	c->keys++;
+	c->bytes += size;
+	if (c->stop_after && c->keys == (uint64_t)c->stop_after)
+		return 7;
+	(void)phys;
+	return 0;
+}
+
+START_TEST(test_walk_and_lookup)
+{
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err);
+	struct count c = { 0 };
+	uint64_t start = 1;
+	unsigned order = 99;
+
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_str_eq(kho_model_page_size_from(m), "detected");
+	ck_assert_uint_eq(kho_model_candidates(m), 1);
+	ck_assert_uint_eq(kho_model_candidate_flags(m, 0) & KHO_CANDIDATE_CHOSEN,
+			  KHO_CANDIDATE_CHOSEN);
+	ck_assert_uint_eq(kho_model_candidate_flags(m, 0) & KHO_CANDIDATE_STALE, 0);
+	ck_assert_str_eq(kho_model_candidate_compatible(m, 0), "kho-v4");
+	ck_assert_uint_eq(kho_model_handovers(m), 1);
+	ck_assert_uint_eq(kho_model_handover_candidate(m, 0), 0);
+	ck_assert_uint_eq(kho_model_handover_fdt(m, 0), kho_model_candidate_phys(m, 0));
+	ck_assert_str_eq(kho_model_handover_found_by(m, 0), "scan");
+	ck_assert_uint_eq(kho_model_handover_page_size(m, 0), 4096);
+	ck_assert_int_eq(kho_model_foreach_run(m, count_key, &c), 0);
+	ck_assert_uint_eq(c.keys, kho_model_handover_keys(m, 0));
+	ck_assert_uint_gt(c.keys, 2);
+	/* a callback stops the walk, and its value comes back */
+	c = (struct count){ .stop_after = 2 };
+	ck_assert_int_eq(kho_model_foreach_run(m, count_key, &c), 7);
+	ck_assert_uint_eq(c.keys, 2);
+	/* the folio of order 4 at 0x400000, from any of its pages */
+	ck_assert_int_eq(kho_model_lookup(m, 0x400000 + 0x5123, &start, &order), 1);
+	ck_assert_uint_eq(start, 0x400000);
+	ck_assert_uint_eq(order, 4);
+	ck_assert_int_eq(kho_model_lookup(m, 0x1f00000, NULL, NULL), 0);
+	ck_assert_int_eq(kho_model_handover_lookup(m, 1, 0x400000, NULL, NULL), -KHO_ERR_INVALID);
+	ck_assert_uint_gt(kho_model_tree_pages(m, 0), 0);
+	kho_model_close(m);
+}
+END_TEST
+
+START_TEST(test_luo_and_blobs)
+{
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err);
+	const char *name, *compat;
+	uint64_t phys, size, token;
+	size_t nfiles, n;
+	bool luo = false;
+
+	ck_assert_msg(m, "%s", err.msg);
+	n = kho_model_blobs(m, 0);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(kho_model_blob(m, 0, i, &name, &phys, &size));
+		luo |= !strcmp(name, "LUO");
+	}
+	ck_assert(luo);
+	ck_assert(!kho_model_blob(m, 0, n, &name, &phys, &size));
+	ck_assert_str_eq(kho_model_luo_format(m, 0), "luo-v5");
+	ck_assert_uint_eq(kho_model_luo_sessions(m, 0), 1);
+	ck_assert(kho_model_luo_session(m, 0, 0, &name, &phys, &nfiles));
+	ck_assert_str_eq(name, "s");
+	ck_assert_uint_eq(nfiles, 1);
+	ck_assert(kho_model_luo_file(m, 0, 0, 0, &compat, &token, NULL, NULL));
+	ck_assert_uint_eq(token, 1);
+	ck_assert(!strncmp(compat, "memfd", 5));
+	ck_assert(!kho_model_luo_file(m, 0, 0, 1, &compat, &token, NULL, NULL));
+	ck_assert(!kho_model_luo_session(m, 0, 1, &name, NULL, NULL));
+	/* past the end: zeros and empty strings, never a crash */
+	ck_assert_str_eq(kho_model_candidate_compatible(m, 5), "");
+	ck_assert_str_eq(kho_model_handover_compatible(m, 5), "");
+	ck_assert_ptr_null(kho_model_luo_format(m, 5));
+	ck_assert_uint_eq(kho_model_findings(m, 5), 0);
+	kho_model_close(m);
+}
+END_TEST
+
+/* An older caller's struct (shorter) reads as zeros past its end; a newer
+ * caller's is refused only when it sets what this library does not know. */
+START_TEST(test_opts_versioned)
+{
+	struct big {
+		struct kho_model_opts o;
+		uint64_t newer;
+	} b;
+	struct kho_error err;
+	struct kho_model *m;
+
+	memset(&b, 0, sizeof(b));
+	b.o.size = offsetof(struct kho_model_opts, flags);
+	b.o.flags = KHO_MODEL_FDT;    /* past the older caller's size: not read */
+	b.o.fdt = 0x1000;
+	m = kho_model_open(path, &b.o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_str_eq(kho_model_handover_found_by(m, 0), "scan");
+	kho_model_close(m);
+
+	memset(&b, 0, sizeof(b));
+	b.o.size = sizeof(b);
+	m = kho_model_open(path, &b.o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	kho_model_close(m);
+
+	b.newer = 1;
+	ck_assert_ptr_null(kho_model_open(path, &b.o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer than this libkho"));
+
+	b.o.size = 1;
+	ck_assert_ptr_null(kho_model_open(path, &b.o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+}
+END_TEST
+
+/* --fdt as the tool takes it: the handover named, and a page that holds
+ * no FDT refused as the tool refuses it. */
+START_TEST(test_named_fdt)
+{
+	struct kho_model_opts o = { .size = sizeof(o), .flags = KHO_MODEL_FDT };
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err);
+	struct kho_model *n;
+
+	ck_assert_msg(m, "%s", err.msg);
+	o.fdt = kho_model_handover_fdt(m, 0);
+	n = kho_model_open(path, &o, &err);
+	ck_assert_msg(n, "%s", err.msg);
+	ck_assert_str_eq(kho_model_handover_found_by(n, 0), "--fdt");
+	ck_assert_uint_eq(kho_model_handover_keys(n, 0), kho_model_handover_keys(m, 0));
+	kho_model_close(n);
+	kho_model_close(m);
+	o.fdt = 0x2000;
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no FDT there"));
+}
+END_TEST
+
+START_TEST(test_no_handover)
+{
+	char empty[] = "/tmp/check_model_empty.XXXXXX";
+	struct kho_model_opts o = { .size = sizeof(o), .page_size = 4096 };
+	struct kho_error err;
+	int fd = mkstemp(empty);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	ck_assert_ptr_null(kho_model_open(empty, &o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_NODATA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no KHO FDT found"));
+	ck_assert_ptr_null(kho_model_open(NULL, &o, &err));
+	ck_assert_ptr_null(kho_model_open_source(NULL, &o, &err));
+	unlink(empty);
+	kho_model_close(NULL);
+}
+END_TEST
+
+/* An open source: the same model, its page size as the source says. */
+START_TEST(test_open_source)
+{
+	struct kho_source_opts so = { .page_size = 4096 };
+	struct kho_source *src;
+	struct kho_error err;
+	struct kho_model *m, *f;
+
+	ck_assert_msg(kho_source_open(path, &so, &src, &err) == KHO_OK, "%s", err.msg);
+	m = kho_model_open_source(src, NULL, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_ptr_eq(kho_model_source(m), src);
+	ck_assert_ptr_null(kho_model_page_size_from(m));
+	f = kho_model_open(path, NULL, &err);
+	ck_assert_msg(f, "%s", err.msg);
+	ck_assert_uint_eq(kho_model_handover_keys(m, 0), kho_model_handover_keys(f, 0));
+	kho_model_close(f);
+	kho_model_close(m);
+	kho_source_close(src);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_walk_and_lookup);
+	tcase_add_test(tc, test_luo_and_blobs);
+	tcase_add_test(tc, test_opts_versioned);
+	tcase_add_test(tc, test_named_fdt);
+	tcase_add_test(tc, test_no_handover);
+	tcase_add_test(tc, test_open_source);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
