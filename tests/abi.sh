@@ -24,8 +24,7 @@ fi
 . "$top/scripts/abi-flags"
 rm -rf "$work"
 mkdir -p "$work"
-# shellcheck disable=SC2086
-abidw $ABIDW_FLAGS --headers-dir "$top/include/kho" "$lib" --out-file "$work/libkho.abi"
+abi_dump "$top" "$lib" "$work/libkho.abi"
 want=$(sed -n "1s/.*architecture='\([^']*\)'.*/\1/p" "$base")
 got=$(sed -n "1s/.*architecture='\([^']*\)'.*/\1/p" "$work/libkho.abi")
 if [ "$want" != "$got" ]; then
