@@ -178,6 +178,12 @@ size_t kho_model_findings(const struct kho_model *m, size_t h);
 bool kho_model_finding(const struct kho_model *m, size_t h, size_t i, const char **check,
 		       const char **severity, uint64_t *phys, const char **message);
 
+/* The verdict's totals and whether it is partial, as kho_report_summary()
+ * and kho_report_partial() give them (`kho-inspect verify`'s counts and
+ * exit 3). */
+void kho_model_summary(const struct kho_model *m, size_t counts[4]);
+bool kho_model_partial(const struct kho_model *m);
+
 #ifdef __cplusplus
 }
 #endif

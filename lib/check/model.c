@@ -477,3 +477,13 @@ KHO_EXPORT bool kho_model_finding(const struct kho_model *m, size_t h, size_t i,
 		*message = x->message;
 	return true;
 }
+
+KHO_EXPORT void kho_model_summary(const struct kho_model *m, size_t counts[4])
+{
+	kho_session_summary(&m->s, counts);
+}
+
+KHO_EXPORT bool kho_model_partial(const struct kho_model *m)
+{
+	return kho_session_partial(&m->s);
+}

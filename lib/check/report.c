@@ -168,21 +168,10 @@ KHO_EXPORT void kho_report_finding(const struct kho_report *r, size_t h, size_t 
 
 KHO_EXPORT void kho_report_summary(const struct kho_report *r, size_t counts[4])
 {
-	size_t c[4];
-
-	kho_findings_count(&r->s.top, counts);
-	for (size_t h = 0; h < r->s.nh; h++) {
-		kho_findings_count(&r->s.hs[h].in.findings, c);
-		for (int k = 0; k < 4; k++)
-			counts[k] += c[k];
-	}
+	kho_session_summary(&r->s, counts);
 }
 
 KHO_EXPORT bool kho_report_partial(const struct kho_report *r)
 {
-	size_t unread = kho_findings_unread(&r->s.top);
-
-	for (size_t h = 0; h < r->s.nh; h++)
-		unread += kho_findings_unread(&r->s.hs[h].in.findings);
-	return unread > 0;
+	return kho_session_partial(&r->s);
 }

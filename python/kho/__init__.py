@@ -12,8 +12,10 @@ shares with it: "schema", "source" {"page_size"}, "handovers" [{"fdt"
 kho.drgn.inspect(prog, ...) verifies through a drgn Program instead of a
 file; kho.checks() lists every check (name, default severity, summary and
 --explain's why and how). The library is found as $KHO_LIBRARY, else as libkho.so.1 on the
-loader's path. Only the opaque kho_report API and two small stable
-structs (kho_error, kho_source_opts) cross the boundary.
+loader's path. Only the opaque kho_model API (kho/model.h: the discovery
+session kho-inspect runs, page size detection included) and small stable
+structs (kho_error, kho_source_opts, the versioned kho_model_opts) cross
+the boundary.
 """
 import ctypes
 import os
@@ -34,6 +36,23 @@ class _Error(ctypes.Structure):
 class _SourceOpts(ctypes.Structure):
     _fields_ = [("format", ctypes.c_int), ("raw_base", ctypes.c_uint64),
                 ("page_size", ctypes.c_uint64)]
+
+
+class _ModelOpts(ctypes.Structure):
+    # struct kho_model_opts: versioned by its first member, its size
+    _fields_ = [("size", ctypes.c_size_t), ("format", ctypes.c_int),
+                ("raw_base", ctypes.c_uint64), ("page_size", ctypes.c_uint64),
+                ("flags", ctypes.c_uint), ("fdt", ctypes.c_uint64),
+                ("boot_params", ctypes.c_uint64), ("fdt_file", ctypes.c_char_p),
+                ("vmlinux", ctypes.c_char_p), ("dtb", ctypes.c_char_p),
+                ("scratch", ctypes.POINTER(ctypes.c_uint64)), ("nscratch", ctypes.c_size_t),
+                ("scratch_arrays", ctypes.POINTER(ctypes.c_uint64)),
+                ("nscratch_arrays", ctypes.c_size_t)]
+
+
+_MODEL_FDT = 1
+KEY_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
+                          ctypes.c_uint)
 
 
 class _MemRange(ctypes.Structure):
@@ -84,24 +103,21 @@ def library():
                                                   ctypes.POINTER(vp), err]),
         "kho_source_close": (None, [vp]),
         "kho_source_page_size": (u64, [vp]),
-        "kho_source_page_size_assumed": (ctypes.c_bool, [vp]),
-        "kho_source_detect_page_size": (ctypes.c_int, [cp, ctypes.POINTER(_SourceOpts), u64,
-                                                       ctypes.POINTER(u64), err]),
-        "kho_report_run": (ctypes.c_int, [vp, ctypes.c_bool, u64, ctypes.POINTER(u64), sz,
-                                          ctypes.POINTER(vp), err]),
-        "kho_report_free": (None, [vp]),
-        "kho_report_handovers": (sz, [vp]),
-        "kho_report_fdt": (u64, [vp, sz]),
-        "kho_report_compatible": (cp, [vp, sz]),
-        "kho_report_keys": (u64, [vp, sz]),
-        "kho_report_ranges": (sz, [vp, sz]),
-        "kho_report_range": (None, [vp, sz, sz, ctypes.POINTER(u64),
-                                    ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(u64)]),
-        "kho_report_findings": (sz, [vp, sz]),
-        "kho_report_finding": (None, [vp, sz, sz, ctypes.POINTER(cp), ctypes.POINTER(cp),
-                                      ctypes.POINTER(u64), ctypes.POINTER(cp)]),
-        "kho_report_summary": (None, [vp, ctypes.POINTER(sz)]),
-        "kho_report_partial": (ctypes.c_bool, [vp]),
+        "kho_model_open": (vp, [cp, ctypes.POINTER(_ModelOpts), err]),
+        "kho_model_open_source": (vp, [vp, ctypes.POINTER(_ModelOpts), err]),
+        "kho_model_close": (None, [vp]),
+        "kho_model_source": (vp, [vp]),
+        "kho_model_handovers": (sz, [vp]),
+        "kho_model_handover_fdt": (u64, [vp, sz]),
+        "kho_model_handover_compatible": (cp, [vp, sz]),
+        "kho_model_handover_keys": (u64, [vp, sz]),
+        "kho_model_handover_foreach_run": (ctypes.c_int, [vp, sz, KEY_CB, vp]),
+        "kho_model_findings": (sz, [vp, sz]),
+        "kho_model_finding": (ctypes.c_bool, [vp, sz, sz, ctypes.POINTER(cp),
+                                              ctypes.POINTER(cp), ctypes.POINTER(u64),
+                                              ctypes.POINTER(cp)]),
+        "kho_model_summary": (None, [vp, ctypes.POINTER(sz)]),
+        "kho_model_partial": (ctypes.c_bool, [vp]),
         "kho_check_count": (sz, []),
         "kho_check_name": (cp, [sz]),
         "kho_check_severity": (ctypes.c_int, [sz]),
@@ -116,56 +132,68 @@ def library():
     return lib
 
 
-def _findings(lib, rep, h):
+def _findings(lib, m, h):
     out = []
     check, sev, msg = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_char_p()
     phys = ctypes.c_uint64()
-    for i in range(lib.kho_report_findings(rep, h)):
-        lib.kho_report_finding(rep, h, i, ctypes.byref(check), ctypes.byref(sev),
-                               ctypes.byref(phys), ctypes.byref(msg))
+    for i in range(lib.kho_model_findings(m, h)):
+        lib.kho_model_finding(m, h, i, ctypes.byref(check), ctypes.byref(sev),
+                              ctypes.byref(phys), ctypes.byref(msg))
         out.append({"check": check.value.decode(), "severity": sev.value.decode(),
                     "phys": hex(phys.value), "message": msg.value.decode(errors="replace")})
     return out
 
 
-def _document(lib, src, fdt, scratch_array):
-    err = _Error()
-    rep = ctypes.c_void_p()
+def _model(lib, src, fdt, scratch_array, **source):
+    """A model of @src (a path, or an open source handle) made by the
+    library's discovery session; KhoError when it cannot be made."""
     flat = [v for pair in scratch_array for v in pair]
     arrays = (ctypes.c_uint64 * max(len(flat), 1))(*flat)
-    st = lib.kho_report_run(src, fdt is not None, fdt or 0, arrays, len(flat) // 2,
-                            ctypes.byref(rep), ctypes.byref(err))
-    if st:
-        raise KhoError(err.msg.decode(errors="replace"))
-    try:
-        handovers = []
-        phys, size, order = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint()
-        for h in range(lib.kho_report_handovers(rep)):
-            ranges = []
-            for i in range(lib.kho_report_ranges(rep, h)):
-                lib.kho_report_range(rep, h, i, ctypes.byref(phys), ctypes.byref(order),
-                                     ctypes.byref(size))
-                ranges.append({"phys": hex(phys.value), "order": order.value,
-                               "size": hex(size.value)})
-            handovers.append({
-                "fdt": {"phys": hex(lib.kho_report_fdt(rep, h)),
-                        "compatible": lib.kho_report_compatible(rep, h).decode()},
-                "ranges": ranges,
-                "stats": {"keys": lib.kho_report_keys(rep, h)},
-                "findings": _findings(lib, rep, h),
-            })
-        top = _findings(lib, rep, ctypes.c_size_t(-1).value)
-        # the totals count findings past the per-check cap too
-        totals = (ctypes.c_size_t * 4)()
-        lib.kho_report_summary(rep, totals)
-        counts = {"note": totals[0], "incomplete": totals[1], "warning": totals[2],
-                  "error": totals[3], "partial": bool(lib.kho_report_partial(rep))}
-        return {"schema": SCHEMA,
-                "tool": {"name": "kho (python)", "version": lib.kho_version().decode()},
-                "source": {"page_size": lib.kho_source_page_size(src)},
-                "handovers": handovers, "findings": top, "summary": counts}
-    finally:
-        lib.kho_report_free(rep)
+    opts = _ModelOpts(size=ctypes.sizeof(_ModelOpts), scratch_arrays=arrays,
+                      nscratch_arrays=len(flat) // 2)
+    if fdt is not None:
+        opts.flags, opts.fdt = _MODEL_FDT, fdt
+    err = _Error()
+    if isinstance(src, (str, bytes, os.PathLike)):
+        opts.format = _FORMATS[source.get("format", "auto")]
+        opts.raw_base = source.get("raw_base", 0)
+        opts.page_size = source.get("page_size", 0)
+        m = lib.kho_model_open(os.fsencode(src), ctypes.byref(opts), ctypes.byref(err))
+    else:
+        m = lib.kho_model_open_source(src, ctypes.byref(opts), ctypes.byref(err))
+    if not m:
+        # the session's messages are kho-inspect's: name the keyword here
+        raise KhoError(err.msg.decode(errors="replace").replace("--page-size",
+                                                                 "page_size="))
+    return m
+
+
+def _document(lib, m):
+    handovers = []
+    for h in range(lib.kho_model_handovers(m)):
+        ranges = []
+
+        def key(ctx, phys, size, order):
+            ranges.append({"phys": hex(phys), "order": order, "size": hex(size)})
+            return 0
+        lib.kho_model_handover_foreach_run(m, h, KEY_CB(key), None)
+        handovers.append({
+            "fdt": {"phys": hex(lib.kho_model_handover_fdt(m, h)),
+                    "compatible": lib.kho_model_handover_compatible(m, h).decode()},
+            "ranges": ranges,
+            "stats": {"keys": lib.kho_model_handover_keys(m, h)},
+            "findings": _findings(lib, m, h),
+        })
+    top = _findings(lib, m, ctypes.c_size_t(-1).value)
+    # the totals count findings past the per-check cap too
+    totals = (ctypes.c_size_t * 4)()
+    lib.kho_model_summary(m, totals)
+    counts = {"note": totals[0], "incomplete": totals[1], "warning": totals[2],
+              "error": totals[3], "partial": bool(lib.kho_model_partial(m))}
+    return {"schema": SCHEMA,
+            "tool": {"name": "kho (python)", "version": lib.kho_version().decode()},
+            "source": {"page_size": lib.kho_source_page_size(lib.kho_model_source(m))},
+            "handovers": handovers, "findings": top, "summary": counts}
 
 
 def checks():
@@ -191,46 +219,15 @@ def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw
     --json verify --ranges document (see the module's doc). @scratch_array
     is [(address, bytes), ...] of in-dump struct kho_scratch[]. A dump
     that does not record its page size is read with the one kho-inspect
-    detects; KhoError when none or several fit (give @page_size)."""
+    detects (the same discovery session); KhoError when none or several
+    fit (give @page_size)."""
     lib = library()
-    opts = _SourceOpts(_FORMATS[format], raw_base, page_size)
-    src = _open(lib, path, opts)
-    guessed = False
+    m = _model(lib, path, fdt, scratch_array, page_size=page_size, format=format,
+               raw_base=raw_base)
     try:
-        # A dump that does not record its page size (a raw image, an ELF
-        # without VMCOREINFO) is read with the size its handover reads
-        # consistently with, as kho-inspect does; 4 KiB is never guessed
-        # silently.
-        if lib.kho_source_page_size_assumed(src):
-            err, size = _Error(), ctypes.c_uint64()
-            if lib.kho_source_detect_page_size(os.fsencode(path), ctypes.byref(opts),
-                                               fdt or 0, ctypes.byref(size),
-                                               ctypes.byref(err)):
-                raise KhoError(err.msg.decode(errors="replace") + " (page_size=)")
-            guessed = not size.value
-            if size.value and size.value != lib.kho_source_page_size(src):
-                lib.kho_source_close(src)
-                src = None
-                opts.page_size = size.value
-                src = _open(lib, path, opts)
-        doc = _document(lib, src, fdt, scratch_array)
+        return _document(lib, m)
     finally:
-        if src:
-            lib.kho_source_close(src)
-    if guessed and doc["handovers"]:
-        raise KhoError(f"{path}: the dump does not record its page size and no KHO page "
-                       "size (4, 16 or 64 KiB) reads its handover without structural "
-                       "errors: give page_size=")
-    return doc
-
-
-def _open(lib, path, opts):
-    err = _Error()
-    src = ctypes.c_void_p()
-    if lib.kho_source_open(os.fsencode(path), ctypes.byref(opts), ctypes.byref(src),
-                           ctypes.byref(err)):
-        raise KhoError(err.msg.decode(errors="replace"))
-    return src
+        lib.kho_model_close(m)
 
 
 def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=None,
@@ -282,9 +279,13 @@ def inspect_memory(read, ranges, *, fdt=None, scratch_array=(), **source):
     """inspect() over memory read through @read (see open_memory)."""
     lib = library()
     src, keep = open_memory(read, ranges, **source)
+    m = None
     try:
-        return _document(lib, src, fdt, scratch_array)
+        m = _model(lib, src, fdt, scratch_array)
+        return _document(lib, m)
     finally:
+        if m:
+            lib.kho_model_close(m)
         lib.kho_source_close(src)
         del keep
 

@@ -234,6 +234,8 @@ START_TEST(test_open_source)
 	struct kho_source *src;
 	struct kho_error err;
 	struct kho_model *m, *f;
+	struct kho_report *r;
+	size_t mc[4], rc[4];
 
 	ck_assert_msg(kho_source_open(path, &so, &src, &err) == KHO_OK, "%s", err.msg);
 	m = kho_model_open_source(src, NULL, &err);
@@ -243,6 +245,14 @@ START_TEST(test_open_source)
 	f = kho_model_open(path, NULL, &err);
 	ck_assert_msg(f, "%s", err.msg);
 	ck_assert_uint_eq(kho_model_handover_keys(m, 0), kho_model_handover_keys(f, 0));
+	/* the report runs the same session: the same verdict */
+	ck_assert_int_eq(kho_report_run(src, false, 0, NULL, 0, &r, &err), KHO_OK);
+	kho_model_summary(m, mc);
+	kho_report_summary(r, rc);
+	ck_assert_mem_eq(mc, rc, sizeof(mc));
+	ck_assert_int_eq(kho_model_partial(m), kho_report_partial(r));
+	ck_assert_uint_eq(kho_report_keys(r, 0), kho_model_handover_keys(m, 0));
+	kho_report_free(r);
 	kho_model_close(f);
 	kho_model_close(m);
 	kho_source_close(src);
