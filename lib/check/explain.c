@@ -66,14 +66,16 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	[KHO_CHECK_RADIX_POINTER] = {
 	  "A table entry the next kernel follows: misaligned, bit 63 set, or outside memory "
 	  "means it walks into garbage or faults early in boot.",
-	  "kho-inspect tree DUMP; the finding names the node and the entry." },
+	  "kho-inspect tree --node ADDR DUMP, ADDR the finding's: that node, entry by entry." },
 	[KHO_CHECK_RADIX_LOOP] = {
 	  "A node reached twice makes the next kernel's walk loop or double-count keys.",
-	  "The finding names the page reached again and the entry that led there." },
+	  "The finding names the page reached again and the entry that led there; "
+	  "kho-inspect tree --node ADDR DUMP shows the node holding that entry." },
 	[KHO_CHECK_RADIX_KEY_WIDTH] = {
 	  "An entry whose index sets key bits above the key width encodes no valid "
 	  "(address, order); since 7.3 the kernel refuses to build such keys.",
-	  "The finding names the node and index; an overflowed address or order upstream." },
+	  "kho-inspect tree --node ADDR DUMP, ADDR the finding's, shows the node; look "
+	  "upstream for an overflowed address or order." },
 	[KHO_CHECK_RADIX_DEPTH] = {
 	  "The 16 KiB tree of 7.1-rc had one level too few and aliased order-0 keys; a fixed "
 	  "kernel misreads such a tree.",

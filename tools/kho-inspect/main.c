@@ -101,6 +101,8 @@ static void usage(FILE *f)
 "  -j, --json          one JSON document      -p, --pretty  indented JSON\n"
 "  --ranges            verify: list the ranges too\n"
 "  --no-headings       ranges, tree, scan: print only the rows (for pipes)\n"
+"  --node ADDR         tree: the radix tree page holding ADDR, entry by entry\n"
+"                      (the address a radix-* finding names)\n"
 "  --expect FILE       verify: compare the verdict with FILE (a --json verify document,\n"
 "                      such as kho-mkimage's NAME.expect.json); print what differs,\n"
 "                      exit 1 when anything does\n"
@@ -189,7 +191,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
 	       O_MAX_ORDER, O_EXPECT, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES, O_NO_HEADINGS,
-	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN };
+	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN, O_NODE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "raw-base", required_argument, NULL, O_RAW_BASE },
@@ -210,6 +212,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "ranges", no_argument, NULL, O_RANGES },
 		{ "expect", required_argument, NULL, O_EXPECT },
 		{ "no-headings", no_argument, NULL, O_NO_HEADINGS },
+		{ "node", required_argument, NULL, O_NODE },
 		{ "boot-params", required_argument, NULL, O_BOOT_PARAMS },
 		{ "dtb", required_argument, NULL, O_DTB },
 		{ "vmlinux", required_argument, NULL, O_VMLINUX },
@@ -313,6 +316,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_RANGES: o->with_ranges = true; break;
 		case O_EXPECT: o->expect = optarg; break;
 		case O_NO_HEADINGS: o->no_headings = true; break;
+		case O_NODE:
+			if (!kho_parse_number(optarg, &o->node))
+				return inspect_fail("--node: \"%s\" is not an address", optarg);
+			o->have_node = true;
+			break;
 		case O_BOOT_PARAMS:
 			if (!kho_parse_number(optarg, &o->boot_params))
 				return inspect_fail("--boot-params: \"%s\" is not an address", optarg);
@@ -382,6 +390,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (o->no_headings && strcmp(o->command, "ranges") && strcmp(o->command, "tree") &&
 	    strcmp(o->command, "scan"))
 		return inspect_fail("--no-headings is for ranges, tree and scan");
+	if (o->have_node && strcmp(o->command, "tree"))
+		return inspect_fail("--node shows one page of the tree: kho-inspect tree --node ADDR "
+				    "DUMP");
 	if (o->expect && strcmp(o->command, "verify"))
 		return inspect_fail("--expect compares a verdict: kho-inspect verify --expect FILE "
 				    "DUMP");
@@ -1141,7 +1152,7 @@ static void print_next_step(const struct session *s)
 static int print_report(const struct options *o, struct session *s)
 {
 	bool verify = !strcmp(o->command, "verify");
-	size_t counts[4] = { 0 }, c[4], unread = 0;
+	size_t counts[4] = { 0 }, c[4], unread = 0, nodes = 0;
 
 	pr_init(o->json || o->expect, o->pretty, stdout);
 	pr_mute(o->no_headings);   /* ranges and tree unmute their rows */
@@ -1159,7 +1170,10 @@ static int print_report(const struct options *o, struct session *s)
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
 			pr_mute(false);
-			print_tree(&s->hs[i].in);
+			if (!o->have_node)
+				print_tree(&s->hs[i].in);
+			else if (print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
+				nodes++;
 			pr_mute(o->no_headings);
 			pr_obj_close();
 		} else if (!strcmp(o->command, "luo")) {
@@ -1175,6 +1189,11 @@ static int print_report(const struct options *o, struct session *s)
 		unread += count_unread(o, &s->hs[i].in.findings);
 	}
 	pr_arr_close();
+	if (o->have_node && !nodes)
+		return inspect_fail("--node 0x%llx: no page of %s the walk read holds it "
+				    "(kho-inspect whatis 0x%llx %s says what does)",
+				    (unsigned long long)o->node, s->nh > 1 ? "the handovers' radix trees" :
+				    "the radix tree", (unsigned long long)o->node, o->dump);
 	print_findings(o, &s->top, SIZE_MAX, NULL);
 	unread += count_unread(o, &s->top);
 	kho_findings_count(&s->top, c);
