@@ -27,6 +27,7 @@ struct options {
 	int progress;          /* -1 never, 0 auto, 1 always */
 	uint64_t whatis;       /* whatis ADDR */
 	uint64_t node;         /* tree --node ADDR */
+	char again[1024];      /* the options given, for a "next" command line */
 	bool have_node;
 };
 

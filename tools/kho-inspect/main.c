@@ -66,8 +66,10 @@ static void usage(FILE *f)
 "Find the Kexec HandOver (KHO) state in a memory dump and check it.\n"
 "\n"
 "Commands:\n"
-"  summary            where the handover is, what it preserves, the verdict (default)\n"
-"  verify             every finding; exit 1 when one is at or above --fail-on\n"
+"  summary            where the handover is, what it preserves, the verdict, the first\n"
+"                     8 findings and the rest counted per check (default)\n"
+"  verify             the same with every finding; exit 1 when one is at or above\n"
+"                     --fail-on (summary exits as verify does)\n"
 "  ranges             the preserved ranges: by address (--sort tree: in tree order;\n"
 "                     JSON is in tree order unless --sort phys), --merge: [START, END)\n"
 "                     spans of touching ranges, END exclusive\n"
@@ -185,6 +187,18 @@ static int explain(const char *name)
 	       kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
 	       c->summary + 1, why, how);
 	return 0;
+}
+
+/* Append @w to the command line @buf, quoted for a shell when it must be. */
+static void append_word(char *buf, size_t len, const char *w)
+{
+	size_t used = strlen(buf);
+	bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_=.,:/+@%") == strlen(w);
+
+	if (strchr(w, '\''))
+		plain = true;   /* rare enough: shown as it is */
+	snprintf(buf + used, len - used, plain ? " %s" : " '%s'", w);
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -337,6 +351,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		default: return inspect_fail("unknown option %s (--help)", argv[optind - 1]);
 		}
 	}
+	/* getopt moved the options first: what a "next" command repeats */
+	for (int i = 1; i < optind; i++)
+		append_word(o->again, sizeof(o->again), argv[i]);
 	if (optind < argc) {
 		for (const char *const *cmd = commands; *cmd; cmd++)
 			if (!strcmp(argv[optind], *cmd) && optind + 1 < argc) {
@@ -512,6 +529,38 @@ static bool about_memory(const struct kho_finding *x)
  * text prints it under the first finding of each check only.
  */
 
+/*
+ * Text: the findings print_findings() did not show (those past @shown, in
+ * its order, and those past the per-check cap), counted per check, and
+ * the command that lists them all, with the options given.
+ */
+static void print_left(const struct options *o, const struct kho_findings *f, size_t shown)
+{
+	size_t n = kho_check_count(), *per = calloc(n ? n : 1, sizeof(*per)), left = 0, seen = 0;
+	bool first = true;
+
+	if (!per)
+		return;
+	for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
+		for (size_t i = 0; i < f->n; i++)
+			if ((int)f->v[i].severity == sev && seen++ >= shown &&
+			    (size_t)kho_check_index(f->v[i].check) < n)
+				per[kho_check_index(f->v[i].check)]++;
+	for (size_t i = 0; i < n; i++)
+		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
+			per[i] += kho_findings_dropped(f, (enum kho_check_id)i, (enum kho_severity)sev);
+	for (size_t i = 0; i < n; i++)
+		left += per[i];
+	pr_text("%s: ... and %zu more (", o->dump, left);
+	for (size_t i = 0; i < n; i++)
+		if (per[i]) {
+			pr_text("%s%zu %s", first ? "" : ", ", per[i], kho_checks()[i].name);
+			first = false;
+		}
+	pr_text("): kho-inspect verify%s %s lists them\n", o->again, o->dump);
+	free(per);
+}
+
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown, const struct owners *ow)
 {
@@ -569,8 +618,7 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			left += kho_findings_dropped(f, (enum kho_check_id)i,
 						     (enum kho_severity)sev);
 	if (left && shown != SIZE_MAX) {
-		pr_text("%s: ... and %zu more: run kho-inspect verify %s\n", o->dump, left,
-			o->dump);
+		print_left(o, f, shown);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -1131,20 +1179,31 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	return 0;
 }
 
-/* Text only: what to run next about the most severe finding. */
-static void print_next_step(const struct session *s)
+/* Text only: what to run next about the most severe finding; `luo`
+ * shows LUO's findings only, and points at verify for the others. */
+static void print_next_step(const struct options *o, const struct session *s)
 {
+	bool luo_only = !strcmp(o->command, "luo");
 	const struct kho_finding *worst = NULL;
+	size_t others = 0;
 
 	for (size_t i = 0; i <= s->nh; i++) {
 		const struct kho_findings *f = i < s->nh ? &s->hs[i].in.findings : &s->top;
 
-		for (size_t k = 0; k < f->n; k++)
+		for (size_t k = 0; k < f->n; k++) {
+			if (luo_only && !about_luo(&f->v[k])) {
+				others += f->v[k].severity >= KHO_SEV_WARNING;
+				continue;
+			}
 			if (!worst || f->v[k].severity > worst->severity)
 				worst = &f->v[k];
+		}
 	}
 	if (worst && worst->severity >= KHO_SEV_WARNING)
 		pr_text("next         kho-inspect --explain %s\n", worst->check->name);
+	else if (others)
+		pr_text("next         kho-inspect verify%s %s: %zu finding%s outside LUO\n", o->again,
+			o->dump, others, others == 1 ? "" : "s");
 }
 
 /* The report of @s: printed, or with --expect built as a JSON document
@@ -1216,7 +1275,7 @@ static int print_report(const struct options *o, struct session *s)
 		pr_text(" (partial: part of the handover's structure is not in the dump)\n");
 	pr_bool("partial", NULL, unread > 0);
 	pr_obj_close();
-	print_next_step(s);
+	print_next_step(o, s);
 	if (o->expect)
 		return cmd_expect(o, pr_detach());
 	return pr_finish() ? 2 : kho_verdict_status(counts, unread, o->fail_on, o->strict);
