@@ -107,7 +107,9 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	[KHO_CHECK_RANGE_SCRATCH] = {
 	  "Preserved memory inside a scratch area is used by the next kernel for early "
 	  "allocations before the tree is read: it will be overwritten.",
-	  "The preserving subsystem allocated from scratch (CMA-like) memory." },
+	  "kho-inspect whatis ADDR DUMP names who preserves it; that subsystem must "
+	  "allocate what it preserves outside the scratch areas (they are CMA-like: "
+	  "movable allocations only)." },
 	[KHO_CHECK_RANGE_NOT_RAM] = {
 	  "A preserved range outside the memory the dump describes: a stale or garbage key, "
 	  "or a dump that leaves out memory.",
@@ -146,8 +148,14 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "describe; what lies past the cut is treated as not dumped.",
 	  "Capture again with enough disk space." },
 	[KHO_CHECK_SCRATCH_UNKNOWN] = {
-	  "Without the scratch areas, range-scratch and radix-node-scratch cannot run.",
-	  "Give --scratch-array ADDR,BYTES, --scratch, --vmlinux, --boot-params or --dtb." },
+	  "Without the scratch areas, range-scratch and radix-node-scratch cannot run. The "
+	  "dump alone does not say where they are; the kernel that was handed them does: "
+	  "--vmlinux FILE (kho_scratch and kho_scratch_cnt), --boot-params ADDR (x86: "
+	  "the SETUP_KEXEC_KHO setup_data), --dtb FILE (/chosen linux,kho-scratch), "
+	  "--scratch-array ADDR,BYTES (an in-dump struct kho_scratch[]), or --scratch "
+	  "ADDR,SIZE by hand.",
+	  "Give --vmlinux, --boot-params, --dtb, --scratch-array or --scratch "
+	  "(--explain scratch-unknown says which)." },
 	[KHO_CHECK_LUO_FORMAT] = {
 	  "The LUO blob selects how the next kernel restores live-update sessions; an "
 	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()). "

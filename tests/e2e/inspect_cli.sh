@@ -38,6 +38,16 @@ grep -q ": kho-inspect verify --scratch-array 0x3f77000,0x20 --max-order 12 $wor
 	ok || fail "summary's next command drops the options: $(tail -3 "$work/out")"
 expect 1 "one error is singular" "$ki" verify "$work/defect-range-overlap.elf"
 grep -q "verdict      1 error, " "$work/out" && ok || fail "1 error: $(tail -1 "$work/out")"
+# without scratch information: one short line, a hint that says where to
+# get it, and --explain naming every source
+"$ki" "$work/defect-range-overlap.elf" >"$work/out" 2>&1
+line=$(grep "INCOMPLETE (scratch-unknown)" "$work/out" | sed "s|^$work/defect-range-overlap.elf: ||")
+[ "$line" = "INCOMPLETE (scratch-unknown): 0x3ffe000: no scratch areas are known: range-scratch and radix-node-scratch did not run" ] &&
+	ok || fail "scratch-unknown line: $line"
+"$ki" --explain scratch-unknown >"$work/out" 2>&1
+for src in --vmlinux --boot-params --dtb --scratch-array --scratch; do
+	grep -q -- "$src" "$work/out" && ok || fail "--explain scratch-unknown does not name $src"
+done
 # luo counts LUO's findings only, and points at verify for the others
 "$ki" luo "$work/defect-range-overlap.elf" >"$work/out" 2>&1
 tail -1 "$work/out" | grep -qx "next         kho-inspect verify $work/defect-range-overlap.elf: 1 finding outside LUO" &&
