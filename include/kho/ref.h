@@ -198,6 +198,7 @@ enum kho_image_kind {
 	KHO_IMAGE_BOOT_DTB,   /* NAME.boot.dtb: a DT whose /chosen names the KHO FDT */
 	KHO_IMAGE_EXPECT,     /* NAME.expect.json */
 	KHO_IMAGE_LUO,        /* NAME.luo/SESSION/TOKEN.memfd: what each memfd holds */
+	KHO_IMAGE_FLAT,       /* NAME.flat: makedumpfile -F -c (flattened kdump) */
 	KHO_IMAGE_NKINDS
 };
 

@@ -66,14 +66,16 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	[KHO_CHECK_RADIX_POINTER] = {
 	  "A table entry the next kernel follows: misaligned, bit 63 set, or outside memory "
 	  "means it walks into garbage or faults early in boot.",
-	  "kho-inspect tree DUMP; the finding names the node and the entry." },
+	  "kho-inspect tree --node ADDR DUMP, ADDR the finding's: that node, entry by entry." },
 	[KHO_CHECK_RADIX_LOOP] = {
 	  "A node reached twice makes the next kernel's walk loop or double-count keys.",
-	  "The finding names the page reached again and the entry that led there." },
+	  "The finding names the page reached again and the entry that led there; "
+	  "kho-inspect tree --node ADDR DUMP shows the node holding that entry." },
 	[KHO_CHECK_RADIX_KEY_WIDTH] = {
 	  "An entry whose index sets key bits above the key width encodes no valid "
 	  "(address, order); since 7.3 the kernel refuses to build such keys.",
-	  "The finding names the node and index; an overflowed address or order upstream." },
+	  "kho-inspect tree --node ADDR DUMP, ADDR the finding's, shows the node; look "
+	  "upstream for an overflowed address or order." },
 	[KHO_CHECK_RADIX_DEPTH] = {
 	  "The 16 KiB tree of 7.1-rc had one level too few and aliased order-0 keys; a fixed "
 	  "kernel misreads such a tree.",
@@ -105,7 +107,9 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	[KHO_CHECK_RANGE_SCRATCH] = {
 	  "Preserved memory inside a scratch area is used by the next kernel for early "
 	  "allocations before the tree is read: it will be overwritten.",
-	  "The preserving subsystem allocated from scratch (CMA-like) memory." },
+	  "kho-inspect whatis ADDR DUMP names who preserves it; that subsystem must "
+	  "allocate what it preserves outside the scratch areas (they are CMA-like: "
+	  "movable allocations only)." },
 	[KHO_CHECK_RANGE_NOT_RAM] = {
 	  "A preserved range outside the memory the dump describes: a stale or garbage key, "
 	  "or a dump that leaves out memory.",
@@ -144,8 +148,14 @@ static const struct explanation text[KHO_CHECK_COUNT] = {
 	  "describe; what lies past the cut is treated as not dumped.",
 	  "Capture again with enough disk space." },
 	[KHO_CHECK_SCRATCH_UNKNOWN] = {
-	  "Without the scratch areas, range-scratch and radix-node-scratch cannot run.",
-	  "Give --scratch-array ADDR,BYTES, --scratch, --vmlinux, --boot-params or --dtb." },
+	  "Without the scratch areas, range-scratch and radix-node-scratch cannot run. The "
+	  "dump alone does not say where they are; the kernel that was handed them does: "
+	  "--vmlinux FILE (kho_scratch and kho_scratch_cnt), --boot-params ADDR (x86: "
+	  "the SETUP_KEXEC_KHO setup_data), --dtb FILE (/chosen linux,kho-scratch), "
+	  "--scratch-array ADDR,BYTES (an in-dump struct kho_scratch[]), or --scratch "
+	  "ADDR,SIZE by hand.",
+	  "Give --vmlinux, --boot-params, --dtb, --scratch-array or --scratch "
+	  "(--explain scratch-unknown says which)." },
 	[KHO_CHECK_LUO_FORMAT] = {
 	  "The LUO blob selects how the next kernel restores live-update sessions; an "
 	  "unknown format makes LUO fail (7.2+ panics through luo_restore_fail()). "

@@ -271,9 +271,8 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 	/* The scratch checks cannot look without areas: never a silent pass. */
 	if (!in->ho.nscratch)
 		kho_flag(&in->findings, KHO_CHECK_SCRATCH_UNKNOWN, in->ho.fdt_phys,
-			 "no scratch areas are known, so range-scratch and radix-node-scratch "
-			 "could not run: give --scratch-array ADDR,BYTES (the kho_scratch[] the "
-			 "kernel was handed), --scratch, --vmlinux, --boot-params or --dtb");
+			 "no scratch areas are known: range-scratch and radix-node-scratch did "
+			 "not run");
 	st = walk_and_check(src, o, max_order, in, err);
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");

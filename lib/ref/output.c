@@ -23,6 +23,7 @@ static const char *const suffixes[KHO_IMAGE_NKINDS] = {
 	[KHO_IMAGE_BOOT_DTB] = ".boot.dtb",
 	[KHO_IMAGE_EXPECT] = ".expect.json",
 	[KHO_IMAGE_LUO] = ".luo",
+	[KHO_IMAGE_FLAT] = ".flat",
 };
 
 KHO_EXPORT const char *kho_image_suffix(enum kho_image_kind kind)
@@ -93,8 +94,9 @@ KHO_EXPORT enum kho_status kho_ref_write(struct kho_ref *ref,
 		st = luo_write_memfds(ref, path, err);
 		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
 	}
-	if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO) {
-		st = ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
+	if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO || kind == KHO_IMAGE_FLAT) {
+		st = kind == KHO_IMAGE_FLAT ? ref_write_flat(ref, path, err) :
+		     ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
 		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))

@@ -273,5 +273,7 @@ size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
 			size_t *info_off, size_t *info_len);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
+/* The zlib kdump of @ref flattened, as makedumpfile -F writes it (image_flat.c). */
+enum kho_status ref_write_flat(struct kho_ref *ref, const char *path, struct kho_error *err);
 
 #endif

@@ -215,6 +215,7 @@ static enum kho_status d_outputs(struct spec *s, int argc, char **argv)
 		{ "raw", KHO_IMAGE_RAW }, { "elf", KHO_IMAGE_ELF },
 		{ "kcore", KHO_IMAGE_KCORE }, { "qemu", KHO_IMAGE_QEMU },
 		{ "kdump", KHO_IMAGE_KDUMP }, { "kdump-lzo", KHO_IMAGE_KDUMP_LZO },
+		{ "flat", KHO_IMAGE_FLAT },
 		{ "boot-dtb", KHO_IMAGE_BOOT_DTB },
 	};
 
@@ -225,7 +226,7 @@ static enum kho_status d_outputs(struct spec *s, int argc, char **argv)
 		for (k = 0; k < ARRAY_SIZE(names) && strcmp(names[k].name, argv[i]); k++)
 			;
 		if (k == ARRAY_SIZE(names))
-			return bad(s, "unknown output \"%s\" (raw elf kcore qemu kdump kdump-lzo)",
+			return bad(s, "unknown output \"%s\" (raw elf kcore qemu kdump kdump-lzo flat boot-dtb)",
 				   argv[i]);
 		s->outputs |= 1u << names[k].kind;
 	}
@@ -474,7 +475,7 @@ static const struct {
 	{ "alloc", 2, 2, d_alloc, "alloc START SIZE" },
 	{ "raw-base", 1, 1, d_raw_base, "raw-base ADDR" },
 	{ "outputs", 0, 7, d_outputs,
-	  "outputs [raw] [elf] [kcore] [qemu] [kdump] [kdump-lzo] [boot-dtb]" },
+	  "outputs [raw] [elf] [kcore] [qemu] [kdump] [kdump-lzo] [flat] [boot-dtb]" },
 	{ "folio", 2, 2, d_folio, "folio PHYS ORDER" },
 	{ "folios", 3, 4, d_folios, "folios PHYS ORDER COUNT [STRIDE]" },
 	{ "unpreserve", 2, 2, d_unpreserve, "unpreserve PHYS ORDER" },

@@ -6,6 +6,9 @@
 
 #include "../util/util.h"
 
+/* the plural ending of a count */
+#define S(n) ((n) == 1 ? "" : "s")
+
 static void human(char *buf, size_t len, uint64_t bytes)
 {
 	static const char units[] = "KMGTPE";
@@ -68,9 +71,10 @@ KHO_EXPORT void kho_ref_print_summary(struct kho_ref *ref, FILE *f)
 				folios += ref->luo->s[i].files[k].nfolios;
 			}
 		}
-		fprintf(f, "  LUO         luo-v%u, %zu sessions, %zu files (%zu memfds, %zu folios), "
-			"%zu FLBs\n", ref->luo->version, ref->luo->ns, files, memfds, folios,
-			ref->luo->nflbs);
+		fprintf(f, "  LUO         luo-v%u, %zu session%s, %zu file%s (%zu memfd%s, %zu folio%s), "
+			"%zu FLB%s\n", ref->luo->version, ref->luo->ns, S(ref->luo->ns), files,
+			S(files), memfds, S(memfds), folios, S(folios), ref->luo->nflbs,
+			S(ref->luo->nflbs));
 	}
 	for (size_t i = 0; i < ref->scratch.n; i++)
 		fprintf(f, "  scratch     0x%llx +0x%llx\n",

@@ -11,11 +11,12 @@ shares with it: "schema", "source" {"page_size"}, "handovers" [{"fdt"
 "findings" and "summary" (addresses and sizes as hex strings, as there).
 kho.drgn.inspect(prog, ...) verifies through a drgn Program instead of a
 file; kho.checks() lists every check (name, default severity, summary and
---explain's why and how). The library is found as $KHO_LIBRARY, else as libkho.so.1 on the
-loader's path. Only the opaque kho_model API (kho/model.h: the discovery
-session kho-inspect runs, page size detection included) and small stable
-structs (kho_error, kho_source_opts, the versioned kho_model_opts) cross
-the boundary.
+--explain's why and how). The library is found as $KHO_LIBRARY, else where
+cmake --install put it (kho/_paths.py), else as libkho.so.1 on the loader's
+path. Only the opaque kho_model API (kho/model.h: the discovery session
+kho-inspect runs, page size detection included) and small stable structs
+(kho_error, kho_source_opts, the versioned kho_model_opts) cross the
+boundary.
 """
 import ctypes
 import os
@@ -86,8 +87,18 @@ def library():
     global _lib
     if _lib is not None:
         return _lib
-    # this API is libkho.so.1's (find_library could name an older SONAME)
-    path = os.environ.get("KHO_LIBRARY") or "libkho.so.1"
+    # this API is libkho.so.1's (find_library could name an older SONAME);
+    # installed, the package knows where its library went (_paths.py)
+    path = os.environ.get("KHO_LIBRARY")
+    if not path:
+        try:
+            from kho._paths import LIBDIR
+            path = os.path.join(LIBDIR, "libkho.so.1")
+            if not os.path.exists(path):
+                path = None
+        except ImportError:
+            pass
+    path = path or "libkho.so.1"
     try:
         lib = ctypes.CDLL(path)
     except OSError as e:

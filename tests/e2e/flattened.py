@@ -187,6 +187,40 @@ def one_spec(mk, tool, mdf, have, spec, work):
             shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
 
 
+def mkimage_flat(mk, tool, mdf, specdir, work):
+    """kho-mkimage's own `flat` output (4, 16 and 64 KiB pages): the verdict
+    its expect.json gives, the ELF's verdict, and makedumpfile -R gives
+    back NAME.kdump byte for byte."""
+    for name in ("clean-v3-4k", "clean-v4-16k", "clean-v4-64k", "defect-radix-unreadable"):
+        spec = os.path.join(work, name + ".spec")
+        with open(os.path.join(specdir, name + ".spec")) as f:
+            lines = [x for x in f.read().splitlines() if not x.startswith("outputs")]
+        with open(spec, "w") as f:
+            f.write("\n".join(lines + ["outputs elf kdump flat", ""]))
+        r = subprocess.run([mk, "-q", "-o", work, spec], capture_output=True, text=True)
+        if not check(r.returncode == 0, f"{name}: kho-mkimage flat: {r.stderr.strip()}"):
+            continue
+        flat = os.path.join(work, name + ".flat")
+        r = subprocess.run([tool, "--expect", os.path.join(work, name + ".expect.json"),
+                            "verify", flat], capture_output=True, text=True)
+        check(r.returncode == 0, f"{name}.flat: --expect: exit {r.returncode}: "
+              f"{r.stdout[-300:]}{r.stderr.strip()}")
+        _, ref, _ = inspect(tool, [], os.path.join(work, name + ".elf"))
+        _, doc, err = inspect(tool, [], flat)
+        check(verdict(doc) == verdict(ref), f"{name}.flat reads unlike the ELF: {err.strip()}")
+        if mdf:
+            back = os.path.join(work, name + ".back.kdump")
+            with open(flat, "rb") as f:
+                r = subprocess.run([mdf, "-R", back], stdin=f, capture_output=True)
+            with open(back, "rb") as a, open(os.path.join(work, name + ".kdump"), "rb") as b:
+                check(r.returncode == 0 and a.read() == b.read(),
+                      f"{name}: makedumpfile -R of NAME.flat is not NAME.kdump")
+        for f in os.listdir(work):
+            if f.startswith(name + "."):
+                path = os.path.join(work, f)
+                shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+
+
 def main():
     mk, tool, specdir, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -195,6 +229,7 @@ def main():
     if not mdf:
         skip("makedumpfile is not installed: no flattened files to read")
         return T.close()
+    mkimage_flat(mk, tool, mdf, specdir, work)
     have = compressions(mdf)
     for name in SPECS:
         one_spec(mk, tool, mdf, have, os.path.join(specdir, name + ".spec"), work)

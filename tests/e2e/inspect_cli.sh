@@ -27,11 +27,31 @@ grep -q "0 errors" "$work/out" && ok || fail "summary has no verdict"
 # summary shows the first findings, most severe first, and names verify
 "$mk" -q -o "$work" "$specs/defect-radix-unreadable@fdt.spec" || exit 1
 expect 3 "summary of an image with many findings, a leaf unread" "$ki" "$work/defect-radix-unreadable@fdt.elf"
-[ "$(grep -c "INCOMPLETE (" "$work/out")" = 8 ] && grep -q "and 42 more: run kho-inspect verify" "$work/out" &&
+# what it leaves out is counted per check, and the command that lists them
+# keeps the options given
+[ "$(grep -c "INCOMPLETE (" "$work/out")" = 8 ] &&
+	grep -qx "$work/defect-radix-unreadable@fdt.elf: ... and 42 more (42 blob-not-preserved): kho-inspect verify $work/defect-radix-unreadable@fdt.elf lists them" "$work/out" &&
 	ok || fail "summary findings: $(tail -3 "$work/out")"
 grep -q "verdict      0 errors, 0 warnings, 0 notes, 50 incomplete (partial: " "$work/out" && ok || fail "verdict line"
+expect 3 "summary with options" "$ki" --scratch-array 0x3f77000,0x20 --max-order 12 summary "$work/defect-radix-unreadable@fdt.elf"
+grep -q ": kho-inspect verify --scratch-array 0x3f77000,0x20 --max-order 12 $work/defect-radix-unreadable@fdt.elf lists them\$" "$work/out" &&
+	ok || fail "summary's next command drops the options: $(tail -3 "$work/out")"
 expect 1 "one error is singular" "$ki" verify "$work/defect-range-overlap.elf"
 grep -q "verdict      1 error, " "$work/out" && ok || fail "1 error: $(tail -1 "$work/out")"
+# without scratch information: one short line, a hint that says where to
+# get it, and --explain naming every source
+"$ki" "$work/defect-range-overlap.elf" >"$work/out" 2>&1
+line=$(grep "INCOMPLETE (scratch-unknown)" "$work/out" | sed "s|^$work/defect-range-overlap.elf: ||")
+[ "$line" = "INCOMPLETE (scratch-unknown): 0x3ffe000: no scratch areas are known: range-scratch and radix-node-scratch did not run" ] &&
+	ok || fail "scratch-unknown line: $line"
+"$ki" --explain scratch-unknown >"$work/out" 2>&1
+for src in --vmlinux --boot-params --dtb --scratch-array --scratch; do
+	grep -q -- "$src" "$work/out" && ok || fail "--explain scratch-unknown does not name $src"
+done
+# luo counts LUO's findings only, and points at verify for the others
+"$ki" luo "$work/defect-range-overlap.elf" >"$work/out" 2>&1
+tail -1 "$work/out" | grep -qx "next         kho-inspect verify $work/defect-range-overlap.elf: 1 finding outside LUO" &&
+	ok || fail "luo's next step: $(tail -2 "$work/out")"
 expect 0 "verify clean" "$ki" verify "$clean"
 expect 1 "verify with an error" "$ki" verify "$work/defect-range-overlap.elf"
 grep -q "ERROR (range-overlap): 0x" "$work/out" && ok || fail "finding line: $(cat "$work/out")"

@@ -168,4 +168,25 @@ lib=$(find "$work/prefix" -name 'libkho.so.1*' | head -1)
 if nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | grep -v '^kho_' | grep -q .; then
 	echo "FAIL: libkho exports non-kho_ symbols"; exit 1
 fi
+# The Python package: installed where the system's python3 looks under
+# /usr/local (so the demo's install imports with no PYTHONPATH), and it
+# finds its library with no KHO_LIBRARY and no ldconfig. Not with the
+# sanitizers: an ASan libkho does not load into a plain Python.
+sysp=/usr/bin/python3
+pydir=$(cd "$work/prefix" && find . -path '*/kho/__init__.py' | sed 's|^\./||; s|/kho/__init__.py$||')
+if [ -x "$sysp" ]; then
+	"$sysp" -c "import sys; sys.exit('/usr/local/$pydir' not in sys.path)" ||
+		{ echo "FAIL: the Python package goes to $pydir, not on $sysp's path under /usr/local"; exit 1; }
+	if [ -z "$cflags" ]; then
+		got=$(cd "$work" && env -u KHO_LIBRARY -u LD_LIBRARY_PATH PYTHONPATH="$work/prefix/$pydir" \
+			"$sysp" -c "import kho, sys; d = kho.inspect(sys.argv[1]); print(d['handovers'][0]['stats']['keys'])" \
+			"$work/img/vmlinux.elf" 2>&1) ||
+			{ echo "FAIL: the installed Python package: $got"; exit 1; }
+		want=$("$work/prefix/bin/kho-inspect" --json verify "$work/img/vmlinux.elf" |
+			"$sysp" -c "import json, sys; print(json.load(sys.stdin)['handovers'][0]['stats']['keys'])")
+		[ "$got" = "$want" ] || { echo "FAIL: installed kho.inspect: $got keys, kho-inspect $want"; exit 1; }
+	fi
+else
+	echo "SKIP: no /usr/bin/python3: the Python package is not checked"
+fi
 echo "install: 1 passed, 0 failed"

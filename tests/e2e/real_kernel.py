@@ -227,6 +227,9 @@ def main():
     diffs = json.loads(r.stdout).get("diffs", [])
     check([d["exit"] for d in diffs] == [1, 0, 3], "--diff exits %s, expected [1, 0, 3]"
           % [d["exit"] for d in diffs])
+    # stage numbers, from 1, as the text and the kept stage-N files count them
+    check([(d["from"], d["to"]) for d in diffs] == [(1, 2), (2, 3), (3, 4)],
+          "--diff from/to: %s" % [(d["from"], d["to"]) for d in diffs])
     if diffs:
         luo = diffs[0]["document"].get("luo", [])
         flbs = sorted(x.get("flb") for x in luo if x.get("only_in") == "b" and "flb" in x)

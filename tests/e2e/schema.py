@@ -45,6 +45,15 @@ def main():
     runs.append(["verify", "--expect", images[0][:-4] + ".expect.json", images[3]])
     runs.append(["diff", images[0], images[3]])
     runs.append(["whatis", "0x6000000", images[-1]])    # demo: a reserve-mem region
+    # tree --node: each page from the root down to a leaf (entries, then bits)
+    addr = json.loads(subprocess.run([ki, "--json", "ranges", images[0]], capture_output=True,
+                                     text=True).stdout)["handovers"][0]["memory_map"]["phys"]
+    while addr:
+        runs.append(["tree", "--node", addr, images[0]])
+        node = json.loads(subprocess.run([ki, "--json", "tree", "--node", addr, images[0]],
+                                         capture_output=True, text=True).stdout)
+        below = [e for e in node["handovers"][0]["node"].get("entries", []) if e["read"]]
+        addr = below[0]["value"] if below else None
     # every owner of the demo's preserved pages, one whatis each (a sample)
     demo = json.loads(subprocess.run([ki, "--json", "ranges", images[-1]],
                                      capture_output=True, text=True).stdout)

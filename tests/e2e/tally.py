@@ -13,6 +13,7 @@ class Tally:
         else:
             self.failed += 1
             print(f"FAIL: {what}")
+        return ok
 
     def skip(self, what):
         self.skipped += 1

@@ -112,10 +112,12 @@ static size_t diff_flbs(const struct kho_luo *a, const struct kho_luo *b, bool *
 				pr_str("changed", NULL, "flb");
 				pr_str("flb", "-flb \"%s\"", f->name);
 				pr_hex("data_a", " data 0x%llx", f->data);
-				pr_u64("count_a", ", %llu files", f->count);
+				pr_u64("count_a", f->count == 1 ? ", %llu file" : ", %llu files",
+				       f->count);
 				pr_text("\n+flb \"%s\"", g->name);
 				pr_hex("data_b", " data 0x%llx", g->data);
-				pr_u64("count_b", ", %llu files\n", g->count);
+				pr_u64("count_b", g->count == 1 ? ", %llu file\n" : ", %llu files\n",
+				       g->count);
 			}
 			pr_obj_close();
 		}

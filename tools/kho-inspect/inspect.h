@@ -26,6 +26,9 @@ struct options {
 	enum kho_severity fail_on;
 	int progress;          /* -1 never, 0 auto, 1 always */
 	uint64_t whatis;       /* whatis ADDR */
+	uint64_t node;         /* tree --node ADDR */
+	char again[1024];      /* the options given, for a "next" command line */
+	bool have_node;
 };
 
 /* The whole command line: what main() runs. returns: the exit status. */
@@ -54,6 +57,9 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 size_t diff_fdt(const struct kho_handover *a, const struct kho_handover *b);
 /* diff: LUO sessions and files of one dump only, or changed. returns: how many. */
 size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom);
+/* tree --node: the radix tree page holding @addr, entry by entry.
+ * returns: false when @addr is in no page of @in's tree. */
+bool print_tree_node(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);
 /* whatis: what the dump and each handover say about address @a. */
 void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
 		  uint64_t a);

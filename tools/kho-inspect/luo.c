@@ -88,7 +88,8 @@ void print_luo(const struct kho_luo *l, uint64_t page, bool full)
 
 		pr_obj_open(NULL);
 		pr_str("name", "  session    \"%s\"", s->name);
-		pr_text(full ? " at 0x%llx, %llu files\n" : ":", HEX(s->phys), HEX(s->count));
+		pr_text(!full ? ":" : s->count == 1 ? " at 0x%llx, %llu file\n" :
+			" at 0x%llx, %llu files\n", HEX(s->phys), HEX(s->count));
 		pr_arr_open("files");
 		for (size_t j = 0; j < s->nfiles; j++)
 			print_file(&s->file[j], page, full, !j);
@@ -103,7 +104,8 @@ void print_luo(const struct kho_luo *l, uint64_t page, bool full)
 		pr_obj_open(NULL);
 		pr_str("name", "  FLB        %s", l->flb[i].name);
 		pr_hex("data", " data 0x%llx", l->flb[i].data);
-		pr_u64("count", ", %llu files\n", l->flb[i].count);
+		pr_u64("count", l->flb[i].count == 1 ? ", %llu file\n" : ", %llu files\n",
+		       l->flb[i].count);
 		pr_obj_close();
 	}
 	pr_arr_close();

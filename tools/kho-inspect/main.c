@@ -66,8 +66,10 @@ static void usage(FILE *f)
 "Find the Kexec HandOver (KHO) state in a memory dump and check it.\n"
 "\n"
 "Commands:\n"
-"  summary            where the handover is, what it preserves, the verdict (default)\n"
-"  verify             every finding; exit 1 when one is at or above --fail-on\n"
+"  summary            where the handover is, what it preserves, the verdict, the first\n"
+"                     8 findings and the rest counted per check (default)\n"
+"  verify             the same with every finding; exit 1 when one is at or above\n"
+"                     --fail-on (summary exits as verify does)\n"
 "  ranges             the preserved ranges: by address (--sort tree: in tree order;\n"
 "                     JSON is in tree order unless --sort phys), --merge: [START, END)\n"
 "                     spans of touching ranges, END exclusive\n"
@@ -101,6 +103,8 @@ static void usage(FILE *f)
 "  -j, --json          one JSON document      -p, --pretty  indented JSON\n"
 "  --ranges            verify: list the ranges too\n"
 "  --no-headings       ranges, tree, scan: print only the rows (for pipes)\n"
+"  --node ADDR         tree: the radix tree page holding ADDR, entry by entry\n"
+"                      (the address a radix-* finding names)\n"
 "  --expect FILE       verify: compare the verdict with FILE (a --json verify document,\n"
 "                      such as kho-mkimage's NAME.expect.json); print what differs,\n"
 "                      exit 1 when anything does\n"
@@ -185,11 +189,23 @@ static int explain(const char *name)
 	return 0;
 }
 
+/* Append @w to the command line @buf, quoted for a shell when it must be. */
+static void append_word(char *buf, size_t len, const char *w)
+{
+	size_t used = strlen(buf);
+	bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_=.,:/+@%") == strlen(w);
+
+	if (strchr(w, '\''))
+		plain = true;   /* rare enough: shown as it is */
+	snprintf(buf + used, len - used, plain ? " %s" : " '%s'", w);
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
 	       O_MAX_ORDER, O_EXPECT, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES, O_NO_HEADINGS,
-	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN };
+	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN, O_NODE };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "raw-base", required_argument, NULL, O_RAW_BASE },
@@ -210,6 +226,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "ranges", no_argument, NULL, O_RANGES },
 		{ "expect", required_argument, NULL, O_EXPECT },
 		{ "no-headings", no_argument, NULL, O_NO_HEADINGS },
+		{ "node", required_argument, NULL, O_NODE },
 		{ "boot-params", required_argument, NULL, O_BOOT_PARAMS },
 		{ "dtb", required_argument, NULL, O_DTB },
 		{ "vmlinux", required_argument, NULL, O_VMLINUX },
@@ -313,6 +330,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_RANGES: o->with_ranges = true; break;
 		case O_EXPECT: o->expect = optarg; break;
 		case O_NO_HEADINGS: o->no_headings = true; break;
+		case O_NODE:
+			if (!kho_parse_number(optarg, &o->node))
+				return inspect_fail("--node: \"%s\" is not an address", optarg);
+			o->have_node = true;
+			break;
 		case O_BOOT_PARAMS:
 			if (!kho_parse_number(optarg, &o->boot_params))
 				return inspect_fail("--boot-params: \"%s\" is not an address", optarg);
@@ -329,6 +351,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		default: return inspect_fail("unknown option %s (--help)", argv[optind - 1]);
 		}
 	}
+	/* getopt moved the options first: what a "next" command repeats */
+	for (int i = 1; i < optind; i++)
+		append_word(o->again, sizeof(o->again), argv[i]);
 	if (optind < argc) {
 		for (const char *const *cmd = commands; *cmd; cmd++)
 			if (!strcmp(argv[optind], *cmd) && optind + 1 < argc) {
@@ -382,6 +407,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (o->no_headings && strcmp(o->command, "ranges") && strcmp(o->command, "tree") &&
 	    strcmp(o->command, "scan"))
 		return inspect_fail("--no-headings is for ranges, tree and scan");
+	if (o->have_node && strcmp(o->command, "tree"))
+		return inspect_fail("--node shows one page of the tree: kho-inspect tree --node ADDR "
+				    "DUMP");
 	if (o->expect && strcmp(o->command, "verify"))
 		return inspect_fail("--expect compares a verdict: kho-inspect verify --expect FILE "
 				    "DUMP");
@@ -501,6 +529,38 @@ static bool about_memory(const struct kho_finding *x)
  * text prints it under the first finding of each check only.
  */
 
+/*
+ * Text: the findings print_findings() did not show (those past @shown, in
+ * its order, and those past the per-check cap), counted per check, and
+ * the command that lists them all, with the options given.
+ */
+static void print_left(const struct options *o, const struct kho_findings *f, size_t shown)
+{
+	size_t n = kho_check_count(), *per = calloc(n ? n : 1, sizeof(*per)), left = 0, seen = 0;
+	bool first = true;
+
+	if (!per)
+		return;
+	for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
+		for (size_t i = 0; i < f->n; i++)
+			if ((int)f->v[i].severity == sev && seen++ >= shown &&
+			    (size_t)kho_check_index(f->v[i].check) < n)
+				per[kho_check_index(f->v[i].check)]++;
+	for (size_t i = 0; i < n; i++)
+		for (int sev = KHO_SEV_ERROR; sev >= KHO_SEV_NOTE; sev--)
+			per[i] += kho_findings_dropped(f, (enum kho_check_id)i, (enum kho_severity)sev);
+	for (size_t i = 0; i < n; i++)
+		left += per[i];
+	pr_text("%s: ... and %zu more (", o->dump, left);
+	for (size_t i = 0; i < n; i++)
+		if (per[i]) {
+			pr_text("%s%zu %s", first ? "" : ", ", per[i], kho_checks()[i].name);
+			first = false;
+		}
+	pr_text("): kho-inspect verify%s %s lists them\n", o->again, o->dump);
+	free(per);
+}
+
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown, const struct owners *ow)
 {
@@ -558,8 +618,7 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			left += kho_findings_dropped(f, (enum kho_check_id)i,
 						     (enum kho_severity)sev);
 	if (left && shown != SIZE_MAX) {
-		pr_text("%s: ... and %zu more: run kho-inspect verify %s\n", o->dump, left,
-			o->dump);
+		print_left(o, f, shown);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -900,20 +959,31 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	return *m ? 0 : inspect_fail("%s", err.msg);
 }
 
-/* Text only: what to run next about the most severe finding. */
-static void print_next_step(const struct kho_session *s)
+/* Text only: what to run next about the most severe finding; `luo`
+ * shows LUO's findings only, and points at verify for the others. */
+static void print_next_step(const struct options *o, const struct kho_session *s)
 {
+	bool luo_only = !strcmp(o->command, "luo");
 	const struct kho_finding *worst = NULL;
+	size_t others = 0;
 
 	for (size_t i = 0; i <= s->nh; i++) {
 		const struct kho_findings *f = i < s->nh ? &s->hs[i].in.findings : &s->top;
 
-		for (size_t k = 0; k < f->n; k++)
+		for (size_t k = 0; k < f->n; k++) {
+			if (luo_only && !about_luo(&f->v[k])) {
+				others += f->v[k].severity >= KHO_SEV_WARNING;
+				continue;
+			}
 			if (!worst || f->v[k].severity > worst->severity)
 				worst = &f->v[k];
+		}
 	}
 	if (worst && worst->severity >= KHO_SEV_WARNING)
 		pr_text("next         kho-inspect --explain %s\n", worst->check->name);
+	else if (others)
+		pr_text("next         kho-inspect verify%s %s: %zu finding%s outside LUO\n", o->again,
+			o->dump, others, others == 1 ? "" : "s");
 }
 
 /* The report of @s: printed, or with --expect built as a JSON document
@@ -922,7 +992,7 @@ static int print_report(const struct options *o, struct kho_model *m)
 {
 	struct kho_session *s = kho_model_session(m);
 	bool verify = !strcmp(o->command, "verify");
-	size_t counts[4] = { 0 }, c[4], unread = 0;
+	size_t counts[4] = { 0 }, c[4], unread = 0, nodes = 0;
 
 	pr_init(o->json || o->expect, o->pretty, stdout);
 	pr_mute(o->no_headings);   /* ranges and tree unmute their rows */
@@ -940,7 +1010,10 @@ static int print_report(const struct options *o, struct kho_model *m)
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
 			pr_mute(false);
-			print_tree(&s->hs[i].in);
+			if (!o->have_node)
+				print_tree(&s->hs[i].in);
+			else if (print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
+				nodes++;
 			pr_mute(o->no_headings);
 			pr_obj_close();
 		} else if (!strcmp(o->command, "luo")) {
@@ -956,6 +1029,11 @@ static int print_report(const struct options *o, struct kho_model *m)
 		unread += count_unread(o, &s->hs[i].in.findings);
 	}
 	pr_arr_close();
+	if (o->have_node && !nodes)
+		return inspect_fail("--node 0x%llx: no page of %s the walk read holds it "
+				    "(kho-inspect whatis 0x%llx %s says what does)",
+				    (unsigned long long)o->node, s->nh > 1 ? "the handovers' radix trees" :
+				    "the radix tree", (unsigned long long)o->node, o->dump);
 	print_findings(o, &s->top, SIZE_MAX, NULL);
 	unread += count_unread(o, &s->top);
 	kho_findings_count(&s->top, c);
@@ -978,7 +1056,7 @@ static int print_report(const struct options *o, struct kho_model *m)
 		pr_text(" (partial: part of the handover's structure is not in the dump)\n");
 	pr_bool("partial", NULL, unread > 0);
 	pr_obj_close();
-	print_next_step(s);
+	print_next_step(o, s);
 	if (o->expect)
 		return cmd_expect(o, pr_detach());
 	return pr_finish() ? 2 : kho_verdict_status(counts, unread, o->fail_on, o->strict);

@@ -27,7 +27,8 @@ static void usage(FILE *f)
 		"      --only KINDS     comma-separated subset of the spec's outputs (with several\n"
 		"                       specs, each writes those it makes; one no spec makes\n"
 		"                       is an error)\n"
-		"                       (raw,elf,kcore,qemu,kdump,kdump-lzo,dtb,expect,luo)\n"
+		"                       (raw,elf,kcore,qemu,kdump,kdump-lzo,flat,dtb,\n"
+		"                       boot-dtb,expect,luo)\n"
 		"      --raw-base ADDR  physical address of byte 0 of the raw image\n"
 		"      --list-defects   print the check names a defect can target\n"
 		"  -q, --quiet          do not list the files written\n"
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 
 static const char *const kind_names[KHO_IMAGE_NKINDS] = {
 	"raw", "elf", "kcore", "qemu", "kdump", "kdump-lzo", "dtb", "boot-dtb", "expect", "luo",
+	"flat",
 };
 
 static int parse_only(const char *arg, unsigned *mask)

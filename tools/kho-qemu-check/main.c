@@ -122,7 +122,8 @@ static void usage(FILE *f)
 "                      linearly (info mtree); dump always dumps; auto (default):\n"
 "                      file when it can, else dump\n"
 "  -j, --json          {\"schema\", \"stages\": [{\"at\", \"exit\", \"memory\", \"document\"}],\n"
-"                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}\n"
+"                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}; from and\n"
+"                      to are stage numbers, from 1 (stage-N.elf)\n"
 "  -p, --pretty        indented JSON\n"
 "  -h, --help\n"
 "  -V, --version\n"
@@ -796,7 +797,7 @@ static int diffs(struct run *r)
 		if (!doc)
 			return 2;
 		json_array_append_new(r->diffs, json_pack("{s:I, s:I, s:i, s:o}", "from",
-							  (json_int_t)i, "to", (json_int_t)i + 1,
+							  (json_int_t)i + 1, "to", (json_int_t)i + 2,
 							  "exit", rc, "document", doc));
 		worst = rc > worst ? rc : worst;
 	}
@@ -896,8 +897,8 @@ static void print_text(const struct run *r)
 
 		printf("diff %lld -> %lld: keys only before %lld, only after %lld, FDT "
 		       "differences %lld, LUO differences %lld\n",
-		       (long long)json_integer_value(json_object_get(s, "from")) + 1,
-		       (long long)json_integer_value(json_object_get(s, "to")) + 1,
+		       (long long)json_integer_value(json_object_get(s, "from")),
+		       (long long)json_integer_value(json_object_get(s, "to")),
 		       (long long)json_integer_value(json_object_get(sum, "keys_only_in_a")),
 		       (long long)json_integer_value(json_object_get(sum, "keys_only_in_b")),
 		       (long long)json_integer_value(json_object_get(sum, "fdt_differences")),
