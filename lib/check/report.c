@@ -52,6 +52,7 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 	struct kho_scratch_area *arrays = calloc(narrays ? narrays : 1, sizeof(*arrays));
 	struct kho_candidate *c = NULL;
 	struct kho_report *r = calloc(1, sizeof(*r));
+	struct kho_anomalies an = { 0 };
 	size_t n = 0, *order = NULL;
 	enum kho_status st;
 
@@ -88,7 +89,9 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((st = kho_select(src, c, n, &so, &r->top, order, &r->n, err)))
+	st = kho_select(src, c, n, &so, &an, order, &r->n, err);
+	kho_findings_add_anomalies(&r->top, &an);
+	if (st)
 		goto fail;
 	for (size_t i = 0; i < r->n; i++) {
 		struct kho_verify_opts vo = { .scratch_arrays = arrays, .nscratch_arrays = narrays,

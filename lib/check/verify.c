@@ -160,6 +160,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 				      struct kho_inspection *in, struct kho_error *err)
 {
 	struct kho_map_visitor v = { on_run, on_node, in, on_unknown };
+	struct kho_anomalies an = { 0 };
 	struct stream *streams = NULL;
 	struct kho_radix_map map;
 	enum kho_status st;
@@ -172,16 +173,17 @@ static enum kho_status walk_and_check(struct kho_source *src,
 			 "the tree has depth %u, built as before the 16 KiB depth fix: its "
 			 "order-0 keys lost their order bit; ranges are what it most likely "
 			 "meant", in->geo.depth);
-		st = kho_radix_walk(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				    &in->stats, err);
+		st = kho_radix_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats, err);
+		kho_findings_add_anomalies(&in->findings, &an);
 		/* List them in the order a correct tree would. */
 		kho_geometry_init(&good, in->geo.page_size, false);
 		if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
 			st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	} else if (in->ho.abi->map_format == KHO_MAP_RADIX) {
 		/* Decoded as the merge asks: no run is stored unless listed. */
-		st = kho_radix_open(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				    &in->stats, &map, err);
+		st = kho_radix_open(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
+				    &map, err);
+		kho_findings_add_anomalies(&in->findings, &an);
 		if (st)
 			return st;
 		if (o->keep_runs)
@@ -193,8 +195,9 @@ static enum kho_status walk_and_check(struct kho_source *src,
 		kho_radix_close(&map);
 		return KHO_OK;
 	} else {
-		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				 &in->stats, &in->v1_bitmap_bytes, err);
+		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
+				 &in->v1_bitmap_bytes, err);
+		kho_findings_add_anomalies(&in->findings, &an);
 	}
 	if (st)
 		return st;
@@ -228,6 +231,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    struct kho_inspection *in, struct kho_error *err)
 {
 	static const struct kho_verify_opts none;
+	struct kho_anomalies an = { 0 };
 	enum kho_status st;
 	unsigned max_order;
 
@@ -245,7 +249,8 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
 	max_order = o->has_max_order ? o->max_order : 30 - in->geo.page_shift;
-	st = kho_handover_load(src, fdt_phys, o->fdt_file, &in->findings, &in->ho, err);
+	st = kho_handover_load(src, fdt_phys, o->fdt_file, &an, &in->ho, err);
+	kho_findings_add_anomalies(&in->findings, &an);
 	if (st)
 		return st;
 	if ((st = add_scratch(src, o, in, err)))
@@ -259,8 +264,9 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 		kho_subtree_decode(src, &in->ho.subtrees[i]);
 	for (size_t i = 0; i < in->ho.nsubtrees; i++)
 		if (!strcmp(in->ho.subtrees[i].name, "LUO")) {
-			if ((st = kho_luo_decode(src, &in->ho.subtrees[i], &in->findings, &in->luo,
-						 err)))
+			st = kho_luo_decode(src, &in->ho.subtrees[i], &an, &in->luo, err);
+			kho_findings_add_anomalies(&in->findings, &an);
+			if (st)
 				return st;
 			break;
 		}

@@ -10,7 +10,7 @@
 
 struct luo_dec {
 	struct kho_source *src;
-	struct kho_findings *f;
+	struct kho_anomalies *a;
 	struct kho_luo *luo;
 	uint64_t page;
 	bool be, oom;

@@ -1081,7 +1081,9 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			struct session *s)
 {
 	struct kho_error err = { 0 };
+	struct kho_anomalies an = { 0 };
 	struct progress p = { .mode = o->progress };
+	enum kho_status sel;
 	/* An FDT from a file is inspected without an address unless --fdt gives it. */
 	struct kho_select_opts so = {
 		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
@@ -1137,7 +1139,9 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
 	if (!s->order || !s->hs || s->top.oom)
 		return inspect_fail("out of memory");
-	if (kho_select(s->src, s->cands, s->ncands, &so, &s->top, s->order, &s->nh, &err))
+	sel = kho_select(s->src, s->cands, s->ncands, &so, &an, s->order, &s->nh, &err);
+	kho_findings_add_anomalies(&s->top, &an);
+	if (sel)
 		return inspect_fail("%s: %s", path, err.msg);
 	if (scan_only)
 		return 0;

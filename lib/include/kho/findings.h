@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "kho/anomaly.h"
 #include "kho/check.h"
 
 #ifdef __cplusplus
@@ -126,6 +127,12 @@ void kho_flag(struct kho_findings *f, enum kho_check_id check, uint64_t phys,
 void kho_flag_sev(struct kho_findings *f, enum kho_check_id check,
 		  enum kho_severity sev, uint64_t phys, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/*
+ * kho_findings_add_anomalies - what a walker or decoder recorded in @a, as
+ * findings in @f, in the order it was seen (lib/check/anomalies.c says
+ * under which check); @a is emptied.
+ */
+void kho_findings_add_anomalies(struct kho_findings *f, struct kho_anomalies *a);
 /* Findings at each severity, dropped ones included. */
 void kho_findings_count(const struct kho_findings *f, size_t counts[4]);
 /* Findings of @check at any severity, dropped ones included. */
