@@ -115,9 +115,9 @@ static enum kho_status add_scratch(struct kho_source *src, const struct kho_veri
 }
 
 /*
- * The checks that need the map: coverage questions are collected first
- * (cover.h), then the merge checks every run and keeps the union where
- * they look, then they are answered. @stored: the streams are slices of
+ * The checks that need the map: the coverage checks run once and leave
+ * their needs (cover.h), then the merge checks every run and keeps the
+ * union where the needs look, then they are answered. @stored: the streams are slices of
  * in->runs (checked here at once) rather than radix cursors (checked by
  * the merge, batch by batch). A radix tree @map that is clean is proved
  * so without the merge (windows.h).
@@ -126,7 +126,6 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		       unsigned max_order, struct kho_inspection *in, struct stream *s,
 		       ssize_t ns, bool stored, const struct kho_radix_map *map)
 {
-	struct kho_findings quiet;
 	struct run_checks rc;
 	struct cover c;
 
@@ -135,22 +134,16 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		return;
 	}
 	cover_init(&c, in, o->keep_spans);
-	if (!o->keep_spans) {
-		kho_findings_init(&quiet);
-		check_coverage(in, &c, &quiet);
-		check_blob_contents(src, in, &c, &quiet);
-		check_luo_cover(src, in, &c, &quiet);
-		kho_findings_free(&quiet);
-	}
+	check_coverage(in, &c, &c.later);
+	check_blob_contents(src, in, &c, &c.later);
+	check_luo_cover(in, &c);
 	cover_seal(&c);
 	run_checks_init(&rc, src, in, max_order, &in->findings);
 	for (size_t k = 0; stored && k < in->nruns; k++)
 		check_run_slow(&rc, &in->runs[k]);
 	if (!map || !check_windows(in, map, &rc, &c))
 		check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
-	check_coverage(in, &c, &in->findings);
-	check_blob_contents(src, in, &c, &in->findings);
-	check_luo_cover(src, in, &c, &in->findings);
+	cover_answer(src, &c, &in->findings);
 	check_luo_folios(src, in, &c, &in->findings);
 	cover_free(&c);
 }
