@@ -90,6 +90,7 @@ void kho_findings_add_anomalies(struct kho_findings *f, struct kho_anomalies *a)
 	for (size_t k = 0; k < KHO_AN_COUNT; k++)
 		if (a->dropped[k])
 			check_drop(f, rows[k].check, rows[k].sev, a->dropped[k]);
+	f->unknown += a->unknown;
 	if (a->oom)
 		f->oom = true;
 	kho_anomalies_free(a);

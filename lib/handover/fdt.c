@@ -89,7 +89,8 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_anomalie
 				    "is missing" : "does not have length 8");
 			t->phys = 0;
 		} else if (!t->phys) {
-			kho_anomaly(a, KHO_AN_FDT_SUBNODE_BLOB_ZERO, ho->fdt_phys, "sub-node %s: %s is 0",
+			kho_anomaly(a, KHO_AN_FDT_SUBNODE_BLOB_ZERO, ho->fdt_phys,
+				    "sub-node %s: %s is 0",
 				    t->name, abi->blob_prop);
 			ok_ptr = false;
 		}
@@ -160,7 +161,7 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 		return KHO_OK;
 	}
 	snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
-	/* A malformed string is a finding: its reason must not reach @err,
+	/* A malformed string is an anomaly: its reason must not reach @err,
 	 * which a call that succeeds leaves as it was. */
 	st = kho_compat_parse(compat, (size_t)len, &ho->compat, &why);
 	if (st == KHO_ERR_NOTIMPL)

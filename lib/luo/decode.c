@@ -4,7 +4,7 @@
  * an FDT naming a session array and an FLB page; luo-v5 (7.2+) a 32-byte
  * root naming chains of one-page blocks. Both become the same sessions,
  * files and FLBs. What the next kernel would refuse, and what it would
- * not but a reader of a dump must, becomes a finding; every read is
+ * not but a reader of a dump must, is recorded as an anomaly; every read is
  * bounded by a capacity, a chain limit or a visited set.
  */
 #include "luo.h"
@@ -117,7 +117,8 @@ static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
 {
 	if (d->luo->format != KHO_LUO_V5 || !strcmp(fl->compatible, "memfd-v2"))
 		return;
-	kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys, "LUO session \"%s\": file token 0x%llx: "
+	kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys,
+		    "LUO session \"%s\": file token 0x%llx: "
 		    "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
 		    "it fails the whole session with -ENOENT", s->name,
 		    (unsigned long long)fl->token, fl->compatible);
@@ -149,7 +150,8 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 	}
 	check_handler(d, s, fl, phys);
 	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
-		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys, "LUO session \"%s\": file token 0x%llx "
+		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
+			    "LUO session \"%s\": file token 0x%llx "
 			    "(%s): data 0x%llx is not a page of memory", s->name,
 			    (unsigned long long)fl->token, fl->compatible,
 			    (unsigned long long)fl->data);
@@ -185,14 +187,16 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
 	if (!e[0])
-		kho_anomaly(d->a, KHO_AN_LUO_SESSION_NAME, phys, "LUO session %zu has an empty name",
+		kho_anomaly(d->a, KHO_AN_LUO_SESSION_NAME, phys,
+			    "LUO session %zu has an empty name",
 			    l->nsessions - 1);
 	else if (strnlen((const char *)e, 64) == 64)
 		kho_anomaly(d->a, KHO_AN_LUO_SESSION_NAME, phys,
 			    "LUO session \"%.64s\": the name is not "
 			    "NUL-terminated within 64 bytes", s->name);
 	if (!s->files != !s->count)
-		kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILES, phys, "LUO session \"%s\": files 0x%llx with "
+		kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILES, phys,
+			    "LUO session \"%s\": files 0x%llx with "
 			    "count %llu", s->name, (unsigned long long)s->files,
 			    (unsigned long long)s->count);
 }
@@ -289,7 +293,8 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 		return;
 	}
 	if (count > cap) {      /* refused whole, as the kernel does */
-		kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, holder, "LUO %s array: count %llu is above its "
+		kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, holder,
+			    "LUO %s array: count %llu is above its "
 			    "capacity %llu", what, (unsigned long long)count,
 			    (unsigned long long)cap);
 		return;
@@ -398,7 +403,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 			 fdt_node_check_compatible(fdt, node, "luo-session-v2")) ||
 	    !prop_get_u64(fdt, node, "luo-session-header", d->be, &hdr, NULL) ||
 	    !hdr || !is_aligned(hdr, d->page) || !luo_is_memory(d, hdr)) {
-		kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys, "LUO FDT: no luo-session node with a "
+		kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys,
+			    "LUO FDT: no luo-session node with a "
 			    "compatible luo-session-v1/v2 and a luo-session-header that is a page "
 			    "of memory");
 	} else {
@@ -474,14 +480,16 @@ enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree 
 		/* luo_core.c (7.2.13, 7.3-rc7) refuses less than struct luo_ser
 		 * and reads the first 32 bytes of a larger blob */
 		if (t->size < 32)
-			kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys, "LUO: blob-size %llu is less "
-				    "than the 32 bytes of struct luo_ser", (unsigned long long)t->size);
+			kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys,
+				    "LUO: blob-size %llu is less than the 32 bytes of struct luo_ser",
+				    (unsigned long long)t->size);
 		else
 			out->format = KHO_LUO_V5, decode_v5(&d, t, root);
 	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {
 		;   /* blob-fdt says what is wrong with it */
 	} else {
-		kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys, "LUO: the blob is neither an FDT luo-v1 "
+		kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys,
+			    "LUO: the blob is neither an FDT luo-v1 "
 			    "nor a struct luo_ser luo-v5 (%s)",
 			    t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
 	}

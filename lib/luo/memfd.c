@@ -95,7 +95,8 @@ static void w_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uin
 			    "folio array chunk 0x%llx is not in the dump: the folios it names "
 			    "were not read", HEX(w->fl->token), w->s->name, HEX(value));
 	else
-		kho_anomaly(w->d->a, KHO_AN_MEMFD_FOLIO_ARRAY, w->fl->data, "LUO memfd 0x%llx (session "
+		kho_anomaly(w->d->a, KHO_AN_MEMFD_FOLIO_ARRAY, w->fl->data,
+			    "LUO memfd 0x%llx (session "
 			    "\"%s\"): folio array: %s (0x%llx at 0x%llx)", HEX(w->fl->token),
 			    w->s->name, why[what], HEX(value), HEX(at));
 }
@@ -180,7 +181,8 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	fit = (uint64_t)m->vm.total_pages * (d->page / FOLIO_SIZE);
 	if (m->nr_folios > fit || (m->nr_folios && !m->vm.first)) {
 		/* which records are real cannot be told: none is read */
-		kho_anomaly(d->a, KHO_AN_MEMFD_NR_FOLIOS, fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+		kho_anomaly(d->a, KHO_AN_MEMFD_NR_FOLIOS, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): "
 			    "nr_folios %llu do not fit its folio array of %u pages: its "
 			    "folios were not read", HEX(fl->token), s->name, HEX(m->nr_folios),
 			    m->vm.total_pages);
@@ -189,7 +191,8 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	if (m->vm.first &&
 	    kho_vmalloc_walk(d->src, m->vm_phys, m->vm.first, m->vm.order, &vis, &d->oom) &&
 	    w.pages != m->vm.total_pages)
-		kho_anomaly(d->a, KHO_AN_MEMFD_TOTAL_PAGES, fl->data, "LUO memfd 0x%llx (session \"%s\"): "
+		kho_anomaly(d->a, KHO_AN_MEMFD_TOTAL_PAGES, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): "
 			    "folio array runs hold %llu pages, total_pages says %u",
 			    HEX(fl->token), s->name, HEX(w.pages), m->vm.total_pages);
 	/* every memfd together: at most MAX_FOLIOS records are kept */

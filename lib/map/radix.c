@@ -107,7 +107,8 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 	}
 	if (child >> 63) {
 		kho_anomaly(w->a, KHO_AN_MAP_ENTRY_BIT63, entry,
-			    "level-%u entry %llu holds 0x%llx: bit 63 set", level, HEX(i), HEX(child));
+			    "level-%u entry %llu holds 0x%llx: bit 63 set", level, HEX(i),
+			    HEX(child));
 		return;
 	}
 	if (!is_aligned(child, geo->page_size)) {
@@ -178,7 +179,8 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	}
 	if (!children) {
 		w->stats->empty_nodes++;
-		kho_anomaly(w->a, KHO_AN_MAP_NODE_EMPTY, phys, "level-%u node has no children", level);
+		kho_anomaly(w->a, KHO_AN_MAP_NODE_EMPTY, phys,
+			    "level-%u node has no children", level);
 	}
 }
 
@@ -206,7 +208,8 @@ enum kho_status kho_radix_open(struct kho_source *src,
 		enum kho_mem_state state = kho_source_state(src, root, &run);
 
 		if (state == KHO_MEM_ABSENT)
-			kho_anomaly(a, KHO_AN_MAP_ROOT_ABSENT, root, "the root 0x%llx is outside the "
+			kho_anomaly(a, KHO_AN_MAP_ROOT_ABSENT, root,
+				    "the root 0x%llx is outside the "
 				    "dump's memory", HEX(root));
 		else if (state == KHO_MEM_EXCLUDED) {
 			kho_anomaly(a, KHO_AN_MAP_PAGE_EXCLUDED, root,

@@ -63,7 +63,7 @@ static void unknown_all(struct v1 *w)
 		w->v->unknown(w->v->ctx, 0, UINT64_MAX);
 }
 
-/* A pointer the walk may follow: reported as @check at @where if not. */
+/* A pointer the walk may follow: recorded as @bad at @where if not. */
 static bool usable(struct v1 *w, enum kho_anomaly_kind bad, uint64_t where, uint64_t ptr,
 		   uint64_t align, uint64_t len, const char *what)
 {
@@ -309,7 +309,8 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 		return;
 	}
 	if (kho_source_read(w->src, bitmap, bits, bytes, &e)) {
-		kho_anomaly(w->a, KHO_AN_MAP_PAGE_UNREADABLE, bitmap, "bitmap at 0x%llx (element at "
+		kho_anomaly(w->a, KHO_AN_MAP_PAGE_UNREADABLE, bitmap,
+			    "bitmap at 0x%llx (element at "
 			    "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
 		unknown_bitmap(w, order, start, bytes);
 		return;
@@ -375,7 +376,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 		order = load_u32(buf + 8, w.be);
 		n = load_u32(buf + 12, w.be);
 		if (order > kho_max_order(geo) || order + geo->page_shift >= 64) {
-			kho_anomaly(a, KHO_AN_V1_CHUNK_ORDER, chunk, "order %u is not an order", order);
+			kho_anomaly(a, KHO_AN_V1_CHUNK_ORDER, chunk,
+				    "order %u is not an order", order);
 			break;
 		}
 		if (stats->nodes > 1 && order < last_order)

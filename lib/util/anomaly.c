@@ -15,8 +15,10 @@ void kho_anomaly(struct kho_anomalies *a, enum kho_anomaly_kind kind, uint64_t p
 	struct kho_anomaly *out;
 	va_list ap;
 
-	if ((size_t)kind >= KHO_AN_COUNT)
-		kind = KHO_AN_COUNT - 1;   /* a bug of ours: never lose it */
+	if ((size_t)kind >= KHO_AN_COUNT) {
+		a->unknown++;     /* a bug of ours: never lose it */
+		return;
+	}
 	if (a->kept[kind] >= KHO_ANOMALY_KEEP) {
 		a->dropped[kind]++;
 		return;

@@ -7,6 +7,7 @@
  * whole union would; the span search at its edges.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,40 @@ START_TEST(needs_answered_in_recorded_order)
 }
 END_TEST
 
+/*
+ * Every anomaly kind has its row in lib/check/anomalies.c: a kind left
+ * out would come out as fdt-header (check 0). Each is reported in the
+ * order seen, with its detail as the message, and a kind past the enum
+ * is never lost.
+ */
+START_TEST(anomalies_each_kind_a_check)
+{
+	struct kho_anomalies a = { 0 };
+	struct kho_findings f;
+
+	for (int k = 0; k < KHO_AN_COUNT; k++)
+		kho_anomaly(&a, (enum kho_anomaly_kind)k, (uint64_t)k, "kind %d", k);
+	kho_anomaly(&a, KHO_AN_COUNT, 0, "no such kind");
+	kho_findings_init(&f);
+	kho_findings_add_anomalies(&f, &a);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_uint_eq(f.n, KHO_AN_COUNT);
+	for (size_t i = 0; i < f.n; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "kind %zu", i);
+		ck_assert_str_eq(f.v[i].message, want);
+		ck_assert_uint_eq(f.v[i].phys, i);
+		ck_assert_int_eq(f.v[i].check == &kho_checks()[KHO_CHECK_FDT_HEADER],
+				 i == KHO_AN_FDT_BAD_HEADER);
+	}
+	ck_assert_int_eq(f.v[KHO_AN_FDT_MAP_UNFINALIZED].severity, KHO_SEV_NOTE);
+	ck_assert_int_eq(f.v[KHO_AN_MEMFD_FOLIOS_UNREAD].severity, KHO_SEV_INCOMPLETE);
+	ck_assert_uint_eq(f.unknown, 1);
+	kho_findings_free(&f);
+}
+END_TEST
+
 START_TEST(spans_first_uncovered_edges)
 {
 	const struct kho_span u[] = { { 0x1000, 0x3000 }, { 0x3000, 0x5000 }, { 0x8000, 0x9000 } };
@@ -303,6 +338,7 @@ static Suite *check_suite(void)
 	tcase_add_test(m, merge_same_start_larger_first);
 	tcase_add_test(c, coverage_rounds_answer_like_whole_union);
 	tcase_add_test(c, needs_answered_in_recorded_order);
+	tcase_add_test(c, anomalies_each_kind_a_check);
 	tcase_add_test(c, spans_first_uncovered_edges);
 	tcase_add_test(c, findings_capped_and_counted);
 	suite_add_tcase(s, m);

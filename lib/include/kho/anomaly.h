@@ -104,6 +104,7 @@ struct kho_anomalies {
 	struct kho_anomaly *v;
 	size_t n, cap;
 	size_t kept[KHO_AN_COUNT], dropped[KHO_AN_COUNT];
+	size_t unknown;           /* of a kind past the enum (an error) */
 	bool oom;                 /* some were lost: counted as dropped */
 };
 
