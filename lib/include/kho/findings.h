@@ -63,10 +63,14 @@ enum kho_check_id {
 	KHO_CHECK_COUNT
 };
 
+/* A check: its name, severity and words live together, in one row. */
 struct kho_check_info {
 	const char *name;             /* "range-overlap" */
 	enum kho_severity severity;   /* default */
 	const char *summary;          /* one line: what it means */
+	/* --explain, as rustc --explain: why the next kernel cares, and how
+	 * to look into a finding (the man pages' CHECKS section too) */
+	const char *why, *how;
 };
 
 /* kho_checks - the table, indexed by enum kho_check_id and terminated by a
