@@ -122,16 +122,15 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 	}
 }
 
-static bool need_preserved(struct cover *c, uint64_t a, uint64_t len,
-			   const struct kho_subtree *t, const char *what,
-			   struct kho_findings *f)
+/* [@a, +@len) preserved; once it is, a key of order @key starting at @a
+ * (NEED_NO_KEY: no key asked). */
+static void need_preserved(struct cover *c, uint64_t a, uint64_t len, int key,
+			   const struct kho_subtree *t, const char *what, const char *name,
+			   long long index)
 {
-	uint64_t p = cover_first_gap(c, a, a + len);
-
-	if (p != a + len)
-		report_gap(c->in, f, p, "sub-node %s: %s 0x%llx+0x%llx is not preserved from 0x%llx",
-			   t->name, what, HEX(a), HEX(len), HEX(p));
-	return p == a + len;
+	cover_need(c, &(struct need){ .a = a, .b = a + len, .len = len, .who = t->name,
+				      .what = what, .name = name, .index = index, .key = key,
+				      .check = KHO_CHECK_BLOB_NOT_PRESERVED });
 }
 
 int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys)
@@ -157,14 +156,13 @@ int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64
  * page is either not preserved or not restorable, never both. A key that
  * may sit in a part of the map that could not be read is not guessed at. */
 void need_key_start(struct kho_source *src, const struct kho_inspection *in,
-		    struct cover *c, uint64_t phys, int order, struct kho_findings *f,
-		    const char *fmt, ...)
+		    uint64_t phys, int order, struct kho_findings *f, const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
 	int got;
 
-	if (c->collecting || !in->walked)
+	if (!in->walked)
 		return;
 	got = order < 0 ? key_order_at(src, in, phys) : kho_inspection_key(src, in, phys,
 									     (unsigned)order);
@@ -214,8 +212,6 @@ static void check_kexec(const struct kho_inspection *in, const struct kho_subtre
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
  * adding up to total_pages (kho_restore_vmalloc, 6.17). */
 struct vm_check {
-	struct kho_source *src;
-	const struct kho_inspection *in;
 	const struct kho_subtree *t;
 	struct cover *c;
 	struct kho_findings *f;
@@ -225,29 +221,25 @@ struct vm_check {
 
 /* The folios test_kho restores with kho_restore_folio(): each a key of its
  * own order starting where its entry says. */
-static void check_kho_test_folios(struct kho_source *src, const struct kho_inspection *in,
+static void check_kho_test_folios(const struct kho_inspection *in,
 				  const struct kho_subtree *t, struct cover *c,
 				  struct kho_findings *f)
 {
 	for (size_t i = 0; i < t->u.kho_test.nfolios; i++) {
 		const struct kho_test_folio *fo = &t->u.kho_test.folios[i];
-		char what[48];
 
 		/* the module writes every entry it counts; a 0 is one it never
 		 * wrote (nr_folios too large), and what follows is no better */
 		if (!fo->phys && !fo->order) {
-			if (!c->collecting)
-				kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, fo->slot, "sub-node %s: "
-					 "kho_test: folio entry %zu of %u is 0", t->name, i,
-					 t->u.kho_test.nr_folios);
+			kho_flag(f, KHO_CHECK_BLOB_KHO_TEST, fo->slot, "sub-node %s: "
+				 "kho_test: folio entry %zu of %u is 0", t->name, i,
+				 t->u.kho_test.nr_folios);
 			break;
 		}
 		if (fo->order > kho_max_order(&in->geo))
 			continue;   /* blob-kho-test said so */
-		snprintf(what, sizeof(what), "kho_test folio %zu", i);
-		if (need_preserved(c, fo->phys, kho_order_bytes(&in->geo, fo->order), t, what, f))
-			need_key_start(src, in, c, fo->phys, (int)fo->order, f,
-				       "sub-node %s: kho_test folio %zu", t->name, i);
+		need_preserved(c, fo->phys, kho_order_bytes(&in->geo, fo->order), (int)fo->order,
+			       t, "kho_test folio", NULL, (long long)i);
 	}
 }
 
@@ -255,9 +247,7 @@ static bool vm_chunk(void *ctx, uint64_t chunk)
 {
 	struct vm_check *v = ctx;
 
-	if (need_preserved(v->c, chunk, v->page, v->t, "vmalloc chunk", v->f))
-		need_key_start(v->src, v->in, v->c, chunk, 0, v->f, "sub-node %s: vmalloc chunk",
-			       v->t->name);
+	need_preserved(v->c, chunk, v->page, 0, v->t, "vmalloc chunk", NULL, -1);
 	return true;
 }
 
@@ -268,9 +258,8 @@ static void vm_run(void *ctx, uint64_t slot, uint64_t run)
 	(void)slot;
 	/* kho_restore_pages() of an aligned run of 1 << order pages wants
 	 * exactly one key of that order */
-	if (need_preserved(v->c, run, v->page << v->order, v->t, "vmalloc run", v->f))
-		need_key_start(v->src, v->in, v->c, run, (int)v->order, v->f,
-			       "sub-node %s: vmalloc run", v->t->name);
+	need_preserved(v->c, run, v->page << v->order, (int)v->order, v->t, "vmalloc run",
+		       NULL, -1);
 	v->pages += (uint64_t)1 << v->order;
 }
 
@@ -312,7 +301,7 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 			  const struct kho_subtree *t, const struct kho_vmalloc_desc *vm,
 			  uint64_t at, struct cover *c, struct kho_findings *f)
 {
-	struct vm_check v = { src, in, t, c, f, in->geo.page_size, 0, vm->order };
+	struct vm_check v = { t, c, f, in->geo.page_size, 0, vm->order };
 	const struct kho_vmalloc_visitor vis = { &v, vm_chunk, vm_run, vm_problem };
 
 	/* A chain cut short by a finding cannot be counted. */
@@ -342,14 +331,10 @@ void check_blob_contents(struct kho_source *src, const struct kho_inspection *in
 			check_kexec(in, t, f);
 			break;
 		case KHO_BLOB_MEMBLOCK:
-			for (size_t r = 0; r < t->u.memblock.n; r++) {
-				char what[64];
-
-				snprintf(what, sizeof(what), "reserve-mem region %s",
-					 t->u.memblock.r[r].name);
+			for (size_t r = 0; r < t->u.memblock.n; r++)
 				need_preserved(c, t->u.memblock.r[r].start,
-					       t->u.memblock.r[r].size, t, what, f);
-			}
+					       t->u.memblock.r[r].size, NEED_NO_KEY, t,
+					       "reserve-mem region", t->u.memblock.r[r].name, -1);
 			if (t->u.memblock.unread)
 				kho_flag_sev(f, KHO_CHECK_BLOB_NOT_PRESERVED, KHO_SEV_INCOMPLETE, t->phys,
 					     "sub-node %s: %zu reserve-mem regions without a "
@@ -365,7 +350,7 @@ void check_blob_contents(struct kho_source *src, const struct kho_inspection *in
 			    t->u.kho_test.info.order <= 20)
 				check_vmalloc(src, in, t, &t->u.kho_test.info,
 					      t->u.kho_test.info_phys, c, f);
-			check_kho_test_folios(src, in, t, c, f);
+			check_kho_test_folios(in, t, c, f);
 			break;
 		default:
 			break;

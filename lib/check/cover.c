@@ -7,24 +7,31 @@
 
 void cover_init(struct cover *c, struct kho_inspection *in, bool keep_all)
 {
-	*c = (struct cover){ .collecting = !keep_all, .keep_all = keep_all, .in = in };
+	*c = (struct cover){ .keep_all = keep_all, .in = in };
+	kho_findings_init(&c->later);
 	in->nspans = 0;
 }
 
 void cover_free(struct cover *c)
 {
 	free(c->want);
+	free(c->needs);
+	kho_findings_free(&c->later);
 	c->want = NULL;
+	c->needs = NULL;
 }
 
-static void want(struct cover *c, uint64_t a, uint64_t b)
+void cover_need(struct cover *c, const struct need *x)
 {
-	if (a >= b)
-		return;
-	if (!ARRAY_RESERVE(c->want, c->want_cap, c->nwant))
+	if (!ARRAY_RESERVE(c->needs, c->needs_cap, c->nneeds) ||
+	    (x->a < x->b && !ARRAY_RESERVE(c->want, c->want_cap, c->nwant))) {
 		c->in->findings.oom = true;
-	else
-		c->want[c->nwant++] = (struct kho_span){ a, b };
+		return;
+	}
+	c->needs[c->nneeds] = *x;
+	c->needs[c->nneeds++].before = c->later.n;
+	if (x->a < x->b)
+		c->want[c->nwant++] = (struct kho_span){ x->a, x->b };
 }
 
 /* Index of the first span ending after @a. */
@@ -56,22 +63,13 @@ uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t 
 
 uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b)
 {
-	if (c->collecting) {
-		want(c, a, b);
-		return b;
-	}
 	return kho_spans_first_uncovered(c->in->spans, c->in->nspans, a, b);
 }
 
 bool cover_meets(struct cover *c, uint64_t a, uint64_t b)
 {
-	size_t i;
+	size_t i = first_after(c->in->spans, c->in->nspans, a);
 
-	if (c->collecting) {
-		want(c, a, b);
-		return false;
-	}
-	i = first_after(c->in->spans, c->in->nspans, a);
 	return i < c->in->nspans && c->in->spans[i].start < b;
 }
 
@@ -86,7 +84,6 @@ void cover_seal(struct cover *c)
 {
 	size_t n = 0;
 
-	c->collecting = false;
 	c->want_next = UINT64_MAX;
 	if (c->keep_all || !c->nwant)
 		return;

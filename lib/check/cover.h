@@ -1,20 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the coverage checks ask of the union of preserved memory: is
- * [a, b) all preserved (the first byte that is not), does it meet any of
- * it. Storing the whole union costs a span per gap, a million for a
- * sparse tree, so the questions are asked twice: once to collect where
- * they look (nothing is answered, findings are thrown away), then, after
- * the merge has kept the union only there, to answer them.
+ * What must be preserved, and how: the coverage checks run once, before
+ * the merge, and leave a list of needs (this range preserved, a key of
+ * this order starting here, this page apart from preserved memory) with
+ * the findings that need no map deferred between them. The merge keeps
+ * the union only where needs look (storing all of it costs a span per
+ * gap, a million for a sparse tree); then the needs are answered, and
+ * the findings given, in the order the checks recorded them.
  */
 #ifndef KHO_CHECK_COVER_H
 #define KHO_CHECK_COVER_H
 
 #include "kho/verify.h"
 
+/* "sub-node WHO: WHAT[ NAME| INDEX]", or "PRE WHAT" without WHO. */
+struct need {
+	uint64_t a, b, len;           /* [a, b) must be preserved; len as told */
+	const char *who, *pre, *what, *name;
+	long long index;              /* -1: none */
+	/* once covered, a key must start at a: of this order, of any (-1),
+	 * or none asked (NEED_NO_KEY) */
+	int key;
+	/* a gap is reported as this (KHO_CHECK_COUNT: not at all); as
+	 * radix-node-preserved, the range must rather not meet the union */
+	enum kho_check_id check;
+	size_t before;                /* deferred findings recorded before it */
+};
+#define NEED_NO_KEY (-2)
+
 struct cover {
-	bool collecting;          /* first round: record where questions look */
 	bool keep_all;            /* keep the whole union (no questions asked) */
+	struct need *needs;
+	size_t nneeds, needs_cap;
+	struct kho_findings later;   /* findings deferred until the needs are answered */
 	struct kho_span *want;    /* where they look: sorted and merged by cover_seal */
 	size_t nwant, want_cap, wi;
 	uint64_t want_next;       /* where the next one starts (UINT64_MAX: none) */
@@ -31,8 +49,13 @@ uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b);
 /* Whether [@a, @b) meets preserved memory. */
 bool cover_meets(struct cover *c, uint64_t a, uint64_t b);
 
-/* End of the first round: where the questions look, sorted and merged. */
+/* cover_need - record @x (where it looks, and what is asked). */
+void cover_need(struct cover *c, const struct need *x);
+/* Where the needs look, sorted and merged: the merge may start. */
 void cover_seal(struct cover *c);
+/* After the merge: the needs answered and the deferred findings given, in
+ * the order they were recorded, into @f. */
+void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *f);
 void cover_finish(struct cover *c);
 
 /* The merge adds [@start, @end) of preserved memory, by ascending start. */

@@ -30,30 +30,23 @@ static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len
  * blob-not-preserved at @p, or, when the key that would preserve @p may
  * be in a subtree that could not be read, the same as incomplete.
  */
-void report_gap_v(const struct kho_inspection *in, struct kho_findings *f, enum kho_check_id check,
-		  uint64_t p, const char *fmt, va_list ap)
+void report_gap(const struct kho_inspection *in, struct kho_findings *f,
+		enum kho_check_id check, uint64_t p, const char *fmt, ...)
 {
 	bool unknown = kho_inspection_may_preserve(in, p);
 	char msg[240];
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	kho_flag_sev(f, check, unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s", msg,
 		     unknown ? " as far as the map could be read" : "");
 }
 
-void report_gap(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report_gap_v(in, f, KHO_CHECK_BLOB_NOT_PRESERVED, p, fmt, ap);
-	va_end(ap);
-}
-
 void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
 {
-	uint64_t page = in->geo.page_size, p;
+	uint64_t page = in->geo.page_size;
 
 	if (in->ho.fdt_phys_unknown) {
 		/* An FDT read from a file without --fdt: its page is nowhere known. */
@@ -66,27 +59,20 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 			     "the KHO FDT came from a file and its address is unknown: "
 			     "whether its page lies in a scratch area was not checked "
 			     "(give --fdt ADDR)");
-	} else if (in->ho.abi && in->ho.abi->fdt_preserved &&
-		   cover_first_gap(c, in->ho.fdt_phys, in->ho.fdt_phys + page) !=
-			   in->ho.fdt_phys + page) {
-		if (kho_inspection_may_preserve(in, in->ho.fdt_phys))
-			kho_flag_sev(f, KHO_CHECK_FDT_NOT_PRESERVED, KHO_SEV_INCOMPLETE, in->ho.fdt_phys,
-				     "the KHO FDT page is not a key of the part of its map that "
-				     "could be read; its key may be in the part that could not");
-		else
-			kho_flag(f, KHO_CHECK_FDT_NOT_PRESERVED, in->ho.fdt_phys,
-				 "the KHO FDT page is not an order-0 key of its own map");
+	} else if (in->ho.abi && in->ho.abi->fdt_preserved) {
+		cover_need(c, &(struct need){ .a = in->ho.fdt_phys, .b = in->ho.fdt_phys + page,
+					      .key = NEED_NO_KEY,
+					      .check = KHO_CHECK_FDT_NOT_PRESERVED });
 	}
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 		uint64_t end = t->phys + t->size;
 
-		if (!t->usable || end < t->phys)
-			continue;
-		p = cover_first_gap(c, t->phys, end);
-		if (p != end)
-			report_gap(in, f, p, "sub-node %s: blob 0x%llx+0x%llx is not preserved from "
-				   "0x%llx", t->name, HEX(t->phys), HEX(t->size), HEX(p));
+		if (t->usable && end >= t->phys)
+			cover_need(c, &(struct need){ .a = t->phys, .b = end, .len = t->size,
+						      .who = t->name, .what = "blob", .index = -1,
+						      .key = NEED_NO_KEY,
+						      .check = KHO_CHECK_BLOB_NOT_PRESERVED });
 	}
 	for (size_t i = 0; i < in->npages; i++) {
 		const struct kho_tree_page *t = &in->pages[i];
@@ -96,10 +82,9 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 			kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, t->phys,
 				 "level-%d %s page lies in a scratch area: the next kernel may "
 				 "overwrite it before reading it", t->level, what);
-		if (cover_meets(c, t->phys, t->phys + t->bytes))
-			kho_flag(f, KHO_CHECK_RADIX_NODE_PRESERVED, t->phys,
-				 "level-%d %s page is itself inside preserved memory",
-				 t->level, what);
+		cover_need(c, &(struct need){ .a = t->phys, .b = t->phys + t->bytes, .what = what,
+					      .index = t->level, .key = NEED_NO_KEY,
+					      .check = KHO_CHECK_RADIX_NODE_PRESERVED });
 	}
 	if (!in->ho.fdt_phys_unknown && in_scratch(in, in->ho.fdt_phys, page))
 		kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, in->ho.fdt_phys,

@@ -17,19 +17,7 @@
 
 #define HEX(x) ((unsigned long long)(x))
 
-static void not_preserved(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void not_preserved(const struct kho_inspection *in, struct kho_findings *f, uint64_t p,
-			  const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report_gap_v(in, f, KHO_CHECK_LUO_NOT_PRESERVED, p, fmt, ap);
-	va_end(ap);
-}
-
-/* Asked in both rounds so that the union is kept where the folios are. */
+/* Needed (cover_need) so that the union is kept where the folios are. */
 static bool folio_covered(const struct kho_inspection *in, struct cover *c, uint64_t pfn)
 {
 	uint64_t page = in->geo.page_size;
@@ -38,37 +26,40 @@ static bool folio_covered(const struct kho_inspection *in, struct cover *c, uint
 	       cover_first_gap(c, pfn * page, pfn * page + page) == pfn * page + page;
 }
 
-void check_luo_cover(struct kho_source *src, const struct kho_inspection *in, struct cover *c,
-		     struct kho_findings *f)
+void check_luo_cover(const struct kho_inspection *in, struct cover *c)
 {
+	uint64_t page = in->geo.page_size;
+
 	const struct kho_subtree *root = NULL;
 
 	for (size_t i = 0; i < in->ho.nsubtrees; i++)
 		if (in->ho.subtrees[i].phys == in->luo.phys && !strcmp(in->ho.subtrees[i].name, "LUO"))
 			root = &in->ho.subtrees[i];
 	/* luo_core.c (7.2.13, 7.3-rc7) frees the root with kho_restore_free() */
-	if (in->luo.format == KHO_LUO_V5 && root && root->usable &&
-	    cover_first_gap(c, root->phys, root->phys + 1) == root->phys + 1)
-		need_key_start(src, in, c, root->phys, -1, f, "LUO root");
+	if (in->luo.format == KHO_LUO_V5 && root && root->usable)
+		cover_need(c, &(struct need){ .a = root->phys, .b = root->phys + 1,
+					      .what = "LUO root", .index = -1, .key = -1,
+					      .check = KHO_CHECK_COUNT });
 	for (size_t i = 0; i < in->luo.nextents; i++) {
 		const struct kho_luo_extent *x = &in->luo.extent[i];
 		uint64_t end = x->phys + x->size < x->phys ? UINT64_MAX : x->phys + x->size;
-		uint64_t p = cover_first_gap(c, x->phys, end);
 
-		if (p != end)
-			not_preserved(in, f, p, "LUO: %s 0x%llx+0x%llx is not preserved from 0x%llx",
-				      x->what, HEX(x->phys), HEX(x->size), HEX(p));
-		else if (x->key != KHO_LUO_COVERED)
-			need_key_start(src, in, c, x->phys, x->key == KHO_LUO_ANY_KEY ? -1 : x->key,
-				       f, "LUO: %s", x->what);
+		cover_need(c, &(struct need){ .a = x->phys, .b = end, .len = x->size,
+					      .pre = "LUO: ", .what = x->what, .index = -1,
+					      .key = x->key == KHO_LUO_COVERED ? NEED_NO_KEY :
+						     x->key == KHO_LUO_ANY_KEY ? -1 : x->key,
+					      .check = KHO_CHECK_LUO_NOT_PRESERVED });
 	}
 	for (size_t i = 0; i < in->luo.nsessions; i++)
 		for (size_t j = 0; j < in->luo.session[i].nfiles; j++) {
 			const struct kho_luo_memfd *m = in->luo.session[i].file[j].memfd;
 
 			for (size_t k = 0; m && k < m->nfolios; k++)
-				if (m->folios[k].pfn)
-					folio_covered(in, c, m->folios[k].pfn);
+				if (m->folios[k].pfn && m->folios[k].pfn <= UINT64_MAX / page - 1)
+					cover_need(c, &(struct need){
+						.a = m->folios[k].pfn * page,
+						.b = m->folios[k].pfn * page + page,
+						.key = NEED_NO_KEY, .check = KHO_CHECK_COUNT });
 		}
 }
 

@@ -187,6 +187,7 @@ static enum kho_status inspect_chosen(const struct kho_session_opts *o, struct k
 enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err)
 {
+	struct kho_anomalies an = { 0 };
 	/* An FDT from a file is inspected without an address unless --fdt gives it. */
 	struct kho_select_opts so = {
 		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
@@ -251,7 +252,9 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		st = no_memory(err);
 		goto out;
 	}
-	if ((st = kho_select(s->src, s->cands, s->ncands, &so, &s->top, s->order, &s->nh, err))) {
+	st = kho_select(s->src, s->cands, s->ncands, &so, &an, s->order, &s->nh, err);
+	kho_findings_add_anomalies(&s->top, &an);
+	if (st) {
 		kho_error_prepend(err, "%s", s->path);
 		goto out;
 	}

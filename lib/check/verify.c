@@ -115,9 +115,9 @@ static enum kho_status add_scratch(struct kho_source *src, const struct kho_veri
 }
 
 /*
- * The checks that need the map: coverage questions are collected first
- * (cover.h), then the merge checks every run and keeps the union where
- * they look, then they are answered. @stored: the streams are slices of
+ * The checks that need the map: the coverage checks run once and leave
+ * their needs (cover.h), then the merge checks every run and keeps the
+ * union where the needs look, then they are answered. @stored: the streams are slices of
  * in->runs (checked here at once) rather than radix cursors (checked by
  * the merge, batch by batch). A radix tree @map that is clean is proved
  * so without the merge (windows.h).
@@ -126,7 +126,6 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		       unsigned max_order, struct kho_inspection *in, struct stream *s,
 		       ssize_t ns, bool stored, const struct kho_radix_map *map)
 {
-	struct kho_findings quiet;
 	struct run_checks rc;
 	struct cover c;
 
@@ -135,22 +134,16 @@ static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
 		return;
 	}
 	cover_init(&c, in, o->keep_spans);
-	if (!o->keep_spans) {
-		kho_findings_init(&quiet);
-		check_coverage(in, &c, &quiet);
-		check_blob_contents(src, in, &c, &quiet);
-		check_luo_cover(src, in, &c, &quiet);
-		kho_findings_free(&quiet);
-	}
+	check_coverage(in, &c, &c.later);
+	check_blob_contents(src, in, &c, &c.later);
+	check_luo_cover(in, &c);
 	cover_seal(&c);
 	run_checks_init(&rc, src, in, max_order, &in->findings);
 	for (size_t k = 0; stored && k < in->nruns; k++)
 		check_run_slow(&rc, &in->runs[k]);
 	if (!map || !check_windows(in, map, &rc, &c))
 		check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
-	check_coverage(in, &c, &in->findings);
-	check_blob_contents(src, in, &c, &in->findings);
-	check_luo_cover(src, in, &c, &in->findings);
+	cover_answer(src, &c, &in->findings);
 	check_luo_folios(src, in, &c, &in->findings);
 	cover_free(&c);
 }
@@ -160,6 +153,7 @@ static enum kho_status walk_and_check(struct kho_source *src,
 				      struct kho_inspection *in, struct kho_error *err)
 {
 	struct kho_map_visitor v = { on_run, on_node, in, on_unknown };
+	struct kho_anomalies an = { 0 };
 	struct stream *streams = NULL;
 	struct kho_radix_map map;
 	enum kho_status st;
@@ -172,16 +166,17 @@ static enum kho_status walk_and_check(struct kho_source *src,
 			 "the tree has depth %u, built as before the 16 KiB depth fix: its "
 			 "order-0 keys lost their order bit; ranges are what it most likely "
 			 "meant", in->geo.depth);
-		st = kho_radix_walk(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				    &in->stats, err);
+		st = kho_radix_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats, err);
+		kho_findings_add_anomalies(&in->findings, &an);
 		/* List them in the order a correct tree would. */
 		kho_geometry_init(&good, in->geo.page_size, false);
 		if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
 			st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	} else if (in->ho.abi->map_format == KHO_MAP_RADIX) {
 		/* Decoded as the merge asks: no run is stored unless listed. */
-		st = kho_radix_open(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				    &in->stats, &map, err);
+		st = kho_radix_open(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
+				    &map, err);
+		kho_findings_add_anomalies(&in->findings, &an);
 		if (st)
 			return st;
 		if (o->keep_runs)
@@ -193,8 +188,9 @@ static enum kho_status walk_and_check(struct kho_source *src,
 		kho_radix_close(&map);
 		return KHO_OK;
 	} else {
-		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &in->findings, &v,
-				 &in->stats, &in->v1_bitmap_bytes, err);
+		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
+				 &in->v1_bitmap_bytes, err);
+		kho_findings_add_anomalies(&in->findings, &an);
 	}
 	if (st)
 		return st;
@@ -228,6 +224,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    struct kho_inspection *in, struct kho_error *err)
 {
 	static const struct kho_verify_opts none;
+	struct kho_anomalies an = { 0 };
 	enum kho_status st;
 	unsigned max_order;
 
@@ -245,7 +242,8 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
 	max_order = o->has_max_order ? o->max_order : 30 - in->geo.page_shift;
-	st = kho_handover_load(src, fdt_phys, o->fdt_file, &in->findings, &in->ho, err);
+	st = kho_handover_load(src, fdt_phys, o->fdt_file, &an, &in->ho, err);
+	kho_findings_add_anomalies(&in->findings, &an);
 	if (st)
 		return st;
 	if ((st = add_scratch(src, o, in, err)))
@@ -259,8 +257,9 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 		kho_subtree_decode(src, &in->ho.subtrees[i]);
 	for (size_t i = 0; i < in->ho.nsubtrees; i++)
 		if (!strcmp(in->ho.subtrees[i].name, "LUO")) {
-			if ((st = kho_luo_decode(src, &in->ho.subtrees[i], &in->findings, &in->luo,
-						 err)))
+			st = kho_luo_decode(src, &in->ho.subtrees[i], &an, &in->luo, err);
+			kho_findings_add_anomalies(&in->findings, &an);
+			if (st)
 				return st;
 			break;
 		}

@@ -62,7 +62,7 @@ static enum kho_status read_fdt(struct kho_source *src, const char *file,
 	return KHO_OK;
 }
 
-static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings *f)
+static void check_subnodes(struct kho_handover *ho, bool be, struct kho_anomalies *a)
 {
 	const struct kho_abi_version *abi = ho->abi;
 	int node, count = 0;
@@ -71,7 +71,7 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 		count++;
 	ho->subtrees = calloc(count ? (size_t)count : 1, sizeof(*ho->subtrees));
 	if (!ho->subtrees) {
-		f->oom = true;   /* sub-nodes never go unchecked silently */
+		a->oom = true;   /* sub-nodes never go unchecked silently */
 		return;
 	}
 	fdt_for_each_subnode(node, ho->fdt, 0) {
@@ -83,33 +83,34 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_findings
 		snprintf(t->name, sizeof(t->name), "%s", name ? name : "?");
 		ok_ptr = prop_get_u64(ho->fdt, node, abi->blob_prop, be, &t->phys, &len);
 		if (!ok_ptr) {
-			kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys,
-				 "sub-node %s: %s %s", t->name,
-				 abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
-				 "is missing" : "does not have length 8");
+			kho_anomaly(a, KHO_AN_FDT_SUBNODE_NO_BLOB, ho->fdt_phys,
+				    "sub-node %s: %s %s", t->name,
+				    abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
+				    "is missing" : "does not have length 8");
 			t->phys = 0;
 		} else if (!t->phys) {
-			kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys, "sub-node %s: %s is 0",
-				 t->name, abi->blob_prop);
+			kho_anomaly(a, KHO_AN_FDT_SUBNODE_BLOB_ZERO, ho->fdt_phys,
+				    "sub-node %s: %s is 0",
+				    t->name, abi->blob_prop);
 			ok_ptr = false;
 		}
 		if (abi->has_blob_size) {
 			ok_size = prop_get_u64(ho->fdt, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
 			if (!ok_size)
-				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys,
-					 "sub-node %s: blob-size %s",
-					 t->name, len < 0 ? "is missing" : "does not have length 8");
+				kho_anomaly(a, KHO_AN_FDT_SUBNODE_NO_SIZE, ho->fdt_phys,
+					    "sub-node %s: blob-size %s",
+					    t->name, len < 0 ? "is missing" : "does not have length 8");
 			else if (!t->size && (ok_size = false, true))
-				kho_flag(f, KHO_CHECK_FDT_SUBNODE, ho->fdt_phys,
-					 "sub-node %s: blob-size is 0",
-					 t->name);
+				kho_anomaly(a, KHO_AN_FDT_SUBNODE_SIZE_ZERO, ho->fdt_phys,
+					    "sub-node %s: blob-size is 0",
+					    t->name);
 		}
 		t->usable = ok_ptr && ok_size;
 	}
 }
 
 enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
-				  const char *fdt_file, struct kho_findings *f,
+				  const char *fdt_file, struct kho_anomalies *a,
 				  struct kho_handover *ho, struct kho_error *err)
 {
 	uint64_t page = kho_source_page_size(src);
@@ -148,25 +149,25 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 			snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
 		else    /* what made it a candidate (scan.c) */
 			kho_fdt_probe_root(ho->fdt, page, ho->compatible, sizeof(ho->compatible));
-		kho_flag(f, KHO_CHECK_FDT_HEADER, fdt_phys, "%s%s", fdt_strerror(rc),
-			 fdt_totalsize(ho->fdt) > page && !fdt_check_header(ho->fdt) ?
-			 " (totalsize beyond one page)" : "");
+		kho_anomaly(a, KHO_AN_FDT_BAD_HEADER, fdt_phys, "%s%s", fdt_strerror(rc),
+			    fdt_totalsize(ho->fdt) > page && !fdt_check_header(ho->fdt) ?
+			    " (totalsize beyond one page)" : "");
 		return KHO_OK;
 	}
 
 	compat = fdt_getprop(ho->fdt, 0, KHO_PROP_COMPATIBLE, &len);
 	if (!compat || len <= 0) {
-		kho_flag(f, KHO_CHECK_FDT_COMPATIBLE, fdt_phys, "root compatible is missing");
+		kho_anomaly(a, KHO_AN_FDT_NO_COMPATIBLE, fdt_phys, "root compatible is missing");
 		return KHO_OK;
 	}
 	snprintf(ho->compatible, sizeof(ho->compatible), "%.*s", len, compat);
-	/* A malformed string is a finding: its reason must not reach @err,
+	/* A malformed string is an anomaly: its reason must not reach @err,
 	 * which a call that succeeds leaves as it was. */
 	st = kho_compat_parse(compat, (size_t)len, &ho->compat, &why);
 	if (st == KHO_ERR_NOTIMPL)
 		return kho_error_set(err, st, "KHO FDT at 0x%llx: %s", HEX(fdt_phys), why.msg);
 	if (st) {
-		kho_flag(f, KHO_CHECK_FDT_COMPATIBLE, fdt_phys, "%s", why.msg);
+		kho_anomaly(a, KHO_AN_FDT_BAD_COMPATIBLE, fdt_phys, "%s", why.msg);
 		return KHO_OK;
 	}
 	ho->abi = ho->compat.abi;
@@ -174,26 +175,26 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 	/* Decoded by its root version, but 7.2.13 and 7.3-rc7 match the
 	 * property as one string: the successor boots without the handover. */
 	if (ho->compat.ncomponents)
-		kho_flag(f, KHO_CHECK_FDT_COMPATIBLE, fdt_phys, "root compatible \"%.64s\": no "
-			 "released kernel accepts it: fdt_node_check_compatible compares the "
-			 "whole string (7.2.13 and 7.3-rc7 want \"%s\")", ho->compatible,
-			 ho->abi->compatible);
+		kho_anomaly(a, KHO_AN_FDT_COMPOSITE, fdt_phys, "root compatible \"%.64s\": no "
+			    "released kernel accepts it: fdt_node_check_compatible compares the "
+			    "whole string (7.2.13 and 7.3-rc7 want \"%s\")", ho->compatible,
+			    ho->abi->compatible);
 
 	if (!prop_get_u64(ho->fdt, 0, KHO_PROP_MEMORY_MAP, be, &ho->map_phys, &len)) {
-		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys, "preserved-memory-map %s",
-			 len < 0 ? "is missing" : "does not have length 8");
+		kho_anomaly(a, KHO_AN_FDT_NO_MAP, fdt_phys, "preserved-memory-map %s",
+			    len < 0 ? "is missing" : "does not have length 8");
 	} else if (!ho->map_phys && ho->abi->zero_map_is_unfinalized) {
-		kho_flag_sev(f, KHO_CHECK_FDT_MEMORY_MAP, KHO_SEV_NOTE, fdt_phys,
+		kho_anomaly(a, KHO_AN_FDT_MAP_UNFINALIZED, fdt_phys,
 			     "preserved-memory-map is 0: the map was not finalized");
 	} else if (!ho->map_phys) {
-		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys, "preserved-memory-map is 0");
+		kho_anomaly(a, KHO_AN_FDT_MAP_ZERO, fdt_phys, "preserved-memory-map is 0");
 	} else if (!is_aligned(ho->map_phys, page)) {
-		kho_flag(f, KHO_CHECK_FDT_MEMORY_MAP, fdt_phys,
-			 "preserved-memory-map 0x%llx is not page-aligned", HEX(ho->map_phys));
+		kho_anomaly(a, KHO_AN_FDT_MAP_MISALIGNED, fdt_phys,
+			    "preserved-memory-map 0x%llx is not page-aligned", HEX(ho->map_phys));
 	} else {
 		ho->map_ok = true;
 	}
-	check_subnodes(ho, be, f);
+	check_subnodes(ho, be, a);
 	if (!ho->subtrees)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;

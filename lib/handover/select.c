@@ -160,7 +160,7 @@ out:
 }
 
 static void ambiguous(const struct kho_candidate *c, const size_t *order, size_t norder,
-		      struct kho_findings *top)
+		      struct kho_anomalies *a)
 {
 	char list[160];
 	size_t len = 0;
@@ -168,14 +168,14 @@ static void ambiguous(const struct kho_candidate *c, const size_t *order, size_t
 	for (size_t k = 0; k < norder && len < sizeof(list) - 1; k++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s0x%llx", k ? ", " : "",
 					HEX(c[order[k]].phys));
-	kho_flag(top, KHO_CHECK_HANDOVER_AMBIGUOUS, c[order[0]].phys,
-		 "%zu KHO FDTs could each be the handover and nothing chose one, so all are "
-		 "inspected: %s; --fdt ADDR, --vmlinux, --boot-params or --dtb chooses",
-		 norder, list);
+	kho_anomaly(a, KHO_AN_HANDOVER_AMBIGUOUS, c[order[0]].phys,
+		    "%zu KHO FDTs could each be the handover and nothing chose one, so all are "
+		    "inspected: %s; --fdt ADDR, --vmlinux, --boot-params or --dtb chooses",
+		    norder, list);
 }
 
 enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size_t n,
-			   const struct kho_select_opts *o, struct kho_findings *top,
+			   const struct kho_select_opts *o, struct kho_anomalies *a,
 			   size_t *order, size_t *norder, struct kho_error *err)
 {
 	size_t distinct = 0;
@@ -231,16 +231,16 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 				order[(*norder)++] = i;
 	for (size_t k = 0; k < *norder; k++)
 		if (c[order[k]].consumed)
-			kho_flag(top, KHO_CHECK_HANDOVER_CONSUMED, c[order[k]].phys, "the KHO FDT at "
-				 "0x%llx is %s", HEX(c[order[k]].phys), c[order[k]].why);
+			kho_anomaly(a, KHO_AN_HANDOVER_CONSUMED, c[order[k]].phys, "the KHO FDT at "
+				    "0x%llx is %s", HEX(c[order[k]].phys), c[order[k]].why);
 	if (!o->chosen_by && distinct > 1) {
 		size_t live = 0;      /* consumed ones come last and are no rival */
 
 		while (live < *norder && !c[order[live]].consumed)
 			live++;
-		ambiguous(c, order, live, top);
+		ambiguous(c, order, live, a);
 	}
-	if (top->oom)
+	if (a->oom)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return KHO_OK;
 }

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kho/findings.h"
 #include "kho/map.h"
 #include "../util/util.h"
 
@@ -112,7 +111,7 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 	struct blocks b = { .page_shift = 0 };
 	struct kho_map_visitor v = { .run = on_run, .node = on_node, .unknown = on_unknown,
 				     .ctx = &b };
-	struct kho_findings scrap;
+	struct kho_anomalies scrap = { 0 };
 	struct kho_map_stats stats;
 	struct kho_geometry geo;
 	enum kho_status st;
@@ -135,11 +134,10 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 		if (!b.n || b.v[b.n - 1] != b.v[i])
 			b.v[b.n++] = b.v[i];
 	b.page_shift = geo.page_shift;
-	kho_findings_init(&scrap);
 	st = b.n ? kho_radix_walk(src, &geo, o->incoming_tree, &scrap, &v, &stats, err) : KHO_OK;
 	/* Any structural error leaves part of the tree unread. */
 	b.unknown |= scrap.n > 0 || scrap.oom;
-	kho_findings_free(&scrap);
+	kho_anomalies_free(&scrap);
 	for (size_t i = 0; !st && !b.unknown && i < n; i++) {
 		uint64_t key = c[i].phys >> BLOCK_SHIFT;
 		uint64_t *at = is_stale(&c[i], o) ? bsearch(&key, b.v, b.n, sizeof(*b.v),

@@ -4,7 +4,7 @@
  * page per chunk, `u64 next` and then a 0-terminated array of run
  * addresses, each the start of 1 << order pages. Used by the sub-blob
  * checks and by LUO's memfd folio arrays; the callers turn what the walk
- * meets into their own findings.
+ * meets into their own anomalies or findings.
  */
 #include "kho/handover.h"
 

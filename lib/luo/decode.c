@@ -4,7 +4,7 @@
  * an FDT naming a session array and an FLB page; luo-v5 (7.2+) a 32-byte
  * root naming chains of one-page blocks. Both become the same sessions,
  * files and FLBs. What the next kernel would refuse, and what it would
- * not but a reader of a dump must, becomes a finding; every read is
+ * not but a reader of a dump must, is recorded as an anomaly; every read is
  * bounded by a capacity, a chain limit or a visited set.
  */
 #include "luo.h"
@@ -36,8 +36,8 @@ bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const cha
 
 	if (!kho_source_read(d->src, phys, buf, len, &e))
 		return true;
-	kho_flag(d->f, KHO_CHECK_BLOB_UNREADABLE, phys, "LUO: %s at 0x%llx is not (wholly) in the "
-		 "dump: it was not checked", what, (unsigned long long)phys);
+	kho_anomaly(d->a, KHO_AN_LUO_UNREADABLE, phys, "LUO: %s at 0x%llx is not (wholly) in the "
+		    "dump: it was not checked", what, (unsigned long long)phys);
 	return false;
 }
 
@@ -117,10 +117,11 @@ static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
 {
 	if (d->luo->format != KHO_LUO_V5 || !strcmp(fl->compatible, "memfd-v2"))
 		return;
-	kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx: "
-		 "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
-		 "it fails the whole session with -ENOENT", s->name,
-		 (unsigned long long)fl->token, fl->compatible);
+	kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys,
+		    "LUO session \"%s\": file token 0x%llx: "
+		    "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
+		    "it fails the whole session with -ENOENT", s->name,
+		    (unsigned long long)fl->token, fl->compatible);
 }
 
 /* A file entry of @s: its handler, data and token; a memfd's record. */
@@ -141,26 +142,27 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 	fl->data = load_u64(e + 48, d->be);
 	fl->token = load_u64(e + 56, d->be);
 	if (!fl->well_formed) {
-		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys,
-			 "LUO session \"%s\": file token 0x%llx: its "
-			 "handler string is not a NUL-terminated printable name",
-			 s->name, (unsigned long long)fl->token);
+		kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_NAME, phys,
+			    "LUO session \"%s\": file token 0x%llx: its "
+			    "handler string is not a NUL-terminated printable name",
+			    s->name, (unsigned long long)fl->token);
 		return;
 	}
 	check_handler(d, s, fl, phys);
 	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
-		kho_flag(d->f, KHO_CHECK_LUO_FILE, phys, "LUO session \"%s\": file token 0x%llx "
-			 "(%s): data 0x%llx is not a page of memory", s->name,
-			 (unsigned long long)fl->token, fl->compatible,
-			 (unsigned long long)fl->data);
+		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
+			    "LUO session \"%s\": file token 0x%llx "
+			    "(%s): data 0x%llx is not a page of memory", s->name,
+			    (unsigned long long)fl->token, fl->compatible,
+			    (unsigned long long)fl->data);
 		return;
 	}
 	if (!luo_first_visit(d, fl->data & ~(d->page - 1))) {
 		if (!d->oom)
-			kho_flag(d->f, KHO_CHECK_LUO_FILE, phys,
-				 "LUO session \"%s\": file token 0x%llx: "
-				 "data 0x%llx is a page the LUO state already names", s->name,
-				 (unsigned long long)fl->token, (unsigned long long)fl->data);
+			kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA_SHARED, phys,
+				    "LUO session \"%s\": file token 0x%llx: "
+				    "data 0x%llx is a page the LUO state already names", s->name,
+				    (unsigned long long)fl->token, (unsigned long long)fl->data);
 		return;
 	}
 	if (kho_luo_is_memfd(fl->compatible, &version))
@@ -185,16 +187,18 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
 	if (!e[0])
-		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session %zu has an empty name",
-			 l->nsessions - 1);
+		kho_anomaly(d->a, KHO_AN_LUO_SESSION_NAME, phys,
+			    "LUO session %zu has an empty name",
+			    l->nsessions - 1);
 	else if (strnlen((const char *)e, 64) == 64)
-		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys,
-			 "LUO session \"%.64s\": the name is not "
-			 "NUL-terminated within 64 bytes", s->name);
+		kho_anomaly(d->a, KHO_AN_LUO_SESSION_NAME, phys,
+			    "LUO session \"%.64s\": the name is not "
+			    "NUL-terminated within 64 bytes", s->name);
 	if (!s->files != !s->count)
-		kho_flag(d->f, KHO_CHECK_LUO_SESSION, phys, "LUO session \"%s\": files 0x%llx with "
-			 "count %llu", s->name, (unsigned long long)s->files,
-			 (unsigned long long)s->count);
+		kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILES, phys,
+			    "LUO session \"%s\": files 0x%llx with "
+			    "count %llu", s->name, (unsigned long long)s->files,
+			    (unsigned long long)s->count);
 }
 
 /* Entry callbacks of a chain or array: the session at hand for files. */
@@ -233,24 +237,24 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		uint64_t count, next;
 
 		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
-			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
-				 "LUO %s chain: block pointer 0x%llx "
-				 "is not a page of memory", what, (unsigned long long)block);
+			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_POINTER, holder,
+				    "LUO %s chain: block pointer 0x%llx "
+				    "is not a page of memory", what, (unsigned long long)block);
 			break;
 		}
 		/* one set for every chain: a cycle, or a block two chains share */
 		if (!luo_first_visit(d, block)) {
 			if (!d->oom)
-				kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
-					 "LUO %s chain: block 0x%llx "
-					 "is reached a second time (a cycle, or shared)", what,
-					 (unsigned long long)block);
+				kho_anomaly(d->a, KHO_AN_LUO_BLOCK_REVISITED, holder,
+					    "LUO %s chain: block 0x%llx "
+					    "is reached a second time (a cycle, or shared)", what,
+					    (unsigned long long)block);
 			break;
 		}
 		if (++blocks > MAX_BLOCKS) {
-			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
-				 "LUO %s chain: more than %u blocks",
-				 what, MAX_BLOCKS);
+			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_CHAIN_LONG, holder,
+				    "LUO %s chain: more than %u blocks",
+				    what, MAX_BLOCKS);
 			break;
 		}
 		luo_extent(d, block, d->page, "%s block", what);
@@ -260,10 +264,10 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		next = load_u64(buf, d->be);
 		count = load_u64(buf + 8, d->be);
 		if (!count || count > cap) {
-			kho_flag(d->f, KHO_CHECK_LUO_BLOCK, block,
-				 "LUO %s block: count %llu (a block "
-				 "holds 1 to %llu)", what, (unsigned long long)count,
-				 (unsigned long long)cap);
+			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, block,
+				    "LUO %s block: count %llu (a block "
+				    "holds 1 to %llu)", what, (unsigned long long)count,
+				    (unsigned long long)cap);
 			break;
 		}
 		for (uint64_t i = 0; i < count; i++)
@@ -289,9 +293,10 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 		return;
 	}
 	if (count > cap) {      /* refused whole, as the kernel does */
-		kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder, "LUO %s array: count %llu is above its "
-			 "capacity %llu", what, (unsigned long long)count,
-			 (unsigned long long)cap);
+		kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, holder,
+			    "LUO %s array: count %llu is above its "
+			    "capacity %llu", what, (unsigned long long)count,
+			    (unsigned long long)cap);
 		return;
 	}
 	if (!n || !luo_read(d, at, buf, n * esize, what))
@@ -313,10 +318,10 @@ static void files_of_sessions(struct luo_dec *d)
 			continue;
 		if (l->format == KHO_LUO_V1) {
 			if (!is_aligned(s->files, d->page) || !luo_is_memory(d, s->files)) {
-				kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys,
-					 "LUO session \"%s\": file "
-					 "array 0x%llx is not a page of memory", s->name,
-					 (unsigned long long)s->files);
+				kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_ARRAY, s->phys,
+					    "LUO session \"%s\": file "
+					    "array 0x%llx is not a page of memory", s->name,
+					    (unsigned long long)s->files);
 				continue;
 			}
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
@@ -330,10 +335,10 @@ static void files_of_sessions(struct luo_dec *d)
 				   &whole);
 
 		if (whole && n != s->count)
-			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys,
-				 "LUO session \"%s\": its file "
-				 "chain holds %llu entries, count says %llu", s->name,
-				 (unsigned long long)n, (unsigned long long)s->count);
+			kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_COUNT, s->phys,
+				    "LUO session \"%s\": its file "
+				    "chain holds %llu entries, count says %llu", s->name,
+				    (unsigned long long)n, (unsigned long long)s->count);
 	}
 	luo_duplicate_names(d);
 }
@@ -361,9 +366,9 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	uint8_t h[16];
 
 	if (!is_aligned(at, d->page) || !luo_is_memory(d, at)) {
-		kho_flag(d->f, KHO_CHECK_LUO_BLOCK, holder,
-			 "LUO FLB page pointer 0x%llx is not a page "
-			 "of memory", (unsigned long long)at);
+		kho_anomaly(d->a, KHO_AN_LUO_FLB_POINTER, holder,
+			    "LUO FLB page pointer 0x%llx is not a page "
+			    "of memory", (unsigned long long)at);
 		return;
 	}
 	/* luo_flb.c (7.3-rc7) reads it through phys_to_virt(), never
@@ -390,17 +395,18 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (!luo_read(d, t->phys, fdt, t->fdt_total, "the LUO FDT"))
 		return;
 	if (!prop_get_u64(fdt, 0, "liveupdate-number", d->be, &l->liveupdate_num, NULL))
-		kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys,
-			 "LUO FDT: liveupdate-number is missing "
-			 "or not a u64");
+		kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys,
+			    "LUO FDT: liveupdate-number is missing "
+			    "or not a u64");
 	node = fdt_subnode_offset(fdt, 0, "luo-session");
 	if (node < 0 || (fdt_node_check_compatible(fdt, node, "luo-session-v1") &&
 			 fdt_node_check_compatible(fdt, node, "luo-session-v2")) ||
 	    !prop_get_u64(fdt, node, "luo-session-header", d->be, &hdr, NULL) ||
 	    !hdr || !is_aligned(hdr, d->page) || !luo_is_memory(d, hdr)) {
-		kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO FDT: no luo-session node with a "
-			 "compatible luo-session-v1/v2 and a luo-session-header that is a page "
-			 "of memory");
+		kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys,
+			    "LUO FDT: no luo-session node with a "
+			    "compatible luo-session-v1/v2 and a luo-session-header that is a page "
+			    "of memory");
 	} else {
 		uint64_t cap = (V1_SESSION_PAGES * d->page - 8) / SESSION_SIZE;
 		uint8_t c[8];
@@ -416,9 +422,9 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (node >= 0) {
 		if (fdt_node_check_compatible(fdt, node, "luo-flb-v1") ||
 		    !prop_get_u64(fdt, node, "luo-flb-header", d->be, &flb, NULL))
-			kho_flag(d->f, KHO_CHECK_LUO_FORMAT, t->phys,
-				 "LUO FDT: the luo-flb node lacks "
-				 "compatible luo-flb-v1 or a u64 luo-flb-header");
+			kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys,
+				    "LUO FDT: the luo-flb node lacks "
+				    "compatible luo-flb-v1 or a u64 luo-flb-header");
 		else if (flb)
 			flbs(d, flb, t->phys);
 	}
@@ -443,18 +449,18 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	 * kernel_kexec()); a running kernel's LUO has none yet. */
 	if (!sessions) {
 		l->pending = true;
-		kho_flag(d->f, KHO_CHECK_LUO_PENDING, t->phys, "LUO live update #%llu: no "
-			 "session is serialized (sessions_pa 0), as before reboot(KEXEC) "
-			 "serializes them; pages of open sessions have no owner here",
-			 (unsigned long long)l->liveupdate_num);
+		kho_anomaly(d->a, KHO_AN_LUO_PENDING, t->phys, "LUO live update #%llu: no "
+			    "session is serialized (sessions_pa 0), as before reboot(KEXEC) "
+			    "serializes them; pages of open sessions have no owner here",
+			    (unsigned long long)l->liveupdate_num);
 	}
 }
 
 enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
-			       struct kho_findings *f, struct kho_luo *out,
+			       struct kho_anomalies *a, struct kho_luo *out,
 			       struct kho_error *err)
 {
-	struct luo_dec d = { .src = src, .f = f, .luo = out,
+	struct luo_dec d = { .src = src, .a = a, .luo = out,
 			     .page = kho_source_page_size(src),
 			     .be = kho_source_big_endian(src) };
 	uint8_t root[32];
@@ -474,16 +480,18 @@ enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree 
 		/* luo_core.c (7.2.13, 7.3-rc7) refuses less than struct luo_ser
 		 * and reads the first 32 bytes of a larger blob */
 		if (t->size < 32)
-			kho_flag(f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO: blob-size %llu is less "
-				 "than the 32 bytes of struct luo_ser", (unsigned long long)t->size);
+			kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys,
+				    "LUO: blob-size %llu is less than the 32 bytes of struct luo_ser",
+				    (unsigned long long)t->size);
 		else
 			out->format = KHO_LUO_V5, decode_v5(&d, t, root);
 	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {
 		;   /* blob-fdt says what is wrong with it */
 	} else {
-		kho_flag(f, KHO_CHECK_LUO_FORMAT, t->phys, "LUO: the blob is neither an FDT luo-v1 "
-			 "nor a struct luo_ser luo-v5 (%s)",
-			 t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
+		kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys,
+			    "LUO: the blob is neither an FDT luo-v1 "
+			    "nor a struct luo_ser luo-v5 (%s)",
+			    t->kind == KHO_BLOB_FDT ? t->compatible : "its first bytes");
 	}
 	visited_free(&d.seen);
 	if (d.oom)

@@ -10,7 +10,7 @@
 
 struct luo_dec {
 	struct kho_source *src;
-	struct kho_findings *f;
+	struct kho_anomalies *a;
 	struct kho_luo *luo;
 	uint64_t page;
 	bool be, oom;
@@ -22,7 +22,7 @@ struct luo_dec {
 /* Whether @page is reached for the first time (out of memory: false, d->oom). */
 bool luo_first_visit(struct luo_dec *d, uint64_t page);
 
-/* @len bytes at @phys; a failed read is a blob-unreadable finding. */
+/* @len bytes at @phys; a failed read is recorded (KHO_AN_LUO_UNREADABLE). */
 bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const char *what);
 /* Whether @phys is memory the dump describes (dumped or not). */
 bool luo_is_memory(struct luo_dec *d, uint64_t phys);

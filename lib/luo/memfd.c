@@ -51,10 +51,10 @@ static bool w_chunk(void *ctx, uint64_t chunk)
 	/* a page the LUO state reaches twice is read once: hostile state
 	 * cannot make the walks multiply */
 	if (!luo_first_visit(w->d, chunk)) {
-		kho_flag(w->d->f, KHO_CHECK_LUO_MEMFD, w->fl->data,
-			 "LUO memfd 0x%llx (session \"%s\"): "
-			 "folio array chunk 0x%llx is reached a second time", HEX(w->fl->token),
-			 w->s->name, HEX(chunk));
+		kho_anomaly(w->d->a, KHO_AN_MEMFD_CHUNK_REVISITED, w->fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): "
+			    "folio array chunk 0x%llx is reached a second time", HEX(w->fl->token),
+			    w->s->name, HEX(chunk));
 		return false;
 	}
 	luo_extent(w->d, chunk, w->d->page, "folio array chunk of memfd 0x%llx (session "
@@ -90,14 +90,15 @@ static void w_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uin
 	struct walk *w = ctx;
 
 	if (what == KHO_VM_UNREADABLE)
-		kho_flag(w->d->f, KHO_CHECK_BLOB_UNREADABLE, at,
-			 "LUO memfd 0x%llx (session \"%s\"): "
-			 "folio array chunk 0x%llx is not in the dump: the folios it names "
-			 "were not read", HEX(w->fl->token), w->s->name, HEX(value));
+		kho_anomaly(w->d->a, KHO_AN_LUO_UNREADABLE, at,
+			    "LUO memfd 0x%llx (session \"%s\"): "
+			    "folio array chunk 0x%llx is not in the dump: the folios it names "
+			    "were not read", HEX(w->fl->token), w->s->name, HEX(value));
 	else
-		kho_flag(w->d->f, KHO_CHECK_LUO_MEMFD, w->fl->data, "LUO memfd 0x%llx (session "
-			 "\"%s\"): folio array: %s (0x%llx at 0x%llx)", HEX(w->fl->token),
-			 w->s->name, why[what], HEX(value), HEX(at));
+		kho_anomaly(w->d->a, KHO_AN_MEMFD_FOLIO_ARRAY, w->fl->data,
+			    "LUO memfd 0x%llx (session "
+			    "\"%s\"): folio array: %s (0x%llx at 0x%llx)", HEX(w->fl->token),
+			    w->s->name, why[what], HEX(value), HEX(at));
 }
 
 /* The folio records, run after run, page by page. */
@@ -162,40 +163,42 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	m->vm_phys = fl->data + vm;
 	kho_vmalloc_parse(r + vm, d->be, &m->vm);
 	if (m->seals & ~SEALS_ALL)
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data,
-			 "LUO memfd 0x%llx (session \"%s\"): seals "
-			 "0x%x include unknown bits 0x%x", HEX(fl->token), s->name, m->seals,
-			 m->seals & ~SEALS_ALL);
+		kho_anomaly(d->a, KHO_AN_MEMFD_SEALS, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): seals "
+			    "0x%x include unknown bits 0x%x", HEX(fl->token), s->name, m->seals,
+			    m->seals & ~SEALS_ALL);
 	if (m->flags)
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data,
-			 "LUO memfd 0x%llx (session \"%s\"): flags "
-			 "0x%x, but no flag is defined", HEX(fl->token), s->name, m->flags);
+		kho_anomaly(d->a, KHO_AN_MEMFD_FLAGS, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): flags "
+			    "0x%x, but no flag is defined", HEX(fl->token), s->name, m->flags);
 	if (m->vm.order > 20) {
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data,
-			 "LUO memfd 0x%llx (session \"%s\"): folio "
-			 "array order %u", HEX(fl->token), s->name, m->vm.order);
+		kho_anomaly(d->a, KHO_AN_MEMFD_ORDER, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): folio "
+			    "array order %u", HEX(fl->token), s->name, m->vm.order);
 		return m;
 	}
 	/* the array holds nr_folios records: total_pages must fit them */
 	fit = (uint64_t)m->vm.total_pages * (d->page / FOLIO_SIZE);
 	if (m->nr_folios > fit || (m->nr_folios && !m->vm.first)) {
 		/* which records are real cannot be told: none is read */
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): "
-			 "nr_folios %llu do not fit its folio array of %u pages: its "
-			 "folios were not read", HEX(fl->token), s->name, HEX(m->nr_folios),
-			 m->vm.total_pages);
+		kho_anomaly(d->a, KHO_AN_MEMFD_NR_FOLIOS, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): "
+			    "nr_folios %llu do not fit its folio array of %u pages: its "
+			    "folios were not read", HEX(fl->token), s->name, HEX(m->nr_folios),
+			    m->vm.total_pages);
 		return m;
 	}
 	if (m->vm.first &&
 	    kho_vmalloc_walk(d->src, m->vm_phys, m->vm.first, m->vm.order, &vis, &d->oom) &&
 	    w.pages != m->vm.total_pages)
-		kho_flag(d->f, KHO_CHECK_LUO_MEMFD, fl->data, "LUO memfd 0x%llx (session \"%s\"): "
-			 "folio array runs hold %llu pages, total_pages says %u",
-			 HEX(fl->token), s->name, HEX(w.pages), m->vm.total_pages);
+		kho_anomaly(d->a, KHO_AN_MEMFD_TOTAL_PAGES, fl->data,
+			    "LUO memfd 0x%llx (session \"%s\"): "
+			    "folio array runs hold %llu pages, total_pages says %u",
+			    HEX(fl->token), s->name, HEX(w.pages), m->vm.total_pages);
 	/* every memfd together: at most MAX_FOLIOS records are kept */
 	fit = MIN(m->nr_folios, MIN(w.pages * (d->page / FOLIO_SIZE), MAX_FOLIOS - d->folios));
 	if (fit < m->nr_folios && fit == MAX_FOLIOS - d->folios)
-		kho_flag_sev(d->f, KHO_CHECK_LUO_MEMFD, KHO_SEV_INCOMPLETE, fl->data,
+		kho_anomaly(d->a, KHO_AN_MEMFD_FOLIOS_UNREAD, fl->data,
 			     "LUO memfd 0x%llx "
 			     "(session \"%s\"): only %llu of %llu folios were read (%u for "
 			     "all memfds)", HEX(fl->token), s->name, HEX(fit),
@@ -236,9 +239,9 @@ void luo_duplicate_names(struct luo_dec *d)
 		const struct kho_luo_session *s = &l->session[ix[i]];
 
 		if (s->name[0] && !strcmp(s->name, l->session[ix[i - 1]].name))
-			kho_flag(d->f, KHO_CHECK_LUO_SESSION, s->phys,
-				 "LUO session \"%s\": the same "
-				 "name as session %zu", s->name, ix[i - 1]);
+			kho_anomaly(d->a, KHO_AN_LUO_SESSION_DUPLICATE, s->phys,
+				    "LUO session \"%s\": the same "
+				    "name as session %zu", s->name, ix[i - 1]);
 	}
 }
 

@@ -16,7 +16,7 @@
 struct walk {
 	struct kho_source *src;
 	const struct kho_geometry *geo;
-	struct kho_findings *f;
+	struct kho_anomalies *a;
 	const struct kho_map_visitor *v;
 	struct kho_map_stats *stats;
 	struct kho_radix_map *m;
@@ -42,14 +42,14 @@ static void add_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix, uint6
 		i += 8;
 	if (i == bytes) {
 		w->stats->empty_nodes++;
-		kho_flag(w->f, KHO_CHECK_RADIX_EMPTY, phys, "leaf is empty (keys unpreserved)");
+		kho_anomaly(w->a, KHO_AN_MAP_LEAF_EMPTY, phys, "leaf is empty (keys unpreserved)");
 		return;
 	}
 	if (!prefix && !w->geo->broken_depth && (load_u64(leaf, w->big_endian) & 1)) {
 		/* Only a leaf under root index 0 can hold key 0 (the broken
 		 * depth's decoding gives it a meaning). */
 		w->stats->set_bits_per_level0++;
-		kho_flag(w->f, KHO_CHECK_RADIX_KEY_WIDTH, 0, "key 0 has no order bit");
+		kho_anomaly(w->a, KHO_AN_MAP_KEY0_NO_ORDER, 0, "key 0 has no order bit");
 	}
 	if (leaf == w->bufs[0]) {       /* read, not mapped: keep a copy */
 		uint8_t *copy = malloc(bytes);
@@ -100,32 +100,33 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 	int added;
 
 	if (level == geo->depth - 1 && i >= kho_root_entries_legal(geo)) {
-		kho_flag(w->f, KHO_CHECK_RADIX_KEY_WIDTH, entry,
-			 "root entry %llu (-> 0x%llx) would set key bits above bit %u",
-			 HEX(i), HEX(child), geo->key_width - 1);
+		kho_anomaly(w->a, KHO_AN_MAP_ENTRY_WIDE, entry,
+			    "root entry %llu (-> 0x%llx) would set key bits above bit %u",
+			    HEX(i), HEX(child), geo->key_width - 1);
 		return;
 	}
 	if (child >> 63) {
-		kho_flag(w->f, KHO_CHECK_RADIX_POINTER, entry,
-			 "level-%u entry %llu holds 0x%llx: bit 63 set", level, HEX(i), HEX(child));
+		kho_anomaly(w->a, KHO_AN_MAP_ENTRY_BIT63, entry,
+			    "level-%u entry %llu holds 0x%llx: bit 63 set", level, HEX(i),
+			    HEX(child));
 		return;
 	}
 	if (!is_aligned(child, geo->page_size)) {
-		kho_flag(w->f, KHO_CHECK_RADIX_POINTER, entry,
-			 "level-%u entry %llu holds 0x%llx: not page-aligned", level, HEX(i),
-			 HEX(child));
+		kho_anomaly(w->a, KHO_AN_MAP_ENTRY_MISALIGNED, entry,
+			    "level-%u entry %llu holds 0x%llx: not page-aligned", level, HEX(i),
+			    HEX(child));
 		return;
 	}
 	switch (kho_source_state(w->src, child, &run)) {
 	case KHO_MEM_ABSENT:
-		kho_flag(w->f, KHO_CHECK_RADIX_POINTER, entry,
-			 "level-%u entry %llu holds 0x%llx: outside the dump's memory", level,
-			 HEX(i), HEX(child));
+		kho_anomaly(w->a, KHO_AN_MAP_ENTRY_ABSENT, entry,
+			    "level-%u entry %llu holds 0x%llx: outside the dump's memory", level,
+			    HEX(i), HEX(child));
 		return;
 	case KHO_MEM_EXCLUDED:
-		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, child,
-			 "%s page (level-%u entry %llu at 0x%llx) is not in the dump; its "
-			 "keys are unknown", what, level - 1, HEX(i), HEX(entry));
+		kho_anomaly(w->a, KHO_AN_MAP_PAGE_EXCLUDED, child,
+			    "%s page (level-%u entry %llu at 0x%llx) is not in the dump; its "
+			    "keys are unknown", what, level - 1, HEX(i), HEX(entry));
 		unknown(w, level - 1, prefix | (shift < 64 ? i << shift : 0));
 		return;
 	case KHO_MEM_PRESENT:
@@ -135,9 +136,9 @@ static void follow(struct walk *w, uint64_t node_phys, unsigned level, uint64_t 
 	if (added < 0)
 		return nomem(w);
 	if (!added) {
-		kho_flag(w->f, KHO_CHECK_RADIX_LOOP, entry,
-			 "level-%u entry %llu points at 0x%llx, a page already in the tree",
-			 level, HEX(i), HEX(child));
+		kho_anomaly(w->a, KHO_AN_MAP_PAGE_REVISITED, entry,
+			    "level-%u entry %llu points at 0x%llx, a page already in the tree",
+			    level, HEX(i), HEX(child));
 		return;
 	}
 	walk_node(w, child, level - 1, prefix | (shift < 64 ? i << shift : 0));
@@ -153,8 +154,8 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 		return;
 	page = read_page(w, phys, level);
 	if (!page) {
-		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, phys,
-			 "level-%u page cannot be read", level);
+		kho_anomaly(w->a, KHO_AN_MAP_PAGE_UNREADABLE, phys,
+			    "level-%u page cannot be read", level);
 		unknown(w, level, prefix);
 		return;
 	}
@@ -178,18 +179,19 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	}
 	if (!children) {
 		w->stats->empty_nodes++;
-		kho_flag(w->f, KHO_CHECK_RADIX_EMPTY, phys, "level-%u node has no children", level);
+		kho_anomaly(w->a, KHO_AN_MAP_NODE_EMPTY, phys,
+			    "level-%u node has no children", level);
 	}
 }
 
 enum kho_status kho_radix_open(struct kho_source *src,
 			       const struct kho_geometry *geo, uint64_t root,
-			       struct kho_findings *f,
+			       struct kho_anomalies *a,
 			       const struct kho_map_visitor *v,
 			       struct kho_map_stats *stats,
 			       struct kho_radix_map *m, struct kho_error *err)
 {
-	struct walk w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats, .m = m,
+	struct walk w = { .src = src, .geo = geo, .a = a, .v = v, .stats = stats, .m = m,
 			  .err = err, .big_endian = kho_source_big_endian(src) };
 	uint64_t run;
 
@@ -206,11 +208,12 @@ enum kho_status kho_radix_open(struct kho_source *src,
 		enum kho_mem_state state = kho_source_state(src, root, &run);
 
 		if (state == KHO_MEM_ABSENT)
-			kho_flag(f, KHO_CHECK_RADIX_POINTER, root, "the root 0x%llx is outside the "
-				 "dump's memory", HEX(root));
+			kho_anomaly(a, KHO_AN_MAP_ROOT_ABSENT, root,
+				    "the root 0x%llx is outside the "
+				    "dump's memory", HEX(root));
 		else if (state == KHO_MEM_EXCLUDED) {
-			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, root,
-				 "the root page is not in the dump");
+			kho_anomaly(a, KHO_AN_MAP_PAGE_EXCLUDED, root,
+				    "the root page is not in the dump");
 			unknown(&w, geo->depth - 1, 0);
 		}
 		else if (visited_add(&w.seen, root) < 0)

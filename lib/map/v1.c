@@ -27,7 +27,7 @@ enum map_size { MAP_PAGE, MAP_SMALL, MAP_UNDECIDED };
 struct v1 {
 	struct kho_source *src;
 	const struct kho_geometry *geo;
-	struct kho_findings *f;
+	struct kho_anomalies *a;
 	const struct kho_map_visitor *v;
 	struct kho_map_stats *stats;
 	bool be;
@@ -63,32 +63,32 @@ static void unknown_all(struct v1 *w)
 		w->v->unknown(w->v->ctx, 0, UINT64_MAX);
 }
 
-/* A pointer the walk may follow: reported as @check at @where if not. */
-static bool usable(struct v1 *w, enum kho_check_id check, uint64_t where, uint64_t ptr,
+/* A pointer the walk may follow: recorded as @bad at @where if not. */
+static bool usable(struct v1 *w, enum kho_anomaly_kind bad, uint64_t where, uint64_t ptr,
 		   uint64_t align, uint64_t len, const char *what)
 {
 	uint64_t run;
 
 	if (!ptr || ptr >> 63 || !is_aligned(ptr, align)) {
-		kho_flag(w->f, check, where, "%s pointer 0x%llx is %s", what, HEX(ptr),
-			 !ptr ? "0" : ptr >> 63 ? "not an address (bit 63)" : "misaligned");
+		kho_anomaly(w->a, bad, where, "%s pointer 0x%llx is %s", what, HEX(ptr),
+			    !ptr ? "0" : ptr >> 63 ? "not an address (bit 63)" : "misaligned");
 		return false;
 	}
 	switch (kho_source_state(w->src, ptr, &run)) {
 	case KHO_MEM_ABSENT:
-		kho_flag(w->f, check, where, "%s pointer 0x%llx is outside the dump's memory",
-			 what, HEX(ptr));
+		kho_anomaly(w->a, bad, where, "%s pointer 0x%llx is outside the dump's memory",
+			    what, HEX(ptr));
 		return false;
 	case KHO_MEM_EXCLUDED:
-		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, ptr, "%s at 0x%llx is not in the dump",
-			 what, HEX(ptr));
+		kho_anomaly(w->a, KHO_AN_MAP_PAGE_EXCLUDED, ptr, "%s at 0x%llx is not in the dump",
+			    what, HEX(ptr));
 		w->unreadable = true;
 		return false;
 	case KHO_MEM_PRESENT:
 		if (run < len) {
-			kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, ptr,
-				 "%s at 0x%llx is not all in the "
-				 "dump", what, HEX(ptr));
+			kho_anomaly(w->a, KHO_AN_MAP_PAGE_EXCLUDED, ptr,
+				    "%s at 0x%llx is not all in the "
+				    "dump", what, HEX(ptr));
 			w->unreadable = true;
 			return false;
 		}
@@ -249,14 +249,14 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 		return w->size == MAP_SMALL ? SMALL_BITMAP : page;
 	if (!fits) {
 		if (!is_aligned(bitmap, SMALL_BITMAP))
-			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
-				 "bitmap pointer 0x%llx is misaligned: "
-				 "neither a 512-byte nor a page bitmap", HEX(bitmap));
+			kho_anomaly(w->a, KHO_AN_V1_BITMAP_MISALIGNED, elm,
+				    "bitmap pointer 0x%llx is misaligned: "
+				    "neither a 512-byte nor a page bitmap", HEX(bitmap));
 		else
-			kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
-				 "phys_start 0x%llx is not aligned to "
-				 "the 0x%llx bytes one bitmap covers", HEX(start),
-				 HEX(kho_order_bytes(w->geo, order) << (SMALL_BITMAP_LOG2 + 3)));
+			kho_anomaly(w->a, KHO_AN_V1_BITMAP_START, elm,
+				    "phys_start 0x%llx is not aligned to "
+				    "the 0x%llx bytes one bitmap covers", HEX(start),
+				    HEX(kho_order_bytes(w->geo, order) << (SMALL_BITMAP_LOG2 + 3)));
 		return 0;
 	}
 	switch (w->size) {
@@ -265,19 +265,19 @@ static uint64_t element_bytes(struct v1 *w, uint64_t elm, unsigned order, uint64
 	case MAP_PAGE:
 		if (fits & FITS_PAGE)
 			return page;
-		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
-			 "bitmap 0x%llx (phys_start 0x%llx) can only be "
-			 "512 bytes, but the map's bitmaps are pages (%llu elements fit a "
-			 "page, %llu only 512 bytes): its keys are not read", HEX(bitmap),
-			 HEX(start), HEX(w->both_votes), HEX(w->small_votes));
+		kho_anomaly(w->a, KHO_AN_V1_BITMAP_NOT_PAGE, elm,
+			    "bitmap 0x%llx (phys_start 0x%llx) can only be "
+			    "512 bytes, but the map's bitmaps are pages (%llu elements fit a "
+			    "page, %llu only 512 bytes): its keys are not read", HEX(bitmap),
+			    HEX(start), HEX(w->both_votes), HEX(w->small_votes));
 		return 0;
 	case MAP_UNDECIDED:
 		if (fits == FITS_SMALL || visited_has(&w->small_pages, bitmap))
 			return SMALL_BITMAP;
-		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
-			 "bitmap 0x%llx: the map does not show whether "
-			 "its bitmaps are 512 bytes or pages (%llu elements each way); read "
-			 "as a page so that no key is dropped", HEX(bitmap), HEX(w->both_votes));
+		kho_anomaly(w->a, KHO_AN_V1_BITMAP_SIZE_UNKNOWN, elm,
+			    "bitmap 0x%llx: the map does not show whether "
+			    "its bitmaps are 512 bytes or pages (%llu elements each way); read "
+			    "as a page so that no key is dropped", HEX(bitmap), HEX(w->both_votes));
 		return page;
 	}
 	return 0;
@@ -292,7 +292,7 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 	int added;
 
 	w->unreadable = false;
-	if (!bytes || !usable(w, KHO_CHECK_V1_BITMAP, elm, bitmap, bytes, bytes, "bitmap")) {
+	if (!bytes || !usable(w, KHO_AN_V1_BITMAP_POINTER, elm, bitmap, bytes, bytes, "bitmap")) {
 		if (w->unreadable)
 			unknown_bitmap(w, order, start, bytes);
 		return;
@@ -303,14 +303,15 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 		return;
 	}
 	if (!added) {
-		kho_flag(w->f, KHO_CHECK_V1_BITMAP, elm,
-			 "bitmap 0x%llx is shared with another element",
-			 HEX(bitmap));
+		kho_anomaly(w->a, KHO_AN_V1_BITMAP_SHARED, elm,
+			    "bitmap 0x%llx is shared with another element",
+			    HEX(bitmap));
 		return;
 	}
 	if (kho_source_read(w->src, bitmap, bits, bytes, &e)) {
-		kho_flag(w->f, KHO_CHECK_RADIX_UNREADABLE, bitmap, "bitmap at 0x%llx (element at "
-			 "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
+		kho_anomaly(w->a, KHO_AN_MAP_PAGE_UNREADABLE, bitmap,
+			    "bitmap at 0x%llx (element at "
+			    "0x%llx) cannot be read: %s", HEX(bitmap), HEX(elm), e.msg);
 		unknown_bitmap(w, order, start, bytes);
 		return;
 	}
@@ -322,12 +323,12 @@ static void walk_element(struct v1 *w, struct visited *seen, uint8_t *bits, uint
 }
 
 enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *geo,
-			    uint64_t first, struct kho_findings *f,
+			    uint64_t first, struct kho_anomalies *a,
 			    const struct kho_map_visitor *v,
 			    struct kho_map_stats *stats, uint64_t *bitmap_size,
 			    struct kho_error *err)
 {
-	struct v1 w = { .src = src, .geo = geo, .f = f, .v = v, .stats = stats,
+	struct v1 w = { .src = src, .geo = geo, .a = a, .v = v, .stats = stats,
 			.be = kho_source_big_endian(src) };
 	uint64_t page = geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first, prev = 0;
 	struct visited seen = { 0 };
@@ -345,7 +346,7 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 		int added;
 
 		w.unreadable = false;
-		if (!usable(&w, KHO_CHECK_V1_CHUNK, prev ? prev : chunk, chunk, page, page, "chunk")) {
+		if (!usable(&w, KHO_AN_V1_CHUNK_POINTER, prev ? prev : chunk, chunk, page, page, "chunk")) {
 			if (w.unreadable)
 				unknown_all(&w);
 			break;
@@ -356,15 +357,15 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			break;
 		}
 		if (!added) {
-			kho_flag(f, KHO_CHECK_V1_CHUNK, prev,
-				 "next 0x%llx points back at a chunk already "
-				 "in the list", HEX(chunk));
+			kho_anomaly(a, KHO_AN_V1_CHUNK_LOOP, prev,
+				    "next 0x%llx points back at a chunk already "
+				    "in the list", HEX(chunk));
 			break;
 		}
 		if (kho_source_read(src, chunk, buf, page, &e)) {
-			kho_flag(f, KHO_CHECK_RADIX_UNREADABLE, chunk,
-				 "chunk at 0x%llx cannot be read, "
-				 "the rest of the list is unknown: %s", HEX(chunk), e.msg);
+			kho_anomaly(a, KHO_AN_MAP_PAGE_UNREADABLE, chunk,
+				    "chunk at 0x%llx cannot be read, "
+				    "the rest of the list is unknown: %s", HEX(chunk), e.msg);
 			unknown_all(&w);
 			break;
 		}
@@ -375,18 +376,19 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 		order = load_u32(buf + 8, w.be);
 		n = load_u32(buf + 12, w.be);
 		if (order > kho_max_order(geo) || order + geo->page_shift >= 64) {
-			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk, "order %u is not an order", order);
+			kho_anomaly(a, KHO_AN_V1_CHUNK_ORDER, chunk,
+				    "order %u is not an order", order);
 			break;
 		}
 		if (stats->nodes > 1 && order < last_order)
-			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk,
-				 "order %u after order %u: chunks are "
-				 "not in ascending order", order, last_order);
+			kho_anomaly(a, KHO_AN_V1_CHUNK_DESCENDING, chunk,
+				    "order %u after order %u: chunks are "
+				    "not in ascending order", order, last_order);
 		last_order = order;
 		if (n > cap) {
-			kho_flag(f, KHO_CHECK_V1_CHUNK, chunk,
-				 "num_elms %u is above the capacity %llu",
-				 n, HEX(cap));
+			kho_anomaly(a, KHO_AN_V1_CHUNK_OVERFULL, chunk,
+				    "num_elms %u is above the capacity %llu",
+				    n, HEX(cap));
 			n = (uint32_t)cap;
 		}
 		for (uint32_t i = 0; i < n && !w.oom; i++)

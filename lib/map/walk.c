@@ -113,13 +113,13 @@ void kho_radix_runs(const struct kho_radix_map *m,
 
 enum kho_status kho_radix_walk(struct kho_source *src,
 			       const struct kho_geometry *geo, uint64_t root,
-			       struct kho_findings *f,
+			       struct kho_anomalies *a,
 			       const struct kho_map_visitor *v,
 			       struct kho_map_stats *stats, struct kho_error *err)
 {
 	struct drain d = { src, geo, v, stats, 0, 0 };
 	struct kho_radix_map m;
-	enum kho_status st = kho_radix_open(src, geo, root, f, v, stats, &m, err);
+	enum kho_status st = kho_radix_open(src, geo, root, a, v, stats, &m, err);
 
 	if (st)
 		return st;

@@ -7,6 +7,7 @@
  * whole union would; the span search at its edges.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,9 +143,8 @@ START_TEST(merge_same_start_larger_first)
 END_TEST
 
 /*
- * The coverage rounds: questions asked while collecting get no answer
- * (b, false); after seal and the merge, the union kept only where they
- * looked answers them as the whole union would.
+ * Needs: recorded before the merge, they say where the union is kept;
+ * after seal and the merge, it answers as the whole union would.
  */
 START_TEST(coverage_rounds_answer_like_whole_union)
 {
@@ -166,10 +166,9 @@ START_TEST(coverage_rounds_answer_like_whole_union)
 	inspection(&in, r, 3);
 	inspection(&whole, r, 3);
 	cover_init(&c, &in, false);
-	for (size_t i = 0; i < 5; i++) {
-		ck_assert_uint_eq(cover_first_gap(&c, q[i][0], q[i][1]), q[i][1]);
-		ck_assert(!cover_meets(&c, q[i][0], q[i][1]));
-	}
+	for (size_t i = 0; i < 5; i++)
+		cover_need(&c, &(struct need){ .a = q[i][0], .b = q[i][1], .key = NEED_NO_KEY,
+					       .check = KHO_CHECK_COUNT });
 	cover_seal(&c);
 	merge(&in, &c);
 	cover_init(&w, &whole, true);
@@ -191,6 +190,73 @@ START_TEST(coverage_rounds_answer_like_whole_union)
 	cover_free(&w);
 	done(&in);
 	done(&whole);
+}
+END_TEST
+
+/* The coverage checks run once: what they found without the map and what
+ * their needs answer come out in the order they were recorded. */
+START_TEST(needs_answered_in_recorded_order)
+{
+	const struct kho_run r[] = { { 0x200000, 1, 0 } };
+	struct kho_inspection in;
+	struct cover c;
+
+	inspection(&in, r, 1);
+	cover_init(&c, &in, false);
+	kho_flag(&c.later, KHO_CHECK_RADIX_NODE_SCRATCH, 0x1000, "first");
+	cover_need(&c, &(struct need){ .a = 0x1ff000, .b = 0x201000, .len = 0x2000,
+				       .who = "x", .what = "blob", .index = -1,
+				       .key = NEED_NO_KEY,
+				       .check = KHO_CHECK_BLOB_NOT_PRESERVED });
+	cover_need(&c, &(struct need){ .a = 0x200000, .b = 0x201000, .key = NEED_NO_KEY,
+				       .check = KHO_CHECK_COUNT });
+	kho_flag(&c.later, KHO_CHECK_RADIX_NODE_SCRATCH, 0x2000, "last");
+	cover_seal(&c);
+	merge(&in, &c);
+	cover_answer(NULL, &c, &in.findings);
+	ck_assert_uint_eq(in.findings.n, 3);
+	ck_assert_str_eq(in.findings.v[0].message, "first");
+	ck_assert_str_eq(in.findings.v[1].check->name, "blob-not-preserved");
+	ck_assert_uint_eq(in.findings.v[1].phys, 0x1ff000);
+	ck_assert_str_eq(in.findings.v[1].message,
+			 "sub-node x: blob 0x1ff000+0x2000 is not preserved from 0x1ff000");
+	ck_assert_str_eq(in.findings.v[2].message, "last");
+	cover_free(&c);
+	done(&in);
+}
+END_TEST
+
+/*
+ * Every anomaly kind has its row in lib/check/anomalies.c: a kind left
+ * out would come out as fdt-header (check 0). Each is reported in the
+ * order seen, with its detail as the message, and a kind past the enum
+ * is never lost.
+ */
+START_TEST(anomalies_each_kind_a_check)
+{
+	struct kho_anomalies a = { 0 };
+	struct kho_findings f;
+
+	for (int k = 0; k < KHO_AN_COUNT; k++)
+		kho_anomaly(&a, (enum kho_anomaly_kind)k, (uint64_t)k, "kind %d", k);
+	kho_anomaly(&a, KHO_AN_COUNT, 0, "no such kind");
+	kho_findings_init(&f);
+	kho_findings_add_anomalies(&f, &a);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_uint_eq(f.n, KHO_AN_COUNT);
+	for (size_t i = 0; i < f.n; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "kind %zu", i);
+		ck_assert_str_eq(f.v[i].message, want);
+		ck_assert_uint_eq(f.v[i].phys, i);
+		ck_assert_int_eq(f.v[i].check == &kho_checks()[KHO_CHECK_FDT_HEADER],
+				 i == KHO_AN_FDT_BAD_HEADER);
+	}
+	ck_assert_int_eq(f.v[KHO_AN_FDT_MAP_UNFINALIZED].severity, KHO_SEV_NOTE);
+	ck_assert_int_eq(f.v[KHO_AN_MEMFD_FOLIOS_UNREAD].severity, KHO_SEV_INCOMPLETE);
+	ck_assert_uint_eq(f.unknown, 1);
+	kho_findings_free(&f);
 }
 END_TEST
 
@@ -271,6 +337,8 @@ static Suite *check_suite(void)
 	tcase_add_test(m, merge_overlap_at_later_block);
 	tcase_add_test(m, merge_same_start_larger_first);
 	tcase_add_test(c, coverage_rounds_answer_like_whole_union);
+	tcase_add_test(c, needs_answered_in_recorded_order);
+	tcase_add_test(c, anomalies_each_kind_a_check);
 	tcase_add_test(c, spans_first_uncovered_edges);
 	tcase_add_test(c, findings_capped_and_counted);
 	suite_add_tcase(s, m);

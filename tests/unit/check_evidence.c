@@ -155,23 +155,23 @@ static struct v1_result walk_v1(const char *text, poke_fn fn)
 {
 	struct image im = open_image(text, fn);
 	struct v1_result r = { 0 };
-	struct kho_findings f;
+	struct kho_anomalies a = { 0 };
 	struct kho_map_stats stats;
 	struct kho_error err;
 
-	kho_findings_init(&f);
-	ck_assert_int_eq(kho_v1_walk(im.src, &im.geo, im.map, &f, NULL, &stats, &r.bytes,
+	ck_assert_int_eq(kho_v1_walk(im.src, &im.geo, im.map, &a, NULL, &stats, &r.bytes,
 				     &err), KHO_OK);
 	r.keys = stats.keys;
-	for (size_t i = 0; i < f.n; i++) {
-		if (!strcmp(f.v[i].check->name, "v1-bitmap")) {
+	for (size_t i = 0; i < a.n; i++) {
+		if (a.v[i].kind >= KHO_AN_V1_BITMAP_POINTER &&
+		    a.v[i].kind <= KHO_AN_V1_BITMAP_SHARED) {
 			if (!r.v1_bitmap++)
-				snprintf(r.first, sizeof(r.first), "%s", f.v[i].message);
+				snprintf(r.first, sizeof(r.first), "%s", a.v[i].detail);
 		} else {
 			r.other++;
 		}
 	}
-	kho_findings_free(&f);
+	kho_anomalies_free(&a);
 	kho_source_close(im.src);
 	return r;
 }

@@ -66,28 +66,25 @@ static void done(struct scanned *s)
 	unlink(s->path);
 }
 
-static size_t ambiguous(const struct kho_findings *f)
+/* What selection saw is a model fact, before any verdict. */
+static size_t ambiguous(const struct kho_anomalies *a)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < f->n; i++)
-		n += !strcmp(f->v[i].check->name, "handover-ambiguous");
-	return n;
+	return kho_anomalies_of(a, KHO_AN_HANDOVER_AMBIGUOUS);
 }
 
 static void select_all(struct scanned *s, const struct kho_select_opts *o,
-		       struct kho_findings *top, size_t *order, size_t *norder)
+		       struct kho_anomalies *top, size_t *order, size_t *norder)
 {
 	struct kho_error err;
 
-	kho_findings_init(top);
+	memset(top, 0, sizeof(*top));
 	ck_assert_int_eq(kho_select(s->src, s->c, s->n, o, top, order, norder, &err), KHO_OK);
 }
 
 START_TEST(one_handover_is_not_ambiguous)
 {
 	struct kho_select_opts o = { 0 };
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	size_t order[4], n;
 
@@ -99,7 +96,7 @@ START_TEST(one_handover_is_not_ambiguous)
 	ck_assert_int_eq(s.c[0].self_preserved, KHO_SELF_YES);
 	ck_assert_uint_eq(ambiguous(&top), 0);
 	ck_assert_ptr_nonnull(strstr(s.c[0].why, "the only KHO FDT"));
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 END_TEST
@@ -109,7 +106,7 @@ END_TEST
 START_TEST(a_stale_handover_does_not_out_vote_the_real_one)
 {
 	struct kho_select_opts o = { 0 };
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	size_t order[4], n, real = 0, stale = 0;
 
@@ -130,19 +127,10 @@ START_TEST(a_stale_handover_does_not_out_vote_the_real_one)
 	ck_assert_uint_eq(order[1], real);
 	ck_assert_uint_eq(ambiguous(&top), 1);
 	ck_assert_uint_eq(top.v[0].phys, s.c[stale].phys);
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 END_TEST
-
-static size_t count_check(const struct kho_findings *f, const char *name)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < f->n; i++)
-		n += !strcmp(f->v[i].check->name, name);
-	return n;
-}
 
 /* Issue 22: a successor's dump holds its own handover and the one it
  * received (kexec-metadata one kexec less, its page no key any more):
@@ -150,7 +138,7 @@ static size_t count_check(const struct kho_findings *f, const char *name)
 START_TEST(a_successors_incoming_handover_is_consumed)
 {
 	struct kho_select_opts o = { 0 };
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	size_t order[4], n;
 
@@ -162,8 +150,8 @@ START_TEST(a_successors_incoming_handover_is_consumed)
 	ck_assert(s.c[order[1]].consumed && s.c[order[1]].inspect);
 	ck_assert_ptr_nonnull(strstr(s.c[order[1]].why, "kexec #1, then #2"));
 	ck_assert_uint_eq(ambiguous(&top), 0);
-	ck_assert_uint_eq(count_check(&top, "handover-consumed"), 1);
-	kho_findings_free(&top);
+	ck_assert_uint_eq(kho_anomalies_of(&top, KHO_AN_HANDOVER_CONSUMED), 1);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 END_TEST
@@ -173,7 +161,7 @@ END_TEST
 START_TEST(a_handover_preserving_itself_is_never_consumed)
 {
 	struct kho_select_opts o = { 0 };
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	size_t order[4], n;
 
@@ -186,8 +174,8 @@ START_TEST(a_handover_preserving_itself_is_never_consumed)
 		ck_assert_int_eq(s.c[i].self_preserved, KHO_SELF_YES);
 	}
 	ck_assert_uint_eq(ambiguous(&top), 1);
-	ck_assert_uint_eq(count_check(&top, "handover-consumed"), 0);
-	kho_findings_free(&top);
+	ck_assert_uint_eq(kho_anomalies_of(&top, KHO_AN_HANDOVER_CONSUMED), 0);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 END_TEST
@@ -201,7 +189,7 @@ START_TEST(a_damaged_fdt_is_a_candidate)
 
 	for (size_t v = 0; v < sizeof(variants) / sizeof(*variants); v++) {
 		struct kho_select_opts o = { 0 };
-		struct kho_findings top;
+		struct kho_anomalies top;
 		struct scanned s;
 		size_t order[4], n, damaged = 0;
 
@@ -219,7 +207,7 @@ START_TEST(a_damaged_fdt_is_a_candidate)
 		/* "end" leaves the root readable: only the inspection fails */
 		ck_assert_uint_eq(damaged, strcmp(variants[v], "end") ? 1 : 0);
 		ck_assert_uint_eq(ambiguous(&top), 1);
-		kho_findings_free(&top);
+		kho_anomalies_free(&top);
 		done(&s);
 	}
 }
@@ -251,7 +239,7 @@ END_TEST
 START_TEST(what_was_named_wins)
 {
 	struct kho_select_opts o = { .chosen_by = "--fdt" };
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	size_t order[4], n;
 
@@ -264,14 +252,14 @@ START_TEST(what_was_named_wins)
 	ck_assert(!s.c[0].inspect);
 	ck_assert_ptr_nonnull(strstr(s.c[0].why, "not inspected: --fdt named"));
 	ck_assert_uint_eq(ambiguous(&top), 0);
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 
 	/* --all with nothing named: both, and still ambiguous. */
 	o = (struct kho_select_opts){ .all = true };
 	select_all(&s, &o, &top, order, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(ambiguous(&top), 1);
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 END_TEST
@@ -279,7 +267,7 @@ END_TEST
 START_TEST(exact_copies_fold)
 {
 	struct kho_select_opts o = { 0 };
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	struct kho_candidate c[3];
 	size_t order[3], n;
@@ -292,22 +280,22 @@ START_TEST(exact_copies_fold)
 	c[0] = c[1] = c[2] = s.c[0];
 	c[0].phys = 0x100000;
 	c[2].phys = 0x1f00000;
-	kho_findings_init(&top);
+	memset(&top, 0, sizeof(top));
 	ck_assert_int_eq(kho_select(s.src, c, 3, &o, &top, order, &n, &err), KHO_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(order[0], 1);   /* the copy that preserves itself */
 	ck_assert(!c[0].inspect && c[1].inspect && !c[2].inspect);
 	ck_assert_ptr_nonnull(strstr(c[0].why, "a copy of the FDT at"));
 	ck_assert_uint_eq(ambiguous(&top), 0);
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 
 	/* One byte different is not a copy. */
 	c[2].digest ^= 1;
-	kho_findings_init(&top);
+	memset(&top, 0, sizeof(top));
 	ck_assert_int_eq(kho_select(s.src, c, 3, &o, &top, order, &n, &err), KHO_OK);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(ambiguous(&top), 1);
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 END_TEST
@@ -386,7 +374,7 @@ static void stale_labels(const char *ram, const char *extra, uint64_t tree, bool
 {
 	struct kho_select_opts o = { .chosen_by = "--vmlinux", .all = true };
 	struct kho_candidate *c;
-	struct kho_findings top;
+	struct kho_anomalies top;
 	struct scanned s;
 	size_t order[4], n;
 
@@ -409,7 +397,7 @@ static void stale_labels(const char *ram, const char *extra, uint64_t tree, bool
 	ck_assert_uint_eq(n, want_block1 ? 2 : 3);
 	if (want_block1)
 		ck_assert_ptr_nonnull(strstr(c[2].why, "possibly overwritten"));
-	kho_findings_free(&top);
+	kho_anomalies_free(&top);
 	done(&s);
 }
 

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 {
 	struct kho_geometry g;
 	struct kho_handover ho = { 0 };
-	struct kho_findings f;
+	struct kho_anomalies f = { 0 };
 	struct kho_error err;
 	struct total t = { 0 };
 
@@ -80,7 +80,6 @@ int main(int argc, char **argv)
 	}
 	kho_geometry_init(&g, kho_source_page_size(src), false);
 	geo = &g;
-	kho_findings_init(&f);
 	if (kho_handover_load(src, strtoull(argv[2], NULL, 0), NULL, &f, &ho, &err) ||
 	    !ho.map_ok) {
 		fprintf(stderr, "kho-bench-walk: no usable KHO FDT at %s\n", argv[2]);
@@ -92,7 +91,7 @@ int main(int argc, char **argv)
 	else
 		printf("%" PRIu64 " keys, 0x%" PRIx64 " bytes\n", t.keys, t.bytes);
 	kho_handover_free(&ho);
-	kho_findings_free(&f);
+	kho_anomalies_free(&f);
 	kho_source_close(src);
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "kho/anomaly.h"
 #include "kho/check.h"
 
 #ifdef __cplusplus
@@ -62,10 +63,14 @@ enum kho_check_id {
 	KHO_CHECK_COUNT
 };
 
+/* A check: its name, severity and words live together, in one row. */
 struct kho_check_info {
 	const char *name;             /* "range-overlap" */
 	enum kho_severity severity;   /* default */
 	const char *summary;          /* one line: what it means */
+	/* --explain, as rustc --explain: why the next kernel cares, and how
+	 * to look into a finding (the man pages' CHECKS section too) */
+	const char *why, *how;
 };
 
 /* kho_checks - the table, indexed by enum kho_check_id and terminated by a
@@ -126,6 +131,12 @@ void kho_flag(struct kho_findings *f, enum kho_check_id check, uint64_t phys,
 void kho_flag_sev(struct kho_findings *f, enum kho_check_id check,
 		  enum kho_severity sev, uint64_t phys, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/*
+ * kho_findings_add_anomalies - what a walker or decoder recorded in @a, as
+ * findings in @f, in the order it was seen (lib/check/anomalies.c says
+ * under which check); @a is emptied.
+ */
+void kho_findings_add_anomalies(struct kho_findings *f, struct kho_anomalies *a);
 /* Findings at each severity, dropped ones included. */
 void kho_findings_count(const struct kho_findings *f, size_t counts[4]);
 /* Findings of @check at any severity, dropped ones included. */

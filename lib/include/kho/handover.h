@@ -12,7 +12,7 @@
 
 #include "kho/abi.h"
 #include "kho/version.h"
-#include "kho/findings.h"
+#include "kho/anomaly.h"
 #include "kho/error.h"
 #include "kho/source.h"
 
@@ -161,7 +161,7 @@ struct kho_handover {
 /*
  * kho_handover_load - read and check the KHO FDT at @fdt_phys of @src
  * (or, when @fdt_file is set, from that file: tree pages still come from
- * @src). Problems with the FDT are findings; what cannot be decoded is
+ * @src). Problems with the FDT are anomalies in @a; what cannot be decoded is
  * left out (fdt_ok/map_ok false). With a file, @fdt_phys may be
  * KHO_FDT_PHYS_UNKNOWN: then fdt_phys_unknown is set, and the checks of
  * the FDT's own page (fdt-not-preserved, radix-node-scratch) report that
@@ -173,7 +173,7 @@ struct kho_handover {
  */
 #define KHO_FDT_PHYS_UNKNOWN UINT64_MAX
 enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
-				  const char *fdt_file, struct kho_findings *f,
+				  const char *fdt_file, struct kho_anomalies *a,
 				  struct kho_handover *ho, struct kho_error *err);
 /* kho_handover_free - release what kho_handover_load() allocated (the FDT
  * copy, sub-nodes, scratch areas); @ho may be partly loaded. */
@@ -335,7 +335,7 @@ struct kho_select_opts {
  * only that one is inspected (with @o->all, every one but those labelled
  * possibly_overwritten); otherwise every candidate is, except exact
  * copies of another (same bytes: one is inspected), and when more than
- * one remains a handover-ambiguous finding naming them goes to @top.
+ * one remains a handover-ambiguous anomaly naming them goes to @a.
  * A successor's incoming handover is no rival of its own: a candidate
  * whose kexec-metadata count is one below that of a candidate preserving
  * itself (or, with --vmlinux, kho_in.fdt_phys while kho_out.fdt is set)
@@ -345,7 +345,7 @@ struct kho_select_opts {
  * returns: KHO_OK; KHO_ERR_NOMEM.
  */
 enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size_t n,
-			   const struct kho_select_opts *o, struct kho_findings *top,
+			   const struct kho_select_opts *o, struct kho_anomalies *a,
 			   size_t *order, size_t *norder, struct kho_error *err);
 
 #ifdef __cplusplus

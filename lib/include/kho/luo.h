@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kho/findings.h"
+#include "kho/anomaly.h"
 #include "kho/handover.h"
 #include "kho/source.h"
 
@@ -94,13 +94,12 @@ struct kho_luo {
 
 /*
  * kho_luo_decode - read the LUO state of the sub-node @t (named "LUO").
- * What is malformed becomes luo-format, luo-block, luo-session, luo-file
- * or luo-memfd findings in @f; what cannot be read, blob-unreadable. The
+ * What is malformed, and what cannot be read, is recorded in @a. The
  * result owns its arrays: kho_luo_free(). Nothing in it points into the
  * source. returns: KHO_OK, or KHO_ERR_NOMEM.
  */
 enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree *t,
-			       struct kho_findings *f, struct kho_luo *out,
+			       struct kho_anomalies *a, struct kho_luo *out,
 			       struct kho_error *err);
 /* kho_luo_free - release what kho_luo_decode() allocated; @luo is zeroed. */
 void kho_luo_free(struct kho_luo *luo);

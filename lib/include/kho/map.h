@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "kho/abi.h"
-#include "kho/findings.h"
+#include "kho/anomaly.h"
 #include "kho/error.h"
 #include "kho/source.h"
 
@@ -56,11 +56,11 @@ struct kho_map_visitor {
 
 /*
  * kho_radix_walk - walk the radix tree rooted at @root with geometry
- * @geo. Corruption becomes findings in @f; the walk goes on around it.
+ * @geo. Corruption is recorded in @a; the walk goes on around it.
  * returns: KHO_OK, or KHO_ERR_NOMEM / KHO_ERR_SYSTEM.
  */
 enum kho_status kho_radix_walk(struct kho_source *src, const struct kho_geometry *geo,
-			       uint64_t root, struct kho_findings *f,
+			       uint64_t root, struct kho_anomalies *a,
 			       const struct kho_map_visitor *v, struct kho_map_stats *stats,
 			       struct kho_error *err);
 
@@ -69,7 +69,7 @@ enum kho_status kho_radix_walk(struct kho_source *src, const struct kho_geometry
  * set to the bitmap size the data shows (512 or the page size).
  */
 enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *geo,
-			    uint64_t first, struct kho_findings *f,
+			    uint64_t first, struct kho_anomalies *a,
 			    const struct kho_map_visitor *v, struct kho_map_stats *stats,
 			    uint64_t *bitmap_size, struct kho_error *err);
 
@@ -97,12 +97,12 @@ struct kho_radix_map {
 
 /*
  * kho_radix_open - the first pass: the table nodes of the tree at @root
- * walked and checked (findings in @f), the leaves kept in @m (mapped from
+ * walked and checked (anomalies in @a), the leaves kept in @m (mapped from
  * @src, which must outlive @m, or copied). returns: KHO_OK;
  * KHO_ERR_NOMEM / KHO_ERR_SYSTEM. kho_radix_close() releases @m.
  */
 enum kho_status kho_radix_open(struct kho_source *src, const struct kho_geometry *geo,
-			       uint64_t root, struct kho_findings *f,
+			       uint64_t root, struct kho_anomalies *a,
 			       const struct kho_map_visitor *v, struct kho_map_stats *stats,
 			       struct kho_radix_map *m, struct kho_error *err);
 void kho_radix_close(struct kho_radix_map *m);

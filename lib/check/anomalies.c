@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The walkers' and decoders' anomalies as findings: which check each
+ * kind of fact is reported under, and at what severity (-1: the check's
+ * own). One row per kind, so a reader finds here, and only here, what
+ * becomes of anything lib/map, lib/handover or lib/luo saw.
+ */
+#include "kho/findings.h"
+
+#include "checks.h"
+
+static const struct {
+	enum kho_check_id check;
+	int sev;
+} rows[KHO_AN_COUNT] = {
+	[KHO_AN_FDT_BAD_HEADER] = { KHO_CHECK_FDT_HEADER, -1 },
+	[KHO_AN_FDT_NO_COMPATIBLE] = { KHO_CHECK_FDT_COMPATIBLE, -1 },
+	[KHO_AN_FDT_BAD_COMPATIBLE] = { KHO_CHECK_FDT_COMPATIBLE, -1 },
+	[KHO_AN_FDT_COMPOSITE] = { KHO_CHECK_FDT_COMPATIBLE, -1 },
+	[KHO_AN_FDT_NO_MAP] = { KHO_CHECK_FDT_MEMORY_MAP, -1 },
+	/* the kernel had not finished: nothing is wrong with what it wrote */
+	[KHO_AN_FDT_MAP_UNFINALIZED] = { KHO_CHECK_FDT_MEMORY_MAP, KHO_SEV_NOTE },
+	[KHO_AN_FDT_MAP_ZERO] = { KHO_CHECK_FDT_MEMORY_MAP, -1 },
+	[KHO_AN_FDT_MAP_MISALIGNED] = { KHO_CHECK_FDT_MEMORY_MAP, -1 },
+	[KHO_AN_FDT_SUBNODE_NO_BLOB] = { KHO_CHECK_FDT_SUBNODE, -1 },
+	[KHO_AN_FDT_SUBNODE_BLOB_ZERO] = { KHO_CHECK_FDT_SUBNODE, -1 },
+	[KHO_AN_FDT_SUBNODE_NO_SIZE] = { KHO_CHECK_FDT_SUBNODE, -1 },
+	[KHO_AN_FDT_SUBNODE_SIZE_ZERO] = { KHO_CHECK_FDT_SUBNODE, -1 },
+	[KHO_AN_HANDOVER_AMBIGUOUS] = { KHO_CHECK_HANDOVER_AMBIGUOUS, -1 },
+	[KHO_AN_HANDOVER_CONSUMED] = { KHO_CHECK_HANDOVER_CONSUMED, -1 },
+	[KHO_AN_MAP_ROOT_ABSENT] = { KHO_CHECK_RADIX_POINTER, -1 },
+	[KHO_AN_MAP_ENTRY_WIDE] = { KHO_CHECK_RADIX_KEY_WIDTH, -1 },
+	[KHO_AN_MAP_ENTRY_BIT63] = { KHO_CHECK_RADIX_POINTER, -1 },
+	[KHO_AN_MAP_ENTRY_MISALIGNED] = { KHO_CHECK_RADIX_POINTER, -1 },
+	[KHO_AN_MAP_ENTRY_ABSENT] = { KHO_CHECK_RADIX_POINTER, -1 },
+	[KHO_AN_MAP_PAGE_EXCLUDED] = { KHO_CHECK_RADIX_UNREADABLE, -1 },
+	[KHO_AN_MAP_PAGE_UNREADABLE] = { KHO_CHECK_RADIX_UNREADABLE, -1 },
+	[KHO_AN_MAP_PAGE_REVISITED] = { KHO_CHECK_RADIX_LOOP, -1 },
+	[KHO_AN_MAP_LEAF_EMPTY] = { KHO_CHECK_RADIX_EMPTY, -1 },
+	[KHO_AN_MAP_NODE_EMPTY] = { KHO_CHECK_RADIX_EMPTY, -1 },
+	[KHO_AN_MAP_KEY0_NO_ORDER] = { KHO_CHECK_RADIX_KEY_WIDTH, -1 },
+	[KHO_AN_V1_CHUNK_POINTER] = { KHO_CHECK_V1_CHUNK, -1 },
+	[KHO_AN_V1_CHUNK_LOOP] = { KHO_CHECK_V1_CHUNK, -1 },
+	[KHO_AN_V1_CHUNK_ORDER] = { KHO_CHECK_V1_CHUNK, -1 },
+	[KHO_AN_V1_CHUNK_DESCENDING] = { KHO_CHECK_V1_CHUNK, -1 },
+	[KHO_AN_V1_CHUNK_OVERFULL] = { KHO_CHECK_V1_CHUNK, -1 },
+	[KHO_AN_V1_BITMAP_POINTER] = { KHO_CHECK_V1_BITMAP, -1 },
+	[KHO_AN_V1_BITMAP_MISALIGNED] = { KHO_CHECK_V1_BITMAP, -1 },
+	[KHO_AN_V1_BITMAP_START] = { KHO_CHECK_V1_BITMAP, -1 },
+	[KHO_AN_V1_BITMAP_NOT_PAGE] = { KHO_CHECK_V1_BITMAP, -1 },
+	[KHO_AN_V1_BITMAP_SIZE_UNKNOWN] = { KHO_CHECK_V1_BITMAP, -1 },
+	[KHO_AN_V1_BITMAP_SHARED] = { KHO_CHECK_V1_BITMAP, -1 },
+	[KHO_AN_LUO_UNREADABLE] = { KHO_CHECK_BLOB_UNREADABLE, -1 },
+	[KHO_AN_LUO_BLOB_FORMAT] = { KHO_CHECK_LUO_FORMAT, -1 },
+	[KHO_AN_LUO_FDT_FORMAT] = { KHO_CHECK_LUO_FORMAT, -1 },
+	[KHO_AN_LUO_PENDING] = { KHO_CHECK_LUO_PENDING, -1 },
+	[KHO_AN_LUO_BLOCK_POINTER] = { KHO_CHECK_LUO_BLOCK, -1 },
+	[KHO_AN_LUO_BLOCK_REVISITED] = { KHO_CHECK_LUO_BLOCK, -1 },
+	[KHO_AN_LUO_BLOCK_CHAIN_LONG] = { KHO_CHECK_LUO_BLOCK, -1 },
+	[KHO_AN_LUO_BLOCK_COUNT] = { KHO_CHECK_LUO_BLOCK, -1 },
+	[KHO_AN_LUO_FLB_POINTER] = { KHO_CHECK_LUO_BLOCK, -1 },
+	[KHO_AN_LUO_SESSION_NAME] = { KHO_CHECK_LUO_SESSION, -1 },
+	[KHO_AN_LUO_SESSION_DUPLICATE] = { KHO_CHECK_LUO_SESSION, -1 },
+	[KHO_AN_LUO_SESSION_FILES] = { KHO_CHECK_LUO_SESSION, -1 },
+	[KHO_AN_LUO_SESSION_FILE_ARRAY] = { KHO_CHECK_LUO_SESSION, -1 },
+	[KHO_AN_LUO_SESSION_FILE_COUNT] = { KHO_CHECK_LUO_SESSION, -1 },
+	[KHO_AN_LUO_FILE_HANDLER_UNKNOWN] = { KHO_CHECK_LUO_FILE, -1 },
+	[KHO_AN_LUO_FILE_HANDLER_NAME] = { KHO_CHECK_LUO_FILE, -1 },
+	[KHO_AN_LUO_FILE_DATA] = { KHO_CHECK_LUO_FILE, -1 },
+	[KHO_AN_LUO_FILE_DATA_SHARED] = { KHO_CHECK_LUO_FILE, -1 },
+	[KHO_AN_MEMFD_SEALS] = { KHO_CHECK_LUO_MEMFD, -1 },
+	[KHO_AN_MEMFD_FLAGS] = { KHO_CHECK_LUO_MEMFD, -1 },
+	[KHO_AN_MEMFD_ORDER] = { KHO_CHECK_LUO_MEMFD, -1 },
+	[KHO_AN_MEMFD_NR_FOLIOS] = { KHO_CHECK_LUO_MEMFD, -1 },
+	[KHO_AN_MEMFD_TOTAL_PAGES] = { KHO_CHECK_LUO_MEMFD, -1 },
+	[KHO_AN_MEMFD_FOLIO_ARRAY] = { KHO_CHECK_LUO_MEMFD, -1 },
+	[KHO_AN_MEMFD_CHUNK_REVISITED] = { KHO_CHECK_LUO_MEMFD, -1 },
+	/* some folios were not read: what they hold was not checked */
+	[KHO_AN_MEMFD_FOLIOS_UNREAD] = { KHO_CHECK_LUO_MEMFD, KHO_SEV_INCOMPLETE },
+};
+
+void kho_findings_add_anomalies(struct kho_findings *f, struct kho_anomalies *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct kho_anomaly *x = &a->v[i];
+
+		kho_flag_sev(f, rows[x->kind].check, (enum kho_severity)rows[x->kind].sev,
+			     x->phys, "%s", x->detail);
+	}
+	for (size_t k = 0; k < KHO_AN_COUNT; k++)
+		if (a->dropped[k])
+			check_drop(f, rows[k].check, rows[k].sev, a->dropped[k]);
+	f->unknown += a->unknown;
+	if (a->oom)
+		f->oom = true;
+	kho_anomalies_free(a);
+}

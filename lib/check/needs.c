@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The needs the coverage checks recorded (cover.h), answered once the
+ * merge has kept the union where they look: a gap is the first byte not
+ * preserved, a key start is asked only of covered memory, and what
+ * needed no map is given back in between, in the order it was found.
+ */
+#include <stdio.h>
+
+#include "checks.h"
+
+#define HEX(x) ((unsigned long long)(x))
+
+/* Who needs it, in words: "sub-node NAME: vmalloc run", "LUO: ...". */
+static void who_needs(const struct need *x, char *buf, size_t size)
+{
+	int n = x->who ? snprintf(buf, size, "sub-node %s: %s", x->who, x->what) :
+			 snprintf(buf, size, "%s%s", x->pre ? x->pre : "", x->what);
+
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (x->name)
+		snprintf(buf + n, size - (size_t)n, " %s", x->name);
+	else if (x->index >= 0)
+		snprintf(buf + n, size - (size_t)n, " %lld", x->index);
+}
+
+static void answer(struct kho_source *src, struct cover *c, const struct need *x,
+		   struct kho_findings *f)
+{
+	const struct kho_inspection *in = c->in;
+	uint64_t p;
+	char who[200];
+
+	if (x->check == KHO_CHECK_RADIX_NODE_PRESERVED) {
+		if (cover_meets(c, x->a, x->b))
+			kho_flag(f, x->check, x->a, "level-%lld %s page is itself inside "
+				 "preserved memory", x->index, x->what);
+		return;
+	}
+	p = cover_first_gap(c, x->a, x->b);
+	if (p != x->b && x->check == KHO_CHECK_FDT_NOT_PRESERVED) {
+		if (kho_inspection_may_preserve(in, x->a))
+			kho_flag_sev(f, x->check, KHO_SEV_INCOMPLETE, x->a,
+				     "the KHO FDT page is not a key of the part of its map that "
+				     "could be read; its key may be in the part that could not");
+		else
+			kho_flag(f, x->check, x->a,
+				 "the KHO FDT page is not an order-0 key of its own map");
+		return;
+	}
+	if (p == x->b ? x->key == NEED_NO_KEY : x->check == KHO_CHECK_COUNT)
+		return;
+	who_needs(x, who, sizeof(who));
+	if (p != x->b)
+		report_gap(in, f, x->check, p, "%s 0x%llx+0x%llx is not preserved from 0x%llx",
+			   who, HEX(x->a), HEX(x->len), HEX(p));
+	else
+		need_key_start(src, in, x->a, x->key, f, "%s", who);
+}
+
+/* Findings [@from, @to) of the deferred list, as they were. */
+static void give(const struct kho_findings *later, size_t from, size_t to,
+		 struct kho_findings *f)
+{
+	for (size_t i = from; i < to; i++) {
+		const struct kho_finding *x = &later->v[i];
+
+		kho_flag_sev(f, kho_check_index(x->check), x->severity, x->phys, "%s",
+			     x->message);
+	}
+}
+
+void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *f)
+{
+	const struct kho_findings *later = &c->later;
+	size_t done = 0;
+
+	for (size_t i = 0; i < c->nneeds; i++) {
+		give(later, done, c->needs[i].before, f);
+		done = c->needs[i].before;
+		answer(src, c, &c->needs[i], f);
+	}
+	give(later, done, later->n, f);
+	/* the deferred list has no -W/-E of its own: a count moves as it is */
+	for (size_t k = 0; k < KHO_CHECK_COUNT; k++)
+		for (int s = 0; s < KHO_SEV_COUNT; s++)
+			if (later->dropped && later->dropped[k * KHO_SEV_COUNT + (size_t)s])
+				check_drop(f, (enum kho_check_id)k, s,
+					   later->dropped[k * KHO_SEV_COUNT + (size_t)s]);
+	f->unknown += later->unknown;
+	f->oom |= later->oom;
+}
