@@ -33,7 +33,7 @@ class _Error(ctypes.Structure):
 
 class _SourceOpts(ctypes.Structure):
     _fields_ = [("format", ctypes.c_int), ("raw_base", ctypes.c_uint64),
-                ("page_size", ctypes.c_uint64)]
+                ("page_size", ctypes.c_uint64), ("threads", ctypes.c_uint)]
 
 
 class _MemRange(ctypes.Structure):
