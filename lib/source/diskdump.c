@@ -150,7 +150,7 @@ static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct des
 static enum kho_mem_state page_state(const struct kho_source *src, uint64_t pfn)
 {
 	const struct dd_priv *p = src->priv;
-	uint64_t at = p->desc_off + desc_index(p, pfn) * DESC_SIZE, missing;
+	uint64_t at, missing;
 	uint8_t raw[DESC_SIZE];
 	struct kho_error err;
 	struct desc d;
@@ -161,6 +161,7 @@ static enum kho_mem_state page_state(const struct kho_source *src, uint64_t pfn)
 		return KHO_MEM_EXCLUDED;
 	if (pfn < p->cut_pfn)
 		return KHO_MEM_PRESENT;
+	at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
 	if (flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &err) ||
 	    missing != UINT64_MAX || !desc_parse(p, at, raw, &d))
 		return KHO_MEM_EXCLUDED;
