@@ -683,8 +683,8 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	    (st = read_headers(src, p, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	p->wdesc.buf = malloc(WINDOW);
-	p->wdata.buf = malloc(WINDOW);
+	p->wdesc.buf = aligned_alloc(4096, WINDOW);
+	p->wdata.buf = aligned_alloc(4096, WINDOW);
 	p->last.data = malloc(p->page);
 	if (!p->wdesc.buf || !p->wdata.buf || !p->last.data)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
@@ -692,8 +692,8 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 		if (!(p->cache[i].data = malloc(p->page)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (unsigned i = 0; i < MIN(src->threads, (unsigned)SCAN_THREADS); i++)
-		if (!(p->th[i].wdesc.buf = malloc(WINDOW)) ||
-		    !(p->th[i].wdata.buf = malloc(WINDOW)) || !(p->th[i].page = malloc(p->page)))
+		if (!(p->th[i].wdesc.buf = aligned_alloc(4096, WINDOW)) ||
+		    !(p->th[i].wdata.buf = aligned_alloc(4096, WINDOW)) || !(p->th[i].page = malloc(p->page)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = find_cut(src, err)))
 		return st;

@@ -16,7 +16,8 @@
 #define SCAN_THREADS 2
 
 /* A read-ahead window over the regular file: descriptors and page data of
- * neighbouring pfns are neighbours in the file, so one read serves many. */
+ * neighbouring pfns are neighbours in the file, so one read serves many.
+ * Its buffer is page-aligned (see window.c). */
 struct window {
 	uint64_t off, len;
 	uint8_t *buf;

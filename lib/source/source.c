@@ -154,6 +154,7 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 	if (src->ops && src->ops->close)
 		src->ops->close(src);
 	free(src->window);
+	source_cache_free(src);
 	if (src->fd >= 0)
 		close(src->fd);
 	free(src->pieces);
@@ -337,7 +338,7 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 			enum kho_status rs;
 
 			n = (size_t)MIN((uint64_t)len, p->phys + p->size - phys);
-			if ((rs = source_pread(src, dst, n, off, err)))
+			if ((rs = source_cached_pread(src, dst, n, off, err)))
 				return noted(src, rs, err);
 		}
 		dst += n;

@@ -49,6 +49,7 @@ struct kho_source {
 	struct kho_mem_range *ranges; /* the same, public shape */
 
 	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
+	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
 	unsigned threads;             /* threads a batch may use (opts): 1 = none */
 	struct kho_error io_err;      /* the first I/O failure of a read (status
 					 * KHO_OK: none), kho_source_status() */
@@ -92,6 +93,15 @@ struct source_backend {
  */
 enum kho_status source_pread(const struct kho_source *src, void *buf, size_t len,
 			     uint64_t off, struct kho_error *err);
+
+/*
+ * source_cached_pread - as source_pread, through a few small aligned
+ * windows of the file that the source keeps (window.c): the pages of a
+ * tree are neighbours in the file, so one read serves many of them.
+ */
+enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
+				    uint64_t off, struct kho_error *err);
+void source_cache_free(struct kho_source *src);
 
 /* The first bytes of many pages of a file whose pieces say where they are
  * (raw, ELF), WINDOW bytes at a time (window.c; source_heads()). */

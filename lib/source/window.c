@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The first bytes of many pages of a raw image or an ELF core, for a scan
- * that looks at every page: the file is read in order, WINDOW bytes at a
- * time, into one buffer the source keeps. A mapping of the whole file
+ * Bounded windows over a raw image or an ELF core. A scan reads the first
+ * bytes of every page: the file is read in order, WINDOW bytes at a time,
+ * into one buffer the source keeps. Other reads (tree pages, blobs) go
+ * through a few 64 KiB windows: a tree's pages are neighbours in the file. A mapping of the whole file
  * would avoid the copy, but touching one byte per page of a mapping costs
  * a fault per page (4.5 times cat's time on a 1 GiB dump of a virtual
  * machine), and a file that shrinks under it kills the reader with SIGBUS.
@@ -11,6 +12,7 @@
 #include "heads.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../util/util.h"
 
@@ -38,7 +40,9 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 	uint64_t page = src->page_size;
 	size_t i = 0;
 
-	if (!src->window && !(src->window = malloc(WINDOW)))
+	/* page-aligned: the kernel's copy into a misaligned buffer ran at a
+	 * third of the speed (570 against 185 us a MiB on an EPYC guest) */
+	if (!src->window && !(src->window = aligned_alloc(4096, WINDOW)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	while (i < count) {
 		uint64_t at = phys + i * page, k, len;
@@ -65,5 +69,65 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 			state[i] = HEAD_OK;
 		}
 	}
+	return KHO_OK;
+}
+
+#define CACHE_SPAN  (64u << 10)
+#define CACHE_SLOTS 8
+
+struct read_cache {
+	struct {
+		uint64_t off, len;     /* file bytes held (len 0: empty) */
+		uint64_t used;         /* last use: the oldest is replaced */
+	} slot[CACHE_SLOTS];
+	uint64_t clock;
+	uint8_t *buf;              /* CACHE_SLOTS * CACHE_SPAN, page-aligned */
+};
+
+void source_cache_free(struct kho_source *src)
+{
+	if (src->cache)
+		free(src->cache->buf);
+	free(src->cache);
+	src->cache = NULL;
+}
+
+enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
+				    uint64_t off, struct kho_error *err)
+{
+	uint64_t base = off & ~(uint64_t)(CACHE_SPAN - 1);
+	struct read_cache *c = src->cache;
+	unsigned k, old = 0;
+	ssize_t got;
+
+	if (len > CACHE_SPAN || off + len > base + CACHE_SPAN || off + len < off)
+		return source_pread(src, buf, len, off, err);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || !(c->buf = aligned_alloc(4096, CACHE_SLOTS * CACHE_SPAN))) {
+			free(c);
+			return source_pread(src, buf, len, off, err);
+		}
+		src->cache = c;
+	}
+	for (k = 0; k < CACHE_SLOTS; k++) {
+		if (c->slot[k].len && c->slot[k].off == base)
+			break;
+		if (c->slot[k].used < c->slot[old].used)
+			old = k;
+	}
+	if (k == CACHE_SLOTS) {
+		k = old;
+		c->slot[k].len = 0;
+		got = pread(src->fd, c->buf + (size_t)k * CACHE_SPAN, CACHE_SPAN, (off_t)base);
+		if (got < 0)
+			return source_pread(src, buf, len, off, err);   /* it says why */
+		c->slot[k].off = base;
+		c->slot[k].len = (uint64_t)got;
+	}
+	c->slot[k].used = ++c->clock;
+	if (off + len > c->slot[k].off + c->slot[k].len)
+		return source_pread(src, buf, len, off, err);   /* short: it says why */
+	memcpy(buf, c->buf + (size_t)k * CACHE_SPAN + (off - base), len);
 	return KHO_OK;
 }
