@@ -412,16 +412,43 @@ static const struct source_ops dd_ops = {
  * them. Only the 64-bit layout (makedumpfile on 64-bit machines, QEMU for
  * 64-bit guests) is read.
  */
-static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p,
-				    uint32_t *bitmap_blocks, struct kho_error *err)
+/*
+ * A regular file's header (@h, @missing as flat_index_read() said), before
+ * anything is sized by it: the fields that lay out the file must be sane
+ * and the file long enough for the header, sub-header and bitmaps.
+ */
+static enum kho_status check_regular_header(const struct kho_source *src, const uint8_t *h,
+					    uint64_t missing, struct kho_error *err)
 {
-	uint8_t h[DH_SIZE], sh[SH_SIZE];
-	uint64_t missing;
-	uint32_t version, sub;
-	enum kho_status st;
+	uint32_t version, block, sub, bitmaps;
+	bool be;
 
-	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)))
-		return st;
+	if (missing != UINT64_MAX)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: kdump header is truncated", src->path);
+	if (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: not a kdump file (no KDUMP "
+				     "signature)", src->path);
+	be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
+	version = load_u32(h + DH_VERSION, be);
+	block = load_u32(h + DH_BLOCK_SIZE, be);
+	sub = load_u32(h + DH_SUB_HDR_SIZE, be);
+	bitmaps = load_u32(h + DH_BITMAP_BLOCKS, be);
+	if (!version || version > 64 || !block_size_plausible(block) || sub > 1024 ||
+	    !bitmaps || (uint64_t)block * (1 + (uint64_t)sub + bitmaps) >
+	    (uint64_t)src->file_size)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: kdump header is corrupt or the file is truncated "
+				     "(version %u, block size %u, %u bitmap blocks, %lld bytes)",
+				     src->path, version, block, bitmaps,
+				     (long long)src->file_size);
+	return KHO_OK;
+}
+
+/* Where a flattened file's stream holds something else, or too little. */
+static enum kho_status check_flat_header(const struct kho_source *src, const uint8_t *h,
+					 uint64_t missing, struct kho_error *err)
+{
 	if (!memcmp(h, "\177ELF", 4))
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: a flattened ELF (makedumpfile "
 				     "-F -E); reassemble it first: makedumpfile -R OUT < %s",
@@ -432,6 +459,22 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p,
 	if (missing != UINT64_MAX)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the flattened file ends before "
 				     "its kdump header is whole", src->path);
+	return KHO_OK;
+}
+
+static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, bool flat,
+				    uint32_t *bitmap_blocks, struct kho_error *err)
+{
+	uint8_t h[DH_SIZE], sh[SH_SIZE];
+	uint64_t missing;
+	uint32_t version, sub;
+	enum kho_status st;
+
+	/* the one read of the header: checked, then parsed */
+	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)) ||
+	    (st = flat ? check_flat_header(src, h, missing, err) :
+	     check_regular_header(src, h, missing, err)))
+		return st;
 	p->be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
 	version = load_u32(h + DH_VERSION, p->be);
 	p->page = load_u32(h + DH_BLOCK_SIZE, p->be);
@@ -600,39 +643,6 @@ out:
 
 static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_error *err);
 
-/*
- * A regular file's header, before anything is sized by it: the fields
- * that lay out the file must be sane and the file long enough for the
- * header, sub-header and bitmaps.
- */
-static enum kho_status check_regular_header(struct kho_source *src, struct kho_error *err)
-{
-	uint8_t h[DH_SIZE];
-	uint32_t version, block, sub, bitmaps;
-	bool be;
-
-	if (pread(src->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return kho_error_set(err, KHO_ERR_CORRUPT,
-				     "%s: kdump header is truncated", src->path);
-	if (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
-		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: not a kdump file (no KDUMP "
-				     "signature)", src->path);
-	be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
-	version = load_u32(h + DH_VERSION, be);
-	block = load_u32(h + DH_BLOCK_SIZE, be);
-	sub = load_u32(h + DH_SUB_HDR_SIZE, be);
-	bitmaps = load_u32(h + DH_BITMAP_BLOCKS, be);
-	if (!version || version > 64 || !block_size_plausible(block) || sub > 1024 ||
-	    !bitmaps || (uint64_t)block * (1 + (uint64_t)sub + bitmaps) >
-	    (uint64_t)src->file_size)
-		return kho_error_set(err, KHO_ERR_CORRUPT,
-				     "%s: kdump header is corrupt or the file is truncated "
-				     "(version %u, block size %u, %u bitmap blocks, %lld bytes)",
-				     src->path, version, block, bitmaps,
-				     (long long)src->file_size);
-	return KHO_OK;
-}
-
 static enum kho_status identity_index(struct kho_source *src, struct flat_index *ix,
 				      struct kho_error *err)
 {
@@ -677,10 +687,8 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 		p->cache[i].pfn = UINT64_MAX;
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
-	if (!flat && (st = check_regular_header(src, err)))
-		return st;
 	if ((st = flat ? flat_index_build(src, &p->ix, err) : identity_index(src, &p->ix, err)) ||
-	    (st = read_headers(src, p, &bitmap_blocks, err)) ||
+	    (st = read_headers(src, p, flat, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
 	p->wdesc.buf = aligned_alloc(4096, WINDOW);
