@@ -45,7 +45,8 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 	if (!src->window && !(src->window = aligned_alloc(4096, WINDOW)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	while (i < count) {
-		uint64_t at = phys + i * page, k, len;
+		uint64_t at = phys + i * page, k, len, off;
+		ssize_t got;
 		const struct piece *p = piece_at(src, at);
 		enum kho_status st;
 
@@ -61,8 +62,19 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 		k = MIN((uint64_t)(count - i), (p->phys + p->size - at) / page);
 		k = MAX(MIN(k, WINDOW / page), 1);
 		len = (k - 1) * page + n;
-		if ((st = source_pread(src, src->window, (size_t)len,
-				       p->offset + (at - p->phys), err)))
+		off = p->offset + (at - p->phys);
+		got = pread(src->fd, src->window, (size_t)len, (off_t)off);
+		if (got < 0) {
+			/* an unreadable stretch (EIO, /proc/kcore's holes): the
+			 * pages' own reads say which and why */
+			for (uint64_t j = 0; j < k; j++)
+				state[i++] = HEAD_ASK;
+			continue;
+		}
+		/* short: the rest, or the file shrank (said as such) */
+		if ((uint64_t)got < len &&
+		    (st = source_pread(src, src->window + got, (size_t)(len - (uint64_t)got),
+				       off + (uint64_t)got, err)))
 			return st;
 		for (uint64_t j = 0; j < k; j++, i++) {
 			memcpy(out + i * n, src->window + j * page, n);
