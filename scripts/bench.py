@@ -92,26 +92,8 @@ def row(name, what, wall, rss, extra=""):
     print(f"{name:8} {what:24} {wall * 1e3:9.1f}ms {fmt_mem(*rss)} {extra}")
 
 
-def main():
-    build, specs, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    mk = os.path.join(build, "tools", "kho-mkimage")
-    ki = os.path.join(build, "tools", "kho-inspect")
-    walk = os.path.join(build, "tools", "kho-bench-walk")
-    here = os.path.dirname(os.path.abspath(__file__))
-    os.makedirs(work, exist_ok=True)
-    print(f"generating images in {work} ...")
-    for name, only in (("dense", "elf,dtb"), ("sparse", "elf,dtb"), ("scan64g", "raw,dtb"),
-                       ("dense4g", "raw,dtb")):
-        t = time.perf_counter()
-        run([mk, "-q", "--only", only, "-o", work, os.path.join(specs, name + ".spec")])
-        print(f"  {name:8} {time.perf_counter() - t:6.2f} s")
-    dense4g = os.path.join(work, "dense4g.dense.raw")
-    if not os.path.exists(dense4g) or os.path.getsize(dense4g) != 4 << 30:
-        run(["cp", "--sparse=never", os.path.join(work, "dense4g.raw"), dense4g])
-
-    print(f"\nwall: median of {runs} runs after a warm-up; RssAnon: anonymous memory of "
-          f"kho-inspect with everything inspected (KHO_MEMORY_REPORT); peak: VmHWM")
-    print(f"{'tree':8} {'command':24} {'wall':>11} {'RssAnon':>10} {'peak':>10}")
+def trees(ki, mk, walk, here, specs, work, runs):
+    """The trees of issue 6: walks, verify, ranges, findings, a sparse scan."""
     have_drgn = subprocess.run(["/usr/bin/python3", "-c", "import drgn"],
                                capture_output=True).returncode == 0
     for name in ("dense", "sparse"):
@@ -146,6 +128,33 @@ def main():
     wall, _ = timed(scan64, runs)
     row("64G raw", "scan (sparse)", wall, memory(scan64))
 
+
+def main():
+    build, specs, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    # KHO_BENCH_ONLY=data: only the scans of dumps whose pages hold data
+    only_data = os.environ.get("KHO_BENCH_ONLY") == "data"
+    mk = os.path.join(build, "tools", "kho-mkimage")
+    ki = os.path.join(build, "tools", "kho-inspect")
+    walk = os.path.join(build, "tools", "kho-bench-walk")
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.makedirs(work, exist_ok=True)
+    print(f"generating images in {work} ...")
+    images = (("dense", "elf,dtb"), ("sparse", "elf,dtb"), ("scan64g", "raw,dtb"),
+              ("dense4g", "raw,dtb"))
+    for name, only in images[:1] if only_data else images:
+        t = time.perf_counter()
+        run([mk, "-q", "--only", only, "-o", work, os.path.join(specs, name + ".spec")])
+        print(f"  {name:8} {time.perf_counter() - t:6.2f} s")
+    dense4g = os.path.join(work, "dense4g.dense.raw")
+    if not only_data and (not os.path.exists(dense4g) or os.path.getsize(dense4g) != 4 << 30):
+        run(["cp", "--sparse=never", os.path.join(work, "dense4g.raw"), dense4g])
+
+    print(f"\nwall: median of {runs} runs after a warm-up; RssAnon: anonymous memory of "
+          f"kho-inspect with everything inspected (KHO_MEMORY_REPORT); peak: VmHWM")
+    print(f"{'tree':8} {'command':24} {'wall':>11} {'RssAnon':>10} {'peak':>10}")
+    if not only_data:
+        trees(ki, mk, walk, here, specs, work, runs)
+
     # Dumps whose pages hold data: scan against cat, ELF against kdump.
     data = os.path.join(work, "data.elf")
     make_data_elf(data, 1, os.path.join(work, "dense.dtb"))
@@ -163,11 +172,30 @@ def main():
     elf_cmd = [ki, "scan", "--page-size", "4096", data]
     elf, _ = timed(elf_cmd, runs)
     row("1G data", "scan (ELF)", elf, memory(elf_cmd), f"{cat / elf * 100:4.0f}% of cat's speed")
+    # the same pages as a raw image (the ELF's bytes after its headers)
+    raw = os.path.join(work, "data.raw")
+    if not os.path.exists(raw) or os.path.getsize(raw) != 1 << 30:
+        run(["dd", f"if={data}", f"of={raw}", "bs=4096", "skip=1", "status=none"])
+    run(["cat", raw])
+    cat_raw, _ = timed(["cat", raw], runs)
+    row("1G data", "cat > /dev/null (raw)", cat_raw, (None, None))
+    raw_cmd = [ki, "scan", raw]
+    wall, _ = timed(raw_cmd, runs)
+    row("1G data", "scan (raw)", wall, memory(raw_cmd), f"{cat_raw / wall * 100:4.0f}% of cat's speed")
+    threads = "--threads" in subprocess.run([ki, "--help"], capture_output=True,
+                                             text=True).stdout
     for name, path in kdumps:
         cmd = [ki, "scan", "--page-size", "4096", path]
         run(["cat", path])
         wall, _ = timed(cmd, runs)
         row("1G data", f"scan (kdump {name})", wall, memory(cmd), f"{wall / elf:4.1f}x the ELF scan")
+        if threads:     # opt-in since the library starts none unasked
+            cmd = [ki, "--threads", "2", "scan", "--page-size", "4096", path]
+            wall2, _ = timed(cmd, runs)
+            row("1G data", f"scan (kdump {name}) -j2", wall2, memory(cmd),
+                f"{wall / wall2:4.1f}x one thread")
+    if only_data:
+        return
     run(["cat", dense4g])   # warm the page cache for both
     cat, _ = timed(["cat", dense4g], runs)     # stdout is /dev/null
     scan4 = [ki, "scan", dense4g]

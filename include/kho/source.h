@@ -2,7 +2,7 @@
 /*
  * Sources of physical memory: raw images, ELF cores (/proc/vmcore,
  * makedumpfile -E, /proc/kcore, QEMU dump-guest-memory) and compressed
- * kdump files (through libkdumpfile). One interface for all: what the
+ * kdump files (makedumpfile, flattened or not). One interface for all: what the
  * dump is, its page size and byte order, which physical ranges are RAM
  * and which of them the file holds, VMCOREINFO, and reads of physical
  * addresses that tell "read" from "not in the dump" from "not memory".
@@ -24,7 +24,7 @@ enum kho_format {
 	KHO_FORMAT_AUTO,     /* by content, never by file name */
 	KHO_FORMAT_RAW,
 	KHO_FORMAT_ELF,
-	KHO_FORMAT_KDUMP,    /* anything libkdumpfile opens, and makedumpfile -F */
+	KHO_FORMAT_KDUMP,    /* makedumpfile's kdump (diskdump), and makedumpfile -F */
 };
 
 enum kho_source_kind {
@@ -32,11 +32,12 @@ enum kho_source_kind {
 	KHO_KIND_VMCORE,     /* /proc/vmcore, makedumpfile -E */
 	KHO_KIND_KCORE,      /* /proc/kcore */
 	KHO_KIND_QEMU,       /* dump-guest-memory */
-	KHO_KIND_KDUMP,      /* compressed kdump, flattened or not (and other
-				libkdumpfile formats) */
+	KHO_KIND_KDUMP,      /* compressed kdump, flattened or not */
 	KHO_KIND_MEMORY,     /* kho_source_open_memory(): the caller reads */
 };
 
+/* Zero-initialise it whole: fields are only ever appended, and 0 is each
+ * one's default. */
 struct kho_source_opts {
 	enum kho_format format;
 	uint64_t raw_base;   /* physical address of byte 0 of a raw image */
@@ -76,8 +77,7 @@ void kho_source_close(struct kho_source *src);
 /* Physical memory the caller reads (kho_source_open_memory). */
 struct kho_memory_ops {
 	/* Read @len bytes at physical @phys into @buf; called only inside the
-	 * present ranges, from the thread that called into libkho (a scan may
-	 * read from two threads at once: the callback must be reentrant).
+	 * present ranges, from the thread that called into libkho.
 	 * returns: 0, or -1 when they cannot be read (a finding, not a crash). */
 	int (*read)(void *ctx, uint64_t phys, void *buf, size_t len);
 	/* optional: called once by kho_source_close() */
@@ -175,16 +175,26 @@ enum kho_status kho_source_read(struct kho_source *src, uint64_t phys, void *buf
 				size_t len, struct kho_error *err);
 
 /*
+ * kho_source_set_threads - threads a scan of @src may use (0.4): 0 or 1,
+ * none (the default: libkho starts no thread unasked); 2 or more, a
+ * compressed kdump's pages are decoded on two. A setter, not a field of
+ * kho_source_opts, so that programs built against an older header keep
+ * passing the struct they know.
+ */
+void kho_source_set_threads(struct kho_source *src, unsigned threads);
+
+/*
  * kho_source_map - zero-copy access: a pointer to @len bytes at @phys
- * when they are present and the backend maps its file (raw, ELF), else
- * NULL (use kho_source_read). Valid until kho_source_close().
+ * when the backend maps its file, else NULL (use kho_source_read). Since
+ * 0.4 no backend does (a file that shrinks under a mapping kills the
+ * reader with SIGBUS): always NULL, kept for the ABI.
  */
 const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len);
 
 /*
  * kho_source_release - pages of [@phys, @phys+@len) obtained through
- * kho_source_map() will not be used again: let the kernel drop them, so a
- * scan of a large dump stays small in memory.
+ * kho_source_map() will not be used again. Nothing is mapped since 0.4:
+ * a no-op, kept for the ABI.
  */
 void kho_source_release(struct kho_source *src, uint64_t phys, uint64_t len);
 
@@ -203,6 +213,14 @@ bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
  * returns: false when the dump has no mapping for it (raw, kdump).
  */
 bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t vaddr, uint64_t *phys);
+
+/*
+ * kho_source_status - the first I/O failure any read of @src met (a file
+ * that shrank while open, a disk error), which a reader may have taken
+ * for missing memory. returns: KHO_OK; KHO_ERR_SYSTEM with the message
+ * (one line naming the file) in @err (may be NULL).
+ */
+enum kho_status kho_source_status(const struct kho_source *src, struct kho_error *err);
 
 /* VMCOREINFO: the value of KEY ("PAGESIZE", "SYMBOL(swapper_pg_dir)"), or NULL. */
 const char *kho_source_vmcoreinfo(const struct kho_source *src, const char *key);

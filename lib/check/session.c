@@ -220,6 +220,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		    (st = detect_page_size(o, s, err)))
 			goto out;
 	}
+	if (s->own_src)
+		kho_source_set_threads(s->src, o->threads);
 	kho_check_dump(s->src, &s->top);
 	if (told) {
 		/* The kernel was told, or keeps, where its handover is. */
@@ -258,7 +260,9 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		kho_error_prepend(err, "%s", s->path);
 		goto out;
 	}
-	if (o->scan_only)
+	/* a file that failed (shrank while open) is the file's error, not
+	 * memory the scan did not find */
+	if ((st = kho_source_status(s->src, err)) || o->scan_only)
 		goto out;
 	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed")) {
 		st = kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
@@ -280,7 +284,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		goto out;
 	}
 	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
-				 err)))
+				 err)) || (st = kho_source_status(s->src, err)))
 		goto out;
 	if (o->vmlinux)
 		st = check_kernel_trees(s, err);

@@ -221,8 +221,7 @@ enum kho_status kho_scan(struct kho_source *whole, struct kho_candidate **out,
 			 size_t *n, void (*progress)(void *, uint64_t, uint64_t),
 			 void *ctx, struct kho_error *err)
 {
-	/* every page is looked at: through the fastest reader of the dump */
-	struct kho_source *src = kho_source_scan_view(whole);
+	struct kho_source *src = whole;
 	uint64_t page = kho_source_page_size(src), phys = 0, next, run, visited = 0;
 	size_t nr;
 	const struct kho_mem_range *r = kho_source_map_ranges(src, &nr);

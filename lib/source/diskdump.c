@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * A compressed kdump (makedumpfile's diskdump layout) read through the
- * record index of a flattened file (flat.c), without reassembling it.
+ * A compressed kdump (makedumpfile's diskdump layout), regular or read
+ * through the record index of a flattened file (flat.c) without
+ * reassembling it: the one kdump reader.
  *
- * Why a reader of our own and not libkdumpfile: 0.5.1 reads only through
- * a file descriptor of the regular file, with no hook for a custom read,
- * and the alternatives (a reassembled copy in a temporary file or memfd,
- * a FUSE or userfaultfd view) cost the dump's size in disk or memory or
- * a privilege. The layout is small and stable (makedumpfile's
+ * Why a reader of our own and not libkdumpfile (0.5.1): it reads only
+ * through a file descriptor of the regular file, with no hook for a
+ * custom read, so a flattened file needed this reader anyway; its reads
+ * are page-granular (a partly covered page reads as zeros, with success);
+ * it crashes freeing a context whose open failed; and a scan through its
+ * per-page cache is about 13 times slower than through windows. Two
+ * readers of one file also parsed its header four times. The layout is small and stable (makedumpfile's
  * diskdump_mod.h): a header block, a sub-header, two bitmaps (memory;
  * dumped), then one 24-byte descriptor per dumped page, in pfn order,
  * naming where its (possibly compressed) bytes are. Reading it ourselves
  * also lets a cut stream be inspected as far as it goes: a page whose
  * descriptor or data no record holds is "not in the dump".
  *
- * Page state comes from the bitmaps exactly as kdump.c answers it through
- * libkdumpfile: clear in the first bitmap is not memory, clear in the
- * second is not in the dump (excluded by -d N, or a hole QEMU cleared).
+ * Page state comes from the bitmaps: clear in the first bitmap is not
+ * memory, clear in the second is not in the dump (excluded by -d N, or a
+ * hole QEMU cleared). Only the 64-bit header layout is read (KHO exists
+ * on 64-bit machines only).
  */
 #include "diskdump.h"
 
@@ -42,6 +46,17 @@
 #define SH_VMCOREINFO    32                /* offset, then size */
 #define SH_MAX_MAPNR_64  96
 #define SH_SIZE          104
+
+static bool block_size_plausible(uint32_t b)
+{
+	return b >= 4096 && b <= 65536 && !(b & (b - 1));
+}
+
+bool kdump_header_big_endian(const uint8_t bs[4])
+{
+	return !block_size_plausible(load_u32(bs, false)) &&
+	       block_size_plausible(load_u32(bs, true));
+}
 
 /* Bit @pfn of @bmp, and in *@pages how many from it share its value. */
 static bool bit_run(const struct dd_priv *p, const uint8_t *bmp, uint64_t pfn,
@@ -77,8 +92,6 @@ const uint8_t *dd_window_at(struct kho_source *src, struct window *w, uint64_t o
 	struct dd_priv *p = src->priv;
 	uint64_t missing;
 
-	if (p->mapped && off < src->map_len && len <= src->map_len - off)
-		return src->map + off;
 	if (off >= w->off && off - w->off + len <= w->len)
 		return w->buf + (off - w->off);
 	w->len = 0;
@@ -94,6 +107,19 @@ const uint8_t *dd_window_at(struct kho_source *src, struct window *w, uint64_t o
 	return w->buf;
 }
 
+/* Descriptor @raw (at file offset @at) into @d; whether the file holds it
+ * and its data. */
+static bool desc_parse(const struct dd_priv *p, uint64_t at, const uint8_t *raw,
+		       struct desc *d)
+{
+	d->offset = load_u64(raw, p->be);
+	d->size = load_u32(raw + 8, p->be);
+	d->flags = load_u32(raw + 12, p->be);
+	return flat_index_gap(&p->ix, at) >= at + DESC_SIZE && d->size &&
+	       d->offset + d->size > d->offset &&
+	       flat_index_gap(&p->ix, d->offset) >= d->offset + d->size;
+}
+
 /*
  * The descriptor of dumped page @pfn and whether the file holds it and its
  * data. returns: KHO_OK, or KHO_ERR_SYSTEM.
@@ -107,12 +133,7 @@ enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t idx,
 
 	if (!raw)
 		return err->status;
-	d->offset = load_u64(raw, p->be);
-	d->size = load_u32(raw + 8, p->be);
-	d->flags = load_u32(raw + 12, p->be);
-	*held = flat_index_gap(&p->ix, at) >= at + DESC_SIZE && d->size &&
-		d->offset + d->size > d->offset &&
-		flat_index_gap(&p->ix, d->offset) >= d->offset + d->size;
+	*held = desc_parse(p, at, raw, d);
 	return KHO_OK;
 }
 
@@ -124,13 +145,15 @@ static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct des
 	return dd_desc(src, &p->wdesc, desc_index(p, pfn), d, held, err);
 }
 
-/* What @pfn is: memory? dumped, with its data in the file? */
-static enum kho_mem_state page_state(struct kho_source *src, uint64_t pfn)
+/* What @pfn is: memory? dumped, with its data in the file? A state query
+ * changes nothing: past a cut the descriptor is read without a window. */
+static enum kho_mem_state page_state(const struct kho_source *src, uint64_t pfn)
 {
-	struct dd_priv *p = src->priv;
+	const struct dd_priv *p = src->priv;
+	uint64_t at, missing;
+	uint8_t raw[DESC_SIZE];
 	struct kho_error err;
 	struct desc d;
-	bool held;
 
 	if (pfn >= p->max_mapnr || !bit(p->mem, pfn))
 		return KHO_MEM_ABSENT;
@@ -138,14 +161,16 @@ static enum kho_mem_state page_state(struct kho_source *src, uint64_t pfn)
 		return KHO_MEM_EXCLUDED;
 	if (pfn < p->cut_pfn)
 		return KHO_MEM_PRESENT;
-	return get_desc(src, pfn, &d, &held, &err) || !held ? KHO_MEM_EXCLUDED :
-		KHO_MEM_PRESENT;
+	at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
+	if (flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &err) ||
+	    missing != UINT64_MAX || !desc_parse(p, at, raw, &d))
+		return KHO_MEM_EXCLUDED;
+	return KHO_MEM_PRESENT;
 }
 
-static enum kho_mem_state dd_state(const struct kho_source *csrc, uint64_t phys,
+static enum kho_mem_state dd_state(const struct kho_source *src, uint64_t phys,
 				   uint64_t *run)
 {
-	struct kho_source *src = (struct kho_source *)csrc;   /* reads its index */
 	const struct dd_priv *p = src->priv;
 	uint64_t pfn = phys / p->page, into = phys % p->page, pages, ram;
 	enum kho_mem_state st;
@@ -247,7 +272,7 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	struct kho_error e;
 	struct desc d;
 	const uint8_t *z;
-	bool held;
+	bool held = false;
 
 	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
 	    get_desc(src, pfn, &d, &held, &e) || !held || d.size > 2 * p->page ||
@@ -264,7 +289,7 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 	unsigned slot = (unsigned)(pfn % CACHE_PAGES);
 	enum kho_status st;
 	struct desc d;
-	bool held;
+	bool held = false;
 
 	if (p->cache[slot].pfn == pfn) {
 		*out = p->cache[slot].data;
@@ -333,10 +358,14 @@ static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
 			memcpy(dst, page + into, n);
 		} else {
 			memset(dst, 0, n);
+			/* the words every other source uses */
 			if (!st)
 				st = kho_error_set(err, KHO_ERR_NODATA, "0x%llx: %s",
 						   (unsigned long long)phys,
-						   ms == KHO_MEM_ABSENT ? "not memory" :
+						   ms == KHO_MEM_ABSENT ?
+						   "not memory the dump describes" :
+						   pfn >= p->cut_pfn ?
+						   "not in the dump (the file is cut short)" :
 						   "not in the dump");
 		}
 		dst += n;
@@ -383,16 +412,43 @@ static const struct source_ops dd_ops = {
  * them. Only the 64-bit layout (makedumpfile on 64-bit machines, QEMU for
  * 64-bit guests) is read.
  */
-static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p,
-				    uint32_t *bitmap_blocks, struct kho_error *err)
+/*
+ * A regular file's header (@h, @missing as flat_index_read() said), before
+ * anything is sized by it: the fields that lay out the file must be sane
+ * and the file long enough for the header, sub-header and bitmaps.
+ */
+static enum kho_status check_regular_header(const struct kho_source *src, const uint8_t *h,
+					    uint64_t missing, struct kho_error *err)
 {
-	uint8_t h[DH_SIZE], sh[SH_SIZE];
-	uint64_t missing;
-	uint32_t version, sub;
-	enum kho_status st;
+	uint32_t version, block, sub, bitmaps;
+	bool be;
 
-	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)))
-		return st;
+	if (missing != UINT64_MAX)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: kdump header is truncated", src->path);
+	if (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: not a kdump file (no KDUMP "
+				     "signature)", src->path);
+	be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
+	version = load_u32(h + DH_VERSION, be);
+	block = load_u32(h + DH_BLOCK_SIZE, be);
+	sub = load_u32(h + DH_SUB_HDR_SIZE, be);
+	bitmaps = load_u32(h + DH_BITMAP_BLOCKS, be);
+	if (!version || version > 64 || !block_size_plausible(block) || sub > 1024 ||
+	    !bitmaps || (uint64_t)block * (1 + (uint64_t)sub + bitmaps) >
+	    (uint64_t)src->file_size)
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: kdump header is corrupt or the file is truncated "
+				     "(version %u, block size %u, %u bitmap blocks, %lld bytes)",
+				     src->path, version, block, bitmaps,
+				     (long long)src->file_size);
+	return KHO_OK;
+}
+
+/* Where a flattened file's stream holds something else, or too little. */
+static enum kho_status check_flat_header(const struct kho_source *src, const uint8_t *h,
+					 uint64_t missing, struct kho_error *err)
+{
 	if (!memcmp(h, "\177ELF", 4))
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: a flattened ELF (makedumpfile "
 				     "-F -E); reassemble it first: makedumpfile -R OUT < %s",
@@ -403,6 +459,22 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p,
 	if (missing != UINT64_MAX)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the flattened file ends before "
 				     "its kdump header is whole", src->path);
+	return KHO_OK;
+}
+
+static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, bool flat,
+				    uint32_t *bitmap_blocks, struct kho_error *err)
+{
+	uint8_t h[DH_SIZE], sh[SH_SIZE];
+	uint64_t missing;
+	uint32_t version, sub;
+	enum kho_status st;
+
+	/* the one read of the header: checked, then parsed */
+	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)) ||
+	    (st = flat ? check_flat_header(src, h, missing, err) :
+	     check_regular_header(src, h, missing, err)))
+		return st;
 	p->be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
 	version = load_u32(h + DH_VERSION, p->be);
 	p->page = load_u32(h + DH_BLOCK_SIZE, p->be);
@@ -492,20 +564,37 @@ static enum kho_status read_bitmaps(struct kho_source *src, struct dd_priv *p,
 	}
 	memset(p->mem + (p->max_mapnr + 7) / 8, 0, len - (p->max_mapnr + 7) / 8);
 	memset(p->dumped + (p->max_mapnr + 7) / 8, 0, len - (p->max_mapnr + 7) / 8);
-	for (uint64_t b = 0; b * RANK_BITS < p->max_mapnr; b++) {
+	/* up to the entry of max_mapnr itself: desc_index(max_mapnr) is the
+	 * count of dumped pages, also when max_mapnr is a multiple of RANK_BITS */
+	for (uint64_t b = 0; b <= p->max_mapnr / RANK_BITS; b++) {
 		p->rank[b] = total;
-		for (unsigned w = 0; w < RANK_BITS / 64; w++)
+		for (unsigned w = 0; w < RANK_BITS / 64 && b * RANK_BITS < p->max_mapnr; w++)
 			total += (uint64_t)__builtin_popcountll(
 				load_u64(p->dumped + b * (RANK_BITS / 8) + w * 8, false));
 	}
 	return KHO_OK;
 }
 
+/* Whether the last dumped page's descriptor and data are in the file: a
+ * dump written in pfn order and cut short loses that one first. */
+static bool last_page_held(struct kho_source *src, uint64_t ndumped)
+{
+	const struct dd_priv *p = src->priv;
+	uint64_t at = p->desc_off + (ndumped - 1) * DESC_SIZE, missing;
+	uint8_t raw[DESC_SIZE];
+	struct kho_error e;
+	struct desc d;
+
+	return !ndumped ||
+	       (!flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &e) &&
+		missing == UINT64_MAX && desc_parse(p, at, raw, &d) && d.offset >= at);
+}
+
 /*
  * Where a cut stream lost page data: the lowest dumped pfn whose
  * descriptor or bytes no record holds. Only a stream without its end
- * marker, or whose descriptor table has a gap, is searched: a whole one
- * costs nothing here.
+ * marker, a descriptor table with a gap, or a last page whose data is
+ * not there is searched: a whole file costs two reads here.
  */
 static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 {
@@ -516,8 +605,9 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 	enum kho_status st = KHO_OK;
 
 	if (p->ix.complete && flat_index_gap(&p->ix, p->desc_off) >=
-	    p->desc_off + ndumped * DESC_SIZE)
+	    p->desc_off + ndumped * DESC_SIZE && last_page_held(src, ndumped))
 		return KHO_OK;
+	p->needed = p->desc_off + ndumped * DESC_SIZE;
 	if (!(buf = malloc(CHUNK * DESC_SIZE)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	while (pfn < MIN(p->max_mapnr, p->cut_pfn)) {
@@ -543,6 +633,7 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 				p->cut_pfn = pfn;
 				goto out;
 			}
+			p->needed = MAX(p->needed, off + size);
 		}
 	}
 out:
@@ -597,27 +688,20 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
 	if ((st = flat ? flat_index_build(src, &p->ix, err) : identity_index(src, &p->ix, err)) ||
-	    (st = read_headers(src, p, &bitmap_blocks, err)) ||
+	    (st = read_headers(src, p, flat, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	p->wdesc.buf = malloc(WINDOW);
-	p->wdata.buf = malloc(WINDOW);
+	p->wdesc.buf = aligned_alloc(4096, WINDOW);
+	p->wdata.buf = aligned_alloc(4096, WINDOW);
 	p->last.data = malloc(p->page);
 	if (!p->wdesc.buf || !p->wdata.buf || !p->last.data)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		if (!(p->cache[i].data = malloc(p->page)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	for (unsigned i = 0; i < SCAN_THREADS; i++)
-		if (!(p->th[i].wdesc.buf = malloc(WINDOW)) ||
-		    !(p->th[i].wdata.buf = malloc(WINDOW)) || !(p->th[i].page = malloc(p->page)))
-			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	/* A regular file is read through a mapping: no copy of what is
-	 * read (a scan looks at a few bytes of every page's data). */
-	if (!flat) {
-		source_try_mmap(src);
-		p->mapped = src->map != NULL;
-	}
+	/* the second thread's buffers come when a scan first asks for it */
+	if (!dd_thread_buffers(p, 0))
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = find_cut(src, err)))
 		return st;
 	src->page_size = p->page;
@@ -626,6 +710,10 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 		src->needed_size = p->ix.needed;
 		if (p->cut_pfn < p->max_mapnr)
 			src->cut_phys = p->cut_pfn * p->page;
+	} else if (p->cut_pfn < p->max_mapnr && p->needed) {
+		/* a regular file cut in its page data */
+		src->needed_size = MAX(p->needed, (uint64_t)src->file_size + 1);
+		src->cut_phys = p->cut_pfn * p->page;
 	}
 	if (p->max_mapnr > UINT64_MAX / p->page)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: max_mapnr %llu is too large",

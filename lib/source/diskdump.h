@@ -13,11 +13,11 @@
 #define DESC_SIZE        24                /* offset, size, flags, page_flags */
 #define CACHE_PAGES 32
 #define RANK_BITS   512                     /* pfns per rank entry */
-#define WINDOW      (256 << 10)             /* bytes read ahead at a time */
 #define SCAN_THREADS 2
 
 /* A read-ahead window over the regular file: descriptors and page data of
- * neighbouring pfns are neighbours in the file, so one read serves many. */
+ * neighbouring pfns are neighbours in the file, so one read serves many.
+ * Its buffer is page-aligned (see window.c). */
 struct window {
 	uint64_t off, len;
 	uint8_t *buf;
@@ -44,12 +44,16 @@ struct dd_priv {
 		uint64_t pfn;           /* UINT64_MAX: empty */
 		uint8_t *data;
 	} cache[CACHE_PAGES];
-	bool mapped;                    /* src->map is the whole regular file */
+	uint64_t needed;                /* file size a cut file's tables need */
 	struct dd_thread {              /* what each thread of a scan batch uses */
 		struct window wdesc, wdata;
 		uint8_t *page;
-	} th[SCAN_THREADS];
+	} th[SCAN_THREADS];             /* [1] only when the caller asked for threads */
 };
+
+/* The buffers of scan thread @i, allocated on first use.
+ * returns: false when out of memory. */
+bool dd_thread_buffers(struct dd_priv *p, unsigned i);
 
 static inline bool bit(const uint8_t *bmp, uint64_t pfn)
 {
@@ -74,8 +78,7 @@ struct desc {
 };
 
 /*
- * @len (<= WINDOW) bytes at @off of the regular file, through @w (or the
- * mapping); bytes no record holds are zeros. The pointer lasts until the
+ * @len (<= WINDOW) bytes at @off of the regular file, through @w; bytes no record holds are zeros. The pointer lasts until the
  * next call on @w. returns: NULL on an I/O error (in @err).
  */
 const uint8_t *dd_window_at(struct kho_source *src, struct window *w, uint64_t off,

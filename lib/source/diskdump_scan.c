@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
  * A kdump's pages in batches, for kho_scan: the first bytes of each,
- * decoded no further than needed (page_head.c), on both cores.
+ * decoded no further than needed (page_head.c), on two threads when the
+ * caller asked for them (kho_source_opts.threads), else on its own.
  *
  * Page by page, every read pays for a descriptor lookup (a rank and up to
  * eight popcounts), a cache probe and a window check; here a batch finds
  * its first descriptor once and walks the table alongside the bitmap.
- * The batch is split in halves, one thread each (a thread's windows and
- * page buffer are its own; the index, bitmaps and mapping are only read),
- * and for a regular file the mapped bytes that were looked at are let go
- * afterwards, so a scan holds no more than a batch of the file.
+ * With threads the batch is split in halves, one thread each (a thread's
+ * windows and page buffer are its own; the index and bitmaps are only
+ * read). A library starts no thread its caller did not ask for: the
+ * caller may be single-threaded by design (a signal handler, a seccomp
+ * filter, a fork after the scan).
  */
 #include "diskdump.h"
 #include "heads.h"
 
 #include <pthread.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 struct part {
 	struct kho_source *src;
@@ -24,24 +24,20 @@ struct part {
 	uint64_t pfn, count, stride;    /* pages pfn + i * stride, i < count */
 	size_t n;
 	uint8_t *out, *state;
-	uint64_t lo, hi;                /* file bytes looked at */
 };
 
 static enum head_state one(struct part *t, uint64_t idx, uint8_t *out)
 {
 	struct kho_source *src = t->src;
 	const struct dd_priv *p = src->priv;
-	uint64_t at = p->desc_off + idx * DESC_SIZE;
 	const uint8_t *z;
 	struct kho_error e;
 	struct desc d;
-	bool held;
+	bool held = false;
 
 	if (dd_desc(src, &t->th->wdesc, idx, &d, &held, &e) || !held || d.size > 2 * p->page ||
 	    !(z = dd_window_at(src, &t->th->wdata, d.offset, d.size, &e)))
 		return HEAD_ASK;
-	t->lo = MIN(t->lo, MIN(at, d.offset));
-	t->hi = MAX(t->hi, MAX(at + DESC_SIZE, d.offset + d.size));
 	if (page_head(d.flags, z, d.size, p->page, out, t->n))
 		return HEAD_OK;
 	if (!dd_unpack(p, d.flags, z, d.size, t->th->page))
@@ -71,17 +67,17 @@ static void *run(void *arg)
 	return NULL;
 }
 
-/* Let go of the mapped file bytes a part looked at. */
-static void drop(struct kho_source *src, const struct part *t)
+bool dd_thread_buffers(struct dd_priv *p, unsigned i)
 {
-	uint64_t host = (uint64_t)sysconf(_SC_PAGESIZE), lo, hi;
+	struct dd_thread *t = &p->th[i];
 
-	if (!((struct dd_priv *)src->priv)->mapped || t->lo >= t->hi)
-		return;
-	lo = t->lo / host * host;
-	hi = MIN(t->hi, (uint64_t)src->map_len);
-	if (hi > lo)
-		madvise((void *)(src->map + lo), hi - lo, MADV_DONTNEED);
+	if (t->page)
+		return true;
+	t->wdesc.buf = t->wdesc.buf ? t->wdesc.buf : aligned_alloc(4096, WINDOW);
+	t->wdata.buf = t->wdata.buf ? t->wdata.buf : aligned_alloc(4096, WINDOW);
+	if (t->wdesc.buf && t->wdata.buf)
+		t->page = malloc(p->page);
+	return t->page != NULL;
 }
 
 enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
@@ -91,14 +87,14 @@ enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, si
 	struct part t[SCAN_THREADS];
 	uint64_t pfn = phys / p->page, half = count / 2, stride = src->page_size / p->page;
 	pthread_t helper;
-	bool two = count >= 256 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	/* a second thread only when asked, and when its buffers can be had */
+	bool two = count >= 256 && src->threads > 1 && dd_thread_buffers(p, 1);
 
 	/* pages smaller than the kdump's blocks start inside them */
 	if (src->page_size % p->page)
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "pages smaller than kdump blocks");
 	for (unsigned i = 0; i < SCAN_THREADS; i++)
-		t[i] = (struct part){ src, &p->th[i], pfn, count, stride, n, out, state,
-				      UINT64_MAX, 0 };
+		t[i] = (struct part){ src, &p->th[i], pfn, count, stride, n, out, state };
 	if (two) {
 		t[1].pfn = pfn + half * stride;
 		t[1].count = count - half;
@@ -111,7 +107,5 @@ enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, si
 	run(&t[0]);
 	if (two)
 		pthread_join(helper, NULL);
-	for (unsigned i = 0; i < (two ? 2u : 1u); i++)
-		drop(src, &t[i]);
 	return KHO_OK;
 }

@@ -2,7 +2,7 @@
 /*
  * ELF cores: /proc/vmcore, makedumpfile -E, /proc/kcore, QEMU
  * dump-guest-memory. libelf reads the headers and notes; memory bytes go
- * through the piece table with pread or mmap, never libelf (each
+ * through the piece table with pread, never libelf (each
  * elf_getdata_rawchunk() copy lives until elf_end()).
  */
 #include "source_internal.h"
@@ -17,7 +17,7 @@
 /* Far more program headers than any machine has RAM ranges. */
 #define MAX_PHDRS (1u << 22)
 
-static const struct source_ops elf_ops = { 0 };
+static const struct source_ops elf_ops = { .heads = pieces_heads };
 
 static const char *machine_name(unsigned machine)
 {
@@ -228,8 +228,5 @@ enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: %s", src->path, elf_errmsg(-1));
 	st = parse(src, e, err);
 	elf_end(e);
-	/* /proc/kcore cannot be mapped; its offsets are huge and sparse anyway. */
-	if (!st && src->kind != KHO_KIND_KCORE)
-		source_try_mmap(src);
 	return st;
 }

@@ -156,7 +156,7 @@ static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 	return KHO_OK;
 }
 
-enum kho_status flat_index_build(struct kho_source *src, struct flat_index *ix,
+enum kho_status flat_index_build(const struct kho_source *src, struct flat_index *ix,
 				 struct kho_error *err)
 {
 	uint64_t size = (uint64_t)src->file_size, pos = FLAT_HEADER_SIZE;
@@ -276,7 +276,7 @@ uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off)
 	return i < ix->n && ix->v[i].off <= off ? ix->v[i].held_to : off;
 }
 
-enum kho_status flat_index_read(struct kho_source *src, const struct flat_index *ix,
+enum kho_status flat_index_read(const struct kho_source *src, const struct flat_index *ix,
 				uint64_t off, void *buf, size_t len, int fill,
 				uint64_t *missing, struct kho_error *err)
 {
@@ -296,17 +296,12 @@ enum kho_status flat_index_read(struct kho_source *src, const struct flat_index 
 			if (*missing == UINT64_MAX)
 				*missing = off;
 		} else {
-			ssize_t got;
+			enum kho_status st;
 
+			/* the index was made of the file as it was: shorter now, it shrank */
 			n = (size_t)MIN((uint64_t)len, p->off + p->size - off);
-			got = pread(src->fd, dst, n, (off_t)(p->pos + (off - p->off)));
-			if (got < 0)
-				return kho_error_errno(err, "%s: read", src->path);
-			if ((size_t)got < n) {        /* cut since it was indexed */
-				memset(dst + got, fill, n - (size_t)got);
-				if (*missing == UINT64_MAX)
-					*missing = off + (uint64_t)got;
-			}
+			if ((st = source_pread(src, dst, n, p->pos + (off - p->off), err)))
+				return st;
 			i++;
 		}
 		dst += n;

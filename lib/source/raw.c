@@ -3,13 +3,13 @@
  * Raw physical images (pmemsave, dd of /dev/mem, fixtures): byte N is
  * physical address base + N. A raw image says nothing about RAM, so all
  * of it counts as present memory; holes of a sparse file read as zeros
- * and are skipped by kho_source_next_data().
+ * and are skipped by kho_source_next_data(). Bytes are read, never mapped.
  */
 #include "source_internal.h"
 
 #include "../util/util.h"
 
-static const struct source_ops raw_ops = { 0 };
+static const struct source_ops raw_ops = { .heads = pieces_heads };
 
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err)
@@ -26,6 +26,5 @@ enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "%s: raw base 0x%llx + file size wraps around",
 				     src->path, (unsigned long long)o->raw_base);
-	source_try_mmap(src);
 	return source_set_segments(src, &seg, 1, err);
 }

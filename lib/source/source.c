@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * Opening a source (format by content), and what every backend shares:
- * the piece table, reads through it, zero-copy access, hole skipping.
+ * Opening a source (format by content, one table of backends), and what
+ * every backend shares: the piece table, reads through it (pread, never a
+ * mapping), hole skipping.
  */
-#include "kho/handover.h"   /* kho_source_scan_view() */
+#include "kho/handover.h"   /* kho_source_block_size() */
 #include "source_internal.h"
-#include "heads.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,78 +26,70 @@ KHO_EXPORT const char *kho_source_kind_name(enum kho_source_kind kind)
 	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
 }
 
-/* What the first bytes say the file is. */
-static enum kho_status sniff(struct kho_source *src, enum kho_format *fmt,
-			     struct kho_error *err)
+static bool probe_elf(const uint8_t *h, size_t n, uint64_t size)
+{
+	return n >= 4 && !memcmp(h, "\177ELF", 4);
+}
+
+static bool probe_flat(const uint8_t *h, size_t n, uint64_t size)
+{
+	return n >= 12 && !memcmp(h, "makedumpfile", 12);
+}
+
+static bool probe_kdump(const uint8_t *h, size_t n, uint64_t size)
+{
+	return n >= 8 && (!memcmp(h, "KDUMP   ", 8) || !memcmp(h, "DISKDUMP", 8));
+}
+
+/* No signature: a raw image is the only page-granular guess. */
+static bool probe_raw(const uint8_t *h, size_t n, uint64_t size)
+{
+	return size > 0 && size % 4096 == 0;
+}
+
+/* Signatures first, the guess last; within a format, its default last. */
+static const struct source_backend backends[] = {
+	{ KHO_FORMAT_ELF, probe_elf, source_open_elf },
+	{ KHO_FORMAT_KDUMP, probe_flat, source_open_flat },
+	{ KHO_FORMAT_KDUMP, probe_kdump, source_open_diskdump },
+	{ KHO_FORMAT_RAW, probe_raw, source_open_raw },
+};
+
+/* The backend for @src: by content, within @fmt unless it is AUTO. */
+static enum kho_status pick(struct kho_source *src, enum kho_format fmt,
+			    const struct source_backend **out, struct kho_error *err)
 {
 	uint8_t head[16] = { 0 };
 	ssize_t n = pread(src->fd, head, sizeof(head), 0);
 
+	*out = NULL;
 	if (n < 0)
 		return kho_error_errno(err, "%s: read", src->path);
-	if (n == 0)
+	if (n == 0 && fmt == KHO_FORMAT_AUTO)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: empty file (no memory to inspect)",
 				     src->path);
-	if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
-		*fmt = KHO_FORMAT_ELF;
-	} else if (n >= 12 && !memcmp(head, "makedumpfile", 12)) {
-		*fmt = KHO_FORMAT_KDUMP;      /* flattened: kdump.c hands it on */
-	} else if (n >= 8 && (!memcmp(head, "KDUMP   ", 8) || !memcmp(head, "DISKDUMP", 8))) {
-		*fmt = KHO_FORMAT_KDUMP;
-	} else if (src->file_size > 0 && src->file_size % 4096 == 0) {
-		/* No signature: a raw image is the only page-granular guess. */
-		*fmt = KHO_FORMAT_RAW;
-	} else {
-		return kho_error_set(err, KHO_ERR_NOTIMPL,
-				     "%s: unknown format (not ELF, not kdump, not a "
-				     "page-granular raw image; use --format raw to force)",
-				     src->path);
+	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
+		if (fmt != KHO_FORMAT_AUTO && backends[i].format != fmt)
+			continue;
+		*out = &backends[i];
+		if (backends[i].probe(head, (size_t)n, (uint64_t)src->file_size))
+			return KHO_OK;
 	}
-	return KHO_OK;
+	if (fmt != KHO_FORMAT_AUTO && *out)
+		return KHO_OK;      /* forced: the format's default reader says what is wrong */
+	return kho_error_set(err, KHO_ERR_NOTIMPL,
+			     "%s: unknown format (not ELF, not kdump, not a "
+			     "page-granular raw image; use --format raw to force)",
+			     src->path);
 }
-
-typedef enum kho_status (*open_fn)(struct kho_source *src, const struct kho_source_opts *o,
-				   struct kho_error *err);
-
-static enum kho_status open_with(const char *path, const struct kho_source_opts *opts,
-				 open_fn backend, struct kho_source **out,
-				 struct kho_error *err);
 
 KHO_EXPORT enum kho_status kho_source_open(const char *path,
 					   const struct kho_source_opts *opts,
 					   struct kho_source **out,
 					   struct kho_error *err)
 {
-	return open_with(path, opts, NULL, out, err);
-}
-
-/*
- * A regular compressed kdump is read through libkdumpfile; to scan every
- * page for the FDT magic the same file is also opened with our own
- * diskdump reader (diskdump.c), which reads descriptors and page data in
- * large windows and does not go through libkdumpfile's per-page cache
- * (about 13 times faster on a 1 GiB dump of data). No view: the source
- * itself. The view answers the same bytes and states: unit-source and
- * e2e-flattened compare the two readers page by page.
- */
-void source_open_scan_view(struct kho_source *src, const struct kho_source_opts *o)
-{
-	struct kho_error e;
-
-	if (open_with(src->path, o, source_open_diskdump, &src->scan_view, &e))
-		src->scan_view = NULL;
-}
-
-struct kho_source *kho_source_scan_view(struct kho_source *src)
-{
-	return src->scan_view ? src->scan_view : src;
-}
-
-static enum kho_status open_with(const char *path, const struct kho_source_opts *opts,
-				 open_fn backend, struct kho_source **out,
-				 struct kho_error *err)
-{
 	struct kho_source_opts o = opts ? *opts : (struct kho_source_opts){ 0 };
+	const struct source_backend *b;
 	struct kho_source *src;
 	enum kho_status st;
 	struct stat sb;
@@ -115,6 +106,7 @@ static enum kho_status open_with(const char *path, const struct kho_source_opts 
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
 	src->cut_phys = UINT64_MAX;
+	src->threads = 1;
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0) {
 		st = kho_error_errno(err, "%s", path);
@@ -129,27 +121,8 @@ static enum kho_status open_with(const char *path, const struct kho_source_opts 
 		goto fail;
 	}
 	src->file_size = sb.st_size;
-	if (backend) {
-		if ((st = backend(src, &o, err)))
-			goto fail;
-		goto opened;
-	}
-	if (o.format == KHO_FORMAT_AUTO && (st = sniff(src, &o.format, err)))
+	if ((st = pick(src, o.format, &b, err)) || (st = b->open(src, &o, err)))
 		goto fail;
-	switch (o.format) {
-	case KHO_FORMAT_RAW:
-		st = source_open_raw(src, &o, err);
-		break;
-	case KHO_FORMAT_ELF:
-		st = source_open_elf(src, &o, err);
-		break;
-	default:
-		st = source_open_kdump(src, &o, err);
-		break;
-	}
-	if (st)
-		goto fail;
-opened:
 	/*
 	 * --page-size, else VMCOREINFO's PAGESIZE (the kernel's own word),
 	 * else what the format says. A kdump's block size is only how the
@@ -178,11 +151,10 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 {
 	if (!src)
 		return;
-	kho_source_close(src->scan_view);
 	if (src->ops && src->ops->close)
 		src->ops->close(src);
-	if (src->map)
-		munmap((void *)src->map, src->map_len);
+	free(src->window);
+	source_cache_free(src);
 	if (src->fd >= 0)
 		close(src->fd);
 	free(src->pieces);
@@ -193,17 +165,46 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 	free(src);
 }
 
-void source_try_mmap(struct kho_source *src)
+enum kho_status source_pread(const struct kho_source *src, void *buf, size_t len,
+			     uint64_t off, struct kho_error *err)
 {
-	void *p;
+	uint8_t *dst = buf;
 
-	if (src->file_size <= 0 || (uint64_t)src->file_size > SIZE_MAX)
-		return;
-	p = mmap(NULL, (size_t)src->file_size, PROT_READ, MAP_SHARED, src->fd, 0);
-	if (p == MAP_FAILED)
-		return;
-	src->map = p;
-	src->map_len = (size_t)src->file_size;
+	while (len) {
+		ssize_t r = pread(src->fd, dst, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return kho_error_errno(err, "%s: read at 0x%llx", src->path,
+					       (unsigned long long)off);
+		if (r == 0)
+			return kho_error_set(err, KHO_ERR_SYSTEM, "%s: the file shrank while "
+					     "open: it ends before offset 0x%llx, which it held",
+					     src->path, (unsigned long long)off);
+		dst += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return KHO_OK;
+}
+
+/* Keep the first I/O failure: a caller that took a read error for a
+ * finding still learns that the file itself failed. */
+static enum kho_status noted(struct kho_source *src, enum kho_status st,
+			     const struct kho_error *err)
+{
+	if (st == KHO_ERR_SYSTEM && !src->io_err.status)
+		src->io_err = *err;
+	return st;
+}
+
+KHO_EXPORT enum kho_status kho_source_status(const struct kho_source *src,
+					     struct kho_error *err)
+{
+	if (src->io_err.status && err)
+		*err = src->io_err;
+	return src->io_err.status;
 }
 
 KHO_EXPORT enum kho_source_kind kho_source_kind(const struct kho_source *src)
@@ -316,7 +317,7 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 				     "0x%llx+0x%zx wraps around the address space",
 				     (unsigned long long)phys, len);
 	if (src->ops->read)
-		return src->ops->read(src, phys, buf, len, err);
+		return noted(src, src->ops->read(src, phys, buf, len, err), err);
 	while (len) {
 		size_t next, n;
 		const struct piece *p = find(src, phys, &next);
@@ -334,26 +335,11 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 						   "not memory the dump describes");
 		} else {
 			uint64_t off = p->offset + (phys - p->phys);
+			enum kho_status rs;
 
 			n = (size_t)MIN((uint64_t)len, p->phys + p->size - phys);
-			if (src->map && off + n <= src->map_len) {
-				memcpy(dst, src->map + off, n);
-			} else {
-				ssize_t r = pread(src->fd, dst, n, (off_t)off);
-
-				if (r < 0)
-					return kho_error_errno(err, "%s: read at 0x%llx", src->path,
-							       (unsigned long long)off);
-				if ((size_t)r < n) {
-					/* Truncated since it was opened. */
-					memset(dst + r, 0, n - (size_t)r);
-					if (!st)
-						st = kho_error_set(err, KHO_ERR_NODATA,
-								   "0x%llx: beyond the end of %s",
-								   (unsigned long long)(phys + (uint64_t)r),
-								   src->path);
-				}
-			}
+			if ((rs = source_cached_pread(src, dst, n, off, err)))
+				return noted(src, rs, err);
 		}
 		dst += n;
 		phys += n;
@@ -362,18 +348,11 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 	return st;
 }
 
+/* No backend maps its file (a file that shrinks under a mapping kills the
+ * reader with SIGBUS): every byte is read. Kept for the ABI. */
 KHO_EXPORT const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len)
 {
-	size_t next;
-	const struct piece *p;
-
-	if (!src->map || src->ops->read)
-		return NULL;
-	p = find(src, phys, &next);
-	if (!p || p->state != KHO_MEM_PRESENT || phys + len > p->phys + p->size ||
-	    phys + len < phys || p->offset + (phys - p->phys) + len > src->map_len)
-		return NULL;
-	return src->map + p->offset + (phys - p->phys);
+	return NULL;
 }
 
 KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint64_t *out,
@@ -435,24 +414,9 @@ KHO_EXPORT bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t v
 	return false;
 }
 
+/* Nothing is mapped, nothing to let go: reads hold no more than a window. */
 KHO_EXPORT void kho_source_release(struct kho_source *src, uint64_t phys, uint64_t len)
 {
-	size_t next;
-	const struct piece *p;
-	uint64_t off, end, host;
-
-	if (!src->map || src->ops->read)
-		return;
-	p = find(src, phys, &next);
-	if (!p || p->state != KHO_MEM_PRESENT)
-		return;
-	len = MIN(len, p->phys + p->size - phys);
-	/* madvise wants the host's page alignment (16 or 64 KiB on some arm64) */
-	host = (uint64_t)sysconf(_SC_PAGESIZE);
-	off = (p->offset + (phys - p->phys)) / host * host;
-	end = MIN(p->offset + (phys - p->phys) + len, (uint64_t)src->map_len);
-	if (end > off)
-		madvise((void *)(src->map + off), end - off, MADV_DONTNEED);
 }
 
 enum kho_status source_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
@@ -460,5 +424,10 @@ enum kho_status source_heads(struct kho_source *src, uint64_t phys, size_t count
 {
 	if (!src->ops->heads || n > HEADS_MAX_BYTES || phys % src->page_size)
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "no batch reader");
-	return src->ops->heads(src, phys, count, n, out, state, err);
+	return noted(src, src->ops->heads(src, phys, count, n, out, state, err), err);
+}
+
+KHO_EXPORT void kho_source_set_threads(struct kho_source *src, unsigned threads)
+{
+	src->threads = threads > 1 ? threads : 1;
 }

@@ -23,7 +23,8 @@ struct source_ops {
 	bool (*next_data)(struct kho_source *src, uint64_t phys, uint64_t *next,
 			  uint64_t *run);
 	/* What present memory of the piece table really is, when the backend
-	 * knows better (kdump bitmaps); *@run is clamped by the caller. */
+	 * knows better (kdump bitmaps); *@run is clamped by the caller. It
+	 * changes nothing: no cache, no window (kho_source_state is const). */
 	enum kho_mem_state (*state)(const struct kho_source *src, uint64_t phys,
 				    uint64_t *run);
 	/* The first bytes of many pages at once (source_heads()). */
@@ -47,8 +48,11 @@ struct kho_source {
 	size_t npieces;
 	struct kho_mem_range *ranges; /* the same, public shape */
 
-	const uint8_t *map;           /* the whole file, when it can be mapped */
-	size_t map_len;
+	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
+	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
+	unsigned threads;             /* threads a batch may use (opts): 1 = none */
+	struct kho_error io_err;      /* the first I/O failure of a read (status
+					 * KHO_OK: none), kho_source_status() */
 
 	struct segment *vsegs;        /* ELF PT_LOADs by virtual address */
 	size_t nvsegs;
@@ -62,8 +66,47 @@ struct kho_source {
 	size_t vmcoreinfo_len;
 	const struct source_ops *ops;
 	void *priv;
-	struct kho_source *scan_view; /* the same dump, read faster for kho_scan() */
 };
+
+/*
+ * Every format, in one table (source.c): how its first bytes are
+ * recognised and how it is opened. kho_source_open() picks the first
+ * backend whose probe accepts the file (KHO_FORMAT_AUTO), or the first of
+ * the format asked for whose probe accepts it, else that format's last.
+ */
+struct source_backend {
+	enum kho_format format;
+	/* @head: the first @n bytes (n >= 1); @size: the file size */
+	bool (*probe)(const uint8_t *head, size_t n, uint64_t size);
+	enum kho_status (*open)(struct kho_source *src, const struct kho_source_opts *o,
+				struct kho_error *err);
+};
+
+/* Bytes one bounded read brings in: the only buffer a scan of a file holds. */
+#define WINDOW (1u << 20)
+
+/*
+ * source_pread - @len bytes at file offset @off, all of them: a file that
+ * ends before them shrank since it was opened (every backend sized its
+ * tables by the file then). returns: KHO_OK; KHO_ERR_SYSTEM (an I/O
+ * error, or the file shrank: one line naming the file).
+ */
+enum kho_status source_pread(const struct kho_source *src, void *buf, size_t len,
+			     uint64_t off, struct kho_error *err);
+
+/*
+ * source_cached_pread - as source_pread, through a few small aligned
+ * windows of the file that the source keeps (window.c): the pages of a
+ * tree are neighbours in the file, so one read serves many of them.
+ */
+enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
+				    uint64_t off, struct kho_error *err);
+void source_cache_free(struct kho_source *src);
+
+/* The first bytes of many pages of a file whose pieces say where they are
+ * (raw, ELF), WINDOW bytes at a time (window.c; source_heads()). */
+enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
+			     uint8_t *out, uint8_t *state, struct kho_error *err);
 
 /* makedumpfile's page descriptor flags: how a page's bytes are stored. */
 #define PAGE_ZLIB   0x1
@@ -83,16 +126,12 @@ bool page_head(uint32_t flags, const uint8_t *in, size_t len, uint32_t page, uin
 /* The diskdump reader over a regular kdump file (diskdump.c). */
 enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
 				     struct kho_error *err);
-/* Set src->scan_view when our own reader can open @src's file. */
-void source_open_scan_view(struct kho_source *src, const struct kho_source_opts *o);
 
 /* Open helpers of each backend; @src has path and fd set. */
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
 enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
-enum kho_status source_open_kdump(struct kho_source *src, const struct kho_source_opts *o,
-				  struct kho_error *err);
 /* A makedumpfile flattened file holding a kdump (diskdump.c). */
 enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
 				 struct kho_error *err);
@@ -114,7 +153,7 @@ struct flat_index {
 	bool complete;        /* the end marker was found */
 	uint64_t needed;      /* else: at least this flattened file size */
 };
-enum kho_status flat_index_build(struct kho_source *src, struct flat_index *ix,
+enum kho_status flat_index_build(const struct kho_source *src, struct flat_index *ix,
 				 struct kho_error *err);
 void flat_index_free(struct flat_index *ix);
 /* The lowest offset >= @off that no record holds. */
@@ -122,9 +161,10 @@ uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off);
 /*
  * Read @len bytes at @off of the regular file; bytes no record holds are
  * @fill, and *@missing is the first of them (UINT64_MAX: none).
- * returns: KHO_OK, or KHO_ERR_SYSTEM on I/O errors.
+ * returns: KHO_OK, or KHO_ERR_SYSTEM on I/O errors (a file that shrank
+ * since it was indexed is one).
  */
-enum kho_status flat_index_read(struct kho_source *src, const struct flat_index *ix,
+enum kho_status flat_index_read(const struct kho_source *src, const struct flat_index *ix,
 				uint64_t off, void *buf, size_t len, int fill,
 				uint64_t *missing, struct kho_error *err);
 
@@ -141,9 +181,6 @@ struct segment {
 };
 enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,
 				    size_t n, struct kho_error *err);
-
-/* Map the whole file read-only, when it is a regular file. */
-void source_try_mmap(struct kho_source *src);
 
 enum kho_status source_set_vmcoreinfo(struct kho_source *src, const char *text,
 				      size_t len, struct kho_error *err);

@@ -29,6 +29,7 @@ struct options {
 	uint64_t node;         /* tree --node ADDR */
 	char again[1024];      /* the options given, for a "next" command line */
 	bool have_node;
+	unsigned threads;      /* --threads N */
 };
 
 /* The whole command line: what main() runs. returns: the exit status. */

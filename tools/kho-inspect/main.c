@@ -86,6 +86,7 @@ static void usage(FILE *f)
 "\n"
 "Input:\n"
 "  -F, --format auto|raw|elf|kdump   --raw-base ADDR   --page-size N\n"
+"  --threads N         threads a kdump scan may use (default 1: none started)\n"
 "  --fdt ADDR          use the KHO FDT at ADDR (no scan)\n"
 "  --fdt-file PATH     the FDT from a file (e.g. debugfs kho/out/fdt)\n"
 "  --scratch ADDR,SIZE           a scratch area (repeatable)\n"
@@ -205,7 +206,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_RAW_BASE = 256, O_FDT, O_FDT_FILE, O_SCRATCH, O_SCRATCH_ARRAY, O_PAGE_SIZE,
 	       O_MAX_ORDER, O_EXPECT, O_ALL, O_FAIL_ON, O_STRICT, O_PROGRESS, O_SORT, O_MERGE, O_RANGES, O_NO_HEADINGS,
-	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN, O_NODE };
+	       O_BOOT_PARAMS, O_DTB, O_VMLINUX, O_LIST_CHECKS, O_EXPLAIN, O_NODE,
+	       O_THREADS };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "raw-base", required_argument, NULL, O_RAW_BASE },
@@ -214,6 +216,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "scratch", required_argument, NULL, O_SCRATCH },
 		{ "scratch-array", required_argument, NULL, O_SCRATCH_ARRAY },
 		{ "page-size", required_argument, NULL, O_PAGE_SIZE },
+		{ "threads", required_argument, NULL, O_THREADS },
 		{ "max-order", required_argument, NULL, O_MAX_ORDER },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "json", no_argument, NULL, 'j' },
@@ -287,6 +290,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case O_PAGE_SIZE:
 			if (!kho_parse_number(optarg, &o->src.page_size) || !o->src.page_size)
 				return inspect_fail("--page-size: \"%s\" is not a size", optarg);
+			break;
+		case O_THREADS:
+			if (!kho_parse_number(optarg, &v) || !v || v > 1024)
+				return inspect_fail("--threads: \"%s\" is not a count from 1", optarg);
+			o->threads = (unsigned)v;
 			break;
 		case O_MAX_ORDER:
 			if (!kho_parse_number(optarg, &v) || v > 64)
@@ -949,7 +957,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			     !strcmp(o->command, "extract") || o->with_ranges ||
 			     !strcmp(o->command, "diff"),
 		.keep_spans = o->merge || !strcmp(o->command, "diff"),
-		.progress = on_progress, .progress_ctx = &p,
+		.progress = on_progress, .progress_ctx = &p, .threads = o->threads,
 	};
 
 	clock_gettime(CLOCK_MONOTONIC, &p.start);

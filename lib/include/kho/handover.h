@@ -269,15 +269,6 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 uint64_t kho_source_block_size(const struct kho_source *src);
 
 /*
- * kho_source_scan_view - the source to read when every page is to be
- * looked at (kho_scan()): the same memory, read the fastest way libkho has
- * (a regular compressed kdump: its own diskdump reader rather than
- * libkdumpfile's per-page path). @src itself when there is nothing
- * faster. Valid until kho_source_close(@src).
- */
-struct kho_source *kho_source_scan_view(struct kho_source *src);
-
-/*
  * kho_fdt_probe_root - whether the page @fdt (@page bytes, FDT magic
  * first) holds, at any 4-byte boundary, a root node whose first property
  * is a KHO compatible (it starts "kho-v"), the header's offsets not

@@ -42,6 +42,7 @@ struct kho_session_opts {
 	/* Called now and then while a dump is scanned. */
 	void (*progress)(void *ctx, uint64_t phys, uint64_t end);
 	void *progress_ctx;
+	unsigned threads;            /* a scan's threads (kho_source_set_threads) */
 };
 
 /* One inspected handover. */
