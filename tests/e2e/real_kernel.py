@@ -153,6 +153,13 @@ def main():
         check(rc == 0, "moment %d (%s) without --vmlinux: exit %d %s"
               % (i + 1, MOMENTS[i], rc, doc.get("error", "")))
         verdict(doc, i, "without --vmlinux", ["scratch-unknown"])
+        # every candidate, in text (the successor's consumed handover does
+        # not know whether it preserved itself): a verdict, never a sanitizer
+        # report (the ASan pass runs this test)
+        x = subprocess.run([INSPECT, "--all", "verify", dump], capture_output=True, text=True)
+        check(x.returncode in (0, 3) and "runtime error" not in x.stderr and
+              "Sanitizer" not in x.stderr, "moment %d: --all verify: exit %d: %s"
+              % (i + 1, x.returncode, x.stderr[-300:]))
         page = doc.get("source", {}).get("page_size", 4096)
         for h in doc.get("handovers", []):
             if h.get("consumed"):

@@ -862,7 +862,8 @@ static void pr_self(int self, const char *fmt)
 {
 	if (self < 0) {
 		pr_null("self_preserved");
-		pr_text(fmt, "?");
+		if (fmt)
+			pr_text(fmt, "?");
 	} else {
 		pr_bool("self_preserved", fmt, self);
 	}
