@@ -188,6 +188,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 				 struct kho_error *err)
 {
 	struct kho_anomalies an = { 0 };
+	bool inspecting = false;
 	/* An FDT from a file is inspected without an address unless --fdt gives it. */
 	struct kho_select_opts so = {
 		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
@@ -283,6 +284,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 					   s->path);
 		goto out;
 	}
+	inspecting = true;
 	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
 				 err)) || (st = kho_source_status(s->src, err)))
 		goto out;
@@ -293,8 +295,33 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	if (!st && s->top.oom)
 		st = no_memory(err);
 out:
+	if (st && o->kind)
+		*o->kind = kho_session_error_kind(st, inspecting);
 	free(arrays);
 	return st;
+}
+
+/*
+ * What kind of failure @st is, for a program reading the error (kho-inspect
+ * --json "kind"): the tool's user, the file, its format, no handover, or a
+ * handover of an ABI this library does not read. KHO_ERR_NOTIMPL means an
+ * unknown ABI once handovers are inspected, an unknown dump format before.
+ */
+const char *kho_session_error_kind(enum kho_status st, bool inspecting)
+{
+	switch (st) {
+	case KHO_ERR_SYSTEM:
+	case KHO_ERR_NOMEM:
+		return "io";
+	case KHO_ERR_NODATA:
+		return "no-handover";
+	case KHO_ERR_NOTIMPL:
+		return inspecting ? "unsupported-abi" : "format";
+	case KHO_ERR_INVALID:
+		return "usage";
+	default:
+		return "format";
+	}
 }
 
 void kho_session_close(struct kho_session *s)

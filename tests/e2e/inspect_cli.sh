@@ -173,6 +173,24 @@ one_line_err "unknown ABI"
 expect 2 "unknown composite component" "$ki" verify "$work/v4x.elf"
 grep -q "unknown component \"radix-v9\"" "$work/err" && ok || fail "component reason: $(cat "$work/err")"
 expect 2 "bad option" "$ki" --frobnicate "$clean"
+# JSON errors carry a kind, so CI tells a broken kernel from broken
+# infrastructure: usage, io, format, no-handover, unsupported-abi
+kind_is() { # KIND DESCRIPTION CMD...
+	want_kind=$1 what=$2
+	shift 2
+	"$@" >"$work/out" 2>"$work/err" </dev/null
+	got_kind=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("kind"))' \
+		"$work/out" 2>/dev/null)
+	[ "$got_kind" = "$want_kind" ] && ok || fail "$what: kind $got_kind, want $want_kind: $(cat "$work/out")"
+}
+: >"$work/empty.raw"
+kind_is usage "bad option" "$ki" --json --frobnicate "$clean"
+kind_is usage "--fdt at no FDT" "$ki" --json verify --fdt 0x1000 "$clean"
+kind_is io "missing file" "$ki" --json verify "$work/none.elf"
+kind_is format "empty file" "$ki" --json verify "$work/empty.raw"
+kind_is no-handover "no KHO FDT" "$ki" --json verify "$work/zeros.raw"
+kind_is unsupported-abi "kho-v9" "$ki" --json verify "$work/v9.elf"
+kind_is unsupported-abi "unknown composite component" "$ki" --json verify "$work/v4x.elf"
 expect 2 "--fdt at a page that is no FDT: a mistake in the command line" \
 	"$ki" verify --fdt 0x1000 "$clean"
 grep -q -- "--fdt 0x1000: no FDT there (it starts 00 00 00 00" "$work/err" && ok ||

@@ -8,7 +8,7 @@ work=$2
 cflags=${3:-}
 rm -rf "$work"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-for f in bin/kho-mkimage include/kho/kho.h include/kho/ref.h; do
+for f in bin/kho-mkimage include/kho/kho.h include/kho/ref.h share/kho-tools/kho-inspect.schema.json; do
 	[ -e "$work/prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
 done
 pc=$(find "$work/prefix" -name libkho.pc)

@@ -166,9 +166,9 @@ static int emit(const struct options *o, const char *file, const char *title,
 	}
 	out = open_memstream(&buf, &len);
 	if (!out)
-		return inspect_fail("out of memory");
+		return inspect_fail_kind("io", "out of memory");
 	print_fdt(title, fdt, cap, be);
-	rc = fclose(out) ? inspect_fail("out of memory") :
+	rc = fclose(out) ? inspect_fail_kind("io", "out of memory") :
 	     write_out_file(o->outdir, file, buf, len);
 	free(buf);
 	return rc;

@@ -212,15 +212,16 @@ int cmd_expect(const struct options *o, json_t *doc)
 		json_decref(d.list);
 		json_decref(doc);
 		if (jerr.line < 1)   /* not opened: the text names the file and why */
-			return inspect_fail("--expect: %s", jerr.text);
-		return inspect_fail("%s: line %d: %s", o->expect, jerr.line, jerr.text);
+			return inspect_fail_kind("io", "--expect: %s", jerr.text);
+		return inspect_fail_kind("format", "%s: line %d: %s", o->expect, jerr.line,
+					 jerr.text);
 	}
 	if (!json_is_object(want) || !d.list) {
 		json_decref(want);
 		json_decref(d.list);
 		json_decref(doc);
-		return inspect_fail("%s: not an expectation (a JSON object as --json verify "
-				    "prints)", o->expect);
+		return inspect_fail_kind("format", "%s: not an expectation (a JSON object as "
+					 "--json verify prints)", o->expect);
 	}
 	compare(&d, want, doc);
 	rc = d.n ? 1 : 0;

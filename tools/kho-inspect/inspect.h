@@ -36,6 +36,10 @@ struct options {
 int kho_inspect_main(int argc, char **argv);
 /* A fatal error: one line on stderr (and {"error"} under --json). returns: 2. */
 int inspect_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with the failure's kind: usage (the default above), io, format,
+ * no-handover or unsupported-abi. */
+int inspect_fail_kind(const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* verify --expect: the document @doc (consumed) against o->expect.
  * returns: 0 it matches, 1 it differs, 2 the expectation cannot be read. */
 struct json_t;

@@ -29,8 +29,20 @@ static const char *const commands[] = {
 
 static bool json_errors;
 
-/* Could not inspect: one line on stderr (or {"error"} in JSON), exit 2. */
-static int fail_msg(const char *msg);
+/* Could not inspect: one line on stderr (or {"error", "kind"} in JSON),
+ * exit 2. The kind tells CI a broken kernel from broken infrastructure. */
+static int fail_msg(const char *kind, const char *msg);
+
+int inspect_fail_kind(const char *kind, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return fail_msg(kind, msg);
+}
 
 int inspect_fail(const char *fmt, ...)
 {
@@ -40,10 +52,10 @@ int inspect_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return fail_msg(msg);
+	return fail_msg("usage", msg);
 }
 
-static int fail_msg(const char *msg)
+static int fail_msg(const char *kind, const char *msg)
 {
 	/* JSON mode: {"error"} on stdout for the program, the same line on
 	 * stderr for the person reading the CI log (contract.md). */
@@ -51,6 +63,7 @@ static int fail_msg(const char *msg)
 		pr_init(true, false, stdout);
 		pr_u64("schema", NULL, KHO_JSON_SCHEMA);
 		pr_str("error", NULL, msg);
+		pr_str("kind", NULL, kind);
 		pr_finish();
 	}
 	fprintf(stderr, "kho-inspect: %s\n", msg);
@@ -942,6 +955,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			struct kho_model **m)
 {
 	struct kho_error err = { 0 };
+	const char *kind = NULL;
 	struct progress p = { .mode = o->progress };
 	struct kho_session_opts so = {
 		.path = path, .src_opts = &o->src,
@@ -959,13 +973,15 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 			     !strcmp(o->command, "diff"),
 		.keep_spans = o->merge || !strcmp(o->command, "diff"),
 		.progress = on_progress, .progress_ctx = &p, .threads = o->threads,
+		.kind = &kind,
 	};
 
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
 	*m = kho_model_open_session(&so, &err);
 	if (p.shown)
 		fprintf(stderr, "\r%60s\r", "");
-	return *m ? 0 : inspect_fail("%s", err.msg);
+	return *m ? 0 : inspect_fail_kind(kind ? kind : kho_session_error_kind(err.status, false),
+					  "%s", err.msg);
 }
 
 /* Text only: what to run next about the most severe finding; `luo`
@@ -1170,7 +1186,7 @@ static int diff_sessions(const struct options *o, struct kho_model *ma, struct k
 		if (fdt != KHO_MODEL_PHYS_UNKNOWN && kho_model_handover_fdt(mb, i) == fdt)
 			yb = i;
 	if (kho_model_handover_consumed(mb, yb) || kho_model_handover_consumed(ma, 0)) {
-		inspect_fail("%s: the handover at 0x%llx was consumed by the kernel that received "
+		inspect_fail_kind("no-handover", "%s: the handover at 0x%llx was consumed by the kernel that received "
 			     "it (handover-consumed): its keys cannot be compared; diff a dump taken "
 			     "before (kho-qemu-check --at-function kho_memory_init)",
 			     kho_model_handover_consumed(ma, 0) ? o->dump : o->dump_b,
@@ -1235,7 +1251,7 @@ static int run(const struct options *po)
 		pr_mute(false);
 		print_candidates(ma, true, !o.no_headings);
 		rc = pr_finish() ? 2 : kho_model_candidates(ma) ? 0 :
-		     inspect_fail("%s: no KHO FDT found", o.dump);
+		     inspect_fail_kind("no-handover", "%s: no KHO FDT found", o.dump);
 	} else if (!strcmp(o.command, "fdt")) {
 		rc = cmd_fdt(&o, a->src, a->hs, a->nh);
 	} else if (!strcmp(o.command, "extract")) {

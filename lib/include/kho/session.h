@@ -43,6 +43,8 @@ struct kho_session_opts {
 	void (*progress)(void *ctx, uint64_t phys, uint64_t end);
 	void *progress_ctx;
 	unsigned threads;            /* a scan's threads (kho_source_set_threads) */
+	/* out, on failure: usage, io, format, no-handover or unsupported-abi */
+	const char **kind;
 };
 
 /* One inspected handover. */
@@ -83,6 +85,9 @@ void kho_session_close(struct kho_session *s);
 void kho_session_summary(const struct kho_session *s, size_t counts[4]);
 /* Whether part of a handover's structure could not be read (exit 3). */
 bool kho_session_partial(const struct kho_session *s);
+
+/* The kind of a failure with status @st (kho_session_opts.kind). */
+const char *kho_session_error_kind(enum kho_status st, bool inspecting);
 
 /*
  * kho-inspect's way into the public model (kho/model.h): a model of the
