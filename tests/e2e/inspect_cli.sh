@@ -540,6 +540,13 @@ grep -q "give --page-size" "$work/err" && ok || fail "no page size: $(cat "$work
 expect 2 "an ambiguous raw image without --page-size" "$ki" verify "$work/clean-v1-page-16k.raw"
 grep -q "4096 and 16384" "$work/err" && ok || fail "ambiguous page size: $(cat "$work/err")"
 expect 2 "--page-size 16X" "$ki" --page-size 16X summary "$work/clean-v3-16k.raw"
+# --page-size against what the dump records: obeyed, and said
+"$mk" -q --only elf -o "$work" "$specs/clean-v4-16k.spec" || exit 1
+"$ki" --page-size 4K verify "$work/clean-v4-16k.elf" >"$work/out" 2>"$work/err"
+grep -qx "kho-inspect: $work/clean-v4-16k.elf: warning: --page-size 4096 overrides the 16384-byte pages the dump records" "$work/err" &&
+	ok || fail "--page-size override: $(cat "$work/err")"
+"$ki" --page-size 16K verify "$work/clean-v4-16k.elf" >"$work/out" 2>"$work/err"
+[ ! -s "$work/err" ] && ok || fail "--page-size agreeing with the dump warns: $(cat "$work/err")"
 
 echo "inspect-cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

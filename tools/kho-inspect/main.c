@@ -947,6 +947,29 @@ static size_t count_unread(const struct options *o, const struct kho_findings *f
 }
 
 /*
+ * --page-size against a dump that records its own (VMCOREINFO PAGESIZE, a
+ * kdump's block size): the option wins, as asked, but not silently. An
+ * unreadable dump is the session's to report.
+ */
+static void warn_page_size(const struct options *o, const char *path)
+{
+	struct kho_source_opts plain = o->src;
+	struct kho_source *src;
+	struct kho_error err;
+
+	if (!o->src.page_size)
+		return;
+	plain.page_size = 0;
+	if (kho_source_open(path, &plain, &src, &err))
+		return;
+	if (!kho_source_page_size_assumed(src) && kho_source_page_size(src) != o->src.page_size)
+		fprintf(stderr, "kho-inspect: %s: warning: --page-size %llu overrides the %llu-byte "
+			"pages the dump records\n", path, HEX(o->src.page_size),
+			HEX(kho_source_page_size(src)));
+	kho_source_close(src);
+}
+
+/*
  * One dump, opened and inspected: the library's discovery session
  * (kho/session.h) behind the public model, with every option of the
  * command line. returns: 0 with *@m, or 2 after saying why.
@@ -976,6 +999,7 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 		.kind = &kind,
 	};
 
+	warn_page_size(o, path);
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
 	*m = kho_model_open_session(&so, &err);
 	if (p.shown)
