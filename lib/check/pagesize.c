@@ -11,7 +11,9 @@
  */
 #include "kho/verify.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/util.h"
 
@@ -21,35 +23,76 @@ static const enum kho_check_id structural[] = {
 	KHO_CHECK_RADIX_DEPTH, KHO_CHECK_V1_CHUNK, KHO_CHECK_V1_BITMAP,
 };
 
-static bool consistent(const struct kho_inspection *in)
+/* How one page size reads a dump's best handover, for the user to choose. */
+struct reading {
+	int level;             /* 0 no FDT, 1 FDT unreadable, 2 tree unreadable, 3 read */
+	size_t errors;         /* structural errors, at level 3 */
+	const char *first;     /* the first one's check */
+	bool root_outside;     /* the map's root is not memory of the dump */
+};
+
+/* The structural errors of @in into @r (errors only: what the dump lacks,
+ * incomplete, says nothing of the page size). returns: whether none. */
+static bool consistent(const struct kho_inspection *in, struct reading *r)
 {
-	if (!in->ho.fdt_ok || !in->ho.map_ok || !in->walked)
-		return false;
-	/* errors only: what the dump lacks (incomplete) says nothing of the
-	 * page size */
+	r->level = !in->ho.fdt_ok ? 1 : !in->ho.map_ok || !in->walked ? 2 : 3;
+	r->errors = 0;
+	r->first = NULL;
 	for (size_t i = 0; i < in->findings.n; i++)
 		for (size_t k = 0; k < sizeof(structural) / sizeof(*structural); k++)
 			if (in->findings.v[i].severity == KHO_SEV_ERROR &&
-			    kho_check_index(in->findings.v[i].check) == structural[k])
-				return false;
-	return true;
+			    kho_check_index(in->findings.v[i].check) == structural[k]) {
+				r->errors++;
+				r->first = r->first ? r->first : in->findings.v[i].check->name;
+				r->root_outside |= structural[k] == KHO_CHECK_RADIX_POINTER &&
+						   in->findings.v[i].phys == in->ho.map_phys;
+			}
+	if (r->root_outside && r->level == 3)
+		r->level = 2;          /* the tree itself was not there to read */
+	return r->level == 3 && !r->errors;
+}
+
+/* Keep in @best the better of two readings: further, then fewer errors. */
+static void keep_best(struct reading *best, const struct reading *r)
+{
+	if (r->level > best->level || (r->level == best->level && r->errors < best->errors))
+		*best = *r;
+}
+
+static void describe(char *buf, size_t len, uint64_t page, const struct reading *r)
+{
+	size_t used = strlen(buf);
+
+	if (used >= len)
+		return;
+	snprintf(buf + used, len - used, "%s%llu KiB: %s", used ? "; " : "",
+		 (unsigned long long)page / 1024,
+		 r->level == 0 ? "no KHO FDT" : r->level == 1 ? "FDT unreadable" :
+		 r->level == 2 ? "FDT read, tree unreadable" : "");
+	used = strlen(buf);
+	if (r->level == 3 && used < len)
+		snprintf(buf + used, len - used, "FDT and tree read, %zu structural error%s (%s)",
+			 r->errors, r->errors == 1 ? "" : "s", r->first ? r->first : "none");
 }
 
 /* Whether a handover of @src (the one at @fdt, or one a scan finds)
  * reads consistently with @src's page size. */
 static enum kho_status fits(struct kho_source *src, uint64_t fdt, bool *yes,
-			    struct kho_error *err)
+			    struct reading *best, struct kho_error *err)
 {
 	struct kho_candidate *c = NULL;
 	size_t n = 0;
 	enum kho_status st;
 
 	*yes = false;
+	*best = (struct reading){ 0 };
 	if (fdt) {
 		struct kho_inspection in;
+		struct reading r = { .level = 1 };
 
 		if (kho_inspect(src, fdt, NULL, &in, err) == KHO_OK)
-			*yes = consistent(&in);
+			*yes = consistent(&in, &r);
+		keep_best(best, &r);
 		kho_inspection_free(&in);
 		return KHO_OK;
 	}
@@ -57,9 +100,11 @@ static enum kho_status fits(struct kho_source *src, uint64_t fdt, bool *yes,
 		return st;
 	for (size_t i = 0; i < n && i < 16 && !*yes; i++) {
 		struct kho_inspection in;
+		struct reading r = { .level = 1 };
 
 		if (kho_inspect(src, c[i].phys, NULL, &in, err) == KHO_OK)
-			*yes = consistent(&in);
+			*yes = consistent(&in, &r);
+		keep_best(best, &r);
 		kho_inspection_free(&in);
 	}
 	free(c);
@@ -68,28 +113,42 @@ static enum kho_status fits(struct kho_source *src, uint64_t fdt, bool *yes,
 
 enum kho_status kho_detect_page_size(const char *path,
 				     const struct kho_source_opts *o, uint64_t fdt,
-				     uint64_t *sizes, size_t *n,
+				     uint64_t *sizes, size_t *n, char *why, size_t whylen,
 				     struct kho_error *err)
 {
 	static const uint64_t tried[] = { 4096, 16384, 65536 };
 	struct kho_source_opts mine = o ? *o : (struct kho_source_opts){ 0 };
+	bool root_outside = false;
 
 	*n = 0;
+	if (why && whylen)
+		*why = 0;
 	for (size_t i = 0; i < sizeof(tried) / sizeof(*tried); i++) {
 		struct kho_source *src;
+		struct reading r;
 		enum kho_status st;
 		bool yes;
 
 		mine.page_size = tried[i];
 		if ((st = kho_source_open(path, &mine, &src, err)))
 			return st;
-		st = fits(src, fdt, &yes, err);
+		st = fits(src, fdt, &yes, &r, err);
 		kho_source_close(src);
 		if (st)
 			return st;
 		if (yes)
 			sizes[(*n)++] = tried[i];
+		if (why)
+			describe(why, whylen, tried[i], &r);
+		root_outside |= r.root_outside;
 	}
+	/* a raw image whose byte 0 is not physical 0: its FDT is found by
+	 * content, but the root its physical pointer names is not in it */
+	if (why && root_outside && mine.format != KHO_FORMAT_ELF && !mine.raw_base &&
+	    strlen(why) < whylen)
+		snprintf(why + strlen(why), whylen - strlen(why), "; the tree's root is "
+			 "outside the image: if its byte 0 is not physical address 0, give "
+			 "--raw-base");
 	return KHO_OK;
 }
 
@@ -100,7 +159,7 @@ KHO_EXPORT enum kho_status kho_source_detect_page_size(const char *path,
 {
 	uint64_t sizes[3];
 	size_t n;
-	enum kho_status st = kho_detect_page_size(path, o, fdt, sizes, &n, err);
+	enum kho_status st = kho_detect_page_size(path, o, fdt, sizes, &n, NULL, 0, err);
 
 	*page_size = 0;
 	if (st)

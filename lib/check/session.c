@@ -120,7 +120,7 @@ static enum kho_status detect_page_size(const struct kho_session_opts *o,
 	size_t n;
 
 	if (kho_detect_page_size(o->path, o->src_opts, o->have_fdt ? o->fdt : 0, sizes, &n,
-				 err))
+				 s->page_size_why, sizeof(s->page_size_why), err))
 		return err->status;
 	if (n > 1)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
@@ -267,8 +267,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		goto out;
 	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed")) {
 		st = kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
-				   "size and no KHO page size (4, 16 or 64 KiB) reads its handover "
-				   "without structural errors: give --page-size", s->path);
+				   "size and no KHO page size reads its handover without structural "
+				   "errors (%s): give --page-size", s->path, s->page_size_why);
 		goto out;
 	}
 	if (!s->ncands) {

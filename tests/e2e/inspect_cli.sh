@@ -540,6 +540,18 @@ grep -q "give --page-size" "$work/err" && ok || fail "no page size: $(cat "$work
 expect 2 "an ambiguous raw image without --page-size" "$ki" verify "$work/clean-v1-page-16k.raw"
 grep -q "4096 and 16384" "$work/err" && ok || fail "ambiguous page size: $(cat "$work/err")"
 expect 2 "--page-size 16X" "$ki" --page-size 16X summary "$work/clean-v3-16k.raw"
+# a raw image no page size reads cleanly: what each size gives, so the
+# user can choose; a root outside the image suggests a forgotten --raw-base
+"$mk" -q --only raw -o "$work" "$specs/defect-radix-pointer.spec" || exit 1
+expect 2 "raw, no page size reads it cleanly" "$ki" verify "$work/defect-radix-pointer.raw"
+grep -q "(4 KiB: FDT and tree read, 1 structural error (radix-pointer); 16 KiB: no KHO FDT; 64 KiB: no KHO FDT): give --page-size\$" "$work/err" &&
+	! grep -q -- "--raw-base" "$work/err" && ok || fail "per-size reading: $(cat "$work/err")"
+printf 'abi kho-v4\npage-size 4K\nram 0x40000000 64M\nfolio 0x40200000 0\noutputs raw\n' >"$work/high.spec"
+"$mk" -q --raw-base 0x40000000 -o "$work" "$work/high.spec" || exit 1
+expect 2 "raw without its --raw-base" "$ki" verify "$work/high.raw"
+grep -q "4 KiB: FDT read, tree unreadable; .*if its byte 0 is not physical address 0, give --raw-base" "$work/err" &&
+	ok || fail "--raw-base hint: $(cat "$work/err")"
+expect 0 "raw with its --raw-base" "$ki" --raw-base 0x40000000 verify "$work/high.raw"
 # --page-size against what the dump records: obeyed, and said
 "$mk" -q --only elf -o "$work" "$specs/clean-v4-16k.spec" || exit 1
 "$ki" --page-size 4K verify "$work/clean-v4-16k.elf" >"$work/out" 2>"$work/err"

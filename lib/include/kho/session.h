@@ -65,6 +65,7 @@ struct kho_session {
 	struct kho_session_handover *hs;
 	size_t nh;
 	const char *page_size_from;    /* NULL: the dump or the options said it */
+	char page_size_why[320];       /* how each page size read it, when detected */
 	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
 };
 

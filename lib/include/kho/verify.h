@@ -113,11 +113,14 @@ int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
  * KHO page sizes (4, 16, 64 KiB) with which a handover of @path (the one
  * at @fdt, or one of those a scan finds when @fdt is 0) reads without a
  * structural finding. @sizes has room for 3; *@n gets how many fit.
+ * @why (optional, @whylen bytes) gets how each size reads, for the user
+ * to choose ("4 KiB: FDT and tree read, 3 structural errors (radix-pointer);
+ * 16 KiB: ..."), and a --raw-base hint when tree pointers leave the image.
  * returns: KHO_OK, or the error of opening or scanning the dump.
  */
 enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
-				     uint64_t fdt, uint64_t *sizes, size_t *n,
-				     struct kho_error *err);
+				     uint64_t fdt, uint64_t *sizes, size_t *n, char *why,
+				     size_t whylen, struct kho_error *err);
 
 /*
  * kho_check_dump - findings about the dump itself, not one handover
