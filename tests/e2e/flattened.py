@@ -208,6 +208,21 @@ def mkimage_flat(mk, tool, mdf, specdir, work):
         _, ref, _ = inspect(tool, [], os.path.join(work, name + ".elf"))
         _, doc, err = inspect(tool, [], flat)
         check(verdict(doc) == verdict(ref), f"{name}.flat reads unlike the ELF: {err.strip()}")
+        # streamed, as makedumpfile -F pipes it: "-" and a pipe's path
+        for path in ("-", "/dev/stdin"):
+            with open(flat, "rb") as f:
+                cat = subprocess.Popen(["cat"], stdin=f, stdout=subprocess.PIPE)
+                r = subprocess.run([tool, "--json", "verify", "--ranges", path],
+                                   stdin=cat.stdout, capture_output=True, text=True)
+                cat.stdout.close()
+                cat.wait()
+            try:
+                got = json.loads(r.stdout)
+            except json.JSONDecodeError:
+                got = None
+            check(verdict(got) == verdict(doc) and got["source"]["path"] ==
+                  ("(stdin)" if path == "-" else path),
+                  f"{name}.flat through a pipe as {path}: exit {r.returncode}: {r.stderr.strip()}")
         if mdf:
             back = os.path.join(work, name + ".back.kdump")
             with open(flat, "rb") as f:

@@ -185,6 +185,12 @@ kind_is() { # KIND DESCRIPTION CMD...
 }
 : >"$work/empty.raw"
 kind_is usage "bad option" "$ki" --json --frobnicate "$clean"
+# a stream ("-" or a pipe) is read from a temporary copy, named as given
+"$ki" verify - </dev/null >"$work/out" 2>"$work/err"
+[ $? = 2 ] && grep -qx "kho-inspect: (stdin): empty file (no memory to inspect)" "$work/err" &&
+	ok || fail "empty stdin: $(cat "$work/err")"
+"$ki" verify - <"$clean" >"$work/out" 2>"$work/err" && grep -q "^(stdin): elf" "$work/out" &&
+	ok || fail "a dump on stdin: $(cat "$work/err")"
 kind_is usage "--fdt at no FDT" "$ki" --json verify --fdt 0x1000 "$clean"
 kind_is io "missing file" "$ki" --json verify "$work/none.elf"
 kind_is format "empty file" "$ki" --json verify "$work/empty.raw"

@@ -62,6 +62,12 @@ int cmd_diff(const struct options *o, const struct kho_inspection *a,
 size_t diff_fdt(const struct kho_handover *a, const struct kho_handover *b);
 /* diff: LUO sessions and files of one dump only, or changed. returns: how many. */
 size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom);
+/* A dump given as "-" or a pipe (the @slot-th of at most 2): copied to a
+ * temporary file, removed at exit. returns: the path to read (@dump itself
+ * for a file), or NULL after saying why (exit 2). */
+const char *spool_stream(const char *dump, size_t slot);
+/* Temporary copies named in @msg become the streams' names. */
+void spool_unname(char *msg, size_t len);
 /* tree --node: the radix tree page holding @addr, entry by entry.
  * returns: false when @addr is in no page of @in's tree. */
 bool print_tree_node(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);

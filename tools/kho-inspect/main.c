@@ -55,8 +55,13 @@ int inspect_fail(const char *fmt, ...)
 	return fail_msg("usage", msg);
 }
 
-static int fail_msg(const char *kind, const char *msg)
+static int fail_msg(const char *kind, const char *text)
 {
+	char msg[1024];
+
+	/* a stream's temporary copy is named as the user gave it */
+	snprintf(msg, sizeof(msg), "%s", text);
+	spool_unname(msg, sizeof(msg));
 	/* JSON mode: {"error"} on stdout for the program, the same line on
 	 * stderr for the person reading the CI log (contract.md). */
 	if (json_errors) {
@@ -76,7 +81,8 @@ static void usage(FILE *f)
 "usage: kho-inspect [OPTIONS] [COMMAND] DUMP\n"
 "       kho-inspect [OPTIONS] diff DUMP_A DUMP_B\n"
 "\n"
-"Find the Kexec HandOver (KHO) state in a memory dump and check it.\n"
+"Find the Kexec HandOver (KHO) state in a memory dump and check it. DUMP may be\n"
+"- (standard input) or a pipe (makedumpfile -F | kho-inspect verify -).\n"
 "\n"
 "Commands:\n"
 "  summary            where the handover is, what it preserves, the verdict, the first\n"
@@ -962,10 +968,15 @@ static void warn_page_size(const struct options *o, const char *path)
 	plain.page_size = 0;
 	if (kho_source_open(path, &plain, &src, &err))
 		return;
-	if (!kho_source_page_size_assumed(src) && kho_source_page_size(src) != o->src.page_size)
-		fprintf(stderr, "kho-inspect: %s: warning: --page-size %llu overrides the %llu-byte "
-			"pages the dump records\n", path, HEX(o->src.page_size),
-			HEX(kho_source_page_size(src)));
+	if (!kho_source_page_size_assumed(src) && kho_source_page_size(src) != o->src.page_size) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s: warning: --page-size %llu overrides the %llu-byte "
+			 "pages the dump records", path, HEX(o->src.page_size),
+			 HEX(kho_source_page_size(src)));
+		spool_unname(msg, sizeof(msg));
+		fprintf(stderr, "kho-inspect: %s\n", msg);
+	}
 	kho_source_close(src);
 }
 
@@ -1251,12 +1262,20 @@ static int run(const struct options *po)
 	struct options o = *po;
 	struct kho_model *ma, *mb;
 	struct kho_session *a;
+	const char *pa, *pb = NULL;
 	int rc;
 
+	/* "-" and pipes are read from a temporary copy, named as given */
+	if (!(pa = spool_stream(o.dump, 0)) || (o.dump_b && !(pb = spool_stream(o.dump_b, 1))))
+		return 2;
+	if (!strcmp(o.dump, "-"))
+		o.dump = "(stdin)";
+	if (o.dump_b && !strcmp(o.dump_b, "-"))
+		o.dump_b = "(stdin)";
 	if (!strcmp(o.command, "diff")) {
-		rc = open_session(&o, o.dump, false, &ma);
+		rc = open_session(&o, pa, false, &ma);
 		if (!rc) {
-			rc = open_session(&o, o.dump_b, false, &mb);
+			rc = open_session(&o, pb, false, &mb);
 			if (!rc)
 				rc = diff_sessions(&o, ma, mb);
 			kho_model_close(mb);
@@ -1264,7 +1283,7 @@ static int run(const struct options *po)
 		kho_model_close(ma);
 		return rc;
 	}
-	rc = open_session(&o, o.dump, !strcmp(o.command, "scan"), &ma);
+	rc = open_session(&o, pa, !strcmp(o.command, "scan"), &ma);
 	if (rc)
 		return rc;
 	a = kho_model_session(ma);
