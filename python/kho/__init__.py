@@ -6,8 +6,10 @@
 
 returns what `kho-inspect --json verify --ranges` prints, for the keys it
 shares with it: "schema", "source" {"page_size"}, "handovers" [{"fdt"
-{"phys", "compatible"}, "ranges" [{"phys", "order", "size"}], "stats"
-{"keys"}, "findings" [{"check", "severity", "phys", "message"}]}],
+{"phys", "compatible"}, "subtrees" [{"name", "phys", "size", "compatible"}],
+"luo" {"format", "liveupdate_num", "sessions" [{"name", "files" [{"compatible",
+"token", "data"}]}]} (with LUO), "ranges" [{"phys", "order", "size"}], "stats"
+{"keys"}, "findings" [{"check", "severity", "phys", "message", "hint"}]}],
 "findings" and "summary" (addresses and sizes as hex strings, as there).
 kho.drgn.inspect(prog, ...) verifies through a drgn Program instead of a
 file; kho.checks() lists every check (name, default severity, summary and
@@ -128,6 +130,18 @@ def library():
                                               ctypes.POINTER(cp), ctypes.POINTER(u64),
                                               ctypes.POINTER(cp)]),
         "kho_model_summary": (None, [vp, ctypes.POINTER(sz)]),
+        "kho_model_blobs": (sz, [vp, sz]),
+        "kho_model_blob": (ctypes.c_bool, [vp, sz, sz, ctypes.POINTER(cp),
+                                           ctypes.POINTER(u64), ctypes.POINTER(u64)]),
+        "kho_model_blob_compatible": (cp, [vp, sz, sz]),
+        "kho_model_luo_format": (cp, [vp, sz]),
+        "kho_model_luo_liveupdate": (u64, [vp, sz]),
+        "kho_model_luo_sessions": (sz, [vp, sz]),
+        "kho_model_luo_session": (ctypes.c_bool, [vp, sz, sz, ctypes.POINTER(cp),
+                                                  ctypes.POINTER(u64), ctypes.POINTER(sz)]),
+        "kho_model_luo_file": (ctypes.c_bool, [vp, sz, sz, sz, ctypes.POINTER(cp),
+                                               ctypes.POINTER(u64), ctypes.POINTER(u64),
+                                               ctypes.POINTER(u64)]),
         "kho_model_partial": (ctypes.c_bool, [vp]),
         "kho_check_count": (sz, []),
         "kho_check_name": (cp, [sz]),
@@ -146,13 +160,60 @@ def library():
 def _findings(lib, m, h):
     out = []
     check, sev, msg = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_char_p()
+    why, how = ctypes.c_char_p(), ctypes.c_char_p()
     phys = ctypes.c_uint64()
     for i in range(lib.kho_model_findings(m, h)):
         lib.kho_model_finding(m, h, i, ctypes.byref(check), ctypes.byref(sev),
                               ctypes.byref(phys), ctypes.byref(msg))
-        out.append({"check": check.value.decode(), "severity": sev.value.decode(),
-                    "phys": hex(phys.value), "message": msg.value.decode(errors="replace")})
+        f = {"check": check.value.decode(), "severity": sev.value.decode(),
+             "phys": hex(phys.value), "message": msg.value.decode(errors="replace")}
+        # where to look next, as kho-inspect's "hint"
+        if lib.kho_check_explain(check.value, ctypes.byref(why), ctypes.byref(how)):
+            f["hint"] = how.value.decode()
+        out.append(f)
     return out
+
+
+def _subtrees(lib, m, h):
+    """The FDT's sub-nodes: name, address, size, an FDT blob's compatible."""
+    out = []
+    name, phys, size = ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_uint64()
+    for i in range(lib.kho_model_blobs(m, h)):
+        if not lib.kho_model_blob(m, h, i, ctypes.byref(name), ctypes.byref(phys),
+                                  ctypes.byref(size)):
+            break
+        t = {"name": name.value.decode(errors="replace"), "phys": hex(phys.value),
+             "size": hex(size.value)}
+        compat = lib.kho_model_blob_compatible(m, h, i)
+        if compat:
+            t["compatible"] = compat.decode(errors="replace")
+        out.append(t)
+    return out
+
+
+def _luo(lib, m, h):
+    """The live update's state (LUO, 7.1+): format, number, sessions and
+    their files; None without LUO."""
+    fmt = lib.kho_model_luo_format(m, h)
+    if not fmt:
+        return None
+    sessions = []
+    name, phys, nfiles = ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_size_t()
+    compat, token, data, fphys = (ctypes.c_char_p(), ctypes.c_uint64(), ctypes.c_uint64(),
+                                  ctypes.c_uint64())
+    for s in range(lib.kho_model_luo_sessions(m, h)):
+        if not lib.kho_model_luo_session(m, h, s, ctypes.byref(name), ctypes.byref(phys),
+                                         ctypes.byref(nfiles)):
+            break
+        files = []
+        for f in range(nfiles.value):
+            if lib.kho_model_luo_file(m, h, s, f, ctypes.byref(compat), ctypes.byref(token),
+                                      ctypes.byref(data), ctypes.byref(fphys)):
+                files.append({"compatible": (compat.value or b"").decode(errors="replace"),
+                              "token": hex(token.value), "data": hex(data.value)})
+        sessions.append({"name": name.value.decode(errors="replace"), "files": files})
+    return {"format": fmt.decode(), "liveupdate_num": lib.kho_model_luo_liveupdate(m, h),
+            "sessions": sessions}
 
 
 def _model(lib, src, fdt, scratch_array, **source):
@@ -191,10 +252,14 @@ def _document(lib, m):
         handovers.append({
             "fdt": {"phys": hex(lib.kho_model_handover_fdt(m, h)),
                     "compatible": lib.kho_model_handover_compatible(m, h).decode()},
+            "subtrees": _subtrees(lib, m, h),
             "ranges": ranges,
             "stats": {"keys": lib.kho_model_handover_keys(m, h)},
             "findings": _findings(lib, m, h),
         })
+        luo = _luo(lib, m, h)
+        if luo:
+            handovers[-1]["luo"] = luo
     top = _findings(lib, m, ctypes.c_size_t(-1).value)
     # the totals count findings past the per-check cap too
     totals = (ctypes.c_size_t * 4)()

@@ -19,12 +19,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "python"))
 
 
+def luo_shared(luo):
+    return luo and {"format": luo["format"], "liveupdate_num": luo.get("liveupdate_num"),
+                    "sessions": [{"name": s["name"],
+                                  "files": [{k: f.get(k) for k in ("compatible", "token",
+                                                                   "data")}
+                                            for f in s.get("files", [])]}
+                                 for s in luo.get("sessions", [])]}
+
+
 def shared(doc):
     """The keys the binding's document shares with kho-inspect's."""
-    strip = lambda fs: [{k: f[k] for k in ("check", "severity", "phys", "message")} for f in fs]
+    strip = lambda fs: [{k: f.get(k) for k in ("check", "severity", "phys", "message", "hint")}
+                        for f in fs]
     return {
         "page_size": doc["source"]["page_size"],
         "handovers": [{"fdt": {k: h["fdt"][k] for k in ("phys", "compatible")},
+                       # (compatible: kho-inspect names it for FDT blobs only)
+                       "subtrees": [{k: t.get(k) for k in ("name", "phys", "size")}
+                                    for t in h.get("subtrees", [])],
+                       "luo": luo_shared(h.get("luo")),
                        "ranges": [{k: r[k] for k in ("phys", "order", "size")}
                                   for r in h.get("ranges", [])],
                        "keys": h["stats"]["keys"], "findings": strip(h["findings"])}
