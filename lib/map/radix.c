@@ -7,6 +7,7 @@
 #include "kho/map.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "../util/util.h"
 #include "visited.h"
@@ -22,6 +23,11 @@ struct walk {
 	struct kho_radix_map *m;
 	struct visited seen;
 	uint8_t *bufs[KHO_MAX_LEVELS];   /* one page per level, reused */
+	/* The leaf pages of the last batch read [batch_phys, batch_end), kept
+	 * for the decoding pass, and the pages of a batch that did not read
+	 * [bad_phys, bad_end): those are read one at a time, as alone. */
+	uint8_t *batch;
+	uint64_t batch_phys, batch_end, bad_phys, bad_end;
 	bool big_endian;
 	enum kho_status st;
 	struct kho_error *err;
@@ -72,12 +78,87 @@ static const uint8_t *read_page(struct walk *w, uint64_t phys, unsigned level)
 
 	if (p)
 		return p;
+	if (!level && phys >= w->batch_phys && phys < w->batch_end)
+		return w->batch + (phys - w->batch_phys);
 	if (kho_source_read(w->src, phys, w->bufs[level], w->geo->page_size, &e))
 		return NULL;
 	return w->bufs[level];
 }
 
 static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t prefix);
+
+/* A leaf batch holds at most this many bytes (a 64 KiB-page table node
+ * points at 8192 leaves: 512 MiB). A full one is one transparent huge
+ * page: faulting its memory in 4 KiB at a time cost more than the read
+ * (dense verify 44 -> 30 ms with it, 50 without). */
+#define LEAF_BATCH (2u << 20)
+
+/* Whether follow() would walk @child, entry @i of a level-@level node, as
+ * far as the entry itself tells (its page's state is asked once a batch). */
+static bool batchable(struct walk *w, unsigned level, uint64_t i, uint64_t child)
+{
+	const struct kho_geometry *geo = w->geo;
+
+	if (level == geo->depth - 1 && i >= kho_root_entries_legal(geo))
+		return false;
+	if (child >> 63 || !is_aligned(child, geo->page_size))
+		return false;
+	return !visited_has(&w->seen, child);
+}
+
+/*
+ * Before entry @i of the level-1 node @page is followed: read the leaf it
+ * points at together with those of the next entries that are its
+ * neighbours in memory (up or down: the kernel's allocator hands out
+ * pages top-down), in one read into memory the map keeps. Leaves are kept
+ * for the decoding pass, so they are read there once rather than read
+ * then copied: a 2^27-key tree's 4096 leaves took 4096 reads and copies.
+ * Only pages follow() would walk are taken, so a batch holds nothing the
+ * page-by-page walk would not have read; a batch that does not read
+ * leaves its pages to their own reads, which say what is wrong.
+ */
+static void read_leaves(struct walk *w, const uint8_t *page, uint64_t i, uint64_t child)
+{
+	uint64_t ps = w->geo->page_size, entries = (uint64_t)1 << w->geo->table_log2;
+	uint64_t run, k = 1, max = MAX(LEAF_BATCH / ps, 1), lo, step = ps;
+	struct kho_radix_map *m = w->m;
+	struct kho_error e;
+	uint8_t *chunk;
+
+	if ((child >= w->batch_phys && child < w->batch_end) ||
+	    (child >= w->bad_phys && child < w->bad_end) ||
+	    i + 1 >= entries || !batchable(w, 1, i, child))
+		return;
+	if (load_u64(page + (i + 1) * 8, w->big_endian) == child - ps)
+		step = -ps;      /* descending: wraps below 0 are caught by lo */
+	while (k < max && i + k < entries &&
+	       load_u64(page + (i + k) * 8, w->big_endian) == child + k * step &&
+	       batchable(w, 1, i + k, child + k * step))
+		k++;
+	lo = step == ps ? child : child - (k - 1) * ps;
+	if (k == 1 || lo > child ||
+	    kho_source_state(w->src, lo, &run) != KHO_MEM_PRESENT || run < k * ps)
+		return;          /* alone, or not all present: page by page */
+	if (!ARRAY_RESERVE(m->copies, m->copies_cap, m->ncopies))
+		return nomem(w);
+	if (k * ps == LEAF_BATCH) {
+		if (!(chunk = aligned_alloc(LEAF_BATCH, LEAF_BATCH)))
+			return nomem(w);
+		(void)madvise(chunk, LEAF_BATCH, MADV_HUGEPAGE);   /* a hint */
+	} else if (!(chunk = malloc(k * ps))) {
+		return nomem(w);
+	}
+	if (kho_source_read(w->src, lo, chunk, k * ps, &e)) {
+		free(chunk);
+		w->bad_phys = lo;
+		w->bad_end = lo + k * ps;
+		return;
+	}
+	m->copies[m->ncopies++] = chunk;
+	w->batch = chunk;
+	w->batch_phys = lo;
+	w->batch_end = lo + k * ps;
+}
 
 /* The keys under the node at @level with @prefix cannot be known. */
 static void unknown(struct walk *w, unsigned level, uint64_t prefix)
@@ -174,6 +255,10 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 		if (!child)
 			continue;
 		children++;
+		if (level == 1)
+			read_leaves(w, page, i, child);
+		if (w->st)
+			break;
 		/* Children use the buffers of lower levels: this page stays put. */
 		follow(w, phys, level, i, child, prefix);
 	}

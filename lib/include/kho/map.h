@@ -78,8 +78,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
  * address order without storing them. kho_radix_open() walks the
  * table nodes (every check of kho_radix_walk() but the decoding; the
  * visitor's node callback is called, its run callback is not) and keeps
- * the leaves in key order: mapped from the dump, or copied when the
- * source cannot map (the memory is the tree's, never the dump's).
+ * the leaves in key order, read into memory of the map's own (a run of
+ * neighbouring leaves in one read).
  */
 struct kho_radix_leaf {
 	uint64_t prefix;          /* key of bit 0 */
@@ -91,7 +91,7 @@ struct kho_radix_map {
 	bool big_endian;
 	struct kho_radix_leaf *leaves;
 	size_t nleaves, cap;
-	uint8_t **copies;         /* leaf pages read into memory */
+	uint8_t **copies;         /* leaf pages read into memory, a run each */
 	size_t ncopies, copies_cap;
 };
 
