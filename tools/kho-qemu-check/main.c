@@ -422,7 +422,7 @@ static void stop_qemu(struct run *r)
 	r->pid = 0;
 }
 
-/* Whether QEMU is still running; if not, why, in @why. */
+/* Whether QEMU is still running; if not, why, in @why (when not NULL). */
 static bool qemu_alive(struct run *r, char *why, size_t len)
 {
 	int status;
@@ -430,17 +430,16 @@ static bool qemu_alive(struct run *r, char *why, size_t len)
 	if (waitpid(r->pid, &status, WNOHANG) != r->pid)
 		return true;
 	r->pid = 0;
-	snprintf(why, len, "QEMU exited (%s %d) before the stage came",
-		 WIFEXITED(status) ? "status" : "signal",
-		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (why)
+		snprintf(why, len, "QEMU exited (%s %d) before the stage came",
+			 WIFEXITED(status) ? "status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	return false;
 }
 
 static bool still_running(void *ctx)
 {
-	char why[8];
-
-	return !interrupted && qemu_alive(ctx, why, sizeof(why));
+	return !interrupted && qemu_alive(ctx, NULL, 0);
 }
 
 /* The last lines of the serial console on stderr, after a stage failed,
