@@ -54,6 +54,7 @@ class _ModelOpts(ctypes.Structure):
 
 
 _MODEL_FDT = 1
+_MODEL_BOOT_PARAMS = 2
 KEY_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
                           ctypes.c_uint)
 
@@ -216,15 +217,26 @@ def _luo(lib, m, h):
             "sessions": sessions}
 
 
-def _model(lib, src, fdt, scratch_array, **source):
+def _model(lib, src, fdt, scratch_array, vmlinux=None, dtb=None, boot_params=None,
+           scratch=(), fdt_file=None, **source):
     """A model of @src (a path, or an open source handle) made by the
-    library's discovery session; KhoError when it cannot be made."""
+    library's discovery session; KhoError when it cannot be made. The
+    keywords are kho-inspect's --vmlinux, --dtb, --boot-params,
+    --scratch ADDR,SIZE pairs and --fdt-file."""
     flat = [v for pair in scratch_array for v in pair]
     arrays = (ctypes.c_uint64 * max(len(flat), 1))(*flat)
+    areas = [v for pair in scratch for v in pair]
+    scratch_c = (ctypes.c_uint64 * max(len(areas), 1))(*areas)
     opts = _ModelOpts(size=ctypes.sizeof(_ModelOpts), scratch_arrays=arrays,
-                      nscratch_arrays=len(flat) // 2)
+                      nscratch_arrays=len(flat) // 2, scratch=scratch_c,
+                      nscratch=len(areas) // 2)
+    paths = [os.fsencode(p) if p is not None else None for p in (vmlinux, dtb, fdt_file)]
+    opts.vmlinux, opts.dtb, opts.fdt_file = paths
     if fdt is not None:
         opts.flags, opts.fdt = _MODEL_FDT, fdt
+    if boot_params is not None:
+        opts.flags |= _MODEL_BOOT_PARAMS
+        opts.boot_params = boot_params
     err = _Error()
     if isinstance(src, (str, bytes, os.PathLike)):
         opts.format = _FORMATS[source.get("format", "auto")]
@@ -290,16 +302,19 @@ def checks():
     return out
 
 
-def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw_base=0):
+def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw_base=0,
+            vmlinux=None, dtb=None, boot_params=None, scratch=(), fdt_file=None):
     """The verdict on the dump at @path: a dict shaped as kho-inspect's
     --json verify --ranges document (see the module's doc). @scratch_array
-    is [(address, bytes), ...] of in-dump struct kho_scratch[]. A dump
-    that does not record its page size is read with the one kho-inspect
-    detects (the same discovery session); KhoError when none or several
-    fit (give @page_size)."""
+    is [(address, bytes), ...] of in-dump struct kho_scratch[]; @vmlinux,
+    @dtb, @boot_params, @scratch [(address, size), ...] and @fdt_file are
+    kho-inspect's options of those names. A dump that does not record its
+    page size is read with the one kho-inspect detects (the same discovery
+    session); KhoError when none or several fit (give @page_size)."""
     lib = library()
     m = _model(lib, path, fdt, scratch_array, page_size=page_size, format=format,
-               raw_base=raw_base)
+               raw_base=raw_base, vmlinux=vmlinux, dtb=dtb, boot_params=boot_params,
+               scratch=scratch, fdt_file=fdt_file)
     try:
         return _document(lib, m)
     finally:

@@ -155,6 +155,30 @@ def raw_page_sizes(T, mk, ki, specdir, work):
             os.unlink(raw)
 
 
+def told(T, mk, ki, work):
+    """kho.inspect's dtb=, boot_params= and scratch= give what kho-inspect's
+    --dtb, --boot-params and --scratch give (the handover named, its
+    scratch areas known: no scratch-unknown)."""
+    import kho
+    spec = os.path.join(HERE, "data", "vmlinux.spec")
+    subprocess.run([mk, "-q", "--only", "elf,boot-dtb", "-o", work, spec], check=True)
+    elf, dtb = os.path.join(work, "vmlinux.elf"), os.path.join(work, "vmlinux.boot.dtb")
+    for kw, args in (({"dtb": dtb}, ["--dtb", dtb]),
+                     ({"boot_params": 0x90000}, ["--boot-params", "0x90000"]),
+                     ({"scratch": [(0x1000000, 0x400000), (0x1400000, 0x400000)]},
+                      ["--scratch", "0x1000000,0x400000", "--scratch", "0x1400000,0x400000"])):
+        r = subprocess.run([ki, "--json", "verify", "--ranges"] + args + [elf],
+                           capture_output=True, text=True)
+        cli = shared(json.loads(r.stdout))
+        try:
+            got = shared(kho.inspect(elf, **kw))
+        except kho.KhoError as e:
+            got = str(e)
+        T.check(got == cli and not any(f["check"] == "scratch-unknown"
+                                       for h in cli["handovers"] for f in h["findings"]),
+                f"kho.inspect({list(kw)[0]}=) differs from kho-inspect {args[0]}")
+
+
 def main():
     mk, ki, libkho, specdir, work = sys.argv[1:6]
     T = Tally("python")
@@ -182,6 +206,7 @@ def main():
     state_callback(T, mk, specdir, work)
     past_the_cap(T, mk, ki, specdir, work)
     raw_page_sizes(T, mk, ki, specdir, work)
+    told(T, mk, ki, work)
     subprocess.run([mk, "-q", "--only", "elf,expect", "-o", work] +
                    [os.path.join(specdir, s) for s in specs], check=True)
     for spec in specs:
