@@ -8,7 +8,7 @@ work=$1
 shift
 "$@"
 rc=$?
-budget=${KHO_TEST_DISK_MB:-512}
+budget=${KHO_TEST_DISK_MB:-1024}
 if [ -d "$work" ]; then
 	used=$(du -sm "$work" | cut -f1)
 	if [ "$used" -gt "$budget" ]; then
