@@ -103,15 +103,7 @@ enum kho_status ref_write_flat(struct kho_ref *ref, const char *path, struct kho
 	if (out < 0) {
 		st = kho_error_errno(err, "%s", tmp);
 	} else {
-		st = flatten(in, out, err);
-		if (!st && fchmod(out, 0644))
-			st = kho_error_errno(err, "chmod");
-		if (close(out) && !st)
-			st = kho_error_errno(err, "closing");
-		if (!st && rename(tmp, path))
-			st = kho_error_errno(err, "renaming to %s", path);
-		if (st)
-			unlink(tmp);
+		st = ref_tmp_commit(out, tmp, path, flatten(in, out, err), err);
 	}
 	close(in);
 	unlink(kdump);

@@ -261,16 +261,8 @@ enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path, bool lzo,
 		fd = mkstemp(dump);
 		if (fd < 0)
 			return kho_error_errno(err, "%s", dump);
-		st = write_big_page_kdump(ref, fd, lzo, err);
-		if (!st && fchmod(fd, 0644))
-			st = kho_error_errno(err, "chmod");
-		if (close(fd) && !st)
-			st = kho_error_errno(err, "closing");
-		if (!st && rename(dump, path))
-			st = kho_error_errno(err, "renaming to %s", path);
-		if (st)
-			unlink(dump);
-		return st;
+		return ref_tmp_commit(fd, dump, path, write_big_page_kdump(ref, fd, lzo, err),
+				      err);
 	}
 	if (!find_makedumpfile(tool, sizeof(tool)))
 		return kho_error_set(err, KHO_ERR_NOTIMPL,

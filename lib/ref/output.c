@@ -78,6 +78,20 @@ static enum kho_status write_kind(struct kho_ref *ref, enum kho_image_kind kind,
 	}
 }
 
+enum kho_status ref_tmp_commit(int fd, const char *tmp, const char *path, enum kho_status st,
+			       struct kho_error *err)
+{
+	if (!st && fchmod(fd, 0644))
+		st = kho_error_errno(err, "chmod");
+	if (close(fd) && !st)
+		st = kho_error_errno(err, "closing");
+	if (!st && rename(tmp, path))
+		st = kho_error_errno(err, "renaming to %s", path);
+	if (st)
+		unlink(tmp);
+	return st;
+}
+
 KHO_EXPORT enum kho_status kho_ref_write(struct kho_ref *ref,
 					 enum kho_image_kind kind,
 					 const char *path,
@@ -104,16 +118,6 @@ KHO_EXPORT enum kho_status kho_ref_write(struct kho_ref *ref,
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return kho_error_errno(err, "%s", tmp);
-	st = write_kind(ref, kind, fd, opts, err);
-	if (!st && fchmod(fd, 0644))
-		st = kho_error_errno(err, "chmod");
-	if (close(fd) && !st)
-		st = kho_error_errno(err, "closing");
-	if (!st && rename(tmp, path))
-		st = kho_error_errno(err, "renaming");
-	if (st) {
-		unlink(tmp);
-		return kho_error_prepend(err, "%s", path);
-	}
-	return KHO_OK;
+	st = ref_tmp_commit(fd, tmp, path, write_kind(ref, kind, fd, opts, err), err);
+	return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
 }

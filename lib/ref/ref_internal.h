@@ -273,6 +273,11 @@ size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
 			size_t *info_off, size_t *info_len);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
+/* A file written under the temporary name @tmp (open as @fd) made final:
+ * mode 0644, closed, renamed to @path when @st is KHO_OK, else removed.
+ * returns: @st, or the error of finishing it (output.c). */
+enum kho_status ref_tmp_commit(int fd, const char *tmp, const char *path, enum kho_status st,
+			       struct kho_error *err);
 /* The zlib kdump of @ref flattened, as makedumpfile -F writes it (image_flat.c). */
 enum kho_status ref_write_flat(struct kho_ref *ref, const char *path, struct kho_error *err);
 

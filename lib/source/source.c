@@ -266,8 +266,8 @@ KHO_EXPORT const struct kho_mem_range *kho_source_map_ranges(const struct kho_so
 	return src->ranges;
 }
 
-/* The piece holding @phys, or the index of the first one after it. */
-static const struct piece *find(const struct kho_source *src, uint64_t phys, size_t *next)
+const struct piece *source_find_piece(const struct kho_source *src, uint64_t phys,
+				      size_t *next)
 {
 	size_t lo = 0, hi = src->npieces;
 
@@ -289,7 +289,7 @@ KHO_EXPORT enum kho_mem_state kho_source_state(const struct kho_source *src,
 					       uint64_t phys, uint64_t *run)
 {
 	size_t next;
-	const struct piece *p = find(src, phys, &next);
+	const struct piece *p = source_find_piece(src, phys, &next);
 
 	if (p) {
 		uint64_t left = p->phys + p->size - phys, r = left;
@@ -320,7 +320,7 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 		return noted(src, src->ops->read(src, phys, buf, len, err), err);
 	while (len) {
 		size_t next, n;
-		const struct piece *p = find(src, phys, &next);
+		const struct piece *p = source_find_piece(src, phys, &next);
 
 		if (!p || p->state != KHO_MEM_PRESENT) {
 			uint64_t stop = p ? p->phys + p->size :
@@ -359,7 +359,7 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 				     uint64_t *run)
 {
 	size_t i;
-	const struct piece *p = find(src, phys, &i);
+	const struct piece *p = source_find_piece(src, phys, &i);
 
 	if (src->ops->next_data)
 		return src->ops->next_data(src, phys, out, run);

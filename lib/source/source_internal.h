@@ -85,6 +85,11 @@ struct source_backend {
 /* Bytes one bounded read brings in: the only buffer a scan of a file holds. */
 #define WINDOW (1u << 20)
 
+/* The piece holding @phys (NULL if none); *@next gets the index of the
+ * first piece that does not end at or before @phys (source.c). */
+const struct piece *source_find_piece(const struct kho_source *src, uint64_t phys,
+				      size_t *next);
+
 /*
  * source_pread - @len bytes at file offset @off, all of them: a file that
  * ends before them shrank since it was opened (every backend sized its

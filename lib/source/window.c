@@ -16,23 +16,6 @@
 
 #include "../util/util.h"
 
-/* The piece holding @phys, or NULL. */
-static const struct piece *piece_at(const struct kho_source *src, uint64_t phys)
-{
-	size_t lo = 0, hi = src->npieces;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (src->pieces[mid].phys + src->pieces[mid].size <= phys)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == src->npieces || src->pieces[lo].phys > phys)
-		return NULL;
-	return &src->pieces[lo];
-}
 
 enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
 			     uint8_t *out, uint8_t *state, struct kho_error *err)
@@ -47,7 +30,8 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 	while (i < count) {
 		uint64_t at = phys + i * page, k, len, off;
 		ssize_t got;
-		const struct piece *p = piece_at(src, at);
+		size_t next;
+		const struct piece *p = source_find_piece(src, at, &next);
 		enum kho_status st;
 
 		if (at >= phys && (!p || p->state != KHO_MEM_PRESENT)) {

@@ -29,7 +29,7 @@ import sys
 import elfcore
 import radix_oracle
 import replay_real
-import sparse_replace
+import sparse
 
 TOP, BUILD, WORK, VERSION, ARCH = sys.argv[1:6]
 BUG = sys.argv[6] if len(sys.argv) > 6 else None
@@ -214,7 +214,7 @@ def main():
     # state, VMCOREINFO's phys_base or kimage_voffset off by 4 bytes):
     # refused, never misread
     stale = os.path.join(WORK, "stale.elf")
-    sparse_replace.copy(os.path.join(keep, "stage-3.elf"), stale)
+    sparse.copy(os.path.join(keep, "stage-3.elf"), stale)
     off, size, _ = elfcore.elf_layout(stale)[2][0]
     with open(stale, "r+b") as f:
         f.seek(off)

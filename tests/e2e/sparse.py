@@ -1,5 +1,7 @@
 """Sparse-file helpers: compare multi-GB images without reading their holes."""
 import os
+import shutil
+import subprocess
 
 
 def extents(path):
@@ -30,3 +32,11 @@ def same_file(a, b):
                 if os.pread(fa.fileno(), n, pos) != os.pread(fb.fileno(), n, pos):
                     return False
     return True
+
+
+def copy(src, dst):
+    """Copy src to dst; zero blocks take no disk in dst."""
+    if shutil.which("cp"):
+        subprocess.run(["cp", "--sparse=always", src, dst], check=True)
+    else:
+        shutil.copyfile(src, dst)

@@ -5,25 +5,11 @@ DST's data. A test image can be a 4 GiB sparse file with a few MiB of data:
 reading it whole and writing it back would put 4 GiB on disk."""
 import ast
 import os
-import shutil
-import subprocess
 import sys
 
+from sparse import copy, extents
+
 CHUNK = 1 << 20
-
-
-def extents(fd):
-    """(start, end) of each data extent of fd."""
-    end = os.fstat(fd).st_size
-    pos = 0
-    while pos < end:
-        try:
-            start = os.lseek(fd, pos, os.SEEK_DATA)
-        except OSError:
-            return
-        stop = os.lseek(fd, start, os.SEEK_HOLE)
-        yield start, stop
-        pos = stop
 
 
 def replace(path, old, new):
@@ -31,8 +17,8 @@ def replace(path, old, new):
     hits = []
     with open(path, "r+b") as f:
         fd = f.fileno()
-        for start, stop in list(extents(fd)):
-            pos = start
+        for start, length in extents(path):
+            pos, stop = start, start + length
             while pos < stop:
                 n = min(CHUNK + len(old) - 1, stop - pos)
                 data = os.pread(fd, n, pos)
@@ -44,14 +30,6 @@ def replace(path, old, new):
         for at in sorted(set(hits)):
             os.pwrite(fd, new, at)
     return len(set(hits))
-
-
-def copy(src, dst):
-    """copy src to dst; zero blocks take no disk in dst"""
-    if shutil.which("cp"):
-        subprocess.run(["cp", "--sparse=always", src, dst], check=True)
-    else:
-        shutil.copyfile(src, dst)
 
 
 def main():
