@@ -63,12 +63,16 @@ static void answer(struct kho_source *src, struct cover *c, const struct need *x
 static void give(const struct kho_findings *later, size_t from, size_t to,
 		 struct kho_findings *f)
 {
+	unsigned pass = f->pass;
+
+	f->pass = 0;   /* moved, not raised: their pass was checked then */
 	for (size_t i = from; i < to; i++) {
 		const struct kho_finding *x = &later->v[i];
 
 		kho_flag_sev(f, kho_check_index(x->check), x->severity, x->phys, "%s",
 			     x->message);
 	}
+	f->pass = pass;
 }
 
 void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *f)

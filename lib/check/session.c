@@ -203,6 +203,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	memset(s, 0, sizeof(*s));
 	s->path = o->src ? kho_source_path(o->src) : o->path;
 	kho_findings_init(&s->top);
+	s->top.pass = KHO_PASS_SESSION;
 	for (size_t i = 0; i < o->noverrides; i++)
 		kho_findings_set_severity(&s->top, o->overrides[i].check, o->overrides[i].severity);
 	/* the caller's arrays and the one the kernel names */

@@ -98,125 +98,233 @@ static int meant_order(const void *a, const void *b, void *geo)
 	return kx < ky ? -1 : kx > ky;
 }
 
-static enum kho_status add_scratch(struct kho_source *src, const struct kho_verify_opts *o,
-				   struct kho_inspection *in, struct kho_error *err)
+/* What the passes share while one handover is inspected. */
+struct pass_ctx {
+	struct kho_source *src;
+	const struct kho_verify_opts *o;
+	struct kho_inspection *in;
+	struct kho_error *err;
+	uint64_t fdt_phys;
+	unsigned max_order;
+	struct stream *streams;      /* the walk's runs as streams for the merge */
+	size_t nstreams;
+	bool radix;                  /* map is open (a cursor per subtree); else the
+				      * runs are stored in in->runs */
+	struct kho_radix_map map;
+	struct cover cover;
+	bool cover_ready;
+};
+
+static enum kho_status add_anomalies(struct pass_ctx *x, struct kho_anomalies *an,
+				     enum kho_status st)
 {
+	kho_findings_add_anomalies(&x->in->findings, an);
+	return st;
+}
+
+static enum kho_status load(struct pass_ctx *x)
+{
+	const struct kho_verify_opts *o = x->o;
+	struct kho_anomalies an = { 0 };
 	enum kho_status st;
 
-	for (size_t i = 0; i < o->nscratch; i++)
-		if ((st = kho_handover_add_scratch(&in->ho, o->scratch[i].phys,
-						   o->scratch[i].size, err)))
-			return st;
-	for (size_t i = 0; i < o->nscratch_arrays; i++)
-		if ((st = kho_handover_add_scratch_array(&in->ho, src, o->scratch_arrays[i].phys,
-							 o->scratch_arrays[i].size, err)))
-			return st;
+	st = add_anomalies(x, &an, kho_handover_load(x->src, x->fdt_phys, o->fdt_file,
+						      &an, &x->in->ho, x->err));
+	for (size_t i = 0; !st && i < o->nscratch; i++)
+		st = kho_handover_add_scratch(&x->in->ho, o->scratch[i].phys, o->scratch[i].size,
+					      x->err);
+	for (size_t i = 0; !st && i < o->nscratch_arrays; i++)
+		st = kho_handover_add_scratch_array(&x->in->ho, x->src,
+						    o->scratch_arrays[i].phys,
+						    o->scratch_arrays[i].size, x->err);
+	return st;
+}
+
+/* Without blob-size (kho-v1, v2) decoding says how large a blob is. A
+ * consumed handover (7.2/7.3) keeps only some blobs: the FDT page,
+ * kexec-metadata and memblock stay reserved; no LUO, no tree. */
+static enum kho_status decode_blobs(struct pass_ctx *x)
+{
+	struct kho_handover *ho = &x->in->ho;
+	struct kho_anomalies an = { 0 };
+
+	x->in->consumed = x->o->consumed;
+	for (size_t i = 0; i < ho->nsubtrees; i++)
+		if (!x->in->consumed || kho_subtree_kept_when_consumed(&ho->subtrees[i]))
+			kho_subtree_decode(x->src, &ho->subtrees[i]);
+	for (size_t i = 0; !x->in->consumed && i < ho->nsubtrees; i++)
+		if (!strcmp(ho->subtrees[i].name, "LUO"))
+			return add_anomalies(x, &an, kho_luo_decode(x->src, &ho->subtrees[i], &an,
+								    &x->in->luo, x->err));
 	return KHO_OK;
 }
 
-/*
- * The checks that need the map: the coverage checks run once and leave
- * their needs (cover.h), then the merge checks every run and keeps the
- * union where the needs look, then they are answered. @stored: the streams are slices of
- * in->runs (checked here at once) rather than radix cursors (checked by
- * the merge, batch by batch). A radix tree @map that is clean is proved
- * so without the merge (windows.h).
- */
-static void run_checks(struct kho_source *src, const struct kho_verify_opts *o,
-		       unsigned max_order, struct kho_inspection *in, struct stream *s,
-		       ssize_t ns, bool stored, const struct kho_radix_map *map)
+static enum kho_status scratch_layout(struct pass_ctx *x)
 {
-	struct run_checks rc;
-	struct cover c;
-
-	if (ns < 0) {
-		in->findings.oom = true;
-		return;
-	}
-	cover_init(&c, in, o->keep_spans);
-	check_coverage(in, &c, &c.later);
-	check_blob_contents(src, in, &c, &c.later);
-	check_luo_cover(in, &c);
-	cover_seal(&c);
-	run_checks_init(&rc, src, in, max_order, &in->findings);
-	for (size_t k = 0; stored && k < in->nruns; k++)
-		check_run_slow(&rc, &in->runs[k]);
-	if (!map || !check_windows(in, map, &rc, &c))
-		check_merge(in, s, (size_t)ns, &rc, &c, &in->findings);
-	cover_answer(src, &c, &in->findings);
-	check_luo_folios(src, in, &c, &in->findings);
-	cover_free(&c);
+	check_scratch_layout(x->in, kho_source_arch(x->src), &x->in->findings);
+	return KHO_OK;
 }
 
-static enum kho_status walk_and_check(struct kho_source *src,
-				      const struct kho_verify_opts *o, unsigned max_order,
-				      struct kho_inspection *in, struct kho_error *err)
+static enum kho_status blobs(struct pass_ctx *x)
 {
+	check_blobs(x->in, &x->in->findings);
+	if (x->in->consumed)
+		check_kept_blobs(x->in, &x->in->findings);
+	return KHO_OK;
+}
+
+/* The scratch checks cannot look without areas: never a silent pass. */
+static enum kho_status scratch_known(struct pass_ctx *x)
+{
+	if (!x->in->ho.nscratch)
+		kho_flag(&x->in->findings, KHO_CHECK_SCRATCH_UNKNOWN, x->in->ho.fdt_phys,
+			 "no scratch areas are known: range-scratch and radix-node-scratch did "
+			 "not run");
+	return KHO_OK;
+}
+
+/* A tree built as before the 16 KiB depth fix: its order-0 keys lost
+ * their order bit; ranges are what it most likely meant. */
+static enum kho_status walk_broken_depth(struct pass_ctx *x, const struct kho_map_visitor *v)
+{
+	struct kho_inspection *in = x->in;
+	struct kho_anomalies an = { 0 };
+	struct kho_geometry good;
+	enum kho_status st;
+
+	kho_flag(&in->findings, KHO_CHECK_RADIX_DEPTH, in->ho.map_phys,
+		 "the tree has depth %u, built as before the 16 KiB depth fix: its "
+		 "order-0 keys lost their order bit; ranges are what it most likely "
+		 "meant", in->geo.depth);
+	st = add_anomalies(x, &an, kho_radix_walk(x->src, &in->geo, in->ho.map_phys, &an, v,
+						  &in->stats, x->err));
+	/* List them in the order a correct tree would. */
+	kho_geometry_init(&good, in->geo.page_size, false);
+	if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
+		st = kho_error_set(x->err, KHO_ERR_NOMEM, "out of memory");
+	return st;
+}
+
+/* The map, decoded as the merge asks: a radix tree stores no run unless
+ * they are to be listed; kho-v1 and the broken depth store them all. */
+static enum kho_status walk(struct pass_ctx *x)
+{
+	struct kho_inspection *in = x->in;
 	struct kho_map_visitor v = { on_run, on_node, in, on_unknown };
 	struct kho_anomalies an = { 0 };
-	struct stream *streams = NULL;
-	struct kho_radix_map map;
 	enum kho_status st;
 	ssize_t ns;
 
-	if (in->ho.abi->map_format == KHO_MAP_RADIX && check_broken_depth(src, in)) {
-		struct kho_geometry good;
-
-		kho_flag(&in->findings, KHO_CHECK_RADIX_DEPTH, in->ho.map_phys,
-			 "the tree has depth %u, built as before the 16 KiB depth fix: its "
-			 "order-0 keys lost their order bit; ranges are what it most likely "
-			 "meant", in->geo.depth);
-		st = kho_radix_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats, err);
-		kho_findings_add_anomalies(&in->findings, &an);
-		/* List them in the order a correct tree would. */
-		kho_geometry_init(&good, in->geo.page_size, false);
-		if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
-			st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	} else if (in->ho.abi->map_format == KHO_MAP_RADIX) {
-		/* Decoded as the merge asks: no run is stored unless listed. */
-		st = kho_radix_open(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
-				    &map, err);
-		kho_findings_add_anomalies(&in->findings, &an);
-		if (st)
-			return st;
-		if (o->keep_runs)
-			kho_radix_runs(&map, NULL, &v);
-		in->walked = true;
-		ns = streams_of_radix(&map, &in->stats, &streams);
-		run_checks(src, o, max_order, in, streams, ns, false, &map);
-		free(streams);
-		kho_radix_close(&map);
-		return KHO_OK;
-	} else {
-		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
-				 &in->v1_bitmap_bytes, err);
-		kho_findings_add_anomalies(&in->findings, &an);
+	if (in->ho.abi->map_format != KHO_MAP_RADIX)
+		st = add_anomalies(x, &an, kho_v1_walk(x->src, &in->geo, in->ho.map_phys, &an,
+						       &v, &in->stats, &in->v1_bitmap_bytes,
+						       x->err));
+	else if (check_broken_depth(x->src, in))
+		st = walk_broken_depth(x, &v);
+	else if (!(st = add_anomalies(x, &an, kho_radix_open(x->src, &in->geo,
+							     in->ho.map_phys, &an, &v,
+							     &in->stats, &x->map, x->err)))) {
+		x->radix = true;
+		if (x->o->keep_runs)
+			kho_radix_runs(&x->map, NULL, &v);
 	}
 	if (st)
 		return st;
 	in->walked = true;
-	ns = streams_of_runs(in, &streams);
-	run_checks(src, o, max_order, in, streams, ns, true, NULL);
-	free(streams);
+	ns = x->radix ? streams_of_radix(&x->map, &in->stats, &x->streams) :
+			streams_of_runs(in, &x->streams);
+	if (ns < 0)
+		return kho_error_set(x->err, KHO_ERR_NOMEM, "out of memory");
+	x->nstreams = (size_t)ns;
 	return KHO_OK;
 }
 
-/* What a successor keeps of the handover it consumed (7.2/7.3: the FDT
- * page, kexec-metadata and memblock stay reserved): those are decoded and
- * checked; no other blob, no LUO, no tree. */
-static enum kho_status inspect_consumed(struct kho_source *src, struct kho_inspection *in)
+/* What must be preserved, and how, asked once: the merge keeps the union
+ * where the needs look (cover.h). */
+static enum kho_status cover(struct pass_ctx *x)
 {
-	in->consumed = true;
-	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
-		struct kho_subtree *t = &in->ho.subtrees[i];
+	struct cover *c = &x->cover;
 
-		if (kho_subtree_kept_when_consumed(t))
-			kho_subtree_decode(src, t);
+	cover_init(c, x->in, x->o->keep_spans);
+	x->cover_ready = true;
+	c->later.pass = KHO_PASS_COVER;
+	check_coverage(x->in, c, &c->later);
+	check_blob_contents(x->src, x->in, c, &c->later);
+	check_luo_cover(x->in, c);
+	cover_seal(c);
+	return KHO_OK;
+}
+
+/* Each run, then the merge of all (range-overlap). A clean radix tree is
+ * proved so without the merge (windows.h). */
+static enum kho_status runs(struct pass_ctx *x)
+{
+	struct kho_inspection *in = x->in;
+	struct run_checks rc;
+
+	run_checks_init(&rc, x->src, in, x->max_order, &in->findings);
+	for (size_t k = 0; !x->radix && k < in->nruns; k++)
+		check_run_slow(&rc, &in->runs[k]);
+	if (!x->radix || !check_windows(in, &x->map, &rc, &x->cover))
+		check_merge(in, x->streams, x->nstreams, &rc, &x->cover, &in->findings);
+	return KHO_OK;
+}
+
+static enum kho_status answer(struct pass_ctx *x)
+{
+	cover_answer(x->src, &x->cover, &x->in->findings);
+	check_luo_folios(x->src, x->in, &x->cover, &x->in->findings);
+	return KHO_OK;
+}
+
+enum { LIVE = 1, CONSUMED = 2, FDT = 4, MAP = 8, WALKED = 16 };
+
+/*
+ * The pipeline, in order: a pass runs when the handover has what it
+ * needs, and raises only the checks whose row (table.c) names its pass.
+ */
+static const struct pass {
+	enum kho_pass pass;
+	unsigned needs;
+	enum kho_status (*run)(struct pass_ctx *x);
+} passes[] = {
+	{ KHO_PASS_MODEL, 0, load },                 /* the FDT, the scratch given */
+	{ KHO_PASS_MODEL, FDT, decode_blobs },       /* sub-blobs, LUO state */
+	{ KHO_PASS_LAYOUT, FDT | LIVE, scratch_layout },
+	{ KHO_PASS_BLOBS, FDT, blobs },
+	{ KHO_PASS_LAYOUT, MAP | LIVE, scratch_known },
+	{ KHO_PASS_MODEL, MAP | LIVE, walk },
+	{ KHO_PASS_COVER, WALKED, cover },
+	{ KHO_PASS_RUNS, WALKED, runs },
+	{ KHO_PASS_ANSWER, WALKED, answer },
+};
+
+static unsigned has(const struct pass_ctx *x)
+{
+	const struct kho_inspection *in = x->in;
+
+	return (x->o->consumed ? CONSUMED : LIVE) | (in->ho.fdt_ok ? FDT : 0) |
+	       (in->ho.fdt_ok && in->ho.map_ok ? MAP : 0) | (in->walked ? WALKED : 0);
+}
+
+static enum kho_status run_passes(struct pass_ctx *x)
+{
+	enum kho_status st = KHO_OK;
+
+	for (size_t i = 0; !st && i < ARRAY_SIZE(passes); i++) {
+		if ((passes[i].needs & has(x)) != passes[i].needs)
+			continue;
+		x->in->findings.pass = passes[i].pass;
+		st = passes[i].run(x);
 	}
-	/* the scratch areas are the live handover's to check (the same list) */
-	check_blobs(in, &in->findings);
-	check_kept_blobs(in, &in->findings);
-	return in->findings.oom ? KHO_ERR_NOMEM : KHO_OK;
+	/* what comes after (kho_check_kernel_trees) is the session's */
+	x->in->findings.pass = KHO_PASS_SESSION;
+	if (x->cover_ready)
+		cover_free(&x->cover);
+	free(x->streams);
+	if (x->radix)
+		kho_radix_close(&x->map);
+	return st;
 }
 
 enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
@@ -224,55 +332,23 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    struct kho_inspection *in, struct kho_error *err)
 {
 	static const struct kho_verify_opts none;
-	struct kho_anomalies an = { 0 };
+	struct pass_ctx x = { .src = src, .o = o ? o : &none, .in = in, .err = err,
+			      .fdt_phys = fdt_phys };
 	enum kho_status st;
-	unsigned max_order;
 
-	if (!o)
-		o = &none;
 	memset(in, 0, sizeof(*in));
 	kho_findings_init(&in->findings);
 	if (in->findings.oom)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < o->noverrides; i++)
-		kho_findings_set_severity(&in->findings, o->overrides[i].check,
-					  o->overrides[i].severity);
+	for (size_t i = 0; i < x.o->noverrides; i++)
+		kho_findings_set_severity(&in->findings, x.o->overrides[i].check,
+					  x.o->overrides[i].severity);
 	if (kho_geometry_init(&in->geo, kho_source_page_size(src), false))
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: page size %llu has no KHO "
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
-	max_order = o->has_max_order ? o->max_order : 30 - in->geo.page_shift;
-	st = kho_handover_load(src, fdt_phys, o->fdt_file, &an, &in->ho, err);
-	kho_findings_add_anomalies(&in->findings, &an);
-	if (st)
-		return st;
-	if ((st = add_scratch(src, o, in, err)))
-		return st;
-	if (!in->ho.fdt_ok)
-		return KHO_OK;
-	if (o->consumed)
-		return inspect_consumed(src, in);
-	/* Without blob-size (kho-v1, v2) decoding says how large a blob is. */
-	for (size_t i = 0; i < in->ho.nsubtrees; i++)
-		kho_subtree_decode(src, &in->ho.subtrees[i]);
-	for (size_t i = 0; i < in->ho.nsubtrees; i++)
-		if (!strcmp(in->ho.subtrees[i].name, "LUO")) {
-			st = kho_luo_decode(src, &in->ho.subtrees[i], &an, &in->luo, err);
-			kho_findings_add_anomalies(&in->findings, &an);
-			if (st)
-				return st;
-			break;
-		}
-	check_scratch_layout(in, kho_source_arch(src), &in->findings);
-	check_blobs(in, &in->findings);
-	if (!in->ho.map_ok)
-		return KHO_OK;
-	/* The scratch checks cannot look without areas: never a silent pass. */
-	if (!in->ho.nscratch)
-		kho_flag(&in->findings, KHO_CHECK_SCRATCH_UNKNOWN, in->ho.fdt_phys,
-			 "no scratch areas are known: range-scratch and radix-node-scratch did "
-			 "not run");
-	st = walk_and_check(src, o, max_order, in, err);
+	x.max_order = x.o->has_max_order ? x.o->max_order : 30 - in->geo.page_shift;
+	st = run_passes(&x);
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return st;

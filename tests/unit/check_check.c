@@ -260,6 +260,28 @@ START_TEST(anomalies_each_kind_a_check)
 }
 END_TEST
 
+/* Every check names where it is raised; an anomaly is raised by building
+ * the model or by discovery, so its check must name one of those. */
+START_TEST(checks_name_their_passes)
+{
+	const unsigned all = (KHO_PASS_ANSWER << 1) - 1;
+	struct kho_anomalies a = { 0 };
+	struct kho_findings f;
+
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++) {
+		ck_assert_msg(c->passes && !(c->passes & ~all), "%s", c->name);
+	}
+	for (int k = 0; k < KHO_AN_COUNT; k++)
+		kho_anomaly(&a, (enum kho_anomaly_kind)k, 0, "kind %d", k);
+	kho_findings_init(&f);
+	kho_findings_add_anomalies(&f, &a);
+	for (size_t i = 0; i < f.n; i++)
+		ck_assert_msg(f.v[i].check->passes & (KHO_PASS_MODEL | KHO_PASS_SESSION),
+			      "%s", f.v[i].check->name);
+	kho_findings_free(&f);
+}
+END_TEST
+
 START_TEST(spans_first_uncovered_edges)
 {
 	const struct kho_span u[] = { { 0x1000, 0x3000 }, { 0x3000, 0x5000 }, { 0x8000, 0x9000 } };
@@ -339,6 +361,7 @@ static Suite *check_suite(void)
 	tcase_add_test(c, coverage_rounds_answer_like_whole_union);
 	tcase_add_test(c, needs_answered_in_recorded_order);
 	tcase_add_test(c, anomalies_each_kind_a_check);
+	tcase_add_test(c, checks_name_their_passes);
 	tcase_add_test(c, spans_first_uncovered_edges);
 	tcase_add_test(c, findings_capped_and_counted);
 	suite_add_tcase(s, m);

@@ -63,10 +63,27 @@ enum kho_check_id {
 	KHO_CHECK_COUNT
 };
 
-/* A check: its name, severity and words live together, in one row. */
+/*
+ * The passes that raise findings, in the order they run: the session's
+ * discovery (lib/check/session.c), then kho_inspect()'s table of passes
+ * (verify.c). A check's row names the passes that may raise it, and a
+ * finding raised from any other is a bug of ours (asserted).
+ */
+enum kho_pass {
+	KHO_PASS_SESSION = 1 << 0,   /* the dump, the candidates, the kernel's own trees */
+	KHO_PASS_MODEL = 1 << 1,     /* what building the model recorded (anomalies) */
+	KHO_PASS_LAYOUT = 1 << 2,    /* the scratch areas */
+	KHO_PASS_BLOBS = 1 << 3,     /* each sub-blob by itself */
+	KHO_PASS_COVER = 1 << 4,     /* what must be preserved, asked before the merge */
+	KHO_PASS_RUNS = 1 << 5,      /* each run, and all runs merged in address order */
+	KHO_PASS_ANSWER = 1 << 6,    /* the coverage asked, answered from the merge */
+};
+
+/* A check: its name, severity, passes and words live together, in one row. */
 struct kho_check_info {
 	const char *name;             /* "range-overlap" */
 	enum kho_severity severity;   /* default */
+	unsigned passes;              /* enum kho_pass: where it may be raised */
 	const char *summary;          /* one line: what it means */
 	/* --explain, as rustc --explain: why the next kernel cares, and how
 	 * to look into a finding (the man pages' CHECKS section too) */
@@ -113,6 +130,7 @@ struct kho_findings {
 	enum kho_severity *severity;  /* per check id: -W/-E override, or -2 */
 	size_t unknown;               /* reports under an id past the table (as errors) */
 	bool oom;
+	unsigned pass;                /* the pass raising findings now (0: any) */
 };
 
 /* kho_findings_init - an empty list with the default severities and cap;
