@@ -146,7 +146,7 @@ rc=$? took=$(($(date +%s) - start))
 [ $rc = 2 ] && [ "$took" -lt 15 ] &&
 	head -n 1 "$work/err" | grep -q 'stage 1: "NEVER-PRINTED" did not appear on the serial console within 3 s' &&
 	sed -n 2p "$work/err" | grep -q "the console's last lines (--console FILE keeps all):" &&
-	grep -q '^  | KHO-STAGE-2$' "$work/err" &&
+	grep -q '^  | KHO-STAGE-[12]$' "$work/err" &&
 	ok || fail "timeout: exit $rc after ${took}s: $(cat "$work/err")"
 leftovers "timeout"
 
