@@ -49,6 +49,16 @@ checks = {f["check"] for f in got["handovers"][0]["findings"]}
 assert ("range-overlap" in checks) == (spec == "defect"), checks
 PY
 done
+# 16K pages imply arch aarch64 (kho-spec(5)): such a spec needs no arch line;
+# an x86_64 spec is refused, saying why
+sed 's/^arch aarch64$/page-size 16K/' "$data/boot-arm64.spec" >"$work/p16.spec"
+"$top/scripts/kho-boot-qemu" "$work/p16.spec" "$work/p16" >"$work/p16.cmds" 2>"$work/err" &&
+	grep -q "^qemu-system-aarch64 .* -S " "$work/p16.cmds" && ok ||
+	fail "page-size 16K spec: $(cat "$work/err")"
+grep -v '^arch ' "$data/boot-arm64.spec" >"$work/x86.spec"
+"$top/scripts/kho-boot-qemu" "$work/x86.spec" "$work/x86" >"$work/x86.cmds" 2>"$work/err"
+[ $? = 2 ] && grep -q "an x86_64 spec: QEMU's arm64 virt only" "$work/err" && ok ||
+	fail "x86_64 spec: $(cat "$work/err")"
 [ "$(ls "$work" | grep -c kho-qemu-check)" = 0 ] && ok || fail "temporary files left"
 echo "boot-qemu: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -21,6 +21,16 @@ for page in kho-inspect.1 kho-mkimage.1 kho-qemu-check.1 kho-spec.5 libkho.3; do
 	fi
 	printf '%s\n' "$out" >"$d/$page.txt"
 done
+# scdoc takes a single backslash as an escape and drops it: a shell
+# example's line continuation must be written \\ in the source, or the
+# page shows a command that does not run as copied
+src=$(cd "$(dirname "$0")/../../docs/man" && pwd)
+for scd in "$src"/*.scd; do
+	awk '/^```/ { code = !code; next } code && /[^\\]\\$/ { print FILENAME ":" FNR ": " $0 }' "$scd"
+done >"$d/backslash"
+[ ! -s "$d/backslash" ] && ok || fail "a single \\ ends a line in an example: $(cat "$d/backslash")"
+grep -q -- '--timeout 600 \\$' "$d/kho-qemu-check.1.txt" && ok ||
+	fail "kho-qemu-check(1)'s example lost its line continuations"
 "$ki" --list-checks | while read -r name rest; do
 	grep -q "^       $name (" "$d/kho-inspect.1.txt" || echo "$name"
 done >"$d/missing"

@@ -129,7 +129,7 @@ leftovers "error stage"
 # text output names each stage
 # shellcheck disable=SC2046
 "$qc" --at KHO-STAGE-1 -I --fdt -I "$fdt" -- $(qemu) >"$work/out" 2>"$work/err"
-[ $? = 0 ] && grep -q "^stage 1 at KHO-STAGE-1: KHO FDT $fdt (kho-v3), 6 keys; 0 errors" "$work/out" &&
+[ $? = 0 ] && grep -q "^stage 1 at \"KHO-STAGE-1\": KHO FDT $fdt (kho-v3), 6 keys; 0 errors" "$work/out" &&
 	ok || fail "text: $(cat "$work/out" "$work/err")"
 leftovers "text"
 
@@ -146,7 +146,7 @@ rc=$? took=$(($(date +%s) - start))
 [ $rc = 2 ] && [ "$took" -lt 15 ] &&
 	head -n 1 "$work/err" | grep -q 'stage 1: "NEVER-PRINTED" did not appear on the serial console within 3 s' &&
 	sed -n 2p "$work/err" | grep -q "the console's last lines (--console FILE keeps all):" &&
-	grep -q '^  | KHO-STAGE-2$' "$work/err" &&
+	grep -q '^  | KHO-STAGE-[12]$' "$work/err" &&
 	ok || fail "timeout: exit $rc after ${took}s: $(cat "$work/err")"
 leftovers "timeout"
 
@@ -174,5 +174,114 @@ leftovers "console"
 [ $? = 2 ] && grep -q "kho-qemu-check: .*QEMU exited" "$work/err" && ok ||
 	fail "QEMU exiting: $(cat "$work/err")"
 leftovers "bad QEMU"
+
+# The first hour, as a new user typed it (issue 26, second report).
+# -I is one argument, spaces and all: a path with a space, as two -I and
+# as --opt=VALUE; kho-inspect's options directly; the old "--opt VALUE"
+# string still works. Each must read the FDT through the dtb (and so
+# know the scratch area: its 1 MiB is not aligned, the one warning).
+mkdir -p "$work/sp ace"
+sed 's/^outputs raw$/outputs raw boot-dtb/' "$work/a.spec" >"$work/sp ace/a.spec"
+"$mk" -q --only boot-dtb -o "$work/sp ace" "$work/sp ace/a.spec" || fail "boot-dtb"
+for how in 'two' 'equals' 'direct' 'string'; do
+	case $how in
+	two) set -- -I --dtb -I "$work/sp ace/a.boot.dtb" ;;
+	equals) set -- -I "--dtb=$work/sp ace/a.boot.dtb" ;;
+	direct) set -- --dtb "$work/sp ace/a.boot.dtb" ;;
+	string) set -- -I "--dtb $work/sp ace/a.boot.dtb" ;;
+	esac
+	# shellcheck disable=SC2046
+	"$qc" "$@" -- $(qemu -S) >"$work/out" 2>"$work/err"
+	rc=$?
+	[ $rc = 0 ] && grep -q "^stage 1: KHO FDT $fdt (kho-v3), 6 keys; 0 errors, 1 warning, 0 notes" "$work/out" &&
+		[ ! -s "$work/err" ] && ok || fail "-I with a space ($how): exit $rc: $(cat "$work/out" "$work/err")"
+done
+leftovers "-I with a space"
+# kho-inspect refusing its arguments: the error names -I and the stage as
+# the user counts it, never a temporary file
+# shellcheck disable=SC2046
+"$qc" -I --no-such-inspect-option -- $(qemu -S) >"$work/out" 2>"$work/err"
+rc=$?
+[ $rc = 2 ] && grep -q "^kho-qemu-check: stage 1: kho-inspect refused its arguments (-I, one argument each: '--no-such-inspect-option'): " "$work/err" &&
+	! grep -q "kho-qemu-check\.\|stage-0" "$work/out" "$work/err" && ok ||
+	fail "-I refused: exit $rc: $(cat "$work/out" "$work/err")"
+# the help and the manual say one -I is one argument
+"$qc" --help | grep -q "one argument for kho-inspect" && ! "$qc" --help | grep -q "split at" && ok ||
+	fail "--help on -I: $("$qc" --help | grep -A2 -- '-I,')"
+
+# --json prints a document whenever it exits 2: the artifact CI keeps
+start=$(date +%s)
+# shellcheck disable=SC2046
+"$qc" --json --timeout 3 --at NEVER -- $(qemu) >"$work/out" 2>"$work/err"
+rc=$?
+python3 - "$work/out" "$rc" timeout 'stage 1: "NEVER" did not appear' <<'PY' && ok || fail "--json timeout: $(cat "$work/out" "$work/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert int(sys.argv[2]) == 2 and d["schema"] == 1 and d["kind"] == sys.argv[3], d
+assert d["error"].startswith(sys.argv[4]) and d["stages"] == [], d
+PY
+"$qc" --json -- /bin/false >"$work/out" 2>"$work/err"
+rc=$?
+python3 - "$work/out" "$rc" qemu 'QEMU exited' <<'PY' && ok || fail "--json QEMU exits: $(cat "$work/out" "$work/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert int(sys.argv[2]) == 2 and d["kind"] == sys.argv[3] and d["error"].startswith(sys.argv[4]), d
+PY
+"$qc" --json --bogus -- /bin/false >"$work/out" 2>"$work/err"
+rc=$?
+python3 - "$work/out" "$rc" usage 'unknown option --bogus' <<'PY' && ok || fail "--json --bogus: $(cat "$work/out" "$work/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert int(sys.argv[2]) == 2 and d["kind"] == sys.argv[3] and d["error"].startswith(sys.argv[4]), d
+PY
+# a stage kho-inspect cannot read: its kind, and the stage's document
+# shellcheck disable=SC2046
+"$qc" --json -I --raw-base -I 0x1000 -I -F -I raw -- $(qemu -S) >"$work/out" 2>"$work/err"
+rc=$?
+python3 - "$work/out" "$rc" <<'PY' && ok || fail "--json stage error: $(cat "$work/out" "$work/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert int(sys.argv[2]) == 2 and d["kind"] in ("no-handover", "format"), d
+assert d["error"].startswith("stage 1: could not inspect: stage-1.raw") or \
+    d["error"].startswith("stage 1: could not inspect: stage-1.elf"), d
+assert d["stages"][0]["document"]["kind"] == d["kind"], d
+PY
+leftovers "--json errors"
+
+# a bad option: one line naming it, pointing at --help
+"$qc" --bogus >"$work/out" 2>"$work/err"
+[ $? = 2 ] && [ "$(cat "$work/err")" = "kho-qemu-check: unknown option --bogus (kho-qemu-check --help lists the options)" ] &&
+	[ ! -s "$work/out" ] && ok || fail "--bogus: $(cat "$work/err")"
+
+# the stage line names the console line --at matched, not the regex
+# shellcheck disable=SC2046
+"$qc" --at 'KHO-STAGE-[12]' -I --fdt -I "$fdt" -- $(qemu) >"$work/out" 2>"$work/err"
+[ $? = 0 ] && grep -q '^stage 1 at "KHO-STAGE-1": ' "$work/out" && ! grep -q '\[12\]' "$work/out" && ok ||
+	fail "matched line: $(cat "$work/out" "$work/err")"
+# counts and what is printed agree, in the singular too: the error line
+# below is the one error counted
+# shellcheck disable=SC2046
+"$qc" -I --fdt -I "$fdt" -I -E -I scratch-unknown -- $(qemu -S) >"$work/out" 2>"$work/err"
+[ $? = 1 ] && grep -q "; 1 error, 0 warnings, 0 notes, 0 incomplete$" "$work/out" &&
+	[ "$(grep -c '^  error ' "$work/out")" = 1 ] && ok || fail "singular: $(cat "$work/out" "$work/err")"
+leftovers "console line"
+
+# --console where it cannot be written: exit 2 before booting; a missing
+# directory is made, as --keep's
+# shellcheck disable=SC2046
+"$qc" --console "$work/file/c.log" --at KHO-STAGE-1 -- $(qemu) >"$work/out" 2>"$work/err"
+[ $? = 2 ] && [ "$(cat "$work/err")" = "kho-qemu-check: --console $work/file/c.log: Not a directory" ] && ok ||
+	fail "--console under a file: $(cat "$work/err")"
+# shellcheck disable=SC2046
+"$qc" --console "$work/made/dir/c.log" --at KHO-STAGE-1 -I --fdt -I "$fdt" -- $(qemu) >"$work/out" 2>"$work/err"
+[ $? = 0 ] && grep -q '^KHO-STAGE-1' "$work/made/dir/c.log" && ok ||
+	fail "--console in a new directory: $(cat "$work/err")"
+# a console that printed nothing says so, not a bare "  | "
+# shellcheck disable=SC2046
+"$qc" --at NEVER --timeout 2 -- $(qemu -S) >"$work/out" 2>"$work/err"
+[ $? = 2 ] && sed -n 2p "$work/err" | grep -qx "kho-qemu-check: the console printed nothing" &&
+	! grep -q '^  | *$' "$work/err" && ok || fail "empty console: $(cat "$work/err")"
+leftovers "--console"
+
 echo "qemu-check: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -33,6 +33,46 @@ import sparse
 
 TOP, BUILD, WORK, VERSION, ARCH = sys.argv[1:6]
 BUG = sys.argv[6] if len(sys.argv) > 6 else None
+def text_run(env):
+    """scripts/kernel-ci --diff as a new user types it, read as they read it."""
+    r = subprocess.run([os.path.join(TOP, "scripts", "kernel-ci"), VERSION, ARCH, "--diff"],
+                       capture_output=True, text=True, env=env)
+    out, err = r.stdout, r.stderr
+    check(r.returncode == 0, "text kernel-ci exit %d: %s" % (r.returncode, err[-2000:]))
+    # the kernel's directory is named; its vmlinux is used by default, so
+    # the scratch areas are known at every moment
+    kdir = subprocess.run([os.path.join(TOP, "scripts", "kernel-build"), VERSION, ARCH],
+                          capture_output=True, text=True).stdout.strip()
+    check("kernel-ci: kernel %s %s: %s (vmlinux, System.map)" % (VERSION, ARCH, kdir) in err,
+          "kernel-ci does not name the kernel's directory: %s" % err[-500:])
+    check("scratch-unknown" not in out, "kernel-ci without its vmlinux: %s" % out[-2000:])
+    # no temporary path, no stage counted from 0, anywhere
+    check("kho-qemu-check." not in out + err and "stage-0" not in out + err,
+          "a temporary file named: %s %s" % (out[-1500:], err[-1500:]))
+    lines = out.splitlines()
+    stage4 = [l for l in lines if l.startswith("stage 4 ")]
+    check(stage4 and stage4[0].startswith('stage 4 at "khoguest: successor retrieved every '
+                                          'memfd": '), "stage 4's line: %s" % stage4)
+    check(any(l.startswith("diff 3 -> 4: not comparable: stage-4.elf: the handover at ") and
+              "was consumed" in l for l in lines) and
+          not any(l.startswith("diff 3 -> 4: keys only") for l in lines),
+          "diff 3 -> 4: %s" % [l for l in lines if l.startswith("diff 3")])
+    # every finding a stage line counts is printed under it, in plain English
+    stage = None
+    for l in lines + ["stage end"]:
+        if l.startswith("stage ") or l.startswith("diff "):
+            if stage:
+                check(stage[1] == stage[2], "%s counts %d findings, prints %d"
+                      % (stage[0], stage[1], stage[2]))
+            stage = None
+            m = re.search(r"; (\d+) errors?, (\d+) warnings?, (\d+) notes?, (\d+) incomplete$", l)
+            if m:
+                stage = [l[:8], sum(int(x) for x in m.groups()), 0]
+            check(not re.search(r"\b1 (errors|warnings|notes)\b", l), "a plural of 1: " + l)
+        elif stage and l.startswith("  "):
+            stage[2] += 1
+
+
 # testdata/kernel-bugs: the moment (1-4) a bug is first visible, the check
 # that names it there, and what the successor itself then does (its
 # console), so the suite shows the tool catching it before the kernel does.
@@ -244,6 +284,18 @@ def main():
                        "liveupdate-test-flb-v2"], "--diff 1 -> 2: FLBs only in B: %s" % flbs)
         sessions = sorted({x["session"] for x in luo if x.get("only_in") == "b" and "session" in x})
         check(sessions == ["kho-guest-a", "kho-guest-b"], "--diff 1 -> 2: sessions %s" % sessions)
+    # the consumed handover's diff says it compared nothing
+    check([d.get("comparable") for d in diffs] == [True, True, False] and
+          "was consumed" in diffs[-1]["document"].get("error", ""),
+          "--diff comparable: %s" % [(d.get("comparable"), d["document"].get("error"))
+                                     for d in diffs])
+    # each --at stage names the console line it matched, not the regex
+    check([s.get("console") for s in stages] ==
+          ["khoguest: kexec loaded; LUO pending", None, None,
+           "khoguest: successor retrieved every memfd"],
+          "stages' console lines: %s" % [s.get("console") for s in stages])
+    if VERSION == "7.3" and ARCH == "x86_64":
+        text_run(env)
     # extract with two handovers: the successor's own in DIR, the consumed
     # one beside it with only what the successor keeps
     out = os.path.join(WORK, "extract-4")
@@ -294,6 +346,10 @@ def broken():
                   % (i + 1, MOMENTS[i], stage["exit"], check_name,
                      [f["check"] for f in findings(stage["document"])]))
     log = open(console, "rb").read().decode("utf-8", "replace") if os.path.exists(console) else ""
+    # the successor's moment names the line the guest printed
+    if len(stages) == 4 and successor and successor.startswith("khoguest: FAIL"):
+        check((stages[3].get("console") or "").startswith(successor),
+              "stage 4's console line: %r" % stages[3].get("console"))
     said = successor_lines(log)
     print("%s: kho-inspect: %s at moment %d (%s); the successor: %s"
           % (BUG, check_name, first, MOMENTS[first - 1], " | ".join(said[-6:]) or "(nothing)"))

@@ -78,6 +78,9 @@ struct run {
 	char base[MAX_STAGES][32];    /* in place: the raw base; "" for a dump */
 	json_t *stages, *diffs;
 	int worst;
+	char matched[MAX_STAGES][256]; /* the console line each --at matched */
+	char err[1024];               /* the first reason to exit 2, and its kind */
+	const char *err_kind;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -107,13 +110,18 @@ static void usage(FILE *f)
 "  --kaslr-offset N    the guest kernel's KASLR offset (default 0: boot it with\n"
 "                      nokaslr; a kexec'd kernel picks a new offset)\n"
 "  --timeout SECONDS   how long to wait for each stage (default 60)\n"
-"  -I, --inspect ARGS  arguments for kho-inspect (repeatable; words split at\n"
-"                      spaces), e.g. -I '--scratch-array 0x3fb0000,0x20'\n"
+"  -I, --inspect ARG   one argument for kho-inspect, spaces and all (repeatable):\n"
+"                      -I --dtb -I \"my dir/q.dtb\"; \"--OPTION VALUE\" in one -I is\n"
+"                      the option and its value\n"
+"  --vmlinux FILE, --dtb FILE, --boot-params FILE, --scratch-array ADDR,N,\n"
+"  --scratch ADDR,SIZE, --fdt ADDR, --page-size N, --fail-on SEV, --strict,\n"
+"  --ranges            kho-inspect's own options, passed to it as they are\n"
 "  --diff              compare consecutive stages (kho-inspect diff)\n"
 "  --keep DIR          keep each stage's dump as DIR/stage-N.elf (N from 1; sparse:\n"
 "                      zero pages take no disk) and the serial console as\n"
 "                      DIR/console.log (DIR is created)\n"
-"  --console FILE      write the guest's serial console to FILE\n"
+"  --console FILE      write the guest's serial console to FILE (its directory\n"
+"                      is created; checked before QEMU starts)\n"
 "  --dump-format FMT   dump-guest-memory's format: elf (default), kdump-zlib,\n"
 "                      kdump-lzo, kdump-snappy, kdump-raw-zlib, ... (as QEMU\n"
 "                      lists them); the stages are then DIR/stage-N.kdump\n"
@@ -121,9 +129,12 @@ static void usage(FILE *f)
 "                      memory-backend-file (share=on) in place when QEMU maps it\n"
 "                      linearly (info mtree); dump always dumps; auto (default):\n"
 "                      file when it can, else dump\n"
-"  -j, --json          {\"schema\", \"stages\": [{\"at\", \"exit\", \"memory\", \"document\"}],\n"
-"                      \"diffs\": [{\"from\", \"to\", \"exit\", \"document\"}]}; from and\n"
-"                      to are stage numbers, from 1 (stage-N.elf)\n"
+"  -j, --json          {\"schema\", \"stages\": [{\"at\", \"console\", \"exit\", \"memory\",\n"
+"                      \"document\"}], \"diffs\": [{\"from\", \"to\", \"exit\", \"comparable\",\n"
+"                      \"document\"}]}; from and to are stage numbers, from 1\n"
+"                      (stage-N.elf); on exit 2 also \"error\" and \"kind\": usage,\n"
+"                      io, qemu, guest, timeout, interrupted, inspect, or a stage's\n"
+"                      kho-inspect kind (format, no-handover, unsupported-abi)\n"
 "  -p, --pretty        indented JSON\n"
 "  -h, --help\n"
 "  -V, --version\n"
@@ -135,18 +146,27 @@ static void usage(FILE *f)
 "--diff finds are reported, not an exit status.\n");
 }
 
-static int fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct run *r, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int fail(struct run *r, const char *fmt, ...)
+/*
+ * Could not check: one line on stderr, exit 2. The first such error and its
+ * kind are kept for the JSON document (as kho-inspect's {"error", "kind"}):
+ * CI tells a guest that never reached a stage from broken infrastructure.
+ */
+static int fail(struct run *r, const char *kind, const char *fmt, ...)
 {
+	char msg[sizeof(r->err)];
 	va_list ap;
 
-	(void)r;
-	fprintf(stderr, "kho-qemu-check: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "kho-qemu-check: %s\n", msg);
+	if (!r->err[0]) {
+		memcpy(r->err, msg, sizeof(msg));
+		r->err_kind = kind;
+	}
 	return 2;
 }
 
@@ -241,9 +261,98 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/*
+ * kho-inspect's options that tell it where the handover and its scratch
+ * areas are, or how to judge: taken directly (--vmlinux FILE is -I --vmlinux
+ * -I FILE), as a user first writes them, each as it is passed on. Their
+ * getopt values are O_INSPECT + the index here.
+ */
+enum { O_INSPECT = 0x100 };
+static const struct {
+	const char *opt;
+	int has_arg;
+} inspect_opts[] = {
+	{ "--vmlinux", required_argument },
+	{ "--dtb", required_argument },
+	{ "--boot-params", required_argument },
+	{ "--scratch-array", required_argument },
+	{ "--scratch", required_argument },
+	{ "--fdt", required_argument },
+	{ "--page-size", required_argument },
+	{ "--fail-on", required_argument },
+	{ "--strict", no_argument },
+	{ "--ranges", no_argument },
+};
+#define N_INSPECT_OPTS (sizeof(inspect_opts) / sizeof(*inspect_opts))
+
+static int add_inspect(struct run *r, const char *word)
+{
+	if (r->ninspect == MAX_ARGS)
+		return fail(r, "usage", "at most %d kho-inspect arguments", MAX_ARGS);
+	r->inspect_args[r->ninspect++] = word;
+	return 0;
+}
+
+/*
+ * -I ARG: one argument for kho-inspect, spaces and all (a path may have
+ * them). The one exception keeps the form users wrote first working: ARG
+ * "--NAME VALUE", a long option's name then a space, is that option and
+ * its value; no kho-inspect argument is otherwise spelt so.
+ */
+static int add_inspect_arg(struct run *r, char *arg)
+{
+	size_t name = strspn(arg + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	if (!strncmp(arg, "--", 2) && name && arg[2 + name] == ' ') {
+		arg[2 + name] = '\0';
+		return add_inspect(r, arg) ?: add_inspect(r, arg + 3 + name);
+	}
+	return add_inspect(r, arg);
+}
+
+/* Whether the options before "--" ask for JSON: a usage error is then a
+ * JSON document too, whatever option it is found at. */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--pretty") ||
+		    (argv[i][0] == '-' && argv[i][1] != '-' &&
+		     strspn(argv[i] + 1, "jphV") == strlen(argv[i] + 1) &&
+		     strpbrk(argv[i] + 1, "jp")))
+			return true;
+	return false;
+}
+
+/* --console FILE is written at the end: its directory is made (as
+ * --keep's) and the file tried now, so the log is never lost after the
+ * boot. returns: 0, or -1 (errno). */
+static int console_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash && slash != path) {
+		char dir[PATH_MAX];
+
+		if ((size_t)(slash - path) >= sizeof(dir)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (mkdir_p(dir))
+			return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct run *r)
 {
-	static const struct option longopts[] = {
+	static struct option longopts[32 + N_INSPECT_OPTS] = {
 		{ "at", required_argument, NULL, 'a' },
 		{ "at-function", required_argument, NULL, 'f' },
 		{ "symbols", required_argument, NULL, 's' },
@@ -259,70 +368,87 @@ static int parse(int argc, char **argv, struct run *r)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ 0 }
 	};
-	int c;
+	size_t own = 15;
+	int c, rc;
 	uint64_t v;
 
+	for (size_t i = 0; i < N_INSPECT_OPTS; i++)
+		longopts[own + i] = (struct option){ inspect_opts[i].opt + 2,
+						     inspect_opts[i].has_arg, NULL,
+						     O_INSPECT + (int)i };
 	r->timeout = 60;
 	r->ext = "elf";
-	while ((c = getopt_long(argc, argv, "+I:jphV", longopts, NULL)) != -1) {
+	r->json = wants_json(argc, argv);
+	opterr = 0;     /* one line of our own, not getopt's and a usage */
+	while ((c = getopt_long(argc, argv, "+:I:jphV", longopts, NULL)) != -1) {
+		if (c >= O_INSPECT && c < O_INSPECT + (int)N_INSPECT_OPTS) {
+			if ((rc = add_inspect(r, inspect_opts[c - O_INSPECT].opt)) ||
+			    (optarg && (rc = add_inspect(r, optarg))))
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'a':
 		case 'f':
 			if (r->nat == MAX_STAGES)
-				return fail(r, "at most %d --at and --at-function", MAX_STAGES);
+				return fail(r, "usage", "at most %d --at and --at-function", MAX_STAGES);
 			r->at[r->nat++] = (struct moment){ optarg, c == 'f', 0 };
 			break;
 		case 's': r->symbols = optarg; break;
 		case 'o':
 			if (!kho_parse_number(optarg, &r->kaslr_offset))
-				return fail(r, "--kaslr-offset: \"%s\" is not a number", optarg);
+				return fail(r, "usage", "--kaslr-offset: \"%s\" is not a number", optarg);
 			break;
 		case 't':
 			if (!kho_parse_number(optarg, &v) || !v || v > 86400)
-				return fail(r, "--timeout: \"%s\" is not a number of seconds", optarg);
+				return fail(r, "usage", "--timeout: \"%s\" is not a number of seconds", optarg);
 			r->timeout = (double)v;
 			break;
 		case 'I':
-			/* one word, or several in one quoted string:
-			 * -I '--scratch-array 0x3fb0000,48' */
-			for (char *w = strtok(optarg, " \t"); w; w = strtok(NULL, " \t")) {
-				if (r->ninspect == MAX_ARGS)
-					return fail(r, "at most %d --inspect words", MAX_ARGS);
-				r->inspect_args[r->ninspect++] = w;
-			}
+			if ((rc = add_inspect_arg(r, optarg)))
+				return rc;
 			break;
 		case 'd': r->diff = true; break;
 		case 'k': r->keep = optarg; break;
 		case 'c': r->console = optarg; break;
 		case 'F':
 			if (strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(optarg))
-				return fail(r, "--dump-format: \"%s\" is not a QEMU dump format", optarg);
+				return fail(r, "usage", "--dump-format: \"%s\" is not a QEMU dump format", optarg);
 			r->dump_format = strcmp(optarg, "elf") ? optarg : NULL;
 			break;
 		case 'm':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "dump") && strcmp(optarg, "file"))
-				return fail(r, "--memory: \"%s\" is not auto, dump or file", optarg);
+				return fail(r, "usage", "--memory: \"%s\" is not auto, dump or file", optarg);
 			r->memory = optarg;
 			break;
 		case 'j': r->json = true; break;
 		case 'p': r->pretty = r->json = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kho-qemu-check %s\n", kho_version()); exit(0);
-		default: usage(stderr); return 2;
+		case ':':
+			return fail(r, "usage", "%s needs a value (kho-qemu-check --help lists the "
+				    "options)", argv[optind - 1]);
+		default:
+			if (optopt)
+				return fail(r, "usage", "unknown option -%c (kho-qemu-check --help lists "
+					    "the options)", optopt);
+			return fail(r, "usage", "unknown option %s (kho-qemu-check --help lists the "
+				    "options)", argv[optind - 1]);
 		}
 	}
 	if (optind == argc)
-		return fail(r, "no QEMU command: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...");
+		return fail(r, "usage", "no QEMU command: kho-qemu-check [OPTIONS] -- QEMU_COMMAND...");
 	if (r->dump_format)
 		r->ext = "kdump";
 	if (r->keep && mkdir_p(r->keep))
-		return fail(r, "--keep %s: %s", r->keep, strerror(errno));
+		return fail(r, "io", "--keep %s: %s", r->keep, strerror(errno));
+	if (r->console && console_writable(r->console))
+		return fail(r, "io", "--console %s: %s", r->console, strerror(errno));
 	r->qemu = argv + optind;
 	find_backend(r);
 	if (r->memory && !strcmp(r->memory, "file") && !r->backend_id[0])
-		return fail(r, "--memory file: the QEMU command has no -object "
+		return fail(r, "usage", "--memory file: the QEMU command has no -object "
 			    "memory-backend-file,...,share=on");
 	for (size_t i = 0; i < r->nat; i++) {
 		struct moment *m = &r->at[i];
@@ -332,10 +458,10 @@ static int parse(int argc, char **argv, struct run *r)
 
 		if (m->function) {
 			if (!r->symbols)
-				return fail(r, "--at-function %s: --symbols VMLINUX_OR_SYSTEM_MAP "
+				return fail(r, "usage", "--at-function %s: --symbols VMLINUX_OR_SYSTEM_MAP "
 					    "names where its address is", m->text);
 			if (kernel_symbol(r->symbols, m->text, &m->addr, why, sizeof(why)))
-				return fail(r, "--at-function: %s", why);
+				return fail(r, "usage", "--at-function: %s", why);
 			m->addr += r->kaslr_offset;
 			continue;
 		}
@@ -343,7 +469,7 @@ static int parse(int argc, char **argv, struct run *r)
 			char msg[128];
 
 			regerror(e, &re, msg, sizeof(msg));
-			return fail(r, "--at \"%s\": %s", m->text, msg);
+			return fail(r, "usage", "--at \"%s\": %s", m->text, msg);
 		}
 		regfree(&re);
 	}
@@ -360,7 +486,7 @@ static int start_qemu(struct run *r)
 		n++;
 	argv = calloc(n + 8, sizeof(*argv));
 	if (!argv)
-		return fail(r, "out of memory");
+		return fail(r, "io", "out of memory");
 	snprintf(qmp, sizeof(qmp), "unix:%s/qmp.sock,server=on,wait=off", r->dir);
 	snprintf(serial, sizeof(serial), "file:%s/serial.log", r->dir);
 	argv[0] = r->qemu[0];
@@ -379,7 +505,7 @@ static int start_qemu(struct run *r)
 	pid = fork();
 	if (pid < 0) {
 		free(argv);
-		return fail(r, "fork: %s", strerror(errno));
+		return fail(r, "io", "fork: %s", strerror(errno));
 	}
 	if (!pid) {
 		/* QEMU dies with us, even if we are killed outright */
@@ -452,8 +578,10 @@ static void console_tail(const struct run *r)
 	size_t n, start = 0, lines = 0;
 
 	snprintf(path, sizeof(path), "%s/serial.log", r->dir);
-	if (!(f = fopen(path, "rb")))
+	if (!(f = fopen(path, "rb"))) {
+		fprintf(stderr, "kho-qemu-check: the console printed nothing\n");
 		return;
+	}
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	fseek(f, len > (long)sizeof(buf) ? len - (long)sizeof(buf) : 0, SEEK_SET);
@@ -466,6 +594,10 @@ static void console_tail(const struct run *r)
 			start = i + 1;
 			break;
 		}
+	if (start == n) {
+		fprintf(stderr, "kho-qemu-check: the console printed nothing\n");
+		return;
+	}
 	fprintf(stderr, "kho-qemu-check: the console's last lines%s:\n", r->console || r->keep ?
 		"" : " (--console FILE keeps all)");
 	fputs("  | ", stderr);
@@ -482,6 +614,30 @@ static void console_tail(const struct run *r)
 			fputc(c, stderr);
 	}
 	fputc('\n', stderr);
+}
+
+/* The console line where @m starts, into @out (256 bytes): printed
+ * instead of the regex, so the user reads what the guest said. Control
+ * bytes are escaped: the guest's bytes never drive the terminal. */
+static void matched_line(char *out, const char *text, regmatch_t m)
+{
+	const char *start = text + m.rm_so, *end;
+	size_t n = 0;
+
+	while (start > text && start[-1] != '\n')
+		start--;
+	end = strchr(start, '\n') ?: start + strlen(start);
+	while (end > start && (end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	for (; start < end && n + 5 < 256; start++) {
+		unsigned char c = (unsigned char)*start;
+
+		if (c < 0x20 || c >= 0x7f)
+			n += (size_t)snprintf(out + n, 256 - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
 }
 
 /* Wait until @re matches the serial log after *@from; *@from moves past
@@ -512,6 +668,7 @@ static int wait_for(struct run *r, const char *re_text, size_t *from, size_t sta
 					size_t l = strlen(buf + at);
 
 					if (!regexec(&re, buf + at, 1, &m, 0)) {
+						matched_line(r->matched[stage], buf + at, m);
 						*from += at + (size_t)m.rm_eo;
 						free(buf);
 						fclose(f);
@@ -526,17 +683,17 @@ static int wait_for(struct run *r, const char *re_text, size_t *from, size_t sta
 		}
 		if (interrupted) {
 			regfree(&re);
-			return fail(r, "interrupted");
+			return fail(r, "interrupted", "interrupted");
 		}
 		if (!qemu_alive(r, why, sizeof(why))) {
 			regfree(&re);
-			fail(r, "stage %zu (--at \"%s\"): %s", stage + 1, re_text, why);
+			fail(r, "guest", "stage %zu (--at \"%s\"): %s", stage + 1, re_text, why);
 			console_tail(r);
 			return 2;
 		}
 		if (qmp_now() > deadline) {
 			regfree(&re);
-			fail(r, "stage %zu: \"%s\" did not appear on the serial console "
+			fail(r, "timeout", "stage %zu: \"%s\" did not appear on the serial console "
 			     "within %.0f s", stage + 1, re_text, r->timeout);
 			console_tail(r);
 			return 2;
@@ -545,11 +702,59 @@ static int wait_for(struct run *r, const char *re_text, size_t *from, size_t sta
 	}
 }
 
-/* Run kho-inspect with @args; its stdout parsed as JSON into *@doc.
- * returns: its exit status, or 2 after saying why. */
-static int run_inspect(struct run *r, const char **args, size_t nargs, json_t **doc)
+/*
+ * @text with the private directory's name taken out: a stage's dump is
+ * named as the user knows it, DIR/stage-N.elf under --keep, stage-N.elf
+ * otherwise (the temporary file is gone by the time anyone reads this).
+ */
+static void unname(const struct run *r, char *text, size_t len)
 {
-	char out[PATH_MAX + 16];
+	char prefix[PATH_MAX + 2], *at;
+	const char *by = r->keep ? r->keep : "";
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "%s/", r->dir);
+	size_t blen = r->keep ? strlen(by) + 1 : 0;
+
+	while ((at = strstr(text, prefix))) {
+		size_t rest = strlen(at + plen) + 1;
+
+		if ((size_t)(at - text) + blen + rest > len)
+			break;
+		memmove(at + blen, at + plen, rest);
+		if (blen) {
+			memcpy(at, by, blen - 1);
+			at[blen - 1] = '/';
+		}
+	}
+}
+
+/* kho-inspect's stderr, each line after "kho-qemu-check: @label: ", its
+ * paths named as the user knows them. */
+static void forward_stderr(const struct run *r, const char *path, const char *label)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		unname(r, line, sizeof(line));
+		fprintf(stderr, "kho-qemu-check: %s: %s\n", label, line);
+	}
+	fclose(f);
+}
+
+/*
+ * Run kho-inspect with @args; its stdout parsed as JSON into *@doc. An
+ * error document's message names files as the user knows them, and is
+ * reported by the caller; any other line on kho-inspect's stderr is passed
+ * on under @label ("stage 2", "diff 1 -> 2").
+ * returns: its exit status, or 2 after saying why.
+ */
+static int run_inspect(struct run *r, const char *label, const char **args, size_t nargs,
+		       json_t **doc)
+{
+	char out[PATH_MAX + 16], err[PATH_MAX + 16], msg[1024];
 	const char *argv[MAX_ARGS + 8];
 	posix_spawn_file_actions_t fa;
 	json_error_t e;
@@ -558,6 +763,7 @@ static int run_inspect(struct run *r, const char **args, size_t nargs, json_t **
 	int status;
 
 	snprintf(out, sizeof(out), "%s/inspect.json", r->dir);
+	snprintf(err, sizeof(err), "%s/inspect.err", r->dir);
 	argv[n++] = r->kho_inspect;
 	argv[n++] = "--json";
 	for (size_t i = 0; i < nargs; i++)
@@ -565,17 +771,26 @@ static int run_inspect(struct run *r, const char **args, size_t nargs, json_t **
 	argv[n] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (posix_spawnp(&pid, r->kho_inspect, &fa, NULL, (char **)argv, environ)) {
 		posix_spawn_file_actions_destroy(&fa);
-		return fail(r, "%s: %s", r->kho_inspect, strerror(errno));
+		return fail(r, "io", "%s: %s", r->kho_inspect, strerror(errno));
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	*doc = json_load_file(out, 0, &e);
 	unlink(out);
+	if (*doc && json_is_string(json_object_get(*doc, "error"))) {
+		snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(*doc, "error")));
+		unname(r, msg, sizeof(msg));
+		json_object_set_new(*doc, "error", json_string(msg));
+	} else {
+		forward_stderr(r, err, label);
+	}
+	unlink(err);
 	if (!WIFEXITED(status) || !*doc)
-		return fail(r, "kho-inspect gave no document (%s)", e.text);
+		return fail(r, "inspect", "%s: kho-inspect gave no document (%s)", label, e.text);
 	return WEXITSTATUS(status);
 }
 
@@ -671,10 +886,25 @@ static int worse(int a, int b)
 	return ra >= rb ? a : b;
 }
 
-/* Stop, dump, verify, continue. returns: kho-inspect's status, or 2. */
-static int stage(struct run *r, const char *at)
+/* kho-inspect refused its arguments: they are the user's -I words (or
+ * the kho-inspect options given directly), so say which they were. */
+static void inspect_usage(struct run *r, const char *label, const char *err)
 {
-	char dump[PATH_MAX + 32], why[256], proto[PATH_MAX + 40], base[32];
+	char words[512] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < r->ninspect && len < sizeof(words); i++)
+		len += (size_t)snprintf(words + len, sizeof(words) - len, " '%s'",
+					r->inspect_args[i]);
+	fail(r, "usage", "%s: kho-inspect refused its arguments (-I, one argument each:%s): %s",
+	     label, r->ninspect ? words : " none", err);
+}
+
+/* Stop, dump, verify, continue; @console is the console line the stage's
+ * --at matched. returns: kho-inspect's status, or 2. */
+static int stage(struct run *r, const char *at, const char *console)
+{
+	char dump[PATH_MAX + 32], why[256], proto[PATH_MAX + 40], base[32], label[32];
 	const char *args[MAX_ARGS + 8];
 	bool in_place = false;
 	double deadline = qmp_now() + r->timeout;
@@ -682,10 +912,11 @@ static int stage(struct run *r, const char *at)
 	size_t n = 0;
 	int rc;
 
-	snprintf(dump, sizeof(dump), "%s/stage-%zu.%s", r->dir, r->nstages, r->ext);
+	/* numbered from 1 here too: kho-inspect's messages name this file */
+	snprintf(dump, sizeof(dump), "%s/stage-%zu.%s", r->dir, r->nstages + 1, r->ext);
 	snprintf(proto, sizeof(proto), "file:%s", dump);
 	if (!(x = qmp_command(&r->qmp, "stop", NULL, deadline, why, sizeof(why))))
-		return fail(r, "%s", why);
+		return fail(r, "qemu", "%s", why);
 	json_decref(x);
 	if (use_file(r, deadline, base, sizeof(base))) {
 		/* read in place: the stage "dump" is the backend file itself */
@@ -698,10 +929,10 @@ static int stage(struct run *r, const char *at)
 		in_place = true;
 		/* --diff compares stages later: this moment's memory, copied */
 		if (r->diff && copy_file(r->backend_path, proto + 5))
-			return fail(r, "copying %s for --diff: %s", r->backend_path,
+			return fail(r, "io", "copying %s for --diff: %s", r->backend_path,
 				    strerror(errno));
 	} else if (r->memory && !strcmp(r->memory, "file")) {
-		return fail(r, "--memory file: QEMU does not map %s linearly into guest memory",
+		return fail(r, "usage", "--memory file: QEMU does not map %s linearly into guest memory",
 			    r->backend_path);
 	} else {
 		json_t *a = json_pack("{s:b, s:s}", "paging", 0, "protocol", proto);
@@ -712,25 +943,34 @@ static int stage(struct run *r, const char *at)
 		x = qmp_command(&r->qmp, "dump-guest-memory", a, deadline, why, sizeof(why));
 		json_decref(a);
 		if (!x)
-			return fail(r, "dump-guest-memory: %s", why);
+			return fail(r, "qemu", "dump-guest-memory: %s", why);
 		json_decref(x);
 		/* kept dumps (--keep) take the disk their data takes */
 		if (sparse_punch_zeros(dump))
-			return fail(r, "%s: %s", dump, strerror(errno));
+			return fail(r, "io", "%s: %s", dump, strerror(errno));
 	}
 	r->nstages++;
 	args[n++] = "verify";
 	for (size_t i = 0; i < r->ninspect; i++)
 		args[n++] = r->inspect_args[i];
 	args[n++] = dump;
-	rc = run_inspect(r, args, n, &doc);
-	if (doc)
-		json_array_append_new(r->stages, json_pack("{s:s?, s:i, s:s, s:o}", "at", at,
-							   "exit", rc, "memory",
-							   in_place ? "file" : "dump", "document",
-							   doc));
+	snprintf(label, sizeof(label), "stage %zu", r->nstages);
+	rc = run_inspect(r, label, args, n, &doc);
+	if (doc) {
+		const char *err = json_string_value(json_object_get(doc, "error"));
+		const char *kind = json_string_value(json_object_get(doc, "kind"));
+
+		if (err && kind && !strcmp(kind, "usage"))
+			inspect_usage(r, label, err);
+		else if (err)
+			fail(r, kind ?: "inspect", "%s: could not inspect: %s", label, err);
+		json_array_append_new(r->stages, json_pack("{s:s?, s:s?, s:i, s:s, s:o}", "at", at,
+							   "console", console, "exit", rc,
+							   "memory", in_place ? "file" : "dump",
+							   "document", doc));
+	}
 	if (!(x = qmp_command(&r->qmp, "cont", NULL, deadline, why, sizeof(why))))
-		return fail(r, "%s", why);
+		return fail(r, "qemu", "%s", why);
 	json_decref(x);
 	return rc;
 }
@@ -749,20 +989,21 @@ static int reach_function(struct run *r, const struct moment *m, size_t i)
 	if (r->gdb.fd < 0) {
 		snprintf(why, sizeof(why), "%s/gdb.sock", r->dir);
 		if (gdb_connect(&r->gdb, why, deadline, why, sizeof(why)))
-			return fail(r, "stage %zu (--at-function %s): %s", i + 1, m->text, why);
+			return fail(r, "qemu", "stage %zu (--at-function %s): %s", i + 1, m->text, why);
 	} else {
 		json_t *st = qmp_command(&r->qmp, "query-status", NULL, deadline, why, sizeof(why));
 		bool running = json_is_true(json_object_get(st, "running"));
 
 		json_decref(st);
 		if (!st || (running && gdb_interrupt(&r->gdb, deadline, why, sizeof(why))))
-			return fail(r, "stage %zu (--at-function %s): %s", i + 1, m->text, why);
+			return fail(r, "qemu", "stage %zu (--at-function %s): %s", i + 1, m->text, why);
 	}
 	if (gdb_breakpoint(&r->gdb, true, m->addr, 1, deadline, why, sizeof(why)) ||
 	    gdb_continue(&r->gdb, deadline, why, sizeof(why)) ||
 	    gdb_wait_stop(&r->gdb, deadline, still_running, r, why, sizeof(why)) ||
 	    gdb_breakpoint(&r->gdb, false, m->addr, 1, deadline, why, sizeof(why))) {
-		fail(r, "stage %zu (--at-function %s at 0x%llx): %s", i + 1, m->text,
+		fail(r, qmp_now() > deadline ? "timeout" : !qemu_alive(r, NULL, 0) ? "guest" : "qemu",
+		     "stage %zu (--at-function %s at 0x%llx): %s", i + 1, m->text,
 		     (unsigned long long)m->addr, why);
 		console_tail(r);
 		return 2;
@@ -775,14 +1016,14 @@ static int diffs(struct run *r)
 	int worst = 0;
 
 	for (size_t i = 0; i + 1 < r->nstages; i++) {
-		char a[PATH_MAX + 32], b[PATH_MAX + 32];
+		char a[PATH_MAX + 32], b[PATH_MAX + 32], label[64];
 		const char *args[7];
 		json_t *doc = NULL;
 		size_t n = 0;
 		int rc;
 
-		snprintf(a, sizeof(a), "%s/stage-%zu.%s", r->dir, i, r->ext);
-		snprintf(b, sizeof(b), "%s/stage-%zu.%s", r->dir, i + 1, r->ext);
+		snprintf(a, sizeof(a), "%s/stage-%zu.%s", r->dir, i + 1, r->ext);
+		snprintf(b, sizeof(b), "%s/stage-%zu.%s", r->dir, i + 2, r->ext);
 		if (r->base[i][0]) {    /* copies of the backend file: raw */
 			args[n++] = "-F";
 			args[n++] = "raw";
@@ -792,12 +1033,21 @@ static int diffs(struct run *r)
 		args[n++] = "diff";
 		args[n++] = a;
 		args[n++] = b;
-		rc = run_inspect(r, args, n, &doc);
+		snprintf(label, sizeof(label), "diff %zu -> %zu", i + 1, i + 2);
+		rc = run_inspect(r, label, args, n, &doc);
 		if (!doc)
 			return 2;
-		json_array_append_new(r->diffs, json_pack("{s:I, s:I, s:i, s:o}", "from",
+		if (rc == 2)
+			fail(r, json_string_value(json_object_get(doc, "kind")) ?: "inspect",
+			     "%s: %s", label, json_string_value(json_object_get(doc, "error")) ?:
+			     "kho-inspect could not compare");
+		/* an error document compared nothing (a consumed handover has no
+		 * keys left): said, never counted as no difference */
+		json_array_append_new(r->diffs, json_pack("{s:I, s:I, s:i, s:b, s:o}", "from",
 							  (json_int_t)i + 1, "to", (json_int_t)i + 2,
-							  "exit", rc, "document", doc));
+							  "exit", rc, "comparable",
+							  !json_object_get(doc, "error"), "document",
+							  doc));
 		worst = rc > worst ? rc : worst;
 	}
 	return worst;
@@ -827,7 +1077,8 @@ static int move_file(const char *from, const char *to, bool keep_from)
 static void remove_dir(struct run *r)
 {
 	char path[PATH_MAX + 32], kept[PATH_MAX + 32];
-	static const char *const fixed[] = { "qmp.sock", "gdb.sock", "serial.log", "inspect.json" };
+	static const char *const fixed[] = { "qmp.sock", "gdb.sock", "serial.log", "inspect.json",
+					     "inspect.err" };
 
 	if (!r->dir[0])
 		return;
@@ -841,11 +1092,10 @@ static void remove_dir(struct run *r)
 		snprintf(path, sizeof(path), "%s/%s", r->dir, fixed[i]);
 		unlink(path);
 	}
-	for (size_t i = 0; i <= r->nstages; i++) {
+	for (size_t i = 1; i <= r->nstages + 1; i++) {
 		snprintf(path, sizeof(path), "%s/stage-%zu.%s", r->dir, i, r->ext);
-		snprintf(kept, sizeof(kept), "%s/stage-%zu.%s", r->keep ? r->keep : "", i + 1,
-			 r->ext);
-		if (r->keep && i < r->nstages && !access(path, F_OK) && move_file(path, kept, false))
+		snprintf(kept, sizeof(kept), "%s/stage-%zu.%s", r->keep ? r->keep : "", i, r->ext);
+		if (r->keep && i <= r->nstages && !access(path, F_OK) && move_file(path, kept, false))
 			fprintf(stderr, "kho-qemu-check: %s: %s\n", kept, strerror(errno));
 		unlink(path);
 	}
@@ -853,7 +1103,26 @@ static void remove_dir(struct run *r)
 		fprintf(stderr, "kho-qemu-check: %s: %s (left behind)\n", r->dir, strerror(errno));
 }
 
-/* Text: each stage's verdict line and the diff summaries. */
+/* "1 note", "2 notes" */
+static void count(long long n, const char *what, const char *sep)
+{
+	printf("%lld %s%s%s", n, what, n == 1 ? "" : "s", sep);
+}
+
+static void print_finding(json_t *f)
+{
+	printf("  %s (%s): %s: %s\n", json_string_value(json_object_get(f, "severity")),
+	       json_string_value(json_object_get(f, "check")),
+	       json_string_value(json_object_get(f, "phys")) ?: "-",
+	       json_string_value(json_object_get(f, "message")));
+}
+
+/*
+ * Text: each stage's verdict line and every finding its counts count (the
+ * handovers' and the dump's own, such as handover-consumed), then the diff
+ * summaries. A stage is named by the console line its --at matched, the
+ * guest's words rather than the regex.
+ */
 static void print_text(const struct run *r)
 {
 	size_t i;
@@ -861,43 +1130,51 @@ static void print_text(const struct run *r)
 
 	json_array_foreach(r->stages, i, s) {
 		json_t *doc = json_object_get(s, "document"), *sum = json_object_get(doc, "summary");
+		const char *at = json_string_value(json_object_get(s, "at"));
+		const char *line = json_string_value(json_object_get(s, "console"));
 		json_t *h, *f;
 		size_t k, j;
 
-		printf("stage %zu%s%s: ", i + 1, json_is_string(json_object_get(s, "at")) ?
-		       " at " : "", json_string_value(json_object_get(s, "at")) ?: "");
+		if (line)
+			printf("stage %zu at \"%s\": ", i + 1, line);
+		else
+			printf("stage %zu%s%s: ", i + 1, at ? " at " : "", at ?: "");
 		if (json_object_get(doc, "error")) {
 			printf("could not inspect: %s\n",
 			       json_string_value(json_object_get(doc, "error")));
 			continue;
 		}
 		json_array_foreach(json_object_get(doc, "handovers"), k, h)
-			printf("KHO FDT %s (%s), %lld keys; ",
+			printf("KHO FDT %s (%s%s), %lld keys; ",
 			       json_string_value(json_object_get(json_object_get(h, "fdt"), "phys")),
 			       json_string_value(json_object_get(json_object_get(h, "fdt"),
 								 "compatible")),
+			       json_is_true(json_object_get(h, "consumed")) ? ", consumed" : "",
 			       (long long)json_integer_value(json_object_get(
 				       json_object_get(h, "stats"), "keys")));
-		printf("%lld errors, %lld warnings, %lld notes, %lld incomplete\n",
-		       (long long)json_integer_value(json_object_get(sum, "error")),
-		       (long long)json_integer_value(json_object_get(sum, "warning")),
-		       (long long)json_integer_value(json_object_get(sum, "note")),
+		count(json_integer_value(json_object_get(sum, "error")), "error", ", ");
+		count(json_integer_value(json_object_get(sum, "warning")), "warning", ", ");
+		count(json_integer_value(json_object_get(sum, "note")), "note", ", ");
+		printf("%lld incomplete\n",
 		       (long long)json_integer_value(json_object_get(sum, "incomplete")));
 		json_array_foreach(json_object_get(doc, "handovers"), k, h)
 			json_array_foreach(json_object_get(h, "findings"), j, f)
-				printf("  %s (%s): %s: %s\n",
-				       json_string_value(json_object_get(f, "severity")),
-				       json_string_value(json_object_get(f, "check")),
-				       json_string_value(json_object_get(f, "phys")),
-				       json_string_value(json_object_get(f, "message")));
+				print_finding(f);
+		json_array_foreach(json_object_get(doc, "findings"), j, f)
+			print_finding(f);
 	}
 	json_array_foreach(r->diffs, i, s) {
-		json_t *sum = json_object_get(json_object_get(s, "document"), "summary");
+		json_t *doc = json_object_get(s, "document"), *sum = json_object_get(doc, "summary");
 
-		printf("diff %lld -> %lld: keys only before %lld, only after %lld, FDT "
-		       "differences %lld, LUO differences %lld\n",
-		       (long long)json_integer_value(json_object_get(s, "from")),
-		       (long long)json_integer_value(json_object_get(s, "to")),
+		printf("diff %lld -> %lld: ", (long long)json_integer_value(json_object_get(s, "from")),
+		       (long long)json_integer_value(json_object_get(s, "to")));
+		if (json_object_get(doc, "error")) {
+			printf("not comparable: %s\n",
+			       json_string_value(json_object_get(doc, "error")));
+			continue;
+		}
+		printf("keys only before %lld, only after %lld, FDT differences %lld, LUO "
+		       "differences %lld\n",
 		       (long long)json_integer_value(json_object_get(sum, "keys_only_in_a")),
 		       (long long)json_integer_value(json_object_get(sum, "keys_only_in_b")),
 		       (long long)json_integer_value(json_object_get(sum, "fdt_differences")),
@@ -914,18 +1191,21 @@ int main(int argc, char **argv)
 	char why[256];
 	int rc;
 
+	r.stages = json_array();
+	r.diffs = json_array();
 	if ((rc = parse(argc, argv, &r)))
-		return rc;
+		goto out;
 	find_kho_inspect(&r);
 	snprintf(r.dir, sizeof(r.dir), "%s/kho-qemu-check.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(r.dir))
-		return fail(&r, "%s: %s", r.dir, strerror(errno));
+	if (!mkdtemp(r.dir)) {
+		rc = fail(&r, "io", "%s: %s", r.dir, strerror(errno));
+		r.dir[0] = '\0';
+		goto out;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);   /* a QEMU that went away is an error, not a kill */
-	r.stages = json_array();
-	r.diffs = json_array();
 	if ((rc = start_qemu(&r)))
 		goto out;
 	{
@@ -934,7 +1214,7 @@ int main(int argc, char **argv)
 		snprintf(sock, sizeof(sock), "%s/qmp.sock", r.dir);
 		if (qmp_connect(&r.qmp, sock, qmp_now() + r.timeout, still_running, &r, why,
 				sizeof(why))) {
-			rc = fail(&r, "%s", why);
+			rc = fail(&r, "qemu", "%s", why);
 			goto out;
 		}
 	}
@@ -947,7 +1227,8 @@ int main(int argc, char **argv)
 			rc = s;
 			goto out;
 		}
-		s = stage(&r, r.nat ? r.at[i].text : NULL);
+		s = stage(&r, r.nat ? r.at[i].text : NULL,
+			  r.nat && !r.at[i].function ? r.matched[i] : NULL);
 		if (s == 2) {
 			rc = 2;
 			goto out;
@@ -962,10 +1243,20 @@ int main(int argc, char **argv)
 out:
 	gdb_close(&r.gdb);
 	stop_qemu(&r);
-	if (rc != 2 || json_array_size(r.stages)) {
+	if (interrupted && rc != 2)
+		rc = fail(&r, "interrupted", "interrupted");
+	/* JSON: a document whatever happened, the artifact CI keeps; exit 2
+	 * adds {"error", "kind"} to the stages checked so far */
+	if (r.json || rc != 2 || json_array_size(r.stages)) {
 		if (r.json) {
 			json_t *doc = json_pack("{s:i, s:O, s:O}", "schema", 1, "stages", r.stages,
 						"diffs", r.diffs);
+
+			if (rc == 2) {
+				json_object_set_new(doc, "error", json_string(r.err[0] ? r.err :
+									      "could not check"));
+				json_object_set_new(doc, "kind", json_string(r.err_kind ?: "qemu"));
+			}
 
 			json_dumpf(doc, stdout, r.pretty ? JSON_INDENT(2) : JSON_COMPACT);
 			fputc('\n', stdout);
@@ -977,7 +1268,5 @@ out:
 	remove_dir(&r);
 	json_decref(r.stages);
 	json_decref(r.diffs);
-	if (interrupted && rc != 2)
-		rc = 2;
 	return fflush(stdout) ? 2 : rc;
 }
