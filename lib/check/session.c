@@ -217,9 +217,13 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
 			goto out;
 		s->own_src = true;
-		if (kho_source_page_size_assumed(s->src) && !o->scan_only &&
-		    (st = detect_page_size(o, s, err)))
-			goto out;
+		/* scan too: the candidates' own keys are page-sized (an
+		 * ambiguous size leaves scan with the assumed one) */
+		if (kho_source_page_size_assumed(s->src) && (st = detect_page_size(o, s, err))) {
+			if (!o->scan_only || st != KHO_ERR_INVALID || !s->src)
+				goto out;
+			memset(err, 0, sizeof(*err));
+		}
 	}
 	if (s->own_src)
 		kho_source_set_threads(s->src, o->threads);
