@@ -31,5 +31,27 @@ run 0 "scan --json of a 16 KiB raw image" "$ki" --json scan clean-v3-16k.raw
 has '"page_size":16384' "scan --json page_size"
 has '"self_preserved":true' "scan --json self_preserved"
 
+# 5: tree on kho-v1 shows the chunk list, not an invented radix tree
+run 0 "tree of a kho-v1 dump" "$ki" tree clean-v1-page-4k.elf
+has "map          kho-v1 chunk list from 0x3fe1000, 4096-byte bitmaps" "v1 tree's map line"
+has "chunks       7 (0x7000 bytes)" "v1 tree's chunk count"
+has "6     0x3fdb000          9     1        0x0 (the end)" "v1 tree's last chunk"
+hasnt "leaf fill" "v1 tree shows radix statistics"
+run 1 "tree of a kho-v1 chunk loop" "$ki" tree defect-v1-chunk.elf
+has "0x3fe1000 (chunk 0, already in the list: v1-chunk)" "v1 tree names the loop"
+# --node opens the chunk the v1-chunk finding names, and its bitmap
+run 1 "tree --node on a kho-v1 chunk" "$ki" tree --node 0x3fdb000 defect-v1-chunk.elf
+has "chunk        0x3fdb000: kho-v1 chunk 6 of 7 in the list, order 9, 1 element, next 0x3fe1000 (chunk 0, already in the list: v1-chunk)" "v1 --node chunk"
+has "element 0    phys_start 0x0 bitmap 0x3fff000: 2 bits set" "v1 --node element"
+run 1 "tree --node on a kho-v1 bitmap" "$ki" tree --node 0x3fff010 defect-v1-chunk.elf
+has "bitmap       0x3fff000: kho-v1 bitmap (4096 bytes) of chunk 0x3fdb000 element 0, order 9, phys_start 0x0" "v1 --node bitmap"
+has "bit 6        = 0xc00000 order 9" "v1 --node bit"
+run 2 "tree --node outside the chunk list" "$ki" tree --node 0x3fda000 defect-v1-chunk.elf
+grep -q "no page of the kho-v1 chunk list the walk read holds it" "$work/err" && ok || fail "v1 --node miss: $(cat "$work/err")"
+
+# 8: an entry pointing back at the root is the loop, not an unread page
+run 1 "tree --node on a radix loop" "$ki" tree --node 0x3ff5ff8 defect-radix-loop.elf
+has "entry 511    0x3fff000: the root (level 5), already in the tree: radix-loop, keys from 0x80000ff8000" "loop target"
+
 echo "first-hour: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -71,6 +71,8 @@ void spool_unname(char *msg, size_t len);
 /* tree --node: the radix tree page holding @addr, entry by entry.
  * returns: false when @addr is in no page of @in's tree. */
 bool print_tree_node(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);
+void print_tree_v1(struct kho_source *src, const struct kho_inspection *in, bool headings);
+bool print_tree_node_v1(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);
 /* whatis: what the dump and each handover say about address @a. */
 void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
 		  uint64_t a);

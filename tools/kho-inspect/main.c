@@ -854,6 +854,12 @@ static void count_luo(const struct kho_findings *f, size_t counts[4])
 			counts[f->v[i].severity]++;
 }
 
+/* kho-v1's map is a chunk list, not a radix tree (tree_v1.c) */
+static bool v1_map(const struct kho_inspection *in)
+{
+	return in->ho.abi && in->ho.abi->map_format == KHO_MAP_V1_CHUNKS && in->walked;
+}
+
 static void print_tree(const struct kho_inspection *in)
 {
 	const struct kho_map_stats *s = &in->stats;
@@ -1070,9 +1076,13 @@ static int print_report(const struct options *o, struct kho_model *m)
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
 			pr_mute(false);
-			if (!o->have_node)
+			if (v1_map(&s->hs[i].in) && !o->have_node)
+				print_tree_v1(s->hs[i].src, &s->hs[i].in, !o->no_headings);
+			else if (!o->have_node)
 				print_tree(&s->hs[i].in);
-			else if (print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
+			else if (v1_map(&s->hs[i].in) ?
+				 print_tree_node_v1(s->hs[i].src, &s->hs[i].in, o->node) :
+				 print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
 				nodes++;
 			pr_mute(o->no_headings);
 			pr_obj_close();
@@ -1093,6 +1103,7 @@ static int print_report(const struct options *o, struct kho_model *m)
 		return inspect_fail("--node 0x%llx: no page of %s the walk read holds it "
 				    "(kho-inspect whatis 0x%llx %s says what does)",
 				    (unsigned long long)o->node, s->nh > 1 ? "the handovers' radix trees" :
+				    s->nh && v1_map(&s->hs[0].in) ? "the kho-v1 chunk list" :
 				    "the radix tree", (unsigned long long)o->node, o->dump);
 	print_findings(o, &s->top, SIZE_MAX, NULL);
 	unread += count_unread(o, &s->top);
