@@ -53,5 +53,16 @@ grep -q "no page of the kho-v1 chunk list the walk read holds it" "$work/err" &&
 run 1 "tree --node on a radix loop" "$ki" tree --node 0x3ff5ff8 defect-radix-loop.elf
 has "entry 511    0x3fff000: the root (level 5), already in the tree: radix-loop, keys from 0x80000ff8000" "loop target"
 
+# 15: a map that could not be read makes findings undecided, not the
+# producer's fault: their hint says so, once, and the keys line says why
+run 3 "summary with the tree's root missing" "$ki" defect-radix-unreadable@root.elf
+has "keys         0 in 0 runs (the map could not be read)" "keys line without a map"
+hasnt "forgot a kho_preserve" "an undecided finding blames the producer"
+[ "$(grep -c "hint: Undecided, not a fault found" "$work/out")" = 1 ] && ok ||
+	fail "undecided hint not once: $(grep -c "hint: Undecided" "$work/out")"
+run 3 "verify --json with the tree's root missing" "$ki" --json verify defect-radix-unreadable@root.elf
+grep -o '"check":"blob-not-preserved"[^}]*' "$work/out" | grep -v -q '"hint":"Undecided' &&
+	fail "a JSON blob-not-preserved INCOMPLETE keeps the producer hint" || ok
+
 echo "first-hour: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -588,6 +588,16 @@ static void print_left(const struct options *o, const struct kho_findings *f, si
 	free(per);
 }
 
+/*
+ * The hint of an INCOMPLETE finding of a check that otherwise finds a
+ * fault (blob-not-preserved, fdt-not-preserved, ...): the check's own hint
+ * would blame the producer, but what is missing is the dump's bytes.
+ */
+static const char undecided_how[] =
+	"Undecided, not a fault found: what the check reads (the map or the bytes it names) "
+	"is not all in the dump; radix-unreadable, range-not-dumped or dump-truncated says "
+	"which part.";
+
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown, const struct owners *ow)
 {
@@ -600,7 +610,7 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 
 	/* JSON keeps the order found, in one pass; text goes by severity. */
 	int passes = pr_is_json() ? 1 : KHO_SEV_COUNT;
-	bool *hinted = calloc(n ? n : 1, sizeof(*hinted));
+	bool *hinted = calloc(n + 1, sizeof(*hinted));
 
 	pr_arr_open("findings");
 	for (int pass = 0; pass < passes; pass++)
@@ -629,10 +639,13 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			if (text)
 				pr_text("\n");
 			if (kho_check_explain_id(kho_check_index(x->check), &why, &how)) {
-				size_t k = (size_t)kho_check_index(x->check);
-				bool first = text && hinted && k < n && !hinted[k];
+				/* hinted: per check; the undecided ones share one hint */
+				bool undecided = x->severity == KHO_SEV_INCOMPLETE &&
+						 x->check->severity != KHO_SEV_INCOMPLETE;
+				size_t k = undecided ? n : (size_t)kho_check_index(x->check);
+				bool first = text && hinted && k <= n && !hinted[k];
 
-				pr_str("hint", first ? "  hint: %s\n" : NULL, how);
+				pr_str("hint", first ? "  hint: %s\n" : NULL, undecided ? undecided_how : how);
 				if (first)
 					hinted[k] = true;
 			}
@@ -805,8 +818,10 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	pr_obj_open("stats");
 	pr_u64("keys", in->walked ? "keys         %llu" : NULL, s->keys);
 	pr_u64("runs", in->walked ? " in %llu runs" : NULL, s->runs);
-	if (in->walked)
+	if (in->walked && s->keys)
 		pr_text("; per order %s\n", orders);
+	else if (in->walked)
+		pr_text(in->nunknown_keys ? " (the map could not be read)\n" : "\n");
 	pr_u64("nodes", NULL, s->nodes);
 	pr_u64("leaves", NULL, s->leaves);
 	pr_u64("empty_nodes", NULL, s->empty_nodes);
