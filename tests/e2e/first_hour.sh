@@ -64,5 +64,17 @@ run 3 "verify --json with the tree's root missing" "$ki" --json verify defect-ra
 grep -o '"check":"blob-not-preserved"[^}]*' "$work/out" | grep -v -q '"hint":"Undecided' &&
 	fail "a JSON blob-not-preserved INCOMPLETE keeps the producer hint" || ok
 
+# 6: summary's LUO part fits a screen; luo and JSON keep every file
+run 0 "summary of many LUO files" "$ki" clean-luo-v5-4k.elf
+[ "$(wc -l <"$work/out")" -le 24 ] && ok || fail "summary of many LUO files: $(wc -l <"$work/out") lines"
+has 'memfd-v2 0x4 (0x8000 bytes, 1 folio), ... and 66 more' "a session's files cut short"
+has "  ... and 52 more sessions (0 files): kho-inspect luo clean-luo-v5-4k.elf lists them" "sessions cut short"
+[ "$(awk '{ if (length($0) > n) n = length($0) } END { print n }' "$work/out")" -le 200 ] && ok ||
+	fail "a summary line is over 200 characters"
+run 0 "luo of many LUO files" "$ki" luo clean-luo-v5-4k.elf
+[ "$(grep -c '^               file memfd-v2' "$work/out")" = 72 ] && ok || fail "luo does not list every file"
+run 0 "summary --json of many LUO files" "$ki" --json clean-luo-v5-4k.elf
+[ "$(grep -o '"compatible":"memfd-v2"' "$work/out" | wc -l)" = 72 ] && ok || fail "JSON drops files"
+
 echo "first-hour: $passed passed, $failed failed"
 [ "$failed" = 0 ]

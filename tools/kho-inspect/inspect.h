@@ -80,7 +80,7 @@ void print_whatis(struct kho_source *src, const struct kho_session_handover *hs,
 int extract_luo(const struct options *o, struct kho_source *src,
 		const struct kho_inspection *in);
 /* The LUO state: brief (summary) or @full (luo); JSON the same. */
-void print_luo(const struct kho_luo *l, uint64_t page, bool full);
+void print_luo(const struct kho_luo *l, uint64_t page, const char *dump);
 /* Prints the ranges of @in (by address, --sort tree, --merge), each with
  * what owns it when @ow knows. */
 struct owners;

@@ -807,7 +807,7 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	}
 	pr_arr_close();
 	if (in->luo.format != KHO_LUO_NONE)
-		print_luo(&in->luo, in->geo.page_size, false);
+		print_luo(&in->luo, in->geo.page_size, o->dump);
 	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
 		print_ranges(o, in, &ow);
 
@@ -852,7 +852,7 @@ static void print_luo_handover(const struct options *o, const struct kho_inspect
 	pr_str("compatible", " (%s)\n", in->ho.compatible);
 	pr_obj_close();
 	if (in->luo.format != KHO_LUO_NONE)
-		print_luo(&in->luo, in->geo.page_size, true);
+		print_luo(&in->luo, in->geo.page_size, NULL);
 	else
 		pr_text("LUO          %s\n", in->luo.phys ? "a blob of no known LUO format" :
 			"no LUO sub-node");
