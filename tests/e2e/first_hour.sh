@@ -76,5 +76,10 @@ run 0 "luo of many LUO files" "$ki" luo clean-luo-v5-4k.elf
 run 0 "summary --json of many LUO files" "$ki" --json clean-luo-v5-4k.elf
 [ "$(grep -o '"compatible":"memfd-v2"' "$work/out" | wc -l)" = 72 ] && ok || fail "JSON drops files"
 
+# 18: whatis on an address nothing owns says so, and when scratch is unknown
+run 0 "whatis on nothing's address" "$ki" whatis 0xffffffffffff demo.elf
+[ "$(tail -1 "$work/out")" = "  nothing preserves or names it (scratch areas are unknown: --explain scratch-unknown)" ] &&
+	ok || fail "whatis on nothing: $(tail -2 "$work/out")"
+
 echo "first-hour: $passed passed, $failed failed"
 [ "$failed" = 0 ]
