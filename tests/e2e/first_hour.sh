@@ -81,5 +81,12 @@ run 0 "whatis on nothing's address" "$ki" whatis 0xffffffffffff demo.elf
 [ "$(tail -1 "$work/out")" = "  nothing preserves or names it (scratch areas are unknown: --explain scratch-unknown)" ] &&
 	ok || fail "whatis on nothing: $(tail -2 "$work/out")"
 
+# 9: range-not-ram's hint sends the user to the dump's memory: summary shows it
+run 0 "verify with a key outside RAM" "$ki" verify defect-range-not-ram.elf
+has "memory       2 ranges (0x5000000 bytes): 0x0+0x4000000, 0x100000000+0x1000000" "the dump's memory"
+has "0x101000000 is not memory the dump describes" "range-not-ram"
+run 0 "verify --json with a key outside RAM" "$ki" --json verify defect-range-not-ram.elf
+has '"memory":{"ranges":2,"bytes":"0x5000000","extents":[{"phys":"0x0","size":"0x4000000","present":true},' "JSON memory"
+
 echo "first-hour: $passed passed, $failed failed"
 [ "$failed" = 0 ]

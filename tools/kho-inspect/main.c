@@ -508,6 +508,38 @@ static void print_source(const struct options *o, struct kho_source *src,
 	pr_obj_close();
 }
 
+/*
+ * summary and verify: the memory the dump describes, which the range-
+ * findings (range-not-ram, range-not-dumped) are about: how many ranges and
+ * their extents, the first few (JSON: the first 64).
+ */
+static void print_memory(struct kho_source *src)
+{
+	size_t n = 0, shown = pr_is_json() ? 64 : 4;
+	const struct kho_mem_range *r = kho_source_map_ranges(src, &n);
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += r[i].size;
+	pr_obj_open("memory");
+	pr_u64("ranges", n == 1 ? "memory       %llu range" : "memory       %llu ranges", n);
+	pr_hex("bytes", " (0x%llx bytes)", bytes);
+	pr_arr_open("extents");
+	for (size_t i = 0; i < n && i < shown; i++) {
+		pr_obj_open(NULL);
+		pr_hex("phys", i ? ", 0x%llx" : ": 0x%llx", r[i].start);
+		pr_hex("size", "+0x%llx", r[i].size);
+		pr_bool("present", r[i].state == KHO_MEM_PRESENT ? NULL : " (not in the dump)",
+			r[i].state == KHO_MEM_PRESENT);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	if (n > shown)
+		pr_text(", ... and %zu more", n - shown);
+	pr_text("\n");
+	pr_obj_close();
+}
+
 /* Whether --vmlinux's trees were cross-checked, and if not why (7.3+). */
 static void print_vmlinux(const struct options *o, const struct kho_boot_info *bi)
 {
@@ -1082,6 +1114,8 @@ static int print_report(const struct options *o, struct kho_model *m)
 		print_whatis(s->src, s->hs, s->nh, o->whatis);
 		return pr_finish() ? 2 : 0;
 	}
+	if (!strcmp(o->command, "summary") || !strcmp(o->command, "verify"))
+		print_memory(kho_model_source(m));
 	if (o->vmlinux)
 		print_vmlinux(o, &s->boot);
 	pr_arr_open("handovers");
