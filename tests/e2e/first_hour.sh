@@ -3,6 +3,7 @@
 # they read: each check fails if one of the reported mistakes comes back.
 #   first_hour.sh KHO_MKIMAGE KHO_INSPECT SPECDIR WORKDIR
 mk=$1 ki=$2 specs=$3 work=$4
+man=$(cd "$(dirname "$0")/../../docs/man" && pwd)
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
@@ -87,6 +88,15 @@ has "memory       2 ranges (0x5000000 bytes): 0x0+0x4000000, 0x100000000+0x10000
 has "0x101000000 is not memory the dump describes" "range-not-ram"
 run 0 "verify --json with a key outside RAM" "$ki" --json verify defect-range-not-ram.elf
 has '"memory":{"ranges":2,"bytes":"0x5000000","extents":[{"phys":"0x0","size":"0x4000000","present":true},' "JSON memory"
+
+# 13: --help names every exit status; the manual says which commands exit
+# with the verdict (tree on a radix loop: 1) and diff's 3
+run 0 "--help" "$ki" --help
+has "3 partial: part of the handover is not in the dump (diff: a handover consumed)." "--help exit 3"
+has "summary, verify, ranges and tree exit with the verdict" "--help: which commands"
+run 1 "tree on a radix loop exits with the verdict" "$ki" tree defect-radix-loop.elf
+grep -q "(so \*tree\* on" "$man/kho-inspect.1.tail.scd" && grep -q "\*diff\* exits 3 when" "$man/kho-inspect.1.tail.scd" &&
+	ok || fail "the manual's EXIT STATUS lacks tree's or diff's status"
 
 echo "first-hour: $passed passed, $failed failed"
 [ "$failed" = 0 ]

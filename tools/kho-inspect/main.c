@@ -2,7 +2,7 @@
 /*
  * kho-inspect [OPTIONS] [COMMAND] DUMP: find the KHO handover in a memory
  * dump, walk its preserved-memory map and check it (contract.md).
- * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect.
+ * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect, 3 partial.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -130,7 +130,9 @@ static void usage(FILE *f)
 "                      exit 1 when anything does\n"
 "  --progress always|never|auto\n"
 "\n"
-"Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect.\n");
+"Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect,\n"
+"3 partial: part of the handover is not in the dump (diff: a handover consumed).\n"
+"summary, verify, ranges and tree exit with the verdict, luo with LUO's.\n");
 }
 
 static bool parse_pair(const char *s, struct kho_scratch_area *a)
