@@ -550,7 +550,7 @@ expect 2 "--page-size 16X" "$ki" --page-size 16X summary "$work/clean-v3-16k.raw
 # user can choose; a root outside the image suggests a forgotten --raw-base
 "$mk" -q --only raw -o "$work" "$specs/defect-radix-pointer.spec" || exit 1
 expect 2 "raw, no page size reads it cleanly" "$ki" verify "$work/defect-radix-pointer.raw"
-grep -q "(4 KiB: FDT and tree read, 1 structural error (radix-pointer); 16 KiB: no KHO FDT; 64 KiB: no KHO FDT): give --page-size\$" "$work/err" &&
+grep -q "(4 KiB: FDT and tree read, 1 structural error (radix-pointer); 16 KiB: no KHO FDT; 64 KiB: no KHO FDT): give --page-size 4K\$" "$work/err" &&
 	! grep -q -- "--raw-base" "$work/err" && ok || fail "per-size reading: $(cat "$work/err")"
 printf 'abi kho-v4\npage-size 4K\nram 0x40000000 64M\nfolio 0x40200000 0\noutputs raw\n' >"$work/high.spec"
 "$mk" -q --raw-base 0x40000000 -o "$work" "$work/high.spec" || exit 1
