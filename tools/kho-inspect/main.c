@@ -192,22 +192,37 @@ static int add_override(struct options *o, const char *name, enum kho_severity s
 /* --list-checks: every check, its default severity and what it means. */
 static int list_checks(void)
 {
-	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
-		printf("%-22s %-10s %s\n", c->name, kho_severity_str(c->severity), c->summary);
-	return 0;
+	pr_init(json_errors, false, stdout);   /* -j anywhere on the line */
+	pr_u64("schema", NULL, KHO_JSON_SCHEMA);
+	pr_arr_open("checks");
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++) {
+		pr_obj_open(NULL);
+		pr_str("name", "%-22s", c->name);
+		pr_str("severity", " %-10s", kho_severity_str(c->severity));
+		pr_str("summary", " %s\n", c->summary);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	return pr_finish() ? 2 : 0;
 }
 
 /* --explain CHECK: what it means, why the next kernel cares, what to do. */
 static int explain(const char *name)
 {
 	const struct kho_check_info *c = kho_check_find(name);
-	const char *why, *how;
+	const char *why, *how, *at;
+	char self[96];
+	int cut;
 
 	if (!c || !kho_check_explain(name, &why, &how))
 		return unknown_check("--explain", name);
-	printf("%s (default: %s)\n\n%c%s.\n\nWhy it matters: %s\n\nWhat to do: %s\n", c->name,
-	       kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
-	       c->summary + 1, why, how);
+	/* the hint under a finding may send to this very page: not here */
+	snprintf(self, sizeof(self), " (--explain %s", c->name);
+	at = strstr(how, self);
+	cut = at && strchr(at, ')') ? (int)(at - how) : (int)strlen(how);
+	printf("%s (default: %s)\n\n%c%s.\n\nWhy it matters: %s\n\nWhat to do: %.*s%s\n",
+	       c->name, kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
+	       c->summary + 1, why, cut, how, cut < (int)strlen(how) ? strchr(how + cut, ')') + 1 : "");
 	return 0;
 }
 
@@ -221,6 +236,24 @@ static void append_word(char *buf, size_t len, const char *w)
 	if (strchr(w, '\''))
 		plain = true;   /* rare enough: shown as it is */
 	snprintf(buf + used, len - used, plain ? " %s" : " '%s'", w);
+}
+
+/* An option getopt does not know, and the long one it is likely a typo of. */
+static int unknown_option(const char *arg, const struct option *longopts)
+{
+	char word[64];
+	const char *near;
+	size_t n = 0;
+
+	while (longopts[n].name)
+		n++;
+	snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
+	word[strcspn(word, "=")] = 0;
+	near = strncmp(arg, "--", 2) ? NULL :
+	       typo_closest(word, &longopts->name, n, sizeof(*longopts), 2);
+	if (near)
+		return inspect_fail("unknown option %s: did you mean --%s? (--help)", arg, near);
+	return inspect_fail("unknown option %s (--help)", arg);
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -377,7 +410,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kho-inspect %s\n", KHO_VERSION_STRING); exit(0);
 		case ':': return inspect_fail("%s needs an argument (--help)", argv[optind - 1]);
-		default: return inspect_fail("unknown option %s (--help)", argv[optind - 1]);
+		default: return unknown_option(argv[optind - 1], longopts);
 		}
 	}
 	/* getopt moved the options first: what a "next" command repeats */
@@ -495,7 +528,10 @@ static void print_source(const struct options *o, struct kho_source *src,
 	pr_obj_open("source");
 	pr_str("path", "%s: ", o->dump);
 	pr_str("format", "%s", kho_source_format_name(src));
-	pr_str("kind", " (%s)", kho_source_kind_name(kho_source_kind(src)));
+	/* the kind when it says more than the format (elf (vmcore), not raw (raw)) */
+	pr_str("kind", strcmp(kho_source_kind_name(kho_source_kind(src)),
+			      kho_source_format_name(src)) ? " (%s)" : NULL,
+	       kho_source_kind_name(kho_source_kind(src)));
 	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
 	if (page_size_from)    /* nothing in the dump said it */
 		pr_str("page_size_from", " (%s)", page_size_from);
@@ -679,7 +715,10 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 				size_t k = undecided ? n : (size_t)kho_check_index(x->check);
 				bool first = text && hinted && k <= n && !hinted[k];
 
-				pr_str("hint", first ? "  hint: %s\n" : NULL, undecided ? undecided_how : how);
+				/* JSON keeps the check's hint: the Python binding's is
+				 * the library's (until its table has one for these) */
+				pr_str("hint", first ? "  hint: %s\n" : NULL,
+				       undecided && !pr_is_json() ? undecided_how : how);
 				if (first)
 					hinted[k] = true;
 			}
@@ -735,7 +774,8 @@ static void print_blob(const struct kho_subtree *t)
 		break;
 	case KHO_BLOB_VMALLOC:
 		pr_str("blob", ": %s", "vmalloc");
-		pr_u64("total_pages", " %llu pages", t->u.vmalloc.total_pages);
+		pr_u64("total_pages", t->u.vmalloc.total_pages == 1 ? " %llu page" : " %llu pages",
+	       t->u.vmalloc.total_pages);
 		pr_u64("order", " in order-%llu runs", t->u.vmalloc.order);
 		pr_u64("flags", ", flags %llu", t->u.vmalloc.flags);
 		pr_hex("first_chunk", ", chain at 0x%llx", t->u.vmalloc.first);
@@ -920,7 +960,7 @@ static void print_tree(const struct kho_inspection *in)
 	for (int l = (int)in->geo.depth - 1; l >= 0; l--) {
 		pr_text("level %d      ", l);
 		pr_u64(NULL, "%llu", s->per_level[l]);
-		pr_text(l ? " node pages\n" : " leaf pages\n");
+		pr_text(l ? " node page%s\n" : " leaf page%s\n", s->per_level[l] == 1 ? "" : "s");
 	}
 	pr_arr_close();
 	pr_u64("tree_pages", "tree pages   %llu", s->nodes + s->leaves);
@@ -928,7 +968,8 @@ static void print_tree(const struct kho_inspection *in)
 	pr_u64("leaf_bits_set", "leaf fill    %llu", s->set_bits_per_level0);
 	pr_u64("leaf_bits", " of %llu bits", bits);
 	pr_text(" (%.2f%%)\n", bits ? 100.0 * (double)s->set_bits_per_level0 / (double)bits : 0);
-	pr_u64("empty_nodes", "empty        %llu pages\n", s->empty_nodes);
+	pr_u64("empty_nodes", s->empty_nodes == 1 ? "empty        %llu page\n" :
+	       "empty        %llu pages\n", s->empty_nodes);
 	pr_obj_close();
 }
 
