@@ -118,6 +118,16 @@ char *pr_escape(const char *s)
 	return c;
 }
 
+void pr_text_escaped(const char *fmt, const char *s)
+{
+	char *c;
+
+	if (P.json || P.mute || !(c = pr_escape(s)))
+		return;
+	fprintf(P.out, fmt, c);
+	free(c);
+}
+
 void pr_str(const char *key, const char *fmt, const char *s)
 {
 	char *c = pr_escape(s);
