@@ -6,6 +6,7 @@
  */
 #include "kho/session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,43 @@ static enum kho_status detect_page_size(const struct kho_session_opts *o,
 	return kho_source_open(o->path, &so, &s->src, err);
 }
 
+/*
+ * No page size reads the handover cleanly: what each gave, and the one
+ * fix that fits. A root outside a raw image is a forgotten --raw-base
+ * (kho_detect_page_size says so last); when only one size finds the FDT
+ * at all, that size.
+ */
+static enum kho_status no_page_size(struct kho_session *s, struct kho_error *err)
+{
+	static const char *const sizes[] = { "4", "16", "64" };
+	static const char raw_base[] = "; the tree's root is outside the image: ";
+	char *cut = strstr(s->page_size_why, raw_base), one[24] = "";
+	size_t finding = 0;
+
+	if (cut) {
+		*cut = 0;
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
+				     "size and no KHO page size reads its handover without "
+				     "structural errors (%s): %s", s->path, s->page_size_why, cut + 2);
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		char at[24];
+		const char *p;
+
+		snprintf(at, sizeof(at), "%s KiB: ", sizes[i]);
+		p = strstr(s->page_size_why, at);
+		if (p && (p == s->page_size_why || p[-1] == ' ') &&
+		    strncmp(p + strlen(at), "no KHO FDT", 10)) {
+			finding++;
+			snprintf(one, sizeof(one), " %sK", sizes[i]);
+		}
+	}
+	return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page size "
+			     "and no KHO page size reads its handover without structural errors "
+			     "(%s): give --page-size%s", s->path, s->page_size_why,
+			     finding == 1 ? one : "");
+}
+
 /* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
 static enum kho_status check_kernel_trees(struct kho_session *s, struct kho_error *err)
 {
@@ -218,9 +256,13 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
 			goto out;
 		s->own_src = true;
-		if (kho_source_page_size_assumed(s->src) && !o->scan_only &&
-		    (st = detect_page_size(o, s, err)))
-			goto out;
+		/* scan too: the candidates' own keys are page-sized (an
+		 * ambiguous size leaves scan with the assumed one) */
+		if (kho_source_page_size_assumed(s->src) && (st = detect_page_size(o, s, err))) {
+			if (!o->scan_only || st != KHO_ERR_INVALID || !s->src)
+				goto out;
+			memset(err, 0, sizeof(*err));
+		}
 	}
 	if (s->own_src)
 		kho_source_set_threads(s->src, o->threads);
@@ -267,9 +309,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	if ((st = kho_source_status(s->src, err)) || o->scan_only)
 		goto out;
 	if (s->ncands && s->page_size_from && !strcmp(s->page_size_from, "assumed")) {
-		st = kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
-				   "size and no KHO page size reads its handover without structural "
-				   "errors (%s): give --page-size", s->path, s->page_size_why);
+		st = no_page_size(s, err);
 		goto out;
 	}
 	if (!s->ncands) {
@@ -277,8 +317,9 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 
 		if (kho_source_truncated(s->src, &size, &cut) && cut != UINT64_MAX)
 			st = kho_error_set(err, KHO_ERR_NODATA, "%s: no KHO FDT found before the file "
-					   "is cut short (memory from 0x%llx on is not in it); try "
-					   "--fdt ADDR", s->path, HEX(cut));
+					   "is cut short (memory from 0x%llx on is not in it): the "
+					   "handover is likely in the part missing; inspect the whole "
+					   "dump", s->path, HEX(cut));
 		else
 			st = kho_error_set(err, KHO_ERR_NODATA, "%s: no KHO FDT found (a page-aligned "
 					   "FDT with compatible \"kho-v...\"); try --fdt ADDR",

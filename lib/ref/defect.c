@@ -1187,9 +1187,9 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 		return kho_error_set(err, KHO_ERR_INVALID, "defect %s: too many words", check);
 	if (argc && def->variants && !word_in(argv[0], def->variants))
 		return kho_error_set(err, KHO_ERR_INVALID,
-				     "defect %s: unknown variant \"%s\"%s%s", check, argv[0],
+				     "defect %s: unknown variant \"%s\"%s%s%s", check, argv[0],
 				     def->variants[0] ? " (known: " : "",
-				     def->variants[0] ? def->variants : "");
+				     def->variants[0] ? def->variants : "", def->variants[0] ? ")" : "");
 	if (!strcmp(check, "radix-depth")) {
 		/* Only the geometry can carry this one, and only from boot. */
 		if (ref->geo.page_size != 16384 || ref->booted)

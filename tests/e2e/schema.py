@@ -54,6 +54,14 @@ def main():
                                          capture_output=True, text=True).stdout)
         below = [e for e in node["handovers"][0]["node"].get("entries", []) if e["read"]]
         addr = below[0]["value"] if below else None
+    # kho-v1 (images[1]): a chunk and a bitmap of its list
+    for page in json.loads(subprocess.run([ki, "--json", "tree", images[1]], capture_output=True,
+                                          text=True).stdout)["handovers"][0]["tree"]["chunks"][:1]:
+        runs.append(["tree", "--node", page["phys"], images[1]])
+        chunk = json.loads(subprocess.run([ki, "--json", "tree", "--node", page["phys"], images[1]],
+                                          capture_output=True, text=True).stdout)
+        runs.append(["tree", "--node", chunk["handovers"][0]["node"]["elements"][0]["bitmap"],
+                     images[1]])
     # every owner of the demo's preserved pages, one whatis each (a sample)
     demo = json.loads(subprocess.run([ki, "--json", "ranges", images[-1]],
                                      capture_output=True, text=True).stdout)

@@ -71,19 +71,24 @@ int make_out_dir(const char *dir)
 	return 0;
 }
 
-/* A sub-node name as a file name ending in @ext: only [A-Za-z0-9._,+-]. */
+/*
+ * A sub-node name as a file name ending in @ext: [A-Za-z0-9._,+-] as they
+ * are, any other byte _xNN (as fdt writes such a name in DTS, where \xNN
+ * cannot be), a leading '.' too.
+ */
 void out_file_name(const char *name, const char *ext, char *out, size_t len)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; name[i] && i + strlen(ext) + 1 < len; i++) {
-		char c = name[i];
+	for (size_t k = 0; name[k] && i + strlen(ext) + 5 < len; k++) {
+		unsigned char c = (unsigned char)name[k];
 
-		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || strchr("._,+-", c) ? c : '_';
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || (strchr("._,+-", c) && (k || c != '.')))
+			out[i++] = (char)c;
+		else
+			i += (size_t)snprintf(out + i, len - i, "_x%02x", c);
 	}
-	if (i && out[0] == '.')
-		out[0] = '_';
 	snprintf(out + i, len - i, "%s", ext);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "print.h"
 
 /* Where the DTS goes: stdout, or a memory buffer for fdt -o DIR. */
 static FILE *out;
@@ -46,21 +47,44 @@ static int indent(int depth)
 	return (depth < MAX_INDENT ? depth : MAX_INDENT) * 8;
 }
 
-/* A node or property name from the dump: printable ASCII as it is, any
- * other byte as \xNN, so no byte of a dump reaches the terminal raw. */
-static void put_name(const char *name)
+/* What dtc takes in a node name (and, with '#' and '?', a property's). */
+static bool dts_name_char(unsigned char c, bool prop)
 {
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c < 0x20 || *c >= 0x7f || *c == '\\')
-			fprintf(out, "\\x%02x", *c);
-		else
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr(",._+-@", c)) || (prop && c && strchr("#?", c));
+}
+
+/*
+ * A node or property name from the dump. DTS has no escape for names, so
+ * a byte dtc would refuse is written _xNN (the DTS still compiles) and the
+ * name as it is, with the \xNN escape of all text output, follows in a
+ * comment: no byte of a dump reaches the terminal raw.
+ */
+static void put_name(const char *name, bool prop)
+{
+	bool odd = !*name;
+	char *esc;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (dts_name_char(*c, prop)) {
 			fputc(*c, out);
+		} else {
+			fprintf(out, "_x%02x", *c);
+			odd = true;
+		}
+	}
+	if (!*name)
+		fputc('_', out);
+	if (odd && (esc = pr_escape(name))) {
+		fprintf(out, " /* \"%s\" */", esc);
+		free(esc);
+	}
 }
 
 static void print_prop(const char *name, const uint8_t *v, int len, bool be, int depth)
 {
 	fprintf(out, "%*s", indent(depth), "");
-	put_name(name);
+	put_name(name, true);
 	if (len == 8 && is_u64_prop(name)) {
 		uint64_t x = 0;
 
@@ -92,7 +116,10 @@ static void print_node_name(const void *fdt, int offset, int depth)
 	const char *name = fdt_get_name(fdt, offset, NULL);
 
 	fprintf(out, "%*s", indent(depth), "");
-	put_name(depth ? name ? name : "?" : "/");
+	if (depth)
+		put_name(name ? name : "", false);
+	else
+		fputc('/', out);
 	fprintf(out, " {\n");
 }
 
@@ -137,8 +164,10 @@ static void print_nodes(const void *fdt, bool be)
 static void print_fdt(const char *title, const void *fdt, size_t cap, bool be)
 {
 	int rc = fdt_check_full(fdt, cap);
+	char *esc = pr_escape(title);   /* names a sub-node, from the dump */
 
-	fprintf(out, "/* %s */\n", title);
+	fprintf(out, "/* %s */\n", esc ? esc : "");
+	free(esc);
 	if (rc) {
 		fprintf(out, "/* not printed: %s */\n\n", fdt_strerror(rc));
 		return;

@@ -114,7 +114,7 @@ static size_t diff_flbs(const struct kho_luo *a, const struct kho_luo *b, bool *
 				pr_hex("data_a", " data 0x%llx", f->data);
 				pr_u64("count_a", f->count == 1 ? ", %llu file" : ", %llu files",
 				       f->count);
-				pr_text("\n+flb \"%s\"", g->name);
+				pr_text_escaped("\n+flb \"%s\"", g->name);
 				pr_hex("data_b", " data 0x%llx", g->data);
 				pr_u64("count_b", g->count == 1 ? ", %llu file\n" : ", %llu files\n",
 				       g->count);
@@ -162,8 +162,8 @@ size_t diff_luo(const struct kho_luo *a, const struct kho_luo *b, bool *oom)
 					pr_hex("size_a", ", size 0x%llx", ma->size);
 					pr_u64("nr_folios_a", ", %llu folios", ma->nr_folios);
 				}
-				pr_text("\n+session \"%s\" file 0x%llx", vb[j].s->name,
-					(unsigned long long)vb[j].f->token);
+				pr_text_escaped("\n+session \"%s\"", vb[j].s->name);
+				pr_text(" file 0x%llx", (unsigned long long)vb[j].f->token);
 				pr_str("compatible_b", " (%s)", vb[j].f->compatible);
 				if (ma && mb) {
 					pr_hex("size_b", ", size 0x%llx", mb->size);

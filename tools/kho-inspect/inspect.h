@@ -71,6 +71,8 @@ void spool_unname(char *msg, size_t len);
 /* tree --node: the radix tree page holding @addr, entry by entry.
  * returns: false when @addr is in no page of @in's tree. */
 bool print_tree_node(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);
+void print_tree_v1(struct kho_source *src, const struct kho_inspection *in, bool headings);
+bool print_tree_node_v1(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);
 /* whatis: what the dump and each handover say about address @a. */
 void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
 		  uint64_t a);
@@ -78,7 +80,7 @@ void print_whatis(struct kho_source *src, const struct kho_session_handover *hs,
 int extract_luo(const struct options *o, struct kho_source *src,
 		const struct kho_inspection *in);
 /* The LUO state: brief (summary) or @full (luo); JSON the same. */
-void print_luo(const struct kho_luo *l, uint64_t page, bool full);
+void print_luo(const struct kho_luo *l, uint64_t page, const char *dump);
 /* Prints the ranges of @in (by address, --sort tree, --merge), each with
  * what owns it when @ow knows. */
 struct owners;

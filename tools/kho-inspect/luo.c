@@ -66,10 +66,17 @@ static void print_file(const struct kho_luo_file *fl, uint64_t page, bool full, 
 	pr_obj_close();
 }
 
-void print_luo(const struct kho_luo *l, uint64_t page, bool full)
-{
-	size_t files = 0;
+/* summary: the first sessions and files in brief (luo shows them all) */
+#define BRIEF_SESSIONS 8
+#define BRIEF_FILES 4
 
+/* @dump: the dump's path, for the brief form's "luo DUMP" (NULL: full) */
+void print_luo(const struct kho_luo *l, uint64_t page, const char *dump)
+{
+	bool full = !dump, base = pr_mute(false);
+	size_t files = 0, left_sessions = 0, left_files = 0;
+
+	pr_mute(base);   /* --no-headings may have muted the text already */
 	for (size_t i = 0; i < l->nsessions; i++)
 		files += l->session[i].nfiles;
 	pr_obj_open("luo");
@@ -86,17 +93,37 @@ void print_luo(const struct kho_luo *l, uint64_t page, bool full)
 	for (size_t i = 0; i < l->nsessions; i++) {
 		const struct kho_luo_session *s = &l->session[i];
 
+		/* JSON keeps every session; text stops after a screenful */
+		if (!full && i == BRIEF_SESSIONS)
+			pr_mute(true);
+		if (!full && i >= BRIEF_SESSIONS) {
+			left_sessions++;
+			left_files += s->nfiles;
+		}
 		pr_obj_open(NULL);
 		pr_str("name", "  session    \"%s\"", s->name);
 		pr_text(!full ? ":" : s->count == 1 ? " at 0x%llx, %llu file\n" :
 			" at 0x%llx, %llu files\n", HEX(s->phys), HEX(s->count));
 		pr_arr_open("files");
-		for (size_t j = 0; j < s->nfiles; j++)
+		for (size_t j = 0; j < s->nfiles; j++) {
+			if (!full && j == BRIEF_FILES)
+				pr_mute(true);
 			print_file(&s->file[j], page, full, !j);
+			if (!full && j + 1 == s->nfiles && j >= BRIEF_FILES) {
+				pr_mute(base || i >= BRIEF_SESSIONS);
+				pr_text(", ... and %zu more", s->nfiles - BRIEF_FILES);
+			}
+		}
 		pr_arr_close();
 		if (!full)
 			pr_text(s->nfiles ? "\n" : " no files\n");
 		pr_obj_close();
+	}
+	if (left_sessions) {
+		pr_mute(base);
+		pr_text("  ... and %zu more session%s (%zu file%s): kho-inspect luo %s lists them\n",
+			left_sessions, left_sessions == 1 ? "" : "s", left_files,
+			left_files == 1 ? "" : "s", dump);
 	}
 	pr_arr_close();
 	pr_arr_open("flbs");

@@ -2,7 +2,7 @@
 /*
  * kho-inspect [OPTIONS] [COMMAND] DUMP: find the KHO handover in a memory
  * dump, walk its preserved-memory map and check it (contract.md).
- * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect.
+ * Exit: 0 fine, 1 findings at or above --fail-on, 2 could not inspect, 3 partial.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -94,7 +94,7 @@ static void usage(FILE *f)
 "                     spans of touching ranges, END exclusive\n"
 "  fdt [-o DIR]       the KHO FDT and FDT sub-blobs as DTS, u64 values decoded;\n"
 "                     -o DIR writes each as a file dtc reads (fdt.dts, NAME.dts)\n"
-"  tree               radix tree statistics\n"
+"  tree               radix tree statistics (kho-v1: the chunk list)\n"
 "  scan               every KHO FDT candidate in the dump\n"
 "  luo                the live update's sessions, files and FLBs (LUO), and its findings\n"
 "  whatis ADDR        what the dump and the handover say about one address\n"
@@ -124,13 +124,15 @@ static void usage(FILE *f)
 "  --ranges            verify: list the ranges too\n"
 "  --no-headings       ranges, tree, scan: print only the rows (for pipes)\n"
 "  --node ADDR         tree: the radix tree page holding ADDR, entry by entry\n"
-"                      (the address a radix-* finding names)\n"
+"                      (the address a radix-* finding names; kho-v1: its chunk or bitmap)\n"
 "  --expect FILE       verify: compare the verdict with FILE (a --json verify document,\n"
 "                      such as kho-mkimage's NAME.expect.json); print what differs,\n"
 "                      exit 1 when anything does\n"
 "  --progress always|never|auto\n"
 "\n"
-"Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect.\n");
+"Exit status: 0 no finding at or above --fail-on, 1 there are, 2 could not inspect,\n"
+"3 partial: part of the handover is not in the dump (diff: a handover consumed).\n"
+"summary, verify, ranges and tree exit with the verdict, luo with LUO's.\n");
 }
 
 static bool parse_pair(const char *s, struct kho_scratch_area *a)
@@ -190,22 +192,37 @@ static int add_override(struct options *o, const char *name, enum kho_severity s
 /* --list-checks: every check, its default severity and what it means. */
 static int list_checks(void)
 {
-	for (const struct kho_check_info *c = kho_checks(); c->name; c++)
-		printf("%-22s %-10s %s\n", c->name, kho_severity_str(c->severity), c->summary);
-	return 0;
+	pr_init(json_errors, false, stdout);   /* -j anywhere on the line */
+	pr_u64("schema", NULL, KHO_JSON_SCHEMA);
+	pr_arr_open("checks");
+	for (const struct kho_check_info *c = kho_checks(); c->name; c++) {
+		pr_obj_open(NULL);
+		pr_str("name", "%-22s", c->name);
+		pr_str("severity", " %-10s", kho_severity_str(c->severity));
+		pr_str("summary", " %s\n", c->summary);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	return pr_finish() ? 2 : 0;
 }
 
 /* --explain CHECK: what it means, why the next kernel cares, what to do. */
 static int explain(const char *name)
 {
 	const struct kho_check_info *c = kho_check_find(name);
-	const char *why, *how;
+	const char *why, *how, *at;
+	char self[96];
+	int cut;
 
 	if (!c || !kho_check_explain(name, &why, &how))
 		return unknown_check("--explain", name);
-	printf("%s (default: %s)\n\n%c%s.\n\nWhy it matters: %s\n\nWhat to do: %s\n", c->name,
-	       kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
-	       c->summary + 1, why, how);
+	/* the hint under a finding may send to this very page: not here */
+	snprintf(self, sizeof(self), " (--explain %s", c->name);
+	at = strstr(how, self);
+	cut = at && strchr(at, ')') ? (int)(at - how) : (int)strlen(how);
+	printf("%s (default: %s)\n\n%c%s.\n\nWhy it matters: %s\n\nWhat to do: %.*s%s\n",
+	       c->name, kho_severity_str(c->severity), toupper((unsigned char)c->summary[0]),
+	       c->summary + 1, why, cut, how, cut < (int)strlen(how) ? strchr(how + cut, ')') + 1 : "");
 	return 0;
 }
 
@@ -219,6 +236,24 @@ static void append_word(char *buf, size_t len, const char *w)
 	if (strchr(w, '\''))
 		plain = true;   /* rare enough: shown as it is */
 	snprintf(buf + used, len - used, plain ? " %s" : " '%s'", w);
+}
+
+/* An option getopt does not know, and the long one it is likely a typo of. */
+static int unknown_option(const char *arg, const struct option *longopts)
+{
+	char word[64];
+	const char *near;
+	size_t n = 0;
+
+	while (longopts[n].name)
+		n++;
+	snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
+	word[strcspn(word, "=")] = 0;
+	near = strncmp(arg, "--", 2) ? NULL :
+	       typo_closest(word, &longopts->name, n, sizeof(*longopts), 2);
+	if (near)
+		return inspect_fail("unknown option %s: did you mean --%s? (--help)", arg, near);
+	return inspect_fail("unknown option %s (--help)", arg);
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -375,7 +410,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kho-inspect %s\n", KHO_VERSION_STRING); exit(0);
 		case ':': return inspect_fail("%s needs an argument (--help)", argv[optind - 1]);
-		default: return inspect_fail("unknown option %s (--help)", argv[optind - 1]);
+		default: return unknown_option(argv[optind - 1], longopts);
 		}
 	}
 	/* getopt moved the options first: what a "next" command repeats */
@@ -493,7 +528,10 @@ static void print_source(const struct options *o, struct kho_source *src,
 	pr_obj_open("source");
 	pr_str("path", "%s: ", o->dump);
 	pr_str("format", "%s", kho_source_format_name(src));
-	pr_str("kind", " (%s)", kho_source_kind_name(kho_source_kind(src)));
+	/* the kind when it says more than the format (elf (vmcore), not raw (raw)) */
+	pr_str("kind", strcmp(kho_source_kind_name(kho_source_kind(src)),
+			      kho_source_format_name(src)) ? " (%s)" : NULL,
+	       kho_source_kind_name(kho_source_kind(src)));
 	pr_u64("page_size", ", %llu-byte pages", kho_source_page_size(src));
 	if (page_size_from)    /* nothing in the dump said it */
 		pr_str("page_size_from", " (%s)", page_size_from);
@@ -504,6 +542,38 @@ static void print_source(const struct options *o, struct kho_source *src,
 	if (*kho_source_arch(src))
 		pr_str("arch", strcmp(kho_source_arch(src), "unknown") ? ", %s" :
 		       ", an architecture this tool does not know (%s)", kho_source_arch(src));
+	pr_text("\n");
+	pr_obj_close();
+}
+
+/*
+ * summary and verify: the memory the dump describes, which the range-
+ * findings (range-not-ram, range-not-dumped) are about: how many ranges and
+ * their extents, the first few (JSON: the first 64).
+ */
+static void print_memory(struct kho_source *src)
+{
+	size_t n = 0, shown = pr_is_json() ? 64 : 4;
+	const struct kho_mem_range *r = kho_source_map_ranges(src, &n);
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += r[i].size;
+	pr_obj_open("memory");
+	pr_u64("ranges", n == 1 ? "memory       %llu range" : "memory       %llu ranges", n);
+	pr_hex("bytes", " (0x%llx bytes)", bytes);
+	pr_arr_open("extents");
+	for (size_t i = 0; i < n && i < shown; i++) {
+		pr_obj_open(NULL);
+		pr_hex("phys", i ? ", 0x%llx" : ": 0x%llx", r[i].start);
+		pr_hex("size", "+0x%llx", r[i].size);
+		pr_bool("present", r[i].state == KHO_MEM_PRESENT ? NULL : " (not in the dump)",
+			r[i].state == KHO_MEM_PRESENT);
+		pr_obj_close();
+	}
+	pr_arr_close();
+	if (n > shown)
+		pr_text(", ... and %zu more", n - shown);
 	pr_text("\n");
 	pr_obj_close();
 }
@@ -588,6 +658,16 @@ static void print_left(const struct options *o, const struct kho_findings *f, si
 	free(per);
 }
 
+/*
+ * The hint of an INCOMPLETE finding of a check that otherwise finds a
+ * fault (blob-not-preserved, fdt-not-preserved, ...): the check's own hint
+ * would blame the producer, but what is missing is the dump's bytes.
+ */
+static const char undecided_how[] =
+	"Undecided, not a fault found: what the check reads (the map or the bytes it names) "
+	"is not all in the dump; radix-unreadable, range-not-dumped or dump-truncated says "
+	"which part.";
+
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown, const struct owners *ow)
 {
@@ -600,7 +680,7 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 
 	/* JSON keeps the order found, in one pass; text goes by severity. */
 	int passes = pr_is_json() ? 1 : KHO_SEV_COUNT;
-	bool *hinted = calloc(n ? n : 1, sizeof(*hinted));
+	bool *hinted = calloc(n + 1, sizeof(*hinted));
 
 	pr_arr_open("findings");
 	for (int pass = 0; pass < passes; pass++)
@@ -629,10 +709,16 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 			if (text)
 				pr_text("\n");
 			if (kho_check_explain_id(kho_check_index(x->check), &why, &how)) {
-				size_t k = (size_t)kho_check_index(x->check);
-				bool first = text && hinted && k < n && !hinted[k];
+				/* hinted: per check; the undecided ones share one hint */
+				bool undecided = x->severity == KHO_SEV_INCOMPLETE &&
+						 x->check->severity != KHO_SEV_INCOMPLETE;
+				size_t k = undecided ? n : (size_t)kho_check_index(x->check);
+				bool first = text && hinted && k <= n && !hinted[k];
 
-				pr_str("hint", first ? "  hint: %s\n" : NULL, how);
+				/* JSON keeps the check's hint: the Python binding's is
+				 * the library's (until its table has one for these) */
+				pr_str("hint", first ? "  hint: %s\n" : NULL,
+				       undecided && !pr_is_json() ? undecided_how : how);
 				if (first)
 					hinted[k] = true;
 			}
@@ -688,7 +774,8 @@ static void print_blob(const struct kho_subtree *t)
 		break;
 	case KHO_BLOB_VMALLOC:
 		pr_str("blob", ": %s", "vmalloc");
-		pr_u64("total_pages", " %llu pages", t->u.vmalloc.total_pages);
+		pr_u64("total_pages", t->u.vmalloc.total_pages == 1 ? " %llu page" : " %llu pages",
+	       t->u.vmalloc.total_pages);
 		pr_u64("order", " in order-%llu runs", t->u.vmalloc.order);
 		pr_u64("flags", ", flags %llu", t->u.vmalloc.flags);
 		pr_hex("first_chunk", ", chain at 0x%llx", t->u.vmalloc.first);
@@ -794,7 +881,7 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	}
 	pr_arr_close();
 	if (in->luo.format != KHO_LUO_NONE)
-		print_luo(&in->luo, in->geo.page_size, false);
+		print_luo(&in->luo, in->geo.page_size, o->dump);
 	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
 		print_ranges(o, in, &ow);
 
@@ -805,8 +892,10 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	pr_obj_open("stats");
 	pr_u64("keys", in->walked ? "keys         %llu" : NULL, s->keys);
 	pr_u64("runs", in->walked ? " in %llu runs" : NULL, s->runs);
-	if (in->walked)
+	if (in->walked && s->keys)
 		pr_text("; per order %s\n", orders);
+	else if (in->walked)
+		pr_text(in->nunknown_keys ? " (the map could not be read)\n" : "\n");
 	pr_u64("nodes", NULL, s->nodes);
 	pr_u64("leaves", NULL, s->leaves);
 	pr_u64("empty_nodes", NULL, s->empty_nodes);
@@ -837,7 +926,7 @@ static void print_luo_handover(const struct options *o, const struct kho_inspect
 	pr_str("compatible", " (%s)\n", in->ho.compatible);
 	pr_obj_close();
 	if (in->luo.format != KHO_LUO_NONE)
-		print_luo(&in->luo, in->geo.page_size, true);
+		print_luo(&in->luo, in->geo.page_size, NULL);
 	else
 		pr_text("LUO          %s\n", in->luo.phys ? "a blob of no known LUO format" :
 			"no LUO sub-node");
@@ -854,6 +943,12 @@ static void count_luo(const struct kho_findings *f, size_t counts[4])
 			counts[f->v[i].severity]++;
 }
 
+/* kho-v1's map is a chunk list, not a radix tree (tree_v1.c) */
+static bool v1_map(const struct kho_inspection *in)
+{
+	return in->ho.abi && in->ho.abi->map_format == KHO_MAP_V1_CHUNKS && in->walked;
+}
+
 static void print_tree(const struct kho_inspection *in)
 {
 	const struct kho_map_stats *s = &in->stats;
@@ -865,7 +960,7 @@ static void print_tree(const struct kho_inspection *in)
 	for (int l = (int)in->geo.depth - 1; l >= 0; l--) {
 		pr_text("level %d      ", l);
 		pr_u64(NULL, "%llu", s->per_level[l]);
-		pr_text(l ? " node pages\n" : " leaf pages\n");
+		pr_text(l ? " node page%s\n" : " leaf page%s\n", s->per_level[l] == 1 ? "" : "s");
 	}
 	pr_arr_close();
 	pr_u64("tree_pages", "tree pages   %llu", s->nodes + s->leaves);
@@ -873,7 +968,8 @@ static void print_tree(const struct kho_inspection *in)
 	pr_u64("leaf_bits_set", "leaf fill    %llu", s->set_bits_per_level0);
 	pr_u64("leaf_bits", " of %llu bits", bits);
 	pr_text(" (%.2f%%)\n", bits ? 100.0 * (double)s->set_bits_per_level0 / (double)bits : 0);
-	pr_u64("empty_nodes", "empty        %llu pages\n", s->empty_nodes);
+	pr_u64("empty_nodes", s->empty_nodes == 1 ? "empty        %llu page\n" :
+	       "empty        %llu pages\n", s->empty_nodes);
 	pr_obj_close();
 }
 
@@ -1061,6 +1157,8 @@ static int print_report(const struct options *o, struct kho_model *m)
 		print_whatis(s->src, s->hs, s->nh, o->whatis);
 		return pr_finish() ? 2 : 0;
 	}
+	if (!strcmp(o->command, "summary") || !strcmp(o->command, "verify"))
+		print_memory(kho_model_source(m));
 	if (o->vmlinux)
 		print_vmlinux(o, &s->boot);
 	pr_arr_open("handovers");
@@ -1070,9 +1168,13 @@ static int print_report(const struct options *o, struct kho_model *m)
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
 			pr_mute(false);
-			if (!o->have_node)
+			if (v1_map(&s->hs[i].in) && !o->have_node)
+				print_tree_v1(s->hs[i].src, &s->hs[i].in, !o->no_headings);
+			else if (!o->have_node)
 				print_tree(&s->hs[i].in);
-			else if (print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
+			else if (v1_map(&s->hs[i].in) ?
+				 print_tree_node_v1(s->hs[i].src, &s->hs[i].in, o->node) :
+				 print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
 				nodes++;
 			pr_mute(o->no_headings);
 			pr_obj_close();
@@ -1093,6 +1195,7 @@ static int print_report(const struct options *o, struct kho_model *m)
 		return inspect_fail("--node 0x%llx: no page of %s the walk read holds it "
 				    "(kho-inspect whatis 0x%llx %s says what does)",
 				    (unsigned long long)o->node, s->nh > 1 ? "the handovers' radix trees" :
+				    s->nh && v1_map(&s->hs[0].in) ? "the kho-v1 chunk list" :
 				    "the radix tree", (unsigned long long)o->node, o->dump);
 	print_findings(o, &s->top, SIZE_MAX, NULL);
 	unread += count_unread(o, &s->top);

@@ -94,23 +94,43 @@ void pr_u64(const char *key, const char *fmt, uint64_t v)
 		fprintf(P.out, fmt, (unsigned long long)v);
 }
 
-/* Strings may come from a dump: no control bytes, no invalid UTF-8. */
-static char *clean(const char *s)
+/*
+ * Strings may come from a dump: no control bytes, no invalid UTF-8. Every
+ * other byte (and the backslash, so that the text reads back unambiguously)
+ * as \xNN, the one escape of every command's output (fdt too).
+ */
+char *pr_escape(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	char *c = malloc(n + 1);
+	size_t n = s ? strlen(s) : 0, k = 0;
+	char *c = malloc(4 * n + 1);
 
 	if (!c)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		c[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
-	c[n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if (b < 0x20 || b >= 0x7f || b == '\\')
+			k += (size_t)sprintf(c + k, "\\x%02x", b);
+		else
+			c[k++] = (char)b;
+	}
+	c[k] = '\0';
 	return c;
+}
+
+void pr_text_escaped(const char *fmt, const char *s)
+{
+	char *c;
+
+	if (P.json || P.mute || !(c = pr_escape(s)))
+		return;
+	fprintf(P.out, fmt, c);
+	free(c);
 }
 
 void pr_str(const char *key, const char *fmt, const char *s)
 {
-	char *c = clean(s);
+	char *c = pr_escape(s);
 
 	if (!c)
 		return;

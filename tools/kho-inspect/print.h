@@ -38,6 +38,10 @@ void pr_str(const char *key, const char *fmt, const char *s);
 void pr_bool(const char *key, const char *fmt, bool v);
 /* JSON null (nothing in text mode): a value that cannot be known. */
 void pr_null(const char *key);
+/* @s with every byte a terminal could act on as \\xNN (malloc'd, or NULL) */
+char *pr_escape(const char *s);
+/* text only: @fmt with one %s, @s escaped (a string from the dump) */
+void pr_text_escaped(const char *fmt, const char *s);
 void pr_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

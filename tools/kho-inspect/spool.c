@@ -65,12 +65,18 @@ const char *spool_stream(const char *dump, size_t slot)
 		return NULL;
 	snprintf(spools[slot].name, sizeof(spools[slot].name), "%s",
 		 strcmp(dump, "-") ? dump : "(stdin)");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = NULL;
 	snprintf(spools[slot].path, sizeof(spools[slot].path), "%s/kho-inspect-stream-XXXXXX",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+		 tmpdir ? tmpdir : "/tmp");
 	if ((out = mkstemp(spools[slot].path)) < 0) {
-		inspect_fail_kind("io", "%s: a temporary copy of the stream: %s", spools[slot].path,
-				  strerror(errno));
+		int e = errno;
+
+		/* the directory is what the user can fix */
 		spools[slot].path[0] = 0;
+		inspect_fail_kind("io", "%s: a temporary copy of the stream in %s%s: %s",
+				  spools[slot].name, tmpdir ? tmpdir : "/tmp",
+				  tmpdir ? " (TMPDIR)" : "", strerror(e));
 		return NULL;
 	}
 	atexit(remove_spools);

@@ -97,6 +97,26 @@ static void key_text(const struct kho_geometry *g, uint64_t key)
 	}
 }
 
+/*
+ * An entry naming no page one level down: a page the walk read at this
+ * level or above is a way back up (the walk entered it once, and the
+ * radix-loop finding names it); anything else verify explains.
+ */
+static void loop_text(const struct node_search *s, uint64_t value, unsigned level)
+{
+	const struct kho_geometry *g = &s->in->geo;
+
+	for (unsigned l = g->depth - 1; l >= level && l < g->depth; l--) {
+		if (tree_page(s, value, (int)l) < 0)
+			continue;
+		pr_u64("loop_level", value == s->in->ho.map_phys ? ": the root (level %llu)" :
+		       ": a level-%llu page", l);
+		pr_text(", already in the tree: radix-loop");
+		return;
+	}
+	pr_text(": not a page the walk read (verify says why)");
+}
+
 static void print_entries(const struct node_search *s, const uint64_t *e, unsigned level)
 {
 	const struct kho_geometry *g = &s->in->geo;
@@ -116,7 +136,7 @@ static void print_entries(const struct node_search *s, const uint64_t *e, unsign
 		if (k >= 0)
 			pr_u64("child_level", ": level-%llu page", (uint64_t)level - 1);
 		else
-			pr_text(": not a page the walk read (verify says why)");
+			loop_text(s, e[i], level);
 		pr_hex("first_key", ", keys from 0x%llx\n", s->prefix | i << kho_level_shift(g, level));
 		pr_obj_close();
 	}

@@ -26,9 +26,11 @@ static void owner(const char *kind, uint64_t phys, uint64_t size, const char *fm
 	pr_obj_close();
 }
 
-/* Every key whose block holds @a, one lookup per order. */
-static void keys(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
+/* Every key whose block holds @a, one lookup per order. returns: how many. */
+static size_t keys(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
 {
+	size_t n = 0;
+
 	const struct kho_geometry *g = &in->geo;
 
 	for (unsigned order = 0; in->walked && order <= kho_max_order(g); order++) {
@@ -38,15 +40,19 @@ static void keys(struct kho_source *src, const struct kho_inspection *in, uint64
 
 		snprintf(o, sizeof(o), hit < 0 ? "order %u: the map could not be read there" :
 			 "order %u", order);
-		if (hit)
+		if (hit) {
 			owner(hit < 0 ? "unknown" : "preserved", a & ~(size - 1), size, " (%s)", o);
+			n++;
+		}
 		if (order + g->page_shift >= 63)
 			break;
 	}
+	return n;
 }
 
 struct at {
 	uint64_t a, page;
+	size_t n;   /* owners printed */
 };
 
 static void print_owner(void *ctx, const struct owner *w)
@@ -60,19 +66,32 @@ static void print_owner(void *ctx, const struct owner *w)
 	else
 		snprintf(what, sizeof(what), "%s", w->what);
 	owner(w->kind, w->phys, w->size, " %s", what);
+	((struct at *)ctx)->n++;
+}
+
+/* whether the scratch areas, which whatis would name as owners, are known */
+static bool scratch_unknown(const struct kho_inspection *in)
+{
+	for (size_t i = 0; i < in->findings.n; i++)
+		if (kho_check_index(in->findings.v[i].check) == KHO_CHECK_SCRATCH_UNKNOWN)
+			return true;
+	return false;
 }
 
 static void handover(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
 {
-	struct at at = { a, in->geo.page_size };
+	struct at at = { a, in->geo.page_size, 0 };
 	struct owners o;
 
 	owners_build(src, in, &o);
 	pr_obj_open(NULL);
 	pr_hex("fdt", "KHO FDT 0x%llx:\n", in->ho.fdt_phys);
 	pr_arr_open("owners");
-	keys(src, in, a);
+	at.n = keys(src, in, a);
 	owners_each(&o, a, 1, SIZE_MAX, print_owner, &at);
+	if (!at.n)
+		pr_text(scratch_unknown(in) ? "  nothing preserves or names it (scratch areas are "
+			"unknown: --explain scratch-unknown)\n" : "  nothing preserves or names it\n");
 	if (o.oom)
 		pr_text("  (out of memory: some owners may be missing)\n");
 	pr_arr_close();
