@@ -151,7 +151,7 @@ static const struct kho_check_info checks[] = {
 	  "a preserved range lies outside the memory the dump describes",
 	  "A preserved range outside the memory the dump describes: a stale or garbage key, "
 	  "or a dump that leaves out memory.",
-	  "Compare with the dump's segments (summary) and the machine's memory map." },
+	  "Compare with the memory line of summary (JSON: memory) and the machine's memory map." },
 	[KHO_CHECK_RANGE_NOT_DUMPED] = { "range-not-dumped", KHO_SEV_INCOMPLETE,
 	  KHO_PASS_RUNS,
 	  "a preserved range is (partly) excluded from the dump",
@@ -178,7 +178,7 @@ static const struct kho_check_info checks[] = {
 	  "kho-v1 chunk list: bad pointer, loop, num_elms above capacity, orders not ascending",
 	  "kho-v1's chunk list is walked by the next kernel (6.16-7.0); a bad pointer, loop "
 	  "or count loses or corrupts the preserved set.",
-	  "The finding names the chunk; kho-inspect tree DUMP." },
+	  "The finding names the chunk; kho-inspect tree --node ADDR DUMP shows it." },
 	[KHO_CHECK_V1_BITMAP] = { "v1-bitmap", KHO_SEV_ERROR,
 	  KHO_PASS_MODEL,
 	  "kho-v1 bitmap pointer bad, or phys_start not aligned to what one bitmap covers",
@@ -191,8 +191,7 @@ static const struct kho_check_info checks[] = {
 	  "more than one plausible handover and nothing chose one: each candidate is named",
 	  "Several handovers in one dump are normal; nothing in memory says which one the "
 	  "next kernel was given.",
-	  "Choose with --fdt ADDR, --vmlinux PATH, --boot-params ADDR or --dtb FILE; --all "
-	  "inspects each." },
+	  "Choose one with --fdt ADDR, --vmlinux PATH, --boot-params ADDR or --dtb FILE." },
 	[KHO_CHECK_DUMP_TRUNCATED] = { "dump-truncated", KHO_SEV_INCOMPLETE,
 	  KHO_PASS_SESSION,
 	  "the file ends before the memory its headers describe; the rest is not dumped",
@@ -208,8 +207,7 @@ static const struct kho_check_info checks[] = {
 	  "the SETUP_KEXEC_KHO setup_data), --dtb FILE (/chosen linux,kho-scratch), "
 	  "--scratch-array ADDR,BYTES (an in-dump struct kho_scratch[]), or --scratch "
 	  "ADDR,SIZE by hand.",
-	  "Give --vmlinux, --boot-params, --dtb, --scratch-array or --scratch "
-	  "(--explain scratch-unknown says which)." },
+	  "Give --vmlinux FILE (or --boot-params, --dtb, --scratch-array, --scratch)." },
 	[KHO_CHECK_LUO_FORMAT] = { "luo-format", KHO_SEV_ERROR,
 	  KHO_PASS_MODEL,
 	  "the LUO blob is not luo-v1 or luo-v5, smaller than its root, or its properties are wrong",
