@@ -137,6 +137,8 @@ def main():
         if console_path:
             with open(console_path, "wb") as f:
                 f.write(log)
+        if os.path.exists(out + ".tmp"):     # failed half-way
+            os.unlink(out + ".tmp")
         os.unlink(fifo)
         if os.path.exists(qmp_path):
             os.unlink(qmp_path)
