@@ -185,8 +185,10 @@ static enum kho_status walk_and_check(struct kho_source *src,
 		ns = streams_of_radix(&map, &in->stats, &streams);
 		run_checks(src, o, max_order, in, streams, ns, false, &map);
 		free(streams);
+		st = kho_radix_failed(&map) ? kho_error_set(err, KHO_ERR_SYSTEM, "the tree's "
+							   "leaves changed while read") : KHO_OK;
 		kho_radix_close(&map);
-		return KHO_OK;
+		return st;
 	} else {
 		st = kho_v1_walk(src, &in->geo, in->ho.map_phys, &an, &v, &in->stats,
 				 &in->v1_bitmap_bytes, err);
