@@ -322,8 +322,12 @@ static enum kho_status run_passes(struct pass_ctx *x)
 	if (x->cover_ready)
 		cover_free(&x->cover);
 	free(x->streams);
-	if (x->radix)
+	if (x->radix) {
+		if (!st && kho_radix_failed(&x->map))
+			st = kho_error_set(x->err, KHO_ERR_SYSTEM, "the tree's leaves changed "
+					   "while read");
 		kho_radix_close(&x->map);
+	}
 	return st;
 }
 

@@ -142,6 +142,26 @@ static inline __attribute__((always_inline)) bool put_blocks(const struct bits *
 	return true;
 }
 
+/* Words [@i, @i + @n) all set. returns: false if a bit of them was set
+ * already (only lines marked written can hold one). */
+static bool put_full(const struct bits *b, uint64_t i, uint64_t n)
+{
+	uint64_t first = i >> 3, last = (i + n - 1) >> 3, any = 0;
+
+	for (uint64_t j = first >> 6; j <= last >> 6; j++) {
+		uint64_t lo = j == first >> 6 ? first & 63 : 0, hi = j == last >> 6 ? last & 63 : 63;
+		uint64_t m = (~(uint64_t)0 << lo) & (~(uint64_t)0 >> (63 - hi));
+
+		any |= b->lines[j] & m;
+		b->lines[j] |= m;
+	}
+	for (uint64_t k = 0; any && k < n; k++)
+		if (b->bm[i + k])
+			return false;
+	memset(&b->bm[i], 0xff, n * sizeof(*b->bm));
+	return true;
+}
+
 /* Order @o's keys in the window into the bitmap, counted as the cursors do. */
 static inline __attribute__((always_inline)) bool fill(struct win *w, const unsigned o)
 {
@@ -156,6 +176,15 @@ static inline __attribute__((always_inline)) bool fill(struct win *w, const unsi
 	size_t n;
 
 	while (ok && k < end && (bits = radix_words(w->m, &p->leaf, &k, end, &n))) {
+		if (w->m->leaves[p->leaf].phys & KHO_RADIX_LEAF_FULL) {
+			/* Every key set: one run on from the last, if it ended here. */
+			keys += 64 * n;
+			joins += 64 * n - (k != carry);
+			ok = put_full(&b, (k - first) << o >> 6, (uint64_t)n << o);
+			k += 64 * n;
+			carry = k;
+			continue;
+		}
 		for (size_t i = 0; i < n; i++, k += 64) {
 			uint64_t x = load_u64(bits + 8 * i, big), join;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Decoding the leaves kept by kho_radix_open(): one cursor per order
+ * Decoding the leaves found by kho_radix_open(): one cursor per order
  * returns that order's runs in ascending address order, a word at a
  * time, when the consumer asks. Keys of order o are exactly those whose
  * highest set bit is key_width - 1 - o, a contiguous range, so a cursor
@@ -20,7 +20,8 @@ static uint64_t leaf_keys(const struct kho_radix_map *m)
 static uint64_t load_word(const struct kho_radix_cursor *c)
 {
 	const struct kho_radix_leaf *l = &c->m->leaves[c->leaf];
-	uint64_t w = load_u64(l->bits + (c->base - l->prefix) / 8, c->m->big_endian);
+	uint64_t w = load_u64(radix_leaf_bits(c->m, c->leaf) + (c->base - l->prefix) / 8,
+			      c->m->big_endian);
 
 	if (c->base < c->lo)
 		w &= ~(uint64_t)0 << (c->lo - c->base);
@@ -140,6 +141,7 @@ size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
 	struct kho_radix_cursor cc = *c;
 	unsigned shift = c->m->geo->page_shift + c->order - 1;
 	uint64_t keys = 0, stop = plain_end(&cc);
+	const uint8_t *bits = stop ? radix_leaf_bits(cc.m, cc.leaf) : NULL;
 	size_t n = 0;
 
 	while (n < max) {
@@ -147,10 +149,9 @@ size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
 
 		/* The next word of the same leaf, below hi, needs no mask. */
 		if (!w && cc.base + 128 <= stop) {
-			const struct kho_radix_leaf *l = &cc.m->leaves[cc.leaf];
-
 			cc.base += 64;
-			cc.word = load_u64(l->bits + (cc.base - l->prefix) / 8, cc.m->big_endian);
+			cc.word = load_u64(bits + (cc.base - cc.m->leaves[cc.leaf].prefix) / 8,
+					   cc.m->big_endian);
 			continue;
 		}
 		/* Only lone keys in this word, none at its top (where a run
@@ -172,7 +173,9 @@ size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
 		if (!next(&cc, &r[n]))
 			break;
 		keys += r[n++].count;
-		stop = plain_end(&cc);
+		/* next() may have read other leaves of the slot: ask again. */
+		if ((stop = plain_end(&cc)))
+			bits = radix_leaf_bits(cc.m, cc.leaf);
 	}
 	*c = cc;
 	count(c, n, keys);

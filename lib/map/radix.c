@@ -7,10 +7,10 @@
 #include "kho/map.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "../util/util.h"
 #include "visited.h"
+#include "words.h"
 
 #define HEX(x) ((unsigned long long)(x))
 
@@ -23,9 +23,9 @@ struct walk {
 	struct kho_radix_map *m;
 	struct visited seen;
 	uint8_t *bufs[KHO_MAX_LEVELS];   /* one page per level, reused */
-	/* The leaf pages of the last batch read [batch_phys, batch_end), kept
-	 * for the decoding pass, and the pages of a batch that did not read
-	 * [bad_phys, bad_end): those are read one at a time, as alone. */
+	/* The leaf pages of the last batch read [batch_phys, batch_end), in
+	 * a buffer reused for the next, and the pages of a batch that did not
+	 * read [bad_phys, bad_end): those are read one at a time, as alone. */
 	uint8_t *batch;
 	uint64_t batch_phys, batch_end, bad_phys, bad_end;
 	bool big_endian;
@@ -38,7 +38,18 @@ static void nomem(struct walk *w)
 	w->st = kho_error_set(w->err, KHO_ERR_NOMEM, "out of memory");
 }
 
-/* Keep a leaf with keys for the decoding pass; report an empty one. */
+/* Whether every bit of @leaf is set: then it need not be read again. */
+static bool leaf_full(const uint8_t *leaf, uint64_t bytes)
+{
+	uint64_t all = ~(uint64_t)0;
+
+	for (uint64_t i = 0; i < bytes && all == ~(uint64_t)0; i += 64)
+		for (unsigned j = 0; j < 64; j += 8)
+			all &= load_u64(leaf + i + j, false);
+	return all == ~(uint64_t)0;
+}
+
+/* Keep where a leaf with keys is, for the decoding pass; report an empty one. */
 static void add_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix, uint64_t phys)
 {
 	uint64_t bytes = ((uint64_t)1 << w->geo->bitmap_log2) / 8, i = 0;
@@ -57,27 +68,17 @@ static void add_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix, uint6
 		w->stats->set_bits_per_level0++;
 		kho_anomaly(w->a, KHO_AN_MAP_KEY0_NO_ORDER, 0, "key 0 has no order bit");
 	}
-	if (leaf == w->bufs[0]) {       /* read, not mapped: keep a copy */
-		uint8_t *copy = malloc(bytes);
-
-		if (!copy || !ARRAY_RESERVE(m->copies, m->copies_cap, m->ncopies)) {
-			free(copy);
-			return nomem(w);
-		}
-		leaf = m->copies[m->ncopies++] = memcpy(copy, leaf, bytes);
-	}
 	if (!ARRAY_RESERVE(m->leaves, m->cap, m->nleaves))
 		return nomem(w);
-	m->leaves[m->nleaves++] = (struct kho_radix_leaf){ prefix, leaf };
+	if (leaf_full(leaf, bytes))
+		phys |= KHO_RADIX_LEAF_FULL;
+	m->leaves[m->nleaves++] = (struct kho_radix_leaf){ prefix, phys };
 }
 
 static const uint8_t *read_page(struct walk *w, uint64_t phys, unsigned level)
 {
-	const uint8_t *p = kho_source_map(w->src, phys, w->geo->page_size);
 	struct kho_error e;
 
-	if (p)
-		return p;
 	if (!level && phys >= w->batch_phys && phys < w->batch_end)
 		return w->batch + (phys - w->batch_phys);
 	if (kho_source_read(w->src, phys, w->bufs[level], w->geo->page_size, &e))
@@ -88,10 +89,11 @@ static const uint8_t *read_page(struct walk *w, uint64_t phys, unsigned level)
 static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t prefix);
 
 /* A leaf batch holds at most this many bytes (a 64 KiB-page table node
- * points at 8192 leaves: 512 MiB). A full one is one transparent huge
- * page: faulting its memory in 4 KiB at a time cost more than the read
- * (dense verify 44 -> 30 ms with it, 50 without). */
-#define LEAF_BATCH (2u << 20)
+ * points at 8192 leaves: 512 MiB): few reads, into a buffer small enough
+ * to stay in the cache (dense30 verify: about 105 ms of CPU at 16-64 KiB,
+ * 150-175 ms at 256 KiB-2 MiB, the read's copy the difference), and
+ * larger than the source's read cache's span, which would copy it twice. */
+#define LEAF_BATCH (64u << 10)
 
 /* Whether follow() would walk @child, entry @i of a level-@level node, as
  * far as the entry itself tells (its page's state is asked once a batch). */
@@ -110,20 +112,17 @@ static bool batchable(struct walk *w, unsigned level, uint64_t i, uint64_t child
  * Before entry @i of the level-1 node @page is followed: read the leaf it
  * points at together with those of the next entries that are its
  * neighbours in memory (up or down: the kernel's allocator hands out
- * pages top-down), in one read into memory the map keeps. Leaves are kept
- * for the decoding pass, so they are read there once rather than read
- * then copied: a 2^27-key tree's 4096 leaves took 4096 reads and copies.
- * Only pages follow() would walk are taken, so a batch holds nothing the
- * page-by-page walk would not have read; a batch that does not read
- * leaves its pages to their own reads, which say what is wrong.
+ * pages top-down), in one read into the reused batch buffer: a 2^27-key
+ * tree's 4096 leaves took 4096 reads one at a time. Only pages follow()
+ * would walk are taken, so a batch holds nothing the page-by-page walk
+ * would not have read; a batch that does not read leaves its pages to
+ * their own reads, which say what is wrong.
  */
 static void read_leaves(struct walk *w, const uint8_t *page, uint64_t i, uint64_t child)
 {
 	uint64_t ps = w->geo->page_size, entries = (uint64_t)1 << w->geo->table_log2;
 	uint64_t run, k = 1, max = MAX(LEAF_BATCH / ps, 1), lo, step = ps;
-	struct kho_radix_map *m = w->m;
 	struct kho_error e;
-	uint8_t *chunk;
 
 	if ((child >= w->batch_phys && child < w->batch_end) ||
 	    (child >= w->bad_phys && child < w->bad_end) ||
@@ -139,23 +138,14 @@ static void read_leaves(struct walk *w, const uint8_t *page, uint64_t i, uint64_
 	if (k == 1 || lo > child ||
 	    kho_source_state(w->src, lo, &run) != KHO_MEM_PRESENT || run < k * ps)
 		return;          /* alone, or not all present: page by page */
-	if (!ARRAY_RESERVE(m->copies, m->copies_cap, m->ncopies))
+	if (!w->batch && !(w->batch = malloc(max * ps)))
 		return nomem(w);
-	if (k * ps == LEAF_BATCH) {
-		if (!(chunk = aligned_alloc(LEAF_BATCH, LEAF_BATCH)))
-			return nomem(w);
-		(void)madvise(chunk, LEAF_BATCH, MADV_HUGEPAGE);   /* a hint */
-	} else if (!(chunk = malloc(k * ps))) {
-		return nomem(w);
-	}
-	if (kho_source_read(w->src, lo, chunk, k * ps, &e)) {
-		free(chunk);
+	w->batch_phys = w->batch_end = 0;
+	if (kho_source_read(w->src, lo, w->batch, k * ps, &e)) {
 		w->bad_phys = lo;
 		w->bad_end = lo + k * ps;
 		return;
 	}
-	m->copies[m->ncopies++] = chunk;
-	w->batch = chunk;
 	w->batch_phys = lo;
 	w->batch_end = lo + k * ps;
 }
@@ -283,6 +273,7 @@ enum kho_status kho_radix_open(struct kho_source *src,
 	memset(stats, 0, sizeof(*stats));
 	memset(m, 0, sizeof(*m));
 	m->geo = geo;
+	m->src = src;
 	m->big_endian = w.big_endian;
 	if (geo->depth > KHO_MAX_LEVELS)
 		return kho_error_set(err, KHO_ERR_INVALID, "depth %u", geo->depth);
@@ -308,7 +299,10 @@ enum kho_status kho_radix_open(struct kho_source *src,
 	}
 	for (unsigned l = 0; l < geo->depth; l++)
 		free(w.bufs[l]);
+	free(w.batch);
 	visited_free(&w.seen);
+	if (!w.st && !radix_readers_init(m))
+		nomem(&w);
 	if (w.st)
 		kho_radix_close(m);
 	return w.st;
@@ -316,29 +310,27 @@ enum kho_status kho_radix_open(struct kho_source *src,
 
 void kho_radix_close(struct kho_radix_map *m)
 {
-	for (size_t i = 0; i < m->ncopies; i++)
-		free(m->copies[i]);
-	free(m->copies);
+	radix_readers_free(m);
 	free(m->leaves);
 	memset(m, 0, sizeof(*m));
 }
 
-/* The kernel's lookup, checked: is @key set? Bounded by the depth. Pages
- * are mapped where the source can, read into one buffer where not. A
- * pointer that leads nowhere the dump holds means "cannot tell". */
+/* The kernel's lookup, checked: is @key set? Bounded by the depth, a page
+ * read at a time into one buffer. A pointer that leads nowhere the dump
+ * holds means "cannot tell". */
 int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		     uint64_t root, uint64_t key)
 {
 	uint64_t node = root, run;
-	uint8_t *buf = NULL;
+	uint8_t *buf = malloc(geo->page_size);
 	bool be = kho_source_big_endian(src);
 	struct kho_error e;
 	int found = -1;
 
 	for (unsigned level = geo->depth - 1;; level--) {
 		uint64_t idx = kho_key_index(geo, key, level);
-		const uint8_t *page;
-
+		if (!buf)
+			break;
 		if (!node) {
 			found = 0;   /* an empty entry: the key is not there */
 			break;
@@ -346,19 +338,13 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		if (!is_aligned(node, geo->page_size) || node >> 63 ||
 		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT)
 			break;
-		page = kho_source_map(src, node, geo->page_size);
-		if (!page) {
-			if (!buf && !(buf = malloc(geo->page_size)))
-				break;
-			if (kho_source_read(src, node, buf, geo->page_size, &e))
-				break;
-			page = buf;
-		}
+		if (kho_source_read(src, node, buf, geo->page_size, &e))
+			break;
 		if (level == 0) {
-			found = (load_u64(page + (idx / 64) * 8, be) >> (idx % 64)) & 1;
+			found = (load_u64(buf + (idx / 64) * 8, be) >> (idx % 64)) & 1;
 			break;
 		}
-		node = load_u64(page + idx * 8, be);
+		node = load_u64(buf + idx * 8, be);
 	}
 	free(buf);
 	return found;

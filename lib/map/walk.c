@@ -8,6 +8,7 @@
 
 #include "../util/util.h"
 #include "stats.h"
+#include "words.h"
 
 struct drain {
 	struct kho_source *src;
@@ -78,7 +79,7 @@ static void drain_broken(struct drain *d, const struct kho_radix_map *m)
 
 	/* Key 0 is pfn 0 of order 0 with its order bit lost. */
 	if (m->nleaves && !m->leaves[0].prefix &&
-	    (load_u64(m->leaves[0].bits, m->big_endian) & 1)) {
+	    (load_u64(radix_leaf_bits(m, 0), m->big_endian) & 1)) {
 		d->stats->set_bits_per_level0++;
 		emit_meant(d, meant_key(d, 0));
 	}
@@ -128,6 +129,8 @@ enum kho_status kho_radix_walk(struct kho_source *src,
 	} else {
 		kho_radix_runs(&m, stats, v);
 	}
+	st = kho_radix_failed(&m) ? kho_error_set(err, KHO_ERR_SYSTEM, "the tree's "
+						   "leaves changed while read") : KHO_OK;
 	kho_radix_close(&m);
-	return KHO_OK;
+	return st;
 }

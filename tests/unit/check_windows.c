@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * lib/check/windows.c against the merge it stands in for. Radix leaves
- * are built here in memory, key by key; each case runs both the exact
+ * are built here in memory, key by key, and written to the image where
+ * the map reads them; each case runs both the exact
  * path (the per-order cursors through check_merge) and check_windows on
  * the same tree and coverage questions. The contract: check_windows
  * proves a tree exactly when the merge and the per-run checks find
@@ -23,12 +24,14 @@
 #include "kho/map.h"
 #include "kho/source.h"
 #include "kho/verify.h"
+#include "map/words.h"
 #include "suite.h"
 
 #define PAGE 4096u
 #define MEM ((uint64_t)64 << 30)     /* the raw image: 64 GiB, sparse */
 #define MAX_LEAVES 256
 #define WINDOW ((uint64_t)PAGE << 16)   /* windows.c's smallest window */
+#define LEAF_PHYS ((uint64_t)48 << 30)  /* where the leaves are written */
 
 static struct kho_geometry geo;
 static uint8_t *leaf_bits[MAX_LEAVES];
@@ -37,10 +40,17 @@ static struct kho_radix_map map;
 static struct kho_source *src;
 static char path[64];
 
-static void setup(void)
+static void open_src(void)
 {
 	struct kho_source_opts o = { .format = KHO_FORMAT_RAW, .page_size = PAGE };
 	struct kho_error err = { 0 };
+
+	ck_assert_int_eq(kho_source_open(path, &o, &src, &err), KHO_OK);
+	map.src = src;
+}
+
+static void setup(void)
+{
 	FILE *f;
 
 	kho_geometry_init(&geo, PAGE, false);
@@ -50,15 +60,35 @@ static void setup(void)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(ftruncate(fileno(f), (off_t)MEM), 0);
 	fclose(f);
-	ck_assert_int_eq(kho_source_open(path, &o, &src, &err), KHO_OK);
+	open_src();
 }
 
 static void teardown(void)
 {
 	for (size_t i = 0; i < map.nleaves; i++)
 		free(leaf_bits[i]);
+	radix_readers_free(&map);
 	kho_source_close(src);
 	unlink(path);
+}
+
+/* The leaves as built so far into the image, and the map ready to read
+ * them (the source opened again: it caches what it read). */
+static void publish(void)
+{
+	FILE *f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < map.nleaves; i++) {
+		leaves[i].phys = LEAF_PHYS + i * PAGE;
+		ck_assert_int_eq(pwrite(fileno(f), leaf_bits[i], PAGE, (off_t)leaves[i].phys),
+				 PAGE);
+	}
+	fclose(f);
+	kho_source_close(src);
+	open_src();
+	radix_readers_free(&map);
+	ck_assert(radix_readers_init(&map));
 }
 
 /* Set the key of the block of @order at @phys, its leaf made if new. */
@@ -76,7 +106,7 @@ static void set_key(uint64_t phys, unsigned order)
 		memmove(&leaf_bits[i + 1], &leaf_bits[i], (map.nleaves - i) * sizeof(*leaf_bits));
 		leaf_bits[i] = calloc(1, PAGE);
 		ck_assert_ptr_nonnull(leaf_bits[i]);
-		leaves[i] = (struct kho_radix_leaf){ prefix, leaf_bits[i] };
+		leaves[i] = (struct kho_radix_leaf){ prefix, 0 };
 		map.nleaves++;
 	}
 	leaf_bits[i][bit / 8] |= (uint8_t)(1u << (bit % 8));
@@ -140,6 +170,7 @@ static bool compare_q(const uint64_t (*q)[2], size_t nq, const struct kho_scratc
 	struct side exact, fast;
 	bool proved;
 
+	publish();
 	run(&exact, false, q, nq, scr, nscr, max_order);
 	run(&fast, true, q, nq, scr, nscr, max_order);
 	proved = fast.proved;

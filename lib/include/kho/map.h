@@ -78,27 +78,33 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
  * address order without storing them. kho_radix_open() walks the
  * table nodes (every check of kho_radix_walk() but the decoding; the
  * visitor's node callback is called, its run callback is not) and keeps
- * the leaves in key order, read into memory of the map's own (a run of
- * neighbouring leaves in one read).
+ * where each leaf with keys is, in key order: the decoding reads them
+ * again, a run of neighbours at a time, into a buffer per order that is
+ * reused, so memory does not grow with the tree. A leaf whose every key
+ * is set is not read again (KHO_RADIX_LEAF_FULL).
  */
+#define KHO_RADIX_LEAF_FULL 1     /* in kho_radix_leaf.phys: every bit set */
+
 struct kho_radix_leaf {
 	uint64_t prefix;          /* key of bit 0 */
-	const uint8_t *bits;
+	uint64_t phys;            /* the leaf page, | KHO_RADIX_LEAF_FULL */
 };
+
+struct kho_radix_readers;
 
 struct kho_radix_map {
 	const struct kho_geometry *geo;
+	struct kho_source *src;
 	bool big_endian;
 	struct kho_radix_leaf *leaves;
 	size_t nleaves, cap;
-	uint8_t **copies;         /* leaf pages read into memory, a run each */
-	size_t ncopies, copies_cap;
+	struct kho_radix_readers *readers;   /* lib/map/words.h */
 };
 
 /*
  * kho_radix_open - the first pass: the table nodes of the tree at @root
- * walked and checked (anomalies in @a), the leaves kept in @m (mapped from
- * @src, which must outlive @m, or copied). returns: KHO_OK;
+ * walked and checked (anomalies in @a), where the leaves are kept in @m
+ * (read again from @src, which must outlive @m). returns: KHO_OK;
  * KHO_ERR_NOMEM / KHO_ERR_SYSTEM. kho_radix_close() releases @m.
  */
 enum kho_status kho_radix_open(struct kho_source *src, const struct kho_geometry *geo,
@@ -106,6 +112,9 @@ enum kho_status kho_radix_open(struct kho_source *src, const struct kho_geometry
 			       const struct kho_map_visitor *v, struct kho_map_stats *stats,
 			       struct kho_radix_map *m, struct kho_error *err);
 void kho_radix_close(struct kho_radix_map *m);
+/* kho_radix_failed - whether a leaf could not be read again since open
+ * (it then read as empty): what was decoded is not to be trusted. */
+bool kho_radix_failed(const struct kho_radix_map *m);
 
 /*
  * A cursor over the keys of one order: its runs in ascending address
