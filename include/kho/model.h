@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kho/check.h"
 #include "kho/error.h"
 #include "kho/source.h"
 
@@ -28,6 +29,15 @@ struct kho_model;
 #define KHO_MODEL_FDT          (1u << 0)  /* the KHO FDT is at .fdt (no scan) */
 #define KHO_MODEL_BOOT_PARAMS  (1u << 1)  /* x86: .boot_params names it */
 #define KHO_MODEL_ALL          (1u << 2)  /* inspect every candidate */
+#define KHO_MODEL_MAX_ORDER    (1u << 3)  /* .max_order is set (after 0.4) */
+
+/* -W CHECK (KHO_SEV_WARNING), -E CHECK (KHO_SEV_ERROR), -Wno-CHECK
+ * (KHO_SEV_OFF): check @check, by its name (kho_check_name()), is raised
+ * at @severity instead of its default. */
+struct kho_model_severity {
+	const char *check;
+	enum kho_severity severity;
+};
 
 /*
  * What kho-inspect's command line says, as a struct that may grow: .size
@@ -35,6 +45,7 @@ struct kho_model;
  * library reads an older caller's struct (the members it lacks are 0) and
  * refuses a newer caller's only when a member it does not know is set.
  * A NULL opts is all defaults: scan, 4/16/64 KiB page size detection.
+ * A flag this library does not know is refused alike.
  */
 struct kho_model_opts {
 	size_t size;
@@ -51,6 +62,11 @@ struct kho_model_opts {
 	size_t nscratch;
 	const uint64_t *scratch_arrays;  /* --scratch-array: (address, bytes) pairs */
 	size_t nscratch_arrays;
+	/* Added after 0.4: -W/-E/-Wno-, in command-line order (a later one of the same
+	 * check wins), and --max-order with KHO_MODEL_MAX_ORDER */
+	const struct kho_model_severity *severities;
+	size_t nseverities;
+	unsigned max_order;
 };
 
 /*

@@ -18,7 +18,10 @@ struct kho_model {
 	struct kho_session s;
 	struct kho_source_opts src_opts;
 	struct kho_scratch_area *scratch, *arrays;
+	struct kho_severity_override *overrides;
 };
+
+#define KNOWN_FLAGS (KHO_MODEL_FDT | KHO_MODEL_BOOT_PARAMS | KHO_MODEL_ALL | KHO_MODEL_MAX_ORDER)
 
 /*
  * The caller's options as this library knows them: a shorter struct (an
@@ -42,6 +45,9 @@ static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_mod
 		if (*tail)
 			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: member at offset "
 					     "%zu is newer than this libkho (%s)", i, kho_version());
+	if (out->flags & ~KNOWN_FLAGS)
+		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: flags 0x%x are newer "
+				     "than this libkho (%s)", out->flags & ~KNOWN_FLAGS, kho_version());
 	out->size = sizeof(*out);
 	return KHO_OK;
 }
@@ -53,6 +59,28 @@ static struct kho_scratch_area *pairs(const uint64_t *v, size_t n)
 	for (size_t i = 0; a && i < n; i++)
 		a[i] = (struct kho_scratch_area){ v[2 * i], v[2 * i + 1] };
 	return a;
+}
+
+/* The severities asked for, checked as kho-inspect checks -W and -E. */
+static enum kho_status overrides(const struct kho_model_opts *o, struct kho_model *m,
+				 struct kho_error *err)
+{
+	m->overrides = calloc(o->nseverities ? o->nseverities : 1, sizeof(*m->overrides));
+	if (!m->overrides)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < o->nseverities; i++) {
+		const struct kho_model_severity *v = &o->severities[i];
+		size_t idx;
+
+		if (!kho_check_lookup(v->check, &idx))
+			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: no check \"%s\"",
+					     v->check ? v->check : "(null)");
+		if (v->severity < KHO_SEV_OFF || v->severity > KHO_SEV_ERROR)
+			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: severity %d of "
+					     "%s is not one", (int)v->severity, v->check);
+		m->overrides[i] = (struct kho_severity_override){ v->check, v->severity };
+	}
+	return KHO_OK;
 }
 
 /* The model of a session run with @so (the tool's way in: all of its
@@ -97,6 +125,10 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 		kho_model_close(m);
 		return NULL;
 	}
+	if (overrides(&o, m, err)) {
+		kho_model_close(m);
+		return NULL;
+	}
 	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
 	so.src_opts = &m->src_opts;
 	so.have_fdt = o.flags & KHO_MODEL_FDT;
@@ -111,6 +143,10 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.nscratch = o.nscratch;
 	so.arrays = m->arrays;
 	so.narrays = o.nscratch_arrays;
+	so.overrides = m->overrides;
+	so.noverrides = o.nseverities;
+	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
+	so.max_order = o.max_order;
 	if (kho_session_open(&so, &m->s, err)) {
 		kho_model_close(m);
 		return NULL;
@@ -146,6 +182,7 @@ KHO_EXPORT void kho_model_close(struct kho_model *m)
 	kho_session_close(&m->s);
 	free(m->scratch);
 	free(m->arrays);
+	free(m->overrides);
 	free(m);
 }
 

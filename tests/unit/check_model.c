@@ -183,6 +183,80 @@ START_TEST(test_opts_versioned)
 }
 END_TEST
 
+/* How many findings of @check handover 0 has, and the severity of the last. */
+static size_t findings_of(const struct kho_model *m, const char *check, const char **sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kho_model_findings(m, 0); i++) {
+		const char *c, *s;
+
+		ck_assert(kho_model_finding(m, 0, i, &c, &s, NULL, NULL));
+		if (!strcmp(c, check)) {
+			n++;
+			*sev = s;
+		}
+	}
+	return n;
+}
+
+/* -W/-E/-Wno- and --max-order, added at the end of the options: an older
+ * caller's struct that ends before them is read without them. */
+START_TEST(test_opts_severity)
+{
+	struct kho_model_severity up = { "scratch-unknown", KHO_SEV_ERROR };
+	struct kho_model_severity off = { "scratch-unknown", KHO_SEV_OFF };
+	struct kho_model_severity bad = { "scratch-unknwon", KHO_SEV_ERROR };
+	struct kho_model_opts o = { .size = sizeof(o), .severities = &up, .nseverities = 1 };
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err);
+	const char *sev = NULL, *dflt = NULL;
+	size_t counts[4];
+
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &dflt), 1);
+	ck_assert_str_ne(dflt, "error");
+	ck_assert_uint_eq(findings_of(m, "range-order", &sev), 0);
+	kho_model_close(m);
+
+	m = kho_model_open(path, &o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &sev), 1);
+	ck_assert_str_eq(sev, "error");
+	kho_model_summary(m, counts);
+	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 1);
+	kho_model_close(m);
+
+	/* the older caller's size: the pointer past it is not read */
+	o.size = offsetof(struct kho_model_opts, severities);
+	m = kho_model_open(path, &o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &sev), 1);
+	ck_assert_str_eq(sev, dflt);
+	kho_model_close(m);
+
+	/* the later of two words on one check wins, as on the command line */
+	struct kho_model_severity both[] = { up, off };
+
+	o = (struct kho_model_opts){ .size = sizeof(o), .severities = both, .nseverities = 2,
+				     .flags = KHO_MODEL_MAX_ORDER, .max_order = 2 };
+	m = kho_model_open(path, &o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &sev), 0);
+	ck_assert_uint_gt(findings_of(m, "range-order", &sev), 0);    /* the order-4 folio */
+	kho_model_close(m);
+
+	o = (struct kho_model_opts){ .size = sizeof(o), .severities = &bad, .nseverities = 1 };
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no check \"scratch-unknwon\""));
+	o = (struct kho_model_opts){ .size = sizeof(o), .flags = 1u << 31 };
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer than this libkho"));
+}
+END_TEST
+
 /* --fdt as the tool takes it: the handover named, and a page that holds
  * no FDT refused as the tool refuses it. */
 START_TEST(test_named_fdt)
@@ -268,6 +342,7 @@ int main(void)
 	tcase_add_test(tc, test_walk_and_lookup);
 	tcase_add_test(tc, test_luo_and_blobs);
 	tcase_add_test(tc, test_opts_versioned);
+	tcase_add_test(tc, test_opts_severity);
 	tcase_add_test(tc, test_named_fdt);
 	tcase_add_test(tc, test_no_handover);
 	tcase_add_test(tc, test_open_source);
