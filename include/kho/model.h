@@ -30,6 +30,9 @@ struct kho_model;
 #define KHO_MODEL_BOOT_PARAMS  (1u << 1)  /* x86: .boot_params names it */
 #define KHO_MODEL_ALL          (1u << 2)  /* inspect every candidate */
 #define KHO_MODEL_MAX_ORDER    (1u << 3)  /* .max_order is set (after 0.4) */
+#define KHO_MODEL_KERNEL       (1u << 4)  /* .kernel_*: the kernel's own word (after 0.4) */
+#define KHO_MODEL_OUT_TREE     (1u << 5)  /* .kernel_out_tree is known */
+#define KHO_MODEL_IN_TREE      (1u << 6)  /* .kernel_in_tree is known */
 
 /* -W CHECK (KHO_SEV_WARNING), -E CHECK (KHO_SEV_ERROR), -Wno-CHECK
  * (KHO_SEV_OFF): check @check, by its name (kho_check_name()), is raised
@@ -67,6 +70,22 @@ struct kho_model_opts {
 	const struct kho_model_severity *severities;
 	size_t nseverities;
 	unsigned max_order;
+	/*
+	 * Added after 0.4, with KHO_MODEL_KERNEL: what a debugger read through
+	 * the dumped kernel's symbols, all physical addresses, used as
+	 * --vmlinux uses what it reads (found_by "symbols"): kho_out.fdt (0
+	 * when NULL: then the incoming handover is the one), kho_in.fdt_phys,
+	 * the struct kho_scratch array and its bytes (kho_scratch_cnt * 16),
+	 * and the roots of kho_out.radix_tree (7.2+, KHO_MODEL_OUT_TREE) and
+	 * kho_in.radix_tree (7.3+, KHO_MODEL_IN_TREE), cross-checked against
+	 * the handovers' FDTs.
+	 */
+	uint64_t kernel_fdt;
+	uint64_t kernel_incoming_fdt;
+	uint64_t kernel_scratch;
+	uint64_t kernel_scratch_bytes;
+	uint64_t kernel_out_tree;
+	uint64_t kernel_in_tree;
 };
 
 /*

@@ -7,6 +7,7 @@
  */
 #include "kho/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,11 @@ struct kho_model {
 	struct kho_source_opts src_opts;
 	struct kho_scratch_area *scratch, *arrays;
 	struct kho_severity_override *overrides;
+	struct kho_boot_info kernel;
 };
 
-#define KNOWN_FLAGS (KHO_MODEL_FDT | KHO_MODEL_BOOT_PARAMS | KHO_MODEL_ALL | KHO_MODEL_MAX_ORDER)
+#define KNOWN_FLAGS (KHO_MODEL_FDT | KHO_MODEL_BOOT_PARAMS | KHO_MODEL_ALL | KHO_MODEL_MAX_ORDER | \
+		     KHO_MODEL_KERNEL | KHO_MODEL_OUT_TREE | KHO_MODEL_IN_TREE)
 
 /*
  * The caller's options as this library knows them: a shorter struct (an
@@ -80,6 +83,31 @@ static enum kho_status overrides(const struct kho_model_opts *o, struct kho_mode
 					     "%s is not one", (int)v->severity, v->check);
 		m->overrides[i] = (struct kho_severity_override){ v->check, v->severity };
 	}
+	return KHO_OK;
+}
+
+/* What the caller read through the kernel's symbols, as kho_find_vmlinux()
+ * would have found it. */
+static enum kho_status kernel(const struct kho_model_opts *o, struct kho_boot_info *b,
+			      struct kho_error *err)
+{
+	if (!o->kernel_fdt && !o->kernel_incoming_fdt)
+		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: the kernel's symbols "
+				     "name no handover (kho_out.fdt NULL, kho_in.fdt_phys 0)");
+	*b = (struct kho_boot_info){
+		.fdt = o->kernel_fdt ? o->kernel_fdt : o->kernel_incoming_fdt,
+		.fdt_is_incoming = !o->kernel_fdt,
+		.incoming_fdt = o->kernel_incoming_fdt,
+		.scratch = o->kernel_scratch, .scratch_bytes = o->kernel_scratch_bytes,
+		.out_known = o->flags & KHO_MODEL_OUT_TREE,
+		.in_known = o->flags & KHO_MODEL_IN_TREE,
+		.out_tree = o->kernel_out_tree, .in_tree = o->kernel_in_tree,
+	};
+	b->trees_known = b->out_known || b->in_known;
+	if (!b->out_known || !b->in_known)
+		snprintf(b->trees_note, sizeof(b->trees_note), "%s not cross-checked: its root "
+			 "was not given", !b->trees_known ? "kho_out and kho_in" :
+			 b->out_known ? "kho_in" : "kho_out");
 	return KHO_OK;
 }
 
@@ -147,6 +175,13 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.noverrides = o.nseverities;
 	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
 	so.max_order = o.max_order;
+	if (o.flags & KHO_MODEL_KERNEL) {
+		if (kernel(&o, &m->kernel, err)) {
+			kho_model_close(m);
+			return NULL;
+		}
+		so.kernel = &m->kernel;
+	}
 	if (kho_session_open(&so, &m->s, err)) {
 		kho_model_close(m);
 		return NULL;

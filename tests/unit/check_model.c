@@ -257,6 +257,37 @@ START_TEST(test_opts_severity)
 }
 END_TEST
 
+/* What a debugger read through the kernel's symbols: the handover there,
+ * found by "symbols", and its tree root cross-checked. */
+START_TEST(test_opts_kernel)
+{
+	struct kho_model_opts o = { .size = sizeof(o), .flags = KHO_MODEL_KERNEL };
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err), *k;
+	const char *sev;
+
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));     /* names no handover */
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	o.kernel_fdt = kho_model_handover_fdt(m, 0);
+	o.flags |= KHO_MODEL_OUT_TREE;
+	o.kernel_out_tree = kho_model_handover_map(m, 0);
+	k = kho_model_open(path, &o, &err);
+	ck_assert_msg(k, "%s", err.msg);
+	ck_assert_str_eq(kho_model_handover_found_by(k, 0), "symbols");
+	ck_assert_uint_eq(kho_model_handover_keys(k, 0), kho_model_handover_keys(m, 0));
+	ck_assert_uint_eq(kho_model_findings(k, SIZE_MAX), kho_model_findings(m, SIZE_MAX));
+	kho_model_close(k);
+	/* a root that is not the FDT's: the cross-check says so */
+	o.kernel_out_tree += 0x1000;
+	k = kho_model_open(path, &o, &err);
+	ck_assert_msg(k, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(k, "fdt-memory-map", &sev), 1);
+	kho_model_close(k);
+	kho_model_close(m);
+}
+END_TEST
+
 /* --fdt as the tool takes it: the handover named, and a page that holds
  * no FDT refused as the tool refuses it. */
 START_TEST(test_named_fdt)
@@ -343,6 +374,7 @@ int main(void)
 	tcase_add_test(tc, test_luo_and_blobs);
 	tcase_add_test(tc, test_opts_versioned);
 	tcase_add_test(tc, test_opts_severity);
+	tcase_add_test(tc, test_opts_kernel);
 	tcase_add_test(tc, test_named_fdt);
 	tcase_add_test(tc, test_no_handover);
 	tcase_add_test(tc, test_open_source);
