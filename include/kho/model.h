@@ -180,6 +180,23 @@ int kho_model_lookup(const struct kho_model *m, uint64_t phys, uint64_t *start,
 int kho_model_handover_lookup(const struct kho_model *m, size_t h, uint64_t phys,
 			      uint64_t *start, unsigned *order);
 
+/*
+ * Added after 0.4, for a debugger's "what is this address" (kho-inspect
+ * whatis): a broken map can hold keys of several orders over one page,
+ * and kho_model_lookup() names only the smallest.
+ * kho_model_handover_walked - whether handover @h's map was walked, so
+ * that lookups can answer (not when consumed, without a map, or of an ABI
+ * libkho does not read).
+ * kho_model_handover_max_order - the largest order a key of @h can have.
+ * kho_model_handover_key - whether @h holds the key of @order whose block
+ * (2^@order pages) contains @phys. returns: 1, 0, or a negative enum
+ * kho_status as kho_model_lookup() gives it (-KHO_ERR_INVALID also for an
+ * order past the largest).
+ */
+bool kho_model_handover_walked(const struct kho_model *m, size_t h);
+unsigned kho_model_handover_max_order(const struct kho_model *m, size_t h);
+int kho_model_handover_key(const struct kho_model *m, size_t h, uint64_t phys, unsigned order);
+
 /* ---- what a handover holds ---- */
 
 /* Its sub-blobs (FDT sub-nodes): name, address, size; false past the end.

@@ -377,26 +377,54 @@ KHO_EXPORT int kho_model_foreach_run(const struct kho_model *m, kho_model_key_fn
 	return kho_model_handover_foreach_run(m, 0, cb, ctx);
 }
 
+KHO_EXPORT bool kho_model_handover_walked(const struct kho_model *m, size_t h)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	return in && in->walked && in->ho.abi;
+}
+
+KHO_EXPORT unsigned kho_model_handover_max_order(const struct kho_model *m, size_t h)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	/* a block must fit in 64 bits */
+	return in ? MIN(kho_max_order(&in->geo), 63 - in->geo.page_shift) : 0;
+}
+
+KHO_EXPORT int kho_model_handover_key(const struct kho_model *m, size_t h, uint64_t phys,
+				      unsigned order)
+{
+	const struct kho_inspection *in = insp(m, h);
+	int rc;
+
+	if (!in || order > kho_model_handover_max_order(m, h))
+		return -KHO_ERR_INVALID;
+	if (!kho_model_handover_walked(m, h))
+		return -KHO_ERR_NODATA;
+	rc = kho_inspection_key(m->s.src, in, phys, order);
+	return rc < 0 ? -KHO_ERR_NODATA : rc;
+}
+
 KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, uint64_t phys,
 					 uint64_t *start, unsigned *order)
 {
-	const struct kho_inspection *in = insp(m, h);
 	bool unknown = false;
 
-	if (!in)
+	if (!insp(m, h))
 		return -KHO_ERR_INVALID;
-	if (!in->walked || !in->ho.abi)
+	if (!kho_model_handover_walked(m, h))
 		return -KHO_ERR_NODATA;
 	/* one key at most holds a page in a sound map: the smallest order first */
-	for (unsigned o = 0; o <= kho_max_order(&in->geo) && in->geo.page_shift + o < 64; o++) {
-		int rc = kho_inspection_key(m->s.src, in, phys, o);
+	for (unsigned o = 0; o <= kho_model_handover_max_order(m, h); o++) {
+		int rc = kho_model_handover_key(m, h, phys, o);
 
 		if (rc < 0)
 			unknown = true;
 		if (rc != 1)
 			continue;
 		if (start)
-			*start = phys & ~(kho_order_bytes(&in->geo, o) - 1);
+			*start = phys & ~((kho_model_handover_page_size(m, h) << o) - 1);
 		if (order)
 			*order = o;
 		return 1;

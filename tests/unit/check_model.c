@@ -106,6 +106,17 @@ START_TEST(test_walk_and_lookup)
 	ck_assert_int_eq(kho_model_lookup(m, 0x1f00000, NULL, NULL), 0);
 	ck_assert_int_eq(kho_model_handover_lookup(m, 1, 0x400000, NULL, NULL), -KHO_ERR_INVALID);
 	ck_assert_uint_gt(kho_model_tree_pages(m, 0), 0);
+	/* one order at a time (whatis): only the folio's own order holds it */
+	ck_assert(kho_model_handover_walked(m, 0));
+	ck_assert(!kho_model_handover_walked(m, 1));
+	ck_assert_uint_ge(kho_model_handover_max_order(m, 0), 18);  /* 1 GiB blocks */
+	ck_assert_uint_le(kho_model_handover_max_order(m, 0), 63 - 12);
+	for (unsigned o = 0; o <= kho_model_handover_max_order(m, 0); o++)
+		ck_assert_int_eq(kho_model_handover_key(m, 0, 0x400000 + 0x5123, o), o == 4);
+	ck_assert_int_eq(kho_model_handover_key(m, 0, 0x400000,
+						kho_model_handover_max_order(m, 0) + 1),
+			 -KHO_ERR_INVALID);
+	ck_assert_int_eq(kho_model_handover_key(m, 1, 0x400000, 4), -KHO_ERR_INVALID);
 	kho_model_close(m);
 }
 END_TEST

@@ -5,9 +5,14 @@
  * structures: whether the dump holds it, the keys that preserve it, and
  * what owns it (the FDT page, a tree page, a sub-blob, a reserve-mem
  * region, a LUO block, record or folio, a scratch area).
+ * The dump, the handovers and their keys come through the public model
+ * API (kho/model.h), as a debugger's plugin would read them; the owners
+ * (owners.c) still through the inspection, which knows more of them
+ * (reserve-mem, LUO records and folios, scratch) than the API says.
  */
 #include <string.h>
 
+#include "kho/model.h"
 #include "inspect.h"
 #include "owners.h"
 #include "print.h"
@@ -26,22 +31,22 @@ static void owner(const char *kind, uint64_t phys, uint64_t size, const char *fm
 	pr_obj_close();
 }
 
-/* Every key whose block holds @a, one lookup per order. */
-static void keys(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
+/* Every key whose block holds @a, one lookup per order: a broken map can
+ * hold several. */
+static void keys(const struct kho_model *m, size_t h, uint64_t a)
 {
-	const struct kho_geometry *g = &in->geo;
+	uint64_t page = kho_model_handover_page_size(m, h);
 
-	for (unsigned order = 0; in->walked && order <= kho_max_order(g); order++) {
-		uint64_t size = kho_order_bytes(g, order);
-		int hit = kho_inspection_key(src, in, a, order);
+	for (unsigned order = 0; kho_model_handover_walked(m, h) &&
+	     order <= kho_model_handover_max_order(m, h); order++) {
+		uint64_t size = page << order;
+		int hit = kho_model_handover_key(m, h, a, order);
 		char o[48];
 
 		snprintf(o, sizeof(o), hit < 0 ? "order %u: the map could not be read there" :
 			 "order %u", order);
 		if (hit)
 			owner(hit < 0 ? "unknown" : "preserved", a & ~(size - 1), size, " (%s)", o);
-		if (order + g->page_shift >= 63)
-			break;
 	}
 }
 
@@ -62,16 +67,18 @@ static void print_owner(void *ctx, const struct owner *w)
 	owner(w->kind, w->phys, w->size, " %s", what);
 }
 
-static void handover(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
+static void handover(struct kho_model *m, size_t h, uint64_t a)
 {
-	struct at at = { a, in->geo.page_size };
+	struct at at = { a, kho_model_handover_page_size(m, h) };
+	uint64_t fdt = kho_model_handover_fdt(m, h);
 	struct owners o;
 
-	owners_build(src, in, &o);
+	owners_build(kho_model_source(m), &kho_model_session(m)->hs[h].in, &o);
 	pr_obj_open(NULL);
-	pr_hex("fdt", "KHO FDT 0x%llx:\n", in->ho.fdt_phys);
+	/* an FDT from --fdt-file alone has no address: 0 as it always printed */
+	pr_hex("fdt", "KHO FDT 0x%llx:\n", fdt == KHO_MODEL_PHYS_UNKNOWN ? 0 : fdt);
 	pr_arr_open("owners");
-	keys(src, in, a);
+	keys(m, h, a);
 	owners_each(&o, a, 1, SIZE_MAX, print_owner, &at);
 	if (o.oom)
 		pr_text("  (out of memory: some owners may be missing)\n");
@@ -80,9 +87,9 @@ static void handover(struct kho_source *src, const struct kho_inspection *in, ui
 	owners_free(&o);
 }
 
-void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
-		  uint64_t a)
+void print_whatis(struct kho_model *m, uint64_t a)
 {
+	const struct kho_source *src = kho_model_source(m);
 	static const char *const state[] = {
 		[KHO_MEM_PRESENT] = "memory, in the dump",
 		[KHO_MEM_EXCLUDED] = "memory, not in the dump",
@@ -96,7 +103,7 @@ void print_whatis(struct kho_source *src, const struct kho_session_handover *hs,
 	       st == KHO_MEM_EXCLUDED ? "excluded" : "absent");
 	pr_text("%s\n", state[st]);
 	pr_arr_open("handovers");
-	for (size_t i = 0; i < n; i++)
-		handover(src, &hs[i].in, a);
+	for (size_t h = 0; h < kho_model_handovers(m); h++)
+		handover(m, h, a);
 	pr_arr_close();
 }
