@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kho/check.h"
 #include "kho/error.h"
 #include "kho/source.h"
 
@@ -28,6 +29,18 @@ struct kho_model;
 #define KHO_MODEL_FDT          (1u << 0)  /* the KHO FDT is at .fdt (no scan) */
 #define KHO_MODEL_BOOT_PARAMS  (1u << 1)  /* x86: .boot_params names it */
 #define KHO_MODEL_ALL          (1u << 2)  /* inspect every candidate */
+#define KHO_MODEL_MAX_ORDER    (1u << 3)  /* .max_order is set (after 0.4) */
+#define KHO_MODEL_KERNEL       (1u << 4)  /* .kernel_*: the kernel's own word (after 0.4) */
+#define KHO_MODEL_OUT_TREE     (1u << 5)  /* .kernel_out_tree is known */
+#define KHO_MODEL_IN_TREE      (1u << 6)  /* .kernel_in_tree is known */
+
+/* -W CHECK (KHO_SEV_WARNING), -E CHECK (KHO_SEV_ERROR), -Wno-CHECK
+ * (KHO_SEV_OFF): check @check, by its name (kho_check_name()), is raised
+ * at @severity instead of its default. */
+struct kho_model_severity {
+	const char *check;
+	enum kho_severity severity;
+};
 
 /*
  * What kho-inspect's command line says, as a struct that may grow: .size
@@ -35,6 +48,7 @@ struct kho_model;
  * library reads an older caller's struct (the members it lacks are 0) and
  * refuses a newer caller's only when a member it does not know is set.
  * A NULL opts is all defaults: scan, 4/16/64 KiB page size detection.
+ * A flag this library does not know is refused alike.
  */
 struct kho_model_opts {
 	size_t size;
@@ -51,6 +65,27 @@ struct kho_model_opts {
 	size_t nscratch;
 	const uint64_t *scratch_arrays;  /* --scratch-array: (address, bytes) pairs */
 	size_t nscratch_arrays;
+	/* Added after 0.4: -W/-E/-Wno-, in command-line order (a later one of the same
+	 * check wins), and --max-order with KHO_MODEL_MAX_ORDER */
+	const struct kho_model_severity *severities;
+	size_t nseverities;
+	unsigned max_order;
+	/*
+	 * Added after 0.4, with KHO_MODEL_KERNEL: what a debugger read through
+	 * the dumped kernel's symbols, all physical addresses, used as
+	 * --vmlinux uses what it reads (found_by "symbols"): kho_out.fdt (0
+	 * when NULL: then the incoming handover is the one), kho_in.fdt_phys,
+	 * the struct kho_scratch array and its bytes (kho_scratch_cnt * 16),
+	 * and the roots of kho_out.radix_tree (7.2+, KHO_MODEL_OUT_TREE) and
+	 * kho_in.radix_tree (7.3+, KHO_MODEL_IN_TREE), cross-checked against
+	 * the handovers' FDTs.
+	 */
+	uint64_t kernel_fdt;
+	uint64_t kernel_incoming_fdt;
+	uint64_t kernel_scratch;
+	uint64_t kernel_scratch_bytes;
+	uint64_t kernel_out_tree;
+	uint64_t kernel_in_tree;
 };
 
 /*
@@ -144,6 +179,23 @@ int kho_model_lookup(const struct kho_model *m, uint64_t phys, uint64_t *start,
 		     unsigned *order);
 int kho_model_handover_lookup(const struct kho_model *m, size_t h, uint64_t phys,
 			      uint64_t *start, unsigned *order);
+
+/*
+ * Added after 0.4, for a debugger's "what is this address" (kho-inspect
+ * whatis): a broken map can hold keys of several orders over one page,
+ * and kho_model_lookup() names only the smallest.
+ * kho_model_handover_walked - whether handover @h's map was walked, so
+ * that lookups can answer (not when consumed, without a map, or of an ABI
+ * libkho does not read).
+ * kho_model_handover_max_order - the largest order a key of @h can have.
+ * kho_model_handover_key - whether @h holds the key of @order whose block
+ * (2^@order pages) contains @phys. returns: 1, 0, or a negative enum
+ * kho_status as kho_model_lookup() gives it (-KHO_ERR_INVALID also for an
+ * order past the largest).
+ */
+bool kho_model_handover_walked(const struct kho_model *m, size_t h);
+unsigned kho_model_handover_max_order(const struct kho_model *m, size_t h);
+int kho_model_handover_key(const struct kho_model *m, size_t h, uint64_t phys, unsigned order);
 
 /* ---- what a handover holds ---- */
 

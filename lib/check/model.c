@@ -7,6 +7,7 @@
  */
 #include "kho/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,12 @@ struct kho_model {
 	struct kho_session s;
 	struct kho_source_opts src_opts;
 	struct kho_scratch_area *scratch, *arrays;
+	struct kho_severity_override *overrides;
+	struct kho_boot_info kernel;
 };
+
+#define KNOWN_FLAGS (KHO_MODEL_FDT | KHO_MODEL_BOOT_PARAMS | KHO_MODEL_ALL | KHO_MODEL_MAX_ORDER | \
+		     KHO_MODEL_KERNEL | KHO_MODEL_OUT_TREE | KHO_MODEL_IN_TREE)
 
 /*
  * The caller's options as this library knows them: a shorter struct (an
@@ -42,6 +48,9 @@ static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_mod
 		if (*tail)
 			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: member at offset "
 					     "%zu is newer than this libkho (%s)", i, kho_version());
+	if (out->flags & ~KNOWN_FLAGS)
+		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: flags 0x%x are newer "
+				     "than this libkho (%s)", out->flags & ~KNOWN_FLAGS, kho_version());
 	out->size = sizeof(*out);
 	return KHO_OK;
 }
@@ -53,6 +62,53 @@ static struct kho_scratch_area *pairs(const uint64_t *v, size_t n)
 	for (size_t i = 0; a && i < n; i++)
 		a[i] = (struct kho_scratch_area){ v[2 * i], v[2 * i + 1] };
 	return a;
+}
+
+/* The severities asked for, checked as kho-inspect checks -W and -E. */
+static enum kho_status overrides(const struct kho_model_opts *o, struct kho_model *m,
+				 struct kho_error *err)
+{
+	m->overrides = calloc(o->nseverities ? o->nseverities : 1, sizeof(*m->overrides));
+	if (!m->overrides)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < o->nseverities; i++) {
+		const struct kho_model_severity *v = &o->severities[i];
+		size_t idx;
+
+		if (!kho_check_lookup(v->check, &idx))
+			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: no check \"%s\"",
+					     v->check ? v->check : "(null)");
+		if (v->severity < KHO_SEV_OFF || v->severity > KHO_SEV_ERROR)
+			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: severity %d of "
+					     "%s is not one", (int)v->severity, v->check);
+		m->overrides[i] = (struct kho_severity_override){ v->check, v->severity };
+	}
+	return KHO_OK;
+}
+
+/* What the caller read through the kernel's symbols, as kho_find_vmlinux()
+ * would have found it. */
+static enum kho_status kernel(const struct kho_model_opts *o, struct kho_boot_info *b,
+			      struct kho_error *err)
+{
+	if (!o->kernel_fdt && !o->kernel_incoming_fdt)
+		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: the kernel's symbols "
+				     "name no handover (kho_out.fdt NULL, kho_in.fdt_phys 0)");
+	*b = (struct kho_boot_info){
+		.fdt = o->kernel_fdt ? o->kernel_fdt : o->kernel_incoming_fdt,
+		.fdt_is_incoming = !o->kernel_fdt,
+		.incoming_fdt = o->kernel_incoming_fdt,
+		.scratch = o->kernel_scratch, .scratch_bytes = o->kernel_scratch_bytes,
+		.out_known = o->flags & KHO_MODEL_OUT_TREE,
+		.in_known = o->flags & KHO_MODEL_IN_TREE,
+		.out_tree = o->kernel_out_tree, .in_tree = o->kernel_in_tree,
+	};
+	b->trees_known = b->out_known || b->in_known;
+	if (!b->out_known || !b->in_known)
+		snprintf(b->trees_note, sizeof(b->trees_note), "%s not cross-checked: its root "
+			 "was not given", !b->trees_known ? "kho_out and kho_in" :
+			 b->out_known ? "kho_in" : "kho_out");
+	return KHO_OK;
 }
 
 /* The model of a session run with @so (the tool's way in: all of its
@@ -97,6 +153,10 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 		kho_model_close(m);
 		return NULL;
 	}
+	if (overrides(&o, m, err)) {
+		kho_model_close(m);
+		return NULL;
+	}
 	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
 	so.src_opts = &m->src_opts;
 	so.have_fdt = o.flags & KHO_MODEL_FDT;
@@ -111,6 +171,17 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.nscratch = o.nscratch;
 	so.arrays = m->arrays;
 	so.narrays = o.nscratch_arrays;
+	so.overrides = m->overrides;
+	so.noverrides = o.nseverities;
+	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
+	so.max_order = o.max_order;
+	if (o.flags & KHO_MODEL_KERNEL) {
+		if (kernel(&o, &m->kernel, err)) {
+			kho_model_close(m);
+			return NULL;
+		}
+		so.kernel = &m->kernel;
+	}
 	if (kho_session_open(&so, &m->s, err)) {
 		kho_model_close(m);
 		return NULL;
@@ -146,6 +217,7 @@ KHO_EXPORT void kho_model_close(struct kho_model *m)
 	kho_session_close(&m->s);
 	free(m->scratch);
 	free(m->arrays);
+	free(m->overrides);
 	free(m);
 }
 
@@ -305,26 +377,54 @@ KHO_EXPORT int kho_model_foreach_run(const struct kho_model *m, kho_model_key_fn
 	return kho_model_handover_foreach_run(m, 0, cb, ctx);
 }
 
+KHO_EXPORT bool kho_model_handover_walked(const struct kho_model *m, size_t h)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	return in && in->walked && in->ho.abi;
+}
+
+KHO_EXPORT unsigned kho_model_handover_max_order(const struct kho_model *m, size_t h)
+{
+	const struct kho_inspection *in = insp(m, h);
+
+	/* a block must fit in 64 bits */
+	return in ? MIN(kho_max_order(&in->geo), 63 - in->geo.page_shift) : 0;
+}
+
+KHO_EXPORT int kho_model_handover_key(const struct kho_model *m, size_t h, uint64_t phys,
+				      unsigned order)
+{
+	const struct kho_inspection *in = insp(m, h);
+	int rc;
+
+	if (!in || order > kho_model_handover_max_order(m, h))
+		return -KHO_ERR_INVALID;
+	if (!kho_model_handover_walked(m, h))
+		return -KHO_ERR_NODATA;
+	rc = kho_inspection_key(m->s.src, in, phys, order);
+	return rc < 0 ? -KHO_ERR_NODATA : rc;
+}
+
 KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, uint64_t phys,
 					 uint64_t *start, unsigned *order)
 {
-	const struct kho_inspection *in = insp(m, h);
 	bool unknown = false;
 
-	if (!in)
+	if (!insp(m, h))
 		return -KHO_ERR_INVALID;
-	if (!in->walked || !in->ho.abi)
+	if (!kho_model_handover_walked(m, h))
 		return -KHO_ERR_NODATA;
 	/* one key at most holds a page in a sound map: the smallest order first */
-	for (unsigned o = 0; o <= kho_max_order(&in->geo) && in->geo.page_shift + o < 64; o++) {
-		int rc = kho_inspection_key(m->s.src, in, phys, o);
+	for (unsigned o = 0; o <= kho_model_handover_max_order(m, h); o++) {
+		int rc = kho_model_handover_key(m, h, phys, o);
 
 		if (rc < 0)
 			unknown = true;
 		if (rc != 1)
 			continue;
 		if (start)
-			*start = phys & ~(kho_order_bytes(&in->geo, o) - 1);
+			*start = phys & ~((kho_model_handover_page_size(m, h) << o) - 1);
 		if (order)
 			*order = o;
 		return 1;

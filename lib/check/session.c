@@ -192,7 +192,8 @@ static enum kho_status check_kernel_trees(struct kho_session *s, struct kho_erro
 static enum kho_status find_told(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err)
 {
-	enum kho_status st = o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
+	enum kho_status st = o->kernel ? (s->boot = *o->kernel, KHO_OK) :
+			     o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
 			     o->dtb ? kho_find_dtb(o->dtb, &s->boot, err) :
 			     kho_find_boot_params(s->src, o->boot_params, &s->boot, err);
 
@@ -234,7 +235,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	};
 	struct kho_scratch_area *arrays;
 	size_t narrays = o->narrays;
-	const char *told = o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
+	const char *told = o->kernel ? "symbols" : o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
 			   o->have_boot_params ? "--boot-params" : NULL;
 	enum kho_status st;
 
@@ -330,7 +331,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
 				 err)) || (st = kho_source_status(s->src, err)))
 		goto out;
-	if (o->vmlinux)
+	if (o->vmlinux || o->kernel)
 		st = check_kernel_trees(s, err);
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */

@@ -23,7 +23,7 @@ boundary.
 import ctypes
 import os
 
-__all__ = ["KhoError", "checks", "inspect", "elf_ranges", "library"]
+__all__ = ["KhoError", "checks", "inspect", "elf_ranges", "elf_vmcoreinfo", "library"]
 
 SCHEMA = 1
 
@@ -50,11 +50,25 @@ class _ModelOpts(ctypes.Structure):
                 ("vmlinux", ctypes.c_char_p), ("dtb", ctypes.c_char_p),
                 ("scratch", ctypes.POINTER(ctypes.c_uint64)), ("nscratch", ctypes.c_size_t),
                 ("scratch_arrays", ctypes.POINTER(ctypes.c_uint64)),
-                ("nscratch_arrays", ctypes.c_size_t)]
+                ("nscratch_arrays", ctypes.c_size_t),
+                ("severities", ctypes.c_void_p), ("nseverities", ctypes.c_size_t),
+                ("max_order", ctypes.c_uint),
+                ("kernel_fdt", ctypes.c_uint64), ("kernel_incoming_fdt", ctypes.c_uint64),
+                ("kernel_scratch", ctypes.c_uint64), ("kernel_scratch_bytes", ctypes.c_uint64),
+                ("kernel_out_tree", ctypes.c_uint64), ("kernel_in_tree", ctypes.c_uint64)]
+
+
+class _Severity(ctypes.Structure):
+    # struct kho_model_severity
+    _fields_ = [("check", ctypes.c_char_p), ("severity", ctypes.c_int)]
 
 
 _MODEL_FDT = 1
 _MODEL_BOOT_PARAMS = 2
+_MODEL_MAX_ORDER = 8
+_MODEL_KERNEL, _MODEL_OUT_TREE, _MODEL_IN_TREE = 16, 32, 64
+# enum kho_severity; "off" is -Wno-CHECK
+_SEVERITIES = {"off": -1, "note": 0, "incomplete": 1, "warning": 2, "error": 3}
 KEY_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
                           ctypes.c_uint)
 
@@ -124,6 +138,7 @@ def library():
         "kho_model_handovers": (sz, [vp]),
         "kho_model_handover_fdt": (u64, [vp, sz]),
         "kho_model_handover_compatible": (cp, [vp, sz]),
+        "kho_model_handover_found_by": (cp, [vp, sz]),
         "kho_model_handover_keys": (u64, [vp, sz]),
         "kho_model_handover_foreach_run": (ctypes.c_int, [vp, sz, KEY_CB, vp]),
         "kho_model_findings": (sz, [vp, sz]),
@@ -217,12 +232,28 @@ def _luo(lib, m, h):
             "sessions": sessions}
 
 
+def _severities(severity):
+    """{check: "error"|"warning"|"off"|...} as struct kho_model_severity[]
+    (kho-inspect's -E, -W and -Wno-); ValueError names what is wrong."""
+    items = list(severity.items()) if severity else []
+    arr = (_Severity * max(len(items), 1))()
+    for i, (check, sev) in enumerate(items):
+        if sev not in _SEVERITIES:
+            raise ValueError(f"severity of {check}: {sev!r} is not one of "
+                             + ", ".join(_SEVERITIES))
+        arr[i] = _Severity(check.encode(), _SEVERITIES[sev])
+    return arr, len(items)
+
+
 def _model(lib, src, fdt, scratch_array, vmlinux=None, dtb=None, boot_params=None,
-           scratch=(), fdt_file=None, **source):
+           scratch=(), fdt_file=None, severity=None, max_order=None, kernel=None, **source):
     """A model of @src (a path, or an open source handle) made by the
     library's discovery session; KhoError when it cannot be made. The
     keywords are kho-inspect's --vmlinux, --dtb, --boot-params,
-    --scratch ADDR,SIZE pairs and --fdt-file."""
+    --scratch ADDR,SIZE pairs, --fdt-file, -E/-W/-Wno- (@severity) and
+    --max-order; @kernel {"fdt", "incoming_fdt", "scratch", "scratch_bytes",
+    "out_tree", "in_tree"} is what a debugger read through the kernel's
+    symbols (kho_model_opts.kernel_*; a tree None when not known)."""
     flat = [v for pair in scratch_array for v in pair]
     arrays = (ctypes.c_uint64 * max(len(flat), 1))(*flat)
     areas = [v for pair in scratch for v in pair]
@@ -230,6 +261,8 @@ def _model(lib, src, fdt, scratch_array, vmlinux=None, dtb=None, boot_params=Non
     opts = _ModelOpts(size=ctypes.sizeof(_ModelOpts), scratch_arrays=arrays,
                       nscratch_arrays=len(flat) // 2, scratch=scratch_c,
                       nscratch=len(areas) // 2)
+    sevs, nsevs = _severities(severity)
+    opts.severities, opts.nseverities = ctypes.cast(sevs, ctypes.c_void_p), nsevs
     paths = [os.fsencode(p) if p is not None else None for p in (vmlinux, dtb, fdt_file)]
     opts.vmlinux, opts.dtb, opts.fdt_file = paths
     if fdt is not None:
@@ -237,6 +270,17 @@ def _model(lib, src, fdt, scratch_array, vmlinux=None, dtb=None, boot_params=Non
     if boot_params is not None:
         opts.flags |= _MODEL_BOOT_PARAMS
         opts.boot_params = boot_params
+    if max_order is not None:
+        opts.flags |= _MODEL_MAX_ORDER
+        opts.max_order = max_order
+    if kernel is not None:
+        opts.flags |= _MODEL_KERNEL
+        for k in ("fdt", "incoming_fdt", "scratch", "scratch_bytes"):
+            setattr(opts, "kernel_" + k, kernel.get(k) or 0)
+        for k, flag in (("out_tree", _MODEL_OUT_TREE), ("in_tree", _MODEL_IN_TREE)):
+            if kernel.get(k) is not None:
+                opts.flags |= flag
+                setattr(opts, "kernel_" + k, kernel[k])
     err = _Error()
     if isinstance(src, (str, bytes, os.PathLike)):
         opts.format = _FORMATS[source.get("format", "auto")]
@@ -263,7 +307,8 @@ def _document(lib, m):
         lib.kho_model_handover_foreach_run(m, h, KEY_CB(key), None)
         handovers.append({
             "fdt": {"phys": hex(lib.kho_model_handover_fdt(m, h)),
-                    "compatible": lib.kho_model_handover_compatible(m, h).decode()},
+                    "compatible": lib.kho_model_handover_compatible(m, h).decode(),
+                    "found_by": lib.kho_model_handover_found_by(m, h).decode()},
             "subtrees": _subtrees(lib, m, h),
             "ranges": ranges,
             "stats": {"keys": lib.kho_model_handover_keys(m, h)},
@@ -303,18 +348,22 @@ def checks():
 
 
 def inspect(path, *, fdt=None, scratch_array=(), page_size=0, format="auto", raw_base=0,
-            vmlinux=None, dtb=None, boot_params=None, scratch=(), fdt_file=None):
+            vmlinux=None, dtb=None, boot_params=None, scratch=(), fdt_file=None,
+            severity=None, max_order=None):
     """The verdict on the dump at @path: a dict shaped as kho-inspect's
     --json verify --ranges document (see the module's doc). @scratch_array
     is [(address, bytes), ...] of in-dump struct kho_scratch[]; @vmlinux,
-    @dtb, @boot_params, @scratch [(address, size), ...] and @fdt_file are
-    kho-inspect's options of those names. A dump that does not record its
+    @dtb, @boot_params, @scratch [(address, size), ...], @fdt_file and
+    @max_order are kho-inspect's options of those names. @severity
+    {check: "error"|"warning"|"off"} raises a check at another severity
+    than its default, as -E CHECK, -W CHECK and -Wno-CHECK do (KhoError
+    for a check that does not exist). A dump that does not record its
     page size is read with the one kho-inspect detects (the same discovery
     session); KhoError when none or several fit (give @page_size)."""
     lib = library()
     m = _model(lib, path, fdt, scratch_array, page_size=page_size, format=format,
                raw_base=raw_base, vmlinux=vmlinux, dtb=dtb, boot_params=boot_params,
-               scratch=scratch, fdt_file=fdt_file)
+               scratch=scratch, fdt_file=fdt_file, severity=severity, max_order=max_order)
     try:
         return _document(lib, m)
     finally:
@@ -366,19 +415,51 @@ def open_memory(read, ranges, *, page_size=0, big_endian=False, arch=None, name=
     return src, (rcb, ccb, stcb, arr, ops, desc)
 
 
-def inspect_memory(read, ranges, *, fdt=None, scratch_array=(), **source):
+def inspect_memory(read, ranges, *, fdt=None, scratch_array=(), scratch=(), severity=None,
+                   max_order=None, kernel=None, **source):
     """inspect() over memory read through @read (see open_memory)."""
     lib = library()
     src, keep = open_memory(read, ranges, **source)
     m = None
     try:
-        m = _model(lib, src, fdt, scratch_array)
+        m = _model(lib, src, fdt, scratch_array, scratch=scratch, severity=severity,
+                   max_order=max_order, kernel=kernel)
         return _document(lib, m)
     finally:
         if m:
             lib.kho_model_close(m)
         lib.kho_source_close(src)
         del keep
+
+
+def elf_vmcoreinfo(path):
+    """{key: value} of an ELF core's VMCOREINFO note ("OSRELEASE",
+    "NUMBER(phys_base)", ...), {} without one."""
+    import struct
+    with open(path, "rb") as f:
+        hdr = f.read(64)
+        if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
+            raise KhoError(f"{path}: not an ELF64 file")
+        end = "<" if hdr[5] == 1 else ">"
+        phoff, = struct.unpack_from(end + "Q", hdr, 32)
+        phnum, = struct.unpack_from(end + "H", hdr, 56)
+        f.seek(phoff)
+        ph = f.read(56 * phnum)
+        for i in range(phnum):
+            p_type, _, off, _, _, filesz = struct.unpack_from(end + "IIQQQQ", ph, 56 * i)
+            if p_type != 4:             # PT_NOTE
+                continue
+            f.seek(off)
+            notes, pos = f.read(min(filesz, 1 << 20)), 0
+            while pos + 12 <= len(notes):
+                namesz, descsz, _ = struct.unpack_from(end + "III", notes, pos)
+                name = notes[pos + 12:pos + 12 + namesz].rstrip(b"\0")
+                desc = pos + 12 + (namesz + 3) // 4 * 4
+                if name == b"VMCOREINFO":
+                    text = notes[desc:desc + descsz].decode(errors="replace")
+                    return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+                pos = desc + (descsz + 3) // 4 * 4
+    return {}
 
 
 def elf_ranges(path):

@@ -179,6 +179,49 @@ def told(T, mk, ki, work):
                 f"kho.inspect({list(kw)[0]}=) differs from kho-inspect {args[0]}")
 
 
+def severities(T, mk, ki, specdir, work):
+    """kho.inspect(severity=, max_order=) gives what kho-inspect's -W,
+    -Wno-, -E and --max-order give; a check that does not exist is a
+    KhoError, as kho-inspect's usage error."""
+    import kho
+    cases = (("defect-range-scratch", {"range-scratch": "warning"}, None,
+              ["-W", "range-scratch"]),
+             ("defect-range-scratch", {"range-scratch": "off", "scratch-unknown": "error"}, None,
+              ["-Wno-range-scratch", "-E", "scratch-unknown"]),
+             ("defect-range-order", {"range-scratch": "warning", "range-order": "off"}, 5,
+              ["-E", "range-order", "-W", "range-scratch", "-Wno-range-order",
+               "--max-order", "5"]),
+             ("defect-range-order", {"range-order": "warning"}, 12,
+              ["-W", "range-order", "--max-order", "12"]))
+    subprocess.run([mk, "-q", "--only", "elf,expect", "-o", work] +
+                   [os.path.join(specdir, n + ".spec") for n in {c[0] for c in cases}],
+                   check=True)
+    for name, sev, order, flags in cases:
+        elf = os.path.join(work, name + ".elf")
+        args = json.load(open(os.path.join(work, name + ".expect.json")))["generator"]["args"]
+        arrays = [tuple(int(x, 0) for x in args[i + 1].split(","))
+                  for i in range(0, len(args), 2) if args[i] == "--scratch-array"]
+        plain = shared(json.loads(subprocess.run([ki, "--json", "verify", "--ranges"] + args +
+                                                 [elf], capture_output=True, text=True).stdout))
+        cli = shared(json.loads(subprocess.run([ki, "--json", "verify", "--ranges"] + flags +
+                                               args + [elf], capture_output=True,
+                                               text=True).stdout))
+        try:
+            got = shared(kho.inspect(elf, scratch_array=arrays, severity=sev, max_order=order))
+        except kho.KhoError as e:
+            got = str(e)
+        T.check(got == cli and cli != plain,
+                f"{name}: kho.inspect(severity={sev}, max_order={order}) differs from "
+                f"kho-inspect {' '.join(flags)}" + (" (which changed nothing)" if cli == plain
+                                                    else ""))
+    r = subprocess.run([ki, "verify", "-E", "range-scratc", elf], capture_output=True)
+    try:
+        kho.inspect(elf, severity={"range-scratc": "error"})
+        T.check(False, "kho.inspect(severity={'range-scratc': ...}) was accepted")
+    except kho.KhoError as e:
+        T.check(r.returncode == 2 and 'no check "range-scratc"' in str(e), f"unknown check: {e}")
+
+
 def main():
     mk, ki, libkho, specdir, work = sys.argv[1:6]
     T = Tally("python")
@@ -207,6 +250,7 @@ def main():
     past_the_cap(T, mk, ki, specdir, work)
     raw_page_sizes(T, mk, ki, specdir, work)
     told(T, mk, ki, work)
+    severities(T, mk, ki, specdir, work)
     subprocess.run([mk, "-q", "--only", "elf,expect", "-o", work] +
                    [os.path.join(specdir, s) for s in specs], check=True)
     for spec in specs:

@@ -106,6 +106,17 @@ START_TEST(test_walk_and_lookup)
 	ck_assert_int_eq(kho_model_lookup(m, 0x1f00000, NULL, NULL), 0);
 	ck_assert_int_eq(kho_model_handover_lookup(m, 1, 0x400000, NULL, NULL), -KHO_ERR_INVALID);
 	ck_assert_uint_gt(kho_model_tree_pages(m, 0), 0);
+	/* one order at a time (whatis): only the folio's own order holds it */
+	ck_assert(kho_model_handover_walked(m, 0));
+	ck_assert(!kho_model_handover_walked(m, 1));
+	ck_assert_uint_ge(kho_model_handover_max_order(m, 0), 18);  /* 1 GiB blocks */
+	ck_assert_uint_le(kho_model_handover_max_order(m, 0), 63 - 12);
+	for (unsigned o = 0; o <= kho_model_handover_max_order(m, 0); o++)
+		ck_assert_int_eq(kho_model_handover_key(m, 0, 0x400000 + 0x5123, o), o == 4);
+	ck_assert_int_eq(kho_model_handover_key(m, 0, 0x400000,
+						kho_model_handover_max_order(m, 0) + 1),
+			 -KHO_ERR_INVALID);
+	ck_assert_int_eq(kho_model_handover_key(m, 1, 0x400000, 4), -KHO_ERR_INVALID);
 	kho_model_close(m);
 }
 END_TEST
@@ -180,6 +191,111 @@ START_TEST(test_opts_versioned)
 	b.o.size = 1;
 	ck_assert_ptr_null(kho_model_open(path, &b.o, &err));
 	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+}
+END_TEST
+
+/* How many findings of @check handover 0 has, and the severity of the last. */
+static size_t findings_of(const struct kho_model *m, const char *check, const char **sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kho_model_findings(m, 0); i++) {
+		const char *c, *s;
+
+		ck_assert(kho_model_finding(m, 0, i, &c, &s, NULL, NULL));
+		if (!strcmp(c, check)) {
+			n++;
+			*sev = s;
+		}
+	}
+	return n;
+}
+
+/* -W/-E/-Wno- and --max-order, added at the end of the options: an older
+ * caller's struct that ends before them is read without them. */
+START_TEST(test_opts_severity)
+{
+	struct kho_model_severity up = { "scratch-unknown", KHO_SEV_ERROR };
+	struct kho_model_severity off = { "scratch-unknown", KHO_SEV_OFF };
+	struct kho_model_severity bad = { "scratch-unknwon", KHO_SEV_ERROR };
+	struct kho_model_opts o = { .size = sizeof(o), .severities = &up, .nseverities = 1 };
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err);
+	const char *sev = NULL, *dflt = NULL;
+	size_t counts[4];
+
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &dflt), 1);
+	ck_assert_str_ne(dflt, "error");
+	ck_assert_uint_eq(findings_of(m, "range-order", &sev), 0);
+	kho_model_close(m);
+
+	m = kho_model_open(path, &o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &sev), 1);
+	ck_assert_str_eq(sev, "error");
+	kho_model_summary(m, counts);
+	ck_assert_uint_eq(counts[KHO_SEV_ERROR], 1);
+	kho_model_close(m);
+
+	/* the older caller's size: the pointer past it is not read */
+	o.size = offsetof(struct kho_model_opts, severities);
+	m = kho_model_open(path, &o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &sev), 1);
+	ck_assert_str_eq(sev, dflt);
+	kho_model_close(m);
+
+	/* the later of two words on one check wins, as on the command line */
+	struct kho_model_severity both[] = { up, off };
+
+	o = (struct kho_model_opts){ .size = sizeof(o), .severities = both, .nseverities = 2,
+				     .flags = KHO_MODEL_MAX_ORDER, .max_order = 2 };
+	m = kho_model_open(path, &o, &err);
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(m, "scratch-unknown", &sev), 0);
+	ck_assert_uint_gt(findings_of(m, "range-order", &sev), 0);    /* the order-4 folio */
+	kho_model_close(m);
+
+	o = (struct kho_model_opts){ .size = sizeof(o), .severities = &bad, .nseverities = 1 };
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no check \"scratch-unknwon\""));
+	o = (struct kho_model_opts){ .size = sizeof(o), .flags = 1u << 31 };
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer than this libkho"));
+}
+END_TEST
+
+/* What a debugger read through the kernel's symbols: the handover there,
+ * found by "symbols", and its tree root cross-checked. */
+START_TEST(test_opts_kernel)
+{
+	struct kho_model_opts o = { .size = sizeof(o), .flags = KHO_MODEL_KERNEL };
+	struct kho_error err;
+	struct kho_model *m = kho_model_open(path, NULL, &err), *k;
+	const char *sev;
+
+	ck_assert_msg(m, "%s", err.msg);
+	ck_assert_ptr_null(kho_model_open(path, &o, &err));     /* names no handover */
+	ck_assert_int_eq(err.status, KHO_ERR_INVALID);
+	o.kernel_fdt = kho_model_handover_fdt(m, 0);
+	o.flags |= KHO_MODEL_OUT_TREE;
+	o.kernel_out_tree = kho_model_handover_map(m, 0);
+	k = kho_model_open(path, &o, &err);
+	ck_assert_msg(k, "%s", err.msg);
+	ck_assert_str_eq(kho_model_handover_found_by(k, 0), "symbols");
+	ck_assert_uint_eq(kho_model_handover_keys(k, 0), kho_model_handover_keys(m, 0));
+	ck_assert_uint_eq(kho_model_findings(k, SIZE_MAX), kho_model_findings(m, SIZE_MAX));
+	kho_model_close(k);
+	/* a root that is not the FDT's: the cross-check says so */
+	o.kernel_out_tree += 0x1000;
+	k = kho_model_open(path, &o, &err);
+	ck_assert_msg(k, "%s", err.msg);
+	ck_assert_uint_eq(findings_of(k, "fdt-memory-map", &sev), 1);
+	kho_model_close(k);
+	kho_model_close(m);
 }
 END_TEST
 
@@ -268,6 +384,8 @@ int main(void)
 	tcase_add_test(tc, test_walk_and_lookup);
 	tcase_add_test(tc, test_luo_and_blobs);
 	tcase_add_test(tc, test_opts_versioned);
+	tcase_add_test(tc, test_opts_severity);
+	tcase_add_test(tc, test_opts_kernel);
 	tcase_add_test(tc, test_named_fdt);
 	tcase_add_test(tc, test_no_handover);
 	tcase_add_test(tc, test_open_source);

@@ -74,8 +74,7 @@ bool print_tree_node(struct kho_source *src, const struct kho_inspection *in, ui
 void print_tree_v1(struct kho_source *src, const struct kho_inspection *in, bool headings);
 bool print_tree_node_v1(struct kho_source *src, const struct kho_inspection *in, uint64_t addr);
 /* whatis: what the dump and each handover say about address @a. */
-void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
-		  uint64_t a);
+void print_whatis(struct kho_model *m, uint64_t a);
 /* extract: each LUO memfd as DIR/luo/SESSION/TOKEN.memfd. returns: 0 or 2. */
 int extract_luo(const struct options *o, struct kho_source *src,
 		const struct kho_inspection *in);

@@ -1154,7 +1154,7 @@ static int print_report(const struct options *o, struct kho_model *m)
 	pr_mute(o->no_headings);   /* ranges and tree unmute their rows */
 	print_source(o, kho_model_source(m), kho_model_page_size_from(m));
 	if (!strcmp(o->command, "whatis")) {
-		print_whatis(s->src, s->hs, s->nh, o->whatis);
+		print_whatis(m, o->whatis);
 		return pr_finish() ? 2 : 0;
 	}
 	if (!strcmp(o->command, "summary") || !strcmp(o->command, "verify"))

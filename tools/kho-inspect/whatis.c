@@ -5,9 +5,14 @@
  * structures: whether the dump holds it, the keys that preserve it, and
  * what owns it (the FDT page, a tree page, a sub-blob, a reserve-mem
  * region, a LUO block, record or folio, a scratch area).
+ * The dump, the handovers and their keys come through the public model
+ * API (kho/model.h), as a debugger's plugin would read them; the owners
+ * (owners.c) still through the inspection, which knows more of them
+ * (reserve-mem, LUO records and folios, scratch) than the API says.
  */
 #include <string.h>
 
+#include "kho/model.h"
 #include "inspect.h"
 #include "owners.h"
 #include "print.h"
@@ -26,16 +31,17 @@ static void owner(const char *kind, uint64_t phys, uint64_t size, const char *fm
 	pr_obj_close();
 }
 
-/* Every key whose block holds @a, one lookup per order. returns: how many. */
-static size_t keys(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
+/* Every key whose block holds @a, one lookup per order: a broken map can
+ * hold several. returns: how many. */
+static size_t keys(const struct kho_model *m, size_t h, uint64_t a)
 {
+	uint64_t page = kho_model_handover_page_size(m, h);
 	size_t n = 0;
 
-	const struct kho_geometry *g = &in->geo;
-
-	for (unsigned order = 0; in->walked && order <= kho_max_order(g); order++) {
-		uint64_t size = kho_order_bytes(g, order);
-		int hit = kho_inspection_key(src, in, a, order);
+	for (unsigned order = 0; kho_model_handover_walked(m, h) &&
+	     order <= kho_model_handover_max_order(m, h); order++) {
+		uint64_t size = page << order;
+		int hit = kho_model_handover_key(m, h, a, order);
 		char o[48];
 
 		snprintf(o, sizeof(o), hit < 0 ? "order %u: the map could not be read there" :
@@ -44,8 +50,6 @@ static size_t keys(struct kho_source *src, const struct kho_inspection *in, uint
 			owner(hit < 0 ? "unknown" : "preserved", a & ~(size - 1), size, " (%s)", o);
 			n++;
 		}
-		if (order + g->page_shift >= 63)
-			break;
 	}
 	return n;
 }
@@ -57,7 +61,7 @@ struct at {
 
 static void print_owner(void *ctx, const struct owner *w)
 {
-	const struct at *at = ctx;
+	struct at *at = ctx;
 	char what[160];
 
 	if (w->file_index != UINT64_MAX)
@@ -66,7 +70,7 @@ static void print_owner(void *ctx, const struct owner *w)
 	else
 		snprintf(what, sizeof(what), "%s", w->what);
 	owner(w->kind, w->phys, w->size, " %s", what);
-	((struct at *)ctx)->n++;
+	at->n++;
 }
 
 /* whether the scratch areas, which whatis would name as owners, are known */
@@ -78,16 +82,19 @@ static bool scratch_unknown(const struct kho_inspection *in)
 	return false;
 }
 
-static void handover(struct kho_source *src, const struct kho_inspection *in, uint64_t a)
+static void handover(struct kho_model *m, size_t h, uint64_t a)
 {
-	struct at at = { a, in->geo.page_size, 0 };
+	const struct kho_inspection *in = &kho_model_session(m)->hs[h].in;
+	struct at at = { a, kho_model_handover_page_size(m, h), 0 };
+	uint64_t fdt = kho_model_handover_fdt(m, h);
 	struct owners o;
 
-	owners_build(src, in, &o);
+	owners_build(kho_model_source(m), in, &o);
 	pr_obj_open(NULL);
-	pr_hex("fdt", "KHO FDT 0x%llx:\n", in->ho.fdt_phys);
+	/* an FDT from --fdt-file alone has no address: 0 as it always printed */
+	pr_hex("fdt", "KHO FDT 0x%llx:\n", fdt == KHO_MODEL_PHYS_UNKNOWN ? 0 : fdt);
 	pr_arr_open("owners");
-	at.n = keys(src, in, a);
+	at.n = keys(m, h, a);
 	owners_each(&o, a, 1, SIZE_MAX, print_owner, &at);
 	if (!at.n)
 		pr_text(scratch_unknown(in) ? "  nothing preserves or names it (scratch areas are "
@@ -99,9 +106,9 @@ static void handover(struct kho_source *src, const struct kho_inspection *in, ui
 	owners_free(&o);
 }
 
-void print_whatis(struct kho_source *src, const struct kho_session_handover *hs, size_t n,
-		  uint64_t a)
+void print_whatis(struct kho_model *m, uint64_t a)
 {
+	const struct kho_source *src = kho_model_source(m);
 	static const char *const state[] = {
 		[KHO_MEM_PRESENT] = "memory, in the dump",
 		[KHO_MEM_EXCLUDED] = "memory, not in the dump",
@@ -115,7 +122,7 @@ void print_whatis(struct kho_source *src, const struct kho_session_handover *hs,
 	       st == KHO_MEM_EXCLUDED ? "excluded" : "absent");
 	pr_text("%s\n", state[st]);
 	pr_arr_open("handovers");
-	for (size_t i = 0; i < n; i++)
-		handover(src, &hs[i].in, a);
+	for (size_t h = 0; h < kho_model_handovers(m); h++)
+		handover(m, h, a);
 	pr_arr_close();
 }

@@ -27,6 +27,9 @@ struct kho_session_opts {
 	uint64_t fdt;                  /* --fdt */
 	const char *fdt_file;          /* --fdt-file */
 	const char *vmlinux, *dtb;     /* --vmlinux, --dtb */
+	/* what a debugger read through the kernel's symbols, as --vmlinux
+	 * would (kho_model_opts.kernel_*): found_by "symbols" */
+	const struct kho_boot_info *kernel;
 	bool have_boot_params;
 	uint64_t boot_params;          /* --boot-params */
 	bool all;                      /* inspect every candidate */
