@@ -67,12 +67,6 @@ static bool find_makedumpfile(char *out, size_t len)
 #define DUMP_DH_COMPRESSED_ZLIB 0x1
 #define DUMP_DH_COMPRESSED_LZO  0x2
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 struct kd_out {
 	int fd;
 	uint64_t off;            /* where the next page's data goes */
@@ -84,18 +78,7 @@ struct kd_out {
 
 static enum kho_status kd_pwrite(struct kd_out *o, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(o->fd, p, len, (off_t)off);
-
-		if (n <= 0)
-			return kho_error_errno(o->err, "writing kdump image");
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return KHO_OK;
+	return ref_pwrite_all(o->fd, buf, len, off, "kdump image", o->err);
 }
 
 /* Compress @page and append it; its descriptor into @desc. */
@@ -125,9 +108,9 @@ static enum kho_status kd_page(struct kd_out *o, const uint8_t *page, size_t siz
 		flags = 0;
 	}
 	memset(desc, 0, DESC_SIZE);
-	put_le(desc, o->off, 8);
-	put_le(desc + 8, len, 4);
-	put_le(desc + 12, flags, 4);
+	store_u64(desc, o->off, false);
+	store_u32(desc + 8, len, false);
+	store_u32(desc + 12, flags, false);
 	if (kd_pwrite(o, data, len, o->off))
 		return o->err->status;
 	o->off += len;
@@ -190,7 +173,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	}
 
 	memcpy(hdr, "KDUMP   ", 8);
-	put_le(hdr + DH_VERSION, 6, 4);
+	store_u32(hdr + DH_VERSION, 6, false);
 	{
 		static const char *uts[6] = { "Linux", "kho-mkimage", "7.1.0-kho-mkimage",
 					      "#1", NULL, "(none)" };
@@ -199,21 +182,21 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 			snprintf((char *)hdr + DH_UTSNAME + 65 * f, 65, "%s",
 				 f == 4 ? (arm ? "aarch64" : "x86_64") : uts[f]);
 	}
-	put_le(hdr + DH_STATUS, o.flag, 4);
-	put_le(hdr + DH_BLOCK_SIZE, page, 4);
-	put_le(hdr + DH_SUB_HDR_SIZE, sub_blocks, 4);
-	put_le(hdr + DH_BITMAP_BLOCKS, bitmap_blocks, 4);
-	put_le(hdr + DH_MAX_MAPNR, MIN(max_mapnr, UINT32_MAX), 4);
-	put_le(hdr + DH_NR_CPUS, 1, 4);
+	store_u32(hdr + DH_STATUS, o.flag, false);
+	store_u32(hdr + DH_BLOCK_SIZE, page, false);
+	store_u32(hdr + DH_SUB_HDR_SIZE, sub_blocks, false);
+	store_u32(hdr + DH_BITMAP_BLOCKS, bitmap_blocks, false);
+	store_u32(hdr + DH_MAX_MAPNR, MIN(max_mapnr, UINT32_MAX), false);
+	store_u32(hdr + DH_NR_CPUS, 1, false);
 	{
 		uint8_t *sh = hdr + page;
 		uint64_t note_at = page + SH_SIZE;
 
-		put_le(sh + SH_VMCOREINFO, note_at + info_off, 8);
-		put_le(sh + SH_VMCOREINFO + 8, info_len, 8);
-		put_le(sh + SH_NOTE, note_at, 8);
-		put_le(sh + SH_NOTE + 8, note_len, 8);
-		put_le(sh + SH_MAX_MAPNR_64, max_mapnr, 8);
+		store_u64(sh + SH_VMCOREINFO, note_at + info_off, false);
+		store_u64(sh + SH_VMCOREINFO + 8, info_len, false);
+		store_u64(sh + SH_NOTE, note_at, false);
+		store_u64(sh + SH_NOTE + 8, note_len, false);
+		store_u64(sh + SH_MAX_MAPNR_64, max_mapnr, false);
 		memcpy(sh + SH_SIZE, notes, note_len);
 	}
 	if ((st = kd_pwrite(&o, hdr, page * (1 + sub_blocks), 0)) ||

@@ -273,6 +273,10 @@ size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
 			size_t *info_off, size_t *info_len);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
+/* @len bytes at @off of @fd, however many pwrite()s that takes; @what names
+ * the file in the error (output.c). */
+enum kho_status ref_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+			       const char *what, struct kho_error *err);
 /* A file written under the temporary name @tmp (open as @fd) made final:
  * mode 0644, closed, renamed to @path when @st is KHO_OK, else removed.
  * returns: @st, or the error of finishing it (output.c). */
