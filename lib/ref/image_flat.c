@@ -20,16 +20,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../source/kdump_format.h"
 #include "../util/util.h"
 
-#define FLAT_HEADER 4096
 #define FLAT_RECORD 65536
 
 /* Stream the regular file @in into @out, flattened. */
 static enum kho_status flatten(int in, int out, struct kho_error *err)
 {
 	_cleanup_free_ uint8_t *buf = malloc(16 + FLAT_RECORD);
-	uint8_t head[FLAT_HEADER] = "makedumpfile";
+	uint8_t head[FLAT_HEADER_SIZE] = "makedumpfile";
 	enum kho_status st;
 	uint64_t off = 0, at = sizeof(head);
 

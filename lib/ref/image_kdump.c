@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../source/kdump_format.h"
 #include "../util/util.h"
 
 extern char **environ;
@@ -47,25 +48,6 @@ static bool find_makedumpfile(char *out, size_t len)
 	}
 	return false;
 }
-
-/* struct disk_dump_header and struct kdump_sub_header, 64-bit layout
- * (makedumpfile's diskdump_mod.h; lib/source/diskdump.c reads them). */
-#define DH_VERSION       8
-#define DH_UTSNAME       12                /* 6 fields of 65 bytes */
-#define DH_STATUS        424
-#define DH_BLOCK_SIZE    428
-#define DH_SUB_HDR_SIZE  432
-#define DH_BITMAP_BLOCKS 436
-#define DH_MAX_MAPNR     440
-#define DH_NR_CPUS       460
-#define DH_SIZE          464
-#define SH_VMCOREINFO    32                /* offset, then size */
-#define SH_NOTE          48                /* offset, then size */
-#define SH_MAX_MAPNR_64  96
-#define SH_SIZE          104
-#define DESC_SIZE        24
-#define DUMP_DH_COMPRESSED_ZLIB 0x1
-#define DUMP_DH_COMPRESSED_LZO  0x2
 
 struct kd_out {
 	int fd;
@@ -89,7 +71,7 @@ static enum kho_status kd_page(struct kd_out *o, const uint8_t *page, size_t siz
 	size_t len;
 	uint32_t flags = o->flag;
 
-	if (o->flag == DUMP_DH_COMPRESSED_ZLIB) {
+	if (o->flag == PAGE_ZLIB) {
 		uLongf n = o->zcap;
 
 		if (compress2(o->zbuf, &n, page, size, Z_BEST_SPEED) != Z_OK)
@@ -156,7 +138,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	wrk = o.wrk = lzo ? malloc(LZO1X_1_MEM_COMPRESS) : NULL;
 	if (!hdr || !bmp || !zero || !zbuf || (lzo && !wrk))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	o.flag = lzo ? DUMP_DH_COMPRESSED_LZO : DUMP_DH_COMPRESSED_ZLIB;
+	o.flag = lzo ? PAGE_LZO : PAGE_ZLIB;
 
 	/* The bitmaps: RAM pages; those the spec does not exclude. */
 	for (size_t i = 0; i < ref->mem.ram.n; i++) {

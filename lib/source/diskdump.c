@@ -33,20 +33,6 @@
 
 #include "../util/util.h"
 
-/* struct disk_dump_header and struct kdump_sub_header, 64-bit layout. */
-#define DH_VERSION       8
-#define DH_MACHINE       (12 + 4 * 65)     /* utsname.machine */
-#define DH_STATUS        424
-#define DH_BLOCK_SIZE    428
-#define DH_SUB_HDR_SIZE  432
-#define DH_BITMAP_BLOCKS 436
-#define DH_MAX_MAPNR     440
-#define DH_SIZE          464
-#define SH_SPLIT         12
-#define SH_VMCOREINFO    32                /* offset, then size */
-#define SH_MAX_MAPNR_64  96
-#define SH_SIZE          104
-
 static bool block_size_plausible(uint32_t b)
 {
 	return b >= 4096 && b <= 65536 && !(b & (b - 1));
