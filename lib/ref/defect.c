@@ -1209,10 +1209,8 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	return KHO_OK;
 }
 
-enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
-
-static enum kho_status run_phase(struct kho_ref *ref, enum defect_phase phase,
-				 struct kho_error *err)
+enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
+				struct kho_error *err)
 {
 	for (size_t i = 0; i < ref->ndefects; i++) {
 		struct ref_defect *d = &ref->defects[i];
@@ -1232,19 +1230,4 @@ bool ref_has_after_defects(const struct kho_ref *ref)
 		if (ref->defects[i].def->after)
 			return true;
 	return false;
-}
-
-enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err)
-{
-	return run_phase(ref, PHASE_PREPARE, err);
-}
-
-enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err)
-{
-	return run_phase(ref, PHASE_BEFORE, err);
-}
-
-enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err)
-{
-	return run_phase(ref, PHASE_AFTER, err);
 }

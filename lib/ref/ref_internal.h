@@ -203,10 +203,10 @@ void radix_walk(struct kho_ref *ref, const struct ref_walk *w);
 bool radix_first_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf);
 bool radix_leaf_of(struct kho_ref *ref, uint64_t key, uint64_t *leaf);
 
-/* defect.c */
-enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err);
-enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err);
-enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err);
+/* defect.c: each defect's step of @phase, in the order the spec named them */
+enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
+enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
+				struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
 bool ref_has_after_defects(const struct kho_ref *ref);
 
