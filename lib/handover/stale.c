@@ -44,16 +44,8 @@ static int cmp_u64(const void *a, const void *b)
 static void mark(struct blocks *b, uint64_t lo, uint64_t hi)
 {
 	uint64_t first = lo >> BLOCK_SHIFT, last = hi >> BLOCK_SHIFT;
-	size_t l = 0, r = b->n;
+	size_t l = PARTITION_POINT(b->n, m, b->v[m] < first);
 
-	while (l < r) {
-		size_t m = l + (r - l) / 2;
-
-		if (b->v[m] < first)
-			l = m + 1;
-		else
-			r = m;
-	}
 	for (; l < b->n && b->v[l] <= last; l++)
 		b->held[l] = 1;
 }

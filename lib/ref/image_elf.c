@@ -185,16 +185,8 @@ static enum kho_status write_segment_data(struct kho_ref *ref, int fd,
 					  size_t npfns, struct kho_error *err)
 {
 	uint64_t first = g->src >> ref->geo.page_shift;
-	size_t lo = 0, hi = npfns;
+	size_t lo = PARTITION_POINT(npfns, i, pfns[i] < first);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pfns[mid] < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo; i < npfns; i++) {
 		uint64_t phys = pfns[i] << ref->geo.page_shift;
 		enum kho_status st;

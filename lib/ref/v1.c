@@ -69,16 +69,8 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 				     uint64_t index, bool create,
 				     struct kho_error *err)
 {
-	size_t lo = 0, hi = o->n;
+	size_t lo = PARTITION_POINT(o->n, i, o->v[i].index < index);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (o->v[mid].index < index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < o->n && o->v[lo].index == index)
 		return &o->v[lo];
 	if (!create)

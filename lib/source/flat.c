@@ -240,17 +240,7 @@ void flat_index_free(struct flat_index *ix)
 /* Index of the first piece ending after @off. */
 static size_t first_after(const struct flat_index *ix, uint64_t off)
 {
-	size_t lo = 0, hi = ix->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->v[mid].off + ix->v[mid].size <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(ix->n, i, ix->v[i].off + ix->v[i].size <= off);
 }
 
 uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off)

@@ -45,6 +45,25 @@ static inline unsigned take_bit_run(uint64_t *word, unsigned *len)
 	return b;
 }
 
+/*
+ * PARTITION_POINT - the first index @i in [0, @n) for which @before, an
+ * expression in @i, is false, found by binary search: @before must hold
+ * for a prefix of the indexes and for none after it.
+ */
+#define PARTITION_POINT(n, i, before) ({					\
+	size_t lo_ = 0, hi_ = (n);						\
+										\
+	while (lo_ < hi_) {							\
+		size_t i = lo_ + (hi_ - lo_) / 2;				\
+										\
+		if (before)							\
+			lo_ = i + 1;						\
+		else								\
+			hi_ = i;						\
+	}									\
+	lo_;									\
+})
+
 /* Unaligned native loads and stores in an explicit byte order. */
 static inline uint64_t load_u64(const void *p, bool big_endian)
 {
