@@ -97,10 +97,7 @@ KHO_EXPORT void kho_ref_set_kaslr(struct kho_ref *ref, uint64_t offset)
 static enum kho_status put_u64(struct kho_ref *ref, uint64_t at, uint64_t v,
 			       struct kho_error *err)
 {
-	uint8_t b[8];
-
-	store_u64(b, v, false);
-	return mem_write(&ref->mem, ref->kernel_data + at, b, 8, err);
+	return mem_put_u64(&ref->mem, ref->kernel_data + at, v, err);
 }
 
 /*

@@ -294,14 +294,6 @@ static void need(struct kho_ref *ref, struct findings *f, const struct range_lis
 		add_sev(f, "blob-key-start", KHO_SEV_ERROR, a, "restored, but no key starts there");
 }
 
-static uint64_t mem_u64(struct kho_ref *ref, uint64_t phys)
-{
-	uint8_t raw[8];
-
-	mem_read(&ref->mem, phys, raw, 8);
-	return load_u64(raw, false);
-}
-
 /* The chain of the struct kho_vmalloc at @desc: chunks and runs needed,
  * the first @max runs listed in @runs. returns: how many runs it has. */
 static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
@@ -315,10 +307,11 @@ static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
 
 	mem_read(&ref->mem, desc + 14, raw, 2);
 	order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
-	for (uint64_t chunk = mem_u64(ref, desc); chunk; chunk = mem_u64(ref, chunk)) {
+	for (uint64_t chunk = mem_get_u64(&ref->mem, desc); chunk;
+	     chunk = mem_get_u64(&ref->mem, chunk)) {
 		need(ref, f, preserved, chunk, page, 0);
 		for (uint64_t k = 0; k < page / 8 - 1; k++) {
-			uint64_t run = mem_u64(ref, chunk + 8 + k * 8);
+			uint64_t run = mem_get_u64(&ref->mem, chunk + 8 + k * 8);
 
 			if (!run)
 				break;
@@ -348,7 +341,7 @@ static void kho_test_folios(struct kho_ref *ref, struct findings *f,
 	mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
 	nr = MIN((uint64_t)load_u32(raw, false), cap);
 	for (uint64_t i = 0; i < nr && i / per_page < MIN(nruns, 128); i++) {
-		uint64_t e = mem_u64(ref, runs[i / per_page] + i % per_page * 8);
+		uint64_t e = mem_get_u64(&ref->mem, runs[i / per_page] + i % per_page * 8);
 
 		if (!e)
 			break;   /* an entry never written: recorded by its defect */

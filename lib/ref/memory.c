@@ -218,6 +218,23 @@ void mem_read(struct kho_mem *m, uint64_t phys, void *buf, size_t len)
 	}
 }
 
+uint64_t mem_get_u64(struct kho_mem *m, uint64_t phys)
+{
+	uint8_t raw[8];
+
+	mem_read(m, phys, raw, 8);
+	return load_u64(raw, false);
+}
+
+enum kho_status mem_put_u64(struct kho_mem *m, uint64_t phys, uint64_t v,
+			    struct kho_error *err)
+{
+	uint8_t raw[8];
+
+	store_u64(raw, v, false);
+	return mem_write(m, phys, raw, 8, err);
+}
+
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
