@@ -529,12 +529,7 @@ static json_t *hex(uint64_t v)
 static int self_key(const struct kho_ref *ref, uint64_t fdt)
 {
 	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
-	if (!ref->abi->fdt_preserved)
-		return 0;
-	for (size_t i = 0; i < ref->nkeys; i++)
-		if (ref->keys[i].phys == fdt && ref->keys[i].order == 0)
-			return 1;
-	return 0;
+	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
 }
 
 /* Whether the verifier sees @fdt preserve itself: not a damaged FDT,
