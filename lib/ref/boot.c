@@ -185,21 +185,21 @@ static int prop_cells(void *fdt, const char *name, uint64_t a, uint64_t b)
 enum kho_status ref_write_boot_dtb(struct kho_ref *ref, int fd, struct kho_error *err)
 {
 	uint8_t buf[4096];
-	int rc = fdt_create(buf, sizeof(buf));
-
 	/* /chosen cells are ordinary big-endian DT cells, two each here. */
-	if (!rc) rc = fdt_finish_reservemap(buf);
-	if (!rc) rc = fdt_begin_node(buf, "");
-	if (!rc) rc = fdt_property_u32(buf, "#address-cells", 2);
-	if (!rc) rc = fdt_property_u32(buf, "#size-cells", 2);
-	if (!rc) rc = fdt_begin_node(buf, "chosen");
-	if (!rc) rc = prop_cells(buf, "linux,kho-fdt", ref->fdt_phys, ref->geo.page_size);
+	int rc = fdt_create(buf, sizeof(buf)) ?:
+		 fdt_finish_reservemap(buf) ?:
+		 fdt_begin_node(buf, "") ?:
+		 fdt_property_u32(buf, "#address-cells", 2) ?:
+		 fdt_property_u32(buf, "#size-cells", 2) ?:
+		 fdt_begin_node(buf, "chosen") ?:
+		 prop_cells(buf, "linux,kho-fdt", ref->fdt_phys, ref->geo.page_size);
+
 	if (!rc && ref->scratch.n)
 		rc = prop_cells(buf, "linux,kho-scratch", ref->scratch_array_phys,
 				ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE);
-	if (!rc) rc = fdt_end_node(buf);
-	if (!rc) rc = fdt_end_node(buf);
-	if (!rc) rc = fdt_finish(buf);
+	rc = rc ?: fdt_end_node(buf) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_finish(buf);
 	if (rc)
 		return kho_error_set(err, KHO_ERR_INVALID, "boot DTB: %s", fdt_strerror(rc));
 	if (write(fd, buf, fdt_totalsize(buf)) != (ssize_t)fdt_totalsize(buf))

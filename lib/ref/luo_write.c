@@ -233,21 +233,21 @@ enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct k
 		store_u64(ser + 24, l->flb_page, false);
 		return mem_write(&ref->mem, b->phys, ser, sizeof(ser), err);
 	}
-	rc = fdt_create(buf, (int)ref->geo.page_size);
-	rc = rc ?: fdt_finish_reservemap(buf);
-	rc = rc ?: fdt_begin_node(buf, "");
-	rc = rc ?: fdt_property_string(buf, "compatible", compat);
-	rc = rc ?: prop_u64(buf, "liveupdate-number", l->num);
-	rc = rc ?: fdt_begin_node(buf, "luo-session");
-	rc = rc ?: fdt_property_string(buf, "compatible", "luo-session-v1");
-	rc = rc ?: prop_u64(buf, "luo-session-header", l->sessions);
-	rc = rc ?: fdt_end_node(buf);
-	rc = rc ?: fdt_begin_node(buf, "luo-flb");
-	rc = rc ?: fdt_property_string(buf, "compatible", "luo-flb-v1");
-	rc = rc ?: prop_u64(buf, "luo-flb-header", l->flb_page);
-	rc = rc ?: fdt_end_node(buf);
-	rc = rc ?: fdt_end_node(buf);
-	rc = rc ?: fdt_finish(buf);
+	rc = fdt_create(buf, (int)ref->geo.page_size) ?:
+	     fdt_finish_reservemap(buf) ?:
+	     fdt_begin_node(buf, "") ?:
+	     fdt_property_string(buf, "compatible", compat) ?:
+	     prop_u64(buf, "liveupdate-number", l->num) ?:
+	     fdt_begin_node(buf, "luo-session") ?:
+	     fdt_property_string(buf, "compatible", "luo-session-v1") ?:
+	     prop_u64(buf, "luo-session-header", l->sessions) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_begin_node(buf, "luo-flb") ?:
+	     fdt_property_string(buf, "compatible", "luo-flb-v1") ?:
+	     prop_u64(buf, "luo-flb-header", l->flb_page) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_finish(buf);
 	if (rc)
 		return kho_error_set(err, KHO_ERR_INVALID, "LUO FDT: %s", fdt_strerror(rc));
 	return mem_write(&ref->mem, b->phys, buf, ref->geo.page_size, err);
