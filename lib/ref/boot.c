@@ -133,7 +133,7 @@ static enum kho_status write_7_3_trees(struct kho_ref *ref, struct kho_error *er
 enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 {
 	uint64_t scratch_bytes = ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE, node;
-	uint8_t buf[16 + 32] = { 0 }, ptr[8];
+	uint8_t buf[16 + 32] = { 0 };
 	enum kho_status st;
 
 	if (ref->boot_params) {
@@ -146,27 +146,21 @@ enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 		store_u64(buf + 24, ref->geo.page_size, false);
 		store_u64(buf + 32, ref->scratch_array_phys, false);
 		store_u64(buf + 40, scratch_bytes, false);
-		store_u64(ptr, node, false);
 		if ((st = mem_write(&ref->mem, node, buf, sizeof(buf), err)) ||
-		    (st = mem_write(&ref->mem, ref->boot_params + BOOT_PARAMS_SETUP_DATA, ptr, 8,
-				    err)))
+		    (st = mem_put_u64(&ref->mem, ref->boot_params + BOOT_PARAMS_SETUP_DATA, node,
+				      err)))
 			return st;
 	}
 	if (ref->kernel_data) {
 		uint8_t cnt[4];
 
-		/* kho_out.fdt: a kernel pointer into the direct map */
-		store_u64(ptr, kho_ref_direct_map(ref, ref->fdt_phys), false);
-		if ((st = mem_write(&ref->mem, ref->kernel_data + KD_OUT, ptr, 8, err)))
-			return st;
-		/* kho_in.fdt_phys: 0, this kernel was cold-booted */
-		store_u64(ptr, 0, false);
-		if ((st = mem_write(&ref->mem, ref->kernel_data + KD_IN, ptr, 8, err)))
-			return st;
-		store_u64(ptr, ref->scratch.n ? kho_ref_direct_map(ref, ref->scratch_array_phys) : 0,
-			  false);
 		store_u32(cnt, (uint32_t)ref->scratch.n, false);
-		if ((st = mem_write(&ref->mem, ref->kernel_data + KD_SCRATCH, ptr, 8, err)) ||
+		/* kho_out.fdt: a kernel pointer into the direct map; kho_in.fdt_phys:
+		 * 0, this kernel was cold-booted */
+		if ((st = put_u64(ref, KD_OUT, kho_ref_direct_map(ref, ref->fdt_phys), err)) ||
+		    (st = put_u64(ref, KD_IN, 0, err)) ||
+		    (st = put_u64(ref, KD_SCRATCH, ref->scratch.n ?
+				  kho_ref_direct_map(ref, ref->scratch_array_phys) : 0, err)) ||
 		    (st = mem_write(&ref->mem, ref->kernel_data + KD_SCRATCH_CNT, cnt, 4, err)))
 			return st;
 		if (ref->kernel_7_3 && (st = write_7_3_trees(ref, err)))

@@ -151,15 +151,10 @@ static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
 	store_u32(hdr + 8, order, false);
 	if ((st = mem_write(&ref->mem, phys, hdr, sizeof(hdr), err)))
 		return st;
-	if (prev) {
-		uint8_t next[8];
-
-		store_u64(next, phys, false);
-		if ((st = mem_write(&ref->mem, prev, next, 8, err)))
-			return st;
-	} else {
+	if (!prev)
 		ref->map_phys = phys;
-	}
+	else if ((st = mem_put_u64(&ref->mem, prev, phys, err)))
+		return st;
 	*chunk = phys;
 	return KHO_OK;
 }
