@@ -158,8 +158,6 @@ static int key_cmp(const void *a, const void *b)
 	return x->order > y->order ? -1 : x->order < y->order;
 }
 
-#define HEX(x) ((unsigned long long)(x))
-
 static void check_ranges(struct kho_ref *ref, struct findings *f)
 {
 	unsigned max_order = 30 - ref->geo.page_shift;

@@ -13,6 +13,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define HEX(x) ((unsigned long long)(x))     /* a u64 for printf's %llx */
 
 static inline bool is_aligned(uint64_t x, uint64_t align)
 {
