@@ -56,13 +56,6 @@ static void need(struct cover *c, uint64_t a, uint64_t len, const char *what, in
 	c->add(c->ctx, p, msg);
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* kho_restore_folio finds a folio by the key that starts at it. */
 static void need_folio(struct cover *c, uint64_t phys)
 {

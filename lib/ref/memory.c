@@ -235,13 +235,6 @@ enum kho_status mem_put_u64(struct kho_mem *m, uint64_t phys, uint64_t v,
 	return mem_write(m, phys, raw, 8, err);
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
 			  struct kho_error *err)
 {

@@ -110,6 +110,8 @@ bool array_reserve(void **v, size_t *cap, size_t n, size_t elem);
  * out of memory (then @base is unchanged). */
 bool sort_ctx(void *base, size_t n, size_t size,
 	      int (*cmp)(const void *, const void *, void *), void *ctx);
+/* qsort's and bsearch's order of uint64_t values (sort.c). */
+int u64_cmp(const void *a, const void *b);
 #define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
 
 /*
