@@ -17,11 +17,11 @@ static enum kho_status fdt_fail(struct kho_error *err, const char *what, int rc)
 			     "%s: %s", what, fdt_strerror(rc));
 }
 
-static int prop_u64(void *fdt, const char *name, uint64_t v)
+int ref_prop_u64(void *fdt, const char *name, uint64_t v)
 {
 	uint8_t raw[8];
 
-	store_u64(raw, v, false);
+	store_u64(raw, v, false);   /* native bytes, as the kernel's fdt_property */
 	return fdt_property(fdt, name, raw, sizeof(raw));
 }
 
@@ -37,8 +37,8 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 	for (size_t i = 0; !rc && i < nregions; i++)
 		rc = fdt_begin_node(buf, regions[i].name) ?:
 		     fdt_property_string(buf, "compatible", "reserve-mem-v1") ?:
-		     prop_u64(buf, "start", regions[i].start) ?:
-		     prop_u64(buf, "size", regions[i].size) ?:
+		     ref_prop_u64(buf, "start", regions[i].start) ?:
+		     ref_prop_u64(buf, "size", regions[i].size) ?:
 		     fdt_end_node(buf);
 	rc = rc ?: fdt_end_node(buf) ?:
 	     fdt_finish(buf);

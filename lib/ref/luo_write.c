@@ -207,14 +207,6 @@ static enum kho_status write_flbs(struct kho_ref *ref, struct kho_error *err)
 	return KHO_OK;
 }
 
-static int prop_u64(void *fdt, const char *name, uint64_t v)
-{
-	uint8_t raw[8];
-
-	store_u64(raw, v, false);   /* native bytes, as the kernel's fdt_property */
-	return fdt_property(fdt, name, raw, sizeof(raw));
-}
-
 /* The luo-v1 FDT (one page) with root compatible @compat. */
 enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct kho_error *err)
 {
@@ -237,14 +229,14 @@ enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct k
 	     fdt_finish_reservemap(buf) ?:
 	     fdt_begin_node(buf, "") ?:
 	     fdt_property_string(buf, "compatible", compat) ?:
-	     prop_u64(buf, "liveupdate-number", l->num) ?:
+	     ref_prop_u64(buf, "liveupdate-number", l->num) ?:
 	     fdt_begin_node(buf, "luo-session") ?:
 	     fdt_property_string(buf, "compatible", "luo-session-v1") ?:
-	     prop_u64(buf, "luo-session-header", l->sessions) ?:
+	     ref_prop_u64(buf, "luo-session-header", l->sessions) ?:
 	     fdt_end_node(buf) ?:
 	     fdt_begin_node(buf, "luo-flb") ?:
 	     fdt_property_string(buf, "compatible", "luo-flb-v1") ?:
-	     prop_u64(buf, "luo-flb-header", l->flb_page) ?:
+	     ref_prop_u64(buf, "luo-flb-header", l->flb_page) ?:
 	     fdt_end_node(buf) ?:
 	     fdt_end_node(buf) ?:
 	     fdt_finish(buf);

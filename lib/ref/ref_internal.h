@@ -221,6 +221,9 @@ uint64_t v1_chunk_capacity(const struct kho_ref *ref);
 
 /* fdt.c */
 enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
+/* A u64 FDT property in the kernel's (little-endian) bytes, at the
+ * sequential-write API's cursor. returns: libfdt's code. */
+int ref_prop_u64(void *fdt, const char *name, uint64_t v);
 /* A blob FDT: root compatible @compat and, for memblock, one child per region. */
 enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 			     const struct ref_region *regions, size_t nregions,
