@@ -15,18 +15,6 @@
 
 #include "../util/util.h"
 
-static const char *dflt_of(const struct kho_ref *ref, const char *check);
-
-static const char *variant(const struct kho_ref *ref, const struct ref_defect *d)
-{
-	return d->argc ? d->argv[0] : dflt_of(ref, defect_name(d));
-}
-
-static bool is(const struct kho_ref *ref, const struct ref_defect *d, const char *v)
-{
-	return !strcmp(variant(ref, d), v);
-}
-
 /* The default variant: the first the LUO format has. */
 static const char *dflt_of(const struct kho_ref *ref, const char *check)
 {
@@ -43,6 +31,16 @@ static const char *dflt_of(const struct kho_ref *ref, const char *check)
 	if (!strcmp(check, "luo-memfd"))
 		return v1 ? "beyond" : "seals";
 	return "block";
+}
+
+static const char *variant(const struct kho_ref *ref, const struct ref_defect *d)
+{
+	return d->argc ? d->argv[0] : dflt_of(ref, defect_name(d));
+}
+
+static bool is(const struct kho_ref *ref, const struct ref_defect *d, const char *v)
+{
+	return !strcmp(variant(ref, d), v);
 }
 
 /* ---- targets: the same choice before and after serializing ---- */
