@@ -24,7 +24,6 @@
 #include "dwarf.h"
 #include "kho/pgtable.h"
 
-#define HEX(x) ((unsigned long long)(x))
 #define SETUP_DATA_OFFSET 0x250
 #define SETUP_KEXEC_KHO 10
 #define MAX_SETUP_NODES 256

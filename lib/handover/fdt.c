@@ -18,8 +18,6 @@
 #include "../util/util.h"
 #include "prop.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 static enum kho_status read_fdt(struct kho_source *src, const char *file,
 				struct kho_handover *ho, struct kho_error *err)
 {

@@ -43,11 +43,6 @@ static bool kho_compatible(const char *s, size_t len)
 	return len >= 6 && !strncmp(s, "kho-v", 5);
 }
 
-static uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 bool kho_fdt_probe_root(const void *fdt, uint64_t page, char *compat, size_t len)
 {
 	const uint8_t *p = fdt;
@@ -58,10 +53,10 @@ bool kho_fdt_probe_root(const void *fdt, uint64_t page, char *compat, size_t len
 	for (uint64_t at = sizeof(struct fdt_header); at + 20 + 6 <= page; at += 4) {
 		uint32_t n;
 
-		if (be32_at(p + at) != FDT_BEGIN_NODE || be32_at(p + at + 4) ||
-		    be32_at(p + at + 8) != FDT_PROP)
+		if (load_u32(p + at, true) != FDT_BEGIN_NODE || load_u32(p + at + 4, true) ||
+		    load_u32(p + at + 8, true) != FDT_PROP)
 			continue;
-		n = be32_at(p + at + 12);
+		n = load_u32(p + at + 12, true);
 		if (n > page - at - 20)
 			n = (uint32_t)(page - at - 20);
 		n = (uint32_t)strnlen((const char *)p + at + 20, n);

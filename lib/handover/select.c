@@ -20,8 +20,6 @@
 #include "../util/util.h"
 #include "stale.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 static enum kho_self self_of(struct kho_source *src, const struct kho_candidate *c)
 {
 	struct kho_compat compat;

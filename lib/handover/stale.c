@@ -33,27 +33,12 @@ struct blocks {
 	bool unknown;      /* part of the tree could not be read */
 };
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Mark every block of @b that [@lo, @hi] (inclusive, bytes) touches. */
 static void mark(struct blocks *b, uint64_t lo, uint64_t hi)
 {
 	uint64_t first = lo >> BLOCK_SHIFT, last = hi >> BLOCK_SHIFT;
-	size_t l = 0, r = b->n;
+	size_t l = PARTITION_POINT(b->n, m, b->v[m] < first);
 
-	while (l < r) {
-		size_t m = l + (r - l) / 2;
-
-		if (b->v[m] < first)
-			l = m + 1;
-		else
-			r = m;
-	}
 	for (; l < b->n && b->v[l] <= last; l++)
 		b->held[l] = 1;
 }
@@ -129,7 +114,7 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 	for (size_t i = 0; i < n; i++)
 		if (is_stale(&c[i], o))
 			b.v[m++] = c[i].phys >> BLOCK_SHIFT;
-	qsort(b.v, m, sizeof(*b.v), cmp_u64);
+	qsort(b.v, m, sizeof(*b.v), u64_cmp);
 	for (size_t i = 0; i < m; i++)
 		if (!b.n || b.v[b.n - 1] != b.v[i])
 			b.v[b.n++] = b.v[i];
@@ -141,7 +126,7 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 	for (size_t i = 0; !st && !b.unknown && i < n; i++) {
 		uint64_t key = c[i].phys >> BLOCK_SHIFT;
 		uint64_t *at = is_stale(&c[i], o) ? bsearch(&key, b.v, b.n, sizeof(*b.v),
-							    cmp_u64) : NULL;
+							    u64_cmp) : NULL;
 
 		c[i].possibly_overwritten = at && !b.held[at - b.v];
 	}

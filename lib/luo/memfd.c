@@ -15,7 +15,6 @@
 #define FOLIO_SIZE  16
 #define PFN_BITS    52
 #define MAX_FOLIOS  (1u << 24)        /* records kept: 64 GiB of 4 KiB folios */
-#define HEX(x)      ((unsigned long long)(x))
 
 void kho_luo_folio_word(uint64_t w, bool be, uint64_t *pfn, uint16_t *flags)
 {

@@ -207,7 +207,7 @@ KHO_EXPORT enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char 
 	uint64_t page = ref->geo.page_size, per_page = page / 8, *folio = NULL;
 	_cleanup_free_ uint64_t *runs = NULL;
 	_cleanup_free_ void *buf = NULL;
-	uint8_t desc[VMALLOC_DESC_SIZE], raw[8];
+	uint8_t desc[VMALLOC_DESC_SIZE];
 	enum kho_status st;
 	struct ref_blob *b;
 	size_t nruns;
@@ -229,8 +229,8 @@ KHO_EXPORT enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char 
 	st = st ?: ref_vmalloc_build(ref, (uint32_t)((nr_folios + per_page - 1) / per_page), 0,
 				     desc, &runs, &nruns, NULL, NULL, err);
 	for (uint32_t i = 0; i < nr_folios && !st; i++) {
-		store_u64(raw, folio[i] | (i % 4), false);
-		st = mem_write(&ref->mem, runs[i / per_page] + i % per_page * 8, raw, 8, err);
+		st = mem_put_u64(&ref->mem, runs[i / per_page] + i % per_page * 8,
+				 folio[i] | (i % 4), err);
 		st = st ?: kho_ref_preserve_folio(ref, folio[i], i % 4, err);
 	}
 	free(folio);
@@ -339,7 +339,6 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 {
 	uint64_t per_chunk = ref->geo.page_size / 8 - 1, chunk = 0, used = 0;
 	size_t rcap = 0, ccap = 0;
-	uint8_t raw[8];
 	enum kho_status st;
 
 	memset(desc, 0, VMALLOC_DESC_SIZE);
@@ -355,10 +354,9 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 			    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
 			    (st = list_add(chunks, nchunks, &ccap, next, err)))
 				return st;
-			store_u64(raw, next, false);
 			if (!chunk)
-				memcpy(desc, raw, 8);
-			else if ((st = mem_write(&ref->mem, chunk, raw, 8, err)))
+				store_u64(desc, next, false);
+			else if ((st = mem_put_u64(&ref->mem, chunk, next, err)))
 				return st;
 			chunk = next;
 			used = 0;
@@ -370,8 +368,7 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 						 (uint64_t)1 << order, err)) ||
 		    (st = list_add(runs, nruns, &rcap, phys, err)))
 			return st;
-		store_u64(raw, phys, false);
-		if ((st = mem_write(&ref->mem, chunk + 8 + used++ * 8, raw, 8, err)))
+		if ((st = mem_put_u64(&ref->mem, chunk + 8 + used++ * 8, phys, err)))
 			return st;
 	}
 	/* kho_preserve_vmalloc() (6.17+) allocates the next chunk as soon as
@@ -384,8 +381,7 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 		    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
 		    (st = list_add(chunks, nchunks, &ccap, next, err)))
 			return st;
-		store_u64(raw, next, false);
-		if ((st = mem_write(&ref->mem, chunk, raw, 8, err)))
+		if ((st = mem_put_u64(&ref->mem, chunk, next, err)))
 			return st;
 	}
 	store_u32(desc + 8, total_pages, false);

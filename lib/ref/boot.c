@@ -97,10 +97,7 @@ KHO_EXPORT void kho_ref_set_kaslr(struct kho_ref *ref, uint64_t offset)
 static enum kho_status put_u64(struct kho_ref *ref, uint64_t at, uint64_t v,
 			       struct kho_error *err)
 {
-	uint8_t b[8];
-
-	store_u64(b, v, false);
-	return mem_write(&ref->mem, ref->kernel_data + at, b, 8, err);
+	return mem_put_u64(&ref->mem, ref->kernel_data + at, v, err);
 }
 
 /*
@@ -136,7 +133,7 @@ static enum kho_status write_7_3_trees(struct kho_ref *ref, struct kho_error *er
 enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 {
 	uint64_t scratch_bytes = ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE, node;
-	uint8_t buf[16 + 32] = { 0 }, ptr[8];
+	uint8_t buf[16 + 32] = { 0 };
 	enum kho_status st;
 
 	if (ref->boot_params) {
@@ -149,27 +146,21 @@ enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 		store_u64(buf + 24, ref->geo.page_size, false);
 		store_u64(buf + 32, ref->scratch_array_phys, false);
 		store_u64(buf + 40, scratch_bytes, false);
-		store_u64(ptr, node, false);
 		if ((st = mem_write(&ref->mem, node, buf, sizeof(buf), err)) ||
-		    (st = mem_write(&ref->mem, ref->boot_params + BOOT_PARAMS_SETUP_DATA, ptr, 8,
-				    err)))
+		    (st = mem_put_u64(&ref->mem, ref->boot_params + BOOT_PARAMS_SETUP_DATA, node,
+				      err)))
 			return st;
 	}
 	if (ref->kernel_data) {
 		uint8_t cnt[4];
 
-		/* kho_out.fdt: a kernel pointer into the direct map */
-		store_u64(ptr, kho_ref_direct_map(ref, ref->fdt_phys), false);
-		if ((st = mem_write(&ref->mem, ref->kernel_data + KD_OUT, ptr, 8, err)))
-			return st;
-		/* kho_in.fdt_phys: 0, this kernel was cold-booted */
-		store_u64(ptr, 0, false);
-		if ((st = mem_write(&ref->mem, ref->kernel_data + KD_IN, ptr, 8, err)))
-			return st;
-		store_u64(ptr, ref->scratch.n ? kho_ref_direct_map(ref, ref->scratch_array_phys) : 0,
-			  false);
 		store_u32(cnt, (uint32_t)ref->scratch.n, false);
-		if ((st = mem_write(&ref->mem, ref->kernel_data + KD_SCRATCH, ptr, 8, err)) ||
+		/* kho_out.fdt: a kernel pointer into the direct map; kho_in.fdt_phys:
+		 * 0, this kernel was cold-booted */
+		if ((st = put_u64(ref, KD_OUT, kho_ref_direct_map(ref, ref->fdt_phys), err)) ||
+		    (st = put_u64(ref, KD_IN, 0, err)) ||
+		    (st = put_u64(ref, KD_SCRATCH, ref->scratch.n ?
+				  kho_ref_direct_map(ref, ref->scratch_array_phys) : 0, err)) ||
 		    (st = mem_write(&ref->mem, ref->kernel_data + KD_SCRATCH_CNT, cnt, 4, err)))
 			return st;
 		if (ref->kernel_7_3 && (st = write_7_3_trees(ref, err)))
@@ -188,21 +179,21 @@ static int prop_cells(void *fdt, const char *name, uint64_t a, uint64_t b)
 enum kho_status ref_write_boot_dtb(struct kho_ref *ref, int fd, struct kho_error *err)
 {
 	uint8_t buf[4096];
-	int rc = fdt_create(buf, sizeof(buf));
-
 	/* /chosen cells are ordinary big-endian DT cells, two each here. */
-	if (!rc) rc = fdt_finish_reservemap(buf);
-	if (!rc) rc = fdt_begin_node(buf, "");
-	if (!rc) rc = fdt_property_u32(buf, "#address-cells", 2);
-	if (!rc) rc = fdt_property_u32(buf, "#size-cells", 2);
-	if (!rc) rc = fdt_begin_node(buf, "chosen");
-	if (!rc) rc = prop_cells(buf, "linux,kho-fdt", ref->fdt_phys, ref->geo.page_size);
+	int rc = fdt_create(buf, sizeof(buf)) ?:
+		 fdt_finish_reservemap(buf) ?:
+		 fdt_begin_node(buf, "") ?:
+		 fdt_property_u32(buf, "#address-cells", 2) ?:
+		 fdt_property_u32(buf, "#size-cells", 2) ?:
+		 fdt_begin_node(buf, "chosen") ?:
+		 prop_cells(buf, "linux,kho-fdt", ref->fdt_phys, ref->geo.page_size);
+
 	if (!rc && ref->scratch.n)
 		rc = prop_cells(buf, "linux,kho-scratch", ref->scratch_array_phys,
 				ref->scratch.n * KHO_SCRATCH_ENTRY_SIZE);
-	if (!rc) rc = fdt_end_node(buf);
-	if (!rc) rc = fdt_end_node(buf);
-	if (!rc) rc = fdt_finish(buf);
+	rc = rc ?: fdt_end_node(buf) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_finish(buf);
 	if (rc)
 		return kho_error_set(err, KHO_ERR_INVALID, "boot DTB: %s", fdt_strerror(rc));
 	if (write(fd, buf, fdt_totalsize(buf)) != (ssize_t)fdt_totalsize(buf))

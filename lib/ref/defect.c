@@ -31,23 +31,6 @@ struct defect_def {
 	const char *variants; /* accepted first words, "" for none */
 };
 
-static uint64_t get_u64(struct kho_ref *ref, uint64_t phys)
-{
-	uint8_t raw[8];
-
-	mem_read(&ref->mem, phys, raw, 8);
-	return load_u64(raw, false);
-}
-
-static enum kho_status put_u64(struct kho_ref *ref, uint64_t phys, uint64_t v,
-			       struct kho_error *err)
-{
-	uint8_t raw[8];
-
-	store_u64(raw, v, false);
-	return mem_write(&ref->mem, phys, raw, 8, err);
-}
-
 static const char *variant(const struct ref_defect *d, const char *dflt)
 {
 	return d->argc ? d->argv[0] : dflt;
@@ -332,7 +315,8 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 	if (!b)
 		return KHO_ERR_INVALID;
 	if (!strcmp(variant(d, "magic"), "nr-folios")) {
-		uint64_t per_page = ref->geo.page_size / 8, chunk = get_u64(ref, b->kt_info);
+		uint64_t per_page = ref->geo.page_size / 8;
+		uint64_t chunk = mem_get_u64(&ref->mem, b->kt_info);
 		uint32_t nr;
 
 		mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
@@ -347,7 +331,7 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 		 * one is 0 (when the module's entries do not fill their pages) */
 		if (nr % per_page && chunk)
 			return ref_record(ref, "blob-kho-test",
-					  get_u64(ref, chunk + 8 + nr / per_page * 8) +
+					  mem_get_u64(&ref->mem, chunk + 8 + nr / per_page * 8) +
 					  nr % per_page * 8, err, "an entry never written");
 		return KHO_OK;
 	}
@@ -381,15 +365,15 @@ static enum kho_status kho_test_folio_inside(struct kho_ref *ref, struct ref_def
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	chunk = get_u64(ref, b->kt_info);
-	run = chunk ? get_u64(ref, chunk + 8) : 0;
+	chunk = mem_get_u64(&ref->mem, b->kt_info);
+	run = chunk ? mem_get_u64(&ref->mem, chunk + 8) : 0;
 	for (uint64_t i = 0; run && i < page / 8; i++) {
-		e = get_u64(ref, run + i * 8);
+		e = mem_get_u64(&ref->mem, run + i * 8);
 		if (!e || !(e & (page - 1)))
 			continue;
-		return put_u64(ref, run + i * 8,
-			       (e & ~(page - 1)) + (page << ((e & (page - 1)) - 1)) +
-			       (e & (page - 1)) - 1, err);
+		return mem_put_u64(&ref->mem, run + i * 8,
+				   (e & ~(page - 1)) + (page << ((e & (page - 1)) - 1)) +
+				   (e & (page - 1)) - 1, err);
 	}
 	return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start kho-test-folio: no test "
 			     "folio above order 0 in the first page of %s's array", b->name);
@@ -411,15 +395,15 @@ static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defe
 		return KHO_ERR_INVALID;
 	mem_read(&ref->mem, b->phys + 14, raw, 2);
 	order = (unsigned)(raw[0] | raw[1] << 8);
-	chunk = get_u64(ref, b->phys);
-	if (!chunk || !get_u64(ref, chunk + 8))
+	chunk = mem_get_u64(&ref->mem, b->phys);
+	if (!chunk || !mem_get_u64(&ref->mem, chunk + 8))
 		return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start: the vmalloc chain "
 				     "of sub-node %s has no run", b->name);
 	for (size_t i = 0; i < ref->nkeys; i++) {
 		if (ref->keys[i].order <= order + 1)
 			continue;
 		run = ref->keys[i].phys + (page << order);
-		return put_u64(ref, chunk + 8, run, err);
+		return mem_put_u64(&ref->mem, chunk + 8, run, err);
 	}
 	return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start: no key of an order above "
 			     "%u holds a run: add a folio", order + 1);
@@ -439,7 +423,7 @@ static enum kho_status spare_entry(struct kho_ref *ref, struct ref_defect *d,
 				     d->def->check);
 	parent = align_down(first, ref->geo.page_size);
 	for (uint64_t i = ((uint64_t)1 << ref->geo.table_log2); i-- > 0;) {
-		if (!get_u64(ref, parent + i * 8)) {
+		if (!mem_get_u64(&ref->mem, parent + i * 8)) {
 			*entry = parent + i * 8;
 			return KHO_OK;
 		}
@@ -465,7 +449,7 @@ static enum kho_status radix_pointer_after(struct kho_ref *ref,
 	else
 		bad = align_down(ram_top(ref), ref->geo.page_size) +
 		      16 * ref->geo.page_size;
-	return put_u64(ref, entry, bad, err) ?:
+	return mem_put_u64(&ref->mem, entry, bad, err) ?:
 	       ref_record(ref, "radix-pointer", entry, err,
 			  "level-1 entry holds 0x%llx (%s)",
 			  (unsigned long long)bad, v);
@@ -481,7 +465,7 @@ static enum kho_status radix_loop_after(struct kho_ref *ref, struct ref_defect *
 	if (st)
 		return st;
 	target = !strcmp(v, "shared") ? leaf : ref->map_phys;
-	return put_u64(ref, entry, target, err) ?:
+	return mem_put_u64(&ref->mem, entry, target, err) ?:
 	       ref_record(ref, "radix-loop", entry, err,
 			  "level-1 entry points at 0x%llx, reached before",
 			  (unsigned long long)target);
@@ -501,7 +485,7 @@ static enum kho_status radix_key_width_after(struct kho_ref *ref,
 	    !mem_page(&ref->mem, page, true, err))
 		return st ? st : KHO_ERR_NOMEM;
 	entry = ref->map_phys + legal * 8;
-	return put_u64(ref, entry, page, err) ?:
+	return mem_put_u64(&ref->mem, entry, page, err) ?:
 	       ref_record(ref, "radix-key-width", entry, err,
 			  "root entry %llu is beyond the %llu legal ones",
 			  (unsigned long long)legal, (unsigned long long)legal);
@@ -543,7 +527,7 @@ static bool first_map_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf,
 	if (!load_u32(raw, false))
 		return false;
 	*entry = ref->map_phys + V1_CHUNK_HDR_SIZE + 8;
-	*leaf = get_u64(ref, *entry);
+	*leaf = mem_get_u64(&ref->mem, *entry);
 	*bytes = v1_bits_per_bitmap(ref) / 8;
 	return true;
 }
@@ -576,7 +560,7 @@ static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 	n = snapshot_node(ref, leaf);
 	if (n)
 		n->phys = to;
-	return put_u64(ref, entry, to, err);
+	return mem_put_u64(&ref->mem, entry, to, err);
 }
 
 static enum kho_status radix_node_scratch_after(struct kho_ref *ref,
@@ -771,7 +755,7 @@ static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_def
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "blob-unreadable chunk: sub-node %s is not a vmalloc chain",
 				     b->name);
-	at = !strcmp(v, "chunk") ? get_u64(ref, b->phys) : b->phys;
+	at = !strcmp(v, "chunk") ? mem_get_u64(&ref->mem, b->phys) : b->phys;
 	return range_list_add(&ref->excluded, align_down(at, page), page, err) ?:
 	       ref_record(ref, "blob-unreadable", at, err, "sub-node %s: %s is not in the dump",
 			  b->name, !strcmp(v, "chunk") ? "vmalloc chunk" : "blob");
@@ -946,7 +930,7 @@ static uint64_t v1_last_chunk(struct kho_ref *ref, uint64_t *count)
 
 	for (*count = 0; c && *count <= ref->mem.npages; ++*count) {
 		last = c;
-		c = get_u64(ref, c);
+		c = mem_get_u64(&ref->mem, c);
 	}
 	return last;
 }
@@ -958,7 +942,7 @@ static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-chunk: no chunk");
-	return put_u64(ref, last, ref->map_phys, err) ?:
+	return mem_put_u64(&ref->mem, last, ref->map_phys, err) ?:
 	       ref_record(ref, "v1-chunk", last, err,
 			  "next points back at chunk 0x%llx",
 			  (unsigned long long)ref->map_phys);
@@ -978,9 +962,9 @@ static enum kho_status v1_bitmap_outside(struct kho_ref *ref, uint64_t last,
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
 	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
 	store_u32(raw, used + 1, false);
-	return put_u64(ref, elm, 0, err) ?:
-	       put_u64(ref, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
-					     16 * ref->geo.page_size, err) ?:
+	return mem_put_u64(&ref->mem, elm, 0, err) ?:
+	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
+						       16 * ref->geo.page_size, err) ?:
 	       mem_write(&ref->mem, last + 12, raw, 4, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err,
 			  "bitmap pointer is outside memory");
@@ -1042,7 +1026,7 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 		n = load_u32(hdr + 12, false);
 		for (uint32_t i = 0; i < n && i < v1_chunk_capacity(ref); i++) {
 			uint64_t e = chunk + V1_CHUNK_HDR_SIZE + (uint64_t)i * V1_ELM_SIZE;
-			uint64_t s = get_u64(ref, e);
+			uint64_t s = mem_get_u64(&ref->mem, e);
 
 			if (v1_keys_plain(ref, o, s, s + (cover << (o + ref->geo.page_shift))))
 				elm = e, start = s, order = o,
@@ -1053,7 +1037,7 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 	if (!elm)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "v1-bitmap shifted: no bitmap whose keys cover no blob");
-	bitmap = get_u64(ref, elm + 8);
+	bitmap = mem_get_u64(&ref->mem, elm + 8);
 	for (size_t i = 0; i < ref->nkeys; i++)
 		if (ref->keys[i].order != order || ref->keys[i].phys < start ||
 		    ref->keys[i].phys >= end)
@@ -1064,7 +1048,7 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 		if (ref->nodes[i].level || ref->nodes[i].phys != bitmap)
 			ref->nodes[k++] = ref->nodes[i];
 	ref->nnodes = k;
-	return put_u64(ref, elm + 8, bitmap + shift, err) ?:
+	return mem_put_u64(&ref->mem, elm + 8, bitmap + shift, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err, "bitmap pointer 0x%llx shifted by %llu bytes",
 			  (unsigned long long)bitmap, (unsigned long long)shift);
 }
@@ -1209,10 +1193,8 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	return KHO_OK;
 }
 
-enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
-
-static enum kho_status run_phase(struct kho_ref *ref, enum defect_phase phase,
-				 struct kho_error *err)
+enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
+				struct kho_error *err)
 {
 	for (size_t i = 0; i < ref->ndefects; i++) {
 		struct ref_defect *d = &ref->defects[i];
@@ -1232,19 +1214,4 @@ bool ref_has_after_defects(const struct kho_ref *ref)
 		if (ref->defects[i].def->after)
 			return true;
 	return false;
-}
-
-enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err)
-{
-	return run_phase(ref, PHASE_PREPARE, err);
-}
-
-enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err)
-{
-	return run_phase(ref, PHASE_BEFORE, err);
-}
-
-enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err)
-{
-	return run_phase(ref, PHASE_AFTER, err);
 }

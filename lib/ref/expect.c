@@ -158,8 +158,6 @@ static int key_cmp(const void *a, const void *b)
 	return x->order > y->order ? -1 : x->order < y->order;
 }
 
-#define HEX(x) ((unsigned long long)(x))
-
 static void check_ranges(struct kho_ref *ref, struct findings *f)
 {
 	unsigned max_order = 30 - ref->geo.page_shift;
@@ -294,14 +292,6 @@ static void need(struct kho_ref *ref, struct findings *f, const struct range_lis
 		add_sev(f, "blob-key-start", KHO_SEV_ERROR, a, "restored, but no key starts there");
 }
 
-static uint64_t mem_u64(struct kho_ref *ref, uint64_t phys)
-{
-	uint8_t raw[8];
-
-	mem_read(&ref->mem, phys, raw, 8);
-	return load_u64(raw, false);
-}
-
 /* The chain of the struct kho_vmalloc at @desc: chunks and runs needed,
  * the first @max runs listed in @runs. returns: how many runs it has. */
 static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
@@ -315,10 +305,11 @@ static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
 
 	mem_read(&ref->mem, desc + 14, raw, 2);
 	order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
-	for (uint64_t chunk = mem_u64(ref, desc); chunk; chunk = mem_u64(ref, chunk)) {
+	for (uint64_t chunk = mem_get_u64(&ref->mem, desc); chunk;
+	     chunk = mem_get_u64(&ref->mem, chunk)) {
 		need(ref, f, preserved, chunk, page, 0);
 		for (uint64_t k = 0; k < page / 8 - 1; k++) {
-			uint64_t run = mem_u64(ref, chunk + 8 + k * 8);
+			uint64_t run = mem_get_u64(&ref->mem, chunk + 8 + k * 8);
 
 			if (!run)
 				break;
@@ -348,7 +339,7 @@ static void kho_test_folios(struct kho_ref *ref, struct findings *f,
 	mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
 	nr = MIN((uint64_t)load_u32(raw, false), cap);
 	for (uint64_t i = 0; i < nr && i / per_page < MIN(nruns, 128); i++) {
-		uint64_t e = mem_u64(ref, runs[i / per_page] + i % per_page * 8);
+		uint64_t e = mem_get_u64(&ref->mem, runs[i / per_page] + i % per_page * 8);
 
 		if (!e)
 			break;   /* an entry never written: recorded by its defect */
@@ -524,7 +515,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 
 /* ---- JSON ---- */
 
-static json_t *hex(uint64_t v)
+json_t *jhex(uint64_t v)
 {
 	char buf[24];
 
@@ -536,12 +527,7 @@ static json_t *hex(uint64_t v)
 static int self_key(const struct kho_ref *ref, uint64_t fdt)
 {
 	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
-	if (!ref->abi->fdt_preserved)
-		return 0;
-	for (size_t i = 0; i < ref->nkeys; i++)
-		if (ref->keys[i].phys == fdt && ref->keys[i].order == 0)
-			return 1;
-	return 0;
+	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
 }
 
 /* Whether the verifier sees @fdt preserve itself: not a damaged FDT,
@@ -560,26 +546,27 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	size_t tables = 0, leaves = 0, empty = 0;
 
 	json_object_set_new(h, "fdt", json_pack("{s:o, s:o, s:s, s:s}",
-		"phys", hex(ref->fdt_phys), "size", hex(ref->fdt_size),
+		"phys", jhex(ref->fdt_phys), "size", jhex(ref->fdt_size),
 		"compatible", ref->compatible, "found_by", "scan"));
 	if (radix && ref->geo.broken_depth)
 		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i, s:b, s:s}",
-			"phys", hex(ref->map_phys), "format", "radix",
+			"phys", jhex(ref->map_phys), "format", "radix",
 			"depth", (int)ref->geo.depth, "broken_depth", 1,
 			"ranges", "meant"));
 	else if (radix)
 		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i}",
-			"phys", hex(ref->map_phys), "format", "radix",
+			"phys", jhex(ref->map_phys), "format", "radix",
 			"depth", (int)ref->geo.depth));
 	else
 		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:I}",
-			"phys", hex(ref->map_phys), "format", "v1-chunks",
+			"phys", jhex(ref->map_phys), "format", "v1-chunks",
 			"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8)));
 
 	arr = json_array();
 	for (size_t i = 0; i < ref->scratch.n; i++)
 		json_array_append_new(arr, json_pack("{s:o, s:o}",
-			"phys", hex(ref->scratch.v[i].start), "size", hex(ref->scratch.v[i].size)));
+			"phys", jhex(ref->scratch.v[i].start),
+			"size", jhex(ref->scratch.v[i].size)));
 	json_object_set_new(h, "scratch", arr);
 
 	/* in FDT order, newest first (ref_build_fdt) */
@@ -588,7 +575,7 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 		const struct ref_blob *b = &ref->blobs[i];
 
 		json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "name", b->name,
-			"phys", hex(b->zero_pointer ? 0 : b->phys), "size", hex(b->size)));
+			"phys", jhex(b->zero_pointer ? 0 : b->phys), "size", jhex(b->size)));
 	}
 	json_object_set_new(h, "subtrees", arr);
 	if ((arr = luo_json(ref)))
@@ -598,8 +585,8 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	for (size_t i = 0; walked && i < ref->nkeys; i++) {
 		const struct ref_key *k = &ref->keys[i];
 
-		json_array_append_new(arr, json_pack("{s:o, s:i, s:o}", "phys", hex(k->phys),
-			"order", (int)k->order, "size", hex(key_size(ref, k))));
+		json_array_append_new(arr, json_pack("{s:o, s:i, s:o}", "phys", jhex(k->phys),
+			"order", (int)k->order, "size", jhex(key_size(ref, k))));
 		bytes += key_size(ref, k);
 		counts[MIN(k->order, 64u)]++;
 	}
@@ -623,13 +610,13 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	json_object_set_new(h, "stats", json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}",
 		"keys", (json_int_t)(walked ? ref->nkeys : 0), "nodes", (json_int_t)tables,
 		"leaves", (json_int_t)leaves, "empty_nodes", (json_int_t)empty,
-		"preserved_bytes", hex(bytes), "orders", orders));
+		"preserved_bytes", jhex(bytes), "orders", orders));
 
 	arr = json_array();
 	for (size_t i = 0; i < f->n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}",
 			"check", f->v[i].check, "severity", kho_severity_str(f->v[i].severity),
-			"phys", hex(f->v[i].phys), "message", f->v[i].message));
+			"phys", jhex(f->v[i].phys), "message", f->v[i].message));
 	json_object_set_new(h, "findings", arr);
 	return h;
 }
@@ -639,7 +626,7 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 static json_t *consumed_json(const struct kho_ref *ref)
 {
 	return json_pack("{s:{s:o, s:o, s:s, s:s}, s:b, s:[], s:{s:i}, s:[]}",
-		"fdt", "phys", hex(ref->fdt_phys), "size", hex(ref->fdt_size),
+		"fdt", "phys", jhex(ref->fdt_phys), "size", jhex(ref->fdt_size),
 		"compatible", ref->compatible, "found_by", "scan", "consumed", 1,
 		"ranges", "stats", "keys", 0, "findings");
 }
@@ -710,18 +697,18 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	if (ref->cut_phys) {
 		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
 			"check", "dump-truncated", "severity", "incomplete",
-			"phys", hex(ref->cut_phys), "message", "the ELF file ends early"));
+			"phys", jhex(ref->cut_phys), "message", "the ELF file ends early"));
 		counts[KHO_SEV_INCOMPLETE]++;
 	}
 	if (ref->successor_fdt) {
 		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
-			"check", "handover-consumed", "severity", "note", "phys", hex(real),
+			"check", "handover-consumed", "severity", "note", "phys", jhex(real),
 			"message", "the incoming handover of the kernel that wrote the other, "
 			"consumed"));
 		counts[KHO_SEV_NOTE]++;
 	} else if (nfdt > 1) {
 		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
-			"check", "handover-ambiguous", "severity", "warning", "phys", hex(fdts[0]),
+			"check", "handover-ambiguous", "severity", "warning", "phys", jhex(fdts[0]),
 			"message", "2 KHO FDTs could each be the handover and nothing chose one"));
 		counts[KHO_SEV_WARNING]++;
 	}

@@ -17,11 +17,11 @@ static enum kho_status fdt_fail(struct kho_error *err, const char *what, int rc)
 			     "%s: %s", what, fdt_strerror(rc));
 }
 
-static int prop_u64(void *fdt, const char *name, uint64_t v)
+int ref_prop_u64(void *fdt, const char *name, uint64_t v)
 {
 	uint8_t raw[8];
 
-	store_u64(raw, v, false);
+	store_u64(raw, v, false);   /* native bytes, as the kernel's fdt_property */
 	return fdt_property(fdt, name, raw, sizeof(raw));
 }
 
@@ -29,29 +29,19 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 			     const struct ref_region *regions, size_t nregions,
 			     void *buf, size_t bufsize, struct kho_error *err)
 {
-	int rc = fdt_create(buf, (int)bufsize);
+	int rc = fdt_create(buf, (int)bufsize) ?:
+		 fdt_finish_reservemap(buf) ?:
+		 fdt_begin_node(buf, "") ?:
+		 fdt_property_string(buf, "compatible", compat);
 
-	if (!rc)
-		rc = fdt_finish_reservemap(buf);
-	if (!rc)
-		rc = fdt_begin_node(buf, "");
-	if (!rc)
-		rc = fdt_property_string(buf, "compatible", compat);
-	for (size_t i = 0; !rc && i < nregions; i++) {
-		rc = fdt_begin_node(buf, regions[i].name);
-		if (!rc)
-			rc = fdt_property_string(buf, "compatible", "reserve-mem-v1");
-		if (!rc)
-			rc = prop_u64(buf, "start", regions[i].start);
-		if (!rc)
-			rc = prop_u64(buf, "size", regions[i].size);
-		if (!rc)
-			rc = fdt_end_node(buf);
-	}
-	if (!rc)
-		rc = fdt_end_node(buf);
-	if (!rc)
-		rc = fdt_finish(buf);
+	for (size_t i = 0; !rc && i < nregions; i++)
+		rc = fdt_begin_node(buf, regions[i].name) ?:
+		     fdt_property_string(buf, "compatible", "reserve-mem-v1") ?:
+		     ref_prop_u64(buf, "start", regions[i].start) ?:
+		     ref_prop_u64(buf, "size", regions[i].size) ?:
+		     fdt_end_node(buf);
+	rc = rc ?: fdt_end_node(buf) ?:
+	     fdt_finish(buf);
 	return rc ? fdt_fail(err, compat, rc) : KHO_OK;
 }
 
@@ -92,19 +82,13 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err)
 	store_u64(map, ref->map_prop_override ? ref->map_prop_value : ref->map_phys,
 		  false);
 	/* the root as kho_init() writes it, with the sequential-write API */
-	rc = fdt_create(buf, (int)size);
-	if (!rc)
-		rc = fdt_finish_reservemap(buf);
-	if (!rc)
-		rc = fdt_begin_node(buf, "");
-	if (!rc)
-		rc = fdt_property_string(buf, KHO_PROP_COMPATIBLE, ref->compatible);
-	if (!rc)
-		rc = fdt_property(buf, KHO_PROP_MEMORY_MAP, map, (int)ref->map_prop_len);
-	if (!rc)
-		rc = fdt_end_node(buf);
-	if (!rc)
-		rc = fdt_finish(buf);
+	rc = fdt_create(buf, (int)size) ?:
+	     fdt_finish_reservemap(buf) ?:
+	     fdt_begin_node(buf, "") ?:
+	     fdt_property_string(buf, KHO_PROP_COMPATIBLE, ref->compatible) ?:
+	     fdt_property(buf, KHO_PROP_MEMORY_MAP, map, (int)ref->map_prop_len) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_finish(buf);
 	/* then each sub-node in the order its owner created it */
 	for (size_t i = 0; !rc && i < ref->nblobs; i++)
 		rc = add_subtree(ref, buf, (int)size, &ref->blobs[i]);

@@ -51,8 +51,8 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	/* LUO serializes at reboot, before KHO's final FDT: the defects that
 	 * unpreserve a LUO page need it laid out, and those that need LUO
 	 * state add it first. */
-	if ((st = ref_boot(ref, err)) || (st = ref_defects_prepare(ref, err)) ||
-	    (st = luo_serialize(ref, err)) || (st = ref_defects_before(ref, err)))
+	if ((st = ref_boot(ref, err)) || (st = ref_defects_run(ref, PHASE_PREPARE, err)) ||
+	    (st = luo_serialize(ref, err)) || (st = ref_defects_run(ref, PHASE_BEFORE, err)))
 		return st;
 	if (ref->abi->map_format == KHO_MAP_V1_CHUNKS) {
 		if ((st = v1_serialize(ref, err)) ||
@@ -68,7 +68,7 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	 * of a benchmark tree would take 2 GiB).
 	 */
 	if ((ref_has_after_defects(ref) && (st = ref_snapshot(ref, err))) ||
-	    (st = ref_defects_after(ref, err)) ||
+	    (st = ref_defects_run(ref, PHASE_AFTER, err)) ||
 	    (st = write_scratch_array(ref, err)))
 		return st;
 	return ref_write_boot_info(ref, err);

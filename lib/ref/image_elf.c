@@ -180,46 +180,21 @@ size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
 	return need;
 }
 
-static enum kho_status write_all(int fd, const void *buf, size_t len, off_t off,
-				 struct kho_error *err)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n <= 0)
-			return kho_error_errno(err, "writing ELF image");
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return KHO_OK;
-}
-
 static enum kho_status write_segment_data(struct kho_ref *ref, int fd,
 					  const struct seg *g, const uint64_t *pfns,
 					  size_t npfns, struct kho_error *err)
 {
 	uint64_t first = g->src >> ref->geo.page_shift;
-	size_t lo = 0, hi = npfns;
+	size_t lo = PARTITION_POINT(npfns, i, pfns[i] < first);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pfns[mid] < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo; i < npfns; i++) {
 		uint64_t phys = pfns[i] << ref->geo.page_shift;
 		enum kho_status st;
 
 		if (phys >= g->src + g->filesz)
 			break;
-		st = write_all(fd, mem_page(&ref->mem, phys, false, NULL),
-			       ref->geo.page_size, (off_t)(g->offset + phys - g->src), err);
+		st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
+				    ref->geo.page_size, g->offset + phys - g->src, "ELF image", err);
 		if (st)
 			return st;
 	}
@@ -331,7 +306,8 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 		p = put_note(p, "VMCOREINFO", 0, info, strlen(info));
 
 	if ((st = to_file_order(hdr, phoff, nph, xnum, notes_off, notes_len, err)) ||
-	    (st = write_all(fd, hdr, (size_t)(notes_off + notes_len), 0, err)))
+	    (st = ref_pwrite_all(fd, hdr, (size_t)(notes_off + notes_len), 0, "ELF image",
+				err)))
 		goto out;
 	pfns = mem_sorted_pfns(&ref->mem, &npfns, err);
 	if (!pfns) {

@@ -20,47 +20,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../source/kdump_format.h"
 #include "../util/util.h"
 
-#define FLAT_HEADER 4096
 #define FLAT_RECORD 65536
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static enum kho_status write_all(int fd, const void *buf, size_t len, struct kho_error *err)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return kho_error_errno(err, "writing flattened image");
-		p += n;
-		len -= (size_t)n;
-	}
-	return KHO_OK;
-}
 
 /* Stream the regular file @in into @out, flattened. */
 static enum kho_status flatten(int in, int out, struct kho_error *err)
 {
 	_cleanup_free_ uint8_t *buf = malloc(16 + FLAT_RECORD);
-	uint8_t head[FLAT_HEADER] = "makedumpfile";
+	uint8_t head[FLAT_HEADER_SIZE] = "makedumpfile";
 	enum kho_status st;
-	uint64_t off = 0;
+	uint64_t off = 0, at = sizeof(head);
 
 	if (!buf)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	put_be64(head + 16, 1);               /* type */
-	put_be64(head + 24, 1);               /* version */
-	if ((st = write_all(out, head, sizeof(head), err)))
+	store_u64(head + 16, 1, true);        /* type */
+	store_u64(head + 24, 1, true);        /* version */
+	if ((st = ref_pwrite_all(out, head, sizeof(head), 0, "flattened image", err)))
 		return st;
 	for (;;) {
 		ssize_t n = pread(in, buf + 16, FLAT_RECORD, (off_t)off);
@@ -71,14 +48,15 @@ static enum kho_status flatten(int in, int out, struct kho_error *err)
 			return kho_error_errno(err, "reading kdump image");
 		if (n == 0)
 			break;
-		put_be64(buf, off);
-		put_be64(buf + 8, (uint64_t)n);
-		if ((st = write_all(out, buf, 16 + (size_t)n, err)))
+		store_u64(buf, off, true);
+		store_u64(buf + 8, (uint64_t)n, true);
+		if ((st = ref_pwrite_all(out, buf, 16 + (size_t)n, at, "flattened image", err)))
 			return st;
 		off += (uint64_t)n;
+		at += 16 + (uint64_t)n;
 	}
 	memset(buf, 0xff, 16);                /* the end: {-1, -1} */
-	return write_all(out, buf, 16, err);
+	return ref_pwrite_all(out, buf, 16, at, "flattened image", err);
 }
 
 enum kho_status ref_write_flat(struct kho_ref *ref, const char *path, struct kho_error *err)

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../source/kdump_format.h"
 #include "../util/util.h"
 
 extern char **environ;
@@ -48,31 +49,6 @@ static bool find_makedumpfile(char *out, size_t len)
 	return false;
 }
 
-/* struct disk_dump_header and struct kdump_sub_header, 64-bit layout
- * (makedumpfile's diskdump_mod.h; lib/source/diskdump.c reads them). */
-#define DH_VERSION       8
-#define DH_UTSNAME       12                /* 6 fields of 65 bytes */
-#define DH_STATUS        424
-#define DH_BLOCK_SIZE    428
-#define DH_SUB_HDR_SIZE  432
-#define DH_BITMAP_BLOCKS 436
-#define DH_MAX_MAPNR     440
-#define DH_NR_CPUS       460
-#define DH_SIZE          464
-#define SH_VMCOREINFO    32                /* offset, then size */
-#define SH_NOTE          48                /* offset, then size */
-#define SH_MAX_MAPNR_64  96
-#define SH_SIZE          104
-#define DESC_SIZE        24
-#define DUMP_DH_COMPRESSED_ZLIB 0x1
-#define DUMP_DH_COMPRESSED_LZO  0x2
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 struct kd_out {
 	int fd;
 	uint64_t off;            /* where the next page's data goes */
@@ -84,18 +60,7 @@ struct kd_out {
 
 static enum kho_status kd_pwrite(struct kd_out *o, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(o->fd, p, len, (off_t)off);
-
-		if (n <= 0)
-			return kho_error_errno(o->err, "writing kdump image");
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return KHO_OK;
+	return ref_pwrite_all(o->fd, buf, len, off, "kdump image", o->err);
 }
 
 /* Compress @page and append it; its descriptor into @desc. */
@@ -106,7 +71,7 @@ static enum kho_status kd_page(struct kd_out *o, const uint8_t *page, size_t siz
 	size_t len;
 	uint32_t flags = o->flag;
 
-	if (o->flag == DUMP_DH_COMPRESSED_ZLIB) {
+	if (o->flag == PAGE_ZLIB) {
 		uLongf n = o->zcap;
 
 		if (compress2(o->zbuf, &n, page, size, Z_BEST_SPEED) != Z_OK)
@@ -125,9 +90,9 @@ static enum kho_status kd_page(struct kd_out *o, const uint8_t *page, size_t siz
 		flags = 0;
 	}
 	memset(desc, 0, DESC_SIZE);
-	put_le(desc, o->off, 8);
-	put_le(desc + 8, len, 4);
-	put_le(desc + 12, flags, 4);
+	store_u64(desc, o->off, false);
+	store_u32(desc + 8, len, false);
+	store_u32(desc + 12, flags, false);
 	if (kd_pwrite(o, data, len, o->off))
 		return o->err->status;
 	o->off += len;
@@ -173,7 +138,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	wrk = o.wrk = lzo ? malloc(LZO1X_1_MEM_COMPRESS) : NULL;
 	if (!hdr || !bmp || !zero || !zbuf || (lzo && !wrk))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	o.flag = lzo ? DUMP_DH_COMPRESSED_LZO : DUMP_DH_COMPRESSED_ZLIB;
+	o.flag = lzo ? PAGE_LZO : PAGE_ZLIB;
 
 	/* The bitmaps: RAM pages; those the spec does not exclude. */
 	for (size_t i = 0; i < ref->mem.ram.n; i++) {
@@ -190,7 +155,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	}
 
 	memcpy(hdr, "KDUMP   ", 8);
-	put_le(hdr + DH_VERSION, 6, 4);
+	store_u32(hdr + DH_VERSION, 6, false);
 	{
 		static const char *uts[6] = { "Linux", "kho-mkimage", "7.1.0-kho-mkimage",
 					      "#1", NULL, "(none)" };
@@ -199,21 +164,21 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 			snprintf((char *)hdr + DH_UTSNAME + 65 * f, 65, "%s",
 				 f == 4 ? (arm ? "aarch64" : "x86_64") : uts[f]);
 	}
-	put_le(hdr + DH_STATUS, o.flag, 4);
-	put_le(hdr + DH_BLOCK_SIZE, page, 4);
-	put_le(hdr + DH_SUB_HDR_SIZE, sub_blocks, 4);
-	put_le(hdr + DH_BITMAP_BLOCKS, bitmap_blocks, 4);
-	put_le(hdr + DH_MAX_MAPNR, MIN(max_mapnr, UINT32_MAX), 4);
-	put_le(hdr + DH_NR_CPUS, 1, 4);
+	store_u32(hdr + DH_STATUS, o.flag, false);
+	store_u32(hdr + DH_BLOCK_SIZE, page, false);
+	store_u32(hdr + DH_SUB_HDR_SIZE, sub_blocks, false);
+	store_u32(hdr + DH_BITMAP_BLOCKS, bitmap_blocks, false);
+	store_u32(hdr + DH_MAX_MAPNR, MIN(max_mapnr, UINT32_MAX), false);
+	store_u32(hdr + DH_NR_CPUS, 1, false);
 	{
 		uint8_t *sh = hdr + page;
 		uint64_t note_at = page + SH_SIZE;
 
-		put_le(sh + SH_VMCOREINFO, note_at + info_off, 8);
-		put_le(sh + SH_VMCOREINFO + 8, info_len, 8);
-		put_le(sh + SH_NOTE, note_at, 8);
-		put_le(sh + SH_NOTE + 8, note_len, 8);
-		put_le(sh + SH_MAX_MAPNR_64, max_mapnr, 8);
+		store_u64(sh + SH_VMCOREINFO, note_at + info_off, false);
+		store_u64(sh + SH_VMCOREINFO + 8, info_len, false);
+		store_u64(sh + SH_NOTE, note_at, false);
+		store_u64(sh + SH_NOTE + 8, note_len, false);
+		store_u64(sh + SH_MAX_MAPNR_64, max_mapnr, false);
 		memcpy(sh + SH_SIZE, notes, note_len);
 	}
 	if ((st = kd_pwrite(&o, hdr, page * (1 + sub_blocks), 0)) ||

@@ -130,6 +130,8 @@ void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
 void luo_check_handlers(struct kho_ref *ref,
 			void (*add)(void *ctx, uint64_t phys, const char *msg), void *ctx);
 struct json_t *luo_json(struct kho_ref *ref);
+/* "0x..." as expect.json writes every address and size (expect.c) */
+struct json_t *jhex(uint64_t v);
 
 /* luo_files.c: OUTDIR/NAME.luo/SESSION/TOKEN.memfd */
 enum kho_status luo_write_memfds(struct kho_ref *ref, const char *dir,

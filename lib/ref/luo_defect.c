@@ -15,35 +15,6 @@
 
 #include "../util/util.h"
 
-static const char *dflt_of(const struct kho_ref *ref, const char *check);
-
-static const char *variant(const struct kho_ref *ref, const struct ref_defect *d)
-{
-	return d->argc ? d->argv[0] : dflt_of(ref, defect_name(d));
-}
-
-static bool is(const struct kho_ref *ref, const struct ref_defect *d, const char *v)
-{
-	return !strcmp(variant(ref, d), v);
-}
-
-static enum kho_status put_u64(struct kho_ref *ref, uint64_t phys, uint64_t v,
-			       struct kho_error *err)
-{
-	uint8_t raw[8];
-
-	store_u64(raw, v, false);
-	return mem_write(&ref->mem, phys, raw, 8, err);
-}
-
-static uint64_t get_u64(struct kho_ref *ref, uint64_t phys)
-{
-	uint8_t raw[8];
-
-	mem_read(&ref->mem, phys, raw, 8);
-	return load_u64(raw, false);
-}
-
 /* The default variant: the first the LUO format has. */
 static const char *dflt_of(const struct kho_ref *ref, const char *check)
 {
@@ -60,6 +31,16 @@ static const char *dflt_of(const struct kho_ref *ref, const char *check)
 	if (!strcmp(check, "luo-memfd"))
 		return v1 ? "beyond" : "seals";
 	return "block";
+}
+
+static const char *variant(const struct kho_ref *ref, const struct ref_defect *d)
+{
+	return d->argc ? d->argv[0] : dflt_of(ref, defect_name(d));
+}
+
+static bool is(const struct kho_ref *ref, const struct ref_defect *d, const char *v)
+{
+	return !strcmp(variant(ref, d), v);
 }
 
 /* ---- targets: the same choice before and after serializing ---- */
@@ -184,7 +165,7 @@ enum kho_status luo_pending_after(struct kho_ref *ref, struct ref_defect *d,
 	l->pending = true;
 	st = luo_write_root(ref, "luo-v5", err);
 	if (!st && l->flb_page)
-		st = put_u64(ref, l->flb_page + 8, 0, err);
+		st = mem_put_u64(&ref->mem, l->flb_page + 8, 0, err);
 	return st ?: ref_record(ref, "luo-pending", ref->blobs[l->blob].phys, err,
 				"LUO: no sessions serialized yet (sessions_pa 0)");
 }
@@ -219,7 +200,7 @@ static enum kho_status bad_session_block(struct kho_ref *ref, uint64_t count,
 
 	for (size_t i = (l->nblocks - 1) * cap; i < l->ns; i++)
 		l->s[i].unread = true;
-	return put_u64(ref, last + 8, count, err) ?:
+	return mem_put_u64(&ref->mem, last + 8, count, err) ?:
 	       ref_record(ref, "luo-block", last, err, "session block count %llu",
 			  (unsigned long long)count);
 }
@@ -237,7 +218,7 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 		l->sessions_unread = true;
 		for (size_t i = 0; i < l->ns; i++)
 			l->s[i].unread = true;
-		return put_u64(ref, l->sessions, count, err) ?:
+		return mem_put_u64(&ref->mem, l->sessions, count, err) ?:
 		       ref_record(ref, "luo-block", l->sessions, err,
 				  "session array count %llu is above its capacity",
 				  (unsigned long long)count);
@@ -251,13 +232,13 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 		return refuse(ref, d, "no session has files", err);
 	last = s->blocks[s->nblocks - 1];
 	if (is(ref, d, "cycle"))
-		return put_u64(ref, last, s->blocks[0], err) ?:
+		return mem_put_u64(&ref->mem, last, s->blocks[0], err) ?:
 		       ref_record(ref, "luo-block", last, err,
 				  "file block next 0x%llx is the chain's first block",
 				  (unsigned long long)s->blocks[0]);
-	return put_u64(ref, last, get_u64(ref, last) + 8, err) ?:
+	return mem_put_u64(&ref->mem, last, mem_get_u64(&ref->mem, last) + 8, err) ?:
 	       ref_record(ref, "luo-block", last, err, "file block next 0x%llx is misaligned",
-			  (unsigned long long)get_u64(ref, last));
+			  (unsigned long long)mem_get_u64(&ref->mem, last));
 }
 
 /* ---- luo-session ---- */
@@ -291,7 +272,7 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 	} else if (is(ref, d, "count")) {
 		s = target_session(ref, l->version == 5);
 		s->count = l->version == 5 ? s->count + 1 : 1;
-		st = put_u64(ref, s->entry + 72, s->count, err);
+		st = mem_put_u64(&ref->mem, s->entry + 72, s->count, err);
 	} else {
 		st = write_name(ref, s, "", 0, err);
 	}
@@ -324,7 +305,7 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 	f->not_followed = true;
 	if (is(ref, d, "data")) {
 		f->data = 0;
-		st = put_u64(ref, f->entry + 48, 0, err);
+		st = mem_put_u64(&ref->mem, f->entry + 48, 0, err);
 	} else {
 		memset(full, 'x', sizeof(full));
 		memcpy(full, f->handler, strlen(f->handler));
@@ -362,7 +343,7 @@ static enum kho_status set_nr_folios(struct kho_ref *ref, struct luo_file *f, ui
 				     struct kho_error *err)
 {
 	f->nr_folios = f->records = n;
-	return put_u64(ref, f->record + (ref->luo->version == 5 ? 24 : 16), n, err);
+	return mem_put_u64(&ref->mem, f->record + (ref->luo->version == 5 ? 24 : 16), n, err);
 }
 
 enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
@@ -410,20 +391,21 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 
 		st = set_nr_folios(ref, f, n + 1, err);
 		to = luo_record_addr(ref, f, n);
-		return st ?: put_u64(ref, to, get_u64(ref, from), err) ?:
-		       put_u64(ref, to + 8, get_u64(ref, from + 8), err) ?:
+		return st ?: mem_put_u64(&ref->mem, to, mem_get_u64(&ref->mem, from), err) ?:
+		       mem_put_u64(&ref->mem, to + 8, mem_get_u64(&ref->mem, from + 8), err) ?:
 		       bad_record(ref, f, n, "a second record of index 0", err);
 	}
 	if (!strcmp(v, "outside")) {
 		const struct kho_range *top = &ref->mem.ram.v[ref->mem.ram.n - 1];
 		uint64_t pfn = (range_end(top) >> ref->geo.page_shift) + 16;
 
-		return put_u64(ref, rec0, pfn | LUO_FOLIO_DIRTY | LUO_FOLIO_UPTODATE, err) ?:
+		return mem_put_u64(&ref->mem, rec0, pfn | LUO_FOLIO_DIRTY | LUO_FOLIO_UPTODATE,
+				   err) ?:
 		       bad_record(ref, f, 0, "pfn beyond RAM", err);
 	}
 	/* beyond: the first page past the end of the file */
-	return put_u64(ref, rec0 + 8, (f->size + ref->geo.page_size - 1) >> ref->geo.page_shift,
-		       err) ?:
+	return mem_put_u64(&ref->mem, rec0 + 8,
+			   (f->size + ref->geo.page_size - 1) >> ref->geo.page_shift, err) ?:
 	       bad_record(ref, f, 0, "index at or beyond size", err);
 }
 

@@ -56,13 +56,6 @@ static void need(struct cover *c, uint64_t a, uint64_t len, const char *what, in
 	c->add(c->ctx, p, msg);
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* kho_restore_folio finds a folio by the key that starts at it. */
 static void need_folio(struct cover *c, uint64_t phys)
 {
@@ -167,24 +160,16 @@ void luo_check_handlers(struct kho_ref *ref,
 
 /* ---- handovers[].luo ---- */
 
-static json_t *hex(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_string(buf);
-}
-
 static json_t *file_json(const struct kho_ref *ref, const struct luo_file *f)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "compatible", json_string(f->handler));
-	json_object_set_new(o, "token", hex(f->token));
-	json_object_set_new(o, "data", hex(f->data));
+	json_object_set_new(o, "token", jhex(f->token));
+	json_object_set_new(o, "data", jhex(f->data));
 	if (f->memfd && !f->not_followed)
 		json_object_set_new(o, "memfd", json_pack("{s:o, s:o, s:I, s:I, s:I}",
-			"size", hex(f->size), "pos", hex(f->pos),
+			"size", jhex(f->size), "pos", jhex(f->pos),
 			"seals", (json_int_t)(ref->luo->version == 5 ? f->seals : 0),
 			"nr_folios", (json_int_t)f->nr_folios,
 			"folios", (json_int_t)f->records));
@@ -216,11 +201,11 @@ json_t *luo_json(struct kho_ref *ref)
 	}
 	for (size_t i = 0; i < l->nflbs && !l->pending; i++)
 		json_array_append_new(flbs, json_pack("{s:s, s:o, s:I}", "name", l->flbs[i].name,
-						      "data", hex(l->flbs[i].data),
+						      "data", jhex(l->flbs[i].data),
 						      "count", (json_int_t)l->flbs[i].count));
 	o = json_object();
 	json_object_set_new(o, "format", json_string(l->version == 1 ? "luo-v1" : "luo-v5"));
-	json_object_set_new(o, "phys", hex(ref->blobs[l->blob].phys));
+	json_object_set_new(o, "phys", jhex(ref->blobs[l->blob].phys));
 	json_object_set_new(o, "liveupdate_num", json_integer((json_int_t)l->num));
 	/* luo-v5 with sessions_pa 0: as kho-inspect says it */
 	if (l->version == 5 && (l->pending || !l->ns))

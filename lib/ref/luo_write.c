@@ -22,15 +22,6 @@ static enum kho_status alloc_preserve(struct kho_ref *ref, uint64_t bytes, uint6
 	       kho_ref_preserve_folio(ref, *phys, order, err);
 }
 
-static enum kho_status put_u64(struct kho_ref *ref, uint64_t phys, uint64_t v,
-			       struct kho_error *err)
-{
-	uint8_t raw[8];
-
-	store_u64(raw, v, false);
-	return mem_write(&ref->mem, phys, raw, 8, err);
-}
-
 /* A fixed-size string field: the string, NUL-padded. */
 static enum kho_status put_str(struct kho_ref *ref, uint64_t phys, const char *s,
 			       size_t field, struct kho_error *err)
@@ -83,8 +74,8 @@ static enum kho_status place_memfd(struct kho_ref *ref, const struct luo_session
 		}
 		pfn_flags = (fo->phys >> ref->geo.page_shift) | LUO_FOLIO_DIRTY |
 			    LUO_FOLIO_UPTODATE;
-		if ((st = put_u64(ref, luo_record_addr(ref, f, i), pfn_flags, err)) ||
-		    (st = put_u64(ref, luo_record_addr(ref, f, i) + 8, fo->index, err)))
+		if ((st = mem_put_u64(&ref->mem, luo_record_addr(ref, f, i), pfn_flags, err)) ||
+		    (st = mem_put_u64(&ref->mem, luo_record_addr(ref, f, i) + 8, fo->index, err)))
 			return st;
 	}
 	f->nr_folios = f->records = f->nfolios;
@@ -146,8 +137,8 @@ static enum kho_status link_blocks(struct kho_ref *ref, const uint64_t *blocks, 
 	enum kho_status st;
 
 	for (size_t b = 0; b < nb; b++)
-		if ((st = put_u64(ref, blocks[b], b + 1 < nb ? blocks[b + 1] : 0, err)) ||
-		    (st = put_u64(ref, blocks[b] + 8, MIN(cap, n - b * cap), err)))
+		if ((st = mem_put_u64(&ref->mem, blocks[b], b + 1 < nb ? blocks[b + 1] : 0, err)) ||
+		    (st = mem_put_u64(&ref->mem, blocks[b] + 8, MIN(cap, n - b * cap), err)))
 			return st;
 	return KHO_OK;
 }
@@ -165,8 +156,8 @@ static enum kho_status write_files(struct kho_ref *ref, struct luo_session *s,
 		f->entry = entry_addr(ref, s->blocks, i, LUO_FILE_ENTRY, false);
 		f->data = f->record;
 		if ((st = put_str(ref, f->entry, f->handler, LUO_COMPAT_LEN, err)) ||
-		    (st = put_u64(ref, f->entry + 48, f->data, err)) ||
-		    (st = put_u64(ref, f->entry + 56, f->token, err)))
+		    (st = mem_put_u64(&ref->mem, f->entry + 48, f->data, err)) ||
+		    (st = mem_put_u64(&ref->mem, f->entry + 56, f->token, err)))
 			return st;
 	}
 	return ref->luo->version == 5 ?
@@ -186,12 +177,12 @@ static enum kho_status write_sessions(struct kho_ref *ref, struct kho_error *err
 		memcpy(s->written, s->name, sizeof(s->written));
 		if ((st = write_files(ref, s, err)) ||
 		    (st = put_str(ref, s->entry, s->name, LUO_NAME_LEN, err)) ||
-		    (st = put_u64(ref, s->entry + 64, s->files_head, err)) ||
-		    (st = put_u64(ref, s->entry + 72, s->count, err)))
+		    (st = mem_put_u64(&ref->mem, s->entry + 64, s->files_head, err)) ||
+		    (st = mem_put_u64(&ref->mem, s->entry + 72, s->count, err)))
 			return st;
 	}
 	if (l->version == 1)
-		return put_u64(ref, l->sessions, l->ns, err);
+		return mem_put_u64(&ref->mem, l->sessions, l->ns, err);
 	return link_blocks(ref, l->blocks, l->nblocks, l->ns, LUO_SESSION_ENTRY, err);
 }
 
@@ -202,26 +193,18 @@ static enum kho_status write_flbs(struct kho_ref *ref, struct kho_error *err)
 
 	if (!l->flb_page)
 		return KHO_OK;
-	if ((st = put_u64(ref, l->flb_page, 1, err)) ||
-	    (st = put_u64(ref, l->flb_page + 8, l->nflbs, err)))
+	if ((st = mem_put_u64(&ref->mem, l->flb_page, 1, err)) ||
+	    (st = mem_put_u64(&ref->mem, l->flb_page + 8, l->nflbs, err)))
 		return st;
 	for (size_t i = 0; i < l->nflbs; i++) {
 		uint64_t e = l->flb_page + LUO_BLOCK_HDR + i * LUO_FLB_ENTRY;
 
 		if ((st = put_str(ref, e, l->flbs[i].name, LUO_COMPAT_LEN, err)) ||
-		    (st = put_u64(ref, e + 48, l->flbs[i].data, err)) ||
-		    (st = put_u64(ref, e + 56, l->flbs[i].count, err)))
+		    (st = mem_put_u64(&ref->mem, e + 48, l->flbs[i].data, err)) ||
+		    (st = mem_put_u64(&ref->mem, e + 56, l->flbs[i].count, err)))
 			return st;
 	}
 	return KHO_OK;
-}
-
-static int prop_u64(void *fdt, const char *name, uint64_t v)
-{
-	uint8_t raw[8];
-
-	store_u64(raw, v, false);   /* native bytes, as the kernel's fdt_property */
-	return fdt_property(fdt, name, raw, sizeof(raw));
 }
 
 /* The luo-v1 FDT (one page) with root compatible @compat. */
@@ -242,21 +225,21 @@ enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct k
 		store_u64(ser + 24, l->flb_page, false);
 		return mem_write(&ref->mem, b->phys, ser, sizeof(ser), err);
 	}
-	rc = fdt_create(buf, (int)ref->geo.page_size);
-	rc = rc ?: fdt_finish_reservemap(buf);
-	rc = rc ?: fdt_begin_node(buf, "");
-	rc = rc ?: fdt_property_string(buf, "compatible", compat);
-	rc = rc ?: prop_u64(buf, "liveupdate-number", l->num);
-	rc = rc ?: fdt_begin_node(buf, "luo-session");
-	rc = rc ?: fdt_property_string(buf, "compatible", "luo-session-v1");
-	rc = rc ?: prop_u64(buf, "luo-session-header", l->sessions);
-	rc = rc ?: fdt_end_node(buf);
-	rc = rc ?: fdt_begin_node(buf, "luo-flb");
-	rc = rc ?: fdt_property_string(buf, "compatible", "luo-flb-v1");
-	rc = rc ?: prop_u64(buf, "luo-flb-header", l->flb_page);
-	rc = rc ?: fdt_end_node(buf);
-	rc = rc ?: fdt_end_node(buf);
-	rc = rc ?: fdt_finish(buf);
+	rc = fdt_create(buf, (int)ref->geo.page_size) ?:
+	     fdt_finish_reservemap(buf) ?:
+	     fdt_begin_node(buf, "") ?:
+	     fdt_property_string(buf, "compatible", compat) ?:
+	     ref_prop_u64(buf, "liveupdate-number", l->num) ?:
+	     fdt_begin_node(buf, "luo-session") ?:
+	     fdt_property_string(buf, "compatible", "luo-session-v1") ?:
+	     ref_prop_u64(buf, "luo-session-header", l->sessions) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_begin_node(buf, "luo-flb") ?:
+	     fdt_property_string(buf, "compatible", "luo-flb-v1") ?:
+	     ref_prop_u64(buf, "luo-flb-header", l->flb_page) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_end_node(buf) ?:
+	     fdt_finish(buf);
 	if (rc)
 		return kho_error_set(err, KHO_ERR_INVALID, "LUO FDT: %s", fdt_strerror(rc));
 	return mem_write(&ref->mem, b->phys, buf, ref->geo.page_size, err);

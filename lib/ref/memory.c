@@ -61,17 +61,9 @@ uint64_t range_list_first_uncovered(const struct range_list *l, uint64_t start,
 				    uint64_t size)
 {
 	uint64_t pos = start, end = start + size;
-	size_t lo = 0, hi = l->n;
-
 	/* Skip, by binary search, the ranges that end at or before start. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t lo = PARTITION_POINT(l->n, i, range_end(&l->v[i]) <= start);
 
-		if (range_end(&l->v[mid]) <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo; i < l->n && pos < end; i++) {
 		if (range_end(&l->v[i]) <= pos)
 			continue;
@@ -226,11 +218,21 @@ void mem_read(struct kho_mem *m, uint64_t phys, void *buf, size_t len)
 	}
 }
 
-static int u64_cmp(const void *a, const void *b)
+uint64_t mem_get_u64(struct kho_mem *m, uint64_t phys)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint8_t raw[8];
 
-	return x < y ? -1 : x > y;
+	mem_read(m, phys, raw, 8);
+	return load_u64(raw, false);
+}
+
+enum kho_status mem_put_u64(struct kho_mem *m, uint64_t phys, uint64_t v,
+			    struct kho_error *err)
+{
+	uint8_t raw[8];
+
+	store_u64(raw, v, false);
+	return mem_write(m, phys, raw, 8, err);
 }
 
 uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
@@ -266,16 +268,9 @@ bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size)
 static uint64_t ram_end_below(const struct kho_mem *m, uint64_t addr)
 {
 	uint64_t best = 0;
-	size_t lo = 0, hi = m->ram.n;
+	/* after the last range starting below addr */
+	size_t lo = PARTITION_POINT(m->ram.n, i, m->ram.v[i].start < addr);
 
-	while (lo < hi) {   /* last range starting below addr */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->ram.v[mid].start < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo) {
 		const struct kho_range *r = &m->ram.v[lo - 1];
 

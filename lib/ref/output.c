@@ -5,6 +5,7 @@
  */
 #include "ref_internal.h"
 
+#include <errno.h>
 #include <libfdt.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -76,6 +77,25 @@ static enum kho_status write_kind(struct kho_ref *ref, enum kho_image_kind kind,
 	default:
 		return kho_error_set(err, KHO_ERR_INVALID, "unknown image kind %d", kind);
 	}
+}
+
+enum kho_status ref_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+			       const char *what, struct kho_error *err)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kho_error_errno(err, "writing %s", what);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return KHO_OK;
 }
 
 enum kho_status ref_tmp_commit(int fd, const char *tmp, const char *path, enum kho_status st,

@@ -203,10 +203,10 @@ void radix_walk(struct kho_ref *ref, const struct ref_walk *w);
 bool radix_first_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf);
 bool radix_leaf_of(struct kho_ref *ref, uint64_t key, uint64_t *leaf);
 
-/* defect.c */
-enum kho_status ref_defects_prepare(struct kho_ref *ref, struct kho_error *err);
-enum kho_status ref_defects_before(struct kho_ref *ref, struct kho_error *err);
-enum kho_status ref_defects_after(struct kho_ref *ref, struct kho_error *err);
+/* defect.c: each defect's step of @phase, in the order the spec named them */
+enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
+enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
+				struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
 bool ref_has_after_defects(const struct kho_ref *ref);
 
@@ -221,6 +221,9 @@ uint64_t v1_chunk_capacity(const struct kho_ref *ref);
 
 /* fdt.c */
 enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
+/* A u64 FDT property in the kernel's (little-endian) bytes, at the
+ * sequential-write API's cursor. returns: libfdt's code. */
+int ref_prop_u64(void *fdt, const char *name, uint64_t v);
 /* A blob FDT: root compatible @compat and, for memblock, one child per region. */
 enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 			     const struct ref_region *regions, size_t nregions,
@@ -273,6 +276,10 @@ size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
 			size_t *info_off, size_t *info_len);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
+/* @len bytes at @off of @fd, however many pwrite()s that takes; @what names
+ * the file in the error (output.c). */
+enum kho_status ref_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+			       const char *what, struct kho_error *err);
 /* A file written under the temporary name @tmp (open as @fd) made final:
  * mode 0644, closed, renamed to @path when @st is KHO_OK, else removed.
  * returns: @st, or the error of finishing it (output.c). */

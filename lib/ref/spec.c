@@ -165,6 +165,20 @@ static enum kho_status two_nums(struct spec *s, char **argv, uint64_t *a, uint64
 	return st ?: num(s, argv[1], a) ?: num(s, argv[2], b);
 }
 
+/* Directives of two numbers that call the reference with them. */
+#define TWO_NUMS(name, call)							\
+static enum kho_status name(struct spec *s, int argc, char **argv)		\
+{										\
+	uint64_t a, b;								\
+										\
+	return two_nums(s, argv, &a, &b) ?: call(s->ref, a, b, s->err);	\
+}
+TWO_NUMS(d_scratch, kho_ref_add_scratch)
+TWO_NUMS(d_numa_node, ref_add_numa_node)
+TWO_NUMS(d_alloc, kho_ref_add_alloc_region)
+TWO_NUMS(d_pages, kho_ref_preserve_pages)
+TWO_NUMS(d_unpreserve_pages, kho_ref_unpreserve_pages)
+
 /* ram START SIZE [COUNT STRIDE]: COUNT ranges STRIDE bytes apart. */
 static enum kho_status d_ram(struct spec *s, int argc, char **argv)
 {
@@ -181,27 +195,6 @@ static enum kho_status d_ram(struct spec *s, int argc, char **argv)
 	for (uint64_t i = 0; !st && i < count; i++)
 		st = kho_ref_add_ram(s->ref, a + i * stride, b, s->err);
 	return st;
-}
-
-static enum kho_status d_scratch(struct spec *s, int argc, char **argv)
-{
-	uint64_t a, b;
-
-	return two_nums(s, argv, &a, &b) ?: kho_ref_add_scratch(s->ref, a, b, s->err);
-}
-
-static enum kho_status d_numa_node(struct spec *s, int argc, char **argv)
-{
-	uint64_t a, b;
-
-	return two_nums(s, argv, &a, &b) ?: ref_add_numa_node(s->ref, a, b, s->err);
-}
-
-static enum kho_status d_alloc(struct spec *s, int argc, char **argv)
-{
-	uint64_t a, b;
-
-	return two_nums(s, argv, &a, &b) ?: kho_ref_add_alloc_region(s->ref, a, b, s->err);
 }
 
 static enum kho_status d_raw_base(struct spec *s, int argc, char **argv)
@@ -241,23 +234,17 @@ static enum kho_status folio_args(struct spec *s, char **argv, uint64_t *phys,
 	return st ?: num(s, argv[1], phys) ?: num32(s, argv[2], order, 63);
 }
 
-static enum kho_status d_folio(struct spec *s, int argc, char **argv)
-{
-	uint64_t phys;
-	unsigned order;
-
-	return folio_args(s, argv, &phys, &order) ?:
-	       kho_ref_preserve_folio(s->ref, phys, order, s->err);
+/* folio PHYS ORDER, unpreserve PHYS ORDER */
+#define FOLIO(name, call)							\
+static enum kho_status name(struct spec *s, int argc, char **argv)		\
+{										\
+	uint64_t phys;								\
+	unsigned order;								\
+										\
+	return folio_args(s, argv, &phys, &order) ?: call(s->ref, phys, order, s->err); \
 }
-
-static enum kho_status d_unpreserve(struct spec *s, int argc, char **argv)
-{
-	uint64_t phys;
-	unsigned order;
-
-	return folio_args(s, argv, &phys, &order) ?:
-	       kho_ref_unpreserve_folio(s->ref, phys, order, s->err);
-}
+FOLIO(d_folio, kho_ref_preserve_folio)
+FOLIO(d_unpreserve, kho_ref_unpreserve_folio)
 
 /* folios PHYS ORDER COUNT [STRIDE]: COUNT folios, STRIDE bytes apart. */
 static enum kho_status d_folios(struct spec *s, int argc, char **argv)
@@ -278,20 +265,6 @@ static enum kho_status d_folios(struct spec *s, int argc, char **argv)
 		if ((st = kho_ref_preserve_folio(s->ref, phys + i * stride, order, s->err)))
 			return st;
 	return KHO_OK;
-}
-
-static enum kho_status d_pages(struct spec *s, int argc, char **argv)
-{
-	uint64_t pfn, n;
-
-	return two_nums(s, argv, &pfn, &n) ?: kho_ref_preserve_pages(s->ref, pfn, n, s->err);
-}
-
-static enum kho_status d_unpreserve_pages(struct spec *s, int argc, char **argv)
-{
-	uint64_t pfn, n;
-
-	return two_nums(s, argv, &pfn, &n) ?: kho_ref_unpreserve_pages(s->ref, pfn, n, s->err);
 }
 
 /* blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE | blob NAME kho-test NR_FOLIOS */

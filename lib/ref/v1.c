@@ -69,16 +69,8 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 				     uint64_t index, bool create,
 				     struct kho_error *err)
 {
-	size_t lo = 0, hi = o->n;
+	size_t lo = PARTITION_POINT(o->n, i, o->v[i].index < index);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (o->v[mid].index < index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < o->n && o->v[lo].index == index)
 		return &o->v[lo];
 	if (!create)
@@ -159,15 +151,10 @@ static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
 	store_u32(hdr + 8, order, false);
 	if ((st = mem_write(&ref->mem, phys, hdr, sizeof(hdr), err)))
 		return st;
-	if (prev) {
-		uint8_t next[8];
-
-		store_u64(next, phys, false);
-		if ((st = mem_write(&ref->mem, prev, next, 8, err)))
-			return st;
-	} else {
+	if (!prev)
 		ref->map_phys = phys;
-	}
+	else if ((st = mem_put_u64(&ref->mem, prev, phys, err)))
+		return st;
 	*chunk = phys;
 	return KHO_OK;
 }

@@ -33,20 +33,6 @@
 
 #include "../util/util.h"
 
-/* struct disk_dump_header and struct kdump_sub_header, 64-bit layout. */
-#define DH_VERSION       8
-#define DH_MACHINE       (12 + 4 * 65)     /* utsname.machine */
-#define DH_STATUS        424
-#define DH_BLOCK_SIZE    428
-#define DH_SUB_HDR_SIZE  432
-#define DH_BITMAP_BLOCKS 436
-#define DH_MAX_MAPNR     440
-#define DH_SIZE          464
-#define SH_SPLIT         12
-#define SH_VMCOREINFO    32                /* offset, then size */
-#define SH_MAX_MAPNR_64  96
-#define SH_SIZE          104
-
 static bool block_size_plausible(uint32_t b)
 {
 	return b >= 4096 && b <= 65536 && !(b & (b - 1));
@@ -257,12 +243,6 @@ bool dd_unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_
 	}
 }
 
-/*
- * The bytes of dumped page @pfn, decompressed, from the cache.
- * returns: KHO_OK; KHO_ERR_NODATA (its descriptor or data is not in the
- * file); KHO_ERR_CORRUPT (a descriptor or data that does not decompress
- * to a page); KHO_ERR_SYSTEM.
- */
 #define HEAD_MAX 16
 
 /* The first @n bytes of dumped page @pfn; false: take the whole page. */
@@ -282,6 +262,12 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	return z && page_head(d.flags, z, d.size, p->page, out, n);
 }
 
+/*
+ * The bytes of dumped page @pfn, decompressed, from the cache.
+ * returns: KHO_OK; KHO_ERR_NODATA (its descriptor or data is not in the
+ * file); KHO_ERR_CORRUPT (a descriptor or data that does not decompress
+ * to a page); KHO_ERR_SYSTEM.
+ */
 static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint8_t **out,
 				struct kho_error *err)
 {
@@ -407,41 +393,16 @@ static const struct source_ops dd_ops = {
 	.heads = dd_heads,
 };
 
-/*
- * The header block and sub-header, checked before anything is sized by
- * them. Only the 64-bit layout (makedumpfile on 64-bit machines, QEMU for
- * 64-bit guests) is read.
- */
-/*
- * A regular file's header (@h, @missing as flat_index_read() said), before
- * anything is sized by it: the fields that lay out the file must be sane
- * and the file long enough for the header, sub-header and bitmaps.
- */
+/* A regular file's header (@h, @missing as flat_index_read() said). */
 static enum kho_status check_regular_header(const struct kho_source *src, const uint8_t *h,
 					    uint64_t missing, struct kho_error *err)
 {
-	uint32_t version, block, sub, bitmaps;
-	bool be;
-
 	if (missing != UINT64_MAX)
 		return kho_error_set(err, KHO_ERR_CORRUPT,
 				     "%s: kdump header is truncated", src->path);
 	if (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: not a kdump file (no KDUMP "
 				     "signature)", src->path);
-	be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
-	version = load_u32(h + DH_VERSION, be);
-	block = load_u32(h + DH_BLOCK_SIZE, be);
-	sub = load_u32(h + DH_SUB_HDR_SIZE, be);
-	bitmaps = load_u32(h + DH_BITMAP_BLOCKS, be);
-	if (!version || version > 64 || !block_size_plausible(block) || sub > 1024 ||
-	    !bitmaps || (uint64_t)block * (1 + (uint64_t)sub + bitmaps) >
-	    (uint64_t)src->file_size)
-		return kho_error_set(err, KHO_ERR_CORRUPT,
-				     "%s: kdump header is corrupt or the file is truncated "
-				     "(version %u, block size %u, %u bitmap blocks, %lld bytes)",
-				     src->path, version, block, bitmaps,
-				     (long long)src->file_size);
 	return KHO_OK;
 }
 
@@ -470,7 +431,9 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	uint32_t version, sub;
 	enum kho_status st;
 
-	/* the one read of the header: checked, then parsed */
+	/* the one read of the header, checked before anything is sized by it:
+	 * the fields that lay out the file must be sane and a regular file long
+	 * enough for the header, sub-header and bitmaps */
 	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)) ||
 	    (st = flat ? check_flat_header(src, h, missing, err) :
 	     check_regular_header(src, h, missing, err)))
@@ -481,9 +444,16 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	sub = load_u32(h + DH_SUB_HDR_SIZE, p->be);
 	*bitmap_blocks = load_u32(h + DH_BITMAP_BLOCKS, p->be);
 	p->max_mapnr = load_u32(h + DH_MAX_MAPNR, p->be);
-	if (!version || version > 64 || p->page < 4096 || p->page > 65536 ||
-	    (p->page & (p->page - 1)) || !sub || sub > 1024 || !*bitmap_blocks ||
-	    *bitmap_blocks % 2)
+	if (!flat && (!version || version > 64 || !block_size_plausible(p->page) ||
+		      sub > 1024 || !*bitmap_blocks || (uint64_t)p->page *
+		      (1 + (uint64_t)sub + *bitmap_blocks) > (uint64_t)src->file_size))
+		return kho_error_set(err, KHO_ERR_CORRUPT,
+				     "%s: kdump header is corrupt or the file is truncated "
+				     "(version %u, block size %u, %u bitmap blocks, %lld bytes)",
+				     src->path, version, p->page, *bitmap_blocks,
+				     (long long)src->file_size);
+	if (!version || version > 64 || !block_size_plausible(p->page) || !sub ||
+	    sub > 1024 || !*bitmap_blocks || *bitmap_blocks % 2)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: kdump header is corrupt "
 				     "(version %u, block size %u, sub-header %u blocks, %u "
 				     "bitmap blocks)", src->path, version, p->page, sub,
@@ -641,8 +611,7 @@ out:
 	return st;
 }
 
-static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_error *err);
-
+/* A regular kdump file: the index is the file itself, whole. */
 static enum kho_status identity_index(struct kho_source *src, struct flat_index *ix,
 				      struct kho_error *err)
 {
@@ -654,19 +623,6 @@ static enum kho_status identity_index(struct kho_source *src, struct flat_index 
 	ix->n = 1;
 	ix->complete = true;
 	return KHO_OK;
-}
-
-enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
-				 struct kho_error *err)
-{
-	return open_dd(src, true, err);
-}
-
-/* A regular kdump file: the index is the file itself, whole. */
-enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
-				     struct kho_error *err)
-{
-	return open_dd(src, false, err);
 }
 
 static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_error *err)
@@ -720,4 +676,16 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 				     src->path, (unsigned long long)p->max_mapnr);
 	all = (struct segment){ 0, p->max_mapnr * p->page, p->max_mapnr * p->page, 0 };
 	return source_set_segments(src, &all, 1, err);
+}
+
+enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
+				 struct kho_error *err)
+{
+	return open_dd(src, true, err);
+}
+
+enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
+				     struct kho_error *err)
+{
+	return open_dd(src, false, err);
 }

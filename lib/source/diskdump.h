@@ -10,7 +10,6 @@
 
 #include "../util/util.h"
 
-#define DESC_SIZE        24                /* offset, size, flags, page_flags */
 #define CACHE_PAGES 32
 #define RANK_BITS   512                     /* pfns per rank entry */
 #define SCAN_THREADS 2

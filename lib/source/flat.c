@@ -92,14 +92,8 @@ static bool emit(struct flat_index *ix, size_t *cap, uint64_t off, uint64_t size
 		last->size += size;
 		return true;
 	}
-	if (ix->n == *cap) {
-		struct flat_piece *v = realloc(ix->v, 2 * *cap * sizeof(*v));
-
-		if (!v)
-			return false;
-		ix->v = v;
-		*cap *= 2;
-	}
+	if (!ARRAY_RESERVE(ix->v, *cap, ix->n))
+		return false;
 	ix->v[ix->n++] = (struct flat_piece){ off, size, pos, 0 };
 	return true;
 }
@@ -218,19 +212,11 @@ enum kho_status flat_index_build(const struct kho_source *src, struct flat_index
 		pos += sizeof(h);
 		have = MIN((uint64_t)len, size - pos);
 		if (have) {
-			if (n == cap) {
-				struct rec *nr;
-
-				cap = cap ? 2 * cap : 1024;
-				nr = realloc(r, cap * sizeof(*r));
-				if (!nr) {
-					st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-					goto fail;
-				}
-				r = nr;
+			if (!ARRAY_RESERVE(r, cap, n)) {
+				st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+				goto fail;
 			}
-			r[n] = (struct rec){ (uint64_t)off, have, pos };
-			n++;
+			r[n++] = (struct rec){ (uint64_t)off, have, pos };
 		}
 		if (have < (uint64_t)len) {
 			ix->needed = pos + (uint64_t)len;
@@ -239,8 +225,6 @@ enum kho_status flat_index_build(const struct kho_source *src, struct flat_index
 		pos += (uint64_t)len;
 	}
 	st = resolve(ix, r, n, err);
-	free(r);
-	return st;
 fail:
 	free(r);
 	return st;
@@ -256,17 +240,7 @@ void flat_index_free(struct flat_index *ix)
 /* Index of the first piece ending after @off. */
 static size_t first_after(const struct flat_index *ix, uint64_t off)
 {
-	size_t lo = 0, hi = ix->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->v[mid].off + ix->v[mid].size <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(ix->n, i, ix->v[i].off + ix->v[i].size <= off);
 }
 
 uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off)

@@ -33,17 +33,7 @@ static int piece_cmp(const void *a, const void *b)
 /* Index of the first piece ending after @phys. */
 static size_t first_after(const struct piece *v, size_t n, uint64_t phys)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].phys + v[mid].size <= phys)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(n, i, v[i].phys + v[i].size <= phys);
 }
 
 enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,

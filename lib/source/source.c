@@ -269,16 +269,9 @@ KHO_EXPORT const struct kho_mem_range *kho_source_map_ranges(const struct kho_so
 const struct piece *source_find_piece(const struct kho_source *src, uint64_t phys,
 				      size_t *next)
 {
-	size_t lo = 0, hi = src->npieces;
+	size_t lo = PARTITION_POINT(src->npieces, i,
+				    src->pieces[i].phys + src->pieces[i].size <= phys);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (src->pieces[mid].phys + src->pieces[mid].size <= phys)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	*next = lo;
 	if (lo < src->npieces && src->pieces[lo].phys <= phys)
 		return &src->pieces[lo];

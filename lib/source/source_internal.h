@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "kho/source.h"
+#include "kdump_format.h"
 
 /* A disjoint piece of the physical map and where its bytes are in the file. */
 struct piece {
@@ -113,12 +114,6 @@ void source_cache_free(struct kho_source *src);
 enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
 			     uint8_t *out, uint8_t *state, struct kho_error *err);
 
-/* makedumpfile's page descriptor flags: how a page's bytes are stored. */
-#define PAGE_ZLIB   0x1
-#define PAGE_LZO    0x2
-#define PAGE_SNAPPY 0x4
-#define PAGE_ZSTD   0x20
-
 /*
  * page_head - the first @n bytes of a kdump page of @page bytes stored as
  * @flags says in @len bytes at @in, decoding no more than those where the
@@ -146,7 +141,6 @@ enum kho_status source_open_flat(struct kho_source *src, const struct kho_source
  * regular file it stands for, sorted by offset, each with the position of
  * its bytes in the flattened file.
  */
-#define FLAT_HEADER_SIZE 4096
 extern size_t flat_max_records;   /* 2^23: see flat.c */
 struct flat_piece {
 	uint64_t off, size, pos;

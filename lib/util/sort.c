@@ -47,3 +47,10 @@ bool sort_ctx(void *base, size_t n, size_t size,
 	free(tmp);
 	return true;
 }
+
+int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}

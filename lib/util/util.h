@@ -13,6 +13,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define HEX(x) ((unsigned long long)(x))     /* a u64 for printf's %llx */
 
 static inline bool is_aligned(uint64_t x, uint64_t align)
 {
@@ -44,6 +45,25 @@ static inline unsigned take_bit_run(uint64_t *word, unsigned *len)
 	*word = *len + b >= 64 ? 0 : *word & ~((((uint64_t)1 << *len) - 1) << b);
 	return b;
 }
+
+/*
+ * PARTITION_POINT - the first index @i in [0, @n) for which @before, an
+ * expression in @i, is false, found by binary search: @before must hold
+ * for a prefix of the indexes and for none after it.
+ */
+#define PARTITION_POINT(n, i, before) ({					\
+	size_t lo_ = 0, hi_ = (n);						\
+										\
+	while (lo_ < hi_) {							\
+		size_t i = lo_ + (hi_ - lo_) / 2;				\
+										\
+		if (before)							\
+			lo_ = i + 1;						\
+		else								\
+			hi_ = i;						\
+	}									\
+	lo_;									\
+})
 
 /* Unaligned native loads and stores in an explicit byte order. */
 static inline uint64_t load_u64(const void *p, bool big_endian)
@@ -90,6 +110,8 @@ bool array_reserve(void **v, size_t *cap, size_t n, size_t elem);
  * out of memory (then @base is unchanged). */
 bool sort_ctx(void *base, size_t n, size_t size,
 	      int (*cmp)(const void *, const void *, void *), void *ctx);
+/* qsort's and bsearch's order of uint64_t values (sort.c). */
+int u64_cmp(const void *a, const void *b);
 #define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
 
 /*
