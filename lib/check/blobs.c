@@ -16,8 +16,6 @@
 #include "../util/util.h"
 #include "checks.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 #define KHO_TEST_MAGIC 0x4b484f21u   /* "KHO!" */
 
 /*

@@ -16,8 +16,6 @@
 #include "checks.h"
 #include "scratch.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len)
 {
 	for (size_t s = 0; s < in->ho.nscratch; s++)

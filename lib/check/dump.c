@@ -4,8 +4,6 @@
 
 #include "../util/util.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 void kho_check_dump(const struct kho_source *src, struct kho_findings *top)
 {
 	uint64_t size, phys;

@@ -12,8 +12,6 @@
 
 #include "../util/util.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 /* @in against the tree that @holder (kho_out or kho_in) keeps at @tree. */
 static void compare(struct kho_inspection *in, const char *holder, uint64_t tree)
 {

@@ -15,8 +15,6 @@
 #include "../util/util.h"
 #include "checks.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 /* Needed (cover_need) so that the union is kept where the folios are. */
 static bool folio_covered(const struct kho_inspection *in, struct cover *c, uint64_t pfn)
 {

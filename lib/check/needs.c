@@ -7,9 +7,8 @@
  */
 #include <stdio.h>
 
+#include "../util/util.h"
 #include "checks.h"
-
-#define HEX(x) ((unsigned long long)(x))
 
 /* Who needs it, in words: "sub-node NAME: vmalloc run", "LUO: ...". */
 static void who_needs(const struct need *x, char *buf, size_t size)

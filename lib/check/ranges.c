@@ -14,8 +14,6 @@
 #include "checks.h"
 #include "scratch.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 /* Blocks i of @r with [start_i, start_i+size) meeting [a, last]: i in [*lo, *hi).
  * No end is computed, so a run or an area at the top of memory cannot wrap. */
 static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, uint64_t last,

@@ -12,8 +12,6 @@
 
 #include "../util/util.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 /*
  * @err of an inspection of @o->path: named after the dump unless it is
  * about another file the caller gave (--vmlinux, --dtb, --fdt-file),

@@ -182,9 +182,9 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 		/* which records are real cannot be told: none is read */
 		kho_anomaly(d->a, KHO_AN_MEMFD_NR_FOLIOS, fl->data,
 			    "LUO memfd 0x%llx (session \"%s\"): "
-			    "nr_folios %llu do not fit its folio array of %u pages: its "
+			    "nr_folios %llu do not fit its folio array of %u page%s: its "
 			    "folios were not read", HEX(fl->token), s->name, HEX(m->nr_folios),
-			    m->vm.total_pages);
+			    m->vm.total_pages, m->vm.total_pages == 1 ? "" : "s");
 		return m;
 	}
 	if (m->vm.first &&

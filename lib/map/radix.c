@@ -12,8 +12,6 @@
 #include "visited.h"
 #include "words.h"
 
-#define HEX(x) ((unsigned long long)(x))
-
 struct walk {
 	struct kho_source *src;
 	const struct kho_geometry *geo;

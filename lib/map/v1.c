@@ -16,7 +16,6 @@
 #include "stats.h"
 #include "visited.h"
 
-#define HEX(x) ((unsigned long long)(x))
 #define CHUNK_HDR 16
 #define ELM 16
 #define SMALL_BITMAP 512
