@@ -75,67 +75,68 @@ static void describe(char *buf, size_t len, uint64_t page, const struct reading 
 			 r->errors, r->errors == 1 ? "" : "s", r->first ? r->first : "none");
 }
 
-/* Whether a handover of @src (the one at @fdt, or one a scan finds)
- * reads consistently with @src's page size. */
-static enum kho_status fits(struct kho_source *src, uint64_t fdt, bool *yes,
-			    struct reading *best, struct kho_error *err)
+/* Whether a handover of @src (the one at @fdt, or one of the @n candidates
+ * @c a scan found) reads consistently with @src's page size. */
+static void fits(struct kho_source *src, uint64_t fdt, const struct kho_candidate *c,
+		 size_t n, bool *yes, struct reading *best, struct kho_error *err)
 {
-	struct kho_candidate *c = NULL;
-	size_t n = 0;
-	enum kho_status st;
-
 	*yes = false;
 	*best = (struct reading){ 0 };
-	if (fdt) {
+	for (size_t i = 0; i < (fdt ? 1 : n) && i < 16 && !*yes; i++) {
 		struct kho_inspection in;
 		struct reading r = { .level = 1 };
 
-		if (kho_inspect(src, fdt, NULL, &in, err) == KHO_OK)
+		if (kho_inspect(src, fdt ? fdt : c[i].phys, NULL, &in, err) == KHO_OK)
 			*yes = consistent(&in, &r);
 		keep_best(best, &r);
 		kho_inspection_free(&in);
-		return KHO_OK;
 	}
-	if ((st = kho_scan(src, &c, &n, NULL, NULL, err)))
+}
+
+static const uint64_t tried[KHO_SCAN_SIZES] = { 4096, 16384, 65536 };
+
+/* The candidates at each page size, from one pass over the dump. */
+static enum kho_status scan_all(const char *path, struct kho_source_opts *mine,
+				struct kho_candidate **c, size_t *n, struct kho_error *err)
+{
+	struct kho_source *src;
+	enum kho_status st;
+
+	mine->page_size = tried[0];
+	if ((st = kho_source_open(path, mine, &src, err)))
 		return st;
-	for (size_t i = 0; i < n && i < 16 && !*yes; i++) {
-		struct kho_inspection in;
-		struct reading r = { .level = 1 };
-
-		if (kho_inspect(src, c[i].phys, NULL, &in, err) == KHO_OK)
-			*yes = consistent(&in, &r);
-		keep_best(best, &r);
-		kho_inspection_free(&in);
-	}
-	free(c);
-	return KHO_OK;
+	st = kho_scan_sizes(src, tried, KHO_SCAN_SIZES, c, n, NULL, NULL, err);
+	kho_source_close(src);
+	return st;
 }
 
 enum kho_status kho_detect_page_size(const char *path,
 				     const struct kho_source_opts *o, uint64_t fdt,
 				     uint64_t *sizes, size_t *n, char *why, size_t whylen,
+				     struct kho_candidate **cands, size_t *ncands,
 				     struct kho_error *err)
 {
-	static const uint64_t tried[] = { 4096, 16384, 65536 };
 	struct kho_source_opts mine = o ? *o : (struct kho_source_opts){ 0 };
+	struct kho_candidate *c[KHO_SCAN_SIZES] = { 0 };
+	size_t nc[KHO_SCAN_SIZES] = { 0 };
 	bool root_outside = false;
+	enum kho_status st = KHO_OK;
 
 	*n = 0;
 	if (why && whylen)
 		*why = 0;
-	for (size_t i = 0; i < sizeof(tried) / sizeof(*tried); i++) {
+	if (!fdt)
+		st = scan_all(path, &mine, c, nc, err);
+	for (size_t i = 0; !st && i < KHO_SCAN_SIZES; i++) {
 		struct kho_source *src;
 		struct reading r;
-		enum kho_status st;
 		bool yes;
 
 		mine.page_size = tried[i];
 		if ((st = kho_source_open(path, &mine, &src, err)))
-			return st;
-		st = fits(src, fdt, &yes, &r, err);
+			break;
+		fits(src, fdt, c[i], nc[i], &yes, &r, err);
 		kho_source_close(src);
-		if (st)
-			return st;
 		if (yes)
 			sizes[(*n)++] = tried[i];
 		if (why)
@@ -144,12 +145,20 @@ enum kho_status kho_detect_page_size(const char *path,
 	}
 	/* a raw image whose byte 0 is not physical 0: its FDT is found by
 	 * content, but the root its physical pointer names is not in it */
-	if (why && root_outside && mine.format != KHO_FORMAT_ELF && !mine.raw_base &&
+	if (!st && why && root_outside && mine.format != KHO_FORMAT_ELF && !mine.raw_base &&
 	    strlen(why) < whylen)
 		snprintf(why + strlen(why), whylen - strlen(why), "; the tree's root is "
 			 "outside the image: if its byte 0 is not physical address 0, give "
 			 "--raw-base");
-	return KHO_OK;
+	for (size_t i = 0; i < KHO_SCAN_SIZES; i++) {
+		if (cands && !st && !fdt) {
+			cands[i] = c[i];
+			ncands[i] = nc[i];
+		} else {
+			free(c[i]);
+		}
+	}
+	return st;
 }
 
 KHO_EXPORT enum kho_status kho_source_detect_page_size(const char *path,
@@ -159,7 +168,8 @@ KHO_EXPORT enum kho_status kho_source_detect_page_size(const char *path,
 {
 	uint64_t sizes[3];
 	size_t n;
-	enum kho_status st = kho_detect_page_size(path, o, fdt, sizes, &n, NULL, 0, err);
+	enum kho_status st = kho_detect_page_size(path, o, fdt, sizes, &n, NULL, 0, NULL, NULL,
+						  err);
 
 	*page_size = 0;
 	if (st)

@@ -118,9 +118,12 @@ static enum kho_status detect_page_size(const struct kho_session_opts *o,
 	uint64_t sizes[3];
 	size_t n;
 
+	/* what it scans is kept: the dump is not scanned again (scanned_at) */
 	if (kho_detect_page_size(o->path, o->src_opts, o->have_fdt ? o->fdt : 0, sizes, &n,
-				 s->page_size_why, sizeof(s->page_size_why), err))
+				 s->page_size_why, sizeof(s->page_size_why), s->scanned,
+				 s->nscanned, err))
 		return err->status;
+	s->have_scanned = !o->have_fdt;
 	if (n > 1)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
 				     "size, and its handover reads consistently with %llu and %llu "
@@ -170,6 +173,20 @@ static enum kho_status no_page_size(struct kho_session *s, struct kho_error *err
 			     "and no KHO page size reads its handover without structural errors "
 			     "(%s): give --page-size%s", s->path, s->page_size_why,
 			     finding == 1 ? one : "");
+}
+
+/* The candidates detecting the page size found at @page, taken as the
+ * scan's (the same pages, recognised at that size). */
+static bool scanned_at(struct kho_session *s, uint64_t page)
+{
+	for (size_t i = 0; s->have_scanned && i < KHO_SCAN_SIZES; i++)
+		if (page == 4096ull << (2 * i)) {
+			s->cands = s->scanned[i];
+			s->ncands = s->nscanned[i];
+			s->scanned[i] = NULL;
+			return true;
+		}
+	return false;
 }
 
 /* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
@@ -286,6 +303,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		so.incoming_tree = s->boot.trees_known ? s->boot.in_tree : 0;
 		if (so.incoming_fdt && so.incoming_tree && (st = stale_candidates(o, s, err)))
 			goto out;
+	} else if (scanned_at(s, kho_source_page_size(s->src))) {
+		;
 	} else if ((st = kho_scan(s->src, &s->cands, &s->ncands, o->progress, o->progress_ctx,
 				  err))) {
 		kho_error_prepend(err, "%s", s->path);
@@ -371,6 +390,8 @@ void kho_session_close(struct kho_session *s)
 		kho_inspection_free(&s->hs[i].in);
 	free(s->hs);
 	free(s->cands);
+	for (size_t i = 0; i < KHO_SCAN_SIZES; i++)
+		free(s->scanned[i]);
 	free(s->order);
 	kho_findings_free(&s->top);
 	if (s->own_src)

@@ -150,9 +150,27 @@ struct scan {
 	uint64_t page;
 	bool be, oom;
 	uint8_t *buf;                   /* a page */
+	/* per page size (kho_scan_sizes; the first is @page): the lists */
+	const uint64_t *sizes;
+	size_t nsizes;
 	struct kho_candidate **out;
-	size_t *n, cap;
+	size_t *n, cap[KHO_SCAN_SIZES];
+	uint8_t *big;                   /* a page of the largest size */
 };
+
+/* A page at @phys that starts with the magic, its first s->page bytes at
+ * @p: a candidate for each page size it is aligned to, read at that size. */
+static void found(struct scan *s, const uint8_t *p, uint64_t phys)
+{
+	struct kho_error e2;
+
+	consider(p, phys, s->page, s->be, &s->out[0], &s->n[0], &s->cap[0], &s->oom);
+	for (size_t i = 1; i < s->nsizes; i++)
+		if (!(phys & (s->sizes[i] - 1)) &&
+		    kho_source_read(s->src, phys, s->big, s->sizes[i], &e2) == KHO_OK)
+			consider(s->big, phys, s->sizes[i], s->be, &s->out[i], &s->n[i],
+				 &s->cap[i], &s->oom);
+}
 
 /* The page at @at through reads: only one that starts with the magic is
  * read whole. */
@@ -163,7 +181,7 @@ static void look_by_reading(struct scan *s, uint64_t at)
 	if (kho_source_read(s->src, at, s->buf, 4, &e2) == KHO_OK &&
 	    fdt_magic(s->buf) == FDT_MAGIC &&
 	    kho_source_read(s->src, at, s->buf, s->page, &e2) == KHO_OK)
-		consider(s->buf, at, s->page, s->be, s->out, s->n, &s->cap, &s->oom);
+		found(s, s->buf, at);
 }
 
 /* The page at @at, mapped at @p (or NULL: not mappable). */
@@ -181,7 +199,7 @@ static void look(struct scan *s, uint64_t at, const uint8_t *p)
 			return;
 		p = memcpy(s->buf, p, s->page);
 	}
-	consider(p, at, s->page, s->be, s->out, s->n, &s->cap, &s->oom);
+	found(s, p, at);
 }
 
 #define BATCH 16384     /* pages per source_heads() call */
@@ -207,28 +225,43 @@ static uint64_t look_batch(struct scan *s, uint64_t at, uint64_t stop, uint8_t *
 			look_by_reading(s, phys);
 		else if (state[i] == HEAD_OK && fdt_magic(heads + 4 * i) == FDT_MAGIC &&
 			 kho_source_read(s->src, phys, s->buf, s->page, &e2) == KHO_OK)
-			consider(s->buf, phys, s->page, s->be, s->out, s->n, &s->cap, &s->oom);
+			found(s, s->buf, phys);
 	}
 	return count;
 }
 
-enum kho_status kho_scan(struct kho_source *whole, struct kho_candidate **out,
+enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out,
 			 size_t *n, void (*progress)(void *, uint64_t, uint64_t),
 			 void *ctx, struct kho_error *err)
 {
-	struct kho_source *src = whole;
-	uint64_t page = kho_source_page_size(src), phys = 0, next, run, visited = 0;
+	uint64_t page = kho_source_page_size(src);
+
+	return kho_scan_sizes(src, &page, 1, out, n, progress, ctx, err);
+}
+
+enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
+			       struct kho_candidate **out, size_t *n,
+			       void (*progress)(void *, uint64_t, uint64_t),
+			       void *ctx, struct kho_error *err)
+{
+	uint64_t page = sizes[0], phys = 0, next, run, visited = 0;
 	size_t nr;
 	const struct kho_mem_range *r = kho_source_map_ranges(src, &nr);
 	uint64_t end = nr ? r[nr - 1].start + r[nr - 1].size : 0;
 	_cleanup_free_ uint8_t *buf = malloc(page);
+	_cleanup_free_ uint8_t *big = malloc(sizes[nsizes - 1]);
 	_cleanup_free_ uint8_t *heads = malloc(BATCH * 4 + BATCH);
-	struct scan s = { src, page, kho_source_big_endian(src), false, buf, out, n, 0 };
+	struct scan s = { .src = src, .page = page, .be = kho_source_big_endian(src),
+			  .buf = buf, .sizes = sizes, .nsizes = nsizes, .out = out, .n = n,
+			  .big = big };
 	bool batches = true;
 
-	*out = NULL;
-	*n = 0;
-	if (!buf || !heads)
+	for (size_t i = 0; i < nsizes; i++) {
+		out[i] = NULL;
+		n[i] = 0;
+	}
+	if (!buf || !big || !heads || nsizes > KHO_SCAN_SIZES ||
+	    page != kho_source_page_size(src))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	while (kho_source_next_data(src, phys, &next, &run)) {
 		uint64_t at = align_down(next, page), stop = next + run;

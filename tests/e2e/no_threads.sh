@@ -2,7 +2,8 @@
 # no_threads.sh MKIMAGE INSPECT SPECS WORK: libkho starts no thread its
 # caller did not ask for (a kdump scan decodes on two only with
 # --threads 2), and a dump that shrinks while it is read is exit 2 with
-# one line naming it, never SIGBUS. Both seen through strace: skipped
+# one line naming it, never SIGBUS; a raw image whose page size is
+# detected is read once, not once per size. All seen through strace: skipped
 # (exit 77) without it.
 set -eu
 mk=$1 ki=$2 specs=$3 work=$4
@@ -38,4 +39,20 @@ for f in "$dump" "$work/clean-luo-v1-4k.elf"; do
 	[ "$(wc -l <"$work/err")" -eq 1 ] && grep -q "^kho-inspect: $f: the file shrank" "$work/err" ||
 		{ cat "$work/err"; fail "$f shrinking: not one line naming it"; }
 done
-echo "PASS: no thread unasked; a shrinking dump is exit 2"
+# a raw image's page size is detected from one pass over it, which is
+# then the scan: detecting costs its trial inspections, not three more
+# scans (it read the image four times: once per size, then again)
+"$mk" -q --only raw -o "$work" "$specs/clean-luo-v5-16k.spec"
+raw=$work/clean-luo-v5-16k.raw
+bytes() {
+	strace -qq -e trace=pread64,read -o "$work/reads" "$ki" "$@" >/dev/null 2>&1 || true
+	awk '/^(pread64|read)\(/ { n = $NF; if (n > 0) s += n } END { print s + 0 }' \
+		"$work/reads"
+}
+one=$(bytes --page-size 16K scan "$raw") told=$(bytes --page-size 16K verify "$raw")
+all=$(bytes verify "$raw")
+[ "$one" -gt 0 ] && [ $((all - told)) -lt $((one + one / 2)) ] ||
+	fail "detecting the page size read $((all - told)) bytes more; one scan reads $one"
+"$ki" verify "$raw" | grep -q "16384-byte pages (detected)" || fail "16 KiB not detected"
+
+echo "PASS: no thread unasked; a shrinking dump is exit 2; a raw image is read once"

@@ -290,6 +290,20 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
 			 void *ctx, struct kho_error *err);
 
 /*
+ * kho_scan_sizes - kho_scan() for up to KHO_SCAN_SIZES page sizes in one
+ * pass over the dump: @sizes ascending, each a multiple of the first,
+ * which is @src's page size. out[i] and n[i] get what kho_scan() gives
+ * with the dump opened at sizes[i] (a page aligned to a larger size is
+ * read again at that size). The caller frees each list, also after an
+ * error, as after kho_scan().
+ */
+#define KHO_SCAN_SIZES 3
+enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
+			       struct kho_candidate **out, size_t *n,
+			       void (*progress)(void *ctx, uint64_t phys, uint64_t end),
+			       void *ctx, struct kho_error *err);
+
+/*
  * kho_candidate_at - fill @c from the page at @phys as kho_scan() would
  * (compatible empty and map 0 when it holds no KHO FDT).
  * returns: KHO_OK, or KHO_ERR_NODATA when the page is not in the dump.

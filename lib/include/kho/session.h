@@ -69,6 +69,10 @@ struct kho_session {
 	size_t nh;
 	const char *page_size_from;    /* NULL: the dump or the options said it */
 	char page_size_why[320];       /* how each page size read it, when detected */
+	/* what detecting the page size scanned, at 4, 16 and 64 KiB */
+	struct kho_candidate *scanned[KHO_SCAN_SIZES];
+	size_t nscanned[KHO_SCAN_SIZES];
+	bool have_scanned;
 	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
 };
 

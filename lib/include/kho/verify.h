@@ -116,11 +116,15 @@ int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
  * @why (optional, @whylen bytes) gets how each size reads, for the user
  * to choose ("4 KiB: FDT and tree read, 3 structural errors (radix-pointer);
  * 16 KiB: ..."), and a --raw-base hint when tree pointers leave the image.
+ * The dump is scanned once for all sizes; with @cands (KHO_SCAN_SIZES
+ * lists, the caller frees each), what the scan found at 4, 16 and 64 KiB
+ * when @fdt is 0, so that the dump need not be scanned again.
  * returns: KHO_OK, or the error of opening or scanning the dump.
  */
 enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
 				     uint64_t fdt, uint64_t *sizes, size_t *n, char *why,
-				     size_t whylen, struct kho_error *err);
+				     size_t whylen, struct kho_candidate **cands,
+				     size_t *ncands, struct kho_error *err);
 
 /*
  * kho_check_dump - findings about the dump itself, not one handover
