@@ -432,19 +432,26 @@ def inspect_memory(read, ranges, *, fdt=None, scratch_array=(), scratch=(), seve
         del keep
 
 
+def _elf_phdrs(f, path):
+    """(struct byte order, program headers, their count) of the ELF64 file
+    open as @f."""
+    import struct
+    hdr = f.read(64)
+    if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
+        raise KhoError(f"{path}: not an ELF64 file")
+    end = "<" if hdr[5] == 1 else ">"
+    phoff, = struct.unpack_from(end + "Q", hdr, 32)
+    phnum, = struct.unpack_from(end + "H", hdr, 56)
+    f.seek(phoff)
+    return end, f.read(56 * phnum), phnum
+
+
 def elf_vmcoreinfo(path):
     """{key: value} of an ELF core's VMCOREINFO note ("OSRELEASE",
     "NUMBER(phys_base)", ...), {} without one."""
     import struct
     with open(path, "rb") as f:
-        hdr = f.read(64)
-        if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
-            raise KhoError(f"{path}: not an ELF64 file")
-        end = "<" if hdr[5] == 1 else ">"
-        phoff, = struct.unpack_from(end + "Q", hdr, 32)
-        phnum, = struct.unpack_from(end + "H", hdr, 56)
-        f.seek(phoff)
-        ph = f.read(56 * phnum)
+        end, ph, phnum = _elf_phdrs(f, path)
         for i in range(phnum):
             p_type, _, off, _, _, filesz = struct.unpack_from(end + "IIQQQQ", ph, 56 * i)
             if p_type != 4:             # PT_NOTE
@@ -470,14 +477,7 @@ def elf_ranges(path):
     alias RAM already described (kcore's kernel text) are left out."""
     import struct
     with open(path, "rb") as f:
-        hdr = f.read(64)
-        if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
-            raise KhoError(f"{path}: not an ELF64 file")
-        end = "<" if hdr[5] == 1 else ">"
-        phoff, = struct.unpack_from(end + "Q", hdr, 32)
-        phnum, = struct.unpack_from(end + "H", hdr, 56)
-        f.seek(phoff)
-        ph = f.read(56 * phnum)
+        end, ph, phnum = _elf_phdrs(f, path)
     segs = []
     file_size = os.path.getsize(path)
     for i in range(phnum):
