@@ -45,6 +45,14 @@ const char *kho_check_summary(size_t index);
  */
 bool kho_check_explain(const char *name, const char **why, const char **how);
 
+/*
+ * kho_check_hint - where to look next for a finding of check @index at
+ * @severity: the check's own hint (the *@how of kho_check_explain), except
+ * for an INCOMPLETE finding of a check that otherwise finds faults, whose
+ * hint says the dump lacks what the check reads. NULL out of range.
+ */
+const char *kho_check_hint(size_t index, enum kho_severity severity);
+
 /* kho_severity_str - "error", "warning", "note", "incomplete" or "off". */
 const char *kho_severity_str(enum kho_severity sev);
 

@@ -366,6 +366,22 @@ KHO_EXPORT const char *kho_check_summary(size_t index)
 	return index < KHO_CHECK_COUNT ? checks[index].summary : NULL;
 }
 
+/* An INCOMPLETE finding of a check that otherwise finds faults: its own
+ * hint would blame the producer, but what is missing is the dump's bytes. */
+static const char undecided[] =
+	"Undecided, not a fault found: what the check reads (the map or the bytes it names) "
+	"is not all in the dump; radix-unreadable, range-not-dumped or dump-truncated says "
+	"which part.";
+
+KHO_EXPORT const char *kho_check_hint(size_t index, enum kho_severity severity)
+{
+	if (index >= KHO_CHECK_COUNT)
+		return NULL;
+	if (severity == KHO_SEV_INCOMPLETE && checks[index].severity != KHO_SEV_INCOMPLETE)
+		return undecided;
+	return checks[index].how;
+}
+
 KHO_EXPORT const char *kho_severity_str(enum kho_severity sev)
 {
 	switch (sev) {

@@ -165,6 +165,8 @@ def library():
         "kho_check_summary": (cp, [sz]),
         "kho_severity_str": (cp, [ctypes.c_int]),
         "kho_check_explain": (ctypes.c_bool, [cp, ctypes.POINTER(cp), ctypes.POINTER(cp)]),
+        "kho_check_lookup": (ctypes.c_bool, [cp, ctypes.POINTER(sz)]),
+        "kho_check_hint": (cp, [sz, ctypes.c_int]),
     }
     for name, (res, args) in protos.items():
         fn = getattr(lib, name)
@@ -176,16 +178,17 @@ def library():
 def _findings(lib, m, h):
     out = []
     check, sev, msg = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_char_p()
-    why, how = ctypes.c_char_p(), ctypes.c_char_p()
-    phys = ctypes.c_uint64()
+    index, phys = ctypes.c_size_t(), ctypes.c_uint64()
     for i in range(lib.kho_model_findings(m, h)):
         lib.kho_model_finding(m, h, i, ctypes.byref(check), ctypes.byref(sev),
                               ctypes.byref(phys), ctypes.byref(msg))
         f = {"check": check.value.decode(), "severity": sev.value.decode(),
              "phys": hex(phys.value), "message": msg.value.decode(errors="replace")}
         # where to look next, as kho-inspect's "hint"
-        if lib.kho_check_explain(check.value, ctypes.byref(why), ctypes.byref(how)):
-            f["hint"] = how.value.decode()
+        if lib.kho_check_lookup(check.value, ctypes.byref(index)):
+            hint = lib.kho_check_hint(index, _SEVERITIES[f["severity"]])
+            if hint:
+                f["hint"] = hint.decode()
         out.append(f)
     return out
 

@@ -61,6 +61,14 @@ has "keys         0 in 0 runs (the map could not be read)" "keys line without a 
 hasnt "forgot a kho_preserve" "an undecided finding blames the producer"
 [ "$(grep -c "hint: Undecided, not a fault found" "$work/out")" = 1 ] && ok ||
 	fail "undecided hint not once: $(grep -c "hint: Undecided" "$work/out")"
+# and CI reading JSON gets the same hint on each (the library's kho_check_hint)
+run 3 "JSON with the tree's root missing" "$ki" --json defect-radix-unreadable@root.elf
+python3 -c '
+import json, sys
+f = [x for h in json.load(open(sys.argv[1]))["handovers"] for x in h["findings"]
+     if x["severity"] == "incomplete" and x["check"] == "blob-not-preserved"]
+sys.exit(not f or any(not x["hint"].startswith("Undecided, not a fault found") for x in f))
+' "$work/out" && ok || fail "JSON: an undecided finding without the undecided hint"
 
 # 6: summary's LUO part fits a screen; luo and JSON keep every file
 run 0 "summary of many LUO files" "$ki" clean-luo-v5-4k.elf

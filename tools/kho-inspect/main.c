@@ -658,16 +658,6 @@ static void print_left(const struct options *o, const struct kho_findings *f, si
 	free(per);
 }
 
-/*
- * The hint of an INCOMPLETE finding of a check that otherwise finds a
- * fault (blob-not-preserved, fdt-not-preserved, ...): the check's own hint
- * would blame the producer, but what is missing is the dump's bytes.
- */
-static const char undecided_how[] =
-	"Undecided, not a fault found: what the check reads (the map or the bytes it names) "
-	"is not all in the dump; radix-unreadable, range-not-dumped or dump-truncated says "
-	"which part.";
-
 static void print_findings(const struct options *o, const struct kho_findings *f,
 			   size_t shown, const struct owners *ow)
 {
@@ -715,10 +705,8 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 				size_t k = undecided ? n : (size_t)kho_check_index(x->check);
 				bool first = text && hinted && k <= n && !hinted[k];
 
-				/* JSON keeps the check's hint: the Python binding's is
-				 * the library's (until its table has one for these) */
 				pr_str("hint", first ? "  hint: %s\n" : NULL,
-				       undecided && !pr_is_json() ? undecided_how : how);
+				       kho_check_hint(kho_check_index(x->check), x->severity));
 				if (first)
 					hinted[k] = true;
 			}
