@@ -260,8 +260,10 @@ enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, si
 		out[i] = NULL;
 		n[i] = 0;
 	}
-	if (!buf || !big || !heads || nsizes > KHO_SCAN_SIZES ||
-	    page != kho_source_page_size(src))
+	if (nsizes > KHO_SCAN_SIZES || page != kho_source_page_size(src))
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: scan page sizes do not start "
+				     "with the dump's", kho_source_path(src));
+	if (!buf || !big || !heads)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	while (kho_source_next_data(src, phys, &next, &run)) {
 		uint64_t at = align_down(next, page), stop = next + run;

@@ -290,7 +290,7 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
 			 void *ctx, struct kho_error *err);
 
 /*
- * kho_scan_sizes - kho_scan() for up to KHO_SCAN_SIZES page sizes in one
+ * kho_scan_sizes - kho_scan() for 1 to KHO_SCAN_SIZES page sizes in one
  * pass over the dump: @sizes ascending, each a multiple of the first,
  * which is @src's page size. out[i] and n[i] get what kho_scan() gives
  * with the dump opened at sizes[i] (a page aligned to a larger size is
