@@ -15,6 +15,7 @@
 #include "kho/ref.h"
 #include "kho/verify.h"
 #include "suite.h"
+#include "spec_image.h"
 
 static const char base[] =
 	"abi kho-v3\n"
@@ -35,21 +36,11 @@ struct scanned {
 /* The raw image of @base, @ram, @base_ops and @extra, opened and scanned. */
 static void scan_spec_ram(const char *ram, const char *extra, struct scanned *s)
 {
-	struct kho_spec_result res;
 	struct kho_error err;
 	char text[1024];
-	int fd;
 
 	snprintf(text, sizeof(text), "%s%s%s%s", base, ram, base_ops, extra);
-	snprintf(s->path, sizeof(s->path), "/tmp/check_handover.XXXXXX");
-	fd = mkstemp(s->path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_msg(kho_spec_run_buffer("h.spec", text, strlen(text), &res, &err) == KHO_OK,
-		      "%s", err.msg);
-	ck_assert_msg(kho_ref_write(res.ref, KHO_IMAGE_RAW, s->path, NULL, &err) == KHO_OK,
-		      "%s", err.msg);
-	kho_ref_free(res.ref);
+	spec_raw_image("check_handover", text, s->path, sizeof(s->path));
 	ck_assert_msg(kho_source_open(s->path, NULL, &s->src, &err) == KHO_OK, "%s", err.msg);
 	ck_assert_int_eq(kho_scan(s->src, &s->c, &s->n, NULL, NULL, &err), KHO_OK);
 }

@@ -14,6 +14,7 @@
 #include "kho/internal.h"
 #include "kho/ref.h"
 #include "suite.h"
+#include "spec_image.h"
 
 static const char spec[] =
 	"abi kho-v4\n"
@@ -80,20 +81,9 @@ static enum kho_mem_state state_cb(void *ctx, uint64_t phys, uint64_t *run)
 /* The spec's raw image, read into @m; its path in @path. */
 static void image(struct mem *m, char *path, size_t plen)
 {
-	struct kho_spec_result res;
-	struct kho_error err;
 	FILE *f;
-	int fd;
 
-	snprintf(path, plen, "/tmp/check_memsrc.XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_msg(kho_spec_run_buffer("m.spec", spec, strlen(spec), &res, &err) == KHO_OK,
-		      "%s", err.msg);
-	ck_assert_msg(kho_ref_write(res.ref, KHO_IMAGE_RAW, path, NULL, &err) == KHO_OK,
-		      "%s", err.msg);
-	kho_ref_free(res.ref);
+	spec_raw_image("check_memsrc", spec, path, plen);
 	f = fopen(path, "rb");
 	ck_assert_ptr_nonnull(f);
 	fseek(f, 0, SEEK_END);

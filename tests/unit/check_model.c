@@ -14,6 +14,7 @@
 #include "kho/internal.h"
 #include "kho/ref.h"
 #include "suite.h"
+#include "spec_image.h"
 
 static const char spec[] =
 	"abi kho-v4\n"
@@ -33,19 +34,7 @@ static char path[64];
 /* The spec's raw image (no page size recorded: it is detected). */
 static void setup(void)
 {
-	struct kho_spec_result res;
-	struct kho_error err;
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/check_model.XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_msg(kho_spec_run_buffer("m.spec", spec, strlen(spec), &res, &err) == KHO_OK,
-		      "%s", err.msg);
-	ck_assert_msg(kho_ref_write(res.ref, KHO_IMAGE_RAW, path, NULL, &err) == KHO_OK,
-		      "%s", err.msg);
-	kho_ref_free(res.ref);
+	spec_raw_image("check_model", spec, path, sizeof(path));
 }
 
 static void teardown(void)
