@@ -54,5 +54,23 @@ all=$(bytes verify "$raw")
 [ "$one" -gt 0 ] && [ $((all - told)) -lt $((one + one / 2)) ] ||
 	fail "detecting the page size read $((all - told)) bytes more; one scan reads $one"
 "$ki" verify "$raw" | grep -q "16384-byte pages (detected)" || fail "16 KiB not detected"
+# ... and that one pass finds at each size what a scan at that size finds:
+# two handovers at 16 and 64 KiB, detected, read as when the size is given
+for ps in 16K 64K; do
+	printf 'abi kho-v3\npage-size %s\nram 0 64M\nscratch 0x1000000 4M\nalloc 0x3000000 16M\noutputs raw\nfolio 0x800000 2\nblob opaque raw 0x3000 0x5a\ndefect handover-ambiguous\n' \
+		"$ps" >"$work/two-$ps.spec"
+	"$mk" -q -o "$work" "$work/two-$ps.spec"
+	"$ki" --json verify "$work/two-$ps.raw" >"$work/detected.json" || true
+	"$ki" --json --page-size "$ps" verify "$work/two-$ps.raw" >"$work/told.json" || true
+	python3 - "$work/detected.json" "$work/told.json" <<'PY' || fail "$ps: detected and told page size read the two handovers differently"
+import json, sys
+d, t = (json.load(open(p)) for p in sys.argv[1:])
+assert d["source"].pop("page_size_from") == "detected"
+t["source"].pop("page_size_from", None)
+assert d == t, "the documents differ"
+assert len(d["candidates"]) == 2, d["candidates"]
+assert any(f["check"] == "handover-ambiguous" for f in d["findings"])
+PY
+done
 
 echo "PASS: no thread unasked; a shrinking dump is exit 2; a raw image is read once"
