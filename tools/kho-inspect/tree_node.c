@@ -10,10 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/util/util.h"
 #include "inspect.h"
 #include "print.h"
-
-#define HEX(x) ((unsigned long long)(x))
 
 struct node_search {
 	struct kho_source *src;
@@ -60,6 +59,17 @@ static uint64_t last_key(const struct kho_geometry *g, unsigned level, uint64_t 
 	return shift >= 64 ? UINT64_MAX : first + ((uint64_t)1 << shift) - 1;
 }
 
+/* The tree page at @phys into @e, its words in the host's order (a tree
+ * word is in the dump's byte order, as the walker reads it). */
+static bool read_words(struct kho_source *src, uint64_t phys, uint64_t *e, uint64_t bytes)
+{
+	if (kho_source_read(src, phys, e, bytes, NULL))
+		return false;
+	for (uint64_t i = 0; i < bytes / 8; i++)
+		e[i] = load_u64(&e[i], kho_source_big_endian(src));
+	return true;
+}
+
 static bool find(struct node_search *s, uint64_t node, unsigned level, uint64_t prefix)
 {
 	const struct kho_geometry *g = &s->in->geo;
@@ -69,7 +79,7 @@ static bool find(struct node_search *s, uint64_t node, unsigned level, uint64_t 
 		s->prefix = prefix;
 		return true;
 	}
-	if (!level || kho_source_read(s->src, node, e, g->page_size, NULL))
+	if (!level || !read_words(s->src, node, e, g->page_size))
 		return false;
 	for (uint64_t i = 0; i < n; i++) {
 		long k = e[i] ? tree_page(s, e[i], (int)level - 1) : -1;
@@ -194,7 +204,7 @@ bool print_tree_node(struct kho_source *src, const struct kho_inspection *in, ui
 	if (!(found = find(&s, in->ho.map_phys, root_level, 0)))
 		goto out;
 	page = s.buf[0];
-	if (kho_source_read(src, s.target, page, g->page_size, NULL)) {
+	if (!read_words(src, s.target, page, g->page_size)) {
 		found = false;
 		goto out;
 	}

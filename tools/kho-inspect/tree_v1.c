@@ -9,30 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/util/util.h"
 #include "inspect.h"
 #include "print.h"
 
-#define HEX(x) ((unsigned long long)(x))
 #define CHUNK_HDR 16
 #define ELM 16
-
-static uint64_t get64(const uint8_t *p, bool be)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (be ? 56 - 8 * i : 8 * i);
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p, bool be)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (be ? 24 - 8 * i : 8 * i);
-	return v;
-}
 
 /* The position of the walked page at @phys with @level among the pages
  * of that level, or -1: chunks are numbered in list order. */
@@ -73,9 +55,9 @@ static bool read_chunk(struct kho_source *src, const struct kho_inspection *in, 
 
 	if (kho_source_read(src, phys, buf, in->geo.page_size, NULL))
 		return false;
-	c->next = get64(buf, be);
-	c->order = get32(buf + 8, be);
-	c->n = get32(buf + 12, be);
+	c->next = load_u64(buf, be);
+	c->order = load_u32(buf + 8, be);
+	c->n = load_u32(buf + 12, be);
 	if (c->n > cap)
 		c->n = (uint32_t)cap;
 	return true;
@@ -154,8 +136,8 @@ static void print_chunk(struct kho_source *src, const struct kho_inspection *in,
 	pr_text("\n");
 	pr_arr_open("elements");
 	for (uint32_t i = 0; i < c.n; i++) {
-		uint64_t start = get64(buf + CHUNK_HDR + i * ELM, be);
-		uint64_t bitmap = get64(buf + CHUNK_HDR + i * ELM + 8, be);
+		uint64_t start = load_u64(buf + CHUNK_HDR + i * ELM, be);
+		uint64_t bitmap = load_u64(buf + CHUNK_HDR + i * ELM + 8, be);
 		bool read = bitmap && page_index(in, bitmap, 0) >= 0;
 
 		pr_obj_open(NULL);
@@ -167,7 +149,7 @@ static void print_chunk(struct kho_source *src, const struct kho_inspection *in,
 			uint64_t set = 0;
 
 			for (uint64_t w = 0; w < in->v1_bitmap_bytes / 8; w++)
-				set += (uint64_t)__builtin_popcountll(get64(bits + w * 8, be));
+				set += (uint64_t)__builtin_popcountll(load_u64(bits + w * 8, be));
 			pr_u64("bits_set", set == 1 ? ": %llu bit set\n" : ": %llu bits set\n", set);
 		} else {
 			pr_text(read ? "\n" : ": not a bitmap the walk read (verify says why)\n");
@@ -191,8 +173,8 @@ static bool print_bitmap(struct kho_source *src, const struct kho_inspection *in
 			continue;
 		shift = c.order + in->geo.page_shift;
 		for (uint32_t e = 0; e < c.n; e++) {
-			uint64_t start = get64(buf + CHUNK_HDR + e * ELM, be);
-			uint64_t bitmap = get64(buf + CHUNK_HDR + e * ELM + 8, be);
+			uint64_t start = load_u64(buf + CHUNK_HDR + e * ELM, be);
+			uint64_t bitmap = load_u64(buf + CHUNK_HDR + e * ELM + 8, be);
 			uint64_t bytes = in->v1_bitmap_bytes;
 
 			if (phys < bitmap || phys - bitmap >= bytes)
@@ -208,7 +190,7 @@ static bool print_bitmap(struct kho_source *src, const struct kho_inspection *in
 			pr_hex("phys_start", ", phys_start 0x%llx\n", start);
 			pr_arr_open("bits");
 			for (uint64_t w = 0; w < bytes / 8; w++) {
-				for (uint64_t m = get64(bits + w * 8, be); m; m &= m - 1) {
+				for (uint64_t m = load_u64(bits + w * 8, be); m; m &= m - 1) {
 					uint64_t bit = w * 64 + (uint64_t)__builtin_ctzll(m);
 
 					pr_obj_open(NULL);
