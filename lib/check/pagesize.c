@@ -93,7 +93,7 @@ static void fits(struct kho_source *src, uint64_t fdt, const struct kho_candidat
 	}
 }
 
-static const uint64_t tried[KHO_SCAN_SIZES] = { 4096, 16384, 65536 };
+const uint64_t kho_page_sizes[KHO_SCAN_SIZES] = { 4096, 16384, 65536 };
 
 /* The candidates at each page size, from one pass over the dump. */
 static enum kho_status scan_all(const char *path, struct kho_source_opts *mine,
@@ -102,10 +102,10 @@ static enum kho_status scan_all(const char *path, struct kho_source_opts *mine,
 	struct kho_source *src;
 	enum kho_status st;
 
-	mine->page_size = tried[0];
+	mine->page_size = kho_page_sizes[0];
 	if ((st = kho_source_open(path, mine, &src, err)))
 		return st;
-	st = kho_scan_sizes(src, tried, KHO_SCAN_SIZES, c, n, NULL, NULL, err);
+	st = kho_scan_sizes(src, kho_page_sizes, KHO_SCAN_SIZES, c, n, NULL, NULL, err);
 	kho_source_close(src);
 	return st;
 }
@@ -132,15 +132,15 @@ enum kho_status kho_detect_page_size(const char *path,
 		struct reading r;
 		bool yes;
 
-		mine.page_size = tried[i];
+		mine.page_size = kho_page_sizes[i];
 		if ((st = kho_source_open(path, &mine, &src, err)))
 			break;
 		fits(src, fdt, c[i], nc[i], &yes, &r, err);
 		kho_source_close(src);
 		if (yes)
-			sizes[(*n)++] = tried[i];
+			sizes[(*n)++] = kho_page_sizes[i];
 		if (why)
-			describe(why, whylen, tried[i], &r);
+			describe(why, whylen, kho_page_sizes[i], &r);
 		root_outside |= r.root_outside;
 	}
 	/* a raw image whose byte 0 is not physical 0: its FDT is found by

@@ -180,7 +180,7 @@ static enum kho_status no_page_size(struct kho_session *s, struct kho_error *err
 static bool scanned_at(struct kho_session *s, uint64_t page)
 {
 	for (size_t i = 0; s->have_scanned && i < KHO_SCAN_SIZES; i++)
-		if (page == 4096ull << (2 * i)) {
+		if (page == kho_page_sizes[i]) {
 			s->cands = s->scanned[i];
 			s->ncands = s->nscanned[i];
 			s->scanned[i] = NULL;

@@ -121,6 +121,9 @@ int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
  * when @fdt is 0, so that the dump need not be scanned again.
  * returns: KHO_OK, or the error of opening or scanning the dump.
  */
+/* The KHO page sizes, ascending: 4, 16 and 64 KiB. */
+extern const uint64_t kho_page_sizes[KHO_SCAN_SIZES];
+
 enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
 				     uint64_t fdt, uint64_t *sizes, size_t *n, char *why,
 				     size_t whylen, struct kho_candidate **cands,
