@@ -369,10 +369,13 @@ static int parse(int argc, char **argv, struct run *r)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
-	size_t own = 15;
+	size_t own = 0;
 	int c, rc;
 	uint64_t v;
 
+	/* kho-inspect's options go after ours: count ours, never a literal */
+	while (longopts[own].name)
+		own++;
 	for (size_t i = 0; i < N_INSPECT_OPTS; i++)
 		longopts[own + i] = (struct option){ inspect_opts[i].opt + 2,
 						     inspect_opts[i].has_arg, NULL,
