@@ -800,9 +800,18 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	const struct kho_map_stats *s = &in->stats;
 	char orders[512] = "";
 	size_t len = 0;
-	struct owners ow;
+	bool want = (verify && o->with_ranges) || !strcmp(o->command, "ranges");
+	struct owners ow = { 0 }, *owp = NULL;
 
-	owners_build(h->src, in, &ow);
+	/* Owners name what ranges and findings about memory sit in; built
+	 * only when something will ask (a 2^30-key tree has 32768 leaf pages
+	 * to list, five times the memory of its walk). */
+	for (size_t i = 0; !want && i < in->findings.n; i++)
+		want = about_memory(&in->findings.v[i]);
+	if (want) {
+		owners_build(h->src, in, &ow);
+		owp = &ow;
+	}
 
 	pr_obj_open(NULL);
 	pr_obj_open("fdt");
@@ -871,7 +880,7 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	if (in->luo.format != KHO_LUO_NONE)
 		print_luo(&in->luo, in->geo.page_size, o->dump);
 	if ((verify && o->with_ranges) || !strcmp(o->command, "ranges"))
-		print_ranges(o, in, &ow);
+		print_ranges(o, in, owp);
 
 	for (unsigned i = 0; i < 65 && len < sizeof(orders) - 32; i++)
 		if (s->orders[i])
@@ -900,7 +909,7 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	pr_obj_close();
 	pr_obj_close();
 	/* summary shows the first few; verify every one */
-	print_findings(o, &in->findings, verify ? SIZE_MAX : 8, &ow);
+	print_findings(o, &in->findings, verify ? SIZE_MAX : 8, owp);
 	pr_obj_close();
 	owners_free(&ow);
 }
