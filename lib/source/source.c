@@ -155,6 +155,7 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 		src->ops->close(src);
 	free(src->window);
 	source_cache_free(src);
+	uniform_free(src);
 	if (src->fd >= 0)
 		close(src->fd);
 	free(src->pieces);
@@ -311,6 +312,8 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 				     (unsigned long long)phys, len);
 	if (src->ops->read)
 		return noted(src, src->ops->read(src, phys, buf, len, err), err);
+	if (uniform_fill(src, phys, buf, len))
+		return KHO_OK;
 	while (len) {
 		size_t next, n;
 		const struct piece *p = source_find_piece(src, phys, &next);

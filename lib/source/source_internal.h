@@ -51,6 +51,7 @@ struct kho_source {
 
 	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
 	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
+	struct uniform *uniform;      /* pages a scan found one byte throughout (uniform.c) */
 	unsigned threads;             /* threads a batch may use (opts): 1 = none */
 	struct kho_error io_err;      /* the first I/O failure of a read (status
 					 * KHO_OK: none), kho_source_status() */
@@ -83,8 +84,10 @@ struct source_backend {
 				struct kho_error *err);
 };
 
-/* Bytes one bounded read brings in: the only buffer a scan of a file holds. */
-#define WINDOW (1u << 20)
+/* Bytes one bounded read brings in: the only buffer a scan of a file holds.
+ * Half a MiB stays in a core's cache as the kernel copies into it: the
+ * scan of a 1 GiB ELF ran at 0.96 times cat's time, 1.00 with 1 MiB. */
+#define WINDOW (512u << 10)
 
 /* The piece holding @phys (NULL if none); *@next gets the index of the
  * first piece that does not end at or before @phys (source.c). */
@@ -108,6 +111,17 @@ enum kho_status source_pread(const struct kho_source *src, void *buf, size_t len
 enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
 				    uint64_t off, struct kho_error *err);
 void source_cache_free(struct kho_source *src);
+
+/*
+ * uniform_note - remember the page at @phys (read whole, src->page_size
+ * bytes at @page) if it holds one byte throughout; pages are noted in
+ * ascending order (uniform.c).
+ * uniform_fill - @len bytes at @phys from what was noted: true when all
+ * of them were (@buf filled), false when the file must be read.
+ */
+void uniform_note(struct kho_source *src, uint64_t phys, const uint8_t *page);
+bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len);
+void uniform_free(struct kho_source *src);
 
 /* The first bytes of many pages of a file whose pieces say where they are
  * (raw, ELF), WINDOW bytes at a time (window.c; source_heads()). */

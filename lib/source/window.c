@@ -45,7 +45,7 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 		/* pages of this piece from @at, as many as one window holds */
 		k = MIN((uint64_t)(count - i), (p->phys + p->size - at) / page);
 		k = MAX(MIN(k, WINDOW / page), 1);
-		len = (k - 1) * page + n;
+		len = k * page;   /* whole pages: uniform_note() looks at each */
 		off = p->offset + (at - p->phys);
 		got = pread(src->fd, src->window, (size_t)len, (off_t)off);
 		if (got < 0) {
@@ -61,6 +61,7 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 				       off + (uint64_t)got, err)))
 			return st;
 		for (uint64_t j = 0; j < k; j++, i++) {
+			uniform_note(src, at + j * page, src->window + j * page);
 			memcpy(out + i * n, src->window + j * page, n);
 			state[i] = HEAD_OK;
 		}

@@ -904,6 +904,57 @@ END_TEST
  * line naming the file, kept for kho_source_status(): never SIGBUS, never
  * zeros passed off as memory.
  */
+/*
+ * A scan keeps the pages it read that hold one non-zero byte throughout,
+ * and later reads of them are served from that: the file is read once.
+ * The file is overwritten after the scan to tell the two apart.
+ */
+START_TEST(scanned_pages_of_one_byte_read_once)
+{
+	static const int fill[8] = { 0xff, 0xff, 0x00, -1, 0xab, 0xab, -2, 0xff };
+	uint8_t img[8 * 4096], heads[8 * 4], state[8], buf[3 * 4096];
+	struct kho_source *src;
+	struct kho_error err;
+	char path[256];
+	int fd;
+
+	for (int i = 0; i < 8; i++) {
+		memset(img + i * 4096, fill[i] < 0 ? 0xff : fill[i], 4096);
+		if (fill[i] == -1)
+			img[i * 4096 + 4095] = 0xfe;   /* all but its last byte */
+		else if (fill[i] == -2)
+			for (int j = 0; j < 4096; j++)
+				img[i * 4096 + j] = (uint8_t)(j * 7);
+	}
+	snprintf(path, sizeof(path), "%s/uniform.raw", dir);
+	write_file(path, img, sizeof(img));
+	ck_assert_int_eq(kho_source_open(path, NULL, &src, &err), KHO_OK);
+	ck_assert_int_eq(source_heads(src, 0, 8, 4, heads, state, &err), KHO_OK);
+	memset(img, 0x11, sizeof(img));
+	fd = open(path, O_WRONLY);
+	ck_assert_int_eq(pwrite(fd, img, sizeof(img), 0), (ssize_t)sizeof(img));
+	close(fd);
+
+	struct { uint64_t at, len; int byte; } reads[] = {
+		{ 0, 8192, 0xff },              /* a run of two pages */
+		{ 4096 + 100, 200, 0xff },      /* inside one */
+		{ 2 * 4096, 4096, 0x11 },       /* zeros are not kept */
+		{ 3 * 4096, 4096, 0x11 },       /* nor almost one byte */
+		{ 4 * 4096, 8192, 0xab },
+		{ 4096, 8192, 0x11 },           /* past a run's end: the file */
+		{ 6 * 4096, 4096, 0x11 },
+		{ 7 * 4096, 4096, 0xff },
+	};
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		ck_assert_int_eq(kho_source_read(src, reads[i].at, buf, reads[i].len, &err), KHO_OK);
+		for (uint64_t j = 0; j < reads[i].len; j++)
+			ck_assert_msg(buf[j] == reads[i].byte, "read %zu byte %llu: 0x%x", i,
+				      (unsigned long long)j, buf[j]);
+	}
+	kho_source_close(src);
+}
+END_TEST
+
 START_TEST(shrinks_while_open)
 {
 	enum kho_image_kind kinds2[] = { KHO_IMAGE_ELF, KHO_IMAGE_KDUMP };
@@ -966,6 +1017,7 @@ int main(void)
 	tcase_add_test(tc, flattened_absurd_bitmaps);
 	tcase_add_test(tc, kdump_byte_order_from_every_block_size);
 	tcase_add_test(tc, shrinks_while_open);
+	tcase_add_test(tc, scanned_pages_of_one_byte_read_once);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
