@@ -34,32 +34,72 @@ def run(cmd, stdout=subprocess.DEVNULL, **kw):
     subprocess.run(cmd, check=True, stdout=stdout, **kw)
 
 
-def timed(cmd, runs, ok=(0,)):
-    """Median wall seconds over @runs runs, and the peak RSS (KiB); the
-    median CPU seconds (user + system) go to LAST_CPU, for the row that
-    follows (on a shared machine CPU time says what wall time cannot). The timed children are spawned and reaped directly (posix_spawn,
-    wait4), so the clock does not include a shell or /usr/bin/time
-    starting; one more run under /usr/bin/time gives the peak RSS (wait4's
-    own ru_maxrss would count Python's memory, which the child shares until
-    it execs)."""
-    walls, cpus = [], []
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    env = dict(os.environ)
-    for _ in range(runs + 1):           # the first run warms the caches
-        t = time.perf_counter()
-        pid = os.posix_spawn(shutil.which(cmd[0]), cmd, env,
-                             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
-        _, status, use = os.wait4(pid, 0)
-        walls.append(time.perf_counter() - t)
-        cpus.append(use.ru_utime + use.ru_stime)
-        if os.waitstatus_to_exitcode(status) not in ok:
-            raise SystemExit(f"bench: {' '.join(cmd)} failed "
-                             f"(exit {os.waitstatus_to_exitcode(status)})")
-    os.close(devnull)
+def spawn(cmd, env, devnull, ok=(0,)):
+    """One run of @cmd: its wall and CPU (user + system) seconds. The child
+    is spawned and reaped directly (posix_spawn, wait4), so the clock does
+    not include a shell or /usr/bin/time starting."""
+    t = time.perf_counter()
+    pid = os.posix_spawn(shutil.which(cmd[0]), cmd, env,
+                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+    _, status, use = os.wait4(pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) not in ok:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed "
+                         f"(exit {os.waitstatus_to_exitcode(status)})")
+    return wall, use.ru_utime + use.ru_stime
+
+
+def peak_rss(cmd):
+    """The peak RSS (KiB) of one more run under /usr/bin/time (wait4's own
+    ru_maxrss would count Python's memory, which the child shares until it
+    execs)."""
     r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
-    LAST_CPU[0] = statistics.median(cpus[1:])
-    return statistics.median(walls[1:]), int(r.stderr.strip().splitlines()[-1])
+    return int(r.stderr.strip().splitlines()[-1])
+
+
+def timed_each(cmds, runs, ok=(0,)):
+    """The commands run in turn, @runs rounds after a warm-up round, so a
+    ratio between them is not a change of the shared machine's load
+    between one's runs and the other's. returns: per command, the median
+    wall and CPU seconds."""
+    walls, cpus = [[] for _ in cmds], [[] for _ in cmds]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    env = dict(os.environ)
+    for k in range(runs + 1):           # the first round warms the caches
+        for i, cmd in enumerate(cmds):
+            wall, cpu = spawn(cmd, env, devnull, ok)
+            if k:
+                walls[i].append(wall)
+                cpus[i].append(cpu)
+    os.close(devnull)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus)]
+
+
+def timed(cmd, runs, ok=(0,)):
+    """Median wall seconds over @runs runs, and the peak RSS (KiB); the
+    median CPU seconds go to LAST_CPU, for the row that follows (on a
+    shared machine CPU time says what wall time cannot)."""
+    (wall, LAST_CPU[0]), = timed_each([cmd], runs, ok)
+    return wall, peak_rss(cmd)
+
+
+def timed_beside(cmd, ref, runs):
+    """@cmd and its reference @ref, run in turn: the reference's median
+    wall and CPU seconds, @cmd's median wall and peak RSS (its CPU goes to
+    LAST_CPU once the reference's row is printed: see beside_row)."""
+    (rwall, rcpu), (wall, cpu) = timed_each([ref, cmd], runs)
+    return (rwall, rcpu), (wall, cpu, peak_rss(cmd))
+
+
+def beside_row(label, ref_what, ref_name, what, pair, goal):
+    """The rows of a timed_beside() pair: the reference, then the command."""
+    (rwall, rcpu), (wall, cpu, peak) = pair
+    LAST_CPU[0] = rcpu
+    row(label, ref_what, rwall)
+    LAST_CPU[0] = cpu
+    row(label, what, wall, peak, ref_name, rwall, goal)
+    return rwall, wall
 
 
 def ms(s):
@@ -163,23 +203,23 @@ def make_data_elf(path, gib, dtb):
 
 def trees(ki, mk, walk, work, specs, runs):
     """The trees of issues 6 and 25: walks, verify, ranges, findings."""
-    for name in ("dense", "dense30"):
-        image = os.path.join(work, name + ".elf")
-        label = {"dense": "dense 2^27 keys", "dense30": "dense30 2^30 keys"}[name]
-        fdt = fdt_of(ki, image)
-        floor, _ = timed([walk, "--read-only", image, fdt], runs)
-        row(label, "read tree pages once", floor)
-        if name == "dense":
-            base, _ = timed([walk, image, fdt], runs)
-            row(label, "per-bit walk (kernel)", base)
-            wall, peak = timed([ki, "verify", image], runs)
-            row(label, "verify", wall, peak, "per-bit walk (kernel)", base)
-            wall, peak = timed([ki, "ranges", "--merge", image], runs)
-            row(label, "ranges --merge", wall, peak, "read tree pages once", floor)
-        else:   # issue 25: 2^30 keys within 2x of the page reads, < 64 MiB
-            wall, peak = timed([ki, "verify", image], runs)
-            row(label, "verify", wall, peak, "read tree pages once", floor,
-                Goal(ratio=2, rss=64))
+    image = os.path.join(work, "dense.elf")
+    label = "dense 2^27 keys"
+    fdt = fdt_of(ki, image)
+    floor, _ = timed([walk, "--read-only", image, fdt], runs)
+    row(label, "read tree pages once", floor)
+    base, _ = timed([walk, image, fdt], runs)
+    row(label, "per-bit walk (kernel)", base)
+    wall, peak = timed([ki, "verify", image], runs)
+    row(label, "verify", wall, peak, "per-bit walk (kernel)", base)
+    wall, peak = timed([ki, "ranges", "--merge", image], runs)
+    row(label, "ranges --merge", wall, peak, "read tree pages once", floor)
+    # issue 25: 2^30 keys within 2x of the page reads, < 64 MiB
+    image = os.path.join(work, "dense30.elf")
+    fdt = fdt_of(ki, image)
+    pair = timed_beside([ki, "verify", image], [walk, "--read-only", image, fdt], runs)
+    beside_row("dense30 2^30 keys", "read tree pages once", "read tree pages once", "verify",
+               pair, Goal(ratio=2, rss=64))
     # A tree whose every run is a finding: what reporting costs.
     run([mk, "-q", "--only", "raw,expect", "-o", work, os.path.join(specs, "findings.spec")])
     args = json.load(open(os.path.join(work, "findings.expect.json")))["generator"]["args"]
@@ -246,21 +286,14 @@ def data(ki, work, runs):
         if os.path.exists(out):
             kdumps.append((name, out))
     label = "1 GiB ELF, all data"
-    run(["cat", data_elf])      # warm the page cache
-    cat, _ = timed(["cat", data_elf], runs)
-    row(label, "cat > /dev/null", cat)
-    elf, peak = timed([ki, "scan", "--page-size", "4096", data_elf], runs)
-    row(label, "scan", elf, peak, "cat", cat, Goal(ratio=1))
+    pair = timed_beside([ki, "scan", "--page-size", "4096", data_elf], ["cat", data_elf], runs)
+    _, elf = beside_row(label, "cat > /dev/null", "cat", "scan", pair, Goal(ratio=1))
     # the same pages as a raw image (the ELF's bytes after its headers)
     raw = os.path.join(work, "data.raw")
     if not os.path.exists(raw) or os.path.getsize(raw) != 1 << 30:
         run(["dd", f"if={data_elf}", f"of={raw}", "bs=4096", "skip=1", "status=none"])
-    run(["cat", raw])
-    label = "1 GiB raw, all data"
-    cat_raw, _ = timed(["cat", raw], runs)
-    row(label, "cat > /dev/null", cat_raw)
-    wall, peak = timed([ki, "scan", raw], runs)
-    row(label, "scan", wall, peak, "cat", cat_raw, Goal(ratio=1))
+    pair = timed_beside([ki, "scan", raw], ["cat", raw], runs)
+    beside_row("1 GiB raw, all data", "cat > /dev/null", "cat", "scan", pair, Goal(ratio=1))
     if not kdumps:
         skip("1 GiB kdump", "makedumpfile is not installed (scripts/bootstrap)")
     for name, path in kdumps:
