@@ -184,24 +184,6 @@ static void look_by_reading(struct scan *s, uint64_t at)
 		found(s, s->buf, at);
 }
 
-/* The page at @at, mapped at @p (or NULL: not mappable). */
-static void look(struct scan *s, uint64_t at, const uint8_t *p)
-{
-	static const uint8_t magic[4] = { 0xd0, 0x0d, 0xfe, 0xed };
-
-	if (!p)
-		return look_by_reading(s, at);
-	/* libfdt wants its header 8-byte aligned; segment data in a dump
-	 * file may start anywhere (makedumpfile -E, QEMU with a vmcoreinfo
-	 * note): a page that may be an FDT is copied. */
-	if ((uintptr_t)p & 7) {
-		if (memcmp(p, magic, 4))
-			return;
-		p = memcpy(s->buf, p, s->page);
-	}
-	found(s, p, at);
-}
-
 #define BATCH 16384     /* pages per source_heads() call */
 
 /*
@@ -270,20 +252,13 @@ enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, si
 
 		if (stop < next)
 			stop = UINT64_MAX;
-		uint64_t window = at;
-
 		while (at < stop) {
 			uint64_t done = batches ? look_batch(&s, at, stop, heads, heads + BATCH * 4) : 0;
 
 			if (!done) {
 				batches = false;
-				look(&s, at, kho_source_map(src, at, page));
+				look_by_reading(&s, at);
 				done = 1;
-			}
-			/* Drop what was looked at, 64 MiB at a time. */
-			if (at + done * page - window >= (64u << 20)) {
-				kho_source_release(src, window, at + done * page - window);
-				window = at + done * page;
 			}
 			if (progress && (visited + done) >> 16 != visited >> 16)
 				progress(ctx, at, end);
@@ -292,7 +267,6 @@ enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, si
 				goto done;
 			at += done * page;
 		}
-		kho_source_release(src, window, at - window);
 		phys = at;
 	}
 done:
