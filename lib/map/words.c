@@ -94,17 +94,7 @@ bool kho_radix_failed(const struct kho_radix_map *m)
 
 size_t radix_leaf_at(const struct kho_radix_map *m, uint64_t key)
 {
-	size_t lo = 0, hi = m->nleaves;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->leaves[mid].prefix + leaf_keys(m) <= key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(m->nleaves, i, m->leaves[i].prefix + leaf_keys(m) <= key);
 }
 
 const uint8_t *radix_words(const struct kho_radix_map *m, size_t *leaf, uint64_t *key,

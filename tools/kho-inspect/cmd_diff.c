@@ -10,10 +10,9 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
+#include "../../lib/util/util.h"
 #include "inspect.h"
 #include "print.h"
-
-#define HEX(x) ((unsigned long long)(x))
 
 /*
  * Keys of one block size as an interval of block indices: keys
@@ -197,16 +196,8 @@ static bool covered(const struct piece_list *l, const struct kho_span *u, size_t
 {
 	for (size_t i = 0; i < l->n; i++) {
 		uint64_t s = key_start(&l->v[i]), e = key_end(&l->v[i]);
-		size_t lo = 0, hi = nu;
+		size_t lo = PARTITION_POINT(nu, j, u[j].end <= s);   /* first ending after s */
 
-		while (lo < hi) {      /* first span ending after s */
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (u[mid].end <= s)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
 		for (size_t k = lo; k < nu && u[k].start < e; k++) {
 			struct kho_span x = { u[k].start > s ? u[k].start : s,
 					      u[k].end < e ? u[k].end : e };

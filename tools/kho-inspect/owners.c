@@ -15,9 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/util/util.h"
 #include "owners.h"
-
-#define HEX(x) ((unsigned long long)(x))
 
 static void add(struct owners *o, const char *kind, uint64_t phys, uint64_t size,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -213,20 +212,11 @@ size_t owners_each(const struct owners *o, uint64_t a, uint64_t len, size_t max,
 		   void (*fn)(void *ctx, const struct owner *w), void *ctx)
 {
 	uint64_t end = a + len < a ? UINT64_MAX : a + len;
-	size_t lo = 0, hi = o->n, found = 0, i, *hits;
+	size_t lo, hi, found = 0, i, *hits, cap = 16;
 
 	if (!o->maxend || !len)
 		return 0;
-	/* owners that start before @end: [0, hi) */
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-
-		if (o->v[m].phys < end)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	size_t cap = 16;
+	lo = PARTITION_POINT(o->n, m, o->v[m].phys < end);   /* owners starting before @end */
 
 	hits = malloc(cap * sizeof(*hits));
 	for (hi = lo; hits && found < max && (i = last_ending_above(o, hi, a)) != SIZE_MAX;

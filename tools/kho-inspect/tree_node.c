@@ -35,16 +35,8 @@ static int by_phys(const void *a, const void *b)
 /* The index in s->by_phys of the page at @phys with @level, or -1. */
 static long tree_page(const struct node_search *s, uint64_t phys, int level)
 {
-	size_t lo = 0, hi = s->in->npages;
+	size_t lo = PARTITION_POINT(s->in->npages, i, s->by_phys[i]->phys < phys);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->by_phys[mid]->phys < phys)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < s->in->npages && s->by_phys[lo]->phys == phys; lo++)
 		if (s->by_phys[lo]->level == level)
 			return (long)lo;
