@@ -21,13 +21,14 @@ addresses the dump cannot translate) RAM is scanned as before: "found_by":
 "scan", and "symbols_note" says why. Virtual addresses go through drgn's
 own translation, else (a QEMU dump whose page tables drgn cannot walk)
 through the kernel's image and direct mappings as VMCOREINFO describes
-them: give core= (the dump's path) or vmcoreinfo=.
+them: give core= (the dump's path) or vmcoreinfo=. The page size is the
+kernel's (page_size_of): VMCOREINFO's, else drgn's PAGE_SIZE.
 """
 import drgn as _drgn
 
 from . import elf_ranges, elf_vmcoreinfo, inspect_memory
 
-__all__ = ["inspect", "iomem_ranges", "kernel_state"]
+__all__ = ["inspect", "iomem_ranges", "kernel_state", "page_size_of"]
 
 _START_KERNEL_MAP = 0xffffffff80000000
 
@@ -172,6 +173,20 @@ def iomem_ranges(path="/proc/iomem"):
     return out
 
 
+def page_size_of(prog, vmcoreinfo=None):
+    """The kernel's page size: VMCOREINFO's PAGESIZE, else drgn's PAGE_SIZE
+    (which drgn reads from the core or the running kernel), else 0 (libkho
+    then assumes 4096 and says so). An arm64 kernel of 16 KiB pages read
+    at 4096 gives a tree of false errors."""
+    v = (vmcoreinfo or {}).get("PAGESIZE", "")
+    if v.isdigit():
+        return int(v)
+    try:
+        return prog["PAGE_SIZE"].value_()
+    except (LookupError, ValueError, _drgn.FaultError):
+        return 0
+
+
 def inspect(prog, *, ranges=None, fdt=None, scratch_array=(), page_size=0, core=None,
             vmcoreinfo=None, symbols=True, severity=None, max_order=None):
     """kho.inspect()'s document for the memory of @prog. @core, a core
@@ -183,6 +198,7 @@ def inspect(prog, *, ranges=None, fdt=None, scratch_array=(), page_size=0, core=
     if core is not None:
         ranges = ranges if ranges is not None else elf_ranges(core)
         vmcoreinfo = vmcoreinfo if vmcoreinfo is not None else elf_vmcoreinfo(core)
+    page_size = page_size or page_size_of(prog, vmcoreinfo)
     if ranges is None:
         if not prog.flags & _drgn.ProgramFlags.IS_LIVE:
             raise ValueError("give core= or ranges= for a core dump (kho.elf_ranges(path))")

@@ -3,7 +3,8 @@
 
 kho.drgn.inspect(prog) with the kernel's debug info reads the handover
 through the kernel's symbols (kho_out, kho_in, kho_scratch), on the real
-7.2 and 7.3 x86_64 dumps of every moment: the document says "found_by":
+7.2 and 7.3 x86_64 and 7.3 arm64 (16 KiB pages) dumps of every moment,
+at the kernel's page size: the document says "found_by":
 "symbols", and its FDTs, scratch areas and findings are those of
 `kho-inspect --vmlinux VMLINUX verify` on the same dump. Without debug
 info it scans, says so, and agrees with kho-inspect without --vmlinux.
@@ -38,10 +39,10 @@ def shared(doc):
                                                        "incomplete")}}
 
 
-def vmlinux_of(ki, kernels, ver, dump):
+def vmlinux_of(ki, kernels, ver, arch, dump):
     """The cached kernel whose vmlinux kho-inspect accepts for @dump (its
     linux_banner matches)."""
-    for d in sorted(glob.glob(os.path.join(kernels, f"{ver}-x86_64-{ver}*"))):
+    for d in sorted(glob.glob(os.path.join(kernels, f"{ver}-{arch}-{ver}*"))):
         v = os.path.join(d, "vmlinux")
         if os.path.exists(v) and subprocess.run(
                 [ki, "--vmlinux", v, "scan", dump], capture_output=True).returncode == 0:
@@ -65,17 +66,17 @@ def main():
     import kho
     import kho.drgn
     T = Tally("drgn-symbols")
-    for ver in ("7.2", "7.3"):
-        stages = sorted(glob.glob(os.path.join(dumps, f"{ver}-x86_64", "stage-*.elf")))
+    for ver, arch in (("7.2", "x86_64"), ("7.3", "x86_64"), ("7.3", "arm64")):
+        stages = sorted(glob.glob(os.path.join(dumps, f"{ver}-{arch}", "stage-*.elf")))
         if not stages:
-            T.skip(f"no {ver} x86_64 dumps in {dumps}")
+            T.skip(f"no {ver} {arch} dumps in {dumps}")
             continue
-        vmlinux = vmlinux_of(ki, kernels, ver, stages[0])
+        vmlinux = vmlinux_of(ki, kernels, ver, arch, stages[0])
         if not vmlinux:
-            T.skip(f"no {ver} x86_64 kernel with a vmlinux in {kernels}")
+            T.skip(f"no {ver} {arch} kernel with a vmlinux in {kernels}")
             continue
         for dump in stages:
-            name = f"{ver}/{os.path.basename(dump)}"
+            name = f"{ver} {arch}/{os.path.basename(dump)}"
             r = subprocess.run([ki, "--json", "--vmlinux", vmlinux, "verify", "--ranges", dump],
                                capture_output=True, text=True)
             cli = json.loads(r.stdout)
@@ -84,6 +85,9 @@ def main():
             prog.load_debug_info([vmlinux])
             state = kho.drgn.kernel_state(prog, kho.elf_vmcoreinfo(dump))
             doc = kho.drgn.inspect(prog, core=dump)
+            T.check(doc["source"]["page_size"] == cli["source"]["page_size"],
+                    f"{name}: page size {doc['source']['page_size']}, kho-inspect "
+                    f"{cli['source']['page_size']}")
             T.check(doc["found_by"] == "symbols" and
                     all(h["fdt"]["found_by"] == "symbols" for h in doc["handovers"]),
                     f"{name}: found by {doc['found_by']} ({doc.get('symbols_note')})")
@@ -108,7 +112,7 @@ def main():
                                         capture_output=True, text=True).stdout)
         T.check(doc["found_by"] == "scan" and "kho_out" in doc.get("symbols_note", "") and
                 shared(doc) == shared(cli),
-                f"{ver}/{os.path.basename(dump)} without debug info: found by "
+                f"{ver} {arch}/{os.path.basename(dump)} without debug info: found by "
                 f"{doc['found_by']} ({doc.get('symbols_note')}); differs from kho-inspect: "
                 f"{shared(doc) != shared(cli)}")
     if not T.passed and not T.failed:
