@@ -10,7 +10,9 @@
  *
  * Only what the scan itself read whole is kept, from a dump file (not
  * /proc/kcore, whose pages change as they are read), and at most
- * UNIFORM_MAX runs: past that, reads simply go to the file.
+ * UNIFORM_MAX runs, first come by address: past that, reads simply go to
+ * the file. A page of one byte is compared whole: a dump of a kernel
+ * that poisons free pages (0xaa) scans slower, as zeros would.
  */
 #include "source_internal.h"
 

@@ -176,15 +176,17 @@ def iomem_ranges(path="/proc/iomem"):
 def page_size_of(prog, vmcoreinfo=None):
     """The kernel's page size: VMCOREINFO's PAGESIZE, else drgn's PAGE_SIZE
     (which drgn reads from the core or the running kernel), else 0 (libkho
-    then assumes 4096 and says so). An arm64 kernel of 16 KiB pages read
+    then assumes 4096); a value that is no KHO page size is not taken. An arm64 kernel of 16 KiB pages read
     at 4096 gives a tree of false errors."""
+    sizes = (4096, 16384, 65536)
     v = (vmcoreinfo or {}).get("PAGESIZE", "")
-    if v.isdigit():
+    if v.isdigit() and int(v) in sizes:
         return int(v)
     try:
-        return prog["PAGE_SIZE"].value_()
+        v = prog["PAGE_SIZE"].value_()
     except (LookupError, ValueError, _drgn.FaultError):
         return 0
+    return v if v in sizes else 0
 
 
 def inspect(prog, *, ranges=None, fdt=None, scratch_array=(), page_size=0, core=None,

@@ -111,7 +111,8 @@ def main():
         cli = json.loads(subprocess.run([ki, "--json", "verify", "--ranges", dump],
                                         capture_output=True, text=True).stdout)
         T.check(doc["found_by"] == "scan" and "kho_out" in doc.get("symbols_note", "") and
-                shared(doc) == shared(cli),
+                shared(doc) == shared(cli) and
+                doc["source"]["page_size"] == cli["source"]["page_size"],
                 f"{ver} {arch}/{os.path.basename(dump)} without debug info: found by "
                 f"{doc['found_by']} ({doc.get('symbols_note')}); differs from kho-inspect: "
                 f"{shared(doc) != shared(cli)}")

@@ -899,15 +899,10 @@ START_TEST(kdump_byte_order_from_every_block_size)
 END_TEST
 
 /*
- * A file that shrinks while open (a dump being rewritten, a disk full on a
- * copy still in progress) is an error of the read that meets the cut, one
- * line naming the file, kept for kho_source_status(): never SIGBUS, never
- * zeros passed off as memory.
- */
-/*
  * A scan keeps the pages it read that hold one non-zero byte throughout,
  * and later reads of them are served from that: the file is read once.
- * The file is overwritten after the scan to tell the two apart.
+ * The file is overwritten after the scan to tell the two apart (the one
+ * case where a file changed while open is not read as it is now).
  */
 START_TEST(scanned_pages_of_one_byte_read_once)
 {
@@ -955,6 +950,12 @@ START_TEST(scanned_pages_of_one_byte_read_once)
 }
 END_TEST
 
+/*
+ * A file that shrinks while open (a dump being rewritten, a disk full on a
+ * copy still in progress) is an error of the read that meets the cut, one
+ * line naming the file, kept for kho_source_status(): never SIGBUS, never
+ * zeros passed off as memory.
+ */
 START_TEST(shrinks_while_open)
 {
 	enum kho_image_kind kinds2[] = { KHO_IMAGE_ELF, KHO_IMAGE_KDUMP };
