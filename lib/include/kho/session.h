@@ -68,11 +68,8 @@ struct kho_session {
 	struct kho_session_handover *hs;
 	size_t nh;
 	const char *page_size_from;    /* NULL: the dump or the options said it */
-	char page_size_why[320];       /* how each page size read it, when detected */
-	/* what detecting the page size scanned, at 4, 16 and 64 KiB */
-	struct kho_candidate *scanned[KHO_SCAN_SIZES];
-	size_t nscanned[KHO_SCAN_SIZES];
-	bool have_scanned;
+	struct kho_page_size_probe probe;   /* when the dump did not say it */
+	bool have_scanned;             /* probe.cands are the scan's */
 	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
 };
 

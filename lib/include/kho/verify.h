@@ -108,26 +108,35 @@ void kho_check_kernel_trees(const struct kho_boot_info *bi,
 int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
 		       uint64_t phys, unsigned order);
 
+/* What kho_detect_page_size() learnt of a dump. */
+struct kho_page_size_probe {
+	uint64_t sizes[KHO_SCAN_SIZES];   /* the sizes it reads consistently with */
+	size_t n;
+	size_t finding;                   /* how many sizes find a KHO FDT at all */
+	uint64_t found_by;                /* the last of those */
+	bool root_outside;                /* a tree's root outside a raw image */
+	char why[320];                    /* how each size reads it, for the user */
+	/* what the scan found at 4, 16 and 64 KiB (@fdt 0; the caller frees) */
+	struct kho_candidate *cands[KHO_SCAN_SIZES];
+	size_t ncands[KHO_SCAN_SIZES];
+};
+
 /*
  * kho_detect_page_size - for a dump that does not say its page size: the
  * KHO page sizes (4, 16, 64 KiB) with which a handover of @path (the one
  * at @fdt, or one of those a scan finds when @fdt is 0) reads without a
- * structural finding. @sizes has room for 3; *@n gets how many fit.
- * @why (optional, @whylen bytes) gets how each size reads, for the user
- * to choose ("4 KiB: FDT and tree read, 3 structural errors (radix-pointer);
- * 16 KiB: ..."), and a --raw-base hint when tree pointers leave the image.
- * The dump is scanned once for all sizes; with @cands (KHO_SCAN_SIZES
- * lists, the caller frees each), what the scan found at 4, 16 and 64 KiB
- * when @fdt is 0, so that the dump need not be scanned again.
+ * structural finding, into @p; its why says how each size reads ("4 KiB:
+ * FDT and tree read, 3 structural errors (radix-pointer); 16 KiB: ...").
+ * The dump is scanned once for all sizes, and what the scan found is kept
+ * in @p so that the dump need not be scanned again.
  * returns: KHO_OK, or the error of opening or scanning the dump.
  */
 /* The KHO page sizes, ascending: 4, 16 and 64 KiB. */
 extern const uint64_t kho_page_sizes[KHO_SCAN_SIZES];
 
 enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
-				     uint64_t fdt, uint64_t *sizes, size_t *n, char *why,
-				     size_t whylen, struct kho_candidate **cands,
-				     size_t *ncands, struct kho_error *err);
+				     uint64_t fdt, struct kho_page_size_probe *p,
+				     struct kho_error *err);
 
 /*
  * kho_check_dump - findings about the dump itself, not one handover
