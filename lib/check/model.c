@@ -144,19 +144,18 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	if (copy_opts(opts, &o, err))
 		return NULL;
 	m = calloc(1, sizeof(*m));
-	if (m) {
-		m->scratch = pairs(o.scratch, o.nscratch);
-		m->arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
-	}
-	if (!m || !m->scratch || !m->arrays) {
+	if (!m) {
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		kho_model_close(m);
 		return NULL;
 	}
-	if (overrides(&o, m, err)) {
-		kho_model_close(m);
-		return NULL;
+	m->scratch = pairs(o.scratch, o.nscratch);
+	m->arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
+	if (!m->scratch || !m->arrays) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		goto fail;
 	}
+	if (overrides(&o, m, err))
+		goto fail;
 	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
 	so.src_opts = &m->src_opts;
 	so.have_fdt = o.flags & KHO_MODEL_FDT;
@@ -176,17 +175,15 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
 	so.max_order = o.max_order;
 	if (o.flags & KHO_MODEL_KERNEL) {
-		if (kernel(&o, &m->kernel, err)) {
-			kho_model_close(m);
-			return NULL;
-		}
+		if (kernel(&o, &m->kernel, err))
+			goto fail;
 		so.kernel = &m->kernel;
 	}
-	if (kho_session_open(&so, &m->s, err)) {
-		kho_model_close(m);
-		return NULL;
-	}
-	return m;
+	if (!kho_session_open(&so, &m->s, err))
+		return m;
+fail:
+	kho_model_close(m);
+	return NULL;
 }
 
 KHO_EXPORT struct kho_model *kho_model_open(const char *path, const struct kho_model_opts *opts,
@@ -423,10 +420,8 @@ KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, ui
 			unknown = true;
 		if (rc != 1)
 			continue;
-		if (start)
-			*start = phys & ~((kho_model_handover_page_size(m, h) << o) - 1);
-		if (order)
-			*order = o;
+		PUT_OPT(start, phys & ~((kho_model_handover_page_size(m, h) << o) - 1));
+		PUT_OPT(order, o);
 		return 1;
 	}
 	return unknown ? -KHO_ERR_NODATA : 0;
@@ -453,12 +448,9 @@ KHO_EXPORT bool kho_model_blob(const struct kho_model *m, size_t h, size_t i, co
 	if (i >= kho_model_blobs(m, h))
 		return false;
 	t = &insp(m, h)->ho.subtrees[i];
-	if (name)
-		*name = t->name;
-	if (phys)
-		*phys = t->phys;
-	if (size)
-		*size = t->size;
+	PUT_OPT(name, t->name);
+	PUT_OPT(phys, t->phys);
+	PUT_OPT(size, t->size);
 	return true;
 }
 
@@ -480,12 +472,9 @@ KHO_EXPORT bool kho_model_tree_page(const struct kho_model *m, size_t h, size_t 
 	if (i >= kho_model_tree_pages(m, h))
 		return false;
 	p = &insp(m, h)->pages[i];
-	if (phys)
-		*phys = p->phys;
-	if (bytes)
-		*bytes = p->bytes;
-	if (level)
-		*level = p->level;
+	PUT_OPT(phys, p->phys);
+	PUT_OPT(bytes, p->bytes);
+	PUT_OPT(level, p->level);
 	return true;
 }
 
@@ -519,12 +508,9 @@ KHO_EXPORT bool kho_model_luo_session(const struct kho_model *m, size_t h, size_
 	if (s >= kho_model_luo_sessions(m, h))
 		return false;
 	x = &luo(m, h)->session[s];
-	if (name)
-		*name = x->name;
-	if (phys)
-		*phys = x->phys;
-	if (nfiles)
-		*nfiles = x->nfiles;
+	PUT_OPT(name, x->name);
+	PUT_OPT(phys, x->phys);
+	PUT_OPT(nfiles, x->nfiles);
 	return true;
 }
 
@@ -537,14 +523,10 @@ KHO_EXPORT bool kho_model_luo_file(const struct kho_model *m, size_t h, size_t s
 	if (s >= kho_model_luo_sessions(m, h) || f >= luo(m, h)->session[s].nfiles)
 		return false;
 	x = &luo(m, h)->session[s].file[f];
-	if (compatible)
-		*compatible = x->compatible;
-	if (token)
-		*token = x->token;
-	if (data)
-		*data = x->data;
-	if (phys)
-		*phys = x->phys;
+	PUT_OPT(compatible, x->compatible);
+	PUT_OPT(token, x->token);
+	PUT_OPT(data, x->data);
+	PUT_OPT(phys, x->phys);
 	return true;
 }
 
@@ -567,14 +549,10 @@ KHO_EXPORT bool kho_model_finding(const struct kho_model *m, size_t h, size_t i,
 	if (i >= kho_model_findings(m, h))
 		return false;
 	x = &findings(m, h)->v[i];
-	if (check)
-		*check = x->check->name;
-	if (severity)
-		*severity = kho_severity_str(x->severity);
-	if (phys)
-		*phys = x->phys;
-	if (message)
-		*message = x->message;
+	PUT_OPT(check, x->check->name);
+	PUT_OPT(severity, kho_severity_str(x->severity));
+	PUT_OPT(phys, x->phys);
+	PUT_OPT(message, x->message);
 	return true;
 }
 

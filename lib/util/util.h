@@ -14,6 +14,8 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define HEX(x) ((unsigned long long)(x))     /* a u64 for printf's %llx */
+/* Store @v through @p, an out-parameter the caller may leave NULL. */
+#define PUT_OPT(p, v) do { if (p) *(p) = (v); } while (0)
 
 static inline bool is_aligned(uint64_t x, uint64_t align)
 {
