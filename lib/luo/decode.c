@@ -124,10 +124,14 @@ static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
 		    (unsigned long long)fl->token, fl->compatible);
 }
 
-/* A file entry of @s: its handler, data and token; a memfd's record. */
-static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys,
-		     const uint8_t *e)
+/* Entry callbacks of a chain or array: the session at hand for files. */
+typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
+
+/* A file entry of session *@arg (an index): its handler, data and token;
+ * a memfd's record. */
+static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
 {
+	struct kho_luo_session *s = &d->luo->session[*(size_t *)arg];
 	struct kho_luo_file *fl;
 	unsigned version;
 
@@ -172,11 +176,12 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 			   fl->compatible, s->name, (unsigned long long)fl->token);
 }
 
-static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
+static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
 {
 	struct kho_luo *l = d->luo;
 	struct kho_luo_session *s;
 
+	(void)arg;
 	if (!ARRAY_RESERVE(l->session, d->session_cap, l->nsessions)) {
 		d->oom = true;
 		return;
@@ -199,20 +204,6 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
 			    "LUO session \"%s\": files 0x%llx with "
 			    "count %llu", s->name, (unsigned long long)s->files,
 			    (unsigned long long)s->count);
-}
-
-/* Entry callbacks of a chain or array: the session at hand for files. */
-typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
-
-static void session_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
-{
-	(void)arg;
-	add_session(d, phys, e);
-}
-
-static void file_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
-{
-	add_file(d, &d->luo->session[*(size_t *)arg], phys, e);
 }
 
 /*
@@ -327,11 +318,11 @@ static void files_of_sessions(struct luo_dec *d)
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
 				   FILE_SIZE, "file array of session \"%s\"", s->name);
 			array(d, s->files, s->files, s->count, V1_FILE_PAGES * d->page / FILE_SIZE,
-			      FILE_SIZE, "file", file_entry, &i);
+			      FILE_SIZE, "file", add_file, &i);
 			continue;
 		}
 		bool whole;
-		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", file_entry, &i,
+		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", add_file, &i,
 				   &whole);
 
 		if (whole && n != s->count)
@@ -343,7 +334,7 @@ static void files_of_sessions(struct luo_dec *d)
 	luo_duplicate_names(d);
 }
 
-static void flb_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
+static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
 {
 	struct kho_luo *l = d->luo;
 	struct kho_luo_flb *b;
@@ -377,7 +368,7 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
 		return;
 	array(d, at, at + 16, load_u64(h + 8, d->be), (d->page - 16) / FLB_SIZE, FLB_SIZE,
-	      "FLB", flb_entry, NULL);
+	      "FLB", add_flb, NULL);
 }
 
 /* luo-v1: the FDT blob. */
@@ -414,7 +405,7 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 		if (luo_read(d, hdr, c, 8, "the session array")) {
 			count = load_u64(c, d->be);
 			luo_extent(d, hdr, 8 + MIN(count, cap) * SESSION_SIZE, "session array");
-			array(d, hdr, hdr + 8, count, cap, SESSION_SIZE, "session", session_entry,
+			array(d, hdr, hdr + 8, count, cap, SESSION_SIZE, "session", add_session,
 			      NULL);
 		}
 	}
@@ -441,7 +432,7 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	bool whole;
 
 	if (sessions)
-		chain(d, sessions, t->phys, SESSION_SIZE, "session", session_entry, NULL, &whole);
+		chain(d, sessions, t->phys, SESSION_SIZE, "session", add_session, NULL, &whole);
 	if (flb)
 		flbs(d, flb, t->phys);
 	files_of_sessions(d);
