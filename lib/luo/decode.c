@@ -50,11 +50,13 @@ bool luo_first_visit(struct luo_dec *d, uint64_t page)
 	return fresh > 0;
 }
 
-bool luo_is_memory(struct luo_dec *d, uint64_t phys)
+/* Whether @phys is a page of memory the dump describes (dumped or not). */
+static bool page_of_memory(struct luo_dec *d, uint64_t phys)
 {
 	uint64_t run;
 
-	return !(phys >> 63) && kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
+	return is_aligned(phys, d->page) && !(phys >> 63) &&
+	       kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
 }
 
 void luo_restored(struct luo_dec *d, int key)
@@ -153,7 +155,7 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 		return;
 	}
 	check_handler(d, s, fl, phys);
-	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
+	if (!fl->data || !page_of_memory(d, fl->data)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
 			    "LUO session \"%s\": file token 0x%llx "
 			    "(%s): data 0x%llx is not a page of memory", s->name,
@@ -227,7 +229,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 	while (block && !d->oom) {
 		uint64_t count, next;
 
-		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
+		if (!page_of_memory(d, block)) {
 			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_POINTER, holder,
 				    "LUO %s chain: block pointer 0x%llx "
 				    "is not a page of memory", what, (unsigned long long)block);
@@ -308,7 +310,7 @@ static void files_of_sessions(struct luo_dec *d)
 		if (!s->files || !s->count)
 			continue;
 		if (l->format == KHO_LUO_V1) {
-			if (!is_aligned(s->files, d->page) || !luo_is_memory(d, s->files)) {
+			if (!page_of_memory(d, s->files)) {
 				kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_ARRAY, s->phys,
 					    "LUO session \"%s\": file "
 					    "array 0x%llx is not a page of memory", s->name,
@@ -356,7 +358,7 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 {
 	uint8_t h[16];
 
-	if (!is_aligned(at, d->page) || !luo_is_memory(d, at)) {
+	if (!page_of_memory(d, at)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FLB_POINTER, holder,
 			    "LUO FLB page pointer 0x%llx is not a page "
 			    "of memory", (unsigned long long)at);
@@ -393,7 +395,7 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (node < 0 || (fdt_node_check_compatible(fdt, node, "luo-session-v1") &&
 			 fdt_node_check_compatible(fdt, node, "luo-session-v2")) ||
 	    !prop_get_u64(fdt, node, "luo-session-header", d->be, &hdr, NULL) ||
-	    !hdr || !is_aligned(hdr, d->page) || !luo_is_memory(d, hdr)) {
+	    !hdr || !page_of_memory(d, hdr)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys,
 			    "LUO FDT: no luo-session node with a "
 			    "compatible luo-session-v1/v2 and a luo-session-header that is a page "
