@@ -19,7 +19,6 @@ struct kho_model {
 	struct kho_session s;
 	struct kho_source_opts src_opts;
 	struct kho_scratch_area *scratch, *arrays;
-	struct kho_severity_override *overrides;
 	struct kho_boot_info kernel;
 };
 
@@ -65,12 +64,8 @@ static struct kho_scratch_area *pairs(const uint64_t *v, size_t n)
 }
 
 /* The severities asked for, checked as kho-inspect checks -W and -E. */
-static enum kho_status overrides(const struct kho_model_opts *o, struct kho_model *m,
-				 struct kho_error *err)
+static enum kho_status check_severities(const struct kho_model_opts *o, struct kho_error *err)
 {
-	m->overrides = calloc(o->nseverities ? o->nseverities : 1, sizeof(*m->overrides));
-	if (!m->overrides)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < o->nseverities; i++) {
 		const struct kho_model_severity *v = &o->severities[i];
 		size_t idx;
@@ -81,7 +76,6 @@ static enum kho_status overrides(const struct kho_model_opts *o, struct kho_mode
 		if (v->severity < KHO_SEV_OFF || v->severity > KHO_SEV_ERROR)
 			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: severity %d of "
 					     "%s is not one", (int)v->severity, v->check);
-		m->overrides[i] = (struct kho_severity_override){ v->check, v->severity };
 	}
 	return KHO_OK;
 }
@@ -141,7 +135,7 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	struct kho_model_opts o;
 	struct kho_model *m;
 
-	if (copy_opts(opts, &o, err))
+	if (copy_opts(opts, &o, err) || check_severities(&o, err))
 		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -154,8 +148,6 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (overrides(&o, m, err))
-		goto fail;
 	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
 	so.src_opts = &m->src_opts;
 	so.have_fdt = o.flags & KHO_MODEL_FDT;
@@ -170,7 +162,7 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.nscratch = o.nscratch;
 	so.arrays = m->arrays;
 	so.narrays = o.nscratch_arrays;
-	so.overrides = m->overrides;
+	so.overrides = o.severities;
 	so.noverrides = o.nseverities;
 	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
 	so.max_order = o.max_order;
@@ -214,7 +206,6 @@ KHO_EXPORT void kho_model_close(struct kho_model *m)
 	kho_session_close(&m->s);
 	free(m->scratch);
 	free(m->arrays);
-	free(m->overrides);
 	free(m);
 }
 

@@ -37,7 +37,7 @@ struct kho_session_opts {
 	/* Passed to kho_inspect() (kho_verify_opts). */
 	const struct kho_scratch_area *scratch, *arrays;
 	size_t nscratch, narrays;
-	const struct kho_severity_override *overrides;
+	const struct kho_model_severity *overrides;
 	size_t noverrides;
 	unsigned max_order;
 	bool has_max_order;

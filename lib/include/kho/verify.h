@@ -10,6 +10,7 @@
 #include "kho/handover.h"
 #include "kho/luo.h"
 #include "kho/map.h"
+#include "kho/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,15 +27,10 @@ struct kho_tree_page {
 	int level;             /* 0 = leaf or bitmap, -1 = kho-v1 chunk */
 };
 
-struct kho_severity_override {
-	const char *check;
-	enum kho_severity severity;
-};
-
 struct kho_verify_opts {
 	unsigned max_order;                    /* range-order threshold, if has_max_order */
 	bool has_max_order;                    /* else 1 GiB blocks (30 - PAGE_SHIFT) */
-	const struct kho_severity_override *overrides;
+	const struct kho_model_severity *overrides;   /* -W, -E */
 	size_t noverrides;
 	const struct kho_scratch_area *scratch;   /* --scratch */
 	size_t nscratch;
