@@ -549,10 +549,21 @@ KHO_EXPORT bool kho_model_finding(const struct kho_model *m, size_t h, size_t i,
 
 KHO_EXPORT void kho_model_summary(const struct kho_model *m, size_t counts[4])
 {
-	kho_session_summary(&m->s, counts);
+	size_t c[4];
+
+	kho_findings_count(&m->s.top, counts);
+	for (size_t h = 0; h < m->s.nh; h++) {
+		kho_findings_count(&m->s.hs[h].in.findings, c);
+		for (int k = 0; k < 4; k++)
+			counts[k] += c[k];
+	}
 }
 
 KHO_EXPORT bool kho_model_partial(const struct kho_model *m)
 {
-	return kho_session_partial(&m->s);
+	size_t unread = kho_findings_unread(&m->s.top);
+
+	for (size_t h = 0; h < m->s.nh; h++)
+		unread += kho_findings_unread(&m->s.hs[h].in.findings);
+	return unread > 0;
 }

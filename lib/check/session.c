@@ -381,24 +381,3 @@ void kho_session_close(struct kho_session *s)
 		kho_source_close(s->src);
 	memset(s, 0, sizeof(*s));
 }
-
-void kho_session_summary(const struct kho_session *s, size_t counts[4])
-{
-	size_t c[4];
-
-	kho_findings_count(&s->top, counts);
-	for (size_t h = 0; h < s->nh; h++) {
-		kho_findings_count(&s->hs[h].in.findings, c);
-		for (int k = 0; k < 4; k++)
-			counts[k] += c[k];
-	}
-}
-
-bool kho_session_partial(const struct kho_session *s)
-{
-	size_t unread = kho_findings_unread(&s->top);
-
-	for (size_t h = 0; h < s->nh; h++)
-		unread += kho_findings_unread(&s->hs[h].in.findings);
-	return unread > 0;
-}

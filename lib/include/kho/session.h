@@ -85,12 +85,6 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 				 struct kho_error *err);
 void kho_session_close(struct kho_session *s);
 
-/* The verdict's totals at each severity (enum kho_severity), findings past
- * the per-check cap included, as `kho-inspect verify` counts them. */
-void kho_session_summary(const struct kho_session *s, size_t counts[4]);
-/* Whether part of a handover's structure could not be read (exit 3). */
-bool kho_session_partial(const struct kho_session *s);
-
 /* The kind of a failure with status @st (kho_session_opts.kind). */
 const char *kho_session_error_kind(enum kho_status st, bool inspecting);
 
