@@ -172,20 +172,6 @@ static bool scanned_at(struct kho_session *s, uint64_t page)
 	return false;
 }
 
-/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
-static enum kho_status check_kernel_trees(struct kho_session *s, struct kho_error *err)
-{
-	struct kho_inspection **in = calloc(s->nh ? s->nh : 1, sizeof(*in));
-
-	if (!in)
-		return no_memory(err);
-	for (size_t i = 0; i < s->nh; i++)
-		in[i] = &s->hs[i].in;
-	kho_check_kernel_trees(&s->boot, in, s->nh, &s->top);
-	free(in);
-	return KHO_OK;
-}
-
 /* The boot information a told option gives: where the handover is. */
 static enum kho_status find_told(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err)
@@ -331,11 +317,15 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
 				 err)) || (st = kho_source_status(s->src, err)))
 		goto out;
-	if (o->vmlinux || o->kernel)
-		st = check_kernel_trees(s, err);
+	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
+	if (o->vmlinux || o->kernel) {
+		for (size_t i = 0; i < s->nh; i++)
+			kho_check_kernel_trees(&s->boot, &s->hs[i].in);
+		kho_check_kernel_in_tree(&s->boot, &s->top);
+	}
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
-	if (!st && s->top.oom)
+	if (s->top.oom)
 		st = no_memory(err);
 out:
 	if (st && o->kind)

@@ -85,13 +85,12 @@ void kho_inspection_free(struct kho_inspection *in);
  * kho_check_kernel_trees - with what kho_find_vmlinux() read of a 7.3+
  * kernel (@bi->trees_known): the handover at kho_out.fdt must name the
  * tree kho_out holds, the one at kho_in.fdt_phys the tree kho_in holds.
- * Adds fdt-memory-map errors to those of the @n inspections @in, and to
- * @top a kho_in tree without an incoming FDT. Nothing when the trees are
- * not known.
+ * Adds fdt-memory-map errors to those of the inspection @in (one call per
+ * inspected handover). kho_check_kernel_in_tree - to @top, a kho_in tree
+ * without an incoming FDT. Nothing when the trees are not known.
  */
-void kho_check_kernel_trees(const struct kho_boot_info *bi,
-			    struct kho_inspection *const *in, size_t n,
-			    struct kho_findings *top);
+void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *in);
+void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_findings *top);
 
 
 
