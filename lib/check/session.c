@@ -235,9 +235,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		return no_memory(err);
 	if (narrays)
 		memcpy(arrays, o->arrays, narrays * sizeof(*arrays));
-	if (o->src) {
-		s->src = o->src;
-	} else {
+	s->src = o->src;
+	if (!o->src) {
 		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
 			goto out;
 		s->own_src = true;
@@ -248,9 +247,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 				goto out;
 			memset(err, 0, sizeof(*err));
 		}
-	}
-	if (s->own_src)
 		kho_source_set_threads(s->src, o->threads);
+	}
 	kho_check_dump(s->src, &s->top);
 	if (told) {
 		/* The kernel was told, or keeps, where its handover is. */
