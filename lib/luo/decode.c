@@ -137,12 +137,11 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 	struct kho_luo_file *fl;
 	unsigned version;
 
-	if (!ARRAY_RESERVE(s->file, d->file_cap, s->nfiles)) {
+	if (!(fl = ARRAY_ADD(s->file, d->file_cap, s->nfiles))) {
 		d->oom = true;
 		return;
 	}
-	fl = &s->file[s->nfiles++];
-	*fl = (struct kho_luo_file){ .phys = phys };
+	fl->phys = phys;
 	copy_name(fl->compatible, e, 48);
 	fl->well_formed = well_formed(e, 48);
 	fl->data = load_u64(e + 48, d->be);
@@ -184,12 +183,11 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 	struct kho_luo_session *s;
 
 	(void)arg;
-	if (!ARRAY_RESERVE(l->session, d->session_cap, l->nsessions)) {
+	if (!(s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))) {
 		d->oom = true;
 		return;
 	}
-	s = &l->session[l->nsessions++];
-	*s = (struct kho_luo_session){ .phys = phys };
+	s->phys = phys;
 	copy_name(s->name, e, 64);
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
@@ -342,11 +340,10 @@ static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *ar
 	struct kho_luo_flb *b;
 
 	(void)arg;
-	if (!ARRAY_RESERVE(l->flb, d->flb_cap, l->nflbs)) {
+	if (!(b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))) {
 		d->oom = true;
 		return;
 	}
-	b = &l->flb[l->nflbs++];
 	b->phys = phys;
 	copy_name(b->name, e, 48);
 	b->data = load_u64(e + 48, d->be);
