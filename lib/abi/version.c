@@ -22,19 +22,13 @@ static const struct kho_abi_version versions[] = {
 	  "7.1", true, false },
 	{ "kho-v4", 4, KHO_MAP_RADIX, "preserved-data", true, true, false,
 	  "7.2, 7.3", false, true },
-	{ NULL, 0, 0, NULL, false, false, false, NULL, false, false },
 };
-
-const struct kho_abi_version *kho_abi_versions(void)
-{
-	return versions;
-}
 
 const struct kho_abi_version *kho_abi_version_find(unsigned number)
 {
-	for (const struct kho_abi_version *v = versions; v->compatible; v++)
-		if (v->number == number)
-			return v;
+	for (size_t i = 0; i < ARRAY_SIZE(versions); i++)
+		if (versions[i].number == number)
+			return &versions[i];
 	return NULL;
 }
 

@@ -37,17 +37,7 @@ void cover_need(struct cover *c, const struct need *x)
 /* Index of the first span ending after @a. */
 static size_t first_after(const struct kho_span *u, size_t n, uint64_t a)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (u[mid].end <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(n, i, u[i].end <= a);
 }
 
 uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,

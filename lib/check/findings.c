@@ -17,32 +17,14 @@
 
 void kho_findings_init(struct kho_findings *f)
 {
-	size_t n = kho_check_count();
-
 	memset(f, 0, sizeof(*f));
-	f->stored = calloc(n * KHO_SEV_COUNT, sizeof(*f->stored));
-	f->dropped = calloc(n * KHO_SEV_COUNT, sizeof(*f->dropped));
-	f->severity = calloc(n, sizeof(*f->severity));
-	if (!f->stored || !f->dropped || !f->severity) {
-		/* all three or none: the checks below test one of them */
-		free(f->stored);
-		free(f->dropped);
-		free(f->severity);
-		f->stored = f->dropped = NULL;
-		f->severity = NULL;
-		f->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < KHO_CHECK_COUNT; i++)
 		f->severity[i] = SEV_DEFAULT;
 }
 
 void kho_findings_free(struct kho_findings *f)
 {
 	free(f->v);
-	free(f->stored);
-	free(f->dropped);
-	free(f->severity);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -51,7 +33,7 @@ bool kho_findings_set_severity(struct kho_findings *f, const char *check,
 {
 	const struct kho_check_info *c = kho_check_find(check);
 
-	if (!c || !f->severity)
+	if (!c)
 		return false;
 	f->severity[kho_check_index(c)] = sev;
 	return true;
@@ -76,11 +58,9 @@ static void vreport(struct kho_findings *f, enum kho_check_id check, int sev, ui
 	size_t i = (size_t)check, slot;
 	struct kho_finding *out;
 
-	if (i >= KHO_CHECK_COUNT || !f->severity) {
+	if (i >= KHO_CHECK_COUNT) {
 		/* An id past the table is a bug of ours, and a finding must
-		 * never vanish (nor one on a list whose tables could not be
-		 * allocated: kho_findings_init() leaves all three NULL then):
-		 * count it as an error. */
+		 * never vanish: count it as an error. */
 		f->unknown++;
 		return;
 	}
@@ -129,12 +109,10 @@ void kho_flag_sev(struct kho_findings *f, enum kho_check_id check,
 
 void kho_findings_count(const struct kho_findings *f, size_t counts[4])
 {
-	size_t n = kho_check_count();
-
 	memset(counts, 0, 4 * sizeof(*counts));
 	for (size_t i = 0; i < f->n; i++)
 		counts[f->v[i].severity]++;
-	for (size_t i = 0; f->dropped && i < n * KHO_SEV_COUNT; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(f->dropped); i++)
 		counts[i % KHO_SEV_COUNT] += f->dropped[i];
 	counts[KHO_SEV_ERROR] += f->unknown;
 }
@@ -143,7 +121,7 @@ size_t kho_findings_of(const struct kho_findings *f, enum kho_check_id check)
 {
 	size_t i = (size_t)check, sum = 0;
 
-	if (i >= KHO_CHECK_COUNT || !f->stored)
+	if (i >= KHO_CHECK_COUNT)
 		return 0;
 	for (size_t s = 0; s < KHO_SEV_COUNT; s++)
 		sum += f->stored[i * KHO_SEV_COUNT + s] + f->dropped[i * KHO_SEV_COUNT + s];
@@ -155,7 +133,7 @@ size_t kho_findings_dropped(const struct kho_findings *f, enum kho_check_id chec
 {
 	size_t i = (size_t)check;
 
-	if (!f->dropped || sev < 0 || sev >= KHO_SEV_COUNT || i >= KHO_CHECK_COUNT)
+	if (sev < 0 || sev >= KHO_SEV_COUNT || i >= KHO_CHECK_COUNT)
 		return 0;
 	return f->dropped[i * KHO_SEV_COUNT + (size_t)sev];
 }
@@ -168,7 +146,7 @@ bool check_capped(const struct kho_findings *f, enum kho_check_id check, int sev
 {
 	size_t i = (size_t)check;
 
-	if (i >= KHO_CHECK_COUNT || !f->stored)
+	if (i >= KHO_CHECK_COUNT)
 		return false;
 	sev = effective(f, i, sev);
 	return sev != KHO_SEV_OFF &&
@@ -180,7 +158,7 @@ void check_drop(struct kho_findings *f, enum kho_check_id check, int sev, uint64
 {
 	size_t i = (size_t)check;
 
-	if (i >= KHO_CHECK_COUNT || !f->dropped)
+	if (i >= KHO_CHECK_COUNT)
 		return;
 	sev = effective(f, i, sev);
 	if (sev != KHO_SEV_OFF)

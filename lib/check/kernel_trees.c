@@ -31,22 +31,20 @@ static void compare(struct kho_inspection *in, const char *holder, uint64_t tree
 			 HEX(ho->map_phys), holder, HEX(tree));
 }
 
-void kho_check_kernel_trees(const struct kho_boot_info *bi,
-			    struct kho_inspection *const *in, size_t n,
-			    struct kho_findings *top)
+void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *in)
 {
-	if (!bi->trees_known)
+	if (!bi->trees_known || in->ho.fdt_phys_unknown)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if (in[i]->ho.fdt_phys_unknown)
-			continue;
-		/* before kho_init kho_out holds an empty tree and no FDT */
-		if (bi->out_known && in[i]->ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
-			compare(in[i], "kho_out", bi->out_tree);
-		if (bi->in_known && bi->incoming_fdt && in[i]->ho.fdt_phys == bi->incoming_fdt)
-			compare(in[i], "kho_in", bi->in_tree);
-	}
-	if (bi->in_known && !bi->incoming_fdt && bi->in_tree)
+	/* before kho_init kho_out holds an empty tree and no FDT */
+	if (bi->out_known && in->ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
+		compare(in, "kho_out", bi->out_tree);
+	if (bi->in_known && bi->incoming_fdt && in->ho.fdt_phys == bi->incoming_fdt)
+		compare(in, "kho_in", bi->in_tree);
+}
+
+void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_findings *top)
+{
+	if (bi->trees_known && bi->in_known && !bi->incoming_fdt && bi->in_tree)
 		kho_flag(top, KHO_CHECK_FDT_MEMORY_MAP, bi->in_tree,
 			 "kho_in holds the tree at 0x%llx "
 			 "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));

@@ -19,7 +19,6 @@ struct kho_model {
 	struct kho_session s;
 	struct kho_source_opts src_opts;
 	struct kho_scratch_area *scratch, *arrays;
-	struct kho_severity_override *overrides;
 	struct kho_boot_info kernel;
 };
 
@@ -65,12 +64,8 @@ static struct kho_scratch_area *pairs(const uint64_t *v, size_t n)
 }
 
 /* The severities asked for, checked as kho-inspect checks -W and -E. */
-static enum kho_status overrides(const struct kho_model_opts *o, struct kho_model *m,
-				 struct kho_error *err)
+static enum kho_status check_severities(const struct kho_model_opts *o, struct kho_error *err)
 {
-	m->overrides = calloc(o->nseverities ? o->nseverities : 1, sizeof(*m->overrides));
-	if (!m->overrides)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < o->nseverities; i++) {
 		const struct kho_model_severity *v = &o->severities[i];
 		size_t idx;
@@ -81,7 +76,6 @@ static enum kho_status overrides(const struct kho_model_opts *o, struct kho_mode
 		if (v->severity < KHO_SEV_OFF || v->severity > KHO_SEV_ERROR)
 			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: severity %d of "
 					     "%s is not one", (int)v->severity, v->check);
-		m->overrides[i] = (struct kho_severity_override){ v->check, v->severity };
 	}
 	return KHO_OK;
 }
@@ -141,21 +135,18 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	struct kho_model_opts o;
 	struct kho_model *m;
 
-	if (copy_opts(opts, &o, err))
+	if (copy_opts(opts, &o, err) || check_severities(&o, err))
 		return NULL;
 	m = calloc(1, sizeof(*m));
-	if (m) {
-		m->scratch = pairs(o.scratch, o.nscratch);
-		m->arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
-	}
-	if (!m || !m->scratch || !m->arrays) {
+	if (!m) {
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		kho_model_close(m);
 		return NULL;
 	}
-	if (overrides(&o, m, err)) {
-		kho_model_close(m);
-		return NULL;
+	m->scratch = pairs(o.scratch, o.nscratch);
+	m->arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
+	if (!m->scratch || !m->arrays) {
+		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		goto fail;
 	}
 	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
 	so.src_opts = &m->src_opts;
@@ -171,22 +162,20 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.nscratch = o.nscratch;
 	so.arrays = m->arrays;
 	so.narrays = o.nscratch_arrays;
-	so.overrides = m->overrides;
+	so.overrides = o.severities;
 	so.noverrides = o.nseverities;
 	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
 	so.max_order = o.max_order;
 	if (o.flags & KHO_MODEL_KERNEL) {
-		if (kernel(&o, &m->kernel, err)) {
-			kho_model_close(m);
-			return NULL;
-		}
+		if (kernel(&o, &m->kernel, err))
+			goto fail;
 		so.kernel = &m->kernel;
 	}
-	if (kho_session_open(&so, &m->s, err)) {
-		kho_model_close(m);
-		return NULL;
-	}
-	return m;
+	if (!kho_session_open(&so, &m->s, err))
+		return m;
+fail:
+	kho_model_close(m);
+	return NULL;
 }
 
 KHO_EXPORT struct kho_model *kho_model_open(const char *path, const struct kho_model_opts *opts,
@@ -217,7 +206,6 @@ KHO_EXPORT void kho_model_close(struct kho_model *m)
 	kho_session_close(&m->s);
 	free(m->scratch);
 	free(m->arrays);
-	free(m->overrides);
 	free(m);
 }
 
@@ -423,10 +411,8 @@ KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, ui
 			unknown = true;
 		if (rc != 1)
 			continue;
-		if (start)
-			*start = phys & ~((kho_model_handover_page_size(m, h) << o) - 1);
-		if (order)
-			*order = o;
+		PUT_OPT(start, phys & ~((kho_model_handover_page_size(m, h) << o) - 1));
+		PUT_OPT(order, o);
 		return 1;
 	}
 	return unknown ? -KHO_ERR_NODATA : 0;
@@ -453,12 +439,9 @@ KHO_EXPORT bool kho_model_blob(const struct kho_model *m, size_t h, size_t i, co
 	if (i >= kho_model_blobs(m, h))
 		return false;
 	t = &insp(m, h)->ho.subtrees[i];
-	if (name)
-		*name = t->name;
-	if (phys)
-		*phys = t->phys;
-	if (size)
-		*size = t->size;
+	PUT_OPT(name, t->name);
+	PUT_OPT(phys, t->phys);
+	PUT_OPT(size, t->size);
 	return true;
 }
 
@@ -480,12 +463,9 @@ KHO_EXPORT bool kho_model_tree_page(const struct kho_model *m, size_t h, size_t 
 	if (i >= kho_model_tree_pages(m, h))
 		return false;
 	p = &insp(m, h)->pages[i];
-	if (phys)
-		*phys = p->phys;
-	if (bytes)
-		*bytes = p->bytes;
-	if (level)
-		*level = p->level;
+	PUT_OPT(phys, p->phys);
+	PUT_OPT(bytes, p->bytes);
+	PUT_OPT(level, p->level);
 	return true;
 }
 
@@ -519,12 +499,9 @@ KHO_EXPORT bool kho_model_luo_session(const struct kho_model *m, size_t h, size_
 	if (s >= kho_model_luo_sessions(m, h))
 		return false;
 	x = &luo(m, h)->session[s];
-	if (name)
-		*name = x->name;
-	if (phys)
-		*phys = x->phys;
-	if (nfiles)
-		*nfiles = x->nfiles;
+	PUT_OPT(name, x->name);
+	PUT_OPT(phys, x->phys);
+	PUT_OPT(nfiles, x->nfiles);
 	return true;
 }
 
@@ -537,14 +514,10 @@ KHO_EXPORT bool kho_model_luo_file(const struct kho_model *m, size_t h, size_t s
 	if (s >= kho_model_luo_sessions(m, h) || f >= luo(m, h)->session[s].nfiles)
 		return false;
 	x = &luo(m, h)->session[s].file[f];
-	if (compatible)
-		*compatible = x->compatible;
-	if (token)
-		*token = x->token;
-	if (data)
-		*data = x->data;
-	if (phys)
-		*phys = x->phys;
+	PUT_OPT(compatible, x->compatible);
+	PUT_OPT(token, x->token);
+	PUT_OPT(data, x->data);
+	PUT_OPT(phys, x->phys);
 	return true;
 }
 
@@ -567,23 +540,30 @@ KHO_EXPORT bool kho_model_finding(const struct kho_model *m, size_t h, size_t i,
 	if (i >= kho_model_findings(m, h))
 		return false;
 	x = &findings(m, h)->v[i];
-	if (check)
-		*check = x->check->name;
-	if (severity)
-		*severity = kho_severity_str(x->severity);
-	if (phys)
-		*phys = x->phys;
-	if (message)
-		*message = x->message;
+	PUT_OPT(check, x->check->name);
+	PUT_OPT(severity, kho_severity_str(x->severity));
+	PUT_OPT(phys, x->phys);
+	PUT_OPT(message, x->message);
 	return true;
 }
 
 KHO_EXPORT void kho_model_summary(const struct kho_model *m, size_t counts[4])
 {
-	kho_session_summary(&m->s, counts);
+	size_t c[4];
+
+	kho_findings_count(&m->s.top, counts);
+	for (size_t h = 0; h < m->s.nh; h++) {
+		kho_findings_count(&m->s.hs[h].in.findings, c);
+		for (int k = 0; k < 4; k++)
+			counts[k] += c[k];
+	}
 }
 
 KHO_EXPORT bool kho_model_partial(const struct kho_model *m)
 {
-	return kho_session_partial(&m->s);
+	size_t unread = kho_findings_unread(&m->s.top);
+
+	for (size_t h = 0; h < m->s.nh; h++)
+		unread += kho_findings_unread(&m->s.hs[h].in.findings);
+	return unread > 0;
 }

@@ -88,7 +88,7 @@ void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *
 	/* the deferred list has no -W/-E of its own: a count moves as it is */
 	for (size_t k = 0; k < KHO_CHECK_COUNT; k++)
 		for (int s = 0; s < KHO_SEV_COUNT; s++)
-			if (later->dropped && later->dropped[k * KHO_SEV_COUNT + (size_t)s])
+			if (later->dropped[k * KHO_SEV_COUNT + (size_t)s])
 				check_drop(f, (enum kho_check_id)k, s,
 					   later->dropped[k * KHO_SEV_COUNT + (size_t)s]);
 	f->unknown += later->unknown;

@@ -112,21 +112,14 @@ static enum kho_status scan_all(const char *path, struct kho_source_opts *mine,
 
 enum kho_status kho_detect_page_size(const char *path,
 				     const struct kho_source_opts *o, uint64_t fdt,
-				     uint64_t *sizes, size_t *n, char *why, size_t whylen,
-				     struct kho_candidate **cands, size_t *ncands,
-				     struct kho_error *err)
+				     struct kho_page_size_probe *p, struct kho_error *err)
 {
 	struct kho_source_opts mine = o ? *o : (struct kho_source_opts){ 0 };
-	struct kho_candidate *c[KHO_SCAN_SIZES] = { 0 };
-	size_t nc[KHO_SCAN_SIZES] = { 0 };
-	bool root_outside = false;
 	enum kho_status st = KHO_OK;
 
-	*n = 0;
-	if (why && whylen)
-		*why = 0;
+	memset(p, 0, sizeof(*p));
 	if (!fdt)
-		st = scan_all(path, &mine, c, nc, err);
+		st = scan_all(path, &mine, p->cands, p->ncands, err);
 	for (size_t i = 0; !st && i < KHO_SCAN_SIZES; i++) {
 		struct kho_source *src;
 		struct reading r;
@@ -135,29 +128,20 @@ enum kho_status kho_detect_page_size(const char *path,
 		mine.page_size = kho_page_sizes[i];
 		if ((st = kho_source_open(path, &mine, &src, err)))
 			break;
-		fits(src, fdt, c[i], nc[i], &yes, &r, err);
+		fits(src, fdt, p->cands[i], p->ncands[i], &yes, &r, err);
 		kho_source_close(src);
 		if (yes)
-			sizes[(*n)++] = kho_page_sizes[i];
-		if (why)
-			describe(why, whylen, kho_page_sizes[i], &r);
-		root_outside |= r.root_outside;
+			p->sizes[p->n++] = kho_page_sizes[i];
+		if (r.level) {
+			p->finding++;
+			p->found_by = kho_page_sizes[i];
+		}
+		describe(p->why, sizeof(p->why), kho_page_sizes[i], &r);
+		p->root_outside |= r.root_outside;
 	}
 	/* a raw image whose byte 0 is not physical 0: its FDT is found by
 	 * content, but the root its physical pointer names is not in it */
-	if (!st && why && root_outside && mine.format != KHO_FORMAT_ELF && !mine.raw_base &&
-	    strlen(why) < whylen)
-		snprintf(why + strlen(why), whylen - strlen(why), "; the tree's root is "
-			 "outside the image: if its byte 0 is not physical address 0, give "
-			 "--raw-base");
-	for (size_t i = 0; i < KHO_SCAN_SIZES; i++) {
-		if (cands && !st && !fdt) {
-			cands[i] = c[i];
-			ncands[i] = nc[i];
-		} else {
-			free(c[i]);
-		}
-	}
+	p->root_outside &= mine.format != KHO_FORMAT_ELF && !mine.raw_base;
 	return st;
 }
 
@@ -166,19 +150,19 @@ KHO_EXPORT enum kho_status kho_source_detect_page_size(const char *path,
 						       uint64_t fdt, uint64_t *page_size,
 						       struct kho_error *err)
 {
-	uint64_t sizes[3];
-	size_t n;
-	enum kho_status st = kho_detect_page_size(path, o, fdt, sizes, &n, NULL, 0, NULL, NULL,
-						  err);
+	struct kho_page_size_probe p;
+	enum kho_status st = kho_detect_page_size(path, o, fdt, &p, err);
 
+	for (size_t i = 0; i < KHO_SCAN_SIZES; i++)
+		free(p.cands[i]);
 	*page_size = 0;
 	if (st)
 		return st;
-	if (n > 1)
+	if (p.n > 1)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
 				     "size, and its handover reads consistently with %llu and "
 				     "%llu bytes: give the page size", path,
-				     (unsigned long long)sizes[0], (unsigned long long)sizes[1]);
-	*page_size = n ? sizes[0] : 0;
+				     (unsigned long long)p.sizes[0], (unsigned long long)p.sizes[1]);
+	*page_size = p.n ? p.sizes[0] : 0;
 	return KHO_OK;
 }

@@ -1,32 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * kho_report: the verdict of kho-inspect verify --ranges behind a handle
- * (include/kho/report.h): the discovery session kho-inspect runs
- * (kho/session.h), with the runs kept.
+ * (include/kho/report.h): a model (kho/model.h) of the discovery session
+ * kho-inspect runs, with its keys indexed for kho_report_range().
  */
 #include "kho/report.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "kho/model.h"
 #include "kho/session.h"
 #include "../util/util.h"
 
 struct kho_report {
-	struct kho_session s;
+	struct kho_model *m;
+	const struct kho_session *s;   /* the model's */
 	/* each handover's keys, one per block: [start, end) into runs */
 	size_t **first;
 };
 
-static const struct kho_findings *findings_of(const struct kho_report *r, size_t h)
-{
-	return h == SIZE_MAX ? &r->s.top : &r->s.hs[h].in.findings;
-}
-
 /* Where each key's run is: first[h][k] is the run of key k's successor. */
 static bool index_keys(struct kho_report *r, size_t h)
 {
-	const struct kho_inspection *in = &r->s.hs[h].in;
+	const struct kho_inspection *in = &r->s->hs[h].in;
 	size_t n = 0;
 
 	for (size_t i = 0; i < in->nruns; i++)
@@ -46,99 +43,81 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 					  const uint64_t *scratch_arrays, size_t narrays,
 					  struct kho_report **out, struct kho_error *err)
 {
-	struct kho_scratch_area *arrays = calloc(narrays ? narrays : 1, sizeof(*arrays));
+	struct kho_model_opts o = { .size = sizeof(o), .flags = have_fdt ? KHO_MODEL_FDT : 0,
+				    .fdt = fdt, .scratch_arrays = scratch_arrays,
+				    .nscratch_arrays = narrays };
 	struct kho_report *r = calloc(1, sizeof(*r));
-	struct kho_session_opts so = { .src = src, .have_fdt = have_fdt, .fdt = fdt,
-				       .narrays = narrays, .keep_runs = true };
-	enum kho_status st;
+	struct kho_error mine, *e = err ? err : &mine;
+	bool ok;
 
 	*out = NULL;
-	if (!r || !arrays) {
-		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		goto fail;
+	if (!r)
+		return kho_error_set(e, KHO_ERR_NOMEM, "out of memory");
+	if (!(r->m = kho_model_open_source(src, &o, e))) {
+		free(r);
+		return e->status;
 	}
-	for (size_t i = 0; i < narrays; i++)
-		arrays[i] = (struct kho_scratch_area){ scratch_arrays[2 * i],
-						       scratch_arrays[2 * i + 1] };
-	so.arrays = arrays;
-	if ((st = kho_session_open(&so, &r->s, err)))
-		goto fail;
-	r->first = calloc(r->s.nh ? r->s.nh : 1, sizeof(*r->first));
-	if (!r->first) {
-		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		goto fail;
+	r->s = kho_model_session(r->m);
+	ok = (r->first = calloc(r->s->nh ? r->s->nh : 1, sizeof(*r->first))) != NULL;
+	for (size_t i = 0; ok && i < r->s->nh; i++)
+		ok = index_keys(r, i);
+	if (!ok) {
+		kho_report_free(r);
+		return kho_error_set(e, KHO_ERR_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < r->s.nh; i++)
-		if (!index_keys(r, i)) {
-			st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-	free(arrays);
 	*out = r;
 	return KHO_OK;
-fail:
-	free(arrays);
-	kho_report_free(r);
-	return st;
 }
 
 KHO_EXPORT void kho_report_free(struct kho_report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; r->first && i < r->s.nh; i++)
+	for (size_t i = 0; r->first && i < r->s->nh; i++)
 		free(r->first[i]);
 	free(r->first);
-	kho_session_close(&r->s);
+	kho_model_close(r->m);
 	free(r);
 }
 
 KHO_EXPORT size_t kho_report_handovers(const struct kho_report *r)
 {
-	return r->s.nh;
+	return kho_model_handovers(r->m);
 }
 
 KHO_EXPORT uint64_t kho_report_fdt(const struct kho_report *r, size_t h)
 {
-	return h < r->s.nh ? r->s.hs[h].in.ho.fdt_phys : 0;
+	return kho_model_handover_fdt(r->m, h);
 }
 
 KHO_EXPORT const char *kho_report_compatible(const struct kho_report *r, size_t h)
 {
-	return h < r->s.nh ? r->s.hs[h].in.ho.compatible : "";
+	return kho_model_handover_compatible(r->m, h);
 }
 
 KHO_EXPORT uint64_t kho_report_keys(const struct kho_report *r, size_t h)
 {
-	return h < r->s.nh ? r->s.hs[h].in.stats.keys : 0;
+	return kho_model_handover_keys(r->m, h);
 }
 
 KHO_EXPORT size_t kho_report_ranges(const struct kho_report *r, size_t h)
 {
-	return h < r->s.nh ? r->first[h][r->s.hs[h].in.nruns] : 0;
+	return h < r->s->nh ? r->first[h][r->s->hs[h].in.nruns] : 0;
 }
 
 KHO_EXPORT void kho_report_range(const struct kho_report *r, size_t h, size_t i,
 				 uint64_t *phys, unsigned *order, uint64_t *size)
 {
 	const struct kho_inspection *in;
-	size_t lo = 0, hi;
+	size_t lo;
 
 	*phys = *size = 0;
 	*order = 0;
-	if (h >= r->s.nh || i >= kho_report_ranges(r, h))
+	if (h >= r->s->nh || i >= kho_report_ranges(r, h))
 		return;
-	in = &r->s.hs[h].in;
+	in = &r->s->hs[h].in;
 	/* the run holding key i: the last whose first key is <= i */
-	hi = in->nruns;
-	while (hi - lo > 1) {
-		size_t m = lo + (hi - lo) / 2;
-
-		if (r->first[h][m] <= i)
-			lo = m;
-		else
-			hi = m;
-	}
+	lo = PARTITION_POINT(in->nruns, m, r->first[h][m] <= i) - 1;
 	*order = in->runs[lo].order;
 	*size = kho_order_bytes(&in->geo, *order);
 	*phys = in->runs[lo].phys + (i - r->first[h][lo]) * *size;
@@ -146,32 +125,24 @@ KHO_EXPORT void kho_report_range(const struct kho_report *r, size_t h, size_t i,
 
 KHO_EXPORT size_t kho_report_findings(const struct kho_report *r, size_t h)
 {
-	return h == SIZE_MAX || h < r->s.nh ? findings_of(r, h)->n : 0;
+	return kho_model_findings(r->m, h);
 }
 
 KHO_EXPORT void kho_report_finding(const struct kho_report *r, size_t h, size_t i,
 				   const char **check, const char **severity, uint64_t *phys,
 				   const char **message)
 {
-	const struct kho_finding *x;
-
 	*check = *severity = *message = "";
 	*phys = 0;
-	if ((h != SIZE_MAX && h >= r->s.nh) || i >= findings_of(r, h)->n)
-		return;
-	x = &findings_of(r, h)->v[i];
-	*check = x->check->name;
-	*severity = kho_severity_str(x->severity);
-	*phys = x->phys;
-	*message = x->message;
+	kho_model_finding(r->m, h, i, check, severity, phys, message);
 }
 
 KHO_EXPORT void kho_report_summary(const struct kho_report *r, size_t counts[4])
 {
-	kho_session_summary(&r->s, counts);
+	kho_model_summary(r->m, counts);
 }
 
 KHO_EXPORT bool kho_report_partial(const struct kho_report *r)
 {
-	return kho_session_partial(&r->s);
+	return kho_model_partial(r->m);
 }

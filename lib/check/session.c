@@ -114,65 +114,48 @@ static enum kho_status stale_candidates(const struct kho_session_opts *o,
 static enum kho_status detect_page_size(const struct kho_session_opts *o,
 					struct kho_session *s, struct kho_error *err)
 {
+	const struct kho_page_size_probe *p = &s->probe;
 	struct kho_source_opts so = *o->src_opts;
-	uint64_t sizes[3];
-	size_t n;
 
 	/* what it scans is kept: the dump is not scanned again (scanned_at) */
-	if (kho_detect_page_size(o->path, o->src_opts, o->have_fdt ? o->fdt : 0, sizes, &n,
-				 s->page_size_why, sizeof(s->page_size_why), s->scanned,
-				 s->nscanned, err))
+	if (kho_detect_page_size(o->path, o->src_opts, o->have_fdt ? o->fdt : 0, &s->probe, err))
 		return err->status;
 	s->have_scanned = !o->have_fdt;
-	if (n > 1)
+	if (p->n > 1)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
 				     "size, and its handover reads consistently with %llu and %llu "
-				     "bytes: give --page-size", o->path, HEX(sizes[0]),
-				     HEX(sizes[1]));
-	s->page_size_from = n ? "detected" : "assumed";
-	if (!n || sizes[0] == kho_source_page_size(s->src))
+				     "bytes: give --page-size", o->path, HEX(p->sizes[0]),
+				     HEX(p->sizes[1]));
+	s->page_size_from = p->n ? "detected" : "assumed";
+	if (!p->n || p->sizes[0] == kho_source_page_size(s->src))
 		return KHO_OK;
 	kho_source_close(s->src);
 	s->src = NULL;
-	so.page_size = sizes[0];
+	so.page_size = p->sizes[0];
 	return kho_source_open(o->path, &so, &s->src, err);
 }
 
 /*
  * No page size reads the handover cleanly: what each gave, and the one
- * fix that fits. A root outside a raw image is a forgotten --raw-base
- * (kho_detect_page_size says so last); when only one size finds the FDT
- * at all, that size.
+ * fix that fits. A root outside a raw image is a forgotten --raw-base;
+ * when only one size finds the FDT at all, that size.
  */
 static enum kho_status no_page_size(struct kho_session *s, struct kho_error *err)
 {
-	static const char *const sizes[] = { "4", "16", "64" };
-	static const char raw_base[] = "; the tree's root is outside the image: ";
-	char *cut = strstr(s->page_size_why, raw_base), one[24] = "";
-	size_t finding = 0;
+	const struct kho_page_size_probe *p = &s->probe;
+	char one[24] = "";
 
-	if (cut) {
-		*cut = 0;
+	if (p->root_outside)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
 				     "size and no KHO page size reads its handover without "
-				     "structural errors (%s): %s", s->path, s->page_size_why, cut + 2);
-	}
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
-		char at[24];
-		const char *p;
-
-		snprintf(at, sizeof(at), "%s KiB: ", sizes[i]);
-		p = strstr(s->page_size_why, at);
-		if (p && (p == s->page_size_why || p[-1] == ' ') &&
-		    strncmp(p + strlen(at), "no KHO FDT", 10)) {
-			finding++;
-			snprintf(one, sizeof(one), " %sK", sizes[i]);
-		}
-	}
+				     "structural errors (%s): the tree's root is outside the "
+				     "image: if its byte 0 is not physical address 0, give "
+				     "--raw-base", s->path, p->why);
+	if (p->finding == 1)
+		snprintf(one, sizeof(one), " %lluK", HEX(p->found_by / 1024));
 	return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page size "
 			     "and no KHO page size reads its handover without structural errors "
-			     "(%s): give --page-size%s", s->path, s->page_size_why,
-			     finding == 1 ? one : "");
+			     "(%s): give --page-size%s", s->path, p->why, one);
 }
 
 /* The candidates detecting the page size found at @page, taken as the
@@ -181,26 +164,12 @@ static bool scanned_at(struct kho_session *s, uint64_t page)
 {
 	for (size_t i = 0; s->have_scanned && i < KHO_SCAN_SIZES; i++)
 		if (page == kho_page_sizes[i]) {
-			s->cands = s->scanned[i];
-			s->ncands = s->nscanned[i];
-			s->scanned[i] = NULL;
+			s->cands = s->probe.cands[i];
+			s->ncands = s->probe.ncands[i];
+			s->probe.cands[i] = NULL;
 			return true;
 		}
 	return false;
-}
-
-/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold. */
-static enum kho_status check_kernel_trees(struct kho_session *s, struct kho_error *err)
-{
-	struct kho_inspection **in = calloc(s->nh ? s->nh : 1, sizeof(*in));
-
-	if (!in)
-		return no_memory(err);
-	for (size_t i = 0; i < s->nh; i++)
-		in[i] = &s->hs[i].in;
-	kho_check_kernel_trees(&s->boot, in, s->nh, &s->top);
-	free(in);
-	return KHO_OK;
 }
 
 /* The boot information a told option gives: where the handover is. */
@@ -266,9 +235,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		return no_memory(err);
 	if (narrays)
 		memcpy(arrays, o->arrays, narrays * sizeof(*arrays));
-	if (o->src) {
-		s->src = o->src;
-	} else {
+	s->src = o->src;
+	if (!o->src) {
 		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
 			goto out;
 		s->own_src = true;
@@ -279,9 +247,8 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 				goto out;
 			memset(err, 0, sizeof(*err));
 		}
-	}
-	if (s->own_src)
 		kho_source_set_threads(s->src, o->threads);
+	}
 	kho_check_dump(s->src, &s->top);
 	if (told) {
 		/* The kernel was told, or keeps, where its handover is. */
@@ -348,11 +315,15 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
 				 err)) || (st = kho_source_status(s->src, err)))
 		goto out;
-	if (o->vmlinux || o->kernel)
-		st = check_kernel_trees(s, err);
+	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
+	if (o->vmlinux || o->kernel) {
+		for (size_t i = 0; i < s->nh; i++)
+			kho_check_kernel_trees(&s->boot, &s->hs[i].in);
+		kho_check_kernel_in_tree(&s->boot, &s->top);
+	}
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
-	if (!st && s->top.oom)
+	if (s->top.oom)
 		st = no_memory(err);
 out:
 	if (st && o->kind)
@@ -391,31 +362,10 @@ void kho_session_close(struct kho_session *s)
 	free(s->hs);
 	free(s->cands);
 	for (size_t i = 0; i < KHO_SCAN_SIZES; i++)
-		free(s->scanned[i]);
+		free(s->probe.cands[i]);
 	free(s->order);
 	kho_findings_free(&s->top);
 	if (s->own_src)
 		kho_source_close(s->src);
 	memset(s, 0, sizeof(*s));
-}
-
-void kho_session_summary(const struct kho_session *s, size_t counts[4])
-{
-	size_t c[4];
-
-	kho_findings_count(&s->top, counts);
-	for (size_t h = 0; h < s->nh; h++) {
-		kho_findings_count(&s->hs[h].in.findings, c);
-		for (int k = 0; k < 4; k++)
-			counts[k] += c[k];
-	}
-}
-
-bool kho_session_partial(const struct kho_session *s)
-{
-	size_t unread = kho_findings_unread(&s->top);
-
-	for (size_t h = 0; h < s->nh; h++)
-		unread += kho_findings_unread(&s->hs[h].in.findings);
-	return unread > 0;
 }

@@ -5,14 +5,6 @@
 
 #include "../util/util.h"
 
-static struct stream *add(struct stream **v, size_t *cap, size_t *n)
-{
-	if (!ARRAY_RESERVE(*v, *cap, *n))
-		return NULL;
-	memset(&(*v)[*n], 0, sizeof(**v));
-	return &(*v)[(*n)++];
-}
-
 ssize_t streams_of_runs(const struct kho_inspection *in, struct stream **out)
 {
 	struct stream *v = NULL, *s = NULL;
@@ -22,7 +14,7 @@ ssize_t streams_of_runs(const struct kho_inspection *in, struct stream **out)
 		const struct kho_run *r = &in->runs[i], *p = i ? &in->runs[i - 1] : NULL;
 
 		if (!p || p->order != r->order || p->phys >= r->phys) {
-			if (!(s = add(&v, &cap, &n))) {
+			if (!(s = ARRAY_ADD(v, cap, n))) {
 				free(v);
 				return -1;
 			}
@@ -42,7 +34,7 @@ ssize_t streams_of_radix(const struct kho_radix_map *m, struct kho_map_stats *st
 	size_t n = 0, cap = 0;
 
 	for (unsigned o = 0; o < m->geo->key_width; o++) {
-		if (!(s = add(&v, &cap, &n))) {
+		if (!(s = ARRAY_ADD(v, cap, n))) {
 			free(v);
 			return -1;
 		}

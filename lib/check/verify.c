@@ -342,8 +342,6 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 
 	memset(in, 0, sizeof(*in));
 	kho_findings_init(&in->findings);
-	if (in->findings.oom)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < x.o->noverrides; i++)
 		kho_findings_set_severity(&in->findings, x.o->overrides[i].check,
 					  x.o->overrides[i].severity);

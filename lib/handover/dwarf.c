@@ -108,20 +108,23 @@ static enum kho_status root_offset(Dwarf_Die *st, const char *name, uint64_t *of
 	return KHO_OK;
 }
 
+/* The globals' structs, in struct kho_tree_offsets order. */
+static const char *const names[2] = { "kho_out", "kho_in" };
+
 /* The definitions (not declarations) of struct kho_out and struct kho_in. */
-static enum kho_status find_structs(Dwarf *dw, Dwarf_Die *out, bool *have_out,
-				    Dwarf_Die *in, bool *have_in, struct kho_error *err)
+static enum kho_status find_structs(Dwarf *dw, Dwarf_Die st[2], bool have[2],
+				    struct kho_error *err)
 {
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie, die;
 	unsigned long dies = 0;
 	int r;
 
-	while (!(*have_out && *have_in) &&
+	while (!(have[0] && have[1]) &&
 	       (r = dwarf_get_units(dw, cu, &cu, NULL, NULL, &cudie, NULL)) == 0) {
 		int c = dwarf_child(&cudie, &die);
 
-		for (; c == 0 && !(*have_out && *have_in); c = dwarf_siblingof(&die, &die)) {
+		for (; c == 0 && !(have[0] && have[1]); c = dwarf_siblingof(&die, &die)) {
 			const char *name;
 
 			if (++dies > MAX_TOP_DIES)
@@ -130,18 +133,16 @@ static enum kho_status find_structs(Dwarf *dw, Dwarf_Die *out, bool *have_out,
 			if (dwarf_tag(&die) != DW_TAG_structure_type ||
 			    dwarf_hasattr(&die, DW_AT_declaration) || !(name = dwarf_diename(&die)))
 				continue;
-			if (!*have_out && !strcmp(name, "kho_out")) {
-				*out = die;
-				*have_out = true;
-			} else if (!*have_in && !strcmp(name, "kho_in")) {
-				*in = die;
-				*have_in = true;
-			}
+			for (int i = 0; i < 2; i++)
+				if (!have[i] && !strcmp(name, names[i])) {
+					st[i] = die;
+					have[i] = true;
+				}
 		}
 		if (c < 0)
 			return kho_error_set(err, KHO_ERR_CORRUPT, "unreadable DWARF (libdw: %s)", dwarf_errmsg(-1));
 	}
-	if (!(*have_out && *have_in) && r < 0)
+	if (!(have[0] && have[1]) && r < 0)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "unreadable DWARF (libdw: %s)", dwarf_errmsg(-1));
 	return KHO_OK;
 }
@@ -166,21 +167,11 @@ static bool has_debug_info(Elf *e)
 	return false;
 }
 
-/* One struct's answer into @o->root[@i], or why not into @o->why[@i]. */
-static void one_offset(Dwarf_Die *st, bool have, const char *name, struct kho_tree_offsets *o,
-		       int i)
-{
-	if (!have)
-		kho_error_set(&o->why[i], KHO_ERR_NODATA, "no struct %s in the DWARF", name);
-	else
-		o->known[i] = !root_offset(st, name, &o->root[i], &o->why[i]);
-}
-
 enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *o,
 				     struct kho_error *err)
 {
-	Dwarf_Die out, in;
-	bool have_out = false, have_in = false;
+	Dwarf_Die def[2];
+	bool have[2] = { false, false };
 	enum kho_status st;
 	Dwarf *dw = NULL;
 	Elf *e;
@@ -197,11 +188,13 @@ enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *
 	else if (!(dw = dwarf_begin_elf(e, DWARF_C_READ, NULL)))
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "unreadable DWARF (libdw: %s)", dwarf_errmsg(-1));
 	else
-		st = find_structs(dw, &out, &have_out, &in, &have_in, err);
-	if (!st) {
-		one_offset(&out, have_out, "kho_out", o, KHO_TREE_OUT);
-		one_offset(&in, have_in, "kho_in", o, KHO_TREE_IN);
-	}
+		st = find_structs(dw, def, have, err);
+	/* each struct's answer into o->root[i], or why not into o->why[i] */
+	for (int i = 0; !st && i < 2; i++)
+		if (!have[i])
+			kho_error_set(&o->why[i], KHO_ERR_NODATA, "no struct %s in the DWARF", names[i]);
+		else
+			o->known[i] = !root_offset(&def[i], names[i], &o->root[i], &o->why[i]);
 	if (dw)
 		dwarf_end(dw);
 	if (e)

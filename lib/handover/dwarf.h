@@ -10,7 +10,6 @@
 
 /* Where the radix trees' root pointers are, from the start of each
  * global: [0] kho_out, [1] kho_in. Each is found or not on its own. */
-enum { KHO_TREE_OUT, KHO_TREE_IN };
 struct kho_tree_offsets {
 	uint64_t root[2];          /* offsetof(struct kho_*, radix_tree.root) */
 	bool known[2];

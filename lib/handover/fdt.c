@@ -128,7 +128,6 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 		fdt_phys = 0;
 	}
 	ho->fdt_phys = fdt_phys;
-	ho->found_by = fdt_file ? "--fdt-file" : "--fdt";
 	if ((st = read_fdt(src, fdt_file, ho, err)))
 		return st;
 	ho->fdt_size = fdt_magic(ho->fdt) == FDT_MAGIC ? fdt_totalsize(ho->fdt) : 0;

@@ -17,8 +17,7 @@ static inline bool prop_get_u64(const void *fdt, int node, const char *name, boo
 	int l;
 	const void *p = fdt_getprop(fdt, node, name, &l);
 
-	if (len)
-		*len = l;
+	PUT_OPT(len, l);
 	if (!p || l != 8)
 		return false;
 	*v = load_u64(p, big_endian);

@@ -50,11 +50,13 @@ bool luo_first_visit(struct luo_dec *d, uint64_t page)
 	return fresh > 0;
 }
 
-bool luo_is_memory(struct luo_dec *d, uint64_t phys)
+/* Whether @phys is a page of memory the dump describes (dumped or not). */
+static bool page_of_memory(struct luo_dec *d, uint64_t phys)
 {
 	uint64_t run;
 
-	return !(phys >> 63) && kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
+	return is_aligned(phys, d->page) && !(phys >> 63) &&
+	       kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
 }
 
 void luo_restored(struct luo_dec *d, int key)
@@ -124,19 +126,22 @@ static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
 		    (unsigned long long)fl->token, fl->compatible);
 }
 
-/* A file entry of @s: its handler, data and token; a memfd's record. */
-static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys,
-		     const uint8_t *e)
+/* Entry callbacks of a chain or array: the session at hand for files. */
+typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
+
+/* A file entry of session *@arg (an index): its handler, data and token;
+ * a memfd's record. */
+static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
 {
+	struct kho_luo_session *s = &d->luo->session[*(size_t *)arg];
 	struct kho_luo_file *fl;
 	unsigned version;
 
-	if (!ARRAY_RESERVE(s->file, d->file_cap, s->nfiles)) {
+	if (!(fl = ARRAY_ADD(s->file, d->file_cap, s->nfiles))) {
 		d->oom = true;
 		return;
 	}
-	fl = &s->file[s->nfiles++];
-	*fl = (struct kho_luo_file){ .phys = phys };
+	fl->phys = phys;
 	copy_name(fl->compatible, e, 48);
 	fl->well_formed = well_formed(e, 48);
 	fl->data = load_u64(e + 48, d->be);
@@ -149,7 +154,7 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 		return;
 	}
 	check_handler(d, s, fl, phys);
-	if (!fl->data || !is_aligned(fl->data, d->page) || !luo_is_memory(d, fl->data)) {
+	if (!fl->data || !page_of_memory(d, fl->data)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
 			    "LUO session \"%s\": file token 0x%llx "
 			    "(%s): data 0x%llx is not a page of memory", s->name,
@@ -172,17 +177,17 @@ static void add_file(struct luo_dec *d, struct kho_luo_session *s, uint64_t phys
 			   fl->compatible, s->name, (unsigned long long)fl->token);
 }
 
-static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
+static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
 {
 	struct kho_luo *l = d->luo;
 	struct kho_luo_session *s;
 
-	if (!ARRAY_RESERVE(l->session, d->session_cap, l->nsessions)) {
+	(void)arg;
+	if (!(s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))) {
 		d->oom = true;
 		return;
 	}
-	s = &l->session[l->nsessions++];
-	*s = (struct kho_luo_session){ .phys = phys };
+	s->phys = phys;
 	copy_name(s->name, e, 64);
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
@@ -199,20 +204,6 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e)
 			    "LUO session \"%s\": files 0x%llx with "
 			    "count %llu", s->name, (unsigned long long)s->files,
 			    (unsigned long long)s->count);
-}
-
-/* Entry callbacks of a chain or array: the session at hand for files. */
-typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
-
-static void session_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
-{
-	(void)arg;
-	add_session(d, phys, e);
-}
-
-static void file_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
-{
-	add_file(d, &d->luo->session[*(size_t *)arg], phys, e);
 }
 
 /*
@@ -236,7 +227,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 	while (block && !d->oom) {
 		uint64_t count, next;
 
-		if (!is_aligned(block, d->page) || !luo_is_memory(d, block)) {
+		if (!page_of_memory(d, block)) {
 			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_POINTER, holder,
 				    "LUO %s chain: block pointer 0x%llx "
 				    "is not a page of memory", what, (unsigned long long)block);
@@ -317,7 +308,7 @@ static void files_of_sessions(struct luo_dec *d)
 		if (!s->files || !s->count)
 			continue;
 		if (l->format == KHO_LUO_V1) {
-			if (!is_aligned(s->files, d->page) || !luo_is_memory(d, s->files)) {
+			if (!page_of_memory(d, s->files)) {
 				kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_ARRAY, s->phys,
 					    "LUO session \"%s\": file "
 					    "array 0x%llx is not a page of memory", s->name,
@@ -327,11 +318,11 @@ static void files_of_sessions(struct luo_dec *d)
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
 				   FILE_SIZE, "file array of session \"%s\"", s->name);
 			array(d, s->files, s->files, s->count, V1_FILE_PAGES * d->page / FILE_SIZE,
-			      FILE_SIZE, "file", file_entry, &i);
+			      FILE_SIZE, "file", add_file, &i);
 			continue;
 		}
 		bool whole;
-		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", file_entry, &i,
+		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", add_file, &i,
 				   &whole);
 
 		if (whole && n != s->count)
@@ -343,17 +334,16 @@ static void files_of_sessions(struct luo_dec *d)
 	luo_duplicate_names(d);
 }
 
-static void flb_entry(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
+static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
 {
 	struct kho_luo *l = d->luo;
 	struct kho_luo_flb *b;
 
 	(void)arg;
-	if (!ARRAY_RESERVE(l->flb, d->flb_cap, l->nflbs)) {
+	if (!(b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))) {
 		d->oom = true;
 		return;
 	}
-	b = &l->flb[l->nflbs++];
 	b->phys = phys;
 	copy_name(b->name, e, 48);
 	b->data = load_u64(e + 48, d->be);
@@ -365,7 +355,7 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 {
 	uint8_t h[16];
 
-	if (!is_aligned(at, d->page) || !luo_is_memory(d, at)) {
+	if (!page_of_memory(d, at)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FLB_POINTER, holder,
 			    "LUO FLB page pointer 0x%llx is not a page "
 			    "of memory", (unsigned long long)at);
@@ -377,7 +367,7 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
 		return;
 	array(d, at, at + 16, load_u64(h + 8, d->be), (d->page - 16) / FLB_SIZE, FLB_SIZE,
-	      "FLB", flb_entry, NULL);
+	      "FLB", add_flb, NULL);
 }
 
 /* luo-v1: the FDT blob. */
@@ -402,7 +392,7 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	if (node < 0 || (fdt_node_check_compatible(fdt, node, "luo-session-v1") &&
 			 fdt_node_check_compatible(fdt, node, "luo-session-v2")) ||
 	    !prop_get_u64(fdt, node, "luo-session-header", d->be, &hdr, NULL) ||
-	    !hdr || !is_aligned(hdr, d->page) || !luo_is_memory(d, hdr)) {
+	    !hdr || !page_of_memory(d, hdr)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FDT_FORMAT, t->phys,
 			    "LUO FDT: no luo-session node with a "
 			    "compatible luo-session-v1/v2 and a luo-session-header that is a page "
@@ -414,7 +404,7 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 		if (luo_read(d, hdr, c, 8, "the session array")) {
 			count = load_u64(c, d->be);
 			luo_extent(d, hdr, 8 + MIN(count, cap) * SESSION_SIZE, "session array");
-			array(d, hdr, hdr + 8, count, cap, SESSION_SIZE, "session", session_entry,
+			array(d, hdr, hdr + 8, count, cap, SESSION_SIZE, "session", add_session,
 			      NULL);
 		}
 	}
@@ -441,7 +431,7 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	bool whole;
 
 	if (sessions)
-		chain(d, sessions, t->phys, SESSION_SIZE, "session", session_entry, NULL, &whole);
+		chain(d, sessions, t->phys, SESSION_SIZE, "session", add_session, NULL, &whole);
 	if (flb)
 		flbs(d, flb, t->phys);
 	files_of_sessions(d);

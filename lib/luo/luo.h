@@ -24,8 +24,6 @@ bool luo_first_visit(struct luo_dec *d, uint64_t page);
 
 /* @len bytes at @phys; a failed read is recorded (KHO_AN_LUO_UNREADABLE). */
 bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const char *what);
-/* Whether @phys is memory the dump describes (dumped or not). */
-bool luo_is_memory(struct luo_dec *d, uint64_t phys);
 /* Note [@phys, @phys + @size) as memory LUO needs preserved. */
 void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -14,6 +14,8 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define HEX(x) ((unsigned long long)(x))     /* a u64 for printf's %llx */
+/* Store @v through @p, an out-parameter the caller may leave NULL. */
+#define PUT_OPT(p, v) do { if (p) *(p) = (v); } while (0)
 
 static inline bool is_aligned(uint64_t x, uint64_t align)
 {
@@ -113,6 +115,9 @@ bool sort_ctx(void *base, size_t n, size_t size,
 /* qsort's and bsearch's order of uint64_t values (sort.c). */
 int u64_cmp(const void *a, const void *b);
 #define ARRAY_RESERVE(v, cap, n) array_reserve((void **)&(v), &(cap), (n), sizeof(*(v)))
+/* A zeroed element appended to a growable array. returns: it, or NULL. */
+#define ARRAY_ADD(v, cap, n) \
+	(ARRAY_RESERVE(v, cap, n) ? memset(&(v)[(n)++], 0, sizeof(*(v))) : NULL)
 
 /*
  * inflate_head - the first @n bytes a zlib stream of @len bytes at @in

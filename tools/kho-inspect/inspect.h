@@ -19,7 +19,7 @@ struct options {
 	bool have_boot_params;
 	struct kho_scratch_area scratch[32], arrays[8];
 	size_t nscratch, narrays;
-	struct kho_severity_override overrides[64];
+	struct kho_model_severity overrides[64];
 	size_t noverrides;
 	unsigned max_order;
 	bool has_max_order;           /* --max-order given (0 means 0) */

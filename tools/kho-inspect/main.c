@@ -185,7 +185,7 @@ static int add_override(struct options *o, const char *name, enum kho_severity s
 		return unknown_check(sev == KHO_SEV_ERROR ? "-E" : "-W", name);
 	if (o->noverrides == sizeof(o->overrides) / sizeof(o->overrides[0]))
 		return inspect_fail("too many -W/-E options");
-	o->overrides[o->noverrides++] = (struct kho_severity_override){ name, sev };
+	o->overrides[o->noverrides++] = (struct kho_model_severity){ name, sev };
 	return 0;
 }
 

@@ -126,17 +126,16 @@ struct kho_findings {
 	size_t n, cap;
 	size_t limit;                 /* stored findings per check and severity (0: 1000) */
 	/* per check id and severity: [id * KHO_SEV_COUNT + severity] */
-	size_t *stored, *dropped;
-	enum kho_severity *severity;  /* per check id: -W/-E override, or -2 */
+	size_t stored[KHO_CHECK_COUNT * KHO_SEV_COUNT], dropped[KHO_CHECK_COUNT * KHO_SEV_COUNT];
+	enum kho_severity severity[KHO_CHECK_COUNT];  /* -W/-E override, or -2 */
 	size_t unknown;               /* reports under an id past the table (as errors) */
 	bool oom;
 	unsigned pass;                /* the pass raising findings now (0: any) */
 };
 
-/* kho_findings_init - an empty list with the default severities and cap;
- * on out of memory f->oom is set and every later report is counted as an
- * error (never lost silently). kho_findings_free() releases it and may be
- * called on an initialized list in any state. One list is one thread's. */
+/* kho_findings_init - an empty list with the default severities and cap.
+ * kho_findings_free() releases it and may be called on an initialized
+ * list in any state. One list is one thread's. */
 void kho_findings_init(struct kho_findings *f);
 void kho_findings_free(struct kho_findings *f);
 /* -W NAME (warning), -Wno-NAME (off), -E NAME (error). returns: false for an unknown name. */

@@ -144,7 +144,6 @@ struct kho_handover {
 	bool fdt_phys_unknown;       /* FDT from a file, address not given: fdt_phys is 0 */
 	uint32_t fdt_size;           /* totalsize */
 	uint8_t *fdt;                /* a copy of the FDT page */
-	const char *found_by;        /* "scan", "--fdt", "--fdt-file" */
 	char compatible[128];
 	struct kho_compat compat;
 	const struct kho_abi_version *abi;  /* NULL when not decodable */
@@ -155,7 +154,6 @@ struct kho_handover {
 	size_t nsubtrees;
 	struct kho_scratch_area *scratch;
 	size_t nscratch;
-	bool self_preserved;         /* set by the caller after the walk */
 };
 
 /*

@@ -37,7 +37,7 @@ struct kho_session_opts {
 	/* Passed to kho_inspect() (kho_verify_opts). */
 	const struct kho_scratch_area *scratch, *arrays;
 	size_t nscratch, narrays;
-	const struct kho_severity_override *overrides;
+	const struct kho_model_severity *overrides;
 	size_t noverrides;
 	unsigned max_order;
 	bool has_max_order;
@@ -68,11 +68,8 @@ struct kho_session {
 	struct kho_session_handover *hs;
 	size_t nh;
 	const char *page_size_from;    /* NULL: the dump or the options said it */
-	char page_size_why[320];       /* how each page size read it, when detected */
-	/* what detecting the page size scanned, at 4, 16 and 64 KiB */
-	struct kho_candidate *scanned[KHO_SCAN_SIZES];
-	size_t nscanned[KHO_SCAN_SIZES];
-	bool have_scanned;
+	struct kho_page_size_probe probe;   /* when the dump did not say it */
+	bool have_scanned;             /* probe.cands are the scan's */
 	struct kho_boot_info boot;     /* what --vmlinux, --dtb or --boot-params said */
 };
 
@@ -87,12 +84,6 @@ struct kho_session {
 enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err);
 void kho_session_close(struct kho_session *s);
-
-/* The verdict's totals at each severity (enum kho_severity), findings past
- * the per-check cap included, as `kho-inspect verify` counts them. */
-void kho_session_summary(const struct kho_session *s, size_t counts[4]);
-/* Whether part of a handover's structure could not be read (exit 3). */
-bool kho_session_partial(const struct kho_session *s);
 
 /* The kind of a failure with status @st (kho_session_opts.kind). */
 const char *kho_session_error_kind(enum kho_status st, bool inspecting);

@@ -10,6 +10,7 @@
 #include "kho/handover.h"
 #include "kho/luo.h"
 #include "kho/map.h"
+#include "kho/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,15 +27,10 @@ struct kho_tree_page {
 	int level;             /* 0 = leaf or bitmap, -1 = kho-v1 chunk */
 };
 
-struct kho_severity_override {
-	const char *check;
-	enum kho_severity severity;
-};
-
 struct kho_verify_opts {
 	unsigned max_order;                    /* range-order threshold, if has_max_order */
 	bool has_max_order;                    /* else 1 GiB blocks (30 - PAGE_SHIFT) */
-	const struct kho_severity_override *overrides;
+	const struct kho_model_severity *overrides;   /* -W, -E */
 	size_t noverrides;
 	const struct kho_scratch_area *scratch;   /* --scratch */
 	size_t nscratch;
@@ -89,13 +85,12 @@ void kho_inspection_free(struct kho_inspection *in);
  * kho_check_kernel_trees - with what kho_find_vmlinux() read of a 7.3+
  * kernel (@bi->trees_known): the handover at kho_out.fdt must name the
  * tree kho_out holds, the one at kho_in.fdt_phys the tree kho_in holds.
- * Adds fdt-memory-map errors to those of the @n inspections @in, and to
- * @top a kho_in tree without an incoming FDT. Nothing when the trees are
- * not known.
+ * Adds fdt-memory-map errors to those of the inspection @in (one call per
+ * inspected handover). kho_check_kernel_in_tree - to @top, a kho_in tree
+ * without an incoming FDT. Nothing when the trees are not known.
  */
-void kho_check_kernel_trees(const struct kho_boot_info *bi,
-			    struct kho_inspection *const *in, size_t n,
-			    struct kho_findings *top);
+void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *in);
+void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_findings *top);
 
 
 
@@ -108,26 +103,35 @@ void kho_check_kernel_trees(const struct kho_boot_info *bi,
 int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
 		       uint64_t phys, unsigned order);
 
+/* What kho_detect_page_size() learnt of a dump. */
+struct kho_page_size_probe {
+	uint64_t sizes[KHO_SCAN_SIZES];   /* the sizes it reads consistently with */
+	size_t n;
+	size_t finding;                   /* how many sizes find a KHO FDT at all */
+	uint64_t found_by;                /* the last of those */
+	bool root_outside;                /* a tree's root outside a raw image */
+	char why[320];                    /* how each size reads it, for the user */
+	/* what the scan found at 4, 16 and 64 KiB (@fdt 0; the caller frees) */
+	struct kho_candidate *cands[KHO_SCAN_SIZES];
+	size_t ncands[KHO_SCAN_SIZES];
+};
+
 /*
  * kho_detect_page_size - for a dump that does not say its page size: the
  * KHO page sizes (4, 16, 64 KiB) with which a handover of @path (the one
  * at @fdt, or one of those a scan finds when @fdt is 0) reads without a
- * structural finding. @sizes has room for 3; *@n gets how many fit.
- * @why (optional, @whylen bytes) gets how each size reads, for the user
- * to choose ("4 KiB: FDT and tree read, 3 structural errors (radix-pointer);
- * 16 KiB: ..."), and a --raw-base hint when tree pointers leave the image.
- * The dump is scanned once for all sizes; with @cands (KHO_SCAN_SIZES
- * lists, the caller frees each), what the scan found at 4, 16 and 64 KiB
- * when @fdt is 0, so that the dump need not be scanned again.
+ * structural finding, into @p; its why says how each size reads ("4 KiB:
+ * FDT and tree read, 3 structural errors (radix-pointer); 16 KiB: ...").
+ * The dump is scanned once for all sizes, and what the scan found is kept
+ * in @p so that the dump need not be scanned again.
  * returns: KHO_OK, or the error of opening or scanning the dump.
  */
 /* The KHO page sizes, ascending: 4, 16 and 64 KiB. */
 extern const uint64_t kho_page_sizes[KHO_SCAN_SIZES];
 
 enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
-				     uint64_t fdt, uint64_t *sizes, size_t *n, char *why,
-				     size_t whylen, struct kho_candidate **cands,
-				     size_t *ncands, struct kho_error *err);
+				     uint64_t fdt, struct kho_page_size_probe *p,
+				     struct kho_error *err);
 
 /*
  * kho_check_dump - findings about the dump itself, not one handover

@@ -43,12 +43,6 @@ struct kho_abi_version {
 #define KHO_PROP_MEMORY_MAP "preserved-memory-map"
 #define KHO_PROP_BLOB_SIZE "blob-size"
 
-/*
- * kho_abi_versions - the version table, terminated by a row whose
- * compatible is NULL.
- */
-const struct kho_abi_version *kho_abi_versions(void);
-
 /* kho_abi_version_find - the row for root version @number, or NULL. */
 const struct kho_abi_version *kho_abi_version_find(unsigned number);
 
