@@ -95,41 +95,23 @@ static void fits(struct kho_source *src, uint64_t fdt, const struct kho_candidat
 
 const uint64_t kho_page_sizes[KHO_SCAN_SIZES] = { 4096, 16384, 65536 };
 
-/* The candidates at each page size, from one pass over the dump. */
-static enum kho_status scan_all(const char *path, struct kho_source_opts *mine,
-				struct kho_candidate **c, size_t *n, struct kho_error *err)
-{
-	struct kho_source *src;
-	enum kho_status st;
-
-	mine->page_size = kho_page_sizes[0];
-	if ((st = kho_source_open(path, mine, &src, err)))
-		return st;
-	st = kho_scan_sizes(src, kho_page_sizes, KHO_SCAN_SIZES, c, n, NULL, NULL, err);
-	kho_source_close(src);
-	return st;
-}
-
-enum kho_status kho_detect_page_size(const char *path,
-				     const struct kho_source_opts *o, uint64_t fdt,
+enum kho_status kho_detect_page_size(struct kho_source *src, uint64_t raw_base, uint64_t fdt,
 				     struct kho_page_size_probe *p, struct kho_error *err)
 {
-	struct kho_source_opts mine = o ? *o : (struct kho_source_opts){ 0 };
+	uint64_t was = kho_source_page_size(src);
 	enum kho_status st = KHO_OK;
 
 	memset(p, 0, sizeof(*p));
-	if (!fdt)
-		st = scan_all(path, &mine, p->cands, p->ncands, err);
+	kho_source_try_page_size(src, kho_page_sizes[0]);
+	if (!fdt)       /* the candidates at each page size, in one pass */
+		st = kho_scan_sizes(src, kho_page_sizes, KHO_SCAN_SIZES, p->cands, p->ncands,
+				    NULL, NULL, err);
 	for (size_t i = 0; !st && i < KHO_SCAN_SIZES; i++) {
-		struct kho_source *src;
 		struct reading r;
 		bool yes;
 
-		mine.page_size = kho_page_sizes[i];
-		if ((st = kho_source_open(path, &mine, &src, err)))
-			break;
+		kho_source_try_page_size(src, kho_page_sizes[i]);
 		fits(src, fdt, p->cands[i], p->ncands[i], &yes, &r, err);
-		kho_source_close(src);
 		if (yes)
 			p->sizes[p->n++] = kho_page_sizes[i];
 		if (r.level) {
@@ -139,9 +121,10 @@ enum kho_status kho_detect_page_size(const char *path,
 		describe(p->why, sizeof(p->why), kho_page_sizes[i], &r);
 		p->root_outside |= r.root_outside;
 	}
+	kho_source_try_page_size(src, was);
 	/* a raw image whose byte 0 is not physical 0: its FDT is found by
 	 * content, but the root its physical pointer names is not in it */
-	p->root_outside &= mine.format != KHO_FORMAT_ELF && !mine.raw_base;
+	p->root_outside &= kho_source_kind(src) == KHO_KIND_RAW && !raw_base;
 	return st;
 }
 
@@ -150,12 +133,19 @@ KHO_EXPORT enum kho_status kho_source_detect_page_size(const char *path,
 						       uint64_t fdt, uint64_t *page_size,
 						       struct kho_error *err)
 {
+	struct kho_source_opts mine = o ? *o : (struct kho_source_opts){ 0 };
 	struct kho_page_size_probe p;
-	enum kho_status st = kho_detect_page_size(path, o, fdt, &p, err);
+	struct kho_source *src;
+	enum kho_status st;
 
+	*page_size = 0;
+	mine.page_size = kho_page_sizes[0];
+	if ((st = kho_source_open(path, &mine, &src, err)))
+		return st;
+	st = kho_detect_page_size(src, mine.raw_base, fdt, &p, err);
+	kho_source_close(src);
 	for (size_t i = 0; i < KHO_SCAN_SIZES; i++)
 		free(p.cands[i]);
-	*page_size = 0;
 	if (st)
 		return st;
 	if (p.n > 1)

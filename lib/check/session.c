@@ -108,31 +108,29 @@ static enum kho_status stale_candidates(const struct kho_session_opts *o,
 }
 
 /*
- * The dump does not say its page size: use the one its handover reads
- * consistently with (kho_detect_page_size), reopening the dump with it.
+ * The dump does not say its page size: read it at the one its handover
+ * reads consistently with (kho_detect_page_size). A caller's source too:
+ * a memory source of a 16 KiB kernel read at 4096 is a tree of errors.
  */
 static enum kho_status detect_page_size(const struct kho_session_opts *o,
 					struct kho_session *s, struct kho_error *err)
 {
 	const struct kho_page_size_probe *p = &s->probe;
-	struct kho_source_opts so = *o->src_opts;
+	uint64_t raw_base = o->src_opts ? o->src_opts->raw_base : 0;
 
 	/* what it scans is kept: the dump is not scanned again (scanned_at) */
-	if (kho_detect_page_size(o->path, o->src_opts, o->have_fdt ? o->fdt : 0, &s->probe, err))
+	if (kho_detect_page_size(s->src, raw_base, o->have_fdt ? o->fdt : 0, &s->probe, err))
 		return err->status;
 	s->have_scanned = !o->have_fdt;
 	if (p->n > 1)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: the dump does not record its page "
 				     "size, and its handover reads consistently with %llu and %llu "
-				     "bytes: give --page-size", o->path, HEX(p->sizes[0]),
+				     "bytes: give --page-size", s->path, HEX(p->sizes[0]),
 				     HEX(p->sizes[1]));
 	s->page_size_from = p->n ? "detected" : "assumed";
-	if (!p->n || p->sizes[0] == kho_source_page_size(s->src))
-		return KHO_OK;
-	kho_source_close(s->src);
-	s->src = NULL;
-	so.page_size = p->sizes[0];
-	return kho_source_open(o->path, &so, &s->src, err);
+	if (p->n)
+		kho_source_try_page_size(s->src, p->sizes[0]);
+	return KHO_OK;
 }
 
 /*
@@ -240,14 +238,14 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
 			goto out;
 		s->own_src = true;
-		/* scan too: the candidates' own keys are page-sized (an
-		 * ambiguous size leaves scan with the assumed one) */
-		if (kho_source_page_size_assumed(s->src) && (st = detect_page_size(o, s, err))) {
-			if (!o->scan_only || st != KHO_ERR_INVALID || !s->src)
-				goto out;
-			memset(err, 0, sizeof(*err));
-		}
 		kho_source_set_threads(s->src, o->threads);
+	}
+	/* scan too: the candidates' own keys are page-sized (an ambiguous
+	 * size leaves scan with the assumed one) */
+	if (kho_source_page_size_assumed(s->src) && (st = detect_page_size(o, s, err))) {
+		if (!o->scan_only || st != KHO_ERR_INVALID)
+			goto out;
+		memset(err, 0, sizeof(*err));
 	}
 	kho_check_dump(s->src, &s->top);
 	if (told) {

@@ -427,3 +427,8 @@ KHO_EXPORT void kho_source_set_threads(struct kho_source *src, unsigned threads)
 {
 	src->threads = threads > 1 ? threads : 1;
 }
+
+void kho_source_try_page_size(struct kho_source *src, uint64_t size)
+{
+	src->page_size = size;
+}

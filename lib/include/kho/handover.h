@@ -296,6 +296,14 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
  * error, as after kho_scan().
  */
 #define KHO_SCAN_SIZES 3
+
+/*
+ * kho_source_try_page_size - read @src at @size (a KHO page size) from now
+ * on: page-size detection tries each size on one open source. Only what
+ * reads are made of depends on it (scan steps, tree geometry); a dump
+ * whose format fixes its page size (kdump) is never asked to.
+ */
+void kho_source_try_page_size(struct kho_source *src, uint64_t size);
 enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
 			       struct kho_candidate **out, size_t *n,
 			       void (*progress)(void *ctx, uint64_t phys, uint64_t end),

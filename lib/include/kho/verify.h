@@ -118,20 +118,21 @@ struct kho_page_size_probe {
 
 /*
  * kho_detect_page_size - for a dump that does not say its page size: the
- * KHO page sizes (4, 16, 64 KiB) with which a handover of @path (the one
+ * KHO page sizes (4, 16, 64 KiB) with which a handover of @src (the one
  * at @fdt, or one of those a scan finds when @fdt is 0) reads without a
  * structural finding, into @p; its why says how each size reads ("4 KiB:
  * FDT and tree read, 3 structural errors (radix-pointer); 16 KiB: ...").
- * The dump is scanned once for all sizes, and what the scan found is kept
- * in @p so that the dump need not be scanned again.
- * returns: KHO_OK, or the error of opening or scanning the dump.
+ * Each size is tried on @src itself, which is left at its own; the dump
+ * is scanned once for all sizes, and what the scan found is kept in @p so
+ * that it need not be scanned again. @raw_base: the one a raw image was
+ * opened with (a tree root outside the image is then not a missing one).
+ * returns: KHO_OK, or the error of scanning the dump.
  */
 /* The KHO page sizes, ascending: 4, 16 and 64 KiB. */
 extern const uint64_t kho_page_sizes[KHO_SCAN_SIZES];
 
-enum kho_status kho_detect_page_size(const char *path, const struct kho_source_opts *o,
-				     uint64_t fdt, struct kho_page_size_probe *p,
-				     struct kho_error *err);
+enum kho_status kho_detect_page_size(struct kho_source *src, uint64_t raw_base, uint64_t fdt,
+				     struct kho_page_size_probe *p, struct kho_error *err);
 
 /*
  * kho_check_dump - findings about the dump itself, not one handover
