@@ -100,7 +100,9 @@ struct kho_model_opts {
 struct kho_model *kho_model_open(const char *path, const struct kho_model_opts *opts,
 				 struct kho_error *err);
 /* kho_model_open_source - the same on an open source (kho_source_open_memory()
- * for a live kernel), read as it is: no page size detection; format,
+ * for a live kernel). A source whose page size was assumed
+ * (kho_source_page_size_assumed()) is read from then on at the size its
+ * handover reads consistently with, as kho-inspect detects it; format,
  * raw_base and page_size of @opts are not used. @src must outlive the model. */
 struct kho_model *kho_model_open_source(struct kho_source *src,
 					const struct kho_model_opts *opts,
