@@ -380,52 +380,27 @@ uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
 	return found;
 }
 
-static enum kho_status vrecord(struct kho_ref *ref, const char *check,
-			       int severity, uint64_t phys,
-			       struct kho_error *err, const char *fmt,
-			       va_list ap)
-{
-	struct ref_finding *v, *f;
-
-	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
-	if (!v)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->findings = v;
-	f = &v[ref->nfindings++];
-	f->check = check;
-	f->severity = severity;
-	f->phys = phys;
-	vsnprintf(f->message, sizeof(f->message), fmt, ap);
-	return KHO_OK;
-}
-
-enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
-			       int severity, uint64_t phys,
-			       struct kho_error *err, const char *fmt, ...)
-{
-	enum kho_status st;
-	va_list ap;
-
-	va_start(ap, fmt);
-	st = vrecord(ref, check, severity, phys, err, fmt, ap);
-	va_end(ap);
-	return st;
-}
-
 enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
 			   const char *fmt, ...)
 {
 	size_t i;
 	bool known = kho_check_lookup(check, &i);
-	enum kho_status st;
+	struct ref_finding *v, *f;
 	va_list ap;
 
+	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
+	if (!v)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->findings = v;
+	f = &v[ref->nfindings++];
+	f->check = known ? kho_check_name(i) : check;
+	f->severity = known ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
+	f->phys = phys;
 	va_start(ap, fmt);
-	st = vrecord(ref, known ? kho_check_name(i) : check,
-		     known ? (int)kho_check_severity(i) : KHO_SEV_ERROR, phys, err, fmt, ap);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
 	va_end(ap);
-	return st;
+	return KHO_OK;
 }
 
 KHO_EXPORT uint64_t kho_ref_fdt_phys(const struct kho_ref *ref)

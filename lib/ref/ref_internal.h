@@ -178,10 +178,6 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
 			   const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
-			       int severity, uint64_t phys,
-			       struct kho_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
 /* A key starts at @phys with @order (any order: @order < 0). */
 bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
