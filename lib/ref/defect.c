@@ -254,12 +254,10 @@ static enum kho_status blob_kexec_metadata_after(struct kho_ref *ref, struct ref
 						 struct kho_error *err)
 {
 	struct ref_blob *b = blob_of_kind(ref, BLOB_KEXEC_METADATA, d->def->check, err);
-	uint8_t v[4];
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	store_u32(v, 2, false);
-	return mem_write(&ref->mem, b->phys, v, 4, err) ?:
+	return mem_put_u32(&ref->mem, b->phys, 2, err) ?:
 	       ref_record(ref, "blob-kexec-metadata", b->phys, err, "version 2 is not 1");
 }
 
@@ -276,14 +274,11 @@ static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect
 	struct ref_blob *b = blob_of_kind(ref, kt ? BLOB_KHO_TEST : BLOB_VMALLOC,
 					  d->def->check, err);
 	uint64_t desc;
-	uint8_t v[4];
 
 	if (!b)
 		return KHO_ERR_INVALID;
 	desc = kt ? b->kt_info : b->phys;
-	mem_read(&ref->mem, desc + 8, v, 4);
-	store_u32(v, load_u32(v, false) + 1, false);
-	return mem_write(&ref->mem, desc + 8, v, 4, err) ?:
+	return mem_put_u32(&ref->mem, desc + 8, mem_get_u32(&ref->mem, desc + 8) + 1, err) ?:
 	       ref_record(ref, "blob-vmalloc", desc, err,
 			  "total_pages is one more than the runs hold") ?:
 	       /* test_kho also wants exactly the pages nr_folios needs */
@@ -308,7 +303,6 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 {
 	struct ref_blob *b = blob_of_kind(ref, BLOB_KHO_TEST, d->def->check, err);
 	enum kho_status st;
-	uint8_t raw[4];
 	int node, len;
 	void *p;
 
@@ -317,13 +311,11 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 	if (!strcmp(variant(d, "magic"), "nr-folios")) {
 		uint64_t per_page = ref->geo.page_size / 8;
 		uint64_t chunk = mem_get_u64(&ref->mem, b->kt_info);
-		uint32_t nr;
+		uint32_t nr = mem_get_u32(&ref->mem, b->kt_nr_folios);
+		uint32_t pages = mem_get_u32(&ref->mem, b->kt_info + 8);
 
-		mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
-		nr = load_u32(raw, false);
-		mem_read(&ref->mem, b->kt_info + 8, raw, 4);
-		store_u32(raw, (uint32_t)(load_u32(raw, false) * per_page + 1), false);
-		if ((st = mem_write(&ref->mem, b->kt_nr_folios, raw, 4, err)) ||
+		if ((st = mem_put_u32(&ref->mem, b->kt_nr_folios,
+				      (uint32_t)(pages * per_page + 1), err)) ||
 		    (st = ref_record(ref, "blob-kho-test", b->kt_info, err,
 				     "nr_folios one more than folios_info holds")))
 			return st;
@@ -345,8 +337,8 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 		p = node < 0 ? NULL : fdt_getprop_w(buf, node, "magic", &len);
 		if (!p || len != 4)
 			return kho_error_set(err, KHO_ERR_INVALID, "blob-kho-test: no magic");
-		store_u32(raw, load_u32(p, false) + 1, false);
-		return mem_write(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf), raw, 4, err) ?:
+		return mem_put_u32(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf),
+				   load_u32(p, false) + 1, err) ?:
 		       ref_record(ref, "blob-kho-test", b->phys, err, "magic 0x4b484f22");
 	}
 }
@@ -388,13 +380,11 @@ static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defe
 		return kho_test_folio_inside(ref, d, err);
 	b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
 	uint64_t page = ref->geo.page_size, chunk, run;
-	uint8_t raw[2];
 	unsigned order;
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	mem_read(&ref->mem, b->phys + 14, raw, 2);
-	order = (unsigned)(raw[0] | raw[1] << 8);
+	order = mem_get_u32(&ref->mem, b->phys + 12) >> 16;   /* u16 flags, u16 order */
 	chunk = mem_get_u64(&ref->mem, b->phys);
 	if (!chunk || !mem_get_u64(&ref->mem, chunk + 8))
 		return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start: the vmalloc chain "
@@ -515,16 +505,13 @@ static struct ref_node *snapshot_node(struct kho_ref *ref, uint64_t phys)
 static bool first_map_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf,
 			   uint64_t *bytes)
 {
-	uint8_t raw[4];
-
 	if (ref->abi->map_format == KHO_MAP_RADIX) {
 		*bytes = ref->geo.page_size;
 		return radix_first_leaf(ref, entry, leaf);
 	}
 	if (!ref->map_phys)
 		return false;
-	mem_read(&ref->mem, ref->map_phys + 12, raw, 4);
-	if (!load_u32(raw, false))
+	if (!mem_get_u32(&ref->mem, ref->map_phys + 12))   /* num_elms */
 		return false;
 	*entry = ref->map_phys + V1_CHUNK_HDR_SIZE + 8;
 	*leaf = mem_get_u64(&ref->mem, *entry);
@@ -952,20 +939,16 @@ static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 static enum kho_status v1_bitmap_outside(struct kho_ref *ref, uint64_t last,
 					 struct kho_error *err)
 {
+	uint32_t used = mem_get_u32(&ref->mem, last + 12);   /* num_elms */
 	uint64_t elm;
-	uint8_t raw[4];
-	uint32_t used;
 
-	mem_read(&ref->mem, last + 12, raw, 4);
-	used = load_u32(raw, false);
 	if (used >= v1_chunk_capacity(ref))
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
 	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
-	store_u32(raw, used + 1, false);
 	return mem_put_u64(&ref->mem, elm, 0, err) ?:
 	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
 						       16 * ref->geo.page_size, err) ?:
-	       mem_write(&ref->mem, last + 12, raw, 4, err) ?:
+	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err,
 			  "bitmap pointer is outside memory");
 }

@@ -300,11 +300,7 @@ static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
 {
 	uint64_t page = ref->geo.page_size;
 	size_t n = 0;
-	uint8_t raw[2];
-	unsigned order;
-
-	mem_read(&ref->mem, desc + 14, raw, 2);
-	order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
+	unsigned order = mem_get_u32(&ref->mem, desc + 12) >> 16;   /* u16 flags, u16 order */
 	for (uint64_t chunk = mem_get_u64(&ref->mem, desc); chunk;
 	     chunk = mem_get_u64(&ref->mem, chunk)) {
 		need(ref, f, preserved, chunk, page, 0);
@@ -331,13 +327,8 @@ static void kho_test_folios(struct kho_ref *ref, struct findings *f,
 {
 	uint64_t page = ref->geo.page_size, per_page = page / 8, runs[128];
 	size_t nruns = vmalloc_chain(ref, f, preserved, b->kt_info, runs, 128);
-	uint8_t raw[4];
-	uint64_t nr, cap;
-
-	mem_read(&ref->mem, b->kt_info + 8, raw, 4);
-	cap = (uint64_t)load_u32(raw, false) * per_page;
-	mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
-	nr = MIN((uint64_t)load_u32(raw, false), cap);
+	uint64_t cap = (uint64_t)mem_get_u32(&ref->mem, b->kt_info + 8) * per_page;
+	uint64_t nr = MIN((uint64_t)mem_get_u32(&ref->mem, b->kt_nr_folios), cap);
 	for (uint64_t i = 0; i < nr && i / per_page < MIN(nruns, 128); i++) {
 		uint64_t e = mem_get_u64(&ref->mem, runs[i / per_page] + i % per_page * 8);
 

@@ -352,7 +352,6 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 	const char *v = variant(ref, d);
 	bool index0 = !strcmp(v, "nr-folios") || !strcmp(v, "overlap");
 	struct luo_file *f = target_memfd(ref, index0);
-	uint8_t raw[4];
 	uint64_t rec0 = luo_record_addr(ref, f, 0), n = f->nfolios;
 	enum kho_status st;
 
@@ -363,8 +362,8 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 			f->seals |= 0x40;
 		else
 			f->flags = 1;
-		store_u32(raw, seals ? f->seals : f->flags, false);
-		return mem_write(&ref->mem, f->record + (seals ? 16 : 20), raw, 4, err) ?:
+		return mem_put_u32(&ref->mem, f->record + (seals ? 16 : 20),
+				   seals ? f->seals : f->flags, err) ?:
 		       ref_record(ref, "luo-memfd", f->record, err, "%s 0x%x: unknown bits", v,
 				  seals ? f->seals : f->flags);
 	}
@@ -373,11 +372,8 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		 * inside them is no finding: its pfn 0 is skipped). No record is
 		 * read then, so none is checked. */
 		unsigned vm = ref->luo->version == 5 ? 32 : 24;
-		uint8_t tp[4];
-		uint64_t fit;
-
-		mem_read(&ref->mem, f->record + vm + 8, tp, 4);
-		fit = (uint64_t)load_u32(tp, false) * (ref->geo.page_size / LUO_FOLIO_RECORD);
+		uint64_t fit = (uint64_t)mem_get_u32(&ref->mem, f->record + vm + 8) *   /* total_pages */
+			       (ref->geo.page_size / LUO_FOLIO_RECORD);
 		st = set_nr_folios(ref, f, fit + 1, err);
 		f->records = 0;
 		f->bad_records_lo = 0;

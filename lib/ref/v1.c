@@ -174,7 +174,7 @@ enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err)
 			return st;
 		used = 0;
 		for (size_t k = 0; k < o->n; k++) {
-			uint8_t elm[V1_ELM_SIZE], n[4];
+			uint8_t elm[V1_ELM_SIZE];
 
 			if (used == cap) {
 				if ((st = new_chunk(ref, &chunk, o->order, err)))
@@ -186,10 +186,8 @@ enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err)
 			store_u64(elm + 8, o->v[k].phys, false);
 			st = mem_write(&ref->mem, chunk + V1_CHUNK_HDR_SIZE +
 					       used * V1_ELM_SIZE, elm, sizeof(elm), err);
-			used++;
-			store_u32(n, used, false);
 			if (!st)
-				st = mem_write(&ref->mem, chunk + 12, n, 4, err);
+				st = mem_put_u32(&ref->mem, chunk + 12, ++used, err);
 			if (st)
 				return st;
 		}
