@@ -31,11 +31,6 @@ struct defect_def {
 	const char *variants; /* accepted first words, "" for none */
 };
 
-static const char *variant(const struct ref_defect *d, const char *dflt)
-{
-	return d->argc ? d->argv[0] : dflt;
-}
-
 static uint64_t ram_top(const struct kho_ref *ref)
 {
 	return ref->mem.ram.n ? range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]) : 0;
@@ -117,7 +112,7 @@ static enum kho_status clobber_fdt_end(struct kho_ref *ref, uint64_t fdt,
 static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *d,
 					struct kho_error *err)
 {
-	const char *v = variant(d, "end");
+	const char *v = d->variant;
 	uint64_t at = ref->fdt_phys;
 	uint8_t hdr[sizeof(struct fdt_header)];
 	enum kho_status st;
@@ -154,7 +149,7 @@ static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
 					    struct ref_defect *d,
 					    struct kho_error *err)
 {
-	const char *v = variant(d, "length");
+	const char *v = d->variant;
 
 	if (!strcmp(v, "length")) {
 		ref->map_prop_len = 4;
@@ -177,7 +172,7 @@ static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
 static enum kho_status fdt_subnode_after(struct kho_ref *ref, struct ref_defect *d,
 					 struct kho_error *err)
 {
-	const char *v = variant(d, ref->abi->has_blob_size ? "no-size" : "zero");
+	const char *v = d->variant;
 	struct ref_blob *b = pick_blob(ref, d, 1, false, err);
 
 	if (!b)
@@ -218,7 +213,7 @@ static enum kho_status blob_not_preserved_before(struct kho_ref *ref,
 static enum kho_status blob_fdt_after(struct kho_ref *ref, struct ref_defect *d,
 				      struct kho_error *err)
 {
-	const char *v = variant(d, "corrupt");
+	const char *v = d->variant;
 	struct ref_blob *b = pick_blob(ref, d, 1, true, err);
 	enum kho_status st;
 
@@ -270,7 +265,7 @@ static enum kho_status blob_kexec_metadata_after(struct kho_ref *ref, struct ref
 static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect *d,
 					  struct kho_error *err)
 {
-	bool kt = !strcmp(variant(d, "blob"), "kho-test");
+	bool kt = !strcmp(d->variant, "kho-test");
 	struct ref_blob *b = blob_of_kind(ref, kt ? BLOB_KHO_TEST : BLOB_VMALLOC,
 					  d->def->check, err);
 	uint64_t desc;
@@ -308,7 +303,7 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	if (!strcmp(variant(d, "magic"), "nr-folios")) {
+	if (!strcmp(d->variant, "nr-folios")) {
 		uint64_t per_page = ref->geo.page_size / 8;
 		uint64_t chunk = mem_get_u64(&ref->mem, b->kt_info);
 		uint32_t nr = mem_get_u32(&ref->mem, b->kt_nr_folios);
@@ -376,7 +371,7 @@ static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defe
 {
 	struct ref_blob *b;
 
-	if (!strcmp(variant(d, "vmalloc"), "kho-test-folio"))
+	if (!strcmp(d->variant, "kho-test-folio"))
 		return kho_test_folio_inside(ref, d, err);
 	b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
 	uint64_t page = ref->geo.page_size, chunk, run;
@@ -426,7 +421,7 @@ static enum kho_status radix_pointer_after(struct kho_ref *ref,
 					   struct ref_defect *d,
 					   struct kho_error *err)
 {
-	const char *v = variant(d, "outside");
+	const char *v = d->variant;
 	uint64_t entry, leaf, bad;
 	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
 
@@ -448,7 +443,7 @@ static enum kho_status radix_pointer_after(struct kho_ref *ref,
 static enum kho_status radix_loop_after(struct kho_ref *ref, struct ref_defect *d,
 					struct kho_error *err)
 {
-	const char *v = variant(d, "cycle");
+	const char *v = d->variant;
 	uint64_t entry, leaf, target;
 	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
 
@@ -589,7 +584,7 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	return strcmp(variant(d, "key"), "key") ? KHO_OK : isolated_key(ref, d, err);
+	return strcmp(d->variant, "key") ? KHO_OK : isolated_key(ref, d, err);
 }
 
 /*
@@ -646,9 +641,9 @@ static enum kho_status radix_unreadable_after(struct kho_ref *ref,
 					      struct ref_defect *d,
 					      struct kho_error *err)
 {
-	bool fdt = !strcmp(variant(d, "key"), "fdt");
+	bool fdt = !strcmp(d->variant, "fdt");
 
-	if (!strcmp(variant(d, "key"), "root"))
+	if (!strcmp(d->variant, "root"))
 		return lose_root(ref, err);
 	return lose_leaf(ref, fdt ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
 			 kho_key_encode(&ref->geo, d->phys, d->order), err);
@@ -732,7 +727,7 @@ static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_defect *d,
 					     struct kho_error *err)
 {
-	const char *v = variant(d, "blob");
+	const char *v = d->variant;
 	struct ref_blob *b = pick_blob(ref, d, 1, false, err);
 	uint64_t page = ref->geo.page_size, at;
 
@@ -788,7 +783,7 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
  */
 static bool consumed_intact(const struct ref_defect *d)
 {
-	return d->argc && !strcmp(d->argv[0], "intact");
+	return !strcmp(d->variant, "intact");
 }
 
 /* Variant intact: the older FDT page stays a key of the map both share,
@@ -890,7 +885,7 @@ static enum kho_status scratch_unknown_after(struct kho_ref *ref, struct ref_def
 static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
-	const char *v = variant(d, "overlap");
+	const char *v = d->variant;
 	uint64_t granule = ref->geo.page_size << kho_scratch_align_order(ref->geo.page_size);
 	uint64_t base = ref->scratch.n ? ref->scratch.v[0].start : 0;
 	uint64_t start = base, size = granule;
@@ -1043,7 +1038,7 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
-	return !strcmp(variant(d, "outside"), "shifted") ? v1_bitmap_shifted(ref, err) :
+	return !strcmp(d->variant, "shifted") ? v1_bitmap_shifted(ref, err) :
 							   v1_bitmap_outside(ref, last, err);
 }
 
@@ -1128,6 +1123,7 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	const struct defect_def *def = NULL;
 	struct ref_defect *d;
 	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
+	const char *v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(defects); i++)
 		if (!strcmp(defects[i].check, check))
@@ -1173,6 +1169,16 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	d->argc = argc;
 	for (int i = 0; i < argc; i++)
 		snprintf(d->argv[i], sizeof(d->argv[i]), "%s", argv[i]);
+	/* The default variant is the first, or what this ABI can show instead:
+	 * kho-v1 has no blob-size, luo-v1 (kho-v3) no block count or seals. */
+	v = argc ? argv[0] : def->variants ? def->variants : "";
+	if (!argc && !strcmp(check, "fdt-subnode") && !ref->abi->has_blob_size)
+		v = "zero";
+	else if (!argc && ref->abi->number == 3 && !strcmp(check, "luo-block"))
+		v = "capacity";
+	else if (!argc && ref->abi->number == 3 && !strcmp(check, "luo-memfd"))
+		v = "beyond";
+	snprintf(d->variant, sizeof(d->variant), "%.*s", (int)strcspn(v, " "), v);
 	return KHO_OK;
 }
 

@@ -77,6 +77,7 @@ struct ref_defect {
 	const struct defect_def *def;
 	int argc;
 	char argv[DEFECT_MAX_ARGS][64];
+	char variant[64];        /* the first word, or the default variant */
 	uint64_t phys;           /* what phase A made, for phase B */
 	unsigned order;
 };
