@@ -417,12 +417,16 @@ static enum kho_status spare_entry(struct kho_ref *ref, struct ref_defect *d,
 			     d->def->check);
 }
 
-static enum kho_status radix_pointer_after(struct kho_ref *ref,
-					   struct ref_defect *d,
-					   struct kho_error *err)
+/*
+ * radix-pointer and radix-loop: the spare entry points where no walker
+ * may go: outside RAM, misaligned, with bit 63 set; back at the root
+ * ("cycle") or at the first leaf a second time ("shared").
+ */
+static enum kho_status radix_entry_after(struct kho_ref *ref, struct ref_defect *d,
+					 struct kho_error *err)
 {
 	const char *v = d->variant;
-	uint64_t entry, leaf, bad;
+	uint64_t entry = 0, leaf = 0, bad;
 	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
 
 	if (st)
@@ -431,29 +435,19 @@ static enum kho_status radix_pointer_after(struct kho_ref *ref,
 		bad = leaf + 8;
 	else if (!strcmp(v, "bit63"))
 		bad = leaf | (1ull << 63);
+	else if (!strcmp(v, "shared"))
+		bad = leaf;
+	else if (!strcmp(v, "cycle"))
+		bad = ref->map_phys;
 	else
-		bad = align_down(ram_top(ref), ref->geo.page_size) +
-		      16 * ref->geo.page_size;
-	return mem_put_u64(&ref->mem, entry, bad, err) ?:
-	       ref_record(ref, "radix-pointer", entry, err,
-			  "level-1 entry holds 0x%llx (%s)",
-			  (unsigned long long)bad, v);
-}
-
-static enum kho_status radix_loop_after(struct kho_ref *ref, struct ref_defect *d,
-					struct kho_error *err)
-{
-	const char *v = d->variant;
-	uint64_t entry, leaf, target;
-	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
-
-	if (st)
+		bad = align_down(ram_top(ref), ref->geo.page_size) + 16 * ref->geo.page_size;
+	if ((st = mem_put_u64(&ref->mem, entry, bad, err)))
 		return st;
-	target = !strcmp(v, "shared") ? leaf : ref->map_phys;
-	return mem_put_u64(&ref->mem, entry, target, err) ?:
-	       ref_record(ref, "radix-loop", entry, err,
-			  "level-1 entry points at 0x%llx, reached before",
-			  (unsigned long long)target);
+	if (!strcmp(d->def->check, "radix-loop"))
+		return ref_record(ref, "radix-loop", entry, err,
+				  "level-1 entry points at 0x%llx, reached before", HEX(bad));
+	return ref_record(ref, "radix-pointer", entry, err, "level-1 entry holds 0x%llx (%s)",
+			  HEX(bad), v);
 }
 
 static enum kho_status radix_key_width_after(struct kho_ref *ref,
@@ -1055,8 +1049,8 @@ static const struct defect_def defects[] = {
 	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
 	{ "blob-kho-test", NEEDS_ANY, NULL, NULL, blob_kho_test_after, "magic nr-folios" },
 	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
-	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_pointer_after, "outside misaligned bit63" },
-	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_loop_after, "cycle shared" },
+	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_entry_after, "outside misaligned bit63" },
+	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_entry_after, "cycle shared" },
 	{ "radix-key-width", NEEDS_RADIX, NULL, NULL, radix_key_width_after, "" },
 	{ "radix-depth", NEEDS_RADIX, NULL, radix_depth_before, NULL, "" },
 	{ "radix-empty", NEEDS_RADIX, NULL, radix_empty_before, NULL, "" },
