@@ -349,8 +349,8 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		 * inside them is no finding: its pfn 0 is skipped). No record is
 		 * read then, so none is checked. */
 		unsigned vm = ref->luo->version == 5 ? 32 : 24;
-		uint64_t fit = (uint64_t)mem_get_u32(&ref->mem, f->record + vm + 8) *   /* total_pages */
-			       (ref->geo.page_size / LUO_FOLIO_RECORD);
+		uint64_t fit = (uint64_t)mem_get_u32(&ref->mem, f->record + vm + 8) *
+			       (ref->geo.page_size / LUO_FOLIO_RECORD);   /* total_pages */
 		st = set_nr_folios(ref, f, fit + 1, err);
 		f->records = 0;
 		f->bad_records_lo = 0;

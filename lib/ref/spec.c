@@ -427,7 +427,8 @@ static const struct {
 	{ "kernel-data", MACHINE, "n", 1, 3, d_kernel_data,
 	  "kernel-data PHYS [6.19|7.3 [wrong-root|incoming|incoming-null-root|orphan-root]]" },
 	{ "kaslr", MACHINE, "n", 1, 1, d_kaslr, "kaslr OFFSET" },
-	{ "defect", MACHINE, "", 1, 1 + DEFECT_MAX_ARGS, d_defect, "defect CHECK [VARIANT] [NAME]" },
+	{ "defect", MACHINE, "", 1, 1 + DEFECT_MAX_ARGS, d_defect,
+	  "defect CHECK [VARIANT] [NAME]" },
 };
 
 /* "unknown directive", the closest one, and every one there is. */
@@ -462,7 +463,7 @@ static enum kho_status run_line(struct spec *s, char *line)
 	if (!a.argc)
 		return KHO_OK;
 	for (size_t i = 0; i < ARRAY_SIZE(directives); i++) {
-		const char *kinds = directives[i].kinds;
+		const char *kind = directives[i].kinds;
 
 		if (strcmp(directives[i].name, argv[0]))
 			continue;
@@ -475,7 +476,7 @@ static enum kho_status run_line(struct spec *s, char *line)
 		if (directives[i].when == MACHINE)
 			st = machine(s);
 		for (int k = 1; k < a.argc && !st; k++)
-			st = word(s, k <= (int)strlen(kinds) ? kinds[k - 1] : 'w', argv[k], &a.n[k]);
+			st = word(s, *kind ? *kind++ : 'w', argv[k], &a.n[k]);
 		return st ?: directives[i].fn(s, &a);
 	}
 	if (!strcmp(argv[0], "vmalloc"))
