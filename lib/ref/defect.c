@@ -754,17 +754,14 @@ static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref
 static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
 						struct kho_error *err)
 {
-	uint8_t *copy = malloc(ref->geo.page_size);
-	enum kho_status st;
+	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
 
 	if (!copy)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	mem_read(&ref->mem, ref->fdt_phys, copy, ref->geo.page_size);
 	store_u32(copy + 0x1c, 1, true);   /* fdt_header.boot_cpuid_phys */
-	st = mem_write(&ref->mem, ref->decoy_fdt, copy, ref->geo.page_size, err);
-	free(copy);
 	ref->decoy_written = !ref->fdt_unusable;
-	return st;
+	return mem_write(&ref->mem, ref->decoy_fdt, copy, ref->geo.page_size, err);
 }
 
 /*
