@@ -478,14 +478,6 @@ static enum kho_status radix_empty_before(struct kho_ref *ref, struct ref_defect
 	return st ? st : kho_ref_unpreserve_folio(ref, d->phys, d->order, err);
 }
 
-static struct ref_node *snapshot_node(struct kho_ref *ref, uint64_t phys)
-{
-	for (size_t i = 0; i < ref->nnodes; i++)
-		if (ref->nodes[i].phys == phys)
-			return &ref->nodes[i];
-	return NULL;
-}
-
 /*
  * The first leaf of the map: a radix leaf (a page), or the bitmap of the
  * first kho-v1 chunk's first element (512 bytes or a page). *@entry is
@@ -498,9 +490,7 @@ static bool first_map_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf,
 		*bytes = ref->geo.page_size;
 		return radix_first_leaf(ref, entry, leaf);
 	}
-	if (!ref->map_phys)
-		return false;
-	if (!mem_get_u32(&ref->mem, ref->map_phys + 12))   /* num_elms */
+	if (!ref->map_phys || !mem_get_u32(&ref->mem, ref->map_phys + 12))   /* num_elms */
 		return false;
 	*entry = ref->map_phys + V1_CHUNK_HDR_SIZE + 8;
 	*leaf = mem_get_u64(&ref->mem, *entry);
@@ -514,7 +504,6 @@ static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 {
 	uint64_t entry, leaf, bytes;
 	uint8_t *dst;
-	struct ref_node *n;
 
 	if (!first_map_leaf(ref, &entry, &leaf, &bytes))
 		return kho_error_set(err, KHO_ERR_INVALID, "the map has no leaf");
@@ -533,9 +522,11 @@ static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 			return st;
 	}
 	ref->leaf_page = NULL;
-	n = snapshot_node(ref, leaf);
-	if (n)
-		n->phys = to;
+	for (size_t i = 0; i < ref->nnodes; i++)
+		if (ref->nodes[i].phys == leaf) {
+			ref->nodes[i].phys = to;   /* the snapshot's node moves with it */
+			break;
+		}
 	return mem_put_u64(&ref->mem, entry, to, err);
 }
 
