@@ -115,13 +115,10 @@ enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,
 {
 	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
 	struct v1_order *o = find_order(ref, order, set, err);
-	struct v1_bitmap *b;
+	struct v1_bitmap *b = o ? find_bitmap(ref, o, high / bits, set, err) : NULL;
 	bool was;
 
-	if (!o)
-		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
-	b = find_bitmap(ref, o, high / bits, set, err);
-	if (!b)
+	if (!b)   /* absent (nothing to clear), or out of memory */
 		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
 	bit_op(ref, b->phys, high % bits, set ? 1 : -1, &was);
 	return KHO_OK;
