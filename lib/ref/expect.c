@@ -30,13 +30,10 @@ static void snap_key(void *ctx, uint64_t phys, unsigned order)
 	struct snap *s = ctx;
 	struct kho_ref *ref = s->ref;
 
-	if (s->st)
-		return;
-	if (!ARRAY_RESERVE(ref->keys, s->kcap, ref->nkeys)) {
+	if (!s->st && !ARRAY_RESERVE(ref->keys, s->kcap, ref->nkeys))
 		s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-		return;
-	}
-	ref->keys[ref->nkeys++] = (struct ref_key){ phys, order };
+	if (!s->st)
+		ref->keys[ref->nkeys++] = (struct ref_key){ phys, order };
 }
 
 static void snap_node(void *ctx, uint64_t phys, int level, bool empty)
@@ -44,13 +41,10 @@ static void snap_node(void *ctx, uint64_t phys, int level, bool empty)
 	struct snap *s = ctx;
 	struct kho_ref *ref = s->ref;
 
-	if (s->st)
-		return;
-	if (!ARRAY_RESERVE(ref->nodes, s->ncap, ref->nnodes)) {
+	if (!s->st && !ARRAY_RESERVE(ref->nodes, s->ncap, ref->nnodes))
 		s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-		return;
-	}
-	ref->nodes[ref->nnodes++] = (struct ref_node){ phys, level, empty };
+	if (!s->st)
+		ref->nodes[ref->nnodes++] = (struct ref_node){ phys, level, empty };
 }
 
 /* Tree order of a correct tree: ascending keys. */
@@ -118,12 +112,10 @@ static void add(struct findings *f, const char *check, uint64_t phys,
 static void add_sev(struct findings *f, const char *check, int sev,
 		    uint64_t phys, const char *msg)
 {
+	if (!f->st && !ARRAY_RESERVE(f->v, f->cap, f->n))
+		f->st = KHO_ERR_NOMEM;
 	if (f->st)
 		return;
-	if (!ARRAY_RESERVE(f->v, f->cap, f->n)) {
-		f->st = KHO_ERR_NOMEM;
-		return;
-	}
 	f->v[f->n] = (struct ref_finding){ .check = check, .severity = sev, .phys = phys };
 	snprintf(f->v[f->n].message, sizeof(f->v[f->n].message), "%s", msg);
 	f->n++;
