@@ -977,13 +977,9 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 	size_t k = 0;
 
 	for (size_t guard = 0; chunk && guard <= ref->mem.npages; guard++) {
-		uint8_t hdr[V1_CHUNK_HDR_SIZE];
-		unsigned o;
-		uint32_t n;
+		unsigned o = mem_get_u32(&ref->mem, chunk + 8);
+		uint32_t n = mem_get_u32(&ref->mem, chunk + 12);
 
-		mem_read(&ref->mem, chunk, hdr, sizeof(hdr));
-		o = load_u32(hdr + 8, false);
-		n = load_u32(hdr + 12, false);
 		for (uint32_t i = 0; i < n && i < v1_chunk_capacity(ref); i++) {
 			uint64_t e = chunk + V1_CHUNK_HDR_SIZE + (uint64_t)i * V1_ELM_SIZE;
 			uint64_t s = mem_get_u64(&ref->mem, e);
@@ -992,7 +988,7 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 				elm = e, start = s, order = o,
 				end = s + (cover << (o + ref->geo.page_shift));
 		}
-		chunk = load_u64(hdr, false);
+		chunk = mem_get_u64(&ref->mem, chunk);
 	}
 	if (!elm)
 		return kho_error_set(err, KHO_ERR_INVALID,

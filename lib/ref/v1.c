@@ -171,21 +171,18 @@ enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err)
 			return st;
 		used = 0;
 		for (size_t k = 0; k < o->n; k++) {
-			uint8_t elm[V1_ELM_SIZE];
+			uint64_t elm;
 
 			if (used == cap) {
 				if ((st = new_chunk(ref, &chunk, o->order, err)))
 					return st;
 				used = 0;
 			}
-			store_u64(elm, (o->v[k].index * bits)
-					       << (o->order + ref->geo.page_shift), false);
-			store_u64(elm + 8, o->v[k].phys, false);
-			st = mem_write(&ref->mem, chunk + V1_CHUNK_HDR_SIZE +
-					       used * V1_ELM_SIZE, elm, sizeof(elm), err);
-			if (!st)
-				st = mem_put_u32(&ref->mem, chunk + 12, ++used, err);
-			if (st)
+			elm = chunk + V1_CHUNK_HDR_SIZE + used * V1_ELM_SIZE;
+			if ((st = mem_put_u64(&ref->mem, elm, (o->v[k].index * bits) <<
+							  (o->order + ref->geo.page_shift), err)) ||
+			    (st = mem_put_u64(&ref->mem, elm + 8, o->v[k].phys, err)) ||
+			    (st = mem_put_u32(&ref->mem, chunk + 12, ++used, err)))
 				return st;
 		}
 	}
@@ -200,30 +197,20 @@ void v1_walk(struct kho_ref *ref, const struct ref_walk *w)
 
 	/* Bounded: a corrupted list cannot hold more chunks than stored pages. */
 	for (size_t guard = 0; chunk && guard <= ref->mem.npages; guard++) {
-		uint8_t hdr[V1_CHUNK_HDR_SIZE];
-		unsigned order;
-		uint32_t n;
+		unsigned order = mem_get_u32(&ref->mem, chunk + 8);
+		uint32_t n = mem_get_u32(&ref->mem, chunk + 12);
 
-		mem_read(&ref->mem, chunk, hdr, sizeof(hdr));
-		order = load_u32(hdr + 8, false);
-		n = load_u32(hdr + 12, false);
 		if (w->node)
 			w->node(w->ctx, chunk, -1, n == 0);
 		for (uint32_t i = 0; i < n && i < cap; i++) {
-			uint8_t elm[V1_ELM_SIZE];
-			uint64_t start, bitmap;
+			uint64_t elm = chunk + V1_CHUNK_HDR_SIZE + i * V1_ELM_SIZE;
+			uint64_t start = mem_get_u64(&ref->mem, elm);
+			uint64_t bitmap = mem_get_u64(&ref->mem, elm + 8);
 			bool empty = true;
 
-			mem_read(&ref->mem, chunk + V1_CHUNK_HDR_SIZE + i * V1_ELM_SIZE,
-				 elm, sizeof(elm));
-			start = load_u64(elm, false);
-			bitmap = load_u64(elm + 8, false);
 			for (uint64_t wd = 0; wd < bytes / 8; wd++) {
-				uint8_t buf[8];
-				uint64_t word;
+				uint64_t word = mem_get_u64(&ref->mem, bitmap + wd * 8);
 
-				mem_read(&ref->mem, bitmap + wd * 8, buf, 8);
-				word = load_u64(buf, false);
 				if (word)
 					empty = false;
 				while (word && w->key) {
@@ -237,7 +224,6 @@ void v1_walk(struct kho_ref *ref, const struct ref_walk *w)
 			if (w->node)
 				w->node(w->ctx, bitmap, 0, empty);
 		}
-		mem_read(&ref->mem, chunk, hdr, 8);
-		chunk = load_u64(hdr, false);
+		chunk = mem_get_u64(&ref->mem, chunk);   /* next */
 	}
 }
