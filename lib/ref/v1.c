@@ -90,38 +90,24 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 	return &o->v[lo];
 }
 
-static void bit_op(struct kho_ref *ref, uint64_t bitmap, uint64_t bit, int op,
-		   bool *was)
+/* The u64 of a Linux bitmap holding bit @bit: bit i is bit i % 64 of word i / 64. */
+static uint64_t word_at(const struct v1_bitmap *b, uint64_t bit)
 {
-	uint64_t addr = bitmap + (bit / 64) * 8, w;
-	uint8_t *page = mem_page(&ref->mem, addr, op > 0, NULL);
-
-	if (!page) {
-		*was = false;
-		return;
-	}
-	addr &= ref->geo.page_size - 1;
-	w = load_u64(page + addr, false);
-	*was = (w >> (bit % 64)) & 1;
-	if (op > 0)
-		w |= 1ull << (bit % 64);
-	else if (op < 0)
-		w &= ~(1ull << (bit % 64));
-	store_u64(page + addr, w, false);
+	return b->phys + bit / 64 * 8;
 }
 
 enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,
 			  bool set, struct kho_error *err)
 {
-	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
+	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order, w, m;
 	struct v1_order *o = find_order(ref, order, set, err);
 	struct v1_bitmap *b = o ? find_bitmap(ref, o, high / bits, set, err) : NULL;
-	bool was;
 
 	if (!b)   /* absent (nothing to clear), or out of memory */
 		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
-	bit_op(ref, b->phys, high % bits, set ? 1 : -1, &was);
-	return KHO_OK;
+	w = mem_get_u64(&ref->mem, word_at(b, high % bits));
+	m = 1ull << (high % bits % 64);
+	return mem_put_u64(&ref->mem, word_at(b, high % bits), set ? w | m : w & ~m, err);
 }
 
 bool v1_test(struct kho_ref *ref, uint64_t pfn, unsigned order)
@@ -129,11 +115,8 @@ bool v1_test(struct kho_ref *ref, uint64_t pfn, unsigned order)
 	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
 	struct v1_order *o = find_order(ref, order, false, NULL);
 	struct v1_bitmap *b = o ? find_bitmap(ref, o, high / bits, false, NULL) : NULL;
-	bool was = false;
 
-	if (b)
-		bit_op(ref, b->phys, high % bits, 0, &was);
-	return was;
+	return b && (mem_get_u64(&ref->mem, word_at(b, high % bits)) >> (high % bits % 64)) & 1;
 }
 
 static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
