@@ -545,24 +545,18 @@ KHO_EXPORT enum kho_status kho_spec_run(const char *path, struct kho_spec_result
 {
 	struct stat sb;
 	_cleanup_free_ char *buf = NULL;
-	ssize_t n;
+	enum kho_status st = KHO_OK;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return kho_error_errno(err, "%s", path);
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > SPEC_MAX_BYTES) {
-		close(fd);
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "%s: not a regular file of at most 1 MiB", path);
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
-	n = read(fd, buf, (size_t)sb.st_size);
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > SPEC_MAX_BYTES)
+		st = kho_error_set(err, KHO_ERR_INVALID,
+				   "%s: not a regular file of at most 1 MiB", path);
+	else if (!(buf = malloc((size_t)sb.st_size + 1)))
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	else if (read(fd, buf, (size_t)sb.st_size) != sb.st_size)
+		st = kho_error_errno(err, "%s: read", path);
 	close(fd);
-	if (n != sb.st_size)
-		return kho_error_errno(err, "%s: read", path);
-	return kho_spec_run_buffer(path, buf, (size_t)n, res, err);
+	return st ?: kho_spec_run_buffer(path, buf, (size_t)sb.st_size, res, err);
 }
