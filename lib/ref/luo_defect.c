@@ -28,15 +28,21 @@ static bool array_has_room(const struct kho_ref *ref, const struct luo_file *f)
 	return f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0;
 }
 
+/* Which folio record holds index 0 (nfolios: none). */
+static size_t index0_record(const struct luo_file *f)
+{
+	size_t i = 0;
+
+	while (i < f->nfolios && f->folios[i].index)
+		i++;
+	return i;
+}
+
 static bool memfd_fits(const struct kho_ref *ref, const struct luo_file *f, bool index0)
 {
-	bool zero = false;
-
 	if (!f->memfd || !f->nfolios)
 		return false;
-	for (size_t i = 0; i < f->nfolios; i++)
-		zero |= f->folios[i].index == 0;
-	return !index0 || (zero && array_has_room(ref, f));
+	return !index0 || (index0_record(f) < f->nfolios && array_has_room(ref, f));
 }
 
 /* The first memfd with a folio (@index0: one at index 0, and room for
@@ -295,15 +301,6 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 }
 
 /* ---- luo-memfd ---- */
-
-static size_t index0_record(const struct luo_file *f)
-{
-	size_t i = 0;
-
-	while (i < f->nfolios && f->folios[i].index)
-		i++;
-	return i;
-}
 
 /* Folio record @i is the finding; nr_folios says @n records. */
 static enum kho_status bad_record(struct kho_ref *ref, struct luo_file *f, size_t i,
