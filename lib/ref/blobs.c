@@ -346,10 +346,14 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 		*runs = NULL, *nruns = 0;
 	if (chunks)
 		*chunks = NULL, *nchunks = 0;
-	for (uint32_t run = 0; run < total_pages >> order; run++) {
+	/* kho_preserve_vmalloc() (6.17+) allocates the next chunk as soon as
+	 * one fills, so runs filling their chunks exactly end the chain with
+	 * an empty chunk (a next of 0, a first entry of 0). */
+	for (uint32_t run = 0; run <= total_pages >> order; run++) {
+		bool last = run == total_pages >> order;
 		uint64_t phys, next;
 
-		if (!chunk || used == per_chunk) {
+		if (chunk ? used == per_chunk : !last) {
 			if ((st = ref_alloc(ref, 0, &next, err)) ||
 			    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
 			    (st = list_add(chunks, nchunks, &ccap, next, err)))
@@ -361,6 +365,8 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 			chunk = next;
 			used = 0;
 		}
+		if (last)
+			break;
 		/* each run through kho_preserve_pages(), which may split it
 		 * at a NUMA node boundary */
 		if ((st = ref_alloc(ref, order, &phys, err)) ||
@@ -369,19 +375,6 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 		    (st = list_add(runs, nruns, &rcap, phys, err)))
 			return st;
 		if ((st = mem_put_u64(&ref->mem, chunk + 8 + used++ * 8, phys, err)))
-			return st;
-	}
-	/* kho_preserve_vmalloc() (6.17+) allocates the next chunk as soon as
-	 * one fills, so runs filling their chunks exactly end the chain with
-	 * an empty chunk (a next of 0, a first entry of 0). */
-	if (chunk && used == per_chunk) {
-		uint64_t next;
-
-		if ((st = ref_alloc(ref, 0, &next, err)) ||
-		    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
-		    (st = list_add(chunks, nchunks, &ccap, next, err)))
-			return st;
-		if ((st = mem_put_u64(&ref->mem, chunk, next, err)))
 			return st;
 	}
 	store_u32(desc + 8, total_pages, false);

@@ -152,16 +152,14 @@ enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 			return st;
 	}
 	if (ref->kernel_data) {
-		uint8_t cnt[4];
-
-		store_u32(cnt, (uint32_t)ref->scratch.n, false);
 		/* kho_out.fdt: a kernel pointer into the direct map; kho_in.fdt_phys:
 		 * 0, this kernel was cold-booted */
 		if ((st = put_u64(ref, KD_OUT, kho_ref_direct_map(ref, ref->fdt_phys), err)) ||
 		    (st = put_u64(ref, KD_IN, 0, err)) ||
 		    (st = put_u64(ref, KD_SCRATCH, ref->scratch.n ?
 				  kho_ref_direct_map(ref, ref->scratch_array_phys) : 0, err)) ||
-		    (st = mem_write(&ref->mem, ref->kernel_data + KD_SCRATCH_CNT, cnt, 4, err)))
+		    (st = mem_put_u32(&ref->mem, ref->kernel_data + KD_SCRATCH_CNT,
+				      (uint32_t)ref->scratch.n, err)))
 			return st;
 		if (ref->kernel_7_3 && (st = write_7_3_trees(ref, err)))
 			return st;

@@ -31,11 +31,6 @@ struct defect_def {
 	const char *variants; /* accepted first words, "" for none */
 };
 
-static const char *variant(const struct ref_defect *d, const char *dflt)
-{
-	return d->argc ? d->argv[0] : dflt;
-}
-
 static uint64_t ram_top(const struct kho_ref *ref)
 {
 	return ref->mem.ram.n ? range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]) : 0;
@@ -117,7 +112,7 @@ static enum kho_status clobber_fdt_end(struct kho_ref *ref, uint64_t fdt,
 static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *d,
 					struct kho_error *err)
 {
-	const char *v = variant(d, "end");
+	const char *v = d->variant;
 	uint64_t at = ref->fdt_phys;
 	uint8_t hdr[sizeof(struct fdt_header)];
 	enum kho_status st;
@@ -154,7 +149,7 @@ static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
 					    struct ref_defect *d,
 					    struct kho_error *err)
 {
-	const char *v = variant(d, "length");
+	const char *v = d->variant;
 
 	if (!strcmp(v, "length")) {
 		ref->map_prop_len = 4;
@@ -177,7 +172,7 @@ static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
 static enum kho_status fdt_subnode_after(struct kho_ref *ref, struct ref_defect *d,
 					 struct kho_error *err)
 {
-	const char *v = variant(d, ref->abi->has_blob_size ? "no-size" : "zero");
+	const char *v = d->variant;
 	struct ref_blob *b = pick_blob(ref, d, 1, false, err);
 
 	if (!b)
@@ -218,7 +213,7 @@ static enum kho_status blob_not_preserved_before(struct kho_ref *ref,
 static enum kho_status blob_fdt_after(struct kho_ref *ref, struct ref_defect *d,
 				      struct kho_error *err)
 {
-	const char *v = variant(d, "corrupt");
+	const char *v = d->variant;
 	struct ref_blob *b = pick_blob(ref, d, 1, true, err);
 	enum kho_status st;
 
@@ -254,12 +249,10 @@ static enum kho_status blob_kexec_metadata_after(struct kho_ref *ref, struct ref
 						 struct kho_error *err)
 {
 	struct ref_blob *b = blob_of_kind(ref, BLOB_KEXEC_METADATA, d->def->check, err);
-	uint8_t v[4];
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	store_u32(v, 2, false);
-	return mem_write(&ref->mem, b->phys, v, 4, err) ?:
+	return mem_put_u32(&ref->mem, b->phys, 2, err) ?:
 	       ref_record(ref, "blob-kexec-metadata", b->phys, err, "version 2 is not 1");
 }
 
@@ -272,18 +265,15 @@ static enum kho_status blob_kexec_metadata_after(struct kho_ref *ref, struct ref
 static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect *d,
 					  struct kho_error *err)
 {
-	bool kt = !strcmp(variant(d, "blob"), "kho-test");
+	bool kt = !strcmp(d->variant, "kho-test");
 	struct ref_blob *b = blob_of_kind(ref, kt ? BLOB_KHO_TEST : BLOB_VMALLOC,
 					  d->def->check, err);
 	uint64_t desc;
-	uint8_t v[4];
 
 	if (!b)
 		return KHO_ERR_INVALID;
 	desc = kt ? b->kt_info : b->phys;
-	mem_read(&ref->mem, desc + 8, v, 4);
-	store_u32(v, load_u32(v, false) + 1, false);
-	return mem_write(&ref->mem, desc + 8, v, 4, err) ?:
+	return mem_put_u32(&ref->mem, desc + 8, mem_get_u32(&ref->mem, desc + 8) + 1, err) ?:
 	       ref_record(ref, "blob-vmalloc", desc, err,
 			  "total_pages is one more than the runs hold") ?:
 	       /* test_kho also wants exactly the pages nr_folios needs */
@@ -308,22 +298,19 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 {
 	struct ref_blob *b = blob_of_kind(ref, BLOB_KHO_TEST, d->def->check, err);
 	enum kho_status st;
-	uint8_t raw[4];
 	int node, len;
 	void *p;
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	if (!strcmp(variant(d, "magic"), "nr-folios")) {
+	if (!strcmp(d->variant, "nr-folios")) {
 		uint64_t per_page = ref->geo.page_size / 8;
 		uint64_t chunk = mem_get_u64(&ref->mem, b->kt_info);
-		uint32_t nr;
+		uint32_t nr = mem_get_u32(&ref->mem, b->kt_nr_folios);
+		uint32_t pages = mem_get_u32(&ref->mem, b->kt_info + 8);
 
-		mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
-		nr = load_u32(raw, false);
-		mem_read(&ref->mem, b->kt_info + 8, raw, 4);
-		store_u32(raw, (uint32_t)(load_u32(raw, false) * per_page + 1), false);
-		if ((st = mem_write(&ref->mem, b->kt_nr_folios, raw, 4, err)) ||
+		if ((st = mem_put_u32(&ref->mem, b->kt_nr_folios,
+				      (uint32_t)(pages * per_page + 1), err)) ||
 		    (st = ref_record(ref, "blob-kho-test", b->kt_info, err,
 				     "nr_folios one more than folios_info holds")))
 			return st;
@@ -345,8 +332,8 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 		p = node < 0 ? NULL : fdt_getprop_w(buf, node, "magic", &len);
 		if (!p || len != 4)
 			return kho_error_set(err, KHO_ERR_INVALID, "blob-kho-test: no magic");
-		store_u32(raw, load_u32(p, false) + 1, false);
-		return mem_write(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf), raw, 4, err) ?:
+		return mem_put_u32(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf),
+				   load_u32(p, false) + 1, err) ?:
 		       ref_record(ref, "blob-kho-test", b->phys, err, "magic 0x4b484f22");
 	}
 }
@@ -384,17 +371,15 @@ static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defe
 {
 	struct ref_blob *b;
 
-	if (!strcmp(variant(d, "vmalloc"), "kho-test-folio"))
+	if (!strcmp(d->variant, "kho-test-folio"))
 		return kho_test_folio_inside(ref, d, err);
 	b = blob_of_kind(ref, BLOB_VMALLOC, d->def->check, err);
 	uint64_t page = ref->geo.page_size, chunk, run;
-	uint8_t raw[2];
 	unsigned order;
 
 	if (!b)
 		return KHO_ERR_INVALID;
-	mem_read(&ref->mem, b->phys + 14, raw, 2);
-	order = (unsigned)(raw[0] | raw[1] << 8);
+	order = mem_get_u32(&ref->mem, b->phys + 12) >> 16;   /* u16 flags, u16 order */
 	chunk = mem_get_u64(&ref->mem, b->phys);
 	if (!chunk || !mem_get_u64(&ref->mem, chunk + 8))
 		return kho_error_set(err, KHO_ERR_INVALID, "blob-key-start: the vmalloc chain "
@@ -432,12 +417,16 @@ static enum kho_status spare_entry(struct kho_ref *ref, struct ref_defect *d,
 			     d->def->check);
 }
 
-static enum kho_status radix_pointer_after(struct kho_ref *ref,
-					   struct ref_defect *d,
-					   struct kho_error *err)
+/*
+ * radix-pointer and radix-loop: the spare entry points where no walker
+ * may go: outside RAM, misaligned, with bit 63 set; back at the root
+ * ("cycle") or at the first leaf a second time ("shared").
+ */
+static enum kho_status radix_entry_after(struct kho_ref *ref, struct ref_defect *d,
+					 struct kho_error *err)
 {
-	const char *v = variant(d, "outside");
-	uint64_t entry, leaf, bad;
+	const char *v = d->variant;
+	uint64_t entry = 0, leaf = 0, bad;
 	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
 
 	if (st)
@@ -446,29 +435,19 @@ static enum kho_status radix_pointer_after(struct kho_ref *ref,
 		bad = leaf + 8;
 	else if (!strcmp(v, "bit63"))
 		bad = leaf | (1ull << 63);
+	else if (!strcmp(v, "shared"))
+		bad = leaf;
+	else if (!strcmp(v, "cycle"))
+		bad = ref->map_phys;
 	else
-		bad = align_down(ram_top(ref), ref->geo.page_size) +
-		      16 * ref->geo.page_size;
-	return mem_put_u64(&ref->mem, entry, bad, err) ?:
-	       ref_record(ref, "radix-pointer", entry, err,
-			  "level-1 entry holds 0x%llx (%s)",
-			  (unsigned long long)bad, v);
-}
-
-static enum kho_status radix_loop_after(struct kho_ref *ref, struct ref_defect *d,
-					struct kho_error *err)
-{
-	const char *v = variant(d, "cycle");
-	uint64_t entry, leaf, target;
-	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
-
-	if (st)
+		bad = align_down(ram_top(ref), ref->geo.page_size) + 16 * ref->geo.page_size;
+	if ((st = mem_put_u64(&ref->mem, entry, bad, err)))
 		return st;
-	target = !strcmp(v, "shared") ? leaf : ref->map_phys;
-	return mem_put_u64(&ref->mem, entry, target, err) ?:
-	       ref_record(ref, "radix-loop", entry, err,
-			  "level-1 entry points at 0x%llx, reached before",
-			  (unsigned long long)target);
+	if (!strcmp(d->def->check, "radix-loop"))
+		return ref_record(ref, "radix-loop", entry, err,
+				  "level-1 entry points at 0x%llx, reached before", HEX(bad));
+	return ref_record(ref, "radix-pointer", entry, err, "level-1 entry holds 0x%llx (%s)",
+			  HEX(bad), v);
 }
 
 static enum kho_status radix_key_width_after(struct kho_ref *ref,
@@ -499,14 +478,6 @@ static enum kho_status radix_empty_before(struct kho_ref *ref, struct ref_defect
 	return st ? st : kho_ref_unpreserve_folio(ref, d->phys, d->order, err);
 }
 
-static struct ref_node *snapshot_node(struct kho_ref *ref, uint64_t phys)
-{
-	for (size_t i = 0; i < ref->nnodes; i++)
-		if (ref->nodes[i].phys == phys)
-			return &ref->nodes[i];
-	return NULL;
-}
-
 /*
  * The first leaf of the map: a radix leaf (a page), or the bitmap of the
  * first kho-v1 chunk's first element (512 bytes or a page). *@entry is
@@ -515,16 +486,11 @@ static struct ref_node *snapshot_node(struct kho_ref *ref, uint64_t phys)
 static bool first_map_leaf(struct kho_ref *ref, uint64_t *entry, uint64_t *leaf,
 			   uint64_t *bytes)
 {
-	uint8_t raw[4];
-
 	if (ref->abi->map_format == KHO_MAP_RADIX) {
 		*bytes = ref->geo.page_size;
 		return radix_first_leaf(ref, entry, leaf);
 	}
-	if (!ref->map_phys)
-		return false;
-	mem_read(&ref->mem, ref->map_phys + 12, raw, 4);
-	if (!load_u32(raw, false))
+	if (!ref->map_phys || !mem_get_u32(&ref->mem, ref->map_phys + 12))   /* num_elms */
 		return false;
 	*entry = ref->map_phys + V1_CHUNK_HDR_SIZE + 8;
 	*leaf = mem_get_u64(&ref->mem, *entry);
@@ -538,7 +504,6 @@ static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 {
 	uint64_t entry, leaf, bytes;
 	uint8_t *dst;
-	struct ref_node *n;
 
 	if (!first_map_leaf(ref, &entry, &leaf, &bytes))
 		return kho_error_set(err, KHO_ERR_INVALID, "the map has no leaf");
@@ -557,9 +522,11 @@ static enum kho_status move_first_leaf(struct kho_ref *ref, uint64_t to,
 			return st;
 	}
 	ref->leaf_page = NULL;
-	n = snapshot_node(ref, leaf);
-	if (n)
-		n->phys = to;
+	for (size_t i = 0; i < ref->nnodes; i++)
+		if (ref->nodes[i].phys == leaf) {
+			ref->nodes[i].phys = to;   /* the snapshot's node moves with it */
+			break;
+		}
 	return mem_put_u64(&ref->mem, entry, to, err);
 }
 
@@ -602,7 +569,7 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	return strcmp(variant(d, "key"), "key") ? KHO_OK : isolated_key(ref, d, err);
+	return strcmp(d->variant, "key") ? KHO_OK : isolated_key(ref, d, err);
 }
 
 /*
@@ -659,9 +626,9 @@ static enum kho_status radix_unreadable_after(struct kho_ref *ref,
 					      struct ref_defect *d,
 					      struct kho_error *err)
 {
-	bool fdt = !strcmp(variant(d, "key"), "fdt");
+	bool fdt = !strcmp(d->variant, "fdt");
 
-	if (!strcmp(variant(d, "key"), "root"))
+	if (!strcmp(d->variant, "root"))
 		return lose_root(ref, err);
 	return lose_leaf(ref, fdt ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
 			 kho_key_encode(&ref->geo, d->phys, d->order), err);
@@ -745,7 +712,7 @@ static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_defect *d,
 					     struct kho_error *err)
 {
-	const char *v = variant(d, "blob");
+	const char *v = d->variant;
 	struct ref_blob *b = pick_blob(ref, d, 1, false, err);
 	uint64_t page = ref->geo.page_size, at;
 
@@ -778,17 +745,14 @@ static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref
 static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
 						struct kho_error *err)
 {
-	uint8_t *copy = malloc(ref->geo.page_size);
-	enum kho_status st;
+	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
 
 	if (!copy)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	mem_read(&ref->mem, ref->fdt_phys, copy, ref->geo.page_size);
 	store_u32(copy + 0x1c, 1, true);   /* fdt_header.boot_cpuid_phys */
-	st = mem_write(&ref->mem, ref->decoy_fdt, copy, ref->geo.page_size, err);
-	free(copy);
 	ref->decoy_written = !ref->fdt_unusable;
-	return st;
+	return mem_write(&ref->mem, ref->decoy_fdt, copy, ref->geo.page_size, err);
 }
 
 /*
@@ -801,7 +765,7 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
  */
 static bool consumed_intact(const struct ref_defect *d)
 {
-	return d->argc && !strcmp(d->argv[0], "intact");
+	return !strcmp(d->variant, "intact");
 }
 
 /* Variant intact: the older FDT page stays a key of the map both share,
@@ -903,7 +867,7 @@ static enum kho_status scratch_unknown_after(struct kho_ref *ref, struct ref_def
 static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
-	const char *v = variant(d, "overlap");
+	const char *v = d->variant;
 	uint64_t granule = ref->geo.page_size << kho_scratch_align_order(ref->geo.page_size);
 	uint64_t base = ref->scratch.n ? ref->scratch.v[0].start : 0;
 	uint64_t start = base, size = granule;
@@ -952,20 +916,16 @@ static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 static enum kho_status v1_bitmap_outside(struct kho_ref *ref, uint64_t last,
 					 struct kho_error *err)
 {
+	uint32_t used = mem_get_u32(&ref->mem, last + 12);   /* num_elms */
 	uint64_t elm;
-	uint8_t raw[4];
-	uint32_t used;
 
-	mem_read(&ref->mem, last + 12, raw, 4);
-	used = load_u32(raw, false);
 	if (used >= v1_chunk_capacity(ref))
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
 	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
-	store_u32(raw, used + 1, false);
 	return mem_put_u64(&ref->mem, elm, 0, err) ?:
 	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
 						       16 * ref->geo.page_size, err) ?:
-	       mem_write(&ref->mem, last + 12, raw, 4, err) ?:
+	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err,
 			  "bitmap pointer is outside memory");
 }
@@ -1017,13 +977,9 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 	size_t k = 0;
 
 	for (size_t guard = 0; chunk && guard <= ref->mem.npages; guard++) {
-		uint8_t hdr[V1_CHUNK_HDR_SIZE];
-		unsigned o;
-		uint32_t n;
+		unsigned o = mem_get_u32(&ref->mem, chunk + 8);
+		uint32_t n = mem_get_u32(&ref->mem, chunk + 12);
 
-		mem_read(&ref->mem, chunk, hdr, sizeof(hdr));
-		o = load_u32(hdr + 8, false);
-		n = load_u32(hdr + 12, false);
 		for (uint32_t i = 0; i < n && i < v1_chunk_capacity(ref); i++) {
 			uint64_t e = chunk + V1_CHUNK_HDR_SIZE + (uint64_t)i * V1_ELM_SIZE;
 			uint64_t s = mem_get_u64(&ref->mem, e);
@@ -1032,7 +988,7 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 				elm = e, start = s, order = o,
 				end = s + (cover << (o + ref->geo.page_shift));
 		}
-		chunk = load_u64(hdr, false);
+		chunk = mem_get_u64(&ref->mem, chunk);
 	}
 	if (!elm)
 		return kho_error_set(err, KHO_ERR_INVALID,
@@ -1060,7 +1016,7 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
-	return !strcmp(variant(d, "outside"), "shifted") ? v1_bitmap_shifted(ref, err) :
+	return !strcmp(d->variant, "shifted") ? v1_bitmap_shifted(ref, err) :
 							   v1_bitmap_outside(ref, last, err);
 }
 
@@ -1077,8 +1033,8 @@ static const struct defect_def defects[] = {
 	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
 	{ "blob-kho-test", NEEDS_ANY, NULL, NULL, blob_kho_test_after, "magic nr-folios" },
 	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
-	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_pointer_after, "outside misaligned bit63" },
-	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_loop_after, "cycle shared" },
+	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_entry_after, "outside misaligned bit63" },
+	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_entry_after, "cycle shared" },
 	{ "radix-key-width", NEEDS_RADIX, NULL, NULL, radix_key_width_after, "" },
 	{ "radix-depth", NEEDS_RADIX, NULL, radix_depth_before, NULL, "" },
 	{ "radix-empty", NEEDS_RADIX, NULL, radix_empty_before, NULL, "" },
@@ -1145,6 +1101,7 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	const struct defect_def *def = NULL;
 	struct ref_defect *d;
 	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
+	const char *v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(defects); i++)
 		if (!strcmp(defects[i].check, check))
@@ -1190,6 +1147,16 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 	d->argc = argc;
 	for (int i = 0; i < argc; i++)
 		snprintf(d->argv[i], sizeof(d->argv[i]), "%s", argv[i]);
+	/* The default variant is the first, or what this ABI can show instead:
+	 * kho-v1 has no blob-size, luo-v1 (kho-v3) no block count or seals. */
+	v = argc ? argv[0] : def->variants ? def->variants : "";
+	if (!argc && !strcmp(check, "fdt-subnode") && !ref->abi->has_blob_size)
+		v = "zero";
+	else if (!argc && ref->abi->number == 3 && !strcmp(check, "luo-block"))
+		v = "capacity";
+	else if (!argc && ref->abi->number == 3 && !strcmp(check, "luo-memfd"))
+		v = "beyond";
+	snprintf(d->variant, sizeof(d->variant), "%.*s", (int)strcspn(v, " "), v);
 	return KHO_OK;
 }
 

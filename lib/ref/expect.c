@@ -30,13 +30,10 @@ static void snap_key(void *ctx, uint64_t phys, unsigned order)
 	struct snap *s = ctx;
 	struct kho_ref *ref = s->ref;
 
-	if (s->st)
-		return;
-	if (!ARRAY_RESERVE(ref->keys, s->kcap, ref->nkeys)) {
+	if (!s->st && !ARRAY_RESERVE(ref->keys, s->kcap, ref->nkeys))
 		s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-		return;
-	}
-	ref->keys[ref->nkeys++] = (struct ref_key){ phys, order };
+	if (!s->st)
+		ref->keys[ref->nkeys++] = (struct ref_key){ phys, order };
 }
 
 static void snap_node(void *ctx, uint64_t phys, int level, bool empty)
@@ -44,13 +41,10 @@ static void snap_node(void *ctx, uint64_t phys, int level, bool empty)
 	struct snap *s = ctx;
 	struct kho_ref *ref = s->ref;
 
-	if (s->st)
-		return;
-	if (!ARRAY_RESERVE(ref->nodes, s->ncap, ref->nnodes)) {
+	if (!s->st && !ARRAY_RESERVE(ref->nodes, s->ncap, ref->nnodes))
 		s->st = kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-		return;
-	}
-	ref->nodes[ref->nnodes++] = (struct ref_node){ phys, level, empty };
+	if (!s->st)
+		ref->nodes[ref->nnodes++] = (struct ref_node){ phys, level, empty };
 }
 
 /* Tree order of a correct tree: ascending keys. */
@@ -118,12 +112,10 @@ static void add(struct findings *f, const char *check, uint64_t phys,
 static void add_sev(struct findings *f, const char *check, int sev,
 		    uint64_t phys, const char *msg)
 {
+	if (!f->st && !ARRAY_RESERVE(f->v, f->cap, f->n))
+		f->st = KHO_ERR_NOMEM;
 	if (f->st)
 		return;
-	if (!ARRAY_RESERVE(f->v, f->cap, f->n)) {
-		f->st = KHO_ERR_NOMEM;
-		return;
-	}
 	f->v[f->n] = (struct ref_finding){ .check = check, .severity = sev, .phys = phys };
 	snprintf(f->v[f->n].message, sizeof(f->v[f->n].message), "%s", msg);
 	f->n++;
@@ -300,11 +292,7 @@ static size_t vmalloc_chain(struct kho_ref *ref, struct findings *f,
 {
 	uint64_t page = ref->geo.page_size;
 	size_t n = 0;
-	uint8_t raw[2];
-	unsigned order;
-
-	mem_read(&ref->mem, desc + 14, raw, 2);
-	order = (unsigned)(raw[0] | raw[1] << 8);   /* u16, little-endian */
+	unsigned order = mem_get_u32(&ref->mem, desc + 12) >> 16;   /* u16 flags, u16 order */
 	for (uint64_t chunk = mem_get_u64(&ref->mem, desc); chunk;
 	     chunk = mem_get_u64(&ref->mem, chunk)) {
 		need(ref, f, preserved, chunk, page, 0);
@@ -331,13 +319,8 @@ static void kho_test_folios(struct kho_ref *ref, struct findings *f,
 {
 	uint64_t page = ref->geo.page_size, per_page = page / 8, runs[128];
 	size_t nruns = vmalloc_chain(ref, f, preserved, b->kt_info, runs, 128);
-	uint8_t raw[4];
-	uint64_t nr, cap;
-
-	mem_read(&ref->mem, b->kt_info + 8, raw, 4);
-	cap = (uint64_t)load_u32(raw, false) * per_page;
-	mem_read(&ref->mem, b->kt_nr_folios, raw, 4);
-	nr = MIN((uint64_t)load_u32(raw, false), cap);
+	uint64_t cap = (uint64_t)mem_get_u32(&ref->mem, b->kt_info + 8) * per_page;
+	uint64_t nr = MIN((uint64_t)mem_get_u32(&ref->mem, b->kt_nr_folios), cap);
 	for (uint64_t i = 0; i < nr && i / per_page < MIN(nruns, 128); i++) {
 		uint64_t e = mem_get_u64(&ref->mem, runs[i / per_page] + i % per_page * 8);
 

@@ -72,18 +72,15 @@ enum kho_status ref_write_flat(struct kho_ref *ref, const char *path, struct kho
 	if ((st = ref_write_kdump(ref, kdump, false, err)))
 		return st;
 	in = open(kdump, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
+	out = in < 0 ? -1 : mkstemp(tmp);
+	if (in < 0)
 		st = kho_error_errno(err, "%s", kdump);
-		unlink(kdump);
-		return st;
-	}
-	out = mkstemp(tmp);
-	if (out < 0) {
+	else if (out < 0)
 		st = kho_error_errno(err, "%s", tmp);
-	} else {
+	else
 		st = ref_tmp_commit(out, tmp, path, flatten(in, out, err), err);
-	}
-	close(in);
+	if (in >= 0)
+		close(in);
 	unlink(kdump);
 	return st;
 }

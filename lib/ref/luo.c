@@ -142,17 +142,19 @@ KHO_EXPORT enum kho_status kho_ref_luo(struct kho_ref *ref, unsigned version,
 	return KHO_OK;
 }
 
-/* Printable ASCII, NUL-free, shorter than the field (docs/luo.md "well-formed"). */
-static bool well_formed(const char *s, size_t field)
+/* @what @s is printable ASCII, NUL-free, shorter than the field
+ * (docs/luo.md "well-formed"); else an error saying so. */
+static enum kho_status well_formed(const char *what, const char *s, size_t field,
+				   struct kho_error *err)
 {
-	size_t n = strlen(s);
+	bool ok = s[0] && strlen(s) < field;
 
-	if (!n || n >= field)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x20 || *s > 0x7e)
-			return false;
-	return true;
+	for (const char *c = s; ok && *c; c++)
+		ok = *c >= 0x20 && *c <= 0x7e;
+	if (ok)
+		return KHO_OK;
+	return kho_error_set(err, KHO_ERR_INVALID, "%s \"%s\" is empty, not printable or "
+			     "longer than %zu bytes", what, s, field - 1);
 }
 
 KHO_EXPORT enum kho_status kho_ref_luo_session(struct kho_ref *ref, const char *name,
@@ -161,12 +163,8 @@ KHO_EXPORT enum kho_status kho_ref_luo_session(struct kho_ref *ref, const char *
 	struct ref_luo *l = need_luo(ref, "luo-session", err);
 	struct luo_session *s;
 
-	if (!l)
+	if (!l || well_formed("session name", name, LUO_NAME_LEN, err))
 		return KHO_ERR_INVALID;
-	if (!well_formed(name, LUO_NAME_LEN))
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "session name \"%s\" is empty, not printable or longer than %d bytes",
-				     name, LUO_NAME_LEN - 1);
 	if (luo_find_session(l, name))
 		return kho_error_set(err, KHO_ERR_INVALID, "session \"%s\" exists already", name);
 	if (l->ns >= luo_session_capacity(ref))
@@ -287,10 +285,8 @@ KHO_EXPORT enum kho_status kho_ref_luo_file(struct kho_ref *ref, const char *ses
 	struct luo_file *f;
 	enum kho_status st;
 
-	if (!well_formed(handler, LUO_COMPAT_LEN))
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "handler \"%s\" is empty, not printable or longer than %d bytes",
-				     handler, LUO_COMPAT_LEN - 1);
+	if (well_formed("handler", handler, LUO_COMPAT_LEN, err))
+		return KHO_ERR_INVALID;
 	if (!strncmp(handler, "memfd-", 6))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "handler %s: a memfd is luo-memfd, with its folios", handler);
@@ -305,12 +301,8 @@ static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t c
 {
 	struct ref_luo *l = need_luo(ref, "luo-flb", err);
 
-	if (!l)
+	if (!l || well_formed("FLB name", name, LUO_COMPAT_LEN, err))
 		return KHO_ERR_INVALID;
-	if (!well_formed(name, LUO_COMPAT_LEN))
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "FLB name \"%s\" is empty, not printable or longer than %d bytes",
-				     name, LUO_COMPAT_LEN - 1);
 	for (size_t i = 0; i < l->nflbs; i++)
 		if (!strcmp(l->flbs[i].name, name))
 			return kho_error_set(err, KHO_ERR_INVALID, "FLB %s exists already", name);

@@ -15,32 +15,9 @@
 
 #include "../util/util.h"
 
-/* The default variant: the first the LUO format has. */
-static const char *dflt_of(const struct kho_ref *ref, const char *check)
+static bool is(const struct ref_defect *d, const char *v)
 {
-	bool v1 = ref->luo && ref->luo->version == 1;
-
-	if (!strcmp(check, "luo-format"))
-		return "compatible";
-	if (!strcmp(check, "luo-block"))
-		return v1 ? "capacity" : "count0";
-	if (!strcmp(check, "luo-session"))
-		return "empty";
-	if (!strcmp(check, "luo-file"))
-		return "unterminated";
-	if (!strcmp(check, "luo-memfd"))
-		return v1 ? "beyond" : "seals";
-	return "block";
-}
-
-static const char *variant(const struct kho_ref *ref, const struct ref_defect *d)
-{
-	return d->argc ? d->argv[0] : dflt_of(ref, defect_name(d));
-}
-
-static bool is(const struct kho_ref *ref, const struct ref_defect *d, const char *v)
-{
-	return !strcmp(variant(ref, d), v);
+	return !strcmp(d->variant, v);
 }
 
 /* ---- targets: the same choice before and after serializing ---- */
@@ -51,15 +28,21 @@ static bool array_has_room(const struct kho_ref *ref, const struct luo_file *f)
 	return f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0;
 }
 
+/* Which folio record holds index 0 (nfolios: none). */
+static size_t index0_record(const struct luo_file *f)
+{
+	size_t i = 0;
+
+	while (i < f->nfolios && f->folios[i].index)
+		i++;
+	return i;
+}
+
 static bool memfd_fits(const struct kho_ref *ref, const struct luo_file *f, bool index0)
 {
-	bool zero = false;
-
 	if (!f->memfd || !f->nfolios)
 		return false;
-	for (size_t i = 0; i < f->nfolios; i++)
-		zero |= f->folios[i].index == 0;
-	return !index0 || (zero && array_has_room(ref, f));
+	return !index0 || (index0_record(f) < f->nfolios && array_has_room(ref, f));
 }
 
 /* The first memfd with a folio (@index0: one at index 0, and room for
@@ -115,7 +98,7 @@ static enum kho_status refuse(const struct kho_ref *ref, const struct ref_defect
 			      const char *why, struct kho_error *err)
 {
 	return kho_error_set(err, KHO_ERR_INVALID, "%s %s: %s", defect_name(d),
-			     variant(ref, d), why);
+			     d->variant, why);
 }
 
 enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
@@ -127,7 +110,7 @@ enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
 
 	if (!ref->luo && (st = kho_ref_luo(ref, ref->abi->number == 3 ? 1 : 5, 1, err)))
 		return st;
-	v = variant(ref, d);
+	v = d->variant;
 	v1 = ref->luo->version == 1;
 	if (v1 && (!strcmp(v, "size") || !strcmp(v, "count0") || !strcmp(v, "cycle") ||
 		   !strcmp(v, "misaligned") || !strcmp(v, "seals") || !strcmp(v, "flags")))
@@ -177,14 +160,14 @@ enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
 	enum kho_status st;
 
 	ref->luo->undecodable = true;
-	if (is(ref, d, "size")) {
+	if (is(d, "size")) {
 		b->size = 16;
 		st = ref_build_fdt(ref, err);
 	} else {
 		st = luo_write_root(ref, "luo-v9", err);
 	}
 	return st ?: ref_record(ref, "luo-format", b->phys, err, "LUO blob: %s",
-				is(ref, d, "size") ? "blob-size 16 is not 32" :
+				is(d, "size") ? "blob-size 16 is not 32" :
 				"compatible luo-v9 is not a known LUO format");
 }
 
@@ -212,7 +195,7 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 	struct luo_session *s = target_session(ref, true);
 	uint64_t last;
 
-	if (is(ref, d, "capacity") && l->version == 1) {
+	if (is(d, "capacity") && l->version == 1) {
 		uint64_t count = luo_session_capacity(ref) + 1;
 
 		l->sessions_unread = true;
@@ -223,15 +206,15 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 				  "session array count %llu is above its capacity",
 				  (unsigned long long)count);
 	}
-	if (is(ref, d, "count0") || is(ref, d, "capacity"))
-		return bad_session_block(ref, is(ref, d, "count0") ? 0 :
+	if (is(d, "count0") || is(d, "capacity"))
+		return bad_session_block(ref, is(d, "count0") ? 0 :
 				(ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY + 1, err);
 	/* cycle, misaligned: the last block of a file chain, whose entries
 	 * were all read by then. */
 	if (!s)
 		return refuse(ref, d, "no session has files", err);
 	last = s->blocks[s->nblocks - 1];
-	if (is(ref, d, "cycle"))
+	if (is(d, "cycle"))
 		return mem_put_u64(&ref->mem, last, s->blocks[0], err) ?:
 		       ref_record(ref, "luo-block", last, err,
 				  "file block next 0x%llx is the chain's first block",
@@ -262,14 +245,14 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 	char full[LUO_NAME_LEN];
 	enum kho_status st;
 
-	if (is(ref, d, "duplicate")) {
+	if (is(d, "duplicate")) {
 		s = &l->s[1];
 		st = write_name(ref, s, l->s[0].name, strlen(l->s[0].name), err);
-	} else if (is(ref, d, "unterminated")) {
+	} else if (is(d, "unterminated")) {
 		memset(full, 'x', sizeof(full));
 		memcpy(full, s->name, strlen(s->name));
 		st = write_name(ref, s, full, sizeof(full), err);
-	} else if (is(ref, d, "count")) {
+	} else if (is(d, "count")) {
 		s = target_session(ref, l->version == 5);
 		s->count = l->version == 5 ? s->count + 1 : 1;
 		st = mem_put_u64(&ref->mem, s->entry + 72, s->count, err);
@@ -277,7 +260,7 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 		st = write_name(ref, s, "", 0, err);
 	}
 	return st ?: ref_record(ref, "luo-session", s->entry, err, "session entry: %s",
-				variant(ref, d));
+				d->variant);
 }
 
 /* ---- luo-file ---- */
@@ -289,7 +272,7 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 	char full[LUO_COMPAT_LEN];
 	enum kho_status st;
 
-	if (is(ref, d, "handler")) {
+	if (is(d, "handler")) {
 		/* The one handler 7.2/7.3 have renamed to one they lack: the
 		 * reader lists the entry and no longer decodes a memfd there;
 		 * the expectation comes from luo_check_handlers(). */
@@ -303,7 +286,7 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 		return mem_write(&ref->mem, f->entry, full, sizeof(full), err);
 	}
 	f->not_followed = true;
-	if (is(ref, d, "data")) {
+	if (is(d, "data")) {
 		f->data = 0;
 		st = mem_put_u64(&ref->mem, f->entry + 48, 0, err);
 	} else {
@@ -314,19 +297,10 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 		st = mem_write(&ref->mem, f->entry, full, sizeof(full), err);
 	}
 	return st ?: ref_record(ref, "luo-file", f->entry, err, "file entry: %s",
-				variant(ref, d));
+				d->variant);
 }
 
 /* ---- luo-memfd ---- */
-
-static size_t index0_record(const struct luo_file *f)
-{
-	size_t i = 0;
-
-	while (i < f->nfolios && f->folios[i].index)
-		i++;
-	return i;
-}
 
 /* Folio record @i is the finding; nr_folios says @n records. */
 static enum kho_status bad_record(struct kho_ref *ref, struct luo_file *f, size_t i,
@@ -349,10 +323,9 @@ static enum kho_status set_nr_folios(struct kho_ref *ref, struct luo_file *f, ui
 enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 				struct kho_error *err)
 {
-	const char *v = variant(ref, d);
+	const char *v = d->variant;
 	bool index0 = !strcmp(v, "nr-folios") || !strcmp(v, "overlap");
 	struct luo_file *f = target_memfd(ref, index0);
-	uint8_t raw[4];
 	uint64_t rec0 = luo_record_addr(ref, f, 0), n = f->nfolios;
 	enum kho_status st;
 
@@ -363,8 +336,8 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 			f->seals |= 0x40;
 		else
 			f->flags = 1;
-		store_u32(raw, seals ? f->seals : f->flags, false);
-		return mem_write(&ref->mem, f->record + (seals ? 16 : 20), raw, 4, err) ?:
+		return mem_put_u32(&ref->mem, f->record + (seals ? 16 : 20),
+				   seals ? f->seals : f->flags, err) ?:
 		       ref_record(ref, "luo-memfd", f->record, err, "%s 0x%x: unknown bits", v,
 				  seals ? f->seals : f->flags);
 	}
@@ -373,11 +346,8 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		 * inside them is no finding: its pfn 0 is skipped). No record is
 		 * read then, so none is checked. */
 		unsigned vm = ref->luo->version == 5 ? 32 : 24;
-		uint8_t tp[4];
-		uint64_t fit;
-
-		mem_read(&ref->mem, f->record + vm + 8, tp, 4);
-		fit = (uint64_t)load_u32(tp, false) * (ref->geo.page_size / LUO_FOLIO_RECORD);
+		uint64_t fit = (uint64_t)mem_get_u32(&ref->mem, f->record + vm + 8) *
+			       (ref->geo.page_size / LUO_FOLIO_RECORD);   /* total_pages */
 		st = set_nr_folios(ref, f, fit + 1, err);
 		f->records = 0;
 		f->bad_records_lo = 0;
@@ -415,7 +385,7 @@ enum kho_status luo_not_preserved_before(struct kho_ref *ref, struct ref_defect 
 					 struct kho_error *err)
 {
 	struct ref_luo *l = ref->luo;
-	const char *v = variant(ref, d);
+	const char *v = d->variant;
 	struct luo_file *f = target_memfd(ref, false);
 
 	if (!strcmp(v, "block"))

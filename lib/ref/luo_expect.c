@@ -179,21 +179,19 @@ static json_t *file_json(const struct kho_ref *ref, const struct luo_file *f)
 json_t *luo_json(struct kho_ref *ref)
 {
 	const struct ref_luo *l = ref->luo;
-	json_t *o, *sessions = json_array(), *flbs = json_array();
+	json_t *o, *sessions, *flbs;
 
-	if (!luo_readable(ref)) {
-		json_decref(sessions);
-		json_decref(flbs);
+	if (!luo_readable(ref))
 		return NULL;
-	}
+	sessions = json_array();
+	flbs = json_array();
 	for (size_t i = 0; i < l->ns && !l->pending; i++) {
 		const struct luo_session *s = &l->s[i];
-		json_t *files = json_array();
+		json_t *files;
 
-		if (s->unread) {
-			json_decref(files);
+		if (s->unread)
 			continue;
-		}
+		files = json_array();
 		for (size_t k = 0; k < s->nfiles; k++)
 			json_array_append_new(files, file_json(ref, &s->files[k]));
 		json_array_append_new(sessions, json_pack("{s:s, s:o}", "name", s->written,

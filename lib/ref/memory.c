@@ -235,6 +235,23 @@ enum kho_status mem_put_u64(struct kho_mem *m, uint64_t phys, uint64_t v,
 	return mem_write(m, phys, raw, 8, err);
 }
 
+uint32_t mem_get_u32(struct kho_mem *m, uint64_t phys)
+{
+	uint8_t raw[4];
+
+	mem_read(m, phys, raw, 4);
+	return load_u32(raw, false);
+}
+
+enum kho_status mem_put_u32(struct kho_mem *m, uint64_t phys, uint32_t v,
+			    struct kho_error *err)
+{
+	uint8_t raw[4];
+
+	store_u32(raw, v, false);
+	return mem_write(m, phys, raw, 4, err);
+}
+
 uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
 			  struct kho_error *err)
 {

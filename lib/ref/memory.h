@@ -75,9 +75,12 @@ uint8_t *mem_page(struct kho_mem *m, uint64_t phys, bool create,
 enum kho_status mem_write(struct kho_mem *m, uint64_t phys, const void *buf,
 			  size_t len, struct kho_error *err);
 void mem_read(struct kho_mem *m, uint64_t phys, void *buf, size_t len);
-/* A little-endian u64 at @phys, as the structures a kernel writes hold them. */
+/* A little-endian u64 or u32 at @phys, as the structures a kernel writes hold them. */
 uint64_t mem_get_u64(struct kho_mem *m, uint64_t phys);
 enum kho_status mem_put_u64(struct kho_mem *m, uint64_t phys, uint64_t v,
+			    struct kho_error *err);
+uint32_t mem_get_u32(struct kho_mem *m, uint64_t phys);
+enum kho_status mem_put_u32(struct kho_mem *m, uint64_t phys, uint32_t v,
 			    struct kho_error *err);
 
 /*

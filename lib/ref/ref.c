@@ -22,8 +22,7 @@ KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
 {
 	struct kho_ref *ref;
 	struct kho_compat compat;
-	const char *s;
-	enum kho_status st;
+	enum kho_status st = KHO_OK;
 
 	ref = calloc(1, sizeof(*ref));
 	if (!ref)
@@ -31,36 +30,28 @@ KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
 	ref->cfg = *cfg;
 	ref->cfg.compatible = NULL;
 	ref->map_prop_len = 8;
-	if (kho_geometry_init(&ref->geo, cfg->page_size, cfg->broken_depth)) {
-		free(ref);
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "page size %llu is not 4K, 16K or 64K",
-				     (unsigned long long)cfg->page_size);
-	}
 	ref->abi = kho_abi_version_find(cfg->abi);
-	if (!ref->abi) {
-		free(ref);
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "unknown ABI version %u", cfg->abi);
-	}
-	if (cfg->compatible) {
+	if (kho_geometry_init(&ref->geo, cfg->page_size, cfg->broken_depth)) {
+		st = kho_error_set(err, KHO_ERR_INVALID, "page size %llu is not 4K, 16K or 64K",
+				   (unsigned long long)cfg->page_size);
+	} else if (!ref->abi) {
+		st = kho_error_set(err, KHO_ERR_INVALID, "unknown ABI version %u", cfg->abi);
+	} else if (cfg->compatible) {
 		/* A composite string must decode to the same root version. */
-		st = kho_compat_parse(cfg->compatible, strlen(cfg->compatible) + 1,
-				      &compat, err);
-		if (st == KHO_OK && compat.version != cfg->abi)
+		st = kho_compat_parse(cfg->compatible, strlen(cfg->compatible) + 1, &compat, err);
+		if (!st && compat.version != cfg->abi)
 			st = kho_error_set(err, KHO_ERR_INVALID,
 					   "compatible \"%s\" is not ABI kho-v%u",
 					   cfg->compatible, cfg->abi);
-		if (st || strlen(cfg->compatible) >= sizeof(ref->compatible)) {
-			free(ref);
-			return st ? st : kho_error_set(err, KHO_ERR_INVALID,
-						       "compatible too long");
-		}
-		s = cfg->compatible;
-	} else {
-		s = ref->abi->compatible;
+		else if (!st && strlen(cfg->compatible) >= sizeof(ref->compatible))
+			st = kho_error_set(err, KHO_ERR_INVALID, "compatible too long");
 	}
-	snprintf(ref->compatible, sizeof(ref->compatible), "%s", s);
+	if (st) {
+		free(ref);
+		return st;
+	}
+	snprintf(ref->compatible, sizeof(ref->compatible), "%s",
+		 cfg->compatible ?: ref->abi->compatible);
 	mem_init(&ref->mem, cfg->page_size);
 	ref->mem.busy = busy_cb;
 	ref->mem.busy_ctx = ref;
@@ -268,9 +259,6 @@ enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t 
 
 	if (st)
 		return st;
-	if (ref->booted)
-		return kho_error_set(err, KHO_ERR_INVALID,
-				     "numa-node must come before the first operation");
 	for (size_t i = 0; i < ref->numa.n; i++)
 		if (start < ref->numa.v[i].start + ref->numa.v[i].size &&
 		    ref->numa.v[i].start < start + size)
@@ -380,52 +368,27 @@ uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
 	return found;
 }
 
-static enum kho_status vrecord(struct kho_ref *ref, const char *check,
-			       int severity, uint64_t phys,
-			       struct kho_error *err, const char *fmt,
-			       va_list ap)
-{
-	struct ref_finding *v, *f;
-
-	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
-	if (!v)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->findings = v;
-	f = &v[ref->nfindings++];
-	f->check = check;
-	f->severity = severity;
-	f->phys = phys;
-	vsnprintf(f->message, sizeof(f->message), fmt, ap);
-	return KHO_OK;
-}
-
-enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
-			       int severity, uint64_t phys,
-			       struct kho_error *err, const char *fmt, ...)
-{
-	enum kho_status st;
-	va_list ap;
-
-	va_start(ap, fmt);
-	st = vrecord(ref, check, severity, phys, err, fmt, ap);
-	va_end(ap);
-	return st;
-}
-
 enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
 			   const char *fmt, ...)
 {
 	size_t i;
 	bool known = kho_check_lookup(check, &i);
-	enum kho_status st;
+	struct ref_finding *v, *f;
 	va_list ap;
 
+	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
+	if (!v)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	ref->findings = v;
+	f = &v[ref->nfindings++];
+	f->check = known ? kho_check_name(i) : check;
+	f->severity = known ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
+	f->phys = phys;
 	va_start(ap, fmt);
-	st = vrecord(ref, known ? kho_check_name(i) : check,
-		     known ? (int)kho_check_severity(i) : KHO_SEV_ERROR, phys, err, fmt, ap);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
 	va_end(ap);
-	return st;
+	return KHO_OK;
 }
 
 KHO_EXPORT uint64_t kho_ref_fdt_phys(const struct kho_ref *ref)

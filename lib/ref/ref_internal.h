@@ -77,6 +77,7 @@ struct ref_defect {
 	const struct defect_def *def;
 	int argc;
 	char argv[DEFECT_MAX_ARGS][64];
+	char variant[64];        /* the first word, or the default variant */
 	uint64_t phys;           /* what phase A made, for phase B */
 	unsigned order;
 };
@@ -178,10 +179,6 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
 			   const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-enum kho_status ref_record_sev(struct kho_ref *ref, const char *check,
-			       int severity, uint64_t phys,
-			       struct kho_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
 /* A key starts at @phys with @order (any order: @order < 0). */
 bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);

@@ -90,41 +90,24 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 	return &o->v[lo];
 }
 
-static void bit_op(struct kho_ref *ref, uint64_t bitmap, uint64_t bit, int op,
-		   bool *was)
+/* The u64 of a Linux bitmap holding bit @bit: bit i is bit i % 64 of word i / 64. */
+static uint64_t word_at(const struct v1_bitmap *b, uint64_t bit)
 {
-	uint64_t addr = bitmap + (bit / 64) * 8, w;
-	uint8_t *page = mem_page(&ref->mem, addr, op > 0, NULL);
-
-	if (!page) {
-		*was = false;
-		return;
-	}
-	addr &= ref->geo.page_size - 1;
-	w = load_u64(page + addr, false);
-	*was = (w >> (bit % 64)) & 1;
-	if (op > 0)
-		w |= 1ull << (bit % 64);
-	else if (op < 0)
-		w &= ~(1ull << (bit % 64));
-	store_u64(page + addr, w, false);
+	return b->phys + bit / 64 * 8;
 }
 
 enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,
 			  bool set, struct kho_error *err)
 {
-	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
+	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order, w, m;
 	struct v1_order *o = find_order(ref, order, set, err);
-	struct v1_bitmap *b;
-	bool was;
+	struct v1_bitmap *b = o ? find_bitmap(ref, o, high / bits, set, err) : NULL;
 
-	if (!o)
+	if (!b)   /* absent (nothing to clear), or out of memory */
 		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
-	b = find_bitmap(ref, o, high / bits, set, err);
-	if (!b)
-		return set ? (err ? err->status : KHO_ERR_NOMEM) : KHO_OK;
-	bit_op(ref, b->phys, high % bits, set ? 1 : -1, &was);
-	return KHO_OK;
+	w = mem_get_u64(&ref->mem, word_at(b, high % bits));
+	m = 1ull << (high % bits % 64);
+	return mem_put_u64(&ref->mem, word_at(b, high % bits), set ? w | m : w & ~m, err);
 }
 
 bool v1_test(struct kho_ref *ref, uint64_t pfn, unsigned order)
@@ -132,11 +115,8 @@ bool v1_test(struct kho_ref *ref, uint64_t pfn, unsigned order)
 	uint64_t bits = v1_bits_per_bitmap(ref), high = pfn >> order;
 	struct v1_order *o = find_order(ref, order, false, NULL);
 	struct v1_bitmap *b = o ? find_bitmap(ref, o, high / bits, false, NULL) : NULL;
-	bool was = false;
 
-	if (b)
-		bit_op(ref, b->phys, high % bits, 0, &was);
-	return was;
+	return b && (mem_get_u64(&ref->mem, word_at(b, high % bits)) >> (high % bits % 64)) & 1;
 }
 
 static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
@@ -174,23 +154,18 @@ enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err)
 			return st;
 		used = 0;
 		for (size_t k = 0; k < o->n; k++) {
-			uint8_t elm[V1_ELM_SIZE], n[4];
+			uint64_t elm;
 
 			if (used == cap) {
 				if ((st = new_chunk(ref, &chunk, o->order, err)))
 					return st;
 				used = 0;
 			}
-			store_u64(elm, (o->v[k].index * bits)
-					       << (o->order + ref->geo.page_shift), false);
-			store_u64(elm + 8, o->v[k].phys, false);
-			st = mem_write(&ref->mem, chunk + V1_CHUNK_HDR_SIZE +
-					       used * V1_ELM_SIZE, elm, sizeof(elm), err);
-			used++;
-			store_u32(n, used, false);
-			if (!st)
-				st = mem_write(&ref->mem, chunk + 12, n, 4, err);
-			if (st)
+			elm = chunk + V1_CHUNK_HDR_SIZE + used * V1_ELM_SIZE;
+			if ((st = mem_put_u64(&ref->mem, elm, (o->v[k].index * bits) <<
+							  (o->order + ref->geo.page_shift), err)) ||
+			    (st = mem_put_u64(&ref->mem, elm + 8, o->v[k].phys, err)) ||
+			    (st = mem_put_u32(&ref->mem, chunk + 12, ++used, err)))
 				return st;
 		}
 	}
@@ -205,30 +180,20 @@ void v1_walk(struct kho_ref *ref, const struct ref_walk *w)
 
 	/* Bounded: a corrupted list cannot hold more chunks than stored pages. */
 	for (size_t guard = 0; chunk && guard <= ref->mem.npages; guard++) {
-		uint8_t hdr[V1_CHUNK_HDR_SIZE];
-		unsigned order;
-		uint32_t n;
+		unsigned order = mem_get_u32(&ref->mem, chunk + 8);
+		uint32_t n = mem_get_u32(&ref->mem, chunk + 12);
 
-		mem_read(&ref->mem, chunk, hdr, sizeof(hdr));
-		order = load_u32(hdr + 8, false);
-		n = load_u32(hdr + 12, false);
 		if (w->node)
 			w->node(w->ctx, chunk, -1, n == 0);
 		for (uint32_t i = 0; i < n && i < cap; i++) {
-			uint8_t elm[V1_ELM_SIZE];
-			uint64_t start, bitmap;
+			uint64_t elm = chunk + V1_CHUNK_HDR_SIZE + i * V1_ELM_SIZE;
+			uint64_t start = mem_get_u64(&ref->mem, elm);
+			uint64_t bitmap = mem_get_u64(&ref->mem, elm + 8);
 			bool empty = true;
 
-			mem_read(&ref->mem, chunk + V1_CHUNK_HDR_SIZE + i * V1_ELM_SIZE,
-				 elm, sizeof(elm));
-			start = load_u64(elm, false);
-			bitmap = load_u64(elm + 8, false);
 			for (uint64_t wd = 0; wd < bytes / 8; wd++) {
-				uint8_t buf[8];
-				uint64_t word;
+				uint64_t word = mem_get_u64(&ref->mem, bitmap + wd * 8);
 
-				mem_read(&ref->mem, bitmap + wd * 8, buf, 8);
-				word = load_u64(buf, false);
 				if (word)
 					empty = false;
 				while (word && w->key) {
@@ -242,7 +207,6 @@ void v1_walk(struct kho_ref *ref, const struct ref_walk *w)
 			if (w->node)
 				w->node(w->ctx, bitmap, 0, empty);
 		}
-		mem_read(&ref->mem, chunk, hdr, 8);
-		chunk = load_u64(hdr, false);
+		chunk = mem_get_u64(&ref->mem, chunk);   /* next */
 	}
 }
