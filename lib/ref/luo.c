@@ -171,9 +171,8 @@ KHO_EXPORT enum kho_status kho_ref_luo_session(struct kho_ref *ref, const char *
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "more than %llu sessions: the luo-v1 session array is full",
 				     (unsigned long long)luo_session_capacity(ref));
-	if (!ARRAY_RESERVE(l->s, l->scap, l->ns))
+	if (!(s = ARRAY_ADD(l->s, l->scap, l->ns)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	s = memset(&l->s[l->ns++], 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	return KHO_OK;
 }
@@ -196,9 +195,8 @@ static enum kho_status new_file(struct kho_ref *ref, const char *what, const cha
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "session \"%s\": more than %llu files (a luo-v1 file array is full)",
 				     session, (unsigned long long)luo_file_capacity(ref));
-	if (!ARRAY_RESERVE(s->files, s->cap, s->nfiles))
+	if (!(*out = ARRAY_ADD(s->files, s->cap, s->nfiles)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	*out = memset(&s->files[s->nfiles++], 0, sizeof(**out));
 	(*out)->token = token;
 	return KHO_OK;
 }
