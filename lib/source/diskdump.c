@@ -393,33 +393,28 @@ static const struct source_ops dd_ops = {
 	.heads = dd_heads,
 };
 
-/* A regular file's header (@h, @missing as flat_index_read() said). */
-static enum kho_status check_regular_header(const struct kho_source *src, const uint8_t *h,
-					    uint64_t missing, struct kho_error *err)
+/*
+ * Whether the header block as read (@missing as flat_index_read() said) is
+ * a kdump's, and whole. A flattened file may hold an ELF instead, or end
+ * early; a regular file too short is truncated before it is anything else.
+ */
+static enum kho_status check_header(const struct kho_source *src, const uint8_t *h,
+				    uint64_t missing, bool flat, struct kho_error *err)
 {
-	if (missing != UINT64_MAX)
-		return kho_error_set(err, KHO_ERR_CORRUPT,
-				     "%s: kdump header is truncated", src->path);
-	if (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
-		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: not a kdump file (no KDUMP "
-				     "signature)", src->path);
-	return KHO_OK;
-}
+	bool kdump = !memcmp(h, "KDUMP   ", 8) || !memcmp(h, "DISKDUMP", 8);
 
-/* Where a flattened file's stream holds something else, or too little. */
-static enum kho_status check_flat_header(const struct kho_source *src, const uint8_t *h,
-					 uint64_t missing, struct kho_error *err)
-{
-	if (!memcmp(h, "\177ELF", 4))
+	if (flat && !memcmp(h, "\177ELF", 4))
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: a flattened ELF (makedumpfile "
 				     "-F -E); reassemble it first: makedumpfile -R OUT < %s",
 				     src->path, src->path);
-	if (missing >= 8 && memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8))
-		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: a flattened file that holds "
-				     "neither a kdump nor an ELF", src->path);
+	if (!kdump && missing >= (flat ? 8 : UINT64_MAX))
+		return kho_error_set(err, KHO_ERR_NOTIMPL, flat ?
+				     "%s: a flattened file that holds neither a kdump nor an ELF" :
+				     "%s: not a kdump file (no KDUMP signature)", src->path);
 	if (missing != UINT64_MAX)
-		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: the flattened file ends before "
-				     "its kdump header is whole", src->path);
+		return kho_error_set(err, KHO_ERR_CORRUPT, flat ?
+				     "%s: the flattened file ends before its kdump header is whole" :
+				     "%s: kdump header is truncated", src->path);
 	return KHO_OK;
 }
 
@@ -430,13 +425,13 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	uint64_t missing;
 	uint32_t version, sub;
 	enum kho_status st;
+	bool bad;
 
 	/* the one read of the header, checked before anything is sized by it:
 	 * the fields that lay out the file must be sane and a regular file long
 	 * enough for the header, sub-header and bitmaps */
 	if ((st = flat_index_read(src, &p->ix, 0, h, sizeof(h), 0, &missing, err)) ||
-	    (st = flat ? check_flat_header(src, h, missing, err) :
-	     check_regular_header(src, h, missing, err)))
+	    (st = check_header(src, h, missing, flat, err)))
 		return st;
 	p->be = kdump_header_big_endian(h + DH_BLOCK_SIZE);
 	version = load_u32(h + DH_VERSION, p->be);
@@ -444,16 +439,16 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	sub = load_u32(h + DH_SUB_HDR_SIZE, p->be);
 	*bitmap_blocks = load_u32(h + DH_BITMAP_BLOCKS, p->be);
 	p->max_mapnr = load_u32(h + DH_MAX_MAPNR, p->be);
-	if (!flat && (!version || version > 64 || !block_size_plausible(p->page) ||
-		      sub > 1024 || !*bitmap_blocks || (uint64_t)p->page *
-		      (1 + (uint64_t)sub + *bitmap_blocks) > (uint64_t)src->file_size))
+	bad = !version || version > 64 || !block_size_plausible(p->page) || sub > 1024 ||
+	      !*bitmap_blocks;
+	if (!flat && (bad || (uint64_t)p->page * (1 + (uint64_t)sub + *bitmap_blocks) >
+		      (uint64_t)src->file_size))
 		return kho_error_set(err, KHO_ERR_CORRUPT,
 				     "%s: kdump header is corrupt or the file is truncated "
 				     "(version %u, block size %u, %u bitmap blocks, %lld bytes)",
 				     src->path, version, p->page, *bitmap_blocks,
 				     (long long)src->file_size);
-	if (!version || version > 64 || !block_size_plausible(p->page) || !sub ||
-	    sub > 1024 || !*bitmap_blocks || *bitmap_blocks % 2)
+	if (bad || !sub || *bitmap_blocks % 2)
 		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: kdump header is corrupt "
 				     "(version %u, block size %u, sub-header %u blocks, %u "
 				     "bitmap blocks)", src->path, version, p->page, sub,
