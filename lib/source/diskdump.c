@@ -33,15 +33,9 @@
 
 #include "../util/util.h"
 
-static bool block_size_plausible(uint32_t b)
-{
-	return b >= 4096 && b <= 65536 && !(b & (b - 1));
-}
-
 bool kdump_header_big_endian(const uint8_t bs[4])
 {
-	return !block_size_plausible(load_u32(bs, false)) &&
-	       block_size_plausible(load_u32(bs, true));
+	return !page_size_valid(load_u32(bs, false)) && page_size_valid(load_u32(bs, true));
 }
 
 /* Bit @pfn of @bmp, and in *@pages how many from it share its value. */
@@ -439,7 +433,7 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	sub = load_u32(h + DH_SUB_HDR_SIZE, p->be);
 	*bitmap_blocks = load_u32(h + DH_BITMAP_BLOCKS, p->be);
 	p->max_mapnr = load_u32(h + DH_MAX_MAPNR, p->be);
-	bad = !version || version > 64 || !block_size_plausible(p->page) || sub > 1024 ||
+	bad = !version || version > 64 || !page_size_valid(p->page) || sub > 1024 ||
 	      !*bitmap_blocks;
 	if (!flat && (bad || (uint64_t)p->page * (1 + (uint64_t)sub + *bitmap_blocks) >
 		      (uint64_t)src->file_size))

@@ -86,8 +86,7 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 	if (!ops || !ops->read || !d || !d->nranges || !d->ranges)
 		return kho_error_set(err, KHO_ERR_INVALID, "a memory source needs a read "
 				     "callback and at least one range");
-	if (d->page_size && (d->page_size & (d->page_size - 1) || d->page_size < 4096 ||
-			     d->page_size > 65536))
+	if (d->page_size && !page_size_valid(d->page_size))
 		return kho_error_set(err, KHO_ERR_INVALID, "page size %llu is not a power of "
 				     "two from 4K to 64K", (unsigned long long)d->page_size);
 	src = calloc(1, sizeof(*src));

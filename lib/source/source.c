@@ -95,8 +95,7 @@ KHO_EXPORT enum kho_status kho_source_open(const char *path,
 	struct stat sb;
 
 	*out = NULL;
-	if (o.page_size && (o.page_size & (o.page_size - 1) || o.page_size < 4096 ||
-			    o.page_size > 65536))
+	if (o.page_size && !page_size_valid(o.page_size))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "page size %llu is not a power of two from 4K to 64K",
 				     (unsigned long long)o.page_size);

@@ -84,6 +84,12 @@ struct source_backend {
 				struct kho_error *err);
 };
 
+/* A page size, or a kdump's block size: a power of two from 4 KiB to 64 KiB. */
+static inline bool page_size_valid(uint64_t n)
+{
+	return n >= 4096 && n <= 65536 && !(n & (n - 1));
+}
+
 /* Bytes one bounded read brings in: the only buffer a scan of a file holds.
  * Half a MiB stays in a core's cache as the kernel copies into it: the
  * scan of a 1 GiB ELF ran at 0.96 times cat's time, 1.00 with 1 MiB. */

@@ -47,7 +47,7 @@ uint64_t source_vmcoreinfo_page_size(const struct kho_source *src)
 	if (!v)
 		return 0;
 	n = strtoull(v, &end, 10);
-	if (*end || n < 4096 || n > 65536 || (n & (n - 1)))
+	if (*end || !page_size_valid(n))
 		return 0;
 	return n;
 }
