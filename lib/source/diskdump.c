@@ -100,12 +100,8 @@ static bool desc_parse(const struct dd_priv *p, uint64_t at, const uint8_t *raw,
 	       flat_index_gap(&p->ix, d->offset) >= d->offset + d->size;
 }
 
-/*
- * The descriptor of dumped page @pfn and whether the file holds it and its
- * data. returns: KHO_OK, or KHO_ERR_SYSTEM.
- */
-enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t idx,
-		       struct desc *d, bool *held, struct kho_error *err)
+enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t pfn, uint64_t idx,
+			struct desc *d, struct kho_error *err)
 {
 	const struct dd_priv *p = src->priv;
 	uint64_t at = p->desc_off + idx * DESC_SIZE;
@@ -113,16 +109,14 @@ enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t idx,
 
 	if (!raw)
 		return err->status;
-	*held = desc_parse(p, at, raw, d);
+	if (!desc_parse(p, at, raw, d))
+		return kho_error_set(err, KHO_ERR_NODATA, "0x%llx: not in the dump",
+				     (unsigned long long)(pfn * p->page));
+	if (d->size > 2 * p->page)
+		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page descriptor "
+				     "size %u is more than twice the page size", src->path,
+				     (unsigned long long)(pfn * p->page), d->size);
 	return KHO_OK;
-}
-
-static enum kho_status get_desc(struct kho_source *src, uint64_t pfn, struct desc *d,
-				bool *held, struct kho_error *err)
-{
-	struct dd_priv *p = src->priv;
-
-	return dd_desc(src, &p->wdesc, desc_index(p, pfn), d, held, err);
 }
 
 /* What @pfn is: memory? dumped, with its data in the file? A state query
@@ -246,10 +240,9 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	struct kho_error e;
 	struct desc d;
 	const uint8_t *z;
-	bool held = false;
 
 	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
-	    get_desc(src, pfn, &d, &held, &e) || !held || d.size > 2 * p->page ||
+	    dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, &e) ||
 	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
 		return false;
 	z = dd_window_at(src, &p->wdata, d.offset, d.size, &e);
@@ -269,21 +262,13 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 	unsigned slot = (unsigned)(pfn % CACHE_PAGES);
 	enum kho_status st;
 	struct desc d;
-	bool held = false;
 
 	if (p->cache[slot].pfn == pfn) {
 		*out = p->cache[slot].data;
 		return KHO_OK;
 	}
-	if ((st = get_desc(src, pfn, &d, &held, err)))
+	if ((st = dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, err)))
 		return st;
-	if (!held)
-		return kho_error_set(err, KHO_ERR_NODATA, "0x%llx: not in the dump",
-				     (unsigned long long)(pfn * p->page));
-	if (d.size > 2 * p->page)
-		return kho_error_set(err, KHO_ERR_CORRUPT, "%s: 0x%llx: page descriptor "
-				     "size %u is more than twice the page size", src->path,
-				     (unsigned long long)(pfn * p->page), d.size);
 	p->cache[slot].pfn = UINT64_MAX;
 	if (p->last.valid && p->last.offset == d.offset && p->last.size == d.size &&
 	    p->last.flags == d.flags) {

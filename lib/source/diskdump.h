@@ -84,12 +84,13 @@ const uint8_t *dd_window_at(struct kho_source *src, struct window *w, uint64_t o
 			    size_t len, struct kho_error *err);
 
 /*
- * The descriptor number @idx (@idx dumped pages before it), read through
- * @w, and whether the file holds it and its data. returns: KHO_OK, or
+ * The descriptor of dumped page @pfn, number @idx (@idx dumped pages before
+ * it), read through @w. returns: KHO_OK; KHO_ERR_NODATA (the file does not
+ * hold it or its data); KHO_ERR_CORRUPT (data of more than two pages);
  * KHO_ERR_SYSTEM.
  */
-enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t idx,
-			struct desc *d, bool *held, struct kho_error *err);
+enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t pfn, uint64_t idx,
+			struct desc *d, struct kho_error *err);
 
 /* The batch reader of kho_scan (diskdump_scan.c; source_heads() in heads.h). */
 enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,

@@ -26,16 +26,15 @@ struct part {
 	uint8_t *out, *state;
 };
 
-static enum head_state one(struct part *t, uint64_t idx, uint8_t *out)
+static enum head_state one(struct part *t, uint64_t pfn, uint64_t idx, uint8_t *out)
 {
 	struct kho_source *src = t->src;
 	const struct dd_priv *p = src->priv;
 	const uint8_t *z;
 	struct kho_error e;
 	struct desc d;
-	bool held = false;
 
-	if (dd_desc(src, &t->th->wdesc, idx, &d, &held, &e) || !held || d.size > 2 * p->page ||
+	if (dd_desc(src, &t->th->wdesc, pfn, idx, &d, &e) ||
 	    !(z = dd_window_at(src, &t->th->wdata, d.offset, d.size, &e)))
 		return HEAD_ASK;
 	if (page_head(d.flags, z, d.size, p->page, out, t->n))
@@ -59,7 +58,7 @@ static void *run(void *arg)
 		if (pfn >= p->max_mapnr || !bit(p->mem, pfn) || !bit(p->dumped, pfn))
 			*st = HEAD_NONE;
 		else
-			*st = pfn >= p->cut_pfn ? HEAD_ASK : one(t, idx, t->out + i * t->n);
+			*st = pfn >= p->cut_pfn ? HEAD_ASK : one(t, pfn, idx, t->out + i * t->n);
 		/* a page of the scan may span several kdump blocks */
 		for (uint64_t k = 0; k < t->stride && pfn + k < p->max_mapnr; k++)
 			idx += bit(p->dumped, pfn + k);
