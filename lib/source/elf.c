@@ -109,8 +109,7 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	size_t n, nload = 0;
 	bool qemu = false, kcore = !strcmp(src->path, "/proc/kcore");
 	struct segment *segs;
-	bool *cut;                /* segment i lost bytes at the end of the file */
-	uint64_t *cut_len;        /* how many */
+	uint64_t *cut_len;        /* bytes segment i lost at the end of the file */
 	enum kho_status st = KHO_OK;
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
@@ -141,14 +140,11 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 				     "%s: %zu program headers at 0x%llx do not fit in the file",
 				     src->path, n, (unsigned long long)eh.e_phoff);
 	segs = calloc(n ? n : 1, sizeof(*segs));
-	cut = calloc(n ? n : 1, sizeof(*cut));
 	cut_len = calloc(n ? n : 1, sizeof(*cut_len));
-	if (!segs || !cut || !cut_len) {
-		free(segs);
-		free(cut);
-		free(cut_len);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
+	/* (vaddr -> paddr) of the same segments, for symbols */
+	src->vsegs = calloc(n ? n : 1, sizeof(*src->vsegs));
+	if (!segs || !cut_len || !src->vsegs)
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < n && !st; i++) {
 		GElf_Phdr ph;
 
@@ -169,29 +165,18 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 				uint64_t have = kcore ? ph.p_filesz :
 						in_file(src, ph.p_offset, ph.p_filesz);
 
-				cut[nload] = have < ph.p_filesz;
+				cut_len[nload] = ph.p_filesz - have;
+				src->vsegs[nload] = (struct segment){ ph.p_vaddr, ph.p_memsz, 0,
+								      ph.p_paddr };
 				segs[nload++] = (struct segment){ ph.p_paddr, ph.p_memsz, have,
 								  ph.p_offset };
-				if (cut[nload - 1])
-					cut_len[nload - 1] = ph.p_filesz - have;
 			}
 		}
 	}
 	if (!st && !nload)
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "%s: no PT_LOAD segment with a "
 				   "physical address", src->path);
-	/* Keep (vaddr -> paddr) of the same segments, for symbols. */
-	if (!st && (src->vsegs = calloc(nload ? nload : 1, sizeof(*src->vsegs)))) {
-		for (size_t i = 0, k = 0; i < n && k < nload; i++) {
-			GElf_Phdr ph;
-
-			if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD ||
-			    ph.p_paddr == UINT64_MAX)
-				continue;
-			src->vsegs[k++] = (struct segment){ ph.p_vaddr, ph.p_memsz, 0, ph.p_paddr };
-		}
-		src->nvsegs = nload;
-	}
+	src->nvsegs = nload;
 	if (!st)
 		st = source_set_segments(src, segs, nload, err);
 	/* Where the cut took bytes away: the first address of a cut segment
@@ -199,7 +184,7 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	for (size_t i = 0; !st && i < nload; i++) {
 		uint64_t a = segs[i].phys + segs[i].filesz, end = a + cut_len[i], run;
 
-		while (cut[i] && a < end && a < src->cut_phys) {
+		while (a < end && a < src->cut_phys) {
 			if (kho_source_state(src, a, &run) != KHO_MEM_PRESENT) {
 				src->cut_phys = a;
 				break;
@@ -208,7 +193,6 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 		}
 	}
 	free(segs);
-	free(cut);
 	free(cut_len);
 	src->kind = kcore ? KHO_KIND_KCORE : qemu ? KHO_KIND_QEMU : KHO_KIND_VMCORE;
 	return st;
