@@ -108,25 +108,12 @@ static bool recognise(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 	return true;
 }
 
-static void consider(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
-		     struct kho_candidate **v, size_t *n, size_t *cap, bool *oom)
-{
-	struct kho_candidate c;
-
-	if (!recognise(p, phys, page, be, &c))
-		return;
-	if (!ARRAY_RESERVE(*v, *cap, *n)) {
-		*oom = true;
-		return;
-	}
-	(*v)[(*n)++] = c;
-}
-
 enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
 				 struct kho_candidate *c, struct kho_error *err)
 {
 	uint64_t page = kho_source_page_size(src);
 	_cleanup_free_ uint8_t *buf = malloc(page);
+	struct kho_candidate found;
 	enum kho_status st;
 
 	memset(c, 0, sizeof(*c));
@@ -136,11 +123,8 @@ enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = kho_source_read(src, phys, buf, page, err)))
 		return st;
-	if (!recognise(buf, phys, page, kho_source_big_endian(src), c)) {
-		memset(c, 0, sizeof(*c));
-		c->phys = phys;
-		c->self_preserved = KHO_SELF_UNKNOWN;
-	}
+	if (recognise(buf, phys, page, kho_source_big_endian(src), &found))
+		*c = found;
 	return KHO_OK;
 }
 
@@ -162,14 +146,20 @@ struct scan {
  * @p: a candidate for each page size it is aligned to, read at that size. */
 static void found(struct scan *s, const uint8_t *p, uint64_t phys)
 {
+	struct kho_candidate c;
 	struct kho_error e2;
 
-	consider(p, phys, s->page, s->be, &s->out[0], &s->n[0], &s->cap[0], &s->oom);
-	for (size_t i = 1; i < s->nsizes; i++)
-		if (!(phys & (s->sizes[i] - 1)) &&
-		    kho_source_read(s->src, phys, s->big, s->sizes[i], &e2) == KHO_OK)
-			consider(s->big, phys, s->sizes[i], s->be, &s->out[i], &s->n[i],
-				 &s->cap[i], &s->oom);
+	for (size_t i = 0; i < s->nsizes; i++) {
+		if (i && ((phys & (s->sizes[i] - 1)) ||
+			  kho_source_read(s->src, phys, s->big, s->sizes[i], &e2)))
+			continue;
+		if (!recognise(i ? s->big : p, phys, s->sizes[i], s->be, &c))
+			continue;
+		if (ARRAY_RESERVE(s->out[i], s->cap[i], s->n[i]))
+			s->out[i][s->n[i]++] = c;
+		else
+			s->oom = true;
+	}
 }
 
 /* The page at @at through reads: only one that starts with the magic is
