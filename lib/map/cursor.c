@@ -11,11 +11,6 @@
 #include "../util/util.h"
 #include "words.h"
 
-static uint64_t leaf_keys(const struct kho_radix_map *m)
-{
-	return (uint64_t)1 << m->geo->bitmap_log2;
-}
-
 /* The word of the current leaf at key c->base, limited to [lo, hi). */
 static uint64_t load_word(const struct kho_radix_cursor *c)
 {

@@ -9,11 +9,6 @@
  * a buffer that stays in the cache while it is decoded (as radix.c's). */
 #define READ_BATCH (64u << 10)
 
-static uint64_t leaf_keys(const struct kho_radix_map *m)
-{
-	return (uint64_t)1 << m->geo->bitmap_log2;
-}
-
 bool radix_readers_init(struct kho_radix_map *m)
 {
 	uint64_t ps = m->geo->page_size;

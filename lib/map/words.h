@@ -37,6 +37,12 @@ void radix_readers_free(struct kho_radix_map *m);
 /* Read leaf @i (and its neighbours) into its slot's buffer. */
 const uint8_t *radix_leaf_read(const struct kho_radix_map *m, size_t i);
 
+/* Keys one leaf holds. */
+static inline uint64_t leaf_keys(const struct kho_radix_map *m)
+{
+	return (uint64_t)1 << m->geo->bitmap_log2;
+}
+
 /* The bits of leaf @i, valid until another leaf of its slot is asked for. */
 static inline const uint8_t *radix_leaf_bits(const struct kho_radix_map *m, size_t i)
 {
