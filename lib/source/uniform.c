@@ -67,17 +67,8 @@ void uniform_note(struct kho_source *src, uint64_t phys, const uint8_t *page)
 		last->end += len;
 		return;
 	}
-	if (u->n == UNIFORM_MAX)
+	if (u->n == UNIFORM_MAX || !ARRAY_RESERVE(u->v, u->cap, u->n))
 		return;
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 64;
-		struct uniform_run *v = realloc(u->v, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		u->v = v;
-		u->cap = cap;
-	}
 	u->v[u->n++] = (struct uniform_run){ phys, phys + len, page[0] };
 }
 
