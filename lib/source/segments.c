@@ -40,14 +40,11 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 				    size_t n, struct kho_error *err)
 {
 	struct cut *cuts = calloc(2 * n + 1, sizeof(*cuts));
-	struct piece *out = calloc(2 * n + 1, sizeof(*out));
-	size_t nc = 0, np = 0, npresent;
+	size_t cap = 2 * n + 1, nc = 0, np = 0, npresent;
+	struct piece *out = calloc(cap, sizeof(*out));
 
-	if (!cuts || !out) {
-		free(cuts);
-		free(out);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
+	if (!cuts || !out)
+		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t in_file = MIN(segs[i].filesz, segs[i].memsz);
 
@@ -86,14 +83,8 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 			uint64_t stop = k < npresent ? MIN(end, out[k].phys) : end;
 
 			if (stop > pos) {
-				struct piece *v = realloc(out, (np + 1) * sizeof(*out));
-
-				if (!v) {
-					free(cuts);
-					free(out);
-					return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-				}
-				out = v;
+				if (!ARRAY_RESERVE(out, cap, np))
+					goto nomem;
 				out[np++] = (struct piece){ pos, stop - pos, 0, KHO_MEM_EXCLUDED };
 			}
 			if (k >= npresent)
@@ -102,6 +93,7 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 		}
 	}
 	free(cuts);
+	cuts = NULL;
 	qsort(out, np, sizeof(*out), piece_cmp);
 	/* Excluded pieces may overlap each other: keep the first. */
 	{
@@ -121,14 +113,15 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 		}
 		np = w;
 	}
-	src->ranges = calloc(np ? np : 1, sizeof(*src->ranges));
-	if (!src->ranges) {
-		free(out);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
+	if (!(src->ranges = calloc(np ? np : 1, sizeof(*src->ranges))))
+		goto nomem;
 	for (size_t i = 0; i < np; i++)
 		src->ranges[i] = (struct kho_mem_range){ out[i].phys, out[i].size, out[i].state };
 	src->pieces = out;
 	src->npieces = np;
 	return KHO_OK;
+nomem:
+	free(cuts);
+	free(out);
+	return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 }
