@@ -30,12 +30,6 @@ static int piece_cmp(const void *a, const void *b)
 	return x->phys < y->phys ? -1 : x->phys > y->phys;
 }
 
-/* Index of the first piece ending after @phys. */
-static size_t first_after(const struct piece *v, size_t n, uint64_t phys)
-{
-	return PARTITION_POINT(n, i, v[i].phys + v[i].size <= phys);
-}
-
 enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,
 				    size_t n, struct kho_error *err)
 {
@@ -79,7 +73,9 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 			continue;
 		pos = cuts[i].phys;
 		end = pos + cuts[i].size;
-		for (k = first_after(out, npresent, pos); pos < end; k++) {
+		/* from the first present piece ending after @pos */
+		k = PARTITION_POINT(npresent, j, out[j].phys + out[j].size <= pos);
+		for (; pos < end; k++) {
 			uint64_t stop = k < npresent ? MIN(end, out[k].phys) : end;
 
 			if (stop > pos) {
