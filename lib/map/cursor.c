@@ -101,16 +101,11 @@ static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 	return true;
 }
 
-static void count(struct kho_radix_cursor *c, size_t runs, uint64_t keys)
-{
-	radix_stats_add(c->stats, c->m->geo, c->order, keys, runs);
-}
-
 bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
 {
 	bool got = next(c, r);
 
-	count(c, got, got ? r->count : 0);
+	radix_stats_add(c->stats, c->m->geo, c->order, got ? r->count : 0, got);
 	return got;
 }
 
@@ -173,6 +168,6 @@ size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,
 			bits = radix_leaf_bits(cc.m, cc.leaf);
 	}
 	*c = cc;
-	count(c, n, keys);
+	radix_stats_add(c->stats, c->m->geo, c->order, keys, n);
 	return n;
 }
