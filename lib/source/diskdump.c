@@ -269,11 +269,8 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 	}
 	if ((st = dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, err)))
 		return st;
-	p->cache[slot].pfn = UINT64_MAX;
-	if (p->last.valid && p->last.offset == d.offset && p->last.size == d.size &&
-	    p->last.flags == d.flags) {
-		memcpy(p->cache[slot].data, p->last.data, p->page);
-	} else {
+	if (!p->last.valid || p->last.offset != d.offset || p->last.size != d.size ||
+	    p->last.flags != d.flags) {
 		const uint8_t *z = dd_window_at(src, &p->wdata, d.offset, d.size, err);
 
 		if (!z)
@@ -285,8 +282,9 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 					     src->path, (unsigned long long)(pfn * p->page),
 					     d.size, d.flags);
 		p->last = (typeof(p->last)){ d.offset, d.size, d.flags, true, p->last.data };
-		memcpy(p->cache[slot].data, p->last.data, p->page);
 	}
+	/* the slot is written only now: until then it still holds its page */
+	memcpy(p->cache[slot].data, p->last.data, p->page);
 	p->cache[slot].pfn = pfn;
 	*out = p->cache[slot].data;
 	return KHO_OK;
