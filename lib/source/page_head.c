@@ -32,12 +32,11 @@ bool page_head(uint32_t flags, const uint8_t *in, size_t len, uint32_t page, uin
 		 * length by 255 per zero byte, then 15 + the next byte. */
 		if (!len || (in[0] >= 16 && in[0] <= 17))
 			return false;
+		i = 1;
 		if (in[0] > 17) {
 			lit = in[0] - 17u;
-			i = 1;
 		} else {
 			lit = in[0];
-			i = 1;
 			if (!lit) {
 				while (i < len && !in[i])
 					i++;
