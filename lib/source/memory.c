@@ -78,7 +78,7 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 {
 	struct kho_source *src;
 	struct segment *segs;
-	struct custom *c;
+	struct custom *c = NULL;
 	enum kho_status st;
 	size_t n = 0;
 
@@ -89,24 +89,21 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 	if (d->page_size && !page_size_valid(d->page_size))
 		return kho_error_set(err, KHO_ERR_INVALID, "page size %llu is not a power of "
 				     "two from 4K to 64K", (unsigned long long)d->page_size);
-	src = calloc(1, sizeof(*src));
-	c = calloc(1, sizeof(*c));
+	/* from here on kho_source_close() releases what there is */
 	segs = calloc(d->nranges, sizeof(*segs));
-	if (!src || !c || !segs ||
-	    !(src->path = strdup(d->name ? d->name : "(memory source)"))) {
-		free(segs);
-		free(c);
-		if (src)
-			free(src->path);
-		free(src);
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	if ((src = calloc(1, sizeof(*src)))) {
+		src->fd = -1;
+		src->cut_phys = UINT64_MAX;
+		src->ops = ops->state ? &custom_state_ops : &custom_ops;
+		src->priv = c = calloc(1, sizeof(*c));
+		src->path = strdup(d->name ? d->name : "(memory source)");
+	}
+	if (!segs || !c || !src->path) {
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+		goto fail;
 	}
 	c->ops = *ops;
 	c->ctx = ctx;
-	src->fd = -1;
-	src->cut_phys = UINT64_MAX;
-	src->ops = ops->state ? &custom_state_ops : &custom_ops;
-	src->priv = c;
 	src->kind = KHO_KIND_MEMORY;
 	src->format = "memory";
 	src->big_endian = d->big_endian;
@@ -118,25 +115,24 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 		if (r->state == KHO_MEM_ABSENT || !r->size)
 			continue;
 		if (r->start + r->size < r->start) {
-			free(segs);
-			kho_source_close(src);
-			return kho_error_set(err, KHO_ERR_INVALID, "range 0x%llx+0x%llx wraps",
-					     (unsigned long long)r->start,
-					     (unsigned long long)r->size);
+			st = kho_error_set(err, KHO_ERR_INVALID, "range 0x%llx+0x%llx wraps",
+					   (unsigned long long)r->start, (unsigned long long)r->size);
+			goto fail;
 		}
 		/* A file offset equal to the address: reads go to the callback. */
 		segs[n++] = (struct segment){ r->start, r->size,
 					      r->state == KHO_MEM_PRESENT ? r->size : 0,
 					      r->start };
 	}
-	st = source_set_segments(src, segs, n, err);
+	if ((st = source_set_segments(src, segs, n, err)))
+		goto fail;
 	free(segs);
-	if (st) {
-		kho_source_close(src);
-		return st;
-	}
 	src->page_size = d->page_size ? d->page_size : 4096;
 	src->page_size_assumed = !d->page_size;
 	*out = src;
 	return KHO_OK;
+fail:
+	free(segs);
+	kho_source_close(src);
+	return st;
 }
