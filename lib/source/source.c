@@ -107,11 +107,7 @@ KHO_EXPORT enum kho_status kho_source_open(const char *path,
 	src->cut_phys = UINT64_MAX;
 	src->threads = 1;
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (src->fd < 0) {
-		st = kho_error_errno(err, "%s", path);
-		goto fail;
-	}
-	if (fstat(src->fd, &sb)) {
+	if (src->fd < 0 || fstat(src->fd, &sb)) {
 		st = kho_error_errno(err, "%s", path);
 		goto fail;
 	}
