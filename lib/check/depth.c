@@ -48,11 +48,8 @@ struct probe {
 
 static const uint8_t *probe_page(struct probe *p, uint64_t phys, unsigned level)
 {
-	const uint8_t *page = kho_source_map(p->src, phys, p->geo.page_size);
 	struct kho_error e;
 
-	if (page)
-		return page;
 	if (!p->bufs[level] && !(p->bufs[level] = malloc(p->geo.page_size)))
 		return NULL;
 	if (kho_source_read(p->src, phys, p->bufs[level], p->geo.page_size, &e))
