@@ -92,6 +92,18 @@ def timed_beside(cmd, ref, runs):
     return (rwall, rcpu), (wall, cpu, peak_rss(cmd))
 
 
+def timed_rows(cmds, runs):
+    """The commands of one tree, run in turn (timed_each): per command, a
+    function that sets LAST_CPU to its median CPU and returns its median
+    wall time and peak RSS, for the row printed next."""
+    def result(cmd, wall, cpu):
+        def take():
+            LAST_CPU[0] = cpu
+            return wall, peak_rss(cmd)
+        return take
+    return [result(cmd, wall, cpu) for cmd, (wall, cpu) in zip(cmds, timed_each(cmds, runs))]
+
+
 def beside_row(label, ref_what, ref_name, what, pair, goal):
     """The rows of a timed_beside() pair: the reference, then the command."""
     (rwall, rcpu), (wall, cpu, peak) = pair
@@ -206,13 +218,16 @@ def trees(ki, mk, walk, work, specs, runs):
     image = os.path.join(work, "dense.elf")
     label = "dense 2^27 keys"
     fdt = fdt_of(ki, image)
-    floor, _ = timed([walk, "--read-only", image, fdt], runs)
+    t_floor, t_base, t_verify, t_ranges = timed_rows(
+        [[walk, "--read-only", image, fdt], [walk, image, fdt], [ki, "verify", image],
+         [ki, "ranges", "--merge", image]], runs)
+    floor, _ = t_floor()
     row(label, "read tree pages once", floor)
-    base, _ = timed([walk, image, fdt], runs)
+    base, _ = t_base()
     row(label, "per-bit walk (kernel)", base)
-    wall, peak = timed([ki, "verify", image], runs)
+    wall, peak = t_verify()
     row(label, "verify", wall, peak, "per-bit walk (kernel)", base)
-    wall, peak = timed([ki, "ranges", "--merge", image], runs)
+    wall, peak = t_ranges()
     row(label, "ranges --merge", wall, peak, "read tree pages once", floor)
     # issue 25: 2^30 keys within 2x of the page reads, < 64 MiB
     image = os.path.join(work, "dense30.elf")
@@ -237,9 +252,11 @@ def sparse(ki, walk, here, work, big, runs):
                                     capture_output=True, text=True).stdout)
     root = doc["handovers"][0]["memory_map"]["phys"]
     page = str(doc["source"]["page_size"])
-    floor, _ = timed([walk, "--read-only", image, fdt], runs)
+    t_floor, t_base, t_verify = timed_rows(
+        [[walk, "--read-only", image, fdt], [walk, image, fdt], [ki, "verify", image]], runs)
+    floor, _ = t_floor()
     row(label, "read tree pages once", floor)
-    base, _ = timed([walk, image, fdt], runs)
+    base, _ = t_base()
     row(label, "per-bit walk (kernel)", base)
     slow = None
     if subprocess.run(["/usr/bin/python3", "-c", "import drgn"],
@@ -249,7 +266,7 @@ def sparse(ki, walk, here, work, big, runs):
         row(label, "drgn walk script", slow)
     else:
         skip(label + " drgn", "python3-drgn is not installed (scripts/bootstrap)")
-    wall, peak = timed([ki, "verify", image], runs)
+    wall, peak = t_verify()
     if slow:
         row(label, "verify", wall, peak, "drgn walk script", slow, Goal(speedup=20))
     row(label, "verify", wall, peak, "read tree pages once", floor, Goal(ratio=2))
