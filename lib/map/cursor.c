@@ -70,6 +70,18 @@ void kho_radix_cursor_init(struct kho_radix_cursor *c,
 	enter(c, radix_leaf_at(m, c->lo), c->lo);
 }
 
+/* Where the current leaf's keys end, below hi, when every bit of the
+ * leaf is set (KHO_RADIX_LEAF_FULL); 0 otherwise. */
+static uint64_t full_end(const struct kho_radix_cursor *c)
+{
+	const struct kho_radix_leaf *l;
+
+	if (c->leaf >= c->m->nleaves)
+		return 0;
+	l = &c->m->leaves[c->leaf];
+	return l->phys & KHO_RADIX_LEAF_FULL ? MIN(l->prefix + leaf_keys(c->m), c->hi) : 0;
+}
+
 static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 {
 	uint64_t start, end;
@@ -91,6 +103,15 @@ static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 	/* A run up to the word's top goes on if the next key's word starts
 	 * with a set bit (the next leaf only if it follows on). */
 	while (end == c->base + 64 && advance(c) && c->base == end && (c->word & 1)) {
+		uint64_t stop = full_end(c);
+
+		if (c->word == ~(uint64_t)0 && stop > c->base + 64) {
+			/* every word left of a full leaf is set: one step */
+			end = stop;
+			c->base = stop - 64;
+			c->word = 0;
+			continue;
+		}
 		take_bit_run(&c->word, &len);
 		end += len;
 	}
