@@ -302,15 +302,27 @@ def data(ki, work, runs):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if os.path.exists(out):
             kdumps.append((name, out))
-    label = "1 GiB ELF, all data"
-    pair = timed_beside([ki, "scan", "--page-size", "4096", data_elf], ["cat", data_elf], runs)
-    _, elf = beside_row(label, "cat > /dev/null", "cat", "scan", pair, Goal(ratio=1))
+
+    def beside_cat(label, scan, path):
+        """cat, the scan and the scan on two threads, run in turn: both
+        scans beside cat. returns: the scan's wall time."""
+        two = scan[:1] + ["--threads", "2"] + scan[1:]
+        cat, one, both = timed_rows([["cat", path], scan, two], runs)
+        rwall, _ = cat()
+        row(label, "cat > /dev/null", rwall)
+        wall, peak = one()
+        row(label, "scan", wall, peak, "cat", rwall, Goal(ratio=1))
+        wall2, peak = both()
+        row(label, "--threads 2 scan", wall2, peak, "cat", rwall, Goal(ratio=1))
+        return wall
+
+    elf = beside_cat("1 GiB ELF, all data", [ki, "scan", "--page-size", "4096", data_elf],
+                     data_elf)
     # the same pages as a raw image (the ELF's bytes after its headers)
     raw = os.path.join(work, "data.raw")
     if not os.path.exists(raw) or os.path.getsize(raw) != 1 << 30:
         run(["dd", f"if={data_elf}", f"of={raw}", "bs=4096", "skip=1", "status=none"])
-    pair = timed_beside([ki, "scan", raw], ["cat", raw], runs)
-    beside_row("1 GiB raw, all data", "cat > /dev/null", "cat", "scan", pair, Goal(ratio=1))
+    beside_cat("1 GiB raw, all data", [ki, "scan", raw], raw)
     if not kdumps:
         skip("1 GiB kdump", "makedumpfile is not installed (scripts/bootstrap)")
     for name, path in kdumps:

@@ -176,8 +176,9 @@ enum kho_status kho_source_read(struct kho_source *src, uint64_t phys, void *buf
 
 /*
  * kho_source_set_threads - threads a scan of @src may use (0.4): 0 or 1,
- * none (the default: libkho starts no thread unasked); 2 or more, a
- * compressed kdump's pages are decoded on two. A setter, not a field of
+ * none (the default: libkho starts no thread unasked); 2 or more, a scan
+ * reads the pages of a raw image or an ELF core (/proc/kcore too), or
+ * decodes those of a compressed kdump, on two. A setter, not a field of
  * kho_source_opts, so that programs built against an older header keep
  * passing the struct they know.
  */

@@ -149,6 +149,7 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 	if (src->ops && src->ops->close)
 		src->ops->close(src);
 	free(src->window);
+	free(src->window2);
 	source_cache_free(src);
 	uniform_free(src);
 	if (src->fd >= 0)

@@ -50,6 +50,7 @@ struct kho_source {
 	struct kho_mem_range *ranges; /* the same, public shape */
 
 	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
+	uint8_t *window2;             /* the same, for a second thread's share */
 	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
 	struct uniform *uniform;      /* pages a scan found one byte throughout (uniform.c) */
 	unsigned threads;             /* threads a batch may use (opts): 1 = none */
@@ -119,18 +120,21 @@ enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t le
 void source_cache_free(struct kho_source *src);
 
 /*
- * uniform_note - remember the page at @phys (read whole, src->page_size
- * bytes at @page) if it holds one byte throughout; pages are noted in
- * ascending order (uniform.c).
+ * uniform_byte - the byte a page (src->page_size bytes at @page) holds
+ * throughout, if it is one worth keeping; else 0 (uniform.c).
+ * uniform_add - remember that the page at @phys holds @byte throughout;
+ * pages are added in ascending order.
  * uniform_fill - @len bytes at @phys from what was noted: true when all
  * of them were (@buf filled), false when the file must be read.
  */
-void uniform_note(struct kho_source *src, uint64_t phys, const uint8_t *page);
+uint8_t uniform_byte(const struct kho_source *src, const uint8_t *page);
+void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte);
 bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len);
 void uniform_free(struct kho_source *src);
 
 /* The first bytes of many pages of a file whose pieces say where they are
- * (raw, ELF), WINDOW bytes at a time (window.c; source_heads()). */
+ * (raw, ELF), WINDOW bytes at a time, on two threads when asked (window.c;
+ * source_heads()). */
 enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
 			     uint8_t *out, uint8_t *state, struct kho_error *err);
 

@@ -50,26 +50,31 @@ static bool one_byte(const uint8_t *p, uint64_t len)
 	return !memcmp(p, p + 8, len - 8);
 }
 
-void uniform_note(struct kho_source *src, uint64_t phys, const uint8_t *page)
+uint8_t uniform_byte(const struct kho_source *src, const uint8_t *page)
+{
+	if (src->kind == KHO_KIND_KCORE || !one_byte(page, src->page_size))
+		return 0;
+	return page[0];
+}
+
+void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte)
 {
 	uint64_t len = src->page_size;
 	struct uniform *u = src->uniform;
 	struct uniform_run *last;
 
-	if (src->kind == KHO_KIND_KCORE || !one_byte(page, len))
-		return;
 	if (!u && !(u = src->uniform = calloc(1, sizeof(*u))))
 		return;
 	last = u->n ? &u->v[u->n - 1] : NULL;
 	if (last && phys < last->end)
 		return;         /* a second scan: the first one's runs stand */
-	if (last && last->end == phys && last->byte == page[0]) {
+	if (last && last->end == phys && last->byte == byte) {
 		last->end += len;
 		return;
 	}
 	if (u->n == UNIFORM_MAX || !ARRAY_RESERVE(u->v, u->cap, u->n))
 		return;
-	u->v[u->n++] = (struct uniform_run){ phys, phys + len, page[0] };
+	u->v[u->n++] = (struct uniform_run){ phys, phys + len, byte };
 }
 
 bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # no_threads.sh MKIMAGE INSPECT SPECS WORK: libkho starts no thread its
-# caller did not ask for (a kdump scan decodes on two only with
+# caller did not ask for (a scan reads or decodes on two only with
 # --threads 2), and a dump that shrinks while it is read is exit 2 with
 # one line naming it, never SIGBUS; a raw image whose page size is
 # detected is read once, not once per size. All seen through strace: skipped
@@ -29,6 +29,14 @@ strace -f -qq -e trace=clone,clone3 -o "$work/trace2" "$ki" --threads 2 scan "$d
 grep -q clone "$work/trace2" || fail "--threads 2 started no thread"
 "$ki" scan "$dump" | cmp -s - "$work/scan2" || fail "--threads 2 scans differently"
 "$ki" --threads 0 scan "$dump" >/dev/null 2>&1 && fail "--threads 0 accepted"
+# an ELF's scan reads its batches in halves on two threads, when asked
+# (written out whole: a sparse file's extents are too small to halve)
+elf=$work/dense.elf
+cp --sparse=never "$work/clean-luo-v1-4k.elf" "$elf"
+strace -f -qq -e trace=clone,clone3 -o "$work/trace3" "$ki" --threads 2 scan "$elf" \
+	>"$work/scan3" || fail "kho-inspect --threads 2 scan $elf"
+grep -q clone "$work/trace3" || fail "--threads 2 started no thread on an ELF"
+"$ki" scan "$elf" | cmp -s - "$work/scan3" || fail "--threads 2 scans an ELF differently"
 
 # a file that ends early from the 12th read on (as if truncated while open)
 for f in "$dump" "$work/clean-luo-v1-4k.elf"; do

@@ -216,9 +216,11 @@ START_TEST(every_format_reads_the_same_bytes)
 	/* every batch reader answers as reads do, and leaves no page of
 	 * these to the reader (none crosses a piece's edge) */
 	for (size_t s = 0; s < nsrc; s++) {
-		size_t asked = same_heads(srcs[s], 0x100800000ull);
-
-		ck_assert_uint_eq(asked, 0);
+		ck_assert_uint_eq(same_heads(srcs[s], 0x100800000ull), 0);
+		/* ... and on two threads when asked: a batch in halves */
+		kho_source_set_threads(srcs[s], 2);
+		ck_assert_uint_eq(same_heads(srcs[s], 0x100800000ull), 0);
+		kho_source_set_threads(srcs[s], 1);
 	}
 	if (have_kdump) {
 		/* read with pages of several kdump blocks (--page-size 16K),
@@ -904,27 +906,45 @@ END_TEST
  * The file is overwritten after the scan to tell the two apart (the one
  * case where a file changed while open is not read as it is now).
  */
-START_TEST(scanned_pages_of_one_byte_read_once)
+/*
+ * Pages 0-7 and 256-263 hold every kind of page below; 248-255 are 0xff,
+ * so that with two threads (halves at page 256) a run crosses the join;
+ * the rest hold data.
+ */
+static int uniform_fill_of(size_t i)
 {
 	static const int fill[8] = { 0xff, 0xff, 0x00, -1, 0xab, 0xab, -2, 0xff };
-	uint8_t img[8 * 4096], heads[8 * 4], state[8], buf[3 * 4096];
+
+	if (i >= 248 && i < 256)
+		return 0xff;
+	return i % 256 < 8 ? fill[i % 8] : -2;
+}
+
+START_TEST(scanned_pages_of_one_byte_read_once)
+{
+	enum { PAGES = 512 };
+	static uint8_t img[PAGES * 4096], heads[PAGES * 4], state[PAGES];
+	uint8_t buf[10 * 4096];
 	struct kho_source *src;
 	struct kho_error err;
 	char path[256];
 	int fd;
 
-	for (int i = 0; i < 8; i++) {
-		memset(img + i * 4096, fill[i] < 0 ? 0xff : fill[i], 4096);
-		if (fill[i] == -1)
+	for (size_t i = 0; i < PAGES; i++) {
+		int fill = uniform_fill_of(i);
+
+		memset(img + i * 4096, fill < 0 ? 0xff : fill, 4096);
+		if (fill == -1)
 			img[i * 4096 + 4095] = 0xfe;   /* all but its last byte */
-		else if (fill[i] == -2)
+		else if (fill == -2)
 			for (int j = 0; j < 4096; j++)
-				img[i * 4096 + j] = (uint8_t)(j * 7);
+				img[i * 4096 + j] = (uint8_t)(j * 7 + i);
 	}
 	snprintf(path, sizeof(path), "%s/uniform.raw", dir);
 	write_file(path, img, sizeof(img));
 	ck_assert_int_eq(kho_source_open(path, NULL, &src, &err), KHO_OK);
-	ck_assert_int_eq(source_heads(src, 0, 8, 4, heads, state, &err), KHO_OK);
+	kho_source_set_threads(src, (unsigned)_i);
+	ck_assert_int_eq(source_heads(src, 0, PAGES, 4, heads, state, &err), KHO_OK);
 	memset(img, 0x11, sizeof(img));
 	fd = open(path, O_WRONLY);
 	ck_assert_int_eq(pwrite(fd, img, sizeof(img), 0), (ssize_t)sizeof(img));
@@ -939,13 +959,21 @@ START_TEST(scanned_pages_of_one_byte_read_once)
 		{ 4096, 8192, 0x11 },           /* past a run's end: the file */
 		{ 6 * 4096, 4096, 0x11 },
 		{ 7 * 4096, 4096, 0xff },
+		{ 8 * 4096, 4096, 0x11 },
 	};
-	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		ck_assert_int_eq(kho_source_read(src, reads[i].at, buf, reads[i].len, &err), KHO_OK);
-		for (uint64_t j = 0; j < reads[i].len; j++)
-			ck_assert_msg(buf[j] == reads[i].byte, "read %zu byte %llu: 0x%x", i,
-				      (unsigned long long)j, buf[j]);
-	}
+	for (uint64_t base = 0; base < PAGES * 4096; base += 256 * 4096)
+		for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+			uint64_t at = base + reads[i].at;
+
+			ck_assert_int_eq(kho_source_read(src, at, buf, reads[i].len, &err), KHO_OK);
+			for (uint64_t j = 0; j < reads[i].len; j++)
+				ck_assert_msg(buf[j] == reads[i].byte, "0x%llx byte %llu: 0x%x",
+					      (unsigned long long)at, (unsigned long long)j, buf[j]);
+		}
+	/* one run across the halves of two threads: 248-257 */
+	ck_assert_int_eq(kho_source_read(src, 248 * 4096, buf, 10 * 4096, &err), KHO_OK);
+	for (size_t j = 0; j < 10 * 4096; j++)
+		ck_assert_msg(buf[j] == 0xff, "across the join, byte %zu: 0x%x", j, buf[j]);
 	kho_source_close(src);
 }
 END_TEST
@@ -1018,7 +1046,8 @@ int main(void)
 	tcase_add_test(tc, flattened_absurd_bitmaps);
 	tcase_add_test(tc, kdump_byte_order_from_every_block_size);
 	tcase_add_test(tc, shrinks_while_open);
-	tcase_add_test(tc, scanned_pages_of_one_byte_read_once);
+	/* on one thread, then on two (the loop index is the count) */
+	tcase_add_loop_test(tc, scanned_pages_of_one_byte_read_once, 1, 3);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -105,7 +105,7 @@ static void usage(FILE *f)
 "\n"
 "Input:\n"
 "  -F, --format auto|raw|elf|kdump   --raw-base ADDR   --page-size N\n"
-"  --threads N         threads a kdump scan may use (default 1: none started)\n"
+"  --threads N         threads a scan may use (default 1: none started)\n"
 "  --fdt ADDR          use the KHO FDT at ADDR (no scan)\n"
 "  --fdt-file PATH     the FDT from a file (e.g. debugfs kho/out/fdt)\n"
 "  --scratch ADDR,SIZE           a scratch area (repeatable)\n"
