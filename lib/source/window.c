@@ -72,7 +72,6 @@ static void *read_share(void *arg)
 			return NULL;
 		for (uint64_t j = 0; j < k; j++, i++) {
 			const uint8_t *pg = t->window + j * page;
-
 			uint8_t b = uniform_byte(src, pg);
 
 			if (t->bytes)
