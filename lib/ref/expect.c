@@ -57,33 +57,11 @@ static int meant_cmp(const void *a, const void *b, void *geo)
 	return kx < ky ? -1 : kx > ky;
 }
 
-/*
- * A tree built with the broken 16 KiB depth decodes to garbage: its
- * order-0 keys lost their order bit. The verifier must say what it most
- * likely meant, so the expectation lists the intended keys, in the order
- * a correct tree would give them; its nodes are the real ones.
- */
-static enum kho_status snapshot_meant(struct kho_ref *ref, struct snap *s)
-{
-	struct kho_geometry good;
-
-	kho_geometry_init(&good, ref->geo.page_size, false);
-	free(ref->keys);
-	ref->keys = malloc((ref->nmeant ? ref->nmeant : 1) * sizeof(*ref->keys));
-	if (!ref->keys)
-		return kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-	if (ref->nmeant)
-		memcpy(ref->keys, ref->meant, ref->nmeant * sizeof(*ref->keys));
-	ref->nkeys = ref->nmeant;
-	if (!sort_ctx(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good))
-		return kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-	return KHO_OK;
-}
-
 enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
 {
 	struct snap s = { .ref = ref, .err = err };
 	struct ref_walk w = { snap_key, snap_node, &s };
+	struct kho_geometry good;
 
 	ref->nkeys = ref->nnodes = 0;
 	if (ref->geo.broken_depth)
@@ -92,8 +70,19 @@ enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
 		radix_walk(ref, &w);
 	else
 		v1_walk(ref, &w);
-	if (!s.st && ref->geo.broken_depth)
-		s.st = snapshot_meant(ref, &s);
+	/*
+	 * A tree built with the broken 16 KiB depth decodes to garbage: its
+	 * order-0 keys lost their order bit. The verifier must say what it
+	 * most likely meant, so the expectation lists the intended keys, in
+	 * the order a correct tree would give them; its nodes are the real ones.
+	 */
+	if (!s.st && ref->geo.broken_depth) {
+		kho_geometry_init(&good, ref->geo.page_size, false);
+		for (size_t i = 0; i < ref->nmeant; i++)
+			snap_key(&s, ref->meant[i].phys, ref->meant[i].order);
+		if (!s.st && !sort_ctx(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good))
+			s.st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
 	ref->snapshot_taken = !s.st;
 	return s.st;
 }
