@@ -513,26 +513,24 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 {
 	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
 	bool walked = !ref->fdt_unusable && !ref->map_unusable;
-	json_t *h = json_object(), *arr, *orders = json_object();
+	json_t *h = json_object(), *arr, *map, *orders = json_object();
 	uint64_t bytes = 0, counts[65] = { 0 };
 	size_t tables = 0, leaves = 0, empty = 0;
 
 	json_object_set_new(h, "fdt", json_pack("{s:o, s:o, s:s, s:s}",
 		"phys", jhex(ref->fdt_phys), "size", jhex(ref->fdt_size),
 		"compatible", ref->compatible, "found_by", "scan"));
-	if (radix && ref->geo.broken_depth)
-		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i, s:b, s:s}",
-			"phys", jhex(ref->map_phys), "format", "radix",
-			"depth", (int)ref->geo.depth, "broken_depth", 1,
-			"ranges", "meant"));
-	else if (radix)
-		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i}",
-			"phys", jhex(ref->map_phys), "format", "radix",
-			"depth", (int)ref->geo.depth));
+	if (radix)
+		map = json_pack("{s:o, s:s, s:i}", "phys", jhex(ref->map_phys), "format", "radix",
+				"depth", (int)ref->geo.depth);
 	else
-		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:I}",
-			"phys", jhex(ref->map_phys), "format", "v1-chunks",
-			"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8)));
+		map = json_pack("{s:o, s:s, s:I}", "phys", jhex(ref->map_phys), "format", "v1-chunks",
+				"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8));
+	if (radix && ref->geo.broken_depth) {
+		json_object_set_new(map, "broken_depth", json_true());
+		json_object_set_new(map, "ranges", json_string("meant"));
+	}
+	json_object_set_new(h, "memory_map", map);
 
 	arr = json_array();
 	for (size_t i = 0; i < ref->scratch.n; i++)
