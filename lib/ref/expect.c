@@ -95,9 +95,6 @@ struct findings {
 	enum kho_status st;
 };
 
-static void add(struct findings *f, const char *check, uint64_t phys,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 static void add_sev(struct findings *f, const char *check, int sev,
 		    uint64_t phys, const char *msg)
 {
@@ -110,8 +107,8 @@ static void add_sev(struct findings *f, const char *check, int sev,
 	f->n++;
 }
 
-static void add(struct findings *f, const char *check, uint64_t phys,
-		const char *fmt, ...)
+static __attribute__((format(printf, 4, 5))) void add(struct findings *f, const char *check,
+							uint64_t phys, const char *fmt, ...)
 {
 	char msg[192];
 	va_list ap;
