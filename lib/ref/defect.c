@@ -57,6 +57,13 @@ static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *
 	return NULL;
 }
 
+/* A fresh folio of @order, preserved. */
+static enum kho_status preserve_new(struct kho_ref *ref, unsigned order, uint64_t *phys,
+				    struct kho_error *err)
+{
+	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
+}
+
 static void orders_used(void *ctx, uint64_t phys, unsigned order)
 {
 	*(uint64_t *)ctx |= order < 64 ? 1ull << order : 0;
@@ -72,7 +79,6 @@ static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
 {
 	uint64_t used = 0;
 	struct ref_walk w = { .key = orders_used, .ctx = &used };
-	enum kho_status st;
 	unsigned o;
 
 	radix_walk(ref, &w);
@@ -82,9 +88,7 @@ static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "%s: orders 0 to 11 are all in use", d->def->check);
 	d->order = o;
-	if ((st = ref_alloc(ref, o, &d->phys, err)))
-		return st;
-	return kho_ref_preserve_folio(ref, d->phys, o, err);
+	return preserve_new(ref, o, &d->phys, err);
 }
 
 /* Clobber the FDT_END token that closes a blob's structure block. */
@@ -553,9 +557,7 @@ static enum kho_status radix_node_preserved_before(struct kho_ref *ref,
 						   struct ref_defect *d,
 						   struct kho_error *err)
 {
-	enum kho_status st = ref_alloc(ref, 0, &d->phys, err);
-
-	return st ? st : kho_ref_preserve_folio(ref, d->phys, 0, err);
+	return preserve_new(ref, 0, &d->phys, err);
 }
 
 static enum kho_status radix_node_preserved_after(struct kho_ref *ref,
@@ -669,9 +671,8 @@ static enum kho_status range_overlap_before(struct kho_ref *ref, struct ref_defe
 					    struct kho_error *err)
 {
 	uint64_t phys;
-	enum kho_status st = ref_alloc(ref, 1, &phys, err);
 
-	return st ?: kho_ref_preserve_folio(ref, phys, 1, err) ?:
+	return preserve_new(ref, 1, &phys, err) ?:
 	       kho_ref_preserve_folio(ref, phys + ref->geo.page_size, 0, err);
 }
 
@@ -696,9 +697,7 @@ static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	enum kho_status st = ref_alloc(ref, 0, &d->phys, err);
-
-	return st ?: kho_ref_preserve_folio(ref, d->phys, 0, err) ?:
+	return preserve_new(ref, 0, &d->phys, err) ?:
 	       range_list_add(&ref->excluded, d->phys, ref->geo.page_size, err);
 }
 
@@ -738,8 +737,7 @@ static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_def
 static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref_defect *d,
 						 struct kho_error *err)
 {
-	return ref_alloc(ref, 0, &ref->decoy_fdt, err) ?:
-	       kho_ref_preserve_folio(ref, ref->decoy_fdt, 0, err);
+	return preserve_new(ref, 0, &ref->decoy_fdt, err);
 }
 
 static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
@@ -783,11 +781,8 @@ static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_
 				     "successor reads a composite compatible, so none consumes it");
 	st = consumed_intact(d) ? KHO_OK : kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
 
-	return st ?:
-	       ref_alloc(ref, 0, &ref->successor_fdt, err) ?:
-	       kho_ref_preserve_folio(ref, ref->successor_fdt, 0, err) ?:
-	       ref_alloc(ref, 0, &ref->successor_meta, err) ?:
-	       kho_ref_preserve_folio(ref, ref->successor_meta, 0, err);
+	return st ?: preserve_new(ref, 0, &ref->successor_fdt, err) ?:
+	       preserve_new(ref, 0, &ref->successor_meta, err);
 }
 
 static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_defect *d,
