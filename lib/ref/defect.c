@@ -760,16 +760,12 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
  * the handover it received and consumed. 7.2/7.3 make theirs in kho_init,
  * after freeing the tree of the one they received, and do not preserve
  * the received FDT page again: its page is no key of the live map.
- */
-static bool consumed_intact(const struct ref_defect *d)
-{
-	return !strcmp(d->variant, "intact");
-}
-
-/* Variant intact: the older FDT page stays a key of the map both share,
+ *
+ * Variant intact: the older FDT page stays a key of the map both share,
  * as a live handover beside a stale one of another kexec chain whose
  * count happens to be one more: nothing was consumed, both are rivals
- * (handover-ambiguous). */
+ * (handover-ambiguous).
+ */
 static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_defect *d,
 						struct kho_error *err)
 {
@@ -779,8 +775,8 @@ static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_
 	if (strchr(ref->compatible, ';'))
 		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: no released "
 				     "successor reads a composite compatible, so none consumes it");
-	st = consumed_intact(d) ? KHO_OK : kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
-
+	st = strcmp(d->variant, "intact") ? kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err) :
+					    KHO_OK;
 	return st ?: preserve_new(ref, 0, &ref->successor_fdt, err) ?:
 	       preserve_new(ref, 0, &ref->successor_meta, err);
 }
@@ -813,7 +809,7 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 	if ((st = mem_write(&ref->mem, ref->successor_fdt, copy, ref->geo.page_size, err)) ||
 	    (st = mem_write(&ref->mem, ref->successor_meta, blob, sizeof(blob), err)))
 		return st;
-	if (consumed_intact(d)) {       /* expected as a decoy: two rivals */
+	if (!strcmp(d->variant, "intact")) {   /* expected as a decoy: two rivals */
 		ref->decoy_fdt = ref->successor_fdt;
 		ref->successor_fdt = 0;
 	}
