@@ -400,41 +400,30 @@ static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defe
 
 /* ---- radix structure ---- */
 
-/* The highest-index empty entry of the first leaf's parent. */
-static enum kho_status spare_entry(struct kho_ref *ref, struct ref_defect *d,
-				   uint64_t *entry, uint64_t *leaf,
-				   struct kho_error *err)
-{
-	uint64_t first, parent;
-
-	if (!radix_first_leaf(ref, &first, leaf))
-		return kho_error_set(err, KHO_ERR_INVALID, "%s: the tree has no leaf",
-				     d->def->check);
-	parent = align_down(first, ref->geo.page_size);
-	for (uint64_t i = ((uint64_t)1 << ref->geo.table_log2); i-- > 0;) {
-		if (!mem_get_u64(&ref->mem, parent + i * 8)) {
-			*entry = parent + i * 8;
-			return KHO_OK;
-		}
-	}
-	return kho_error_set(err, KHO_ERR_INVALID, "%s: the leaf's parent is full",
-			     d->def->check);
-}
-
 /*
- * radix-pointer and radix-loop: the spare entry points where no walker
- * may go: outside RAM, misaligned, with bit 63 set; back at the root
- * ("cycle") or at the first leaf a second time ("shared").
+ * radix-pointer and radix-loop: the highest-index empty entry of the first
+ * leaf's parent points where no walker may go: outside RAM, misaligned,
+ * with bit 63 set; back at the root ("cycle") or at the first leaf a
+ * second time ("shared").
  */
 static enum kho_status radix_entry_after(struct kho_ref *ref, struct ref_defect *d,
 					 struct kho_error *err)
 {
 	const char *v = d->variant;
-	uint64_t entry = 0, leaf = 0, bad;
-	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
+	uint64_t first, leaf, parent, i, entry, bad;
+	enum kho_status st;
 
-	if (st)
-		return st;
+	if (!radix_first_leaf(ref, &first, &leaf))
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the tree has no leaf",
+				     d->def->check);
+	parent = align_down(first, ref->geo.page_size);
+	for (i = (uint64_t)1 << ref->geo.table_log2; i > 0; i--)
+		if (!mem_get_u64(&ref->mem, parent + (i - 1) * 8))
+			break;
+	if (!i)
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the leaf's parent is full",
+				     d->def->check);
+	entry = parent + (i - 1) * 8;
 	if (!strcmp(v, "misaligned"))
 		bad = leaf + 8;
 	else if (!strcmp(v, "bit63"))
