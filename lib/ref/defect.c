@@ -868,11 +868,11 @@ static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defe
 
 /* ---- kho-v1 ---- */
 
-static uint64_t v1_last_chunk(struct kho_ref *ref, uint64_t *count)
+static uint64_t v1_last_chunk(struct kho_ref *ref)
 {
 	uint64_t c = ref->map_phys, last = 0;
 
-	for (*count = 0; c && *count <= ref->mem.npages; ++*count) {
+	for (uint64_t n = 0; c && n <= ref->mem.npages; n++) {
 		last = c;
 		c = mem_get_u64(&ref->mem, c);
 	}
@@ -882,7 +882,7 @@ static uint64_t v1_last_chunk(struct kho_ref *ref, uint64_t *count)
 static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 				      struct kho_error *err)
 {
-	uint64_t n, last = v1_last_chunk(ref, &n);
+	uint64_t last = v1_last_chunk(ref);
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-chunk: no chunk");
@@ -890,24 +890,6 @@ static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 	       ref_record(ref, "v1-chunk", last, err,
 			  "next points back at chunk 0x%llx",
 			  (unsigned long long)ref->map_phys);
-}
-
-/* A bitmap element outside memory: num_elms grows by one, no key changes. */
-static enum kho_status v1_bitmap_outside(struct kho_ref *ref, uint64_t last,
-					 struct kho_error *err)
-{
-	uint32_t used = mem_get_u32(&ref->mem, last + 12);   /* num_elms */
-	uint64_t elm;
-
-	if (used >= v1_chunk_capacity(ref))
-		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
-	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
-	return mem_put_u64(&ref->mem, elm, 0, err) ?:
-	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
-						       16 * ref->geo.page_size, err) ?:
-	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
-	       ref_record(ref, "v1-bitmap", elm, err,
-			  "bitmap pointer is outside memory");
 }
 
 static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
@@ -989,15 +971,28 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 			  (unsigned long long)bitmap, (unsigned long long)shift);
 }
 
+/* v1-bitmap outside: a bitmap element outside memory: num_elms grows by
+ * one, no key changes. */
 static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d,
 				       struct kho_error *err)
 {
-	uint64_t n, last = v1_last_chunk(ref, &n);
+	uint64_t last = v1_last_chunk(ref), elm;
+	uint32_t used;
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
-	return !strcmp(d->variant, "shifted") ? v1_bitmap_shifted(ref, err) :
-							   v1_bitmap_outside(ref, last, err);
+	if (!strcmp(d->variant, "shifted"))
+		return v1_bitmap_shifted(ref, err);
+	used = mem_get_u32(&ref->mem, last + 12);   /* num_elms */
+	if (used >= v1_chunk_capacity(ref))
+		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
+	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
+	return mem_put_u64(&ref->mem, elm, 0, err) ?:
+	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
+						       16 * ref->geo.page_size, err) ?:
+	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
+	       ref_record(ref, "v1-bitmap", elm, err,
+			  "bitmap pointer is outside memory");
 }
 
 static const struct defect_def defects[] = {
