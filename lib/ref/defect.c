@@ -564,17 +564,36 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 }
 
 /*
- * radix-unreadable: the leaf holding @key (with "fdt", the FDT page's key
- * and its neighbours, blobs among them) is not in the dump. What its keys
- * preserve can be neither confirmed nor denied: the coverage checks must
- * say incomplete, not error (expect.c asks lost_leaf).
+ * radix-unreadable: the leaf of the isolated key (one key alone in it), or
+ * with "fdt" the leaf of the FDT page's key and its neighbours, blobs
+ * among them, is not in the dump. What its keys preserve can be neither
+ * confirmed nor denied: the coverage checks must say incomplete, not
+ * error (expect.c asks lost_leaf).
+ *
+ * "root": the map's root page is not in the dump (a kdump filtered by a
+ * makedumpfile that took it for free memory), so nothing of the map is
+ * read: no key, no tree page; every coverage question is incomplete, and
+ * the verdict is partial (exit 3, contract Revision 3).
  */
-static enum kho_status lose_leaf(struct kho_ref *ref, uint64_t key, struct kho_error *err)
+static enum kho_status radix_unreadable_after(struct kho_ref *ref,
+					      struct ref_defect *d,
+					      struct kho_error *err)
 {
 	unsigned b = ref->geo.bitmap_log2;
-	uint64_t leaf;
+	uint64_t key, leaf;
 	size_t k = 0;
 
+	if (!strcmp(d->variant, "root")) {
+		ref->nkeys = 0;
+		ref->nnodes = 0;
+		ref->lost_leaf = true;
+		ref->lost_all = true;
+		return range_list_add(&ref->excluded, ref->map_phys, ref->geo.page_size, err) ?:
+		       ref_record(ref, "radix-unreadable", ref->map_phys, err,
+				  "root page is not in the dump");
+	}
+	key = !strcmp(d->variant, "fdt") ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
+					   kho_key_encode(&ref->geo, d->phys, d->order);
 	if (!radix_leaf_of(ref, key, &leaf))
 		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: no leaf to lose");
 	/* The verifier never sees this leaf, nor any key in it. */
@@ -592,37 +611,6 @@ static enum kho_status lose_leaf(struct kho_ref *ref, uint64_t key, struct kho_e
 	ref->lost_leaf_index = key >> b;
 	return range_list_add(&ref->excluded, leaf, ref->geo.page_size, err) ?:
 	       ref_record(ref, "radix-unreadable", leaf, err, "leaf page is not in the dump");
-}
-
-/*
- * radix-unreadable root: the map's root page is not in the dump (a kdump
- * filtered by a makedumpfile that took it for free memory), so nothing of
- * the map is read: no key, no tree page; every coverage question is
- * incomplete, and the verdict is partial (exit 3, contract Revision 3).
- */
-static enum kho_status lose_root(struct kho_ref *ref, struct kho_error *err)
-{
-	ref->nkeys = 0;
-	ref->nnodes = 0;
-	ref->lost_leaf = true;
-	ref->lost_all = true;
-	return range_list_add(&ref->excluded, ref->map_phys, ref->geo.page_size, err) ?:
-	       ref_record(ref, "radix-unreadable", ref->map_phys, err,
-			  "root page is not in the dump");
-}
-
-/* The leaf of the isolated key (one key alone in it), with "fdt" the
- * leaf of the FDT page's key, with "root" the root. */
-static enum kho_status radix_unreadable_after(struct kho_ref *ref,
-					      struct ref_defect *d,
-					      struct kho_error *err)
-{
-	bool fdt = !strcmp(d->variant, "fdt");
-
-	if (!strcmp(d->variant, "root"))
-		return lose_root(ref, err);
-	return lose_leaf(ref, fdt ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
-			 kho_key_encode(&ref->geo, d->phys, d->order), err);
 }
 
 static enum kho_status radix_depth_before(struct kho_ref *ref, struct ref_defect *d,
