@@ -492,18 +492,14 @@ json_t *jhex(uint64_t v)
 	return json_string(buf);
 }
 
-/* Whether @fdt's page is an order-0 key: 1, else 0. */
-static int self_key(const struct kho_ref *ref, uint64_t fdt)
-{
-	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
-	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
-}
-
-/* Whether the verifier sees @fdt preserve itself: not a damaged FDT,
- * whose map it does not read. */
+/* Whether the verifier sees @fdt preserve itself (its page an order-0
+ * key): 1, else 0; never for a damaged FDT, whose map it does not read. */
 static int seen_self(const struct kho_ref *ref, uint64_t fdt)
 {
-	return ref->fdt_damaged_after_decoy && fdt != ref->decoy_fdt ? 0 : self_key(ref, fdt);
+	if (ref->fdt_damaged_after_decoy && fdt != ref->decoy_fdt)
+		return 0;
+	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
+	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
 }
 
 static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
