@@ -629,16 +629,14 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	handovers = json_array();
 	for (size_t h = 0; h < nfdt; h++) {
 		struct findings f = { 0 };
-
-		ref->fdt_phys = fdts[h];
-		if (fdts[h] == real && ref->successor_fdt) {
-			json_array_append_new(handovers, consumed_json(ref));
-			ref->fdt_phys = real;
-			continue;
-		}
-		/* the decoy copied the FDT before fdt-header damaged it */
 		bool unusable = ref->fdt_unusable;
 
+		if (fdts[h] == real && ref->successor_fdt) {
+			json_array_append_new(handovers, consumed_json(ref));
+			continue;
+		}
+		ref->fdt_phys = fdts[h];
+		/* the decoy copied the FDT before fdt-header damaged it */
 		if (fdts[h] != real && ref->fdt_damaged_after_decoy)
 			ref->fdt_unusable = false;
 		st = derive(ref, &f, real);
