@@ -22,12 +22,6 @@ static bool is(const struct ref_defect *d, const char *v)
 
 /* ---- targets: the same choice before and after serializing ---- */
 
-/* Folio records fit in the array's pages: one more needs room. */
-static bool array_has_room(const struct kho_ref *ref, const struct luo_file *f)
-{
-	return f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0;
-}
-
 /* Which folio record holds index 0 (nfolios: none). */
 static size_t index0_record(const struct luo_file *f)
 {
@@ -42,7 +36,9 @@ static bool memfd_fits(const struct kho_ref *ref, const struct luo_file *f, bool
 {
 	if (!f->memfd || !f->nfolios)
 		return false;
-	return !index0 || (index0_record(f) < f->nfolios && array_has_room(ref, f));
+	/* folio records fill the array's pages: one more needs room */
+	return !index0 || (index0_record(f) < f->nfolios &&
+			   f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0);
 }
 
 /* The first memfd with a folio (@index0: one at index 0, and room for
