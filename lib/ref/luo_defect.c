@@ -169,13 +169,14 @@ enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
 
 /* ---- luo-block ---- */
 
-/* The session chain's last block gets @count: its sessions are not read. */
-static enum kho_status bad_session_block(struct kho_ref *ref, uint64_t count,
+/* The session chain's last block gets count 0 ("count0") or one more than
+ * a block holds ("capacity"): its sessions are not read. */
+static enum kho_status bad_session_block(struct kho_ref *ref, const struct ref_defect *d,
 					 struct kho_error *err)
 {
 	struct ref_luo *l = ref->luo;
 	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY;
-	uint64_t last = l->blocks[l->nblocks - 1];
+	uint64_t last = l->blocks[l->nblocks - 1], count = is(d, "count0") ? 0 : cap + 1;
 
 	for (size_t i = (l->nblocks - 1) * cap; i < l->ns; i++)
 		l->s[i].unread = true;
@@ -203,8 +204,7 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 				  (unsigned long long)count);
 	}
 	if (is(d, "count0") || is(d, "capacity"))
-		return bad_session_block(ref, is(d, "count0") ? 0 :
-				(ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY + 1, err);
+		return bad_session_block(ref, d, err);
 	/* cycle, misaligned: the last block of a file chain, whose entries
 	 * were all read by then. */
 	if (!s)
