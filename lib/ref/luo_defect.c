@@ -100,13 +100,12 @@ static enum kho_status refuse(const struct kho_ref *ref, const struct ref_defect
 enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
 				   struct kho_error *err)
 {
-	const char *check = defect_name(d), *v;
+	const char *check = defect_name(d), *v = d->variant;
 	bool v1;
 	enum kho_status st;
 
 	if (!ref->luo && (st = kho_ref_luo(ref, ref->abi->number == 3 ? 1 : 5, 1, err)))
 		return st;
-	v = d->variant;
 	v1 = ref->luo->version == 1;
 	if (v1 && (!strcmp(v, "size") || !strcmp(v, "count0") || !strcmp(v, "cycle") ||
 		   !strcmp(v, "misaligned") || !strcmp(v, "seals") || !strcmp(v, "flags")))
