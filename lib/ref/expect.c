@@ -93,6 +93,7 @@ struct findings {
 	struct ref_finding *v;
 	size_t n, cap;
 	enum kho_status st;
+	struct kho_ref *ref;   /* for the LUO part's callbacks */
 };
 
 static void add_sev(struct findings *f, const char *check, int sev,
@@ -334,30 +335,25 @@ static void check_contents(struct kho_ref *ref, struct findings *f,
 		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size, -1);
 }
 
-struct luo_ctx {
-	struct kho_ref *ref;
-	struct findings *f;
-};
-
 static void luo_missing(void *ctx, uint64_t phys, const char *msg)
 {
-	struct luo_ctx *c = ctx;
+	struct findings *f = ctx;
 
-	add_sev(c->f, "luo-not-preserved", in_lost_leaf(c->ref, phys) ? KHO_SEV_INCOMPLETE :
+	add_sev(f, "luo-not-preserved", in_lost_leaf(f->ref, phys) ? KHO_SEV_INCOMPLETE :
 		KHO_SEV_ERROR, phys, msg);
 }
 
 static void luo_key_start(void *ctx, uint64_t phys, const char *msg)
 {
-	struct luo_ctx *c = ctx;
+	struct findings *f = ctx;
 
-	if (!in_lost_leaf(c->ref, phys))
-		add_sev(c->f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
+	if (!in_lost_leaf(f->ref, phys))
+		add_sev(f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
 }
 
 static void luo_unknown_handler(void *ctx, uint64_t phys, const char *msg)
 {
-	add_sev(((struct luo_ctx *)ctx)->f, "luo-file", KHO_SEV_ERROR, phys, msg);
+	add_sev(ctx, "luo-file", KHO_SEV_ERROR, phys, msg);
 }
 
 static void check_coverage(struct kho_ref *ref, struct findings *f,
@@ -453,7 +449,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	    !ref->luo->pending && !ref->luo->undecodable && ref->blobs[ref->luo->blob].phys)
 		add_sev(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
 			"LUO: no sessions serialized");
-	luo_check_handlers(ref, luo_unknown_handler, &(struct luo_ctx){ ref, f });
+	luo_check_handlers(ref, luo_unknown_handler, f);
 	if (!ref->fdt_unusable && !ref->map_unusable) {
 		for (size_t i = 0; i < ref->nkeys; i++) {
 			st = range_list_add(&preserved, ref->keys[i].phys,
@@ -473,8 +469,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
 		check_contents(ref, f, &preserved);
-		luo_check_coverage(ref, &preserved, luo_missing, luo_key_start,
-				   &(struct luo_ctx){ ref, f });
+		luo_check_coverage(ref, &preserved, luo_missing, luo_key_start, f);
 		range_list_free(&preserved);
 	}
 	if (f->n)
@@ -628,7 +623,7 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	}
 	handovers = json_array();
 	for (size_t h = 0; h < nfdt; h++) {
-		struct findings f = { 0 };
+		struct findings f = { .ref = ref };
 		bool unusable = ref->fdt_unusable;
 
 		if (fdts[h] == real && ref->successor_fdt) {
