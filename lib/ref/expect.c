@@ -421,7 +421,6 @@ static int finding_cmp(const void *a, const void *b)
 static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t real_fdt)
 {
 	struct range_list preserved = { 0 };
-	enum kho_status st;
 
 	for (size_t i = 0; i < ref->nfindings; i++)
 		if (!(ref->fdt_damaged_after_decoy && ref->fdt_phys != real_fdt &&
@@ -451,14 +450,10 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 			"LUO: no sessions serialized");
 	luo_check_handlers(ref, luo_unknown_handler, f);
 	if (!ref->fdt_unusable && !ref->map_unusable) {
-		for (size_t i = 0; i < ref->nkeys; i++) {
-			st = range_list_add(&preserved, ref->keys[i].phys,
-					    key_size(ref, &ref->keys[i]), NULL);
-			if (st) {
-				range_list_free(&preserved);
-				return st;
-			}
-		}
+		/* a failed add stops the checks' appends too */
+		for (size_t i = 0; !f->st && i < ref->nkeys; i++)
+			f->st = range_list_add(&preserved, ref->keys[i].phys,
+					       key_size(ref, &ref->keys[i]), NULL);
 		range_list_normalize(&preserved, true);
 		/* The verifier is handed the scratch areas (--scratch-array)
 		 * only when there are some. */
