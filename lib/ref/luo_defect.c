@@ -219,17 +219,23 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 			  (unsigned long long)mem_get_u64(&ref->mem, last));
 }
 
-/* ---- luo-session ---- */
+/* ---- luo-session, luo-file ---- */
 
-static enum kho_status write_name(struct kho_ref *ref, struct luo_session *s,
-				  const char *name, size_t len, struct kho_error *err)
+/*
+ * A session name or file handler field of @size bytes at @at: @str, then
+ * NULs or, with @fill 'x', no NUL at all (unterminated). @model, what the
+ * reader sees (@size + 1 bytes), gets the same bytes.
+ */
+static enum kho_status write_field(struct kho_ref *ref, uint64_t at, char *model, size_t size,
+				   const char *str, char fill, struct kho_error *err)
 {
-	char buf[LUO_NAME_LEN] = { 0 };
+	char buf[MAX(LUO_NAME_LEN, LUO_COMPAT_LEN)];
 
-	memcpy(buf, name, len);
-	memcpy(s->written, buf, LUO_NAME_LEN);
-	s->written[LUO_NAME_LEN] = '\0';
-	return mem_write(&ref->mem, s->entry, buf, LUO_NAME_LEN, err);
+	memset(buf, fill, size);
+	memcpy(buf, str, strlen(str));
+	memcpy(model, buf, size);
+	model[size] = '\0';
+	return mem_write(&ref->mem, at, buf, size, err);
 }
 
 enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
@@ -237,22 +243,19 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 {
 	struct ref_luo *l = ref->luo;
 	struct luo_session *s = &l->s[0];
-	char full[LUO_NAME_LEN];
 	enum kho_status st;
 
 	if (is(d, "duplicate")) {
 		s = &l->s[1];
-		st = write_name(ref, s, l->s[0].name, strlen(l->s[0].name), err);
+		st = write_field(ref, s->entry, s->written, LUO_NAME_LEN, l->s[0].name, 0, err);
 	} else if (is(d, "unterminated")) {
-		memset(full, 'x', sizeof(full));
-		memcpy(full, s->name, strlen(s->name));
-		st = write_name(ref, s, full, sizeof(full), err);
+		st = write_field(ref, s->entry, s->written, LUO_NAME_LEN, s->name, 'x', err);
 	} else if (is(d, "count")) {
 		s = target_session(ref, l->version == 5);
 		s->count = l->version == 5 ? s->count + 1 : 1;
 		st = mem_put_u64(&ref->mem, s->entry + 72, s->count, err);
 	} else {
-		st = write_name(ref, s, "", 0, err);
+		st = write_field(ref, s->entry, s->written, LUO_NAME_LEN, "", 0, err);
 	}
 	return st ?: ref_record(ref, "luo-session", s->entry, err, "session entry: %s",
 				d->variant);
@@ -264,7 +267,6 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 			       struct kho_error *err)
 {
 	struct luo_file *f = &target_session(ref, true)->files[0];
-	char full[LUO_COMPAT_LEN];
 	enum kho_status st;
 
 	if (is(d, "handler")) {
@@ -274,22 +276,16 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 		if (ref->luo->version != 5)
 			return kho_error_set(err, KHO_ERR_INVALID, "defect luo-file handler: "
 					     "only luo-v5 has a handler set to miss");
-		memset(full, 0, sizeof(full));
-		memcpy(full, "vfio-pci-v1", sizeof("vfio-pci-v1"));
-		snprintf(f->handler, sizeof(f->handler), "%s", full);
 		f->memfd = false;
-		return mem_write(&ref->mem, f->entry, full, sizeof(full), err);
+		return write_field(ref, f->entry, f->handler, LUO_COMPAT_LEN, "vfio-pci-v1", 0,
+				   err);
 	}
 	f->not_followed = true;
 	if (is(d, "data")) {
 		f->data = 0;
 		st = mem_put_u64(&ref->mem, f->entry + 48, 0, err);
 	} else {
-		memset(full, 'x', sizeof(full));
-		memcpy(full, f->handler, strlen(f->handler));
-		memcpy(f->handler, full, sizeof(full));
-		f->handler[LUO_COMPAT_LEN] = '\0';
-		st = mem_write(&ref->mem, f->entry, full, sizeof(full), err);
+		st = write_field(ref, f->entry, f->handler, LUO_COMPAT_LEN, f->handler, 'x', err);
 	}
 	return st ?: ref_record(ref, "luo-file", f->entry, err, "file entry: %s",
 				d->variant);
