@@ -507,7 +507,8 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 		map = json_pack("{s:o, s:s, s:i}", "phys", jhex(ref->map_phys), "format", "radix",
 				"depth", (int)ref->geo.depth);
 	else
-		map = json_pack("{s:o, s:s, s:I}", "phys", jhex(ref->map_phys), "format", "v1-chunks",
+		map = json_pack("{s:o, s:s, s:I}", "phys", jhex(ref->map_phys),
+				"format", "v1-chunks",
 				"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8));
 	if (radix && ref->geo.broken_depth) {
 		json_object_set_new(map, "broken_depth", json_true());
