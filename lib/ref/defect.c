@@ -286,13 +286,6 @@ static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect
 }
 
 /*
- * blob-key-start vmalloc: the chain's first run is pointed at pages inside
- * a larger preserved folio, one run past its start. Covered, so not
- * blob-not-preserved; no key of the run's order starts there, so
- * kho_restore_pages() refuses it. The old run stays preserved and unnamed.
- * The expectation comes from the oracle's walk of the chain (expect.c).
- */
-/*
  * blob-kho-test magic: the root's magic one off ("KHO\"");
  * nr-folios: one entry more than the array's pages hold, which the
  * successor reads from past its array.
@@ -370,6 +363,13 @@ static enum kho_status kho_test_folio_inside(struct kho_ref *ref, struct ref_def
 			     "folio above order 0 in the first page of %s's array", b->name);
 }
 
+/*
+ * blob-key-start vmalloc: the chain's first run is pointed at pages inside
+ * a larger preserved folio, one run past its start. Covered, so not
+ * blob-not-preserved; no key of the run's order starts there, so
+ * kho_restore_pages() refuses it. The old run stays preserved and unnamed.
+ * The expectation comes from the oracle's walk of the chain (expect.c).
+ */
 static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
