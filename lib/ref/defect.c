@@ -155,17 +155,14 @@ static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
 {
 	const char *v = d->variant;
 
+	if (!strcmp(v, "zero") && ref->abi->zero_map_is_unfinalized)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "fdt-memory-map zero: kho-v1 reads 0 as not finalized (use v1-unfinalized)");
 	if (!strcmp(v, "length")) {
 		ref->map_prop_len = 4;
-	} else if (!strcmp(v, "zero")) {
-		if (ref->abi->zero_map_is_unfinalized)
-			return kho_error_set(err, KHO_ERR_INVALID,
-					     "fdt-memory-map zero: kho-v1 reads 0 as not finalized (use v1-unfinalized)");
-		ref->map_prop_override = true;
-		ref->map_prop_value = 0;
 	} else {
 		ref->map_prop_override = true;
-		ref->map_prop_value = ref->map_phys + 0x10;
+		ref->map_prop_value = !strcmp(v, "zero") ? 0 : ref->map_phys + 0x10;
 	}
 	ref->map_unusable = true;
 	return ref_build_fdt(ref, err) ?:
