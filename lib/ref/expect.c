@@ -381,11 +381,10 @@ static void check_coverage(struct kho_ref *ref, struct findings *f,
 
 static void check_scratch(struct kho_ref *ref, struct findings *f)
 {
+	uint64_t granule = ref->geo.page_size << kho_scratch_align_order(ref->geo.page_size);
+
 	for (size_t i = 0; i < ref->scratch.n; i++) {
 		const struct kho_range *a = &ref->scratch.v[i];
-
-		uint64_t granule = ref->geo.page_size <<
-				   kho_scratch_align_order(ref->geo.page_size);
 
 		/* An empty area is legal (7.3's global area below 4 GiB). */
 		if (!a->size)
