@@ -293,15 +293,14 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 
 /* ---- luo-memfd ---- */
 
-/* Folio record @i is the finding; nr_folios says @n records. */
+/* Folio record @i is the finding: its folio is not checked. */
 static enum kho_status bad_record(struct kho_ref *ref, struct luo_file *f, size_t i,
 				  const char *why, struct kho_error *err)
 {
-	uint64_t at = luo_record_addr(ref, f, i);
-
 	f->bad_records_lo = i;
 	f->bad_records_hi = i + 1;
-	return ref_record(ref, "luo-memfd", at, err, "folio record %zu: %s", i, why);
+	return ref_record(ref, "luo-memfd", luo_record_addr(ref, f, i), err,
+			  "folio record %zu: %s", i, why);
 }
 
 static enum kho_status set_nr_folios(struct kho_ref *ref, struct luo_file *f, uint64_t n,
