@@ -497,7 +497,7 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	bool walked = !ref->fdt_unusable && !ref->map_unusable;
 	json_t *h = json_object(), *arr, *map, *orders = json_object();
 	uint64_t bytes = 0, counts[65] = { 0 };
-	size_t tables = 0, leaves = 0, empty = 0;
+	size_t tables, leaves = 0, empty = 0;
 
 	json_object_set_new(h, "fdt", json_pack("{s:o, s:o, s:s, s:s}",
 		"phys", jhex(ref->fdt_phys), "size", jhex(ref->fdt_size),
@@ -546,12 +546,10 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	json_object_set_new(h, "ranges", arr);
 
 	for (size_t i = 0; walked && i < ref->nnodes; i++) {
-		if (ref->nodes[i].level == 0)
-			leaves++;
-		else
-			tables++;
+		leaves += ref->nodes[i].level == 0;
 		empty += ref->nodes[i].empty && radix;
 	}
+	tables = walked ? ref->nnodes - leaves : 0;
 	for (unsigned o = 0; o < 65; o++) {
 		char name[8];
 
