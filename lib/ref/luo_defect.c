@@ -136,7 +136,6 @@ enum kho_status luo_pending_after(struct kho_ref *ref, struct ref_defect *d,
 	struct ref_luo *l = ref->luo;
 	enum kho_status st;
 
-	(void)d;
 	if (l->version != 5)
 		return kho_error_set(err, KHO_ERR_INVALID, "luo-pending: luo-v5 only (luo-v1 "
 				     "kernels write their sessions as they are made)");
