@@ -57,6 +57,13 @@ static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *
 	return NULL;
 }
 
+/* A fresh folio of @order, preserved. */
+static enum kho_status preserve_new(struct kho_ref *ref, unsigned order, uint64_t *phys,
+				    struct kho_error *err)
+{
+	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
+}
+
 static void orders_used(void *ctx, uint64_t phys, unsigned order)
 {
 	*(uint64_t *)ctx |= order < 64 ? 1ull << order : 0;
@@ -72,7 +79,6 @@ static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
 {
 	uint64_t used = 0;
 	struct ref_walk w = { .key = orders_used, .ctx = &used };
-	enum kho_status st;
 	unsigned o;
 
 	radix_walk(ref, &w);
@@ -82,9 +88,7 @@ static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "%s: orders 0 to 11 are all in use", d->def->check);
 	d->order = o;
-	if ((st = ref_alloc(ref, o, &d->phys, err)))
-		return st;
-	return kho_ref_preserve_folio(ref, d->phys, o, err);
+	return preserve_new(ref, o, &d->phys, err);
 }
 
 /* Clobber the FDT_END token that closes a blob's structure block. */
@@ -151,17 +155,14 @@ static enum kho_status fdt_memory_map_after(struct kho_ref *ref,
 {
 	const char *v = d->variant;
 
+	if (!strcmp(v, "zero") && ref->abi->zero_map_is_unfinalized)
+		return kho_error_set(err, KHO_ERR_INVALID,
+				     "fdt-memory-map zero: kho-v1 reads 0 as not finalized (use v1-unfinalized)");
 	if (!strcmp(v, "length")) {
 		ref->map_prop_len = 4;
-	} else if (!strcmp(v, "zero")) {
-		if (ref->abi->zero_map_is_unfinalized)
-			return kho_error_set(err, KHO_ERR_INVALID,
-					     "fdt-memory-map zero: kho-v1 reads 0 as not finalized (use v1-unfinalized)");
-		ref->map_prop_override = true;
-		ref->map_prop_value = 0;
 	} else {
 		ref->map_prop_override = true;
-		ref->map_prop_value = ref->map_phys + 0x10;
+		ref->map_prop_value = !strcmp(v, "zero") ? 0 : ref->map_phys + 0x10;
 	}
 	ref->map_unusable = true;
 	return ref_build_fdt(ref, err) ?:
@@ -282,13 +283,6 @@ static enum kho_status blob_vmalloc_after(struct kho_ref *ref, struct ref_defect
 }
 
 /*
- * blob-key-start vmalloc: the chain's first run is pointed at pages inside
- * a larger preserved folio, one run past its start. Covered, so not
- * blob-not-preserved; no key of the run's order starts there, so
- * kho_restore_pages() refuses it. The old run stays preserved and unnamed.
- * The expectation comes from the oracle's walk of the chain (expect.c).
- */
-/*
  * blob-kho-test magic: the root's magic one off ("KHO\"");
  * nr-folios: one entry more than the array's pages hold, which the
  * successor reads from past its array.
@@ -297,6 +291,7 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 					   struct kho_error *err)
 {
 	struct ref_blob *b = blob_of_kind(ref, BLOB_KHO_TEST, d->def->check, err);
+	_cleanup_free_ uint8_t *buf = NULL;
 	enum kho_status st;
 	int node, len;
 	void *p;
@@ -322,20 +317,17 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 					  nr % per_page * 8, err, "an entry never written");
 		return KHO_OK;
 	}
-	{
-		_cleanup_free_ uint8_t *buf = malloc(b->size);
-
-		if (!buf)
-			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		mem_read(&ref->mem, b->phys, buf, b->size);
-		node = fdt_path_offset(buf, "/");
-		p = node < 0 ? NULL : fdt_getprop_w(buf, node, "magic", &len);
-		if (!p || len != 4)
-			return kho_error_set(err, KHO_ERR_INVALID, "blob-kho-test: no magic");
-		return mem_put_u32(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf),
-				   load_u32(p, false) + 1, err) ?:
-		       ref_record(ref, "blob-kho-test", b->phys, err, "magic 0x4b484f22");
-	}
+	buf = malloc(b->size);
+	if (!buf)
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	mem_read(&ref->mem, b->phys, buf, b->size);
+	node = fdt_path_offset(buf, "/");
+	p = node < 0 ? NULL : fdt_getprop_w(buf, node, "magic", &len);
+	if (!p || len != 4)
+		return kho_error_set(err, KHO_ERR_INVALID, "blob-kho-test: no magic");
+	return mem_put_u32(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf),
+			   load_u32(p, false) + 1, err) ?:
+	       ref_record(ref, "blob-kho-test", b->phys, err, "magic 0x4b484f22");
 }
 
 /*
@@ -366,6 +358,13 @@ static enum kho_status kho_test_folio_inside(struct kho_ref *ref, struct ref_def
 			     "folio above order 0 in the first page of %s's array", b->name);
 }
 
+/*
+ * blob-key-start vmalloc: the chain's first run is pointed at pages inside
+ * a larger preserved folio, one run past its start. Covered, so not
+ * blob-not-preserved; no key of the run's order starts there, so
+ * kho_restore_pages() refuses it. The old run stays preserved and unnamed.
+ * The expectation comes from the oracle's walk of the chain (expect.c).
+ */
 static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
@@ -396,41 +395,30 @@ static enum kho_status blob_key_start_after(struct kho_ref *ref, struct ref_defe
 
 /* ---- radix structure ---- */
 
-/* The highest-index empty entry of the first leaf's parent. */
-static enum kho_status spare_entry(struct kho_ref *ref, struct ref_defect *d,
-				   uint64_t *entry, uint64_t *leaf,
-				   struct kho_error *err)
-{
-	uint64_t first, parent;
-
-	if (!radix_first_leaf(ref, &first, leaf))
-		return kho_error_set(err, KHO_ERR_INVALID, "%s: the tree has no leaf",
-				     d->def->check);
-	parent = align_down(first, ref->geo.page_size);
-	for (uint64_t i = ((uint64_t)1 << ref->geo.table_log2); i-- > 0;) {
-		if (!mem_get_u64(&ref->mem, parent + i * 8)) {
-			*entry = parent + i * 8;
-			return KHO_OK;
-		}
-	}
-	return kho_error_set(err, KHO_ERR_INVALID, "%s: the leaf's parent is full",
-			     d->def->check);
-}
-
 /*
- * radix-pointer and radix-loop: the spare entry points where no walker
- * may go: outside RAM, misaligned, with bit 63 set; back at the root
- * ("cycle") or at the first leaf a second time ("shared").
+ * radix-pointer and radix-loop: the highest-index empty entry of the first
+ * leaf's parent points where no walker may go: outside RAM, misaligned,
+ * with bit 63 set; back at the root ("cycle") or at the first leaf a
+ * second time ("shared").
  */
 static enum kho_status radix_entry_after(struct kho_ref *ref, struct ref_defect *d,
 					 struct kho_error *err)
 {
 	const char *v = d->variant;
-	uint64_t entry = 0, leaf = 0, bad;
-	enum kho_status st = spare_entry(ref, d, &entry, &leaf, err);
+	uint64_t first, leaf, parent, i, entry, bad;
+	enum kho_status st;
 
-	if (st)
-		return st;
+	if (!radix_first_leaf(ref, &first, &leaf))
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the tree has no leaf",
+				     d->def->check);
+	parent = align_down(first, ref->geo.page_size);
+	for (i = (uint64_t)1 << ref->geo.table_log2; i > 0; i--)
+		if (!mem_get_u64(&ref->mem, parent + (i - 1) * 8))
+			break;
+	if (!i)
+		return kho_error_set(err, KHO_ERR_INVALID, "%s: the leaf's parent is full",
+				     d->def->check);
+	entry = parent + (i - 1) * 8;
 	if (!strcmp(v, "misaligned"))
 		bad = leaf + 8;
 	else if (!strcmp(v, "bit63"))
@@ -553,9 +541,7 @@ static enum kho_status radix_node_preserved_before(struct kho_ref *ref,
 						   struct ref_defect *d,
 						   struct kho_error *err)
 {
-	enum kho_status st = ref_alloc(ref, 0, &d->phys, err);
-
-	return st ? st : kho_ref_preserve_folio(ref, d->phys, 0, err);
+	return preserve_new(ref, 0, &d->phys, err);
 }
 
 static enum kho_status radix_node_preserved_after(struct kho_ref *ref,
@@ -573,17 +559,36 @@ static enum kho_status radix_unreadable_before(struct kho_ref *ref,
 }
 
 /*
- * radix-unreadable: the leaf holding @key (with "fdt", the FDT page's key
- * and its neighbours, blobs among them) is not in the dump. What its keys
- * preserve can be neither confirmed nor denied: the coverage checks must
- * say incomplete, not error (expect.c asks lost_leaf).
+ * radix-unreadable: the leaf of the isolated key (one key alone in it), or
+ * with "fdt" the leaf of the FDT page's key and its neighbours, blobs
+ * among them, is not in the dump. What its keys preserve can be neither
+ * confirmed nor denied: the coverage checks must say incomplete, not
+ * error (expect.c asks lost_leaf).
+ *
+ * "root": the map's root page is not in the dump (a kdump filtered by a
+ * makedumpfile that took it for free memory), so nothing of the map is
+ * read: no key, no tree page; every coverage question is incomplete, and
+ * the verdict is partial (exit 3, contract Revision 3).
  */
-static enum kho_status lose_leaf(struct kho_ref *ref, uint64_t key, struct kho_error *err)
+static enum kho_status radix_unreadable_after(struct kho_ref *ref,
+					      struct ref_defect *d,
+					      struct kho_error *err)
 {
 	unsigned b = ref->geo.bitmap_log2;
-	uint64_t leaf;
+	uint64_t key, leaf;
 	size_t k = 0;
 
+	if (!strcmp(d->variant, "root")) {
+		ref->nkeys = 0;
+		ref->nnodes = 0;
+		ref->lost_leaf = true;
+		ref->lost_all = true;
+		return range_list_add(&ref->excluded, ref->map_phys, ref->geo.page_size, err) ?:
+		       ref_record(ref, "radix-unreadable", ref->map_phys, err,
+				  "root page is not in the dump");
+	}
+	key = !strcmp(d->variant, "fdt") ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
+					   kho_key_encode(&ref->geo, d->phys, d->order);
 	if (!radix_leaf_of(ref, key, &leaf))
 		return kho_error_set(err, KHO_ERR_INVALID, "radix-unreadable: no leaf to lose");
 	/* The verifier never sees this leaf, nor any key in it. */
@@ -601,37 +606,6 @@ static enum kho_status lose_leaf(struct kho_ref *ref, uint64_t key, struct kho_e
 	ref->lost_leaf_index = key >> b;
 	return range_list_add(&ref->excluded, leaf, ref->geo.page_size, err) ?:
 	       ref_record(ref, "radix-unreadable", leaf, err, "leaf page is not in the dump");
-}
-
-/*
- * radix-unreadable root: the map's root page is not in the dump (a kdump
- * filtered by a makedumpfile that took it for free memory), so nothing of
- * the map is read: no key, no tree page; every coverage question is
- * incomplete, and the verdict is partial (exit 3, contract Revision 3).
- */
-static enum kho_status lose_root(struct kho_ref *ref, struct kho_error *err)
-{
-	ref->nkeys = 0;
-	ref->nnodes = 0;
-	ref->lost_leaf = true;
-	ref->lost_all = true;
-	return range_list_add(&ref->excluded, ref->map_phys, ref->geo.page_size, err) ?:
-	       ref_record(ref, "radix-unreadable", ref->map_phys, err,
-			  "root page is not in the dump");
-}
-
-/* The leaf of the isolated key (one key alone in it), with "fdt" the
- * leaf of the FDT page's key, with "root" the root. */
-static enum kho_status radix_unreadable_after(struct kho_ref *ref,
-					      struct ref_defect *d,
-					      struct kho_error *err)
-{
-	bool fdt = !strcmp(d->variant, "fdt");
-
-	if (!strcmp(d->variant, "root"))
-		return lose_root(ref, err);
-	return lose_leaf(ref, fdt ? kho_key_encode(&ref->geo, ref->fdt_phys, 0) :
-			 kho_key_encode(&ref->geo, d->phys, d->order), err);
 }
 
 static enum kho_status radix_depth_before(struct kho_ref *ref, struct ref_defect *d,
@@ -669,9 +643,8 @@ static enum kho_status range_overlap_before(struct kho_ref *ref, struct ref_defe
 					    struct kho_error *err)
 {
 	uint64_t phys;
-	enum kho_status st = ref_alloc(ref, 1, &phys, err);
 
-	return st ?: kho_ref_preserve_folio(ref, phys, 1, err) ?:
+	return preserve_new(ref, 1, &phys, err) ?:
 	       kho_ref_preserve_folio(ref, phys + ref->geo.page_size, 0, err);
 }
 
@@ -696,9 +669,7 @@ static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	enum kho_status st = ref_alloc(ref, 0, &d->phys, err);
-
-	return st ?: kho_ref_preserve_folio(ref, d->phys, 0, err) ?:
+	return preserve_new(ref, 0, &d->phys, err) ?:
 	       range_list_add(&ref->excluded, d->phys, ref->geo.page_size, err);
 }
 
@@ -738,8 +709,7 @@ static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_def
 static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref_defect *d,
 						 struct kho_error *err)
 {
-	return ref_alloc(ref, 0, &ref->decoy_fdt, err) ?:
-	       kho_ref_preserve_folio(ref, ref->decoy_fdt, 0, err);
+	return preserve_new(ref, 0, &ref->decoy_fdt, err);
 }
 
 static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
@@ -762,16 +732,12 @@ static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_
  * the handover it received and consumed. 7.2/7.3 make theirs in kho_init,
  * after freeing the tree of the one they received, and do not preserve
  * the received FDT page again: its page is no key of the live map.
- */
-static bool consumed_intact(const struct ref_defect *d)
-{
-	return !strcmp(d->variant, "intact");
-}
-
-/* Variant intact: the older FDT page stays a key of the map both share,
+ *
+ * Variant intact: the older FDT page stays a key of the map both share,
  * as a live handover beside a stale one of another kexec chain whose
  * count happens to be one more: nothing was consumed, both are rivals
- * (handover-ambiguous). */
+ * (handover-ambiguous).
+ */
 static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_defect *d,
 						struct kho_error *err)
 {
@@ -781,13 +747,10 @@ static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_
 	if (strchr(ref->compatible, ';'))
 		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: no released "
 				     "successor reads a composite compatible, so none consumes it");
-	st = consumed_intact(d) ? KHO_OK : kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err);
-
-	return st ?:
-	       ref_alloc(ref, 0, &ref->successor_fdt, err) ?:
-	       kho_ref_preserve_folio(ref, ref->successor_fdt, 0, err) ?:
-	       ref_alloc(ref, 0, &ref->successor_meta, err) ?:
-	       kho_ref_preserve_folio(ref, ref->successor_meta, 0, err);
+	st = strcmp(d->variant, "intact") ? kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err) :
+					    KHO_OK;
+	return st ?: preserve_new(ref, 0, &ref->successor_fdt, err) ?:
+	       preserve_new(ref, 0, &ref->successor_meta, err);
 }
 
 static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_defect *d,
@@ -818,7 +781,7 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 	if ((st = mem_write(&ref->mem, ref->successor_fdt, copy, ref->geo.page_size, err)) ||
 	    (st = mem_write(&ref->mem, ref->successor_meta, blob, sizeof(blob), err)))
 		return st;
-	if (consumed_intact(d)) {       /* expected as a decoy: two rivals */
+	if (!strcmp(d->variant, "intact")) {   /* expected as a decoy: two rivals */
 		ref->decoy_fdt = ref->successor_fdt;
 		ref->successor_fdt = 0;
 	}
@@ -888,11 +851,11 @@ static enum kho_status scratch_layout_after(struct kho_ref *ref, struct ref_defe
 
 /* ---- kho-v1 ---- */
 
-static uint64_t v1_last_chunk(struct kho_ref *ref, uint64_t *count)
+static uint64_t v1_last_chunk(struct kho_ref *ref)
 {
 	uint64_t c = ref->map_phys, last = 0;
 
-	for (*count = 0; c && *count <= ref->mem.npages; ++*count) {
+	for (uint64_t n = 0; c && n <= ref->mem.npages; n++) {
 		last = c;
 		c = mem_get_u64(&ref->mem, c);
 	}
@@ -902,7 +865,7 @@ static uint64_t v1_last_chunk(struct kho_ref *ref, uint64_t *count)
 static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 				      struct kho_error *err)
 {
-	uint64_t n, last = v1_last_chunk(ref, &n);
+	uint64_t last = v1_last_chunk(ref);
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-chunk: no chunk");
@@ -910,24 +873,6 @@ static enum kho_status v1_chunk_after(struct kho_ref *ref, struct ref_defect *d,
 	       ref_record(ref, "v1-chunk", last, err,
 			  "next points back at chunk 0x%llx",
 			  (unsigned long long)ref->map_phys);
-}
-
-/* A bitmap element outside memory: num_elms grows by one, no key changes. */
-static enum kho_status v1_bitmap_outside(struct kho_ref *ref, uint64_t last,
-					 struct kho_error *err)
-{
-	uint32_t used = mem_get_u32(&ref->mem, last + 12);   /* num_elms */
-	uint64_t elm;
-
-	if (used >= v1_chunk_capacity(ref))
-		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
-	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
-	return mem_put_u64(&ref->mem, elm, 0, err) ?:
-	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
-						       16 * ref->geo.page_size, err) ?:
-	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
-	       ref_record(ref, "v1-bitmap", elm, err,
-			  "bitmap pointer is outside memory");
 }
 
 static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
@@ -1009,15 +954,28 @@ static enum kho_status v1_bitmap_shifted(struct kho_ref *ref, struct kho_error *
 			  (unsigned long long)bitmap, (unsigned long long)shift);
 }
 
+/* v1-bitmap outside: a bitmap element outside memory: num_elms grows by
+ * one, no key changes. */
 static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d,
 				       struct kho_error *err)
 {
-	uint64_t n, last = v1_last_chunk(ref, &n);
+	uint64_t last = v1_last_chunk(ref), elm;
+	uint32_t used;
 
 	if (!last)
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: no chunk");
-	return !strcmp(d->variant, "shifted") ? v1_bitmap_shifted(ref, err) :
-							   v1_bitmap_outside(ref, last, err);
+	if (!strcmp(d->variant, "shifted"))
+		return v1_bitmap_shifted(ref, err);
+	used = mem_get_u32(&ref->mem, last + 12);   /* num_elms */
+	if (used >= v1_chunk_capacity(ref))
+		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
+	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
+	return mem_put_u64(&ref->mem, elm, 0, err) ?:
+	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
+						       16 * ref->geo.page_size, err) ?:
+	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
+	       ref_record(ref, "v1-bitmap", elm, err,
+			  "bitmap pointer is outside memory");
 }
 
 static const struct defect_def defects[] = {

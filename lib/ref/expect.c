@@ -57,33 +57,11 @@ static int meant_cmp(const void *a, const void *b, void *geo)
 	return kx < ky ? -1 : kx > ky;
 }
 
-/*
- * A tree built with the broken 16 KiB depth decodes to garbage: its
- * order-0 keys lost their order bit. The verifier must say what it most
- * likely meant, so the expectation lists the intended keys, in the order
- * a correct tree would give them; its nodes are the real ones.
- */
-static enum kho_status snapshot_meant(struct kho_ref *ref, struct snap *s)
-{
-	struct kho_geometry good;
-
-	kho_geometry_init(&good, ref->geo.page_size, false);
-	free(ref->keys);
-	ref->keys = malloc((ref->nmeant ? ref->nmeant : 1) * sizeof(*ref->keys));
-	if (!ref->keys)
-		return kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-	if (ref->nmeant)
-		memcpy(ref->keys, ref->meant, ref->nmeant * sizeof(*ref->keys));
-	ref->nkeys = ref->nmeant;
-	if (!sort_ctx(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good))
-		return kho_error_set(s->err, KHO_ERR_NOMEM, "out of memory");
-	return KHO_OK;
-}
-
 enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
 {
 	struct snap s = { .ref = ref, .err = err };
 	struct ref_walk w = { snap_key, snap_node, &s };
+	struct kho_geometry good;
 
 	ref->nkeys = ref->nnodes = 0;
 	if (ref->geo.broken_depth)
@@ -92,8 +70,19 @@ enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
 		radix_walk(ref, &w);
 	else
 		v1_walk(ref, &w);
-	if (!s.st && ref->geo.broken_depth)
-		s.st = snapshot_meant(ref, &s);
+	/*
+	 * A tree built with the broken 16 KiB depth decodes to garbage: its
+	 * order-0 keys lost their order bit. The verifier must say what it
+	 * most likely meant, so the expectation lists the intended keys, in
+	 * the order a correct tree would give them; its nodes are the real ones.
+	 */
+	if (!s.st && ref->geo.broken_depth) {
+		kho_geometry_init(&good, ref->geo.page_size, false);
+		for (size_t i = 0; i < ref->nmeant; i++)
+			snap_key(&s, ref->meant[i].phys, ref->meant[i].order);
+		if (!s.st && !sort_ctx(ref->keys, ref->nkeys, sizeof(*ref->keys), meant_cmp, &good))
+			s.st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	}
 	ref->snapshot_taken = !s.st;
 	return s.st;
 }
@@ -104,10 +93,8 @@ struct findings {
 	struct ref_finding *v;
 	size_t n, cap;
 	enum kho_status st;
+	struct kho_ref *ref;   /* for the LUO part's callbacks */
 };
-
-static void add(struct findings *f, const char *check, uint64_t phys,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void add_sev(struct findings *f, const char *check, int sev,
 		    uint64_t phys, const char *msg)
@@ -121,8 +108,8 @@ static void add_sev(struct findings *f, const char *check, int sev,
 	f->n++;
 }
 
-static void add(struct findings *f, const char *check, uint64_t phys,
-		const char *fmt, ...)
+static __attribute__((format(printf, 4, 5))) void add(struct findings *f, const char *check,
+							uint64_t phys, const char *fmt, ...)
 {
 	char msg[192];
 	va_list ap;
@@ -348,30 +335,25 @@ static void check_contents(struct kho_ref *ref, struct findings *f,
 		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size, -1);
 }
 
-struct luo_ctx {
-	struct kho_ref *ref;
-	struct findings *f;
-};
-
 static void luo_missing(void *ctx, uint64_t phys, const char *msg)
 {
-	struct luo_ctx *c = ctx;
+	struct findings *f = ctx;
 
-	add_sev(c->f, "luo-not-preserved", in_lost_leaf(c->ref, phys) ? KHO_SEV_INCOMPLETE :
+	add_sev(f, "luo-not-preserved", in_lost_leaf(f->ref, phys) ? KHO_SEV_INCOMPLETE :
 		KHO_SEV_ERROR, phys, msg);
 }
 
 static void luo_key_start(void *ctx, uint64_t phys, const char *msg)
 {
-	struct luo_ctx *c = ctx;
+	struct findings *f = ctx;
 
-	if (!in_lost_leaf(c->ref, phys))
-		add_sev(c->f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
+	if (!in_lost_leaf(f->ref, phys))
+		add_sev(f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
 }
 
 static void luo_unknown_handler(void *ctx, uint64_t phys, const char *msg)
 {
-	add_sev(((struct luo_ctx *)ctx)->f, "luo-file", KHO_SEV_ERROR, phys, msg);
+	add_sev(ctx, "luo-file", KHO_SEV_ERROR, phys, msg);
 }
 
 static void check_coverage(struct kho_ref *ref, struct findings *f,
@@ -399,11 +381,10 @@ static void check_coverage(struct kho_ref *ref, struct findings *f,
 
 static void check_scratch(struct kho_ref *ref, struct findings *f)
 {
+	uint64_t granule = ref->geo.page_size << kho_scratch_align_order(ref->geo.page_size);
+
 	for (size_t i = 0; i < ref->scratch.n; i++) {
 		const struct kho_range *a = &ref->scratch.v[i];
-
-		uint64_t granule = ref->geo.page_size <<
-				   kho_scratch_align_order(ref->geo.page_size);
 
 		/* An empty area is legal (7.3's global area below 4 GiB). */
 		if (!a->size)
@@ -439,7 +420,6 @@ static int finding_cmp(const void *a, const void *b)
 static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t real_fdt)
 {
 	struct range_list preserved = { 0 };
-	enum kho_status st;
 
 	for (size_t i = 0; i < ref->nfindings; i++)
 		if (!(ref->fdt_damaged_after_decoy && ref->fdt_phys != real_fdt &&
@@ -467,16 +447,12 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	    !ref->luo->pending && !ref->luo->undecodable && ref->blobs[ref->luo->blob].phys)
 		add_sev(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
 			"LUO: no sessions serialized");
-	luo_check_handlers(ref, luo_unknown_handler, &(struct luo_ctx){ ref, f });
+	luo_check_handlers(ref, luo_unknown_handler, f);
 	if (!ref->fdt_unusable && !ref->map_unusable) {
-		for (size_t i = 0; i < ref->nkeys; i++) {
-			st = range_list_add(&preserved, ref->keys[i].phys,
-					    key_size(ref, &ref->keys[i]), NULL);
-			if (st) {
-				range_list_free(&preserved);
-				return st;
-			}
-		}
+		/* a failed add stops the checks' appends too */
+		for (size_t i = 0; !f->st && i < ref->nkeys; i++)
+			f->st = range_list_add(&preserved, ref->keys[i].phys,
+					       key_size(ref, &ref->keys[i]), NULL);
 		range_list_normalize(&preserved, true);
 		/* The verifier is handed the scratch areas (--scratch-array)
 		 * only when there are some. */
@@ -487,8 +463,7 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
 		check_contents(ref, f, &preserved);
-		luo_check_coverage(ref, &preserved, luo_missing, luo_key_start,
-				   &(struct luo_ctx){ ref, f });
+		luo_check_coverage(ref, &preserved, luo_missing, luo_key_start, f);
 		range_list_free(&preserved);
 	}
 	if (f->n)
@@ -506,44 +481,39 @@ json_t *jhex(uint64_t v)
 	return json_string(buf);
 }
 
-/* Whether @fdt's page is an order-0 key: 1, else 0. */
-static int self_key(const struct kho_ref *ref, uint64_t fdt)
-{
-	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
-	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
-}
-
-/* Whether the verifier sees @fdt preserve itself: not a damaged FDT,
- * whose map it does not read. */
+/* Whether the verifier sees @fdt preserve itself (its page an order-0
+ * key): 1, else 0; never for a damaged FDT, whose map it does not read. */
 static int seen_self(const struct kho_ref *ref, uint64_t fdt)
 {
-	return ref->fdt_damaged_after_decoy && fdt != ref->decoy_fdt ? 0 : self_key(ref, fdt);
+	if (ref->fdt_damaged_after_decoy && fdt != ref->decoy_fdt)
+		return 0;
+	/* kho-v1 does not preserve its FDT: the verifier cannot tell, for any */
+	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
 }
 
 static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 {
 	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
 	bool walked = !ref->fdt_unusable && !ref->map_unusable;
-	json_t *h = json_object(), *arr, *orders = json_object();
+	json_t *h = json_object(), *arr, *map, *orders = json_object();
 	uint64_t bytes = 0, counts[65] = { 0 };
-	size_t tables = 0, leaves = 0, empty = 0;
+	size_t tables, leaves = 0, empty = 0;
 
 	json_object_set_new(h, "fdt", json_pack("{s:o, s:o, s:s, s:s}",
 		"phys", jhex(ref->fdt_phys), "size", jhex(ref->fdt_size),
 		"compatible", ref->compatible, "found_by", "scan"));
-	if (radix && ref->geo.broken_depth)
-		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i, s:b, s:s}",
-			"phys", jhex(ref->map_phys), "format", "radix",
-			"depth", (int)ref->geo.depth, "broken_depth", 1,
-			"ranges", "meant"));
-	else if (radix)
-		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:i}",
-			"phys", jhex(ref->map_phys), "format", "radix",
-			"depth", (int)ref->geo.depth));
+	if (radix)
+		map = json_pack("{s:o, s:s, s:i}", "phys", jhex(ref->map_phys), "format", "radix",
+				"depth", (int)ref->geo.depth);
 	else
-		json_object_set_new(h, "memory_map", json_pack("{s:o, s:s, s:I}",
-			"phys", jhex(ref->map_phys), "format", "v1-chunks",
-			"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8)));
+		map = json_pack("{s:o, s:s, s:I}", "phys", jhex(ref->map_phys),
+				"format", "v1-chunks",
+				"bitmap_bytes", (json_int_t)(v1_bits_per_bitmap(ref) / 8));
+	if (radix && ref->geo.broken_depth) {
+		json_object_set_new(map, "broken_depth", json_true());
+		json_object_set_new(map, "ranges", json_string("meant"));
+	}
+	json_object_set_new(h, "memory_map", map);
 
 	arr = json_array();
 	for (size_t i = 0; i < ref->scratch.n; i++)
@@ -576,12 +546,10 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 	json_object_set_new(h, "ranges", arr);
 
 	for (size_t i = 0; walked && i < ref->nnodes; i++) {
-		if (ref->nodes[i].level == 0)
-			leaves++;
-		else
-			tables++;
+		leaves += ref->nodes[i].level == 0;
 		empty += ref->nodes[i].empty && radix;
 	}
+	tables = walked ? ref->nnodes - leaves : 0;
 	for (unsigned o = 0; o < 65; o++) {
 		char name[8];
 
@@ -648,17 +616,15 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 	}
 	handovers = json_array();
 	for (size_t h = 0; h < nfdt; h++) {
-		struct findings f = { 0 };
-
-		ref->fdt_phys = fdts[h];
-		if (fdts[h] == real && ref->successor_fdt) {
-			json_array_append_new(handovers, consumed_json(ref));
-			ref->fdt_phys = real;
-			continue;
-		}
-		/* the decoy copied the FDT before fdt-header damaged it */
+		struct findings f = { .ref = ref };
 		bool unusable = ref->fdt_unusable;
 
+		if (fdts[h] == real && ref->successor_fdt) {
+			json_array_append_new(handovers, consumed_json(ref));
+			continue;
+		}
+		ref->fdt_phys = fdts[h];
+		/* the decoy copied the FDT before fdt-header damaged it */
 		if (fdts[h] != real && ref->fdt_damaged_after_decoy)
 			ref->fdt_unusable = false;
 		st = derive(ref, &f, real);

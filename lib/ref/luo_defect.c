@@ -22,12 +22,6 @@ static bool is(const struct ref_defect *d, const char *v)
 
 /* ---- targets: the same choice before and after serializing ---- */
 
-/* Folio records fit in the array's pages: one more needs room. */
-static bool array_has_room(const struct kho_ref *ref, const struct luo_file *f)
-{
-	return f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0;
-}
-
 /* Which folio record holds index 0 (nfolios: none). */
 static size_t index0_record(const struct luo_file *f)
 {
@@ -42,7 +36,9 @@ static bool memfd_fits(const struct kho_ref *ref, const struct luo_file *f, bool
 {
 	if (!f->memfd || !f->nfolios)
 		return false;
-	return !index0 || (index0_record(f) < f->nfolios && array_has_room(ref, f));
+	/* folio records fill the array's pages: one more needs room */
+	return !index0 || (index0_record(f) < f->nfolios &&
+			   f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0);
 }
 
 /* The first memfd with a folio (@index0: one at index 0, and room for
@@ -104,13 +100,12 @@ static enum kho_status refuse(const struct kho_ref *ref, const struct ref_defect
 enum kho_status luo_defect_prepare(struct kho_ref *ref, struct ref_defect *d,
 				   struct kho_error *err)
 {
-	const char *check = defect_name(d), *v;
+	const char *check = defect_name(d), *v = d->variant;
 	bool v1;
 	enum kho_status st;
 
 	if (!ref->luo && (st = kho_ref_luo(ref, ref->abi->number == 3 ? 1 : 5, 1, err)))
 		return st;
-	v = d->variant;
 	v1 = ref->luo->version == 1;
 	if (v1 && (!strcmp(v, "size") || !strcmp(v, "count0") || !strcmp(v, "cycle") ||
 		   !strcmp(v, "misaligned") || !strcmp(v, "seals") || !strcmp(v, "flags")))
@@ -141,7 +136,6 @@ enum kho_status luo_pending_after(struct kho_ref *ref, struct ref_defect *d,
 	struct ref_luo *l = ref->luo;
 	enum kho_status st;
 
-	(void)d;
 	if (l->version != 5)
 		return kho_error_set(err, KHO_ERR_INVALID, "luo-pending: luo-v5 only (luo-v1 "
 				     "kernels write their sessions as they are made)");
@@ -173,13 +167,14 @@ enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
 
 /* ---- luo-block ---- */
 
-/* The session chain's last block gets @count: its sessions are not read. */
-static enum kho_status bad_session_block(struct kho_ref *ref, uint64_t count,
+/* The session chain's last block gets count 0 ("count0") or one more than
+ * a block holds ("capacity"): its sessions are not read. */
+static enum kho_status bad_session_block(struct kho_ref *ref, const struct ref_defect *d,
 					 struct kho_error *err)
 {
 	struct ref_luo *l = ref->luo;
 	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY;
-	uint64_t last = l->blocks[l->nblocks - 1];
+	uint64_t last = l->blocks[l->nblocks - 1], count = is(d, "count0") ? 0 : cap + 1;
 
 	for (size_t i = (l->nblocks - 1) * cap; i < l->ns; i++)
 		l->s[i].unread = true;
@@ -207,8 +202,7 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 				  (unsigned long long)count);
 	}
 	if (is(d, "count0") || is(d, "capacity"))
-		return bad_session_block(ref, is(d, "count0") ? 0 :
-				(ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY + 1, err);
+		return bad_session_block(ref, d, err);
 	/* cycle, misaligned: the last block of a file chain, whose entries
 	 * were all read by then. */
 	if (!s)
@@ -224,17 +218,23 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 			  (unsigned long long)mem_get_u64(&ref->mem, last));
 }
 
-/* ---- luo-session ---- */
+/* ---- luo-session, luo-file ---- */
 
-static enum kho_status write_name(struct kho_ref *ref, struct luo_session *s,
-				  const char *name, size_t len, struct kho_error *err)
+/*
+ * A session name or file handler field of @size bytes at @at: @str, then
+ * NULs or, with @fill 'x', no NUL at all (unterminated). @model, what the
+ * reader sees (@size + 1 bytes), gets the same bytes.
+ */
+static enum kho_status write_field(struct kho_ref *ref, uint64_t at, char *model, size_t size,
+				   const char *str, char fill, struct kho_error *err)
 {
-	char buf[LUO_NAME_LEN] = { 0 };
+	char buf[MAX(LUO_NAME_LEN, LUO_COMPAT_LEN)];
 
-	memcpy(buf, name, len);
-	memcpy(s->written, buf, LUO_NAME_LEN);
-	s->written[LUO_NAME_LEN] = '\0';
-	return mem_write(&ref->mem, s->entry, buf, LUO_NAME_LEN, err);
+	memset(buf, fill, size);
+	memcpy(buf, str, strlen(str));
+	memcpy(model, buf, size);
+	model[size] = '\0';
+	return mem_write(&ref->mem, at, buf, size, err);
 }
 
 enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
@@ -242,22 +242,19 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 {
 	struct ref_luo *l = ref->luo;
 	struct luo_session *s = &l->s[0];
-	char full[LUO_NAME_LEN];
 	enum kho_status st;
 
 	if (is(d, "duplicate")) {
 		s = &l->s[1];
-		st = write_name(ref, s, l->s[0].name, strlen(l->s[0].name), err);
+		st = write_field(ref, s->entry, s->written, LUO_NAME_LEN, l->s[0].name, 0, err);
 	} else if (is(d, "unterminated")) {
-		memset(full, 'x', sizeof(full));
-		memcpy(full, s->name, strlen(s->name));
-		st = write_name(ref, s, full, sizeof(full), err);
+		st = write_field(ref, s->entry, s->written, LUO_NAME_LEN, s->name, 'x', err);
 	} else if (is(d, "count")) {
 		s = target_session(ref, l->version == 5);
 		s->count = l->version == 5 ? s->count + 1 : 1;
 		st = mem_put_u64(&ref->mem, s->entry + 72, s->count, err);
 	} else {
-		st = write_name(ref, s, "", 0, err);
+		st = write_field(ref, s->entry, s->written, LUO_NAME_LEN, "", 0, err);
 	}
 	return st ?: ref_record(ref, "luo-session", s->entry, err, "session entry: %s",
 				d->variant);
@@ -269,7 +266,6 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 			       struct kho_error *err)
 {
 	struct luo_file *f = &target_session(ref, true)->files[0];
-	char full[LUO_COMPAT_LEN];
 	enum kho_status st;
 
 	if (is(d, "handler")) {
@@ -279,22 +275,16 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 		if (ref->luo->version != 5)
 			return kho_error_set(err, KHO_ERR_INVALID, "defect luo-file handler: "
 					     "only luo-v5 has a handler set to miss");
-		memset(full, 0, sizeof(full));
-		memcpy(full, "vfio-pci-v1", sizeof("vfio-pci-v1"));
-		snprintf(f->handler, sizeof(f->handler), "%s", full);
 		f->memfd = false;
-		return mem_write(&ref->mem, f->entry, full, sizeof(full), err);
+		return write_field(ref, f->entry, f->handler, LUO_COMPAT_LEN, "vfio-pci-v1", 0,
+				   err);
 	}
 	f->not_followed = true;
 	if (is(d, "data")) {
 		f->data = 0;
 		st = mem_put_u64(&ref->mem, f->entry + 48, 0, err);
 	} else {
-		memset(full, 'x', sizeof(full));
-		memcpy(full, f->handler, strlen(f->handler));
-		memcpy(f->handler, full, sizeof(full));
-		f->handler[LUO_COMPAT_LEN] = '\0';
-		st = mem_write(&ref->mem, f->entry, full, sizeof(full), err);
+		st = write_field(ref, f->entry, f->handler, LUO_COMPAT_LEN, f->handler, 'x', err);
 	}
 	return st ?: ref_record(ref, "luo-file", f->entry, err, "file entry: %s",
 				d->variant);
@@ -302,15 +292,14 @@ enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 
 /* ---- luo-memfd ---- */
 
-/* Folio record @i is the finding; nr_folios says @n records. */
+/* Folio record @i is the finding: its folio is not checked. */
 static enum kho_status bad_record(struct kho_ref *ref, struct luo_file *f, size_t i,
 				  const char *why, struct kho_error *err)
 {
-	uint64_t at = luo_record_addr(ref, f, i);
-
 	f->bad_records_lo = i;
 	f->bad_records_hi = i + 1;
-	return ref_record(ref, "luo-memfd", at, err, "folio record %zu: %s", i, why);
+	return ref_record(ref, "luo-memfd", luo_record_addr(ref, f, i), err,
+			  "folio record %zu: %s", i, why);
 }
 
 static enum kho_status set_nr_folios(struct kho_ref *ref, struct luo_file *f, uint64_t n,
