@@ -74,23 +74,10 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	return ref_write_boot_info(ref, err);
 }
 
-struct walk_adapter {
-	kho_key_fn fn;
-	void *ctx;
-};
-
-static void adapt(void *ctx, uint64_t phys, unsigned order)
-{
-	struct walk_adapter *a = ctx;
-
-	a->fn(a->ctx, phys, order);
-}
-
 KHO_EXPORT enum kho_status kho_ref_walk(struct kho_ref *ref, kho_key_fn fn,
 					void *ctx, struct kho_error *err)
 {
-	struct walk_adapter a = { fn, ctx };
-	struct ref_walk w = { .key = adapt, .ctx = &a };
+	struct ref_walk w = { .key = fn, .ctx = ctx };
 
 	if (!ref->booted)
 		return KHO_OK;

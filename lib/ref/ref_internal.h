@@ -191,7 +191,7 @@ enum kho_status radix_update(struct kho_ref *ref, uint64_t key, bool set,
 			     struct kho_error *err);
 bool radix_test(struct kho_ref *ref, uint64_t key);
 struct ref_walk {
-	void (*key)(void *ctx, uint64_t phys, unsigned order);
+	kho_key_fn key;          /* kho_ref_walk() passes its caller's on */
 	void (*node)(void *ctx, uint64_t phys, int level, bool empty);
 	void *ctx;
 };
