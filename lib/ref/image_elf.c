@@ -96,7 +96,7 @@ static uint8_t *put_note(uint8_t *p, const char *name, uint32_t type,
 	return p + ((descsz + 3) & ~3u);
 }
 
-void ref_vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
+static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
 {
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
 
@@ -139,42 +139,44 @@ static bool notes_to_file_order(uint8_t *p, size_t len)
 }
 
 /*
- * The headers and notes were filled as host structs: put them in the byte
- * order the file says (ELFDATA2LSB), so a big-endian host writes the same
- * file. The note descriptors are bytes (VMCOREINFO text, zeroed CPU
- * state), so only their headers change.
+ * The headers were filled as host structs: put them in the byte order the
+ * file says (ELFDATA2LSB), so a big-endian host writes the same file.
  */
 static enum kho_status to_file_order(uint8_t *hdr, uint64_t phoff, size_t nph, bool xnum,
-				     uint64_t notes_off, uint64_t notes_len,
 				     struct kho_error *err)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE ||
 	    !xlate(hdr, sizeof(Elf64_Ehdr), ELF_T_EHDR) ||
 	    !xlate(hdr + phoff, nph * sizeof(Elf64_Phdr), ELF_T_PHDR) ||
 	    (xnum && !xlate(hdr + phoff + nph * sizeof(Elf64_Phdr), sizeof(Elf64_Shdr),
-			    ELF_T_SHDR)) ||
-	    !notes_to_file_order(hdr + notes_off, (size_t)notes_len))
+			    ELF_T_SHDR)))
 		return kho_error_set(err, KHO_ERR_SYSTEM, "libelf: %s", elf_errmsg(-1));
 	return KHO_OK;
 }
 
-size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
-			size_t *info_off, size_t *info_len)
+/* The note descriptors are bytes (VMCOREINFO text, zeroed CPU state), so
+ * only the notes' headers change to file order. */
+size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmcoreinfo,
+			uint8_t *buf, size_t len, size_t *info_off, size_t *info_len)
 {
 	size_t prs = ref->cfg.arch == KHO_ARCH_AARCH64 ? PRSTATUS_AARCH64 : PRSTATUS_X86_64;
 	char info[256];
 	size_t need;
 	uint8_t *p;
 
-	ref_vmcoreinfo_text(ref, info, sizeof(info));
-	need = note_size(5, prs) + note_size(11, strlen(info));
+	vmcoreinfo_text(ref, info, sizeof(info));
+	need = note_size(5, prs) + (kind == KHO_IMAGE_QEMU ? note_size(5, QEMU_CPUSTATE_SIZE) : 0) +
+	       (vmcoreinfo ? note_size(11, strlen(info)) : 0);
 	if (need > len)
 		return 0;
 	memset(buf, 0, need);
 	p = put_note(buf, "CORE", NT_PRSTATUS, NULL, prs);
+	if (kind == KHO_IMAGE_QEMU)
+		p = put_note(p, "QEMU", 0, NULL, QEMU_CPUSTATE_SIZE);
 	*info_off = (size_t)(p - buf) + sizeof(Elf64_Nhdr) + 12;
 	*info_len = strlen(info);
-	put_note(p, "VMCOREINFO", 0, info, strlen(info));
+	if (vmcoreinfo)
+		put_note(p, "VMCOREINFO", 0, info, strlen(info));
 	if (elf_version(EV_CURRENT) == EV_NONE || !notes_to_file_order(buf, need))
 		return 0;
 	return need;
@@ -207,13 +209,11 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
 	uint64_t page = ref->geo.page_size, page_offset, off, notes_off, phoff;
 	struct segs s = { 0 };
-	char info[256];
-	size_t prs = arm ? PRSTATUS_AARCH64 : PRSTATUS_X86_64, notes_len, nph, npfns = 0;
-	size_t nram;
+	uint8_t notes[2048];
+	size_t notes_len, nph, npfns = 0, nram, info_off, info_len;
 	uint64_t top = range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]), end;
 	_cleanup_free_ uint8_t *hdr = NULL;
 	_cleanup_free_ uint64_t *pfns = NULL;
-	uint8_t *p;
 	enum kho_status st;
 	bool xnum;
 
@@ -237,12 +237,12 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 			goto out;
 	}
 
-	ref_vmcoreinfo_text(ref, info, sizeof(info));
-	notes_len = note_size(5, prs);
-	if (kind == KHO_IMAGE_QEMU)
-		notes_len += note_size(5, QEMU_CPUSTATE_SIZE);
-	if (vmcoreinfo)
-		notes_len += note_size(11, strlen(info));
+	notes_len = ref_vmcore_notes(ref, kind, vmcoreinfo, notes, sizeof(notes), &info_off,
+				     &info_len);
+	if (!notes_len) {
+		st = kho_error_set(err, KHO_ERR_SYSTEM, "building the ELF notes");
+		goto out;
+	}
 	nph = s.n + 1;
 	xnum = nph >= PN_XNUM;
 	phoff = sizeof(Elf64_Ehdr);
@@ -299,13 +299,8 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 			.p_paddr = s.v[i].paddr, .p_filesz = s.v[i].filesz,
 			.p_memsz = s.v[i].size };
 
-	p = put_note(hdr + notes_off, "CORE", NT_PRSTATUS, NULL, prs);
-	if (kind == KHO_IMAGE_QEMU)
-		p = put_note(p, "QEMU", 0, NULL, QEMU_CPUSTATE_SIZE);
-	if (vmcoreinfo)
-		p = put_note(p, "VMCOREINFO", 0, info, strlen(info));
-
-	if ((st = to_file_order(hdr, phoff, nph, xnum, notes_off, notes_len, err)) ||
+	memcpy(hdr + notes_off, notes, notes_len);
+	if ((st = to_file_order(hdr, phoff, nph, xnum, err)) ||
 	    (st = ref_pwrite_all(fd, hdr, (size_t)(notes_off + notes_len), 0, "ELF image",
 				err)))
 		goto out;

@@ -122,7 +122,8 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	for (size_t i = 0; i < ref->mem.ram.n; i++)
 		top = MAX(top, range_end(&ref->mem.ram.v[i]));
 	max_mapnr = (top + page - 1) / page;
-	note_len = ref_vmcore_notes(ref, notes, sizeof(notes), &info_off, &info_len);
+	note_len = ref_vmcore_notes(ref, KHO_IMAGE_KDUMP, true, notes, sizeof(notes), &info_off,
+				    &info_len);
 	if (!note_len)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "building the kdump notes");
 	sub_blocks = (SH_SIZE + note_len + page - 1) / page;

@@ -264,13 +264,11 @@ enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
 enum kho_status ref_write_elf(struct kho_ref *ref, int fd,
 			      enum kho_image_kind kind, bool vmcoreinfo,
 			      struct kho_error *err);
-/* The VMCOREINFO text the ELF images carry. */
-void ref_vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len);
-/* The PT_NOTE of a vmcore (a CORE NT_PRSTATUS note, then VMCOREINFO) in
- * file order into @buf, where the VMCOREINFO text is. returns: its
- * length, 0 if @len is too small. */
-size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
-			size_t *info_off, size_t *info_len);
+/* The PT_NOTE of an image of @kind (a CORE NT_PRSTATUS note, QEMU's CPU
+ * state for qemu, then VMCOREINFO if asked) in file order into @buf, where
+ * the VMCOREINFO text is. returns: its length, 0 if @len is too small. */
+size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmcoreinfo,
+			uint8_t *buf, size_t len, size_t *info_off, size_t *info_len);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
 /* @len bytes at @off of @fd, however many pwrite()s that takes; @what names
