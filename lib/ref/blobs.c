@@ -14,7 +14,6 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 			     enum blob_kind kind, struct ref_blob **out,
 			     struct kho_error *err)
 {
-	struct ref_blob *v;
 	enum kho_status st;
 
 	if ((st = ref_boot(ref, err)))
@@ -22,7 +21,7 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 	if (ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "sub-node \"%s\" added after finalize", name);
-	if (!name[0] || strlen(name) >= sizeof(v->name) || strpbrk(name, "/@ \t"))
+	if (!name[0] || strlen(name) >= sizeof((*out)->name) || strpbrk(name, "/@ \t"))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "bad sub-node name \"%s\"", name);
 	for (size_t i = 0; i < ref->nblobs; i++)
@@ -34,11 +33,8 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "sub-node \"%s\": kho-v1 sub-nodes hold FDT blobs only",
 				     name);
-	v = realloc(ref->blobs, (ref->nblobs + 1) * sizeof(*v));
-	if (!v)
+	if (!(*out = ARRAY_ADD(ref->blobs, ref->blob_cap, ref->nblobs)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->blobs = v;
-	*out = memset(&v[ref->nblobs++], 0, sizeof(*v));
 	snprintf((*out)->name, sizeof((*out)->name), "%s", name);
 	(*out)->kind = kind;
 	return KHO_OK;
@@ -299,11 +295,8 @@ KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,
 			return st;
 		snprintf(mb->compatible, sizeof(mb->compatible), "memblock-v1");
 	}
-	v = realloc(ref->regions, (ref->nregions + 1) * sizeof(*v));
-	if (!v)
+	if (!(v = ARRAY_ADD(ref->regions, ref->region_cap, ref->nregions)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->regions = v;
-	v = &v[ref->nregions++];
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->start = start;
 	v->size = size;

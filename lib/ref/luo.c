@@ -298,6 +298,7 @@ static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t c
 			       const uint64_t *data, struct kho_error *err)
 {
 	struct ref_luo *l = need_luo(ref, "luo-flb", err);
+	struct luo_flb *f;
 
 	if (!l || well_formed("FLB name", name, LUO_COMPAT_LEN, err))
 		return KHO_ERR_INVALID;
@@ -307,16 +308,14 @@ static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t c
 	if (l->nflbs >= luo_flb_capacity(ref))
 		return kho_error_set(err, KHO_ERR_INVALID, "more than %llu FLBs: the FLB page is full",
 				     (unsigned long long)luo_flb_capacity(ref));
-	if (!ARRAY_RESERVE(l->flbs, l->flbcap, l->nflbs))
+	if (!(f = ARRAY_ADD(l->flbs, l->flbcap, l->nflbs)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	memset(&l->flbs[l->nflbs], 0, sizeof(l->flbs[0]));
-	snprintf(l->flbs[l->nflbs].name, sizeof(l->flbs[0].name), "%s", name);
-	l->flbs[l->nflbs].count = count;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->count = count;
 	if (data) {
-		l->flbs[l->nflbs].data = *data;
-		l->flbs[l->nflbs].data_set = true;
+		f->data = *data;
+		f->data_set = true;
 	}
-	l->nflbs++;
 	return KHO_OK;
 }
 

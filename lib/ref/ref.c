@@ -374,14 +374,11 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 {
 	size_t i;
 	bool known = kho_check_lookup(check, &i);
-	struct ref_finding *v, *f;
+	struct ref_finding *f = ARRAY_ADD(ref->findings, ref->finding_cap, ref->nfindings);
 	va_list ap;
 
-	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
-	if (!v)
+	if (!f)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->findings = v;
-	f = &v[ref->nfindings++];
 	f->check = known ? kho_check_name(i) : check;
 	f->severity = known ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
 	f->phys = phys;

@@ -142,9 +142,9 @@ struct kho_ref {
 	unsigned v1_slab_used;
 
 	struct ref_blob *blobs;
-	size_t nblobs;
+	size_t nblobs, blob_cap;
 	struct ref_region *regions;
-	size_t nregions;
+	size_t nregions, region_cap;
 	struct ref_luo *luo;            /* the LUO sub-node's state, or NULL */
 
 	/* what the dump will lack: ELF segments with p_filesz == 0 */
@@ -154,7 +154,7 @@ struct kho_ref {
 	struct ref_defect *defects;     /* queued by kho_ref_inject() */
 	size_t ndefects;
 	struct ref_finding *findings;   /* recorded by defects */
-	size_t nfindings;
+	size_t nfindings, finding_cap;
 	bool map_unusable;              /* the verifier must not walk the map */
 	bool fdt_unusable;              /* nor trust the FDT at all */
 	/* fdt-header after handover-ambiguous: the decoy, copied before, is
