@@ -137,7 +137,7 @@ struct kho_ref {
 
 	/* kho-v1 tracker: per order, bitmaps sorted by index */
 	struct v1_order *v1;
-	size_t nv1;
+	size_t nv1, v1_cap;
 	uint64_t v1_slab_phys;      /* page the 512-byte bitmaps are carved from */
 	unsigned v1_slab_used;
 
