@@ -69,7 +69,6 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_raw(struct kho_ref *ref,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "raw blob size must be 1 byte to 1 GiB");
 	b->size = size;
-	b->fill = fill;
 	if (fill) {
 		data = malloc(size);
 		if (!data)

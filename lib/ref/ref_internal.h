@@ -41,7 +41,6 @@ struct ref_blob {
 	uint64_t phys;           /* where the blob starts */
 	uint64_t size;           /* blob-size (v1: FDT totalsize) */
 	unsigned order;          /* preserved as one folio of this order */
-	uint8_t fill;            /* BLOB_RAW */
 	bool drop_size;          /* defect: no blob-size property */
 	bool zero_pointer;       /* defect: pointer property 0 */
 	bool boot_default;       /* kexec-metadata made at boot, not yet told by the spec */
