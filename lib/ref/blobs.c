@@ -122,33 +122,33 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_fdt(struct kho_ref *ref,
 	return fdt_blob(ref, b, err);
 }
 
-/* packed { u32 version; char previous_release[65]; u32 kexec_count; } */
-static void kexec_metadata_bytes(uint8_t data[KEXEC_METADATA_SIZE], const char *release,
-				 uint32_t kexec_count)
-{
-	memset(data, 0, KEXEC_METADATA_SIZE);
-	store_u32(data, 1, false);
-	memcpy(data + 4, release, strlen(release));
-	store_u32(data + 69, kexec_count, false);
-}
-
 /*
+ * packed { u32 version; char previous_release[65]; u32 kexec_count; }.
  * kho_init() of 7.2 and 7.3 (kho_out_kexec_metadata) allocates and adds
  * kexec-metadata right after the FDT page, before any other subsystem
  * can: it is the first sub-node created, so the last one in the FDT.
- * Its bytes are the spec's kexec-metadata line's, or these defaults.
+ * Its bytes are the defaults (@boot_default) until the spec's
+ * kexec-metadata line says what it holds.
  */
-enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err)
+enum kho_status ref_kexec_metadata(struct kho_ref *ref, const char *release,
+				   uint32_t kexec_count, bool boot_default, struct kho_error *err)
 {
-	uint8_t data[KEXEC_METADATA_SIZE];
+	uint8_t data[KEXEC_METADATA_SIZE] = { 0 };
 	struct ref_blob *b;
 	enum kho_status st;
 
+	store_u32(data, 1, false);
+	memcpy(data + 4, release, strlen(release));
+	store_u32(data + 69, kexec_count, false);
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (ref->blobs[i].boot_default) {
+			ref->blobs[i].boot_default = false;
+			return mem_write(&ref->mem, ref->blobs[i].phys, data, sizeof(data), err);
+		}
 	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
 		return st;
-	kexec_metadata_bytes(data, REF_KEXEC_DEFAULT_RELEASE, REF_KEXEC_DEFAULT_COUNT);
 	b->size = sizeof(data);
-	b->boot_default = true;
+	b->boot_default = boot_default;
 	return place(ref, b, data, sizeof(data), err);
 }
 
@@ -249,26 +249,10 @@ KHO_EXPORT enum kho_status kho_ref_add_kexec_metadata(struct kho_ref *ref,
 						      uint32_t kexec_count,
 						      struct kho_error *err)
 {
-	uint8_t data[KEXEC_METADATA_SIZE];
-	struct ref_blob *b;
-	enum kho_status st;
-
 	if (strlen(release) > 64)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "release \"%s\" is longer than 64 bytes", release);
-	if ((st = ref_boot(ref, err)))
-		return st;
-	kexec_metadata_bytes(data, release, kexec_count);
-	/* 7.2+: the blob exists since boot; the line says what it holds */
-	for (size_t i = 0; i < ref->nblobs; i++)
-		if (ref->blobs[i].boot_default) {
-			ref->blobs[i].boot_default = false;
-			return mem_write(&ref->mem, ref->blobs[i].phys, data, sizeof(data), err);
-		}
-	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
-		return st;
-	b->size = sizeof(data);
-	return place(ref, b, data, sizeof(data), err);
+	return ref_boot(ref, err) ?: ref_kexec_metadata(ref, release, kexec_count, false, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,

@@ -212,7 +212,8 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return st;
 	if (!ref->abi->kexec_metadata_at_init || ref->no_boot_kexec)
 		return KHO_OK;
-	return ref_boot_kexec_metadata(ref, err);
+	return ref_kexec_metadata(ref, REF_KEXEC_DEFAULT_RELEASE, REF_KEXEC_DEFAULT_COUNT, true,
+				  err);
 }
 
 static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,

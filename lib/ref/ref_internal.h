@@ -229,7 +229,8 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 /* kho_init's kexec-metadata of a 7.2+ kernel with the default release and count. */
 #define REF_KEXEC_DEFAULT_RELEASE "7.3.0"
 #define REF_KEXEC_DEFAULT_COUNT 1u
-enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_kexec_metadata(struct kho_ref *ref, const char *release,
+				   uint32_t kexec_count, bool boot_default, struct kho_error *err);
 enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
 				  struct kho_error *err);
 enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
