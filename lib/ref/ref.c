@@ -216,8 +216,9 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 				  err);
 }
 
-static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,
-				   unsigned order, struct kho_error *err)
+/* Preserve (@set) or unpreserve one folio, booting first. */
+static enum kho_status folio_op(struct kho_ref *ref, uint64_t phys, unsigned order, bool set,
+				struct kho_error *err)
 {
 	if (order > kho_max_order(&ref->geo))
 		return kho_error_set(err, KHO_ERR_INVALID,
@@ -230,16 +231,14 @@ static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,
 	if (ref->finalized && ref->abi->map_format != KHO_MAP_RADIX)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "kho-v1 maps cannot change after finalize");
-	return ref_boot(ref, err);
+	return ref_boot(ref, err) ?: update(ref, phys, order, set, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_preserve_folio(struct kho_ref *ref,
 						  uint64_t phys, unsigned order,
 						  struct kho_error *err)
 {
-	enum kho_status st = check_folio(ref, phys, order, err);
-
-	return st ? st : update(ref, phys, order, true, err);
+	return folio_op(ref, phys, order, true, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_unpreserve_folio(struct kho_ref *ref,
@@ -247,9 +246,7 @@ KHO_EXPORT enum kho_status kho_ref_unpreserve_folio(struct kho_ref *ref,
 						    unsigned order,
 						    struct kho_error *err)
 {
-	enum kho_status st = check_folio(ref, phys, order, err);
-
-	return st ? st : update(ref, phys, order, false, err);
+	return folio_op(ref, phys, order, false, err);
 }
 
 /* A NUMA node: [start, start + size) of physical memory, node i the i-th. */
@@ -308,10 +305,7 @@ static enum kho_status pages_op(struct kho_ref *ref, uint64_t pfn,
 		order = MIN(order, kho_max_order(&ref->geo));
 		while (order && nid_of(ref, pfn) != nid_of(ref, pfn + ((uint64_t)1 << order) - 1))
 			order--;
-		st = check_folio(ref, pfn << ref->geo.page_shift, order, err);
-		if (!st)
-			st = update(ref, pfn << ref->geo.page_shift, order, set, err);
-		if (st)
+		if ((st = folio_op(ref, pfn << ref->geo.page_shift, order, set, err)))
 			return st;
 		pfn += (uint64_t)1 << order;
 	}
