@@ -11,9 +11,40 @@
 #include "../util/util.h"
 #include "kho/check.h"
 
+/* The start of the lowest key overlapping [phys, phys+size), or UINT64_MAX. */
+static uint64_t preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
+{
+	uint64_t found = UINT64_MAX;
+
+	if (!ref->booted)
+		return UINT64_MAX;
+	for (unsigned o = 0; o <= kho_max_order(&ref->geo); o++) {
+		uint64_t block = kho_order_bytes(&ref->geo, o);
+		uint64_t a = align_down(phys, block);
+
+		if (!block)
+			break;
+		for (; a < phys + size; a += block) {
+			bool hit = ref->abi->map_format == KHO_MAP_RADIX ?
+				radix_test(ref, kho_key_encode(&ref->geo, a, o)) :
+				v1_test(ref, a >> ref->geo.page_shift, o);
+
+			if (hit) {
+				found = MIN(found, a);
+				break;
+			}
+			if (a + block < a)
+				break;
+		}
+		if (block > (UINT64_MAX >> 1))
+			break;
+	}
+	return found;
+}
+
 static uint64_t busy_cb(void *ctx, uint64_t phys, uint64_t size)
 {
-	return ref_preserved_start(ctx, phys, size);
+	return preserved_start(ctx, phys, size);
 }
 
 KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
@@ -329,38 +360,7 @@ KHO_EXPORT enum kho_status kho_ref_unpreserve_pages(struct kho_ref *ref,
 
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size)
 {
-	return ref_preserved_start(ref, phys, size) != UINT64_MAX;
-}
-
-/* The start of the lowest key overlapping [phys, phys+size), or UINT64_MAX. */
-uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
-{
-	uint64_t found = UINT64_MAX;
-
-	if (!ref->booted)
-		return UINT64_MAX;
-	for (unsigned o = 0; o <= kho_max_order(&ref->geo); o++) {
-		uint64_t block = kho_order_bytes(&ref->geo, o);
-		uint64_t a = align_down(phys, block);
-
-		if (!block)
-			break;
-		for (; a < phys + size; a += block) {
-			bool hit = ref->abi->map_format == KHO_MAP_RADIX ?
-				radix_test(ref, kho_key_encode(&ref->geo, a, o)) :
-				v1_test(ref, a >> ref->geo.page_shift, o);
-
-			if (hit) {
-				found = MIN(found, a);
-				break;
-			}
-			if (a + block < a)
-				break;
-		}
-		if (block > (UINT64_MAX >> 1))
-			break;
-	}
-	return found;
+	return preserved_start(ref, phys, size) != UINT64_MAX;
 }
 
 enum kho_status ref_record(struct kho_ref *ref, const char *check,

@@ -181,7 +181,6 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
 /* A key starts at @phys with @order (any order: @order < 0). */
 bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
-uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size);
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
 
 /* radix.c */
