@@ -182,21 +182,20 @@ size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmco
 	return need;
 }
 
-static enum kho_status write_segment_data(struct kho_ref *ref, int fd,
-					  const struct seg *g, const uint64_t *pfns,
-					  size_t npfns, struct kho_error *err)
+enum kho_status ref_write_pages(struct kho_ref *ref, int fd, uint64_t src, uint64_t len,
+				uint64_t off, const uint64_t *pfns, size_t npfns, const char *what,
+				struct kho_error *err)
 {
-	uint64_t first = g->src >> ref->geo.page_shift;
-	size_t lo = PARTITION_POINT(npfns, i, pfns[i] < first);
+	size_t lo = PARTITION_POINT(npfns, i, pfns[i] < src >> ref->geo.page_shift);
 
 	for (size_t i = lo; i < npfns; i++) {
 		uint64_t phys = pfns[i] << ref->geo.page_shift;
 		enum kho_status st;
 
-		if (phys >= g->src + g->filesz)
+		if (phys >= src + len)
 			break;
 		st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
-				    ref->geo.page_size, g->offset + phys - g->src, "ELF image", err);
+				    ref->geo.page_size, off + phys - src, what, err);
 		if (st)
 			return st;
 	}
@@ -312,7 +311,8 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	for (size_t i = 0; i < s.n; i++) {
 		if (s.v[i].src == UINT64_MAX)
 			continue;
-		if ((st = write_segment_data(ref, fd, &s.v[i], pfns, npfns, err)))
+		if ((st = ref_write_pages(ref, fd, s.v[i].src, s.v[i].filesz, s.v[i].offset, pfns,
+					  npfns, "ELF image", err)))
 			goto out;
 	}
 	/* dump-truncated: the file ends where cut_phys's bytes would be, as a

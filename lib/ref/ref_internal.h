@@ -268,6 +268,11 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd,
  * the VMCOREINFO text is. returns: its length, 0 if @len is too small. */
 size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmcoreinfo,
 			uint8_t *buf, size_t len, size_t *info_off, size_t *info_len);
+/* The stored pages of [@src, @src + @len) at @off + their offset in it, @pfns
+ * (sorted, @npfns) naming them; @what names the file in the error. */
+enum kho_status ref_write_pages(struct kho_ref *ref, int fd, uint64_t src, uint64_t len,
+				uint64_t off, const uint64_t *pfns, size_t npfns, const char *what,
+				struct kho_error *err);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
 /* @len bytes at @off of @fd, however many pwrite()s that takes; @what names
