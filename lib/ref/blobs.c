@@ -171,22 +171,21 @@ enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_err
 static int kho_test_fdt(void *buf, size_t cap, uint32_t nr, const uint8_t *desc)
 {
 	uint8_t magic[4], n[4], csum[4] = { 0 };
-	int e;
 
 	store_u32(magic, KHO_TEST_MAGIC, false);
 	store_u32(n, nr, false);
-	e = fdt_create(buf, (int)cap);
-	e = e ?: fdt_finish_reservemap(buf);
-	e = e ?: fdt_begin_node(buf, "");
-	e = e ?: fdt_property(buf, "compatible", "kho-test-v1", sizeof("kho-test-v1"));
-	e = e ?: fdt_property(buf, "magic", magic, 4);
-	e = e ?: fdt_begin_node(buf, "data");
-	e = e ?: fdt_property(buf, "nr_folios", n, 4);
-	e = e ?: fdt_property(buf, "folios_info", desc, VMALLOC_DESC_SIZE);
-	e = e ?: fdt_property(buf, "csum", csum, 4);
-	e = e ?: fdt_end_node(buf);
-	e = e ?: fdt_end_node(buf);
-	return e ?: fdt_finish(buf);
+	return fdt_create(buf, (int)cap) ?:
+	       fdt_finish_reservemap(buf) ?:
+	       fdt_begin_node(buf, "") ?:
+	       fdt_property(buf, "compatible", "kho-test-v1", sizeof("kho-test-v1")) ?:
+	       fdt_property(buf, "magic", magic, 4) ?:
+	       fdt_begin_node(buf, "data") ?:
+	       fdt_property(buf, "nr_folios", n, 4) ?:
+	       fdt_property(buf, "folios_info", desc, VMALLOC_DESC_SIZE) ?:
+	       fdt_property(buf, "csum", csum, 4) ?:
+	       fdt_end_node(buf) ?:
+	       fdt_end_node(buf) ?:
+	       fdt_finish(buf);
 }
 
 /*
