@@ -108,16 +108,9 @@ void mem_free(struct kho_mem *m)
 	range_list_free(&m->alloc);
 }
 
-static size_t slot_of(const struct kho_mem *m, uint64_t pfn)
-{
-	uint64_t h = pfn * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 20) & (m->nslots - 1);
-}
-
 static size_t find_slot(const struct kho_mem *m, uint64_t pfn)
 {
-	size_t i = slot_of(m, pfn);
+	size_t i = (size_t)(pfn * 0x9e3779b97f4a7c15ull >> 20) & (m->nslots - 1);
 
 	while (m->pages[i] && m->pfns[i] != pfn)
 		i = (i + 1) & (m->nslots - 1);
