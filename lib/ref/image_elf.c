@@ -26,21 +26,20 @@
 #define PRSTATUS_AARCH64 392
 #define QEMU_CPUSTATE_SIZE 0x1b8
 
-struct seg {
-	uint64_t paddr, vaddr, size, filesz, offset;
-	uint64_t src;   /* physical address the bytes come from */
-};
-
 struct segs {
-	struct seg *v;
+	Elf64_Phdr *v;
 	size_t n, cap;
 };
 
-static enum kho_status seg_add(struct segs *s, struct seg g, struct kho_error *err)
+/* A PT_LOAD whose bytes are memory at @paddr; its file offset comes later. */
+static enum kho_status seg_add(struct segs *s, uint64_t paddr, uint64_t vaddr, uint64_t size,
+			       uint64_t filesz, struct kho_error *err)
 {
 	if (!ARRAY_RESERVE(s->v, s->cap, s->n))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	s->v[s->n++] = g;
+	s->v[s->n++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+				     .p_vaddr = vaddr, .p_paddr = paddr, .p_filesz = filesz,
+				     .p_memsz = size };
 	return KHO_OK;
 }
 
@@ -65,11 +64,9 @@ static enum kho_status ram_segments(struct kho_ref *ref, struct segs *s,
 			if (k < ex.n && (range_end(&ex.v[k]) <= pos || ex.v[k].start >= end))
 				continue;
 			if (cut > pos)
-				st = seg_add(s, (struct seg){ pos, page_offset + pos, cut - pos,
-							      cut - pos, 0, pos }, err);
+				st = seg_add(s, pos, page_offset + pos, cut - pos, cut - pos, err);
 			if (!st && k < ex.n && cut_end > cut)
-				st = seg_add(s, (struct seg){ cut, page_offset + cut,
-							      cut_end - cut, 0, 0, cut }, err);
+				st = seg_add(s, cut, page_offset + cut, cut_end - cut, 0, err);
 			pos = cut_end;
 		}
 	}
@@ -225,14 +222,12 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	nram = s.n;
 	if (kind == KHO_IMAGE_KCORE && s.n) {
 		/* Kernel text aliases the start of RAM; vmalloc has no paddr. */
-		uint64_t text = MIN(s.v[0].size, (uint64_t)2 << 20);
+		uint64_t text = MIN(s.v[0].p_memsz, (uint64_t)2 << 20);
 
-		if ((st = seg_add(&s, (struct seg){ s.v[0].paddr,
-				arm ? ARM64_TEXT_VADDR : X86_TEXT_VADDR, text,
-				MIN(text, s.v[0].filesz), 0, s.v[0].paddr }, err)) ||
-		    (st = seg_add(&s, (struct seg){ UINT64_MAX,
-				arm ? ARM64_VMALLOC : X86_VMALLOC, page, page, 0,
-				UINT64_MAX }, err)))
+		if ((st = seg_add(&s, s.v[0].p_paddr, arm ? ARM64_TEXT_VADDR : X86_TEXT_VADDR,
+				  text, MIN(text, s.v[0].p_filesz), err)) ||
+		    (st = seg_add(&s, UINT64_MAX, arm ? ARM64_VMALLOC : X86_VMALLOC, page, page,
+				  err)))
 			goto out;
 	}
 
@@ -257,15 +252,15 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	 * vmalloc above the top of RAM. */
 	end = off;
 	for (size_t i = 0; i < s.n; i++) {
-		struct seg *g = &s.v[i];
+		Elf64_Phdr *g = &s.v[i];
 
 		if (kind != KHO_IMAGE_KCORE)
-			g->offset = i ? s.v[i - 1].offset + s.v[i - 1].filesz : off;
+			g->p_offset = i ? s.v[i - 1].p_offset + s.v[i - 1].p_filesz : off;
 		else if (i < nram)
-			g->offset = off + g->paddr;
+			g->p_offset = off + g->p_paddr;
 		else
-			g->offset = off + top + (i > nram ? s.v[nram].size : 0);
-		end = MAX(end, g->offset + g->filesz);
+			g->p_offset = off + top + (i > nram ? s.v[nram].p_memsz : 0);
+		end = MAX(end, g->p_offset + g->p_filesz);
 	}
 
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)hdr;
@@ -292,11 +287,7 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	Elf64_Phdr *ph = (Elf64_Phdr *)(hdr + phoff);
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = notes_off,
 			      .p_filesz = notes_len, .p_memsz = notes_len };
-	for (size_t i = 0; i < s.n; i++)
-		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
-			.p_offset = s.v[i].offset, .p_vaddr = s.v[i].vaddr,
-			.p_paddr = s.v[i].paddr, .p_filesz = s.v[i].filesz,
-			.p_memsz = s.v[i].size };
+	memcpy(ph + 1, s.v, s.n * sizeof(*s.v));
 
 	memcpy(hdr + notes_off, notes, notes_len);
 	if ((st = to_file_order(hdr, phoff, nph, xnum, err)) ||
@@ -309,19 +300,19 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 		goto out;
 	}
 	for (size_t i = 0; i < s.n; i++) {
-		if (s.v[i].src == UINT64_MAX)
+		if (s.v[i].p_paddr == UINT64_MAX)
 			continue;
-		if ((st = ref_write_pages(ref, fd, s.v[i].src, s.v[i].filesz, s.v[i].offset, pfns,
-					  npfns, "ELF image", err)))
+		if ((st = ref_write_pages(ref, fd, s.v[i].p_paddr, s.v[i].p_filesz, s.v[i].p_offset,
+					  pfns, npfns, "ELF image", err)))
 			goto out;
 	}
 	/* dump-truncated: the file ends where cut_phys's bytes would be, as a
 	 * capture cut short by a full disk (the ELF made for makedumpfile,
 	 * without VMCOREINFO, stays whole). */
 	for (size_t i = 0; vmcoreinfo && ref->cut_phys && i < s.n; i++)
-		if (s.v[i].src != UINT64_MAX && ref->cut_phys >= s.v[i].paddr &&
-		    ref->cut_phys < s.v[i].paddr + s.v[i].filesz)
-			end = MIN(end, s.v[i].offset + (ref->cut_phys - s.v[i].paddr));
+		if (s.v[i].p_paddr != UINT64_MAX && ref->cut_phys >= s.v[i].p_paddr &&
+		    ref->cut_phys < s.v[i].p_paddr + s.v[i].p_filesz)
+			end = MIN(end, s.v[i].p_offset + (ref->cut_phys - s.v[i].p_paddr));
 	if (ftruncate(fd, (off_t)end))
 		st = kho_error_errno(err, "sizing ELF image");
 out:
