@@ -14,7 +14,6 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 			     enum blob_kind kind, struct ref_blob **out,
 			     struct kho_error *err)
 {
-	struct ref_blob *v;
 	enum kho_status st;
 
 	if ((st = ref_boot(ref, err)))
@@ -22,7 +21,7 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 	if (ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "sub-node \"%s\" added after finalize", name);
-	if (!name[0] || strlen(name) >= sizeof(v->name) || strpbrk(name, "/@ \t"))
+	if (!name[0] || strlen(name) >= sizeof((*out)->name) || strpbrk(name, "/@ \t"))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "bad sub-node name \"%s\"", name);
 	for (size_t i = 0; i < ref->nblobs; i++)
@@ -34,11 +33,8 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "sub-node \"%s\": kho-v1 sub-nodes hold FDT blobs only",
 				     name);
-	v = realloc(ref->blobs, (ref->nblobs + 1) * sizeof(*v));
-	if (!v)
+	if (!(*out = ARRAY_ADD(ref->blobs, ref->blob_cap, ref->nblobs)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->blobs = v;
-	*out = memset(&v[ref->nblobs++], 0, sizeof(*v));
 	snprintf((*out)->name, sizeof((*out)->name), "%s", name);
 	(*out)->kind = kind;
 	return KHO_OK;
@@ -73,7 +69,6 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_raw(struct kho_ref *ref,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "raw blob size must be 1 byte to 1 GiB");
 	b->size = size;
-	b->fill = fill;
 	if (fill) {
 		data = malloc(size);
 		if (!data)
@@ -127,33 +122,33 @@ KHO_EXPORT enum kho_status kho_ref_add_blob_fdt(struct kho_ref *ref,
 	return fdt_blob(ref, b, err);
 }
 
-/* packed { u32 version; char previous_release[65]; u32 kexec_count; } */
-static void kexec_metadata_bytes(uint8_t data[KEXEC_METADATA_SIZE], const char *release,
-				 uint32_t kexec_count)
-{
-	memset(data, 0, KEXEC_METADATA_SIZE);
-	store_u32(data, 1, false);
-	memcpy(data + 4, release, strlen(release));
-	store_u32(data + 69, kexec_count, false);
-}
-
 /*
+ * packed { u32 version; char previous_release[65]; u32 kexec_count; }.
  * kho_init() of 7.2 and 7.3 (kho_out_kexec_metadata) allocates and adds
  * kexec-metadata right after the FDT page, before any other subsystem
  * can: it is the first sub-node created, so the last one in the FDT.
- * Its bytes are the spec's kexec-metadata line's, or these defaults.
+ * Its bytes are the defaults (@boot_default) until the spec's
+ * kexec-metadata line says what it holds.
  */
-enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err)
+enum kho_status ref_kexec_metadata(struct kho_ref *ref, const char *release,
+				   uint32_t kexec_count, bool boot_default, struct kho_error *err)
 {
-	uint8_t data[KEXEC_METADATA_SIZE];
+	uint8_t data[KEXEC_METADATA_SIZE] = { 0 };
 	struct ref_blob *b;
 	enum kho_status st;
 
+	store_u32(data, 1, false);
+	memcpy(data + 4, release, strlen(release));
+	store_u32(data + 69, kexec_count, false);
+	for (size_t i = 0; i < ref->nblobs; i++)
+		if (ref->blobs[i].boot_default) {
+			ref->blobs[i].boot_default = false;
+			return mem_write(&ref->mem, ref->blobs[i].phys, data, sizeof(data), err);
+		}
 	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
 		return st;
-	kexec_metadata_bytes(data, REF_KEXEC_DEFAULT_RELEASE, REF_KEXEC_DEFAULT_COUNT);
 	b->size = sizeof(data);
-	b->boot_default = true;
+	b->boot_default = boot_default;
 	return place(ref, b, data, sizeof(data), err);
 }
 
@@ -176,22 +171,21 @@ enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_err
 static int kho_test_fdt(void *buf, size_t cap, uint32_t nr, const uint8_t *desc)
 {
 	uint8_t magic[4], n[4], csum[4] = { 0 };
-	int e;
 
 	store_u32(magic, KHO_TEST_MAGIC, false);
 	store_u32(n, nr, false);
-	e = fdt_create(buf, (int)cap);
-	e = e ?: fdt_finish_reservemap(buf);
-	e = e ?: fdt_begin_node(buf, "");
-	e = e ?: fdt_property(buf, "compatible", "kho-test-v1", sizeof("kho-test-v1"));
-	e = e ?: fdt_property(buf, "magic", magic, 4);
-	e = e ?: fdt_begin_node(buf, "data");
-	e = e ?: fdt_property(buf, "nr_folios", n, 4);
-	e = e ?: fdt_property(buf, "folios_info", desc, VMALLOC_DESC_SIZE);
-	e = e ?: fdt_property(buf, "csum", csum, 4);
-	e = e ?: fdt_end_node(buf);
-	e = e ?: fdt_end_node(buf);
-	return e ?: fdt_finish(buf);
+	return fdt_create(buf, (int)cap) ?:
+	       fdt_finish_reservemap(buf) ?:
+	       fdt_begin_node(buf, "") ?:
+	       fdt_property(buf, "compatible", "kho-test-v1", sizeof("kho-test-v1")) ?:
+	       fdt_property(buf, "magic", magic, 4) ?:
+	       fdt_begin_node(buf, "data") ?:
+	       fdt_property(buf, "nr_folios", n, 4) ?:
+	       fdt_property(buf, "folios_info", desc, VMALLOC_DESC_SIZE) ?:
+	       fdt_property(buf, "csum", csum, 4) ?:
+	       fdt_end_node(buf) ?:
+	       fdt_end_node(buf) ?:
+	       fdt_finish(buf);
 }
 
 /*
@@ -254,26 +248,10 @@ KHO_EXPORT enum kho_status kho_ref_add_kexec_metadata(struct kho_ref *ref,
 						      uint32_t kexec_count,
 						      struct kho_error *err)
 {
-	uint8_t data[KEXEC_METADATA_SIZE];
-	struct ref_blob *b;
-	enum kho_status st;
-
 	if (strlen(release) > 64)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "release \"%s\" is longer than 64 bytes", release);
-	if ((st = ref_boot(ref, err)))
-		return st;
-	kexec_metadata_bytes(data, release, kexec_count);
-	/* 7.2+: the blob exists since boot; the line says what it holds */
-	for (size_t i = 0; i < ref->nblobs; i++)
-		if (ref->blobs[i].boot_default) {
-			ref->blobs[i].boot_default = false;
-			return mem_write(&ref->mem, ref->blobs[i].phys, data, sizeof(data), err);
-		}
-	if ((st = ref_new_blob(ref, "kexec-metadata", BLOB_KEXEC_METADATA, &b, err)))
-		return st;
-	b->size = sizeof(data);
-	return place(ref, b, data, sizeof(data), err);
+	return ref_boot(ref, err) ?: ref_kexec_metadata(ref, release, kexec_count, false, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,
@@ -299,11 +277,8 @@ KHO_EXPORT enum kho_status kho_ref_add_reserve_mem(struct kho_ref *ref,
 			return st;
 		snprintf(mb->compatible, sizeof(mb->compatible), "memblock-v1");
 	}
-	v = realloc(ref->regions, (ref->nregions + 1) * sizeof(*v));
-	if (!v)
+	if (!(v = ARRAY_ADD(ref->regions, ref->region_cap, ref->nregions)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->regions = v;
-	v = &v[ref->nregions++];
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->start = start;
 	v->size = size;

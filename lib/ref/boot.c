@@ -40,6 +40,9 @@ KHO_EXPORT uint64_t kho_ref_direct_map(const struct kho_ref *ref, uint64_t phys)
 static enum kho_status check_spot(struct kho_ref *ref, uint64_t phys, uint64_t len,
 				  const char *what, struct kho_error *err)
 {
+	if (!ref->mem.ram.n)
+		return kho_error_set(err, KHO_ERR_INVALID, "%s needs ram first", what);
+	range_list_normalize(&ref->mem.ram, true);
 	if (!is_aligned(phys, 8) || !mem_is_ram(&ref->mem, phys, len))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "%s 0x%llx is not 8-byte aligned RAM", what,
@@ -52,9 +55,6 @@ KHO_EXPORT enum kho_status kho_ref_set_boot_params(struct kho_ref *ref, uint64_t
 {
 	if (ref->cfg.arch != KHO_ARCH_X86_64)
 		return kho_error_set(err, KHO_ERR_INVALID, "boot-params is x86_64 only");
-	if (!ref->mem.ram.n)
-		return kho_error_set(err, KHO_ERR_INVALID, "boot-params needs ram first");
-	range_list_normalize(&ref->mem.ram, true);
 	ref->boot_params = phys;
 	return check_spot(ref, phys, 4096, "boot-params", err);
 }
@@ -62,9 +62,6 @@ KHO_EXPORT enum kho_status kho_ref_set_boot_params(struct kho_ref *ref, uint64_t
 KHO_EXPORT enum kho_status kho_ref_set_kernel_data(struct kho_ref *ref, uint64_t phys,
 						   struct kho_error *err)
 {
-	if (!ref->mem.ram.n)
-		return kho_error_set(err, KHO_ERR_INVALID, "kernel-data needs ram first");
-	range_list_normalize(&ref->mem.ram, true);
 	ref->kernel_data = phys;
 	return check_spot(ref, phys, 0x210, "kernel-data", err);
 }

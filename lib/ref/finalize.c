@@ -15,13 +15,10 @@ static enum kho_status write_scratch_array(struct kho_ref *ref,
 					   struct kho_error *err)
 {
 	size_t n = ref->scratch.n;
-	_cleanup_free_ uint8_t *buf = calloc(n ? n : 1, KHO_SCRATCH_ENTRY_SIZE);
 	enum kho_status st;
 
 	if (!n)
 		return KHO_OK;
-	if (!buf)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if (!ref->scratch_array_phys) {
 		unsigned order = order_for_bytes(ref, (n + SCRATCH_SPARE) *
 						      KHO_SCRATCH_ENTRY_SIZE);
@@ -34,11 +31,13 @@ static enum kho_status write_scratch_array(struct kho_ref *ref,
 	if (n > ref->scratch_array_cap)
 		return kho_error_set(err, KHO_ERR_INVALID, "too many scratch areas");
 	for (size_t i = 0; i < n; i++) {
-		store_u64(buf + i * 16, ref->scratch.v[i].start, false);
-		store_u64(buf + i * 16 + 8, ref->scratch.v[i].size, false);
+		uint64_t at = ref->scratch_array_phys + i * KHO_SCRATCH_ENTRY_SIZE;
+
+		if ((st = mem_put_u64(&ref->mem, at, ref->scratch.v[i].start, err)) ||
+		    (st = mem_put_u64(&ref->mem, at + 8, ref->scratch.v[i].size, err)))
+			return st;
 	}
-	return mem_write(&ref->mem, ref->scratch_array_phys, buf,
-			 n * KHO_SCRATCH_ENTRY_SIZE, err);
+	return KHO_OK;
 }
 
 KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
@@ -74,23 +73,10 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	return ref_write_boot_info(ref, err);
 }
 
-struct walk_adapter {
-	kho_key_fn fn;
-	void *ctx;
-};
-
-static void adapt(void *ctx, uint64_t phys, unsigned order)
-{
-	struct walk_adapter *a = ctx;
-
-	a->fn(a->ctx, phys, order);
-}
-
 KHO_EXPORT enum kho_status kho_ref_walk(struct kho_ref *ref, kho_key_fn fn,
 					void *ctx, struct kho_error *err)
 {
-	struct walk_adapter a = { fn, ctx };
-	struct ref_walk w = { .key = adapt, .ctx = &a };
+	struct ref_walk w = { .key = fn, .ctx = ctx };
 
 	if (!ref->booted)
 		return KHO_OK;

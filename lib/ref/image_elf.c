@@ -26,21 +26,20 @@
 #define PRSTATUS_AARCH64 392
 #define QEMU_CPUSTATE_SIZE 0x1b8
 
-struct seg {
-	uint64_t paddr, vaddr, size, filesz, offset;
-	uint64_t src;   /* physical address the bytes come from */
-};
-
 struct segs {
-	struct seg *v;
+	Elf64_Phdr *v;
 	size_t n, cap;
 };
 
-static enum kho_status seg_add(struct segs *s, struct seg g, struct kho_error *err)
+/* A PT_LOAD whose bytes are memory at @paddr; its file offset comes later. */
+static enum kho_status seg_add(struct segs *s, uint64_t paddr, uint64_t vaddr, uint64_t size,
+			       uint64_t filesz, struct kho_error *err)
 {
 	if (!ARRAY_RESERVE(s->v, s->cap, s->n))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	s->v[s->n++] = g;
+	s->v[s->n++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+				     .p_vaddr = vaddr, .p_paddr = paddr, .p_filesz = filesz,
+				     .p_memsz = size };
 	return KHO_OK;
 }
 
@@ -65,11 +64,9 @@ static enum kho_status ram_segments(struct kho_ref *ref, struct segs *s,
 			if (k < ex.n && (range_end(&ex.v[k]) <= pos || ex.v[k].start >= end))
 				continue;
 			if (cut > pos)
-				st = seg_add(s, (struct seg){ pos, page_offset + pos, cut - pos,
-							      cut - pos, 0, pos }, err);
+				st = seg_add(s, pos, page_offset + pos, cut - pos, cut - pos, err);
 			if (!st && k < ex.n && cut_end > cut)
-				st = seg_add(s, (struct seg){ cut, page_offset + cut,
-							      cut_end - cut, 0, 0, cut }, err);
+				st = seg_add(s, cut, page_offset + cut, cut_end - cut, 0, err);
 			pos = cut_end;
 		}
 	}
@@ -96,7 +93,7 @@ static uint8_t *put_note(uint8_t *p, const char *name, uint32_t type,
 	return p + ((descsz + 3) & ~3u);
 }
 
-void ref_vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
+static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
 {
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
 
@@ -139,62 +136,63 @@ static bool notes_to_file_order(uint8_t *p, size_t len)
 }
 
 /*
- * The headers and notes were filled as host structs: put them in the byte
- * order the file says (ELFDATA2LSB), so a big-endian host writes the same
- * file. The note descriptors are bytes (VMCOREINFO text, zeroed CPU
- * state), so only their headers change.
+ * The headers were filled as host structs: put them in the byte order the
+ * file says (ELFDATA2LSB), so a big-endian host writes the same file.
  */
 static enum kho_status to_file_order(uint8_t *hdr, uint64_t phoff, size_t nph, bool xnum,
-				     uint64_t notes_off, uint64_t notes_len,
 				     struct kho_error *err)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE ||
 	    !xlate(hdr, sizeof(Elf64_Ehdr), ELF_T_EHDR) ||
 	    !xlate(hdr + phoff, nph * sizeof(Elf64_Phdr), ELF_T_PHDR) ||
 	    (xnum && !xlate(hdr + phoff + nph * sizeof(Elf64_Phdr), sizeof(Elf64_Shdr),
-			    ELF_T_SHDR)) ||
-	    !notes_to_file_order(hdr + notes_off, (size_t)notes_len))
+			    ELF_T_SHDR)))
 		return kho_error_set(err, KHO_ERR_SYSTEM, "libelf: %s", elf_errmsg(-1));
 	return KHO_OK;
 }
 
-size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
-			size_t *info_off, size_t *info_len)
+/* The note descriptors are bytes (VMCOREINFO text, zeroed CPU state), so
+ * only the notes' headers change to file order. */
+size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmcoreinfo,
+			uint8_t *buf, size_t len, size_t *info_off, size_t *info_len)
 {
 	size_t prs = ref->cfg.arch == KHO_ARCH_AARCH64 ? PRSTATUS_AARCH64 : PRSTATUS_X86_64;
 	char info[256];
 	size_t need;
 	uint8_t *p;
 
-	ref_vmcoreinfo_text(ref, info, sizeof(info));
-	need = note_size(5, prs) + note_size(11, strlen(info));
+	vmcoreinfo_text(ref, info, sizeof(info));
+	need = note_size(5, prs) + (kind == KHO_IMAGE_QEMU ? note_size(5, QEMU_CPUSTATE_SIZE) : 0) +
+	       (vmcoreinfo ? note_size(11, strlen(info)) : 0);
 	if (need > len)
 		return 0;
 	memset(buf, 0, need);
 	p = put_note(buf, "CORE", NT_PRSTATUS, NULL, prs);
+	if (kind == KHO_IMAGE_QEMU)
+		p = put_note(p, "QEMU", 0, NULL, QEMU_CPUSTATE_SIZE);
 	*info_off = (size_t)(p - buf) + sizeof(Elf64_Nhdr) + 12;
 	*info_len = strlen(info);
-	put_note(p, "VMCOREINFO", 0, info, strlen(info));
+	if (vmcoreinfo)
+		put_note(p, "VMCOREINFO", 0, info, strlen(info));
 	if (elf_version(EV_CURRENT) == EV_NONE || !notes_to_file_order(buf, need))
 		return 0;
 	return need;
 }
 
-static enum kho_status write_segment_data(struct kho_ref *ref, int fd,
-					  const struct seg *g, const uint64_t *pfns,
-					  size_t npfns, struct kho_error *err)
+enum kho_status ref_write_pages(struct kho_ref *ref, int fd, uint64_t src, uint64_t len,
+				uint64_t off, const uint64_t *pfns, size_t npfns, const char *what,
+				struct kho_error *err)
 {
-	uint64_t first = g->src >> ref->geo.page_shift;
-	size_t lo = PARTITION_POINT(npfns, i, pfns[i] < first);
+	size_t lo = PARTITION_POINT(npfns, i, pfns[i] < src >> ref->geo.page_shift);
 
 	for (size_t i = lo; i < npfns; i++) {
 		uint64_t phys = pfns[i] << ref->geo.page_shift;
 		enum kho_status st;
 
-		if (phys >= g->src + g->filesz)
+		if (phys >= src + len)
 			break;
 		st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
-				    ref->geo.page_size, g->offset + phys - g->src, "ELF image", err);
+				    ref->geo.page_size, off + phys - src, what, err);
 		if (st)
 			return st;
 	}
@@ -207,13 +205,11 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
 	uint64_t page = ref->geo.page_size, page_offset, off, notes_off, phoff;
 	struct segs s = { 0 };
-	char info[256];
-	size_t prs = arm ? PRSTATUS_AARCH64 : PRSTATUS_X86_64, notes_len, nph, npfns = 0;
-	size_t nram;
+	uint8_t notes[2048];
+	size_t notes_len, nph, npfns = 0, nram, info_off, info_len;
 	uint64_t top = range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]), end;
 	_cleanup_free_ uint8_t *hdr = NULL;
 	_cleanup_free_ uint64_t *pfns = NULL;
-	uint8_t *p;
 	enum kho_status st;
 	bool xnum;
 
@@ -226,23 +222,21 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	nram = s.n;
 	if (kind == KHO_IMAGE_KCORE && s.n) {
 		/* Kernel text aliases the start of RAM; vmalloc has no paddr. */
-		uint64_t text = MIN(s.v[0].size, (uint64_t)2 << 20);
+		uint64_t text = MIN(s.v[0].p_memsz, (uint64_t)2 << 20);
 
-		if ((st = seg_add(&s, (struct seg){ s.v[0].paddr,
-				arm ? ARM64_TEXT_VADDR : X86_TEXT_VADDR, text,
-				MIN(text, s.v[0].filesz), 0, s.v[0].paddr }, err)) ||
-		    (st = seg_add(&s, (struct seg){ UINT64_MAX,
-				arm ? ARM64_VMALLOC : X86_VMALLOC, page, page, 0,
-				UINT64_MAX }, err)))
+		if ((st = seg_add(&s, s.v[0].p_paddr, arm ? ARM64_TEXT_VADDR : X86_TEXT_VADDR,
+				  text, MIN(text, s.v[0].p_filesz), err)) ||
+		    (st = seg_add(&s, UINT64_MAX, arm ? ARM64_VMALLOC : X86_VMALLOC, page, page,
+				  err)))
 			goto out;
 	}
 
-	ref_vmcoreinfo_text(ref, info, sizeof(info));
-	notes_len = note_size(5, prs);
-	if (kind == KHO_IMAGE_QEMU)
-		notes_len += note_size(5, QEMU_CPUSTATE_SIZE);
-	if (vmcoreinfo)
-		notes_len += note_size(11, strlen(info));
+	notes_len = ref_vmcore_notes(ref, kind, vmcoreinfo, notes, sizeof(notes), &info_off,
+				     &info_len);
+	if (!notes_len) {
+		st = kho_error_set(err, KHO_ERR_SYSTEM, "building the ELF notes");
+		goto out;
+	}
 	nph = s.n + 1;
 	xnum = nph >= PN_XNUM;
 	phoff = sizeof(Elf64_Ehdr);
@@ -258,15 +252,15 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	 * vmalloc above the top of RAM. */
 	end = off;
 	for (size_t i = 0; i < s.n; i++) {
-		struct seg *g = &s.v[i];
+		Elf64_Phdr *g = &s.v[i];
 
 		if (kind != KHO_IMAGE_KCORE)
-			g->offset = i ? s.v[i - 1].offset + s.v[i - 1].filesz : off;
+			g->p_offset = i ? s.v[i - 1].p_offset + s.v[i - 1].p_filesz : off;
 		else if (i < nram)
-			g->offset = off + g->paddr;
+			g->p_offset = off + g->p_paddr;
 		else
-			g->offset = off + top + (i > nram ? s.v[nram].size : 0);
-		end = MAX(end, g->offset + g->filesz);
+			g->p_offset = off + top + (i > nram ? s.v[nram].p_memsz : 0);
+		end = MAX(end, g->p_offset + g->p_filesz);
 	}
 
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)hdr;
@@ -293,19 +287,10 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	Elf64_Phdr *ph = (Elf64_Phdr *)(hdr + phoff);
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = notes_off,
 			      .p_filesz = notes_len, .p_memsz = notes_len };
-	for (size_t i = 0; i < s.n; i++)
-		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
-			.p_offset = s.v[i].offset, .p_vaddr = s.v[i].vaddr,
-			.p_paddr = s.v[i].paddr, .p_filesz = s.v[i].filesz,
-			.p_memsz = s.v[i].size };
+	memcpy(ph + 1, s.v, s.n * sizeof(*s.v));
 
-	p = put_note(hdr + notes_off, "CORE", NT_PRSTATUS, NULL, prs);
-	if (kind == KHO_IMAGE_QEMU)
-		p = put_note(p, "QEMU", 0, NULL, QEMU_CPUSTATE_SIZE);
-	if (vmcoreinfo)
-		p = put_note(p, "VMCOREINFO", 0, info, strlen(info));
-
-	if ((st = to_file_order(hdr, phoff, nph, xnum, notes_off, notes_len, err)) ||
+	memcpy(hdr + notes_off, notes, notes_len);
+	if ((st = to_file_order(hdr, phoff, nph, xnum, err)) ||
 	    (st = ref_pwrite_all(fd, hdr, (size_t)(notes_off + notes_len), 0, "ELF image",
 				err)))
 		goto out;
@@ -315,18 +300,19 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 		goto out;
 	}
 	for (size_t i = 0; i < s.n; i++) {
-		if (s.v[i].src == UINT64_MAX)
+		if (s.v[i].p_paddr == UINT64_MAX)
 			continue;
-		if ((st = write_segment_data(ref, fd, &s.v[i], pfns, npfns, err)))
+		if ((st = ref_write_pages(ref, fd, s.v[i].p_paddr, s.v[i].p_filesz, s.v[i].p_offset,
+					  pfns, npfns, "ELF image", err)))
 			goto out;
 	}
 	/* dump-truncated: the file ends where cut_phys's bytes would be, as a
 	 * capture cut short by a full disk (the ELF made for makedumpfile,
 	 * without VMCOREINFO, stays whole). */
 	for (size_t i = 0; vmcoreinfo && ref->cut_phys && i < s.n; i++)
-		if (s.v[i].src != UINT64_MAX && ref->cut_phys >= s.v[i].paddr &&
-		    ref->cut_phys < s.v[i].paddr + s.v[i].filesz)
-			end = MIN(end, s.v[i].offset + (ref->cut_phys - s.v[i].paddr));
+		if (s.v[i].p_paddr != UINT64_MAX && ref->cut_phys >= s.v[i].p_paddr &&
+		    ref->cut_phys < s.v[i].p_paddr + s.v[i].p_filesz)
+			end = MIN(end, s.v[i].p_offset + (ref->cut_phys - s.v[i].p_paddr));
 	if (ftruncate(fd, (off_t)end))
 		st = kho_error_errno(err, "sizing ELF image");
 out:

@@ -99,11 +99,6 @@ static enum kho_status kd_page(struct kd_out *o, const uint8_t *page, size_t siz
 	return KHO_OK;
 }
 
-static bool page_excluded(const struct range_list *ex, uint64_t phys, uint64_t page)
-{
-	return range_list_first_overlap(ex, phys, page) != UINT64_MAX;
-}
-
 static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lzo,
 					    struct kho_error *err)
 {
@@ -122,7 +117,8 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	for (size_t i = 0; i < ref->mem.ram.n; i++)
 		top = MAX(top, range_end(&ref->mem.ram.v[i]));
 	max_mapnr = (top + page - 1) / page;
-	note_len = ref_vmcore_notes(ref, notes, sizeof(notes), &info_off, &info_len);
+	note_len = ref_vmcore_notes(ref, KHO_IMAGE_KDUMP, true, notes, sizeof(notes), &info_off,
+				    &info_len);
 	if (!note_len)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "building the kdump notes");
 	sub_blocks = (SH_SIZE + note_len + page - 1) / page;
@@ -146,7 +142,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 
 		for (uint64_t pfn = r->start / page; pfn * page < range_end(r); pfn++) {
 			bmp[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
-			if (!page_excluded(&ref->excluded, pfn * page, page)) {
+			if (range_list_first_overlap(&ref->excluded, pfn * page, page) == UINT64_MAX) {
 				if (!(bmp[bitmap_len + pfn / 8] & (1u << (pfn % 8))))
 					ndumped++;
 				bmp[bitmap_len + pfn / 8] |= (uint8_t)(1u << (pfn % 8));

@@ -17,6 +17,7 @@ enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
 	uint64_t top = ram->n ? range_end(&ram->v[ram->n - 1]) : 0;
 	size_t n;
 	_cleanup_free_ uint64_t *pfns = mem_sorted_pfns(&ref->mem, &n, err);
+	enum kho_status st;
 
 	if (!pfns)
 		return KHO_ERR_NOMEM;
@@ -24,16 +25,8 @@ enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "raw base 0x%llx is not page-aligned below the top of RAM",
 				     (unsigned long long)base);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t phys = pfns[i] << ref->geo.page_shift;
-		const uint8_t *page = mem_page(&ref->mem, phys, false, NULL);
-
-		if (phys < base || phys >= top)
-			continue;
-		if (pwrite(fd, page, ref->geo.page_size, (off_t)(phys - base)) !=
-		    (ssize_t)ref->geo.page_size)
-			return kho_error_errno(err, "writing raw image");
-	}
+	if ((st = ref_write_pages(ref, fd, base, top - base, 0, pfns, n, "raw image", err)))
+		return st;
 	if (ftruncate(fd, (off_t)(top - base)))
 		return kho_error_errno(err, "sizing raw image");
 	return KHO_OK;

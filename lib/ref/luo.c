@@ -22,14 +22,14 @@ uint64_t luo_session_capacity(const struct kho_ref *ref)
 	return UINT64_MAX;
 }
 
-uint64_t luo_file_capacity(const struct kho_ref *ref)
+static uint64_t file_capacity(const struct kho_ref *ref)
 {
 	if (ref->luo->version == 1)
 		return (ref->geo.page_size << LUO_V1_FILES_ORDER) / LUO_FILE_ENTRY;
 	return UINT64_MAX;
 }
 
-uint64_t luo_flb_capacity(const struct kho_ref *ref)
+static uint64_t flb_capacity(const struct kho_ref *ref)
 {
 	return (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_FLB_ENTRY;
 }
@@ -69,7 +69,7 @@ struct luo_session *luo_find_session(struct ref_luo *l, const char *name)
 	return NULL;
 }
 
-struct luo_file *luo_find_file(struct luo_session *s, uint64_t token)
+static struct luo_file *find_file(struct luo_session *s, uint64_t token)
 {
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (s->files[i].token == token)
@@ -187,14 +187,14 @@ static enum kho_status new_file(struct kho_ref *ref, const char *what, const cha
 		return KHO_ERR_INVALID;
 	if (!(s = luo_find_session(l, session)))
 		return kho_error_set(err, KHO_ERR_INVALID, "unknown session \"%s\"", session);
-	if (luo_find_file(s, token))
+	if (find_file(s, token))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "session \"%s\" has a file with token 0x%llx already",
 				     session, (unsigned long long)token);
-	if (s->nfiles >= luo_file_capacity(ref))
+	if (s->nfiles >= file_capacity(ref))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "session \"%s\": more than %llu files (a luo-v1 file array is full)",
-				     session, (unsigned long long)luo_file_capacity(ref));
+				     session, (unsigned long long)file_capacity(ref));
 	if (!(*out = ARRAY_ADD(s->files, s->cap, s->nfiles)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	(*out)->token = token;
@@ -240,7 +240,7 @@ KHO_EXPORT enum kho_status kho_ref_luo_folio(struct kho_ref *ref, const char *se
 		return KHO_ERR_INVALID;
 	if (!(s = luo_find_session(l, session)))
 		return kho_error_set(err, KHO_ERR_INVALID, "unknown session \"%s\"", session);
-	if (!(f = luo_find_file(s, token)) || !f->memfd)
+	if (!(f = find_file(s, token)) || !f->memfd)
 		return kho_error_set(err, KHO_ERR_INVALID, "session \"%s\" has no memfd 0x%llx",
 				     session, (unsigned long long)token);
 	if (order > LUO_FOLIO_MAX_ORDER)
@@ -298,25 +298,24 @@ static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t c
 			       const uint64_t *data, struct kho_error *err)
 {
 	struct ref_luo *l = need_luo(ref, "luo-flb", err);
+	struct luo_flb *f;
 
 	if (!l || well_formed("FLB name", name, LUO_COMPAT_LEN, err))
 		return KHO_ERR_INVALID;
 	for (size_t i = 0; i < l->nflbs; i++)
 		if (!strcmp(l->flbs[i].name, name))
 			return kho_error_set(err, KHO_ERR_INVALID, "FLB %s exists already", name);
-	if (l->nflbs >= luo_flb_capacity(ref))
+	if (l->nflbs >= flb_capacity(ref))
 		return kho_error_set(err, KHO_ERR_INVALID, "more than %llu FLBs: the FLB page is full",
-				     (unsigned long long)luo_flb_capacity(ref));
-	if (!ARRAY_RESERVE(l->flbs, l->flbcap, l->nflbs))
+				     (unsigned long long)flb_capacity(ref));
+	if (!(f = ARRAY_ADD(l->flbs, l->flbcap, l->nflbs)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	memset(&l->flbs[l->nflbs], 0, sizeof(l->flbs[0]));
-	snprintf(l->flbs[l->nflbs].name, sizeof(l->flbs[0].name), "%s", name);
-	l->flbs[l->nflbs].count = count;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->count = count;
 	if (data) {
-		l->flbs[l->nflbs].data = *data;
-		l->flbs[l->nflbs].data_set = true;
+		f->data = *data;
+		f->data_set = true;
 	}
-	l->nflbs++;
 	return KHO_OK;
 }
 

@@ -103,10 +103,7 @@ struct ref_luo {
 /* luo.c: the model, as the spec directives build it */
 void luo_free(struct kho_ref *ref);
 struct luo_session *luo_find_session(struct ref_luo *l, const char *name);
-struct luo_file *luo_find_file(struct luo_session *s, uint64_t token);
 uint64_t luo_session_capacity(const struct kho_ref *ref);
-uint64_t luo_file_capacity(const struct kho_ref *ref);
-uint64_t luo_flb_capacity(const struct kho_ref *ref);
 uint64_t luo_memfd_size(const struct ref_luo *l);
 /* The deterministic, never all-zero content of file page @page of a memfd. */
 void luo_page_pattern(const char *session, uint64_t token, uint64_t page,

@@ -39,11 +39,6 @@ static int remove_one(const char *path, const struct stat *sb, int flag, struct 
 	return remove(path);
 }
 
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_one, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 static enum kho_status write_memfd(struct kho_ref *ref, const char *path,
 				   const struct luo_file *f, struct kho_error *err)
 {
@@ -128,6 +123,6 @@ enum kho_status luo_write_memfds(struct kho_ref *ref, const char *path,
 		    renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE))
 			st = kho_error_errno(err, "%s: renaming", path);
 	}
-	remove_tree(tmp);
+	nftw(tmp, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return st;
 }

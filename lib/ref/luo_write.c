@@ -22,14 +22,16 @@ static enum kho_status alloc_preserve(struct kho_ref *ref, uint64_t bytes, uint6
 	       kho_ref_preserve_folio(ref, *phys, order, err);
 }
 
-/* A fixed-size string field: the string, NUL-padded. */
-static enum kho_status put_str(struct kho_ref *ref, uint64_t phys, const char *s,
-			       size_t field, struct kho_error *err)
+/* A session, file or FLB entry: { char name[@field], NUL-padded; u64 a, b; }. */
+static enum kho_status put_entry(struct kho_ref *ref, uint64_t at, const char *name,
+				 size_t field, uint64_t a, uint64_t b, struct kho_error *err)
 {
 	char buf[LUO_NAME_LEN] = { 0 };
 
-	memcpy(buf, s, MIN(strlen(s), field));
-	return mem_write(&ref->mem, phys, buf, field, err);
+	memcpy(buf, name, MIN(strlen(name), field));
+	return mem_write(&ref->mem, at, buf, field, err) ?:
+	       mem_put_u64(&ref->mem, at + field, a, err) ?:
+	       mem_put_u64(&ref->mem, at + field + 8, b, err);
 }
 
 uint64_t luo_record_addr(const struct kho_ref *ref, const struct luo_file *f, size_t i)
@@ -155,9 +157,8 @@ static enum kho_status write_files(struct kho_ref *ref, struct luo_session *s,
 
 		f->entry = entry_addr(ref, s->blocks, i, LUO_FILE_ENTRY, false);
 		f->data = f->record;
-		if ((st = put_str(ref, f->entry, f->handler, LUO_COMPAT_LEN, err)) ||
-		    (st = mem_put_u64(&ref->mem, f->entry + 48, f->data, err)) ||
-		    (st = mem_put_u64(&ref->mem, f->entry + 56, f->token, err)))
+		if ((st = put_entry(ref, f->entry, f->handler, LUO_COMPAT_LEN, f->data, f->token,
+				    err)))
 			return st;
 	}
 	return ref->luo->version == 5 ?
@@ -176,9 +177,8 @@ static enum kho_status write_sessions(struct kho_ref *ref, struct kho_error *err
 		s->entry = entry_addr(ref, at, i, LUO_SESSION_ENTRY, true);
 		memcpy(s->written, s->name, sizeof(s->written));
 		if ((st = write_files(ref, s, err)) ||
-		    (st = put_str(ref, s->entry, s->name, LUO_NAME_LEN, err)) ||
-		    (st = mem_put_u64(&ref->mem, s->entry + 64, s->files_head, err)) ||
-		    (st = mem_put_u64(&ref->mem, s->entry + 72, s->count, err)))
+		    (st = put_entry(ref, s->entry, s->name, LUO_NAME_LEN, s->files_head, s->count,
+				    err)))
 			return st;
 	}
 	if (l->version == 1)
@@ -199,9 +199,8 @@ static enum kho_status write_flbs(struct kho_ref *ref, struct kho_error *err)
 	for (size_t i = 0; i < l->nflbs; i++) {
 		uint64_t e = l->flb_page + LUO_BLOCK_HDR + i * LUO_FLB_ENTRY;
 
-		if ((st = put_str(ref, e, l->flbs[i].name, LUO_COMPAT_LEN, err)) ||
-		    (st = mem_put_u64(&ref->mem, e + 48, l->flbs[i].data, err)) ||
-		    (st = mem_put_u64(&ref->mem, e + 56, l->flbs[i].count, err)))
+		if ((st = put_entry(ref, e, l->flbs[i].name, LUO_COMPAT_LEN, l->flbs[i].data,
+				    l->flbs[i].count, err)))
 			return st;
 	}
 	return KHO_OK;

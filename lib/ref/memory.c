@@ -108,16 +108,9 @@ void mem_free(struct kho_mem *m)
 	range_list_free(&m->alloc);
 }
 
-static size_t slot_of(const struct kho_mem *m, uint64_t pfn)
-{
-	uint64_t h = pfn * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 20) & (m->nslots - 1);
-}
-
 static size_t find_slot(const struct kho_mem *m, uint64_t pfn)
 {
-	size_t i = slot_of(m, pfn);
+	size_t i = (size_t)(pfn * 0x9e3779b97f4a7c15ull >> 20) & (m->nslots - 1);
 
 	while (m->pages[i] && m->pfns[i] != pfn)
 		i = (i + 1) & (m->nslots - 1);
@@ -299,7 +292,7 @@ static uint64_t ram_end_below(const struct kho_mem *m, uint64_t addr)
 enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 			  struct kho_error *err)
 {
-	uint64_t size = m->page_size << order, saved;
+	uint64_t size = m->page_size << order, saved, total = 0;
 	const struct range_list *regions = m->alloc.n ? &m->alloc : &m->ram;
 
 	if (!m->cursor_set) {
@@ -313,22 +306,18 @@ enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 		uint64_t top = MIN(m->cursor, range_end(r));
 
 		while (top >= r->start + size) {
-			uint64_t cand = align_down(top - size, size), hit;
+			uint64_t cand = align_down(top - size, size), low = cand + size, hit;
 
 			if (cand < r->start)
 				break;
-			hit = range_list_first_overlap(&m->avoid, cand, size);
-			if (hit != UINT64_MAX) {
-				/* Jump below the avoided range that starts lowest in it. */
-				uint64_t low = cand + size;
+			/* Jump below the avoided range that starts lowest in it. */
+			for (size_t k = 0; k < m->avoid.n; k++) {
+				const struct kho_range *a = &m->avoid.v[k];
 
-				for (size_t k = 0; k < m->avoid.n; k++) {
-					const struct kho_range *a = &m->avoid.v[k];
-
-					if (a->size && a->start < cand + size &&
-					    cand < range_end(a))
-						low = MIN(low, a->start);
-				}
+				if (a->size && a->start < cand + size && cand < range_end(a))
+					low = MIN(low, a->start);
+			}
+			if (low < cand + size) {
 				top = low;
 				continue;
 			}
@@ -350,17 +339,12 @@ enum kho_status mem_alloc(struct kho_mem *m, unsigned order, uint64_t *phys,
 	}
 	/* A failed large request must not use up room for small ones. */
 	m->cursor = saved;
-	{
-		uint64_t total = 0;
-
-		for (size_t i = 0; i < regions->n; i++)
-			total += regions->v[i].size;
-		/* The machine is too small for the spec, not this line wrong. */
-		return kho_error_set(err, KHO_ERR_NOMEM,
-				     "the %s (0x%llx bytes) has no free order-%u block left for "
-				     "the tree, FDTs, blobs and records the spec needs so far: "
-				     "give %s more room", m->alloc.n ? "alloc region" : "RAM",
-				     (unsigned long long)total, order,
-				     m->alloc.n ? "alloc" : "ram");
-	}
+	for (size_t i = 0; i < regions->n; i++)
+		total += regions->v[i].size;
+	/* The machine is too small for the spec, not this line wrong. */
+	return kho_error_set(err, KHO_ERR_NOMEM,
+			     "the %s (0x%llx bytes) has no free order-%u block left for "
+			     "the tree, FDTs, blobs and records the spec needs so far: "
+			     "give %s more room", m->alloc.n ? "alloc region" : "RAM",
+			     (unsigned long long)total, order, m->alloc.n ? "alloc" : "ram");
 }

@@ -11,9 +11,40 @@
 #include "../util/util.h"
 #include "kho/check.h"
 
+/* The start of the lowest key overlapping [phys, phys+size), or UINT64_MAX. */
+static uint64_t preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
+{
+	uint64_t found = UINT64_MAX;
+
+	if (!ref->booted)
+		return UINT64_MAX;
+	for (unsigned o = 0; o <= kho_max_order(&ref->geo); o++) {
+		uint64_t block = kho_order_bytes(&ref->geo, o);
+		uint64_t a = align_down(phys, block);
+
+		if (!block)
+			break;
+		for (; a < phys + size; a += block) {
+			bool hit = ref->abi->map_format == KHO_MAP_RADIX ?
+				radix_test(ref, kho_key_encode(&ref->geo, a, o)) :
+				v1_test(ref, a >> ref->geo.page_shift, o);
+
+			if (hit) {
+				found = MIN(found, a);
+				break;
+			}
+			if (a + block < a)
+				break;
+		}
+		if (block > (UINT64_MAX >> 1))
+			break;
+	}
+	return found;
+}
+
 static uint64_t busy_cb(void *ctx, uint64_t phys, uint64_t size)
 {
-	return ref_preserved_start(ctx, phys, size);
+	return preserved_start(ctx, phys, size);
 }
 
 KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
@@ -212,11 +243,13 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return st;
 	if (!ref->abi->kexec_metadata_at_init || ref->no_boot_kexec)
 		return KHO_OK;
-	return ref_boot_kexec_metadata(ref, err);
+	return ref_kexec_metadata(ref, REF_KEXEC_DEFAULT_RELEASE, REF_KEXEC_DEFAULT_COUNT, true,
+				  err);
 }
 
-static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,
-				   unsigned order, struct kho_error *err)
+/* Preserve (@set) or unpreserve one folio, booting first. */
+static enum kho_status folio_op(struct kho_ref *ref, uint64_t phys, unsigned order, bool set,
+				struct kho_error *err)
 {
 	if (order > kho_max_order(&ref->geo))
 		return kho_error_set(err, KHO_ERR_INVALID,
@@ -229,16 +262,14 @@ static enum kho_status check_folio(struct kho_ref *ref, uint64_t phys,
 	if (ref->finalized && ref->abi->map_format != KHO_MAP_RADIX)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "kho-v1 maps cannot change after finalize");
-	return ref_boot(ref, err);
+	return ref_boot(ref, err) ?: update(ref, phys, order, set, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_preserve_folio(struct kho_ref *ref,
 						  uint64_t phys, unsigned order,
 						  struct kho_error *err)
 {
-	enum kho_status st = check_folio(ref, phys, order, err);
-
-	return st ? st : update(ref, phys, order, true, err);
+	return folio_op(ref, phys, order, true, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_unpreserve_folio(struct kho_ref *ref,
@@ -246,9 +277,7 @@ KHO_EXPORT enum kho_status kho_ref_unpreserve_folio(struct kho_ref *ref,
 						    unsigned order,
 						    struct kho_error *err)
 {
-	enum kho_status st = check_folio(ref, phys, order, err);
-
-	return st ? st : update(ref, phys, order, false, err);
+	return folio_op(ref, phys, order, false, err);
 }
 
 /* A NUMA node: [start, start + size) of physical memory, node i the i-th. */
@@ -307,10 +336,7 @@ static enum kho_status pages_op(struct kho_ref *ref, uint64_t pfn,
 		order = MIN(order, kho_max_order(&ref->geo));
 		while (order && nid_of(ref, pfn) != nid_of(ref, pfn + ((uint64_t)1 << order) - 1))
 			order--;
-		st = check_folio(ref, pfn << ref->geo.page_shift, order, err);
-		if (!st)
-			st = update(ref, pfn << ref->geo.page_shift, order, set, err);
-		if (st)
+		if ((st = folio_op(ref, pfn << ref->geo.page_shift, order, set, err)))
 			return st;
 		pfn += (uint64_t)1 << order;
 	}
@@ -334,38 +360,7 @@ KHO_EXPORT enum kho_status kho_ref_unpreserve_pages(struct kho_ref *ref,
 
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size)
 {
-	return ref_preserved_start(ref, phys, size) != UINT64_MAX;
-}
-
-/* The start of the lowest key overlapping [phys, phys+size), or UINT64_MAX. */
-uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
-{
-	uint64_t found = UINT64_MAX;
-
-	if (!ref->booted)
-		return UINT64_MAX;
-	for (unsigned o = 0; o <= kho_max_order(&ref->geo); o++) {
-		uint64_t block = kho_order_bytes(&ref->geo, o);
-		uint64_t a = align_down(phys, block);
-
-		if (!block)
-			break;
-		for (; a < phys + size; a += block) {
-			bool hit = ref->abi->map_format == KHO_MAP_RADIX ?
-				radix_test(ref, kho_key_encode(&ref->geo, a, o)) :
-				v1_test(ref, a >> ref->geo.page_shift, o);
-
-			if (hit) {
-				found = MIN(found, a);
-				break;
-			}
-			if (a + block < a)
-				break;
-		}
-		if (block > (UINT64_MAX >> 1))
-			break;
-	}
-	return found;
+	return preserved_start(ref, phys, size) != UINT64_MAX;
 }
 
 enum kho_status ref_record(struct kho_ref *ref, const char *check,
@@ -374,14 +369,11 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 {
 	size_t i;
 	bool known = kho_check_lookup(check, &i);
-	struct ref_finding *v, *f;
+	struct ref_finding *f = ARRAY_ADD(ref->findings, ref->finding_cap, ref->nfindings);
 	va_list ap;
 
-	v = realloc(ref->findings, (ref->nfindings + 1) * sizeof(*v));
-	if (!v)
+	if (!f)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->findings = v;
-	f = &v[ref->nfindings++];
 	f->check = known ? kho_check_name(i) : check;
 	f->severity = known ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
 	f->phys = phys;

@@ -41,7 +41,6 @@ struct ref_blob {
 	uint64_t phys;           /* where the blob starts */
 	uint64_t size;           /* blob-size (v1: FDT totalsize) */
 	unsigned order;          /* preserved as one folio of this order */
-	uint8_t fill;            /* BLOB_RAW */
 	bool drop_size;          /* defect: no blob-size property */
 	bool zero_pointer;       /* defect: pointer property 0 */
 	bool boot_default;       /* kexec-metadata made at boot, not yet told by the spec */
@@ -137,14 +136,14 @@ struct kho_ref {
 
 	/* kho-v1 tracker: per order, bitmaps sorted by index */
 	struct v1_order *v1;
-	size_t nv1;
+	size_t nv1, v1_cap;
 	uint64_t v1_slab_phys;      /* page the 512-byte bitmaps are carved from */
 	unsigned v1_slab_used;
 
 	struct ref_blob *blobs;
-	size_t nblobs;
+	size_t nblobs, blob_cap;
 	struct ref_region *regions;
-	size_t nregions;
+	size_t nregions, region_cap;
 	struct ref_luo *luo;            /* the LUO sub-node's state, or NULL */
 
 	/* what the dump will lack: ELF segments with p_filesz == 0 */
@@ -154,7 +153,7 @@ struct kho_ref {
 	struct ref_defect *defects;     /* queued by kho_ref_inject() */
 	size_t ndefects;
 	struct ref_finding *findings;   /* recorded by defects */
-	size_t nfindings;
+	size_t nfindings, finding_cap;
 	bool map_unusable;              /* the verifier must not walk the map */
 	bool fdt_unusable;              /* nor trust the FDT at all */
 	/* fdt-header after handover-ambiguous: the decoy, copied before, is
@@ -182,7 +181,6 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
 /* A key starts at @phys with @order (any order: @order < 0). */
 bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
-uint64_t ref_preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size);
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
 
 /* radix.c */
@@ -191,7 +189,7 @@ enum kho_status radix_update(struct kho_ref *ref, uint64_t key, bool set,
 			     struct kho_error *err);
 bool radix_test(struct kho_ref *ref, uint64_t key);
 struct ref_walk {
-	void (*key)(void *ctx, uint64_t phys, unsigned order);
+	kho_key_fn key;          /* kho_ref_walk() passes its caller's on */
 	void (*node)(void *ctx, uint64_t phys, int level, bool empty);
 	void *ctx;
 };
@@ -230,7 +228,8 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 /* kho_init's kexec-metadata of a 7.2+ kernel with the default release and count. */
 #define REF_KEXEC_DEFAULT_RELEASE "7.3.0"
 #define REF_KEXEC_DEFAULT_COUNT 1u
-enum kho_status ref_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
+enum kho_status ref_kexec_metadata(struct kho_ref *ref, const char *release,
+				   uint32_t kexec_count, bool boot_default, struct kho_error *err);
 enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
 				  struct kho_error *err);
 enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
@@ -264,13 +263,16 @@ enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
 enum kho_status ref_write_elf(struct kho_ref *ref, int fd,
 			      enum kho_image_kind kind, bool vmcoreinfo,
 			      struct kho_error *err);
-/* The VMCOREINFO text the ELF images carry. */
-void ref_vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len);
-/* The PT_NOTE of a vmcore (a CORE NT_PRSTATUS note, then VMCOREINFO) in
- * file order into @buf, where the VMCOREINFO text is. returns: its
- * length, 0 if @len is too small. */
-size_t ref_vmcore_notes(struct kho_ref *ref, uint8_t *buf, size_t len,
-			size_t *info_off, size_t *info_len);
+/* The PT_NOTE of an image of @kind (a CORE NT_PRSTATUS note, QEMU's CPU
+ * state for qemu, then VMCOREINFO if asked) in file order into @buf, where
+ * the VMCOREINFO text is. returns: its length, 0 if @len is too small. */
+size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmcoreinfo,
+			uint8_t *buf, size_t len, size_t *info_off, size_t *info_len);
+/* The stored pages of [@src, @src + @len) at @off + their offset in it, @pfns
+ * (sorted, @npfns) naming them; @what names the file in the error. */
+enum kho_status ref_write_pages(struct kho_ref *ref, int fd, uint64_t src, uint64_t len,
+				uint64_t off, const uint64_t *pfns, size_t npfns, const char *what,
+				struct kho_error *err);
 enum kho_status ref_write_kdump(struct kho_ref *ref, const char *path,
 				bool lzo, struct kho_error *err);
 /* @len bytes at @off of @fd, however many pwrite()s that takes; @what names

@@ -26,25 +26,20 @@ uint64_t v1_chunk_capacity(const struct kho_ref *ref)
 static struct v1_order *find_order(struct kho_ref *ref, unsigned order,
 				   bool create, struct kho_error *err)
 {
-	size_t i;
-	struct v1_order *v;
+	size_t i = PARTITION_POINT(ref->nv1, k, ref->v1[k].order < order);
 
-	for (i = 0; i < ref->nv1 && ref->v1[i].order < order; i++)
-		;
 	if (i < ref->nv1 && ref->v1[i].order == order)
 		return &ref->v1[i];
 	if (!create)
 		return NULL;
-	v = realloc(ref->v1, (ref->nv1 + 1) * sizeof(*v));
-	if (!v) {
+	if (!ARRAY_RESERVE(ref->v1, ref->v1_cap, ref->nv1)) {
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	ref->v1 = v;
-	memmove(&v[i + 1], &v[i], (ref->nv1 - i) * sizeof(*v));
-	v[i] = (struct v1_order){ .order = order };
+	memmove(&ref->v1[i + 1], &ref->v1[i], (ref->nv1 - i) * sizeof(*ref->v1));
+	ref->v1[i] = (struct v1_order){ .order = order };
 	ref->nv1++;
-	return &v[i];
+	return &ref->v1[i];
 }
 
 /* A zeroed bitmap: a page, or a 512-byte object carved from a slab page. */
