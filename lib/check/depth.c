@@ -180,13 +180,3 @@ bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *go
 	visited_free(&p.seen);
 	return broken;
 }
-
-bool check_broken_depth(struct kho_source *src, struct kho_inspection *in)
-{
-	uint64_t fdt = in->ho.abi && in->ho.abi->fdt_preserved ? in->ho.fdt_phys : 0;
-
-	if (!radix_depth_is_broken(src, &in->geo, in->ho.map_phys, fdt))
-		return false;
-	kho_geometry_init(&in->geo, in->geo.page_size, true);
-	return true;
-}

@@ -184,14 +184,16 @@ static enum kho_status scratch_known(struct pass_ctx *x)
 }
 
 /* A tree built as before the 16 KiB depth fix: its order-0 keys lost
- * their order bit; ranges are what it most likely meant. */
+ * their order bit; ranges are what it most likely meant. It is read with
+ * the depth-4 geometry it was built with. */
 static enum kho_status walk_broken_depth(struct pass_ctx *x, const struct kho_map_visitor *v)
 {
 	struct kho_inspection *in = x->in;
 	struct kho_anomalies an = { 0 };
-	struct kho_geometry good;
+	struct kho_geometry good = in->geo;
 	enum kho_status st;
 
+	kho_geometry_init(&in->geo, in->geo.page_size, true);
 	kho_flag(&in->findings, KHO_CHECK_RADIX_DEPTH, in->ho.map_phys,
 		 "the tree has depth %u, built as before the 16 KiB depth fix: its "
 		 "order-0 keys lost their order bit; ranges are what it most likely "
@@ -199,7 +201,6 @@ static enum kho_status walk_broken_depth(struct pass_ctx *x, const struct kho_ma
 	st = add_anomalies(x, &an, kho_radix_walk(x->src, &in->geo, in->ho.map_phys, &an, v,
 						  &in->stats, x->err));
 	/* List them in the order a correct tree would. */
-	kho_geometry_init(&good, in->geo.page_size, false);
 	if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
 		st = kho_error_set(x->err, KHO_ERR_NOMEM, "out of memory");
 	return st;
@@ -212,6 +213,7 @@ static enum kho_status walk(struct pass_ctx *x)
 	struct kho_inspection *in = x->in;
 	struct kho_map_visitor v = { on_run, on_node, in, on_unknown };
 	struct kho_anomalies an = { 0 };
+	uint64_t fdt = in->ho.abi->fdt_preserved ? in->ho.fdt_phys : 0;
 	enum kho_status st;
 	ssize_t ns;
 
@@ -219,7 +221,7 @@ static enum kho_status walk(struct pass_ctx *x)
 		st = add_anomalies(x, &an, kho_v1_walk(x->src, &in->geo, in->ho.map_phys, &an,
 						       &v, &in->stats, &in->v1_bitmap_bytes,
 						       x->err));
-	else if (check_broken_depth(x->src, in))
+	else if (radix_depth_is_broken(x->src, &in->geo, in->ho.map_phys, fdt))
 		st = walk_broken_depth(x, &v);
 	else if (!(st = add_anomalies(x, &an, kho_radix_open(x->src, &in->geo,
 							     in->ho.map_phys, &an, &v,
