@@ -9,8 +9,6 @@
 #include "kho/verify.h"
 
 #include <libfdt.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../util/util.h"
@@ -148,38 +146,6 @@ int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64
 			break;
 	}
 	return unknown ? -2 : -1;
-}
-
-/* Asked only once the union is known and only of covered memory, so a
- * page is either not preserved or not restorable, never both. A key that
- * may sit in a part of the map that could not be read is not guessed at. */
-void need_key_start(struct kho_source *src, const struct kho_inspection *in,
-		    uint64_t phys, int order, struct kho_findings *f, const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-	int got;
-
-	if (!in->walked)
-		return;
-	got = order < 0 ? key_order_at(src, in, phys) : kho_inspection_key(src, in, phys,
-									     (unsigned)order);
-	if (order < 0 ? got != -1 : got != 0)
-		return;
-	if (kho_inspection_may_preserve(in, phys))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (order < 0)
-		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no key starts at 0x%llx, "
-			 "though a larger one covers it: kho_restore_folio() refuses it", msg,
-			 HEX(phys));
-	else
-		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no order-%d key starts at "
-			 "0x%llx, though it is covered: kho_restore_pages() refuses a page no "
-			 "key starts at, and after a smaller key restores only that key's pages",
-			 msg, order, HEX(phys));
 }
 
 /* As 7.3's readers take it: blob-size >= 4 for the version, version 1,

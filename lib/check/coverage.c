@@ -8,8 +8,6 @@
  */
 #include "kho/verify.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../util/util.h"
@@ -22,24 +20,6 @@ static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len
 		if (scratch_meets(&in->ho.scratch[s], a, len))
 			return true;
 	return false;
-}
-
-/*
- * blob-not-preserved at @p, or, when the key that would preserve @p may
- * be in a subtree that could not be read, the same as incomplete.
- */
-void report_gap(const struct kho_inspection *in, struct kho_findings *f,
-		enum kho_check_id check, uint64_t p, const char *fmt, ...)
-{
-	bool unknown = kho_inspection_may_preserve(in, p);
-	char msg[240];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	kho_flag_sev(f, check, unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s", msg,
-		     unknown ? " as far as the map could be read" : "");
 }
 
 void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
