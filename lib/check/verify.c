@@ -14,16 +14,16 @@
 static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 {
 	struct kho_inspection *in = ctx;
+	/* zeroed: padding too, so two verdicts compare with memcmp */
+	struct kho_run *r = ARRAY_ADD(in->runs, in->runs_cap, in->nruns);
 
-	if (!ARRAY_RESERVE(in->runs, in->runs_cap, in->nruns)) {
+	if (!r) {
 		in->findings.oom = true;
 		return;
 	}
-	/* zeroed first: padding too, so two verdicts compare with memcmp */
-	memset(&in->runs[in->nruns], 0, sizeof(*in->runs));
-	in->runs[in->nruns].phys = phys;
-	in->runs[in->nruns].count = count;
-	in->runs[in->nruns++].order = order;
+	r->phys = phys;
+	r->count = count;
+	r->order = order;
 }
 
 static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
@@ -112,7 +112,6 @@ struct pass_ctx {
 				      * runs are stored in in->runs */
 	struct kho_radix_map map;
 	struct cover cover;
-	bool cover_ready;
 };
 
 static enum kho_status add_anomalies(struct pass_ctx *x, struct kho_anomalies *an,
@@ -247,8 +246,6 @@ static enum kho_status cover(struct pass_ctx *x)
 {
 	struct cover *c = &x->cover;
 
-	cover_init(c, x->in, x->o->keep_spans);
-	x->cover_ready = true;
 	c->later.pass = KHO_PASS_COVER;
 	check_coverage(x->in, c, &c->later);
 	check_blob_contents(x->src, x->in, c, &c->later);
@@ -321,8 +318,7 @@ static enum kho_status run_passes(struct pass_ctx *x)
 	}
 	/* what comes after (kho_check_kernel_trees) is the session's */
 	x->in->findings.pass = KHO_PASS_SESSION;
-	if (x->cover_ready)
-		cover_free(&x->cover);
+	cover_free(&x->cover);
 	free(x->streams);
 	if (x->radix) {
 		if (!st && kho_radix_failed(&x->map))
@@ -352,6 +348,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
 	x.max_order = x.o->has_max_order ? x.o->max_order : 30 - in->geo.page_shift;
+	cover_init(&x.cover, in, x.o->keep_spans);
 	st = run_passes(&x);
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
