@@ -30,15 +30,10 @@ static void who_needs(const struct need *x, char *buf, size_t size)
 static void key_start(struct kho_source *src, const struct kho_inspection *in,
 		      uint64_t phys, int order, const char *who, struct kho_findings *f)
 {
-	int got;
+	int got = order < 0 ? key_order_at(src, in, phys) :
+			      kho_inspection_key(src, in, phys, (unsigned)order);
 
-	if (!in->walked)
-		return;
-	got = order < 0 ? key_order_at(src, in, phys) : kho_inspection_key(src, in, phys,
-									     (unsigned)order);
-	if (order < 0 ? got != -1 : got != 0)
-		return;
-	if (kho_inspection_may_preserve(in, phys))
+	if ((order < 0 ? got != -1 : got != 0) || kho_inspection_may_preserve(in, phys))
 		return;
 	if (order < 0)
 		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no key starts at 0x%llx, "
