@@ -140,12 +140,8 @@ static int root_depth4_entries(struct probe *p, uint64_t root, const struct kho_
 	return wide;
 }
 
-/*
- * The KHO FDT page is an order-0 key of its own map (7.1+). A depth-4
- * tree holds it with its order bit lost: the depth-4 lookup finds it, the
- * depth-5 one does not. This also covers trees whose keys are all of
- * order 0 or >= 11, which leave no entry beyond root index 1.
- */
+/* The second signature (above): the FDT page's order-0 key, found by the
+ * depth-4 lookup and not by the depth-5 one. */
 static bool fdt_key_at_depth4(struct probe *p, const struct kho_geometry *good, uint64_t root,
 			      uint64_t fdt_phys)
 {
