@@ -14,14 +14,6 @@
 #include "checks.h"
 #include "scratch.h"
 
-static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len)
-{
-	for (size_t s = 0; s < in->ho.nscratch; s++)
-		if (scratch_meets(&in->ho.scratch[s], a, len))
-			return true;
-	return false;
-}
-
 void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size;
@@ -56,7 +48,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 		const struct kho_tree_page *t = &in->pages[i];
 		const char *what = t->level > 0 ? "node" : t->level < 0 ? "chunk" : "leaf";
 
-		if (in_scratch(in, t->phys, t->bytes))
+		if (scratch_any_meets(&in->ho, t->phys, t->bytes))
 			kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, t->phys,
 				 "level-%d %s page lies in a scratch area: the next kernel may "
 				 "overwrite it before reading it", t->level, what);
@@ -64,7 +56,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 					      .index = t->level, .key = NEED_NO_KEY,
 					      .check = KHO_CHECK_RADIX_NODE_PRESERVED });
 	}
-	if (!in->ho.fdt_phys_unknown && in_scratch(in, in->ho.fdt_phys, page))
+	if (!in->ho.fdt_phys_unknown && scratch_any_meets(&in->ho, in->ho.fdt_phys, page))
 		kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, in->ho.fdt_phys,
 			 "the KHO FDT page lies in a scratch area");
 }

@@ -273,14 +273,7 @@ static bool present(struct win *w, uint64_t a, uint64_t e)
 /* Whether blocks making up [@a, @e) give check_run_slow() nothing to say. */
 static bool run_clean(struct win *w, uint64_t a, uint64_t e)
 {
-	const struct kho_handover *ho = &w->in->ho;
-
-	if (!present(w, a, e))
-		return false;
-	for (size_t i = 0; i < ho->nscratch; i++)
-		if (scratch_meets(&ho->scratch[i], a, e - a))
-			return false;
-	return true;
+	return present(w, a, e) && !scratch_any_meets(&w->in->ho, a, e - a);
 }
 
 /* The first and last words of the bitmap written. returns: false if none. */
