@@ -86,6 +86,31 @@ static void check_kho_test(const struct kho_inspection *in, const struct kho_sub
 			     t->u.kho_test.nfolios, t->u.kho_test.nr_folios);
 }
 
+/* As 7.3's readers take it: blob-size >= 4 for the version, version 1,
+ * then blob-size >= 73 for the rest (a larger blob is fine). */
+static void check_kexec(const struct kho_inspection *in, const struct kho_subtree *t,
+			struct kho_findings *f)
+{
+	bool sized = in->ho.abi->has_blob_size && t->usable;
+
+	if (sized && t->size < 4) {
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "blob-size %llu cannot hold the version", HEX(t->size));
+		return;
+	}
+	if (t->u.kexec.version != 1) {
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys, "version %u is not 1",
+			 t->u.kexec.version);
+		return;
+	}
+	if (sized && t->size < 73)
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
+	else if (strnlen(t->u.kexec.release, 65) == 65)
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "previous_release is not NUL-terminated");
+}
+
 /* Judged from what kho_subtree_decode() read: nothing is read twice. */
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 {
@@ -116,6 +141,11 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 				 "sub-node %s: FDT blob: %s", t->name,
 				 fdt_strerror(t->fdt_check));
 	}
+	/* A consumed handover: what the blobs its successor keeps say about
+	 * themselves (kexec-metadata), without the map. */
+	for (size_t i = 0; in->consumed && i < in->ho.nsubtrees; i++)
+		if (in->ho.subtrees[i].kind == KHO_BLOB_KEXEC_METADATA)
+			check_kexec(in, &in->ho.subtrees[i], f);
 }
 
 /* [@a, +@len) preserved; once it is, a key of order @key starting at @a
@@ -146,31 +176,6 @@ int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64
 			break;
 	}
 	return unknown ? -2 : -1;
-}
-
-/* As 7.3's readers take it: blob-size >= 4 for the version, version 1,
- * then blob-size >= 73 for the rest (a larger blob is fine). */
-static void check_kexec(const struct kho_inspection *in, const struct kho_subtree *t,
-			struct kho_findings *f)
-{
-	bool sized = in->ho.abi->has_blob_size && t->usable;
-
-	if (sized && t->size < 4) {
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
-			 "blob-size %llu cannot hold the version", HEX(t->size));
-		return;
-	}
-	if (t->u.kexec.version != 1) {
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys, "version %u is not 1",
-			 t->u.kexec.version);
-		return;
-	}
-	if (sized && t->size < 73)
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
-			 "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
-	else if (strnlen(t->u.kexec.release, 65) == 65)
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
-			 "previous_release is not NUL-terminated");
 }
 
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
@@ -274,13 +279,6 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, at,
 			 "sub-node %s: the runs hold %llu pages, "
 			 "total_pages says %u", t->name, HEX(v.pages), vm->total_pages);
-}
-
-void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f)
-{
-	for (size_t i = 0; i < in->ho.nsubtrees; i++)
-		if (in->ho.subtrees[i].kind == KHO_BLOB_KEXEC_METADATA)
-			check_kexec(in, &in->ho.subtrees[i], f);
 }
 
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,

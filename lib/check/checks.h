@@ -57,9 +57,6 @@ void check_scratch_layout(const struct kho_inspection *in, const char *arch,
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* The order of the key that starts at @phys: -1 none, -2 cannot tell. */
 int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys);
-/* A consumed handover: what its blobs the successor keeps say about
- * themselves (kexec-metadata), without the map. */
-void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f);
 /* What decoded blobs name must be preserved (needs the walk). */
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f);
