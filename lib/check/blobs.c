@@ -9,8 +9,6 @@
 #include "kho/verify.h"
 
 #include <libfdt.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../util/util.h"
@@ -88,6 +86,31 @@ static void check_kho_test(const struct kho_inspection *in, const struct kho_sub
 			     t->u.kho_test.nfolios, t->u.kho_test.nr_folios);
 }
 
+/* As 7.3's readers take it: blob-size >= 4 for the version, version 1,
+ * then blob-size >= 73 for the rest (a larger blob is fine). */
+static void check_kexec(const struct kho_inspection *in, const struct kho_subtree *t,
+			struct kho_findings *f)
+{
+	bool sized = in->ho.abi->has_blob_size && t->usable;
+
+	if (sized && t->size < 4) {
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "blob-size %llu cannot hold the version", HEX(t->size));
+		return;
+	}
+	if (t->u.kexec.version != 1) {
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys, "version %u is not 1",
+			 t->u.kexec.version);
+		return;
+	}
+	if (sized && t->size < 73)
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
+	else if (strnlen(t->u.kexec.release, 65) == 65)
+		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
+			 "previous_release is not NUL-terminated");
+}
+
 /* Judged from what kho_subtree_decode() read: nothing is read twice. */
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 {
@@ -118,6 +141,11 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 				 "sub-node %s: FDT blob: %s", t->name,
 				 fdt_strerror(t->fdt_check));
 	}
+	/* A consumed handover: what the blobs its successor keeps say about
+	 * themselves (kexec-metadata), without the map. */
+	for (size_t i = 0; in->consumed && i < in->ho.nsubtrees; i++)
+		if (in->ho.subtrees[i].kind == KHO_BLOB_KEXEC_METADATA)
+			check_kexec(in, &in->ho.subtrees[i], f);
 }
 
 /* [@a, +@len) preserved; once it is, a key of order @key starting at @a
@@ -148,63 +176,6 @@ int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64
 			break;
 	}
 	return unknown ? -2 : -1;
-}
-
-/* Asked only once the union is known and only of covered memory, so a
- * page is either not preserved or not restorable, never both. A key that
- * may sit in a part of the map that could not be read is not guessed at. */
-void need_key_start(struct kho_source *src, const struct kho_inspection *in,
-		    uint64_t phys, int order, struct kho_findings *f, const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-	int got;
-
-	if (!in->walked)
-		return;
-	got = order < 0 ? key_order_at(src, in, phys) : kho_inspection_key(src, in, phys,
-									     (unsigned)order);
-	if (order < 0 ? got != -1 : got != 0)
-		return;
-	if (kho_inspection_may_preserve(in, phys))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (order < 0)
-		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no key starts at 0x%llx, "
-			 "though a larger one covers it: kho_restore_folio() refuses it", msg,
-			 HEX(phys));
-	else
-		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no order-%d key starts at "
-			 "0x%llx, though it is covered: kho_restore_pages() refuses a page no "
-			 "key starts at, and after a smaller key restores only that key's pages",
-			 msg, order, HEX(phys));
-}
-
-/* As 7.3's readers take it: blob-size >= 4 for the version, version 1,
- * then blob-size >= 73 for the rest (a larger blob is fine). */
-static void check_kexec(const struct kho_inspection *in, const struct kho_subtree *t,
-			struct kho_findings *f)
-{
-	bool sized = in->ho.abi->has_blob_size && t->usable;
-
-	if (sized && t->size < 4) {
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
-			 "blob-size %llu cannot hold the version", HEX(t->size));
-		return;
-	}
-	if (t->u.kexec.version != 1) {
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys, "version %u is not 1",
-			 t->u.kexec.version);
-		return;
-	}
-	if (sized && t->size < 73)
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
-			 "blob-size %llu is less than the 73 bytes of version 1", HEX(t->size));
-	else if (strnlen(t->u.kexec.release, 65) == 65)
-		kho_flag(f, KHO_CHECK_BLOB_KEXEC_METADATA, t->phys,
-			 "previous_release is not NUL-terminated");
 }
 
 /* Follow a kho_vmalloc chain: every chunk page and run preserved, runs
@@ -308,13 +279,6 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 		kho_flag(f, KHO_CHECK_BLOB_VMALLOC, at,
 			 "sub-node %s: the runs hold %llu pages, "
 			 "total_pages says %u", t->name, HEX(v.pages), vm->total_pages);
-}
-
-void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f)
-{
-	for (size_t i = 0; i < in->ho.nsubtrees; i++)
-		if (in->ho.subtrees[i].kind == KHO_BLOB_KEXEC_METADATA)
-			check_kexec(in, &in->ho.subtrees[i], f);
 }
 
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,

@@ -3,8 +3,6 @@
 #ifndef KHO_CHECK_CHECKS_H
 #define KHO_CHECK_CHECKS_H
 
-#include <stdarg.h>
-
 #include "kho/verify.h"
 
 #include "cover.h"
@@ -53,25 +51,13 @@ void check_merge(struct kho_inspection *in, struct stream *s, size_t n,
 
 void check_coverage(const struct kho_inspection *in, struct cover *c,
 		    struct kho_findings *f);
-/* @check (a *-not-preserved) at @p, incomplete where the map could not be read. */
-void report_gap(const struct kho_inspection *in, struct kho_findings *f,
-		enum kho_check_id check, uint64_t p, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
 /* @arch: kho_source_arch(), "" when the dump does not say. */
 void check_scratch_layout(const struct kho_inspection *in, const char *arch,
 			  struct kho_findings *f);
 void check_blobs(const struct kho_inspection *in, struct kho_findings *f);
-/* What decoded blobs name must be preserved (needs the walk). */
-/* A consumed handover: what its blobs the successor keeps say about
- * themselves (kexec-metadata), without the map. */
-/* blob-key-start: [@phys, +page << @order) is covered; when the walk is done
- * and no key of @order (any order: @order < 0) starts at @phys, say so. */
-void need_key_start(struct kho_source *src, const struct kho_inspection *in,
-		    uint64_t phys, int order, struct kho_findings *f, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
 /* The order of the key that starts at @phys: -1 none, -2 cannot tell. */
 int key_order_at(struct kho_source *src, const struct kho_inspection *in, uint64_t phys);
-void check_kept_blobs(const struct kho_inspection *in, struct kho_findings *f);
+/* What decoded blobs name must be preserved (needs the walk). */
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f);
 

@@ -8,39 +8,11 @@
  */
 #include "kho/verify.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../util/util.h"
 #include "checks.h"
 #include "scratch.h"
-
-static bool in_scratch(const struct kho_inspection *in, uint64_t a, uint64_t len)
-{
-	for (size_t s = 0; s < in->ho.nscratch; s++)
-		if (scratch_meets(&in->ho.scratch[s], a, len))
-			return true;
-	return false;
-}
-
-/*
- * blob-not-preserved at @p, or, when the key that would preserve @p may
- * be in a subtree that could not be read, the same as incomplete.
- */
-void report_gap(const struct kho_inspection *in, struct kho_findings *f,
-		enum kho_check_id check, uint64_t p, const char *fmt, ...)
-{
-	bool unknown = kho_inspection_may_preserve(in, p);
-	char msg[240];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	kho_flag_sev(f, check, unknown ? KHO_SEV_INCOMPLETE : -1, p, "%s%s", msg,
-		     unknown ? " as far as the map could be read" : "");
-}
 
 void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho_findings *f)
 {
@@ -76,7 +48,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 		const struct kho_tree_page *t = &in->pages[i];
 		const char *what = t->level > 0 ? "node" : t->level < 0 ? "chunk" : "leaf";
 
-		if (in_scratch(in, t->phys, t->bytes))
+		if (scratch_any_meets(&in->ho, t->phys, t->bytes))
 			kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, t->phys,
 				 "level-%d %s page lies in a scratch area: the next kernel may "
 				 "overwrite it before reading it", t->level, what);
@@ -84,7 +56,7 @@ void check_coverage(const struct kho_inspection *in, struct cover *c, struct kho
 					      .index = t->level, .key = NEED_NO_KEY,
 					      .check = KHO_CHECK_RADIX_NODE_PRESERVED });
 	}
-	if (!in->ho.fdt_phys_unknown && in_scratch(in, in->ho.fdt_phys, page))
+	if (!in->ho.fdt_phys_unknown && scratch_any_meets(&in->ho, in->ho.fdt_phys, page))
 		kho_flag(f, KHO_CHECK_RADIX_NODE_SCRATCH, in->ho.fdt_phys,
 			 "the KHO FDT page lies in a scratch area");
 }

@@ -140,12 +140,8 @@ static int root_depth4_entries(struct probe *p, uint64_t root, const struct kho_
 	return wide;
 }
 
-/*
- * The KHO FDT page is an order-0 key of its own map (7.1+). A depth-4
- * tree holds it with its order bit lost: the depth-4 lookup finds it, the
- * depth-5 one does not. This also covers trees whose keys are all of
- * order 0 or >= 11, which leave no entry beyond root index 1.
- */
+/* The second signature (above): the FDT page's order-0 key, found by the
+ * depth-4 lookup and not by the depth-5 one. */
 static bool fdt_key_at_depth4(struct probe *p, const struct kho_geometry *good, uint64_t root,
 			      uint64_t fdt_phys)
 {
@@ -179,14 +175,4 @@ bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *go
 		free(p.bufs[l]);
 	visited_free(&p.seen);
 	return broken;
-}
-
-bool check_broken_depth(struct kho_source *src, struct kho_inspection *in)
-{
-	uint64_t fdt = in->ho.abi && in->ho.abi->fdt_preserved ? in->ho.fdt_phys : 0;
-
-	if (!radix_depth_is_broken(src, &in->geo, in->ho.map_phys, fdt))
-		return false;
-	kho_geometry_init(&in->geo, in->geo.page_size, true);
-	return true;
 }

@@ -8,7 +8,6 @@
 
 #include "kho/abi.h"
 #include "kho/source.h"
-#include "kho/verify.h"
 
 /*
  * radix_depth_is_broken - whether the tree rooted at @root carries the
@@ -20,12 +19,5 @@
  */
 bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *good,
 			   uint64_t root, uint64_t fdt_phys);
-
-/*
- * check_broken_depth - the decision for @in: when its tree has the broken
- * depth, in->geo becomes the depth-4 geometry the tree was built with.
- * returns: whether it did.
- */
-bool check_broken_depth(struct kho_source *src, struct kho_inspection *in);
 
 #endif

@@ -138,10 +138,6 @@ size_t kho_findings_dropped(const struct kho_findings *f, enum kho_check_id chec
 	return f->dropped[i * KHO_SEV_COUNT + (size_t)sev];
 }
 
-/*
- * Internal (lib/check/checks.h): loops over blocks stop at the cap of the
- * severity their findings get (@sev, or -1 for the check's own).
- */
 bool check_capped(const struct kho_findings *f, enum kho_check_id check, int sev)
 {
 	size_t i = (size_t)check;
@@ -153,7 +149,6 @@ bool check_capped(const struct kho_findings *f, enum kho_check_id check, int sev
 	       f->stored[i * KHO_SEV_COUNT + (size_t)sev] >= limit_of(f);
 }
 
-/* ... and count the blocks they did not look at as dropped findings. */
 void check_drop(struct kho_findings *f, enum kho_check_id check, int sev, uint64_t n)
 {
 	size_t i = (size_t)check;

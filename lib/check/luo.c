@@ -15,19 +15,9 @@
 #include "../util/util.h"
 #include "checks.h"
 
-/* Needed (cover_need) so that the union is kept where the folios are. */
-static bool folio_covered(const struct kho_inspection *in, struct cover *c, uint64_t pfn)
-{
-	uint64_t page = in->geo.page_size;
-
-	return pfn <= UINT64_MAX / page - 1 &&
-	       cover_first_gap(c, pfn * page, pfn * page + page) == pfn * page + page;
-}
-
 void check_luo_cover(const struct kho_inspection *in, struct cover *c)
 {
 	uint64_t page = in->geo.page_size;
-
 	const struct kho_subtree *root = NULL;
 
 	for (size_t i = 0; i < in->ho.nsubtrees; i++)
@@ -164,7 +154,9 @@ static void check_memfd(struct kho_source *src, const struct kho_inspection *in,
 
 		if (bad[i] || order[i] >= 0)
 			continue;
-		if (order[i] == -1 && folio_covered(in, c, m->folios[i].pfn))
+		/* covered: the union is kept here, where check_luo_cover() asked */
+		if (order[i] == -1 && m->folios[i].pfn < UINT64_MAX / page &&
+		    cover_first_gap(c, phys, phys + page) == phys + page)
 			kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys,
 				 "LUO memfd 0x%llx (session \"%s\"): folio %zu at 0x%llx (file "
 				 "page 0x%llx) is covered by a larger key but none starts there: "

@@ -105,8 +105,6 @@ static enum kho_status kernel(const struct kho_model_opts *o, struct kho_boot_in
 	return KHO_OK;
 }
 
-/* The model of a session run with @so (the tool's way in: all of its
- * options, kho/session.h). */
 struct kho_model *kho_model_open_session(const struct kho_session_opts *so,
 					 struct kho_error *err)
 {

@@ -24,12 +24,35 @@ static void who_needs(const struct need *x, char *buf, size_t size)
 		snprintf(buf + n, size - (size_t)n, " %lld", x->index);
 }
 
+/* Asked only once the union is known and only of covered memory, so a
+ * page is either not preserved or not restorable, never both. A key that
+ * may sit in a part of the map that could not be read is not guessed at. */
+static void key_start(struct kho_source *src, const struct kho_inspection *in,
+		      uint64_t phys, int order, const char *who, struct kho_findings *f)
+{
+	int got = order < 0 ? key_order_at(src, in, phys) :
+			      kho_inspection_key(src, in, phys, (unsigned)order);
+
+	if ((order < 0 ? got != -1 : got != 0) || kho_inspection_may_preserve(in, phys))
+		return;
+	if (order < 0)
+		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no key starts at 0x%llx, "
+			 "though a larger one covers it: kho_restore_folio() refuses it", who,
+			 HEX(phys));
+	else
+		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no order-%d key starts at "
+			 "0x%llx, though it is covered: kho_restore_pages() refuses a page no "
+			 "key starts at, and after a smaller key restores only that key's pages",
+			 who, order, HEX(phys));
+}
+
 static void answer(struct kho_source *src, struct cover *c, const struct need *x,
 		   struct kho_findings *f)
 {
 	const struct kho_inspection *in = c->in;
 	uint64_t p;
 	char who[200];
+	bool unknown;
 
 	if (x->check == KHO_CHECK_RADIX_NODE_PRESERVED) {
 		if (cover_meets(c, x->a, x->b))
@@ -51,11 +74,14 @@ static void answer(struct kho_source *src, struct cover *c, const struct need *x
 	if (p == x->b ? x->key == NEED_NO_KEY : x->check == KHO_CHECK_COUNT)
 		return;
 	who_needs(x, who, sizeof(who));
-	if (p != x->b)
-		report_gap(in, f, x->check, p, "%s 0x%llx+0x%llx is not preserved from 0x%llx",
-			   who, HEX(x->a), HEX(x->len), HEX(p));
-	else
-		need_key_start(src, in, x->a, x->key, f, "%s", who);
+	if (p == x->b)
+		return key_start(src, in, x->a, x->key, who, f);
+	/* incomplete when the key that would preserve @p may be in a subtree
+	 * that could not be read */
+	unknown = kho_inspection_may_preserve(in, p);
+	kho_flag_sev(f, x->check, unknown ? KHO_SEV_INCOMPLETE : -1, p,
+		     "%s 0x%llx+0x%llx is not preserved from 0x%llx%s", who, HEX(x->a),
+		     HEX(x->len), HEX(p), unknown ? " as far as the map could be read" : "");
 }
 
 /* Findings [@from, @to) of the deferred list, as they were. */

@@ -7,8 +7,6 @@
  * something. While the smallest run is alone below the next run's start
  * and past the furthest end, its blocks are taken in bulk, so a dense
  * tree of 2^27 keys in a handful of runs costs a handful of steps.
- * Each batch of runs a radix stream refills is checked (check_runs), and
- * the union of what is taken goes to the coverage questions (cover.h).
  */
 #include "checks.h"
 

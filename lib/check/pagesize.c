@@ -52,13 +52,6 @@ static bool consistent(const struct kho_inspection *in, struct reading *r)
 	return r->level == 3 && !r->errors;
 }
 
-/* Keep in @best the better of two readings: further, then fewer errors. */
-static void keep_best(struct reading *best, const struct reading *r)
-{
-	if (r->level > best->level || (r->level == best->level && r->errors < best->errors))
-		*best = *r;
-}
-
 static void describe(char *buf, size_t len, uint64_t page, const struct reading *r)
 {
 	size_t used = strlen(buf);
@@ -76,21 +69,25 @@ static void describe(char *buf, size_t len, uint64_t page, const struct reading 
 }
 
 /* Whether a handover of @src (the one at @fdt, or one of the @n candidates
- * @c a scan found) reads consistently with @src's page size. */
-static void fits(struct kho_source *src, uint64_t fdt, const struct kho_candidate *c,
-		 size_t n, bool *yes, struct reading *best, struct kho_error *err)
+ * @c a scan found) reads consistently with @src's page size; @best is the
+ * best reading: the furthest, then the one with fewest errors. */
+static bool fits(struct kho_source *src, uint64_t fdt, const struct kho_candidate *c,
+		 size_t n, struct reading *best, struct kho_error *err)
 {
-	*yes = false;
+	bool yes = false;
+
 	*best = (struct reading){ 0 };
-	for (size_t i = 0; i < (fdt ? 1 : n) && i < 16 && !*yes; i++) {
+	for (size_t i = 0; i < (fdt ? 1 : n) && i < 16 && !yes; i++) {
 		struct kho_inspection in;
 		struct reading r = { .level = 1 };
 
 		if (kho_inspect(src, fdt ? fdt : c[i].phys, NULL, &in, err) == KHO_OK)
-			*yes = consistent(&in, &r);
-		keep_best(best, &r);
+			yes = consistent(&in, &r);
+		if (r.level > best->level || (r.level == best->level && r.errors < best->errors))
+			*best = r;
 		kho_inspection_free(&in);
 	}
+	return yes;
 }
 
 const uint64_t kho_page_sizes[KHO_SCAN_SIZES] = { 4096, 16384, 65536 };
@@ -108,11 +105,9 @@ enum kho_status kho_detect_page_size(struct kho_source *src, uint64_t raw_base, 
 				    NULL, NULL, err);
 	for (size_t i = 0; !st && i < KHO_SCAN_SIZES; i++) {
 		struct reading r;
-		bool yes;
 
 		kho_source_try_page_size(src, kho_page_sizes[i]);
-		fits(src, fdt, p->cands[i], p->ncands[i], &yes, &r, err);
-		if (yes)
+		if (fits(src, fdt, p->cands[i], p->ncands[i], &r, err))
 			p->sizes[p->n++] = kho_page_sizes[i];
 		if (r.level) {
 			p->finding++;

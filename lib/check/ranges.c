@@ -26,17 +26,13 @@ static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, u
 	return *lo < *hi;
 }
 
-/* Whether the successor computes a block of @order's bytes in int and
- * overflows: only 7.1 (kho-v2, kho-v3); 7.2.13 and 7.3-rc7 use u64. */
-static bool int_overflow(const struct kho_inspection *in, unsigned order)
-{
-	return in->ho.abi && in->ho.abi->int_block_size && order + in->geo.page_shift >= 31;
-}
-
 static void check_order(const struct kho_inspection *in, const struct kho_run *r,
 			uint64_t size, unsigned max_order, struct kho_findings *f)
 {
-	bool too_big = int_overflow(in, r->order);
+	/* the successor computes the block's bytes in int and overflows:
+	 * only 7.1 (kho-v2, kho-v3); 7.2.13 and 7.3-rc7 use u64 */
+	bool too_big = in->ho.abi && in->ho.abi->int_block_size &&
+		       r->order + in->geo.page_shift >= 31;
 
 	if (!too_big && r->order <= max_order)
 		return;

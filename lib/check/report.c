@@ -20,22 +20,16 @@ struct kho_report {
 	size_t **first;
 };
 
-/* Where each key's run is: first[h][k] is the run of key k's successor. */
+/* first[h][i]: the keys before run i, so [nruns] is them all. */
 static bool index_keys(struct kho_report *r, size_t h)
 {
 	const struct kho_inspection *in = &r->s->hs[h].in;
-	size_t n = 0;
 
-	for (size_t i = 0; i < in->nruns; i++)
-		n += (size_t)in->runs[i].count;
 	r->first[h] = calloc(in->nruns + 1, sizeof(**r->first));
 	if (!r->first[h])
 		return false;
-	for (size_t i = 0, k = 0; i < in->nruns; i++) {
-		r->first[h][i] = k;
-		k += (size_t)in->runs[i].count;
-	}
-	r->first[h][in->nruns] = n;
+	for (size_t i = 0; i < in->nruns; i++)
+		r->first[h][i + 1] = r->first[h][i] + (size_t)in->runs[i].count;
 	return true;
 }
 

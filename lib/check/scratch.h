@@ -46,6 +46,16 @@ static inline bool scratch_meets(const struct kho_scratch_area *a, uint64_t phys
 	return a->phys <= last && phys <= scratch_last(a);
 }
 
+/* Whether [@phys, @phys + @len) meets any scratch area of @ho. */
+static inline bool scratch_any_meets(const struct kho_handover *ho, uint64_t phys,
+				     uint64_t len)
+{
+	for (size_t i = 0; i < ho->nscratch; i++)
+		if (scratch_meets(&ho->scratch[i], phys, len))
+			return true;
+	return false;
+}
+
 /* Whether two areas (either may be empty) share a byte. */
 static inline bool scratch_overlap(const struct kho_scratch_area *a,
 				   const struct kho_scratch_area *b)

@@ -14,16 +14,16 @@
 static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 {
 	struct kho_inspection *in = ctx;
+	/* zeroed: padding too, so two verdicts compare with memcmp */
+	struct kho_run *r = ARRAY_ADD(in->runs, in->runs_cap, in->nruns);
 
-	if (!ARRAY_RESERVE(in->runs, in->runs_cap, in->nruns)) {
+	if (!r) {
 		in->findings.oom = true;
 		return;
 	}
-	/* zeroed first: padding too, so two verdicts compare with memcmp */
-	memset(&in->runs[in->nruns], 0, sizeof(*in->runs));
-	in->runs[in->nruns].phys = phys;
-	in->runs[in->nruns].count = count;
-	in->runs[in->nruns++].order = order;
+	r->phys = phys;
+	r->count = count;
+	r->order = order;
 }
 
 static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
@@ -112,7 +112,6 @@ struct pass_ctx {
 				      * runs are stored in in->runs */
 	struct kho_radix_map map;
 	struct cover cover;
-	bool cover_ready;
 };
 
 static enum kho_status add_anomalies(struct pass_ctx *x, struct kho_anomalies *an,
@@ -168,8 +167,6 @@ static enum kho_status scratch_layout(struct pass_ctx *x)
 static enum kho_status blobs(struct pass_ctx *x)
 {
 	check_blobs(x->in, &x->in->findings);
-	if (x->in->consumed)
-		check_kept_blobs(x->in, &x->in->findings);
 	return KHO_OK;
 }
 
@@ -184,14 +181,16 @@ static enum kho_status scratch_known(struct pass_ctx *x)
 }
 
 /* A tree built as before the 16 KiB depth fix: its order-0 keys lost
- * their order bit; ranges are what it most likely meant. */
+ * their order bit; ranges are what it most likely meant. It is read with
+ * the depth-4 geometry it was built with. */
 static enum kho_status walk_broken_depth(struct pass_ctx *x, const struct kho_map_visitor *v)
 {
 	struct kho_inspection *in = x->in;
 	struct kho_anomalies an = { 0 };
-	struct kho_geometry good;
+	struct kho_geometry good = in->geo;
 	enum kho_status st;
 
+	kho_geometry_init(&in->geo, in->geo.page_size, true);
 	kho_flag(&in->findings, KHO_CHECK_RADIX_DEPTH, in->ho.map_phys,
 		 "the tree has depth %u, built as before the 16 KiB depth fix: its "
 		 "order-0 keys lost their order bit; ranges are what it most likely "
@@ -199,7 +198,6 @@ static enum kho_status walk_broken_depth(struct pass_ctx *x, const struct kho_ma
 	st = add_anomalies(x, &an, kho_radix_walk(x->src, &in->geo, in->ho.map_phys, &an, v,
 						  &in->stats, x->err));
 	/* List them in the order a correct tree would. */
-	kho_geometry_init(&good, in->geo.page_size, false);
 	if (!st && !sort_ctx(in->runs, in->nruns, sizeof(*in->runs), meant_order, &good))
 		st = kho_error_set(x->err, KHO_ERR_NOMEM, "out of memory");
 	return st;
@@ -212,6 +210,7 @@ static enum kho_status walk(struct pass_ctx *x)
 	struct kho_inspection *in = x->in;
 	struct kho_map_visitor v = { on_run, on_node, in, on_unknown };
 	struct kho_anomalies an = { 0 };
+	uint64_t fdt = in->ho.abi->fdt_preserved ? in->ho.fdt_phys : 0;
 	enum kho_status st;
 	ssize_t ns;
 
@@ -219,7 +218,7 @@ static enum kho_status walk(struct pass_ctx *x)
 		st = add_anomalies(x, &an, kho_v1_walk(x->src, &in->geo, in->ho.map_phys, &an,
 						       &v, &in->stats, &in->v1_bitmap_bytes,
 						       x->err));
-	else if (check_broken_depth(x->src, in))
+	else if (radix_depth_is_broken(x->src, &in->geo, in->ho.map_phys, fdt))
 		st = walk_broken_depth(x, &v);
 	else if (!(st = add_anomalies(x, &an, kho_radix_open(x->src, &in->geo,
 							     in->ho.map_phys, &an, &v,
@@ -245,8 +244,6 @@ static enum kho_status cover(struct pass_ctx *x)
 {
 	struct cover *c = &x->cover;
 
-	cover_init(c, x->in, x->o->keep_spans);
-	x->cover_ready = true;
 	c->later.pass = KHO_PASS_COVER;
 	check_coverage(x->in, c, &c->later);
 	check_blob_contents(x->src, x->in, c, &c->later);
@@ -319,8 +316,7 @@ static enum kho_status run_passes(struct pass_ctx *x)
 	}
 	/* what comes after (kho_check_kernel_trees) is the session's */
 	x->in->findings.pass = KHO_PASS_SESSION;
-	if (x->cover_ready)
-		cover_free(&x->cover);
+	cover_free(&x->cover);
 	free(x->streams);
 	if (x->radix) {
 		if (!st && kho_radix_failed(&x->map))
@@ -350,6 +346,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
 	x.max_order = x.o->has_max_order ? x.o->max_order : 30 - in->geo.page_shift;
+	cover_init(&x.cover, in, x.o->keep_spans);
 	st = run_passes(&x);
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");

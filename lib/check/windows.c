@@ -109,6 +109,26 @@ static inline __attribute__((always_inline)) uint64_t spread(const struct bits *
 	return e;
 }
 
+/* Words [@i, @i + @n) all set. returns: false if a bit of them was set
+ * already (only lines marked written can hold one). */
+static bool put_full(const struct bits *b, uint64_t i, uint64_t n)
+{
+	uint64_t first = i >> 3, last = (i + n - 1) >> 3, any = 0;
+
+	for (uint64_t j = first >> 6; j <= last >> 6; j++) {
+		uint64_t lo = j == first >> 6 ? first & 63 : 0, hi = j == last >> 6 ? last & 63 : 63;
+		uint64_t m = (~(uint64_t)0 << lo) & (~(uint64_t)0 >> (63 - hi));
+
+		any |= b->lines[j] & m;
+		b->lines[j] |= m;
+	}
+	for (uint64_t k = 0; any && k < n; k++)
+		if (b->bm[i + k])
+			return false;
+	memset(&b->bm[i], 0xff, n * sizeof(*b->bm));
+	return true;
+}
+
 /* The 64 blocks of order @o in @x, the first in bitmap word @i. */
 static inline __attribute__((always_inline)) bool put_blocks(const struct bits *b,
 							   const unsigned o, uint64_t i,
@@ -129,36 +149,10 @@ static inline __attribute__((always_inline)) bool put_blocks(const struct bits *
 		return true;
 	}
 	/* Larger blocks are whole words, 2^(o-6) of them. */
-	while (x) {
-		uint64_t first = i + ((uint64_t)__builtin_ctzll(x) << (o - 6));
-		uint64_t n = (uint64_t)1 << (o - 6);
-
-		x &= x - 1;
-		mark(b, first, n);
-		for (uint64_t k = 0; k < n; k++)
-			if (!put(b, first + k, ~(uint64_t)0))
-				return false;
-	}
-	return true;
-}
-
-/* Words [@i, @i + @n) all set. returns: false if a bit of them was set
- * already (only lines marked written can hold one). */
-static bool put_full(const struct bits *b, uint64_t i, uint64_t n)
-{
-	uint64_t first = i >> 3, last = (i + n - 1) >> 3, any = 0;
-
-	for (uint64_t j = first >> 6; j <= last >> 6; j++) {
-		uint64_t lo = j == first >> 6 ? first & 63 : 0, hi = j == last >> 6 ? last & 63 : 63;
-		uint64_t m = (~(uint64_t)0 << lo) & (~(uint64_t)0 >> (63 - hi));
-
-		any |= b->lines[j] & m;
-		b->lines[j] |= m;
-	}
-	for (uint64_t k = 0; any && k < n; k++)
-		if (b->bm[i + k])
+	for (; x; x &= x - 1)
+		if (!put_full(b, i + ((uint64_t)__builtin_ctzll(x) << (o - 6)),
+			      (uint64_t)1 << (o - 6)))
 			return false;
-	memset(&b->bm[i], 0xff, n * sizeof(*b->bm));
 	return true;
 }
 
@@ -279,14 +273,7 @@ static bool present(struct win *w, uint64_t a, uint64_t e)
 /* Whether blocks making up [@a, @e) give check_run_slow() nothing to say. */
 static bool run_clean(struct win *w, uint64_t a, uint64_t e)
 {
-	const struct kho_handover *ho = &w->in->ho;
-
-	if (!present(w, a, e))
-		return false;
-	for (size_t i = 0; i < ho->nscratch; i++)
-		if (scratch_meets(&ho->scratch[i], a, e - a))
-			return false;
-	return true;
+	return present(w, a, e) && !scratch_any_meets(&w->in->ho, a, e - a);
 }
 
 /* The first and last words of the bitmap written. returns: false if none. */
