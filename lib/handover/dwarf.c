@@ -13,11 +13,9 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_TOP_DIES (1ul << 24)   /* a whole distribution kernel has ~10^6 */
 #define MAX_MEMBERS 4096
@@ -167,23 +165,15 @@ static bool has_debug_info(Elf *e)
 	return false;
 }
 
-enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *o,
-				     struct kho_error *err)
+enum kho_status vmlinux_tree_offsets(Elf *e, struct kho_tree_offsets *o, struct kho_error *err)
 {
 	Dwarf_Die def[2];
 	bool have[2] = { false, false };
 	enum kho_status st;
 	Dwarf *dw = NULL;
-	Elf *e;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	memset(o, 0, sizeof(*o));
-	if (fd < 0)
-		return kho_error_errno(err, "%s", path);
-	elf_version(EV_CURRENT);
-	if (!(e = elf_begin(fd, ELF_C_READ, NULL)) || elf_kind(e) != ELF_K_ELF)
-		st = kho_error_set(err, KHO_ERR_CORRUPT, "not an ELF file");
-	else if (!has_debug_info(e))
+	if (!has_debug_info(e))
 		st = kho_error_set(err, KHO_ERR_NODATA, "no DWARF (a stripped vmlinux?)");
 	else if (!(dw = dwarf_begin_elf(e, DWARF_C_READ, NULL)))
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "unreadable DWARF (libdw: %s)", dwarf_errmsg(-1));
@@ -197,8 +187,5 @@ enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *
 			o->known[i] = !root_offset(&def[i], names[i], &o->root[i], &o->why[i]);
 	if (dw)
 		dwarf_end(dw);
-	if (e)
-		elf_end(e);
-	close(fd);
 	return st;
 }
