@@ -296,6 +296,10 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
  * error, as after kho_scan().
  */
 #define KHO_SCAN_SIZES 3
+enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
+			       struct kho_candidate **out, size_t *n,
+			       void (*progress)(void *ctx, uint64_t phys, uint64_t end),
+			       void *ctx, struct kho_error *err);
 
 /*
  * kho_source_try_page_size - read @src at @size (a KHO page size) from now
@@ -304,10 +308,6 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
  * whose format fixes its page size (kdump) is never asked to.
  */
 void kho_source_try_page_size(struct kho_source *src, uint64_t size);
-enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
-			       struct kho_candidate **out, size_t *n,
-			       void (*progress)(void *ctx, uint64_t phys, uint64_t end),
-			       void *ctx, struct kho_error *err);
 
 /*
  * kho_candidate_at - fill @c from the page at @phys as kho_scan() would
