@@ -558,24 +558,18 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 			continue;
 		}
 		for (uint64_t end = pfn + pages; pfn < end; pfn++, k++) {
-			const uint8_t *d;
-			uint64_t off;
-			uint32_t size;
+			struct desc d;
 
 			if (k % CHUNK == 0 &&
 			    (st = flat_index_read(src, &p->ix, p->desc_off + k * DESC_SIZE, buf,
 						  CHUNK * DESC_SIZE, 0, &missing, err)))
 				goto out;
-			d = buf + (k % CHUNK) * DESC_SIZE;
-			off = load_u64(d, p->be);
-			size = load_u32(d + 8, p->be);
-			if ((missing != UINT64_MAX &&
-			     missing < p->desc_off + (k + 1) * DESC_SIZE) ||
-			    !size || off + size < off || flat_index_gap(&p->ix, off) < off + size) {
+			if (!desc_parse(p, p->desc_off + k * DESC_SIZE, buf + (k % CHUNK) * DESC_SIZE,
+					&d)) {
 				p->cut_pfn = pfn;
 				goto out;
 			}
-			p->needed = MAX(p->needed, off + size);
+			p->needed = MAX(p->needed, d.offset + d.size);
 		}
 	}
 out:
