@@ -201,13 +201,6 @@ static bool count_votes(struct v1 *w, uint64_t first)
 	return ok;
 }
 
-static enum map_size decide(const struct v1 *w)
-{
-	if (!w->small_votes || w->small_votes < w->both_votes)
-		return MAP_PAGE;
-	return w->small_votes > w->both_votes ? MAP_SMALL : MAP_UNDECIDED;
-}
-
 /*
  * How many bytes to read for the element at @elm, or 0 when it is not read
  * (reported here). Bad pointers (0, bit 63) are left to usable().
@@ -313,7 +306,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 	memset(stats, 0, sizeof(*stats));
 	if (!buf || !bits || !count_votes(&w, first))
 		w.oom = true;
-	w.size = decide(&w);
+	w.size = !w.small_votes || w.small_votes < w.both_votes ? MAP_PAGE :
+		 w.small_votes > w.both_votes ? MAP_SMALL : MAP_UNDECIDED;
 	*bitmap_size = w.size == MAP_SMALL ? SMALL_BITMAP : page;
 	while (chunk && !w.oom) {
 		uint32_t n, order;
