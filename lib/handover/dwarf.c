@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Where the 7.3+ kernel keeps its preserved-memory trees inside kho_out
- * and kho_in, read from the vmlinux's DWARF with libdw. The offsets of
- * member radix_tree move with the kernel's config (the size of the mutex
- * in kho_out, the debugfs state in kho_in), so they are never assumed: no
- * DWARF means no answer, and a struct without radix_tree (kho_in before
- * 7.3) no answer for that struct only.
- * The DWARF is as hostile as the dump: every walk is bounded, and an
- * offset is believed only inside the struct's own size.
+ * and kho_in (dwarf.h says why only DWARF knows), read with libdw. The
+ * DWARF is as hostile as the dump: every walk is bounded, and an offset
+ * is believed only inside the struct's own size.
  */
 #include "dwarf.h"
 
