@@ -22,7 +22,6 @@
 
 #include "../util/util.h"
 #include "dwarf.h"
-#include "kho/pgtable.h"
 
 #define SETUP_DATA_OFFSET 0x250
 #define SETUP_KEXEC_KHO 10
