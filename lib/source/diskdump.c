@@ -157,14 +157,11 @@ static enum kho_mem_state dd_state(const struct kho_source *src, uint64_t phys,
 		*run = p->page - into;
 		return page_state(src, pfn);
 	}
-	if (!bit_run(p, p->mem, pfn, &pages))
+	if (!bit_run(p, p->mem, pfn, &ram)) {
 		st = KHO_MEM_ABSENT;
-	else if (!bit_run(p, p->dumped, pfn, &pages))
-		st = KHO_MEM_EXCLUDED;
-	else
-		st = KHO_MEM_PRESENT;
-	if (st != KHO_MEM_ABSENT) {
-		bit_run(p, p->mem, pfn, &ram);
+		pages = ram;
+	} else {
+		st = bit_run(p, p->dumped, pfn, &pages) ? KHO_MEM_PRESENT : KHO_MEM_EXCLUDED;
 		pages = MIN(pages, ram);
 	}
 	if (st == KHO_MEM_PRESENT && pfn + pages > p->cut_pfn)
