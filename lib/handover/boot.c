@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Finding a handover without scanning: the x86 boot_params setup_data
- * chain (SETUP_KEXEC_KHO = 10, struct kho_data), a device tree's /chosen
- * (linux,kho-fdt, linux,kho-scratch), or the running kernel's globals
- * read through a vmlinux symbol table (kho_out.fdt at offset 0 of
- * kho_out and kho_in.fdt_phys at offset 0 of kho_in since 6.19;
- * kho_scratch, kho_scratch_cnt); since 7.3 also the roots of the trees
- * kho_out and kho_in hold, at offsets only the vmlinux's DWARF knows.
+ * Finding a handover without scanning, the three ways kho/handover.h
+ * names. Through a vmlinux: kho_out.fdt is at offset 0 of kho_out and
+ * kho_in.fdt_phys at offset 0 of kho_in since 6.19.
  */
 #include "kho/handover.h"
 
