@@ -187,7 +187,6 @@ static bool dd_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
 	return false;
 }
 
-/* Decompress (or copy) @len bytes of @in into the page at @out. */
 bool dd_unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
 		   uint8_t *out)
 {
