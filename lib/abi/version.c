@@ -11,17 +11,15 @@
 
 #include "../util/util.h"
 
+/* Written by: kho-v1 6.16 - 7.0, kho-v2 the 7.1 merge window, kho-v3 7.1,
+ * kho-v4 7.2 and 7.3. */
 static const struct kho_abi_version versions[] = {
-	{ "kho-v1", 1, KHO_MAP_V1_CHUNKS, "fdt", false, false, true,
-	  "6.16 - 7.0", false, false },
+	{ "kho-v1", 1, KHO_MAP_V1_CHUNKS, "fdt", false, false, true, false, false },
 	/* 7.1 computed 1 << (order + PAGE_SHIFT) in int; 7.2.13 and 7.3-rc7
 	 * in u64, so 2 GiB blocks and larger are legal in kho-v4 */
-	{ "kho-v2", 2, KHO_MAP_RADIX, "preserved-data", false, true, false,
-	  "7.1 merge window", true, false },
-	{ "kho-v3", 3, KHO_MAP_RADIX, "preserved-data", true, true, false,
-	  "7.1", true, false },
-	{ "kho-v4", 4, KHO_MAP_RADIX, "preserved-data", true, true, false,
-	  "7.2, 7.3", false, true },
+	{ "kho-v2", 2, KHO_MAP_RADIX, "preserved-data", false, true, false, true, false },
+	{ "kho-v3", 3, KHO_MAP_RADIX, "preserved-data", true, true, false, true, false },
+	{ "kho-v4", 4, KHO_MAP_RADIX, "preserved-data", true, true, false, false, true },
 };
 
 const struct kho_abi_version *kho_abi_version_find(unsigned number)

@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Finding a handover without scanning: the x86 boot_params setup_data
- * chain (SETUP_KEXEC_KHO = 10, struct kho_data), a device tree's /chosen
- * (linux,kho-fdt, linux,kho-scratch), or the running kernel's globals
- * read through a vmlinux symbol table (kho_out.fdt at offset 0 of
- * kho_out and kho_in.fdt_phys at offset 0 of kho_in since 6.19;
- * kho_scratch, kho_scratch_cnt); since 7.3 also the roots of the trees
- * kho_out and kho_in hold, at offsets only the vmlinux's DWARF knows.
+ * Finding a handover without scanning, the three ways kho/handover.h
+ * names. Through a vmlinux: kho_out.fdt is at offset 0 of kho_out and
+ * kho_in.fdt_phys at offset 0 of kho_in since 6.19.
  */
 #include "kho/handover.h"
 
@@ -22,7 +18,6 @@
 
 #include "../util/util.h"
 #include "dwarf.h"
-#include "kho/pgtable.h"
 
 #define SETUP_DATA_OFFSET 0x250
 #define SETUP_KEXEC_KHO 10
@@ -125,6 +120,8 @@ struct syms {
 	uint8_t banner_bytes[32];
 	bool banner_known;
 	const char *arch;        /* the vmlinux's machine: x86_64, aarch64 or "" */
+	struct kho_tree_offsets trees;
+	struct kho_error trees_why;   /* why its DWARF gave no offsets (status set) */
 };
 
 /* The bytes at virtual @addr of @e's allocated, file-backed sections. */
@@ -201,6 +198,8 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 	else if (!st && !s->kho_out)
 		st = kho_error_set(err, KHO_ERR_NODATA, "%s: no kho_out symbol (a kernel "
 				   "without CONFIG_KEXEC_HANDOVER?)", path);
+	if (!st)
+		vmlinux_tree_offsets(e, &s->trees, &s->trees_why);
 	if (e)
 		elf_end(e);
 	close(fd);
@@ -328,26 +327,25 @@ static enum kho_status virt(struct kho_source *src, const struct syms *s, uint64
  * and its outgoing tree is still worth the cross-check. What is missing
  * leaves that tree unknown and says why in trees_note.
  */
-static void read_trees(struct kho_source *src, const char *vmlinux, const struct syms *s,
-		       struct kho_boot_info *out)
+static void read_trees(struct kho_source *src, const struct syms *s, struct kho_boot_info *out)
 {
-	struct kho_tree_offsets off;
+	const struct kho_tree_offsets *off = &s->trees;
 	struct kho_error why = { 0 };
 	uint64_t root, phys, sym[2] = { s->kho_out, s->kho_in };
 	static const char *const what[2] = { "kho_out.radix_tree.root",
 					     "kho_in.radix_tree.root" };
 	size_t len = 0;
 
-	if (vmlinux_tree_offsets(vmlinux, &off, &why)) {
-		snprintf(out->trees_note, sizeof(out->trees_note), "%s", why.msg);
+	if (s->trees_why.status) {
+		snprintf(out->trees_note, sizeof(out->trees_note), "%s", s->trees_why.msg);
 		return;
 	}
 	for (int i = 0; i < 2; i++) {
-		if (!off.known[i])
-			why = off.why[i];
+		if (!off->known[i])
+			why = off->why[i];
 		else if (!sym[i])
 			kho_error_set(&why, KHO_ERR_NODATA, "no %s symbol", i ? "kho_in" : "kho_out");
-		else if (!virt(src, s, sym[i] + off.root[i], what[i], &phys, &why) &&
+		else if (!virt(src, s, sym[i] + off->root[i], what[i], &phys, &why) &&
 			 !read_u64(src, phys, &root, &why) &&
 			 (!root || !virt(src, s, root, what[i], &root, &why))) {
 			*(i ? &out->in_tree : &out->out_tree) = root;
@@ -431,6 +429,6 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 	    !virt(src, &s, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
 	    !kho_source_read(src, phys, cnt, 4, &opt))
 		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
-	read_trees(src, vmlinux, &s, out);
+	read_trees(src, &s, out);
 	return KHO_OK;
 }

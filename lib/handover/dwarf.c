@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * Where the 7.3+ kernel keeps its preserved-memory trees inside kho_out
- * and kho_in, read from the vmlinux's DWARF with libdw. The offsets of
- * member radix_tree move with the kernel's config (the size of the mutex
- * in kho_out, the debugfs state in kho_in), so they are never assumed: no
- * DWARF means no answer, and a struct without radix_tree (kho_in before
- * 7.3) no answer for that struct only.
- * The DWARF is as hostile as the dump: every walk is bounded, and an
- * offset is believed only inside the struct's own size.
+ * and kho_in (dwarf.h says why only DWARF knows), read with libdw. The
+ * DWARF is as hostile as the dump: every walk is bounded, and an offset
+ * is believed only inside the struct's own size.
  */
 #include "dwarf.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_TOP_DIES (1ul << 24)   /* a whole distribution kernel has ~10^6 */
 #define MAX_MEMBERS 4096
@@ -167,23 +161,15 @@ static bool has_debug_info(Elf *e)
 	return false;
 }
 
-enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *o,
-				     struct kho_error *err)
+enum kho_status vmlinux_tree_offsets(Elf *e, struct kho_tree_offsets *o, struct kho_error *err)
 {
 	Dwarf_Die def[2];
 	bool have[2] = { false, false };
 	enum kho_status st;
 	Dwarf *dw = NULL;
-	Elf *e;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	memset(o, 0, sizeof(*o));
-	if (fd < 0)
-		return kho_error_errno(err, "%s", path);
-	elf_version(EV_CURRENT);
-	if (!(e = elf_begin(fd, ELF_C_READ, NULL)) || elf_kind(e) != ELF_K_ELF)
-		st = kho_error_set(err, KHO_ERR_CORRUPT, "not an ELF file");
-	else if (!has_debug_info(e))
+	if (!has_debug_info(e))
 		st = kho_error_set(err, KHO_ERR_NODATA, "no DWARF (a stripped vmlinux?)");
 	else if (!(dw = dwarf_begin_elf(e, DWARF_C_READ, NULL)))
 		st = kho_error_set(err, KHO_ERR_CORRUPT, "unreadable DWARF (libdw: %s)", dwarf_errmsg(-1));
@@ -197,8 +183,5 @@ enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *
 			o->known[i] = !root_offset(&def[i], names[i], &o->root[i], &o->why[i]);
 	if (dw)
 		dwarf_end(dw);
-	if (e)
-		elf_end(e);
-	close(fd);
 	return st;
 }

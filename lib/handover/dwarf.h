@@ -3,6 +3,7 @@
 #ifndef KHO_HANDOVER_DWARF_H
 #define KHO_HANDOVER_DWARF_H
 
+#include <libelf.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,7 +18,7 @@ struct kho_tree_offsets {
 };
 
 /*
- * vmlinux_tree_offsets - read, from the DWARF of the ELF file @path, where
+ * vmlinux_tree_offsets - read, from the DWARF of the vmlinux @e, where
  * the kernel keeps its preserved-memory trees: struct kho_out member
  * radix_tree (7.2 and 7.3) and struct kho_in member radix_tree (7.3+, "kho:
  * store incoming radix tree in kho_in"), struct kho_radix_tree member root
@@ -25,10 +26,9 @@ struct kho_tree_offsets {
  * debugfs state), so nothing is assumed. Each struct is looked up on its
  * own: a 7.2 vmlinux gives kho_out's offset and says why not kho_in's.
  * returns: KHO_OK (see @o->known); KHO_ERR_NODATA when there is no DWARF,
- * KHO_ERR_CORRUPT when it does not read, KHO_ERR_SYSTEM. The message says
+ * KHO_ERR_CORRUPT when it does not read. The message says
  * which, to be shown as why the cross-check was skipped.
  */
-enum kho_status vmlinux_tree_offsets(const char *path, struct kho_tree_offsets *o,
-				     struct kho_error *err);
+enum kho_status vmlinux_tree_offsets(Elf *e, struct kho_tree_offsets *o, struct kho_error *err);
 
 #endif

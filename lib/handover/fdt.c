@@ -132,12 +132,9 @@ enum kho_status kho_handover_load(struct kho_source *src, uint64_t fdt_phys,
 		return st;
 	ho->fdt_size = fdt_magic(ho->fdt) == FDT_MAGIC ? fdt_totalsize(ho->fdt) : 0;
 
-	/* Header and structure, before anything is read from the tree. */
-	rc = fdt_check_header(ho->fdt);
-	if (!rc && fdt_totalsize(ho->fdt) > page)
-		rc = -FDT_ERR_TRUNCATED;
-	if (!rc)
-		rc = fdt_check_full(ho->fdt, page);
+	/* Header (a totalsize beyond the page is truncated) and structure,
+	 * before anything is read from the tree. */
+	rc = fdt_check_full(ho->fdt, page);
 	if (rc) {
 		/* The compatible string is still worth showing when it can be read. */
 		compat = fdt_magic(ho->fdt) == FDT_MAGIC && fdt_totalsize(ho->fdt) <= page ?

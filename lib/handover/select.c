@@ -1,15 +1,7 @@
 // SPDX-License-Identifier: MIT
-/*
- * The discovery policy: which KHO FDT candidates to inspect, and why.
- *
- * A dump may hold the outgoing handover, the incoming one (still
- * preserved), stale ones of a kexec chain and copies (kexec segments).
- * Nothing in memory tells the live handover from a stale one: both
- * preserve their own FDT page, and the live one may be exactly the one
- * that is broken. So no candidate is out-voted by another; only exact
- * copies are folded, and when more than one remains and nothing chose,
- * all are inspected and handover-ambiguous says so.
- */
+/* The discovery policy: which KHO FDT candidates to inspect, and why
+ * (kho_select() in kho/handover.h says why none is out-voted; copies of
+ * one FDT come from kexec segments). */
 #include "kho/handover.h"
 
 #include <stdio.h>

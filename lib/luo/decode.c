@@ -59,15 +59,7 @@ static bool page_of_memory(struct luo_dec *d, uint64_t phys)
 	       kho_source_state(d->src, phys, &run) != KHO_MEM_ABSENT;
 }
 
-void luo_restored(struct luo_dec *d, int key)
-{
-	struct kho_luo *l = d->luo;
-
-	if (l->nextents && l->format == KHO_LUO_V5)
-		l->extent[l->nextents - 1].key = key;
-}
-
-void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
+void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, int key, const char *fmt, ...)
 {
 	struct kho_luo *l = d->luo;
 	va_list ap;
@@ -78,7 +70,8 @@ void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt
 		d->oom = true;
 		return;
 	}
-	l->extent[l->nextents] = (struct kho_luo_extent){ phys, size, KHO_LUO_COVERED, "" };
+	l->extent[l->nextents] = (struct kho_luo_extent){
+		phys, size, l->format == KHO_LUO_V5 ? key : KHO_LUO_COVERED, "" };
 	va_start(ap, fmt);
 	vsnprintf(l->extent[l->nextents].what, sizeof(l->extent[0].what), fmt, ap);
 	va_end(ap);
@@ -173,8 +166,9 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 	if (kho_luo_is_memfd(fl->compatible, &version))
 		fl->memfd = luo_memfd_decode(d, s, fl, version);
 	else
-		luo_extent(d, fl->data, 1, "record of handler %s (session \"%s\", token 0x%llx)",
-			   fl->compatible, s->name, (unsigned long long)fl->token);
+		luo_extent(d, fl->data, 1, KHO_LUO_COVERED, "record of handler %s (session "
+			   "\"%s\", token 0x%llx)", fl->compatible, s->name,
+			   (unsigned long long)fl->token);
 }
 
 static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
@@ -248,8 +242,8 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 				    what, MAX_BLOCKS);
 			break;
 		}
-		luo_extent(d, block, d->page, "%s block", what);
-		luo_restored(d, KHO_LUO_ANY_KEY);   /* kho_block.c: kho_restore_free() */
+		/* kho_block.c: kho_restore_free() */
+		luo_extent(d, block, d->page, KHO_LUO_ANY_KEY, "%s block", what);
 		if (!luo_read(d, block, buf, d->page, "a block"))
 			break;
 		next = load_u64(buf, d->be);
@@ -316,7 +310,8 @@ static void files_of_sessions(struct luo_dec *d)
 				continue;
 			}
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
-				   FILE_SIZE, "file array of session \"%s\"", s->name);
+				   FILE_SIZE, KHO_LUO_COVERED, "file array of session \"%s\"",
+				   s->name);
 			array(d, s->files, s->files, s->count, V1_FILE_PAGES * d->page / FILE_SIZE,
 			      FILE_SIZE, "file", add_file, &i);
 			continue;
@@ -363,7 +358,7 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	}
 	/* luo_flb.c (7.3-rc7) reads it through phys_to_virt(), never
 	 * restores it: coverage is all it needs. */
-	luo_extent(d, at, d->page, "FLB page");
+	luo_extent(d, at, d->page, KHO_LUO_COVERED, "FLB page");
 	if (!luo_read(d, at, h, sizeof(h), "the FLB page"))
 		return;
 	array(d, at, at + 16, load_u64(h + 8, d->be), (d->page - 16) / FLB_SIZE, FLB_SIZE,
@@ -403,7 +398,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 
 		if (luo_read(d, hdr, c, 8, "the session array")) {
 			count = load_u64(c, d->be);
-			luo_extent(d, hdr, 8 + MIN(count, cap) * SESSION_SIZE, "session array");
+			luo_extent(d, hdr, 8 + MIN(count, cap) * SESSION_SIZE, KHO_LUO_COVERED,
+				   "session array");
 			array(d, hdr, hdr + 8, count, cap, SESSION_SIZE, "session", add_session,
 			      NULL);
 		}

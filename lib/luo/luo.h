@@ -24,12 +24,11 @@ bool luo_first_visit(struct luo_dec *d, uint64_t page);
 
 /* @len bytes at @phys; a failed read is recorded (KHO_AN_LUO_UNREADABLE). */
 bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const char *what);
-/* Note [@phys, @phys + @size) as memory LUO needs preserved. */
-void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* The extent just added is restored by the successor (7.2+, luo-v5):
- * @key is KHO_LUO_ANY_KEY or an exact order (struct kho_luo_extent). */
-void luo_restored(struct luo_dec *d, int key);
+/* Note [@phys, @phys + @size) as memory LUO needs preserved, and how the
+ * successor restores it (7.2+, luo-v5; else KHO_LUO_COVERED): @key is
+ * KHO_LUO_COVERED, KHO_LUO_ANY_KEY or an exact order (struct kho_luo_extent). */
+void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, int key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* The memfd record of @fl (memfd-v@version) and its folio records. */
 struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_session *s,

@@ -56,9 +56,9 @@ static bool w_chunk(void *ctx, uint64_t chunk)
 			    w->s->name, HEX(chunk));
 		return false;
 	}
-	luo_extent(w->d, chunk, w->d->page, "folio array chunk of memfd 0x%llx (session "
+	/* kho_restore_vmalloc(): one page a chunk */
+	luo_extent(w->d, chunk, w->d->page, 0, "folio array chunk of memfd 0x%llx (session "
 		   "\"%s\")", HEX(w->fl->token), w->s->name);
-	luo_restored(w->d, 0);   /* kho_restore_vmalloc(): one page a chunk */
 	return true;
 }
 
@@ -67,9 +67,9 @@ static void w_run(void *ctx, uint64_t slot, uint64_t run)
 	struct walk *w = ctx;
 
 	(void)slot;
-	luo_extent(w->d, run, w->d->page << w->m->vm.order, "folio array page of memfd 0x%llx "
-		   "(session \"%s\")", HEX(w->fl->token), w->s->name);
-	luo_restored(w->d, (int)w->m->vm.order);   /* a run of 1 << order pages */
+	/* a run of 1 << order pages */
+	luo_extent(w->d, run, w->d->page << w->m->vm.order, (int)w->m->vm.order, "folio array "
+		   "page of memfd 0x%llx (session \"%s\")", HEX(w->fl->token), w->s->name);
 	if (!ARRAY_RESERVE(w->runs, w->cap, w->nruns)) {
 		w->d->oom = true;
 		return;
@@ -144,9 +144,9 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 		d->oom = true;
 		return NULL;
 	}
-	luo_extent(d, fl->data, len, "memfd record (session \"%s\", token 0x%llx)", s->name,
-		   HEX(fl->token));
-	luo_restored(d, KHO_LUO_ANY_KEY);   /* memfd_luo: kho_restore_free() */
+	/* memfd_luo: kho_restore_free() */
+	luo_extent(d, fl->data, len, KHO_LUO_ANY_KEY, "memfd record (session \"%s\", token "
+		   "0x%llx)", s->name, HEX(fl->token));
 	if (!luo_read(d, fl->data, r, len, "a memfd record")) {
 		free(m);
 		return NULL;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Decoding the leaves found by kho_radix_open(): one cursor per order
- * returns that order's runs in ascending address order, a word at a
- * time, when the consumer asks. Keys of order o are exactly those whose
- * highest set bit is key_width - 1 - o, a contiguous range, so a cursor
- * is a key range over the leaves (kept in key order).
+ * The cursors of kho/map.h over the leaves kho_radix_open() found. Keys
+ * of order o are exactly those whose highest set bit is key_width - 1 - o,
+ * a contiguous range, so a cursor is a key range over the leaves (kept in
+ * key order).
  */
 #include "kho/map.h"
 

@@ -30,8 +30,7 @@ struct v1 {
 	const struct kho_map_visitor *v;
 	struct kho_map_stats *stats;
 	bool be;
-	uint64_t run_phys, run_count;
-	unsigned run_order;
+	struct run_builder run;
 	/* the bitmap size: votes of the elements (count_votes) */
 	uint64_t small_votes, both_votes;
 	struct visited small_pages;
@@ -96,31 +95,6 @@ static bool usable(struct v1 *w, enum kho_anomaly_kind bad, uint64_t where, uint
 	return false;
 }
 
-static void flush(struct v1 *w)
-{
-	if (!w->run_count)
-		return;
-	stats_add_run(w->stats, w->geo, w->run_order, w->run_count);
-	if (w->v && w->v->run)
-		w->v->run(w->v->ctx, w->run_phys, w->run_order, w->run_count);
-	w->run_count = 0;
-}
-
-static void emit(struct v1 *w, uint64_t phys, unsigned order, uint64_t count)
-{
-	uint64_t size = kho_order_bytes(w->geo, order);
-
-	if (w->run_count && order == w->run_order &&
-	    phys == w->run_phys + w->run_count * size) {
-		w->run_count += count;
-		return;
-	}
-	flush(w);
-	w->run_phys = phys;
-	w->run_order = order;
-	w->run_count = count;
-}
-
 static void decode_bitmap(struct v1 *w, const uint8_t *bits, uint64_t bytes,
 			  uint64_t start, unsigned order)
 {
@@ -136,7 +110,7 @@ static void decode_bitmap(struct v1 *w, const uint8_t *bits, uint64_t bytes,
 			uint64_t first = i * 64 + b;
 
 			if (shift < 64 && first < (UINT64_MAX >> shift))
-				emit(w, start + (first << shift), order, ones);
+				run_add(&w->run, start + (first << shift), order, ones);
 		}
 	}
 	w->stats->set_bits_per_level0 += set;
@@ -225,13 +199,6 @@ static bool count_votes(struct v1 *w, uint64_t first)
 	visited_free(&chunks);
 	visited_free(&both_pages);
 	return ok;
-}
-
-static enum map_size decide(const struct v1 *w)
-{
-	if (!w->small_votes || w->small_votes < w->both_votes)
-		return MAP_PAGE;
-	return w->small_votes > w->both_votes ? MAP_SMALL : MAP_UNDECIDED;
 }
 
 /*
@@ -328,7 +295,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			    struct kho_error *err)
 {
 	struct v1 w = { .src = src, .geo = geo, .a = a, .v = v, .stats = stats,
-			.be = kho_source_big_endian(src) };
+			.be = kho_source_big_endian(src),
+			.run = { .geo = geo, .v = v, .stats = stats } };
 	uint64_t page = geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first, prev = 0;
 	struct visited seen = { 0 };
 	uint8_t *buf = malloc(page), *bits = malloc(page);
@@ -338,7 +306,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 	memset(stats, 0, sizeof(*stats));
 	if (!buf || !bits || !count_votes(&w, first))
 		w.oom = true;
-	w.size = decide(&w);
+	w.size = !w.small_votes || w.small_votes < w.both_votes ? MAP_PAGE :
+		 w.small_votes > w.both_votes ? MAP_SMALL : MAP_UNDECIDED;
 	*bitmap_size = w.size == MAP_SMALL ? SMALL_BITMAP : page;
 	while (chunk && !w.oom) {
 		uint32_t n, order;
@@ -397,7 +366,7 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 		prev = chunk;
 		chunk = load_u64(buf, w.be);
 	}
-	flush(&w);
+	run_flush(&w.run);
 	free(buf);
 	free(bits);
 	visited_free(&seen);

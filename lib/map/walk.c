@@ -13,24 +13,8 @@
 struct drain {
 	struct kho_source *src;
 	const struct kho_geometry *geo;
-	const struct kho_map_visitor *v;
-	struct kho_map_stats *stats;
-	uint64_t run_key, run_count;     /* the meant run being built */
+	struct run_builder run;          /* of the meant keys */
 };
-
-static void flush(struct drain *d)
-{
-	uint64_t phys;
-	unsigned order;
-
-	if (!d->run_count)
-		return;
-	kho_key_decode(d->geo, d->run_key, &phys, &order);
-	stats_add_run(d->stats, d->geo, order, d->run_count);
-	if (d->v && d->v->run)
-		d->v->run(d->v->ctx, phys, order, d->run_count);
-	d->run_count = 0;
-}
 
 /*
  * A tree built with the broken 16 KiB depth lost bit order0_bit of every
@@ -59,17 +43,14 @@ static uint64_t meant_key(struct drain *d, uint64_t key)
 	return o1 >= 15 ? with : key;
 }
 
-/* One meant key: runs join again when the next one follows on. */
+/* The key @key meant: runs join again when the next one follows on. */
 static void emit_meant(struct drain *d, uint64_t key)
 {
-	if (d->run_count && key == d->run_key + d->run_count &&
-	    fls64(d->run_key) == fls64(key)) {
-		d->run_count++;
-		return;
-	}
-	flush(d);
-	d->run_key = key;
-	d->run_count = 1;
+	uint64_t phys;
+	unsigned order;
+
+	kho_key_decode(d->geo, meant_key(d, key), &phys, &order);
+	run_add(&d->run, phys, order, 1);
 }
 
 static void drain_broken(struct drain *d, const struct kho_radix_map *m)
@@ -80,20 +61,20 @@ static void drain_broken(struct drain *d, const struct kho_radix_map *m)
 	/* Key 0 is pfn 0 of order 0 with its order bit lost. */
 	if (m->nleaves && !m->leaves[0].prefix &&
 	    (load_u64(radix_leaf_bits(m, 0), m->big_endian) & 1)) {
-		d->stats->set_bits_per_level0++;
-		emit_meant(d, meant_key(d, 0));
+		d->run.stats->set_bits_per_level0++;
+		emit_meant(d, 0);
 	}
 	for (unsigned o = d->geo->key_width; o-- > 0;) {
 		kho_radix_cursor_init(&c, m, o, NULL);
 		while (kho_radix_cursor_next(&c, &r)) {
 			uint64_t key = kho_key_encode(d->geo, r.phys, o);
 
-			d->stats->set_bits_per_level0 += r.count;
+			d->run.stats->set_bits_per_level0 += r.count;
 			for (uint64_t i = 0; i < r.count; i++)
-				emit_meant(d, meant_key(d, key + i));
+				emit_meant(d, key + i);
 		}
 	}
-	flush(d);
+	run_flush(&d->run);
 }
 
 void kho_radix_runs(const struct kho_radix_map *m,
@@ -118,7 +99,7 @@ enum kho_status kho_radix_walk(struct kho_source *src,
 			       const struct kho_map_visitor *v,
 			       struct kho_map_stats *stats, struct kho_error *err)
 {
-	struct drain d = { src, geo, v, stats, 0, 0 };
+	struct drain d = { src, geo, { .geo = geo, .v = v, .stats = stats } };
 	struct kho_radix_map m;
 	enum kho_status st = kho_radix_open(src, geo, root, a, v, stats, &m, err);
 

@@ -157,14 +157,11 @@ static enum kho_mem_state dd_state(const struct kho_source *src, uint64_t phys,
 		*run = p->page - into;
 		return page_state(src, pfn);
 	}
-	if (!bit_run(p, p->mem, pfn, &pages))
+	if (!bit_run(p, p->mem, pfn, &ram)) {
 		st = KHO_MEM_ABSENT;
-	else if (!bit_run(p, p->dumped, pfn, &pages))
-		st = KHO_MEM_EXCLUDED;
-	else
-		st = KHO_MEM_PRESENT;
-	if (st != KHO_MEM_ABSENT) {
-		bit_run(p, p->mem, pfn, &ram);
+		pages = ram;
+	} else {
+		st = bit_run(p, p->dumped, pfn, &pages) ? KHO_MEM_PRESENT : KHO_MEM_EXCLUDED;
 		pages = MIN(pages, ram);
 	}
 	if (st == KHO_MEM_PRESENT && pfn + pages > p->cut_pfn)
@@ -190,7 +187,6 @@ static bool dd_next_data(struct kho_source *src, uint64_t phys, uint64_t *next,
 	return false;
 }
 
-/* Decompress (or copy) @len bytes of @in into the page at @out. */
 bool dd_unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_t len,
 		   uint8_t *out)
 {
@@ -558,24 +554,18 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 			continue;
 		}
 		for (uint64_t end = pfn + pages; pfn < end; pfn++, k++) {
-			const uint8_t *d;
-			uint64_t off;
-			uint32_t size;
+			struct desc d;
 
 			if (k % CHUNK == 0 &&
 			    (st = flat_index_read(src, &p->ix, p->desc_off + k * DESC_SIZE, buf,
 						  CHUNK * DESC_SIZE, 0, &missing, err)))
 				goto out;
-			d = buf + (k % CHUNK) * DESC_SIZE;
-			off = load_u64(d, p->be);
-			size = load_u32(d + 8, p->be);
-			if ((missing != UINT64_MAX &&
-			     missing < p->desc_off + (k + 1) * DESC_SIZE) ||
-			    !size || off + size < off || flat_index_gap(&p->ix, off) < off + size) {
+			if (!desc_parse(p, p->desc_off + k * DESC_SIZE, buf + (k % CHUNK) * DESC_SIZE,
+					&d)) {
 				p->cut_pfn = pfn;
 				goto out;
 			}
-			p->needed = MAX(p->needed, off + size);
+			p->needed = MAX(p->needed, d.offset + d.size);
 		}
 	}
 out:

@@ -7,7 +7,7 @@
  * the last kernel that probed fw_cfg wrote, which early in a successor's
  * boot is still its predecessor's.
  */
-#include "kho/pgtable.h"
+#include "kho/handover.h"   /* kho_source_cpu_virt_to_phys() */
 
 #include "source_internal.h"
 

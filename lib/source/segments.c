@@ -36,6 +36,7 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 	struct cut *cuts = calloc(2 * n + 1, sizeof(*cuts));
 	size_t cap = 2 * n + 1, nc = 0, np = 0, npresent;
 	struct piece *out = calloc(cap, sizeof(*out));
+	uint64_t covered = 0;       /* where the excluded cuts so far end */
 
 	if (!cuts || !out)
 		goto nomem;
@@ -64,15 +65,17 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 						    KHO_MEM_PRESENT };
 	}
 	npresent = np;
-	/* Excluded cuts fill only the gaps present pieces leave. */
+	/* Excluded cuts fill only the gaps present pieces leave, each from
+	 * where the earlier ones end (by address, then order: the first wins). */
 	for (size_t i = 0; i < nc; i++) {
 		uint64_t pos, end;
 		size_t k;
 
 		if (cuts[i].state != KHO_MEM_EXCLUDED)
 			continue;
-		pos = cuts[i].phys;
-		end = pos + cuts[i].size;
+		pos = MAX(cuts[i].phys, covered);
+		end = cuts[i].phys + cuts[i].size;
+		covered = MAX(covered, end);
 		/* from the first present piece ending after @pos */
 		k = PARTITION_POINT(npresent, j, out[j].phys + out[j].size <= pos);
 		for (; pos < end; k++) {
@@ -91,24 +94,6 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 	free(cuts);
 	cuts = NULL;
 	qsort(out, np, sizeof(*out), piece_cmp);
-	/* Excluded pieces may overlap each other: keep the first. */
-	{
-		size_t w = 0;
-
-		for (size_t i = 0; i < np; i++) {
-			if (w && out[i].phys < out[w - 1].phys + out[w - 1].size) {
-				uint64_t end = out[i].phys + out[i].size;
-				uint64_t prev_end = out[w - 1].phys + out[w - 1].size;
-
-				if (end <= prev_end)
-					continue;
-				out[i].size = end - prev_end;
-				out[i].phys = prev_end;
-			}
-			out[w++] = out[i];
-		}
-		np = w;
-	}
 	if (!(src->ranges = calloc(np ? np : 1, sizeof(*src->ranges))))
 		goto nomem;
 	for (size_t i = 0; i < np; i++)

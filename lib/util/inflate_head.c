@@ -180,6 +180,8 @@ static bool dynamic_codes(struct bits *b, uint8_t *len, struct code *lit, struct
 {
 	static const uint8_t order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3,
 					   13, 2, 14, 1, 15 };
+	/* repeats: 16 the last length 3-6 times, 17 zero 3-10, 18 zero 11-138 */
+	static const uint8_t rep_bits[3] = { 2, 3, 7 }, rep_min[3] = { 3, 3, 11 };
 	uint8_t cl[19] = { 0 };
 	uint16_t t[1u << CLBITS] = { 0 };
 	unsigned hlit, hdist, hclen, v, i = 0;
@@ -214,20 +216,11 @@ static bool dynamic_codes(struct bits *b, uint8_t *len, struct code *lit, struct
 			len[i++] = (uint8_t)sym;
 			continue;
 		}
-		if (sym == 16) {
-			if (!i || !take(b, 2, &rep))
-				return false;
+		if ((sym == 16 && !i) || !take(b, rep_bits[sym - 16], &rep))
+			return false;
+		if (sym == 16)
 			val = len[i - 1];
-			rep += 3;
-		} else if (sym == 17) {
-			if (!take(b, 3, &rep))
-				return false;
-			rep += 3;
-		} else {
-			if (!take(b, 7, &rep))
-				return false;
-			rep += 11;
-		}
+		rep += rep_min[sym - 16];
 		if (i + rep > hlit + hdist)
 			return false;
 		memset(len + i, (int)val, rep);

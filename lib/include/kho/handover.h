@@ -267,6 +267,15 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 uint64_t kho_source_block_size(const struct kho_source *src);
 
 /*
+ * kho_source_cpu_virt_to_phys - translate a kernel virtual address through
+ * the page tables of the first CPU the dump recorded (QEMU's x86_64 CPU
+ * note: CR3, CR4.LA57), as the running kernel sees it (pgtable.c).
+ * returns: true with *@phys; false when the dump has no such CPU state or
+ * the address is not mapped.
+ */
+bool kho_source_cpu_virt_to_phys(struct kho_source *src, uint64_t vaddr, uint64_t *phys);
+
+/*
  * kho_fdt_probe_root - whether the page @fdt (@page bytes, FDT magic
  * first) holds, at any 4-byte boundary, a root node whose first property
  * is a KHO compatible (it starts "kho-v"), the header's offsets not
@@ -296,6 +305,10 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
  * error, as after kho_scan().
  */
 #define KHO_SCAN_SIZES 3
+enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
+			       struct kho_candidate **out, size_t *n,
+			       void (*progress)(void *ctx, uint64_t phys, uint64_t end),
+			       void *ctx, struct kho_error *err);
 
 /*
  * kho_source_try_page_size - read @src at @size (a KHO page size) from now
@@ -304,10 +317,6 @@ enum kho_status kho_scan(struct kho_source *src, struct kho_candidate **out, siz
  * whose format fixes its page size (kdump) is never asked to.
  */
 void kho_source_try_page_size(struct kho_source *src, uint64_t size);
-enum kho_status kho_scan_sizes(struct kho_source *src, const uint64_t *sizes, size_t nsizes,
-			       struct kho_candidate **out, size_t *n,
-			       void (*progress)(void *ctx, uint64_t phys, uint64_t end),
-			       void *ctx, struct kho_error *err);
 
 /*
  * kho_candidate_at - fill @c from the page at @phys as kho_scan() would

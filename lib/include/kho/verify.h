@@ -92,8 +92,6 @@ void kho_inspection_free(struct kho_inspection *in);
 void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *in);
 void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_findings *top);
 
-
-
 /*
  * kho_inspection_key - whether the walked map of @in holds the key of
  * @order whose block contains @phys (a radix lookup, or the stored runs
@@ -102,6 +100,9 @@ void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_finding
  */
 int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
 		       uint64_t phys, unsigned order);
+
+/* The KHO page sizes, ascending: 4, 16 and 64 KiB. */
+extern const uint64_t kho_page_sizes[KHO_SCAN_SIZES];
 
 /* What kho_detect_page_size() learnt of a dump. */
 struct kho_page_size_probe {
@@ -128,9 +129,6 @@ struct kho_page_size_probe {
  * opened with (a tree root outside the image is then not a missing one).
  * returns: KHO_OK, or the error of scanning the dump.
  */
-/* The KHO page sizes, ascending: 4, 16 and 64 KiB. */
-extern const uint64_t kho_page_sizes[KHO_SCAN_SIZES];
-
 enum kho_status kho_detect_page_size(struct kho_source *src, uint64_t raw_base, uint64_t fdt,
 				     struct kho_page_size_probe *p, struct kho_error *err);
 

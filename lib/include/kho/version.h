@@ -32,7 +32,6 @@ struct kho_abi_version {
 	bool has_blob_size;           /* sub-nodes carry "blob-size" */
 	bool fdt_preserved;           /* the FDT page is an order-0 key of the map */
 	bool zero_map_is_unfinalized; /* map pointer 0 means "not finalized yet" */
-	const char *kernels;          /* which kernels write it */
 	bool int_block_size;          /* its readers compute a key's bytes in int:
 				       * 7.1's kho_preserved_memory_reserve() */
 	bool kexec_metadata_at_init;  /* every kernel writing it makes a
