@@ -147,8 +147,8 @@ static bool fdt_key_at_depth4(struct probe *p, const struct kho_geometry *good, 
 {
 	if (!fdt_phys || !is_aligned(fdt_phys, good->page_size))
 		return false;
-	return !kho_radix_contains(p->src, good, root, kho_key_encode(good, fdt_phys, 0)) &&
-	       kho_radix_contains(p->src, &p->geo, root, kho_key_encode(&p->geo, fdt_phys, 0));
+	return kho_radix_lookup(p->src, good, root, kho_key_encode(good, fdt_phys, 0)) != 1 &&
+	       kho_radix_lookup(p->src, &p->geo, root, kho_key_encode(&p->geo, fdt_phys, 0)) == 1;
 }
 
 bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *good,

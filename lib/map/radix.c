@@ -347,9 +347,3 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 	free(buf);
 	return found;
 }
-
-bool kho_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
-			uint64_t root, uint64_t key)
-{
-	return kho_radix_lookup(src, geo, root, key) == 1;
-}

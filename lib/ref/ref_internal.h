@@ -179,8 +179,6 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
-/* A key starts at @phys with @order (any order: @order < 0). */
-bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
 
 /* radix.c */
@@ -253,6 +251,8 @@ enum kho_status ref_write_boot_dtb(struct kho_ref *ref, int fd, struct kho_error
 
 /* expect.c */
 enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err);
+/* A key starts at @phys with @order (any order: @order < 0). */
+bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
 enum kho_status ref_write_expect(struct kho_ref *ref, FILE *f,
 				 const struct kho_write_opts *opts,
 				 struct kho_error *err);

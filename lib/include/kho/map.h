@@ -151,9 +151,6 @@ void kho_radix_runs(const struct kho_radix_map *m, struct kho_map_stats *stats,
  */
 int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		     uint64_t root, uint64_t key);
-/* kho_radix_contains - kho_radix_lookup() == 1. */
-bool kho_radix_contains(struct kho_source *src, const struct kho_geometry *geo,
-			uint64_t root, uint64_t key);
 
 #ifdef __cplusplus
 }
