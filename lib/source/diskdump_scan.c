@@ -16,8 +16,6 @@
 #include "diskdump.h"
 #include "heads.h"
 
-#include <pthread.h>
-
 struct part {
 	struct kho_source *src;
 	struct dd_thread *th;
@@ -85,7 +83,6 @@ enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, si
 	struct dd_priv *p = src->priv;
 	struct part t[SCAN_THREADS];
 	uint64_t pfn = phys / p->page, half = count / 2, stride = src->page_size / p->page;
-	pthread_t helper;
 	/* a second thread only when asked, and when its buffers can be had */
 	bool two = count >= 256 && src->threads > 1 && dd_thread_buffers(p, 1);
 
@@ -94,17 +91,15 @@ enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, si
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "pages smaller than kdump blocks");
 	for (unsigned i = 0; i < SCAN_THREADS; i++)
 		t[i] = (struct part){ src, &p->th[i], pfn, count, stride, n, out, state };
-	if (two) {
-		t[1].pfn = pfn + half * stride;
-		t[1].count = count - half;
-		t[1].out = out + half * n;
-		t[1].state = state + half;
-		two = !pthread_create(&helper, NULL, run, &t[1]);
+	if (!two) {
+		run(&t[0]);
+		return KHO_OK;
 	}
-	if (two)
-		t[0].count = half;
-	run(&t[0]);
-	if (two)
-		pthread_join(helper, NULL);
+	t[0].count = half;
+	t[1].pfn = pfn + half * stride;
+	t[1].count = count - half;
+	t[1].out = out + half * n;
+	t[1].state = state + half;
+	source_halves(run, &t[0], &t[1]);
 	return KHO_OK;
 }

@@ -132,6 +132,13 @@ void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte);
 bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len);
 void uniform_free(struct kho_source *src);
 
+/*
+ * source_halves - @fn(@first) on this thread and @fn(@second) on a second
+ * one, both done on return; when no thread can be started, @second runs
+ * here after @first. The batch readers' two threads (window.c).
+ */
+void source_halves(void *(*fn)(void *), void *first, void *second);
+
 /* The first bytes of many pages of a file whose pieces say where they are
  * (raw, ELF), WINDOW bytes at a time, on two threads when asked (window.c;
  * source_heads()). */
