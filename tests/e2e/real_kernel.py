@@ -195,6 +195,11 @@ def main():
         check(rc == 0, "moment %d (%s) without --vmlinux: exit %d %s"
               % (i + 1, MOMENTS[i], rc, doc.get("error", "")))
         verdict(doc, i, "without --vmlinux", ["scratch-unknown"])
+        # the scan on two threads (its batches in halves) reads the healthy
+        # kernel's dump to the same document
+        rc2, doc2 = inspect("--threads", "2", "verify", "--ranges", dump)
+        check(rc2 == rc and doc2 == doc, "moment %d (%s): --threads 2 verify differs: exit "
+              "%d %s" % (i + 1, MOMENTS[i], rc2, doc2.get("error", "")))
         # every candidate, in text (the successor's consumed handover does
         # not know whether it preserved itself): a verdict, never a sanitizer
         # report (the ASan pass runs this test)
