@@ -176,6 +176,57 @@ START_TEST(cursor_joins_words_and_leaves)
 }
 END_TEST
 
+/*
+ * Leaves whose every key is set are taken a leaf at a time: a run goes on
+ * into the next leaf only as far as that leaf's own bits go, and never
+ * across a leaf that does not follow on (a run too long would be memory
+ * taken as preserved that is not).
+ */
+START_TEST(cursor_steps_over_full_leaves)
+{
+	static const struct kho_run want[] = {
+		{ 0, 32768 + 100, 0 },                  /* full leaf 0, 100 of leaf 1 */
+		{ 65536ull * PAGE, 32768, 0 },          /* full leaf 2, leaf 3 starts clear */
+		{ 98309ull * PAGE, 1, 0 },
+		{ 131072ull * PAGE, 32768 + 3, 0 },     /* full leaf 4, 3 of leaf 5 */
+	};
+	struct kho_source *src;
+	struct kho_radix_map m;
+	struct kho_anomalies f;
+	struct kho_radix_cursor c;
+	struct kho_run r[8];
+	size_t n = 0, k;
+
+	tree_reset();
+	for (uint64_t pfn = 0; pfn < 32768 + 100; pfn++)
+		set_key(pfn * PAGE, 0);
+	for (uint64_t pfn = 65536; pfn < 98304; pfn++)
+		set_key(pfn * PAGE, 0);
+	set_key(98309ull * PAGE, 0);
+	for (uint64_t pfn = 131072; pfn < 163840 + 3; pfn++)
+		set_key(pfn * PAGE, 0);
+	open_map(&src, &m, &f);
+	ck_assert_uint_eq(m.nleaves, 6);
+	kho_radix_cursor_init(&c, &m, 0, NULL);
+	while (n < 8 && kho_radix_cursor_next(&c, &r[n]))
+		n++;
+	ck_assert_uint_eq(n, 4);
+	for (size_t i = 0; i < n; i++)
+		expect_run(&r[i], want[i].phys, 0, want[i].count);
+	/* the batch reader agrees */
+	kho_radix_cursor_init(&c, &m, 0, NULL);
+	for (n = 0; (k = kho_radix_cursor_fill(&c, r + n, 8 - n)); n += k)
+		;
+	ck_assert_uint_eq(n, 4);
+	for (size_t i = 0; i < n; i++)
+		expect_run(&r[i], want[i].phys, 0, want[i].count);
+	ck_assert_uint_eq(f.n, 0);
+	kho_radix_close(&m);
+	kho_anomalies_free(&f);
+	close_image(src);
+}
+END_TEST
+
 START_TEST(cursor_fill_in_batches)
 {
 	struct kho_source *src;
@@ -331,6 +382,7 @@ static Suite *map_suite(void)
 	TCase *tc = tcase_create("radix");
 
 	tcase_add_test(tc, cursor_joins_words_and_leaves);
+	tcase_add_test(tc, cursor_steps_over_full_leaves);
 	tcase_add_test(tc, cursor_fill_in_batches);
 	tcase_add_test(tc, walk_in_key_order);
 	tcase_add_test(tc, walk_loop_reported_once);
