@@ -138,8 +138,10 @@ static void run(struct side *s, bool fast, const uint64_t (*q)[2], size_t nq,
 	s->in.ho.nscratch = nscratch;
 	kho_findings_init(&s->in.findings);
 	cover_init(&s->c, &s->in, false);
-	for (size_t i = 0; i < nq; i++)
-		cover_first_gap(&s->c, q[i][0], q[i][1]);
+	for (size_t i = 0; i < nq; i++)   /* where the merge must keep the union */
+		cover_need(&s->c, &(struct need){ .a = q[i][0], .b = q[i][1],
+						  .len = q[i][1] - q[i][0], .index = -1,
+						  .key = NEED_NO_KEY, .check = KHO_CHECK_COUNT });
 	cover_seal(&s->c);
 	run_checks_init(&rc, src, &s->in, max_order, &s->in.findings);
 	s->proved = fast && check_windows(&s->in, &map, &rc, &s->c);
