@@ -123,39 +123,24 @@ next:;
 }
 
 /* Stored runs can make any number of streams: a binary heap of them, by
- * start, then larger blocks first (a two-word key; no 128-bit integers,
- * which 32-bit hosts lack). */
-struct key {
-	uint64_t start, inv_size;
-};
-
-struct head {
-	struct key key;
-	struct stream *s;
-};
-
-static inline struct key key_of(const struct stream *s)
+ * the start of their next block, then larger blocks first. */
+static inline bool before(const struct stream *a, const struct stream *b)
 {
-	return (struct key){ s->start, UINT64_MAX - s->size };
+	return a->start < b->start || (a->start == b->start && a->size > b->size);
 }
 
-static inline bool key_lt(struct key a, struct key b)
-{
-	return a.start < b.start || (a.start == b.start && a.inv_size < b.inv_size);
-}
-
-static void heap_down(struct head *h, size_t n)
+static void heap_down(struct stream **h, size_t n)
 {
 	size_t i = 0;
-	struct head x = h[0];
+	struct stream *x = h[0];
 
 	for (;;) {
 		size_t l = 2 * i + 1, m;
 
 		if (l >= n)
 			break;
-		m = l + 1 < n && key_lt(h[l + 1].key, h[l].key) ? l + 1 : l;
-		if (!key_lt(h[m].key, x.key))
+		m = l + 1 < n && before(h[l + 1], h[l]) ? l + 1 : l;
+		if (!before(h[m], x))
 			break;
 		h[i] = h[m];
 		i = m;
@@ -163,11 +148,11 @@ static void heap_down(struct head *h, size_t n)
 	h[i] = x;
 }
 
-static void heap_up(struct head *h, size_t j)
+static void heap_up(struct stream **h, size_t j)
 {
-	struct head x = h[j];
+	struct stream *x = h[j];
 
-	while (j && key_lt(x.key, h[(j - 1) / 2].key)) {
+	while (j && before(x, h[(j - 1) / 2])) {
 		h[j] = h[(j - 1) / 2];
 		j = (j - 1) / 2;
 	}
@@ -175,18 +160,18 @@ static void heap_up(struct head *h, size_t j)
 }
 
 /* The start of the block after the top's. */
-static uint64_t second_start(const struct head *h, size_t n)
+static uint64_t second_start(struct stream *const *h, size_t n)
 {
 	if (n < 2)
 		return UINT64_MAX;
-	if (n == 2 || key_lt(h[1].key, h[2].key))
-		return h[1].key.start;
-	return h[2].key.start;
+	if (n == 2 || before(h[1], h[2]))
+		return h[1]->start;
+	return h[2]->start;
 }
 
 static void merge_heap(struct merge *m, struct stream *s, size_t ns)
 {
-	struct head *h = malloc((ns ? ns : 1) * sizeof(*h));
+	struct stream **h = malloc((ns ? ns : 1) * sizeof(*h));
 	size_t n = 0;
 
 	if (!h) {
@@ -195,16 +180,13 @@ static void merge_heap(struct merge *m, struct stream *s, size_t ns)
 	}
 	for (size_t i = 0; i < ns; i++) {
 		if (pull(m, &s[i])) {
-			h[n] = (struct head){ key_of(&s[i]), &s[i] };
+			h[n] = &s[i];
 			heap_up(h, n++);
 		}
 	}
+	/* Only the top's next block moves: the rest of the heap holds. */
 	while (n) {
-		struct stream *c = h[0].s;
-
-		if (take(m, c, second_start(h, n)))
-			h[0].key = key_of(c);
-		else
+		if (!take(m, h[0], second_start(h, n)))
 			h[0] = h[--n];
 		heap_down(h, n);
 	}
