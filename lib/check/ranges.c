@@ -14,18 +14,6 @@
 #include "checks.h"
 #include "scratch.h"
 
-/* Blocks i of @r with [start_i, start_i+size) meeting [a, last]: i in [*lo, *hi).
- * No end is computed, so a run or an area at the top of memory cannot wrap. */
-static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, uint64_t last,
-			   uint64_t *lo, uint64_t *hi)
-{
-	if (last < r->phys)
-		return false;
-	*lo = a > r->phys ? (a - r->phys) / size : 0;
-	*hi = MIN(r->count, (last - r->phys) / size + 1);
-	return *lo < *hi;
-}
-
 static void check_order(const struct kho_inspection *in, const struct kho_run *r,
 			uint64_t size, unsigned max_order, struct kho_findings *f)
 {
@@ -60,8 +48,12 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 		const struct kho_scratch_area *a = &in->ho.scratch[s];
 		uint64_t lo, hi;
 
-		if (!a->size || !blocks_meeting(r, size, a->phys, scratch_last(a), &lo, &hi))
+		/* Blocks [lo, hi) of @r meet the area. No end is computed, so a
+		 * run or an area at the top of memory cannot wrap. */
+		if (!a->size || scratch_last(a) < r->phys)
 			continue;
+		lo = a->phys > r->phys ? (a->phys - r->phys) / size : 0;
+		hi = MIN(r->count, (scratch_last(a) - r->phys) / size + 1);
 		for (uint64_t i = lo; i < hi; i++) {
 			uint64_t start = r->phys + i * size;
 
