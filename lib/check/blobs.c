@@ -9,7 +9,7 @@
 #include "kho/verify.h"
 
 #include <libfdt.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include "../util/util.h"
 #include "checks.h"
