@@ -121,7 +121,7 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 		if (t->unreadable)
 			kho_flag(f, KHO_CHECK_BLOB_UNREADABLE, t->phys,
 				 "sub-node %s: the blob at 0x%llx is %s: its contents were not "
-				 "checked", t->name, (unsigned long long)t->phys,
+				 "checked", t->name, HEX(t->phys),
 				 t->state == KHO_MEM_ABSENT ? "not memory the dump describes" :
 				 "not (wholly) in the dump");
 		if (t->kind == KHO_BLOB_KHO_TEST)
@@ -132,7 +132,7 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size)
 			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys,
 				 "sub-node %s: FDT totalsize %u is larger than blob-size %llu",
-				 t->name, total, (unsigned long long)t->size);
+				 t->name, total, HEX(t->size));
 		else if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX)
 			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys, "sub-node %s: FDT totalsize %u is "
 				 "implausible", t->name, total);
@@ -274,7 +274,6 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f)
 {
-
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 

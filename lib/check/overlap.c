@@ -45,9 +45,8 @@ static inline bool take(struct merge *m, struct stream *c, uint64_t limit)
 	if (c->start < m->max_end) {
 		kho_flag(m->f, KHO_CHECK_RANGE_OVERLAP, c->start,
 			 "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
-			 (unsigned long long)c->start, (unsigned long long)c->size,
-			 c->run->order, (unsigned long long)m->max_start,
-			 (unsigned long long)m->max_size, m->max_ord);
+			 HEX(c->start), HEX(c->size), c->run->order, HEX(m->max_start),
+			 HEX(m->max_size), m->max_ord);
 	} else if (c->left > 1) {
 		/* Blocks of this run that start before the next run's do not
 		 * overlap anything: take them at once. */
