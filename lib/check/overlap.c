@@ -71,58 +71,8 @@ static inline bool take(struct merge *m, struct stream *c, uint64_t limit)
 	return end != UINT64_MAX;
 }
 
-/*
- * Radix streams: one per order, so no two next blocks tie on both start
- * and size, and only the orders the tree holds take part (a few). Their
- * starts sit in a plain array, larger orders first: a scan for the first
- * smallest start picks the larger block on a tie, as the order wants.
- * The stream found keeps going while it stays below all the others,
- * with no further scan.
- */
-#define MAX_RADIX_STREAMS 64
-
-static void merge_radix(struct merge *m, struct stream *s, size_t ns)
-{
-	uint64_t start[MAX_RADIX_STREAMS];
-	struct stream *live[MAX_RADIX_STREAMS];
-	size_t n = 0;
-
-	for (size_t i = ns; i-- > 0;) {
-		if (pull(m, &s[i])) {
-			live[n] = &s[i];
-			start[n++] = s[i].start;
-		}
-	}
-	while (n) {
-		uint64_t lo = start[0], limit = UINT64_MAX;
-		size_t i = 0;
-		struct stream *c;
-
-		for (size_t k = 1; k < n; k++) {
-			if (start[k] < lo) {
-				limit = lo;
-				lo = start[k];
-				i = k;
-			} else if (start[k] < limit) {
-				limit = start[k];
-			}
-		}
-		c = live[i];
-		while (take(m, c, limit)) {
-			if (c->start >= limit) {
-				start[i] = c->start;
-				goto next;
-			}
-		}
-		n--;
-		memmove(&start[i], &start[i + 1], (n - i) * sizeof(*start));
-		memmove(&live[i], &live[i + 1], (n - i) * sizeof(*live));
-next:;
-	}
-}
-
-/* Stored runs can make any number of streams: a binary heap of them, by
- * the start of their next block, then larger blocks first. */
+/* The streams in a binary heap, by the start of their next block, then
+ * larger blocks first (radix streams, one per order, never tie on both). */
 static inline bool before(const struct stream *a, const struct stream *b)
 {
 	return a->start < b->start || (a->start == b->start && a->size > b->size);
@@ -168,39 +118,30 @@ static uint64_t second_start(struct stream *const *h, size_t n)
 	return h[2]->start;
 }
 
-static void merge_heap(struct merge *m, struct stream *s, size_t ns)
+void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
+		 struct run_checks *rc, struct cover *cv, struct kho_findings *f)
 {
+	struct merge m = { .geo = &in->geo, .rc = rc, .cv = cv, .f = f };
 	struct stream **h = malloc((ns ? ns : 1) * sizeof(*h));
 	size_t n = 0;
 
 	if (!h) {
-		m->f->oom = true;
+		f->oom = true;
 		return;
 	}
-	for (size_t i = 0; i < ns; i++) {
-		if (pull(m, &s[i])) {
+	/* largest order first: the order the first batches are checked in */
+	for (size_t i = ns; i-- > 0;) {
+		if (pull(&m, &s[i])) {
 			h[n] = &s[i];
 			heap_up(h, n++);
 		}
 	}
 	/* Only the top's next block moves: the rest of the heap holds. */
 	while (n) {
-		if (!take(m, h[0], second_start(h, n)))
+		if (!take(&m, h[0], second_start(h, n)))
 			h[0] = h[--n];
 		heap_down(h, n);
 	}
 	free(h);
-}
-
-void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
-		 struct run_checks *rc, struct cover *cv, struct kho_findings *f)
-{
-	struct merge m = { .geo = &in->geo, .rc = rc, .cv = cv, .f = f };
-
-	/* Radix streams have a cursor (streams_of_radix). */
-	if (ns && s[0].c.m && ns <= MAX_RADIX_STREAMS)
-		merge_radix(&m, s, ns);
-	else
-		merge_heap(&m, s, ns);
 	cover_close(cv);
 }
