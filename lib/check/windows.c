@@ -10,13 +10,12 @@
  * bitmap is built a word at a time (spread 2^o-fold), not a key at a
  * time: the sparse tree's four interleaved orders need no merge.
  *
- * It only proves: it reports nothing. Whatever would give the merge or
+ * It only proves (windows.h). Whatever would give the merge or
  * check_runs() a finding (an overlap, an order above the limit, a block
  * in scratch or outside present memory, a block at the top of the
  * address space, keys of huge orders) makes it give up, and the caller
  * runs the exact merge from the start, so findings, their order and the
- * caps are the merge's own. When it succeeds, the stats and the union
- * where the coverage questions look are what the merge would have made.
+ * caps are the merge's own.
  */
 #include "windows.h"
 
