@@ -9,7 +9,7 @@
 #include "kho/verify.h"
 
 #include <libfdt.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include "../util/util.h"
 #include "checks.h"
@@ -121,7 +121,7 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 		if (t->unreadable)
 			kho_flag(f, KHO_CHECK_BLOB_UNREADABLE, t->phys,
 				 "sub-node %s: the blob at 0x%llx is %s: its contents were not "
-				 "checked", t->name, (unsigned long long)t->phys,
+				 "checked", t->name, HEX(t->phys),
 				 t->state == KHO_MEM_ABSENT ? "not memory the dump describes" :
 				 "not (wholly) in the dump");
 		if (t->kind == KHO_BLOB_KHO_TEST)
@@ -132,7 +132,7 @@ void check_blobs(const struct kho_inspection *in, struct kho_findings *f)
 		if (in->ho.abi && in->ho.abi->has_blob_size && t->usable && total > t->size)
 			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys,
 				 "sub-node %s: FDT totalsize %u is larger than blob-size %llu",
-				 t->name, total, (unsigned long long)t->size);
+				 t->name, total, HEX(t->size));
 		else if (total < sizeof(struct fdt_header) || total > KHO_FDT_BLOB_MAX)
 			kho_flag(f, KHO_CHECK_BLOB_FDT, t->phys, "sub-node %s: FDT totalsize %u is "
 				 "implausible", t->name, total);
@@ -234,35 +234,25 @@ static void vm_run(void *ctx, uint64_t slot, uint64_t run)
 
 static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t value)
 {
+	/* each message takes the sub-node's name, then as much of @value
+	 * and the run order as it needs: printf ignores the rest */
+	static const struct {
+		enum kho_check_id check;
+		const char *fmt;
+	} says[] = {
+		[KHO_VM_LOOP] = { KHO_CHECK_BLOB_VMALLOC, "sub-node %s: the chunk chain loops" },
+		[KHO_VM_BAD_CHUNK] = { KHO_CHECK_BLOB_VMALLOC,
+				       "sub-node %s: chunk pointer 0x%llx is not a page of memory" },
+		[KHO_VM_UNREADABLE] = { KHO_CHECK_BLOB_UNREADABLE,
+					"sub-node %s: vmalloc chunk 0x%llx is not in the dump: the "
+					"rest of the chain was not checked" },
+		[KHO_VM_SELF] = { KHO_CHECK_BLOB_VMALLOC, "sub-node %s: a chunk points at itself" },
+		[KHO_VM_BAD_RUN] = { KHO_CHECK_BLOB_VMALLOC,
+				     "sub-node %s: run 0x%llx is not aligned to order %u" },
+	};
 	struct vm_check *v = ctx;
-	const char *name = v->t->name;
 
-	switch (what) {
-	case KHO_VM_LOOP:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
-			 "sub-node %s: the chunk chain loops", name);
-		break;
-	case KHO_VM_BAD_CHUNK:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
-			 "sub-node %s: chunk pointer 0x%llx is not "
-			 "a page of memory", name, HEX(value));
-		break;
-	case KHO_VM_UNREADABLE:
-		kho_flag(v->f, KHO_CHECK_BLOB_UNREADABLE, at,
-			 "sub-node %s: vmalloc chunk 0x%llx is "
-			 "not in the dump: the rest of the chain was not checked", name,
-			 HEX(value));
-		break;
-	case KHO_VM_SELF:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
-			 "sub-node %s: a chunk points at itself", name);
-		break;
-	case KHO_VM_BAD_RUN:
-		kho_flag(v->f, KHO_CHECK_BLOB_VMALLOC, at,
-			 "sub-node %s: run 0x%llx is not aligned to "
-			 "order %u", name, HEX(value), v->order);
-		break;
-	}
+	kho_flag(v->f, says[what].check, at, says[what].fmt, v->t->name, HEX(value), v->order);
 }
 
 /* The chain of @vm, a struct kho_vmalloc at @at (the blob, or inside it). */
@@ -284,7 +274,6 @@ static void check_vmalloc(struct kho_source *src, const struct kho_inspection *i
 void check_blob_contents(struct kho_source *src, const struct kho_inspection *in,
 			 struct cover *c, struct kho_findings *f)
 {
-
 	for (size_t i = 0; i < in->ho.nsubtrees; i++) {
 		const struct kho_subtree *t = &in->ho.subtrees[i];
 

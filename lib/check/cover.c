@@ -74,18 +74,17 @@ void cover_seal(struct cover *c)
 {
 	size_t n = 0;
 
-	c->want_next = UINT64_MAX;
-	if (c->keep_all || !c->nwant)
-		return;
-	qsort(c->want, c->nwant, sizeof(*c->want), by_start);
-	for (size_t i = 1; i < c->nwant; i++) {
-		if (c->want[i].start <= c->want[n].end)
-			c->want[n].end = MAX(c->want[n].end, c->want[i].end);
-		else
-			c->want[++n] = c->want[i];
+	if (!c->keep_all && c->nwant) {
+		qsort(c->want, c->nwant, sizeof(*c->want), by_start);
+		for (size_t i = 1; i < c->nwant; i++) {
+			if (c->want[i].start <= c->want[n].end)
+				c->want[n].end = MAX(c->want[n].end, c->want[i].end);
+			else
+				c->want[++n] = c->want[i];
+		}
+		c->nwant = n + 1;
 	}
-	c->nwant = n + 1;
-	c->want_next = c->want[0].start;
+	cover_rewind(c);
 }
 
 static void keep(struct cover *c, uint64_t start, uint64_t end)

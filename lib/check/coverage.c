@@ -8,9 +8,6 @@
  */
 #include "kho/verify.h"
 
-#include <stdlib.h>
-
-#include "../util/util.h"
 #include "checks.h"
 #include "scratch.h"
 

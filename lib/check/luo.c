@@ -9,7 +9,6 @@
  */
 #include "kho/luo.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "../util/util.h"

@@ -1,10 +1,5 @@
 // SPDX-License-Identifier: MIT
-/*
- * The needs the coverage checks recorded (cover.h), answered once the
- * merge has kept the union where they look: a gap is the first byte not
- * preserved, a key start is asked only of covered memory, and what
- * needed no map is given back in between, in the order it was found.
- */
+/* The needs the coverage checks recorded, answered after the merge (cover.h). */
 #include <stdio.h>
 
 #include "../util/util.h"

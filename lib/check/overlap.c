@@ -45,9 +45,8 @@ static inline bool take(struct merge *m, struct stream *c, uint64_t limit)
 	if (c->start < m->max_end) {
 		kho_flag(m->f, KHO_CHECK_RANGE_OVERLAP, c->start,
 			 "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
-			 (unsigned long long)c->start, (unsigned long long)c->size,
-			 c->run->order, (unsigned long long)m->max_start,
-			 (unsigned long long)m->max_size, m->max_ord);
+			 HEX(c->start), HEX(c->size), c->run->order, HEX(m->max_start),
+			 HEX(m->max_size), m->max_ord);
 	} else if (c->left > 1) {
 		/* Blocks of this run that start before the next run's do not
 		 * overlap anything: take them at once. */
@@ -72,90 +71,25 @@ static inline bool take(struct merge *m, struct stream *c, uint64_t limit)
 	return end != UINT64_MAX;
 }
 
-/*
- * Radix streams: one per order, so no two next blocks tie on both start
- * and size, and only the orders the tree holds take part (a few). Their
- * starts sit in a plain array, larger orders first: a scan for the first
- * smallest start picks the larger block on a tie, as the order wants.
- * The stream found keeps going while it stays below all the others,
- * with no further scan.
- */
-#define MAX_RADIX_STREAMS 64
-
-static void merge_radix(struct merge *m, struct stream *s, size_t ns)
+/* The streams in a binary heap, by the start of their next block, then
+ * larger blocks first (radix streams, one per order, never tie on both). */
+static inline bool before(const struct stream *a, const struct stream *b)
 {
-	uint64_t start[MAX_RADIX_STREAMS];
-	struct stream *live[MAX_RADIX_STREAMS];
-	size_t n = 0;
-
-	for (size_t i = ns; i-- > 0;) {
-		if (pull(m, &s[i])) {
-			live[n] = &s[i];
-			start[n++] = s[i].start;
-		}
-	}
-	while (n) {
-		uint64_t lo = start[0], limit = UINT64_MAX;
-		size_t i = 0;
-		struct stream *c;
-
-		for (size_t k = 1; k < n; k++) {
-			if (start[k] < lo) {
-				limit = lo;
-				lo = start[k];
-				i = k;
-			} else if (start[k] < limit) {
-				limit = start[k];
-			}
-		}
-		c = live[i];
-		while (take(m, c, limit)) {
-			if (c->start >= limit) {
-				start[i] = c->start;
-				goto next;
-			}
-		}
-		n--;
-		memmove(&start[i], &start[i + 1], (n - i) * sizeof(*start));
-		memmove(&live[i], &live[i + 1], (n - i) * sizeof(*live));
-next:;
-	}
+	return a->start < b->start || (a->start == b->start && a->size > b->size);
 }
 
-/* Stored runs can make any number of streams: a binary heap of them, by
- * start, then larger blocks first (a two-word key; no 128-bit integers,
- * which 32-bit hosts lack). */
-struct key {
-	uint64_t start, inv_size;
-};
-
-struct head {
-	struct key key;
-	struct stream *s;
-};
-
-static inline struct key key_of(const struct stream *s)
-{
-	return (struct key){ s->start, UINT64_MAX - s->size };
-}
-
-static inline bool key_lt(struct key a, struct key b)
-{
-	return a.start < b.start || (a.start == b.start && a.inv_size < b.inv_size);
-}
-
-static void heap_down(struct head *h, size_t n)
+static void heap_down(struct stream **h, size_t n)
 {
 	size_t i = 0;
-	struct head x = h[0];
+	struct stream *x = h[0];
 
 	for (;;) {
 		size_t l = 2 * i + 1, m;
 
 		if (l >= n)
 			break;
-		m = l + 1 < n && key_lt(h[l + 1].key, h[l].key) ? l + 1 : l;
-		if (!key_lt(h[m].key, x.key))
+		m = l + 1 < n && before(h[l + 1], h[l]) ? l + 1 : l;
+		if (!before(h[m], x))
 			break;
 		h[i] = h[m];
 		i = m;
@@ -163,11 +97,11 @@ static void heap_down(struct head *h, size_t n)
 	h[i] = x;
 }
 
-static void heap_up(struct head *h, size_t j)
+static void heap_up(struct stream **h, size_t j)
 {
-	struct head x = h[j];
+	struct stream *x = h[j];
 
-	while (j && key_lt(x.key, h[(j - 1) / 2].key)) {
+	while (j && before(x, h[(j - 1) / 2])) {
 		h[j] = h[(j - 1) / 2];
 		j = (j - 1) / 2;
 	}
@@ -175,51 +109,39 @@ static void heap_up(struct head *h, size_t j)
 }
 
 /* The start of the block after the top's. */
-static uint64_t second_start(const struct head *h, size_t n)
+static uint64_t second_start(struct stream *const *h, size_t n)
 {
 	if (n < 2)
 		return UINT64_MAX;
-	if (n == 2 || key_lt(h[1].key, h[2].key))
-		return h[1].key.start;
-	return h[2].key.start;
-}
-
-static void merge_heap(struct merge *m, struct stream *s, size_t ns)
-{
-	struct head *h = malloc((ns ? ns : 1) * sizeof(*h));
-	size_t n = 0;
-
-	if (!h) {
-		m->f->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < ns; i++) {
-		if (pull(m, &s[i])) {
-			h[n] = (struct head){ key_of(&s[i]), &s[i] };
-			heap_up(h, n++);
-		}
-	}
-	while (n) {
-		struct stream *c = h[0].s;
-
-		if (take(m, c, second_start(h, n)))
-			h[0].key = key_of(c);
-		else
-			h[0] = h[--n];
-		heap_down(h, n);
-	}
-	free(h);
+	if (n == 2 || before(h[1], h[2]))
+		return h[1]->start;
+	return h[2]->start;
 }
 
 void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
 		 struct run_checks *rc, struct cover *cv, struct kho_findings *f)
 {
 	struct merge m = { .geo = &in->geo, .rc = rc, .cv = cv, .f = f };
+	struct stream **h = malloc((ns ? ns : 1) * sizeof(*h));
+	size_t n = 0;
 
-	/* Radix streams have a cursor (streams_of_radix). */
-	if (ns && s[0].c.m && ns <= MAX_RADIX_STREAMS)
-		merge_radix(&m, s, ns);
-	else
-		merge_heap(&m, s, ns);
+	if (!h) {
+		f->oom = true;
+		return;
+	}
+	/* largest order first: the order the first batches are checked in */
+	for (size_t i = ns; i-- > 0;) {
+		if (pull(&m, &s[i])) {
+			h[n] = &s[i];
+			heap_up(h, n++);
+		}
+	}
+	/* Only the top's next block moves: the rest of the heap holds. */
+	while (n) {
+		if (!take(&m, h[0], second_start(h, n)))
+			h[0] = h[--n];
+		heap_down(h, n);
+	}
+	free(h);
 	cover_close(cv);
 }

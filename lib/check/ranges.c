@@ -14,18 +14,6 @@
 #include "checks.h"
 #include "scratch.h"
 
-/* Blocks i of @r with [start_i, start_i+size) meeting [a, last]: i in [*lo, *hi).
- * No end is computed, so a run or an area at the top of memory cannot wrap. */
-static bool blocks_meeting(const struct kho_run *r, uint64_t size, uint64_t a, uint64_t last,
-			   uint64_t *lo, uint64_t *hi)
-{
-	if (last < r->phys)
-		return false;
-	*lo = a > r->phys ? (a - r->phys) / size : 0;
-	*hi = MIN(r->count, (last - r->phys) / size + 1);
-	return *lo < *hi;
-}
-
 static void check_order(const struct kho_inspection *in, const struct kho_run *r,
 			uint64_t size, unsigned max_order, struct kho_findings *f)
 {
@@ -60,8 +48,12 @@ static void check_scratch(const struct kho_inspection *in, const struct kho_run 
 		const struct kho_scratch_area *a = &in->ho.scratch[s];
 		uint64_t lo, hi;
 
-		if (!a->size || !blocks_meeting(r, size, a->phys, scratch_last(a), &lo, &hi))
+		/* Blocks [lo, hi) of @r meet the area. No end is computed, so a
+		 * run or an area at the top of memory cannot wrap. */
+		if (!a->size || scratch_last(a) < r->phys)
 			continue;
+		lo = a->phys > r->phys ? (a->phys - r->phys) / size : 0;
+		hi = MIN(r->count, (scratch_last(a) - r->phys) / size + 1);
 		for (uint64_t i = lo; i < hi; i++) {
 			uint64_t start = r->phys + i * size;
 
@@ -163,31 +155,15 @@ void check_run_slow(struct run_checks *rc, const struct kho_run *r)
 	check_memory(rc, r, size);
 }
 
-/* An area not on the granule 7.2.13 and 7.3-rc7 round scratch to: a
- * warning naming the rule and where its size came from. */
-static void check_scratch_granule(const struct kho_inspection *in, const char *arch,
-				  size_t i, struct kho_findings *f)
-{
-	const struct kho_scratch_area *a = &in->ho.scratch[i];
-	unsigned order = kho_scratch_align_order(in->geo.page_size);
-	uint64_t granule = in->geo.page_size << order;
-	bool known = !strcmp(arch, "x86_64") || !strcmp(arch, "aarch64");
-
-	if (!order || is_aligned(a->phys | a->size, granule))
-		return;
-	kho_flag_sev(f, KHO_CHECK_SCRATCH_LAYOUT, KHO_SEV_WARNING, a->phys,
-		     "scratch area %zu 0x%llx+0x%llx is not aligned to %llu MiB, PAGE_SIZE * "
-		     "MAX_ORDER_NR_PAGES %s%s%s", i, HEX(a->phys), HEX(a->size),
-		     HEX(granule >> 20), known ? "on " : "(the architecture is unknown: what ",
-		     known ? arch : in->geo.page_size == 4096 ? "4 KiB" :
-		     in->geo.page_size == 16384 ? "16 KiB" : "64 KiB",
-		     known ? "" : " pages imply)");
-}
-
 void check_scratch_layout(const struct kho_inspection *in, const char *arch,
 			  struct kho_findings *f)
 {
 	uint64_t page = in->geo.page_size;
+	/* the granule 7.2.13 and 7.3-rc7 round scratch to: an area off it is
+	 * a warning naming the rule and where its size came from */
+	unsigned order = kho_scratch_align_order(page);
+	uint64_t granule = page << order;
+	bool known = !strcmp(arch, "x86_64") || !strcmp(arch, "aarch64");
 
 	for (size_t i = 0; i < in->ho.nscratch; i++) {
 		const struct kho_scratch_area *a = &in->ho.scratch[i];
@@ -200,8 +176,14 @@ void check_scratch_layout(const struct kho_inspection *in, const char *arch,
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx is not page-aligned", i,
 				 HEX(a->phys), HEX(a->size));
-		else
-			check_scratch_granule(in, arch, i, f);
+		else if (order && !is_aligned(a->phys | a->size, granule))
+			kho_flag_sev(f, KHO_CHECK_SCRATCH_LAYOUT, KHO_SEV_WARNING, a->phys,
+				     "scratch area %zu 0x%llx+0x%llx is not aligned to %llu MiB, "
+				     "PAGE_SIZE * MAX_ORDER_NR_PAGES %s%s%s", i, HEX(a->phys),
+				     HEX(a->size), HEX(granule >> 20),
+				     known ? "on " : "(the architecture is unknown: what ",
+				     known ? arch : page == 4096 ? "4 KiB" :
+				     page == 16384 ? "16 KiB" : "64 KiB", known ? "" : " pages imply)");
 		if (scratch_wraps(a))
 			kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 				 "scratch area %zu 0x%llx+0x%llx runs past the top of the "

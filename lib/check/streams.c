@@ -30,16 +30,12 @@ ssize_t streams_of_runs(const struct kho_inspection *in, struct stream **out)
 ssize_t streams_of_radix(const struct kho_radix_map *m, struct kho_map_stats *stats,
 			 struct stream **out)
 {
-	struct stream *v = NULL, *s;
-	size_t n = 0, cap = 0;
+	struct stream *v = calloc(m->geo->key_width, sizeof(*v));
 
-	for (unsigned o = 0; o < m->geo->key_width; o++) {
-		if (!(s = ARRAY_ADD(v, cap, n))) {
-			free(v);
-			return -1;
-		}
-		kho_radix_cursor_init(&s->c, m, o, stats);
-	}
+	if (!v)
+		return -1;
+	for (unsigned o = 0; o < m->geo->key_width; o++)
+		kho_radix_cursor_init(&v[o].c, m, o, stats);
 	*out = v;
-	return (ssize_t)n;
+	return m->geo->key_width;
 }

@@ -10,13 +10,12 @@
  * bitmap is built a word at a time (spread 2^o-fold), not a key at a
  * time: the sparse tree's four interleaved orders need no merge.
  *
- * It only proves: it reports nothing. Whatever would give the merge or
+ * It only proves (windows.h). Whatever would give the merge or
  * check_runs() a finding (an overlap, an order above the limit, a block
  * in scratch or outside present memory, a block at the top of the
  * address space, keys of huge orders) makes it give up, and the caller
  * runs the exact merge from the start, so findings, their order and the
- * caps are the merge's own. When it succeeds, the stats and the union
- * where the coverage questions look are what the merge would have made.
+ * caps are the merge's own.
  */
 #include "windows.h"
 
@@ -38,9 +37,8 @@ struct order_pos {
 };
 
 struct win {
-	const struct kho_inspection *in;
 	const struct kho_radix_map *m;
-	const struct run_checks *rc;
+	struct run_checks *rc;      /* its last present stretch is shared */
 	struct cover *cv;
 	unsigned log2, shift;   /* pages per window, page shift */
 	uint64_t base;          /* the window's first page */
@@ -48,7 +46,6 @@ struct win {
 	uint64_t *lines;        /* a bit per 8 words of bm that were written */
 	size_t nlines;          /* words of lines */
 	size_t want;            /* the first coverage question not yet done */
-	uint64_t present_lo, present_hi;  /* bytes: the last present stretch */
 	unsigned max_order;     /* the largest order present */
 	struct order_pos ord[MAX_ORDERS];
 	uint64_t spread[6][256];   /* each bit of a byte 2^o times */
@@ -253,18 +250,18 @@ static bool next_run(const struct win *w, uint64_t from, uint64_t to, uint64_t *
 /* Whether all of [@a, @e) is present in the dump, as check_memory() asks. */
 static bool present(struct win *w, uint64_t a, uint64_t e)
 {
-	struct kho_source *src = w->rc->src;
+	struct run_checks *rc = w->rc;
 	uint64_t run;
 
-	if (a >= w->present_lo && e <= w->present_hi)
+	if (a >= rc->present_lo && e <= rc->present_hi)
 		return true;
 	while (a < e) {
-		if (kho_source_state(src, a, &run) != KHO_MEM_PRESENT)
+		if (kho_source_state(rc->src, a, &run) != KHO_MEM_PRESENT)
 			return false;
 		if (!run || a + run <= a)   /* present up to the top */
 			return true;
-		w->present_lo = a;
-		w->present_hi = a + run;
+		rc->present_lo = a;
+		rc->present_hi = a + run;
 		a += run;
 	}
 	return true;
@@ -273,7 +270,7 @@ static bool present(struct win *w, uint64_t a, uint64_t e)
 /* Whether blocks making up [@a, @e) give check_run_slow() nothing to say. */
 static bool run_clean(struct win *w, uint64_t a, uint64_t e)
 {
-	return present(w, a, e) && !scratch_any_meets(&w->in->ho, a, e - a);
+	return present(w, a, e) && !scratch_any_meets(&w->rc->in->ho, a, e - a);
 }
 
 /* The first and last words of the bitmap written. returns: false if none. */
@@ -433,7 +430,7 @@ static bool windows(struct win *w)
 }
 
 bool check_windows(struct kho_inspection *in, const struct kho_radix_map *m,
-		   const struct run_checks *rc, struct cover *c)
+		   struct run_checks *rc, struct cover *c)
 {
 	struct win *w;
 	bool ok = false;
@@ -441,7 +438,7 @@ bool check_windows(struct kho_inspection *in, const struct kho_radix_map *m,
 	/* The whole union (ranges --merge, diff) is a span per gap: the merge's. */
 	if (c->keep_all || rc->max_order >= MAX_ORDERS || !(w = calloc(1, sizeof(*w))))
 		return false;
-	*w = (struct win){ .in = in, .m = m, .rc = rc, .cv = c, .shift = m->geo->page_shift };
+	*w = (struct win){ .m = m, .rc = rc, .cv = c, .shift = m->geo->page_shift };
 	if (!largest_order(w))
 		goto out;
 	w->log2 = MAX(WINDOW_MIN_LOG2, w->max_order + 6);

@@ -16,6 +16,6 @@
  * reported, the union is wanted whole, or no memory.
  */
 bool check_windows(struct kho_inspection *in, const struct kho_radix_map *m,
-		   const struct run_checks *rc, struct cover *c);
+		   struct run_checks *rc, struct cover *c);
 
 #endif
