@@ -129,7 +129,7 @@ struct kho_session *kho_model_session(struct kho_model *m)
 static struct kho_model *open_model(const char *path, struct kho_source *src,
 				    const struct kho_model_opts *opts, struct kho_error *err)
 {
-	struct kho_session_opts so = { .path = path, .src = src, .keep_runs = true };
+	struct kho_session_opts so = { .path = path, .src = src, .verify.keep_runs = true };
 	struct kho_model_opts o;
 	struct kho_model *m;
 
@@ -153,17 +153,17 @@ static struct kho_model *open_model(const char *path, struct kho_source *src,
 	so.have_boot_params = o.flags & KHO_MODEL_BOOT_PARAMS;
 	so.boot_params = o.boot_params;
 	so.all = o.flags & KHO_MODEL_ALL;
-	so.fdt_file = o.fdt_file;
 	so.vmlinux = o.vmlinux;
 	so.dtb = o.dtb;
-	so.scratch = m->scratch;
-	so.nscratch = o.nscratch;
-	so.arrays = m->arrays;
-	so.narrays = o.nscratch_arrays;
-	so.overrides = o.severities;
-	so.noverrides = o.nseverities;
-	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
-	so.max_order = o.max_order;
+	so.verify.fdt_file = o.fdt_file;
+	so.verify.scratch = m->scratch;
+	so.verify.nscratch = o.nscratch;
+	so.verify.scratch_arrays = m->arrays;
+	so.verify.nscratch_arrays = o.nscratch_arrays;
+	so.verify.overrides = o.severities;
+	so.verify.noverrides = o.nseverities;
+	so.verify.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
+	so.verify.max_order = o.max_order;
 	if (o.flags & KHO_MODEL_KERNEL) {
 		if (kernel(&o, &m->kernel, err))
 			goto fail;
