@@ -374,8 +374,6 @@ KHO_EXPORT int kho_model_handover_key(const struct kho_model *m, size_t h, uint6
 
 	if (!in || order > kho_model_handover_max_order(m, h))
 		return -KHO_ERR_INVALID;
-	if (!kho_model_handover_walked(m, h))
-		return -KHO_ERR_NODATA;
 	rc = kho_inspection_key(m->s.src, in, phys, order);
 	return rc < 0 ? -KHO_ERR_NODATA : rc;
 }
@@ -387,9 +385,8 @@ KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, ui
 
 	if (!insp(m, h))
 		return -KHO_ERR_INVALID;
-	if (!kho_model_handover_walked(m, h))
-		return -KHO_ERR_NODATA;
-	/* one key at most holds a page in a sound map: the smallest order first */
+	/* one key at most holds a page in a sound map: the smallest order first
+	 * (each order -KHO_ERR_NODATA for a map that was not walked) */
 	for (unsigned o = 0; o <= kho_model_handover_max_order(m, h); o++) {
 		int rc = kho_model_handover_key(m, h, phys, o);
 

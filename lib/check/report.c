@@ -107,7 +107,7 @@ KHO_EXPORT void kho_report_range(const struct kho_report *r, size_t h, size_t i,
 
 	*phys = *size = 0;
 	*order = 0;
-	if (h >= r->s->nh || i >= kho_report_ranges(r, h))
+	if (i >= kho_report_ranges(r, h))
 		return;
 	in = &r->s->hs[h].in;
 	/* the run holding key i: the last whose first key is <= i */
