@@ -7,7 +7,6 @@
 #include "kho/report.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "kho/model.h"
 #include "kho/session.h"

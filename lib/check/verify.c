@@ -2,7 +2,6 @@
 /* kho_inspect: load, walk, check. The one place the stages meet. */
 #include "kho/verify.h"
 
-#include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
 
