@@ -216,8 +216,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	s->path = o->src ? kho_source_path(o->src) : o->path;
 	kho_findings_init(&s->top);
 	s->top.pass = KHO_PASS_SESSION;
-	for (size_t i = 0; i < vo.noverrides; i++)
-		kho_findings_set_severity(&s->top, vo.overrides[i].check, vo.overrides[i].severity);
+	kho_findings_set_severities(&s->top, vo.overrides, vo.noverrides);
 	/* the caller's arrays and the one the kernel names */
 	arrays = calloc(vo.nscratch_arrays + 1, sizeof(*arrays));
 	if (!arrays)
