@@ -28,15 +28,15 @@ void kho_findings_free(struct kho_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-bool kho_findings_set_severity(struct kho_findings *f, const char *check,
-			       enum kho_severity sev)
+void kho_findings_set_severities(struct kho_findings *f, const struct kho_model_severity *v,
+				 size_t n)
 {
-	const struct kho_check_info *c = kho_check_find(check);
+	for (size_t i = 0; i < n; i++) {
+		const struct kho_check_info *c = kho_check_find(v[i].check);
 
-	if (!c)
-		return false;
-	f->severity[kho_check_index(c)] = sev;
-	return true;
+		if (c)
+			f->severity[kho_check_index(c)] = v[i].severity;
+	}
 }
 
 /* The severity a finding of check index @i gets: the user's word wins. */

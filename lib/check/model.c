@@ -17,9 +17,6 @@
 
 struct kho_model {
 	struct kho_session s;
-	struct kho_source_opts src_opts;
-	struct kho_scratch_area *scratch, *arrays;
-	struct kho_boot_info kernel;
 };
 
 #define KNOWN_FLAGS (KHO_MODEL_FDT | KHO_MODEL_BOOT_PARAMS | KHO_MODEL_ALL | KHO_MODEL_MAX_ORDER | \
@@ -126,54 +123,47 @@ struct kho_session *kho_model_session(struct kho_model *m)
 	return &m->s;
 }
 
+/* The session of @opts: what it reads of them is copied by the time it
+ * is open, so the options built here live only as long as this call. */
 static struct kho_model *open_model(const char *path, struct kho_source *src,
 				    const struct kho_model_opts *opts, struct kho_error *err)
 {
-	struct kho_session_opts so = { .path = path, .src = src, .keep_runs = true };
 	struct kho_model_opts o;
-	struct kho_model *m;
+	struct kho_source_opts src_opts;
+	struct kho_boot_info kernel_info;
+	struct kho_scratch_area *scratch, *arrays;
+	struct kho_model *m = NULL;
 
-	if (copy_opts(opts, &o, err) || check_severities(&o, err))
+	if (copy_opts(opts, &o, err) || check_severities(&o, err) ||
+	    ((o.flags & KHO_MODEL_KERNEL) && kernel(&o, &kernel_info, err)))
 		return NULL;
-	m = calloc(1, sizeof(*m));
-	if (!m) {
+	src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
+	scratch = pairs(o.scratch, o.nscratch);
+	arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
+	if (!scratch || !arrays)
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	m->scratch = pairs(o.scratch, o.nscratch);
-	m->arrays = pairs(o.scratch_arrays, o.nscratch_arrays);
-	if (!m->scratch || !m->arrays) {
-		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	m->src_opts = (struct kho_source_opts){ o.format, o.raw_base, o.page_size };
-	so.src_opts = &m->src_opts;
-	so.have_fdt = o.flags & KHO_MODEL_FDT;
-	so.fdt = o.fdt;
-	so.have_boot_params = o.flags & KHO_MODEL_BOOT_PARAMS;
-	so.boot_params = o.boot_params;
-	so.all = o.flags & KHO_MODEL_ALL;
-	so.fdt_file = o.fdt_file;
-	so.vmlinux = o.vmlinux;
-	so.dtb = o.dtb;
-	so.scratch = m->scratch;
-	so.nscratch = o.nscratch;
-	so.arrays = m->arrays;
-	so.narrays = o.nscratch_arrays;
-	so.overrides = o.severities;
-	so.noverrides = o.nseverities;
-	so.has_max_order = o.flags & KHO_MODEL_MAX_ORDER;
-	so.max_order = o.max_order;
-	if (o.flags & KHO_MODEL_KERNEL) {
-		if (kernel(&o, &m->kernel, err))
-			goto fail;
-		so.kernel = &m->kernel;
-	}
-	if (!kho_session_open(&so, &m->s, err))
-		return m;
-fail:
-	kho_model_close(m);
-	return NULL;
+	else
+		m = kho_model_open_session(&(struct kho_session_opts){
+			.path = path, .src = src, .src_opts = &src_opts,
+			.have_fdt = o.flags & KHO_MODEL_FDT, .fdt = o.fdt,
+			.have_boot_params = o.flags & KHO_MODEL_BOOT_PARAMS,
+			.boot_params = o.boot_params,
+			.all = o.flags & KHO_MODEL_ALL,
+			.vmlinux = o.vmlinux, .dtb = o.dtb,
+			.kernel = o.flags & KHO_MODEL_KERNEL ? &kernel_info : NULL,
+			.verify = {
+				.max_order = o.max_order,
+				.has_max_order = o.flags & KHO_MODEL_MAX_ORDER,
+				.overrides = o.severities, .noverrides = o.nseverities,
+				.scratch = scratch, .nscratch = o.nscratch,
+				.scratch_arrays = arrays, .nscratch_arrays = o.nscratch_arrays,
+				.fdt_file = o.fdt_file,
+				.keep_runs = true,
+			},
+		}, err);
+	free(scratch);
+	free(arrays);
+	return m;
 }
 
 KHO_EXPORT struct kho_model *kho_model_open(const char *path, const struct kho_model_opts *opts,
@@ -202,8 +192,6 @@ KHO_EXPORT void kho_model_close(struct kho_model *m)
 	if (!m)
 		return;
 	kho_session_close(&m->s);
-	free(m->scratch);
-	free(m->arrays);
 	free(m);
 }
 
@@ -386,8 +374,6 @@ KHO_EXPORT int kho_model_handover_key(const struct kho_model *m, size_t h, uint6
 
 	if (!in || order > kho_model_handover_max_order(m, h))
 		return -KHO_ERR_INVALID;
-	if (!kho_model_handover_walked(m, h))
-		return -KHO_ERR_NODATA;
 	rc = kho_inspection_key(m->s.src, in, phys, order);
 	return rc < 0 ? -KHO_ERR_NODATA : rc;
 }
@@ -399,9 +385,8 @@ KHO_EXPORT int kho_model_handover_lookup(const struct kho_model *m, size_t h, ui
 
 	if (!insp(m, h))
 		return -KHO_ERR_INVALID;
-	if (!kho_model_handover_walked(m, h))
-		return -KHO_ERR_NODATA;
-	/* one key at most holds a page in a sound map: the smallest order first */
+	/* one key at most holds a page in a sound map: the smallest order first
+	 * (each order -KHO_ERR_NODATA for a map that was not walked) */
 	for (unsigned o = 0; o <= kho_model_handover_max_order(m, h); o++) {
 		int rc = kho_model_handover_key(m, h, phys, o);
 

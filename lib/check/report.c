@@ -7,7 +7,6 @@
 #include "kho/report.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "kho/model.h"
 #include "kho/session.h"
@@ -19,19 +18,6 @@ struct kho_report {
 	/* each handover's keys, one per block: [start, end) into runs */
 	size_t **first;
 };
-
-/* first[h][i]: the keys before run i, so [nruns] is them all. */
-static bool index_keys(struct kho_report *r, size_t h)
-{
-	const struct kho_inspection *in = &r->s->hs[h].in;
-
-	r->first[h] = calloc(in->nruns + 1, sizeof(**r->first));
-	if (!r->first[h])
-		return false;
-	for (size_t i = 0; i < in->nruns; i++)
-		r->first[h][i + 1] = r->first[h][i] + (size_t)in->runs[i].count;
-	return true;
-}
 
 KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt, uint64_t fdt,
 					  const uint64_t *scratch_arrays, size_t narrays,
@@ -53,8 +39,14 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 	}
 	r->s = kho_model_session(r->m);
 	ok = (r->first = calloc(r->s->nh ? r->s->nh : 1, sizeof(*r->first))) != NULL;
-	for (size_t i = 0; ok && i < r->s->nh; i++)
-		ok = index_keys(r, i);
+	for (size_t h = 0; ok && h < r->s->nh; h++) {
+		const struct kho_inspection *in = &r->s->hs[h].in;
+
+		/* first[h][i]: the keys before run i, so [nruns] is them all */
+		ok = (r->first[h] = calloc(in->nruns + 1, sizeof(**r->first))) != NULL;
+		for (size_t i = 0; ok && i < in->nruns; i++)
+			r->first[h][i + 1] = r->first[h][i] + (size_t)in->runs[i].count;
+	}
 	if (!ok) {
 		kho_report_free(r);
 		return kho_error_set(e, KHO_ERR_NOMEM, "out of memory");
@@ -107,7 +99,7 @@ KHO_EXPORT void kho_report_range(const struct kho_report *r, size_t h, size_t i,
 
 	*phys = *size = 0;
 	*order = 0;
-	if (h >= r->s->nh || i >= kho_report_ranges(r, h))
+	if (i >= kho_report_ranges(r, h))
 		return;
 	in = &r->s->hs[h].in;
 	/* the run holding key i: the last whose first key is <= i */

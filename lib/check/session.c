@@ -20,7 +20,7 @@
 static enum kho_status fail_in(const struct kho_session_opts *o, const char *path,
 			       struct kho_error *err)
 {
-	const char *other[] = { o->vmlinux, o->dtb, o->fdt_file };
+	const char *other[] = { o->vmlinux, o->dtb, o->verify.fdt_file };
 
 	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
 		if (other[i] && !strncmp(err->msg, other[i], strlen(other[i])) &&
@@ -183,23 +183,14 @@ static enum kho_status find_told(const struct kho_session_opts *o, struct kho_se
 }
 
 static enum kho_status inspect_chosen(const struct kho_session_opts *o, struct kho_session *s,
-				      const struct kho_scratch_area *arrays, size_t narrays,
-				      const char *found_by, struct kho_error *err)
+				      struct kho_verify_opts *vo, const char *found_by,
+				      struct kho_error *err)
 {
 	for (size_t i = 0; i < s->nh; i++) {
-		struct kho_verify_opts vo = {
-			.max_order = o->max_order, .has_max_order = o->has_max_order,
-			.overrides = o->overrides, .noverrides = o->noverrides,
-			.scratch = o->scratch, .nscratch = o->nscratch,
-			.scratch_arrays = arrays, .nscratch_arrays = narrays,
-			.fdt_file = o->fdt_file,
-			.keep_runs = o->keep_runs, .keep_spans = o->keep_spans,
-			.consumed = s->cands[s->order[i]].consumed,
-		};
-
+		vo->consumed = s->cands[s->order[i]].consumed;
 		s->hs[i].found_by = found_by;
 		s->hs[i].src = s->src;
-		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i].in, err))
+		if (kho_inspect(s->src, s->cands[s->order[i]].phys, vo, &s->hs[i].in, err))
 			return fail_in(o, s->path, err);
 	}
 	return KHO_OK;
@@ -212,11 +203,11 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	bool inspecting = false;
 	/* An FDT from a file is inspected without an address unless --fdt gives it. */
 	struct kho_select_opts so = {
-		.chosen = o->fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
+		.chosen = o->verify.fdt_file && !o->have_fdt ? KHO_FDT_PHYS_UNKNOWN : o->fdt,
 		.all = o->all,
 	};
+	struct kho_verify_opts vo = o->verify;
 	struct kho_scratch_area *arrays;
-	size_t narrays = o->narrays;
 	const char *told = o->kernel ? "symbols" : o->vmlinux ? "--vmlinux" : o->dtb ? "--dtb" :
 			   o->have_boot_params ? "--boot-params" : NULL;
 	enum kho_status st;
@@ -225,14 +216,14 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	s->path = o->src ? kho_source_path(o->src) : o->path;
 	kho_findings_init(&s->top);
 	s->top.pass = KHO_PASS_SESSION;
-	for (size_t i = 0; i < o->noverrides; i++)
-		kho_findings_set_severity(&s->top, o->overrides[i].check, o->overrides[i].severity);
+	kho_findings_set_severities(&s->top, vo.overrides, vo.noverrides);
 	/* the caller's arrays and the one the kernel names */
-	arrays = calloc(narrays + 1, sizeof(*arrays));
+	arrays = calloc(vo.nscratch_arrays + 1, sizeof(*arrays));
 	if (!arrays)
 		return no_memory(err);
-	if (narrays)
-		memcpy(arrays, o->arrays, narrays * sizeof(*arrays));
+	if (vo.nscratch_arrays)
+		memcpy(arrays, vo.scratch_arrays, vo.nscratch_arrays * sizeof(*arrays));
+	vo.scratch_arrays = arrays;
 	s->src = o->src;
 	if (!o->src) {
 		if ((st = kho_source_open(o->path, o->src_opts, &s->src, err)))
@@ -254,14 +245,15 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 			goto out;
 		so.chosen = s->boot.fdt;
 		if (s->boot.scratch && s->boot.scratch_bytes)
-			arrays[narrays++] = (struct kho_scratch_area){ s->boot.scratch,
-								       s->boot.scratch_bytes };
+			arrays[vo.nscratch_arrays++] = (struct kho_scratch_area){
+				s->boot.scratch, s->boot.scratch_bytes };
 	}
-	so.chosen_by = told ? told : o->have_fdt ? "--fdt" : o->fdt_file ? "--fdt-file" : NULL;
+	so.chosen_by = told ? told : o->have_fdt ? "--fdt" :
+		       o->verify.fdt_file ? "--fdt-file" : NULL;
 	if (so.chosen_by) {
 		if ((st = told_candidates(s, so.chosen, s->boot.incoming_fdt, err)))
 			goto out;
-		if (o->have_fdt && !told && !o->fdt_file &&
+		if (o->have_fdt && !told && !o->verify.fdt_file &&
 		    (st = check_named_fdt(s, so.chosen, err)))
 			goto out;
 		so.incoming_fdt = s->boot.incoming_fdt;
@@ -310,15 +302,13 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		goto out;
 	}
 	inspecting = true;
-	if ((st = inspect_chosen(o, s, arrays, narrays, so.chosen_by ? so.chosen_by : "scan",
-				 err)) || (st = kho_source_status(s->src, err)))
+	if ((st = inspect_chosen(o, s, &vo, so.chosen_by ? so.chosen_by : "scan", err)) ||
+	    (st = kho_source_status(s->src, err)))
 		goto out;
 	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
-	if (o->vmlinux || o->kernel) {
-		for (size_t i = 0; i < s->nh; i++)
-			kho_check_kernel_trees(&s->boot, &s->hs[i].in);
-		kho_check_kernel_in_tree(&s->boot, &s->top);
-	}
+	for (size_t i = 0; i < s->nh; i++)
+		kho_check_kernel_trees(&s->boot, &s->hs[i].in);
+	kho_check_kernel_in_tree(&s->boot, &s->top);
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
 	if (s->top.oom)

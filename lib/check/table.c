@@ -384,12 +384,8 @@ KHO_EXPORT const char *kho_check_hint(size_t index, enum kho_severity severity)
 
 KHO_EXPORT const char *kho_severity_str(enum kho_severity sev)
 {
-	switch (sev) {
-	case KHO_SEV_OFF:	 return "off";
-	case KHO_SEV_NOTE:	 return "note";
-	case KHO_SEV_INCOMPLETE: return "incomplete";
-	case KHO_SEV_WARNING:	 return "warning";
-	case KHO_SEV_ERROR:	 return "error";
-	}
-	return "unknown";
+	/* from KHO_SEV_OFF (-1) on */
+	static const char *const names[] = { "off", "note", "incomplete", "warning", "error" };
+
+	return sev >= KHO_SEV_OFF && sev <= KHO_SEV_ERROR ? names[sev + 1] : "unknown";
 }

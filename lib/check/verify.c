@@ -2,7 +2,6 @@
 /* kho_inspect: load, walk, check. The one place the stages meet. */
 #include "kho/verify.h"
 
-#include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -338,9 +337,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 
 	memset(in, 0, sizeof(*in));
 	kho_findings_init(&in->findings);
-	for (size_t i = 0; i < x.o->noverrides; i++)
-		kho_findings_set_severity(&in->findings, x.o->overrides[i].check,
-					  x.o->overrides[i].severity);
+	kho_findings_set_severities(&in->findings, x.o->overrides, x.o->noverrides);
 	if (kho_geometry_init(&in->geo, kho_source_page_size(src), false))
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: page size %llu has no KHO "
 				     "radix geometry", kho_source_path(src),

@@ -1086,19 +1086,22 @@ static int open_session(const struct options *o, const char *path, bool scan_onl
 	struct progress p = { .mode = o->progress };
 	struct kho_session_opts so = {
 		.path = path, .src_opts = &o->src,
-		.have_fdt = o->have_fdt, .fdt = o->fdt, .fdt_file = o->fdt_file,
+		.have_fdt = o->have_fdt, .fdt = o->fdt,
 		.vmlinux = o->vmlinux, .dtb = o->dtb,
 		.have_boot_params = o->have_boot_params, .boot_params = o->boot_params,
 		.all = o->all, .scan_only = scan_only,
-		.scratch = o->scratch, .nscratch = o->nscratch,
-		.arrays = o->arrays, .narrays = o->narrays,
-		.overrides = o->overrides, .noverrides = o->noverrides,
-		.max_order = o->max_order, .has_max_order = o->has_max_order,
-		/* Only listing them needs the runs or the whole union stored. */
-		.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
-			     !strcmp(o->command, "extract") || o->with_ranges ||
-			     !strcmp(o->command, "diff"),
-		.keep_spans = o->merge || !strcmp(o->command, "diff"),
+		.verify = {
+			.max_order = o->max_order, .has_max_order = o->has_max_order,
+			.overrides = o->overrides, .noverrides = o->noverrides,
+			.scratch = o->scratch, .nscratch = o->nscratch,
+			.scratch_arrays = o->arrays, .nscratch_arrays = o->narrays,
+			.fdt_file = o->fdt_file,
+			/* Only listing them needs the runs or the whole union stored. */
+			.keep_runs = (!strcmp(o->command, "ranges") && !o->merge) ||
+				     !strcmp(o->command, "extract") || o->with_ranges ||
+				     !strcmp(o->command, "diff"),
+			.keep_spans = o->merge || !strcmp(o->command, "diff"),
+		},
 		.progress = on_progress, .progress_ctx = &p, .threads = o->threads,
 		.kind = &kind,
 	};

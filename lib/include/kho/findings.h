@@ -15,6 +15,7 @@
 
 #include "kho/anomaly.h"
 #include "kho/check.h"
+#include "kho/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -138,9 +139,9 @@ struct kho_findings {
  * list in any state. One list is one thread's. */
 void kho_findings_init(struct kho_findings *f);
 void kho_findings_free(struct kho_findings *f);
-/* -W NAME (warning), -Wno-NAME (off), -E NAME (error). returns: false for an unknown name. */
-bool kho_findings_set_severity(struct kho_findings *f, const char *check,
-			       enum kho_severity sev);
+/* The severities -W, -Wno- and -E ask for, @n in order; an unknown check is ignored. */
+void kho_findings_set_severities(struct kho_findings *f, const struct kho_model_severity *v,
+				 size_t n);
 /* kho_flag - a finding of @check at @phys, at the check's severity. */
 void kho_flag(struct kho_findings *f, enum kho_check_id check, uint64_t phys,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));

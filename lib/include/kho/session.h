@@ -24,8 +24,7 @@ struct kho_session_opts {
 	struct kho_source *src;
 	/* What names the handover, if anything (else a scan finds them). */
 	bool have_fdt;
-	uint64_t fdt;                  /* --fdt */
-	const char *fdt_file;          /* --fdt-file */
+	uint64_t fdt;                  /* --fdt (verify.fdt_file: --fdt-file) */
 	const char *vmlinux, *dtb;     /* --vmlinux, --dtb */
 	/* what a debugger read through the kernel's symbols, as --vmlinux
 	 * would (kho_model_opts.kernel_*): found_by "symbols" */
@@ -34,14 +33,9 @@ struct kho_session_opts {
 	uint64_t boot_params;          /* --boot-params */
 	bool all;                      /* inspect every candidate */
 	bool scan_only;                /* candidates and choice, nothing inspected */
-	/* Passed to kho_inspect() (kho_verify_opts). */
-	const struct kho_scratch_area *scratch, *arrays;
-	size_t nscratch, narrays;
-	const struct kho_model_severity *overrides;
-	size_t noverrides;
-	unsigned max_order;
-	bool has_max_order;
-	bool keep_runs, keep_spans;
+	/* Passed to kho_inspect() of each handover, with the scratch array
+	 * the kernel names added and consumed set per candidate. */
+	struct kho_verify_opts verify;
 	/* Called now and then while a dump is scanned. */
 	void (*progress)(void *ctx, uint64_t phys, uint64_t end);
 	void *progress_ctx;
