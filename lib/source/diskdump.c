@@ -238,10 +238,10 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	const uint8_t *z;
 
 	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
-	    dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, &e) ||
+	    dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, &e) ||
 	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
 		return false;
-	z = dd_window_at(src, &p->wdata, d.offset, d.size, &e);
+	z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, &e);
 	return z && page_head(d.flags, z, d.size, p->page, out, n);
 }
 
@@ -263,11 +263,11 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 		*out = p->cache[slot].data;
 		return KHO_OK;
 	}
-	if ((st = dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, err)))
+	if ((st = dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, err)))
 		return st;
 	if (!p->last.valid || p->last.offset != d.offset || p->last.size != d.size ||
 	    p->last.flags != d.flags) {
-		const uint8_t *z = dd_window_at(src, &p->wdata, d.offset, d.size, err);
+		const uint8_t *z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, err);
 
 		if (!z)
 			return err->status;
@@ -344,8 +344,6 @@ static void dd_close(struct kho_source *src)
 	free(p->mem);
 	free(p->dumped);
 	free(p->rank);
-	free(p->wdesc.buf);
-	free(p->wdata.buf);
 	free(p->last.data);
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		free(p->cache[i].data);
@@ -609,16 +607,11 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	    (st = read_headers(src, p, flat, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	p->wdesc.buf = aligned_alloc(4096, WINDOW);
-	p->wdata.buf = aligned_alloc(4096, WINDOW);
-	p->last.data = malloc(p->page);
-	if (!p->wdesc.buf || !p->wdata.buf || !p->last.data)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		if (!(p->cache[i].data = malloc(p->page)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	/* the second thread's buffers come when a scan first asks for it */
-	if (!dd_thread_buffers(p, 0))
+	if (!(p->last.data = malloc(p->page)) || !dd_thread_buffers(p, 0))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = find_cut(src, err)))
 		return st;
