@@ -119,25 +119,30 @@ enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t pfn, 
 	return KHO_OK;
 }
 
-/* What @pfn is: memory? dumped, with its data in the file? A state query
- * changes nothing: past a cut the descriptor is read without a window. */
+/* Descriptor number @idx into @d, read without a window: a state query
+ * changes nothing. Whether the file holds it and its data. */
+static bool desc_held(const struct kho_source *src, uint64_t idx, struct desc *d)
+{
+	const struct dd_priv *p = src->priv;
+	uint64_t at = p->desc_off + idx * DESC_SIZE, missing;
+	uint8_t raw[DESC_SIZE];
+	struct kho_error e;
+
+	return !flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &e) &&
+	       desc_parse(p, at, raw, d);
+}
+
+/* What @pfn is: memory? dumped, with its data in the file (asked of its
+ * descriptor past a cut)? */
 static enum kho_mem_state page_state(const struct kho_source *src, uint64_t pfn)
 {
 	const struct dd_priv *p = src->priv;
-	uint64_t at, missing;
-	uint8_t raw[DESC_SIZE];
-	struct kho_error err;
 	struct desc d;
 
 	if (pfn >= p->max_mapnr || !bit(p->mem, pfn))
 		return KHO_MEM_ABSENT;
-	if (!bit(p->dumped, pfn))
-		return KHO_MEM_EXCLUDED;
-	if (pfn < p->cut_pfn)
-		return KHO_MEM_PRESENT;
-	at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
-	if (flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &err) ||
-	    missing != UINT64_MAX || !desc_parse(p, at, raw, &d))
+	if (!bit(p->dumped, pfn) ||
+	    (pfn >= p->cut_pfn && !desc_held(src, desc_index(p, pfn), &d)))
 		return KHO_MEM_EXCLUDED;
 	return KHO_MEM_PRESENT;
 }
@@ -516,14 +521,10 @@ static enum kho_status read_bitmaps(struct kho_source *src, struct dd_priv *p,
 static bool last_page_held(struct kho_source *src, uint64_t ndumped)
 {
 	const struct dd_priv *p = src->priv;
-	uint64_t at = p->desc_off + (ndumped - 1) * DESC_SIZE, missing;
-	uint8_t raw[DESC_SIZE];
-	struct kho_error e;
 	struct desc d;
 
-	return !ndumped ||
-	       (!flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &e) &&
-		missing == UINT64_MAX && desc_parse(p, at, raw, &d) && d.offset >= at);
+	return !ndumped || (desc_held(src, ndumped - 1, &d) &&
+			    d.offset >= p->desc_off + (ndumped - 1) * DESC_SIZE);
 }
 
 /*
