@@ -345,7 +345,7 @@ static void dd_close(struct kho_source *src)
 
 	if (!p)
 		return;
-	flat_index_free(&p->ix);
+	free(p->ix.v);
 	free(p->mem);
 	free(p->dumped);
 	free(p->rank);
