@@ -206,10 +206,10 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 	return st;
 }
 
-/* A VMCOREINFO value: @hex, hex with or without 0x (SYMBOL(), most
- * NUMBER()s arm64 prints); else as C writes it (VMCOREINFO_NUMBER prints
+/* A VMCOREINFO value in @base: 16, hex with or without 0x (SYMBOL(), most
+ * NUMBER()s arm64 prints); 0, as C writes it (VMCOREINFO_NUMBER prints
  * signed decimal). false if absent or not a number. */
-static bool vmcoreinfo_u64(struct kho_source *src, const char *key, bool hex, uint64_t *v)
+static bool vmcoreinfo_u64(struct kho_source *src, const char *key, int base, uint64_t *v)
 {
 	const char *s = kho_source_vmcoreinfo(src, key);
 	char *end;
@@ -217,18 +217,8 @@ static bool vmcoreinfo_u64(struct kho_source *src, const char *key, bool hex, ui
 	if (!s || !*s)
 		return false;
 	errno = 0;
-	*v = hex ? strtoull(s, &end, 16) : (uint64_t)strtoll(s, &end, 0);
+	*v = base == 16 ? strtoull(s, &end, 16) : (uint64_t)strtoll(s, &end, base);
 	return !errno && end != s && !*end;
-}
-
-static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
-{
-	return vmcoreinfo_u64(src, key, true, v);
-}
-
-static bool vmcoreinfo_number(struct kho_source *src, const char *key, uint64_t *v)
-{
-	return vmcoreinfo_u64(src, key, false, v);
 }
 
 /* The kernel image mapping: x86_64 runs it at __START_KERNEL_map +
@@ -242,11 +232,11 @@ static bool image_to_phys(struct kho_source *src, const char *arch, uint64_t vad
 	/* no guess without VMCOREINFO: a kexec'd kernel runs far from where
 	 * it was linked, and a wrong guess would read the wrong bytes */
 	if (!strcmp(arch, "x86_64") && vaddr >= start_kernel_map &&
-	    vmcoreinfo_number(src, "NUMBER(phys_base)", &off)) {
+	    vmcoreinfo_u64(src, "NUMBER(phys_base)", 0, &off)) {
 		*phys = vaddr - start_kernel_map + off;
 		return true;
 	}
-	if (!strcmp(arch, "aarch64") && vmcoreinfo_hex(src, "NUMBER(kimage_voffset)", &off) &&
+	if (!strcmp(arch, "aarch64") && vmcoreinfo_u64(src, "NUMBER(kimage_voffset)", 16, &off) &&
 	    vaddr - off < vaddr) {
 		*phys = vaddr - off;
 		return true;
@@ -270,9 +260,9 @@ static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t va
 
 	/* no guess without VMCOREINFO: it says whether KASLR moved the map */
 	if (!strcmp(arch, "x86_64") && kho_source_vmcoreinfo(src, "OSRELEASE")) {
-		base = vmcoreinfo_number(src, "NUMBER(pgtable_l5_enabled)", &v) && v ?
+		base = vmcoreinfo_u64(src, "NUMBER(pgtable_l5_enabled)", 0, &v) && v ?
 		       0xff11000000000000ull : 0xffff888000000000ull;
-		if (vmcoreinfo_hex(src, "SYMBOL(page_offset_base)", &v) &&
+		if (vmcoreinfo_u64(src, "SYMBOL(page_offset_base)", 16, &v) &&
 		    image_to_phys(src, arch, v, &p) && !kho_source_read(src, p, b, 8, &ignored))
 			base = load_u64(b, false);
 		if (vaddr < base || vaddr >= 0xffffffff80000000ull)
@@ -280,8 +270,8 @@ static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t va
 		*phys = vaddr - base;
 		return true;
 	}
-	if (!strcmp(arch, "aarch64") && vmcoreinfo_number(src, "NUMBER(VA_BITS)", &v) &&
-	    v >= 36 && v <= 52 && vmcoreinfo_hex(src, "NUMBER(PHYS_OFFSET)", &p)) {
+	if (!strcmp(arch, "aarch64") && vmcoreinfo_u64(src, "NUMBER(VA_BITS)", 0, &v) &&
+	    v >= 36 && v <= 52 && vmcoreinfo_u64(src, "NUMBER(PHYS_OFFSET)", 16, &p)) {
 		base = ~0ull << v;
 		if (vaddr < base || vaddr - base >= (1ull << (v - 1)))
 			return false;
@@ -375,7 +365,7 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 		return st;
 	/* KASLR: the kernel ran KERNELOFFSET bytes above its link address
 	 * (VMCOREINFO, as drgn and crash read it). */
-	if (vmcoreinfo_hex(src, "KERNELOFFSET", &v)) {
+	if (vmcoreinfo_u64(src, "KERNELOFFSET", 16, &v)) {
 		s.kho_out += v;
 		s.kho_in += s.kho_in ? v : 0;
 		s.kho_scratch += s.kho_scratch ? v : 0;
