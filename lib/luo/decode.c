@@ -290,6 +290,37 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 		fn(d, at + i * esize, buf + i * esize, arg);
 }
 
+/* Sessions in name order, the first of equal names first. */
+static int by_name(const void *a, const void *b)
+{
+	const struct kho_luo_session *x = *(const struct kho_luo_session *const *)a;
+	const struct kho_luo_session *y = *(const struct kho_luo_session *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* luo-session for every name equal to an earlier session's. */
+static void duplicate_names(struct luo_dec *d)
+{
+	struct kho_luo *l = d->luo;
+	_cleanup_free_ const struct kho_luo_session **by =
+		malloc((l->nsessions ? l->nsessions : 1) * sizeof(*by));
+
+	if (!by) {
+		d->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < l->nsessions; i++)
+		by[i] = &l->session[i];
+	qsort(by, l->nsessions, sizeof(*by), by_name);
+	for (size_t i = 1; i < l->nsessions; i++)
+		if (by[i]->name[0] && !strcmp(by[i]->name, by[i - 1]->name))
+			kho_anomaly(d->a, KHO_AN_LUO_SESSION_DUPLICATE, by[i]->phys,
+				    "LUO session \"%s\": the same name as session %zu", by[i]->name,
+				    (size_t)(by[i - 1] - l->session));
+}
+
 /* Every session's files, then duplicate names. */
 static void files_of_sessions(struct luo_dec *d)
 {
@@ -326,7 +357,7 @@ static void files_of_sessions(struct luo_dec *d)
 				    "chain holds %llu entries, count says %llu", s->name,
 				    (unsigned long long)n, (unsigned long long)s->count);
 	}
-	luo_duplicate_names(d);
+	duplicate_names(d);
 }
 
 static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)

@@ -33,7 +33,5 @@ void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, int key, const 
 /* The memfd record of @fl (memfd-v@version) and its folio records. */
 struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_session *s,
 				       const struct kho_luo_file *fl, unsigned version);
-/* luo-session for every name equal to an earlier session's. */
-void luo_duplicate_names(struct luo_dec *d);
 
 #endif

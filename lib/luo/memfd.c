@@ -210,40 +210,6 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	return m;
 }
 
-static int by_name(const void *a, const void *b, void *arg)
-{
-	const struct kho_luo_session *s = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(s[x].name, s[y].name);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-void luo_duplicate_names(struct luo_dec *d)
-{
-	struct kho_luo *l = d->luo;
-	_cleanup_free_ size_t *ix = malloc((l->nsessions ? l->nsessions : 1) * sizeof(*ix));
-
-	if (!ix) {
-		d->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < l->nsessions; i++)
-		ix[i] = i;
-	if (!sort_ctx(ix, l->nsessions, sizeof(*ix), by_name, l->session)) {
-		d->oom = true;
-		return;
-	}
-	for (size_t i = 1; i < l->nsessions; i++) {
-		const struct kho_luo_session *s = &l->session[ix[i]];
-
-		if (s->name[0] && !strcmp(s->name, l->session[ix[i - 1]].name))
-			kho_anomaly(d->a, KHO_AN_LUO_SESSION_DUPLICATE, s->phys,
-				    "LUO session \"%s\": the same "
-				    "name as session %zu", s->name, ix[i - 1]);
-	}
-}
-
 int kho_luo_memfd_path(char *buf, size_t len, const char *session, uint64_t token)
 {
 	char name[64 * 3 + 1], *o = name;
