@@ -12,7 +12,6 @@
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/util.h"
