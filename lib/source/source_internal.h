@@ -197,8 +197,6 @@ enum kho_status flat_index_read(const struct kho_source *src, const struct flat_
 				uint64_t off, void *buf, size_t len, int fill,
 				uint64_t *missing, struct kho_error *err);
 
-struct segment;
-
 /*
  * Build the disjoint piece table from possibly overlapping segments
  * (segment i: [phys, phys+memsz), the first filesz bytes at offset in
