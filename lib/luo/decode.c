@@ -176,7 +176,6 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 	struct kho_luo *l = d->luo;
 	struct kho_luo_session *s;
 
-	(void)arg;
 	if (!(s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))) {
 		d->oom = true;
 		return;
@@ -365,7 +364,6 @@ static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *ar
 	struct kho_luo *l = d->luo;
 	struct kho_luo_flb *b;
 
-	(void)arg;
 	if (!(b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))) {
 		d->oom = true;
 		return;

@@ -66,7 +66,6 @@ static void w_run(void *ctx, uint64_t slot, uint64_t run)
 {
 	struct walk *w = ctx;
 
-	(void)slot;
 	/* a run of 1 << order pages */
 	luo_extent(w->d, run, w->d->page << w->m->vm.order, (int)w->m->vm.order, "folio array "
 		   "page of memfd 0x%llx (session \"%s\")", HEX(w->fl->token), w->s->name);
