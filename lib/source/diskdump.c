@@ -481,17 +481,15 @@ static enum kho_status read_bitmaps(struct kho_source *src, struct dd_priv *p,
 				     "for %llu pages in a %lld-byte file", src->path,
 				     (unsigned long long)len, (unsigned long long)p->max_mapnr,
 				     (long long)src->file_size);
-	/* 64 bytes past the end: whole words are loaded up to a rank block */
-	p->mem = malloc(len + 64);
-	p->dumped = malloc(len + 64);
+	/* 64 zero bytes past the end: whole words are loaded up to a rank block */
+	p->mem = calloc(1, len + 64);
+	p->dumped = calloc(1, len + 64);
 	p->rank = calloc(p->max_mapnr / RANK_BITS + 1, sizeof(*p->rank));
 	if (!p->mem || !p->dumped || !p->rank)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = flat_index_read(src, &p->ix, at, p->mem, len, 0xff, &missing, err)) ||
 	    (st = flat_index_read(src, &p->ix, at + len, p->dumped, len, 0, &missing, err)))
 		return st;
-	memset(p->mem + len, 0, 64);
-	memset(p->dumped + len, 0, 64);
 	/* Descriptors count dumped pages from pfn 0: past a lost byte of the
 	 * second bitmap none can be found, so none is dumped from there. */
 	if (missing != UINT64_MAX) {
