@@ -19,6 +19,14 @@ struct luo_dec {
 	uint64_t folios;                /* records read, all memfds together */
 };
 
+/* Whether an allocation (@ok) succeeded; if not, the decoding is out of
+ * memory (d->oom), which stops it. */
+static inline bool luo_allocated(struct luo_dec *d, bool ok)
+{
+	d->oom |= !ok;
+	return ok;
+}
+
 /* Whether @page is reached for the first time (out of memory: false, d->oom). */
 bool luo_first_visit(struct luo_dec *d, uint64_t page);
 

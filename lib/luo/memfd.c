@@ -69,10 +69,8 @@ static void w_run(void *ctx, uint64_t slot, uint64_t run)
 	/* a run of 1 << order pages */
 	luo_extent(w->d, run, w->d->page << w->m->vm.order, (int)w->m->vm.order, "folio array "
 		   "page of memfd 0x%llx (session \"%s\")", HEX(w->fl->token), w->s->name);
-	if (!ARRAY_RESERVE(w->runs, w->cap, w->nruns)) {
-		w->d->oom = true;
+	if (!luo_allocated(w->d, ARRAY_RESERVE(w->runs, w->cap, w->nruns)))
 		return;
-	}
 	w->runs[w->nruns++] = run;
 	w->pages += 1ull << w->m->vm.order;
 }
@@ -107,10 +105,8 @@ static void read_folios(struct walk *w, uint64_t want)
 	uint64_t per_page = d->page / FOLIO_SIZE;
 	_cleanup_free_ uint8_t *buf = malloc(d->page);
 
-	if (!buf || !(m->folios = calloc(want ? want : 1, sizeof(*m->folios)))) {
-		d->oom = true;
+	if (!luo_allocated(d, buf && (m->folios = calloc(want ? want : 1, sizeof(*m->folios)))))
 		return;
-	}
 	for (size_t r = 0; r < w->nruns && m->nfolios < want; r++)
 		for (uint64_t p = 0; p < 1ull << m->vm.order && m->nfolios < want; p++) {
 			uint64_t at = w->runs[r] + p * d->page;
@@ -139,10 +135,8 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	uint8_t r[48];
 	uint64_t fit;
 
-	if (!m) {
-		d->oom = true;
+	if (!luo_allocated(d, m))
 		return NULL;
-	}
 	/* memfd_luo: kho_restore_free() */
 	luo_extent(d, fl->data, len, KHO_LUO_ANY_KEY, "memfd record (session \"%s\", token "
 		   "0x%llx)", s->name, HEX(fl->token));
