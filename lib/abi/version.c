@@ -7,7 +7,6 @@
 #include "kho/abi.h"
 #include "kho/version.h"
 
-#include <stdio.h>
 
 #include "../util/util.h"
 

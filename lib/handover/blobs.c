@@ -70,7 +70,6 @@ struct kt_runs {
 
 static bool kt_chunk(void *ctx, uint64_t chunk)
 {
-	(void)ctx, (void)chunk;
 	return true;
 }
 
@@ -78,7 +77,6 @@ static void kt_run(void *ctx, uint64_t slot, uint64_t run)
 {
 	struct kt_runs *r = ctx;
 
-	(void)slot;
 	if (!ARRAY_RESERVE(r->v, r->cap, r->n))
 		r->oom = true;
 	else
@@ -87,7 +85,7 @@ static void kt_run(void *ctx, uint64_t slot, uint64_t run)
 
 static void kt_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t v)
 {
-	(void)ctx, (void)what, (void)at, (void)v;   /* the blob checks walk it again */
+	/* the blob checks walk it again */
 }
 
 /*

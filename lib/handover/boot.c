@@ -112,11 +112,17 @@ enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
 	return st;
 }
 
+/* The symbols read, in struct syms.addr (0: not in the symbol table);
+ * kho_out and kho_in first, in struct kho_tree_offsets order. */
+enum { KHO_OUT, KHO_IN, KHO_SCRATCH, KHO_SCRATCH_CNT, BANNER, NSYMS };
+static const char *const sym_names[NSYMS] = {
+	"kho_out", "kho_in", "kho_scratch", "kho_scratch_cnt", "linux_banner",
+};
+
 struct syms {
-	uint64_t kho_out, kho_in, kho_scratch, kho_scratch_cnt;
-	/* linux_banner and its first bytes in the vmlinux file: read back
-	 * through the dump's translation, they prove it is this kernel's */
-	uint64_t banner;
+	uint64_t addr[NSYMS];
+	/* linux_banner's first bytes in the vmlinux file: read back through
+	 * the dump's translation, they prove it is this kernel's */
 	uint8_t banner_bytes[32];
 	bool banner_known;
 	const char *arch;        /* the vmlinux's machine: x86_64, aarch64 or "" */
@@ -177,25 +183,18 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 			if (!gelf_getsym(d, (int)i, &sym) ||
 			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)))
 				continue;
-			if (!strcmp(name, "kho_out"))
-				s->kho_out = sym.st_value;
-			else if (!strcmp(name, "kho_in"))
-				s->kho_in = sym.st_value;
-			else if (!strcmp(name, "kho_scratch"))
-				s->kho_scratch = sym.st_value;
-			else if (!strcmp(name, "kho_scratch_cnt"))
-				s->kho_scratch_cnt = sym.st_value;
-			else if (!strcmp(name, "linux_banner"))
-				s->banner = sym.st_value;
+			for (int k = 0; k < NSYMS; k++)
+				if (!strcmp(name, sym_names[k]))
+					s->addr[k] = sym.st_value;
 		}
 	}
-	if (!st && s->banner)
-		s->banner_known = section_bytes(e, fd, s->banner, s->banner_bytes,
+	if (!st && s->addr[BANNER])
+		s->banner_known = section_bytes(e, fd, s->addr[BANNER], s->banner_bytes,
 						sizeof(s->banner_bytes));
 	if (!st && !found)
 		st = kho_error_set(err, KHO_ERR_NODATA, "%s: no symbol table (build with "
 				   "debug info, or use --fdt)", path);
-	else if (!st && !s->kho_out)
+	else if (!st && !s->addr[KHO_OUT])
 		st = kho_error_set(err, KHO_ERR_NODATA, "%s: no kho_out symbol (a kernel "
 				   "without CONFIG_KEXEC_HANDOVER?)", path);
 	if (!st)
@@ -206,10 +205,10 @@ static enum kho_status read_symbols(const char *path, struct syms *s, struct kho
 	return st;
 }
 
-/* A VMCOREINFO value: @hex, hex with or without 0x (SYMBOL(), most
- * NUMBER()s arm64 prints); else as C writes it (VMCOREINFO_NUMBER prints
+/* A VMCOREINFO value in @base: 16, hex with or without 0x (SYMBOL(), most
+ * NUMBER()s arm64 prints); 0, as C writes it (VMCOREINFO_NUMBER prints
  * signed decimal). false if absent or not a number. */
-static bool vmcoreinfo_u64(struct kho_source *src, const char *key, bool hex, uint64_t *v)
+static bool vmcoreinfo_u64(struct kho_source *src, const char *key, int base, uint64_t *v)
 {
 	const char *s = kho_source_vmcoreinfo(src, key);
 	char *end;
@@ -217,18 +216,8 @@ static bool vmcoreinfo_u64(struct kho_source *src, const char *key, bool hex, ui
 	if (!s || !*s)
 		return false;
 	errno = 0;
-	*v = hex ? strtoull(s, &end, 16) : (uint64_t)strtoll(s, &end, 0);
+	*v = base == 16 ? strtoull(s, &end, 16) : (uint64_t)strtoll(s, &end, base);
 	return !errno && end != s && !*end;
-}
-
-static bool vmcoreinfo_hex(struct kho_source *src, const char *key, uint64_t *v)
-{
-	return vmcoreinfo_u64(src, key, true, v);
-}
-
-static bool vmcoreinfo_number(struct kho_source *src, const char *key, uint64_t *v)
-{
-	return vmcoreinfo_u64(src, key, false, v);
 }
 
 /* The kernel image mapping: x86_64 runs it at __START_KERNEL_map +
@@ -242,11 +231,11 @@ static bool image_to_phys(struct kho_source *src, const char *arch, uint64_t vad
 	/* no guess without VMCOREINFO: a kexec'd kernel runs far from where
 	 * it was linked, and a wrong guess would read the wrong bytes */
 	if (!strcmp(arch, "x86_64") && vaddr >= start_kernel_map &&
-	    vmcoreinfo_number(src, "NUMBER(phys_base)", &off)) {
+	    vmcoreinfo_u64(src, "NUMBER(phys_base)", 0, &off)) {
 		*phys = vaddr - start_kernel_map + off;
 		return true;
 	}
-	if (!strcmp(arch, "aarch64") && vmcoreinfo_hex(src, "NUMBER(kimage_voffset)", &off) &&
+	if (!strcmp(arch, "aarch64") && vmcoreinfo_u64(src, "NUMBER(kimage_voffset)", 16, &off) &&
 	    vaddr - off < vaddr) {
 		*phys = vaddr - off;
 		return true;
@@ -270,9 +259,9 @@ static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t va
 
 	/* no guess without VMCOREINFO: it says whether KASLR moved the map */
 	if (!strcmp(arch, "x86_64") && kho_source_vmcoreinfo(src, "OSRELEASE")) {
-		base = vmcoreinfo_number(src, "NUMBER(pgtable_l5_enabled)", &v) && v ?
+		base = vmcoreinfo_u64(src, "NUMBER(pgtable_l5_enabled)", 0, &v) && v ?
 		       0xff11000000000000ull : 0xffff888000000000ull;
-		if (vmcoreinfo_hex(src, "SYMBOL(page_offset_base)", &v) &&
+		if (vmcoreinfo_u64(src, "SYMBOL(page_offset_base)", 16, &v) &&
 		    image_to_phys(src, arch, v, &p) && !kho_source_read(src, p, b, 8, &ignored))
 			base = load_u64(b, false);
 		if (vaddr < base || vaddr >= 0xffffffff80000000ull)
@@ -280,8 +269,8 @@ static bool direct_to_phys(struct kho_source *src, const char *arch, uint64_t va
 		*phys = vaddr - base;
 		return true;
 	}
-	if (!strcmp(arch, "aarch64") && vmcoreinfo_number(src, "NUMBER(VA_BITS)", &v) &&
-	    v >= 36 && v <= 52 && vmcoreinfo_hex(src, "NUMBER(PHYS_OFFSET)", &p)) {
+	if (!strcmp(arch, "aarch64") && vmcoreinfo_u64(src, "NUMBER(VA_BITS)", 0, &v) &&
+	    v >= 36 && v <= 52 && vmcoreinfo_u64(src, "NUMBER(PHYS_OFFSET)", 16, &p)) {
 		base = ~0ull << v;
 		if (vaddr < base || vaddr - base >= (1ull << (v - 1)))
 			return false;
@@ -331,7 +320,7 @@ static void read_trees(struct kho_source *src, const struct syms *s, struct kho_
 {
 	const struct kho_tree_offsets *off = &s->trees;
 	struct kho_error why = { 0 };
-	uint64_t root, phys, sym[2] = { s->kho_out, s->kho_in };
+	uint64_t root, phys;
 	static const char *const what[2] = { "kho_out.radix_tree.root",
 					     "kho_in.radix_tree.root" };
 	size_t len = 0;
@@ -343,9 +332,9 @@ static void read_trees(struct kho_source *src, const struct syms *s, struct kho_
 	for (int i = 0; i < 2; i++) {
 		if (!off->known[i])
 			why = off->why[i];
-		else if (!sym[i])
-			kho_error_set(&why, KHO_ERR_NODATA, "no %s symbol", i ? "kho_in" : "kho_out");
-		else if (!virt(src, s, sym[i] + off->root[i], what[i], &phys, &why) &&
+		else if (!s->addr[i])
+			kho_error_set(&why, KHO_ERR_NODATA, "no %s symbol", sym_names[i]);
+		else if (!virt(src, s, s->addr[i] + off->root[i], what[i], &phys, &why) &&
 			 !read_u64(src, phys, &root, &why) &&
 			 (!root || !virt(src, s, root, what[i], &root, &why))) {
 			*(i ? &out->in_tree : &out->out_tree) = root;
@@ -354,7 +343,7 @@ static void read_trees(struct kho_source *src, const struct syms *s, struct kho_
 		}
 		len += (size_t)snprintf(out->trees_note + len, sizeof(out->trees_note) - len,
 					"%s%s not cross-checked: %s", len ? "; " : "",
-					i ? "kho_in" : "kho_out", why.msg);
+					sym_names[i], why.msg);
 		if (len >= sizeof(out->trees_note))
 			len = sizeof(out->trees_note) - 1;
 	}
@@ -375,20 +364,16 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 		return st;
 	/* KASLR: the kernel ran KERNELOFFSET bytes above its link address
 	 * (VMCOREINFO, as drgn and crash read it). */
-	if (vmcoreinfo_hex(src, "KERNELOFFSET", &v)) {
-		s.kho_out += v;
-		s.kho_in += s.kho_in ? v : 0;
-		s.kho_scratch += s.kho_scratch ? v : 0;
-		s.kho_scratch_cnt += s.kho_scratch_cnt ? v : 0;
-		s.banner += s.banner ? v : 0;
-	}
+	if (vmcoreinfo_u64(src, "KERNELOFFSET", 16, &v))
+		for (int k = 0; k < NSYMS; k++)
+			s.addr[k] += s.addr[k] ? v : 0;
 	/* The dump must be this kernel, seen through the right translation:
 	 * in a QEMU dump VMCOREINFO is whatever the last kernel that probed
 	 * fw_cfg wrote, early in a successor's boot its predecessor's. */
 	if (s.banner_known) {
 		uint8_t seen[sizeof(s.banner_bytes)];
 
-		if ((st = virt(src, &s, s.banner, "linux_banner", &phys, err)))
+		if ((st = virt(src, &s, s.addr[BANNER], "linux_banner", &phys, err)))
 			return st;
 		if (kho_source_read(src, phys, seen, sizeof(seen), &opt) ||
 		    memcmp(seen, s.banner_bytes, sizeof(seen)))
@@ -399,12 +384,12 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 					     HEX(phys));
 	}
 	/* Optional: what cannot be read stays 0, and @err untouched. */
-	if (s.kho_in && !virt(src, &s, s.kho_in, "kho_in", &phys, &opt))
+	if (s.addr[KHO_IN] && !virt(src, &s, s.addr[KHO_IN], "kho_in", &phys, &opt))
 		read_u64(src, phys, &out->incoming_fdt, &opt);
 	/* kho_out.fdt: the outgoing FDT's kernel virtual address. NULL until
 	 * kho_init (an fs_initcall): a successor early in its boot has only
 	 * the handover it received, which is then the one to inspect. */
-	if ((st = virt(src, &s, s.kho_out, "kho_out", &phys, err)) ||
+	if ((st = virt(src, &s, s.addr[KHO_OUT], "kho_out", &phys, err)) ||
 	    (st = read_u64(src, phys, &v, err)))
 		return st;
 	if (!v && !out->incoming_fdt)
@@ -420,13 +405,13 @@ enum kho_status kho_find_vmlinux(struct kho_source *src, const char *vmlinux,
 	/* kho_scratch[], or before kho_memory_init points it there (7.2 sets
 	 * it in kho_memory_init itself) the array the kernel was handed,
 	 * kho_in.scratch_phys (offset 8 of kho_in since 6.19) */
-	if (s.kho_scratch && s.kho_scratch_cnt &&
-	    !virt(src, &s, s.kho_scratch, "kho_scratch", &phys, &opt) &&
+	if (s.addr[KHO_SCRATCH] && s.addr[KHO_SCRATCH_CNT] &&
+	    !virt(src, &s, s.addr[KHO_SCRATCH], "kho_scratch", &phys, &opt) &&
 	    !read_u64(src, phys, &v, &opt) &&
 	    (v ? !virt(src, &s, v, "kho_scratch[]", &out->scratch, &opt) :
-		 s.kho_in && !virt(src, &s, s.kho_in + 8, "kho_in", &phys, &opt) &&
+		 s.addr[KHO_IN] && !virt(src, &s, s.addr[KHO_IN] + 8, "kho_in", &phys, &opt) &&
 		 !read_u64(src, phys, &out->scratch, &opt) && out->scratch) &&
-	    !virt(src, &s, s.kho_scratch_cnt, "kho_scratch_cnt", &phys, &opt) &&
+	    !virt(src, &s, s.addr[KHO_SCRATCH_CNT], "kho_scratch_cnt", &phys, &opt) &&
 	    !kho_source_read(src, phys, cnt, 4, &opt))
 		out->scratch_bytes = (uint64_t)load_u32(cnt, kho_source_big_endian(src)) * 16;
 	read_trees(src, &s, out);

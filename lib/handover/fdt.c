@@ -12,7 +12,6 @@
 #include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/util.h"
@@ -82,9 +81,8 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_anomalie
 		ok_ptr = prop_get_u64(ho->fdt, node, abi->blob_prop, be, &t->phys, &len);
 		if (!ok_ptr) {
 			kho_anomaly(a, KHO_AN_FDT_SUBNODE_NO_BLOB, ho->fdt_phys,
-				    "sub-node %s: %s %s", t->name,
-				    abi->blob_prop, len == -FDT_ERR_NOTFOUND || len < 0 ?
-				    "is missing" : "does not have length 8");
+				    "sub-node %s: %s %s", t->name, abi->blob_prop,
+				    len < 0 ? "is missing" : "does not have length 8");
 			t->phys = 0;
 		} else if (!t->phys) {
 			kho_anomaly(a, KHO_AN_FDT_SUBNODE_BLOB_ZERO, ho->fdt_phys,

@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Discovery without symbols: every page-aligned page that starts with the
- * FDT magic and has a root compatible "kho-v...". Pages are visited
- * only where the source may hold data.
- *
- * A damaged KHO FDT is a candidate too (contract.md, Revision 3): the live
- * handover may be exactly the one that is broken, and dropping it would
- * let a clean stale handover elsewhere give a clean verdict. The evidence
- * for a page whose header fails (totalsize beyond a page, offsets, version)
- * or whose structure libfdt cannot read is the root node itself, found
- * without trusting the header: somewhere in the page, at a 4-byte boundary,
- * FDT_BEGIN_NODE with an empty name, then FDT_PROP whose value starts
- * "kho-v" (a malformed version is fdt-compatible's). A kernel writes "compatible" first in the root
+ * Discovery without symbols (kho_scan() in kho/handover.h says what it
+ * finds). A damaged KHO FDT is a candidate too (contract.md, Revision 3):
+ * the live handover may be exactly the one that is broken, and dropping it
+ * would let a clean stale handover elsewhere give a clean verdict. The
+ * evidence is the root node itself, found without trusting the header
+ * (kho_fdt_probe_root()): a kernel writes "compatible" first in the root
  * (kho_init, 7.1+: fdt_begin_node("") then the compatible property), so the
  * words sit together. The kernel's own boot DTB and the FDT sub-blobs
  * (memblock-v1, reserve-mem-v1, kho-test-v1) have other root compatibles
@@ -38,6 +32,7 @@ static uint64_t digest(const uint8_t *p, size_t n)
 	return h;
 }
 
+/* "kho-v" and more: a malformed version is fdt-compatible's to report. */
 static bool kho_compatible(const char *s, size_t len)
 {
 	return len >= 6 && !strncmp(s, "kho-v", 5);

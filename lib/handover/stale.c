@@ -57,14 +57,11 @@ static void on_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 
 static void on_node(void *ctx, uint64_t phys, int level, uint64_t bytes)
 {
-	(void)level;
 	mark(ctx, phys, phys + (bytes ? bytes - 1 : 0));
 }
 
 static void on_unknown(void *ctx, uint64_t lo, uint64_t hi)
 {
-	(void)lo;
-	(void)hi;
 	((struct blocks *)ctx)->unknown = true;
 }
 

@@ -45,8 +45,7 @@ bool luo_first_visit(struct luo_dec *d, uint64_t page)
 {
 	int fresh = visited_add(&d->seen, page);
 
-	if (fresh < 0)
-		d->oom = true;
+	luo_allocated(d, fresh >= 0);
 	return fresh > 0;
 }
 
@@ -66,10 +65,8 @@ void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, int key, const 
 
 	if (!size)
 		return;
-	if (!ARRAY_RESERVE(l->extent, d->extent_cap, l->nextents)) {
-		d->oom = true;
+	if (!luo_allocated(d, ARRAY_RESERVE(l->extent, d->extent_cap, l->nextents)))
 		return;
-	}
 	l->extent[l->nextents] = (struct kho_luo_extent){
 		phys, size, l->format == KHO_LUO_V5 ? key : KHO_LUO_COVERED, "" };
 	va_start(ap, fmt);
@@ -130,10 +127,8 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 	struct kho_luo_file *fl;
 	unsigned version;
 
-	if (!(fl = ARRAY_ADD(s->file, d->file_cap, s->nfiles))) {
-		d->oom = true;
+	if (!luo_allocated(d, (fl = ARRAY_ADD(s->file, d->file_cap, s->nfiles))))
 		return;
-	}
 	fl->phys = phys;
 	copy_name(fl->compatible, e, 48);
 	fl->well_formed = well_formed(e, 48);
@@ -176,11 +171,8 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 	struct kho_luo *l = d->luo;
 	struct kho_luo_session *s;
 
-	(void)arg;
-	if (!(s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))) {
-		d->oom = true;
+	if (!luo_allocated(d, (s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))))
 		return;
-	}
 	s->phys = phys;
 	copy_name(s->name, e, 64);
 	s->files = load_u64(e + 64, d->be);
@@ -214,10 +206,8 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 	unsigned blocks = 0;
 
 	*whole = false;
-	if (!buf) {
-		d->oom = true;
+	if (!luo_allocated(d, buf))
 		return 0;
-	}
 	while (block && !d->oom) {
 		uint64_t count, next;
 
@@ -273,10 +263,8 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 	uint64_t n = MIN(count, cap);
 	_cleanup_free_ uint8_t *buf = malloc(n * esize + 1);
 
-	if (!buf) {
-		d->oom = true;
+	if (!luo_allocated(d, buf))
 		return;
-	}
 	if (count > cap) {      /* refused whole, as the kernel does */
 		kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, holder,
 			    "LUO %s array: count %llu is above its "
@@ -288,6 +276,35 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 		return;
 	for (uint64_t i = 0; i < n && !d->oom; i++)
 		fn(d, at + i * esize, buf + i * esize, arg);
+}
+
+/* Sessions in name order, the first of equal names first. */
+static int by_name(const void *a, const void *b)
+{
+	const struct kho_luo_session *x = *(const struct kho_luo_session *const *)a;
+	const struct kho_luo_session *y = *(const struct kho_luo_session *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* luo-session for every name equal to an earlier session's. */
+static void duplicate_names(struct luo_dec *d)
+{
+	struct kho_luo *l = d->luo;
+	_cleanup_free_ const struct kho_luo_session **by =
+		malloc((l->nsessions ? l->nsessions : 1) * sizeof(*by));
+
+	if (!luo_allocated(d, by))
+		return;
+	for (size_t i = 0; i < l->nsessions; i++)
+		by[i] = &l->session[i];
+	qsort(by, l->nsessions, sizeof(*by), by_name);
+	for (size_t i = 1; i < l->nsessions; i++)
+		if (by[i]->name[0] && !strcmp(by[i]->name, by[i - 1]->name))
+			kho_anomaly(d->a, KHO_AN_LUO_SESSION_DUPLICATE, by[i]->phys,
+				    "LUO session \"%s\": the same name as session %zu", by[i]->name,
+				    (size_t)(by[i - 1] - l->session));
 }
 
 /* Every session's files, then duplicate names. */
@@ -326,7 +343,7 @@ static void files_of_sessions(struct luo_dec *d)
 				    "chain holds %llu entries, count says %llu", s->name,
 				    (unsigned long long)n, (unsigned long long)s->count);
 	}
-	luo_duplicate_names(d);
+	duplicate_names(d);
 }
 
 static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
@@ -334,11 +351,8 @@ static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *ar
 	struct kho_luo *l = d->luo;
 	struct kho_luo_flb *b;
 
-	(void)arg;
-	if (!(b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))) {
-		d->oom = true;
+	if (!luo_allocated(d, (b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))))
 		return;
-	}
 	b->phys = phys;
 	copy_name(b->name, e, 48);
 	b->data = load_u64(e + 48, d->be);
@@ -373,10 +387,8 @@ static void decode_v1(struct luo_dec *d, const struct kho_subtree *t)
 	uint64_t hdr, flb, count;
 	int node;
 
-	if (!fdt) {
-		d->oom = true;
+	if (!luo_allocated(d, fdt))
 		return;
-	}
 	if (!luo_read(d, t->phys, fdt, t->fdt_total, "the LUO FDT"))
 		return;
 	if (!prop_get_u64(fdt, 0, "liveupdate-number", d->be, &l->liveupdate_num, NULL))

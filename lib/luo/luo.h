@@ -19,6 +19,14 @@ struct luo_dec {
 	uint64_t folios;                /* records read, all memfds together */
 };
 
+/* Whether an allocation (@ok) succeeded; if not, the decoding is out of
+ * memory (d->oom), which stops it. */
+static inline bool luo_allocated(struct luo_dec *d, bool ok)
+{
+	d->oom |= !ok;
+	return ok;
+}
+
 /* Whether @page is reached for the first time (out of memory: false, d->oom). */
 bool luo_first_visit(struct luo_dec *d, uint64_t page);
 
@@ -33,7 +41,5 @@ void luo_extent(struct luo_dec *d, uint64_t phys, uint64_t size, int key, const 
 /* The memfd record of @fl (memfd-v@version) and its folio records. */
 struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_session *s,
 				       const struct kho_luo_file *fl, unsigned version);
-/* luo-session for every name equal to an earlier session's. */
-void luo_duplicate_names(struct luo_dec *d);
 
 #endif

@@ -66,14 +66,11 @@ static void w_run(void *ctx, uint64_t slot, uint64_t run)
 {
 	struct walk *w = ctx;
 
-	(void)slot;
 	/* a run of 1 << order pages */
 	luo_extent(w->d, run, w->d->page << w->m->vm.order, (int)w->m->vm.order, "folio array "
 		   "page of memfd 0x%llx (session \"%s\")", HEX(w->fl->token), w->s->name);
-	if (!ARRAY_RESERVE(w->runs, w->cap, w->nruns)) {
-		w->d->oom = true;
+	if (!luo_allocated(w->d, ARRAY_RESERVE(w->runs, w->cap, w->nruns)))
 		return;
-	}
 	w->runs[w->nruns++] = run;
 	w->pages += 1ull << w->m->vm.order;
 }
@@ -108,10 +105,8 @@ static void read_folios(struct walk *w, uint64_t want)
 	uint64_t per_page = d->page / FOLIO_SIZE;
 	_cleanup_free_ uint8_t *buf = malloc(d->page);
 
-	if (!buf || !(m->folios = calloc(want ? want : 1, sizeof(*m->folios)))) {
-		d->oom = true;
+	if (!luo_allocated(d, buf && (m->folios = calloc(want ? want : 1, sizeof(*m->folios)))))
 		return;
-	}
 	for (size_t r = 0; r < w->nruns && m->nfolios < want; r++)
 		for (uint64_t p = 0; p < 1ull << m->vm.order && m->nfolios < want; p++) {
 			uint64_t at = w->runs[r] + p * d->page;
@@ -140,10 +135,8 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	uint8_t r[48];
 	uint64_t fit;
 
-	if (!m) {
-		d->oom = true;
+	if (!luo_allocated(d, m))
 		return NULL;
-	}
 	/* memfd_luo: kho_restore_free() */
 	luo_extent(d, fl->data, len, KHO_LUO_ANY_KEY, "memfd record (session \"%s\", token "
 		   "0x%llx)", s->name, HEX(fl->token));
@@ -208,40 +201,6 @@ struct kho_luo_memfd *luo_memfd_decode(struct luo_dec *d, const struct kho_luo_s
 	m->complete = m->nfolios == m->nr_folios;
 	free(w.runs);
 	return m;
-}
-
-static int by_name(const void *a, const void *b, void *arg)
-{
-	const struct kho_luo_session *s = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(s[x].name, s[y].name);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-void luo_duplicate_names(struct luo_dec *d)
-{
-	struct kho_luo *l = d->luo;
-	_cleanup_free_ size_t *ix = malloc((l->nsessions ? l->nsessions : 1) * sizeof(*ix));
-
-	if (!ix) {
-		d->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < l->nsessions; i++)
-		ix[i] = i;
-	if (!sort_ctx(ix, l->nsessions, sizeof(*ix), by_name, l->session)) {
-		d->oom = true;
-		return;
-	}
-	for (size_t i = 1; i < l->nsessions; i++) {
-		const struct kho_luo_session *s = &l->session[ix[i]];
-
-		if (s->name[0] && !strcmp(s->name, l->session[ix[i - 1]].name))
-			kho_anomaly(d->a, KHO_AN_LUO_SESSION_DUPLICATE, s->phys,
-				    "LUO session \"%s\": the same "
-				    "name as session %zu", s->name, ix[i - 1]);
-	}
 }
 
 int kho_luo_memfd_path(char *buf, size_t len, const char *session, uint64_t token)

@@ -69,16 +69,26 @@ void kho_radix_cursor_init(struct kho_radix_cursor *c,
 	enter(c, radix_leaf_at(m, c->lo), c->lo);
 }
 
-/* Where the current leaf's keys end, below hi, when every bit of the
- * leaf is set (KHO_RADIX_LEAF_FULL); 0 otherwise. */
-static uint64_t full_end(const struct kho_radix_cursor *c)
+/* Where the current leaf's plain words end: its end or hi (0: the
+ * cursor is on no word of a leaf). */
+static uint64_t plain_end(const struct kho_radix_cursor *c)
 {
-	const struct kho_radix_leaf *l;
+	uint64_t prefix;
 
 	if (c->leaf >= c->m->nleaves)
 		return 0;
-	l = &c->m->leaves[c->leaf];
-	return l->phys & KHO_RADIX_LEAF_FULL ? MIN(l->prefix + leaf_keys(c->m), c->hi) : 0;
+	prefix = c->m->leaves[c->leaf].prefix;
+	if (c->base < prefix || c->base - prefix >= leaf_keys(c->m))
+		return 0;
+	return MIN(prefix + leaf_keys(c->m), c->hi);
+}
+
+/* The same when every bit of the leaf is set (KHO_RADIX_LEAF_FULL); else 0. */
+static uint64_t full_end(const struct kho_radix_cursor *c)
+{
+	uint64_t end = plain_end(c);
+
+	return end && (c->m->leaves[c->leaf].phys & KHO_RADIX_LEAF_FULL) ? end : 0;
 }
 
 static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
@@ -127,20 +137,6 @@ bool kho_radix_cursor_next(struct kho_radix_cursor *c, struct kho_run *r)
 
 	radix_stats_add(c->stats, c->m->geo, c->order, got ? r->count : 0, got);
 	return got;
-}
-
-/* Where the current leaf's plain words end: its end or hi (0: the
- * cursor is on no word of a leaf). */
-static uint64_t plain_end(const struct kho_radix_cursor *c)
-{
-	uint64_t prefix;
-
-	if (c->leaf >= c->m->nleaves)
-		return 0;
-	prefix = c->m->leaves[c->leaf].prefix;
-	if (c->base < prefix || c->base - prefix >= leaf_keys(c->m))
-		return 0;
-	return MIN(prefix + leaf_keys(c->m), c->hi);
 }
 
 size_t kho_radix_cursor_fill(struct kho_radix_cursor *c, struct kho_run *r,

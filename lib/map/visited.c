@@ -3,20 +3,22 @@
 
 #include <stdlib.h>
 
-static size_t slot_of(uint64_t key, size_t cap)
+/* The slot holding @key, or the empty one where it goes. */
+static size_t find(const uint64_t *slots, size_t cap, uint64_t key)
 {
-	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+
+	while (slots[i] && slots[i] != key)
+		i = (i + 1) & (cap - 1);
+	return i;
 }
 
 static bool insert(uint64_t *slots, size_t cap, uint64_t key)
 {
-	size_t i = slot_of(key, cap);
+	size_t i = find(slots, cap, key);
 
-	while (slots[i]) {
-		if (slots[i] == key)
-			return false;
-		i = (i + 1) & (cap - 1);
-	}
+	if (slots[i])
+		return false;
 	slots[i] = key;
 	return true;
 }
@@ -46,14 +48,7 @@ int visited_add(struct visited *s, uint64_t page)
 
 bool visited_has(const struct visited *s, uint64_t page)
 {
-	uint64_t key = page + 1;
-
-	if (!s->cap)
-		return false;
-	for (size_t i = slot_of(key, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i] == key)
-			return true;
-	return false;
+	return s->cap && s->slots[find(s->slots, s->cap, page + 1)];
 }
 
 void visited_free(struct visited *s)

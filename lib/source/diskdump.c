@@ -119,25 +119,30 @@ enum kho_status dd_desc(struct kho_source *src, struct window *w, uint64_t pfn, 
 	return KHO_OK;
 }
 
-/* What @pfn is: memory? dumped, with its data in the file? A state query
- * changes nothing: past a cut the descriptor is read without a window. */
+/* Descriptor number @idx into @d, read without a window: a state query
+ * changes nothing. Whether the file holds it and its data. */
+static bool desc_held(const struct kho_source *src, uint64_t idx, struct desc *d)
+{
+	const struct dd_priv *p = src->priv;
+	uint64_t at = p->desc_off + idx * DESC_SIZE, missing;
+	uint8_t raw[DESC_SIZE];
+	struct kho_error e;
+
+	return !flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &e) &&
+	       desc_parse(p, at, raw, d);
+}
+
+/* What @pfn is: memory? dumped, with its data in the file (asked of its
+ * descriptor past a cut)? */
 static enum kho_mem_state page_state(const struct kho_source *src, uint64_t pfn)
 {
 	const struct dd_priv *p = src->priv;
-	uint64_t at, missing;
-	uint8_t raw[DESC_SIZE];
-	struct kho_error err;
 	struct desc d;
 
 	if (pfn >= p->max_mapnr || !bit(p->mem, pfn))
 		return KHO_MEM_ABSENT;
-	if (!bit(p->dumped, pfn))
-		return KHO_MEM_EXCLUDED;
-	if (pfn < p->cut_pfn)
-		return KHO_MEM_PRESENT;
-	at = p->desc_off + desc_index(p, pfn) * DESC_SIZE;
-	if (flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &err) ||
-	    missing != UINT64_MAX || !desc_parse(p, at, raw, &d))
+	if (!bit(p->dumped, pfn) ||
+	    (pfn >= p->cut_pfn && !desc_held(src, desc_index(p, pfn), &d)))
 		return KHO_MEM_EXCLUDED;
 	return KHO_MEM_PRESENT;
 }
@@ -238,10 +243,10 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	const uint8_t *z;
 
 	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
-	    dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, &e) ||
+	    dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, &e) ||
 	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
 		return false;
-	z = dd_window_at(src, &p->wdata, d.offset, d.size, &e);
+	z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, &e);
 	return z && page_head(d.flags, z, d.size, p->page, out, n);
 }
 
@@ -263,11 +268,11 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 		*out = p->cache[slot].data;
 		return KHO_OK;
 	}
-	if ((st = dd_desc(src, &p->wdesc, pfn, desc_index(p, pfn), &d, err)))
+	if ((st = dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, err)))
 		return st;
 	if (!p->last.valid || p->last.offset != d.offset || p->last.size != d.size ||
 	    p->last.flags != d.flags) {
-		const uint8_t *z = dd_window_at(src, &p->wdata, d.offset, d.size, err);
+		const uint8_t *z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, err);
 
 		if (!z)
 			return err->status;
@@ -340,12 +345,10 @@ static void dd_close(struct kho_source *src)
 
 	if (!p)
 		return;
-	flat_index_free(&p->ix);
+	free(p->ix.v);
 	free(p->mem);
 	free(p->dumped);
 	free(p->rank);
-	free(p->wdesc.buf);
-	free(p->wdata.buf);
 	free(p->last.data);
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		free(p->cache[i].data);
@@ -478,17 +481,15 @@ static enum kho_status read_bitmaps(struct kho_source *src, struct dd_priv *p,
 				     "for %llu pages in a %lld-byte file", src->path,
 				     (unsigned long long)len, (unsigned long long)p->max_mapnr,
 				     (long long)src->file_size);
-	/* 64 bytes past the end: whole words are loaded up to a rank block */
-	p->mem = malloc(len + 64);
-	p->dumped = malloc(len + 64);
+	/* 64 zero bytes past the end: whole words are loaded up to a rank block */
+	p->mem = calloc(1, len + 64);
+	p->dumped = calloc(1, len + 64);
 	p->rank = calloc(p->max_mapnr / RANK_BITS + 1, sizeof(*p->rank));
 	if (!p->mem || !p->dumped || !p->rank)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = flat_index_read(src, &p->ix, at, p->mem, len, 0xff, &missing, err)) ||
 	    (st = flat_index_read(src, &p->ix, at + len, p->dumped, len, 0, &missing, err)))
 		return st;
-	memset(p->mem + len, 0, 64);
-	memset(p->dumped + len, 0, 64);
 	/* Descriptors count dumped pages from pfn 0: past a lost byte of the
 	 * second bitmap none can be found, so none is dumped from there. */
 	if (missing != UINT64_MAX) {
@@ -518,14 +519,10 @@ static enum kho_status read_bitmaps(struct kho_source *src, struct dd_priv *p,
 static bool last_page_held(struct kho_source *src, uint64_t ndumped)
 {
 	const struct dd_priv *p = src->priv;
-	uint64_t at = p->desc_off + (ndumped - 1) * DESC_SIZE, missing;
-	uint8_t raw[DESC_SIZE];
-	struct kho_error e;
 	struct desc d;
 
-	return !ndumped ||
-	       (!flat_index_read(src, &p->ix, at, raw, DESC_SIZE, 0, &missing, &e) &&
-		missing == UINT64_MAX && desc_parse(p, at, raw, &d) && d.offset >= at);
+	return !ndumped || (desc_held(src, ndumped - 1, &d) &&
+			    d.offset >= p->desc_off + (ndumped - 1) * DESC_SIZE);
 }
 
 /*
@@ -609,16 +606,11 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	    (st = read_headers(src, p, flat, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	p->wdesc.buf = aligned_alloc(4096, WINDOW);
-	p->wdata.buf = aligned_alloc(4096, WINDOW);
-	p->last.data = malloc(p->page);
-	if (!p->wdesc.buf || !p->wdata.buf || !p->last.data)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (unsigned i = 0; i < CACHE_PAGES; i++)
 		if (!(p->cache[i].data = malloc(p->page)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	/* the second thread's buffers come when a scan first asks for it */
-	if (!dd_thread_buffers(p, 0))
+	if (!(p->last.data = malloc(p->page)) || !dd_thread_buffers(p, 0))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = find_cut(src, err)))
 		return st;

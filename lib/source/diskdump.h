@@ -31,7 +31,6 @@ struct dd_priv {
 	uint64_t *rank;                 /* dumped pages before each RANK_BITS block */
 	uint64_t desc_off;              /* file offset of the first descriptor */
 	uint64_t cut_pfn;               /* lowest dumped pfn whose data is missing */
-	struct window wdesc, wdata;
 	struct {                        /* the last data decompressed: QEMU and
 					 * makedumpfile share one for zero pages */
 		uint64_t offset;
@@ -47,7 +46,8 @@ struct dd_priv {
 	struct dd_thread {              /* what each thread of a scan batch uses */
 		struct window wdesc, wdata;
 		uint8_t *page;
-	} th[SCAN_THREADS];             /* [1] only when the caller asked for threads */
+	} th[SCAN_THREADS];             /* [0]'s windows also the page reader's; [1]
+					 * only when the caller asked for threads */
 };
 
 /* The buffers of scan thread @i, allocated on first use.

@@ -230,13 +230,6 @@ fail:
 	return st;
 }
 
-void flat_index_free(struct flat_index *ix)
-{
-	free(ix->v);
-	ix->v = NULL;
-	ix->n = 0;
-}
-
 /* Index of the first piece ending after @off. */
 static size_t first_after(const struct flat_index *ix, uint64_t off)
 {

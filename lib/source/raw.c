@@ -7,8 +7,6 @@
  */
 #include "source_internal.h"
 
-#include "../util/util.h"
-
 static const struct source_ops raw_ops = { .heads = pieces_heads };
 
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,

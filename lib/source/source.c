@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -340,8 +339,6 @@ KHO_EXPORT enum kho_status kho_source_read(struct kho_source *src, uint64_t phys
 	return st;
 }
 
-/* No backend maps its file (a file that shrinks under a mapping kills the
- * reader with SIGBUS): every byte is read. Kept for the ABI. */
 KHO_EXPORT const void *kho_source_map(struct kho_source *src, uint64_t phys, size_t len)
 {
 	return NULL;
@@ -406,7 +403,6 @@ KHO_EXPORT bool kho_source_virt_to_phys(const struct kho_source *src, uint64_t v
 	return false;
 }
 
-/* Nothing is mapped, nothing to let go: reads hold no more than a window. */
 KHO_EXPORT void kho_source_release(struct kho_source *src, uint64_t phys, uint64_t len)
 {
 }

@@ -178,14 +178,13 @@ struct flat_piece {
 	uint64_t held_to;     /* end of the run of adjoining pieces it starts */
 };
 struct flat_index {
-	struct flat_piece *v;
+	struct flat_piece *v;  /* allocated: the owner frees it */
 	size_t n;
 	bool complete;        /* the end marker was found */
 	uint64_t needed;      /* else: at least this flattened file size */
 };
 enum kho_status flat_index_build(const struct kho_source *src, struct flat_index *ix,
 				 struct kho_error *err);
-void flat_index_free(struct flat_index *ix);
 /* The lowest offset >= @off that no record holds. */
 uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off);
 /*
@@ -197,8 +196,6 @@ uint64_t flat_index_gap(const struct flat_index *ix, uint64_t off);
 enum kho_status flat_index_read(const struct kho_source *src, const struct flat_index *ix,
 				uint64_t off, void *buf, size_t len, int fill,
 				uint64_t *missing, struct kho_error *err);
-
-struct segment;
 
 /*
  * Build the disjoint piece table from possibly overlapping segments
