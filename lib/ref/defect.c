@@ -15,7 +15,6 @@
 
 #include "../util/typo.h"
 #include "../util/util.h"
-#include "kho/check.h"
 
 typedef enum kho_status (*defect_fn)(struct kho_ref *ref, struct ref_defect *d,
 				     struct kho_error *err);

@@ -18,7 +18,6 @@
  */
 #include "ref_internal.h"
 
-#include <errno.h>
 #include <lzo/lzo1x.h>
 #include <stdlib.h>
 #include <zlib.h>
