@@ -56,13 +56,6 @@ static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *
 	return NULL;
 }
 
-/* A fresh folio of @order, preserved. */
-static enum kho_status preserve_new(struct kho_ref *ref, unsigned order, uint64_t *phys,
-				    struct kho_error *err)
-{
-	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
-}
-
 static void orders_used(void *ctx, uint64_t phys, unsigned order)
 {
 	*(uint64_t *)ctx |= order < 64 ? 1ull << order : 0;
@@ -87,7 +80,7 @@ static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "%s: orders 0 to 11 are all in use", d->def->check);
 	d->order = o;
-	return preserve_new(ref, o, &d->phys, err);
+	return ref_alloc_preserved(ref, o, &d->phys, err);
 }
 
 /* Clobber the FDT_END token that closes a blob's structure block. */
@@ -540,7 +533,7 @@ static enum kho_status radix_node_preserved_before(struct kho_ref *ref,
 						   struct ref_defect *d,
 						   struct kho_error *err)
 {
-	return preserve_new(ref, 0, &d->phys, err);
+	return ref_alloc_preserved(ref, 0, &d->phys, err);
 }
 
 static enum kho_status radix_node_preserved_after(struct kho_ref *ref,
@@ -643,7 +636,7 @@ static enum kho_status range_overlap_before(struct kho_ref *ref, struct ref_defe
 {
 	uint64_t phys;
 
-	return preserve_new(ref, 1, &phys, err) ?:
+	return ref_alloc_preserved(ref, 1, &phys, err) ?:
 	       kho_ref_preserve_folio(ref, phys + ref->geo.page_size, 0, err);
 }
 
@@ -668,7 +661,7 @@ static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	return preserve_new(ref, 0, &d->phys, err) ?:
+	return ref_alloc_preserved(ref, 0, &d->phys, err) ?:
 	       range_list_add(&ref->excluded, d->phys, ref->geo.page_size, err);
 }
 
@@ -708,7 +701,7 @@ static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_def
 static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref_defect *d,
 						 struct kho_error *err)
 {
-	return preserve_new(ref, 0, &ref->decoy_fdt, err);
+	return ref_alloc_preserved(ref, 0, &ref->decoy_fdt, err);
 }
 
 static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
@@ -748,8 +741,8 @@ static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_
 				     "successor reads a composite compatible, so none consumes it");
 	st = strcmp(d->variant, "intact") ? kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err) :
 					    KHO_OK;
-	return st ?: preserve_new(ref, 0, &ref->successor_fdt, err) ?:
-	       preserve_new(ref, 0, &ref->successor_meta, err);
+	return st ?: ref_alloc_preserved(ref, 0, &ref->successor_fdt, err) ?:
+	       ref_alloc_preserved(ref, 0, &ref->successor_meta, err);
 }
 
 static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_defect *d,

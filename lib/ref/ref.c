@@ -173,6 +173,12 @@ enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
 	return mem_alloc(&ref->mem, order, phys, err);
 }
 
+enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
+				    struct kho_error *err)
+{
+	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
+}
+
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes)
 {
 	unsigned order = 0;
@@ -238,8 +244,7 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return KHO_OK;
 	if ((st = radix_init(ref, err)))
 		return st;
-	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)) ||
-	    (st = update(ref, ref->fdt_phys, 0, true, err)))
+	if ((st = ref_alloc_preserved(ref, 0, &ref->fdt_phys, err)))
 		return st;
 	if (!ref->abi->kexec_metadata_at_init || ref->no_boot_kexec)
 		return KHO_OK;

@@ -173,6 +173,9 @@ struct kho_ref {
 enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
 			  struct kho_error *err);
+/* A fresh folio of @order, preserved (kho_alloc_preserve). */
+enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
+				    struct kho_error *err);
 /* Record an expected finding of @check at its default severity. */
 enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
