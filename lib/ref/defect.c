@@ -1088,11 +1088,8 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 					     "defect radix-depth needs 16K pages and must come before the first operation");
 		kho_geometry_init(&ref->geo, ref->geo.page_size, true);
 	}
-	d = realloc(ref->defects, (ref->ndefects + 1) * sizeof(*d));
-	if (!d)
+	if (!(d = ARRAY_ADD(ref->defects, ref->defect_cap, ref->ndefects)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->defects = d;
-	d = memset(&d[ref->ndefects++], 0, sizeof(*d));
 	d->def = def;
 	d->argc = argc;
 	for (int i = 0; i < argc; i++)

@@ -151,7 +151,7 @@ struct kho_ref {
 
 	/* expectations */
 	struct ref_defect *defects;     /* queued by kho_ref_inject() */
-	size_t ndefects;
+	size_t ndefects, defect_cap;
 	struct ref_finding *findings;   /* recorded by defects */
 	size_t nfindings, finding_cap;
 	bool map_unusable;              /* the verifier must not walk the map */
