@@ -13,13 +13,12 @@
 #include <stdio.h>
 
 #include "../util/util.h"
+#include "kho/check.h"
 
 struct cover {
 	struct kho_ref *ref;
+	struct findings *f;
 	const struct range_list *preserved;
-	void (*add)(void *ctx, uint64_t phys, const char *msg);
-	void (*key_start)(void *ctx, uint64_t phys, const char *msg);
-	void *ctx;
 	uint64_t *starts;            /* sorted key starts */
 	size_t nstarts;
 };
@@ -48,12 +47,12 @@ static void need(struct cover *c, uint64_t a, uint64_t len, const char *what, in
 	if (p == a + len) {
 		if (key != -1 && c->ref->luo->version == 5 &&
 		    !ref_key_starts(c->ref, a, key == -2 ? -1 : key))
-			c->key_start(c->ctx, a, "restored, but no key starts there");
+			oracle_key_start(c->f, a, "restored, but no key starts there");
 		return;
 	}
 	snprintf(msg, sizeof(msg), "%s at 0x%llx is not all preserved", what,
 		 (unsigned long long)a);
-	c->add(c->ctx, p, msg);
+	oracle_uncovered(c->f, "luo-not-preserved", p, msg);
 }
 
 /* kho_restore_folio finds a folio by the key that starts at it. */
@@ -64,9 +63,10 @@ static void need_folio(struct cover *c, uint64_t phys)
 	if (bsearch(&phys, c->starts, c->nstarts, sizeof(phys), u64_cmp))
 		return;
 	if (range_list_first_uncovered(c->preserved, phys, page) == phys + page)
-		c->key_start(c->ctx, phys, "folio covered, but no key starts at it");
+		oracle_key_start(c->f, phys, "folio covered, but no key starts at it");
 	else
-		c->add(c->ctx, phys, "folio has no key starting at it");
+		oracle_uncovered(c->f, "luo-not-preserved", phys,
+				 "folio has no key starting at it");
 }
 
 static void cover_memfd(struct cover *c, const struct luo_file *f)
@@ -103,12 +103,11 @@ static void cover_session(struct cover *c, const struct luo_session *s)
 	}
 }
 
-void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
-			void (*add)(void *ctx, uint64_t phys, const char *msg),
-			void (*key_start)(void *ctx, uint64_t phys, const char *msg), void *ctx)
+void luo_check_coverage(struct findings *f, const struct range_list *preserved)
 {
+	struct kho_ref *ref = f->ref;
 	struct ref_luo *l = ref->luo;
-	struct cover c = { ref, preserved, add, key_start, ctx, NULL, 0 };
+	struct cover c = { ref, f, preserved, NULL, 0 };
 	uint64_t p = ref->geo.page_size;
 
 	if (!luo_readable(ref))
@@ -129,7 +128,7 @@ void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
 	/* luo_core.c frees the root with kho_restore_free() */
 	if (l->version == 5 && range_list_first_uncovered(preserved, ref->blobs[l->blob].phys, 1) !=
 	    ref->blobs[l->blob].phys && !ref_key_starts(ref, ref->blobs[l->blob].phys, -1))
-		key_start(ctx, ref->blobs[l->blob].phys, "LUO root: no key starts there");
+		oracle_key_start(f, ref->blobs[l->blob].phys, "LUO root: no key starts there");
 	for (size_t i = 0; i < l->ns; i++)
 		if (!l->s[i].unread)
 			cover_session(&c, &l->s[i]);
@@ -142,19 +141,19 @@ void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
  * unterminated is that defect's finding alone. luo-v1 (7.1) is not
  * judged, as the reader does not (lib/luo/decode.c).
  */
-void luo_check_handlers(struct kho_ref *ref,
-			void (*add)(void *ctx, uint64_t phys, const char *msg), void *ctx)
+void luo_check_handlers(struct findings *out)
 {
-	const struct ref_luo *l = ref->luo;
+	const struct ref_luo *l = out->ref->luo;
 
-	if (!luo_readable(ref) || l->version != 5 || l->pending)
+	if (!luo_readable(out->ref) || l->version != 5 || l->pending)
 		return;
 	for (size_t i = 0; i < l->ns; i++)
 		for (size_t k = 0; !l->s[i].unread && k < l->s[i].nfiles; k++) {
 			const struct luo_file *f = &l->s[i].files[k];
 
 			if (strlen(f->handler) < LUO_COMPAT_LEN && strcmp(f->handler, "memfd-v2"))
-				add(ctx, f->entry, "handler the successor lacks");
+				oracle_add(out, "luo-file", KHO_SEV_ERROR, f->entry,
+					   "handler the successor lacks");
 		}
 }
 

@@ -259,6 +259,20 @@ bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
 enum kho_status ref_write_expect(struct kho_ref *ref, FILE *f,
 				 const struct kho_write_opts *opts,
 				 struct kho_error *err);
+/* The oracle's findings about one handover; a failed append stays in @st
+ * and stops every later one. */
+struct findings {
+	struct ref_finding *v;
+	size_t n, cap;
+	enum kho_status st;
+	struct kho_ref *ref;
+};
+void oracle_add(struct findings *f, const char *check, int sev, uint64_t phys, const char *msg);
+/* @check at @phys, where what must be preserved is not: incomplete, not an
+ * error, where the lost leaf may hold its key. */
+void oracle_uncovered(struct findings *f, const char *check, uint64_t phys, const char *msg);
+/* blob-key-start at @phys, unless the lost leaf may hold its key. */
+void oracle_key_start(struct findings *f, uint64_t phys, const char *msg);
 
 /* image_*.c */
 enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
