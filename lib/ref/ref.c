@@ -11,9 +11,11 @@
 #include "../util/util.h"
 #include "kho/check.h"
 
-/* The start of the lowest key overlapping [phys, phys+size), or UINT64_MAX. */
-static uint64_t preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
+/* The allocator's mem_busy_fn: the start of the lowest key overlapping
+ * [phys, phys+size), or UINT64_MAX. */
+static uint64_t preserved_start(void *ctx, uint64_t phys, uint64_t size)
 {
+	struct kho_ref *ref = ctx;
 	uint64_t found = UINT64_MAX;
 
 	if (!ref->booted)
@@ -40,11 +42,6 @@ static uint64_t preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t siz
 			break;
 	}
 	return found;
-}
-
-static uint64_t busy_cb(void *ctx, uint64_t phys, uint64_t size)
-{
-	return preserved_start(ctx, phys, size);
 }
 
 KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
@@ -84,7 +81,7 @@ KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
 	snprintf(ref->compatible, sizeof(ref->compatible), "%s",
 		 cfg->compatible ?: ref->abi->compatible);
 	mem_init(&ref->mem, cfg->page_size);
-	ref->mem.busy = busy_cb;
+	ref->mem.busy = preserved_start;
 	ref->mem.busy_ctx = ref;
 	*out = ref;
 	return KHO_OK;
