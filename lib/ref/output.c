@@ -124,20 +124,18 @@ KHO_EXPORT enum kho_status kho_ref_write(struct kho_ref *ref,
 
 	if (!ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: image not finalized", path);
-	if (kind == KHO_IMAGE_LUO) {
+	/* LUO's tree and the kdump images go through temporary names of their own */
+	if (kind == KHO_IMAGE_LUO)
 		st = luo_write_memfds(ref, path, err);
-		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
-	}
-	if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO || kind == KHO_IMAGE_FLAT) {
-		st = kind == KHO_IMAGE_FLAT ? ref_write_flat(ref, path, err) :
-		     ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
-		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+	else if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO)
+		st = ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
+	else if (kind == KHO_IMAGE_FLAT)
+		st = ref_write_flat(ref, path, err);
+	else if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: path too long", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
+	else if ((fd = mkstemp(tmp)) < 0)
 		return kho_error_errno(err, "%s", tmp);
-	st = ref_tmp_commit(fd, tmp, path, write_kind(ref, kind, fd, opts, err), err);
+	else
+		st = ref_tmp_commit(fd, tmp, path, write_kind(ref, kind, fd, opts, err), err);
 	return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
 }
