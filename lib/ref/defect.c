@@ -30,11 +30,6 @@ struct defect_def {
 	const char *variants; /* accepted first words, "" for none */
 };
 
-static uint64_t ram_top(const struct kho_ref *ref)
-{
-	return ref->mem.ram.n ? range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]) : 0;
-}
-
 /* A blob by name (second word) or the first one @want accepts. */
 static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *d,
 				  int name_arg, bool fdt_only,
@@ -420,7 +415,7 @@ static enum kho_status radix_entry_after(struct kho_ref *ref, struct ref_defect 
 	else if (!strcmp(v, "cycle"))
 		bad = ref->map_phys;
 	else
-		bad = align_down(ram_top(ref), ref->geo.page_size) + 16 * ref->geo.page_size;
+		bad = mem_ram_top(&ref->mem) + 16 * ref->geo.page_size;
 	if ((st = mem_put_u64(&ref->mem, entry, bad, err)))
 		return st;
 	if (!strcmp(d->def->check, "radix-loop"))
@@ -626,7 +621,7 @@ static enum kho_status range_order_before(struct kho_ref *ref, struct ref_defect
 					     "range-order: \"%s\" is not a %llu MiB aligned address",
 					     d->argv[0], (unsigned long long)(size >> 20));
 	} else if (ref_alloc(ref, order, &phys, NULL)) {
-		phys = (ram_top(ref) + size - 1) & ~(size - 1);
+		phys = (mem_ram_top(&ref->mem) + size - 1) & ~(size - 1);
 	}
 	return kho_ref_preserve_folio(ref, phys, order, err);
 }
@@ -653,8 +648,7 @@ static enum kho_status range_scratch_before(struct kho_ref *ref, struct ref_defe
 static enum kho_status range_not_ram_before(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
-	return kho_ref_preserve_folio(ref, align_down(ram_top(ref), ref->geo.page_size),
-				      0, err);
+	return kho_ref_preserve_folio(ref, mem_ram_top(&ref->mem), 0, err);
 }
 
 static enum kho_status range_not_dumped_before(struct kho_ref *ref,
@@ -963,8 +957,8 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
 	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
 	return mem_put_u64(&ref->mem, elm, 0, err) ?:
-	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
-						       16 * ref->geo.page_size, err) ?:
+	       mem_put_u64(&ref->mem, elm + 8, mem_ram_top(&ref->mem) + 16 * ref->geo.page_size,
+			   err) ?:
 	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err,
 			  "bitmap pointer is outside memory");

@@ -355,8 +355,7 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		       bad_record(ref, f, n, "a second record of index 0", err);
 	}
 	if (!strcmp(v, "outside")) {
-		const struct kho_range *top = &ref->mem.ram.v[ref->mem.ram.n - 1];
-		uint64_t pfn = (range_end(top) >> ref->geo.page_shift) + 16;
+		uint64_t pfn = (mem_ram_top(&ref->mem) >> ref->geo.page_shift) + 16;
 
 		return mem_put_u64(&ref->mem, rec0, pfn | LUO_FOLIO_DIRTY | LUO_FOLIO_UPTODATE,
 				   err) ?:

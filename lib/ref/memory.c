@@ -255,6 +255,11 @@ bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size)
 	return range_list_first_uncovered(&m->ram, start, size) == start + size;
 }
 
+uint64_t mem_ram_top(const struct kho_mem *m)
+{
+	return m->ram.n ? range_end(&m->ram.v[m->ram.n - 1]) : 0;
+}
+
 /* ---- allocator ---- */
 
 /*

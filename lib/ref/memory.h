@@ -103,5 +103,7 @@ uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
 			  struct kho_error *err);
 
 bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size);
+/* The end of the highest RAM range (once sorted: from boot on), 0 without RAM. */
+uint64_t mem_ram_top(const struct kho_mem *m);
 
 #endif
