@@ -207,19 +207,6 @@ static enum kho_status track_meant(struct kho_ref *ref, uint64_t phys,
 	return KHO_OK;
 }
 
-static enum kho_status update(struct kho_ref *ref, uint64_t phys,
-			      unsigned order, bool set, struct kho_error *err)
-{
-	enum kho_status st;
-
-	if (ref->geo.broken_depth && (st = track_meant(ref, phys, order, set, err)))
-		return st;
-	if (ref->abi->map_format == KHO_MAP_RADIX)
-		return radix_update(ref, kho_key_encode(&ref->geo, phys, order),
-				    set, err);
-	return v1_update(ref, phys >> ref->geo.page_shift, order, set, err);
-}
-
 /*
  * The first operation boots the simulated kernel. Since 7.1 the KHO FDT
  * is an order-0 folio allocated and preserved at init, and the radix
@@ -253,6 +240,8 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 static enum kho_status folio_op(struct kho_ref *ref, uint64_t phys, unsigned order, bool set,
 				struct kho_error *err)
 {
+	enum kho_status st;
+
 	if (order > kho_max_order(&ref->geo))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "order %u is above the largest encodable order %u",
@@ -264,7 +253,12 @@ static enum kho_status folio_op(struct kho_ref *ref, uint64_t phys, unsigned ord
 	if (ref->finalized && ref->abi->map_format != KHO_MAP_RADIX)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "kho-v1 maps cannot change after finalize");
-	return ref_boot(ref, err) ?: update(ref, phys, order, set, err);
+	if ((st = ref_boot(ref, err)) ||
+	    (ref->geo.broken_depth && (st = track_meant(ref, phys, order, set, err))))
+		return st;
+	if (ref->abi->map_format == KHO_MAP_RADIX)
+		return radix_update(ref, kho_key_encode(&ref->geo, phys, order), set, err);
+	return v1_update(ref, phys >> ref->geo.page_shift, order, set, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_preserve_folio(struct kho_ref *ref,
