@@ -161,11 +161,9 @@ void luo_check_handlers(struct findings *out)
 
 static json_t *file_json(const struct kho_ref *ref, const struct luo_file *f)
 {
-	json_t *o = json_object();
+	json_t *o = json_pack("{s:s, s:o, s:o}", "compatible", f->handler, "token", jhex(f->token),
+			      "data", jhex(f->data));
 
-	json_object_set_new(o, "compatible", json_string(f->handler));
-	json_object_set_new(o, "token", jhex(f->token));
-	json_object_set_new(o, "data", jhex(f->data));
 	if (f->memfd && !f->not_followed)
 		json_object_set_new(o, "memfd", json_pack("{s:o, s:o, s:I, s:I, s:I}",
 			"size", jhex(f->size), "pos", jhex(f->pos),
@@ -200,10 +198,8 @@ json_t *luo_json(struct kho_ref *ref)
 		json_array_append_new(flbs, json_pack("{s:s, s:o, s:I}", "name", l->flbs[i].name,
 						      "data", jhex(l->flbs[i].data),
 						      "count", (json_int_t)l->flbs[i].count));
-	o = json_object();
-	json_object_set_new(o, "format", json_string(l->version == 1 ? "luo-v1" : "luo-v5"));
-	json_object_set_new(o, "phys", jhex(ref->blobs[l->blob].phys));
-	json_object_set_new(o, "liveupdate_num", json_integer((json_int_t)l->num));
+	o = json_pack("{s:s, s:o, s:I}", "format", l->version == 1 ? "luo-v1" : "luo-v5",
+		      "phys", jhex(ref->blobs[l->blob].phys), "liveupdate_num", (json_int_t)l->num);
 	/* luo-v5 with sessions_pa 0: as kho-inspect says it */
 	if (l->version == 5 && (l->pending || !l->ns))
 		json_object_set_new(o, "pending", json_true());
