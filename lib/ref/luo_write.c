@@ -194,7 +194,6 @@ static enum kho_status write_flbs(struct kho_ref *ref, struct kho_error *err)
 	return KHO_OK;
 }
 
-/* The luo-v1 FDT (one page) with root compatible @compat. */
 enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct kho_error *err)
 {
 	struct ref_luo *l = ref->luo;
