@@ -24,7 +24,6 @@ enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_V3, NEEDS_
 struct defect_def {
 	const char *check;
 	enum defect_needs needs;
-	defect_fn prepare;  /* adds the state it needs, before LUO serializes */
 	defect_fn before;   /* an operation, before finalize */
 	defect_fn after;    /* a corruption, after finalize */
 	const char *variants; /* accepted first words, "" for none */
@@ -965,52 +964,50 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 }
 
 static const struct defect_def defects[] = {
-	{ "fdt-header", NEEDS_ANY, NULL, NULL, fdt_header_after, "end totalsize offsets version" },
-	{ "fdt-compatible", NEEDS_ANY, NULL, NULL, fdt_compatible_after, "" },
-	{ "fdt-memory-map", NEEDS_ANY, NULL, NULL, fdt_memory_map_after, "length zero misaligned" },
-	{ "fdt-subnode", NEEDS_ANY, NULL, NULL, fdt_subnode_after, "no-size zero" },
-	{ "fdt-not-preserved", NEEDS_V2, NULL, fdt_not_preserved_before, NULL, "" },
-	{ "blob-not-preserved", NEEDS_ANY, NULL, blob_not_preserved_before, NULL, NULL },
-	{ "blob-fdt", NEEDS_ANY, NULL, NULL, blob_fdt_after, "corrupt size" },
-	{ "blob-kexec-metadata", NEEDS_V2, NULL, NULL, blob_kexec_metadata_after, "" },
-	{ "blob-vmalloc", NEEDS_V2, NULL, NULL, blob_vmalloc_after, "blob kho-test" },
-	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
-	{ "blob-kho-test", NEEDS_ANY, NULL, NULL, blob_kho_test_after, "magic nr-folios" },
-	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
-	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_entry_after, "outside misaligned bit63" },
-	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_entry_after, "cycle shared" },
-	{ "radix-key-width", NEEDS_RADIX, NULL, NULL, radix_key_width_after, "" },
-	{ "radix-depth", NEEDS_RADIX, NULL, radix_depth_before, NULL, "" },
-	{ "radix-empty", NEEDS_RADIX, NULL, radix_empty_before, NULL, "" },
-	{ "radix-node-scratch", NEEDS_ANY, NULL, NULL, radix_node_scratch_after, "" },
-	{ "radix-node-preserved", NEEDS_ANY, NULL, radix_node_preserved_before,
+	{ "fdt-header", NEEDS_ANY, NULL, fdt_header_after, "end totalsize offsets version" },
+	{ "fdt-compatible", NEEDS_ANY, NULL, fdt_compatible_after, "" },
+	{ "fdt-memory-map", NEEDS_ANY, NULL, fdt_memory_map_after, "length zero misaligned" },
+	{ "fdt-subnode", NEEDS_ANY, NULL, fdt_subnode_after, "no-size zero" },
+	{ "fdt-not-preserved", NEEDS_V2, fdt_not_preserved_before, NULL, "" },
+	{ "blob-not-preserved", NEEDS_ANY, blob_not_preserved_before, NULL, NULL },
+	{ "blob-fdt", NEEDS_ANY, NULL, blob_fdt_after, "corrupt size" },
+	{ "blob-kexec-metadata", NEEDS_V2, NULL, blob_kexec_metadata_after, "" },
+	{ "blob-vmalloc", NEEDS_V2, NULL, blob_vmalloc_after, "blob kho-test" },
+	{ "blob-key-start", NEEDS_V2, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
+	{ "blob-kho-test", NEEDS_ANY, NULL, blob_kho_test_after, "magic nr-folios" },
+	{ "blob-unreadable", NEEDS_ANY, NULL, blob_unreadable_after, "blob chunk" },
+	{ "radix-pointer", NEEDS_RADIX, NULL, radix_entry_after, "outside misaligned bit63" },
+	{ "radix-loop", NEEDS_RADIX, NULL, radix_entry_after, "cycle shared" },
+	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },
+	{ "radix-depth", NEEDS_RADIX, radix_depth_before, NULL, "" },
+	{ "radix-empty", NEEDS_RADIX, radix_empty_before, NULL, "" },
+	{ "radix-node-scratch", NEEDS_ANY, NULL, radix_node_scratch_after, "" },
+	{ "radix-node-preserved", NEEDS_ANY, radix_node_preserved_before,
 	  radix_node_preserved_after, "" },
-	{ "range-order", NEEDS_ANY, NULL, range_order_before, NULL, NULL },
-	{ "range-overlap", NEEDS_ANY, NULL, range_overlap_before, NULL, "" },
-	{ "range-scratch", NEEDS_ANY, NULL, range_scratch_before, NULL, "" },
-	{ "range-not-ram", NEEDS_ANY, NULL, range_not_ram_before, NULL, "" },
-	{ "range-not-dumped", NEEDS_ANY, NULL, range_not_dumped_before, NULL, "" },
-	{ "radix-unreadable", NEEDS_RADIX, NULL, radix_unreadable_before,
-	  radix_unreadable_after, "key fdt root" },
-	{ "scratch-layout", NEEDS_ANY, NULL, NULL, scratch_layout_after, "overlap granule misaligned" },
-	{ "v1-chunk", NEEDS_V1, NULL, NULL, v1_chunk_after, "" },
-	{ "v1-bitmap", NEEDS_V1, NULL, NULL, v1_bitmap_after, "outside shifted" },
-	{ "scratch-unknown", NEEDS_ANY, NULL, NULL, scratch_unknown_after, "" },
-	{ "dump-truncated", NEEDS_ANY, NULL, dump_truncated_before, NULL, "" },
-	{ "handover-consumed", NEEDS_V2, NULL, handover_consumed_before, handover_consumed_after,
+	{ "range-order", NEEDS_ANY, range_order_before, NULL, NULL },
+	{ "range-overlap", NEEDS_ANY, range_overlap_before, NULL, "" },
+	{ "range-scratch", NEEDS_ANY, range_scratch_before, NULL, "" },
+	{ "range-not-ram", NEEDS_ANY, range_not_ram_before, NULL, "" },
+	{ "range-not-dumped", NEEDS_ANY, range_not_dumped_before, NULL, "" },
+	{ "radix-unreadable", NEEDS_RADIX, radix_unreadable_before, radix_unreadable_after,
+	  "key fdt root" },
+	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap granule misaligned" },
+	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
+	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "outside shifted" },
+	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
+	{ "dump-truncated", NEEDS_ANY, dump_truncated_before, NULL, "" },
+	{ "handover-consumed", NEEDS_V2, handover_consumed_before, handover_consumed_after,
 	  "consumed intact" },
-	{ "handover-ambiguous", NEEDS_ANY, NULL, handover_ambiguous_before, handover_ambiguous_after,
+	{ "handover-ambiguous", NEEDS_ANY, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
-	{ "luo-format", NEEDS_LUO, luo_defect_prepare, NULL, luo_format_after, "compatible size" },
-	{ "luo-pending", NEEDS_LUO, luo_defect_prepare, NULL, luo_pending_after, "" },
-	{ "luo-block", NEEDS_LUO, luo_defect_prepare, NULL, luo_block_after,
-	  "count0 capacity cycle misaligned" },
-	{ "luo-session", NEEDS_LUO, luo_defect_prepare, NULL, luo_session_after,
-	  "empty unterminated duplicate count" },
-	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data handler" },
-	{ "luo-memfd", NEEDS_LUO, luo_defect_prepare, NULL, luo_memfd_after,
+	{ "luo-format", NEEDS_LUO, NULL, luo_format_after, "compatible size" },
+	{ "luo-pending", NEEDS_LUO, NULL, luo_pending_after, "" },
+	{ "luo-block", NEEDS_LUO, NULL, luo_block_after, "count0 capacity cycle misaligned" },
+	{ "luo-session", NEEDS_LUO, NULL, luo_session_after, "empty unterminated duplicate count" },
+	{ "luo-file", NEEDS_LUO, NULL, luo_file_after, "unterminated data handler" },
+	{ "luo-memfd", NEEDS_LUO, NULL, luo_memfd_after,
 	  "seals flags nr-folios outside beyond overlap" },
-	{ "luo-not-preserved", NEEDS_LUO, luo_defect_prepare, luo_not_preserved_before, NULL,
+	{ "luo-not-preserved", NEEDS_LUO, luo_not_preserved_before, NULL,
 	  "block record folio chunk flb" },
 };
 
@@ -1106,8 +1103,9 @@ enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
 {
 	for (size_t i = 0; i < ref->ndefects; i++) {
 		struct ref_defect *d = &ref->defects[i];
-		defect_fn fn = phase == PHASE_PREPARE ? d->def->prepare :
-			       phase == PHASE_BEFORE ? d->def->before : d->def->after;
+		/* a LUO defect first adds the LUO state it needs, before LUO serializes */
+		defect_fn fn = phase == PHASE_BEFORE ? d->def->before : phase == PHASE_AFTER ?
+			       d->def->after : d->def->needs == NEEDS_LUO ? luo_defect_prepare : NULL;
 		enum kho_status st = fn ? fn(ref, d, err) : KHO_OK;
 
 		if (st)
