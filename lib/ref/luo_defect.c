@@ -312,15 +312,12 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 
 	if (!strcmp(v, "seals") || !strcmp(v, "flags")) {
 		bool seals = !strcmp(v, "seals");
+		uint32_t *field = seals ? &f->seals : &f->flags;
 
-		if (seals)
-			f->seals |= 0x40;
-		else
-			f->flags = 1;
-		return mem_put_u32(&ref->mem, f->record + (seals ? 16 : 20),
-				   seals ? f->seals : f->flags, err) ?:
+		*field = seals ? *field | 0x40 : 1;
+		return mem_put_u32(&ref->mem, f->record + (seals ? 16 : 20), *field, err) ?:
 		       ref_record(ref, "luo-memfd", f->record, err, "%s 0x%x: unknown bits", v,
-				  seals ? f->seals : f->flags);
+				  *field);
 	}
 	if (!strcmp(v, "nr-folios")) {
 		/* One record more than the array's pages hold (a zero record
