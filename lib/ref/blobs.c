@@ -84,9 +84,8 @@ static enum kho_status fdt_blob(struct kho_ref *ref, struct ref_blob *b,
 
 		if (!buf)
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		st = ref_blob_fdt(ref, b->compatible, ref->regions,
-				  b->kind == BLOB_MEMBLOCK ? ref->nregions : 0,
-				  buf, cap, err);
+		st = ref_blob_fdt(b->compatible, ref->regions,
+				  b->kind == BLOB_MEMBLOCK ? ref->nregions : 0, buf, cap, err);
 		if (st == KHO_ERR_INVALID && cap < (1u << 24)) {
 			cap *= 2;
 			continue;

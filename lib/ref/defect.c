@@ -19,7 +19,7 @@
 typedef enum kho_status (*defect_fn)(struct kho_ref *ref, struct ref_defect *d,
 				     struct kho_error *err);
 
-enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_V3, NEEDS_LUO };
+enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_LUO };
 
 struct defect_def {
 	const char *check;
@@ -29,7 +29,7 @@ struct defect_def {
 	const char *variants; /* accepted first words, "" for none */
 };
 
-/* A blob by name (second word) or the first one @want accepts. */
+/* A blob by the name in word @name_arg, or the first one (@fdt_only: holding an FDT). */
 static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *d,
 				  int name_arg, bool fdt_only,
 				  struct kho_error *err)

@@ -182,6 +182,8 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
+enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
+				  struct kho_error *err);
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
 
 /* radix.c */
@@ -221,9 +223,8 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
  * sequential-write API's cursor. returns: libfdt's code. */
 int ref_prop_u64(void *fdt, const char *name, uint64_t v);
 /* A blob FDT: root compatible @compat and, for memblock, one child per region. */
-enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
-			     const struct ref_region *regions, size_t nregions,
-			     void *buf, size_t bufsize, struct kho_error *err);
+enum kho_status ref_blob_fdt(const char *compat, const struct ref_region *regions,
+			     size_t nregions, void *buf, size_t bufsize, struct kho_error *err);
 
 /* blobs.c */
 /* kho_init's kexec-metadata of a 7.2+ kernel with the default release and count. */
@@ -231,8 +232,6 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 #define REF_KEXEC_DEFAULT_COUNT 1u
 enum kho_status ref_kexec_metadata(struct kho_ref *ref, const char *release,
 				   uint32_t kexec_count, bool boot_default, struct kho_error *err);
-enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
-				  struct kho_error *err);
 enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_new_blob(struct kho_ref *ref, const char *name, enum blob_kind kind,
 			     struct ref_blob **out, struct kho_error *err);
