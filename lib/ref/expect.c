@@ -331,9 +331,8 @@ static void check_contents(struct kho_ref *ref, struct findings *f,
 
 		if (b->kind == BLOB_KHO_TEST && !b->zero_pointer)
 			kho_test_folios(ref, f, preserved, b);
-		if (b->kind != BLOB_VMALLOC || b->zero_pointer)
-			continue;
-		vmalloc_chain(ref, f, preserved, b->phys, NULL, 0);
+		else if (b->kind == BLOB_VMALLOC && !b->zero_pointer)
+			vmalloc_chain(ref, f, preserved, b->phys, NULL, 0);
 	}
 	for (size_t i = 0; i < ref->nregions; i++)
 		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size, -1);
