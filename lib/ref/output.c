@@ -43,9 +43,7 @@ static enum kho_status write_dtb(struct kho_ref *ref, int fd, struct kho_error *
 	/* The FDT as it is in memory, bounded by its page. */
 	len = fdt_totalsize(buf) && fdt_totalsize(buf) <= ref->geo.page_size ?
 	      fdt_totalsize(buf) : ref->fdt_size;
-	if (write(fd, buf, len) != (ssize_t)len)
-		return kho_error_errno(err, "writing FDT");
-	return KHO_OK;
+	return ref_pwrite_all(fd, buf, len, 0, "FDT", err);
 }
 
 static enum kho_status write_kind(struct kho_ref *ref, enum kho_image_kind kind,
