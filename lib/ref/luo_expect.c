@@ -16,7 +16,6 @@
 #include "kho/check.h"
 
 struct cover {
-	struct kho_ref *ref;
 	struct findings *f;
 	const struct range_list *preserved;
 	uint64_t *starts;            /* sorted key starts */
@@ -45,8 +44,8 @@ static void need(struct cover *c, uint64_t a, uint64_t len, const char *what, in
 	char msg[96];
 
 	if (p == a + len) {
-		if (key != -1 && c->ref->luo->version == 5 &&
-		    !ref_key_starts(c->ref, a, key == -2 ? -1 : key))
+		if (key != -1 && c->f->ref->luo->version == 5 &&
+		    !ref_key_starts(c->f->ref, a, key == -2 ? -1 : key))
 			oracle_key_start(c->f, a, "restored, but no key starts there");
 		return;
 	}
@@ -58,7 +57,7 @@ static void need(struct cover *c, uint64_t a, uint64_t len, const char *what, in
 /* kho_restore_folio finds a folio by the key that starts at it. */
 static void need_folio(struct cover *c, uint64_t phys)
 {
-	uint64_t page = c->ref->geo.page_size;
+	uint64_t page = c->f->ref->geo.page_size;
 
 	if (bsearch(&phys, c->starts, c->nstarts, sizeof(phys), u64_cmp))
 		return;
@@ -71,9 +70,9 @@ static void need_folio(struct cover *c, uint64_t phys)
 
 static void cover_memfd(struct cover *c, const struct luo_file *f)
 {
-	uint64_t p = c->ref->geo.page_size;
+	uint64_t p = c->f->ref->geo.page_size;
 
-	need(c, f->record, luo_memfd_size(c->ref->luo), "memfd record", -2);
+	need(c, f->record, luo_memfd_size(c->f->ref->luo), "memfd record", -2);
 	for (size_t i = 0; i < f->nchunks; i++)
 		need(c, f->chunks[i], p, "folio array chunk", 0);
 	for (size_t i = 0; i < f->nruns; i++)
@@ -85,11 +84,11 @@ static void cover_memfd(struct cover *c, const struct luo_file *f)
 
 static void cover_session(struct cover *c, const struct luo_session *s)
 {
-	uint64_t p = c->ref->geo.page_size;
+	uint64_t p = c->f->ref->geo.page_size;
 
-	if (c->ref->luo->version == 1 && s->nblocks)
+	if (c->f->ref->luo->version == 1 && s->nblocks)
 		need(c, s->blocks[0], LUO_FILE_ENTRY * s->nfiles, "file array", -1);
-	for (size_t i = 0; c->ref->luo->version == 5 && i < s->nblocks; i++)
+	for (size_t i = 0; c->f->ref->luo->version == 5 && i < s->nblocks; i++)
 		need(c, s->blocks[i], p, "file block", -2);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct luo_file *f = &s->files[i];
@@ -107,7 +106,7 @@ void luo_check_coverage(struct findings *f, const struct range_list *preserved)
 {
 	struct kho_ref *ref = f->ref;
 	struct ref_luo *l = ref->luo;
-	struct cover c = { ref, f, preserved, NULL, 0 };
+	struct cover c = { f, preserved, NULL, 0 };
 	uint64_t p = ref->geo.page_size;
 
 	if (!luo_readable(ref))
