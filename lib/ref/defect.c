@@ -743,7 +743,7 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 {
 	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
 	const struct ref_blob *meta = NULL;
-	uint8_t blob[73], raw[8];
+	uint8_t blob[KEXEC_METADATA_SIZE], raw[8];
 	enum kho_status st;
 	int node;
 
