@@ -40,18 +40,13 @@ enum kho_status ref_new_blob(struct kho_ref *ref, const char *name,
 	return KHO_OK;
 }
 
-/* Allocate the blob's folio, fill it and preserve it. */
+/* Allocate the blob's folio, preserve it and fill it. */
 static enum kho_status place(struct kho_ref *ref, struct ref_blob *b,
 			     const void *data, size_t len, struct kho_error *err)
 {
-	enum kho_status st;
-
 	b->order = order_for_bytes(ref, b->size ? b->size : 1);
-	if ((st = ref_alloc(ref, b->order, &b->phys, err)))
-		return st;
-	if (len && (st = mem_write(&ref->mem, b->phys, data, len, err)))
-		return st;
-	return kho_ref_preserve_folio(ref, b->phys, b->order, err);
+	return ref_alloc_preserved(ref, b->order, &b->phys, err) ?:
+	       (len ? mem_write(&ref->mem, b->phys, data, len, err) : KHO_OK);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_blob_raw(struct kho_ref *ref,
@@ -89,9 +84,8 @@ static enum kho_status fdt_blob(struct kho_ref *ref, struct ref_blob *b,
 
 		if (!buf)
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		st = ref_blob_fdt(ref, b->compatible, ref->regions,
-				  b->kind == BLOB_MEMBLOCK ? ref->nregions : 0,
-				  buf, cap, err);
+		st = ref_blob_fdt(b->compatible, ref->regions,
+				  b->kind == BLOB_MEMBLOCK ? ref->nregions : 0, buf, cap, err);
 		if (st == KHO_ERR_INVALID && cap < (1u << 24)) {
 			cap *= 2;
 			continue;
@@ -218,8 +212,7 @@ KHO_EXPORT enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char 
 	for (uint32_t i = 0; i < nr_folios && !st; i++)
 		st = ref_alloc(ref, i % 4, &folio[i], err);
 	b->order = order_for_bytes(ref, (uint64_t)nr_folios * 8 + page);
-	st = st ?: ref_alloc(ref, b->order, &b->phys, err);
-	st = st ?: kho_ref_preserve_folio(ref, b->phys, b->order, err);
+	st = st ?: ref_alloc_preserved(ref, b->order, &b->phys, err);
 	st = st ?: ref_vmalloc_build(ref, (uint32_t)((nr_folios + per_page - 1) / per_page), 0,
 				     desc, &runs, &nruns, NULL, NULL, err);
 	for (uint32_t i = 0; i < nr_folios && !st; i++) {
@@ -329,8 +322,7 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 		uint64_t phys, next;
 
 		if (chunk ? used == per_chunk : !last) {
-			if ((st = ref_alloc(ref, 0, &next, err)) ||
-			    (st = kho_ref_preserve_folio(ref, next, 0, err)) ||
+			if ((st = ref_alloc_preserved(ref, 0, &next, err)) ||
 			    (st = list_add(chunks, nchunks, &ccap, next, err)))
 				return st;
 			if (!chunk)

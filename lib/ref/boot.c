@@ -14,7 +14,6 @@
 #include "ref_internal.h"
 
 #include <libfdt.h>
-#include <unistd.h>
 
 #include "../util/util.h"
 
@@ -191,7 +190,5 @@ enum kho_status ref_write_boot_dtb(struct kho_ref *ref, int fd, struct kho_error
 	     fdt_finish(buf);
 	if (rc)
 		return kho_error_set(err, KHO_ERR_INVALID, "boot DTB: %s", fdt_strerror(rc));
-	if (write(fd, buf, fdt_totalsize(buf)) != (ssize_t)fdt_totalsize(buf))
-		return kho_error_errno(err, "writing boot DTB");
-	return KHO_OK;
+	return ref_pwrite_all(fd, buf, fdt_totalsize(buf), 0, "boot DTB", err);
 }

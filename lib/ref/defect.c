@@ -15,28 +15,21 @@
 
 #include "../util/typo.h"
 #include "../util/util.h"
-#include "kho/check.h"
 
 typedef enum kho_status (*defect_fn)(struct kho_ref *ref, struct ref_defect *d,
 				     struct kho_error *err);
 
-enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_V3, NEEDS_LUO };
+enum defect_needs { NEEDS_ANY, NEEDS_RADIX, NEEDS_V1, NEEDS_V2, NEEDS_LUO };
 
 struct defect_def {
 	const char *check;
 	enum defect_needs needs;
-	defect_fn prepare;  /* adds the state it needs, before LUO serializes */
 	defect_fn before;   /* an operation, before finalize */
 	defect_fn after;    /* a corruption, after finalize */
 	const char *variants; /* accepted first words, "" for none */
 };
 
-static uint64_t ram_top(const struct kho_ref *ref)
-{
-	return ref->mem.ram.n ? range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]) : 0;
-}
-
-/* A blob by name (second word) or the first one @want accepts. */
+/* A blob by the name in word @name_arg, or the first one (@fdt_only: holding an FDT). */
 static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *d,
 				  int name_arg, bool fdt_only,
 				  struct kho_error *err)
@@ -55,13 +48,6 @@ static struct ref_blob *pick_blob(struct kho_ref *ref, const struct ref_defect *
 		      d->def->check, fdt_only ? "FDT " : "",
 		      name ? " named " : "", name ? name : "");
 	return NULL;
-}
-
-/* A fresh folio of @order, preserved. */
-static enum kho_status preserve_new(struct kho_ref *ref, unsigned order, uint64_t *phys,
-				    struct kho_error *err)
-{
-	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
 }
 
 static void orders_used(void *ctx, uint64_t phys, unsigned order)
@@ -88,7 +74,7 @@ static enum kho_status isolated_key(struct kho_ref *ref, struct ref_defect *d,
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "%s: orders 0 to 11 are all in use", d->def->check);
 	d->order = o;
-	return preserve_new(ref, o, &d->phys, err);
+	return ref_alloc_preserved(ref, o, &d->phys, err);
 }
 
 /* Clobber the FDT_END token that closes a blob's structure block. */
@@ -428,7 +414,7 @@ static enum kho_status radix_entry_after(struct kho_ref *ref, struct ref_defect 
 	else if (!strcmp(v, "cycle"))
 		bad = ref->map_phys;
 	else
-		bad = align_down(ram_top(ref), ref->geo.page_size) + 16 * ref->geo.page_size;
+		bad = mem_ram_top(&ref->mem) + 16 * ref->geo.page_size;
 	if ((st = mem_put_u64(&ref->mem, entry, bad, err)))
 		return st;
 	if (!strcmp(d->def->check, "radix-loop"))
@@ -541,7 +527,7 @@ static enum kho_status radix_node_preserved_before(struct kho_ref *ref,
 						   struct ref_defect *d,
 						   struct kho_error *err)
 {
-	return preserve_new(ref, 0, &d->phys, err);
+	return ref_alloc_preserved(ref, 0, &d->phys, err);
 }
 
 static enum kho_status radix_node_preserved_after(struct kho_ref *ref,
@@ -634,7 +620,7 @@ static enum kho_status range_order_before(struct kho_ref *ref, struct ref_defect
 					     "range-order: \"%s\" is not a %llu MiB aligned address",
 					     d->argv[0], (unsigned long long)(size >> 20));
 	} else if (ref_alloc(ref, order, &phys, NULL)) {
-		phys = (ram_top(ref) + size - 1) & ~(size - 1);
+		phys = (mem_ram_top(&ref->mem) + size - 1) & ~(size - 1);
 	}
 	return kho_ref_preserve_folio(ref, phys, order, err);
 }
@@ -644,7 +630,7 @@ static enum kho_status range_overlap_before(struct kho_ref *ref, struct ref_defe
 {
 	uint64_t phys;
 
-	return preserve_new(ref, 1, &phys, err) ?:
+	return ref_alloc_preserved(ref, 1, &phys, err) ?:
 	       kho_ref_preserve_folio(ref, phys + ref->geo.page_size, 0, err);
 }
 
@@ -661,15 +647,14 @@ static enum kho_status range_scratch_before(struct kho_ref *ref, struct ref_defe
 static enum kho_status range_not_ram_before(struct kho_ref *ref, struct ref_defect *d,
 					    struct kho_error *err)
 {
-	return kho_ref_preserve_folio(ref, align_down(ram_top(ref), ref->geo.page_size),
-				      0, err);
+	return kho_ref_preserve_folio(ref, mem_ram_top(&ref->mem), 0, err);
 }
 
 static enum kho_status range_not_dumped_before(struct kho_ref *ref,
 					       struct ref_defect *d,
 					       struct kho_error *err)
 {
-	return preserve_new(ref, 0, &d->phys, err) ?:
+	return ref_alloc_preserved(ref, 0, &d->phys, err) ?:
 	       range_list_add(&ref->excluded, d->phys, ref->geo.page_size, err);
 }
 
@@ -709,7 +694,7 @@ static enum kho_status blob_unreadable_after(struct kho_ref *ref, struct ref_def
 static enum kho_status handover_ambiguous_before(struct kho_ref *ref, struct ref_defect *d,
 						 struct kho_error *err)
 {
-	return preserve_new(ref, 0, &ref->decoy_fdt, err);
+	return ref_alloc_preserved(ref, 0, &ref->decoy_fdt, err);
 }
 
 static enum kho_status handover_ambiguous_after(struct kho_ref *ref, struct ref_defect *d,
@@ -749,8 +734,8 @@ static enum kho_status handover_consumed_before(struct kho_ref *ref, struct ref_
 				     "successor reads a composite compatible, so none consumes it");
 	st = strcmp(d->variant, "intact") ? kho_ref_unpreserve_folio(ref, ref->fdt_phys, 0, err) :
 					    KHO_OK;
-	return st ?: preserve_new(ref, 0, &ref->successor_fdt, err) ?:
-	       preserve_new(ref, 0, &ref->successor_meta, err);
+	return st ?: ref_alloc_preserved(ref, 0, &ref->successor_fdt, err) ?:
+	       ref_alloc_preserved(ref, 0, &ref->successor_meta, err);
 }
 
 static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_defect *d,
@@ -758,7 +743,7 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 {
 	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
 	const struct ref_blob *meta = NULL;
-	uint8_t blob[73], raw[8];
+	uint8_t blob[KEXEC_METADATA_SIZE], raw[8];
 	enum kho_status st;
 	int node;
 
@@ -971,60 +956,58 @@ static enum kho_status v1_bitmap_after(struct kho_ref *ref, struct ref_defect *d
 		return kho_error_set(err, KHO_ERR_INVALID, "v1-bitmap: last chunk is full");
 	elm = last + V1_CHUNK_HDR_SIZE + (uint64_t)used * V1_ELM_SIZE;
 	return mem_put_u64(&ref->mem, elm, 0, err) ?:
-	       mem_put_u64(&ref->mem, elm + 8, align_down(ram_top(ref), ref->geo.page_size) +
-						       16 * ref->geo.page_size, err) ?:
+	       mem_put_u64(&ref->mem, elm + 8, mem_ram_top(&ref->mem) + 16 * ref->geo.page_size,
+			   err) ?:
 	       mem_put_u32(&ref->mem, last + 12, used + 1, err) ?:
 	       ref_record(ref, "v1-bitmap", elm, err,
 			  "bitmap pointer is outside memory");
 }
 
 static const struct defect_def defects[] = {
-	{ "fdt-header", NEEDS_ANY, NULL, NULL, fdt_header_after, "end totalsize offsets version" },
-	{ "fdt-compatible", NEEDS_ANY, NULL, NULL, fdt_compatible_after, "" },
-	{ "fdt-memory-map", NEEDS_ANY, NULL, NULL, fdt_memory_map_after, "length zero misaligned" },
-	{ "fdt-subnode", NEEDS_ANY, NULL, NULL, fdt_subnode_after, "no-size zero" },
-	{ "fdt-not-preserved", NEEDS_V2, NULL, fdt_not_preserved_before, NULL, "" },
-	{ "blob-not-preserved", NEEDS_ANY, NULL, blob_not_preserved_before, NULL, NULL },
-	{ "blob-fdt", NEEDS_ANY, NULL, NULL, blob_fdt_after, "corrupt size" },
-	{ "blob-kexec-metadata", NEEDS_V2, NULL, NULL, blob_kexec_metadata_after, "" },
-	{ "blob-vmalloc", NEEDS_V2, NULL, NULL, blob_vmalloc_after, "blob kho-test" },
-	{ "blob-key-start", NEEDS_V2, NULL, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
-	{ "blob-kho-test", NEEDS_ANY, NULL, NULL, blob_kho_test_after, "magic nr-folios" },
-	{ "blob-unreadable", NEEDS_ANY, NULL, NULL, blob_unreadable_after, "blob chunk" },
-	{ "radix-pointer", NEEDS_RADIX, NULL, NULL, radix_entry_after, "outside misaligned bit63" },
-	{ "radix-loop", NEEDS_RADIX, NULL, NULL, radix_entry_after, "cycle shared" },
-	{ "radix-key-width", NEEDS_RADIX, NULL, NULL, radix_key_width_after, "" },
-	{ "radix-depth", NEEDS_RADIX, NULL, radix_depth_before, NULL, "" },
-	{ "radix-empty", NEEDS_RADIX, NULL, radix_empty_before, NULL, "" },
-	{ "radix-node-scratch", NEEDS_ANY, NULL, NULL, radix_node_scratch_after, "" },
-	{ "radix-node-preserved", NEEDS_ANY, NULL, radix_node_preserved_before,
+	{ "fdt-header", NEEDS_ANY, NULL, fdt_header_after, "end totalsize offsets version" },
+	{ "fdt-compatible", NEEDS_ANY, NULL, fdt_compatible_after, "" },
+	{ "fdt-memory-map", NEEDS_ANY, NULL, fdt_memory_map_after, "length zero misaligned" },
+	{ "fdt-subnode", NEEDS_ANY, NULL, fdt_subnode_after, "no-size zero" },
+	{ "fdt-not-preserved", NEEDS_V2, fdt_not_preserved_before, NULL, "" },
+	{ "blob-not-preserved", NEEDS_ANY, blob_not_preserved_before, NULL, NULL },
+	{ "blob-fdt", NEEDS_ANY, NULL, blob_fdt_after, "corrupt size" },
+	{ "blob-kexec-metadata", NEEDS_V2, NULL, blob_kexec_metadata_after, "" },
+	{ "blob-vmalloc", NEEDS_V2, NULL, blob_vmalloc_after, "blob kho-test" },
+	{ "blob-key-start", NEEDS_V2, NULL, blob_key_start_after, "vmalloc kho-test-folio" },
+	{ "blob-kho-test", NEEDS_ANY, NULL, blob_kho_test_after, "magic nr-folios" },
+	{ "blob-unreadable", NEEDS_ANY, NULL, blob_unreadable_after, "blob chunk" },
+	{ "radix-pointer", NEEDS_RADIX, NULL, radix_entry_after, "outside misaligned bit63" },
+	{ "radix-loop", NEEDS_RADIX, NULL, radix_entry_after, "cycle shared" },
+	{ "radix-key-width", NEEDS_RADIX, NULL, radix_key_width_after, "" },
+	{ "radix-depth", NEEDS_RADIX, radix_depth_before, NULL, "" },
+	{ "radix-empty", NEEDS_RADIX, radix_empty_before, NULL, "" },
+	{ "radix-node-scratch", NEEDS_ANY, NULL, radix_node_scratch_after, "" },
+	{ "radix-node-preserved", NEEDS_ANY, radix_node_preserved_before,
 	  radix_node_preserved_after, "" },
-	{ "range-order", NEEDS_ANY, NULL, range_order_before, NULL, NULL },
-	{ "range-overlap", NEEDS_ANY, NULL, range_overlap_before, NULL, "" },
-	{ "range-scratch", NEEDS_ANY, NULL, range_scratch_before, NULL, "" },
-	{ "range-not-ram", NEEDS_ANY, NULL, range_not_ram_before, NULL, "" },
-	{ "range-not-dumped", NEEDS_ANY, NULL, range_not_dumped_before, NULL, "" },
-	{ "radix-unreadable", NEEDS_RADIX, NULL, radix_unreadable_before,
-	  radix_unreadable_after, "key fdt root" },
-	{ "scratch-layout", NEEDS_ANY, NULL, NULL, scratch_layout_after, "overlap granule misaligned" },
-	{ "v1-chunk", NEEDS_V1, NULL, NULL, v1_chunk_after, "" },
-	{ "v1-bitmap", NEEDS_V1, NULL, NULL, v1_bitmap_after, "outside shifted" },
-	{ "scratch-unknown", NEEDS_ANY, NULL, NULL, scratch_unknown_after, "" },
-	{ "dump-truncated", NEEDS_ANY, NULL, dump_truncated_before, NULL, "" },
-	{ "handover-consumed", NEEDS_V2, NULL, handover_consumed_before, handover_consumed_after,
+	{ "range-order", NEEDS_ANY, range_order_before, NULL, NULL },
+	{ "range-overlap", NEEDS_ANY, range_overlap_before, NULL, "" },
+	{ "range-scratch", NEEDS_ANY, range_scratch_before, NULL, "" },
+	{ "range-not-ram", NEEDS_ANY, range_not_ram_before, NULL, "" },
+	{ "range-not-dumped", NEEDS_ANY, range_not_dumped_before, NULL, "" },
+	{ "radix-unreadable", NEEDS_RADIX, radix_unreadable_before, radix_unreadable_after,
+	  "key fdt root" },
+	{ "scratch-layout", NEEDS_ANY, NULL, scratch_layout_after, "overlap granule misaligned" },
+	{ "v1-chunk", NEEDS_V1, NULL, v1_chunk_after, "" },
+	{ "v1-bitmap", NEEDS_V1, NULL, v1_bitmap_after, "outside shifted" },
+	{ "scratch-unknown", NEEDS_ANY, NULL, scratch_unknown_after, "" },
+	{ "dump-truncated", NEEDS_ANY, dump_truncated_before, NULL, "" },
+	{ "handover-consumed", NEEDS_V2, handover_consumed_before, handover_consumed_after,
 	  "consumed intact" },
-	{ "handover-ambiguous", NEEDS_ANY, NULL, handover_ambiguous_before, handover_ambiguous_after,
+	{ "handover-ambiguous", NEEDS_ANY, handover_ambiguous_before, handover_ambiguous_after,
 	  "" },
-	{ "luo-format", NEEDS_LUO, luo_defect_prepare, NULL, luo_format_after, "compatible size" },
-	{ "luo-pending", NEEDS_LUO, luo_defect_prepare, NULL, luo_pending_after, "" },
-	{ "luo-block", NEEDS_LUO, luo_defect_prepare, NULL, luo_block_after,
-	  "count0 capacity cycle misaligned" },
-	{ "luo-session", NEEDS_LUO, luo_defect_prepare, NULL, luo_session_after,
-	  "empty unterminated duplicate count" },
-	{ "luo-file", NEEDS_LUO, luo_defect_prepare, NULL, luo_file_after, "unterminated data handler" },
-	{ "luo-memfd", NEEDS_LUO, luo_defect_prepare, NULL, luo_memfd_after,
+	{ "luo-format", NEEDS_LUO, NULL, luo_format_after, "compatible size" },
+	{ "luo-pending", NEEDS_LUO, NULL, luo_pending_after, "" },
+	{ "luo-block", NEEDS_LUO, NULL, luo_block_after, "count0 capacity cycle misaligned" },
+	{ "luo-session", NEEDS_LUO, NULL, luo_session_after, "empty unterminated duplicate count" },
+	{ "luo-file", NEEDS_LUO, NULL, luo_file_after, "unterminated data handler" },
+	{ "luo-memfd", NEEDS_LUO, NULL, luo_memfd_after,
 	  "seals flags nr-folios outside beyond overlap" },
-	{ "luo-not-preserved", NEEDS_LUO, luo_defect_prepare, luo_not_preserved_before, NULL,
+	{ "luo-not-preserved", NEEDS_LUO, luo_not_preserved_before, NULL,
 	  "block record folio chunk flb" },
 };
 
@@ -1096,11 +1079,8 @@ KHO_EXPORT enum kho_status kho_ref_inject(struct kho_ref *ref, const char *check
 					     "defect radix-depth needs 16K pages and must come before the first operation");
 		kho_geometry_init(&ref->geo, ref->geo.page_size, true);
 	}
-	d = realloc(ref->defects, (ref->ndefects + 1) * sizeof(*d));
-	if (!d)
+	if (!(d = ARRAY_ADD(ref->defects, ref->defect_cap, ref->ndefects)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	ref->defects = d;
-	d = memset(&d[ref->ndefects++], 0, sizeof(*d));
 	d->def = def;
 	d->argc = argc;
 	for (int i = 0; i < argc; i++)
@@ -1123,8 +1103,9 @@ enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
 {
 	for (size_t i = 0; i < ref->ndefects; i++) {
 		struct ref_defect *d = &ref->defects[i];
-		defect_fn fn = phase == PHASE_PREPARE ? d->def->prepare :
-			       phase == PHASE_BEFORE ? d->def->before : d->def->after;
+		/* a LUO defect first adds the LUO state it needs, before LUO serializes */
+		defect_fn fn = phase == PHASE_BEFORE ? d->def->before : phase == PHASE_AFTER ?
+			       d->def->after : d->def->needs == NEEDS_LUO ? luo_defect_prepare : NULL;
 		enum kho_status st = fn ? fn(ref, d, err) : KHO_OK;
 
 		if (st)

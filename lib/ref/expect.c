@@ -89,15 +89,7 @@ enum kho_status ref_snapshot(struct kho_ref *ref, struct kho_error *err)
 
 /* ---- the oracle ---- */
 
-struct findings {
-	struct ref_finding *v;
-	size_t n, cap;
-	enum kho_status st;
-	struct kho_ref *ref;   /* for the LUO part's callbacks */
-};
-
-static void add_sev(struct findings *f, const char *check, int sev,
-		    uint64_t phys, const char *msg)
+void oracle_add(struct findings *f, const char *check, int sev, uint64_t phys, const char *msg)
 {
 	if (!f->st && !ARRAY_RESERVE(f->v, f->cap, f->n))
 		f->st = KHO_ERR_NOMEM;
@@ -119,8 +111,8 @@ static __attribute__((format(printf, 4, 5))) void add(struct findings *f, const 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* a name not in the table (a bug of ours) is expected as an error */
-	add_sev(f, check, kho_check_lookup(check, &i) ? kho_check_severity(i) : KHO_SEV_ERROR,
-		phys, msg);
+	oracle_add(f, check, kho_check_lookup(check, &i) ? kho_check_severity(i) : KHO_SEV_ERROR,
+		   phys, msg);
 }
 
 static uint64_t key_size(const struct kho_ref *ref, const struct ref_key *k)
@@ -150,8 +142,8 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 
 		/* 7.1 (kho-v2/v3) computes the size in int; 7.2+ in u64 */
 		if (ref->abi->int_block_size && k->order + ref->geo.page_shift >= 31)
-			add_sev(f, "range-order", KHO_SEV_ERROR, k->phys,
-				"order too large for the next kernel's int size");
+			oracle_add(f, "range-order", KHO_SEV_ERROR, k->phys,
+				   "order too large for the next kernel's int size");
 		else if (k->order > max_order)
 			add(f, "range-order", k->phys, "order %u above %u", k->order, max_order);
 		for (size_t s = 0; s < ref->scratch.n; s++) {
@@ -249,6 +241,18 @@ static bool in_lost_leaf(const struct kho_ref *ref, uint64_t phys)
 	return false;
 }
 
+void oracle_uncovered(struct findings *f, const char *check, uint64_t phys, const char *msg)
+{
+	oracle_add(f, check, in_lost_leaf(f->ref, phys) ? KHO_SEV_INCOMPLETE : KHO_SEV_ERROR, phys,
+		   msg);
+}
+
+void oracle_key_start(struct findings *f, uint64_t phys, const char *msg)
+{
+	if (!in_lost_leaf(f->ref, phys))
+		oracle_add(f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
+}
+
 bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order)
 {
 	for (size_t i = 0; i < ref->nkeys; i++)
@@ -265,10 +269,10 @@ static void need(struct kho_ref *ref, struct findings *f, const struct range_lis
 	uint64_t p = range_list_first_uncovered(preserved, a, len);
 
 	if (p != a + len)
-		add_sev(f, "blob-not-preserved", in_lost_leaf(ref, p) ? KHO_SEV_INCOMPLETE :
-			KHO_SEV_ERROR, p, "what a sub-blob names is not all preserved");
-	else if (order >= 0 && !ref_key_starts(ref, a, order) && !in_lost_leaf(ref, a))
-		add_sev(f, "blob-key-start", KHO_SEV_ERROR, a, "restored, but no key starts there");
+		oracle_uncovered(f, "blob-not-preserved", p,
+				 "what a sub-blob names is not all preserved");
+	else if (order >= 0 && !ref_key_starts(ref, a, order))
+		oracle_key_start(f, a, "restored, but no key starts there");
 }
 
 /* The chain of the struct kho_vmalloc at @desc: chunks and runs needed,
@@ -327,33 +331,11 @@ static void check_contents(struct kho_ref *ref, struct findings *f,
 
 		if (b->kind == BLOB_KHO_TEST && !b->zero_pointer)
 			kho_test_folios(ref, f, preserved, b);
-		if (b->kind != BLOB_VMALLOC || b->zero_pointer)
-			continue;
-		vmalloc_chain(ref, f, preserved, b->phys, NULL, 0);
+		else if (b->kind == BLOB_VMALLOC && !b->zero_pointer)
+			vmalloc_chain(ref, f, preserved, b->phys, NULL, 0);
 	}
 	for (size_t i = 0; i < ref->nregions; i++)
 		need(ref, f, preserved, ref->regions[i].start, ref->regions[i].size, -1);
-}
-
-static void luo_missing(void *ctx, uint64_t phys, const char *msg)
-{
-	struct findings *f = ctx;
-
-	add_sev(f, "luo-not-preserved", in_lost_leaf(f->ref, phys) ? KHO_SEV_INCOMPLETE :
-		KHO_SEV_ERROR, phys, msg);
-}
-
-static void luo_key_start(void *ctx, uint64_t phys, const char *msg)
-{
-	struct findings *f = ctx;
-
-	if (!in_lost_leaf(f->ref, phys))
-		add_sev(f, "blob-key-start", KHO_SEV_ERROR, phys, msg);
-}
-
-static void luo_unknown_handler(void *ctx, uint64_t phys, const char *msg)
-{
-	add_sev(ctx, "luo-file", KHO_SEV_ERROR, phys, msg);
 }
 
 static void check_coverage(struct kho_ref *ref, struct findings *f,
@@ -364,9 +346,8 @@ static void check_coverage(struct kho_ref *ref, struct findings *f,
 	if (ref->abi->fdt_preserved &&
 	    range_list_first_uncovered(preserved, ref->fdt_phys, ref->geo.page_size) !=
 		    ref->fdt_phys + ref->geo.page_size)
-		add_sev(f, "fdt-not-preserved", in_lost_leaf(ref, ref->fdt_phys) ?
-			KHO_SEV_INCOMPLETE : KHO_SEV_ERROR, ref->fdt_phys,
-			"the FDT page is not a key of the map");
+		oracle_uncovered(f, "fdt-not-preserved", ref->fdt_phys,
+				 "the FDT page is not a key of the map");
 	for (size_t i = 0; i < ref->nblobs; i++) {
 		const struct ref_blob *b = &ref->blobs[i];
 
@@ -374,8 +355,8 @@ static void check_coverage(struct kho_ref *ref, struct findings *f,
 			continue;
 		p = range_list_first_uncovered(preserved, b->phys, b->size);
 		if (p != b->phys + b->size)
-			add_sev(f, "blob-not-preserved", in_lost_leaf(ref, p) ? KHO_SEV_INCOMPLETE :
-				KHO_SEV_ERROR, p, "a sub-blob is not all preserved");
+			oracle_uncovered(f, "blob-not-preserved", p,
+					 "a sub-blob is not all preserved");
 	}
 }
 
@@ -392,8 +373,8 @@ static void check_scratch(struct kho_ref *ref, struct findings *f)
 		if (!is_aligned(a->start | a->size, ref->geo.page_size))
 			add(f, "scratch-layout", a->start, "scratch area %zu is not page-aligned", i);
 		else if (!is_aligned(a->start | a->size, granule))
-			add_sev(f, "scratch-layout", KHO_SEV_WARNING, a->start,
-				"a scratch area is not aligned to PAGE_SIZE * MAX_ORDER_NR_PAGES");
+			oracle_add(f, "scratch-layout", KHO_SEV_WARNING, a->start, "a scratch area "
+				   "is not aligned to PAGE_SIZE * MAX_ORDER_NR_PAGES");
 		for (size_t k = 0; k < i; k++) {
 			const struct kho_range *b = &ref->scratch.v[k];
 
@@ -424,30 +405,30 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 	for (size_t i = 0; i < ref->nfindings; i++)
 		if (!(ref->fdt_damaged_after_decoy && ref->fdt_phys != real_fdt &&
 		      ref->findings[i].phys == real_fdt))
-			add_sev(f, ref->findings[i].check, ref->findings[i].severity,
-				ref->findings[i].phys == real_fdt ? ref->fdt_phys :
-				ref->findings[i].phys, ref->findings[i].message);
+			oracle_add(f, ref->findings[i].check, ref->findings[i].severity,
+				   ref->findings[i].phys == real_fdt ? ref->fdt_phys :
+				   ref->findings[i].phys, ref->findings[i].message);
 	/* Not finalized: nothing says what is preserved, so nothing can be
 	 * found missing either. */
 	if (ref->abi->zero_map_is_unfinalized && !ref->map_phys) {
-		add_sev(f, "fdt-memory-map", KHO_SEV_NOTE, ref->fdt_phys,
-			"preserved-memory-map is 0: not finalized");
+		oracle_add(f, "fdt-memory-map", KHO_SEV_NOTE, ref->fdt_phys,
+			   "preserved-memory-map is 0: not finalized");
 		ref->map_unusable = true;
 	}
 	/* A composite string is decoded, but no released kernel matches it:
 	 * fdt_node_check_compatible() compares the whole string. */
 	if (!ref->fdt_unusable && strchr(ref->compatible, ';'))
-		add_sev(f, "fdt-compatible", KHO_SEV_ERROR, ref->fdt_phys,
-			"a composite compatible no released kernel accepts");
+		oracle_add(f, "fdt-compatible", KHO_SEV_ERROR, ref->fdt_phys,
+			   "a composite compatible no released kernel accepts");
 	if (!ref->fdt_unusable)
 		check_scratch(ref, f);
 	/* luo-v5 with no session serialized reads as a kernel before its
 	 * reboot(KEXEC) (luo-pending, recorded by that defect otherwise) */
 	if (!ref->fdt_unusable && ref->luo && ref->luo->version == 5 && !ref->luo->ns &&
 	    !ref->luo->pending && !ref->luo->undecodable && ref->blobs[ref->luo->blob].phys)
-		add_sev(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
-			"LUO: no sessions serialized");
-	luo_check_handlers(ref, luo_unknown_handler, f);
+		oracle_add(f, "luo-pending", KHO_SEV_NOTE, ref->blobs[ref->luo->blob].phys,
+			   "LUO: no sessions serialized");
+	luo_check_handlers(f);
 	if (!ref->fdt_unusable && !ref->map_unusable) {
 		/* a failed add stops the checks' appends too */
 		for (size_t i = 0; !f->st && i < ref->nkeys; i++)
@@ -457,13 +438,13 @@ static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t 
 		/* The verifier is handed the scratch areas (--scratch-array)
 		 * only when there are some. */
 		if (!ref->scratch.n || ref->scratch_untold)
-			add_sev(f, "scratch-unknown", KHO_SEV_INCOMPLETE, ref->fdt_phys,
-				"no scratch areas are known");
+			oracle_add(f, "scratch-unknown", KHO_SEV_INCOMPLETE, ref->fdt_phys,
+				   "no scratch areas are known");
 		check_ranges(ref, f);
 		check_nodes(ref, f, &preserved);
 		check_coverage(ref, f, &preserved);
 		check_contents(ref, f, &preserved);
-		luo_check_coverage(ref, &preserved, luo_missing, luo_key_start, f);
+		luo_check_coverage(f, &preserved);
 		range_list_free(&preserved);
 	}
 	if (f->n)

@@ -25,9 +25,8 @@ int ref_prop_u64(void *fdt, const char *name, uint64_t v)
 	return fdt_property(fdt, name, raw, sizeof(raw));
 }
 
-enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
-			     const struct ref_region *regions, size_t nregions,
-			     void *buf, size_t bufsize, struct kho_error *err)
+enum kho_status ref_blob_fdt(const char *compat, const struct ref_region *regions,
+			     size_t nregions, void *buf, size_t bufsize, struct kho_error *err)
 {
 	int rc = fdt_create(buf, (int)bufsize) ?:
 		 fdt_finish_reservemap(buf) ?:

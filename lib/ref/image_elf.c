@@ -207,7 +207,7 @@ enum kho_status ref_write_elf(struct kho_ref *ref, int fd, enum kho_image_kind k
 	struct segs s = { 0 };
 	uint8_t notes[2048];
 	size_t notes_len, nph, npfns = 0, nram, info_off, info_len;
-	uint64_t top = range_end(&ref->mem.ram.v[ref->mem.ram.n - 1]), end;
+	uint64_t top = mem_ram_top(&ref->mem), end;
 	_cleanup_free_ uint8_t *hdr = NULL;
 	_cleanup_free_ uint64_t *pfns = NULL;
 	enum kho_status st;

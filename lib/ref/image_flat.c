@@ -71,11 +71,9 @@ enum kho_status ref_write_flat(struct kho_ref *ref, const char *path, struct kho
 		return kho_error_set(err, KHO_ERR_INVALID, "path too long");
 	if ((st = ref_write_kdump(ref, kdump, false, err)))
 		return st;
-	in = open(kdump, O_RDONLY | O_CLOEXEC);
-	out = in < 0 ? -1 : mkstemp(tmp);
-	if (in < 0)
+	if ((in = open(kdump, O_RDONLY | O_CLOEXEC)) < 0)
 		st = kho_error_errno(err, "%s", kdump);
-	else if (out < 0)
+	else if ((out = mkstemp(tmp)) < 0)
 		st = kho_error_errno(err, "%s", tmp);
 	else
 		st = ref_tmp_commit(out, tmp, path, flatten(in, out, err), err);

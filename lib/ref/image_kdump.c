@@ -18,7 +18,6 @@
  */
 #include "ref_internal.h"
 
-#include <errno.h>
 #include <lzo/lzo1x.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -103,8 +102,8 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 					    struct kho_error *err)
 {
 	bool arm = ref->cfg.arch == KHO_ARCH_AARCH64;
-	uint64_t page = ref->geo.page_size, top = 0, max_mapnr, ndumped = 0, k = 0;
-	uint64_t bitmap_len, bitmap_blocks, sub_blocks, desc_off;
+	uint64_t page = ref->geo.page_size, top = mem_ram_top(&ref->mem), max_mapnr, ndumped = 0;
+	uint64_t bitmap_len, bitmap_blocks, sub_blocks, desc_off, k = 0;
 	size_t note_len, info_off, info_len;
 	_cleanup_free_ uint8_t *hdr = NULL, *bmp = NULL, *desc = NULL, *zero = NULL;
 	_cleanup_free_ uint8_t *zbuf = NULL, *wrk = NULL;
@@ -114,8 +113,6 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 
 	if (lzo && lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
-	for (size_t i = 0; i < ref->mem.ram.n; i++)
-		top = MAX(top, range_end(&ref->mem.ram.v[i]));
 	max_mapnr = (top + page - 1) / page;
 	note_len = ref_vmcore_notes(ref, KHO_IMAGE_KDUMP, true, notes, sizeof(notes), &info_off,
 				    &info_len);

@@ -13,8 +13,7 @@
 enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,
 			      struct kho_error *err)
 {
-	const struct range_list *ram = &ref->mem.ram;
-	uint64_t top = ram->n ? range_end(&ram->v[ram->n - 1]) : 0;
+	uint64_t top = mem_ram_top(&ref->mem);
 	size_t n;
 	_cleanup_free_ uint64_t *pfns = mem_sorted_pfns(&ref->mem, &n, err);
 	enum kho_status st;

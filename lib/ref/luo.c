@@ -22,18 +22,6 @@ uint64_t luo_session_capacity(const struct kho_ref *ref)
 	return UINT64_MAX;
 }
 
-static uint64_t file_capacity(const struct kho_ref *ref)
-{
-	if (ref->luo->version == 1)
-		return (ref->geo.page_size << LUO_V1_FILES_ORDER) / LUO_FILE_ENTRY;
-	return UINT64_MAX;
-}
-
-static uint64_t flb_capacity(const struct kho_ref *ref)
-{
-	return (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_FLB_ENTRY;
-}
-
 uint64_t luo_memfd_size(const struct ref_luo *l)
 {
 	return l->version == 1 ? MEMFD_V1_SIZE : MEMFD_V2_SIZE;
@@ -181,6 +169,8 @@ static enum kho_status new_file(struct kho_ref *ref, const char *what, const cha
 				uint64_t token, struct luo_file **out, struct kho_error *err)
 {
 	struct ref_luo *l = need_luo(ref, what, err);
+	/* a 7.1 file array is 2 pages; 7.2+ chains as many blocks as it needs */
+	uint64_t cap = (ref->geo.page_size << LUO_V1_FILES_ORDER) / LUO_FILE_ENTRY;
 	struct luo_session *s;
 
 	if (!l)
@@ -191,10 +181,10 @@ static enum kho_status new_file(struct kho_ref *ref, const char *what, const cha
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "session \"%s\" has a file with token 0x%llx already",
 				     session, (unsigned long long)token);
-	if (s->nfiles >= file_capacity(ref))
+	if (l->version == 1 && s->nfiles >= cap)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "session \"%s\": more than %llu files (a luo-v1 file array is full)",
-				     session, (unsigned long long)file_capacity(ref));
+				     session, (unsigned long long)cap);
 	if (!(*out = ARRAY_ADD(s->files, s->cap, s->nfiles)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	(*out)->token = token;
@@ -298,6 +288,7 @@ static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t c
 			       const uint64_t *data, struct kho_error *err)
 {
 	struct ref_luo *l = need_luo(ref, "luo-flb", err);
+	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_FLB_ENTRY;
 	struct luo_flb *f;
 
 	if (!l || well_formed("FLB name", name, LUO_COMPAT_LEN, err))
@@ -305,9 +296,9 @@ static enum kho_status luo_flb(struct kho_ref *ref, const char *name, uint64_t c
 	for (size_t i = 0; i < l->nflbs; i++)
 		if (!strcmp(l->flbs[i].name, name))
 			return kho_error_set(err, KHO_ERR_INVALID, "FLB %s exists already", name);
-	if (l->nflbs >= flb_capacity(ref))
+	if (l->nflbs >= cap)
 		return kho_error_set(err, KHO_ERR_INVALID, "more than %llu FLBs: the FLB page is full",
-				     (unsigned long long)flb_capacity(ref));
+				     (unsigned long long)cap);
 	if (!(f = ARRAY_ADD(l->flbs, l->flbcap, l->nflbs)))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	snprintf(f->name, sizeof(f->name), "%s", name);

@@ -119,13 +119,11 @@ uint64_t luo_record_addr(const struct kho_ref *ref, const struct luo_file *f, si
 
 /* luo_expect.c: the oracle's part and expect.json's "luo" */
 struct json_t;
-void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
-			void (*add)(void *ctx, uint64_t phys, const char *msg),
-			void (*key_start)(void *ctx, uint64_t phys, const char *msg), void *ctx);
+struct findings;
+void luo_check_coverage(struct findings *f, const struct range_list *preserved);
 /* luo-file for every file entry a reader decodes whose handler the
  * successor lacks (luo-v5: anything but memfd-v2). */
-void luo_check_handlers(struct kho_ref *ref,
-			void (*add)(void *ctx, uint64_t phys, const char *msg), void *ctx);
+void luo_check_handlers(struct findings *out);
 struct json_t *luo_json(struct kho_ref *ref);
 /* "0x..." as expect.json writes every address and size (expect.c) */
 struct json_t *jhex(uint64_t v);

@@ -167,32 +167,15 @@ enum kho_status luo_format_after(struct kho_ref *ref, struct ref_defect *d,
 
 /* ---- luo-block ---- */
 
-/* The session chain's last block gets count 0 ("count0") or one more than
- * a block holds ("capacity"): its sessions are not read. */
-static enum kho_status bad_session_block(struct kho_ref *ref, const struct ref_defect *d,
-					 struct kho_error *err)
-{
-	struct ref_luo *l = ref->luo;
-	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY;
-	uint64_t last = l->blocks[l->nblocks - 1], count = is(d, "count0") ? 0 : cap + 1;
-
-	for (size_t i = (l->nblocks - 1) * cap; i < l->ns; i++)
-		l->s[i].unread = true;
-	return mem_put_u64(&ref->mem, last + 8, count, err) ?:
-	       ref_record(ref, "luo-block", last, err, "session block count %llu",
-			  (unsigned long long)count);
-}
-
 enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 				struct kho_error *err)
 {
 	struct ref_luo *l = ref->luo;
 	struct luo_session *s = target_session(ref, true);
-	uint64_t last;
+	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / LUO_SESSION_ENTRY, count, last;
 
 	if (is(d, "capacity") && l->version == 1) {
-		uint64_t count = luo_session_capacity(ref) + 1;
-
+		count = luo_session_capacity(ref) + 1;
 		l->sessions_unread = true;
 		for (size_t i = 0; i < l->ns; i++)
 			l->s[i].unread = true;
@@ -201,8 +184,17 @@ enum kho_status luo_block_after(struct kho_ref *ref, struct ref_defect *d,
 				  "session array count %llu is above its capacity",
 				  (unsigned long long)count);
 	}
-	if (is(d, "count0") || is(d, "capacity"))
-		return bad_session_block(ref, d, err);
+	/* The session chain's last block gets count 0 ("count0") or one more
+	 * than a block holds ("capacity"): its sessions are not read. */
+	if (is(d, "count0") || is(d, "capacity")) {
+		last = l->blocks[l->nblocks - 1];
+		count = is(d, "count0") ? 0 : cap + 1;
+		for (size_t i = (l->nblocks - 1) * cap; i < l->ns; i++)
+			l->s[i].unread = true;
+		return mem_put_u64(&ref->mem, last + 8, count, err) ?:
+		       ref_record(ref, "luo-block", last, err, "session block count %llu",
+				  (unsigned long long)count);
+	}
 	/* cycle, misaligned: the last block of a file chain, whose entries
 	 * were all read by then. */
 	if (!s)
@@ -320,15 +312,12 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 
 	if (!strcmp(v, "seals") || !strcmp(v, "flags")) {
 		bool seals = !strcmp(v, "seals");
+		uint32_t *field = seals ? &f->seals : &f->flags;
 
-		if (seals)
-			f->seals |= 0x40;
-		else
-			f->flags = 1;
-		return mem_put_u32(&ref->mem, f->record + (seals ? 16 : 20),
-				   seals ? f->seals : f->flags, err) ?:
+		*field = seals ? *field | 0x40 : 1;
+		return mem_put_u32(&ref->mem, f->record + (seals ? 16 : 20), *field, err) ?:
 		       ref_record(ref, "luo-memfd", f->record, err, "%s 0x%x: unknown bits", v,
-				  seals ? f->seals : f->flags);
+				  *field);
 	}
 	if (!strcmp(v, "nr-folios")) {
 		/* One record more than the array's pages hold (a zero record
@@ -355,8 +344,7 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		       bad_record(ref, f, n, "a second record of index 0", err);
 	}
 	if (!strcmp(v, "outside")) {
-		const struct kho_range *top = &ref->mem.ram.v[ref->mem.ram.n - 1];
-		uint64_t pfn = (range_end(top) >> ref->geo.page_shift) + 16;
+		uint64_t pfn = (mem_ram_top(&ref->mem) >> ref->geo.page_shift) + 16;
 
 		return mem_put_u64(&ref->mem, rec0, pfn | LUO_FOLIO_DIRTY | LUO_FOLIO_UPTODATE,
 				   err) ?:

@@ -13,13 +13,11 @@
 #include <stdio.h>
 
 #include "../util/util.h"
+#include "kho/check.h"
 
 struct cover {
-	struct kho_ref *ref;
+	struct findings *f;
 	const struct range_list *preserved;
-	void (*add)(void *ctx, uint64_t phys, const char *msg);
-	void (*key_start)(void *ctx, uint64_t phys, const char *msg);
-	void *ctx;
 	uint64_t *starts;            /* sorted key starts */
 	size_t nstarts;
 };
@@ -46,34 +44,35 @@ static void need(struct cover *c, uint64_t a, uint64_t len, const char *what, in
 	char msg[96];
 
 	if (p == a + len) {
-		if (key != -1 && c->ref->luo->version == 5 &&
-		    !ref_key_starts(c->ref, a, key == -2 ? -1 : key))
-			c->key_start(c->ctx, a, "restored, but no key starts there");
+		if (key != -1 && c->f->ref->luo->version == 5 &&
+		    !ref_key_starts(c->f->ref, a, key == -2 ? -1 : key))
+			oracle_key_start(c->f, a, "restored, but no key starts there");
 		return;
 	}
 	snprintf(msg, sizeof(msg), "%s at 0x%llx is not all preserved", what,
 		 (unsigned long long)a);
-	c->add(c->ctx, p, msg);
+	oracle_uncovered(c->f, "luo-not-preserved", p, msg);
 }
 
 /* kho_restore_folio finds a folio by the key that starts at it. */
 static void need_folio(struct cover *c, uint64_t phys)
 {
-	uint64_t page = c->ref->geo.page_size;
+	uint64_t page = c->f->ref->geo.page_size;
 
 	if (bsearch(&phys, c->starts, c->nstarts, sizeof(phys), u64_cmp))
 		return;
 	if (range_list_first_uncovered(c->preserved, phys, page) == phys + page)
-		c->key_start(c->ctx, phys, "folio covered, but no key starts at it");
+		oracle_key_start(c->f, phys, "folio covered, but no key starts at it");
 	else
-		c->add(c->ctx, phys, "folio has no key starting at it");
+		oracle_uncovered(c->f, "luo-not-preserved", phys,
+				 "folio has no key starting at it");
 }
 
 static void cover_memfd(struct cover *c, const struct luo_file *f)
 {
-	uint64_t p = c->ref->geo.page_size;
+	uint64_t p = c->f->ref->geo.page_size;
 
-	need(c, f->record, luo_memfd_size(c->ref->luo), "memfd record", -2);
+	need(c, f->record, luo_memfd_size(c->f->ref->luo), "memfd record", -2);
 	for (size_t i = 0; i < f->nchunks; i++)
 		need(c, f->chunks[i], p, "folio array chunk", 0);
 	for (size_t i = 0; i < f->nruns; i++)
@@ -85,11 +84,11 @@ static void cover_memfd(struct cover *c, const struct luo_file *f)
 
 static void cover_session(struct cover *c, const struct luo_session *s)
 {
-	uint64_t p = c->ref->geo.page_size;
+	uint64_t p = c->f->ref->geo.page_size;
 
-	if (c->ref->luo->version == 1 && s->nblocks)
+	if (c->f->ref->luo->version == 1 && s->nblocks)
 		need(c, s->blocks[0], LUO_FILE_ENTRY * s->nfiles, "file array", -1);
-	for (size_t i = 0; c->ref->luo->version == 5 && i < s->nblocks; i++)
+	for (size_t i = 0; c->f->ref->luo->version == 5 && i < s->nblocks; i++)
 		need(c, s->blocks[i], p, "file block", -2);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct luo_file *f = &s->files[i];
@@ -103,12 +102,11 @@ static void cover_session(struct cover *c, const struct luo_session *s)
 	}
 }
 
-void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
-			void (*add)(void *ctx, uint64_t phys, const char *msg),
-			void (*key_start)(void *ctx, uint64_t phys, const char *msg), void *ctx)
+void luo_check_coverage(struct findings *f, const struct range_list *preserved)
 {
+	struct kho_ref *ref = f->ref;
 	struct ref_luo *l = ref->luo;
-	struct cover c = { ref, preserved, add, key_start, ctx, NULL, 0 };
+	struct cover c = { f, preserved, NULL, 0 };
 	uint64_t p = ref->geo.page_size;
 
 	if (!luo_readable(ref))
@@ -129,7 +127,7 @@ void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
 	/* luo_core.c frees the root with kho_restore_free() */
 	if (l->version == 5 && range_list_first_uncovered(preserved, ref->blobs[l->blob].phys, 1) !=
 	    ref->blobs[l->blob].phys && !ref_key_starts(ref, ref->blobs[l->blob].phys, -1))
-		key_start(ctx, ref->blobs[l->blob].phys, "LUO root: no key starts there");
+		oracle_key_start(f, ref->blobs[l->blob].phys, "LUO root: no key starts there");
 	for (size_t i = 0; i < l->ns; i++)
 		if (!l->s[i].unread)
 			cover_session(&c, &l->s[i]);
@@ -142,19 +140,19 @@ void luo_check_coverage(struct kho_ref *ref, const struct range_list *preserved,
  * unterminated is that defect's finding alone. luo-v1 (7.1) is not
  * judged, as the reader does not (lib/luo/decode.c).
  */
-void luo_check_handlers(struct kho_ref *ref,
-			void (*add)(void *ctx, uint64_t phys, const char *msg), void *ctx)
+void luo_check_handlers(struct findings *out)
 {
-	const struct ref_luo *l = ref->luo;
+	const struct ref_luo *l = out->ref->luo;
 
-	if (!luo_readable(ref) || l->version != 5 || l->pending)
+	if (!luo_readable(out->ref) || l->version != 5 || l->pending)
 		return;
 	for (size_t i = 0; i < l->ns; i++)
 		for (size_t k = 0; !l->s[i].unread && k < l->s[i].nfiles; k++) {
 			const struct luo_file *f = &l->s[i].files[k];
 
 			if (strlen(f->handler) < LUO_COMPAT_LEN && strcmp(f->handler, "memfd-v2"))
-				add(ctx, f->entry, "handler the successor lacks");
+				oracle_add(out, "luo-file", KHO_SEV_ERROR, f->entry,
+					   "handler the successor lacks");
 		}
 }
 
@@ -162,11 +160,9 @@ void luo_check_handlers(struct kho_ref *ref,
 
 static json_t *file_json(const struct kho_ref *ref, const struct luo_file *f)
 {
-	json_t *o = json_object();
+	json_t *o = json_pack("{s:s, s:o, s:o}", "compatible", f->handler, "token", jhex(f->token),
+			      "data", jhex(f->data));
 
-	json_object_set_new(o, "compatible", json_string(f->handler));
-	json_object_set_new(o, "token", jhex(f->token));
-	json_object_set_new(o, "data", jhex(f->data));
 	if (f->memfd && !f->not_followed)
 		json_object_set_new(o, "memfd", json_pack("{s:o, s:o, s:I, s:I, s:I}",
 			"size", jhex(f->size), "pos", jhex(f->pos),
@@ -201,10 +197,8 @@ json_t *luo_json(struct kho_ref *ref)
 		json_array_append_new(flbs, json_pack("{s:s, s:o, s:I}", "name", l->flbs[i].name,
 						      "data", jhex(l->flbs[i].data),
 						      "count", (json_int_t)l->flbs[i].count));
-	o = json_object();
-	json_object_set_new(o, "format", json_string(l->version == 1 ? "luo-v1" : "luo-v5"));
-	json_object_set_new(o, "phys", jhex(ref->blobs[l->blob].phys));
-	json_object_set_new(o, "liveupdate_num", json_integer((json_int_t)l->num));
+	o = json_pack("{s:s, s:o, s:I}", "format", l->version == 1 ? "luo-v1" : "luo-v5",
+		      "phys", jhex(ref->blobs[l->blob].phys), "liveupdate_num", (json_int_t)l->num);
 	/* luo-v5 with sessions_pa 0: as kho-inspect says it */
 	if (l->version == 5 && (l->pending || !l->ns))
 		json_object_set_new(o, "pending", json_true());

@@ -2,8 +2,8 @@
 /*
  * LUO at finalize, as the kernel serializes it at reboot (docs/luo.md
  * "Formats"): every piece is allocated the way kho_alloc_preserve does,
- * one folio of the size's order preserved as one key, from the spec's
- * allocation regions, in one fixed order (root, session array or FLB
+ * one folio (a page, but for 7.1's arrays) preserved as one key, from the
+ * spec's allocation regions, in one fixed order (root, session array or FLB
  * page, FLB records, each file's record, folio array and folios, the
  * file arrays or chains, the session chain), then written.
  */
@@ -12,15 +12,6 @@
 #include <libfdt.h>
 
 #include "../util/util.h"
-
-static enum kho_status alloc_preserve(struct kho_ref *ref, uint64_t bytes, uint64_t *phys,
-				      struct kho_error *err)
-{
-	unsigned order = order_for_bytes(ref, bytes);
-
-	return ref_alloc(ref, order, phys, err) ?:
-	       kho_ref_preserve_folio(ref, *phys, order, err);
-}
 
 /* A session, file or FLB entry: { char name[@field], NUL-padded; u64 a, b; }. */
 static enum kho_status put_entry(struct kho_ref *ref, uint64_t at, const char *name,
@@ -52,7 +43,7 @@ static enum kho_status place_memfd(struct kho_ref *ref, const struct luo_session
 	bool v2 = ref->luo->version == 5;
 	enum kho_status st;
 
-	if ((st = alloc_preserve(ref, luo_memfd_size(ref->luo), &f->record, err)))
+	if ((st = ref_alloc_preserved(ref, 0, &f->record, err)))
 		return st;
 	pages = (f->nfolios * LUO_FOLIO_RECORD + p - 1) / p;
 	/* No folio, no array: the kho_vmalloc stays zero. */
@@ -64,8 +55,7 @@ static enum kho_status place_memfd(struct kho_ref *ref, const struct luo_session
 		uint64_t pfn_flags;
 
 		/* kho_preserve_folio: one key of the folio's order */
-		if ((st = ref_alloc(ref, fo->order, &fo->phys, err)) ||
-		    (st = kho_ref_preserve_folio(ref, fo->phys, fo->order, err)))
+		if ((st = ref_alloc_preserved(ref, fo->order, &fo->phys, err)))
 			return st;
 		for (uint64_t k = 0; k < ((uint64_t)1 << fo->order); k++) {
 			uint8_t *page = mem_page(&ref->mem, fo->phys + k * p, true, err);
@@ -101,10 +91,8 @@ static enum kho_status alloc_blocks(struct kho_ref *ref, size_t n, size_t entry,
 {
 	uint64_t cap = (ref->geo.page_size - LUO_BLOCK_HDR) / entry;
 	size_t want = ref->luo->version == 1 ? (n ? 1 : 0) : (size_t)((n + cap - 1) / cap);
-	uint64_t bytes = ref->luo->version == 1 ?
-			 ref->geo.page_size << (entry == LUO_FILE_ENTRY ? LUO_V1_FILES_ORDER :
-							       LUO_V1_SESSIONS_ORDER) :
-			 ref->geo.page_size;
+	unsigned order = ref->luo->version == 5 ? 0 : entry == LUO_FILE_ENTRY ?
+			 LUO_V1_FILES_ORDER : LUO_V1_SESSIONS_ORDER;
 	enum kho_status st;
 
 	*nblocks = 0;
@@ -114,7 +102,7 @@ static enum kho_status alloc_blocks(struct kho_ref *ref, size_t n, size_t entry,
 	if (!*blocks)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (; *nblocks < want; ++*nblocks)
-		if ((st = alloc_preserve(ref, bytes, &(*blocks)[*nblocks], err)))
+		if ((st = ref_alloc_preserved(ref, order, &(*blocks)[*nblocks], err)))
 			return st;
 	return KHO_OK;
 }
@@ -206,7 +194,6 @@ static enum kho_status write_flbs(struct kho_ref *ref, struct kho_error *err)
 	return KHO_OK;
 }
 
-/* The luo-v1 FDT (one page) with root compatible @compat. */
 enum kho_status luo_write_root(struct kho_ref *ref, const char *compat, struct kho_error *err)
 {
 	struct ref_luo *l = ref->luo;
@@ -253,28 +240,27 @@ static enum kho_status allocate(struct kho_ref *ref, struct kho_error *err)
 
 	b->size = l->version == 1 ? ref->geo.page_size : LUO_SER_SIZE;
 	b->order = 0;
-	if ((st = alloc_preserve(ref, b->size, &b->phys, err)))
+	if ((st = ref_alloc_preserved(ref, b->order, &b->phys, err)))
 		return st;
 	/* 7.1 has its session array and FLB page from boot; 7.2+ its FLB
 	 * area too: luo_flb_setup_outgoing() (7.2/7.3) allocates one page
 	 * (pgcnt 1) at boot whether or not any FLB is ever registered, so
 	 * flbs_pa is never 0. */
 	if (l->version == 1 &&
-	    (st = alloc_preserve(ref, ref->geo.page_size << LUO_V1_SESSIONS_ORDER,
-				 &l->sessions, err)))
+	    (st = ref_alloc_preserved(ref, LUO_V1_SESSIONS_ORDER, &l->sessions, err)))
 		return st;
-	if ((st = alloc_preserve(ref, ref->geo.page_size, &l->flb_page, err)))
+	if ((st = ref_alloc_preserved(ref, 0, &l->flb_page, err)))
 		return st;
 	for (size_t i = 0; i < l->nflbs; i++)
 		if (!l->flbs[i].data_set &&
-		    (st = alloc_preserve(ref, 1, &l->flbs[i].data, err)))
+		    (st = ref_alloc_preserved(ref, 0, &l->flbs[i].data, err)))
 			return st;
 	for (size_t i = 0; i < l->ns; i++) {
 		for (size_t k = 0; k < l->s[i].nfiles; k++) {
 			struct luo_file *f = &l->s[i].files[k];
 
 			st = f->memfd ? place_memfd(ref, &l->s[i], f, err) :
-					alloc_preserve(ref, 1, &f->record, err);
+					ref_alloc_preserved(ref, 0, &f->record, err);
 			if (st)
 				return st;
 		}

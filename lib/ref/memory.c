@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "memory.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,9 +99,8 @@ void mem_init(struct kho_mem *m, uint64_t page_size)
 void mem_free(struct kho_mem *m)
 {
 	for (size_t i = 0; i < m->nslots; i++)
-		free(m->pages[i]);
-	free(m->pages);
-	free(m->pfns);
+		free(m->slots[i].page);
+	free(m->slots);
 	range_list_free(&m->ram);
 	range_list_free(&m->avoid);
 	range_list_free(&m->alloc);
@@ -112,7 +110,7 @@ static size_t find_slot(const struct kho_mem *m, uint64_t pfn)
 {
 	size_t i = (size_t)(pfn * 0x9e3779b97f4a7c15ull >> 20) & (m->nslots - 1);
 
-	while (m->pages[i] && m->pfns[i] != pfn)
+	while (m->slots[i].page && m->slots[i].pfn != pfn)
 		i = (i + 1) & (m->nslots - 1);
 	return i;
 }
@@ -120,29 +118,18 @@ static size_t find_slot(const struct kho_mem *m, uint64_t pfn)
 static enum kho_status grow(struct kho_mem *m, struct kho_error *err)
 {
 	size_t old_n = m->nslots, n = old_n ? old_n * 2 : 1024;
-	uint64_t *old_pfns = m->pfns;
-	uint8_t **old_pages = m->pages;
+	struct mem_slot *old = m->slots;
 
-	m->pfns = calloc(n, sizeof(*m->pfns));
-	m->pages = calloc(n, sizeof(*m->pages));
-	if (!m->pfns || !m->pages) {
-		free(m->pfns);
-		free(m->pages);
-		m->pfns = old_pfns;
-		m->pages = old_pages;
+	m->slots = calloc(n, sizeof(*m->slots));
+	if (!m->slots) {
+		m->slots = old;
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
 	m->nslots = n;
-	for (size_t i = 0; i < old_n; i++) {
-		if (old_pages[i]) {
-			size_t s = find_slot(m, old_pfns[i]);
-
-			m->pfns[s] = old_pfns[i];
-			m->pages[s] = old_pages[i];
-		}
-	}
-	free(old_pfns);
-	free(old_pages);
+	for (size_t i = 0; i < old_n; i++)
+		if (old[i].page)
+			m->slots[find_slot(m, old[i].pfn)] = old[i];
+	free(old);
 	return KHO_OK;
 }
 
@@ -154,22 +141,22 @@ uint8_t *mem_page(struct kho_mem *m, uint64_t phys, bool create,
 
 	if (m->nslots) {
 		s = find_slot(m, pfn);
-		if (m->pages[s])
-			return m->pages[s];
+		if (m->slots[s].page)
+			return m->slots[s].page;
 	}
 	if (!create)
 		return NULL;
 	if ((m->npages + 1) * 2 > m->nslots && grow(m, err))
 		return NULL;
 	s = find_slot(m, pfn);
-	m->pages[s] = calloc(1, m->page_size);
-	if (!m->pages[s]) {
+	m->slots[s].page = calloc(1, m->page_size);
+	if (!m->slots[s].page) {
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	m->pfns[s] = pfn;
+	m->slots[s].pfn = pfn;
 	m->npages++;
-	return m->pages[s];
+	return m->slots[s].page;
 }
 
 enum kho_status mem_write(struct kho_mem *m, uint64_t phys, const void *buf,
@@ -256,8 +243,8 @@ uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
 		return NULL;
 	}
 	for (size_t i = 0; i < m->nslots; i++)
-		if (m->pages[i])
-			v[k++] = m->pfns[i];
+		if (m->slots[i].page)
+			v[k++] = m->slots[i].pfn;
 	qsort(v, k, sizeof(*v), u64_cmp);
 	*n = k;
 	return v;
@@ -266,6 +253,11 @@ uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
 bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size)
 {
 	return range_list_first_uncovered(&m->ram, start, size) == start + size;
+}
+
+uint64_t mem_ram_top(const struct kho_mem *m)
+{
+	return m->ram.n ? range_end(&m->ram.v[m->ram.n - 1]) : 0;
 }
 
 /* ---- allocator ---- */

@@ -47,6 +47,11 @@ uint64_t range_list_first_overlap(const struct range_list *l, uint64_t start,
  * jumps below that start). */
 typedef uint64_t (*mem_busy_fn)(void *ctx, uint64_t phys, uint64_t size);
 
+struct mem_slot {
+	uint64_t pfn;
+	uint8_t *page;              /* NULL: a free slot */
+};
+
 struct kho_mem {
 	uint64_t page_size;
 	unsigned page_shift;
@@ -55,8 +60,7 @@ struct kho_mem {
 	struct range_list alloc;    /* regions to allocate from (default: RAM) */
 
 	/* page store: open-addressed hash of pfn -> page buffer */
-	uint64_t *pfns;
-	uint8_t **pages;
+	struct mem_slot *slots;
 	size_t nslots, npages;
 
 	/* allocator: top-down cursor */
@@ -99,5 +103,7 @@ uint64_t *mem_sorted_pfns(const struct kho_mem *m, size_t *n,
 			  struct kho_error *err);
 
 bool mem_is_ram(const struct kho_mem *m, uint64_t start, uint64_t size);
+/* The end of the highest RAM range (once sorted: from boot on), 0 without RAM. */
+uint64_t mem_ram_top(const struct kho_mem *m);
 
 #endif

@@ -43,9 +43,7 @@ static enum kho_status write_dtb(struct kho_ref *ref, int fd, struct kho_error *
 	/* The FDT as it is in memory, bounded by its page. */
 	len = fdt_totalsize(buf) && fdt_totalsize(buf) <= ref->geo.page_size ?
 	      fdt_totalsize(buf) : ref->fdt_size;
-	if (write(fd, buf, len) != (ssize_t)len)
-		return kho_error_errno(err, "writing FDT");
-	return KHO_OK;
+	return ref_pwrite_all(fd, buf, len, 0, "FDT", err);
 }
 
 static enum kho_status write_kind(struct kho_ref *ref, enum kho_image_kind kind,
@@ -124,20 +122,18 @@ KHO_EXPORT enum kho_status kho_ref_write(struct kho_ref *ref,
 
 	if (!ref->finalized)
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: image not finalized", path);
-	if (kind == KHO_IMAGE_LUO) {
+	/* LUO's tree and the kdump images go through temporary names of their own */
+	if (kind == KHO_IMAGE_LUO)
 		st = luo_write_memfds(ref, path, err);
-		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
-	}
-	if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO || kind == KHO_IMAGE_FLAT) {
-		st = kind == KHO_IMAGE_FLAT ? ref_write_flat(ref, path, err) :
-		     ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
-		return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+	else if (kind == KHO_IMAGE_KDUMP || kind == KHO_IMAGE_KDUMP_LZO)
+		st = ref_write_kdump(ref, path, kind == KHO_IMAGE_KDUMP_LZO, err);
+	else if (kind == KHO_IMAGE_FLAT)
+		st = ref_write_flat(ref, path, err);
+	else if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return kho_error_set(err, KHO_ERR_INVALID, "%s: path too long", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
+	else if ((fd = mkstemp(tmp)) < 0)
 		return kho_error_errno(err, "%s", tmp);
-	st = ref_tmp_commit(fd, tmp, path, write_kind(ref, kind, fd, opts, err), err);
+	else
+		st = ref_tmp_commit(fd, tmp, path, write_kind(ref, kind, fd, opts, err), err);
 	return st ? kho_error_prepend(err, "%s", path) : KHO_OK;
 }

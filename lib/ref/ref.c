@@ -11,9 +11,11 @@
 #include "../util/util.h"
 #include "kho/check.h"
 
-/* The start of the lowest key overlapping [phys, phys+size), or UINT64_MAX. */
-static uint64_t preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t size)
+/* The allocator's mem_busy_fn: the start of the lowest key overlapping
+ * [phys, phys+size), or UINT64_MAX. */
+static uint64_t preserved_start(void *ctx, uint64_t phys, uint64_t size)
 {
+	struct kho_ref *ref = ctx;
 	uint64_t found = UINT64_MAX;
 
 	if (!ref->booted)
@@ -40,11 +42,6 @@ static uint64_t preserved_start(struct kho_ref *ref, uint64_t phys, uint64_t siz
 			break;
 	}
 	return found;
-}
-
-static uint64_t busy_cb(void *ctx, uint64_t phys, uint64_t size)
-{
-	return preserved_start(ctx, phys, size);
 }
 
 KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
@@ -84,7 +81,7 @@ KHO_EXPORT enum kho_status kho_ref_new(const struct kho_ref_config *cfg,
 	snprintf(ref->compatible, sizeof(ref->compatible), "%s",
 		 cfg->compatible ?: ref->abi->compatible);
 	mem_init(&ref->mem, cfg->page_size);
-	ref->mem.busy = busy_cb;
+	ref->mem.busy = preserved_start;
 	ref->mem.busy_ctx = ref;
 	*out = ref;
 	return KHO_OK;
@@ -173,6 +170,12 @@ enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
 	return mem_alloc(&ref->mem, order, phys, err);
 }
 
+enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
+				    struct kho_error *err)
+{
+	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
+}
+
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes)
 {
 	unsigned order = 0;
@@ -204,19 +207,6 @@ static enum kho_status track_meant(struct kho_ref *ref, uint64_t phys,
 	return KHO_OK;
 }
 
-static enum kho_status update(struct kho_ref *ref, uint64_t phys,
-			      unsigned order, bool set, struct kho_error *err)
-{
-	enum kho_status st;
-
-	if (ref->geo.broken_depth && (st = track_meant(ref, phys, order, set, err)))
-		return st;
-	if (ref->abi->map_format == KHO_MAP_RADIX)
-		return radix_update(ref, kho_key_encode(&ref->geo, phys, order),
-				    set, err);
-	return v1_update(ref, phys >> ref->geo.page_shift, order, set, err);
-}
-
 /*
  * The first operation boots the simulated kernel. Since 7.1 the KHO FDT
  * is an order-0 folio allocated and preserved at init, and the radix
@@ -238,8 +228,7 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return KHO_OK;
 	if ((st = radix_init(ref, err)))
 		return st;
-	if ((st = ref_alloc(ref, 0, &ref->fdt_phys, err)) ||
-	    (st = update(ref, ref->fdt_phys, 0, true, err)))
+	if ((st = ref_alloc_preserved(ref, 0, &ref->fdt_phys, err)))
 		return st;
 	if (!ref->abi->kexec_metadata_at_init || ref->no_boot_kexec)
 		return KHO_OK;
@@ -251,6 +240,8 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 static enum kho_status folio_op(struct kho_ref *ref, uint64_t phys, unsigned order, bool set,
 				struct kho_error *err)
 {
+	enum kho_status st;
+
 	if (order > kho_max_order(&ref->geo))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "order %u is above the largest encodable order %u",
@@ -262,7 +253,12 @@ static enum kho_status folio_op(struct kho_ref *ref, uint64_t phys, unsigned ord
 	if (ref->finalized && ref->abi->map_format != KHO_MAP_RADIX)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "kho-v1 maps cannot change after finalize");
-	return ref_boot(ref, err) ?: update(ref, phys, order, set, err);
+	if ((st = ref_boot(ref, err)) ||
+	    (ref->geo.broken_depth && (st = track_meant(ref, phys, order, set, err))))
+		return st;
+	if (ref->abi->map_format == KHO_MAP_RADIX)
+		return radix_update(ref, kho_key_encode(&ref->geo, phys, order), set, err);
+	return v1_update(ref, phys >> ref->geo.page_shift, order, set, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_preserve_folio(struct kho_ref *ref,

@@ -151,7 +151,7 @@ struct kho_ref {
 
 	/* expectations */
 	struct ref_defect *defects;     /* queued by kho_ref_inject() */
-	size_t ndefects;
+	size_t ndefects, defect_cap;
 	struct ref_finding *findings;   /* recorded by defects */
 	size_t nfindings, finding_cap;
 	bool map_unusable;              /* the verifier must not walk the map */
@@ -173,12 +173,17 @@ struct kho_ref {
 enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
 			  struct kho_error *err);
+/* A fresh folio of @order, preserved (kho_alloc_preserve). */
+enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
+				    struct kho_error *err);
 /* Record an expected finding of @check at its default severity. */
 enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   uint64_t phys, struct kho_error *err,
 			   const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 bool ref_is_preserved(struct kho_ref *ref, uint64_t phys, uint64_t size);
+enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
+				  struct kho_error *err);
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes);
 
 /* radix.c */
@@ -218,9 +223,8 @@ enum kho_status ref_build_fdt(struct kho_ref *ref, struct kho_error *err);
  * sequential-write API's cursor. returns: libfdt's code. */
 int ref_prop_u64(void *fdt, const char *name, uint64_t v);
 /* A blob FDT: root compatible @compat and, for memblock, one child per region. */
-enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
-			     const struct ref_region *regions, size_t nregions,
-			     void *buf, size_t bufsize, struct kho_error *err);
+enum kho_status ref_blob_fdt(const char *compat, const struct ref_region *regions,
+			     size_t nregions, void *buf, size_t bufsize, struct kho_error *err);
 
 /* blobs.c */
 /* kho_init's kexec-metadata of a 7.2+ kernel with the default release and count. */
@@ -228,8 +232,6 @@ enum kho_status ref_blob_fdt(struct kho_ref *ref, const char *compat,
 #define REF_KEXEC_DEFAULT_COUNT 1u
 enum kho_status ref_kexec_metadata(struct kho_ref *ref, const char *release,
 				   uint32_t kexec_count, bool boot_default, struct kho_error *err);
-enum kho_status ref_add_numa_node(struct kho_ref *ref, uint64_t start, uint64_t size,
-				  struct kho_error *err);
 enum kho_status ref_skip_boot_kexec_metadata(struct kho_ref *ref, struct kho_error *err);
 enum kho_status ref_new_blob(struct kho_ref *ref, const char *name, enum blob_kind kind,
 			     struct ref_blob **out, struct kho_error *err);
@@ -256,6 +258,20 @@ bool ref_key_starts(const struct kho_ref *ref, uint64_t phys, int order);
 enum kho_status ref_write_expect(struct kho_ref *ref, FILE *f,
 				 const struct kho_write_opts *opts,
 				 struct kho_error *err);
+/* The oracle's findings about one handover; a failed append stays in @st
+ * and stops every later one. */
+struct findings {
+	struct ref_finding *v;
+	size_t n, cap;
+	enum kho_status st;
+	struct kho_ref *ref;
+};
+void oracle_add(struct findings *f, const char *check, int sev, uint64_t phys, const char *msg);
+/* @check at @phys, where what must be preserved is not: incomplete, not an
+ * error, where the lost leaf may hold its key. */
+void oracle_uncovered(struct findings *f, const char *check, uint64_t phys, const char *msg);
+/* blob-key-start at @phys, unless the lost leaf may hold its key. */
+void oracle_key_start(struct findings *f, uint64_t phys, const char *msg);
 
 /* image_*.c */
 enum kho_status ref_write_raw(struct kho_ref *ref, int fd, uint64_t base,

@@ -518,8 +518,7 @@ KHO_EXPORT enum kho_status kho_spec_run_buffer(const char *name, const char *tex
 		} else {
 			memcpy(line, text + pos, end - pos);
 			line[end - pos] = '\0';
-			if (strchr(line, '#'))
-				*strchr(line, '#') = '\0';
+			line[strcspn(line, "#")] = '\0';
 			st = run_line(&s, line);
 		}
 		pos = end + 1;

@@ -65,6 +65,7 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 				     struct kho_error *err)
 {
 	size_t lo = PARTITION_POINT(o->n, i, o->v[i].index < index);
+	uint64_t phys;
 
 	if (lo < o->n && o->v[lo].index == index)
 		return &o->v[lo];
@@ -74,14 +75,11 @@ static struct v1_bitmap *find_bitmap(struct kho_ref *ref, struct v1_order *o,
 		kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	memmove(&o->v[lo + 1], &o->v[lo], (o->n - lo) * sizeof(*o->v));
-	o->v[lo] = (struct v1_bitmap){ .index = index };
-	o->n++;
-	if (alloc_bitmap(ref, &o->v[lo].phys, err)) {
-		memmove(&o->v[lo], &o->v[lo + 1], (o->n - lo - 1) * sizeof(*o->v));
-		o->n--;
+	if (alloc_bitmap(ref, &phys, err))
 		return NULL;
-	}
+	memmove(&o->v[lo + 1], &o->v[lo], (o->n - lo) * sizeof(*o->v));
+	o->v[lo] = (struct v1_bitmap){ .index = index, .phys = phys };
+	o->n++;
 	return &o->v[lo];
 }
 
