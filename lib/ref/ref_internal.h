@@ -206,7 +206,6 @@ enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
 enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
 				struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
-bool ref_has_after_defects(const struct kho_ref *ref);
 
 /* v1.c */
 enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,
