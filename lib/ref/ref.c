@@ -129,26 +129,21 @@ static enum kho_status check_machine_range(struct kho_ref *ref, const char *what
 KHO_EXPORT enum kho_status kho_ref_add_ram(struct kho_ref *ref, uint64_t start,
 					   uint64_t size, struct kho_error *err)
 {
-	enum kho_status st = check_machine_range(ref, "ram", start, size, err);
-
 	/* Sorted and merged once, at boot: a machine may have 70,000 ranges. */
-	return st ? st : range_list_add(&ref->mem.ram, start, size, err);
+	return check_machine_range(ref, "ram", start, size, err) ?:
+	       range_list_add(&ref->mem.ram, start, size, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_scratch(struct kho_ref *ref,
 					       uint64_t start, uint64_t size,
 					       struct kho_error *err)
 {
-	enum kho_status st;
-
 	/* Scratch areas are not validated: a defect may add a bad one. */
 	if (ref->booted)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "scratch must come before the first operation");
-	st = range_list_add(&ref->scratch, start, size, err);
-	if (!st)
-		st = range_list_add(&ref->mem.avoid, start, size, err);
-	return st;
+	return range_list_add(&ref->scratch, start, size, err) ?:
+	       range_list_add(&ref->mem.avoid, start, size, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_alloc_region(struct kho_ref *ref,
