@@ -189,12 +189,9 @@ static enum kho_status track_meant(struct kho_ref *ref, uint64_t phys,
 	for (i = 0; i < ref->nmeant; i++)
 		if (ref->meant[i].phys == phys && ref->meant[i].order == order)
 			break;
-	if (!set) {
-		if (i < ref->nmeant)
-			ref->meant[i] = ref->meant[--ref->nmeant];
-		return KHO_OK;
-	}
-	if (i < ref->nmeant)
+	if (!set && i < ref->nmeant)
+		ref->meant[i] = ref->meant[--ref->nmeant];
+	if (!set || i < ref->nmeant)   /* removed, absent, or there already */
 		return KHO_OK;
 	if (!ARRAY_RESERVE(ref->meant, ref->meant_cap, ref->nmeant))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
