@@ -447,9 +447,7 @@ static enum kho_status radix_key_width_after(struct kho_ref *ref,
 static enum kho_status radix_empty_before(struct kho_ref *ref, struct ref_defect *d,
 					  struct kho_error *err)
 {
-	enum kho_status st = isolated_key(ref, d, err);
-
-	return st ? st : kho_ref_unpreserve_folio(ref, d->phys, d->order, err);
+	return isolated_key(ref, d, err) ?: kho_ref_unpreserve_folio(ref, d->phys, d->order, err);
 }
 
 /*
