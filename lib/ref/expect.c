@@ -138,7 +138,7 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 
 	for (size_t i = 0; i < ref->nkeys; i++) {
 		const struct ref_key *k = &ref->keys[i];
-		uint64_t size = key_size(ref, k), p;
+		uint64_t size = key_size(ref, k), p, lo;
 
 		/* 7.1 (kho-v2/v3) computes the size in int; 7.2+ in u64 */
 		if (ref->abi->int_block_size && k->order + ref->geo.page_shift >= 31)
@@ -160,14 +160,9 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 			    HEX(k->phys), HEX(size));
 		p = range_list_first_overlap(&ref->excluded, k->phys, size);
 		/* the cut dump lacks every byte of RAM from cut_phys on */
-		for (size_t r = 0; ref->cut_phys && r < ref->mem.ram.n; r++) {
-			uint64_t lo = MAX(MAX(ref->mem.ram.v[r].start, k->phys), ref->cut_phys);
-
-			if (lo < MIN(range_end(&ref->mem.ram.v[r]), k->phys + size)) {
-				p = MIN(p, lo);
-				break;
-			}
-		}
+		lo = MAX(k->phys, ref->cut_phys);
+		if (ref->cut_phys && lo < k->phys + size)
+			p = MIN(p, range_list_first_overlap(&ref->mem.ram, lo, k->phys + size - lo));
 		if (p != UINT64_MAX)
 			add(f, "range-not-dumped", p, "0x%llx+0x%llx is not all in the dump",
 			    HEX(k->phys), HEX(size));
