@@ -277,10 +277,7 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 					   struct kho_error *err)
 {
 	struct ref_blob *b = blob_of_kind(ref, BLOB_KHO_TEST, d->def->check, err);
-	_cleanup_free_ uint8_t *buf = NULL;
 	enum kho_status st;
-	int node, len;
-	void *p;
 
 	if (!b)
 		return KHO_ERR_INVALID;
@@ -303,16 +300,7 @@ static enum kho_status blob_kho_test_after(struct kho_ref *ref, struct ref_defec
 					  nr % per_page * 8, err, "an entry never written");
 		return KHO_OK;
 	}
-	buf = malloc(b->size);
-	if (!buf)
-		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	mem_read(&ref->mem, b->phys, buf, b->size);
-	node = fdt_path_offset(buf, "/");
-	p = node < 0 ? NULL : fdt_getprop_w(buf, node, "magic", &len);
-	if (!p || len != 4)
-		return kho_error_set(err, KHO_ERR_INVALID, "blob-kho-test: no magic");
-	return mem_put_u32(&ref->mem, b->phys + (uint64_t)((uint8_t *)p - buf),
-			   load_u32(p, false) + 1, err) ?:
+	return mem_put_u32(&ref->mem, b->kt_magic, mem_get_u32(&ref->mem, b->kt_magic) + 1, err) ?:
 	       ref_record(ref, "blob-kho-test", b->phys, err, "magic 0x4b484f22");
 }
 

@@ -46,6 +46,7 @@ struct ref_blob {
 	bool boot_default;       /* kexec-metadata made at boot, not yet told by the spec */
 	uint64_t kt_info;        /* BLOB_KHO_TEST: where folios_info sits */
 	uint64_t kt_nr_folios;   /* BLOB_KHO_TEST: where nr_folios sits */
+	uint64_t kt_magic;       /* BLOB_KHO_TEST: where the root's magic sits */
 };
 
 struct ref_region {              /* a reserve-mem region of the memblock blob */
