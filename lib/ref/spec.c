@@ -243,7 +243,6 @@ static enum kho_status d_folios(struct spec *s, const struct args *a)
 	return KHO_OK;
 }
 
-/* blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE | blob NAME kho-test NR_FOLIOS */
 static enum kho_status d_blob(struct spec *s, const struct args *a)
 {
 	char *const *argv = a->argv;
@@ -312,7 +311,6 @@ static enum kho_status d_vmalloc(struct spec *s, const struct args *a)
 	       kho_ref_add_vmalloc(s->ref, a->argv[1], pages, order, s->err);
 }
 
-/* luo v1|v5 [NUM] */
 static enum kho_status d_luo(struct spec *s, const struct args *a)
 {
 	uint64_t n = 1;
@@ -329,14 +327,12 @@ static enum kho_status d_luo_session(struct spec *s, const struct args *a)
 	return kho_ref_luo_session(s->ref, a->argv[1], s->err);
 }
 
-/* luo-memfd SESSION TOKEN SIZE [POS [SEALS]] */
 static enum kho_status d_luo_memfd(struct spec *s, const struct args *a)
 {
 	return kho_ref_luo_memfd(s->ref, a->argv[1], a->n[2], a->n[3], a->n[4],
 				 (uint32_t)a->n[5], s->err);
 }
 
-/* luo-folio SESSION TOKEN INDEX ORDER */
 static enum kho_status d_luo_folio(struct spec *s, const struct args *a)
 {
 	return kho_ref_luo_folio(s->ref, a->argv[1], a->n[2], a->n[3], (unsigned)a->n[4],
