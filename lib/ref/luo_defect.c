@@ -252,8 +252,6 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 				d->variant);
 }
 
-/* ---- luo-file ---- */
-
 enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 			       struct kho_error *err)
 {
