@@ -62,10 +62,9 @@ static enum kho_status num32(struct spec *s, const char *w, unsigned *out,
 			     unsigned max)
 {
 	uint64_t v = 0;
-	enum kho_status st;
+	enum kho_status st = num(s, w, &v);
 
 	*out = 0;
-	st = num(s, w, &v);
 	if (!st && v > max)
 		return kho_error_set(s->err, KHO_ERR_INVALID, "%s is above %u", w, max);
 	*out = (unsigned)v;
@@ -97,7 +96,6 @@ static enum kho_status word(struct spec *s, char kind, const char *w, uint64_t *
 	unsigned v = 0;
 	enum kho_status st = KHO_OK;
 
-	*out = 0;
 	if (kind == 'n')
 		return num(s, w, out);
 	if (kind == 'o' || kind == 'u')
