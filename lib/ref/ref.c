@@ -356,14 +356,13 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   const char *fmt, ...)
 {
 	size_t i;
-	bool known = kho_check_lookup(check, &i);
 	struct ref_finding *f = ARRAY_ADD(ref->findings, ref->finding_cap, ref->nfindings);
 	va_list ap;
 
 	if (!f)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	f->check = known ? kho_check_name(i) : check;
-	f->severity = known ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
+	f->check = check;
+	f->severity = kho_check_lookup(check, &i) ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
 	f->phys = phys;
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof(f->message), fmt, ap);
