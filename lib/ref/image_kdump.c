@@ -108,7 +108,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	_cleanup_free_ uint8_t *hdr = NULL, *bmp = NULL, *desc = NULL, *zero = NULL;
 	_cleanup_free_ uint8_t *zbuf = NULL, *wrk = NULL;
 	uint8_t notes[2048], zdesc[DESC_SIZE];
-	struct kd_out o = { .fd = fd, .err = err };
+	struct kd_out o = { .fd = fd, .flag = lzo ? PAGE_LZO : PAGE_ZLIB, .err = err };
 	enum kho_status st;
 
 	if (lzo && lzo_init() != LZO_E_OK)
@@ -131,7 +131,6 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	wrk = o.wrk = lzo ? malloc(LZO1X_1_MEM_COMPRESS) : NULL;
 	if (!hdr || !bmp || !zero || !zbuf || (lzo && !wrk))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	o.flag = lzo ? PAGE_LZO : PAGE_ZLIB;
 
 	/* The bitmaps: RAM pages (merged at boot: each comes once); those not excluded. */
 	for (size_t i = 0; i < ref->mem.ram.n; i++) {
