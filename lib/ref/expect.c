@@ -391,8 +391,8 @@ static int finding_cmp(const void *a, const void *b)
 	return strcmp(x->check, y->check);
 }
 
-/* @at_fdt: the FDT the handover is read from (its copy, for a decoy);
- * findings recorded at the real FDT move with it. */
+/* ref->fdt_phys: the FDT the handover is read from (its copy, for a
+ * decoy); findings recorded at @real_fdt move with it. */
 static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t real_fdt)
 {
 	struct range_list preserved = { 0 };
