@@ -233,6 +233,8 @@ KHO_EXPORT enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char 
 	b->kt_info = b->phys + (uint64_t)((const uint8_t *)v - (const uint8_t *)buf);
 	v = fdt_getprop(buf, fdt_path_offset(buf, "/data"), "nr_folios", NULL);
 	b->kt_nr_folios = b->phys + (uint64_t)((const uint8_t *)v - (const uint8_t *)buf);
+	v = fdt_getprop(buf, 0, "magic", NULL);
+	b->kt_magic = b->phys + (uint64_t)((const uint8_t *)v - (const uint8_t *)buf);
 	return mem_write(&ref->mem, b->phys, buf, b->size, err);
 }
 

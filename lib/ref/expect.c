@@ -138,7 +138,7 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 
 	for (size_t i = 0; i < ref->nkeys; i++) {
 		const struct ref_key *k = &ref->keys[i];
-		uint64_t size = key_size(ref, k), p;
+		uint64_t size = key_size(ref, k), p, lo;
 
 		/* 7.1 (kho-v2/v3) computes the size in int; 7.2+ in u64 */
 		if (ref->abi->int_block_size && k->order + ref->geo.page_shift >= 31)
@@ -160,14 +160,9 @@ static void check_ranges(struct kho_ref *ref, struct findings *f)
 			    HEX(k->phys), HEX(size));
 		p = range_list_first_overlap(&ref->excluded, k->phys, size);
 		/* the cut dump lacks every byte of RAM from cut_phys on */
-		for (size_t r = 0; ref->cut_phys && r < ref->mem.ram.n; r++) {
-			uint64_t lo = MAX(MAX(ref->mem.ram.v[r].start, k->phys), ref->cut_phys);
-
-			if (lo < MIN(range_end(&ref->mem.ram.v[r]), k->phys + size)) {
-				p = MIN(p, lo);
-				break;
-			}
-		}
+		lo = MAX(k->phys, ref->cut_phys);
+		if (ref->cut_phys && lo < k->phys + size)
+			p = MIN(p, range_list_first_overlap(&ref->mem.ram, lo, k->phys + size - lo));
 		if (p != UINT64_MAX)
 			add(f, "range-not-dumped", p, "0x%llx+0x%llx is not all in the dump",
 			    HEX(k->phys), HEX(size));
@@ -396,8 +391,8 @@ static int finding_cmp(const void *a, const void *b)
 	return strcmp(x->check, y->check);
 }
 
-/* @at_fdt: the FDT the handover is read from (its copy, for a decoy);
- * findings recorded at the real FDT move with it. */
+/* ref->fdt_phys: the FDT the handover is read from (its copy, for a
+ * decoy); findings recorded at @real_fdt move with it. */
 static enum kho_status derive(struct kho_ref *ref, struct findings *f, uint64_t real_fdt)
 {
 	struct range_list preserved = { 0 };
@@ -472,7 +467,16 @@ static int seen_self(const struct kho_ref *ref, uint64_t fdt)
 	return ref->abi->fdt_preserved && ref_key_starts(ref, fdt, 0);
 }
 
-static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
+/* One finding as expect.json lists it, counted by severity for the summary. */
+static void finding_json(json_t *arr, size_t *by_sev, const char *check, int sev,
+			 uint64_t phys, const char *msg)
+{
+	json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}", "check", check,
+			      "severity", kho_severity_str(sev), "phys", jhex(phys), "message", msg));
+	by_sev[sev]++;
+}
+
+static json_t *handover_json(struct kho_ref *ref, const struct findings *f, size_t *by_sev)
 {
 	bool radix = ref->abi->map_format == KHO_MAP_RADIX;
 	bool walked = !ref->fdt_unusable && !ref->map_unusable;
@@ -546,9 +550,8 @@ static json_t *handover_json(struct kho_ref *ref, const struct findings *f)
 
 	arr = json_array();
 	for (size_t i = 0; i < f->n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}",
-			"check", f->v[i].check, "severity", kho_severity_str(f->v[i].severity),
-			"phys", jhex(f->v[i].phys), "message", f->v[i].message));
+		finding_json(arr, by_sev, f->v[i].check, f->v[i].severity, f->v[i].phys,
+			     f->v[i].message);
 	json_object_set_new(h, "findings", arr);
 	return h;
 }
@@ -610,38 +613,27 @@ enum kho_status ref_write_expect(struct kho_ref *ref, FILE *out,
 			ref->fdt_unusable = false;
 		st = derive(ref, &f, real);
 		if (!st)
-			json_array_append_new(handovers, handover_json(ref, &f));
+			json_array_append_new(handovers, handover_json(ref, &f, counts));
 		ref->fdt_unusable = unusable;
-		for (size_t i = 0; i < f.n; i++) {
-			counts[f.v[i].severity]++;
-			/* the structure unread: kho-inspect's exit 3 (lib/check/verdict.c) */
+		/* the structure unread: kho-inspect's exit 3 (lib/check/verdict.c) */
+		for (size_t i = 0; i < f.n; i++)
 			partial |= !strcmp(f.v[i].check, "radix-unreadable") ||
 				   !strcmp(f.v[i].check, "blob-unreadable");
-		}
 		free(f.v);
 		ref->fdt_phys = real;
 		if (st)
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
 	top = json_array();
-	if (ref->cut_phys) {
-		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
-			"check", "dump-truncated", "severity", "incomplete",
-			"phys", jhex(ref->cut_phys), "message", "the ELF file ends early"));
-		counts[KHO_SEV_INCOMPLETE]++;
-	}
-	if (ref->successor_fdt) {
-		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
-			"check", "handover-consumed", "severity", "note", "phys", jhex(real),
-			"message", "the incoming handover of the kernel that wrote the other, "
-			"consumed"));
-		counts[KHO_SEV_NOTE]++;
-	} else if (nfdt > 1) {
-		json_array_append_new(top, json_pack("{s:s, s:s, s:o, s:s}",
-			"check", "handover-ambiguous", "severity", "warning", "phys", jhex(fdts[0]),
-			"message", "2 KHO FDTs could each be the handover and nothing chose one"));
-		counts[KHO_SEV_WARNING]++;
-	}
+	if (ref->cut_phys)
+		finding_json(top, counts, "dump-truncated", KHO_SEV_INCOMPLETE, ref->cut_phys,
+			     "the ELF file ends early");
+	if (ref->successor_fdt)
+		finding_json(top, counts, "handover-consumed", KHO_SEV_NOTE, real,
+			     "the incoming handover of the kernel that wrote the other, consumed");
+	else if (nfdt > 1)
+		finding_json(top, counts, "handover-ambiguous", KHO_SEV_WARNING, fdts[0],
+			     "2 KHO FDTs could each be the handover and nothing chose one");
 
 	args = json_array();
 	if (ref->scratch.n && !ref->scratch_untold) {

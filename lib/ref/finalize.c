@@ -61,14 +61,7 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	if ((st = ref_build_fdt(ref, err)) || (st = write_scratch_array(ref, err)))
 		return st;
 	ref->finalized = true;
-	/*
-	 * Corruptions adjust the snapshot of the clean tree, so it is taken
-	 * now when there are any; otherwise only when asked for (2^27 keys
-	 * of a benchmark tree would take 2 GiB).
-	 */
-	if ((ref_has_after_defects(ref) && (st = ref_snapshot(ref, err))) ||
-	    (st = ref_defects_run(ref, PHASE_AFTER, err)) ||
-	    (st = write_scratch_array(ref, err)))
+	if ((st = ref_defects_run(ref, PHASE_AFTER, err)) || (st = write_scratch_array(ref, err)))
 		return st;
 	return ref_write_boot_info(ref, err);
 }

@@ -79,12 +79,28 @@ static size_t note_size(size_t namesz, size_t descsz)
 	return sizeof(Elf64_Nhdr) + ((namesz + 3) & ~3u) + ((descsz + 3) & ~3u);
 }
 
+/* One header region from host order to the file's (little-endian), as
+ * libelf converts; a copy on a little-endian host. */
+static bool xlate(uint8_t *p, size_t size, Elf_Type type)
+{
+	Elf_Data d = { .d_buf = p, .d_type = type, .d_size = size, .d_version = EV_CURRENT };
+
+	return elf64_xlatetof(&d, &d, ELFDATA2LSB) != NULL;
+}
+
+/*
+ * One note at @p. Its name and descriptor are bytes (VMCOREINFO text, zeroed
+ * CPU state), so only its three-word header changes to the file's byte order.
+ * returns: where the next note goes, NULL if libelf fails.
+ */
 static uint8_t *put_note(uint8_t *p, const char *name, uint32_t type,
 			 const void *desc, size_t descsz)
 {
 	Elf64_Nhdr nh = { (Elf64_Word)strlen(name) + 1, (Elf64_Word)descsz, type };
 
 	memcpy(p, &nh, sizeof(nh));
+	if (!xlate(p, sizeof(nh), ELF_T_WORD))
+		return NULL;
 	p += sizeof(nh);
 	memcpy(p, name, nh.n_namesz);
 	p += (nh.n_namesz + 3) & ~3u;
@@ -112,29 +128,6 @@ static void vmcoreinfo_text(struct kho_ref *ref, char *buf, size_t len)
 			 (unsigned long long)ref->kaslr_offset);
 }
 
-/* One header region from host order to the file's (little-endian), as
- * libelf converts; a copy on a little-endian host. */
-static bool xlate(uint8_t *p, size_t size, Elf_Type type)
-{
-	Elf_Data d = { .d_buf = p, .d_type = type, .d_size = size, .d_version = EV_CURRENT };
-
-	return elf64_xlatetof(&d, &d, ELFDATA2LSB) != NULL;
-}
-
-/* Each note's three-word header (name and descriptor are bytes). */
-static bool notes_to_file_order(uint8_t *p, size_t len)
-{
-	for (size_t at = 0; at + sizeof(Elf64_Nhdr) <= len;) {
-		Elf64_Nhdr nh;
-
-		memcpy(&nh, p + at, sizeof(nh));
-		if (!xlate(p + at, sizeof(nh), ELF_T_WORD))
-			return false;
-		at += sizeof(nh) + ((nh.n_namesz + 3) & ~3u) + ((nh.n_descsz + 3) & ~3u);
-	}
-	return true;
-}
-
 /*
  * The headers were filled as host structs: put them in the byte order the
  * file says (ELFDATA2LSB), so a big-endian host writes the same file.
@@ -151,8 +144,6 @@ static enum kho_status to_file_order(uint8_t *hdr, uint64_t phoff, size_t nph, b
 	return KHO_OK;
 }
 
-/* The note descriptors are bytes (VMCOREINFO text, zeroed CPU state), so
- * only the notes' headers change to file order. */
 size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmcoreinfo,
 			uint8_t *buf, size_t len, size_t *info_off, size_t *info_len)
 {
@@ -164,17 +155,17 @@ size_t ref_vmcore_notes(struct kho_ref *ref, enum kho_image_kind kind, bool vmco
 	vmcoreinfo_text(ref, info, sizeof(info));
 	need = note_size(5, prs) + (kind == KHO_IMAGE_QEMU ? note_size(5, QEMU_CPUSTATE_SIZE) : 0) +
 	       (vmcoreinfo ? note_size(11, strlen(info)) : 0);
-	if (need > len)
+	if (need > len || elf_version(EV_CURRENT) == EV_NONE)
 		return 0;
 	memset(buf, 0, need);
 	p = put_note(buf, "CORE", NT_PRSTATUS, NULL, prs);
-	if (kind == KHO_IMAGE_QEMU)
+	if (p && kind == KHO_IMAGE_QEMU)
 		p = put_note(p, "QEMU", 0, NULL, QEMU_CPUSTATE_SIZE);
+	if (!p)
+		return 0;
 	*info_off = (size_t)(p - buf) + sizeof(Elf64_Nhdr) + 12;
 	*info_len = strlen(info);
-	if (vmcoreinfo)
-		put_note(p, "VMCOREINFO", 0, info, strlen(info));
-	if (elf_version(EV_CURRENT) == EV_NONE || !notes_to_file_order(buf, need))
+	if (vmcoreinfo && !put_note(p, "VMCOREINFO", 0, info, strlen(info)))
 		return 0;
 	return need;
 }

@@ -108,7 +108,7 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	_cleanup_free_ uint8_t *hdr = NULL, *bmp = NULL, *desc = NULL, *zero = NULL;
 	_cleanup_free_ uint8_t *zbuf = NULL, *wrk = NULL;
 	uint8_t notes[2048], zdesc[DESC_SIZE];
-	struct kd_out o = { .fd = fd, .err = err };
+	struct kd_out o = { .fd = fd, .flag = lzo ? PAGE_LZO : PAGE_ZLIB, .err = err };
 	enum kho_status st;
 
 	if (lzo && lzo_init() != LZO_E_OK)
@@ -131,18 +131,16 @@ static enum kho_status write_big_page_kdump(struct kho_ref *ref, int fd, bool lz
 	wrk = o.wrk = lzo ? malloc(LZO1X_1_MEM_COMPRESS) : NULL;
 	if (!hdr || !bmp || !zero || !zbuf || (lzo && !wrk))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	o.flag = lzo ? PAGE_LZO : PAGE_ZLIB;
 
-	/* The bitmaps: RAM pages; those the spec does not exclude. */
+	/* The bitmaps: RAM pages (merged at boot: each comes once); those not excluded. */
 	for (size_t i = 0; i < ref->mem.ram.n; i++) {
 		const struct kho_range *r = &ref->mem.ram.v[i];
 
 		for (uint64_t pfn = r->start / page; pfn * page < range_end(r); pfn++) {
 			bmp[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
 			if (range_list_first_overlap(&ref->excluded, pfn * page, page) == UINT64_MAX) {
-				if (!(bmp[bitmap_len + pfn / 8] & (1u << (pfn % 8))))
-					ndumped++;
 				bmp[bitmap_len + pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+				ndumped++;
 			}
 		}
 	}

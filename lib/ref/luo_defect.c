@@ -252,8 +252,6 @@ enum kho_status luo_session_after(struct kho_ref *ref, struct ref_defect *d,
 				d->variant);
 }
 
-/* ---- luo-file ---- */
-
 enum kho_status luo_file_after(struct kho_ref *ref, struct ref_defect *d,
 			       struct kho_error *err)
 {
@@ -323,9 +321,8 @@ enum kho_status luo_memfd_after(struct kho_ref *ref, struct ref_defect *d,
 		/* One record more than the array's pages hold (a zero record
 		 * inside them is no finding: its pfn 0 is skipped). No record is
 		 * read then, so none is checked. */
-		unsigned vm = ref->luo->version == 5 ? 32 : 24;
-		uint64_t fit = (uint64_t)mem_get_u32(&ref->mem, f->record + vm + 8) *
-			       (ref->geo.page_size / LUO_FOLIO_RECORD);   /* total_pages */
+		uint64_t fit = f->nruns * (ref->geo.page_size / LUO_FOLIO_RECORD);
+
 		st = set_nr_folios(ref, f, fit + 1, err);
 		f->records = 0;
 		f->bad_records_lo = 0;

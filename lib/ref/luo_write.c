@@ -82,10 +82,8 @@ static enum kho_status place_memfd(struct kho_ref *ref, const struct luo_session
 	return mem_write(&ref->mem, f->record, rec, luo_memfd_size(ref->luo), err);
 }
 
-/*
- * Blocks for @n entries of @entry bytes: a v5 chain, or (@v1_order >= 0)
- * one 7.1 array of that order. Entry i is then at *@at(i).
- */
+/* Blocks for @n entries of @entry bytes: a v5 chain of pages, or one 7.1
+ * array of the order of its kind (files or sessions). */
 static enum kho_status alloc_blocks(struct kho_ref *ref, size_t n, size_t entry,
 				    uint64_t **blocks, size_t *nblocks, struct kho_error *err)
 {
@@ -283,8 +281,8 @@ enum kho_status luo_serialize(struct kho_ref *ref, struct kho_error *err)
 		return KHO_OK;
 	ref->luo->serialized = true;
 	if ((st = allocate(ref, err)) || (st = write_flbs(ref, err)) ||
-	    (st = write_sessions(ref, err)))
+	    (st = write_sessions(ref, err)) ||
+	    (st = luo_write_root(ref, ref->luo->version == 1 ? "luo-v1" : "luo-v5", err)))
 		return kho_error_prepend(err, "LUO");
-	st = luo_write_root(ref, ref->luo->version == 1 ? "luo-v1" : "luo-v5", err);
-	return st ? kho_error_prepend(err, "LUO") : KHO_OK;
+	return KHO_OK;
 }

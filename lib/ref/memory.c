@@ -29,9 +29,7 @@ static int range_cmp(const void *a, const void *b)
 
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
-	if (x->size != y->size)
-		return x->size > y->size ? -1 : 1;
-	return 0;
+	return x->size > y->size ? -1 : x->size < y->size;
 }
 
 void range_list_normalize(struct range_list *l, bool merge)

@@ -129,26 +129,21 @@ static enum kho_status check_machine_range(struct kho_ref *ref, const char *what
 KHO_EXPORT enum kho_status kho_ref_add_ram(struct kho_ref *ref, uint64_t start,
 					   uint64_t size, struct kho_error *err)
 {
-	enum kho_status st = check_machine_range(ref, "ram", start, size, err);
-
 	/* Sorted and merged once, at boot: a machine may have 70,000 ranges. */
-	return st ? st : range_list_add(&ref->mem.ram, start, size, err);
+	return check_machine_range(ref, "ram", start, size, err) ?:
+	       range_list_add(&ref->mem.ram, start, size, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_scratch(struct kho_ref *ref,
 					       uint64_t start, uint64_t size,
 					       struct kho_error *err)
 {
-	enum kho_status st;
-
 	/* Scratch areas are not validated: a defect may add a bad one. */
 	if (ref->booted)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "scratch must come before the first operation");
-	st = range_list_add(&ref->scratch, start, size, err);
-	if (!st)
-		st = range_list_add(&ref->mem.avoid, start, size, err);
-	return st;
+	return range_list_add(&ref->scratch, start, size, err) ?:
+	       range_list_add(&ref->mem.avoid, start, size, err);
 }
 
 KHO_EXPORT enum kho_status kho_ref_add_alloc_region(struct kho_ref *ref,
@@ -194,12 +189,9 @@ static enum kho_status track_meant(struct kho_ref *ref, uint64_t phys,
 	for (i = 0; i < ref->nmeant; i++)
 		if (ref->meant[i].phys == phys && ref->meant[i].order == order)
 			break;
-	if (!set) {
-		if (i < ref->nmeant)
-			ref->meant[i] = ref->meant[--ref->nmeant];
-		return KHO_OK;
-	}
-	if (i < ref->nmeant)
+	if (!set && i < ref->nmeant)
+		ref->meant[i] = ref->meant[--ref->nmeant];
+	if (!set || i < ref->nmeant)   /* removed, absent, or there already */
 		return KHO_OK;
 	if (!ARRAY_RESERVE(ref->meant, ref->meant_cap, ref->nmeant))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
@@ -364,14 +356,13 @@ enum kho_status ref_record(struct kho_ref *ref, const char *check,
 			   const char *fmt, ...)
 {
 	size_t i;
-	bool known = kho_check_lookup(check, &i);
 	struct ref_finding *f = ARRAY_ADD(ref->findings, ref->finding_cap, ref->nfindings);
 	va_list ap;
 
 	if (!f)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	f->check = known ? kho_check_name(i) : check;
-	f->severity = known ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
+	f->check = check;
+	f->severity = kho_check_lookup(check, &i) ? (int)kho_check_severity(i) : KHO_SEV_ERROR;
 	f->phys = phys;
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof(f->message), fmt, ap);

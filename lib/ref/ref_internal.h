@@ -46,6 +46,7 @@ struct ref_blob {
 	bool boot_default;       /* kexec-metadata made at boot, not yet told by the spec */
 	uint64_t kt_info;        /* BLOB_KHO_TEST: where folios_info sits */
 	uint64_t kt_nr_folios;   /* BLOB_KHO_TEST: where nr_folios sits */
+	uint64_t kt_magic;       /* BLOB_KHO_TEST: where the root's magic sits */
 };
 
 struct ref_region {              /* a reserve-mem region of the memblock blob */
@@ -206,7 +207,6 @@ enum defect_phase { PHASE_PREPARE, PHASE_BEFORE, PHASE_AFTER };
 enum kho_status ref_defects_run(struct kho_ref *ref, enum defect_phase phase,
 				struct kho_error *err);
 const char *defect_name(const struct ref_defect *d);
-bool ref_has_after_defects(const struct kho_ref *ref);
 
 /* v1.c */
 enum kho_status v1_update(struct kho_ref *ref, uint64_t pfn, unsigned order,

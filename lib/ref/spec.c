@@ -62,10 +62,9 @@ static enum kho_status num32(struct spec *s, const char *w, unsigned *out,
 			     unsigned max)
 {
 	uint64_t v = 0;
-	enum kho_status st;
+	enum kho_status st = num(s, w, &v);
 
 	*out = 0;
-	st = num(s, w, &v);
 	if (!st && v > max)
 		return kho_error_set(s->err, KHO_ERR_INVALID, "%s is above %u", w, max);
 	*out = (unsigned)v;
@@ -97,7 +96,6 @@ static enum kho_status word(struct spec *s, char kind, const char *w, uint64_t *
 	unsigned v = 0;
 	enum kho_status st = KHO_OK;
 
-	*out = 0;
 	if (kind == 'n')
 		return num(s, w, out);
 	if (kind == 'o' || kind == 'u')
@@ -243,7 +241,6 @@ static enum kho_status d_folios(struct spec *s, const struct args *a)
 	return KHO_OK;
 }
 
-/* blob NAME raw SIZE [FILL] | blob NAME fdt COMPATIBLE | blob NAME kho-test NR_FOLIOS */
 static enum kho_status d_blob(struct spec *s, const struct args *a)
 {
 	char *const *argv = a->argv;
@@ -312,7 +309,6 @@ static enum kho_status d_vmalloc(struct spec *s, const struct args *a)
 	       kho_ref_add_vmalloc(s->ref, a->argv[1], pages, order, s->err);
 }
 
-/* luo v1|v5 [NUM] */
 static enum kho_status d_luo(struct spec *s, const struct args *a)
 {
 	uint64_t n = 1;
@@ -329,14 +325,12 @@ static enum kho_status d_luo_session(struct spec *s, const struct args *a)
 	return kho_ref_luo_session(s->ref, a->argv[1], s->err);
 }
 
-/* luo-memfd SESSION TOKEN SIZE [POS [SEALS]] */
 static enum kho_status d_luo_memfd(struct spec *s, const struct args *a)
 {
 	return kho_ref_luo_memfd(s->ref, a->argv[1], a->n[2], a->n[3], a->n[4],
 				 (uint32_t)a->n[5], s->err);
 }
 
-/* luo-folio SESSION TOKEN INDEX ORDER */
 static enum kho_status d_luo_folio(struct spec *s, const struct args *a)
 {
 	return kho_ref_luo_folio(s->ref, a->argv[1], a->n[2], a->n[3], (unsigned)a->n[4],

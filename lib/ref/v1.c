@@ -117,12 +117,11 @@ static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
 {
 	uint64_t prev = *chunk, phys;
 	uint8_t hdr[V1_CHUNK_HDR_SIZE] = { 0 };
-	enum kho_status st = ref_alloc(ref, 0, &phys, err);
+	enum kho_status st;
 
-	if (st)
-		return st;
 	store_u32(hdr + 8, order, false);
-	if ((st = mem_write(&ref->mem, phys, hdr, sizeof(hdr), err)))
+	if ((st = ref_alloc(ref, 0, &phys, err)) ||
+	    (st = mem_write(&ref->mem, phys, hdr, sizeof(hdr), err)))
 		return st;
 	if (!prev)
 		ref->map_phys = phys;
@@ -143,13 +142,10 @@ enum kho_status v1_serialize(struct kho_ref *ref, struct kho_error *err)
 	for (size_t i = 0; i < ref->nv1; i++) {
 		const struct v1_order *o = &ref->v1[i];
 
-		if ((st = new_chunk(ref, &chunk, o->order, err)))
-			return st;
-		used = 0;
 		for (size_t k = 0; k < o->n; k++) {
 			uint64_t elm;
 
-			if (used == cap) {
+			if (!k || used == cap) {
 				if ((st = new_chunk(ref, &chunk, o->order, err)))
 					return st;
 				used = 0;
