@@ -17,8 +17,6 @@
 /* Far more program headers than any machine has RAM ranges. */
 #define MAX_PHDRS (1u << 22)
 
-static const struct source_ops elf_ops = { .heads = pieces_heads };
-
 static const char *machine_name(unsigned machine)
 {
 	switch (machine) {
@@ -204,7 +202,7 @@ enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_
 	enum kho_status st;
 	Elf *e;
 
-	src->ops = &elf_ops;
+	src->ops = &pieces_ops;
 	src->format = "elf";
 	elf_version(EV_CURRENT);
 	e = elf_begin(src->fd, ELF_C_READ, NULL);

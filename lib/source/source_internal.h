@@ -139,11 +139,10 @@ void uniform_free(struct kho_source *src);
  */
 void source_halves(void *(*fn)(void *), void *first, void *second);
 
-/* The first bytes of many pages of a file whose pieces say where they are
- * (raw, ELF), WINDOW bytes at a time, on two threads when asked (window.c;
- * source_heads()). */
-enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
-			     uint8_t *out, uint8_t *state, struct kho_error *err);
+/* The ops of a file whose pieces say where its bytes are (raw, ELF): the
+ * piece table reads, and a scan reads WINDOW bytes at a time, on two
+ * threads when asked (window.c). */
+extern const struct source_ops pieces_ops;
 
 /*
  * page_head - the first @n bytes of a kdump page of @page bytes stored as

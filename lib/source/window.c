@@ -104,8 +104,8 @@ void source_halves(void *(*fn)(void *), void *first, void *second)
  * and two cores copy about twice as fast as one. Its uniform pages are
  * noted after the join, so that the runs stay in address order.
  */
-enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
-			     uint8_t *out, uint8_t *state, struct kho_error *err)
+static enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count,
+				    size_t n, uint8_t *out, uint8_t *state, struct kho_error *err)
 {
 	size_t half = count / 2;
 	struct kho_error err2 = { 0 };
@@ -138,6 +138,8 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 		*err = err2;
 	return t[0].st ? t[0].st : t[1].st;
 }
+
+const struct source_ops pieces_ops = { .heads = pieces_heads };
 
 #define CACHE_SPAN  (64u << 10)
 #define CACHE_SLOTS 8
