@@ -25,6 +25,15 @@ KHO_EXPORT const char *kho_source_kind_name(enum kho_source_kind kind)
 	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
 }
 
+/* Every format: how its first bytes are recognised and how it is opened. */
+struct source_backend {
+	enum kho_format format;
+	/* @head: the first @n bytes; @size: the file size */
+	bool (*probe)(const uint8_t *head, size_t n, uint64_t size);
+	enum kho_status (*open)(struct kho_source *src, const struct kho_source_opts *o,
+				struct kho_error *err);
+};
+
 static bool probe_elf(const uint8_t *h, size_t n, uint64_t size)
 {
 	return n >= 4 && !memcmp(h, "\177ELF", 4);
@@ -54,7 +63,8 @@ static const struct source_backend backends[] = {
 	{ KHO_FORMAT_RAW, probe_raw, source_open_raw },
 };
 
-/* The backend for @src: by content, within @fmt unless it is AUTO. */
+/* The first backend whose probe accepts @src's first bytes, within @fmt
+ * unless it is AUTO; a format asked for that none accepts gets its last. */
 static enum kho_status pick(struct kho_source *src, enum kho_format fmt,
 			    const struct source_backend **out, struct kho_error *err)
 {

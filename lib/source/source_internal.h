@@ -71,20 +71,6 @@ struct kho_source {
 	void *priv;
 };
 
-/*
- * Every format, in one table (source.c): how its first bytes are
- * recognised and how it is opened. kho_source_open() picks the first
- * backend whose probe accepts the file (KHO_FORMAT_AUTO), or the first of
- * the format asked for whose probe accepts it, else that format's last.
- */
-struct source_backend {
-	enum kho_format format;
-	/* @head: the first @n bytes (n >= 1); @size: the file size */
-	bool (*probe)(const uint8_t *head, size_t n, uint64_t size);
-	enum kho_status (*open)(struct kho_source *src, const struct kho_source_opts *o,
-				struct kho_error *err);
-};
-
 /* A page size, or a kdump's block size: a power of two from 4 KiB to 64 KiB. */
 static inline bool page_size_valid(uint64_t n)
 {
@@ -153,16 +139,14 @@ extern const struct source_ops pieces_ops;
 bool page_head(uint32_t flags, const uint8_t *in, size_t len, uint32_t page, uint8_t *out,
 	       size_t n);
 
-/* The diskdump reader over a regular kdump file (diskdump.c). */
-enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
-				     struct kho_error *err);
-
-/* Open helpers of each backend; @src has path and fd set. */
+/* Each backend's open (source.c's table); @src has path and fd set. A kdump
+ * is a regular file or a makedumpfile flattened one (both diskdump.c). */
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
 enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
-/* A makedumpfile flattened file holding a kdump (diskdump.c). */
+enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
+				     struct kho_error *err);
 enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
 				 struct kho_error *err);
 
