@@ -349,9 +349,7 @@ static void dd_close(struct kho_source *src)
 	free(p->mem);
 	free(p->dumped);
 	free(p->rank);
-	free(p->last.data);
-	for (unsigned i = 0; i < CACHE_PAGES; i++)
-		free(p->cache[i].data);
+	free(p->last.data);     /* and the cache's pages */
 	for (unsigned i = 0; i < SCAN_THREADS; i++) {
 		free(p->th[i].wdesc.buf);
 		free(p->th[i].wdata.buf);
@@ -598,20 +596,19 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	src->priv = p;
 	p->cut_pfn = UINT64_MAX;
-	for (unsigned i = 0; i < CACHE_PAGES; i++)
-		p->cache[i].pfn = UINT64_MAX;
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
 	if ((st = flat ? flat_index_build(src, &p->ix, err) : identity_index(src, &p->ix, err)) ||
 	    (st = read_headers(src, p, flat, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	for (unsigned i = 0; i < CACHE_PAGES; i++)
-		if (!(p->cache[i].data = malloc(p->page)))
-			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	/* the second thread's buffers come when a scan first asks for it */
-	if (!(p->last.data = malloc(p->page)) || !dd_thread_buffers(p, 0))
+	/* the last page decompressed, then the cache's, in one block; the
+	 * second thread's buffers come when a scan first asks for it */
+	if (!(p->last.data = malloc((CACHE_PAGES + 1) * (size_t)p->page)) ||
+	    !dd_thread_buffers(p, 0))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		p->cache[i] = (typeof(p->cache[i])){ UINT64_MAX, p->last.data + (i + 1) * p->page };
 	if ((st = find_cut(src, err)))
 		return st;
 	src->page_size = p->page;
