@@ -160,7 +160,7 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 	free(src->window);
 	free(src->window2);
 	source_cache_free(src);
-	uniform_free(src);
+	free(src->uniform.v);
 	if (src->fd >= 0)
 		close(src->fd);
 	free(src->pieces);

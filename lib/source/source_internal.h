@@ -52,7 +52,10 @@ struct kho_source {
 	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
 	uint8_t *window2;             /* the same, for a second thread's share */
 	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
-	struct uniform *uniform;      /* pages a scan found one byte throughout (uniform.c) */
+	struct uniform {              /* pages a scan found one byte throughout (uniform.c) */
+		struct uniform_run *v;
+		size_t n, cap;
+	} uniform;
 	unsigned threads;             /* threads a batch may use (opts): 1 = none */
 	struct kho_error io_err;      /* the first I/O failure of a read (status
 					 * KHO_OK: none), kho_source_status() */
@@ -116,7 +119,6 @@ void source_cache_free(struct kho_source *src);
 uint8_t uniform_byte(const struct kho_source *src, const uint8_t *page);
 void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte);
 bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len);
-void uniform_free(struct kho_source *src);
 
 /*
  * source_halves - @fn(@first) on this thread and @fn(@second) on a second
