@@ -159,7 +159,7 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 		src->ops->close(src);
 	free(src->window);
 	free(src->window2);
-	source_cache_free(src);
+	free(src->cache.buf);
 	free(src->uniform.v);
 	if (src->fd >= 0)
 		close(src->fd);

@@ -51,7 +51,14 @@ struct kho_source {
 
 	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
 	uint8_t *window2;             /* the same, for a second thread's share */
-	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
+	struct read_cache {           /* small reads of the file (window.c) */
+		struct {
+			uint64_t off, len;    /* file bytes held (len 0: empty) */
+			uint64_t used;        /* last use: the oldest is replaced */
+		} slot[8];
+		uint64_t clock;
+		uint8_t *buf;         /* the slots' bytes, page-aligned, or NULL */
+	} cache;
 	struct uniform {              /* pages a scan found one byte throughout (uniform.c) */
 		struct uniform_run *v;
 		size_t n, cap;
@@ -106,7 +113,6 @@ enum kho_status source_pread(const struct kho_source *src, void *buf, size_t len
  */
 enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
 				    uint64_t off, struct kho_error *err);
-void source_cache_free(struct kho_source *src);
 
 /*
  * uniform_byte - the byte a page (src->page_size bytes at @page) holds
