@@ -233,10 +233,8 @@ KHO_EXPORT bool kho_source_truncated(const struct kho_source *src, uint64_t *siz
 {
 	if (src->needed_size <= (uint64_t)src->file_size)
 		return false;
-	if (size)
-		*size = src->needed_size;
-	if (phys)
-		*phys = src->cut_phys;
+	PUT_OPT(size, src->needed_size);
+	PUT_OPT(phys, src->cut_phys);
 	return true;
 }
 
@@ -296,12 +294,10 @@ KHO_EXPORT enum kho_mem_state kho_source_state(const struct kho_source *src,
 
 		if (st == KHO_MEM_PRESENT && src->ops->state)
 			st = src->ops->state(src, phys, &r);
-		if (run)
-			*run = MIN(r, left);
+		PUT_OPT(run, MIN(r, left));
 		return st;
 	}
-	if (run)
-		*run = next < src->npieces ? src->pieces[next].phys - phys : -phys;
+	PUT_OPT(run, next < src->npieces ? src->pieces[next].phys - phys : -phys);
 	return KHO_MEM_ABSENT;
 }
 
