@@ -354,12 +354,10 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 				     uint64_t *run)
 {
 	size_t i;
-	const struct piece *p = source_find_piece(src, phys, &i);
 
 	if (src->ops->next_data)
 		return src->ops->next_data(src, phys, out, run);
-	if (p)
-		i = (size_t)(p - src->pieces);
+	source_find_piece(src, phys, &i);     /* i: the piece holding @phys, or the next */
 	for (; i < src->npieces; i++) {
 		const struct piece *q = &src->pieces[i];
 		uint64_t start = MAX(phys, q->phys), off;
