@@ -106,8 +106,8 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	GElf_Ehdr eh;
 	size_t n, nload = 0;
 	bool qemu = false, kcore = !strcmp(src->path, "/proc/kcore");
-	struct segment *segs;
-	uint64_t *cut_len;        /* bytes segment i lost at the end of the file */
+	_cleanup_free_ struct segment *segs = NULL;
+	_cleanup_free_ uint64_t *cut_len = NULL;   /* bytes segment i lost at the end of the file */
 	enum kho_status st = KHO_OK;
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
@@ -190,8 +190,6 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 			a = run && a + run > a ? a + run : end;
 		}
 	}
-	free(segs);
-	free(cut_len);
 	src->kind = kcore ? KHO_KIND_KCORE : qemu ? KHO_KIND_QEMU : KHO_KIND_VMCORE;
 	return st;
 }
