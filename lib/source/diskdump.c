@@ -441,7 +441,7 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	if (version >= 3) {
 		uint64_t off = load_u64(sh + SH_VMCOREINFO, p->be);
 		uint64_t size = load_u64(sh + SH_VMCOREINFO + 8, p->be);
-		char *text;
+		_cleanup_free_ char *text = NULL;
 
 		if (!off || !size)
 			return KHO_OK;
@@ -453,7 +453,6 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 		st = flat_index_read(src, &p->ix, off, text, size, 0, &missing, err);
 		if (!st)
 			st = source_set_vmcoreinfo(src, text, (size_t)size, err);
-		free(text);
 	}
 	return st;
 }
@@ -531,8 +530,8 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 	enum { CHUNK = 4096 };
 	struct dd_priv *p = src->priv;
 	uint64_t ndumped = desc_index(p, p->max_mapnr), k = 0, pfn = 0, pages, missing = 0;
-	uint8_t *buf;
-	enum kho_status st = KHO_OK;
+	_cleanup_free_ uint8_t *buf = NULL;
+	enum kho_status st;
 
 	if (p->ix.complete && flat_index_gap(&p->ix, p->desc_off) >=
 	    p->desc_off + ndumped * DESC_SIZE && last_page_held(src, ndumped))
@@ -551,18 +550,16 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 			if (k % CHUNK == 0 &&
 			    (st = flat_index_read(src, &p->ix, p->desc_off + k * DESC_SIZE, buf,
 						  CHUNK * DESC_SIZE, 0, &missing, err)))
-				goto out;
+				return st;
 			if (!desc_parse(p, p->desc_off + k * DESC_SIZE, buf + (k % CHUNK) * DESC_SIZE,
 					&d)) {
 				p->cut_pfn = pfn;
-				goto out;
+				return KHO_OK;
 			}
 			p->needed = MAX(p->needed, d.offset + d.size);
 		}
 	}
-out:
-	free(buf);
-	return st;
+	return KHO_OK;
 }
 
 /* A regular kdump file: the index is the file itself, whole. */
