@@ -154,9 +154,6 @@ static enum kho_mem_state dd_state(const struct kho_source *src, uint64_t phys,
 	uint64_t pfn = phys / p->page, into = phys % p->page, pages, ram;
 	enum kho_mem_state st;
 
-	*run = UINT64_MAX;
-	if (pfn >= p->max_mapnr)
-		return KHO_MEM_ABSENT;
 	if (pfn >= p->cut_pfn && bit(p->dumped, pfn) && bit(p->mem, pfn)) {
 		/* past the cut, page by page */
 		*run = p->page - into;
@@ -349,9 +346,7 @@ static void dd_close(struct kho_source *src)
 	free(p->mem);
 	free(p->dumped);
 	free(p->rank);
-	free(p->last.data);
-	for (unsigned i = 0; i < CACHE_PAGES; i++)
-		free(p->cache[i].data);
+	free(p->last.data);     /* and the cache's pages */
 	for (unsigned i = 0; i < SCAN_THREADS; i++) {
 		free(p->th[i].wdesc.buf);
 		free(p->th[i].wdata.buf);
@@ -446,7 +441,7 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 	if (version >= 3) {
 		uint64_t off = load_u64(sh + SH_VMCOREINFO, p->be);
 		uint64_t size = load_u64(sh + SH_VMCOREINFO + 8, p->be);
-		char *text;
+		_cleanup_free_ char *text = NULL;
 
 		if (!off || !size)
 			return KHO_OK;
@@ -458,7 +453,6 @@ static enum kho_status read_headers(struct kho_source *src, struct dd_priv *p, b
 		st = flat_index_read(src, &p->ix, off, text, size, 0, &missing, err);
 		if (!st)
 			st = source_set_vmcoreinfo(src, text, (size_t)size, err);
-		free(text);
 	}
 	return st;
 }
@@ -536,8 +530,8 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 	enum { CHUNK = 4096 };
 	struct dd_priv *p = src->priv;
 	uint64_t ndumped = desc_index(p, p->max_mapnr), k = 0, pfn = 0, pages, missing = 0;
-	uint8_t *buf;
-	enum kho_status st = KHO_OK;
+	_cleanup_free_ uint8_t *buf = NULL;
+	enum kho_status st;
 
 	if (p->ix.complete && flat_index_gap(&p->ix, p->desc_off) >=
 	    p->desc_off + ndumped * DESC_SIZE && last_page_held(src, ndumped))
@@ -556,18 +550,16 @@ static enum kho_status find_cut(struct kho_source *src, struct kho_error *err)
 			if (k % CHUNK == 0 &&
 			    (st = flat_index_read(src, &p->ix, p->desc_off + k * DESC_SIZE, buf,
 						  CHUNK * DESC_SIZE, 0, &missing, err)))
-				goto out;
+				return st;
 			if (!desc_parse(p, p->desc_off + k * DESC_SIZE, buf + (k % CHUNK) * DESC_SIZE,
 					&d)) {
 				p->cut_pfn = pfn;
-				goto out;
+				return KHO_OK;
 			}
 			p->needed = MAX(p->needed, d.offset + d.size);
 		}
 	}
-out:
-	free(buf);
-	return st;
+	return KHO_OK;
 }
 
 /* A regular kdump file: the index is the file itself, whole. */
@@ -598,20 +590,19 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	src->priv = p;
 	p->cut_pfn = UINT64_MAX;
-	for (unsigned i = 0; i < CACHE_PAGES; i++)
-		p->cache[i].pfn = UINT64_MAX;
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
 	if ((st = flat ? flat_index_build(src, &p->ix, err) : identity_index(src, &p->ix, err)) ||
 	    (st = read_headers(src, p, flat, &bitmap_blocks, err)) ||
 	    (st = read_bitmaps(src, p, bitmap_blocks, err)))
 		return st;
-	for (unsigned i = 0; i < CACHE_PAGES; i++)
-		if (!(p->cache[i].data = malloc(p->page)))
-			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	/* the second thread's buffers come when a scan first asks for it */
-	if (!(p->last.data = malloc(p->page)) || !dd_thread_buffers(p, 0))
+	/* the last page decompressed, then the cache's, in one block; the
+	 * second thread's buffers come when a scan first asks for it */
+	if (!(p->last.data = malloc((CACHE_PAGES + 1) * (size_t)p->page)) ||
+	    !dd_thread_buffers(p, 0))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		p->cache[i] = (typeof(p->cache[i])){ UINT64_MAX, p->last.data + (i + 1) * p->page };
 	if ((st = find_cut(src, err)))
 		return st;
 	src->page_size = p->page;

@@ -81,25 +81,21 @@ enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, si
 			 uint8_t *out, uint8_t *state, struct kho_error *err)
 {
 	struct dd_priv *p = src->priv;
-	struct part t[SCAN_THREADS];
 	uint64_t pfn = phys / p->page, half = count / 2, stride = src->page_size / p->page;
 	/* a second thread only when asked, and when its buffers can be had */
 	bool two = count >= 256 && src->threads > 1 && dd_thread_buffers(p, 1);
+	struct part t[SCAN_THREADS] = {
+		{ src, &p->th[0], pfn, two ? half : count, stride, n, out, state },
+		{ src, &p->th[1], pfn + half * stride, count - half, stride, n, out + half * n,
+		  state + half },
+	};
 
 	/* pages smaller than the kdump's blocks start inside them */
 	if (src->page_size % p->page)
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "pages smaller than kdump blocks");
-	for (unsigned i = 0; i < SCAN_THREADS; i++)
-		t[i] = (struct part){ src, &p->th[i], pfn, count, stride, n, out, state };
-	if (!two) {
+	if (two)
+		source_halves(run, &t[0], &t[1]);
+	else
 		run(&t[0]);
-		return KHO_OK;
-	}
-	t[0].count = half;
-	t[1].pfn = pfn + half * stride;
-	t[1].count = count - half;
-	t[1].out = out + half * n;
-	t[1].state = state + half;
-	source_halves(run, &t[0], &t[1]);
 	return KHO_OK;
 }

@@ -17,8 +17,6 @@
 /* Far more program headers than any machine has RAM ranges. */
 #define MAX_PHDRS (1u << 22)
 
-static const struct source_ops elf_ops = { .heads = pieces_heads };
-
 static const char *machine_name(unsigned machine)
 {
 	switch (machine) {
@@ -108,8 +106,8 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 	GElf_Ehdr eh;
 	size_t n, nload = 0;
 	bool qemu = false, kcore = !strcmp(src->path, "/proc/kcore");
-	struct segment *segs;
-	uint64_t *cut_len;        /* bytes segment i lost at the end of the file */
+	_cleanup_free_ struct segment *segs = NULL;
+	_cleanup_free_ uint64_t *cut_len = NULL;   /* bytes segment i lost at the end of the file */
 	enum kho_status st = KHO_OK;
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
@@ -192,8 +190,6 @@ static enum kho_status parse(struct kho_source *src, Elf *e, struct kho_error *e
 			a = run && a + run > a ? a + run : end;
 		}
 	}
-	free(segs);
-	free(cut_len);
 	src->kind = kcore ? KHO_KIND_KCORE : qemu ? KHO_KIND_QEMU : KHO_KIND_VMCORE;
 	return st;
 }
@@ -204,7 +200,7 @@ enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_
 	enum kho_status st;
 	Elf *e;
 
-	src->ops = &elf_ops;
+	src->ops = &pieces_ops;
 	src->format = "elf";
 	elf_version(EV_CURRENT);
 	e = elf_begin(src->fd, ELF_C_READ, NULL);

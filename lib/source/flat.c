@@ -107,15 +107,14 @@ static bool emit(struct flat_index *ix, size_t *cap, uint64_t off, uint64_t size
 static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 			       struct kho_error *err)
 {
-	struct heap h = { calloc(n ? n : 1, sizeof(*h.v)), 0 };
+	_cleanup_free_ uint32_t *slots = calloc(n ? n : 1, sizeof(*slots));
+	struct heap h = { slots, 0 };
 	size_t i = 0, cap = n + 1;     /* pieces: usually no more than records */
 	uint64_t at = 0;
 
 	ix->v = calloc(cap, sizeof(*ix->v));
-	if (!h.v || !ix->v) {
-		free(h.v);
+	if (!h.v || !ix->v)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
 	if (n)
 		qsort(r, n, sizeof(*r), rec_cmp);
 	while (i < n || h.n) {
@@ -134,13 +133,10 @@ static enum kho_status resolve(struct flat_index *ix, struct rec *r, size_t n,
 		stop = top->off + top->size;
 		if (i < n && r[i].off < stop)
 			stop = r[i].off;
-		if (!emit(ix, &cap, at, stop - at, top->pos + (at - top->off))) {
-			free(h.v);
+		if (!emit(ix, &cap, at, stop - at, top->pos + (at - top->off)))
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-		}
 		at = stop;
 	}
-	free(h.v);
 	/* Records QEMU and makedumpfile interleave adjoin in the regular file
 	 * but not in the stream: where each run of held bytes ends, so that
 	 * flat_index_gap() is one search. */
@@ -155,9 +151,8 @@ enum kho_status flat_index_build(const struct kho_source *src, struct flat_index
 {
 	uint64_t size = (uint64_t)src->file_size, pos = FLAT_HEADER_SIZE;
 	uint8_t head[32];
-	struct rec *r = NULL;
+	_cleanup_free_ struct rec *r = NULL;
 	size_t n = 0, cap = 0;
-	enum kho_status st;
 
 	*ix = (struct flat_index){ .needed = 0 };
 	if (pread(src->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head))
@@ -175,47 +170,37 @@ enum kho_status flat_index_build(const struct kho_source *src, struct flat_index
 			ix->needed = pos + sizeof(h);     /* at least the end marker */
 			break;
 		}
-		if (pread(src->fd, h, sizeof(h), (off_t)pos) != (ssize_t)sizeof(h)) {
-			st = kho_error_errno(err, "%s: read at 0x%llx", src->path,
-					     (unsigned long long)pos);
-			goto fail;
-		}
+		if (pread(src->fd, h, sizeof(h), (off_t)pos) != (ssize_t)sizeof(h))
+			return kho_error_errno(err, "%s: read at 0x%llx", src->path,
+					       (unsigned long long)pos);
 		off = (int64_t)load_u64(h, true);
 		len = (int64_t)load_u64(h + 8, true);
 		if (off == -1 && len == -1) {
 			ix->complete = true;
 			break;
 		}
-		if (off < 0 || len <= 0) {
-			st = kho_error_set(err, KHO_ERR_CORRUPT,
-					   "%s: flattened record at file offset 0x%llx is neither "
-					   "data nor the end marker (offset %lld, size %lld)",
-					   src->path, (unsigned long long)pos, (long long)off,
-					   (long long)len);
-			goto fail;
-		}
-		if (off > INT64_MAX - len) {
-			st = kho_error_set(err, KHO_ERR_CORRUPT,
-					   "%s: flattened record at file offset 0x%llx reaches "
-					   "past 2^63 (offset 0x%llx, size 0x%llx)", src->path,
-					   (unsigned long long)pos, (unsigned long long)off,
-					   (unsigned long long)len);
-			goto fail;
-		}
-		if (n == flat_max_records) {
-			st = kho_error_set(err, KHO_ERR_NOTIMPL,
-					   "%s: more than %zu flattened records; reassemble it "
-					   "first: makedumpfile -R OUT < %s", src->path,
-					   flat_max_records, src->path);
-			goto fail;
-		}
+		if (off < 0 || len <= 0)
+			return kho_error_set(err, KHO_ERR_CORRUPT, "%s: flattened record at "
+					     "file offset 0x%llx is neither data nor the end "
+					     "marker (offset %lld, size %lld)", src->path,
+					     (unsigned long long)pos, (long long)off,
+					     (long long)len);
+		if (off > INT64_MAX - len)
+			return kho_error_set(err, KHO_ERR_CORRUPT,
+					     "%s: flattened record at file offset 0x%llx reaches "
+					     "past 2^63 (offset 0x%llx, size 0x%llx)", src->path,
+					     (unsigned long long)pos, (unsigned long long)off,
+					     (unsigned long long)len);
+		if (n == flat_max_records)
+			return kho_error_set(err, KHO_ERR_NOTIMPL,
+					     "%s: more than %zu flattened records; reassemble it "
+					     "first: makedumpfile -R OUT < %s", src->path,
+					     flat_max_records, src->path);
 		pos += sizeof(h);
 		have = MIN((uint64_t)len, size - pos);
 		if (have) {
-			if (!ARRAY_RESERVE(r, cap, n)) {
-				st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-				goto fail;
-			}
+			if (!ARRAY_RESERVE(r, cap, n))
+				return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 			r[n++] = (struct rec){ (uint64_t)off, have, pos };
 		}
 		if (have < (uint64_t)len) {
@@ -224,10 +209,7 @@ enum kho_status flat_index_build(const struct kho_source *src, struct flat_index
 		}
 		pos += (uint64_t)len;
 	}
-	st = resolve(ix, r, n, err);
-fail:
-	free(r);
-	return st;
+	return resolve(ix, r, n, err);
 }
 
 /* Index of the first piece ending after @off. */

@@ -77,7 +77,7 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 						  struct kho_source **out, struct kho_error *err)
 {
 	struct kho_source *src;
-	struct segment *segs;
+	_cleanup_free_ struct segment *segs = NULL;
 	struct custom *c = NULL;
 	enum kho_status st;
 	size_t n = 0;
@@ -126,13 +126,11 @@ KHO_EXPORT enum kho_status kho_source_open_memory(const struct kho_memory_ops *o
 	}
 	if ((st = source_set_segments(src, segs, n, err)))
 		goto fail;
-	free(segs);
 	src->page_size = d->page_size ? d->page_size : 4096;
 	src->page_size_assumed = !d->page_size;
 	*out = src;
 	return KHO_OK;
 fail:
-	free(segs);
 	kho_source_close(src);
 	return st;
 }

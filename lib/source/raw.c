@@ -7,15 +7,13 @@
  */
 #include "source_internal.h"
 
-static const struct source_ops raw_ops = { .heads = pieces_heads };
-
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err)
 {
 	struct segment seg = { o->raw_base, (uint64_t)src->file_size,
 			       (uint64_t)src->file_size, 0 };
 
-	src->ops = &raw_ops;
+	src->ops = &pieces_ops;
 	src->kind = KHO_KIND_RAW;
 	src->format = "raw";
 	if (src->file_size <= 0)

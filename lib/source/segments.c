@@ -6,24 +6,8 @@
 
 #include "../util/util.h"
 
-struct cut {
-	uint64_t phys, size, offset;
-	enum kho_mem_state state;
-	size_t order;   /* position in the input: earlier wins */
-};
-
-static int cut_cmp(const void *a, const void *b)
-{
-	const struct cut *x = a, *y = b;
-
-	if (x->state != y->state)   /* PRESENT (0) before EXCLUDED (1) */
-		return x->state < y->state ? -1 : 1;
-	if (x->phys != y->phys)
-		return x->phys < y->phys ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static int piece_cmp(const void *a, const void *b)
+/* By address; sort_ctx is stable, so of two at one address the earlier wins. */
+static int piece_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct piece *x = a, *y = b;
 
@@ -33,7 +17,7 @@ static int piece_cmp(const void *a, const void *b)
 enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,
 				    size_t n, struct kho_error *err)
 {
-	struct cut *cuts = calloc(2 * n + 1, sizeof(*cuts));
+	struct piece *cuts = calloc(2 * n + 1, sizeof(*cuts));
 	size_t cap = 2 * n + 1, nc = 0, np = 0, npresent;
 	struct piece *out = calloc(cap, sizeof(*out));
 	uint64_t covered = 0;       /* where the excluded cuts so far end */
@@ -44,19 +28,21 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 		uint64_t in_file = MIN(segs[i].filesz, segs[i].memsz);
 
 		if (in_file)
-			cuts[nc++] = (struct cut){ segs[i].phys, in_file, segs[i].offset,
-						   KHO_MEM_PRESENT, i };
+			cuts[nc++] = (struct piece){ segs[i].phys, in_file, segs[i].offset,
+						     KHO_MEM_PRESENT };
 		if (segs[i].memsz > in_file)
-			cuts[nc++] = (struct cut){ segs[i].phys + in_file,
-						   segs[i].memsz - in_file, 0,
-						   KHO_MEM_EXCLUDED, i };
+			cuts[nc++] = (struct piece){ segs[i].phys + in_file,
+						     segs[i].memsz - in_file, 0, KHO_MEM_EXCLUDED };
 	}
-	qsort(cuts, nc, sizeof(*cuts), cut_cmp);
+	if (!sort_ctx(cuts, nc, sizeof(*cuts), piece_cmp, NULL))
+		goto nomem;
 
-	/* Present cuts first, each clipped to what earlier ones left. */
-	for (size_t i = 0; i < nc && cuts[i].state == KHO_MEM_PRESENT; i++) {
+	/* Present cuts first, by address, each clipped to what earlier ones left. */
+	for (size_t i = 0; i < nc; i++) {
 		uint64_t start = cuts[i].phys, end = start + cuts[i].size;
 
+		if (cuts[i].state != KHO_MEM_PRESENT)
+			continue;
 		if (np && start < out[np - 1].phys + out[np - 1].size)
 			start = out[np - 1].phys + out[np - 1].size;
 		if (start < end)
@@ -93,8 +79,8 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 	}
 	free(cuts);
 	cuts = NULL;
-	qsort(out, np, sizeof(*out), piece_cmp);
-	if (!(src->ranges = calloc(np ? np : 1, sizeof(*src->ranges))))
+	if (!sort_ctx(out, np, sizeof(*out), piece_cmp, NULL) ||
+	    !(src->ranges = calloc(np ? np : 1, sizeof(*src->ranges))))
 		goto nomem;
 	for (size_t i = 0; i < np; i++)
 		src->ranges[i] = (struct kho_mem_range){ out[i].phys, out[i].size, out[i].state };

@@ -25,6 +25,15 @@ KHO_EXPORT const char *kho_source_kind_name(enum kho_source_kind kind)
 	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
 }
 
+/* Every format: how its first bytes are recognised and how it is opened. */
+struct source_backend {
+	enum kho_format format;
+	/* @head: the first @n bytes; @size: the file size */
+	bool (*probe)(const uint8_t *head, size_t n, uint64_t size);
+	enum kho_status (*open)(struct kho_source *src, const struct kho_source_opts *o,
+				struct kho_error *err);
+};
+
 static bool probe_elf(const uint8_t *h, size_t n, uint64_t size)
 {
 	return n >= 4 && !memcmp(h, "\177ELF", 4);
@@ -54,7 +63,8 @@ static const struct source_backend backends[] = {
 	{ KHO_FORMAT_RAW, probe_raw, source_open_raw },
 };
 
-/* The backend for @src: by content, within @fmt unless it is AUTO. */
+/* The first backend whose probe accepts @src's first bytes, within @fmt
+ * unless it is AUTO; a format asked for that none accepts gets its last. */
 static enum kho_status pick(struct kho_source *src, enum kho_format fmt,
 			    const struct source_backend **out, struct kho_error *err)
 {
@@ -149,8 +159,8 @@ KHO_EXPORT void kho_source_close(struct kho_source *src)
 		src->ops->close(src);
 	free(src->window);
 	free(src->window2);
-	source_cache_free(src);
-	uniform_free(src);
+	free(src->cache.buf);
+	free(src->uniform.v);
 	if (src->fd >= 0)
 		close(src->fd);
 	free(src->pieces);
@@ -223,10 +233,8 @@ KHO_EXPORT bool kho_source_truncated(const struct kho_source *src, uint64_t *siz
 {
 	if (src->needed_size <= (uint64_t)src->file_size)
 		return false;
-	if (size)
-		*size = src->needed_size;
-	if (phys)
-		*phys = src->cut_phys;
+	PUT_OPT(size, src->needed_size);
+	PUT_OPT(phys, src->cut_phys);
 	return true;
 }
 
@@ -286,12 +294,10 @@ KHO_EXPORT enum kho_mem_state kho_source_state(const struct kho_source *src,
 
 		if (st == KHO_MEM_PRESENT && src->ops->state)
 			st = src->ops->state(src, phys, &r);
-		if (run)
-			*run = MIN(r, left);
+		PUT_OPT(run, MIN(r, left));
 		return st;
 	}
-	if (run)
-		*run = next < src->npieces ? src->pieces[next].phys - phys : -phys;
+	PUT_OPT(run, next < src->npieces ? src->pieces[next].phys - phys : -phys);
 	return KHO_MEM_ABSENT;
 }
 
@@ -348,12 +354,10 @@ KHO_EXPORT bool kho_source_next_data(struct kho_source *src, uint64_t phys, uint
 				     uint64_t *run)
 {
 	size_t i;
-	const struct piece *p = source_find_piece(src, phys, &i);
 
 	if (src->ops->next_data)
 		return src->ops->next_data(src, phys, out, run);
-	if (p)
-		i = (size_t)(p - src->pieces);
+	source_find_piece(src, phys, &i);     /* i: the piece holding @phys, or the next */
 	for (; i < src->npieces; i++) {
 		const struct piece *q = &src->pieces[i];
 		uint64_t start = MAX(phys, q->phys), off;

@@ -51,8 +51,18 @@ struct kho_source {
 
 	uint8_t *window;              /* WINDOW bytes for batch reads, or NULL */
 	uint8_t *window2;             /* the same, for a second thread's share */
-	struct read_cache *cache;     /* small reads of the file (window.c), or NULL */
-	struct uniform *uniform;      /* pages a scan found one byte throughout (uniform.c) */
+	struct read_cache {           /* small reads of the file (window.c) */
+		struct {
+			uint64_t off, len;    /* file bytes held (len 0: empty) */
+			uint64_t used;        /* last use: the oldest is replaced */
+		} slot[8];
+		uint64_t clock;
+		uint8_t *buf;         /* the slots' bytes, page-aligned, or NULL */
+	} cache;
+	struct uniform {              /* pages a scan found one byte throughout (uniform.c) */
+		struct uniform_run *v;
+		size_t n, cap;
+	} uniform;
 	unsigned threads;             /* threads a batch may use (opts): 1 = none */
 	struct kho_error io_err;      /* the first I/O failure of a read (status
 					 * KHO_OK: none), kho_source_status() */
@@ -69,20 +79,6 @@ struct kho_source {
 	size_t vmcoreinfo_len;
 	const struct source_ops *ops;
 	void *priv;
-};
-
-/*
- * Every format, in one table (source.c): how its first bytes are
- * recognised and how it is opened. kho_source_open() picks the first
- * backend whose probe accepts the file (KHO_FORMAT_AUTO), or the first of
- * the format asked for whose probe accepts it, else that format's last.
- */
-struct source_backend {
-	enum kho_format format;
-	/* @head: the first @n bytes (n >= 1); @size: the file size */
-	bool (*probe)(const uint8_t *head, size_t n, uint64_t size);
-	enum kho_status (*open)(struct kho_source *src, const struct kho_source_opts *o,
-				struct kho_error *err);
 };
 
 /* A page size, or a kdump's block size: a power of two from 4 KiB to 64 KiB. */
@@ -117,7 +113,6 @@ enum kho_status source_pread(const struct kho_source *src, void *buf, size_t len
  */
 enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
 				    uint64_t off, struct kho_error *err);
-void source_cache_free(struct kho_source *src);
 
 /*
  * uniform_byte - the byte a page (src->page_size bytes at @page) holds
@@ -130,7 +125,6 @@ void source_cache_free(struct kho_source *src);
 uint8_t uniform_byte(const struct kho_source *src, const uint8_t *page);
 void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte);
 bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len);
-void uniform_free(struct kho_source *src);
 
 /*
  * source_halves - @fn(@first) on this thread and @fn(@second) on a second
@@ -139,11 +133,10 @@ void uniform_free(struct kho_source *src);
  */
 void source_halves(void *(*fn)(void *), void *first, void *second);
 
-/* The first bytes of many pages of a file whose pieces say where they are
- * (raw, ELF), WINDOW bytes at a time, on two threads when asked (window.c;
- * source_heads()). */
-enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
-			     uint8_t *out, uint8_t *state, struct kho_error *err);
+/* The ops of a file whose pieces say where its bytes are (raw, ELF): the
+ * piece table reads, and a scan reads WINDOW bytes at a time, on two
+ * threads when asked (window.c). */
+extern const struct source_ops pieces_ops;
 
 /*
  * page_head - the first @n bytes of a kdump page of @page bytes stored as
@@ -154,16 +147,14 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 bool page_head(uint32_t flags, const uint8_t *in, size_t len, uint32_t page, uint8_t *out,
 	       size_t n);
 
-/* The diskdump reader over a regular kdump file (diskdump.c). */
-enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
-				     struct kho_error *err);
-
-/* Open helpers of each backend; @src has path and fd set. */
+/* Each backend's open (source.c's table); @src has path and fd set. A kdump
+ * is a regular file or a makedumpfile flattened one (both diskdump.c). */
 enum kho_status source_open_raw(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
 enum kho_status source_open_elf(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
-/* A makedumpfile flattened file holding a kdump (diskdump.c). */
+enum kho_status source_open_diskdump(struct kho_source *src, const struct kho_source_opts *o,
+				     struct kho_error *err);
 enum kho_status source_open_flat(struct kho_source *src, const struct kho_source_opts *o,
 				 struct kho_error *err);
 

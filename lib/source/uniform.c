@@ -16,7 +16,6 @@
  */
 #include "source_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "../util/util.h"
@@ -26,11 +25,6 @@
 struct uniform_run {
 	uint64_t phys, end;   /* [phys, end) holds @byte throughout */
 	uint8_t byte;
-};
-
-struct uniform {
-	struct uniform_run *v;
-	size_t n, cap;
 };
 
 /*
@@ -60,12 +54,9 @@ uint8_t uniform_byte(const struct kho_source *src, const uint8_t *page)
 void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte)
 {
 	uint64_t len = src->page_size;
-	struct uniform *u = src->uniform;
-	struct uniform_run *last;
+	struct uniform *u = &src->uniform;
+	struct uniform_run *last = u->n ? &u->v[u->n - 1] : NULL;
 
-	if (!u && !(u = src->uniform = calloc(1, sizeof(*u))))
-		return;
-	last = u->n ? &u->v[u->n - 1] : NULL;
 	if (last && phys < last->end)
 		return;         /* a second scan: the first one's runs stand */
 	if (last && last->end == phys && last->byte == byte) {
@@ -79,22 +70,11 @@ void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte)
 
 bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t len)
 {
-	const struct uniform *u = src->uniform;
-	size_t lo;
+	const struct uniform *u = &src->uniform;
+	size_t lo = PARTITION_POINT(u->n, i, u->v[i].end <= phys);   /* the first run past @phys */
 
-	if (!u)
-		return false;
-	lo = PARTITION_POINT(u->n, i, u->v[i].end <= phys);   /* the first run past @phys */
 	if (lo == u->n || u->v[lo].phys > phys || u->v[lo].end - phys < len)
 		return false;
 	memset(buf, u->v[lo].byte, len);
 	return true;
-}
-
-void uniform_free(struct kho_source *src)
-{
-	if (src->uniform)
-		free(src->uniform->v);
-	free(src->uniform);
-	src->uniform = NULL;
 }

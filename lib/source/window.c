@@ -104,8 +104,8 @@ void source_halves(void *(*fn)(void *), void *first, void *second)
  * and two cores copy about twice as fast as one. Its uniform pages are
  * noted after the join, so that the runs stay in address order.
  */
-enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count, size_t n,
-			     uint8_t *out, uint8_t *state, struct kho_error *err)
+static enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count,
+				    size_t n, uint8_t *out, uint8_t *state, struct kho_error *err)
 {
 	size_t half = count / 2;
 	struct kho_error err2 = { 0 };
@@ -139,51 +139,28 @@ enum kho_status pieces_heads(struct kho_source *src, uint64_t phys, size_t count
 	return t[0].st ? t[0].st : t[1].st;
 }
 
+const struct source_ops pieces_ops = { .heads = pieces_heads };
+
 #define CACHE_SPAN  (64u << 10)
-#define CACHE_SLOTS 8
-
-struct read_cache {
-	struct {
-		uint64_t off, len;     /* file bytes held (len 0: empty) */
-		uint64_t used;         /* last use: the oldest is replaced */
-	} slot[CACHE_SLOTS];
-	uint64_t clock;
-	uint8_t *buf;              /* CACHE_SLOTS * CACHE_SPAN, page-aligned */
-};
-
-void source_cache_free(struct kho_source *src)
-{
-	if (src->cache)
-		free(src->cache->buf);
-	free(src->cache);
-	src->cache = NULL;
-}
 
 enum kho_status source_cached_pread(struct kho_source *src, void *buf, size_t len,
 				    uint64_t off, struct kho_error *err)
 {
 	uint64_t base = off & ~(uint64_t)(CACHE_SPAN - 1);
-	struct read_cache *c = src->cache;
+	struct read_cache *c = &src->cache;
 	unsigned k, old = 0;
 	ssize_t got;
 
-	if (len > CACHE_SPAN || off + len > base + CACHE_SPAN || off + len < off)
+	if (len > CACHE_SPAN || off + len > base + CACHE_SPAN || off + len < off ||
+	    (!c->buf && !(c->buf = aligned_alloc(4096, ARRAY_SIZE(c->slot) * CACHE_SPAN))))
 		return source_pread(src, buf, len, off, err);
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c || !(c->buf = aligned_alloc(4096, CACHE_SLOTS * CACHE_SPAN))) {
-			free(c);
-			return source_pread(src, buf, len, off, err);
-		}
-		src->cache = c;
-	}
-	for (k = 0; k < CACHE_SLOTS; k++) {
+	for (k = 0; k < ARRAY_SIZE(c->slot); k++) {
 		if (c->slot[k].len && c->slot[k].off == base)
 			break;
 		if (c->slot[k].used < c->slot[old].used)
 			old = k;
 	}
-	if (k == CACHE_SLOTS) {
+	if (k == ARRAY_SIZE(c->slot)) {
 		k = old;
 		c->slot[k].len = 0;
 		got = pread(src->fd, c->buf + (size_t)k * CACHE_SPAN, CACHE_SPAN, (off_t)base);
