@@ -112,8 +112,10 @@ void luo_check_coverage(struct findings *f, const struct range_list *preserved)
 	if (!luo_readable(ref))
 		return;
 	c.starts = malloc((ref->nkeys ? ref->nkeys : 1) * sizeof(*c.starts));
-	if (!c.starts)
+	if (!c.starts) {
+		f->st = KHO_ERR_NOMEM;   /* an expectation dropped is a wrong clean */
 		return;
+	}
 	for (size_t i = 0; i < ref->nkeys; i++)
 		c.starts[c.nstarts++] = ref->keys[i].phys;
 	qsort(c.starts, c.nstarts, sizeof(*c.starts), u64_cmp);
