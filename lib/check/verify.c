@@ -105,8 +105,6 @@ struct pass_ctx {
 	struct kho_error *err;
 	uint64_t fdt_phys;
 	unsigned max_order;
-	struct stream *streams;      /* the walk's runs as streams for the merge */
-	size_t nstreams;
 	bool radix;                  /* map is open (a cursor per subtree); else the
 				      * runs are stored in in->runs */
 	struct kho_radix_map map;
@@ -211,7 +209,6 @@ static enum kho_status walk(struct pass_ctx *x)
 	struct kho_anomalies an = { 0 };
 	uint64_t fdt = in->ho.abi->fdt_preserved ? in->ho.fdt_phys : 0;
 	enum kho_status st;
-	ssize_t ns;
 
 	if (in->ho.abi->map_format != KHO_MAP_RADIX)
 		st = add_anomalies(x, &an, kho_v1_walk(x->src, &in->geo, in->ho.map_phys, &an,
@@ -226,15 +223,8 @@ static enum kho_status walk(struct pass_ctx *x)
 		if (x->o->keep_runs)
 			kho_radix_runs(&x->map, NULL, &v);
 	}
-	if (st)
-		return st;
-	in->walked = true;
-	ns = x->radix ? streams_of_radix(&x->map, &in->stats, &x->streams) :
-			streams_of_runs(in, &x->streams);
-	if (ns < 0)
-		return kho_error_set(x->err, KHO_ERR_NOMEM, "out of memory");
-	x->nstreams = (size_t)ns;
-	return KHO_OK;
+	in->walked = !st;
+	return st;
 }
 
 /* What must be preserved, and how, asked once: the merge keeps the union
@@ -262,7 +252,7 @@ static enum kho_status runs(struct pass_ctx *x)
 	for (size_t k = 0; !x->radix && k < in->nruns; k++)
 		check_run_slow(&rc, &in->runs[k]);
 	if (!x->radix || !check_windows(in, &x->map, &rc, &x->cover))
-		check_merge(in, x->streams, x->nstreams, &rc, &x->cover, &in->findings);
+		check_merge(in, x->radix ? &x->map : NULL, &rc, &x->cover);
 	return KHO_OK;
 }
 
@@ -316,7 +306,6 @@ static enum kho_status run_passes(struct pass_ctx *x)
 	/* what comes after (kho_check_kernel_trees) is the session's */
 	x->in->findings.pass = KHO_PASS_SESSION;
 	cover_free(&x->cover);
-	free(x->streams);
 	if (x->radix) {
 		if (!st && kho_radix_failed(&x->map))
 			st = kho_error_set(x->err, KHO_ERR_SYSTEM, "the tree's leaves changed "
