@@ -40,20 +40,16 @@ static size_t first_after(const struct kho_span *u, size_t n, uint64_t a)
 	return PARTITION_POINT(n, i, u[i].end <= a);
 }
 
-uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
-				   uint64_t b)
+uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b)
 {
-	for (size_t i = first_after(u, n, a); i < n && a < b; i++) {
+	const struct kho_span *u = c->in->spans;
+
+	for (size_t i = first_after(u, c->in->nspans, a); i < c->in->nspans && a < b; i++) {
 		if (u[i].start > a)
 			return a;
 		a = u[i].end;
 	}
 	return a < b ? a : b;
-}
-
-uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b)
-{
-	return kho_spans_first_uncovered(c->in->spans, c->in->nspans, a, b);
 }
 
 bool cover_meets(struct cover *c, uint64_t a, uint64_t b)

@@ -145,9 +145,6 @@ void kho_check_dump(const struct kho_source *src, struct kho_findings *top);
  */
 bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys);
 
-/* First byte of [@a, @b) outside the sorted spans @u, or @b. */
-uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a, uint64_t b);
-
 #ifdef __cplusplus
 }
 #endif
