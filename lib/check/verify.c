@@ -293,28 +293,6 @@ static unsigned has(const struct pass_ctx *x)
 	       (in->ho.fdt_ok && in->ho.map_ok ? MAP : 0) | (in->walked ? WALKED : 0);
 }
 
-static enum kho_status run_passes(struct pass_ctx *x)
-{
-	enum kho_status st = KHO_OK;
-
-	for (size_t i = 0; !st && i < ARRAY_SIZE(passes); i++) {
-		if ((passes[i].needs & has(x)) != passes[i].needs)
-			continue;
-		x->in->findings.pass = passes[i].pass;
-		st = passes[i].run(x);
-	}
-	/* what comes after (kho_check_kernel_trees) is the session's */
-	x->in->findings.pass = KHO_PASS_SESSION;
-	cover_free(&x->cover);
-	if (x->radix) {
-		if (!st && kho_radix_failed(&x->map))
-			st = kho_error_set(x->err, KHO_ERR_SYSTEM, "the tree's leaves changed "
-					   "while read");
-		kho_radix_close(&x->map);
-	}
-	return st;
-}
-
 enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    const struct kho_verify_opts *o,
 			    struct kho_inspection *in, struct kho_error *err)
@@ -322,7 +300,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 	static const struct kho_verify_opts none;
 	struct pass_ctx x = { .src = src, .o = o ? o : &none, .in = in, .err = err,
 			      .fdt_phys = fdt_phys };
-	enum kho_status st;
+	enum kho_status st = KHO_OK;
 
 	memset(in, 0, sizeof(*in));
 	kho_findings_init(&in->findings);
@@ -333,7 +311,21 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 				     (unsigned long long)kho_source_page_size(src));
 	x.max_order = x.o->has_max_order ? x.o->max_order : 30 - in->geo.page_shift;
 	cover_init(&x.cover, in, x.o->keep_spans);
-	st = run_passes(&x);
+	for (size_t i = 0; !st && i < ARRAY_SIZE(passes); i++) {
+		if ((passes[i].needs & has(&x)) != passes[i].needs)
+			continue;
+		in->findings.pass = passes[i].pass;
+		st = passes[i].run(&x);
+	}
+	/* what comes after (kho_check_kernel_trees) is the session's */
+	in->findings.pass = KHO_PASS_SESSION;
+	cover_free(&x.cover);
+	if (x.radix) {
+		if (!st && kho_radix_failed(&x.map))
+			st = kho_error_set(err, KHO_ERR_SYSTEM, "the tree's leaves changed "
+					   "while read");
+		kho_radix_close(&x.map);
+	}
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return st;
