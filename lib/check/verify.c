@@ -104,7 +104,6 @@ struct pass_ctx {
 	struct kho_inspection *in;
 	struct kho_error *err;
 	uint64_t fdt_phys;
-	unsigned max_order;
 	bool radix;                  /* map is open (a cursor per subtree); else the
 				      * runs are stored in in->runs */
 	struct kho_radix_map map;
@@ -248,7 +247,8 @@ static enum kho_status runs(struct pass_ctx *x)
 	struct kho_inspection *in = x->in;
 	struct run_checks rc;
 
-	run_checks_init(&rc, x->src, in, x->max_order, &in->findings);
+	run_checks_init(&rc, x->src, in, x->o->has_max_order ? x->o->max_order :
+			30 - in->geo.page_shift, &in->findings);
 	for (size_t k = 0; !x->radix && k < in->nruns; k++)
 		check_run_slow(&rc, &in->runs[k]);
 	if (!x->radix || !check_windows(in, &x->map, &rc, &x->cover))
@@ -309,7 +309,6 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: page size %llu has no KHO "
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
-	x.max_order = x.o->has_max_order ? x.o->max_order : 30 - in->geo.page_shift;
 	cover_init(&x.cover, in, x.o->keep_spans);
 	for (size_t i = 0; !st && i < ARRAY_SIZE(passes); i++) {
 		if ((passes[i].needs & has(&x)) != passes[i].needs)
