@@ -47,26 +47,6 @@ static void on_unknown(void *ctx, uint64_t lo, uint64_t hi)
 	in->unknown_keys[in->nunknown_keys++] = (struct kho_span){ lo, hi };
 }
 
-bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys)
-{
-	const struct kho_geometry *geo = &in->geo;
-
-	if (!in->nunknown_keys || geo->broken_depth)
-		return in->nunknown_keys != 0;
-	/* Any order's key for the block holding @phys. */
-	for (unsigned order = 0; order <= kho_max_order(geo); order++) {
-		uint64_t key = kho_key_encode(geo, phys & ~(kho_order_bytes(geo, order) - 1),
-					      order);
-
-		for (size_t i = 0; i < in->nunknown_keys; i++)
-			if (key >= in->unknown_keys[i].start && key <= in->unknown_keys[i].end)
-				return true;
-		if (order + geo->page_shift >= 63)
-			break;
-	}
-	return false;
-}
-
 int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
 		       uint64_t phys, unsigned order)
 {
