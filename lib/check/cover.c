@@ -93,11 +93,12 @@ static void keep(struct cover *c, uint64_t start, uint64_t end)
 		in->spans[in->nspans++] = (struct kho_span){ start, end };
 }
 
-/* A finished span of the union: keep it, or the parts questions look at. */
-void cover_finish(struct cover *c)
+void cover_close(struct cover *c)
 {
 	const struct kho_span s = c->cur;
 
+	if (!c->open)
+		return;
 	c->open = false;
 	if (c->keep_all)
 		return keep(c, s.start, s.end);
@@ -106,12 +107,6 @@ void cover_finish(struct cover *c)
 	c->want_next = c->wi < c->nwant ? c->want[c->wi].start : UINT64_MAX;
 	for (size_t k = c->wi; k < c->nwant && c->want[k].start < s.end; k++)
 		keep(c, MAX(s.start, c->want[k].start), MIN(s.end, c->want[k].end));
-}
-
-void cover_close(struct cover *c)
-{
-	if (c->open)
-		cover_finish(c);
 }
 
 void cover_rewind(struct cover *c)
