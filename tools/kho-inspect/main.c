@@ -698,7 +698,7 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 				pr_str("owner", text ? " [%s]" : NULL, label);
 			if (text)
 				pr_text("\n");
-			if (kho_check_explain_id(kho_check_index(x->check), &why, &how)) {
+			if (kho_check_explain(x->check->name, &why, &how)) {
 				/* hinted: per check; the undecided ones share one hint */
 				bool undecided = x->severity == KHO_SEV_INCOMPLETE &&
 						 x->check->severity != KHO_SEV_INCOMPLETE;
