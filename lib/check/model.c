@@ -30,8 +30,6 @@ struct kho_model {
 static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_model_opts *out,
 				 struct kho_error *err)
 {
-	const unsigned char *tail;
-
 	memset(out, 0, sizeof(*out));
 	if (!in)
 		return KHO_OK;
@@ -39,9 +37,8 @@ static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_mod
 		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: size %zu is too small",
 				     in->size);
 	memcpy(out, in, MIN(in->size, sizeof(*out)));
-	tail = (const unsigned char *)in + sizeof(*out);
-	for (size_t i = sizeof(*out); i < in->size; i++, tail++)
-		if (*tail)
+	for (size_t i = sizeof(*out); i < in->size; i++)
+		if (((const unsigned char *)in)[i])
 			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: member at offset "
 					     "%zu is newer than this libkho (%s)", i, kho_version());
 	if (out->flags & ~KNOWN_FLAGS)
