@@ -130,11 +130,10 @@ void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *
 	}
 	give(later, done, later->n, f);
 	/* the deferred list has no -W/-E of its own: a count moves as it is */
-	for (size_t k = 0; k < KHO_CHECK_COUNT; k++)
-		for (int s = 0; s < KHO_SEV_COUNT; s++)
-			if (later->dropped[k * KHO_SEV_COUNT + (size_t)s])
-				check_drop(f, (enum kho_check_id)k, s,
-					   later->dropped[k * KHO_SEV_COUNT + (size_t)s]);
+	for (size_t i = 0; i < ARRAY_SIZE(later->dropped); i++)
+		if (later->dropped[i])
+			check_drop(f, (enum kho_check_id)(i / KHO_SEV_COUNT), (int)(i % KHO_SEV_COUNT),
+				   later->dropped[i]);
 	f->unknown += later->unknown;
 	f->oom |= later->oom;
 }
