@@ -16,9 +16,9 @@ extern "C" {
 #endif
 
 struct kho_session_opts {
-	/* The dump: opened from @path with @src_opts (and reopened with the
-	 * page size its handover reads with when it records none), or @src,
-	 * already open, used as it is and not closed. */
+	/* The dump: opened from @path with @src_opts, or @src, already open
+	 * and not closed; either is read at the page size its handover reads
+	 * with when it records none. */
 	const char *path;
 	const struct kho_source_opts *src_opts;
 	struct kho_source *src;
