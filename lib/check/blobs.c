@@ -224,7 +224,6 @@ static void vm_run(void *ctx, uint64_t slot, uint64_t run)
 {
 	struct vm_check *v = ctx;
 
-	(void)slot;
 	/* kho_restore_pages() of an aligned run of 1 << order pages wants
 	 * exactly one key of that order */
 	need_preserved(v->c, run, v->page << v->order, (int)v->order, v->t, "vmalloc run",

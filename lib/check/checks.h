@@ -6,7 +6,6 @@
 #include "kho/verify.h"
 
 #include "cover.h"
-#include "streams.h"
 
 /*
  * range-order, range-scratch, range-not-ram, range-not-dumped, one run
@@ -42,12 +41,13 @@ static inline void check_runs(struct run_checks *rc, const struct kho_run *r, si
 }
 
 /*
- * range-overlap: merges @n streams into address order; every batch a
- * radix stream refills is checked by check_runs() and the union goes to
- * @c. Runs of stored streams are checked by the caller.
+ * range-overlap: merges the runs into address order, from cursors over
+ * each order of @map (their runs counted into in->stats, every batch
+ * checked by check_runs()) or, @map NULL, from in->runs, whose runs the
+ * caller checks. The union goes to @c.
  */
-void check_merge(struct kho_inspection *in, struct stream *s, size_t n,
-		 struct run_checks *rc, struct cover *c, struct kho_findings *f);
+void check_merge(struct kho_inspection *in, const struct kho_radix_map *map,
+		 struct run_checks *rc, struct cover *c);
 
 void check_coverage(const struct kho_inspection *in, struct cover *c,
 		    struct kho_findings *f);

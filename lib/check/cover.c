@@ -40,20 +40,16 @@ static size_t first_after(const struct kho_span *u, size_t n, uint64_t a)
 	return PARTITION_POINT(n, i, u[i].end <= a);
 }
 
-uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a,
-				   uint64_t b)
+uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b)
 {
-	for (size_t i = first_after(u, n, a); i < n && a < b; i++) {
+	const struct kho_span *u = c->in->spans;
+
+	for (size_t i = first_after(u, c->in->nspans, a); i < c->in->nspans && a < b; i++) {
 		if (u[i].start > a)
 			return a;
 		a = u[i].end;
 	}
 	return a < b ? a : b;
-}
-
-uint64_t cover_first_gap(struct cover *c, uint64_t a, uint64_t b)
-{
-	return kho_spans_first_uncovered(c->in->spans, c->in->nspans, a, b);
 }
 
 bool cover_meets(struct cover *c, uint64_t a, uint64_t b)
@@ -97,11 +93,12 @@ static void keep(struct cover *c, uint64_t start, uint64_t end)
 		in->spans[in->nspans++] = (struct kho_span){ start, end };
 }
 
-/* A finished span of the union: keep it, or the parts questions look at. */
-void cover_finish(struct cover *c)
+void cover_close(struct cover *c)
 {
 	const struct kho_span s = c->cur;
 
+	if (!c->open)
+		return;
 	c->open = false;
 	if (c->keep_all)
 		return keep(c, s.start, s.end);
@@ -110,12 +107,6 @@ void cover_finish(struct cover *c)
 	c->want_next = c->wi < c->nwant ? c->want[c->wi].start : UINT64_MAX;
 	for (size_t k = c->wi; k < c->nwant && c->want[k].start < s.end; k++)
 		keep(c, MAX(s.start, c->want[k].start), MIN(s.end, c->want[k].end));
-}
-
-void cover_close(struct cover *c)
-{
-	if (c->open)
-		cover_finish(c);
 }
 
 void cover_rewind(struct cover *c)

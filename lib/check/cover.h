@@ -56,7 +56,9 @@ void cover_seal(struct cover *c);
 /* After the merge: the needs answered and the deferred findings given, in
  * the order they were recorded, into @f. */
 void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *f);
-void cover_finish(struct cover *c);
+/* The span being built, if any, is finished: it is kept, or the parts of
+ * it where the needs look. The merge calls it once more when done. */
+void cover_close(struct cover *c);
 
 /* The merge adds [@start, @end) of preserved memory, by ascending start. */
 static inline void cover_add(struct cover *c, uint64_t start, uint64_t end)
@@ -68,12 +70,10 @@ static inline void cover_add(struct cover *c, uint64_t start, uint64_t end)
 	}
 	/* A span that ends before anything is asked about is not kept. */
 	if (c->open && (c->keep_all || c->cur.end > c->want_next))
-		cover_finish(c);
+		cover_close(c);
 	c->open = true;
 	c->cur = (struct kho_span){ start, end };
 }
-/* The merge is done. */
-void cover_close(struct cover *c);
 /* Forget what was added since cover_seal(): the union starts again. */
 void cover_rewind(struct cover *c);
 

@@ -156,7 +156,7 @@ bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *go
 {
 	struct probe p = { .src = src, .big_endian = kho_source_big_endian(src) };
 	uint64_t run;
-	bool broken = false, fdt_key;
+	bool broken;
 	int wide;
 
 	if (good->page_size != 16384 || good->broken_depth ||
@@ -164,10 +164,8 @@ bool radix_depth_is_broken(struct kho_source *src, const struct kho_geometry *go
 	    kho_source_state(src, root, &run) != KHO_MEM_PRESENT)
 		return false;
 	wide = root_depth4_entries(&p, root, good);
-	fdt_key = wide >= 0 && fdt_key_at_depth4(&p, good, root, fdt_phys);
-	if (fdt_key) {
-		broken = true;
-	} else if (wide > 0 && visited_add(&p.seen, root) == 1) {
+	broken = wide >= 0 && fdt_key_at_depth4(&p, good, root, fdt_phys);
+	if (!broken && wide > 0 && visited_add(&p.seen, root) == 1) {
 		probe_node(&p, root, BROKEN_DEPTH - 1, 0, false);
 		broken = p.evidence;
 	}

@@ -30,8 +30,6 @@ struct kho_model {
 static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_model_opts *out,
 				 struct kho_error *err)
 {
-	const unsigned char *tail;
-
 	memset(out, 0, sizeof(*out));
 	if (!in)
 		return KHO_OK;
@@ -39,9 +37,8 @@ static enum kho_status copy_opts(const struct kho_model_opts *in, struct kho_mod
 		return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: size %zu is too small",
 				     in->size);
 	memcpy(out, in, MIN(in->size, sizeof(*out)));
-	tail = (const unsigned char *)in + sizeof(*out);
-	for (size_t i = sizeof(*out); i < in->size; i++, tail++)
-		if (*tail)
+	for (size_t i = sizeof(*out); i < in->size; i++)
+		if (((const unsigned char *)in)[i])
 			return kho_error_set(err, KHO_ERR_INVALID, "kho_model_opts: member at offset "
 					     "%zu is newer than this libkho (%s)", i, kho_version());
 	if (out->flags & ~KNOWN_FLAGS)
@@ -277,7 +274,7 @@ KHO_EXPORT const char *kho_model_candidate_why(const struct kho_model *m, size_t
 
 static const struct kho_inspection *insp(const struct kho_model *m, size_t h)
 {
-	return h < m->s.nh ? &m->s.hs[h].in : NULL;
+	return h < m->s.nh ? &m->s.hs[h] : NULL;
 }
 
 KHO_EXPORT size_t kho_model_handovers(const struct kho_model *m)
@@ -304,7 +301,7 @@ KHO_EXPORT const char *kho_model_handover_compatible(const struct kho_model *m, 
 
 KHO_EXPORT const char *kho_model_handover_found_by(const struct kho_model *m, size_t h)
 {
-	return h < m->s.nh ? m->s.hs[h].found_by : "";
+	return h < m->s.nh ? m->s.found_by : "";
 }
 
 KHO_EXPORT uint64_t kho_model_handover_map(const struct kho_model *m, size_t h)
@@ -536,7 +533,7 @@ KHO_EXPORT void kho_model_summary(const struct kho_model *m, size_t counts[4])
 
 	kho_findings_count(&m->s.top, counts);
 	for (size_t h = 0; h < m->s.nh; h++) {
-		kho_findings_count(&m->s.hs[h].in.findings, c);
+		kho_findings_count(&m->s.hs[h].findings, c);
 		for (int k = 0; k < 4; k++)
 			counts[k] += c[k];
 	}
@@ -547,6 +544,6 @@ KHO_EXPORT bool kho_model_partial(const struct kho_model *m)
 	size_t unread = kho_findings_unread(&m->s.top);
 
 	for (size_t h = 0; h < m->s.nh; h++)
-		unread += kho_findings_unread(&m->s.hs[h].in.findings);
+		unread += kho_findings_unread(&m->s.hs[h].findings);
 	return unread > 0;
 }

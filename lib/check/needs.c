@@ -19,6 +19,29 @@ static void who_needs(const struct need *x, char *buf, size_t size)
 		snprintf(buf + n, size - (size_t)n, " %lld", x->index);
 }
 
+/* Whether a key that would preserve the page at @phys lies in a part of
+ * the map that could not be read: then "not preserved" cannot be told
+ * from "preserved where we cannot see". */
+static bool may_preserve(const struct kho_inspection *in, uint64_t phys)
+{
+	const struct kho_geometry *geo = &in->geo;
+
+	if (!in->nunknown_keys || geo->broken_depth)
+		return in->nunknown_keys != 0;
+	/* Any order's key for the block holding @phys. */
+	for (unsigned order = 0; order <= kho_max_order(geo); order++) {
+		uint64_t key = kho_key_encode(geo, phys & ~(kho_order_bytes(geo, order) - 1),
+					      order);
+
+		for (size_t i = 0; i < in->nunknown_keys; i++)
+			if (key >= in->unknown_keys[i].start && key <= in->unknown_keys[i].end)
+				return true;
+		if (order + geo->page_shift >= 63)
+			break;
+	}
+	return false;
+}
+
 /* Asked only once the union is known and only of covered memory, so a
  * page is either not preserved or not restorable, never both. A key that
  * may sit in a part of the map that could not be read is not guessed at. */
@@ -28,7 +51,7 @@ static void key_start(struct kho_source *src, const struct kho_inspection *in,
 	int got = order < 0 ? key_order_at(src, in, phys) :
 			      kho_inspection_key(src, in, phys, (unsigned)order);
 
-	if ((order < 0 ? got != -1 : got != 0) || kho_inspection_may_preserve(in, phys))
+	if ((order < 0 ? got != -1 : got != 0) || may_preserve(in, phys))
 		return;
 	if (order < 0)
 		kho_flag(f, KHO_CHECK_BLOB_KEY_START, phys, "%s: no key starts at 0x%llx, "
@@ -57,7 +80,7 @@ static void answer(struct kho_source *src, struct cover *c, const struct need *x
 	}
 	p = cover_first_gap(c, x->a, x->b);
 	if (p != x->b && x->check == KHO_CHECK_FDT_NOT_PRESERVED) {
-		if (kho_inspection_may_preserve(in, x->a))
+		if (may_preserve(in, x->a))
 			kho_flag_sev(f, x->check, KHO_SEV_INCOMPLETE, x->a,
 				     "the KHO FDT page is not a key of the part of its map that "
 				     "could be read; its key may be in the part that could not");
@@ -73,7 +96,7 @@ static void answer(struct kho_source *src, struct cover *c, const struct need *x
 		return key_start(src, in, x->a, x->key, who, f);
 	/* incomplete when the key that would preserve @p may be in a subtree
 	 * that could not be read */
-	unknown = kho_inspection_may_preserve(in, p);
+	unknown = may_preserve(in, p);
 	kho_flag_sev(f, x->check, unknown ? KHO_SEV_INCOMPLETE : -1, p,
 		     "%s 0x%llx+0x%llx is not preserved from 0x%llx%s", who, HEX(x->a),
 		     HEX(x->len), HEX(p), unknown ? " as far as the map could be read" : "");
@@ -107,11 +130,10 @@ void cover_answer(struct kho_source *src, struct cover *c, struct kho_findings *
 	}
 	give(later, done, later->n, f);
 	/* the deferred list has no -W/-E of its own: a count moves as it is */
-	for (size_t k = 0; k < KHO_CHECK_COUNT; k++)
-		for (int s = 0; s < KHO_SEV_COUNT; s++)
-			if (later->dropped[k * KHO_SEV_COUNT + (size_t)s])
-				check_drop(f, (enum kho_check_id)k, s,
-					   later->dropped[k * KHO_SEV_COUNT + (size_t)s]);
+	for (size_t i = 0; i < ARRAY_SIZE(later->dropped); i++)
+		if (later->dropped[i])
+			check_drop(f, (enum kho_check_id)(i / KHO_SEV_COUNT), (int)(i % KHO_SEV_COUNT),
+				   later->dropped[i]);
 	f->unknown += later->unknown;
 	f->oom |= later->oom;
 }

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * range-overlap, without expanding runs into keys or sorting them: a
- * k-way merge of the per-order streams (streams.h) by the start of their
- * next block (ties: larger blocks first).
+ * k-way merge of streams by the start of their next block (ties: larger
+ * blocks first). A stream hands out runs of one order in ascending
+ * address order: from a radix cursor (decoded on demand, nothing stored)
+ * or from a slice of the stored runs (kho-v1 chunks, the broken 16 KiB
+ * depth, whose runs come in no useful order and are split into maximal
+ * ascending slices of one order).
  * Every block that starts before the furthest end seen so far overlaps
  * something. While the smallest run is alone below the next run's start
  * and past the furthest end, its blocks are taken in bulk, so a dense
@@ -10,26 +14,48 @@
  */
 #include "checks.h"
 
+#include <stdlib.h>
+#include <sys/types.h>
+
 #include "../util/util.h"
+
+#define STREAM_BATCH 64
+
+struct stream {
+	const struct kho_run *run;     /* the current run */
+	uint64_t start, size, left;    /* its next block, block size, blocks left */
+	const struct kho_run *v;       /* runs v[next..end) still to come: a slice */
+	size_t next, end;              /* of the stored runs, or of batch[] */
+	struct kho_radix_cursor c;     /* which a cursor refills (c.m not NULL) */
+	struct kho_run batch[STREAM_BATCH];
+};
 
 struct merge {
 	const struct kho_geometry *geo;
 	struct run_checks *rc;
 	struct cover *cv;
-	struct kho_findings *f;
 	uint64_t max_end, max_start, max_size;   /* the block that ends furthest */
 	unsigned max_ord;
 };
 
-/* The next run of @s; a refilled batch of runs is checked at once. */
+/* Load the stream's next run; a batch a cursor refills is checked at
+ * once. returns: false at its end. */
 static inline bool pull(struct merge *m, struct stream *s)
 {
-	bool refill = s->next == s->end;
-
-	if (!stream_pull(s, m->geo))
-		return false;
-	if (refill && s->c.m)
+	if (s->next == s->end) {
+		if (!s->c.m)
+			return false;
+		s->v = s->batch;
+		s->next = 0;
+		s->end = kho_radix_cursor_fill(&s->c, s->batch, STREAM_BATCH);
+		if (!s->end)
+			return false;
 		check_runs(m->rc, s->batch, s->end);
+	}
+	s->run = &s->v[s->next++];
+	s->start = s->run->phys;
+	s->size = kho_order_bytes(m->geo, s->run->order);
+	s->left = s->run->count;
 	return true;
 }
 
@@ -43,7 +69,7 @@ static inline bool take(struct merge *m, struct stream *c, uint64_t limit)
 	uint64_t n = 1, end;
 
 	if (c->start < m->max_end) {
-		kho_flag(m->f, KHO_CHECK_RANGE_OVERLAP, c->start,
+		kho_flag(m->rc->f, KHO_CHECK_RANGE_OVERLAP, c->start,
 			 "0x%llx+0x%llx (order %u) overlaps 0x%llx+0x%llx (order %u)",
 			 HEX(c->start), HEX(c->size), c->run->order, HEX(m->max_start),
 			 HEX(m->max_size), m->max_ord);
@@ -118,19 +144,54 @@ static uint64_t second_start(struct stream *const *h, size_t n)
 	return h[2]->start;
 }
 
-void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
-		 struct run_checks *rc, struct cover *cv, struct kho_findings *f)
+/* One stream per order of @map, counting runs into in->stats; without
+ * @map, streams over in's stored runs. returns: their number, or -1. */
+static ssize_t streams_of(struct kho_inspection *in, const struct kho_radix_map *map,
+			  struct stream **out)
 {
-	struct merge m = { .geo = &in->geo, .rc = rc, .cv = cv, .f = f };
-	struct stream **h = malloc((ns ? ns : 1) * sizeof(*h));
+	struct stream *v = NULL, *s = NULL;
+	size_t n = 0, cap = 0;
+
+	if (map) {
+		v = calloc(map->geo->key_width, sizeof(*v));
+		for (unsigned o = 0; v && o < map->geo->key_width; o++)
+			kho_radix_cursor_init(&v[o].c, map, o, &in->stats);
+		*out = v;
+		return v ? (ssize_t)map->geo->key_width : -1;
+	}
+	for (size_t i = 0; i < in->nruns; i++) {
+		const struct kho_run *r = &in->runs[i], *p = i ? &in->runs[i - 1] : NULL;
+
+		if (!p || p->order != r->order || p->phys >= r->phys) {
+			if (!(s = ARRAY_ADD(v, cap, n))) {
+				free(v);
+				return -1;
+			}
+			s->v = in->runs;
+			s->next = i;
+		}
+		s->end = i + 1;
+	}
+	*out = v;
+	return (ssize_t)n;
+}
+
+void check_merge(struct kho_inspection *in, const struct kho_radix_map *map,
+		 struct run_checks *rc, struct cover *cv)
+{
+	struct merge m = { .geo = &in->geo, .rc = rc, .cv = cv };
+	struct stream *s = NULL;
+	ssize_t ns = streams_of(in, map, &s);
+	struct stream **h = ns < 0 ? NULL : malloc(((size_t)ns + 1) * sizeof(*h));
 	size_t n = 0;
 
 	if (!h) {
-		f->oom = true;
+		rc->f->oom = true;
+		free(s);
 		return;
 	}
 	/* largest order first: the order the first batches are checked in */
-	for (size_t i = ns; i-- > 0;) {
+	for (size_t i = (size_t)ns; i-- > 0;) {
 		if (pull(&m, &s[i])) {
 			h[n] = &s[i];
 			heap_up(h, n++);
@@ -143,5 +204,6 @@ void check_merge(struct kho_inspection *in, struct stream *s, size_t ns,
 		heap_down(h, n);
 	}
 	free(h);
+	free(s);
 	cover_close(cv);
 }

@@ -190,7 +190,7 @@ void check_scratch_layout(const struct kho_inspection *in, const char *arch,
 				 "address space (checked up to it)", i, HEX(a->phys),
 				 HEX(a->size));
 		for (size_t k = 0; k < i; k++) {
-			if (scratch_overlap(a, &in->ho.scratch[k])) {
+			if (scratch_meets(a, in->ho.scratch[k].phys, in->ho.scratch[k].size)) {
 				kho_flag(f, KHO_CHECK_SCRATCH_LAYOUT, a->phys,
 					 "scratch area %zu overlaps area %zu", i, k);
 				break;

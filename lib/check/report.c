@@ -40,7 +40,7 @@ KHO_EXPORT enum kho_status kho_report_run(struct kho_source *src, bool have_fdt,
 	r->s = kho_model_session(r->m);
 	ok = (r->first = calloc(r->s->nh ? r->s->nh : 1, sizeof(*r->first))) != NULL;
 	for (size_t h = 0; ok && h < r->s->nh; h++) {
-		const struct kho_inspection *in = &r->s->hs[h].in;
+		const struct kho_inspection *in = &r->s->hs[h];
 
 		/* first[h][i]: the keys before run i, so [nruns] is them all */
 		ok = (r->first[h] = calloc(in->nruns + 1, sizeof(**r->first))) != NULL;
@@ -88,7 +88,7 @@ KHO_EXPORT uint64_t kho_report_keys(const struct kho_report *r, size_t h)
 
 KHO_EXPORT size_t kho_report_ranges(const struct kho_report *r, size_t h)
 {
-	return h < r->s->nh ? r->first[h][r->s->hs[h].in.nruns] : 0;
+	return h < r->s->nh ? r->first[h][r->s->hs[h].nruns] : 0;
 }
 
 KHO_EXPORT void kho_report_range(const struct kho_report *r, size_t h, size_t i,
@@ -101,7 +101,7 @@ KHO_EXPORT void kho_report_range(const struct kho_report *r, size_t h, size_t i,
 	*order = 0;
 	if (i >= kho_report_ranges(r, h))
 		return;
-	in = &r->s->hs[h].in;
+	in = &r->s->hs[h];
 	/* the run holding key i: the last whose first key is <= i */
 	lo = PARTITION_POINT(in->nruns, m, r->first[h][m] <= i) - 1;
 	*order = in->runs[lo].order;

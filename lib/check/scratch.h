@@ -56,11 +56,4 @@ static inline bool scratch_any_meets(const struct kho_handover *ho, uint64_t phy
 	return false;
 }
 
-/* Whether two areas (either may be empty) share a byte. */
-static inline bool scratch_overlap(const struct kho_scratch_area *a,
-				   const struct kho_scratch_area *b)
-{
-	return b->size && scratch_meets(a, b->phys, b->size);
-}
-
 #endif

@@ -183,14 +183,11 @@ static enum kho_status find_told(const struct kho_session_opts *o, struct kho_se
 }
 
 static enum kho_status inspect_chosen(const struct kho_session_opts *o, struct kho_session *s,
-				      struct kho_verify_opts *vo, const char *found_by,
-				      struct kho_error *err)
+				      struct kho_verify_opts *vo, struct kho_error *err)
 {
 	for (size_t i = 0; i < s->nh; i++) {
 		vo->consumed = s->cands[s->order[i]].consumed;
-		s->hs[i].found_by = found_by;
-		s->hs[i].src = s->src;
-		if (kho_inspect(s->src, s->cands[s->order[i]].phys, vo, &s->hs[i].in, err))
+		if (kho_inspect(s->src, s->cands[s->order[i]].phys, vo, &s->hs[i], err))
 			return fail_in(o, s->path, err);
 	}
 	return KHO_OK;
@@ -302,12 +299,13 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 		goto out;
 	}
 	inspecting = true;
-	if ((st = inspect_chosen(o, s, &vo, so.chosen_by ? so.chosen_by : "scan", err)) ||
+	s->found_by = so.chosen_by ? so.chosen_by : "scan";
+	if ((st = inspect_chosen(o, s, &vo, err)) ||
 	    (st = kho_source_status(s->src, err)))
 		goto out;
 	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
 	for (size_t i = 0; i < s->nh; i++)
-		kho_check_kernel_trees(&s->boot, &s->hs[i].in);
+		kho_check_kernel_trees(&s->boot, &s->hs[i]);
 	kho_check_kernel_in_tree(&s->boot, &s->top);
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
@@ -346,7 +344,7 @@ const char *kho_session_error_kind(enum kho_status st, bool inspecting)
 void kho_session_close(struct kho_session *s)
 {
 	for (size_t i = 0; s->hs && i < s->nh; i++)
-		kho_inspection_free(&s->hs[i].in);
+		kho_inspection_free(&s->hs[i]);
 	free(s->hs);
 	free(s->cands);
 	for (size_t i = 0; i < KHO_SCAN_SIZES; i++)

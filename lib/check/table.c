@@ -321,20 +321,15 @@ const struct kho_check_info *kho_check_find(const char *name)
 	return NULL;
 }
 
-bool kho_check_explain_id(enum kho_check_id check, const char **why, const char **how)
-{
-	if ((size_t)check >= KHO_CHECK_COUNT || !checks[check].why || !checks[check].how)
-		return false;
-	*why = checks[check].why;
-	*how = checks[check].how;
-	return true;
-}
-
 KHO_EXPORT bool kho_check_explain(const char *name, const char **why, const char **how)
 {
 	size_t i;
 
-	return kho_check_lookup(name, &i) && kho_check_explain_id((enum kho_check_id)i, why, how);
+	if (!kho_check_lookup(name, &i) || !checks[i].why || !checks[i].how)
+		return false;
+	*why = checks[i].why;
+	*how = checks[i].how;
+	return true;
 }
 
 KHO_EXPORT size_t kho_check_count(void)

@@ -47,26 +47,6 @@ static void on_unknown(void *ctx, uint64_t lo, uint64_t hi)
 	in->unknown_keys[in->nunknown_keys++] = (struct kho_span){ lo, hi };
 }
 
-bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys)
-{
-	const struct kho_geometry *geo = &in->geo;
-
-	if (!in->nunknown_keys || geo->broken_depth)
-		return in->nunknown_keys != 0;
-	/* Any order's key for the block holding @phys. */
-	for (unsigned order = 0; order <= kho_max_order(geo); order++) {
-		uint64_t key = kho_key_encode(geo, phys & ~(kho_order_bytes(geo, order) - 1),
-					      order);
-
-		for (size_t i = 0; i < in->nunknown_keys; i++)
-			if (key >= in->unknown_keys[i].start && key <= in->unknown_keys[i].end)
-				return true;
-		if (order + geo->page_shift >= 63)
-			break;
-	}
-	return false;
-}
-
 int kho_inspection_key(struct kho_source *src, const struct kho_inspection *in,
 		       uint64_t phys, unsigned order)
 {
@@ -104,9 +84,6 @@ struct pass_ctx {
 	struct kho_inspection *in;
 	struct kho_error *err;
 	uint64_t fdt_phys;
-	unsigned max_order;
-	struct stream *streams;      /* the walk's runs as streams for the merge */
-	size_t nstreams;
 	bool radix;                  /* map is open (a cursor per subtree); else the
 				      * runs are stored in in->runs */
 	struct kho_radix_map map;
@@ -211,7 +188,6 @@ static enum kho_status walk(struct pass_ctx *x)
 	struct kho_anomalies an = { 0 };
 	uint64_t fdt = in->ho.abi->fdt_preserved ? in->ho.fdt_phys : 0;
 	enum kho_status st;
-	ssize_t ns;
 
 	if (in->ho.abi->map_format != KHO_MAP_RADIX)
 		st = add_anomalies(x, &an, kho_v1_walk(x->src, &in->geo, in->ho.map_phys, &an,
@@ -226,15 +202,8 @@ static enum kho_status walk(struct pass_ctx *x)
 		if (x->o->keep_runs)
 			kho_radix_runs(&x->map, NULL, &v);
 	}
-	if (st)
-		return st;
-	in->walked = true;
-	ns = x->radix ? streams_of_radix(&x->map, &in->stats, &x->streams) :
-			streams_of_runs(in, &x->streams);
-	if (ns < 0)
-		return kho_error_set(x->err, KHO_ERR_NOMEM, "out of memory");
-	x->nstreams = (size_t)ns;
-	return KHO_OK;
+	in->walked = !st;
+	return st;
 }
 
 /* What must be preserved, and how, asked once: the merge keeps the union
@@ -258,11 +227,12 @@ static enum kho_status runs(struct pass_ctx *x)
 	struct kho_inspection *in = x->in;
 	struct run_checks rc;
 
-	run_checks_init(&rc, x->src, in, x->max_order, &in->findings);
+	run_checks_init(&rc, x->src, in, x->o->has_max_order ? x->o->max_order :
+			30 - in->geo.page_shift, &in->findings);
 	for (size_t k = 0; !x->radix && k < in->nruns; k++)
 		check_run_slow(&rc, &in->runs[k]);
 	if (!x->radix || !check_windows(in, &x->map, &rc, &x->cover))
-		check_merge(in, x->streams, x->nstreams, &rc, &x->cover, &in->findings);
+		check_merge(in, x->radix ? &x->map : NULL, &rc, &x->cover);
 	return KHO_OK;
 }
 
@@ -303,29 +273,6 @@ static unsigned has(const struct pass_ctx *x)
 	       (in->ho.fdt_ok && in->ho.map_ok ? MAP : 0) | (in->walked ? WALKED : 0);
 }
 
-static enum kho_status run_passes(struct pass_ctx *x)
-{
-	enum kho_status st = KHO_OK;
-
-	for (size_t i = 0; !st && i < ARRAY_SIZE(passes); i++) {
-		if ((passes[i].needs & has(x)) != passes[i].needs)
-			continue;
-		x->in->findings.pass = passes[i].pass;
-		st = passes[i].run(x);
-	}
-	/* what comes after (kho_check_kernel_trees) is the session's */
-	x->in->findings.pass = KHO_PASS_SESSION;
-	cover_free(&x->cover);
-	free(x->streams);
-	if (x->radix) {
-		if (!st && kho_radix_failed(&x->map))
-			st = kho_error_set(x->err, KHO_ERR_SYSTEM, "the tree's leaves changed "
-					   "while read");
-		kho_radix_close(&x->map);
-	}
-	return st;
-}
-
 enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 			    const struct kho_verify_opts *o,
 			    struct kho_inspection *in, struct kho_error *err)
@@ -333,7 +280,7 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 	static const struct kho_verify_opts none;
 	struct pass_ctx x = { .src = src, .o = o ? o : &none, .in = in, .err = err,
 			      .fdt_phys = fdt_phys };
-	enum kho_status st;
+	enum kho_status st = KHO_OK;
 
 	memset(in, 0, sizeof(*in));
 	kho_findings_init(&in->findings);
@@ -342,9 +289,22 @@ enum kho_status kho_inspect(struct kho_source *src, uint64_t fdt_phys,
 		return kho_error_set(err, KHO_ERR_NOTIMPL, "%s: page size %llu has no KHO "
 				     "radix geometry", kho_source_path(src),
 				     (unsigned long long)kho_source_page_size(src));
-	x.max_order = x.o->has_max_order ? x.o->max_order : 30 - in->geo.page_shift;
 	cover_init(&x.cover, in, x.o->keep_spans);
-	st = run_passes(&x);
+	for (size_t i = 0; !st && i < ARRAY_SIZE(passes); i++) {
+		if ((passes[i].needs & has(&x)) != passes[i].needs)
+			continue;
+		in->findings.pass = passes[i].pass;
+		st = passes[i].run(&x);
+	}
+	/* what comes after (kho_check_kernel_trees) is the session's */
+	in->findings.pass = KHO_PASS_SESSION;
+	cover_free(&x.cover);
+	if (x.radix) {
+		if (!st && kho_radix_failed(&x.map))
+			st = kho_error_set(err, KHO_ERR_SYSTEM, "the tree's leaves changed "
+					   "while read");
+		kho_radix_close(&x.map);
+	}
 	if (!st && in->findings.oom)
 		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	return st;

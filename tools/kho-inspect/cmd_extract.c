@@ -92,9 +92,8 @@ void out_file_name(const char *name, const char *ext, char *out, size_t len)
 	snprintf(out + i, len - i, "%s", ext);
 }
 
-int cmd_extract(const struct options *o, struct kho_source *src, struct kho_session_handover *h)
+int cmd_extract(const struct options *o, struct kho_source *src, const struct kho_inspection *in)
 {
-	const struct kho_inspection *in = &h->in;
 	struct kho_error err;
 	json_t *ranges;
 	char *text;

@@ -203,14 +203,14 @@ static int emit(const struct options *o, const char *file, const char *title,
 	return rc;
 }
 
-int cmd_fdt(const struct options *o, struct kho_source *src, struct kho_session_handover *h,
+int cmd_fdt(const struct options *o, struct kho_source *src, const struct kho_inspection *hs,
 	    size_t n)
 {
 	bool be = kho_source_big_endian(src);
 	int rc = o->outdir ? make_out_dir(o->outdir) : 0;
 
 	for (size_t i = 0; !rc && i < n; i++) {
-		const struct kho_handover *ho = &h[i].in.ho;
+		const struct kho_handover *ho = &hs[i].ho;
 		char title[256], prefix[32] = "", file[128];
 
 		/* several handovers: their files apart by FDT address */

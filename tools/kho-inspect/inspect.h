@@ -45,7 +45,7 @@ int inspect_fail_kind(const char *kind, const char *fmt, ...)
 struct json_t;
 int cmd_expect(const struct options *o, struct json_t *doc);
 /* fdt: each FDT as DTS, on stdout or with -o DIR one file dtc reads each. */
-int cmd_fdt(const struct options *o, struct kho_source *src, struct kho_session_handover *h,
+int cmd_fdt(const struct options *o, struct kho_source *src, const struct kho_inspection *hs,
 	    size_t n);
 /* -o DIR, made if missing (not its parents). returns: 0 or 2 after saying why. */
 int make_out_dir(const char *dir);
@@ -55,7 +55,7 @@ int write_out_file(const char *dir, const char *name, const void *buf, size_t le
 /* A sub-node name made safe as a file name, then @ext. */
 void out_file_name(const char *name, const char *ext, char *out, size_t len);
 int cmd_extract(const struct options *o, struct kho_source *src,
-		struct kho_session_handover *h);
+		const struct kho_inspection *in);
 int cmd_diff(const struct options *o, const struct kho_inspection *a,
 	     const struct kho_inspection *b);
 /* diff: the FDTs' compatible and sub-nodes that differ. returns: how many. */

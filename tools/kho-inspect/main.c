@@ -698,7 +698,7 @@ static void print_findings(const struct options *o, const struct kho_findings *f
 				pr_str("owner", text ? " [%s]" : NULL, label);
 			if (text)
 				pr_text("\n");
-			if (kho_check_explain_id(kho_check_index(x->check), &why, &how)) {
+			if (kho_check_explain(x->check->name, &why, &how)) {
 				/* hinted: per check; the undecided ones share one hint */
 				bool undecided = x->severity == KHO_SEV_INCOMPLETE &&
 						 x->check->severity != KHO_SEV_INCOMPLETE;
@@ -794,9 +794,9 @@ static void print_blob(const struct kho_subtree *t)
 	}
 }
 
-static void print_handover(const struct options *o, struct kho_session_handover *h, bool verify)
+static void print_handover(const struct options *o, const struct kho_session *ses,
+			   const struct kho_inspection *in, bool verify)
 {
-	const struct kho_inspection *in = &h->in;
 	const struct kho_map_stats *s = &in->stats;
 	char orders[512] = "";
 	size_t len = 0;
@@ -809,7 +809,7 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	for (size_t i = 0; !want && i < in->findings.n; i++)
 		want = about_memory(&in->findings.v[i]);
 	if (want) {
-		owners_build(h->src, in, &ow);
+		owners_build(ses->src, in, &ow);
 		owp = &ow;
 	}
 
@@ -824,7 +824,7 @@ static void print_handover(const struct options *o, struct kho_session_handover 
 	pr_str("compatible", *in->ho.compatible ? ", %s" : NULL, in->ho.compatible);
 	if (!*in->ho.compatible)
 		pr_text(", no compatible: not a KHO FDT");
-	pr_str("found_by", ", found by %s)\n", h->found_by);
+	pr_str("found_by", ", found by %s)\n", ses->found_by);
 	if (in->ho.compat.ncomponents) {
 		/* "kho-v4;radix-v1;vmalloc-v1": decoded by the root version */
 		pr_arr_open("components");
@@ -1124,7 +1124,7 @@ static void print_next_step(const struct options *o, const struct kho_session *s
 	size_t others = 0;
 
 	for (size_t i = 0; i <= s->nh; i++) {
-		const struct kho_findings *f = i < s->nh ? &s->hs[i].in.findings : &s->top;
+		const struct kho_findings *f = i < s->nh ? &s->hs[i].findings : &s->top;
 
 		for (size_t k = 0; k < f->n; k++) {
 			if (luo_only && !about_luo(&f->v[k])) {
@@ -1168,34 +1168,34 @@ static int print_report(const struct options *o, struct kho_model *m)
 		if (!strcmp(o->command, "tree")) {
 			pr_obj_open(NULL);
 			pr_mute(false);
-			if (v1_map(&s->hs[i].in) && !o->have_node)
-				print_tree_v1(s->hs[i].src, &s->hs[i].in, !o->no_headings);
+			if (v1_map(&s->hs[i]) && !o->have_node)
+				print_tree_v1(s->src, &s->hs[i], !o->no_headings);
 			else if (!o->have_node)
-				print_tree(&s->hs[i].in);
-			else if (v1_map(&s->hs[i].in) ?
-				 print_tree_node_v1(s->hs[i].src, &s->hs[i].in, o->node) :
-				 print_tree_node(s->hs[i].src, &s->hs[i].in, o->node))
+				print_tree(&s->hs[i]);
+			else if (v1_map(&s->hs[i]) ?
+				 print_tree_node_v1(s->src, &s->hs[i], o->node) :
+				 print_tree_node(s->src, &s->hs[i], o->node))
 				nodes++;
 			pr_mute(o->no_headings);
 			pr_obj_close();
 		} else if (!strcmp(o->command, "luo")) {
-			print_luo_handover(o, &s->hs[i].in);
+			print_luo_handover(o, &s->hs[i]);
 		} else {
-			print_handover(o, &s->hs[i], verify);
+			print_handover(o, s, &s->hs[i], verify);
 		}
-		kho_findings_count(&s->hs[i].in.findings, c);
+		kho_findings_count(&s->hs[i].findings, c);
 		if (!strcmp(o->command, "luo"))
-			count_luo(&s->hs[i].in.findings, c);
+			count_luo(&s->hs[i].findings, c);
 		for (int k = 0; k < 4; k++)
 			counts[k] += c[k];
-		unread += count_unread(o, &s->hs[i].in.findings);
+		unread += count_unread(o, &s->hs[i].findings);
 	}
 	pr_arr_close();
 	if (o->have_node && !nodes)
 		return inspect_fail("--node 0x%llx: no page of %s the walk read holds it "
 				    "(kho-inspect whatis 0x%llx %s says what does)",
 				    (unsigned long long)o->node, s->nh > 1 ? "the handovers' radix trees" :
-				    s->nh && v1_map(&s->hs[0].in) ? "the kho-v1 chunk list" :
+				    s->nh && v1_map(&s->hs[0]) ? "the kho-v1 chunk list" :
 				    "the radix tree", (unsigned long long)o->node, o->dump);
 	print_findings(o, &s->top, SIZE_MAX, NULL);
 	unread += count_unread(o, &s->top);
@@ -1331,7 +1331,7 @@ static int diff_sessions(const struct options *o, struct kho_model *ma, struct k
 			     HEX(kho_model_handover_fdt(mb, yb)));
 		return 3;
 	}
-	return cmd_diff(o, &kho_model_session(ma)->hs[0].in, &kho_model_session(mb)->hs[yb].in);
+	return cmd_diff(o, &kho_model_session(ma)->hs[0], &kho_model_session(mb)->hs[yb]);
 }
 
 /* extract -o DIR: the first handover into DIR, every other one inspected

@@ -84,7 +84,7 @@ static bool scratch_unknown(const struct kho_inspection *in)
 
 static void handover(struct kho_model *m, size_t h, uint64_t a)
 {
-	const struct kho_inspection *in = &kho_model_session(m)->hs[h].in;
+	const struct kho_inspection *in = &kho_model_session(m)->hs[h];
 	struct at at = { a, kho_model_handover_page_size(m, h), 0 };
 	uint64_t fdt = kho_model_handover_fdt(m, h);
 	struct owners o;

@@ -102,10 +102,6 @@ static inline enum kho_check_id kho_check_index(const struct kho_check_info *c)
 	return (enum kho_check_id)(c - kho_checks());
 }
 
-/* kho_check_explain() for a check already known by id (no name lookup).
- * returns: false for an id past the table. */
-bool kho_check_explain_id(enum kho_check_id check, const char **why, const char **how);
-
 /* One fact about an image. */
 struct kho_finding {
 	const struct kho_check_info *check;

@@ -16,9 +16,9 @@ extern "C" {
 #endif
 
 struct kho_session_opts {
-	/* The dump: opened from @path with @src_opts (and reopened with the
-	 * page size its handover reads with when it records none), or @src,
-	 * already open, used as it is and not closed. */
+	/* The dump: opened from @path with @src_opts, or @src, already open
+	 * and not closed; either is read at the page size its handover reads
+	 * with when it records none. */
 	const char *path;
 	const struct kho_source_opts *src_opts;
 	struct kho_source *src;
@@ -44,13 +44,6 @@ struct kho_session_opts {
 	const char **kind;
 };
 
-/* One inspected handover. */
-struct kho_session_handover {
-	struct kho_inspection in;
-	const char *found_by;          /* "scan", "--fdt", "--vmlinux", ... */
-	struct kho_source *src;        /* the dump it was read from */
-};
-
 struct kho_session {
 	const char *path;
 	struct kho_source *src;
@@ -59,8 +52,9 @@ struct kho_session {
 	size_t ncands;
 	size_t *order;                 /* indices of the inspected candidates */
 	struct kho_findings top;       /* findings about no one handover */
-	struct kho_session_handover *hs;
+	struct kho_inspection *hs;     /* the inspected handovers */
 	size_t nh;
+	const char *found_by;          /* what chose them: "scan", "--fdt", ... */
 	const char *page_size_from;    /* NULL: the dump or the options said it */
 	struct kho_page_size_probe probe;   /* when the dump did not say it */
 	bool have_scanned;             /* probe.cands are the scan's */

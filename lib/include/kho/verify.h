@@ -138,16 +138,6 @@ enum kho_status kho_detect_page_size(struct kho_source *src, uint64_t raw_base, 
  */
 void kho_check_dump(const struct kho_source *src, struct kho_findings *top);
 
-/*
- * kho_inspection_may_preserve - whether a key that would preserve the
- * page at @phys lies in a part of the map that could not be read: then
- * "not preserved" cannot be told from "preserved where we cannot see".
- */
-bool kho_inspection_may_preserve(const struct kho_inspection *in, uint64_t phys);
-
-/* First byte of [@a, @b) outside the sorted spans @u, or @b. */
-uint64_t kho_spans_first_uncovered(const struct kho_span *u, size_t n, uint64_t a, uint64_t b);
-
 #ifdef __cplusplus
 }
 #endif
