@@ -68,11 +68,6 @@ struct kt_runs {
 	bool oom;
 };
 
-static bool kt_chunk(void *ctx, uint64_t chunk)
-{
-	return true;
-}
-
 static void kt_run(void *ctx, uint64_t slot, uint64_t run)
 {
 	struct kt_runs *r = ctx;
@@ -81,11 +76,6 @@ static void kt_run(void *ctx, uint64_t slot, uint64_t run)
 		r->oom = true;
 	else
 		r->v[r->n++] = run;
-}
-
-static void kt_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t v)
-{
-	/* the blob checks walk it again */
 }
 
 /*
@@ -98,7 +88,8 @@ static void decode_kho_test_folios(struct kho_source *src, struct kho_subtree *t
 	uint64_t page = kho_source_page_size(src), per_page = page / 8, want, at;
 	const struct kho_vmalloc_desc *vm = &t->u.kho_test.info;
 	struct kt_runs r = { 0 };
-	const struct kho_vmalloc_visitor vis = { &r, kt_chunk, kt_run, kt_problem };
+	/* the chain's problems are the blob checks': they walk it again */
+	const struct kho_vmalloc_visitor vis = { &r, NULL, kt_run, NULL };
 	struct kho_test_folio *f;
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct kho_error e;

@@ -114,12 +114,12 @@ enum kho_vmalloc_problem {
 
 struct kho_vmalloc_visitor {
 	void *ctx;
-	/* A chunk page (read, or the unreadable one: then after problem()).
+	/* Optional: a chunk page (read, or the unreadable one: then after problem()).
 	 * returns: false to stop the walk there (not a whole chain). */
 	bool (*chunk)(void *ctx, uint64_t chunk);
 	/* A run of 1 << order pages at @run, named by the entry at @slot. */
 	void (*run)(void *ctx, uint64_t slot, uint64_t run);
-	/* @at: the chunk or entry that holds the bad value @value. */
+	/* Optional: @at, the chunk or entry, holds the bad value @value. */
 	void (*problem)(void *ctx, enum kho_vmalloc_problem what, uint64_t at,
 			uint64_t value);
 };
