@@ -88,12 +88,6 @@ static bool well_formed(const uint8_t *s, size_t n)
 	return true;
 }
 
-static void copy_name(char *dst, const uint8_t *src, size_t n)
-{
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /*
  * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
  * strcmp among the registered ones and fails the whole session with
@@ -130,7 +124,7 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 	if (!luo_allocated(d, (fl = ARRAY_ADD(s->file, d->file_cap, s->nfiles))))
 		return;
 	fl->phys = phys;
-	copy_name(fl->compatible, e, 48);
+	snprintf(fl->compatible, sizeof(fl->compatible), "%.48s", (const char *)e);
 	fl->well_formed = well_formed(e, 48);
 	fl->data = load_u64(e + 48, d->be);
 	fl->token = load_u64(e + 56, d->be);
@@ -172,7 +166,7 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 	if (!luo_allocated(d, (s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))))
 		return;
 	s->phys = phys;
-	copy_name(s->name, e, 64);
+	snprintf(s->name, sizeof(s->name), "%.64s", (const char *)e);
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
 	if (!e[0])
@@ -349,7 +343,7 @@ static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *ar
 	if (!luo_allocated(d, (b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))))
 		return;
 	b->phys = phys;
-	copy_name(b->name, e, 48);
+	snprintf(b->name, sizeof(b->name), "%.48s", (const char *)e);
 	b->data = load_u64(e + 48, d->be);
 	b->count = load_u64(e + 56, d->be);
 }
