@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kho/abi.h"
 #include "kho/version.h"
 #include "kho/anomaly.h"
 #include "kho/error.h"
