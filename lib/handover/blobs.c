@@ -252,24 +252,11 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 	}
 	if (sized)
 		return;
-	/* No blob-size (kho-v1, kho-v2): the decoded size, or the page. */
+	/* No blob-size (kho-v1, kho-v2): the decoded size (the struct's, an
+	 * FDT's totalsize), or the rest of the page. */
 	t->sized_by_decoder = true;
-	switch (t->kind) {
-	case KHO_BLOB_FDT:
-	case KHO_BLOB_MEMBLOCK:
-	case KHO_BLOB_KHO_TEST:
-		t->size = t->fdt_total;
-		break;
-	case KHO_BLOB_KEXEC_METADATA:
-		t->size = 73;
-		break;
-	case KHO_BLOB_VMALLOC:
-		t->size = 16;
-		break;
-	default:
-		t->size = page - (t->phys & (page - 1));
-		break;
-	}
+	t->size = t->kind == KHO_BLOB_KEXEC_METADATA ? 73 : t->kind == KHO_BLOB_VMALLOC ? 16 :
+		  t->kind == KHO_BLOB_UNKNOWN ? page - (t->phys & (page - 1)) : t->fdt_total;
 	if (!t->size)
 		t->size = 1;
 }
