@@ -159,7 +159,7 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 {
 	struct kho_error e;
 	const char *compat;
-	void *buf;
+	_cleanup_free_ void *buf = NULL;
 	int len;
 
 	t->kind = KHO_BLOB_FDT;
@@ -183,7 +183,6 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 			decode_kho_test(src, buf, t, kho_source_big_endian(src));
 		}
 	}
-	free(buf);
 }
 
 void kho_subtree_free(struct kho_subtree *t)

@@ -320,7 +320,7 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		     uint64_t root, uint64_t key)
 {
 	uint64_t node = root, run;
-	uint8_t *buf = malloc(geo->page_size);
+	_cleanup_free_ uint8_t *buf = malloc(geo->page_size);
 	bool be = kho_source_big_endian(src);
 	struct kho_error e;
 	int found = -1;
@@ -344,6 +344,5 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		}
 		node = load_u64(buf + idx * 8, be);
 	}
-	free(buf);
 	return found;
 }

@@ -157,7 +157,7 @@ static bool count_votes(struct v1 *w, uint64_t first)
 {
 	uint64_t page = w->geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first;
 	struct visited chunks = { 0 }, both_pages = { 0 };
-	uint8_t *buf = malloc(page);
+	_cleanup_free_ uint8_t *buf = malloc(page);
 	bool ok = buf != NULL;
 	struct kho_error e;
 
@@ -195,7 +195,6 @@ static bool count_votes(struct v1 *w, uint64_t first)
 			w->small_votes++;
 			w->both_votes--;
 		}
-	free(buf);
 	visited_free(&chunks);
 	visited_free(&both_pages);
 	return ok;
@@ -299,7 +298,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			.run = { .geo = geo, .v = v, .stats = stats } };
 	uint64_t page = geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first, prev = 0;
 	struct visited seen = { 0 };
-	uint8_t *buf = malloc(page), *bits = malloc(page);
+	_cleanup_free_ uint8_t *buf = malloc(page);
+	_cleanup_free_ uint8_t *bits = malloc(page);
 	unsigned last_order = 0;
 	struct kho_error e;
 
@@ -367,8 +367,6 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 		chunk = load_u64(buf, w.be);
 	}
 	run_flush(&w.run);
-	free(buf);
-	free(bits);
 	visited_free(&seen);
 	visited_free(&w.small_pages);
 	return w.oom ? kho_error_set(err, KHO_ERR_NOMEM, "out of memory") : KHO_OK;
