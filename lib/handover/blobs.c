@@ -195,20 +195,6 @@ void kho_subtree_free(struct kho_subtree *t)
 	t->kind = KHO_BLOB_UNKNOWN;
 }
 
-/* The shape of a struct kho_vmalloc: a page-aligned chunk, known flags. */
-static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_subtree *t)
-{
-	struct kho_vmalloc_desc v;
-
-	kho_vmalloc_parse(b, be, &v);
-	if (!v.first || !is_aligned(v.first, page) || v.first >> 63 || !v.flags ||
-	    (v.flags & ~3u) || v.order > 20)
-		return false;
-	t->kind = KHO_BLOB_VMALLOC;
-	t->u.vmalloc = v;
-	return true;
-}
-
 bool kho_subtree_kept_when_consumed(const struct kho_subtree *t)
 {
 	return !strcmp(t->name, "kexec-metadata") || !strcmp(t->name, "memblock");
@@ -219,6 +205,7 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 	bool be = kho_source_big_endian(src), sized = t->size && !t->sized_by_decoder;
 	uint64_t page = kho_source_page_size(src), run, want;
 	uint8_t b[80] = { 0 };
+	struct kho_vmalloc_desc vm;
 	struct kho_error e;
 
 	kho_subtree_free(t);   /* decoding again starts afresh */
@@ -247,7 +234,13 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 		t->u.kexec.release[65] = '\0';
 		t->u.kexec.count = load_u32(b + 69, be);
 	} else if ((t->size == 16 || !sized) && want >= 16) {
-		decode_vmalloc(b, be, page, t);
+		kho_vmalloc_parse(b, be, &vm);
+		/* the shape of a struct kho_vmalloc: a page-aligned chunk, known flags */
+		if (vm.first && is_aligned(vm.first, page) && !(vm.first >> 63) && vm.flags &&
+		    !(vm.flags & ~3u) && vm.order <= 20) {
+			t->kind = KHO_BLOB_VMALLOC;
+			t->u.vmalloc = vm;
+		}
 	}
 	if (sized)
 		return;
