@@ -332,10 +332,8 @@ struct kho_select_opts {
 	bool all;                /* inspect every candidate */
 	/*
 	 * --vmlinux on 7.3+: the incoming handover's FDT and the tree kho_in
-	 * holds (0: unknown or none). Since "kho: extend scratch" the kernel
-	 * that received that handover used every 1 GiB block holding none of
-	 * its preserved memory and none of its tree as scratch, so a stale
-	 * candidate in such a block may be overwritten: it is labelled
+	 * holds (0: unknown or none). A stale candidate that kernel's extended
+	 * scratch may have overwritten (stale.c says why) is labelled
 	 * possibly_overwritten and not inspected, even with @all (only --fdt
 	 * naming it inspects it).
 	 */
