@@ -68,11 +68,6 @@ struct kt_runs {
 	bool oom;
 };
 
-static bool kt_chunk(void *ctx, uint64_t chunk)
-{
-	return true;
-}
-
 static void kt_run(void *ctx, uint64_t slot, uint64_t run)
 {
 	struct kt_runs *r = ctx;
@@ -81,11 +76,6 @@ static void kt_run(void *ctx, uint64_t slot, uint64_t run)
 		r->oom = true;
 	else
 		r->v[r->n++] = run;
-}
-
-static void kt_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t v)
-{
-	/* the blob checks walk it again */
 }
 
 /*
@@ -98,7 +88,8 @@ static void decode_kho_test_folios(struct kho_source *src, struct kho_subtree *t
 	uint64_t page = kho_source_page_size(src), per_page = page / 8, want, at;
 	const struct kho_vmalloc_desc *vm = &t->u.kho_test.info;
 	struct kt_runs r = { 0 };
-	const struct kho_vmalloc_visitor vis = { &r, kt_chunk, kt_run, kt_problem };
+	/* the chain's problems are the blob checks': they walk it again */
+	const struct kho_vmalloc_visitor vis = { &r, NULL, kt_run, NULL };
 	struct kho_test_folio *f;
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct kho_error e;
@@ -168,7 +159,7 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 {
 	struct kho_error e;
 	const char *compat;
-	void *buf;
+	_cleanup_free_ void *buf = NULL;
 	int len;
 
 	t->kind = KHO_BLOB_FDT;
@@ -192,7 +183,6 @@ static void decode_fdt(struct kho_source *src, struct kho_subtree *t, uint32_t t
 			decode_kho_test(src, buf, t, kho_source_big_endian(src));
 		}
 	}
-	free(buf);
 }
 
 void kho_subtree_free(struct kho_subtree *t)
@@ -205,20 +195,6 @@ void kho_subtree_free(struct kho_subtree *t)
 	t->kind = KHO_BLOB_UNKNOWN;
 }
 
-/* The shape of a struct kho_vmalloc: a page-aligned chunk, known flags. */
-static bool decode_vmalloc(const uint8_t *b, bool be, uint64_t page, struct kho_subtree *t)
-{
-	struct kho_vmalloc_desc v;
-
-	kho_vmalloc_parse(b, be, &v);
-	if (!v.first || !is_aligned(v.first, page) || v.first >> 63 || !v.flags ||
-	    (v.flags & ~3u) || v.order > 20)
-		return false;
-	t->kind = KHO_BLOB_VMALLOC;
-	t->u.vmalloc = v;
-	return true;
-}
-
 bool kho_subtree_kept_when_consumed(const struct kho_subtree *t)
 {
 	return !strcmp(t->name, "kexec-metadata") || !strcmp(t->name, "memblock");
@@ -229,6 +205,7 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 	bool be = kho_source_big_endian(src), sized = t->size && !t->sized_by_decoder;
 	uint64_t page = kho_source_page_size(src), run, want;
 	uint8_t b[80] = { 0 };
+	struct kho_vmalloc_desc vm;
 	struct kho_error e;
 
 	kho_subtree_free(t);   /* decoding again starts afresh */
@@ -257,28 +234,21 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 		t->u.kexec.release[65] = '\0';
 		t->u.kexec.count = load_u32(b + 69, be);
 	} else if ((t->size == 16 || !sized) && want >= 16) {
-		decode_vmalloc(b, be, page, t);
+		kho_vmalloc_parse(b, be, &vm);
+		/* the shape of a struct kho_vmalloc: a page-aligned chunk, known flags */
+		if (vm.first && is_aligned(vm.first, page) && !(vm.first >> 63) && vm.flags &&
+		    !(vm.flags & ~3u) && vm.order <= 20) {
+			t->kind = KHO_BLOB_VMALLOC;
+			t->u.vmalloc = vm;
+		}
 	}
 	if (sized)
 		return;
-	/* No blob-size (kho-v1, kho-v2): the decoded size, or the page. */
+	/* No blob-size (kho-v1, kho-v2): the decoded size (the struct's, an
+	 * FDT's totalsize), or the rest of the page. */
 	t->sized_by_decoder = true;
-	switch (t->kind) {
-	case KHO_BLOB_FDT:
-	case KHO_BLOB_MEMBLOCK:
-	case KHO_BLOB_KHO_TEST:
-		t->size = t->fdt_total;
-		break;
-	case KHO_BLOB_KEXEC_METADATA:
-		t->size = 73;
-		break;
-	case KHO_BLOB_VMALLOC:
-		t->size = 16;
-		break;
-	default:
-		t->size = page - (t->phys & (page - 1));
-		break;
-	}
+	t->size = t->kind == KHO_BLOB_KEXEC_METADATA ? 73 : t->kind == KHO_BLOB_VMALLOC ? 16 :
+		  t->kind == KHO_BLOB_UNKNOWN ? page - (t->phys & (page - 1)) : t->fdt_total;
 	if (!t->size)
 		t->size = 1;
 }

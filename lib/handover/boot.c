@@ -85,7 +85,7 @@ enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
 			     struct kho_error *err)
 {
 	struct stat sb;
-	void *fdt = NULL;
+	_cleanup_free_ void *fdt = NULL;
 	int fd, chosen;
 	enum kho_status st = KHO_OK;
 
@@ -108,7 +108,6 @@ enum kho_status kho_find_dtb(const char *path, struct kho_boot_info *out,
 		cells(fdt, chosen, "linux,kho-scratch", &out->scratch, &out->scratch_bytes);
 	if (fd >= 0)
 		close(fd);
-	free(fdt);
 	return st;
 }
 

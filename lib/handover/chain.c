@@ -23,7 +23,7 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 	uint8_t meta[KEXEC_METADATA_SIZE];
 	struct kho_error err;
 	const void *prop;
-	void *fdt;
+	_cleanup_free_ void *fdt = NULL;
 	int node, len;
 
 	if (!c->size || c->size > kho_source_page_size(src) || !(fdt = malloc(c->size)))
@@ -37,6 +37,5 @@ bool kho_candidate_kexec_count(struct kho_source *src, const struct kho_candidat
 		*count = load_u32(meta + 69, be);
 		ok = true;
 	}
-	free(fdt);
 	return ok;
 }

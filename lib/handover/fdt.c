@@ -59,6 +59,24 @@ static enum kho_status read_fdt(struct kho_source *src, const char *file,
 	return KHO_OK;
 }
 
+/* Sub-node @t's u64 @prop into *@v. returns: false, with an anomaly
+ * (@bad, or @zero for a 0), when it cannot be used. */
+static bool subnode_u64(struct kho_handover *ho, int node, const struct kho_subtree *t,
+			const char *prop, bool be, uint64_t *v, enum kho_anomaly_kind bad,
+			enum kho_anomaly_kind zero, struct kho_anomalies *a)
+{
+	int len = 0;
+
+	if (!prop_get_u64(ho->fdt, node, prop, be, v, &len))
+		kho_anomaly(a, bad, ho->fdt_phys, "sub-node %s: %s %s", t->name, prop,
+			    len < 0 ? "is missing" : "does not have length 8");
+	else if (!*v)
+		kho_anomaly(a, zero, ho->fdt_phys, "sub-node %s: %s is 0", t->name, prop);
+	else
+		return true;
+	return false;
+}
+
 static void check_subnodes(struct kho_handover *ho, bool be, struct kho_anomalies *a)
 {
 	const struct kho_abi_version *abi = ho->abi;
@@ -74,34 +92,14 @@ static void check_subnodes(struct kho_handover *ho, bool be, struct kho_anomalie
 	fdt_for_each_subnode(node, ho->fdt, 0) {
 		struct kho_subtree *t = &ho->subtrees[ho->nsubtrees++];
 		const char *name = fdt_get_name(ho->fdt, node, NULL);
-		int len = 0;
-		bool ok_ptr, ok_size = true;
 
 		snprintf(t->name, sizeof(t->name), "%s", name ? name : "?");
-		ok_ptr = prop_get_u64(ho->fdt, node, abi->blob_prop, be, &t->phys, &len);
-		if (!ok_ptr) {
-			kho_anomaly(a, KHO_AN_FDT_SUBNODE_NO_BLOB, ho->fdt_phys,
-				    "sub-node %s: %s %s", t->name, abi->blob_prop,
-				    len < 0 ? "is missing" : "does not have length 8");
-			t->phys = 0;
-		} else if (!t->phys) {
-			kho_anomaly(a, KHO_AN_FDT_SUBNODE_BLOB_ZERO, ho->fdt_phys,
-				    "sub-node %s: %s is 0",
-				    t->name, abi->blob_prop);
-			ok_ptr = false;
-		}
-		if (abi->has_blob_size) {
-			ok_size = prop_get_u64(ho->fdt, node, KHO_PROP_BLOB_SIZE, be, &t->size, &len);
-			if (!ok_size)
-				kho_anomaly(a, KHO_AN_FDT_SUBNODE_NO_SIZE, ho->fdt_phys,
-					    "sub-node %s: blob-size %s",
-					    t->name, len < 0 ? "is missing" : "does not have length 8");
-			else if (!t->size && (ok_size = false, true))
-				kho_anomaly(a, KHO_AN_FDT_SUBNODE_SIZE_ZERO, ho->fdt_phys,
-					    "sub-node %s: blob-size is 0",
-					    t->name);
-		}
-		t->usable = ok_ptr && ok_size;
+		t->usable = subnode_u64(ho, node, t, abi->blob_prop, be, &t->phys,
+					KHO_AN_FDT_SUBNODE_NO_BLOB, KHO_AN_FDT_SUBNODE_BLOB_ZERO, a);
+		if (abi->has_blob_size &&
+		    !subnode_u64(ho, node, t, KHO_PROP_BLOB_SIZE, be, &t->size,
+				 KHO_AN_FDT_SUBNODE_NO_SIZE, KHO_AN_FDT_SUBNODE_SIZE_ZERO, a))
+			t->usable = false;
 	}
 }
 

@@ -74,16 +74,18 @@ static bool healthy(const uint8_t *p, uint64_t page, const char **compat, int *l
 }
 
 /* Whether @p (a page at @phys) holds a KHO FDT, healthy or damaged; if so
- * fill @c. */
+ * fill @c (else only its phys, the rest blank). */
 static bool recognise(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 		      struct kho_candidate *c)
 {
 	const char *compat;
 	int len;
 
+	memset(c, 0, sizeof(*c));
+	c->phys = phys;
+	c->self_preserved = KHO_SELF_UNKNOWN;
 	if (fdt_magic(p) != FDT_MAGIC)
 		return false;
-	memset(c, 0, sizeof(*c));
 	if (healthy(p, page, &compat, &len)) {
 		c->size = fdt_totalsize(p);
 		snprintf(c->compatible, sizeof(c->compatible), "%.*s",
@@ -97,9 +99,7 @@ static bool recognise(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 	} else {
 		return false;
 	}
-	c->phys = phys;
 	c->digest = digest(p, c->size);
-	c->self_preserved = KHO_SELF_UNKNOWN;
 	return true;
 }
 
@@ -108,7 +108,6 @@ enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
 {
 	uint64_t page = kho_source_page_size(src);
 	_cleanup_free_ uint8_t *buf = malloc(page);
-	struct kho_candidate found;
 	enum kho_status st;
 
 	memset(c, 0, sizeof(*c));
@@ -118,8 +117,7 @@ enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = kho_source_read(src, phys, buf, page, err)))
 		return st;
-	if (recognise(buf, phys, page, kho_source_big_endian(src), &found))
-		*c = found;
+	recognise(buf, phys, page, kho_source_big_endian(src), c);
 	return KHO_OK;
 }
 

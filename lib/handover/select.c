@@ -122,12 +122,12 @@ static void consumed_by_user(struct kho_candidate *c, size_t n, const struct kho
 static size_t consumed_by_chain(struct kho_source *src, struct kho_candidate *c, size_t n,
 				const bool *rep)
 {
-	uint32_t *count = calloc(n ? n : 1, sizeof(*count));
-	bool *known = calloc(n ? n : 1, sizeof(*known));
+	_cleanup_free_ uint32_t *count = calloc(n ? n : 1, sizeof(*count));
+	_cleanup_free_ bool *known = calloc(n ? n : 1, sizeof(*known));
 	size_t labelled = 0;
 
 	if (!count || !known)
-		goto out;
+		return 0;
 	for (size_t i = 0; i < n; i++)
 		known[i] = rep[i] && !c[i].damaged &&
 			   kho_candidate_kexec_count(src, &c[i], &count[i]);
@@ -143,9 +143,6 @@ static size_t consumed_by_chain(struct kho_source *src, struct kho_candidate *c,
 				 HEX(c[j].phys), count[i], count[j]);
 			break;
 		}
-out:
-	free(count);
-	free(known);
 	return labelled;
 }
 
@@ -186,14 +183,13 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 		chosen_by_user(c, n, o);
 		consumed_by_user(c, n, o);
 	} else {
-		bool *rep = calloc(n ? n : 1, sizeof(*rep));
+		_cleanup_free_ bool *rep = calloc(n ? n : 1, sizeof(*rep));
 
 		if (!rep)
 			return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		for (size_t i = 0; i < n; i++)
 			distinct += rep[i] = representative(c, n, i) == i;
 		distinct -= consumed_by_chain(src, c, n, rep);
-		free(rep);
 		for (size_t i = 0; i < n; i++) {
 			size_t r = representative(c, n, i);
 

@@ -90,7 +90,9 @@ static bool incoming_geometry(struct kho_source *src, const struct kho_candidate
 enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c, size_t n,
 				const struct kho_select_opts *o, struct kho_error *err)
 {
-	struct blocks b = { .page_shift = 0 };
+	_cleanup_free_ uint64_t *numbers = calloc(n ? n : 1, sizeof(*numbers));
+	_cleanup_free_ uint8_t *held = calloc(n ? n : 1, 1);
+	struct blocks b = { .v = numbers, .held = held };
 	struct kho_map_visitor v = { .run = on_run, .node = on_node, .unknown = on_unknown,
 				     .ctx = &b };
 	struct kho_anomalies scrap = { 0 };
@@ -101,13 +103,8 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 
 	if (!o->incoming_fdt || !o->incoming_tree || !incoming_geometry(src, c, n, o, &geo))
 		return KHO_OK;
-	b.v = calloc(n ? n : 1, sizeof(*b.v));
-	b.held = calloc(n ? n : 1, 1);
-	if (!b.v || !b.held) {
-		free(b.v);
-		free(b.held);
+	if (!numbers || !held)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-	}
 	for (size_t i = 0; i < n; i++)
 		if (is_stale(&c[i], o))
 			b.v[m++] = c[i].phys >> BLOCK_SHIFT;
@@ -127,7 +124,5 @@ enum kho_status kho_label_stale(struct kho_source *src, struct kho_candidate *c,
 
 		c[i].possibly_overwritten = at && !b.held[at - b.v];
 	}
-	free(b.v);
-	free(b.held);
 	return st;
 }

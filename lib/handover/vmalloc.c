@@ -22,6 +22,13 @@ void kho_vmalloc_parse(const void *p, bool be, struct kho_vmalloc_desc *v)
 	v->order = (uint16_t)(be ? b[14] << 8 | b[15] : b[15] << 8 | b[14]);
 }
 
+static void problem(const struct kho_vmalloc_visitor *v, enum kho_vmalloc_problem what,
+		    uint64_t at, uint64_t value)
+{
+	if (v->problem)
+		v->problem(v->ctx, what, at, value);
+}
+
 bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
 		      unsigned order, const struct kho_vmalloc_visitor *v, bool *oom)
 {
@@ -39,21 +46,22 @@ bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
 	while (chunk) {
 		/* A chain longer than the dump has pages must loop. */
 		if (++hops > (1u << 20) || chunk == origin) {
-			v->problem(v->ctx, KHO_VM_LOOP, holder, chunk);
+			problem(v, KHO_VM_LOOP, holder, chunk);
 			return false;
 		}
 		if (!is_aligned(chunk, page) || chunk >> 63 ||
 		    kho_source_state(src, chunk, &run) == KHO_MEM_ABSENT) {
-			v->problem(v->ctx, KHO_VM_BAD_CHUNK, holder, chunk);
+			problem(v, KHO_VM_BAD_CHUNK, holder, chunk);
 			return false;
 		}
 		/* Memory, but not in the dump: the rest of the chain is unknown. */
 		if (kho_source_read(src, chunk, buf, page, &e)) {
-			v->problem(v->ctx, KHO_VM_UNREADABLE, chunk, chunk);
-			v->chunk(v->ctx, chunk);
+			problem(v, KHO_VM_UNREADABLE, chunk, chunk);
+			if (v->chunk)
+				v->chunk(v->ctx, chunk);
 			return false;
 		}
-		if (!v->chunk(v->ctx, chunk))
+		if (v->chunk && !v->chunk(v->ctx, chunk))
 			return false;
 		for (uint64_t i = 0; i < per_chunk; i++) {
 			uint64_t p = load_u64(buf + 8 + i * 8, be);
@@ -61,14 +69,14 @@ bool kho_vmalloc_walk(struct kho_source *src, uint64_t origin, uint64_t first,
 			if (!p)
 				break;
 			if (!is_aligned(p, page << order) || p >> 63)
-				v->problem(v->ctx, KHO_VM_BAD_RUN, chunk + 8 + i * 8, p);
+				problem(v, KHO_VM_BAD_RUN, chunk + 8 + i * 8, p);
 			else
 				v->run(v->ctx, chunk + 8 + i * 8, p);
 		}
 		holder = chunk;
 		chunk = load_u64(buf, be);
 		if (chunk == holder) {
-			v->problem(v->ctx, KHO_VM_SELF, holder, chunk);
+			problem(v, KHO_VM_SELF, holder, chunk);
 			return false;
 		}
 	}

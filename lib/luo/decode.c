@@ -37,7 +37,7 @@ bool luo_read(struct luo_dec *d, uint64_t phys, void *buf, size_t len, const cha
 	if (!kho_source_read(d->src, phys, buf, len, &e))
 		return true;
 	kho_anomaly(d->a, KHO_AN_LUO_UNREADABLE, phys, "LUO: %s at 0x%llx is not (wholly) in the "
-		    "dump: it was not checked", what, (unsigned long long)phys);
+		    "dump: it was not checked", what, HEX(phys));
 	return false;
 }
 
@@ -88,12 +88,6 @@ static bool well_formed(const uint8_t *s, size_t n)
 	return true;
 }
 
-static void copy_name(char *dst, const uint8_t *src, size_t n)
-{
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /*
  * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
  * strcmp among the registered ones and fails the whole session with
@@ -113,7 +107,7 @@ static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
 		    "LUO session \"%s\": file token 0x%llx: "
 		    "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
 		    "it fails the whole session with -ENOENT", s->name,
-		    (unsigned long long)fl->token, fl->compatible);
+		    HEX(fl->token), fl->compatible);
 }
 
 /* Entry callbacks of a chain or array: the session at hand for files. */
@@ -130,7 +124,7 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 	if (!luo_allocated(d, (fl = ARRAY_ADD(s->file, d->file_cap, s->nfiles))))
 		return;
 	fl->phys = phys;
-	copy_name(fl->compatible, e, 48);
+	snprintf(fl->compatible, sizeof(fl->compatible), "%.48s", (const char *)e);
 	fl->well_formed = well_formed(e, 48);
 	fl->data = load_u64(e + 48, d->be);
 	fl->token = load_u64(e + 56, d->be);
@@ -138,7 +132,7 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 		kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_NAME, phys,
 			    "LUO session \"%s\": file token 0x%llx: its "
 			    "handler string is not a NUL-terminated printable name",
-			    s->name, (unsigned long long)fl->token);
+			    s->name, HEX(fl->token));
 		return;
 	}
 	check_handler(d, s, fl, phys);
@@ -146,8 +140,7 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
 			    "LUO session \"%s\": file token 0x%llx "
 			    "(%s): data 0x%llx is not a page of memory", s->name,
-			    (unsigned long long)fl->token, fl->compatible,
-			    (unsigned long long)fl->data);
+			    HEX(fl->token), fl->compatible, HEX(fl->data));
 		return;
 	}
 	if (!luo_first_visit(d, fl->data & ~(d->page - 1))) {
@@ -155,15 +148,14 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 			kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA_SHARED, phys,
 				    "LUO session \"%s\": file token 0x%llx: "
 				    "data 0x%llx is a page the LUO state already names", s->name,
-				    (unsigned long long)fl->token, (unsigned long long)fl->data);
+				    HEX(fl->token), HEX(fl->data));
 		return;
 	}
 	if (kho_luo_is_memfd(fl->compatible, &version))
 		fl->memfd = luo_memfd_decode(d, s, fl, version);
 	else
 		luo_extent(d, fl->data, 1, KHO_LUO_COVERED, "record of handler %s (session "
-			   "\"%s\", token 0x%llx)", fl->compatible, s->name,
-			   (unsigned long long)fl->token);
+			   "\"%s\", token 0x%llx)", fl->compatible, s->name, HEX(fl->token));
 }
 
 static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg)
@@ -174,7 +166,7 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 	if (!luo_allocated(d, (s = ARRAY_ADD(l->session, d->session_cap, l->nsessions))))
 		return;
 	s->phys = phys;
-	copy_name(s->name, e, 64);
+	snprintf(s->name, sizeof(s->name), "%.64s", (const char *)e);
 	s->files = load_u64(e + 64, d->be);
 	s->count = load_u64(e + 72, d->be);
 	if (!e[0])
@@ -188,8 +180,7 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 	if (!s->files != !s->count)
 		kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILES, phys,
 			    "LUO session \"%s\": files 0x%llx with "
-			    "count %llu", s->name, (unsigned long long)s->files,
-			    (unsigned long long)s->count);
+			    "count %llu", s->name, HEX(s->files), HEX(s->count));
 }
 
 /*
@@ -214,7 +205,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		if (!page_of_memory(d, block)) {
 			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_POINTER, holder,
 				    "LUO %s chain: block pointer 0x%llx "
-				    "is not a page of memory", what, (unsigned long long)block);
+				    "is not a page of memory", what, HEX(block));
 			break;
 		}
 		/* one set for every chain: a cycle, or a block two chains share */
@@ -223,7 +214,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 				kho_anomaly(d->a, KHO_AN_LUO_BLOCK_REVISITED, holder,
 					    "LUO %s chain: block 0x%llx "
 					    "is reached a second time (a cycle, or shared)", what,
-					    (unsigned long long)block);
+					    HEX(block));
 			break;
 		}
 		if (++blocks > MAX_BLOCKS) {
@@ -241,8 +232,7 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		if (!count || count > cap) {
 			kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, block,
 				    "LUO %s block: count %llu (a block "
-				    "holds 1 to %llu)", what, (unsigned long long)count,
-				    (unsigned long long)cap);
+				    "holds 1 to %llu)", what, HEX(count), HEX(cap));
 			break;
 		}
 		for (uint64_t i = 0; i < count; i++)
@@ -268,8 +258,7 @@ static void array(struct luo_dec *d, uint64_t holder, uint64_t at, uint64_t coun
 	if (count > cap) {      /* refused whole, as the kernel does */
 		kho_anomaly(d->a, KHO_AN_LUO_BLOCK_COUNT, holder,
 			    "LUO %s array: count %llu is above its "
-			    "capacity %llu", what, (unsigned long long)count,
-			    (unsigned long long)cap);
+			    "capacity %llu", what, HEX(count), HEX(cap));
 		return;
 	}
 	if (!n || !luo_read(d, at, buf, n * esize, what))
@@ -323,7 +312,7 @@ static void files_of_sessions(struct luo_dec *d)
 				kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_ARRAY, s->phys,
 					    "LUO session \"%s\": file "
 					    "array 0x%llx is not a page of memory", s->name,
-					    (unsigned long long)s->files);
+					    HEX(s->files));
 				continue;
 			}
 			luo_extent(d, s->files, MIN(s->count, V1_FILE_PAGES * d->page / FILE_SIZE) *
@@ -341,7 +330,7 @@ static void files_of_sessions(struct luo_dec *d)
 			kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_COUNT, s->phys,
 				    "LUO session \"%s\": its file "
 				    "chain holds %llu entries, count says %llu", s->name,
-				    (unsigned long long)n, (unsigned long long)s->count);
+				    HEX(n), HEX(s->count));
 	}
 	duplicate_names(d);
 }
@@ -354,7 +343,7 @@ static void add_flb(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *ar
 	if (!luo_allocated(d, (b = ARRAY_ADD(l->flb, d->flb_cap, l->nflbs))))
 		return;
 	b->phys = phys;
-	copy_name(b->name, e, 48);
+	snprintf(b->name, sizeof(b->name), "%.48s", (const char *)e);
 	b->data = load_u64(e + 48, d->be);
 	b->count = load_u64(e + 56, d->be);
 }
@@ -367,7 +356,7 @@ static void flbs(struct luo_dec *d, uint64_t at, uint64_t holder)
 	if (!page_of_memory(d, at)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FLB_POINTER, holder,
 			    "LUO FLB page pointer 0x%llx is not a page "
-			    "of memory", (unsigned long long)at);
+			    "of memory", HEX(at));
 		return;
 	}
 	/* luo_flb.c (7.3-rc7) reads it through phys_to_virt(), never
@@ -450,7 +439,7 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 		kho_anomaly(d->a, KHO_AN_LUO_PENDING, t->phys, "LUO live update #%llu: no "
 			    "session is serialized (sessions_pa 0), as before reboot(KEXEC) "
 			    "serializes them; pages of open sessions have no owner here",
-			    (unsigned long long)l->liveupdate_num);
+			    HEX(l->liveupdate_num));
 	}
 }
 
@@ -480,7 +469,7 @@ enum kho_status kho_luo_decode(struct kho_source *src, const struct kho_subtree 
 		if (t->size < 32)
 			kho_anomaly(a, KHO_AN_LUO_BLOB_FORMAT, t->phys,
 				    "LUO: blob-size %llu is less than the 32 bytes of struct luo_ser",
-				    (unsigned long long)t->size);
+				    HEX(t->size));
 		else
 			out->format = KHO_LUO_V5, decode_v5(&d, t, root);
 	} else if (t->kind == KHO_BLOB_FDT && t->fdt_check) {

@@ -83,14 +83,6 @@ static uint64_t plain_end(const struct kho_radix_cursor *c)
 	return MIN(prefix + leaf_keys(c->m), c->hi);
 }
 
-/* The same when every bit of the leaf is set (KHO_RADIX_LEAF_FULL); else 0. */
-static uint64_t full_end(const struct kho_radix_cursor *c)
-{
-	uint64_t end = plain_end(c);
-
-	return end && (c->m->leaves[c->leaf].phys & KHO_RADIX_LEAF_FULL) ? end : 0;
-}
-
 static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 {
 	uint64_t start, end;
@@ -112,9 +104,10 @@ static inline bool next(struct kho_radix_cursor *c, struct kho_run *r)
 	/* A run up to the word's top goes on if the next key's word starts
 	 * with a set bit (the next leaf only if it follows on). */
 	while (end == c->base + 64 && advance(c) && c->base == end && (c->word & 1)) {
-		uint64_t stop = full_end(c);
+		uint64_t stop = plain_end(c);
 
-		if (c->word == ~(uint64_t)0 && stop > c->base + 64) {
+		if (c->word == ~(uint64_t)0 && stop > c->base + 64 &&
+		    (c->m->leaves[c->leaf].phys & KHO_RADIX_LEAF_FULL)) {
 			/* every word left of a full leaf is set: one step */
 			end = stop;
 			c->base = stop - 64;

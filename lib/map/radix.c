@@ -26,7 +26,6 @@ struct walk {
 	 * read [bad_phys, bad_end): those are read one at a time, as alone. */
 	uint8_t *batch;
 	uint64_t batch_phys, batch_end, bad_phys, bad_end;
-	bool big_endian;
 	enum kho_status st;
 	struct kho_error *err;
 };
@@ -60,7 +59,7 @@ static void add_leaf(struct walk *w, const uint8_t *leaf, uint64_t prefix, uint6
 		kho_anomaly(w->a, KHO_AN_MAP_LEAF_EMPTY, phys, "leaf is empty (keys unpreserved)");
 		return;
 	}
-	if (!prefix && !w->geo->broken_depth && (load_u64(leaf, w->big_endian) & 1)) {
+	if (!prefix && !w->geo->broken_depth && (load_u64(leaf, w->m->big_endian) & 1)) {
 		/* Only a leaf under root index 0 can hold key 0 (the broken
 		 * depth's decoding gives it a meaning). */
 		w->stats->set_bits_per_level0++;
@@ -126,10 +125,10 @@ static void read_leaves(struct walk *w, const uint8_t *page, uint64_t i, uint64_
 	    (child >= w->bad_phys && child < w->bad_end) ||
 	    i + 1 >= entries || !batchable(w, 1, i, child))
 		return;
-	if (load_u64(page + (i + 1) * 8, w->big_endian) == child - ps)
+	if (load_u64(page + (i + 1) * 8, w->m->big_endian) == child - ps)
 		step = -ps;      /* descending: wraps below 0 are caught by lo */
 	while (k < max && i + k < entries &&
-	       load_u64(page + (i + k) * 8, w->big_endian) == child + k * step &&
+	       load_u64(page + (i + k) * 8, w->m->big_endian) == child + k * step &&
 	       batchable(w, 1, i + k, child + k * step))
 		k++;
 	lo = step == ps ? child : child - (k - 1) * ps;
@@ -238,7 +237,7 @@ static void walk_node(struct walk *w, uint64_t phys, unsigned level, uint64_t pr
 	}
 	w->stats->nodes++;
 	for (uint64_t i = 0; i < entries && !w->st; i++) {
-		uint64_t child = load_u64(page + i * 8, w->big_endian);
+		uint64_t child = load_u64(page + i * 8, w->m->big_endian);
 
 		if (!child)
 			continue;
@@ -265,14 +264,12 @@ enum kho_status kho_radix_open(struct kho_source *src,
 			       struct kho_radix_map *m, struct kho_error *err)
 {
 	struct walk w = { .src = src, .geo = geo, .a = a, .v = v, .stats = stats, .m = m,
-			  .err = err, .big_endian = kho_source_big_endian(src) };
+			  .err = err };
 	uint64_t run;
 
 	memset(stats, 0, sizeof(*stats));
-	memset(m, 0, sizeof(*m));
-	m->geo = geo;
-	m->src = src;
-	m->big_endian = w.big_endian;
+	*m = (struct kho_radix_map){ .geo = geo, .src = src,
+				     .big_endian = kho_source_big_endian(src) };
 	if (geo->depth > KHO_MAX_LEVELS)
 		return kho_error_set(err, KHO_ERR_INVALID, "depth %u", geo->depth);
 	for (unsigned l = 0; l < geo->depth; l++)
@@ -320,7 +317,7 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		     uint64_t root, uint64_t key)
 {
 	uint64_t node = root, run;
-	uint8_t *buf = malloc(geo->page_size);
+	_cleanup_free_ uint8_t *buf = malloc(geo->page_size);
 	bool be = kho_source_big_endian(src);
 	struct kho_error e;
 	int found = -1;
@@ -344,6 +341,5 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 		}
 		node = load_u64(buf + idx * 8, be);
 	}
-	free(buf);
 	return found;
 }

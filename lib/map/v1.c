@@ -54,13 +54,6 @@ static void unknown_bitmap(struct v1 *w, unsigned order, uint64_t start, uint64_
 		      kho_key_encode(w->geo, last, order));
 }
 
-/* Everything from here on is unknown (a chunk that could not be read). */
-static void unknown_all(struct v1 *w)
-{
-	if (w->v && w->v->unknown)
-		w->v->unknown(w->v->ctx, 0, UINT64_MAX);
-}
-
 /* A pointer the walk may follow: recorded as @bad at @where if not. */
 static bool usable(struct v1 *w, enum kho_anomaly_kind bad, uint64_t where, uint64_t ptr,
 		   uint64_t align, uint64_t len, const char *what)
@@ -157,7 +150,7 @@ static bool count_votes(struct v1 *w, uint64_t first)
 {
 	uint64_t page = w->geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first;
 	struct visited chunks = { 0 }, both_pages = { 0 };
-	uint8_t *buf = malloc(page);
+	_cleanup_free_ uint8_t *buf = malloc(page);
 	bool ok = buf != NULL;
 	struct kho_error e;
 
@@ -195,7 +188,6 @@ static bool count_votes(struct v1 *w, uint64_t first)
 			w->small_votes++;
 			w->both_votes--;
 		}
-	free(buf);
 	visited_free(&chunks);
 	visited_free(&both_pages);
 	return ok;
@@ -299,7 +291,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			.run = { .geo = geo, .v = v, .stats = stats } };
 	uint64_t page = geo->page_size, cap = (page - CHUNK_HDR) / ELM, chunk = first, prev = 0;
 	struct visited seen = { 0 };
-	uint8_t *buf = malloc(page), *bits = malloc(page);
+	_cleanup_free_ uint8_t *buf = malloc(page);
+	_cleanup_free_ uint8_t *bits = malloc(page);
 	unsigned last_order = 0;
 	struct kho_error e;
 
@@ -315,8 +308,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 
 		w.unreadable = false;
 		if (!usable(&w, KHO_AN_V1_CHUNK_POINTER, prev ? prev : chunk, chunk, page, page, "chunk")) {
-			if (w.unreadable)
-				unknown_all(&w);
+			if (w.unreadable && v && v->unknown)
+				v->unknown(v->ctx, 0, UINT64_MAX);   /* the rest of the list */
 			break;
 		}
 		added = visited_add(&seen, chunk);
@@ -334,7 +327,8 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 			kho_anomaly(a, KHO_AN_MAP_PAGE_UNREADABLE, chunk,
 				    "chunk at 0x%llx cannot be read, "
 				    "the rest of the list is unknown: %s", HEX(chunk), e.msg);
-			unknown_all(&w);
+			if (v && v->unknown)
+				v->unknown(v->ctx, 0, UINT64_MAX);
 			break;
 		}
 		stats->nodes++;
@@ -367,8 +361,6 @@ enum kho_status kho_v1_walk(struct kho_source *src, const struct kho_geometry *g
 		chunk = load_u64(buf, w.be);
 	}
 	run_flush(&w.run);
-	free(buf);
-	free(bits);
 	visited_free(&seen);
 	visited_free(&w.small_pages);
 	return w.oom ? kho_error_set(err, KHO_ERR_NOMEM, "out of memory") : KHO_OK;

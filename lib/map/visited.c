@@ -13,19 +13,10 @@ static size_t find(const uint64_t *slots, size_t cap, uint64_t key)
 	return i;
 }
 
-static bool insert(uint64_t *slots, size_t cap, uint64_t key)
-{
-	size_t i = find(slots, cap, key);
-
-	if (slots[i])
-		return false;
-	slots[i] = key;
-	return true;
-}
-
 int visited_add(struct visited *s, uint64_t page)
 {
 	uint64_t key = page + 1;
+	size_t at;
 
 	if ((s->n + 1) * 2 > s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -35,13 +26,15 @@ int visited_add(struct visited *s, uint64_t page)
 			return -1;
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->slots[i])
-				insert(slots, cap, s->slots[i]);
+				slots[find(slots, cap, s->slots[i])] = s->slots[i];
 		free(s->slots);
 		s->slots = slots;
 		s->cap = cap;
 	}
-	if (!insert(s->slots, s->cap, key))
+	at = find(s->slots, s->cap, key);
+	if (s->slots[at])
 		return 0;
+	s->slots[at] = key;
 	s->n++;
 	return 1;
 }

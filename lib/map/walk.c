@@ -12,8 +12,7 @@
 
 struct drain {
 	struct kho_source *src;
-	const struct kho_geometry *geo;
-	struct run_builder run;          /* of the meant keys */
+	struct run_builder run;          /* of the meant keys (and their geometry) */
 };
 
 /*
@@ -25,13 +24,13 @@ struct drain {
  */
 static uint64_t meant_key(struct drain *d, uint64_t key)
 {
-	uint64_t with = key | ((uint64_t)1 << d->geo->order0_bit), p1, p0, run;
+	uint64_t with = key | ((uint64_t)1 << d->run.geo->order0_bit), p1, p0, run;
 	unsigned o1, o0;
 	bool in1, in0;
 
-	if (fls64(key) > d->geo->order0_bit || !kho_key_decode(d->geo, with, &p0, &o0))
+	if (fls64(key) > d->run.geo->order0_bit || !kho_key_decode(d->run.geo, with, &p0, &o0))
 		return key;
-	if (!kho_key_decode(d->geo, key, &p1, &o1))
+	if (!kho_key_decode(d->run.geo, key, &p1, &o1))
 		return with;
 	in1 = kho_source_state(d->src, p1, &run) != KHO_MEM_ABSENT;
 	in0 = kho_source_state(d->src, p0, &run) != KHO_MEM_ABSENT;
@@ -49,32 +48,19 @@ static void emit_meant(struct drain *d, uint64_t key)
 	uint64_t phys;
 	unsigned order;
 
-	kho_key_decode(d->geo, meant_key(d, key), &phys, &order);
+	kho_key_decode(d->run.geo, meant_key(d, key), &phys, &order);
 	run_add(&d->run, phys, order, 1);
 }
 
-static void drain_broken(struct drain *d, const struct kho_radix_map *m)
+/* A run as read: each of its keys becomes the key it meant. */
+static void meant_run(void *ctx, uint64_t phys, unsigned order, uint64_t count)
 {
-	struct kho_radix_cursor c;
-	struct kho_run r;
+	struct drain *d = ctx;
+	uint64_t key = kho_key_encode(d->run.geo, phys, order);
 
-	/* Key 0 is pfn 0 of order 0 with its order bit lost. */
-	if (m->nleaves && !m->leaves[0].prefix &&
-	    (load_u64(radix_leaf_bits(m, 0), m->big_endian) & 1)) {
-		d->run.stats->set_bits_per_level0++;
-		emit_meant(d, 0);
-	}
-	for (unsigned o = d->geo->key_width; o-- > 0;) {
-		kho_radix_cursor_init(&c, m, o, NULL);
-		while (kho_radix_cursor_next(&c, &r)) {
-			uint64_t key = kho_key_encode(d->geo, r.phys, o);
-
-			d->run.stats->set_bits_per_level0 += r.count;
-			for (uint64_t i = 0; i < r.count; i++)
-				emit_meant(d, key + i);
-		}
-	}
-	run_flush(&d->run);
+	d->run.stats->set_bits_per_level0 += count;
+	for (uint64_t i = 0; i < count; i++)
+		emit_meant(d, key + i);
 }
 
 void kho_radix_runs(const struct kho_radix_map *m,
@@ -99,16 +85,24 @@ enum kho_status kho_radix_walk(struct kho_source *src,
 			       const struct kho_map_visitor *v,
 			       struct kho_map_stats *stats, struct kho_error *err)
 {
-	struct drain d = { src, geo, { .geo = geo, .v = v, .stats = stats } };
+	struct drain d = { src, { .geo = geo, .v = v, .stats = stats } };
+	const struct kho_map_visitor meant = { .run = meant_run, .ctx = &d };
 	struct kho_radix_map m;
 	enum kho_status st = kho_radix_open(src, geo, root, a, v, stats, &m, err);
 
 	if (st)
 		return st;
-	if (geo->broken_depth) {
-		drain_broken(&d, &m);
-	} else {
+	if (!geo->broken_depth) {
 		kho_radix_runs(&m, stats, v);
+	} else {
+		/* Key 0 is pfn 0 of order 0 with its order bit lost. */
+		if (m.nleaves && !m.leaves[0].prefix &&
+		    (load_u64(radix_leaf_bits(&m, 0), m.big_endian) & 1)) {
+			stats->set_bits_per_level0++;
+			emit_meant(&d, 0);
+		}
+		kho_radix_runs(&m, NULL, &meant);
+		run_flush(&d.run);
 	}
 	st = kho_radix_failed(&m) ? kho_error_set(err, KHO_ERR_SYSTEM, "the tree's "
 						   "leaves changed while read") : KHO_OK;

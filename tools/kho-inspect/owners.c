@@ -72,17 +72,12 @@ static void vm_run(void *ctx, uint64_t slot, uint64_t run)
 	add(c->o, "vmalloc", run, c->run_bytes, "run of %s", c->name);
 }
 
-static void vm_problem(void *ctx, enum kho_vmalloc_problem what, uint64_t at, uint64_t v)
-{
-	(void)ctx, (void)what, (void)at, (void)v;   /* blob-vmalloc reports them */
-}
-
 static void vmalloc_chain(struct kho_source *src, const struct kho_inspection *in,
 			  struct owners *o, const struct kho_subtree *t,
 			  const struct kho_vmalloc_desc *vm)
 {
 	struct vm_ctx c = { o, t->name, 0 };
-	struct kho_vmalloc_visitor v = { &c, vm_chunk, vm_run, vm_problem };
+	struct kho_vmalloc_visitor v = { &c, vm_chunk, vm_run, NULL };   /* blob-vmalloc: problems */
 	bool oom = false;
 
 	if (!vm->first || in->geo.page_shift + vm->order >= 64)

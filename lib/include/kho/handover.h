@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kho/abi.h"
 #include "kho/version.h"
 #include "kho/anomaly.h"
 #include "kho/error.h"
@@ -114,12 +113,12 @@ enum kho_vmalloc_problem {
 
 struct kho_vmalloc_visitor {
 	void *ctx;
-	/* A chunk page (read, or the unreadable one: then after problem()).
+	/* Optional: a chunk page (read, or the unreadable one: then after problem()).
 	 * returns: false to stop the walk there (not a whole chain). */
 	bool (*chunk)(void *ctx, uint64_t chunk);
 	/* A run of 1 << order pages at @run, named by the entry at @slot. */
 	void (*run)(void *ctx, uint64_t slot, uint64_t run);
-	/* @at: the chunk or entry that holds the bad value @value. */
+	/* Optional: @at, the chunk or entry, holds the bad value @value. */
 	void (*problem)(void *ctx, enum kho_vmalloc_problem what, uint64_t at,
 			uint64_t value);
 };
@@ -333,10 +332,8 @@ struct kho_select_opts {
 	bool all;                /* inspect every candidate */
 	/*
 	 * --vmlinux on 7.3+: the incoming handover's FDT and the tree kho_in
-	 * holds (0: unknown or none). Since "kho: extend scratch" the kernel
-	 * that received that handover used every 1 GiB block holding none of
-	 * its preserved memory and none of its tree as scratch, so a stale
-	 * candidate in such a block may be overwritten: it is labelled
+	 * holds (0: unknown or none). A stale candidate that kernel's extended
+	 * scratch may have overwritten (stale.c says why) is labelled
 	 * possibly_overwritten and not inspected, even with @all (only --fdt
 	 * naming it inspects it).
 	 */
