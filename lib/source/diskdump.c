@@ -340,8 +340,6 @@ static void dd_close(struct kho_source *src)
 {
 	struct dd_priv *p = src->priv;
 
-	if (!p)
-		return;
 	free(p->ix.v);
 	free(p->mem);
 	free(p->dumped);
@@ -353,7 +351,6 @@ static void dd_close(struct kho_source *src)
 		free(p->th[i].page);
 	}
 	free(p);
-	src->priv = NULL;
 }
 
 static const struct source_ops dd_ops = {
@@ -583,12 +580,12 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	struct segment all;
 	enum kho_status st;
 
-	src->ops = &dd_ops;
-	src->kind = KHO_KIND_KDUMP;
-	src->format = flat ? "kdump-flat" : "kdump";
 	if (!p)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	src->ops = &dd_ops;     /* dd_close() needs @p */
 	src->priv = p;
+	src->kind = KHO_KIND_KDUMP;
+	src->format = flat ? "kdump-flat" : "kdump";
 	p->cut_pfn = UINT64_MAX;
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");
