@@ -23,6 +23,7 @@
  * on 64-bit machines only).
  */
 #include "diskdump.h"
+#include "heads.h"
 
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
@@ -229,8 +230,6 @@ bool dd_unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_
 	}
 }
 
-#define HEAD_MAX 16
-
 /* The first @n bytes of dumped page @pfn; false: take the whole page. */
 static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t n)
 {
@@ -239,7 +238,7 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	struct desc d;
 	const uint8_t *z;
 
-	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
+	if (n > HEADS_MAX_BYTES || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
 	    dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, &e) ||
 	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
 		return false;
