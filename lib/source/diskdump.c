@@ -298,17 +298,13 @@ static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
 		uint64_t pfn = phys / p->page, into = phys % p->page;
 		size_t n = (size_t)MIN((uint64_t)len, p->page - into);
 		enum kho_mem_state ms = page_state(src, pfn);
+		/* the first bytes alone, decoded no further, when that can be done */
+		bool head = ms == KHO_MEM_PRESENT && !into && get_head(src, pfn, dst, n);
 		const uint8_t *page = NULL;
 		struct kho_error e2;
 		enum kho_status ps = KHO_OK;
 
-		if (ms == KHO_MEM_PRESENT && !into && get_head(src, pfn, dst, n)) {
-			dst += n;     /* the first bytes alone, decoded no further */
-			phys += n;
-			len -= n;
-			continue;
-		}
-		if (ms == KHO_MEM_PRESENT)
+		if (ms == KHO_MEM_PRESENT && !head)
 			ps = get_page(src, pfn, &page, &e2);
 		if (ps && ps != KHO_ERR_NODATA) {
 			*err = e2;
@@ -316,7 +312,7 @@ static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
 		}
 		if (page) {
 			memcpy(dst, page + into, n);
-		} else {
+		} else if (!head) {
 			memset(dst, 0, n);
 			/* the words every other source uses */
 			if (!st)
