@@ -240,7 +240,7 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 
 	if (n > HEADS_MAX_BYTES || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
 	    dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, &e) ||
-	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
+	    (p->last.valid && p->last.d.offset == d.offset && p->last.d.size == d.size))
 		return false;
 	z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, &e);
 	return z && page_head(d.flags, z, d.size, p->page, out, n);
@@ -266,8 +266,8 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 	}
 	if ((st = dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, err)))
 		return st;
-	if (!p->last.valid || p->last.offset != d.offset || p->last.size != d.size ||
-	    p->last.flags != d.flags) {
+	if (!p->last.valid || p->last.d.offset != d.offset || p->last.d.size != d.size ||
+	    p->last.d.flags != d.flags) {
 		const uint8_t *z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, err);
 
 		if (!z)
@@ -278,7 +278,7 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 					     "bytes, flags 0x%x) does not decompress to a page",
 					     src->path, (unsigned long long)(pfn * p->page),
 					     d.size, d.flags);
-		p->last = (typeof(p->last)){ d.offset, d.size, d.flags, true, p->last.data };
+		p->last = (typeof(p->last)){ d, true, p->last.data };
 	}
 	/* the slot is written only now: until then it still holds its page */
 	memcpy(p->cache[slot].data, p->last.data, p->page);
