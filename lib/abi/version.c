@@ -7,7 +7,6 @@
 #include "kho/abi.h"
 #include "kho/version.h"
 
-
 #include "../util/util.h"
 
 /* Written by: kho-v1 6.16 - 7.0, kho-v2 the 7.1 merge window, kho-v3 7.1,

@@ -23,6 +23,7 @@
  * on 64-bit machines only).
  */
 #include "diskdump.h"
+#include "heads.h"
 
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
@@ -229,8 +230,6 @@ bool dd_unpack(const struct dd_priv *p, uint32_t flags, const uint8_t *in, size_
 	}
 }
 
-#define HEAD_MAX 16
-
 /* The first @n bytes of dumped page @pfn; false: take the whole page. */
 static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t n)
 {
@@ -239,9 +238,9 @@ static bool get_head(struct kho_source *src, uint64_t pfn, uint8_t *out, size_t 
 	struct desc d;
 	const uint8_t *z;
 
-	if (n > HEAD_MAX || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
+	if (n > HEADS_MAX_BYTES || p->cache[pfn % CACHE_PAGES].pfn == pfn ||
 	    dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, &e) ||
-	    (p->last.valid && p->last.offset == d.offset && p->last.size == d.size))
+	    (p->last.valid && p->last.d.offset == d.offset && p->last.d.size == d.size))
 		return false;
 	z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, &e);
 	return z && page_head(d.flags, z, d.size, p->page, out, n);
@@ -267,8 +266,8 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 	}
 	if ((st = dd_desc(src, &p->th[0].wdesc, pfn, desc_index(p, pfn), &d, err)))
 		return st;
-	if (!p->last.valid || p->last.offset != d.offset || p->last.size != d.size ||
-	    p->last.flags != d.flags) {
+	if (!p->last.valid || p->last.d.offset != d.offset || p->last.d.size != d.size ||
+	    p->last.d.flags != d.flags) {
 		const uint8_t *z = dd_window_at(src, &p->th[0].wdata, d.offset, d.size, err);
 
 		if (!z)
@@ -279,7 +278,7 @@ static enum kho_status get_page(struct kho_source *src, uint64_t pfn, const uint
 					     "bytes, flags 0x%x) does not decompress to a page",
 					     src->path, (unsigned long long)(pfn * p->page),
 					     d.size, d.flags);
-		p->last = (typeof(p->last)){ d.offset, d.size, d.flags, true, p->last.data };
+		p->last = (typeof(p->last)){ d, true, p->last.data };
 	}
 	/* the slot is written only now: until then it still holds its page */
 	memcpy(p->cache[slot].data, p->last.data, p->page);
@@ -299,17 +298,13 @@ static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
 		uint64_t pfn = phys / p->page, into = phys % p->page;
 		size_t n = (size_t)MIN((uint64_t)len, p->page - into);
 		enum kho_mem_state ms = page_state(src, pfn);
+		/* the first bytes alone, decoded no further, when that can be done */
+		bool head = ms == KHO_MEM_PRESENT && !into && get_head(src, pfn, dst, n);
 		const uint8_t *page = NULL;
 		struct kho_error e2;
 		enum kho_status ps = KHO_OK;
 
-		if (ms == KHO_MEM_PRESENT && !into && get_head(src, pfn, dst, n)) {
-			dst += n;     /* the first bytes alone, decoded no further */
-			phys += n;
-			len -= n;
-			continue;
-		}
-		if (ms == KHO_MEM_PRESENT)
+		if (ms == KHO_MEM_PRESENT && !head)
 			ps = get_page(src, pfn, &page, &e2);
 		if (ps && ps != KHO_ERR_NODATA) {
 			*err = e2;
@@ -317,7 +312,7 @@ static enum kho_status dd_read(struct kho_source *src, uint64_t phys, void *buf,
 		}
 		if (page) {
 			memcpy(dst, page + into, n);
-		} else {
+		} else if (!head) {
 			memset(dst, 0, n);
 			/* the words every other source uses */
 			if (!st)
@@ -340,8 +335,6 @@ static void dd_close(struct kho_source *src)
 {
 	struct dd_priv *p = src->priv;
 
-	if (!p)
-		return;
 	free(p->ix.v);
 	free(p->mem);
 	free(p->dumped);
@@ -353,7 +346,6 @@ static void dd_close(struct kho_source *src)
 		free(p->th[i].page);
 	}
 	free(p);
-	src->priv = NULL;
 }
 
 static const struct source_ops dd_ops = {
@@ -583,12 +575,12 @@ static enum kho_status open_dd(struct kho_source *src, bool flat, struct kho_err
 	struct segment all;
 	enum kho_status st;
 
-	src->ops = &dd_ops;
-	src->kind = KHO_KIND_KDUMP;
-	src->format = flat ? "kdump-flat" : "kdump";
 	if (!p)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
+	src->ops = &dd_ops;     /* dd_close() needs @p */
 	src->priv = p;
+	src->kind = KHO_KIND_KDUMP;
+	src->format = flat ? "kdump-flat" : "kdump";
 	p->cut_pfn = UINT64_MAX;
 	if (lzo_init() != LZO_E_OK)
 		return kho_error_set(err, KHO_ERR_SYSTEM, "lzo_init failed");

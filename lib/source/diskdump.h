@@ -22,6 +22,11 @@ struct window {
 	uint8_t *buf;
 };
 
+struct desc {
+	uint64_t offset;
+	uint32_t size, flags;
+};
+
 struct dd_priv {
 	struct flat_index ix;
 	bool be;
@@ -33,8 +38,7 @@ struct dd_priv {
 	uint64_t cut_pfn;               /* lowest dumped pfn whose data is missing */
 	struct {                        /* the last data decompressed: QEMU and
 					 * makedumpfile share one for zero pages */
-		uint64_t offset;
-		uint32_t size, flags;
+		struct desc d;
 		bool valid;
 		uint8_t *data;
 	} last;
@@ -70,11 +74,6 @@ static inline uint64_t desc_index(const struct dd_priv *p, uint64_t pfn)
 		n += bit(p->dumped, i);
 	return n;
 }
-
-struct desc {
-	uint64_t offset;
-	uint32_t size, flags;
-};
 
 /*
  * @len (<= WINDOW) bytes at @off of the regular file, through @w; bytes no record holds are zeros. The pointer lasts until the

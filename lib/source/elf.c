@@ -69,11 +69,11 @@ static void qemu_cpu_state(struct kho_source *src, const uint8_t *d, size_t len)
 static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phdr *ph,
 				  bool *qemu, struct kho_error *err)
 {
+	uint64_t have = in_file(src, ph->p_offset, ph->p_filesz);
 	Elf_Data *data;
 	GElf_Nhdr nh;
 	size_t off = 0, name_off, desc_off;
-
-	uint64_t have = in_file(src, ph->p_offset, ph->p_filesz);
+	enum kho_status st;
 
 	/* A note cut short: read the notes that are whole. */
 	if (!have)
@@ -86,10 +86,8 @@ static enum kho_status read_notes(struct kho_source *src, Elf *e, const GElf_Phd
 		const char *name = (const char *)data->d_buf + name_off;
 
 		if (nh.n_namesz == 11 && !memcmp(name, "VMCOREINFO", 11)) {
-			enum kho_status st = source_set_vmcoreinfo(
-				src, (const char *)data->d_buf + desc_off, nh.n_descsz, err);
-
-			if (st)
+			if ((st = source_set_vmcoreinfo(src, (const char *)data->d_buf + desc_off,
+							nh.n_descsz, err)))
 				return st;
 		} else if (nh.n_namesz == 5 && !memcmp(name, "QEMU", 5)) {
 			*qemu = true;

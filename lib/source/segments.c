@@ -17,7 +17,7 @@ static int piece_cmp(const void *a, const void *b, void *ctx)
 enum kho_status source_set_segments(struct kho_source *src, struct segment *segs,
 				    size_t n, struct kho_error *err)
 {
-	struct piece *cuts = calloc(2 * n + 1, sizeof(*cuts));
+	_cleanup_free_ struct piece *cuts = calloc(2 * n + 1, sizeof(*cuts));
 	size_t cap = 2 * n + 1, nc = 0, np = 0, npresent;
 	struct piece *out = calloc(cap, sizeof(*out));
 	uint64_t covered = 0;       /* where the excluded cuts so far end */
@@ -77,8 +77,6 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 			pos = MAX(pos, out[k].phys + out[k].size);
 		}
 	}
-	free(cuts);
-	cuts = NULL;
 	if (!sort_ctx(out, np, sizeof(*out), piece_cmp, NULL) ||
 	    !(src->ranges = calloc(np ? np : 1, sizeof(*src->ranges))))
 		goto nomem;
@@ -88,7 +86,6 @@ enum kho_status source_set_segments(struct kho_source *src, struct segment *segs
 	src->npieces = np;
 	return KHO_OK;
 nomem:
-	free(cuts);
 	free(out);
 	return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 }

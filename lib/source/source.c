@@ -28,40 +28,30 @@ KHO_EXPORT const char *kho_source_kind_name(enum kho_source_kind kind)
 /* Every format: how its first bytes are recognised and how it is opened. */
 struct source_backend {
 	enum kho_format format;
-	/* @head: the first @n bytes; @size: the file size */
-	bool (*probe)(const uint8_t *head, size_t n, uint64_t size);
+	const char *magic[2];   /* signatures at offset 0 (either); none: probe() */
 	enum kho_status (*open)(struct kho_source *src, const struct kho_source_opts *o,
 				struct kho_error *err);
 };
 
-static bool probe_elf(const uint8_t *h, size_t n, uint64_t size)
-{
-	return n >= 4 && !memcmp(h, "\177ELF", 4);
-}
-
-static bool probe_flat(const uint8_t *h, size_t n, uint64_t size)
-{
-	return n >= 12 && !memcmp(h, "makedumpfile", 12);
-}
-
-static bool probe_kdump(const uint8_t *h, size_t n, uint64_t size)
-{
-	return n >= 8 && (!memcmp(h, "KDUMP   ", 8) || !memcmp(h, "DISKDUMP", 8));
-}
-
-/* No signature: a raw image is the only page-granular guess. */
-static bool probe_raw(const uint8_t *h, size_t n, uint64_t size)
-{
-	return size > 0 && size % 4096 == 0;
-}
-
 /* Signatures first, the guess last; within a format, its default last. */
 static const struct source_backend backends[] = {
-	{ KHO_FORMAT_ELF, probe_elf, source_open_elf },
-	{ KHO_FORMAT_KDUMP, probe_flat, source_open_flat },
-	{ KHO_FORMAT_KDUMP, probe_kdump, source_open_diskdump },
-	{ KHO_FORMAT_RAW, probe_raw, source_open_raw },
+	{ KHO_FORMAT_ELF, { "\177ELF" }, source_open_elf },
+	{ KHO_FORMAT_KDUMP, { "makedumpfile" }, source_open_flat },
+	{ KHO_FORMAT_KDUMP, { "KDUMP   ", "DISKDUMP" }, source_open_diskdump },
+	{ KHO_FORMAT_RAW, { NULL }, source_open_raw },
 };
+
+/* Whether @b reads a file of @size bytes whose first @n bytes are @h. */
+static bool probe(const struct source_backend *b, const uint8_t *h, size_t n, uint64_t size)
+{
+	/* No signature: a raw image is the only page-granular guess. */
+	if (!b->magic[0])
+		return size > 0 && size % 4096 == 0;
+	for (size_t i = 0; i < ARRAY_SIZE(b->magic) && b->magic[i]; i++)
+		if (n >= strlen(b->magic[i]) && !memcmp(h, b->magic[i], strlen(b->magic[i])))
+			return true;
+	return false;
+}
 
 /* The first backend whose probe accepts @src's first bytes, within @fmt
  * unless it is AUTO; a format asked for that none accepts gets its last. */
@@ -81,7 +71,7 @@ static enum kho_status pick(struct kho_source *src, enum kho_format fmt,
 		if (fmt != KHO_FORMAT_AUTO && backends[i].format != fmt)
 			continue;
 		*out = &backends[i];
-		if (backends[i].probe(head, (size_t)n, (uint64_t)src->file_size))
+		if (probe(&backends[i], head, (size_t)n, (uint64_t)src->file_size))
 			return KHO_OK;
 	}
 	if (fmt != KHO_FORMAT_AUTO && *out)

@@ -32,23 +32,16 @@ struct uniform_run {
  * read twice, and a scan would compare every byte of each (4 GiB of
  * zeros: 18% more time).
  */
-static bool one_byte(const uint8_t *p, uint64_t len)
-{
-	/* the first word is one byte repeated, and every byte equals the one
-	 * a word before it */
-	if (!p[0])
-		return false;
-	for (unsigned i = 1; i < 8; i++)
-		if (p[i] != p[0])
-			return false;
-	return !memcmp(p, p + 8, len - 8);
-}
-
 uint8_t uniform_byte(const struct kho_source *src, const uint8_t *page)
 {
-	if (src->kind == KHO_KIND_KCORE || !one_byte(page, src->page_size))
+	if (src->kind == KHO_KIND_KCORE || !page[0])
 		return 0;
-	return page[0];
+	/* the first word is one byte repeated, and every byte equals the one
+	 * a word before it */
+	for (unsigned i = 1; i < 8; i++)
+		if (page[i] != page[0])
+			return 0;
+	return memcmp(page, page + 8, src->page_size - 8) ? 0 : page[0];
 }
 
 void uniform_add(struct kho_source *src, uint64_t phys, uint8_t byte)

@@ -17,7 +17,6 @@
 
 #include "../util/util.h"
 
-
 /* One thread's share of a batch: pages [phys, phys + count * page). */
 struct share {
 	struct kho_source *src;
