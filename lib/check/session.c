@@ -182,17 +182,6 @@ static enum kho_status find_told(const struct kho_session_opts *o, struct kho_se
 	return st ? fail_in(o, s->path, err) : KHO_OK;
 }
 
-static enum kho_status inspect_chosen(const struct kho_session_opts *o, struct kho_session *s,
-				      struct kho_verify_opts *vo, struct kho_error *err)
-{
-	for (size_t i = 0; i < s->nh; i++) {
-		vo->consumed = s->cands[s->order[i]].consumed;
-		if (kho_inspect(s->src, s->cands[s->order[i]].phys, vo, &s->hs[i], err))
-			return fail_in(o, s->path, err);
-	}
-	return KHO_OK;
-}
-
 enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err)
 {
@@ -300,8 +289,12 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	}
 	inspecting = true;
 	s->found_by = so.chosen_by ? so.chosen_by : "scan";
-	if ((st = inspect_chosen(o, s, &vo, err)) ||
-	    (st = kho_source_status(s->src, err)))
+	for (size_t i = 0; !st && i < s->nh; i++) {
+		vo.consumed = s->cands[s->order[i]].consumed;
+		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i], err))
+			st = fail_in(o, s->path, err);
+	}
+	if (st || (st = kho_source_status(s->src, err)))
 		goto out;
 	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
 	for (size_t i = 0; i < s->nh; i++)
