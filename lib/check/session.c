@@ -170,18 +170,6 @@ static bool scanned_at(struct kho_session *s, uint64_t page)
 	return false;
 }
 
-/* The boot information a told option gives: where the handover is. */
-static enum kho_status find_told(const struct kho_session_opts *o, struct kho_session *s,
-				 struct kho_error *err)
-{
-	enum kho_status st = o->kernel ? (s->boot = *o->kernel, KHO_OK) :
-			     o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
-			     o->dtb ? kho_find_dtb(o->dtb, &s->boot, err) :
-			     kho_find_boot_params(s->src, o->boot_params, &s->boot, err);
-
-	return st ? fail_in(o, s->path, err) : KHO_OK;
-}
-
 enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err)
 {
@@ -226,9 +214,16 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	}
 	kho_check_dump(s->src, &s->top);
 	if (told) {
-		/* The kernel was told, or keeps, where its handover is. */
-		if ((st = find_told(o, s, err)))
+		/* The kernel was told, or keeps, where its handover is: the boot
+		 * information the told option gives. */
+		st = o->kernel ? (s->boot = *o->kernel, KHO_OK) :
+		     o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
+		     o->dtb ? kho_find_dtb(o->dtb, &s->boot, err) :
+		     kho_find_boot_params(s->src, o->boot_params, &s->boot, err);
+		if (st) {
+			st = fail_in(o, s->path, err);
 			goto out;
+		}
 		so.chosen = s->boot.fdt;
 		if (s->boot.scratch && s->boot.scratch_bytes)
 			arrays[vo.nscratch_arrays++] = (struct kho_scratch_area){
