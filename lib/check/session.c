@@ -292,9 +292,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	if (st || (st = kho_source_status(s->src, err)))
 		goto out;
 	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
-	for (size_t i = 0; i < s->nh; i++)
-		kho_check_kernel_trees(&s->boot, &s->hs[i]);
-	kho_check_kernel_in_tree(&s->boot, &s->top);
+	kho_check_kernel_trees(&s->boot, s->hs, s->nh, &s->top);
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
 	if (s->top.oom)
