@@ -29,11 +29,6 @@ static enum kho_status fail_in(const struct kho_session_opts *o, const char *pat
 	return kho_error_prepend(err, "%s", path);
 }
 
-static enum kho_status no_memory(struct kho_error *err)
-{
-	return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-}
-
 /*
  * --fdt ADDR names a page the caller believes holds the FDT: one that
  * does not start with the FDT magic is a mistake in what was asked, not a
@@ -64,7 +59,7 @@ static enum kho_status told_candidates(struct kho_session *s, uint64_t chosen,
 
 	s->cands = calloc(2, sizeof(*s->cands));
 	if (!s->cands)
-		return no_memory(err);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	/* An unreadable page is kho_inspect()'s to report. */
 	if (chosen == KHO_FDT_PHYS_UNKNOWN)
 		s->cands[s->ncands++] = (struct kho_candidate){ .phys = chosen,
@@ -92,7 +87,7 @@ static enum kho_status stale_candidates(const struct kho_session_opts *o,
 	all = realloc(s->cands, (s->ncands + nfound) * sizeof(*all));
 	if (!all) {
 		free(found);
-		return no_memory(err);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
 	s->cands = all;
 	for (size_t i = 0; i < nfound; i++) {
@@ -194,7 +189,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	/* the caller's arrays and the one the kernel names */
 	arrays = calloc(vo.nscratch_arrays + 1, sizeof(*arrays));
 	if (!arrays)
-		return no_memory(err);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if (vo.nscratch_arrays)
 		memcpy(arrays, vo.scratch_arrays, vo.nscratch_arrays * sizeof(*arrays));
 	vo.scratch_arrays = arrays;
@@ -251,7 +246,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	s->order = calloc(s->ncands ? s->ncands : 1, sizeof(*s->order));
 	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
 	if (!s->order || !s->hs || s->top.oom) {
-		st = no_memory(err);
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	st = kho_select(s->src, s->cands, s->ncands, &so, &an, s->order, &s->nh, err);
@@ -296,7 +291,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
 	if (s->top.oom)
-		st = no_memory(err);
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 out:
 	if (st && o->kind)
 		*o->kind = kho_session_error_kind(st, inspecting);
