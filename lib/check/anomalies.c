@@ -91,7 +91,6 @@ void kho_findings_add_anomalies(struct kho_findings *f, struct kho_anomalies *a)
 		if (a->dropped[k])
 			check_drop(f, rows[k].check, rows[k].sev, a->dropped[k]);
 	f->unknown += a->unknown;
-	if (a->oom)
-		f->oom = true;
+	f->oom |= a->oom;
 	kho_anomalies_free(a);
 }

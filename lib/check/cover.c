@@ -17,8 +17,6 @@ void cover_free(struct cover *c)
 	free(c->want);
 	free(c->needs);
 	kho_findings_free(&c->later);
-	c->want = NULL;
-	c->needs = NULL;
 }
 
 void cover_need(struct cover *c, const struct need *x)

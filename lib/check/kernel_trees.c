@@ -19,7 +19,8 @@ static void compare(struct kho_inspection *in, const char *holder, uint64_t tree
 
 	/* A map property that does not read is fdt-memory-map already;
 	 * kho-v1 chunk lists are not what a 7.3 kernel holds. */
-	if (!ho->fdt_ok || !ho->map_ok || !ho->abi || ho->abi->map_format != KHO_MAP_RADIX)
+	if (ho->fdt_phys_unknown || !ho->fdt_ok || !ho->map_ok || !ho->abi ||
+	    ho->abi->map_format != KHO_MAP_RADIX)
 		return;
 	if (!tree)
 		kho_flag(&in->findings, KHO_CHECK_FDT_MEMORY_MAP, ho->fdt_phys,
@@ -31,20 +32,19 @@ static void compare(struct kho_inspection *in, const char *holder, uint64_t tree
 			 HEX(ho->map_phys), holder, HEX(tree));
 }
 
-void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *in)
+void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *hs,
+			    size_t nh, struct kho_findings *top)
 {
-	if (!bi->trees_known || in->ho.fdt_phys_unknown)
+	if (!bi->trees_known)
 		return;
-	/* before kho_init kho_out holds an empty tree and no FDT */
-	if (bi->out_known && in->ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
-		compare(in, "kho_out", bi->out_tree);
-	if (bi->in_known && bi->incoming_fdt && in->ho.fdt_phys == bi->incoming_fdt)
-		compare(in, "kho_in", bi->in_tree);
-}
-
-void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_findings *top)
-{
-	if (bi->trees_known && bi->in_known && !bi->incoming_fdt && bi->in_tree)
+	for (size_t i = 0; i < nh; i++) {
+		/* before kho_init kho_out holds an empty tree and no FDT */
+		if (bi->out_known && hs[i].ho.fdt_phys == bi->fdt && !bi->fdt_is_incoming)
+			compare(&hs[i], "kho_out", bi->out_tree);
+		if (bi->in_known && bi->incoming_fdt && hs[i].ho.fdt_phys == bi->incoming_fdt)
+			compare(&hs[i], "kho_in", bi->in_tree);
+	}
+	if (bi->in_known && !bi->incoming_fdt && bi->in_tree)
 		kho_flag(top, KHO_CHECK_FDT_MEMORY_MAP, bi->in_tree,
 			 "kho_in holds the tree at 0x%llx "
 			 "but no incoming handover (kho_in.fdt_phys is 0)", HEX(bi->in_tree));

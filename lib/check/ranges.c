@@ -134,7 +134,7 @@ void run_checks_init(struct run_checks *rc, struct kho_source *src,
 	if (in->ho.abi && in->ho.abi->int_block_size)
 		fast = MIN(fast, 30 - in->geo.page_shift);
 	*rc = (struct run_checks){ .src = src, .in = in, .f = f, .scratch_lo = UINT64_MAX,
-				   .max_order = fast };
+				   .max_order = fast, .max_order_user = max_order };
 	for (size_t s = 0; s < in->ho.nscratch; s++) {
 		const struct kho_scratch_area *a = &in->ho.scratch[s];
 
@@ -143,7 +143,6 @@ void run_checks_init(struct run_checks *rc, struct kho_source *src,
 		rc->scratch_lo = MIN(rc->scratch_lo, a->phys);
 		rc->scratch_hi = MAX(rc->scratch_hi, scratch_end(a));
 	}
-	rc->max_order_user = max_order;
 }
 
 void check_run_slow(struct run_checks *rc, const struct kho_run *r)

@@ -29,11 +29,6 @@ static enum kho_status fail_in(const struct kho_session_opts *o, const char *pat
 	return kho_error_prepend(err, "%s", path);
 }
 
-static enum kho_status no_memory(struct kho_error *err)
-{
-	return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
-}
-
 /*
  * --fdt ADDR names a page the caller believes holds the FDT: one that
  * does not start with the FDT magic is a mistake in what was asked, not a
@@ -64,7 +59,7 @@ static enum kho_status told_candidates(struct kho_session *s, uint64_t chosen,
 
 	s->cands = calloc(2, sizeof(*s->cands));
 	if (!s->cands)
-		return no_memory(err);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	/* An unreadable page is kho_inspect()'s to report. */
 	if (chosen == KHO_FDT_PHYS_UNKNOWN)
 		s->cands[s->ncands++] = (struct kho_candidate){ .phys = chosen,
@@ -92,7 +87,7 @@ static enum kho_status stale_candidates(const struct kho_session_opts *o,
 	all = realloc(s->cands, (s->ncands + nfound) * sizeof(*all));
 	if (!all) {
 		free(found);
-		return no_memory(err);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	}
 	s->cands = all;
 	for (size_t i = 0; i < nfound; i++) {
@@ -170,29 +165,6 @@ static bool scanned_at(struct kho_session *s, uint64_t page)
 	return false;
 }
 
-/* The boot information a told option gives: where the handover is. */
-static enum kho_status find_told(const struct kho_session_opts *o, struct kho_session *s,
-				 struct kho_error *err)
-{
-	enum kho_status st = o->kernel ? (s->boot = *o->kernel, KHO_OK) :
-			     o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
-			     o->dtb ? kho_find_dtb(o->dtb, &s->boot, err) :
-			     kho_find_boot_params(s->src, o->boot_params, &s->boot, err);
-
-	return st ? fail_in(o, s->path, err) : KHO_OK;
-}
-
-static enum kho_status inspect_chosen(const struct kho_session_opts *o, struct kho_session *s,
-				      struct kho_verify_opts *vo, struct kho_error *err)
-{
-	for (size_t i = 0; i < s->nh; i++) {
-		vo->consumed = s->cands[s->order[i]].consumed;
-		if (kho_inspect(s->src, s->cands[s->order[i]].phys, vo, &s->hs[i], err))
-			return fail_in(o, s->path, err);
-	}
-	return KHO_OK;
-}
-
 enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_session *s,
 				 struct kho_error *err)
 {
@@ -217,7 +189,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	/* the caller's arrays and the one the kernel names */
 	arrays = calloc(vo.nscratch_arrays + 1, sizeof(*arrays));
 	if (!arrays)
-		return no_memory(err);
+		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if (vo.nscratch_arrays)
 		memcpy(arrays, vo.scratch_arrays, vo.nscratch_arrays * sizeof(*arrays));
 	vo.scratch_arrays = arrays;
@@ -237,9 +209,16 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	}
 	kho_check_dump(s->src, &s->top);
 	if (told) {
-		/* The kernel was told, or keeps, where its handover is. */
-		if ((st = find_told(o, s, err)))
+		/* The kernel was told, or keeps, where its handover is: the boot
+		 * information the told option gives. */
+		st = o->kernel ? (s->boot = *o->kernel, KHO_OK) :
+		     o->vmlinux ? kho_find_vmlinux(s->src, o->vmlinux, &s->boot, err) :
+		     o->dtb ? kho_find_dtb(o->dtb, &s->boot, err) :
+		     kho_find_boot_params(s->src, o->boot_params, &s->boot, err);
+		if (st) {
+			st = fail_in(o, s->path, err);
 			goto out;
+		}
 		so.chosen = s->boot.fdt;
 		if (s->boot.scratch && s->boot.scratch_bytes)
 			arrays[vo.nscratch_arrays++] = (struct kho_scratch_area){
@@ -267,7 +246,7 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	s->order = calloc(s->ncands ? s->ncands : 1, sizeof(*s->order));
 	s->hs = calloc(s->ncands ? s->ncands : 1, sizeof(*s->hs));
 	if (!s->order || !s->hs || s->top.oom) {
-		st = no_memory(err);
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	st = kho_select(s->src, s->cands, s->ncands, &so, &an, s->order, &s->nh, err);
@@ -300,17 +279,19 @@ enum kho_status kho_session_open(const struct kho_session_opts *o, struct kho_se
 	}
 	inspecting = true;
 	s->found_by = so.chosen_by ? so.chosen_by : "scan";
-	if ((st = inspect_chosen(o, s, &vo, err)) ||
-	    (st = kho_source_status(s->src, err)))
+	for (size_t i = 0; !st && i < s->nh; i++) {
+		vo.consumed = s->cands[s->order[i]].consumed;
+		if (kho_inspect(s->src, s->cands[s->order[i]].phys, &vo, &s->hs[i], err))
+			st = fail_in(o, s->path, err);
+	}
+	if (st || (st = kho_source_status(s->src, err)))
 		goto out;
 	/* 7.3+: the inspected handovers against the trees kho_out and kho_in hold */
-	for (size_t i = 0; i < s->nh; i++)
-		kho_check_kernel_trees(&s->boot, &s->hs[i]);
-	kho_check_kernel_in_tree(&s->boot, &s->top);
+	kho_check_kernel_trees(&s->boot, s->hs, s->nh, &s->top);
 	/* a backstop (kho_select() already fails on it): a finding about the
 	 * whole dump that could not be kept must not leave a clean verdict */
 	if (s->top.oom)
-		st = no_memory(err);
+		st = kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 out:
 	if (st && o->kind)
 		*o->kind = kho_session_error_kind(st, inspecting);

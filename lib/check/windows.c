@@ -267,12 +267,6 @@ static bool present(struct win *w, uint64_t a, uint64_t e)
 	return true;
 }
 
-/* Whether blocks making up [@a, @e) give check_run_slow() nothing to say. */
-static bool run_clean(struct win *w, uint64_t a, uint64_t e)
-{
-	return present(w, a, e) && !scratch_any_meets(&w->rc->in->ho, a, e - a);
-}
-
 /* The first and last words of the bitmap written. returns: false if none. */
 static bool written(const struct win *w, uint64_t *first, uint64_t *last)
 {
@@ -295,7 +289,8 @@ static bool written(const struct win *w, uint64_t *first, uint64_t *last)
 	return true;
 }
 
-/* The per-run checks of the window's blocks: the hull at once if it can. */
+/* Whether the window's blocks give check_run_slow() nothing to say: the
+ * hull at once if it can, else run by run. */
 static bool window_clean(struct win *w, uint64_t first, uint64_t last)
 {
 	uint64_t a = (w->base + first) << w->shift, e = (w->base + last + 1) << w->shift;
@@ -303,9 +298,12 @@ static bool window_clean(struct win *w, uint64_t first, uint64_t last)
 
 	if (present(w, a, e) && (e <= w->rc->scratch_lo || a >= w->rc->scratch_hi))
 		return true;
-	for (uint64_t from = first; next_run(w, from, to, &s, &t); from = t)
-		if (!run_clean(w, (w->base + s) << w->shift, (w->base + t) << w->shift))
+	for (uint64_t from = first; next_run(w, from, to, &s, &t); from = t) {
+		a = (w->base + s) << w->shift;
+		e = (w->base + t) << w->shift;
+		if (!present(w, a, e) || scratch_any_meets(&w->rc->in->ho, a, e - a))
 			return false;
+	}
 	return true;
 }
 

@@ -302,20 +302,10 @@ static void tree_handover(struct kho_inspection *in, uint64_t fdt, uint64_t map)
 	in->ho.abi = kho_abi_version_find(4);
 }
 
-/* kho_check_kernel_trees() of the first @n of @out and @inc, as the session runs it. */
-static void cross_check(const struct kho_boot_info *bi, struct kho_inspection *out,
-			struct kho_inspection *inc, size_t n, struct kho_findings *top)
-{
-	kho_check_kernel_trees(bi, out);
-	if (n > 1)
-		kho_check_kernel_trees(bi, inc);
-	kho_check_kernel_in_tree(bi, top);
-}
-
 /* The 7.3 cross-check: each named handover against the tree its holder keeps. */
 START_TEST(kernel_trees_must_be_the_ones_named)
 {
-	struct kho_inspection out, inc;
+	struct kho_inspection hs[2], *out = &hs[0], *inc = &hs[1];
 	struct kho_findings top;
 	struct kho_boot_info bi = { .fdt = 0x10000, .incoming_fdt = 0x20000,
 				    .trees_known = true, .out_known = true,
@@ -325,42 +315,42 @@ START_TEST(kernel_trees_must_be_the_ones_named)
 	ck_assert_ptr_nonnull(kho_abi_version_find(4));
 	ck_assert_int_eq(kho_abi_version_find(4)->map_format, KHO_MAP_RADIX);
 	kho_findings_init(&top);
-	tree_handover(&out, 0x10000, 0x11000);
-	tree_handover(&inc, 0x20000, 0x21000);
-	cross_check(&bi, &out, &inc, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 0);
-	ck_assert_uint_eq(kho_findings_of(&inc.findings, KHO_CHECK_FDT_MEMORY_MAP), 0);
+	tree_handover(out, 0x10000, 0x11000);
+	tree_handover(inc, 0x20000, 0x21000);
+	kho_check_kernel_trees(&bi, hs, 2, &top);
+	ck_assert_uint_eq(kho_findings_of(&out->findings, KHO_CHECK_FDT_MEMORY_MAP), 0);
+	ck_assert_uint_eq(kho_findings_of(&inc->findings, KHO_CHECK_FDT_MEMORY_MAP), 0);
 	/* kho_in's tree is not the incoming FDT's; kho_out holds none */
 	bi.in_tree = 0x11000;
 	bi.out_tree = 0;
-	cross_check(&bi, &out, &inc, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
-	ck_assert_uint_eq(kho_findings_of(&inc.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
-	ck_assert_ptr_nonnull(strstr(inc.findings.v[0].message, "0x21000 is not the tree kho_in "
+	kho_check_kernel_trees(&bi, hs, 2, &top);
+	ck_assert_uint_eq(kho_findings_of(&out->findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	ck_assert_uint_eq(kho_findings_of(&inc->findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	ck_assert_ptr_nonnull(strstr(inc->findings.v[0].message, "0x21000 is not the tree kho_in "
 						       "holds (0x11000)"));
 	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 0);
 	/* a tree in kho_in without an incoming FDT has no handover to blame */
 	bi.incoming_fdt = 0;
 	bi.out_tree = 0x11000;
-	cross_check(&bi, &out, &inc, 1, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
+	kho_check_kernel_trees(&bi, hs, 1, &top);
+	ck_assert_uint_eq(kho_findings_of(&out->findings, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	/* 7.2: kho_out's tree known, kho_in's not: only the outgoing one is
 	 * checked, and kho_in's orphan tree says nothing */
 	bi.in_known = false;
 	bi.out_tree = 0x98000;
 	bi.in_tree = 0x21000;
-	cross_check(&bi, &out, &inc, 1, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 2);
+	kho_check_kernel_trees(&bi, hs, 1, &top);
+	ck_assert_uint_eq(kho_findings_of(&out->findings, KHO_CHECK_FDT_MEMORY_MAP), 2);
 	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
 	/* unknown trees (no DWARF, before 7.2): nothing is checked */
 	bi.trees_known = bi.out_known = false;
 	bi.out_tree = 0x99000;
-	cross_check(&bi, &out, &inc, 2, &top);
-	ck_assert_uint_eq(kho_findings_of(&out.findings, KHO_CHECK_FDT_MEMORY_MAP), 2);
+	kho_check_kernel_trees(&bi, hs, 2, &top);
+	ck_assert_uint_eq(kho_findings_of(&out->findings, KHO_CHECK_FDT_MEMORY_MAP), 2);
 	ck_assert_uint_eq(kho_findings_of(&top, KHO_CHECK_FDT_MEMORY_MAP), 1);
-	kho_findings_free(&out.findings);
-	kho_findings_free(&inc.findings);
+	kho_findings_free(&out->findings);
+	kho_findings_free(&inc->findings);
 	kho_findings_free(&top);
 }
 END_TEST

@@ -85,12 +85,12 @@ void kho_inspection_free(struct kho_inspection *in);
  * kho_check_kernel_trees - with what kho_find_vmlinux() read of a 7.3+
  * kernel (@bi->trees_known): the handover at kho_out.fdt must name the
  * tree kho_out holds, the one at kho_in.fdt_phys the tree kho_in holds.
- * Adds fdt-memory-map errors to those of the inspection @in (one call per
- * inspected handover). kho_check_kernel_in_tree - to @top, a kho_in tree
- * without an incoming FDT. Nothing when the trees are not known.
+ * Adds fdt-memory-map errors to those of the inspections @hs[0..@nh), and
+ * to @top for a kho_in tree without an incoming FDT. Nothing when the
+ * trees are not known.
  */
-void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *in);
-void kho_check_kernel_in_tree(const struct kho_boot_info *bi, struct kho_findings *top);
+void kho_check_kernel_trees(const struct kho_boot_info *bi, struct kho_inspection *hs,
+			    size_t nh, struct kho_findings *top);
 
 /*
  * kho_inspection_key - whether the walked map of @in holds the key of
