@@ -88,28 +88,6 @@ static bool well_formed(const uint8_t *s, size_t n)
 	return true;
 }
 
-/*
- * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
- * strcmp among the registered ones and fails the whole session with
- * -ENOENT when none matches; both kernels register exactly one file
- * handler, memfd-v2. So in luo-v5 any other string, memfd-v1 and the
- * dropped composite "memfd-v2;vmalloc-v1" included, is an error. The
- * entry is still decoded as far as it goes, so what it names is listed.
- * luo-v1 (7.1) is not judged: no 7.1 source is at hand to say which
- * handlers it registered, and no 7.2+ successor reads luo-v1 at all.
- */
-static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
-			  const struct kho_luo_file *fl, uint64_t phys)
-{
-	if (d->luo->format != KHO_LUO_V5 || !strcmp(fl->compatible, "memfd-v2"))
-		return;
-	kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys,
-		    "LUO session \"%s\": file token 0x%llx: "
-		    "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
-		    "it fails the whole session with -ENOENT", s->name,
-		    HEX(fl->token), fl->compatible);
-}
-
 /* Entry callbacks of a chain or array: the session at hand for files. */
 typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
 
@@ -135,7 +113,22 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 			    s->name, HEX(fl->token));
 		return;
 	}
-	check_handler(d, s, fl, phys);
+	/*
+	 * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
+	 * strcmp among the registered ones and fails the whole session with
+	 * -ENOENT when none matches; both kernels register exactly one file
+	 * handler, memfd-v2. So in luo-v5 any other string, memfd-v1 and the
+	 * dropped composite "memfd-v2;vmalloc-v1" included, is an error. The
+	 * entry is still decoded as far as it goes, so what it names is listed.
+	 * luo-v1 (7.1) is not judged: no 7.1 source is at hand to say which
+	 * handlers it registered, and no 7.2+ successor reads luo-v1 at all.
+	 */
+	if (d->luo->format == KHO_LUO_V5 && strcmp(fl->compatible, "memfd-v2"))
+		kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys,
+			    "LUO session \"%s\": file token 0x%llx: handler %s "
+			    "is not one the successor has (7.2 and 7.3 have only memfd-v2): "
+			    "it fails the whole session with -ENOENT", s->name,
+			    HEX(fl->token), fl->compatible);
 	if (!fl->data || !page_of_memory(d, fl->data)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
 			    "LUO session \"%s\": file token 0x%llx "
