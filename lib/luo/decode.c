@@ -178,20 +178,19 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 
 /*
  * A luo-v5 chain of one-page blocks of @esize-byte entries from @head,
- * named by the field at @holder. A block the kernel would refuse ends
- * the chain (*@whole false: its entries cannot be counted).
- * returns: the entries handed to @fn.
+ * named by the field at @holder; *@n (if @n) gets the entries handed to
+ * @fn. returns: false when a block the kernel would refuse ended the
+ * chain (its entries cannot be counted).
  */
-static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t esize,
-		      const char *what, entry_fn fn, void *arg, bool *whole)
+static bool chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t esize,
+		  const char *what, entry_fn fn, void *arg, uint64_t *n)
 {
 	uint64_t cap = (d->page - BLOCK_HEAD) / esize, entries = 0, block = head;
 	_cleanup_free_ uint8_t *buf = malloc(d->page);
 	unsigned blocks = 0;
 
-	*whole = false;
 	if (!luo_allocated(d, buf))
-		return 0;
+		return false;
 	while (block && !d->oom) {
 		uint64_t count, next;
 
@@ -234,8 +233,8 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		holder = block;
 		block = next;
 	}
-	*whole = !block;
-	return entries;
+	PUT_OPT(n, entries);
+	return !block;
 }
 
 /* A luo-v1 array of @count (at most @cap, a count held at @holder)
@@ -315,11 +314,10 @@ static void files_of_sessions(struct luo_dec *d)
 			      FILE_SIZE, "file", add_file, &i);
 			continue;
 		}
-		bool whole;
-		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", add_file, &i,
-				   &whole);
+		uint64_t n;
 
-		if (whole && n != s->count)
+		if (chain(d, s->files, s->phys, FILE_SIZE, "file", add_file, &i, &n) &&
+		    n != s->count)
 			kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_COUNT, s->phys,
 				    "LUO session \"%s\": its file "
 				    "chain holds %llu entries, count says %llu", s->name,
@@ -418,10 +416,8 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	uint64_t sessions = load_u64(root + 16, d->be), flb = load_u64(root + 24, d->be);
 
 	l->liveupdate_num = load_u64(root + 8, d->be);
-	bool whole;
-
 	if (sessions)
-		chain(d, sessions, t->phys, SESSION_SIZE, "session", add_session, NULL, &whole);
+		chain(d, sessions, t->phys, SESSION_SIZE, "session", add_session, NULL, NULL);
 	if (flb)
 		flbs(d, flb, t->phys);
 	files_of_sessions(d);
