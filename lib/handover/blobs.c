@@ -101,14 +101,10 @@ static void decode_kho_test_folios(struct kho_source *src, struct kho_subtree *t
 		return;
 	kho_vmalloc_walk(src, t->phys, vm->first, vm->order, &vis, &oom);
 	buf = malloc(page);
-	f = buf && !oom && !r.oom ? calloc(want, sizeof(*f)) : NULL;
-	if (!f) {
-		t->u.kho_test.unread = true;   /* out of memory: nothing read */
-		free(r.v);
-		return;
-	}
-	t->u.kho_test.folios = f;
-	for (size_t i = 0; i < r.n && t->u.kho_test.nfolios < want; i++)
+	/* out of memory: no array, nothing read (unread) */
+	if (buf && !oom && !r.oom)
+		t->u.kho_test.folios = calloc(want, sizeof(*f));
+	for (size_t i = 0; t->u.kho_test.folios && i < r.n && t->u.kho_test.nfolios < want; i++)
 		for (uint64_t p = 0; p < 1ull << vm->order && t->u.kho_test.nfolios < want; p++) {
 			at = r.v[i] + p * page;
 			if (kho_source_read(src, at, buf, page, &e))

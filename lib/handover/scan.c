@@ -81,9 +81,7 @@ static bool recognise(const uint8_t *p, uint64_t phys, uint64_t page, bool be,
 	const char *compat;
 	int len;
 
-	memset(c, 0, sizeof(*c));
-	c->phys = phys;
-	c->self_preserved = KHO_SELF_UNKNOWN;
+	*c = (struct kho_candidate){ .phys = phys, .self_preserved = KHO_SELF_UNKNOWN };
 	if (fdt_magic(p) != FDT_MAGIC)
 		return false;
 	if (healthy(p, page, &compat, &len)) {
@@ -110,9 +108,7 @@ enum kho_status kho_candidate_at(struct kho_source *src, uint64_t phys,
 	_cleanup_free_ uint8_t *buf = malloc(page);
 	enum kho_status st;
 
-	memset(c, 0, sizeof(*c));
-	c->phys = phys;
-	c->self_preserved = KHO_SELF_UNKNOWN;
+	*c = (struct kho_candidate){ .phys = phys, .self_preserved = KHO_SELF_UNKNOWN };
 	if (!buf)
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	if ((st = kho_source_read(src, phys, buf, page, err)))

@@ -65,6 +65,8 @@ static size_t representative(const struct kho_candidate *c, size_t n, size_t i)
 	return first;
 }
 
+#define CONSUMED_TAIL "consumed: only its FDT, kexec-metadata and memblock are checked"
+
 static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_select_opts *o)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -73,8 +75,15 @@ static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_s
 				   o->incoming_fdt ? "stale: neither the outgoing nor the "
 						     "incoming handover" : NULL;
 
-		c[i].inspect = c[i].phys == o->chosen || (o->all && !c[i].possibly_overwritten);
-		if (c[i].phys == o->chosen)
+		/* --vmlinux: kho_in.fdt_phys, while the kernel has made its own handover */
+		c[i].consumed = incoming && c[i].phys != o->chosen;
+		c[i].inspect = c[i].consumed || c[i].phys == o->chosen ||
+			       (o->all && !c[i].possibly_overwritten);
+		if (c[i].consumed)
+			snprintf(c[i].why, sizeof(c[i].why), "the incoming handover (kho_in.fdt_phys), "
+				 "which the kernel freed before it made its own (kho_out.fdt): "
+				 CONSUMED_TAIL);
+		else if (c[i].phys == o->chosen)
 			snprintf(c[i].why, sizeof(c[i].why), "named by %s", o->chosen_by);
 		else if (c[i].possibly_overwritten)
 			snprintf(c[i].why, sizeof(c[i].why), "stale, possibly overwritten: its 1 GiB "
@@ -92,22 +101,6 @@ static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_s
 				 "(--fdt 0x%llx inspects this one)", o->chosen_by, HEX(o->chosen),
 				 HEX(c[i].phys));
 	}
-}
-
-#define CONSUMED_TAIL "consumed: only its FDT, kexec-metadata and memblock are checked"
-
-/* --vmlinux: kho_in.fdt_phys, while the kernel has made its own handover. */
-static void consumed_by_user(struct kho_candidate *c, size_t n, const struct kho_select_opts *o)
-{
-	if (!o->incoming_fdt || o->chosen == o->incoming_fdt)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (c[i].phys == o->incoming_fdt) {
-			c[i].consumed = c[i].inspect = true;
-			snprintf(c[i].why, sizeof(c[i].why), "the incoming handover (kho_in.fdt_phys), "
-				 "which the kernel freed before it made its own (kho_out.fdt): "
-				 CONSUMED_TAIL);
-		}
 }
 
 /*
@@ -181,7 +174,6 @@ enum kho_status kho_select(struct kho_source *src, struct kho_candidate *c, size
 		if (st)
 			return st;
 		chosen_by_user(c, n, o);
-		consumed_by_user(c, n, o);
 	} else {
 		_cleanup_free_ bool *rep = calloc(n ? n : 1, sizeof(*rep));
 

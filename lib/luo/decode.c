@@ -88,28 +88,6 @@ static bool well_formed(const uint8_t *s, size_t n)
 	return true;
 }
 
-/*
- * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
- * strcmp among the registered ones and fails the whole session with
- * -ENOENT when none matches; both kernels register exactly one file
- * handler, memfd-v2. So in luo-v5 any other string, memfd-v1 and the
- * dropped composite "memfd-v2;vmalloc-v1" included, is an error. The
- * entry is still decoded as far as it goes, so what it names is listed.
- * luo-v1 (7.1) is not judged: no 7.1 source is at hand to say which
- * handlers it registered, and no 7.2+ successor reads luo-v1 at all.
- */
-static void check_handler(struct luo_dec *d, const struct kho_luo_session *s,
-			  const struct kho_luo_file *fl, uint64_t phys)
-{
-	if (d->luo->format != KHO_LUO_V5 || !strcmp(fl->compatible, "memfd-v2"))
-		return;
-	kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys,
-		    "LUO session \"%s\": file token 0x%llx: "
-		    "handler %s is not one the successor has (7.2 and 7.3 have only memfd-v2): "
-		    "it fails the whole session with -ENOENT", s->name,
-		    HEX(fl->token), fl->compatible);
-}
-
 /* Entry callbacks of a chain or array: the session at hand for files. */
 typedef void (*entry_fn)(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *arg);
 
@@ -135,7 +113,22 @@ static void add_file(struct luo_dec *d, uint64_t phys, const uint8_t *e, void *a
 			    s->name, HEX(fl->token));
 		return;
 	}
-	check_handler(d, s, fl, phys);
+	/*
+	 * luo_file_deserialize() (7.2.13, 7.3-rc7) looks the handler up with
+	 * strcmp among the registered ones and fails the whole session with
+	 * -ENOENT when none matches; both kernels register exactly one file
+	 * handler, memfd-v2. So in luo-v5 any other string, memfd-v1 and the
+	 * dropped composite "memfd-v2;vmalloc-v1" included, is an error. The
+	 * entry is still decoded as far as it goes, so what it names is listed.
+	 * luo-v1 (7.1) is not judged: no 7.1 source is at hand to say which
+	 * handlers it registered, and no 7.2+ successor reads luo-v1 at all.
+	 */
+	if (d->luo->format == KHO_LUO_V5 && strcmp(fl->compatible, "memfd-v2"))
+		kho_anomaly(d->a, KHO_AN_LUO_FILE_HANDLER_UNKNOWN, phys,
+			    "LUO session \"%s\": file token 0x%llx: handler %s "
+			    "is not one the successor has (7.2 and 7.3 have only memfd-v2): "
+			    "it fails the whole session with -ENOENT", s->name,
+			    HEX(fl->token), fl->compatible);
 	if (!fl->data || !page_of_memory(d, fl->data)) {
 		kho_anomaly(d->a, KHO_AN_LUO_FILE_DATA, phys,
 			    "LUO session \"%s\": file token 0x%llx "
@@ -185,20 +178,19 @@ static void add_session(struct luo_dec *d, uint64_t phys, const uint8_t *e, void
 
 /*
  * A luo-v5 chain of one-page blocks of @esize-byte entries from @head,
- * named by the field at @holder. A block the kernel would refuse ends
- * the chain (*@whole false: its entries cannot be counted).
- * returns: the entries handed to @fn.
+ * named by the field at @holder; *@n (if @n) gets the entries handed to
+ * @fn. returns: false when a block the kernel would refuse ended the
+ * chain (its entries cannot be counted).
  */
-static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t esize,
-		      const char *what, entry_fn fn, void *arg, bool *whole)
+static bool chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t esize,
+		  const char *what, entry_fn fn, void *arg, uint64_t *n)
 {
 	uint64_t cap = (d->page - BLOCK_HEAD) / esize, entries = 0, block = head;
 	_cleanup_free_ uint8_t *buf = malloc(d->page);
 	unsigned blocks = 0;
 
-	*whole = false;
 	if (!luo_allocated(d, buf))
-		return 0;
+		return false;
 	while (block && !d->oom) {
 		uint64_t count, next;
 
@@ -241,8 +233,8 @@ static uint64_t chain(struct luo_dec *d, uint64_t head, uint64_t holder, size_t 
 		holder = block;
 		block = next;
 	}
-	*whole = !block;
-	return entries;
+	PUT_OPT(n, entries);
+	return !block;
 }
 
 /* A luo-v1 array of @count (at most @cap, a count held at @holder)
@@ -322,11 +314,10 @@ static void files_of_sessions(struct luo_dec *d)
 			      FILE_SIZE, "file", add_file, &i);
 			continue;
 		}
-		bool whole;
-		uint64_t n = chain(d, s->files, s->phys, FILE_SIZE, "file", add_file, &i,
-				   &whole);
+		uint64_t n;
 
-		if (whole && n != s->count)
+		if (chain(d, s->files, s->phys, FILE_SIZE, "file", add_file, &i, &n) &&
+		    n != s->count)
 			kho_anomaly(d->a, KHO_AN_LUO_SESSION_FILE_COUNT, s->phys,
 				    "LUO session \"%s\": its file "
 				    "chain holds %llu entries, count says %llu", s->name,
@@ -425,10 +416,8 @@ static void decode_v5(struct luo_dec *d, const struct kho_subtree *t, const uint
 	uint64_t sessions = load_u64(root + 16, d->be), flb = load_u64(root + 24, d->be);
 
 	l->liveupdate_num = load_u64(root + 8, d->be);
-	bool whole;
-
 	if (sessions)
-		chain(d, sessions, t->phys, SESSION_SIZE, "session", add_session, NULL, &whole);
+		chain(d, sessions, t->phys, SESSION_SIZE, "session", add_session, NULL, NULL);
 	if (flb)
 		flbs(d, flb, t->phys);
 	files_of_sessions(d);

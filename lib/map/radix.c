@@ -320,26 +320,20 @@ int kho_radix_lookup(struct kho_source *src, const struct kho_geometry *geo,
 	_cleanup_free_ uint8_t *buf = malloc(geo->page_size);
 	bool be = kho_source_big_endian(src);
 	struct kho_error e;
-	int found = -1;
 
+	if (!buf)
+		return -1;
 	for (unsigned level = geo->depth - 1;; level--) {
 		uint64_t idx = kho_key_index(geo, key, level);
-		if (!buf)
-			break;
-		if (!node) {
-			found = 0;   /* an empty entry: the key is not there */
-			break;
-		}
+
+		if (!node)
+			return 0;   /* an empty entry: the key is not there */
 		if (!is_aligned(node, geo->page_size) || node >> 63 ||
-		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT)
-			break;
-		if (kho_source_read(src, node, buf, geo->page_size, &e))
-			break;
-		if (level == 0) {
-			found = (load_u64(buf + (idx / 64) * 8, be) >> (idx % 64)) & 1;
-			break;
-		}
+		    kho_source_state(src, node, &run) != KHO_MEM_PRESENT ||
+		    kho_source_read(src, node, buf, geo->page_size, &e))
+			return -1;
+		if (level == 0)
+			return (int)((load_u64(buf + (idx / 64) * 8, be) >> (idx % 64)) & 1);
 		node = load_u64(buf + idx * 8, be);
 	}
-	return found;
 }
