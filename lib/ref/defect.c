@@ -422,7 +422,7 @@ static enum kho_status radix_key_width_after(struct kho_ref *ref,
 	if (legal >= ((uint64_t)1 << ref->geo.table_log2))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "radix-key-width: every root index is legal in this geometry");
-	if ((st = ref_alloc(ref, 0, &page, err)) ||
+	if ((st = mem_alloc(&ref->mem, 0, &page, err)) ||
 	    !mem_page(&ref->mem, page, true, err))
 		return st ? st : KHO_ERR_NOMEM;
 	entry = ref->map_phys + legal * 8;
@@ -605,7 +605,7 @@ static enum kho_status range_order_before(struct kho_ref *ref, struct ref_defect
 			return kho_error_set(err, KHO_ERR_INVALID,
 					     "range-order: \"%s\" is not a %llu MiB aligned address",
 					     d->argv[0], (unsigned long long)(size >> 20));
-	} else if (ref_alloc(ref, order, &phys, NULL)) {
+	} else if (mem_alloc(&ref->mem, order, &phys, NULL)) {
 		phys = (mem_ram_top(&ref->mem) + size - 1) & ~(size - 1);
 	}
 	return kho_ref_preserve_folio(ref, phys, order, err);

@@ -159,16 +159,11 @@ KHO_EXPORT enum kho_status kho_ref_add_alloc_region(struct kho_ref *ref,
 	return KHO_OK;
 }
 
-enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
-			  struct kho_error *err)
-{
-	return mem_alloc(&ref->mem, order, phys, err);
-}
-
 enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
 				    struct kho_error *err)
 {
-	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
+	return mem_alloc(&ref->mem, order, phys, err) ?:
+	       kho_ref_preserve_folio(ref, *phys, order, err);
 }
 
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes)
