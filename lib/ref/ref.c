@@ -151,12 +151,8 @@ KHO_EXPORT enum kho_status kho_ref_add_alloc_region(struct kho_ref *ref,
 						    uint64_t size,
 						    struct kho_error *err)
 {
-	enum kho_status st = check_machine_range(ref, "alloc", start, size, err);
-
-	if (st || (st = range_list_add(&ref->mem.alloc, start, size, err)))
-		return st;
-	range_list_normalize(&ref->mem.alloc, true);
-	return KHO_OK;
+	return check_machine_range(ref, "alloc", start, size, err) ?:
+	       range_list_add(&ref->mem.alloc, start, size, err);
 }
 
 enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
@@ -210,6 +206,7 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "no ram described before the first operation");
 	range_list_normalize(&ref->mem.ram, true);
+	range_list_normalize(&ref->mem.alloc, true);
 	ref->booted = true;
 	if (ref->abi->map_format != KHO_MAP_RADIX)
 		return KHO_OK;
