@@ -180,9 +180,8 @@ enum kho_status ref_write_pages(struct kho_ref *ref, int fd, uint64_t src, uint6
 
 		if (phys >= src + len)
 			break;
-		st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
-				    ref->geo.page_size, off + phys - src, what, err);
-		if (st)
+		if ((st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
+					 ref->geo.page_size, off + phys - src, what, err)))
 			return st;
 	}
 	return KHO_OK;
