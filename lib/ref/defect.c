@@ -728,14 +728,11 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 					       struct kho_error *err)
 {
 	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
-	const struct ref_blob *meta = NULL;
+	const struct ref_blob *meta = blob_of_kind(ref, BLOB_KEXEC_METADATA, d->def->check, NULL);
 	uint8_t blob[KEXEC_METADATA_SIZE], raw[8];
 	enum kho_status st;
 	int node;
 
-	for (size_t i = 0; i < ref->nblobs; i++)
-		if (ref->blobs[i].kind == BLOB_KEXEC_METADATA)
-			meta = &ref->blobs[i];
 	if (!meta)
 		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: the handover "
 				     "needs kexec-metadata (7.1+), which counts the kexecs");
