@@ -105,7 +105,6 @@ static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *
 	const char *v = d->variant;
 	uint64_t at = ref->fdt_phys;
 	uint8_t hdr[sizeof(struct fdt_header)];
-	enum kho_status st;
 
 	ref->fdt_unusable = true;
 	ref->fdt_damaged_after_decoy = ref->decoy_written;
@@ -120,8 +119,8 @@ static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *
 		store_u32(hdr + 8, fdt_totalsize(hdr) + 0x100, true);   /* off_dt_struct */
 	else
 		store_u32(hdr + 24, 0xff, true);                        /* last_comp_version */
-	st = mem_write(&ref->mem, at, hdr, sizeof(hdr), err);
-	return st ?: ref_record(ref, "fdt-header", at, err, "header: %s", v);
+	return mem_write(&ref->mem, at, hdr, sizeof(hdr), err) ?:
+	       ref_record(ref, "fdt-header", at, err, "header: %s", v);
 }
 
 static enum kho_status fdt_compatible_after(struct kho_ref *ref,
