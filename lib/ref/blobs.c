@@ -210,7 +210,7 @@ KHO_EXPORT enum kho_status kho_ref_add_kho_test(struct kho_ref *ref, const char 
 	if (!(folio = calloc(nr_folios, sizeof(*folio))))
 		return kho_error_set(err, KHO_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < nr_folios && !st; i++)
-		st = ref_alloc(ref, i % 4, &folio[i], err);
+		st = mem_alloc(&ref->mem, i % 4, &folio[i], err);
 	b->order = order_for_bytes(ref, (uint64_t)nr_folios * 8 + page);
 	st = st ?: ref_alloc_preserved(ref, b->order, &b->phys, err);
 	st = st ?: ref_vmalloc_build(ref, (uint32_t)((nr_folios + per_page - 1) / per_page), 0,
@@ -338,7 +338,7 @@ enum kho_status ref_vmalloc_build(struct kho_ref *ref, uint32_t total_pages,
 			break;
 		/* each run through kho_preserve_pages(), which may split it
 		 * at a NUMA node boundary */
-		if ((st = ref_alloc(ref, order, &phys, err)) ||
+		if ((st = mem_alloc(&ref->mem, order, &phys, err)) ||
 		    (st = kho_ref_preserve_pages(ref, phys >> ref->geo.page_shift,
 						 (uint64_t)1 << order, err)) ||
 		    (st = list_add(runs, nruns, &rcap, phys, err)))

@@ -133,7 +133,7 @@ enum kho_status ref_write_boot_info(struct kho_ref *ref, struct kho_error *err)
 	enum kho_status st;
 
 	if (ref->boot_params) {
-		if ((st = ref_alloc(ref, 0, &node, err)))
+		if ((st = mem_alloc(&ref->mem, 0, &node, err)))
 			return st;
 		store_u64(buf, 0, false);                       /* next */
 		store_u32(buf + 8, SETUP_KEXEC_KHO, false);      /* type */

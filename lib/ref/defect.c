@@ -105,7 +105,6 @@ static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *
 	const char *v = d->variant;
 	uint64_t at = ref->fdt_phys;
 	uint8_t hdr[sizeof(struct fdt_header)];
-	enum kho_status st;
 
 	ref->fdt_unusable = true;
 	ref->fdt_damaged_after_decoy = ref->decoy_written;
@@ -120,8 +119,8 @@ static enum kho_status fdt_header_after(struct kho_ref *ref, struct ref_defect *
 		store_u32(hdr + 8, fdt_totalsize(hdr) + 0x100, true);   /* off_dt_struct */
 	else
 		store_u32(hdr + 24, 0xff, true);                        /* last_comp_version */
-	st = mem_write(&ref->mem, at, hdr, sizeof(hdr), err);
-	return st ?: ref_record(ref, "fdt-header", at, err, "header: %s", v);
+	return mem_write(&ref->mem, at, hdr, sizeof(hdr), err) ?:
+	       ref_record(ref, "fdt-header", at, err, "header: %s", v);
 }
 
 static enum kho_status fdt_compatible_after(struct kho_ref *ref,
@@ -422,7 +421,7 @@ static enum kho_status radix_key_width_after(struct kho_ref *ref,
 	if (legal >= ((uint64_t)1 << ref->geo.table_log2))
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "radix-key-width: every root index is legal in this geometry");
-	if ((st = ref_alloc(ref, 0, &page, err)) ||
+	if ((st = mem_alloc(&ref->mem, 0, &page, err)) ||
 	    !mem_page(&ref->mem, page, true, err))
 		return st ? st : KHO_ERR_NOMEM;
 	entry = ref->map_phys + legal * 8;
@@ -605,7 +604,7 @@ static enum kho_status range_order_before(struct kho_ref *ref, struct ref_defect
 			return kho_error_set(err, KHO_ERR_INVALID,
 					     "range-order: \"%s\" is not a %llu MiB aligned address",
 					     d->argv[0], (unsigned long long)(size >> 20));
-	} else if (ref_alloc(ref, order, &phys, NULL)) {
+	} else if (mem_alloc(&ref->mem, order, &phys, NULL)) {
 		phys = (mem_ram_top(&ref->mem) + size - 1) & ~(size - 1);
 	}
 	return kho_ref_preserve_folio(ref, phys, order, err);
@@ -728,14 +727,11 @@ static enum kho_status handover_consumed_after(struct kho_ref *ref, struct ref_d
 					       struct kho_error *err)
 {
 	_cleanup_free_ uint8_t *copy = malloc(ref->geo.page_size);
-	const struct ref_blob *meta = NULL;
+	const struct ref_blob *meta = blob_of_kind(ref, BLOB_KEXEC_METADATA, d->def->check, NULL);
 	uint8_t blob[KEXEC_METADATA_SIZE], raw[8];
 	enum kho_status st;
 	int node;
 
-	for (size_t i = 0; i < ref->nblobs; i++)
-		if (ref->blobs[i].kind == BLOB_KEXEC_METADATA)
-			meta = &ref->blobs[i];
 	if (!meta)
 		return kho_error_set(err, KHO_ERR_INVALID, "handover-consumed: the handover "
 				     "needs kexec-metadata (7.1+), which counts the kexecs");

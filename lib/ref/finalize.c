@@ -23,7 +23,7 @@ static enum kho_status write_scratch_array(struct kho_ref *ref,
 		unsigned order = order_for_bytes(ref, (n + SCRATCH_SPARE) *
 						      KHO_SCRATCH_ENTRY_SIZE);
 
-		if ((st = ref_alloc(ref, order, &ref->scratch_array_phys, err)))
+		if ((st = mem_alloc(&ref->mem, order, &ref->scratch_array_phys, err)))
 			return st;
 		ref->scratch_array_cap = kho_order_bytes(&ref->geo, order) /
 					 KHO_SCRATCH_ENTRY_SIZE;
@@ -55,7 +55,7 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 		return st;
 	if (ref->abi->map_format == KHO_MAP_V1_CHUNKS) {
 		if ((st = v1_serialize(ref, err)) ||
-		    (st = ref_alloc(ref, 0, &ref->fdt_phys, err)))
+		    (st = mem_alloc(&ref->mem, 0, &ref->fdt_phys, err)))
 			return st;
 	}
 	if ((st = ref_build_fdt(ref, err)) || (st = write_scratch_array(ref, err)))

@@ -47,30 +47,28 @@ static enum kho_status seg_add(struct segs *s, uint64_t paddr, uint64_t vaddr, u
 static enum kho_status ram_segments(struct kho_ref *ref, struct segs *s,
 				    uint64_t page_offset, struct kho_error *err)
 {
-	struct range_list ex = { 0 };
+	const struct range_list *ex = &ref->excluded;
 	enum kho_status st = KHO_OK;
 
-	for (size_t i = 0; i < ref->excluded.n && !st; i++)
-		st = range_list_add(&ex, ref->excluded.v[i].start, ref->excluded.v[i].size, err);
-	range_list_normalize(&ex, true);
+	/* Sorted and merged in place: the other readers only ask what it overlaps. */
+	range_list_normalize(&ref->excluded, true);
 	for (size_t i = 0; i < ref->mem.ram.n && !st; i++) {
 		const struct kho_range *r = &ref->mem.ram.v[i];
 		uint64_t pos = r->start, end = range_end(r);
 
-		for (size_t k = 0; k <= ex.n && pos < end && !st; k++) {
-			uint64_t cut = k < ex.n ? MAX(ex.v[k].start, pos) : end;
-			uint64_t cut_end = k < ex.n ? MIN(range_end(&ex.v[k]), end) : end;
+		for (size_t k = 0; k <= ex->n && pos < end && !st; k++) {
+			uint64_t cut = k < ex->n ? MAX(ex->v[k].start, pos) : end;
+			uint64_t cut_end = k < ex->n ? MIN(range_end(&ex->v[k]), end) : end;
 
-			if (k < ex.n && (range_end(&ex.v[k]) <= pos || ex.v[k].start >= end))
+			if (k < ex->n && (range_end(&ex->v[k]) <= pos || ex->v[k].start >= end))
 				continue;
 			if (cut > pos)
 				st = seg_add(s, pos, page_offset + pos, cut - pos, cut - pos, err);
-			if (!st && k < ex.n && cut_end > cut)
+			if (!st && k < ex->n && cut_end > cut)
 				st = seg_add(s, cut, page_offset + cut, cut_end - cut, 0, err);
 			pos = cut_end;
 		}
 	}
-	range_list_free(&ex);
 	return st;
 }
 
@@ -182,9 +180,8 @@ enum kho_status ref_write_pages(struct kho_ref *ref, int fd, uint64_t src, uint6
 
 		if (phys >= src + len)
 			break;
-		st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
-				    ref->geo.page_size, off + phys - src, what, err);
-		if (st)
+		if ((st = ref_pwrite_all(fd, mem_page(&ref->mem, phys, false, NULL),
+					 ref->geo.page_size, off + phys - src, what, err)))
 			return st;
 	}
 	return KHO_OK;

@@ -32,23 +32,20 @@ static size_t index0_record(const struct luo_file *f)
 	return i;
 }
 
-static bool memfd_fits(const struct kho_ref *ref, const struct luo_file *f, bool index0)
-{
-	if (!f->memfd || !f->nfolios)
-		return false;
-	/* folio records fill the array's pages: one more needs room */
-	return !index0 || (index0_record(f) < f->nfolios &&
-			   f->nfolios % (ref->geo.page_size / LUO_FOLIO_RECORD) != 0);
-}
-
 /* The first memfd with a folio (@index0: one at index 0, and room for
- * another record). */
+ * another record: folio records fill the array's pages). */
 static struct luo_file *target_memfd(struct kho_ref *ref, bool index0)
 {
+	uint64_t per_page = ref->geo.page_size / LUO_FOLIO_RECORD;
+
 	for (size_t i = 0; i < ref->luo->ns; i++)
-		for (size_t k = 0; k < ref->luo->s[i].nfiles; k++)
-			if (memfd_fits(ref, &ref->luo->s[i].files[k], index0))
-				return &ref->luo->s[i].files[k];
+		for (size_t k = 0; k < ref->luo->s[i].nfiles; k++) {
+			struct luo_file *f = &ref->luo->s[i].files[k];
+
+			if (f->memfd && f->nfolios && (!index0 || (index0_record(f) < f->nfolios &&
+								   f->nfolios % per_page != 0)))
+				return f;
+		}
 	return NULL;
 }
 

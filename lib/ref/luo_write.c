@@ -257,9 +257,8 @@ static enum kho_status allocate(struct kho_ref *ref, struct kho_error *err)
 		for (size_t k = 0; k < l->s[i].nfiles; k++) {
 			struct luo_file *f = &l->s[i].files[k];
 
-			st = f->memfd ? place_memfd(ref, &l->s[i], f, err) :
-					ref_alloc_preserved(ref, 0, &f->record, err);
-			if (st)
+			if ((st = f->memfd ? place_memfd(ref, &l->s[i], f, err) :
+					     ref_alloc_preserved(ref, 0, &f->record, err)))
 				return st;
 		}
 	}
@@ -267,10 +266,8 @@ static enum kho_status allocate(struct kho_ref *ref, struct kho_error *err)
 		if ((st = alloc_blocks(ref, l->s[i].nfiles, LUO_FILE_ENTRY, &l->s[i].blocks,
 				       &l->s[i].nblocks, err)))
 			return st;
-	if (l->version == 5 &&
-	    (st = alloc_blocks(ref, l->ns, LUO_SESSION_ENTRY, &l->blocks, &l->nblocks, err)))
-		return st;
-	return KHO_OK;
+	return l->version == 5 ?
+	       alloc_blocks(ref, l->ns, LUO_SESSION_ENTRY, &l->blocks, &l->nblocks, err) : KHO_OK;
 }
 
 enum kho_status luo_serialize(struct kho_ref *ref, struct kho_error *err)

@@ -13,7 +13,7 @@ enum kho_status radix_init(struct kho_ref *ref, struct kho_error *err)
 	enum kho_status st;
 
 	ref->leaf_page = NULL;
-	if ((st = ref_alloc(ref, 0, &ref->map_phys, err)))
+	if ((st = mem_alloc(&ref->mem, 0, &ref->map_phys, err)))
 		return st;
 	return mem_page(&ref->mem, ref->map_phys, true, err) ? KHO_OK : KHO_ERR_NOMEM;
 }
@@ -44,7 +44,7 @@ static uint8_t *leaf_for(struct kho_ref *ref, uint64_t key, bool create,
 		if (!child) {
 			if (!create)
 				return NULL;
-			if (ref_alloc(ref, 0, &child, err) ||
+			if (mem_alloc(&ref->mem, 0, &child, err) ||
 			    !mem_page(&ref->mem, child, true, err))
 				return NULL;
 			store_u64(slot, child, false);

@@ -151,24 +151,15 @@ KHO_EXPORT enum kho_status kho_ref_add_alloc_region(struct kho_ref *ref,
 						    uint64_t size,
 						    struct kho_error *err)
 {
-	enum kho_status st = check_machine_range(ref, "alloc", start, size, err);
-
-	if (st || (st = range_list_add(&ref->mem.alloc, start, size, err)))
-		return st;
-	range_list_normalize(&ref->mem.alloc, true);
-	return KHO_OK;
-}
-
-enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
-			  struct kho_error *err)
-{
-	return mem_alloc(&ref->mem, order, phys, err);
+	return check_machine_range(ref, "alloc", start, size, err) ?:
+	       range_list_add(&ref->mem.alloc, start, size, err);
 }
 
 enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
 				    struct kho_error *err)
 {
-	return ref_alloc(ref, order, phys, err) ?: kho_ref_preserve_folio(ref, *phys, order, err);
+	return mem_alloc(&ref->mem, order, phys, err) ?:
+	       kho_ref_preserve_folio(ref, *phys, order, err);
 }
 
 unsigned order_for_bytes(const struct kho_ref *ref, uint64_t bytes)
@@ -215,6 +206,7 @@ enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err)
 		return kho_error_set(err, KHO_ERR_INVALID,
 				     "no ram described before the first operation");
 	range_list_normalize(&ref->mem.ram, true);
+	range_list_normalize(&ref->mem.alloc, true);
 	ref->booted = true;
 	if (ref->abi->map_format != KHO_MAP_RADIX)
 		return KHO_OK;

@@ -172,8 +172,6 @@ struct kho_ref {
 
 /* ref.c */
 enum kho_status ref_boot(struct kho_ref *ref, struct kho_error *err);
-enum kho_status ref_alloc(struct kho_ref *ref, unsigned order, uint64_t *phys,
-			  struct kho_error *err);
 /* A fresh folio of @order, preserved (kho_alloc_preserve). */
 enum kho_status ref_alloc_preserved(struct kho_ref *ref, unsigned order, uint64_t *phys,
 				    struct kho_error *err);

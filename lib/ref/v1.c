@@ -50,9 +50,9 @@ static enum kho_status alloc_bitmap(struct kho_ref *ref, uint64_t *phys,
 	unsigned per_page = (unsigned)(ref->geo.page_size / V1_SMALL_BITMAP_BYTES);
 
 	if (!ref->cfg.v1_small_bitmaps)
-		return ref_alloc(ref, 0, phys, err);
+		return mem_alloc(&ref->mem, 0, phys, err);
 	if (!ref->v1_slab_phys || ref->v1_slab_used == per_page) {
-		if ((st = ref_alloc(ref, 0, &ref->v1_slab_phys, err)))
+		if ((st = mem_alloc(&ref->mem, 0, &ref->v1_slab_phys, err)))
 			return st;
 		ref->v1_slab_used = 0;
 	}
@@ -120,7 +120,7 @@ static enum kho_status new_chunk(struct kho_ref *ref, uint64_t *chunk,
 	enum kho_status st;
 
 	store_u32(hdr + 8, order, false);
-	if ((st = ref_alloc(ref, 0, &phys, err)) ||
+	if ((st = mem_alloc(&ref->mem, 0, &phys, err)) ||
 	    (st = mem_write(&ref->mem, phys, hdr, sizeof(hdr), err)))
 		return st;
 	if (!prev)

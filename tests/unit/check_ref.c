@@ -216,9 +216,9 @@ START_TEST(allocator_is_top_down_aligned_and_avoids_scratch)
 	/* boot took the radix root and the FDT page just below scratch */
 	ck_assert_uint_eq(ref->map_phys, (60 << 20) - 4096);
 	ck_assert_uint_eq(ref->fdt_phys, (60 << 20) - 8192);
-	ck_assert_int_eq(ref_alloc(ref, 0, &a, &err), KHO_OK);
-	ck_assert_int_eq(ref_alloc(ref, 4, &b, &err), KHO_OK);
-	ck_assert_int_eq(ref_alloc(ref, 0, &c, &err), KHO_OK);
+	ck_assert_int_eq(mem_alloc(&ref->mem, 0, &a, &err), KHO_OK);
+	ck_assert_int_eq(mem_alloc(&ref->mem, 4, &b, &err), KHO_OK);
+	ck_assert_int_eq(mem_alloc(&ref->mem, 0, &c, &err), KHO_OK);
 	/* then the five pages of the FDT key's path (levels 4..1 and its leaf) */
 	ck_assert_uint_eq(a, ref->fdt_phys - 6 * 4096);
 	ck_assert_uint_eq(b % (16 * 4096), 0);
@@ -226,7 +226,7 @@ START_TEST(allocator_is_top_down_aligned_and_avoids_scratch)
 	ck_assert_uint_eq(c, b - 4096);
 	/* Preserved memory is never handed out. */
 	ck_assert_int_eq(kho_ref_preserve_folio(ref, c - 4096, 0, &err), KHO_OK);
-	ck_assert_int_eq(ref_alloc(ref, 0, &a, &err), KHO_OK);
+	ck_assert_int_eq(mem_alloc(&ref->mem, 0, &a, &err), KHO_OK);
 	ck_assert_uint_eq(a, c - 8192);
 	kho_ref_free(ref);
 }
