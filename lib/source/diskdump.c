@@ -155,6 +155,10 @@ static enum kho_mem_state dd_state(const struct kho_source *src, uint64_t phys,
 	uint64_t pfn = phys / p->page, into = phys % p->page, pages, ram;
 	enum kho_mem_state st;
 
+	/* the bitmaps end there: not left to the piece table's bound alone */
+	*run = UINT64_MAX;
+	if (pfn >= p->max_mapnr)
+		return KHO_MEM_ABSENT;
 	if (pfn >= p->cut_pfn && bit(p->dumped, pfn) && bit(p->mem, pfn)) {
 		/* past the cut, page by page */
 		*run = p->page - into;
