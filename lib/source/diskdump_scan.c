@@ -81,9 +81,10 @@ enum kho_status dd_heads(struct kho_source *src, uint64_t phys, size_t count, si
 			 uint8_t *out, uint8_t *state, struct kho_error *err)
 {
 	struct dd_priv *p = src->priv;
-	uint64_t pfn = phys / p->page, half = count / 2, stride = src->page_size / p->page;
-	/* a second thread only when asked, and when its buffers can be had */
-	bool two = count >= 256 && src->threads > 1 && dd_thread_buffers(p, 1);
+	uint64_t pfn = phys / p->page, half = source_split(src, count);
+	uint64_t stride = src->page_size / p->page;
+	/* a second thread only when its buffers can be had */
+	bool two = half && dd_thread_buffers(p, 1);
 	struct part t[SCAN_THREADS] = {
 		{ src, &p->th[0], pfn, two ? half : count, stride, n, out, state },
 		{ src, &p->th[1], pfn + half * stride, count - half, stride, n, out + half * n,

@@ -132,6 +132,9 @@ bool uniform_fill(const struct kho_source *src, uint64_t phys, void *buf, size_t
  * here after @first. The batch readers' two threads (window.c).
  */
 void source_halves(void *(*fn)(void *), void *first, void *second);
+/* Where a batch of @count pages is split for the second thread: the pages
+ * the first reads, or 0 to read it whole (no threads asked, a small batch). */
+size_t source_split(const struct kho_source *src, size_t count);
 
 /* The ops of a file whose pieces say where its bytes are (raw, ELF): the
  * piece table reads, and a scan reads WINDOW bytes at a time, on two
