@@ -299,6 +299,18 @@ if [ -f "$work/clean-v3-4k.kdump" ]; then
 	grep -q "no KHO FDT found before the file is cut short" "$work/err" && ok ||
 		fail "kdump cut at 60%: $(cat "$work/err")"
 	rm -f "$work/cut.kdump"
+	# makedumpfile's older signature, the same header: read as the same dump
+	{ printf DISKDUMP; tail -c +9 "$work/clean-v3-4k.kdump"; } >"$work/disk.kdump"
+	expect 0 "KDUMP signature" "$ki" --json verify "$work/clean-v3-4k.kdump"
+	mv "$work/out" "$work/kdump.json"
+	expect 0 "DISKDUMP signature" "$ki" --json verify "$work/disk.kdump"
+	python3 -c '
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["source"]["format"] == b["source"]["format"] == "kdump", (a["source"], b["source"])
+assert a["handovers"] == b["handovers"] and a["summary"] == b["summary"]
+' "$work/kdump.json" "$work/out" && ok || fail "DISKDUMP reads differently: $(head -c 300 "$work/out")"
+	rm -f "$work/disk.kdump"
 else
 	echo "SKIP: no kdump (makedumpfile is not installed)"
 fi
