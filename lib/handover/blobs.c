@@ -244,7 +244,8 @@ void kho_subtree_decode(struct kho_source *src, struct kho_subtree *t)
 	 * FDT's totalsize), or the rest of the page. */
 	t->sized_by_decoder = true;
 	t->size = t->kind == KHO_BLOB_KEXEC_METADATA ? 73 : t->kind == KHO_BLOB_VMALLOC ? 16 :
-		  t->kind == KHO_BLOB_UNKNOWN ? page - (t->phys & (page - 1)) : t->fdt_total;
+		  t->kind == KHO_BLOB_FDT || t->kind == KHO_BLOB_MEMBLOCK ||
+		  t->kind == KHO_BLOB_KHO_TEST ? t->fdt_total : page - (t->phys & (page - 1));
 	if (!t->size)
 		t->size = 1;
 }
