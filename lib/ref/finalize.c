@@ -61,6 +61,7 @@ KHO_EXPORT enum kho_status kho_ref_finalize(struct kho_ref *ref,
 	if ((st = ref_build_fdt(ref, err)) || (st = write_scratch_array(ref, err)))
 		return st;
 	ref->finalized = true;
+	ref->snapshot_taken = false;   /* one taken before now (a summary) is of another tree */
 	if ((st = ref_defects_run(ref, PHASE_AFTER, err)) || (st = write_scratch_array(ref, err)))
 		return st;
 	return ref_write_boot_info(ref, err);
