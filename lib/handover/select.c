@@ -80,9 +80,8 @@ static void chosen_by_user(struct kho_candidate *c, size_t n, const struct kho_s
 		c[i].inspect = c[i].consumed || c[i].phys == o->chosen ||
 			       (o->all && !c[i].possibly_overwritten);
 		if (c[i].consumed)
-			snprintf(c[i].why, sizeof(c[i].why), "the incoming handover (kho_in.fdt_phys), "
-				 "which the kernel freed before it made its own (kho_out.fdt): "
-				 CONSUMED_TAIL);
+			snprintf(c[i].why, sizeof(c[i].why), "%s, which the kernel freed before it "
+				 "made its own (kho_out.fdt): " CONSUMED_TAIL, what);
 		else if (c[i].phys == o->chosen)
 			snprintf(c[i].why, sizeof(c[i].why), "named by %s", o->chosen_by);
 		else if (c[i].possibly_overwritten)
